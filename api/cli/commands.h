@@ -1,0 +1,17 @@
+// Subcommands of the kakitome binary. Each takes the words after its name and returns an exit
+// code from arguments.h; each prints its own usage on bad arguments.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace kakitome::cli {
+
+using Words = std::vector<std::string>;
+
+int run_verify(const Words& words);
+int run_events(const Words& words);
+int run_demo(const Words& words);
+int run_bench(const Words& words);
+
+}  // namespace kakitome::cli

@@ -1,0 +1,46 @@
+// kakitome: one binary, one subcommand per task (design section 6, docs/cli.md).
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "api/cli/arguments.h"
+#include "api/cli/commands.h"
+
+namespace {
+
+struct Subcommand {
+    const char* name;
+    int (*run)(const kakitome::cli::Words&);
+    const char* summary;
+};
+
+constexpr Subcommand kSubcommands[] = {
+    {"verify", kakitome::cli::run_verify, "walk the hash chain; exit 0 intact, 1 tampered"},
+    {"events", kakitome::cli::run_events, "print stored events as JSON lines"},
+    {"demo", kakitome::cli::run_demo, "append a scripted workflow history and print it"},
+    {"bench", kakitome::cli::run_bench, "benchmarks: append"},
+};
+
+void print_usage() {
+    std::fprintf(stderr, "usage: kakitome <command> [options]\n\ncommands:\n");
+    for (const auto& subcommand : kSubcommands) {
+        std::fprintf(stderr, "  %-8s %s\n", subcommand.name, subcommand.summary);
+    }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    if (argc < 2 || std::strcmp(argv[1], "--help") == 0 || std::strcmp(argv[1], "help") == 0) {
+        print_usage();
+        return argc < 2 ? kakitome::cli::kExitBadInput : kakitome::cli::kExitOk;
+    }
+    const std::vector<std::string> words(argv + 2, argv + argc);
+    for (const auto& subcommand : kSubcommands) {
+        if (std::strcmp(argv[1], subcommand.name) == 0) return subcommand.run(words);
+    }
+    std::fprintf(stderr, "kakitome: unknown command '%s'\n", argv[1]);
+    print_usage();
+    return kakitome::cli::kExitBadInput;
+}

@@ -1,0 +1,45 @@
+// kakitome verify [--data DIR]: exit 0 intact, 1 tampered (naming the first bad seq),
+// 2 bad usage, 4 the store cannot be opened.
+#include <cstdio>
+
+#include "api/cli/arguments.h"
+#include "api/cli/commands.h"
+#include "replay/store_verifier.h"
+
+namespace kakitome::cli {
+
+int run_verify(const Words& words) {
+    auto arguments = Arguments::parse(words, {"data"}, {"quiet"});
+    if (!arguments.is_ok() || !arguments->positionals().empty()) {
+        std::fprintf(stderr, "usage: kakitome verify [--data DIR] [--quiet]\n%s\n",
+                     arguments.status().message().c_str());
+        return kExitBadInput;
+    }
+    const std::string directory = arguments->value_or("data", kDefaultDataDirectory);
+    auto database = Database::open({.directory = directory, .read_only = true});
+    if (!database.is_ok()) {
+        std::fprintf(stderr, "kakitome verify: %s\n", database.status().to_string().c_str());
+        return kExitStoreError;
+    }
+    const bool quiet = arguments->has("quiet");
+    auto report = verify_store(*database.value(), [&](std::uint64_t checked) {
+        if (!quiet) std::fprintf(stderr, "verify: %llu events checked\n",
+                                 static_cast<unsigned long long>(checked));
+    });
+    if (!report.is_ok()) {
+        std::fprintf(stderr, "kakitome verify: %s\n", report.status().to_string().c_str());
+        return kExitStoreError;
+    }
+    if (!report->intact()) {
+        std::printf("tampered: first bad seq %llu: %s\n",
+                    static_cast<unsigned long long>(report->first_break->seq.value),
+                    report->first_break->reason.c_str());
+        return kExitCheckFailed;
+    }
+    std::printf("intact: %llu events, head seq %llu, head hash %s\n",
+                static_cast<unsigned long long>(report->events_checked),
+                static_cast<unsigned long long>(report->head.value), report->head_hash_hex.c_str());
+    return kExitOk;
+}
+
+}  // namespace kakitome::cli

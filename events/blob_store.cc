@@ -1,0 +1,60 @@
+#include "events/blob_store.h"
+
+#include <rocksdb/db.h>
+
+#include "events/rocksdb_status.h"
+#include "events/sha256.h"
+
+namespace kakitome {
+
+BlobStore::BlobStore(std::shared_ptr<Database> database, const AeadKey& master_key)
+    : database_(std::move(database)), key_(derive_key(master_key, "kakitome blob store v1")) {}
+
+Result<bool> BlobStore::contains(std::string_view blob_id) const {
+    if (!sha256_from_hex(blob_id)) return Status::invalid_argument("blob id is not 64 hex digits");
+    std::string ignored;
+    auto got = database_->db()->Get(rocksdb::ReadOptions(), database_->blobs(),
+                                    std::string(blob_id), &ignored);
+    if (got.IsNotFound()) return false;
+    if (!got.ok()) return from_rocksdb(got, "reading blob");
+    return true;
+}
+
+Result<std::string> BlobStore::put(std::string_view bytes) {
+    if (bytes.size() > kMaxBlobBytes) {
+        return Status::resource_exhausted("blob of " + std::to_string(bytes.size()) +
+                                          " bytes is over the limit");
+    }
+    const std::string id = to_hex(sha256(bytes));
+    auto present = contains(id);
+    if (!present.is_ok()) return present.status();
+    if (present.value()) return id;
+    // The id is the associated data: a sealed blob cannot be moved under another id.
+    auto sealed = aead_seal(key_, bytes, id);
+    if (!sealed.is_ok()) return sealed.status();
+    rocksdb::WriteOptions options;
+    options.sync = true;
+    auto put = database_->db()->Put(options, database_->blobs(), id, sealed.value());
+    if (!put.ok()) return from_rocksdb(put, "writing blob");
+    return id;
+}
+
+Result<std::string> BlobStore::get(std::string_view blob_id) const {
+    if (!sha256_from_hex(blob_id)) return Status::invalid_argument("blob id is not 64 hex digits");
+    std::string sealed;
+    auto got = database_->db()->Get(rocksdb::ReadOptions(), database_->blobs(),
+                                    std::string(blob_id), &sealed);
+    if (got.IsNotFound()) return Status::not_found("no blob " + std::string(blob_id));
+    if (!got.ok()) return from_rocksdb(got, "reading blob");
+    auto plaintext = aead_open(key_, sealed, blob_id);
+    if (!plaintext.is_ok()) {
+        return Status::corruption("blob " + std::string(blob_id) + ": " +
+                                  plaintext.status().message());
+    }
+    if (to_hex(sha256(plaintext.value())) != blob_id) {
+        return Status::corruption("blob " + std::string(blob_id) + " does not match its id");
+    }
+    return plaintext;
+}
+
+}  // namespace kakitome

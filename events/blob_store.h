@@ -1,0 +1,34 @@
+// BlobStore: content-addressed storage for large payloads (raw mails, attachments) in the
+// `blobs` column family, encrypted at rest with AES-256-GCM under a key derived from the master
+// key. A blob's id is the SHA-256 of its plaintext (hex); storing the same bytes twice stores
+// them once. get() re-checks the plaintext against the id, so a swapped or damaged blob is
+// reported as corruption. Thread-safe.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "events/aead.h"
+#include "events/database.h"
+#include "events/status.h"
+
+namespace kakitome {
+
+inline constexpr std::size_t kMaxBlobBytes = 256 * 1024 * 1024;
+
+class BlobStore {
+public:
+    BlobStore(std::shared_ptr<Database> database, const AeadKey& master_key);
+
+    // Returns the blob id (64 hex digits). Synced to disk before returning.
+    Result<std::string> put(std::string_view bytes);
+    Result<std::string> get(std::string_view blob_id) const;
+    Result<bool> contains(std::string_view blob_id) const;
+
+private:
+    std::shared_ptr<Database> database_;
+    AeadKey key_;
+};
+
+}  // namespace kakitome

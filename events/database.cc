@@ -1,0 +1,107 @@
+#include "events/database.h"
+
+#include <rocksdb/db.h>
+#include <rocksdb/options.h>
+
+#include <algorithm>
+#include <system_error>
+
+#include "events/rocksdb_status.h"
+#include "events/storage_keys.h"
+
+namespace kakitome {
+
+namespace {
+
+rocksdb::ColumnFamilyOptions family_options() {
+    rocksdb::ColumnFamilyOptions options;
+    // Events and stream indexes are read by key or short scans; a bloom filter is not worth it
+    // for range keys, so default table options are kept. Level compaction suits append-only data.
+    return options;
+}
+
+}  // namespace
+
+Result<std::shared_ptr<Database>> Database::open(const DatabaseOptions& options) {
+    std::vector<std::string> names = {rocksdb::kDefaultColumnFamilyName, storage_keys::kEventsFamily,
+                                      storage_keys::kStreamsFamily, storage_keys::kMetaFamily,
+                                      storage_keys::kBlobsFamily};
+    for (const auto& extra : options.extra_column_families) {
+        if (std::find(names.begin(), names.end(), extra) == names.end()) names.push_back(extra);
+    }
+
+    rocksdb::DBOptions db_options;
+    db_options.create_if_missing = !options.read_only;
+    db_options.create_missing_column_families = !options.read_only;
+    // Group commit: concurrent writers share one WAL write and fsync.
+    db_options.enable_pipelined_write = false;
+    db_options.max_background_jobs = 2;
+    db_options.keep_log_file_num = 5;
+
+    if (options.read_only && !std::filesystem::exists(options.directory / "CURRENT")) {
+        return Status::not_found("no kakitome data in " + options.directory.string());
+    }
+    if (!options.read_only) {
+        std::error_code error;
+        std::filesystem::create_directories(options.directory, error);
+        if (error) {
+            return Status::io_error("cannot create " + options.directory.string() + ": " +
+                                    error.message());
+        }
+    }
+
+    // A read-only open must name exactly the families on disk, and may add none.
+    if (options.read_only) {
+        std::vector<std::string> existing;
+        auto listed = rocksdb::DB::ListColumnFamilies(db_options, options.directory.string(), &existing);
+        if (!listed.ok()) return from_rocksdb(listed, "listing column families");
+        names = existing;
+    }
+
+    std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
+    for (const auto& name : names) descriptors.emplace_back(name, family_options());
+
+    std::vector<rocksdb::ColumnFamilyHandle*> handles;
+    rocksdb::DB* raw = nullptr;
+    rocksdb::Status opened =
+        options.read_only
+            ? rocksdb::DB::OpenForReadOnly(db_options, options.directory.string(), descriptors,
+                                           &handles, &raw)
+            : rocksdb::DB::Open(db_options, options.directory.string(), descriptors, &handles, &raw);
+    if (!opened.ok()) return from_rocksdb(opened, "opening " + options.directory.string());
+
+    std::shared_ptr<Database> database(new Database());
+    database->db_ = raw;
+    database->read_only_ = options.read_only;
+    database->directory_ = options.directory;
+    for (std::size_t i = 0; i < handles.size(); ++i) {
+        database->families_.emplace_back(names[i], handles[i]);
+    }
+    database->events_ = database->family(storage_keys::kEventsFamily);
+    database->streams_ = database->family(storage_keys::kStreamsFamily);
+    database->meta_ = database->family(storage_keys::kMetaFamily);
+    database->blobs_ = database->family(storage_keys::kBlobsFamily);
+    if (!database->events_ || !database->streams_ || !database->meta_ || !database->blobs_) {
+        return Status::corruption(options.directory.string() +
+                                  " is a RocksDB directory without kakitome's column families");
+    }
+    return database;
+}
+
+rocksdb::ColumnFamilyHandle* Database::family(std::string_view name) const {
+    for (const auto& [family_name, handle] : families_) {
+        if (family_name == name) return handle;
+    }
+    return nullptr;
+}
+
+Database::~Database() {
+    if (!db_) return;
+    for (auto& [name, handle] : families_) {
+        (void)db_->DestroyColumnFamilyHandle(handle);
+    }
+    (void)db_->Close();
+    delete db_;
+}
+
+}  // namespace kakitome

@@ -1,0 +1,174 @@
+#include "events/event.h"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+
+namespace kakitome {
+
+using nlohmann::json;
+
+namespace {
+
+// nlohmann::json keeps object keys in a std::map, so dump() emits them sorted by their UTF-8
+// bytes; with no indent it emits no whitespace. Strings are checked to be valid UTF-8.
+std::string dump_canonical(const json& value) {
+    return value.dump(-1, ' ', false, json::error_handler_t::strict);
+}
+
+bool is_valid_utf8(std::string_view text) {
+    try {
+        (void)json(std::string(text)).dump(-1, ' ', false, json::error_handler_t::strict);
+        return true;
+    } catch (const json::exception&) {
+        return false;
+    }
+}
+
+json envelope_without_hash(const RecordedEvent& event, json payload) {
+    return json{
+        {"seq", event.seq.value},
+        {"stream", event.stream},
+        {"version", event.version.value},
+        {"type", event.type},
+        {"schema", event.schema},
+        {"at", event.at},
+        {"actor", event.actor},
+        {"correlation", event.correlation},
+        {"causation", event.causation},
+        {"payload", std::move(payload)},
+        {"prev_hash", to_hex(event.prev_hash)},
+    };
+}
+
+}  // namespace
+
+Result<std::string> canonicalize_json(std::string_view json_text) {
+    try {
+        return dump_canonical(json::parse(json_text));
+    } catch (const json::exception& error) {
+        return Status::invalid_argument(std::string("payload is not valid UTF-8 JSON: ") +
+                                        error.what());
+    }
+}
+
+Status validate_stream_name(std::string_view stream) {
+    if (stream.empty()) return Status::invalid_argument("stream name is empty");
+    if (stream.size() > kMaxStreamNameBytes) {
+        return Status::invalid_argument("stream name is " + std::to_string(stream.size()) +
+                                        " bytes; the limit is " +
+                                        std::to_string(kMaxStreamNameBytes));
+    }
+    for (unsigned char c : stream) {
+        if (c < 0x20 || c == 0x7f) {
+            return Status::invalid_argument("stream name contains a control character");
+        }
+    }
+    if (!is_valid_utf8(stream)) return Status::invalid_argument("stream name is not valid UTF-8");
+    return Status::ok();
+}
+
+Status validate_and_canonicalize(NewEvent& event) {
+    if (event.type.empty()) return Status::invalid_argument("event type is empty");
+    if (event.type.size() > kMaxEventTypeBytes) {
+        return Status::invalid_argument("event type is longer than " +
+                                        std::to_string(kMaxEventTypeBytes) + " bytes");
+    }
+    if (event.payload_json.size() > kMaxPayloadBytes) {
+        return Status::resource_exhausted(
+            event.type + " payload is " + std::to_string(event.payload_json.size()) +
+            " bytes; the limit is " + std::to_string(kMaxPayloadBytes));
+    }
+    for (const std::string* text : {&event.type, &event.actor, &event.correlation, &event.causation}) {
+        if (!is_valid_utf8(*text)) {
+            return Status::invalid_argument("event envelope field is not valid UTF-8");
+        }
+    }
+    auto canonical = canonicalize_json(event.payload_json);
+    if (!canonical.is_ok()) return canonical.status();
+    // Canonicalising can only shrink the text, but check again: the limit is on stored bytes.
+    event.payload_json = std::move(canonical).value();
+    return Status::ok();
+}
+
+std::string canonical_bytes(const RecordedEvent& event) {
+    // Hand-assembled in sorted key order so the append path never re-parses the payload, which
+    // is canonical already. Tests check this equals dump_canonical(envelope_without_hash(...)).
+    auto quoted = [](const std::string& text) { return dump_canonical(json(text)); };
+    std::string out;
+    out.reserve(event.payload_json.size() + event.stream.size() + 320);
+    out += "{\"actor\":";
+    out += quoted(event.actor);
+    out += ",\"at\":";
+    out += quoted(event.at);
+    out += ",\"causation\":";
+    out += quoted(event.causation);
+    out += ",\"correlation\":";
+    out += quoted(event.correlation);
+    out += ",\"payload\":";
+    out += event.payload_json;
+    out += ",\"prev_hash\":\"";
+    out += to_hex(event.prev_hash);
+    out += "\",\"schema\":";
+    out += std::to_string(event.schema);
+    out += ",\"seq\":";
+    out += std::to_string(event.seq.value);
+    out += ",\"stream\":";
+    out += quoted(event.stream);
+    out += ",\"type\":";
+    out += quoted(event.type);
+    out += ",\"version\":";
+    out += std::to_string(event.version.value);
+    out += "}";
+    return out;
+}
+
+std::string canonical_bytes_reference(const RecordedEvent& event) {
+    return dump_canonical(envelope_without_hash(event, json::parse(event.payload_json)));
+}
+
+std::string RecordedEvent::to_json() const {
+    json envelope = envelope_without_hash(*this, json::parse(payload_json));
+    envelope["hash"] = to_hex(hash);
+    return dump_canonical(envelope);
+}
+
+std::string encode_stored_event(const RecordedEvent& event, std::string_view canonical) {
+    std::string stored;
+    stored.reserve(event.hash.size() + canonical.size());
+    stored.append(reinterpret_cast<const char*>(event.hash.data()), event.hash.size());
+    stored.append(canonical);
+    return stored;
+}
+
+Result<RecordedEvent> decode_stored_event(std::string_view stored) {
+    RecordedEvent event;
+    if (stored.size() <= event.hash.size()) {
+        return Status::corruption("stored event is " + std::to_string(stored.size()) +
+                                  " bytes, too short to hold a hash and an envelope");
+    }
+    std::copy_n(reinterpret_cast<const std::uint8_t*>(stored.data()), event.hash.size(),
+                event.hash.begin());
+    try {
+        const json envelope = json::parse(stored.substr(event.hash.size()));
+        event.seq = Seq{envelope.at("seq").get<std::uint64_t>()};
+        event.stream = envelope.at("stream").get<std::string>();
+        event.version = StreamVersion{envelope.at("version").get<std::uint64_t>()};
+        event.type = envelope.at("type").get<std::string>();
+        event.schema = envelope.at("schema").get<int>();
+        event.at = envelope.at("at").get<std::string>();
+        event.actor = envelope.at("actor").get<std::string>();
+        event.correlation = envelope.at("correlation").get<std::string>();
+        event.causation = envelope.at("causation").get<std::string>();
+        event.payload_json = dump_canonical(envelope.at("payload"));
+        auto prev = sha256_from_hex(envelope.at("prev_hash").get<std::string>());
+        if (!prev) return Status::corruption("prev_hash is not 64 hex digits");
+        event.prev_hash = *prev;
+        if (envelope.size() != 11) return Status::corruption("envelope has unexpected fields");
+    } catch (const json::exception& error) {
+        return Status::corruption(std::string("stored envelope does not parse: ") + error.what());
+    }
+    return event;
+}
+
+}  // namespace kakitome

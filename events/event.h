@@ -1,0 +1,73 @@
+// The event envelope (design section 2) and its canonical bytes.
+//
+// Canonical bytes = the envelope without `hash`, as JSON with sorted keys, no whitespace, UTF-8
+// (non-ASCII kept as is). hash = SHA-256(canonical bytes); prev_hash is the previous event's
+// hash, 32 zero bytes for seq 1. Hashes appear in JSON as 64 lowercase hex digits.
+//
+// The stored record keeps the canonical bytes verbatim next to the hash, so verification hashes
+// exactly the bytes that were written and never depends on re-serialising parsed JSON.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "events/domain_types.h"
+#include "events/sha256.h"
+#include "events/status.h"
+
+namespace kakitome {
+
+inline constexpr std::size_t kMaxStreamNameBytes = 256;
+inline constexpr std::size_t kMaxPayloadBytes = 4 * 1024 * 1024;
+inline constexpr std::size_t kMaxEventTypeBytes = 128;
+
+// What a caller asks to append. The store assigns seq, version, at, prev_hash and hash.
+struct NewEvent {
+    std::string type;          // e.g. "FormMailReceived"
+    std::string payload_json;  // a JSON object or value, valid UTF-8
+    int schema = 1;
+    std::string actor = "system";  // principal id or "system"
+    std::string correlation;
+    std::string causation;
+};
+
+// An event as stored. payload_json is in canonical form (sorted keys, no whitespace).
+struct RecordedEvent {
+    Seq seq;
+    std::string stream;
+    StreamVersion version;
+    std::string type;
+    int schema = 1;
+    std::string at;  // RFC 3339 UTC with milliseconds, e.g. 2026-11-24T08:21:35.123Z
+    std::string actor;
+    std::string correlation;
+    std::string causation;
+    std::string payload_json;
+    Sha256Digest prev_hash{};
+    Sha256Digest hash{};
+
+    // The envelope including `hash`, canonical JSON: what the CLI and API print.
+    std::string to_json() const;
+};
+
+// Checks the parts of an append a caller controls. Nothing is written when this fails.
+Status validate_stream_name(std::string_view stream);
+// On success replaces event.payload_json by its canonical form.
+Status validate_and_canonicalize(NewEvent& event);
+
+// Canonical bytes of the envelope without hash. The payload must already be canonical.
+std::string canonical_bytes(const RecordedEvent& event);
+// The same bytes built by serialising a whole JSON document; slower, kept as a cross-check.
+std::string canonical_bytes_reference(const RecordedEvent& event);
+
+// The value stored under the event's key: 32 raw hash bytes followed by the canonical bytes.
+std::string encode_stored_event(const RecordedEvent& event, std::string_view canonical);
+
+// Decodes a stored value. Checks structure only (hash length, JSON shape, field types): whether
+// the hash matches the bytes is the chain verifier's job, so that it can name the bad seq.
+Result<RecordedEvent> decode_stored_event(std::string_view stored);
+
+// Canonical form of any JSON text; fails on invalid JSON or invalid UTF-8.
+Result<std::string> canonicalize_json(std::string_view json_text);
+
+}  // namespace kakitome

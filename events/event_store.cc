@@ -1,0 +1,309 @@
+#include "events/event_store.h"
+
+#include <rocksdb/db.h>
+#include <rocksdb/write_batch.h>
+
+#include <algorithm>
+#include <cassert>
+#include <limits>
+#include <unordered_map>
+
+#include "events/rocksdb_status.h"
+#include "events/storage_keys.h"
+#include "events/timestamp.h"
+
+namespace kakitome {
+
+namespace keys = storage_keys;
+
+struct EventStore::PendingAppend {
+    std::string stream;
+    ExpectedVersion expected = ExpectedVersion::any();
+    std::vector<NewEvent> events;
+    std::size_t bytes = 0;
+    Result<AppendResult> result{Status::internal("append was not committed")};
+    bool done = false;
+    std::condition_variable cv;
+};
+
+namespace {
+
+// Newest version of a stream as stored; 0 when absent.
+Result<std::uint64_t> stored_stream_version(const Database& database, std::string_view stream) {
+    std::unique_ptr<rocksdb::Iterator> it(
+        database.db()->NewIterator(rocksdb::ReadOptions(), database.streams()));
+    const std::string prefix = keys::stream_prefix(stream);
+    it->SeekForPrev(keys::stream_key(stream, std::numeric_limits<std::uint64_t>::max()));
+    if (!it->status().ok()) return from_rocksdb(it->status(), "reading stream version");
+    if (!it->Valid() || !it->key().starts_with(prefix) ||
+        it->key().size() != prefix.size() + 8) {
+        return std::uint64_t{0};
+    }
+    auto version = keys::read_big_endian(std::string_view(it->key().data() + prefix.size(), 8));
+    return *version;
+}
+
+}  // namespace
+
+EventStore::EventStore(std::shared_ptr<Database> database, EventStoreOptions options)
+    : database_(std::move(database)), options_(std::move(options)) {}
+
+EventStore::~EventStore() { wake_waiters(); }
+
+Result<std::unique_ptr<EventStore>> EventStore::open(std::shared_ptr<Database> database,
+                                                   EventStoreOptions options) {
+    if (!database) return Status::invalid_argument("no database");
+    std::unique_ptr<EventStore> store(new EventStore(std::move(database), std::move(options)));
+    KAKITOME_RETURN_IF_ERROR(store->recover_head());
+    return store;
+}
+
+Status EventStore::recover_head() {
+    std::unique_ptr<rocksdb::Iterator> it(
+        database_->db()->NewIterator(rocksdb::ReadOptions(), database_->events()));
+    it->SeekToLast();
+    if (!it->status().ok()) return from_rocksdb(it->status(), "finding the last event");
+    std::uint64_t seq = 0;
+    if (it->Valid()) {
+        auto key = keys::read_big_endian(std::string_view(it->key().data(), it->key().size()));
+        auto event = decode_stored_event(std::string_view(it->value().data(), it->value().size()));
+        if (!key || !event.is_ok() || event->seq.value != *key) {
+            return Status::corruption("the last stored event does not decode; run kakitome verify");
+        }
+        seq = *key;
+        head_hash_ = event->hash;
+        last_at_ms_ = parse_rfc3339_ms(event->at).value_or(0);
+    }
+    // meta/head is written in the same batch as the events, so it must agree with them.
+    std::string head_value;
+    auto got = database_->db()->Get(rocksdb::ReadOptions(), database_->meta(),
+                                    std::string(keys::kMetaHead), &head_value);
+    if (got.ok()) {
+        const std::string expected = keys::big_endian(seq) +
+                                     std::string(head_hash_.begin(), head_hash_.end());
+        if (head_value != expected) {
+            return Status::corruption("meta head does not match the last stored event");
+        }
+    } else if (!got.IsNotFound()) {
+        return from_rocksdb(got, "reading meta head");
+    } else if (seq != 0) {
+        return Status::corruption("events exist but meta head is missing");
+    }
+    head_seq_.store(seq, std::memory_order_release);
+    return Status::ok();
+}
+
+std::int64_t EventStore::now_ms() const {
+    return options_.clock_ms ? options_.clock_ms() : system_clock_ms();
+}
+
+Result<AppendResult> EventStore::append(std::string_view stream, ExpectedVersion expected,
+                                        std::vector<NewEvent> events) {
+    KAKITOME_RETURN_IF_ERROR(validate_stream_name(stream));
+    if (events.empty()) return Status::invalid_argument("an append needs at least one event");
+    if (database_->read_only()) return Status::permission_denied("the store is open read-only");
+    PendingAppend self;
+    for (auto& event : events) {
+        KAKITOME_RETURN_IF_ERROR(validate_and_canonicalize(event));
+        self.bytes += event.payload_json.size() + 256;
+    }
+    self.stream = std::string(stream);
+    self.expected = expected;
+    self.events = std::move(events);
+
+    std::unique_lock lock(writers_mutex_);
+    writers_.push_back(&self);
+    self.cv.wait(lock, [&] { return self.done || writers_.front() == &self; });
+    if (self.done) return std::move(self.result);
+
+    // This thread leads: it commits everybody queued now, bounded by max_group_bytes.
+    std::vector<PendingAppend*> group;
+    std::size_t group_bytes = 0;
+    for (PendingAppend* writer : writers_) {
+        if (!group.empty() && group_bytes + writer->bytes > options_.max_group_bytes) break;
+        group.push_back(writer);
+        group_bytes += writer->bytes;
+    }
+    lock.unlock();
+    commit_group(group);
+    lock.lock();
+    for (PendingAppend* writer : group) {
+        assert(writers_.front() == writer);
+        writers_.pop_front();
+        if (writer != &self) {
+            writer->done = true;
+            writer->cv.notify_one();
+        }
+    }
+    if (!writers_.empty()) writers_.front()->cv.notify_one();
+    return std::move(self.result);
+}
+
+void EventStore::commit_group(std::vector<PendingAppend*>& group) {
+    rocksdb::WriteBatch batch;
+    std::unordered_map<std::string_view, std::uint64_t> versions_in_group;
+    const std::uint64_t start_seq = head_seq_.load(std::memory_order_acquire);
+    std::uint64_t seq = start_seq;
+    Sha256Digest prev_hash = head_hash_;
+    const std::int64_t at_ms = std::max(now_ms(), last_at_ms_);
+    const std::string at = format_rfc3339_ms(at_ms);
+
+    for (PendingAppend* writer : group) {
+        std::uint64_t version;
+        if (auto found = versions_in_group.find(writer->stream); found != versions_in_group.end()) {
+            version = found->second;
+        } else {
+            auto stored = stored_stream_version(*database_, writer->stream);
+            if (!stored.is_ok()) {
+                writer->result = stored.status();
+                continue;
+            }
+            version = stored.value();
+        }
+        if (!writer->expected.accepts(StreamVersion{version})) {
+            std::string wanted = writer->expected.kind() == ExpectedVersion::Kind::no_stream
+                                     ? "no stream"
+                                     : "version " + std::to_string(writer->expected.version().value);
+            writer->result = Status::conflict("stream " + writer->stream + " is at version " +
+                                              std::to_string(version) + ", expected " + wanted);
+            continue;
+        }
+        const std::uint64_t first_seq = seq + 1;
+        for (NewEvent& event : writer->events) {
+            RecordedEvent recorded;
+            recorded.seq = Seq{++seq};
+            recorded.stream = writer->stream;
+            recorded.version = StreamVersion{++version};
+            recorded.type = std::move(event.type);
+            recorded.schema = event.schema;
+            recorded.at = at;
+            recorded.actor = std::move(event.actor);
+            recorded.correlation = std::move(event.correlation);
+            recorded.causation = std::move(event.causation);
+            recorded.payload_json = std::move(event.payload_json);
+            recorded.prev_hash = prev_hash;
+            const std::string canonical = canonical_bytes(recorded);
+            recorded.hash = sha256(canonical);
+            batch.Put(database_->events(), keys::event_key(seq),
+                      encode_stored_event(recorded, canonical));
+            batch.Put(database_->streams(), keys::stream_key(writer->stream, version),
+                      keys::big_endian(seq));
+            prev_hash = recorded.hash;
+        }
+        versions_in_group[writer->stream] = version;
+        writer->result = AppendResult{Seq{first_seq}, Seq{seq}, StreamVersion{version}};
+    }
+    if (seq == start_seq) return;  // every append in the group was refused
+
+    batch.Put(database_->meta(), std::string(keys::kMetaHead),
+              keys::big_endian(seq) + std::string(prev_hash.begin(), prev_hash.end()));
+    rocksdb::WriteOptions write_options;
+    write_options.sync = options_.durability == Durability::sync;
+    const rocksdb::Status written = database_->db()->Write(write_options, &batch);
+    if (!written.ok()) {
+        const Status failure = from_rocksdb(written, "appending events");
+        for (PendingAppend* writer : group) {
+            if (writer->result.is_ok()) writer->result = failure;
+        }
+        return;
+    }
+    head_hash_ = prev_hash;
+    last_at_ms_ = at_ms;
+    {
+        std::lock_guard head_lock(head_mutex_);
+        head_seq_.store(seq, std::memory_order_release);
+    }
+    head_changed_.notify_all();
+}
+
+Result<StreamVersion> EventStore::stream_version(std::string_view stream) const {
+    KAKITOME_RETURN_IF_ERROR(validate_stream_name(stream));
+    auto version = stored_stream_version(*database_, stream);
+    if (!version.is_ok()) return version.status();
+    return StreamVersion{version.value()};
+}
+
+Result<RecordedEvent> EventStore::read_event(Seq seq) const {
+    std::string value;
+    auto got = database_->db()->Get(rocksdb::ReadOptions(), database_->events(),
+                                    keys::event_key(seq.value), &value);
+    if (got.IsNotFound()) return Status::not_found("no event at seq " + std::to_string(seq.value));
+    if (!got.ok()) return from_rocksdb(got, "reading seq " + std::to_string(seq.value));
+    return decode_stored_event(value);
+}
+
+Result<std::vector<RecordedEvent>> EventStore::read_all(Seq from, std::size_t max_count) const {
+    std::vector<RecordedEvent> events;
+    std::unique_ptr<rocksdb::Iterator> it(
+        database_->db()->NewIterator(rocksdb::ReadOptions(), database_->events()));
+    for (it->Seek(keys::event_key(std::max<std::uint64_t>(from.value, 1)));
+         it->Valid() && events.size() < max_count; it->Next()) {
+        auto event = decode_stored_event(std::string_view(it->value().data(), it->value().size()));
+        if (!event.is_ok()) return event.status();
+        events.push_back(std::move(event).value());
+    }
+    if (!it->status().ok()) return from_rocksdb(it->status(), "reading events");
+    return events;
+}
+
+Result<std::vector<RecordedEvent>> EventStore::read_stream_forward(std::string_view stream,
+                                                                   StreamVersion from,
+                                                                   std::size_t max_count) const {
+    KAKITOME_RETURN_IF_ERROR(validate_stream_name(stream));
+    std::vector<RecordedEvent> events;
+    const std::string prefix = keys::stream_prefix(stream);
+    std::unique_ptr<rocksdb::Iterator> it(
+        database_->db()->NewIterator(rocksdb::ReadOptions(), database_->streams()));
+    for (it->Seek(keys::stream_key(stream, std::max<std::uint64_t>(from.value, 1)));
+         it->Valid() && it->key().starts_with(prefix) && events.size() < max_count; it->Next()) {
+        auto seq = keys::read_big_endian(std::string_view(it->value().data(), it->value().size()));
+        if (!seq) return Status::corruption("stream index entry is not a seq");
+        auto event = read_event(Seq{*seq});
+        if (!event.is_ok()) return event.status();
+        events.push_back(std::move(event).value());
+    }
+    if (!it->status().ok()) return from_rocksdb(it->status(), "reading stream");
+    return events;
+}
+
+Result<std::vector<RecordedEvent>> EventStore::read_stream_backward(std::string_view stream,
+                                                                    StreamVersion from,
+                                                                    std::size_t max_count) const {
+    KAKITOME_RETURN_IF_ERROR(validate_stream_name(stream));
+    std::vector<RecordedEvent> events;
+    const std::string prefix = keys::stream_prefix(stream);
+    const std::uint64_t start =
+        from.value == 0 ? std::numeric_limits<std::uint64_t>::max() : from.value;
+    std::unique_ptr<rocksdb::Iterator> it(
+        database_->db()->NewIterator(rocksdb::ReadOptions(), database_->streams()));
+    for (it->SeekForPrev(keys::stream_key(stream, start));
+         it->Valid() && it->key().starts_with(prefix) && events.size() < max_count; it->Prev()) {
+        auto seq = keys::read_big_endian(std::string_view(it->value().data(), it->value().size()));
+        if (!seq) return Status::corruption("stream index entry is not a seq");
+        auto event = read_event(Seq{*seq});
+        if (!event.is_ok()) return event.status();
+        events.push_back(std::move(event).value());
+    }
+    if (!it->status().ok()) return from_rocksdb(it->status(), "reading stream");
+    return events;
+}
+
+bool EventStore::wait_for_head_beyond(Seq seq, std::chrono::milliseconds timeout) const {
+    std::unique_lock lock(head_mutex_);
+    const std::uint64_t generation = wake_generation_;
+    head_changed_.wait_for(lock, timeout, [&] {
+        return head_seq_.load(std::memory_order_acquire) > seq.value ||
+               wake_generation_ != generation;
+    });
+    return head_seq_.load(std::memory_order_acquire) > seq.value;
+}
+
+void EventStore::wake_waiters() const {
+    {
+        std::lock_guard lock(head_mutex_);
+        ++wake_generation_;
+    }
+    head_changed_.notify_all();
+}
+
+}  // namespace kakitome

@@ -1,0 +1,112 @@
+// EventStore: the append-only log of kakitome (design section 2).
+//
+// Contract:
+// - append() is atomic: all of a call's events land, in order, with consecutive seqs, or none do.
+// - Seqs are global and gap-free from 1; versions are per stream and gap-free from 1.
+// - Each event's prev_hash is the previous event's hash, so the log is one SHA-256 chain.
+// - A stream not at the expected version yields StatusCode::conflict and writes nothing.
+// - In Durability::sync an acknowledged append has been fsynced to the WAL. Concurrent appenders
+//   are group-committed: one leader writes every waiting append in one batch and one fsync.
+// - Timestamps never go backwards along the log, even if the wall clock does.
+// - Nothing is ever updated or deleted.
+// All methods are thread-safe. Readers never block writers.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "events/database.h"
+#include "events/domain_types.h"
+#include "events/event.h"
+#include "events/status.h"
+
+namespace kakitome {
+
+struct AppendResult {
+    Seq first_seq;
+    Seq last_seq;
+    StreamVersion stream_version;  // the stream's version after this append
+};
+
+struct EventStoreOptions {
+    Durability durability = Durability::sync;
+    // Milliseconds since the Unix epoch; tests inject a fixed clock.
+    std::function<std::int64_t()> clock_ms;
+    // Upper bound on bytes of events written in one group commit (a single append may exceed it).
+    std::size_t max_group_bytes = 8 * 1024 * 1024;
+};
+
+class EventStore {
+public:
+    // Opens the store over an open database and recovers the head from the last stored event.
+    static Result<std::unique_ptr<EventStore>> open(std::shared_ptr<Database> database,
+                                                   EventStoreOptions options = {});
+    ~EventStore();
+
+    Result<AppendResult> append(std::string_view stream, ExpectedVersion expected,
+                                std::vector<NewEvent> events);
+    // Shorthand: append_with_expected_version(stream, v, events) == append(stream, exact(v), ...).
+    Result<AppendResult> append_with_expected_version(std::string_view stream,
+                                                      StreamVersion expected,
+                                                      std::vector<NewEvent> events) {
+        return append(stream, ExpectedVersion::exact(expected), std::move(events));
+    }
+
+    // Current version of a stream; StreamVersion{0} when it does not exist.
+    Result<StreamVersion> stream_version(std::string_view stream) const;
+
+    // Up to max_count events of a stream with version >= from, oldest first.
+    Result<std::vector<RecordedEvent>> read_stream_forward(std::string_view stream,
+                                                           StreamVersion from,
+                                                           std::size_t max_count) const;
+    // Up to max_count events with version <= from (StreamVersion{0} = from the end), newest first.
+    Result<std::vector<RecordedEvent>> read_stream_backward(std::string_view stream,
+                                                            StreamVersion from,
+                                                            std::size_t max_count) const;
+    // Up to max_count events with seq >= from, in seq order.
+    Result<std::vector<RecordedEvent>> read_all(Seq from, std::size_t max_count) const;
+    Result<RecordedEvent> read_event(Seq seq) const;
+
+    // Seq of the last committed event; Seq{0} for an empty store.
+    Seq head() const { return Seq{head_seq_.load(std::memory_order_acquire)}; }
+    // Waits until head() > seq, the timeout passes, or wake_waiters() is called.
+    // Returns whether head() > seq.
+    bool wait_for_head_beyond(Seq seq, std::chrono::milliseconds timeout) const;
+    void wake_waiters() const;
+
+    const std::shared_ptr<Database>& database() const { return database_; }
+
+private:
+    struct PendingAppend;
+    EventStore(std::shared_ptr<Database> database, EventStoreOptions options);
+    Status recover_head();
+    void commit_group(std::vector<PendingAppend*>& group);
+    std::int64_t now_ms() const;
+
+    std::shared_ptr<Database> database_;
+    EventStoreOptions options_;
+
+    // Writers queue; the front one is the leader and commits for everybody in its group.
+    std::mutex writers_mutex_;
+    std::deque<PendingAppend*> writers_;
+
+    // Only the current leader touches these.
+    Sha256Digest head_hash_{};
+    std::int64_t last_at_ms_ = 0;
+
+    std::atomic<std::uint64_t> head_seq_{0};
+    mutable std::mutex head_mutex_;
+    mutable std::condition_variable head_changed_;
+    mutable std::uint64_t wake_generation_ = 0;
+};
+
+}  // namespace kakitome

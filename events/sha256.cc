@@ -1,0 +1,48 @@
+#include "events/sha256.h"
+
+#include <openssl/evp.h>
+
+#include <stdexcept>
+
+namespace kakitome {
+
+Sha256Digest sha256(std::string_view bytes) {
+    Sha256Digest digest{};
+    unsigned int size = 0;
+    // EVP_Digest is the one-shot form; it only fails on allocation failure.
+    if (EVP_Digest(bytes.data(), bytes.size(), digest.data(), &size, EVP_sha256(), nullptr) != 1) {
+        throw std::bad_alloc();
+    }
+    return digest;
+}
+
+std::string to_hex(const std::uint8_t* bytes, std::size_t size) {
+    static constexpr char digits[] = "0123456789abcdef";
+    std::string out(size * 2, '0');
+    for (std::size_t i = 0; i < size; ++i) {
+        out[2 * i] = digits[bytes[i] >> 4];
+        out[2 * i + 1] = digits[bytes[i] & 0x0f];
+    }
+    return out;
+}
+
+static int hex_value(char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+std::optional<Sha256Digest> sha256_from_hex(std::string_view hex) {
+    Sha256Digest digest{};
+    if (hex.size() != digest.size() * 2) return std::nullopt;
+    for (std::size_t i = 0; i < digest.size(); ++i) {
+        const int high = hex_value(hex[2 * i]);
+        const int low = hex_value(hex[2 * i + 1]);
+        if (high < 0 || low < 0) return std::nullopt;
+        digest[i] = static_cast<std::uint8_t>(high << 4 | low);
+    }
+    return digest;
+}
+
+}  // namespace kakitome

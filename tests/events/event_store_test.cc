@@ -1,0 +1,173 @@
+// EventStore: appends, optimistic concurrency, reads, recovery, group commit under concurrency.
+#include "events/event_store.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <set>
+#include <thread>
+
+#include "events/test_store.h"
+#include "replay/store_verifier.h"
+
+namespace kakitome {
+namespace {
+
+using testing::event_of;
+using testing::TestStore;
+
+TEST(EventStore, AppendsAssignSeqsVersionsAndChain) {
+    TestStore t;
+    auto first = t.store->append("application-1", ExpectedVersion::no_stream(),
+                                 {event_of("FormMailReceived"), event_of("PasswordMailReceived")});
+    ASSERT_TRUE(first.is_ok()) << first.status().to_string();
+    EXPECT_EQ(first->first_seq, Seq{1});
+    EXPECT_EQ(first->last_seq, Seq{2});
+    EXPECT_EQ(first->stream_version, StreamVersion{2});
+    auto second = t.store->append("application-2", ExpectedVersion::any(), {event_of("FormMailReceived")});
+    ASSERT_TRUE(second.is_ok());
+    EXPECT_EQ(second->first_seq, Seq{3});
+    EXPECT_EQ(second->stream_version, StreamVersion{1});
+
+    auto all = t.store->read_all(Seq{1}, 100).value();
+    ASSERT_EQ(all.size(), 3u);
+    EXPECT_EQ(all[0].prev_hash, Sha256Digest{});
+    EXPECT_EQ(all[1].prev_hash, all[0].hash);
+    EXPECT_EQ(all[2].prev_hash, all[1].hash);
+    EXPECT_EQ(all[2].stream, "application-2");
+    EXPECT_EQ(sha256(canonical_bytes(all[1])), all[1].hash);
+    EXPECT_EQ(t.store->head(), Seq{3});
+}
+
+TEST(EventStore, ConflictIsTypedAndWritesNothing) {
+    TestStore t;
+    ASSERT_TRUE(t.store->append("s", ExpectedVersion::no_stream(), {event_of("A")}).is_ok());
+    auto stale = t.store->append_with_expected_version("s", StreamVersion{0}, {event_of("B")});
+    EXPECT_EQ(stale.status().code(), StatusCode::conflict);
+    EXPECT_NE(stale.status().message().find("version 1"), std::string::npos);
+    auto again = t.store->append("s", ExpectedVersion::no_stream(), {event_of("B")});
+    EXPECT_EQ(again.status().code(), StatusCode::conflict);
+    auto ahead = t.store->append_with_expected_version("s", StreamVersion{5}, {event_of("B")});
+    EXPECT_EQ(ahead.status().code(), StatusCode::conflict);
+    EXPECT_EQ(t.store->head(), Seq{1});
+    EXPECT_EQ(t.store->stream_version("s").value(), StreamVersion{1});
+
+    auto right = t.store->append_with_expected_version("s", StreamVersion{1}, {event_of("B")});
+    ASSERT_TRUE(right.is_ok());
+    EXPECT_EQ(right->first_seq, Seq{2});  // no gap left by the refused appends
+}
+
+TEST(EventStore, BadInputWritesNothing) {
+    TestStore t;
+    EXPECT_EQ(t.store->append("", ExpectedVersion::any(), {event_of("A")}).status().code(),
+              StatusCode::invalid_argument);
+    EXPECT_EQ(t.store->append(std::string(257, 's'), ExpectedVersion::any(), {event_of("A")})
+                  .status().code(),
+              StatusCode::invalid_argument);
+    // One bad event in a batch refuses the whole batch: the good one is not written either.
+    auto mixed = t.store->append("s", ExpectedVersion::any(),
+                                 {event_of("Good"), event_of("Bad", "{\"a\":\"\xc3\x28\"}")});
+    EXPECT_EQ(mixed.status().code(), StatusCode::invalid_argument);
+    auto huge = t.store->append("s", ExpectedVersion::any(),
+                                {event_of("Huge", "\"" + std::string(kMaxPayloadBytes + 1, 'x') + "\"")});
+    EXPECT_EQ(huge.status().code(), StatusCode::resource_exhausted);
+    EXPECT_EQ(t.store->append("s", ExpectedVersion::any(), {}).status().code(),
+              StatusCode::invalid_argument);
+    EXPECT_EQ(t.store->head(), Seq{0});
+    EXPECT_TRUE(t.store->read_all(Seq{1}, 10).value().empty());
+    EXPECT_EQ(t.store->stream_version("s").value(), StreamVersion{0});
+}
+
+TEST(EventStore, ReadsStreamsForwardAndBackward) {
+    TestStore t;
+    for (int i = 0; i < 5; ++i) {
+        ASSERT_TRUE(t.store->append("a", ExpectedVersion::any(), {event_of("A" + std::to_string(i))}).is_ok());
+        ASSERT_TRUE(t.store->append("ab", ExpectedVersion::any(), {event_of("B" + std::to_string(i))}).is_ok());
+    }
+    auto forward = t.store->read_stream_forward("a", StreamVersion{2}, 2).value();
+    ASSERT_EQ(forward.size(), 2u);
+    EXPECT_EQ(forward[0].type, "A1");
+    EXPECT_EQ(forward[1].type, "A2");
+    auto backward = t.store->read_stream_backward("a", StreamVersion{0}, 10).value();
+    ASSERT_EQ(backward.size(), 5u);  // "ab" shares a textual prefix but is another stream
+    EXPECT_EQ(backward[0].type, "A4");
+    EXPECT_EQ(backward[4].type, "A0");
+    auto from_three = t.store->read_stream_backward("a", StreamVersion{3}, 10).value();
+    ASSERT_EQ(from_three.size(), 3u);
+    EXPECT_EQ(from_three[0].version, StreamVersion{3});
+    EXPECT_TRUE(t.store->read_stream_forward("missing", StreamVersion{1}, 10).value().empty());
+    auto page = t.store->read_all(Seq{4}, 3).value();
+    ASSERT_EQ(page.size(), 3u);
+    EXPECT_EQ(page[0].seq, Seq{4});
+}
+
+TEST(EventStore, ReopenContinuesTheChain) {
+    TestStore t;
+    ASSERT_TRUE(t.store->append("s", ExpectedVersion::any(), {event_of("A"), event_of("B")}).is_ok());
+    const Sha256Digest head_hash = t.store->read_event(Seq{2}).value().hash;
+    t.reopen();
+    EXPECT_EQ(t.store->head(), Seq{2});
+    auto appended = t.store->append_with_expected_version("s", StreamVersion{2}, {event_of("C")});
+    ASSERT_TRUE(appended.is_ok()) << appended.status().to_string();
+    EXPECT_EQ(t.store->read_event(Seq{3}).value().prev_hash, head_hash);
+    auto report = verify_store(*t.database).value();
+    EXPECT_TRUE(report.intact());
+    EXPECT_EQ(report.events_checked, 3u);
+}
+
+TEST(EventStore, TimestampsNeverGoBackwards) {
+    std::int64_t now = 1'750'000'000'000;
+    TestStore t("store", {.clock_ms = [&] { return now; }});
+    ASSERT_TRUE(t.store->append("s", ExpectedVersion::any(), {event_of("A")}).is_ok());
+    now -= 60'000;  // the wall clock is set back a minute
+    ASSERT_TRUE(t.store->append("s", ExpectedVersion::any(), {event_of("B")}).is_ok());
+    auto events = t.store->read_all(Seq{1}, 10).value();
+    EXPECT_EQ(events[0].at, "2025-06-15T15:06:40.000Z");
+    EXPECT_EQ(events[1].at, events[0].at);
+}
+
+TEST(EventStore, ConcurrentAppendersGetGapFreeSeqsAndOneChain) {
+    TestStore t("store", {.durability = Durability::buffered});
+    constexpr int kThreads = 8;
+    constexpr int kPerThread = 300;
+    std::atomic<int> conflicts{0};
+    std::vector<std::thread> threads;
+    std::vector<std::vector<AppendResult>> results(kThreads);
+    for (int thread = 0; thread < kThreads; ++thread) {
+        threads.emplace_back([&, thread] {
+            for (int i = 0; i < kPerThread; ++i) {
+                // Half the writers share one stream with exact versions, so they race and conflict.
+                const bool shared = thread % 2 == 0;
+                const std::string stream = shared ? "shared" : "own-" + std::to_string(thread);
+                for (;;) {
+                    auto version = t.store->stream_version(stream).value();
+                    auto appended = t.store->append_with_expected_version(
+                        stream, version, {event_of("E"), event_of("F")});
+                    if (appended.is_ok()) {
+                        results[thread].push_back(appended.value());
+                        break;
+                    }
+                    ASSERT_EQ(appended.status().code(), StatusCode::conflict);
+                    ++conflicts;
+                }
+            }
+        });
+    }
+    for (auto& thread : threads) thread.join();
+    EXPECT_EQ(t.store->head(), Seq{kThreads * kPerThread * 2});
+    std::set<std::uint64_t> seqs;
+    for (const auto& per_thread : results) {
+        for (const auto& result : per_thread) {
+            EXPECT_EQ(result.last_seq.value, result.first_seq.value + 1);  // a batch is contiguous
+            seqs.insert(result.first_seq.value);
+            seqs.insert(result.last_seq.value);
+        }
+    }
+    EXPECT_EQ(seqs.size(), static_cast<std::size_t>(kThreads * kPerThread * 2));
+    EXPECT_EQ(t.store->stream_version("shared").value(), StreamVersion{4 * kPerThread * 2});
+    auto report = verify_store(*t.database).value();
+    EXPECT_TRUE(report.intact()) << report.first_break->reason;
+}
+
+}  // namespace
+}  // namespace kakitome
