@@ -2,6 +2,7 @@
 
 #include <rocksdb/db.h>
 #include <rocksdb/options.h>
+#include <rocksdb/write_batch.h>
 
 #include <atomic>
 #include <chrono>
@@ -66,11 +67,16 @@ Result<SideResult> bench_kakitome(const std::filesystem::path& directory, int wr
     if (!store.is_ok()) return store.status();
     // Each writer owns one stream and appends with the exact expected version, as a command does.
     std::vector<StreamVersion> versions(static_cast<std::size_t>(writers));
-    auto result = run_writers(writers, config.events, config.max_seconds, [&](int t, std::uint64_t i) {
-        NewEvent event{.type = "FormMailReceived", .payload_json = sample_payload(t, i)};
+    const std::uint64_t appends = config.events / static_cast<std::uint64_t>(config.batch);
+    auto result = run_writers(writers, appends, config.max_seconds, [&](int t, std::uint64_t i) {
+        std::vector<NewEvent> events;
+        for (int k = 0; k < config.batch; ++k) {
+            events.push_back({.type = "FormMailReceived",
+                              .payload_json = sample_payload(t, i * config.batch + k)});
+        }
         auto appended = store.value()->append_with_expected_version(
             "application-bench-" + std::to_string(t), versions[static_cast<std::size_t>(t)],
-            {std::move(event)});
+            std::move(events));
         if (!appended.is_ok()) {
             std::fprintf(stderr, "bench: %s\n", appended.status().to_string().c_str());
             return false;
@@ -79,6 +85,7 @@ Result<SideResult> bench_kakitome(const std::filesystem::path& directory, int wr
         return true;
     });
     if (result.count == 0) return Status::internal("kakitome side of the benchmark failed");
+    result.count *= static_cast<std::uint64_t>(config.batch);
     return result;
 }
 
@@ -96,12 +103,19 @@ Result<SideResult> bench_rocksdb(const std::filesystem::path& directory, int wri
     rocksdb::WriteOptions write_options;
     write_options.sync = config.durability == Durability::sync;
     const std::string value(value_bytes, 'v');
-    auto result = run_writers(writers, config.events, config.max_seconds, [&](int t, std::uint64_t i) {
-        char key[32];
-        std::snprintf(key, sizeof key, "%04d-%016llu", t, static_cast<unsigned long long>(i));
-        return db->Put(write_options, key, value).ok();
+    const std::uint64_t writes = config.events / static_cast<std::uint64_t>(config.batch);
+    auto result = run_writers(writers, writes, config.max_seconds, [&](int t, std::uint64_t i) {
+        rocksdb::WriteBatch batch;
+        for (int k = 0; k < config.batch; ++k) {
+            char key[32];
+            std::snprintf(key, sizeof key, "%04d-%016llu", t,
+                          static_cast<unsigned long long>(i * config.batch + k));
+            batch.Put(key, value);
+        }
+        return db->Write(write_options, &batch).ok();
     });
     if (result.count == 0) return Status::internal("RocksDB side of the benchmark failed");
+    result.count *= static_cast<std::uint64_t>(config.batch);
     return result;
 }
 
@@ -110,8 +124,8 @@ Result<SideResult> bench_rocksdb(const std::filesystem::path& directory, int wri
 std::string AppendBenchmarkCase::to_json() const {
     char buffer[512];
     std::snprintf(buffer, sizeof buffer,
-                  R"({"benchmark":"append","mode":"%s","threads":%d,"value_bytes":%zu,"kakitome_events":%llu,"kakitome_seconds":%.3f,"kakitome_events_per_second":%.0f,"rocksdb_puts":%llu,"rocksdb_seconds":%.3f,"rocksdb_puts_per_second":%.0f,"ratio":%.3f})",
-                  mode.c_str(), threads, value_bytes, static_cast<unsigned long long>(kakitome_events),
+                  R"({"benchmark":"append","mode":"%s","threads":%d,"batch":%d,"value_bytes":%zu,"kakitome_events":%llu,"kakitome_seconds":%.3f,"kakitome_events_per_second":%.0f,"rocksdb_puts":%llu,"rocksdb_seconds":%.3f,"rocksdb_puts_per_second":%.0f,"ratio":%.3f})",
+                  mode.c_str(), threads, batch, value_bytes, static_cast<unsigned long long>(kakitome_events),
                   kakitome_seconds, kakitome_per_second(),
                   static_cast<unsigned long long>(rocksdb_puts), rocksdb_seconds,
                   rocksdb_per_second(), kakitome_per_second() / rocksdb_per_second());
@@ -124,6 +138,7 @@ Result<std::vector<AppendBenchmarkCase>> run_append_benchmark(
     const std::string mode = config.durability == Durability::sync ? "sync" : "buffered";
     // Size of one stored record, measured from a real event so the baseline writes as much.
     const std::size_t value_bytes = 32 + 330 + sample_payload(0, 0).size();
+    if (config.batch < 1) return Status::invalid_argument("batch must be at least 1");
     for (int threads : config.thread_counts) {
         if (threads < 1) return Status::invalid_argument("thread counts must be positive");
         const auto base = config.scratch / ("append-" + mode + "-" + std::to_string(threads));
@@ -137,7 +152,8 @@ Result<std::vector<AppendBenchmarkCase>> run_append_benchmark(
         std::filesystem::remove_all(base);
         cases.push_back({.threads = threads, .mode = mode, .kakitome_events = ours->count,
                          .kakitome_seconds = ours->seconds, .rocksdb_puts = theirs->count,
-                         .rocksdb_seconds = theirs->seconds, .value_bytes = value_bytes});
+                         .rocksdb_seconds = theirs->seconds, .value_bytes = value_bytes,
+                         .batch = config.batch});
     }
     return cases;
 }

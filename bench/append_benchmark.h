@@ -17,6 +17,7 @@ struct AppendBenchmarkConfig {
     std::vector<int> thread_counts{1, 8, 32};
     Durability durability = Durability::buffered;
     std::uint64_t events = 200000;  // per case, split across writers
+    int batch = 1;                  // events per append (and puts per RocksDB WriteBatch)
     double max_seconds = 30;        // per side of a case; a case stops early past this
     std::filesystem::path scratch;  // temporary directories go here
 };
@@ -29,6 +30,7 @@ struct AppendBenchmarkCase {
     std::uint64_t rocksdb_puts = 0;
     double rocksdb_seconds = 0;
     std::size_t value_bytes = 0;
+    int batch = 1;
 
     double kakitome_per_second() const { return static_cast<double>(kakitome_events) / kakitome_seconds; }
     double rocksdb_per_second() const { return static_cast<double>(rocksdb_puts) / rocksdb_seconds; }

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include "events/json_text.h"
+
 namespace kakitome {
 
 using nlohmann::json;
@@ -14,15 +16,6 @@ namespace {
 // bytes; with no indent it emits no whitespace. Strings are checked to be valid UTF-8.
 std::string dump_canonical(const json& value) {
     return value.dump(-1, ' ', false, json::error_handler_t::strict);
-}
-
-bool is_valid_utf8(std::string_view text) {
-    try {
-        (void)json(std::string(text)).dump(-1, ' ', false, json::error_handler_t::strict);
-        return true;
-    } catch (const json::exception&) {
-        return false;
-    }
 }
 
 json envelope_without_hash(const RecordedEvent& event, json payload) {
@@ -94,17 +87,16 @@ Status validate_and_canonicalize(NewEvent& event) {
 std::string canonical_bytes(const RecordedEvent& event) {
     // Hand-assembled in sorted key order so the append path never re-parses the payload, which
     // is canonical already. Tests check this equals dump_canonical(envelope_without_hash(...)).
-    auto quoted = [](const std::string& text) { return dump_canonical(json(text)); };
     std::string out;
     out.reserve(event.payload_json.size() + event.stream.size() + 320);
     out += "{\"actor\":";
-    out += quoted(event.actor);
+    append_json_string(out, event.actor);
     out += ",\"at\":";
-    out += quoted(event.at);
+    append_json_string(out, event.at);
     out += ",\"causation\":";
-    out += quoted(event.causation);
+    append_json_string(out, event.causation);
     out += ",\"correlation\":";
-    out += quoted(event.correlation);
+    append_json_string(out, event.correlation);
     out += ",\"payload\":";
     out += event.payload_json;
     out += ",\"prev_hash\":\"";
@@ -114,9 +106,9 @@ std::string canonical_bytes(const RecordedEvent& event) {
     out += ",\"seq\":";
     out += std::to_string(event.seq.value);
     out += ",\"stream\":";
-    out += quoted(event.stream);
+    append_json_string(out, event.stream);
     out += ",\"type\":";
-    out += quoted(event.type);
+    append_json_string(out, event.type);
     out += ",\"version\":";
     out += std::to_string(event.version.value);
     out += "}";

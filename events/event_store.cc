@@ -16,6 +16,8 @@ namespace kakitome {
 
 namespace keys = storage_keys;
 
+constexpr std::size_t kMaxCachedStreams = 100000;
+
 struct EventStore::PendingAppend {
     std::string stream;
     ExpectedVersion expected = ExpectedVersion::any();
@@ -152,6 +154,9 @@ void EventStore::commit_group(std::vector<PendingAppend*>& group) {
         std::uint64_t version;
         if (auto found = versions_in_group.find(writer->stream); found != versions_in_group.end()) {
             version = found->second;
+        } else if (auto cached = stream_versions_.find(writer->stream);
+                   cached != stream_versions_.end()) {
+            version = cached->second;
         } else {
             auto stored = stored_stream_version(*database_, writer->stream);
             if (!stored.is_ok()) {
@@ -209,6 +214,10 @@ void EventStore::commit_group(std::vector<PendingAppend*>& group) {
     }
     head_hash_ = prev_hash;
     last_at_ms_ = at_ms;
+    if (stream_versions_.size() + versions_in_group.size() > kMaxCachedStreams) stream_versions_.clear();
+    for (const auto& [stream, version] : versions_in_group) {
+        stream_versions_.insert_or_assign(std::string(stream), version);
+    }
     {
         std::lock_guard head_lock(head_mutex_);
         head_seq_.store(seq, std::memory_order_release);

@@ -22,6 +22,7 @@
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "events/database.h"
@@ -102,6 +103,9 @@ private:
     // Only the current leader touches these.
     Sha256Digest head_hash_{};
     std::int64_t last_at_ms_ = 0;
+    // Versions of recently written streams, so most appends skip an index seek. Updated only
+    // after a write succeeds; cleared when it grows past a bound.
+    std::unordered_map<std::string, std::uint64_t> stream_versions_;
 
     std::atomic<std::uint64_t> head_seq_{0};
     mutable std::mutex head_mutex_;

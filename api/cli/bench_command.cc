@@ -1,4 +1,5 @@
-// kakitome bench append [--threads 1,8,32] [--mode sync|buffered] [--events N] [--max-seconds S]
+// kakitome bench append [--threads 1,8,32] [--mode sync|buffered] [--events N] [--batch N]
+//                       [--max-seconds S]
 //                       [--scratch DIR]
 // Prints one JSON line per case to stdout, progress to stderr.
 #include <cstdio>
@@ -16,7 +17,7 @@ void print_progress(const std::string& line) { std::fprintf(stderr, "bench: %s\n
 
 int run_append(const Words& words) {
     auto arguments =
-        Arguments::parse(words, {"threads", "mode", "events", "max-seconds", "scratch"}, {});
+        Arguments::parse(words, {"threads", "mode", "events", "batch", "max-seconds", "scratch"}, {});
     bench::AppendBenchmarkConfig config;
     bool valid = arguments.is_ok() && arguments->positionals().empty();
     if (valid) {
@@ -27,6 +28,7 @@ int run_append(const Words& words) {
                 config.thread_counts.push_back(std::stoi(item));
             }
             config.events = std::stoull(arguments->value_or("events", "200000"));
+            config.batch = std::stoi(arguments->value_or("batch", "1"));
             config.max_seconds = std::stod(arguments->value_or("max-seconds", "30"));
         } catch (const std::exception&) {
             valid = false;
@@ -42,7 +44,7 @@ int run_append(const Words& words) {
     if (!valid || config.thread_counts.empty() || config.events == 0) {
         std::fprintf(stderr,
                      "usage: kakitome bench append [--threads 1,8,32] [--mode sync|buffered] "
-                     "[--events N] [--max-seconds S] [--scratch DIR]\n");
+                     "[--events N] [--batch N] [--max-seconds S] [--scratch DIR]\n");
         return kExitBadInput;
     }
     auto cases = bench::run_append_benchmark(config, print_progress);
