@@ -20,7 +20,9 @@ const char* status_code_name(StatusCode code) {
 
 std::string Status::to_string() const {
     if (is_ok()) return "ok";
-    return std::string(status_code_name(code_)) + ": " + message_;
+    std::string text = status_code_name(code_);
+    if (!reason_.empty()) text += " (" + reason_ + ")";
+    return text + ": " + message_;
 }
 
 }  // namespace kakitome

@@ -41,15 +41,24 @@ public:
     static Status unavailable(std::string m) { return {StatusCode::unavailable, std::move(m)}; }
     static Status internal(std::string m) { return {StatusCode::internal, std::move(m)}; }
 
+    // A stable snake_case name for the specific failure ("wrong_password", "zip_bomb"), for
+    // events, exit codes and API problem types. The code stays the broad class.
+    Status with_reason(std::string reason) && {
+        reason_ = std::move(reason);
+        return std::move(*this);
+    }
+
     bool is_ok() const { return code_ == StatusCode::ok; }
     StatusCode code() const { return code_; }
     const std::string& message() const { return message_; }
-    // "conflict: expected version 3 but stream is at 5"
+    const std::string& reason() const { return reason_; }
+    // "conflict: expected version 3 but stream is at 5", or "corruption (tampered_package): ..."
     std::string to_string() const;
 
 private:
     StatusCode code_ = StatusCode::ok;
     std::string message_;
+    std::string reason_;
 };
 
 template <typename T>

@@ -13,5 +13,7 @@ int run_verify(const Words& words);
 int run_events(const Words& words);
 int run_demo(const Words& words);
 int run_bench(const Words& words);
+int run_decrypt(const Words& words);
+int run_encrypt(const Words& words);
 
 }  // namespace kakitome::cli

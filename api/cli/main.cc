@@ -19,7 +19,9 @@ constexpr Subcommand kSubcommands[] = {
     {"verify", kakitome::cli::run_verify, "walk the hash chain; exit 0 intact, 1 tampered"},
     {"events", kakitome::cli::run_events, "print stored events as JSON lines"},
     {"demo", kakitome::cli::run_demo, "append a scripted workflow history and print it"},
-    {"bench", kakitome::cli::run_bench, "benchmarks: append"},
+    {"decrypt", kakitome::cli::run_decrypt, "decrypt a password-protected Office file"},
+    {"encrypt", kakitome::cli::run_encrypt, "encrypt an Office file with a password (agile or --standard)"},
+    {"bench", kakitome::cli::run_bench, "benchmarks: append, decrypt"},
 };
 
 void print_usage() {
