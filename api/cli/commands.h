@@ -15,5 +15,6 @@ int run_demo(const Words& words);
 int run_bench(const Words& words);
 int run_decrypt(const Words& words);
 int run_encrypt(const Words& words);
+int run_form(const Words& words);
 
 }  // namespace kakitome::cli

@@ -21,6 +21,7 @@ constexpr Subcommand kSubcommands[] = {
     {"demo", kakitome::cli::run_demo, "append a scripted workflow history and print it"},
     {"decrypt", kakitome::cli::run_decrypt, "decrypt a password-protected Office file"},
     {"encrypt", kakitome::cli::run_encrypt, "encrypt an Office file with a password (agile or --standard)"},
+    {"form", kakitome::cli::run_form, "print an application form's fields and validation as JSON"},
     {"bench", kakitome::cli::run_bench, "benchmarks: append, decrypt"},
 };
 
