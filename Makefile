@@ -32,6 +32,7 @@ check-asan: setup
 
 bench: build
 	@$(BUILD)/kakitome bench append --threads 1,8,32 --mode buffered --events 200000
+	@$(BUILD)/kakitome bench decrypt --file ../shared/fixtures/encrypted/valid_basic.agile.xlsx --password Maina2025
 
 format:
 	@clang-format -i $$(git ls-files '*.cc' '*.h')

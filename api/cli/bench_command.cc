@@ -8,6 +8,7 @@
 #include "api/cli/arguments.h"
 #include "api/cli/commands.h"
 #include "bench/append_benchmark.h"
+#include "bench/decrypt_benchmark.h"
 
 namespace kakitome::cli {
 
@@ -15,7 +16,7 @@ namespace {
 
 void print_progress(const std::string& line) { std::fprintf(stderr, "bench: %s\n", line.c_str()); }
 
-int run_append(const Words& words) {
+int run_append_benchmark(const Words& words) {
     auto arguments =
         Arguments::parse(words, {"threads", "mode", "events", "batch", "max-seconds", "scratch"}, {});
     bench::AppendBenchmarkConfig config;
@@ -56,11 +57,45 @@ int run_append(const Words& words) {
     return kExitOk;
 }
 
+int run_decrypt_benchmark(const Words& words) {
+    auto arguments = Arguments::parse(words, {"file", "password", "runs", "batch", "threads"}, {"no-msoffcrypto"});
+    bench::DecryptBenchmarkConfig config;
+    bool valid = arguments.is_ok() && arguments->positionals().empty() && arguments->has("file") &&
+                 arguments->has("password");
+    if (valid) {
+        try {
+            config.file = *arguments->value("file");
+            config.password = *arguments->value("password");
+            config.runs = std::stoi(arguments->value_or("runs", "10"));
+            config.batch = std::stoi(arguments->value_or("batch", "100"));
+            config.threads = std::stoi(arguments->value_or("threads", "0"));
+            config.compare_msoffcrypto = !arguments->has("no-msoffcrypto");
+        } catch (const std::exception&) {
+            valid = false;
+        }
+    }
+    if (!valid || config.runs < 1 || config.batch < 1) {
+        std::fprintf(stderr,
+                     "usage: kakitome bench decrypt --file F.xlsx --password P [--runs N] [--batch N] "
+                     "[--threads N] [--no-msoffcrypto]\n");
+        return kExitBadInput;
+    }
+    auto result = bench::run_decrypt_benchmark(config);
+    if (!result.is_ok()) {
+        std::fprintf(stderr, "kakitome bench: %s\n", result.status().to_string().c_str());
+        return kExitBadInput;
+    }
+    std::printf("%s\n", result.value().c_str());
+    return kExitOk;
+}
+
 }  // namespace
 
 int run_bench(const Words& words) {
-    if (!words.empty() && words[0] == "append") return run_append(Words(words.begin() + 1, words.end()));
-    std::fprintf(stderr, "usage: kakitome bench append ...\n");
+    const Words rest = words.empty() ? Words{} : Words(words.begin() + 1, words.end());
+    if (!words.empty() && words[0] == "append") return run_append_benchmark(rest);
+    if (!words.empty() && words[0] == "decrypt") return run_decrypt_benchmark(rest);
+    std::fprintf(stderr, "usage: kakitome bench append|decrypt ...\n");
     return kExitBadInput;
 }
 
