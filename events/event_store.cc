@@ -19,11 +19,9 @@ namespace keys = storage_keys;
 constexpr std::size_t kMaxCachedStreams = 100000;
 
 struct EventStore::PendingAppend {
-    std::string stream;
-    ExpectedVersion expected = ExpectedVersion::any();
-    std::vector<NewEvent> events;
+    std::vector<StreamAppend> parts;
     std::size_t bytes = 0;
-    Result<AppendResult> result{Status::internal("append was not committed")};
+    Result<std::vector<AppendResult>> result{Status::internal("append was not committed")};
     bool done = false;
     std::condition_variable cv;
 };
@@ -101,17 +99,31 @@ std::int64_t EventStore::now_ms() const {
 
 Result<AppendResult> EventStore::append(std::string_view stream, ExpectedVersion expected,
                                         std::vector<NewEvent> events) {
-    KAKITOME_RETURN_IF_ERROR(validate_stream_name(stream));
-    if (events.empty()) return Status::invalid_argument("an append needs at least one event");
+    std::vector<StreamAppend> parts;
+    parts.push_back({std::string(stream), expected, std::move(events)});
+    auto results = append_transaction(std::move(parts));
+    if (!results.is_ok()) return results.status();
+    return results->front();
+}
+
+Result<std::vector<AppendResult>> EventStore::append_transaction(std::vector<StreamAppend> parts) {
+    if (parts.empty()) return Status::invalid_argument("a transaction needs at least one stream");
     if (database_->read_only()) return Status::permission_denied("the store is open read-only");
     PendingAppend self;
-    for (auto& event : events) {
-        KAKITOME_RETURN_IF_ERROR(validate_and_canonicalize(event));
-        self.bytes += event.payload_json.size() + 256;
+    for (std::size_t i = 0; i < parts.size(); ++i) {
+        KAKITOME_RETURN_IF_ERROR(validate_stream_name(parts[i].stream));
+        if (parts[i].events.empty()) return Status::invalid_argument("an append needs at least one event");
+        for (std::size_t k = 0; k < i; ++k) {
+            if (parts[k].stream == parts[i].stream) {
+                return Status::invalid_argument("stream " + parts[i].stream + " appears twice in one transaction");
+            }
+        }
+        for (auto& event : parts[i].events) {
+            KAKITOME_RETURN_IF_ERROR(validate_and_canonicalize(event));
+            self.bytes += event.payload_json.size() + 256;
+        }
     }
-    self.stream = std::string(stream);
-    self.expected = expected;
-    self.events = std::move(events);
+    self.parts = std::move(parts);
 
     std::unique_lock lock(writers_mutex_);
     writers_.push_back(&self);
@@ -151,52 +163,65 @@ void EventStore::commit_group(std::vector<PendingAppend*>& group) {
     const std::string at = format_rfc3339_ms(at_ms);
 
     for (PendingAppend* writer : group) {
-        std::uint64_t version;
-        if (auto found = versions_in_group.find(writer->stream); found != versions_in_group.end()) {
-            version = found->second;
-        } else if (auto cached = stream_versions_.find(writer->stream);
-                   cached != stream_versions_.end()) {
-            version = cached->second;
-        } else {
-            auto stored = stored_stream_version(*database_, writer->stream);
-            if (!stored.is_ok()) {
-                writer->result = stored.status();
-                continue;
+        // Check every part's expected version before writing any of them.
+        std::vector<std::uint64_t> versions;
+        Status refused;
+        for (const StreamAppend& part : writer->parts) {
+            std::uint64_t version;
+            if (auto found = versions_in_group.find(part.stream); found != versions_in_group.end()) {
+                version = found->second;
+            } else if (auto cached = stream_versions_.find(part.stream); cached != stream_versions_.end()) {
+                version = cached->second;
+            } else {
+                auto stored = stored_stream_version(*database_, part.stream);
+                if (!stored.is_ok()) {
+                    refused = stored.status();
+                    break;
+                }
+                version = stored.value();
             }
-            version = stored.value();
+            if (!part.expected.accepts(StreamVersion{version})) {
+                const std::string wanted = part.expected.kind() == ExpectedVersion::Kind::no_stream
+                                               ? "no stream"
+                                               : "version " + std::to_string(part.expected.version().value);
+                refused = Status::conflict("stream " + part.stream + " is at version " + std::to_string(version) +
+                                           ", expected " + wanted);
+                break;
+            }
+            versions.push_back(version);
         }
-        if (!writer->expected.accepts(StreamVersion{version})) {
-            std::string wanted = writer->expected.kind() == ExpectedVersion::Kind::no_stream
-                                     ? "no stream"
-                                     : "version " + std::to_string(writer->expected.version().value);
-            writer->result = Status::conflict("stream " + writer->stream + " is at version " +
-                                              std::to_string(version) + ", expected " + wanted);
+        if (!refused.is_ok()) {
+            writer->result = refused;
             continue;
         }
-        const std::uint64_t first_seq = seq + 1;
-        for (NewEvent& event : writer->events) {
-            RecordedEvent recorded;
-            recorded.seq = Seq{++seq};
-            recorded.stream = writer->stream;
-            recorded.version = StreamVersion{++version};
-            recorded.type = std::move(event.type);
-            recorded.schema = event.schema;
-            recorded.at = at;
-            recorded.actor = std::move(event.actor);
-            recorded.correlation = std::move(event.correlation);
-            recorded.causation = std::move(event.causation);
-            recorded.payload_json = std::move(event.payload_json);
-            recorded.prev_hash = prev_hash;
-            const std::string canonical = canonical_bytes(recorded);
-            recorded.hash = sha256(canonical);
-            batch.Put(database_->events(), keys::event_key(seq),
-                      encode_stored_event(recorded, canonical));
-            batch.Put(database_->streams(), keys::stream_key(writer->stream, version),
-                      keys::big_endian(seq));
-            prev_hash = recorded.hash;
+        std::vector<AppendResult> results;
+        for (std::size_t p = 0; p < writer->parts.size(); ++p) {
+            StreamAppend& part = writer->parts[p];
+            std::uint64_t version = versions[p];
+            const std::uint64_t first_seq = seq + 1;
+            for (NewEvent& event : part.events) {
+                RecordedEvent recorded;
+                recorded.seq = Seq{++seq};
+                recorded.stream = part.stream;
+                recorded.version = StreamVersion{++version};
+                recorded.type = std::move(event.type);
+                recorded.schema = event.schema;
+                recorded.at = at;
+                recorded.actor = std::move(event.actor);
+                recorded.correlation = std::move(event.correlation);
+                recorded.causation = std::move(event.causation);
+                recorded.payload_json = std::move(event.payload_json);
+                recorded.prev_hash = prev_hash;
+                const std::string canonical = canonical_bytes(recorded);
+                recorded.hash = sha256(canonical);
+                batch.Put(database_->events(), keys::event_key(seq), encode_stored_event(recorded, canonical));
+                batch.Put(database_->streams(), keys::stream_key(part.stream, version), keys::big_endian(seq));
+                prev_hash = recorded.hash;
+            }
+            versions_in_group[part.stream] = version;
+            results.push_back(AppendResult{Seq{first_seq}, Seq{seq}, StreamVersion{version}});
         }
-        versions_in_group[writer->stream] = version;
-        writer->result = AppendResult{Seq{first_seq}, Seq{seq}, StreamVersion{version}};
+        writer->result = std::move(results);
     }
     if (seq == start_seq) return;  // every append in the group was refused
 

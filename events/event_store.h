@@ -1,7 +1,8 @@
 // EventStore: the append-only log of kakitome (design section 2).
 //
 // Contract:
-// - append() is atomic: all of a call's events land, in order, with consecutive seqs, or none do.
+// - append() and append_transaction() are atomic: all of a call's events land, in order, with
+//   consecutive seqs, or none do.
 // - Seqs are global and gap-free from 1; versions are per stream and gap-free from 1.
 // - Each event's prev_hash is the previous event's hash, so the log is one SHA-256 chain.
 // - A stream not at the expected version yields StatusCode::conflict and writes nothing.
@@ -38,6 +39,13 @@ struct AppendResult {
     StreamVersion stream_version;  // the stream's version after this append
 };
 
+// One stream's part of a transaction.
+struct StreamAppend {
+    std::string stream;
+    ExpectedVersion expected = ExpectedVersion::any();
+    std::vector<NewEvent> events;
+};
+
 struct EventStoreOptions {
     Durability durability = Durability::sync;
     // Milliseconds since the Unix epoch; tests inject a fixed clock.
@@ -55,6 +63,10 @@ public:
 
     Result<AppendResult> append(std::string_view stream, ExpectedVersion expected,
                                 std::vector<NewEvent> events);
+    // Appends to several streams atomically: every part's expected version must hold, then all
+    // events land (in the order given, consecutive seqs) or none do. A stream may appear once.
+    // Results are in the order of the parts.
+    Result<std::vector<AppendResult>> append_transaction(std::vector<StreamAppend> parts);
     // Shorthand: append_with_expected_version(stream, v, events) == append(stream, exact(v), ...).
     Result<AppendResult> append_with_expected_version(std::string_view stream,
                                                       StreamVersion expected,

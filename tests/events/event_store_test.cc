@@ -171,3 +171,35 @@ TEST(EventStore, ConcurrentAppendersGetGapFreeSeqsAndOneChain) {
 
 }  // namespace
 }  // namespace kakitome
+
+namespace kakitome {
+namespace {
+
+TEST(EventStoreTransaction, AllStreamsOrNone) {
+    testing::TestStore t;
+    ASSERT_TRUE(t.store->append("message-1", ExpectedVersion::no_stream(), {testing::event_of("MessageIngested")}).is_ok());
+    std::vector<StreamAppend> parts;
+    parts.push_back({"application-1", ExpectedVersion::no_stream(), {testing::event_of("FormMailReceived")}});
+    parts.push_back({"message-1", ExpectedVersion::no_stream(), {testing::event_of("MessageIngested")}});
+    auto refused = t.store->append_transaction(parts);
+    EXPECT_EQ(refused.status().code(), StatusCode::conflict);
+    EXPECT_EQ(t.store->stream_version("application-1").value(), StreamVersion{0}) << "a refused part must refuse all";
+    EXPECT_EQ(t.store->head(), Seq{1});
+
+    parts[1].expected = ExpectedVersion::exact(StreamVersion{1});
+    auto accepted = t.store->append_transaction(parts);
+    ASSERT_TRUE(accepted.is_ok()) << accepted.status().to_string();
+    ASSERT_EQ(accepted->size(), 2u);
+    EXPECT_EQ((*accepted)[0].first_seq, Seq{2});
+    EXPECT_EQ((*accepted)[1].first_seq, Seq{3});
+    EXPECT_EQ((*accepted)[1].stream_version, StreamVersion{2});
+
+    std::vector<StreamAppend> twice;
+    twice.push_back({"s", ExpectedVersion::any(), {testing::event_of("A")}});
+    twice.push_back({"s", ExpectedVersion::any(), {testing::event_of("B")}});
+    EXPECT_EQ(t.store->append_transaction(twice).status().code(), StatusCode::invalid_argument);
+    EXPECT_TRUE(verify_store(*t.database).value().intact());
+}
+
+}  // namespace
+}  // namespace kakitome
