@@ -7,7 +7,7 @@ packages=(
   build-essential cmake ninja-build ccache pkg-config
   libboost-all-dev librocksdb-dev libssl-dev nlohmann-json3-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  libgmime-3.0-dev libzip-dev libpugixml-dev libcurl4-openssl-dev libicu-dev
+  libgmime-3.0-dev libzip-dev libpugixml-dev libcurl4-openssl-dev libicu-dev libxml2-dev
   # Independent tools the tests cross-check against (see docs/testing.md).
   python3 python3-msoffcrypto-tool python3-openpyxl
 )

@@ -16,5 +16,6 @@ int run_bench(const Words& words);
 int run_decrypt(const Words& words);
 int run_encrypt(const Words& words);
 int run_form(const Words& words);
+int run_ingest(const Words& words);
 
 }  // namespace kakitome::cli

@@ -2,6 +2,8 @@
 
 #include <cstdio>
 
+#include "events/master_key.h"
+
 namespace kakitome::cli {
 
 std::unique_ptr<EventStore> open_store_or_report(const std::string& command,
@@ -19,6 +21,29 @@ std::unique_ptr<EventStore> open_store_or_report(const std::string& command,
         return nullptr;
     }
     return std::move(store).value();
+}
+
+std::unique_ptr<Environment> open_environment_or_report(const std::string& command, const std::string& directory,
+                                                        const std::string& master_key_path) {
+    auto report = [&](const Status& status) {
+        std::fprintf(stderr, "kakitome %s: %s\n", command.c_str(), status.to_string().c_str());
+        return nullptr;
+    };
+    auto environment = std::make_unique<Environment>();
+    auto key = load_or_create_master_key(master_key_path.empty() ? directory + "/master.key" : master_key_path);
+    if (!key.is_ok()) return report(key.status());
+    environment->master_key = key.value();
+    auto database = Database::open({.directory = directory, .extra_column_families = {kDataKeysFamily}});
+    if (!database.is_ok()) return report(database.status());
+    environment->database = database.value();
+    auto store = EventStore::open(environment->database, {.durability = Durability::sync});
+    if (!store.is_ok()) return report(store.status());
+    environment->store = std::move(store).value();
+    environment->blobs = std::make_unique<BlobStore>(environment->database, environment->master_key);
+    auto vault = DataKeyVault::open(environment->database, environment->master_key);
+    if (!vault.is_ok()) return report(vault.status());
+    environment->vault = std::move(vault).value();
+    return environment;
 }
 
 }  // namespace kakitome::cli

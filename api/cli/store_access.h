@@ -4,6 +4,8 @@
 #include <memory>
 #include <string>
 
+#include "events/blob_store.h"
+#include "events/data_key_vault.h"
 #include "events/event_store.h"
 
 namespace kakitome::cli {
@@ -12,5 +14,19 @@ namespace kakitome::cli {
 std::unique_ptr<EventStore> open_store_or_report(const std::string& command,
                                                  const std::string& directory, bool read_only,
                                                  Durability durability = Durability::sync);
+
+// Everything a writing command needs: the store, the encrypted blob store, the data-key vault,
+// and the master key (from --master-key FILE, default DIR/master.key, created 0600 on first use).
+struct Environment {
+    std::shared_ptr<Database> database;
+    std::unique_ptr<EventStore> store;
+    std::unique_ptr<BlobStore> blobs;
+    std::unique_ptr<DataKeyVault> vault;
+    AeadKey master_key{};
+};
+
+// nullptr after printing the error.
+std::unique_ptr<Environment> open_environment_or_report(const std::string& command, const std::string& directory,
+                                                        const std::string& master_key_path);
 
 }  // namespace kakitome::cli

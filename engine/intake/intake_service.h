@@ -1,0 +1,68 @@
+// IntakeService: turns one received mail into events (design sections 1 and 4).
+//
+// Streams it writes, all in one atomic transaction per mail:
+//   message-<key>      the Message-ID claim: MessageIngested, UnrelatedMailReceived,
+//                      MailRejected{reason}, MessageIdReused. The same bytes twice yield no new
+//                      event; the same Message-ID with other bytes is flagged, not processed.
+//   sender-<key>       the pairing state of one normalized sender: FormPending, PasswordHeld,
+//                      Paired. The key is an HMAC of the address, so no PII is in stream names.
+//   application-<id>   FormMailReceived, PasswordMailReceived, MailsPaired, PasswordRejected,
+//                      then (after pairing) FormDecrypted, FormParsed, ApplicationValidated or
+//                      ApplicationRejected{codes}.
+// Pairing tries the password against each pending form's key verifier, newest first, and never
+// guesses; a password that opens none is recorded as PasswordRejected on the newest form. A
+// password that arrives first is held and tried when the sender's next form arrives.
+// Passwords never appear in events: only their message id and an HMAC. Raw mails, attachments
+// and decrypted forms are encrypted blobs; PII fields are sealed with the application's key.
+// Thread-safe: mails are ingested one at a time.
+#pragma once
+
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "engine/intake/mail_message.h"
+#include "events/blob_store.h"
+#include "events/data_key_vault.h"
+#include "events/event_store.h"
+
+namespace kakitome::intake {
+
+struct IngestOutcome {
+    std::string message_id;
+    std::string classification;  // form, password, unrelated, rejected, duplicate
+    std::string reason;          // for rejected
+    std::string application;     // the application the mail joined, if any
+    std::string state;           // that application's state afterwards
+    bool paired = false;
+    std::vector<std::string> warnings;
+    std::string to_json() const;
+};
+
+class IntakeService {
+public:
+    IntakeService(EventStore& store, BlobStore& blobs, DataKeyVault& vault, const AeadKey& master_key,
+                  MailLimits limits = {});
+
+    // source: "file", "imap", "api" — recorded with the mail.
+    Result<IngestOutcome> ingest(std::string_view raw, std::string_view source);
+
+private:
+    struct SenderState;
+    Result<SenderState> load_sender(const std::string& stream) const;
+    Result<std::string> password_of_held_mail(const std::string& raw_blob) const;
+    // Decrypts, reads and validates a freshly paired form; appends the outcome.
+    Result<std::string> process_paired(const std::string& application, std::string_view attachment,
+                                       const std::string& password);
+    std::string keyed_hash(std::string_view purpose, std::string_view value) const;
+
+    EventStore& store_;
+    BlobStore& blobs_;
+    DataKeyVault& vault_;
+    AeadKey hmac_key_;
+    MailLimits limits_;
+    std::mutex mutex_;
+};
+
+}  // namespace kakitome::intake

@@ -1,0 +1,205 @@
+#include "engine/intake/mail_message.h"
+
+#include <gmime/gmime.h>
+#include <libxml/HTMLparser.h>
+
+#include <algorithm>
+#include <cstring>
+#include <memory>
+#include <mutex>
+
+#include "events/json_text.h"
+#include "events/timestamp.h"
+
+namespace kakitome::intake {
+
+namespace {
+
+void initialise_gmime() {
+    static std::once_flag once;
+    std::call_once(once, [] { g_mime_init(); });
+}
+
+struct GObjectDeleter {
+    void operator()(void* object) const {
+        if (object) g_object_unref(object);
+    }
+};
+template <typename T>
+using GObjectPointer = std::unique_ptr<T, GObjectDeleter>;
+
+Status rejected(StatusCode code, const std::string& reason, const std::string& message) {
+    return Status(code, message).with_reason(reason);
+}
+
+std::string lower(std::string text) {
+    std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return text;
+}
+
+// The part's content with its transfer encoding removed.
+std::string decoded_content(GMimePart* part) {
+    GMimeDataWrapper* content = g_mime_part_get_content(part);
+    if (!content) return {};
+    GObjectPointer<GMimeStream> stream(g_mime_stream_mem_new());
+    g_mime_data_wrapper_write_to_stream(content, stream.get());
+    GByteArray* bytes = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(stream.get()));
+    return std::string(reinterpret_cast<const char*>(bytes->data), bytes->len);
+}
+
+struct WalkState {
+    MailMessage* mail;
+    Status failure;
+};
+
+void visit_part(GMimeObject* /*parent*/, GMimeObject* object, gpointer data) {
+    auto* state = static_cast<WalkState*>(data);
+    if (!state->failure.is_ok() || !GMIME_IS_PART(object)) return;
+    GMimePart* part = GMIME_PART(object);
+    GMimeContentType* type = g_mime_object_get_content_type(object);
+    auto text_or_empty = [](const char* text) { return std::string(text ? text : ""); };
+    const std::string media = type ? lower(text_or_empty(g_mime_content_type_get_media_type(type)) + "/" +
+                                           text_or_empty(g_mime_content_type_get_media_subtype(type)))
+                                   : "text/plain";
+    const char* filename = g_mime_part_get_filename(part);
+    const bool is_text = media == "text/plain" || media == "text/html";
+    if (g_mime_part_is_attachment(part) || (filename && *filename) || !is_text) {
+        state->mail->attachments.push_back({filename ? filename : "", media, decoded_content(part)});
+        return;
+    }
+    std::optional<std::string>& body = media == "text/plain" ? state->mail->text_body : state->mail->html_body;
+    if (body) {
+        state->mail->warnings.push_back("extra_" + std::string(media == "text/plain" ? "text" : "html") + "_part_ignored");
+        return;
+    }
+    const char* charset = type ? g_mime_content_type_get_parameter(type, "charset") : nullptr;
+    auto text = charset_to_utf8(decoded_content(part), charset ? charset : "");
+    if (!text.is_ok()) {
+        state->failure = text.status();
+        return;
+    }
+    body = std::move(text).value();
+}
+
+std::string iconv_name(std::string charset) {
+    charset = lower(std::move(charset));
+    if (charset == "shift_jis" || charset == "shift-jis" || charset == "sjis" || charset == "x-sjis" ||
+        charset == "windows-31j" || charset == "cp932" || charset == "ms932") {
+        return "CP932";  // the superset Windows clients actually write (①, ～, NEC specials)
+    }
+    if (charset == "iso-2022-jp" || charset == "csiso2022jp") return "ISO-2022-JP-2";
+    if (charset == "euc-jp" || charset == "x-euc-jp") return "EUC-JP-MS";
+    return charset;
+}
+
+}  // namespace
+
+Result<std::string> charset_to_utf8(std::string_view bytes, std::string_view charset) {
+    std::string name = iconv_name(std::string(charset));
+    if (name.empty() || name == "us-ascii" || name == "utf-8" || name == "utf8") {
+        if (is_valid_utf8(bytes)) return std::string(bytes);
+        if (!name.empty() && name != "us-ascii") {
+            return rejected(StatusCode::invalid_argument, "invalid_text", "body declared UTF-8 is not valid UTF-8");
+        }
+        name = "CP932";  // undeclared 8-bit text from a Japanese client is almost always CP932
+    }
+    GError* error = nullptr;
+    gsize written = 0;
+    gchar* converted = g_convert(bytes.data(), static_cast<gssize>(bytes.size()), "UTF-8", name.c_str(), nullptr, &written, &error);
+    if (!converted) {
+        const bool unknown = error && error->domain == G_CONVERT_ERROR && error->code == G_CONVERT_ERROR_NO_CONVERSION;
+        std::string message = error ? error->message : "conversion failed";
+        if (error) g_error_free(error);
+        return rejected(StatusCode::invalid_argument, unknown ? "unknown_charset" : "invalid_text",
+                        "cannot read the body as " + std::string(charset) + ": " + message);
+    }
+    std::string out(converted, written);
+    g_free(converted);
+    return out;
+}
+
+std::string html_to_text(std::string_view html) {
+    htmlDocPtr document = htmlReadMemory(html.data(), static_cast<int>(html.size()), nullptr, "UTF-8",
+                                         HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING | HTML_PARSE_NONET | HTML_PARSE_NOIMPLIED);
+    if (!document) return {};
+    std::string text;
+    // Depth-first walk: text nodes appended, block elements and <br> end a line.
+    auto walk = [&](auto&& self, xmlNodePtr node) -> void {
+        for (; node; node = node->next) {
+            if (node->type == XML_TEXT_NODE && node->content) {
+                text += reinterpret_cast<const char*>(node->content);
+            } else if (node->type == XML_ELEMENT_NODE) {
+                const std::string name = reinterpret_cast<const char*>(node->name);
+                if (name == "script" || name == "style" || name == "head") continue;
+                self(self, node->children);
+                static const char* blocks[] = {"p", "div", "br", "li", "tr", "h1", "h2", "h3", "blockquote", "pre"};
+                if (std::any_of(std::begin(blocks), std::end(blocks), [&](const char* block) { return name == block; })) {
+                    text += '\n';
+                }
+            }
+        }
+    };
+    walk(walk, xmlDocGetRootElement(document));
+    xmlFreeDoc(document);
+    return text;
+}
+
+Result<MailMessage> parse_mail(std::string_view raw, const MailLimits& limits) {
+    if (raw.size() > limits.max_bytes) {
+        return rejected(StatusCode::resource_exhausted, "too_large",
+                        "the mail is " + std::to_string(raw.size()) + " bytes; the limit is " + std::to_string(limits.max_bytes));
+    }
+    if (raw.find('\0') != std::string_view::npos) {
+        return rejected(StatusCode::invalid_argument, "nul_bytes", "the mail contains NUL bytes, which RFC 5322 forbids");
+    }
+    initialise_gmime();
+    GObjectPointer<GMimeStream> stream(g_mime_stream_mem_new_with_buffer(raw.data(), raw.size()));
+    GObjectPointer<GMimeParser> parser(g_mime_parser_new_with_stream(stream.get()));
+    GMimeParserOptions* options = g_mime_parser_options_new();
+    g_mime_parser_options_set_rfc2047_compliance_mode(options, GMIME_RFC_COMPLIANCE_LOOSE);
+    g_mime_parser_options_set_parameter_compliance_mode(options, GMIME_RFC_COMPLIANCE_LOOSE);
+    const char* fallback[] = {"UTF-8", "CP932", "ISO-2022-JP", nullptr};
+    g_mime_parser_options_set_fallback_charsets(options, fallback);
+    GObjectPointer<GMimeMessage> message(g_mime_parser_construct_message(parser.get(), options));
+    g_mime_parser_options_free(options);
+    if (!message) return rejected(StatusCode::invalid_argument, "malformed_mime", "not a MIME message");
+
+    GMimeHeaderList* headers = g_mime_object_get_header_list(GMIME_OBJECT(message.get()));
+    if (!headers || g_mime_header_list_get_count(headers) == 0) {
+        return rejected(StatusCode::invalid_argument, "malformed_mime", "the mail has no headers");
+    }
+
+    MailMessage mail;
+    if (const char* id = g_mime_message_get_message_id(message.get())) mail.message_id = id;
+    if (const char* subject = g_mime_message_get_subject(message.get())) mail.subject = subject;
+    if (!is_valid_utf8(mail.subject)) mail.subject.clear();
+    InternetAddressList* from = g_mime_message_get_from(message.get());
+    for (int i = 0; from && i < internet_address_list_length(from); ++i) {
+        InternetAddress* address = internet_address_list_get_address(from, i);
+        if (INTERNET_ADDRESS_IS_MAILBOX(address)) {
+            const char* addr = internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(address));
+            const char* name = internet_address_get_name(address);
+            mail.sender_address = addr ? addr : "";
+            mail.sender_display = name && is_valid_utf8(name) ? name : "";
+            break;
+        }
+    }
+    if (mail.sender_address.empty() || mail.sender_address.find('@') == std::string::npos) {
+        return rejected(StatusCode::invalid_argument, "missing_sender", "the mail has no usable From address");
+    }
+    if (GDateTime* date = g_mime_message_get_date(message.get())) {
+        mail.date = format_rfc3339_ms(g_date_time_to_unix(date) * 1000);
+    }
+
+    WalkState state{&mail, Status::ok()};
+    GMimeObject* body = g_mime_message_get_mime_part(message.get());
+    if (body && GMIME_IS_PART(body)) {
+        visit_part(nullptr, body, &state);
+    } else if (body) {
+        g_mime_message_foreach(message.get(), visit_part, &state);
+    }
+    if (!state.failure.is_ok()) return state.failure;
+    return mail;
+}
+
+}  // namespace kakitome::intake

@@ -1,0 +1,50 @@
+// A received mail, parsed with GMime 3: decoded subject (RFC 2047 in ISO-2022-JP, Shift_JIS/CP932,
+// UTF-8, B and Q), sender, Message-ID, text and HTML bodies converted to UTF-8, and attachments
+// with their decoded names (RFC 2231, and the common encoded-word inside a quoted filename=).
+//
+// Refused before or while parsing, with a reason: "too_large" (resource_exhausted), "nul_bytes",
+// "malformed_mime", "missing_sender", "unknown_charset" (invalid_argument). GMime is tolerant, so
+// "malformed_mime" means nothing mail-like was found at all.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "events/status.h"
+
+namespace kakitome::intake {
+
+struct MailLimits {
+    std::size_t max_bytes = 25 * 1024 * 1024;
+};
+
+struct MailAttachment {
+    std::string filename;      // UTF-8, may be empty
+    std::string content_type;  // "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    std::string bytes;         // transfer encoding removed
+};
+
+struct MailMessage {
+    std::string message_id;     // without angle brackets; empty when the mail has none
+    std::string sender_address;  // the From mailbox's addr-spec as written
+    std::string sender_display;  // display name, decoded
+    std::string subject;         // decoded, UTF-8
+    std::string date;            // RFC 3339 UTC, or "" when missing or unreadable
+    std::optional<std::string> text_body;  // the first text/plain part, UTF-8
+    std::optional<std::string> html_body;  // the first text/html part, UTF-8
+    std::vector<MailAttachment> attachments;
+    std::vector<std::string> warnings;
+};
+
+Result<MailMessage> parse_mail(std::string_view raw, const MailLimits& limits = {});
+
+// Converts bytes in a MIME charset to UTF-8, treating Shift_JIS as CP932 and ISO-2022-JP as its
+// common supersets, since that is what Japanese mail clients really send.
+Result<std::string> charset_to_utf8(std::string_view bytes, std::string_view charset);
+
+// The text of an HTML body, one line per block element, entities decoded (libxml2's parser).
+std::string html_to_text(std::string_view html);
+
+}  // namespace kakitome::intake

@@ -1,0 +1,113 @@
+#include "events/data_key_vault.h"
+
+#include <openssl/evp.h>
+#include <rocksdb/db.h>
+
+#include <mutex>
+
+#include "events/rocksdb_status.h"
+
+namespace kakitome {
+
+namespace {
+
+constexpr std::string_view kTombstone = "erased";
+
+std::string base64(std::string_view bytes) {
+    std::string out((bytes.size() + 2) / 3 * 4 + 1, '\0');
+    const int size = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                                     reinterpret_cast<const unsigned char*>(bytes.data()), static_cast<int>(bytes.size()));
+    out.resize(static_cast<std::size_t>(size));
+    return out;
+}
+
+Result<std::string> unbase64(std::string_view text) {
+    if (text.size() % 4 != 0) return Status::corruption("sealed value is not base64");
+    std::string out(text.size() / 4 * 3, '\0');
+    const int size = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                                     reinterpret_cast<const unsigned char*>(text.data()), static_cast<int>(text.size()));
+    if (size < 0) return Status::corruption("sealed value is not base64");
+    std::size_t padding = 0;
+    if (!text.empty() && text.back() == '=') ++padding;
+    if (text.size() > 1 && text[text.size() - 2] == '=') ++padding;
+    out.resize(static_cast<std::size_t>(size) - padding);
+    return out;
+}
+
+std::mutex& create_mutex() {
+    static std::mutex mutex;  // create() is read-then-write; serialise it
+    return mutex;
+}
+
+}  // namespace
+
+DataKeyVault::DataKeyVault(std::shared_ptr<Database> database, const AeadKey& master_key)
+    : database_(std::move(database)), wrapping_key_(derive_key(master_key, "kakitome data key wrapping v1")) {}
+
+Result<std::unique_ptr<DataKeyVault>> DataKeyVault::open(std::shared_ptr<Database> database, const AeadKey& master_key) {
+    if (!database || !database->family(kDataKeysFamily)) {
+        return Status::invalid_argument("the database was opened without the data_keys family");
+    }
+    return std::unique_ptr<DataKeyVault>(new DataKeyVault(std::move(database), master_key));
+}
+
+Result<AeadKey> DataKeyVault::get(std::string_view application) const {
+    std::string wrapped;
+    auto got = database_->db()->Get(rocksdb::ReadOptions(), database_->family(kDataKeysFamily), std::string(application), &wrapped);
+    if (got.IsNotFound()) return Status::not_found("no data key for " + std::string(application));
+    if (!got.ok()) return from_rocksdb(got, "reading data key");
+    if (wrapped == kTombstone) {
+        return Status::unavailable("the personal data of " + std::string(application) + " was erased").with_reason("erased");
+    }
+    auto key = aead_open(wrapping_key_, wrapped, application);
+    if (!key.is_ok() || key->size() != 32) return Status::corruption("data key of " + std::string(application) + " does not unwrap");
+    AeadKey out{};
+    std::copy(key->begin(), key->end(), out.begin());
+    return out;
+}
+
+Result<AeadKey> DataKeyVault::create(std::string_view application) {
+    std::lock_guard lock(create_mutex());
+    auto existing = get(application);
+    if (existing.is_ok() || existing.status().code() != StatusCode::not_found) return existing;
+    AeadKey key{};
+    random_bytes(key.data(), key.size());
+    auto wrapped = aead_seal(wrapping_key_, std::string_view(reinterpret_cast<const char*>(key.data()), key.size()), application);
+    if (!wrapped.is_ok()) return wrapped.status();
+    rocksdb::WriteOptions options;
+    options.sync = true;
+    auto put = database_->db()->Put(options, database_->family(kDataKeysFamily), std::string(application), wrapped.value());
+    if (!put.ok()) return from_rocksdb(put, "writing data key");
+    return key;
+}
+
+Status DataKeyVault::destroy(std::string_view application) {
+    rocksdb::WriteOptions options;
+    options.sync = true;
+    auto put = database_->db()->Put(options, database_->family(kDataKeysFamily), std::string(application), std::string(kTombstone));
+    if (!put.ok()) return from_rocksdb(put, "erasing data key");
+    // Push the overwrite through to the SST files so the old wrapped key is not left on disk.
+    rocksdb::CompactRangeOptions compact;
+    compact.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
+    (void)database_->db()->Flush(rocksdb::FlushOptions(), database_->family(kDataKeysFamily));
+    auto compacted = database_->db()->CompactRange(compact, database_->family(kDataKeysFamily), nullptr, nullptr);
+    return from_rocksdb(compacted, "compacting data keys");
+}
+
+Result<std::string> DataKeyVault::seal(std::string_view application, std::string_view plaintext) {
+    auto key = create(application);
+    if (!key.is_ok()) return key.status();
+    auto sealed = aead_seal(key.value(), plaintext, application);
+    if (!sealed.is_ok()) return sealed.status();
+    return base64(sealed.value());
+}
+
+Result<std::string> DataKeyVault::open_sealed(std::string_view application, std::string_view sealed) const {
+    auto key = get(application);
+    if (!key.is_ok()) return key.status();
+    auto bytes = unbase64(sealed);
+    if (!bytes.is_ok()) return bytes.status();
+    return aead_open(key.value(), bytes.value(), application);
+}
+
+}  // namespace kakitome

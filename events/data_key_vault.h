@@ -1,0 +1,41 @@
+// Per-application data keys for PII in event payloads (design section 5). Each application has a
+// random AES-256 key, stored wrapped (AES-256-GCM under a key derived from the master key) in the
+// `data_keys` column family, the only mutable data kakitome keeps. Destroying the key
+// (crypto-shredding) leaves a tombstone, so "erased" and "never existed" stay distinguishable,
+// and compacts the family so the old wrapped key leaves the SST files. Thread-safe.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "events/aead.h"
+#include "events/database.h"
+#include "events/status.h"
+
+namespace kakitome {
+
+inline constexpr const char* kDataKeysFamily = "data_keys";
+
+class DataKeyVault {
+public:
+    // The database must have been opened with kDataKeysFamily among its extra families.
+    static Result<std::unique_ptr<DataKeyVault>> open(std::shared_ptr<Database> database, const AeadKey& master_key);
+
+    // Creates the application's key, or returns the existing one.
+    Result<AeadKey> create(std::string_view application);
+    // not_found when there is none; unavailable with reason "erased" after destroy().
+    Result<AeadKey> get(std::string_view application) const;
+    Status destroy(std::string_view application);
+
+    // Seals a JSON text for the application (base64 of nonce || ciphertext || tag).
+    Result<std::string> seal(std::string_view application, std::string_view plaintext);
+    Result<std::string> open_sealed(std::string_view application, std::string_view sealed) const;
+
+private:
+    DataKeyVault(std::shared_ptr<Database> database, const AeadKey& master_key);
+    std::shared_ptr<Database> database_;
+    AeadKey wrapping_key_;
+};
+
+}  // namespace kakitome
