@@ -103,14 +103,18 @@ Result<std::string> charset_to_utf8(std::string_view bytes, std::string_view cha
         }
         name = "CP932";  // undeclared 8-bit text from a Japanese client is almost always CP932
     }
+    GIConv converter = g_iconv_open("UTF-8", name.c_str());
+    if (converter == reinterpret_cast<GIConv>(-1)) {
+        return rejected(StatusCode::invalid_argument, "unknown_charset", "unknown charset " + std::string(charset));
+    }
+    g_iconv_close(converter);
     GError* error = nullptr;
     gsize written = 0;
     gchar* converted = g_convert(bytes.data(), static_cast<gssize>(bytes.size()), "UTF-8", name.c_str(), nullptr, &written, &error);
     if (!converted) {
-        const bool unknown = error && error->domain == G_CONVERT_ERROR && error->code == G_CONVERT_ERROR_NO_CONVERSION;
         std::string message = error ? error->message : "conversion failed";
         if (error) g_error_free(error);
-        return rejected(StatusCode::invalid_argument, unknown ? "unknown_charset" : "invalid_text",
+        return rejected(StatusCode::invalid_argument, "invalid_text",
                         "cannot read the body as " + std::string(charset) + ": " + message);
     }
     std::string out(converted, written);
