@@ -50,12 +50,16 @@ Result<std::shared_ptr<Database>> Database::open(const DatabaseOptions& options)
         }
     }
 
-    // A read-only open must name exactly the families on disk, and may add none.
-    if (options.read_only) {
+    // RocksDB must be given every family on disk: open those (a projection's, the data keys)
+    // whoever created them. A read-only open may add none.
+    if (std::filesystem::exists(options.directory / "CURRENT")) {
         std::vector<std::string> existing;
         auto listed = rocksdb::DB::ListColumnFamilies(db_options, options.directory.string(), &existing);
         if (!listed.ok()) return from_rocksdb(listed, "listing column families");
-        names = existing;
+        if (options.read_only) names.clear();
+        for (const auto& name : existing) {
+            if (std::find(names.begin(), names.end(), name) == names.end()) names.push_back(name);
+        }
     }
 
     std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;

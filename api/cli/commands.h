@@ -17,5 +17,6 @@ int run_decrypt(const Words& words);
 int run_encrypt(const Words& words);
 int run_form(const Words& words);
 int run_ingest(const Words& words);
+int run_serve(const Words& words);
 
 }  // namespace kakitome::cli

@@ -47,6 +47,7 @@ public:
 
     // source: "file", "imap", "api" — recorded with the mail.
     Result<IngestOutcome> ingest(std::string_view raw, std::string_view source);
+    const MailLimits& limits() const { return limits_; }
 
 private:
     struct SenderState;
