@@ -11,12 +11,12 @@ using Words = std::vector<std::string>;
 
 int run_verify(const Words& words);
 int run_events(const Words& words);
-int run_demo(const Words& words);
 int run_bench(const Words& words);
 int run_decrypt(const Words& words);
 int run_encrypt(const Words& words);
 int run_form(const Words& words);
 int run_ingest(const Words& words);
 int run_serve(const Words& words);
+int run_queue(const Words& words);
 
 }  // namespace kakitome::cli

@@ -18,9 +18,9 @@ struct Subcommand {
 constexpr Subcommand kSubcommands[] = {
     {"verify", kakitome::cli::run_verify, "walk the hash chain; exit 0 intact, 1 tampered"},
     {"events", kakitome::cli::run_events, "print stored events as JSON lines"},
-    {"demo", kakitome::cli::run_demo, "append a scripted workflow history and print it"},
     {"serve", kakitome::cli::run_serve, "poll an IMAP mailbox into intake (REST API to come)"},
     {"ingest", kakitome::cli::run_ingest, "take mail files or a Maildir in; one JSON line per mail"},
+    {"queue", kakitome::cli::run_queue, "print the work queue"},
     {"decrypt", kakitome::cli::run_decrypt, "decrypt a password-protected Office file"},
     {"encrypt", kakitome::cli::run_encrypt, "encrypt an Office file with a password (agile or --standard)"},
     {"form", kakitome::cli::run_form, "print an application form's fields and validation as JSON"},
