@@ -5,7 +5,10 @@ BUILD_TYPE ?= RelWithDebInfo
 JOBS       ?= $(shell nproc)
 DATA       ?= var/demo
 
-.PHONY: all setup configure build test demo check-asan bench format clean
+FUZZ_BUILD   ?= build-fuzz
+FUZZ_SECONDS ?= 60
+
+.PHONY: all setup configure build test demo check-asan bench fuzz format clean
 
 all: build
 
@@ -30,6 +33,16 @@ check-asan: setup
 	@ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 	  ctest --test-dir $(ASAN_BUILD) --output-on-failure -j $(JOBS)
 
+# Bounded fuzzing of intake and the Office/xlsx readers, seeded with the shared fixtures; not in CI.
+fuzz: setup
+	@CC=clang CXX=clang++ cmake -S . -B $(FUZZ_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DKAKITOME_FUZZ=ON >/dev/null
+	@cmake --build $(FUZZ_BUILD) -j $(JOBS)
+	@mkdir -p $(FUZZ_BUILD)/corpus/ingest $(FUZZ_BUILD)/corpus/office
+	@cp ../shared/fixtures/mail/*.eml $(FUZZ_BUILD)/corpus/ingest/
+	@cp ../shared/fixtures/encrypted/*.xlsx ../shared/fixtures/forms/*.xlsx $(FUZZ_BUILD)/corpus/office/
+	$(FUZZ_BUILD)/tests/fuzz/ingest_fuzzer -max_total_time=$(FUZZ_SECONDS) -max_len=200000 $(FUZZ_BUILD)/corpus/ingest
+	$(FUZZ_BUILD)/tests/fuzz/office_fuzzer -max_total_time=$(FUZZ_SECONDS) -max_len=200000 $(FUZZ_BUILD)/corpus/office
+
 bench: build
 	@$(BUILD)/kakitome bench append --threads 1,8,32 --mode buffered --events 200000
 	@$(BUILD)/kakitome bench decrypt --file ../shared/fixtures/encrypted/valid_basic.agile.xlsx --password Maina2025
@@ -38,4 +51,4 @@ format:
 	@clang-format -i $$(git ls-files '*.cc' '*.h')
 
 clean:
-	@rm -rf $(BUILD) $(ASAN_BUILD)
+	@rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)

@@ -10,7 +10,6 @@ namespace {
 constexpr unsigned char kSignature[8] = {0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1};
 constexpr std::uint32_t kMaxRegularSector = 0xfffffffa;
 constexpr std::uint32_t kEndOfChain = 0xfffffffe;
-constexpr std::uint32_t kFreeSector = 0xffffffff;
 constexpr std::uint32_t kNoStream = 0xffffffff;
 constexpr std::size_t kHeaderDifatEntries = 109;
 constexpr std::uint8_t kTypeStorage = 1, kTypeStream = 2, kTypeRoot = 5;
