@@ -1,10 +1,10 @@
 #include "events/data_key_vault.h"
 
-#include <openssl/evp.h>
 #include <rocksdb/db.h>
 
 #include <mutex>
 
+#include "events/base64.h"
 #include "events/rocksdb_status.h"
 
 namespace kakitome {
@@ -12,27 +12,6 @@ namespace kakitome {
 namespace {
 
 constexpr std::string_view kTombstone = "erased";
-
-std::string base64(std::string_view bytes) {
-    std::string out((bytes.size() + 2) / 3 * 4 + 1, '\0');
-    const int size = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                                     reinterpret_cast<const unsigned char*>(bytes.data()), static_cast<int>(bytes.size()));
-    out.resize(static_cast<std::size_t>(size));
-    return out;
-}
-
-Result<std::string> unbase64(std::string_view text) {
-    if (text.size() % 4 != 0) return Status::corruption("sealed value is not base64");
-    std::string out(text.size() / 4 * 3, '\0');
-    const int size = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                                     reinterpret_cast<const unsigned char*>(text.data()), static_cast<int>(text.size()));
-    if (size < 0) return Status::corruption("sealed value is not base64");
-    std::size_t padding = 0;
-    if (!text.empty() && text.back() == '=') ++padding;
-    if (text.size() > 1 && text[text.size() - 2] == '=') ++padding;
-    out.resize(static_cast<std::size_t>(size) - padding);
-    return out;
-}
 
 std::mutex& create_mutex() {
     static std::mutex mutex;  // create() is read-then-write; serialise it
@@ -99,14 +78,14 @@ Result<std::string> DataKeyVault::seal(std::string_view application, std::string
     if (!key.is_ok()) return key.status();
     auto sealed = aead_seal(key.value(), plaintext, application);
     if (!sealed.is_ok()) return sealed.status();
-    return base64(sealed.value());
+    return base64_encode(sealed.value());
 }
 
 Result<std::string> DataKeyVault::open_sealed(std::string_view application, std::string_view sealed) const {
     auto key = get(application);
     if (!key.is_ok()) return key.status();
-    auto bytes = unbase64(sealed);
-    if (!bytes.is_ok()) return bytes.status();
+    auto bytes = base64_decode(sealed);
+    if (!bytes.is_ok()) return Status::corruption("sealed value is not base64");
     return aead_open(key.value(), bytes.value(), application);
 }
 

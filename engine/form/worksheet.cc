@@ -1,4 +1,5 @@
 #include "engine/form/worksheet.h"
+#include "engine/xml_names.h"
 
 #include <pugixml.hpp>
 
@@ -10,23 +11,13 @@ namespace kakitome::form {
 
 namespace {
 
+using xml::child_named;
+using xml::local_name;
+
 constexpr int kMaxRows = 1'048'576, kMaxColumns = 16'384;  // Excel's own limits
 
 Status bad_xlsx(const std::string& message) {
     return Status::invalid_argument("xlsx: " + message).with_reason("bad_xlsx");
-}
-
-std::string_view local_name(const char* name) {
-    std::string_view text(name);
-    const auto colon = text.find(':');
-    return colon == std::string_view::npos ? text : text.substr(colon + 1);
-}
-
-pugi::xml_node child_named(pugi::xml_node parent, std::string_view name) {
-    for (pugi::xml_node child : parent.children()) {
-        if (local_name(child.name()) == name) return child;
-    }
-    return {};
 }
 
 // Text of a string item: <t> directly, or the <t> of each <r> run; <rPh> (furigana) skipped.

@@ -1,4 +1,5 @@
 #include "engine/office/agile_encryption.h"
+#include "engine/xml_names.h"
 
 #include <pugixml.hpp>
 
@@ -7,6 +8,9 @@
 namespace kakitome::office {
 
 namespace {
+
+using xml::child_named;
+using xml::local_name;
 
 // Block keys of MS-OFFCRYPTO 2.3.4.11-2.3.4.14.
 constexpr char kVerifierInputBlock[] = "\xfe\xa7\xd2\x76\x3b\x4b\x9e\x79";
@@ -20,19 +24,6 @@ std::string_view block(const char (&key)[9]) { return {key, 8}; }
 
 Status bad_info(const std::string& message) {
     return Status::invalid_argument("agile EncryptionInfo: " + message).with_reason("bad_container");
-}
-
-std::string_view local_name(const char* name) {
-    std::string_view text(name);
-    const auto colon = text.find(':');
-    return colon == std::string_view::npos ? text : text.substr(colon + 1);
-}
-
-pugi::xml_node child_named(pugi::xml_node parent, std::string_view name) {
-    for (pugi::xml_node child : parent.children()) {
-        if (local_name(child.name()) == name) return child;
-    }
-    return {};
 }
 
 Result<std::string> base64_attribute(pugi::xml_node node, const char* name) {

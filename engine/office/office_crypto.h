@@ -7,6 +7,7 @@
 #include <string>
 #include <string_view>
 
+#include "events/base64.h"
 #include "events/status.h"
 
 namespace kakitome::office {
@@ -32,8 +33,8 @@ Result<std::string> aes_ecb(bool encrypt, std::string_view key, std::string_view
 
 std::string hmac(HashAlgorithm algorithm, std::string_view key, std::string_view data);
 
-Result<std::string> base64_decode(std::string_view text);
-std::string base64_encode(std::string_view bytes);
+using kakitome::base64_decode;
+using kakitome::base64_encode;
 
 // invalid_argument when the text is not valid UTF-8.
 Result<std::string> utf8_to_utf16le(std::string_view utf8);
