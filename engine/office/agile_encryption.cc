@@ -66,8 +66,6 @@ std::string pad_to_block(std::string data, std::size_t block_size) {
     return data;
 }
 
-std::string le64(std::uint64_t value) { return le32(static_cast<std::uint32_t>(value)) + le32(static_cast<std::uint32_t>(value >> 32)); }
-
 }  // namespace
 
 Result<AgileEncryptionInfo> parse_agile_encryption_info(std::string_view stream,
@@ -159,8 +157,7 @@ Result<std::string> agile_decrypt_package(const AgileEncryptionInfo& info, std::
                 .with_reason("tampered_package");
         }
     }
-    std::uint64_t size = 0;
-    for (int i = 7; i >= 0; --i) size = size << 8 | static_cast<unsigned char>(encrypted_package[static_cast<std::size_t>(i)]);
+    const std::uint64_t size = read_le64(encrypted_package);
     const std::string_view data = encrypted_package.substr(8);
     std::string out;
     out.reserve(data.size());

@@ -190,6 +190,16 @@ std::string le32(std::uint32_t value) {
     return out;
 }
 
+std::string le64(std::uint64_t value) {
+    return le32(static_cast<std::uint32_t>(value)) + le32(static_cast<std::uint32_t>(value >> 32));
+}
+
+std::uint64_t read_le64(std::string_view bytes) {
+    std::uint64_t value = 0;
+    for (int i = 7; i >= 0; --i) value = value << 8 | static_cast<unsigned char>(bytes[static_cast<std::size_t>(i)]);
+    return value;
+}
+
 std::string random_string(std::size_t size) {
     std::string out(size, '\0');
     random_bytes(reinterpret_cast<std::uint8_t*>(out.data()), size);

@@ -40,6 +40,10 @@ using kakitome::base64_encode;
 Result<std::string> utf8_to_utf16le(std::string_view utf8);
 
 std::string le32(std::uint32_t value);
+std::string le64(std::uint64_t value);
+// The little-endian integer in the first 8 bytes (the EncryptedPackage size prefix); the caller
+// has checked there are 8.
+std::uint64_t read_le64(std::string_view bytes);
 std::string random_string(std::size_t size);
 
 // Fit a derived hash to a key length: truncate, or pad with 0x36 bytes (2.3.4.11).

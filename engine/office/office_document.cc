@@ -3,6 +3,7 @@
 #include "engine/office/agile_encryption.h"
 #include "engine/office/compound_file.h"
 #include "engine/office/compound_file_writer.h"
+#include "engine/office/office_crypto.h"
 #include "engine/office/standard_encryption.h"
 
 namespace kakitome::office {
@@ -36,8 +37,7 @@ Result<OpenedDocument> open_document(std::string_view file, const DecryptionLimi
     OpenedDocument opened;
     opened.encrypted_package = std::move(package).value();
     if (opened.encrypted_package.size() < 8) return Status::invalid_argument("EncryptedPackage too short").with_reason("bad_container");
-    std::uint64_t declared = 0;
-    for (int i = 7; i >= 0; --i) declared = declared << 8 | static_cast<unsigned char>(opened.encrypted_package[static_cast<std::size_t>(i)]);
+    const std::uint64_t declared = read_le64(opened.encrypted_package);
     if (declared > limits.max_package_bytes) {
         return Status::resource_exhausted("the decrypted form would be " + std::to_string(declared) +
                                           " bytes; the limit is " + std::to_string(limits.max_package_bytes))

@@ -73,8 +73,7 @@ Result<std::string> standard_package_key(const StandardEncryptionInfo& info, std
 }
 
 Result<std::string> standard_decrypt_package(std::string_view key, std::string_view encrypted_package) {
-    std::uint64_t size = 0;
-    for (int i = 7; i >= 0; --i) size = size << 8 | static_cast<unsigned char>(encrypted_package[static_cast<std::size_t>(i)]);
+    const std::uint64_t size = read_le64(encrypted_package);
     auto plain = aes_ecb(false, key, encrypted_package.substr(8));
     if (!plain.is_ok()) {
         return Status::invalid_argument("encrypted package is not a whole number of AES blocks").with_reason("bad_container");
@@ -109,9 +108,7 @@ Result<EncryptedStreams> standard_encrypt(std::string_view package, std::string_
     streams.encryption_info = std::string("\x04\x00\x02\x00", 4) + le32(kFlagCryptoApi | kFlagAes) +
                               le32(static_cast<std::uint32_t>(header.size())) + header + le32(16) + info.salt +
                               encrypted_verifier.value() + le32(20) + encrypted_verifier_hash.value();
-    streams.encrypted_package = le32(static_cast<std::uint32_t>(package.size())) +
-                                le32(static_cast<std::uint32_t>(static_cast<std::uint64_t>(package.size()) >> 32)) +
-                                encrypted.value();
+    streams.encrypted_package = le64(package.size()) + encrypted.value();
     return streams;
 }
 
