@@ -9,6 +9,7 @@
 #include "api/cli/arguments.h"
 #include "api/cli/commands.h"
 #include "api/cli/file_io.h"
+#include "api/cli/password_argument.h"
 #include "engine/form/application_form.h"
 #include "engine/form/form_validation.h"
 #include "engine/office/compound_file.h"
@@ -30,11 +31,7 @@ int run_form(const Words& words) {
     }
     std::string package = std::move(bytes).value();
     if (office::CompoundFile::has_signature(package)) {
-        std::optional<std::string> password = arguments->value("password");
-        if (auto file = arguments->value("password-file")) {
-            auto text = read_whole_file(*file, 4096);
-            if (text.is_ok()) password = text->substr(0, text->find_first_of("\r\n"));
-        }
+        const std::optional<std::string> password = password_from(arguments.value());
         if (!password) {
             std::fprintf(stderr, "kakitome form: %s is encrypted; give --password\n", path.c_str());
             return kExitBadInput;

@@ -6,22 +6,12 @@
 #include "api/cli/arguments.h"
 #include "api/cli/commands.h"
 #include "api/cli/file_io.h"
+#include "api/cli/password_argument.h"
 #include "engine/office/office_document.h"
 
 namespace kakitome::cli {
 
 namespace {
-
-std::optional<std::string> password_from(const Arguments& arguments) {
-    if (auto password = arguments.value("password")) return password;
-    if (auto file = arguments.value("password-file")) {
-        auto text = read_whole_file(*file, 4096);
-        if (!text.is_ok()) return std::nullopt;
-        std::string line = text->substr(0, text->find_first_of("\r\n"));
-        return line;
-    }
-    return std::nullopt;
-}
 
 int report(const char* command, const Status& status) {
     std::fprintf(stderr, "kakitome %s: %s\n", command, status.to_string().c_str());
