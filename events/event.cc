@@ -79,7 +79,12 @@ Status validate_and_canonicalize(NewEvent& event) {
     }
     auto canonical = canonicalize_json(event.payload_json);
     if (!canonical.is_ok()) return canonical.status();
-    // Canonicalising can only shrink the text, but check again: the limit is on stored bytes.
+    // The limit is on stored bytes, and the canonical form can be longer than what was sent
+    // ("1E2" becomes "100.0"), so check again after canonicalising.
+    if (canonical->size() > kMaxPayloadBytes) {
+        return Status::resource_exhausted(event.type + " payload is " + std::to_string(canonical->size()) +
+                                          " bytes in canonical form; the limit is " + std::to_string(kMaxPayloadBytes));
+    }
     event.payload_json = std::move(canonical).value();
     return Status::ok();
 }

@@ -76,6 +76,13 @@ TEST(Validation, RejectsBadPayloads) {
     EXPECT_EQ(validate_and_canonicalize(event).code(), StatusCode::invalid_argument);
     event.payload_json = "\"" + std::string(kMaxPayloadBytes, 'a') + "\"";
     EXPECT_EQ(validate_and_canonicalize(event).code(), StatusCode::resource_exhausted);
+    // Under the limit as sent, over it in canonical form: each "1E2" is dumped as "100.0".
+    std::string growing = "[";
+    while (growing.size() < kMaxPayloadBytes - 8) growing += "1E2,";
+    growing += "1E2]";
+    ASSERT_LE(growing.size(), kMaxPayloadBytes);
+    event.payload_json = growing;
+    EXPECT_EQ(validate_and_canonicalize(event).code(), StatusCode::resource_exhausted);
     event.payload_json = "{}";
     event.type = "";
     EXPECT_EQ(validate_and_canonicalize(event).code(), StatusCode::invalid_argument);
