@@ -9,7 +9,8 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libgmime-3.0-dev libzip-dev libpugixml-dev libcurl4-openssl-dev libicu-dev libxml2-dev
   # Independent tools the tests cross-check against (see docs/testing.md).
-  python3 python3-msoffcrypto-tool python3-openpyxl dovecot-imapd
+  python3 python3-msoffcrypto-tool python3-openpyxl dovecot-imapd python3-botocore python3-aiosmtpd
+  nginx-light wrk
 )
 
 missing=()
