@@ -35,8 +35,7 @@ Result<std::uint64_t> stored_stream_version(const Database& database, std::strin
     const std::string prefix = keys::stream_prefix(stream);
     it->SeekForPrev(keys::stream_key(stream, std::numeric_limits<std::uint64_t>::max()));
     if (!it->status().ok()) return from_rocksdb(it->status(), "reading stream version");
-    if (!it->Valid() || !it->key().starts_with(prefix) ||
-        it->key().size() != prefix.size() + 8) {
+    if (!it->Valid() || !it->key().starts_with(prefix) || it->key().size() != prefix.size() + 8) {
         return std::uint64_t{0};
     }
     auto version = keys::read_big_endian(std::string_view(it->key().data() + prefix.size(), 8));
@@ -48,10 +47,12 @@ Result<std::uint64_t> stored_stream_version(const Database& database, std::strin
 EventStore::EventStore(std::shared_ptr<Database> database, EventStoreOptions options)
     : database_(std::move(database)), options_(std::move(options)) {}
 
-EventStore::~EventStore() { wake_waiters(); }
+EventStore::~EventStore() {
+    wake_waiters();
+}
 
 Result<std::unique_ptr<EventStore>> EventStore::open(std::shared_ptr<Database> database,
-                                                   EventStoreOptions options) {
+                                                     EventStoreOptions options) {
     if (!database) return Status::invalid_argument("no database");
     std::unique_ptr<EventStore> store(new EventStore(std::move(database), std::move(options)));
     KAKITOME_RETURN_IF_ERROR(store->recover_head());
@@ -79,8 +80,8 @@ Status EventStore::recover_head() {
     auto got = database_->db()->Get(rocksdb::ReadOptions(), database_->meta(),
                                     std::string(keys::kMetaHead), &head_value);
     if (got.ok()) {
-        const std::string expected = keys::big_endian(seq) +
-                                     std::string(head_hash_.begin(), head_hash_.end());
+        const std::string expected =
+            keys::big_endian(seq) + std::string(head_hash_.begin(), head_hash_.end());
         if (head_value != expected) {
             return Status::corruption("meta head does not match the last stored event");
         }
@@ -112,10 +113,12 @@ Result<std::vector<AppendResult>> EventStore::append_transaction(std::vector<Str
     PendingAppend self;
     for (std::size_t i = 0; i < parts.size(); ++i) {
         KAKITOME_RETURN_IF_ERROR(validate_stream_name(parts[i].stream));
-        if (parts[i].events.empty()) return Status::invalid_argument("an append needs at least one event");
+        if (parts[i].events.empty())
+            return Status::invalid_argument("an append needs at least one event");
         for (std::size_t k = 0; k < i; ++k) {
             if (parts[k].stream == parts[i].stream) {
-                return Status::invalid_argument("stream " + parts[i].stream + " appears twice in one transaction");
+                return Status::invalid_argument("stream " + parts[i].stream +
+                                                " appears twice in one transaction");
             }
         }
         for (auto& event : parts[i].events) {
@@ -168,9 +171,11 @@ void EventStore::commit_group(std::vector<PendingAppend*>& group) {
         Status refused;
         for (const StreamAppend& part : writer->parts) {
             std::uint64_t version;
-            if (auto found = versions_in_group.find(part.stream); found != versions_in_group.end()) {
+            if (auto found = versions_in_group.find(part.stream);
+                found != versions_in_group.end()) {
                 version = found->second;
-            } else if (auto cached = stream_versions_.find(part.stream); cached != stream_versions_.end()) {
+            } else if (auto cached = stream_versions_.find(part.stream);
+                       cached != stream_versions_.end()) {
                 version = cached->second;
             } else {
                 auto stored = stored_stream_version(*database_, part.stream);
@@ -181,11 +186,12 @@ void EventStore::commit_group(std::vector<PendingAppend*>& group) {
                 version = stored.value();
             }
             if (!part.expected.accepts(StreamVersion{version})) {
-                const std::string wanted = part.expected.kind() == ExpectedVersion::Kind::no_stream
-                                               ? "no stream"
-                                               : "version " + std::to_string(part.expected.version().value);
-                refused = Status::conflict("stream " + part.stream + " is at version " + std::to_string(version) +
-                                           ", expected " + wanted);
+                const std::string wanted =
+                    part.expected.kind() == ExpectedVersion::Kind::no_stream
+                        ? "no stream"
+                        : "version " + std::to_string(part.expected.version().value);
+                refused = Status::conflict("stream " + part.stream + " is at version " +
+                                           std::to_string(version) + ", expected " + wanted);
                 break;
             }
             versions.push_back(version);
@@ -214,8 +220,10 @@ void EventStore::commit_group(std::vector<PendingAppend*>& group) {
                 recorded.prev_hash = prev_hash;
                 const std::string canonical = canonical_bytes(recorded);
                 recorded.hash = sha256(canonical);
-                batch.Put(database_->events(), keys::event_key(seq), encode_stored_event(recorded, canonical));
-                batch.Put(database_->streams(), keys::stream_key(part.stream, version), keys::big_endian(seq));
+                batch.Put(database_->events(), keys::event_key(seq),
+                          encode_stored_event(recorded, canonical));
+                batch.Put(database_->streams(), keys::stream_key(part.stream, version),
+                          keys::big_endian(seq));
                 prev_hash = recorded.hash;
             }
             versions_in_group[part.stream] = version;
@@ -239,7 +247,8 @@ void EventStore::commit_group(std::vector<PendingAppend*>& group) {
     }
     head_hash_ = prev_hash;
     last_at_ms_ = at_ms;
-    if (stream_versions_.size() + versions_in_group.size() > kMaxCachedStreams) stream_versions_.clear();
+    if (stream_versions_.size() + versions_in_group.size() > kMaxCachedStreams)
+        stream_versions_.clear();
     for (const auto& [stream, version] : versions_in_group) {
         stream_versions_.insert_or_assign(std::string(stream), version);
     }
@@ -338,6 +347,19 @@ void EventStore::wake_waiters() const {
         ++wake_generation_;
     }
     head_changed_.notify_all();
+}
+
+Result<std::vector<RecordedEvent>> read_whole_stream(const EventStore& store,
+                                                     std::string_view stream) {
+    std::vector<RecordedEvent> all;
+    for (std::uint64_t next = 1;;) {
+        auto page = store.read_stream_forward(stream, StreamVersion{next}, 1000);
+        if (!page.is_ok()) return page.status();
+        const std::size_t count = page->size();
+        for (auto& event : page.value()) all.push_back(std::move(event));
+        if (count < 1000) return all;
+        next = all.back().version.value + 1;
+    }
 }
 
 }  // namespace kakitome

@@ -55,10 +55,10 @@ struct EventStoreOptions {
 };
 
 class EventStore {
-public:
+  public:
     // Opens the store over an open database and recovers the head from the last stored event.
     static Result<std::unique_ptr<EventStore>> open(std::shared_ptr<Database> database,
-                                                   EventStoreOptions options = {});
+                                                    EventStoreOptions options = {});
     ~EventStore();
 
     Result<AppendResult> append(std::string_view stream, ExpectedVersion expected,
@@ -98,7 +98,7 @@ public:
 
     const std::shared_ptr<Database>& database() const { return database_; }
 
-private:
+  private:
     struct PendingAppend;
     EventStore(std::shared_ptr<Database> database, EventStoreOptions options);
     Status recover_head();
@@ -124,5 +124,9 @@ private:
     mutable std::condition_variable head_changed_;
     mutable std::uint64_t wake_generation_ = 0;
 };
+
+// Every event of a stream, oldest first (paged reads; for streams of one application or sender).
+Result<std::vector<RecordedEvent>> read_whole_stream(const EventStore& store,
+                                                     std::string_view stream);
 
 }  // namespace kakitome

@@ -12,10 +12,12 @@ namespace kakitome {
 
 enum class StatusCode {
     ok,
-    invalid_argument,   // the caller's input is wrong; retrying the same call fails again
-    conflict,           // optimistic concurrency: the stream is not at the expected version
+    invalid_argument,  // the caller's input is wrong; retrying the same call fails again
+    conflict,          // optimistic concurrency: the stream is not at the expected version
     not_found,
-    corruption,         // stored bytes do not match what was written (tampering, disk damage)
+    failed_precondition,  // the target is not in a state that allows the operation (e.g. a workflow
+                          // step)
+    corruption,           // stored bytes do not match what was written (tampering, disk damage)
     io_error,
     permission_denied,
     resource_exhausted,  // a size or count limit was hit
@@ -26,18 +28,27 @@ enum class StatusCode {
 const char* status_code_name(StatusCode code);
 
 class [[nodiscard]] Status {
-public:
+  public:
     Status() = default;
     Status(StatusCode code, std::string message) : code_(code), message_(std::move(message)) {}
 
     static Status ok() { return {}; }
-    static Status invalid_argument(std::string m) { return {StatusCode::invalid_argument, std::move(m)}; }
+    static Status invalid_argument(std::string m) {
+        return {StatusCode::invalid_argument, std::move(m)};
+    }
     static Status conflict(std::string m) { return {StatusCode::conflict, std::move(m)}; }
     static Status not_found(std::string m) { return {StatusCode::not_found, std::move(m)}; }
+    static Status failed_precondition(std::string m) {
+        return {StatusCode::failed_precondition, std::move(m)};
+    }
     static Status corruption(std::string m) { return {StatusCode::corruption, std::move(m)}; }
     static Status io_error(std::string m) { return {StatusCode::io_error, std::move(m)}; }
-    static Status permission_denied(std::string m) { return {StatusCode::permission_denied, std::move(m)}; }
-    static Status resource_exhausted(std::string m) { return {StatusCode::resource_exhausted, std::move(m)}; }
+    static Status permission_denied(std::string m) {
+        return {StatusCode::permission_denied, std::move(m)};
+    }
+    static Status resource_exhausted(std::string m) {
+        return {StatusCode::resource_exhausted, std::move(m)};
+    }
     static Status unavailable(std::string m) { return {StatusCode::unavailable, std::move(m)}; }
     static Status internal(std::string m) { return {StatusCode::internal, std::move(m)}; }
 
@@ -55,7 +66,7 @@ public:
     // "conflict: expected version 3 but stream is at 5", or "corruption (tampered_package): ..."
     std::string to_string() const;
 
-private:
+  private:
     StatusCode code_ = StatusCode::ok;
     std::string message_;
     std::string reason_;
@@ -63,8 +74,9 @@ private:
 
 template <typename T>
 class [[nodiscard]] Result {
-public:
-    Result(T value) : state_(std::in_place_index<1>, std::move(value)) {}  // NOLINT: implicit by design
+  public:
+    Result(T value)
+        : state_(std::in_place_index<1>, std::move(value)) {}  // NOLINT: implicit by design
     Result(Status status) : state_(std::in_place_index<0>, std::move(status)) {  // NOLINT
         assert(!std::get<0>(state_).is_ok() && "a Result built from a Status must carry an error");
     }
@@ -82,15 +94,15 @@ public:
     T& operator*() & { return value(); }
     const T& operator*() const& { return value(); }
 
-private:
+  private:
     std::variant<Status, T> state_;
 };
 
 }  // namespace kakitome
 
 // Propagate a non-ok Status from an expression returning Status.
-#define KAKITOME_RETURN_IF_ERROR(expression)            \
-    do {                                                \
-        ::kakitome::Status status_ = (expression);      \
-        if (!status_.is_ok()) return status_;           \
+#define KAKITOME_RETURN_IF_ERROR(expression)       \
+    do {                                           \
+        ::kakitome::Status status_ = (expression); \
+        if (!status_.is_ok()) return status_;      \
     } while (false)

@@ -13,7 +13,7 @@
 namespace kakitome::cli {
 
 class Arguments {
-public:
+  public:
     // value_flags take a value; switch_flags do not. Anything else starting with -- is an error.
     static Result<Arguments> parse(const std::vector<std::string>& words,
                                    const std::set<std::string>& value_flags,
@@ -24,7 +24,7 @@ public:
     bool has(const std::string& flag) const { return values_.count(flag) > 0; }
     const std::vector<std::string>& positionals() const { return positionals_; }
 
-private:
+  private:
     std::map<std::string, std::string> values_;
     std::vector<std::string> positionals_;
 };
@@ -34,7 +34,9 @@ inline constexpr int kExitOk = 0;
 inline constexpr int kExitCheckFailed = 1;  // verify found tampering
 inline constexpr int kExitBadInput = 2;     // usage error, unreadable or invalid input
 inline constexpr int kExitWrongPassword = 3;
-inline constexpr int kExitStoreError = 4;   // the data directory cannot be opened or written
+inline constexpr int kExitStoreError = 4;  // the data directory cannot be opened or written
+inline constexpr int kExitRefused =
+    5;  // a workflow command the application's state or version does not allow
 
 inline const char* kDefaultDataDirectory = "var/kakitome";
 

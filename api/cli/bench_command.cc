@@ -14,11 +14,13 @@ namespace kakitome::cli {
 
 namespace {
 
-void print_progress(const std::string& line) { std::fprintf(stderr, "bench: %s\n", line.c_str()); }
+void print_progress(const std::string& line) {
+    std::fprintf(stderr, "bench: %s\n", line.c_str());
+}
 
 int run_append_benchmark(const Words& words) {
-    auto arguments =
-        Arguments::parse(words, {"threads", "mode", "events", "batch", "max-seconds", "scratch"}, {});
+    auto arguments = Arguments::parse(
+        words, {"threads", "mode", "events", "batch", "max-seconds", "scratch"}, {});
     bench::AppendBenchmarkConfig config;
     bool valid = arguments.is_ok() && arguments->positionals().empty();
     if (valid) {
@@ -58,7 +60,8 @@ int run_append_benchmark(const Words& words) {
 }
 
 int run_decrypt_benchmark(const Words& words) {
-    auto arguments = Arguments::parse(words, {"file", "password", "runs", "batch", "threads"}, {"no-msoffcrypto"});
+    auto arguments = Arguments::parse(words, {"file", "password", "runs", "batch", "threads"},
+                                      {"no-msoffcrypto"});
     bench::DecryptBenchmarkConfig config;
     bool valid = arguments.is_ok() && arguments->positionals().empty() && arguments->has("file") &&
                  arguments->has("password");
@@ -75,9 +78,10 @@ int run_decrypt_benchmark(const Words& words) {
         }
     }
     if (!valid || config.runs < 1 || config.batch < 1) {
-        std::fprintf(stderr,
-                     "usage: kakitome bench decrypt --file F.xlsx --password P [--runs N] [--batch N] "
-                     "[--threads N] [--no-msoffcrypto]\n");
+        std::fprintf(
+            stderr,
+            "usage: kakitome bench decrypt --file F.xlsx --password P [--runs N] [--batch N] "
+            "[--threads N] [--no-msoffcrypto]\n");
         return kExitBadInput;
     }
     auto result = bench::run_decrypt_benchmark(config);

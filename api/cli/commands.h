@@ -18,5 +18,9 @@ int run_form(const Words& words);
 int run_ingest(const Words& words);
 int run_serve(const Words& words);
 int run_queue(const Words& words);
+int run_command(const Words& words);
+int run_process(const Words& words);
+int run_download(const Words& words);
+int run_replay(const Words& words);
 
 }  // namespace kakitome::cli

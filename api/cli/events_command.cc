@@ -25,12 +25,13 @@ std::optional<std::uint64_t> parse_count(const std::string& text) {
 
 int run_events(const Words& words) {
     auto arguments = Arguments::parse(words, {"data", "stream", "from", "limit"}, {});
-    const auto from = arguments.is_ok() ? parse_count(arguments->value_or("from", "1")) : std::nullopt;
-    const auto limit = arguments.is_ok() ? parse_count(arguments->value_or("limit", "1000"))
-                                         : std::nullopt;
+    const auto from =
+        arguments.is_ok() ? parse_count(arguments->value_or("from", "1")) : std::nullopt;
+    const auto limit =
+        arguments.is_ok() ? parse_count(arguments->value_or("limit", "1000")) : std::nullopt;
     if (!arguments.is_ok() || !from || !limit || !arguments->positionals().empty()) {
-        std::fprintf(stderr,
-                     "usage: kakitome events [--data DIR] [--stream NAME] [--from N] [--limit N]\n");
+        std::fprintf(
+            stderr, "usage: kakitome events [--data DIR] [--stream NAME] [--from N] [--limit N]\n");
         return kExitBadInput;
     }
     auto store = open_store_or_report("events", arguments->value_or("data", kDefaultDataDirectory),

@@ -15,12 +15,13 @@ Result<std::string> read_whole_file(const std::string& path, std::size_t max_byt
     if (!in) return Status::not_found("cannot open " + path + ": " + std::strerror(errno));
     const auto size = static_cast<std::size_t>(in.tellg());
     if (size > max_bytes) {
-        return Status::resource_exhausted(path + " is " + std::to_string(size) + " bytes; the limit is " +
-                                          std::to_string(max_bytes));
+        return Status::resource_exhausted(path + " is " + std::to_string(size) +
+                                          " bytes; the limit is " + std::to_string(max_bytes));
     }
     std::string bytes(size, '\0');
     in.seekg(0);
-    if (!in.read(bytes.data(), static_cast<std::streamsize>(size))) return Status::io_error("cannot read " + path);
+    if (!in.read(bytes.data(), static_cast<std::streamsize>(size)))
+        return Status::io_error("cannot read " + path);
     return bytes;
 }
 

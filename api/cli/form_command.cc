@@ -20,7 +20,9 @@ namespace kakitome::cli {
 int run_form(const Words& words) {
     auto arguments = Arguments::parse(words, {"password", "password-file"}, {"check"});
     if (!arguments.is_ok() || arguments->positionals().size() != 1) {
-        std::fprintf(stderr, "usage: kakitome form [--password P | --password-file F] [--check] FILE.xlsx\n");
+        std::fprintf(
+            stderr,
+            "usage: kakitome form [--password P | --password-file F] [--check] FILE.xlsx\n");
         return kExitBadInput;
     }
     const std::string& path = arguments->positionals()[0];
@@ -39,7 +41,8 @@ int run_form(const Words& words) {
         auto document = office::decrypt_document(package, *password);
         if (!document.is_ok()) {
             std::fprintf(stderr, "kakitome form: %s\n", document.status().to_string().c_str());
-            return document.status().reason() == "wrong_password" ? kExitWrongPassword : kExitBadInput;
+            return document.status().reason() == "wrong_password" ? kExitWrongPassword
+                                                                  : kExitBadInput;
         }
         package = std::move(document->package);
     }

@@ -31,7 +31,8 @@ std::vector<fs::path> regular_files_in(const fs::path& directory) {
 }
 
 // Mail files in arrival order.
-std::vector<fs::path> expand_inputs(const std::vector<std::string>& inputs, const intake::MailLimits& limits) {
+std::vector<fs::path> expand_inputs(const std::vector<std::string>& inputs,
+                                    const intake::MailLimits& limits) {
     std::vector<fs::path> files;
     for (const auto& input : inputs) {
         const fs::path path(input);
@@ -76,13 +77,17 @@ int run_ingest(const Words& words) {
         }
     }
     if (!valid) {
-        std::fprintf(stderr, "usage: kakitome ingest [--data DIR] [--master-key FILE] [--max-mail-bytes N] FILE.eml...|DIR...\n");
+        std::fprintf(stderr,
+                     "usage: kakitome ingest [--data DIR] [--master-key FILE] [--max-mail-bytes N] "
+                     "FILE.eml...|DIR...\n");
         return kExitBadInput;
     }
-    auto environment = open_environment_or_report("ingest", arguments->value_or("data", kDefaultDataDirectory),
-                                                  arguments->value_or("master-key", ""));
+    auto environment =
+        open_environment_or_report("ingest", arguments->value_or("data", kDefaultDataDirectory),
+                                   arguments->value_or("master-key", ""));
     if (!environment) return kExitStoreError;
-    intake::IntakeService intake(*environment->store, *environment->blobs, *environment->vault, environment->master_key, limits);
+    intake::IntakeService intake(*environment->store, *environment->blobs, *environment->vault,
+                                 environment->master_key, limits);
 
     int exit_code = kExitOk;
     for (const auto& file : expand_inputs(arguments->positionals(), limits)) {
@@ -95,13 +100,15 @@ int run_ingest(const Words& words) {
         } else {
             auto outcome = intake.ingest(bytes.value(), "file");
             if (!outcome.is_ok()) {
-                std::fprintf(stderr, "kakitome ingest: %s: %s\n", file.c_str(), outcome.status().to_string().c_str());
+                std::fprintf(stderr, "kakitome ingest: %s: %s\n", file.c_str(),
+                             outcome.status().to_string().c_str());
                 return kExitStoreError;
             }
             line = nlohmann::json::parse(outcome->to_json());
             line["file"] = file.string();
         }
-        std::printf("%s\n", line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
+        std::printf("%s\n",
+                    line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
         std::fflush(stdout);
     }
     return exit_code;

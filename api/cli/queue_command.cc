@@ -1,34 +1,39 @@
-// kakitome queue [--data DIR] [--json]
-// The work queue: every application with its state, oldest open first. Rebuilt from the log.
+// kakitome queue [--data DIR] [--json] [--now TIME] [--config FILE]
+// The work queue: open applications first, by SLA due date (business days), then closed ones.
+// Reads the stored queue projection and folds whatever the worker has not folded yet, in memory:
+// it opens the store read-only, so it works while a server or worker holds the directory.
 #include <cstdio>
 
-#include "api/cli/arguments.h"
 #include "api/cli/commands.h"
 #include "api/cli/store_access.h"
-#include "projections/application_queue.h"
+#include "api/cli/workflow_access.h"
+#include "projections/projection_runner.h"
+#include "projections/queue_projection.h"
 
 namespace kakitome::cli {
 
 int run_queue(const Words& words) {
-    auto arguments = Arguments::parse(words, {"data"}, {"json"});
+    auto arguments = Arguments::parse(words, {"data", "now", "config"}, {"json"});
     if (!arguments.is_ok() || !arguments->positionals().empty()) {
-        std::fprintf(stderr, "usage: kakitome queue [--data DIR] [--json]\n");
+        std::fprintf(stderr, "usage: kakitome queue [--data DIR] [--json] [--now TIME]\n");
         return kExitBadInput;
     }
-    auto store = open_store_or_report("queue", arguments->value_or("data", kDefaultDataDirectory), /*read_only=*/true);
+    auto settings = settings_and_clock_or_report("queue", arguments.value());
+    if (!settings) return kExitBadInput;
+    auto store = open_store_or_report("queue", arguments->value_or("data", kDefaultDataDirectory),
+                                      /*read_only=*/true);
     if (!store) return kExitStoreError;
-    ApplicationQueue queue;
-    for (Seq next{1};;) {
-        auto page = store->read_all(next, 10000);
-        if (!page.is_ok()) {
-            std::fprintf(stderr, "kakitome queue: %s\n", page.status().to_string().c_str());
-            return kExitStoreError;
-        }
-        for (const auto& event : page.value()) queue.apply(event);
-        if (page->size() < 10000) break;
-        next = Seq{page->back().seq.value + 1};
+    QueueProjection queue(settings->first.workflow);
+    ProjectionRunner runner(*store, queue);
+    Status status = runner.load();
+    if (status.is_ok()) status = runner.catch_up();
+    if (!status.is_ok()) {
+        std::fprintf(stderr, "kakitome queue: %s\n", status.to_string().c_str());
+        return kExitStoreError;
     }
-    std::printf("%s", arguments->has("json") ? (queue.to_json() + "\n").c_str() : queue.to_text().c_str());
+    const std::int64_t now = settings->second();
+    std::printf("%s", arguments->has("json") ? (queue.to_json(now) + "\n").c_str()
+                                             : queue.to_text(now).c_str());
     return kExitOk;
 }
 

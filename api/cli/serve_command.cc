@@ -20,36 +20,47 @@ namespace kakitome::cli {
 namespace {
 
 volatile std::sig_atomic_t stop_requested = 0;
-void request_stop(int) { stop_requested = 1; }
+void request_stop(int) {
+    stop_requested = 1;
+}
 
 }  // namespace
 
 int run_serve(const Words& words) {
-    auto arguments = Arguments::parse(words, {"data", "master-key", "imap", "poll-seconds", "max-mail-bytes"}, {"once", "imap-insecure"});
+    auto arguments =
+        Arguments::parse(words, {"data", "master-key", "imap", "poll-seconds", "max-mail-bytes"},
+                         {"once", "imap-insecure"});
     intake::MailLimits limits;
     int poll_seconds = 60;
     bool valid = arguments.is_ok() && arguments->positionals().empty() && arguments->has("imap");
     if (valid) {
         try {
             poll_seconds = std::stoi(arguments->value_or("poll-seconds", "60"));
-            if (arguments->has("max-mail-bytes")) limits.max_bytes = std::stoull(*arguments->value("max-mail-bytes"));
+            if (arguments->has("max-mail-bytes"))
+                limits.max_bytes = std::stoull(*arguments->value("max-mail-bytes"));
         } catch (const std::exception&) {
             valid = false;
         }
     }
     if (!valid || poll_seconds < 1) {
         std::fprintf(stderr,
-                     "usage: kakitome serve [--data DIR] [--master-key FILE] --imap imap[s]://USER:PASSWORD@HOST[:PORT]/MAILBOX\n"
-                     "                      [--poll-seconds N] [--once] [--imap-insecure] [--max-mail-bytes N]\n"
+                     "usage: kakitome serve [--data DIR] [--master-key FILE] --imap "
+                     "imap[s]://USER:PASSWORD@HOST[:PORT]/MAILBOX\n"
+                     "                      [--poll-seconds N] [--once] [--imap-insecure] "
+                     "[--max-mail-bytes N]\n"
                      "(the REST API is not part of serve yet)\n");
         return kExitBadInput;
     }
-    auto environment = open_environment_or_report("serve", arguments->value_or("data", kDefaultDataDirectory),
-                                                  arguments->value_or("master-key", ""));
+    auto environment =
+        open_environment_or_report("serve", arguments->value_or("data", kDefaultDataDirectory),
+                                   arguments->value_or("master-key", ""));
     if (!environment) return kExitStoreError;
-    intake::IntakeService intake(*environment->store, *environment->blobs, *environment->vault, environment->master_key, limits);
+    intake::IntakeService intake(*environment->store, *environment->blobs, *environment->vault,
+                                 environment->master_key, limits);
     MetaStore meta(environment->database);
-    intake::ImapPoller poller(intake, meta, {.url = *arguments->value("imap"), .verify_tls = !arguments->has("imap-insecure")});
+    intake::ImapPoller poller(
+        intake, meta,
+        {.url = *arguments->value("imap"), .verify_tls = !arguments->has("imap-insecure")});
 
     std::signal(SIGTERM, request_stop);
     std::signal(SIGINT, request_stop);
@@ -58,7 +69,9 @@ int run_serve(const Words& words) {
         auto polled = poller.poll_once([](std::uint64_t uid, const intake::IngestOutcome& outcome) {
             auto line = nlohmann::json::parse(outcome.to_json());
             line["uid"] = uid;
-            std::printf("%s\n", line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
+            std::printf(
+                "%s\n",
+                line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
             std::fflush(stdout);
         });
         if (!polled.is_ok()) {

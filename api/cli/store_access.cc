@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "events/master_key.h"
+#include "projections/projection_runner.h"
 
 namespace kakitome::cli {
 
@@ -17,29 +18,35 @@ std::unique_ptr<EventStore> open_store_or_report(const std::string& command,
     }
     auto store = EventStore::open(database.value(), {.durability = durability});
     if (!store.is_ok()) {
-        std::fprintf(stderr, "kakitome %s: %s\n", command.c_str(), store.status().to_string().c_str());
+        std::fprintf(stderr, "kakitome %s: %s\n", command.c_str(),
+                     store.status().to_string().c_str());
         return nullptr;
     }
     return std::move(store).value();
 }
 
-std::unique_ptr<Environment> open_environment_or_report(const std::string& command, const std::string& directory,
+std::unique_ptr<Environment> open_environment_or_report(const std::string& command,
+                                                        const std::string& directory,
                                                         const std::string& master_key_path) {
     auto report = [&](const Status& status) {
         std::fprintf(stderr, "kakitome %s: %s\n", command.c_str(), status.to_string().c_str());
         return nullptr;
     };
     auto environment = std::make_unique<Environment>();
-    auto key = load_or_create_master_key(master_key_path.empty() ? directory + "/master.key" : master_key_path);
+    auto key = load_or_create_master_key(master_key_path.empty() ? directory + "/master.key"
+                                                                 : master_key_path);
     if (!key.is_ok()) return report(key.status());
     environment->master_key = key.value();
-    auto database = Database::open({.directory = directory, .extra_column_families = {kDataKeysFamily}});
+    std::vector<std::string> families = projection_families();
+    families.push_back(kDataKeysFamily);
+    auto database = Database::open({.directory = directory, .extra_column_families = families});
     if (!database.is_ok()) return report(database.status());
     environment->database = database.value();
     auto store = EventStore::open(environment->database, {.durability = Durability::sync});
     if (!store.is_ok()) return report(store.status());
     environment->store = std::move(store).value();
-    environment->blobs = std::make_unique<BlobStore>(environment->database, environment->master_key);
+    environment->blobs =
+        std::make_unique<BlobStore>(environment->database, environment->master_key);
     auto vault = DataKeyVault::open(environment->database, environment->master_key);
     if (!vault.is_ok()) return report(vault.status());
     environment->vault = std::move(vault).value();

@@ -26,7 +26,8 @@ struct Environment {
 };
 
 // nullptr after printing the error.
-std::unique_ptr<Environment> open_environment_or_report(const std::string& command, const std::string& directory,
+std::unique_ptr<Environment> open_environment_or_report(const std::string& command,
+                                                        const std::string& directory,
                                                         const std::string& master_key_path);
 
 }  // namespace kakitome::cli

@@ -23,8 +23,9 @@ int run_verify(const Words& words) {
     }
     const bool quiet = arguments->has("quiet");
     auto report = verify_store(*database.value(), [&](std::uint64_t checked) {
-        if (!quiet) std::fprintf(stderr, "verify: %llu events checked\n",
-                                 static_cast<unsigned long long>(checked));
+        if (!quiet)
+            std::fprintf(stderr, "verify: %llu events checked\n",
+                         static_cast<unsigned long long>(checked));
     });
     if (!report.is_ok()) {
         std::fprintf(stderr, "kakitome verify: %s\n", report.status().to_string().c_str());

@@ -16,21 +16,15 @@ using nlohmann::json;
 
 namespace {
 
-std::string dump(const json& value) { return value.dump(-1, ' ', false, json::error_handler_t::replace); }
-
-NewEvent event(std::string type, const json& payload, std::string correlation = {}) {
-    return NewEvent{.type = std::move(type), .payload_json = dump(payload), .actor = "system", .correlation = std::move(correlation)};
+std::string dump(const json& value) {
+    return value.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
-Result<std::vector<RecordedEvent>> read_whole_stream(const EventStore& store, const std::string& stream) {
-    std::vector<RecordedEvent> all;
-    for (std::uint64_t next = 1;;) {
-        auto page = store.read_stream_forward(stream, StreamVersion{next}, 1000);
-        if (!page.is_ok()) return page.status();
-        for (auto& e : page.value()) all.push_back(std::move(e));
-        if (page->size() < 1000) return all;
-        next = all.back().version.value + 1;
-    }
+NewEvent event(std::string type, const json& payload, std::string correlation = {}) {
+    return NewEvent{.type = std::move(type),
+                    .payload_json = dump(payload),
+                    .actor = "system",
+                    .correlation = std::move(correlation)};
 }
 
 }  // namespace
@@ -43,7 +37,7 @@ struct IntakeService::SenderState {
         std::string message_id, raw_blob;
     };
     StreamVersion version;
-    std::vector<PendingForm> pending_forms;  // oldest first
+    std::vector<PendingForm> pending_forms;    // oldest first
     std::vector<HeldPassword> held_passwords;  // oldest first
 };
 
@@ -57,14 +51,18 @@ std::string IngestOutcome::to_json() const {
     return dump(out);
 }
 
-IntakeService::IntakeService(EventStore& store, BlobStore& blobs, DataKeyVault& vault, const AeadKey& master_key,
-                             MailLimits limits)
-    : store_(store), blobs_(blobs), vault_(vault), hmac_key_(derive_key(master_key, "kakitome intake hmac v1")),
+IntakeService::IntakeService(EventStore& store, BlobStore& blobs, DataKeyVault& vault,
+                             const AeadKey& master_key, MailLimits limits)
+    : store_(store),
+      blobs_(blobs),
+      vault_(vault),
+      hmac_key_(derive_key(master_key, "kakitome intake hmac v1")),
       limits_(limits) {}
 
 std::string IntakeService::keyed_hash(std::string_view purpose, std::string_view value) const {
     const std::string key(reinterpret_cast<const char*>(hmac_key_.data()), hmac_key_.size());
-    const std::string digest = office::hmac(office::HashAlgorithm::sha256, key, std::string(purpose) + ":" + std::string(value));
+    const std::string digest = office::hmac(office::HashAlgorithm::sha256, key,
+                                            std::string(purpose) + ":" + std::string(value));
     return to_hex(reinterpret_cast<const std::uint8_t*>(digest.data()), digest.size());
 }
 
@@ -76,13 +74,17 @@ Result<IntakeService::SenderState> IntakeService::load_sender(const std::string&
         state.version = e.version;
         const json payload = json::parse(e.payload_json);
         if (e.type == "FormPending") {
-            state.pending_forms.push_back({payload.at("application"), payload.at("message_id"), payload.at("attachment_blob")});
+            state.pending_forms.push_back({payload.at("application"), payload.at("message_id"),
+                                           payload.at("attachment_blob")});
         } else if (e.type == "PasswordHeld") {
             state.held_passwords.push_back({payload.at("message_id"), payload.at("raw_blob")});
         } else if (e.type == "Paired") {
-            const std::string application = payload.at("application"), password = payload.at("password_message_id");
-            std::erase_if(state.pending_forms, [&](const auto& form) { return form.application == application; });
-            std::erase_if(state.held_passwords, [&](const auto& held) { return held.message_id == password; });
+            const std::string application = payload.at("application"),
+                              password = payload.at("password_message_id");
+            std::erase_if(state.pending_forms,
+                          [&](const auto& form) { return form.application == application; });
+            std::erase_if(state.held_passwords,
+                          [&](const auto& held) { return held.message_id == password; });
         }
     }
     return state;
@@ -94,11 +96,13 @@ Result<std::string> IntakeService::password_of_held_mail(const std::string& raw_
     auto mail = parse_mail(raw.value(), limits_);
     if (!mail.is_ok()) return mail.status();
     const MailClassification classified = classify_mail(mail.value());
-    if (classified.kind != MailKind::password) return Status::internal("a held password mail no longer classifies as one");
+    if (classified.kind != MailKind::password)
+        return Status::internal("a held password mail no longer classifies as one");
     return classified.password;
 }
 
-Result<std::string> IntakeService::process_paired(const std::string& application, std::string_view attachment,
+Result<std::string> IntakeService::process_paired(const std::string& application,
+                                                  std::string_view attachment,
                                                   const std::string& password) {
     const std::string stream = "application-" + application;
     auto version = store_.stream_version(stream);
@@ -106,29 +110,43 @@ Result<std::string> IntakeService::process_paired(const std::string& application
     std::vector<NewEvent> events;
     auto document = office::decrypt_document(attachment, password);
     if (!document.is_ok()) {
-        events.push_back(event("ApplicationRejected", {{"codes", {document.status().reason()}}, {"detail", document.status().message()}}, application));
+        events.push_back(event(
+            "ApplicationRejected",
+            {{"codes", {document.status().reason()}}, {"detail", document.status().message()}},
+            application));
     } else {
-        events.push_back(event("FormDecrypted", {{"method", office::encryption_method_name(document->method)},
-                                                 {"integrity_checked", document->integrity_checked},
-                                                 {"plaintext_sha256", to_hex(sha256(document->package))},
-                                                 {"plaintext_bytes", document->package.size()}},
+        events.push_back(event("FormDecrypted",
+                               {{"method", office::encryption_method_name(document->method)},
+                                {"integrity_checked", document->integrity_checked},
+                                {"plaintext_sha256", to_hex(sha256(document->package))},
+                                {"plaintext_bytes", document->package.size()}},
                                application));
         auto form = form::read_application_form(document->package);
         if (!form.is_ok()) {
-            events.push_back(event("ApplicationRejected", {{"codes", {form.status().reason()}}, {"detail", form.status().message()}}, application));
+            events.push_back(
+                event("ApplicationRejected",
+                      {{"codes", {form.status().reason()}}, {"detail", form.status().message()}},
+                      application));
         } else {
-            const json personal{{"organization", form->organization}, {"contact_email", form->contact_email},
-                                {"usage_other", form->usage_other}, {"remarks", form->remarks}};
+            const json personal{{"organization", form->organization},
+                                {"contact_email", form->contact_email},
+                                {"usage_other", form->usage_other},
+                                {"remarks", form->remarks}};
             auto sealed = vault_.seal(application, dump(personal));
             if (!sealed.is_ok()) return sealed.status();
-            events.push_back(event("FormParsed", {{"application_date", form->application_date}, {"usages", form->usages},
-                                                  {"consent", form->consent}, {"sheet", form->sheet},
-                                                  {"pii_fields", {"organization", "contact_email", "usage_other", "remarks"}},
-                                                  {"pii_sealed", sealed.value()}},
-                                   application));
+            events.push_back(
+                event("FormParsed",
+                      {{"application_date", form->application_date},
+                       {"usages", form->usages},
+                       {"consent", form->consent},
+                       {"sheet", form->sheet},
+                       {"pii_fields", {"organization", "contact_email", "usage_other", "remarks"}},
+                       {"pii_sealed", sealed.value()}},
+                      application));
             const auto codes = form::validate_application_form(form.value());
-            events.push_back(codes.empty() ? event("ApplicationValidated", json::object(), application)
-                                           : event("ApplicationRejected", {{"codes", codes}}, application));
+            events.push_back(codes.empty()
+                                 ? event("ApplicationValidated", json::object(), application)
+                                 : event("ApplicationRejected", {{"codes", codes}}, application));
         }
     }
     auto appended = store_.append_with_expected_version(stream, version.value(), std::move(events));
@@ -146,7 +164,8 @@ Result<IngestOutcome> IntakeService::ingest(std::string_view raw, std::string_vi
     // Parse first only to learn the Message-ID; a mail that does not parse is keyed by its bytes.
     auto parsed = parse_mail(raw, limits_);
     if (parsed.is_ok()) outcome.message_id = parsed->message_id;
-    const std::string message_key = outcome.message_id.empty() ? "raw:" + raw_sha256 : "id:" + outcome.message_id;
+    const std::string message_key =
+        outcome.message_id.empty() ? "raw:" + raw_sha256 : "id:" + outcome.message_id;
     const std::string message_stream = "message-" + to_hex(sha256(message_key)).substr(0, 32);
 
     // Duplicate or reused Message-ID?
@@ -166,43 +185,59 @@ Result<IngestOutcome> IntakeService::ingest(std::string_view raw, std::string_vi
         auto version = store_.stream_version(message_stream);
         if (!version.is_ok()) return version.status();
         auto flagged = store_.append_with_expected_version(
-            message_stream, version.value(), {event("MessageIdReused", {{"raw_sha256", raw_sha256}, {"size", raw.size()}, {"source", source}})});
+            message_stream, version.value(),
+            {event("MessageIdReused",
+                   {{"raw_sha256", raw_sha256}, {"size", raw.size()}, {"source", source}})});
         if (!flagged.is_ok()) return flagged.status();
         outcome.classification = "rejected";
         outcome.reason = "message_id_reused";
         return outcome;
     }
 
-    auto reject = [&](const std::string& reason, const std::string& detail, const json& raw_blob) -> Result<IngestOutcome> {
+    auto reject = [&](const std::string& reason, const std::string& detail,
+                      const json& raw_blob) -> Result<IngestOutcome> {
         auto appended = store_.append(message_stream, ExpectedVersion::no_stream(),
-                                      {event("MailRejected", {{"reason", reason}, {"detail", detail}, {"raw_sha256", raw_sha256},
-                                                              {"raw_blob", raw_blob}, {"size", raw.size()}, {"source", source}})});
+                                      {event("MailRejected", {{"reason", reason},
+                                                              {"detail", detail},
+                                                              {"raw_sha256", raw_sha256},
+                                                              {"raw_blob", raw_blob},
+                                                              {"size", raw.size()},
+                                                              {"source", source}})});
         if (!appended.is_ok()) return appended.status();
         outcome.classification = "rejected";
         outcome.reason = reason;
         return outcome;
     };
 
-    if (raw.size() > limits_.max_bytes) return reject("too_large", parsed.status().message(), nullptr);  // not stored
+    if (raw.size() > limits_.max_bytes)
+        return reject("too_large", parsed.status().message(), nullptr);  // not stored
     auto raw_blob = blobs_.put(raw);  // every mail within the limit is kept, encrypted
     if (!raw_blob.is_ok()) return raw_blob.status();
-    if (!parsed.is_ok()) return reject(parsed.status().reason(), parsed.status().message(), raw_blob.value());
+    if (!parsed.is_ok())
+        return reject(parsed.status().reason(), parsed.status().message(), raw_blob.value());
 
     const MailMessage& mail = parsed.value();
     MailClassification classified = classify_mail(mail);
     outcome.warnings = mail.warnings;
-    outcome.warnings.insert(outcome.warnings.end(), classified.warnings.begin(), classified.warnings.end());
-    if (classified.kind == MailKind::rejected) return reject(classified.reason, classified.detail, raw_blob.value());
+    outcome.warnings.insert(outcome.warnings.end(), classified.warnings.begin(),
+                            classified.warnings.end());
+    if (classified.kind == MailKind::rejected)
+        return reject(classified.reason, classified.detail, raw_blob.value());
     if (classified.kind == MailKind::unrelated) {
-        auto appended = store_.append(message_stream, ExpectedVersion::no_stream(),
-                                      {event("UnrelatedMailReceived", {{"raw_sha256", raw_sha256}, {"raw_blob", raw_blob.value()},
-                                                                       {"size", raw.size()}, {"date", mail.date}, {"source", source}})});
+        auto appended =
+            store_.append(message_stream, ExpectedVersion::no_stream(),
+                          {event("UnrelatedMailReceived", {{"raw_sha256", raw_sha256},
+                                                           {"raw_blob", raw_blob.value()},
+                                                           {"size", raw.size()},
+                                                           {"date", mail.date},
+                                                           {"source", source}})});
         if (!appended.is_ok()) return appended.status();
         outcome.classification = "unrelated";
         return outcome;
     }
 
-    const std::string sender_key = keyed_hash("sender", normalize_sender(mail.sender_address)).substr(0, 32);
+    const std::string sender_key =
+        keyed_hash("sender", normalize_sender(mail.sender_address)).substr(0, 32);
     const std::string sender_stream = "sender-" + sender_key;
     auto sender = load_sender(sender_stream);
     if (!sender.is_ok()) return sender.status();
@@ -219,43 +254,66 @@ Result<IngestOutcome> IntakeService::ingest(std::string_view raw, std::string_vi
         // A password that came first: try each held one against this form's verifier, newest first.
         std::optional<SenderState::HeldPassword> match;
         std::string password;
-        for (auto held = sender->held_passwords.rbegin(); held != sender->held_passwords.rend() && !match; ++held) {
+        for (auto held = sender->held_passwords.rbegin();
+             held != sender->held_passwords.rend() && !match; ++held) {
             auto candidate = password_of_held_mail(held->raw_blob);
-            if (candidate.is_ok() && office::check_password(attachment, candidate.value()).is_ok()) {
+            if (candidate.is_ok() &&
+                office::check_password(attachment, candidate.value()).is_ok()) {
                 match = *held;
                 password = candidate.value();
             }
         }
-        auto sealed = vault_.seal(application, dump({{"sender", mail.sender_address}, {"sender_name", mail.sender_display},
-                                                     {"filename", classified.attachment->filename}}));
+        auto sealed =
+            vault_.seal(application, dump({{"sender", mail.sender_address},
+                                           {"sender_name", mail.sender_display},
+                                           {"filename", classified.attachment->filename}}));
         if (!sealed.is_ok()) return sealed.status();
         StreamAppend application_part{application_stream, ExpectedVersion::no_stream(), {}};
-        application_part.events.push_back(event("FormMailReceived", {{"message_id", mail.message_id}, {"sender_key", sender_key},
-                                                                     {"attachment_blob", attachment_blob.value()},
-                                                                     {"attachment_bytes", attachment.size()}, {"raw_blob", raw_blob.value()},
-                                                                     {"date", mail.date}, {"source", source}, {"warnings", outcome.warnings},
-                                                                     {"pii_fields", {"sender", "sender_name", "filename"}},
-                                                                     {"pii_sealed", sealed.value()}},
-                                                application));
+        application_part.events.push_back(
+            event("FormMailReceived",
+                  {{"message_id", mail.message_id},
+                   {"sender_key", sender_key},
+                   {"attachment_blob", attachment_blob.value()},
+                   {"attachment_bytes", attachment.size()},
+                   {"raw_blob", raw_blob.value()},
+                   {"date", mail.date},
+                   {"source", source},
+                   {"warnings", outcome.warnings},
+                   {"pii_fields", {"sender", "sender_name", "filename"}},
+                   {"pii_sealed", sealed.value()}},
+                  application));
         StreamAppend sender_part{sender_stream, sender_expected, {}};
-        sender_part.events.push_back(event("FormPending", {{"application", application}, {"message_id", mail.message_id},
-                                                           {"attachment_blob", attachment_blob.value()}}));
+        sender_part.events.push_back(
+            event("FormPending", {{"application", application},
+                                  {"message_id", mail.message_id},
+                                  {"attachment_blob", attachment_blob.value()}}));
         if (match) {
-            application_part.events.push_back(event("PasswordMailReceived", {{"message_id", match->message_id},
-                                                                             {"password_hmac", keyed_hash("password", password)},
-                                                                             {"raw_blob", match->raw_blob}, {"held", true}},
+            application_part.events.push_back(
+                event("PasswordMailReceived",
+                      {{"message_id", match->message_id},
+                       {"password_hmac", keyed_hash("password", password)},
+                       {"raw_blob", match->raw_blob},
+                       {"held", true}},
+                      application));
+            application_part.events.push_back(event("MailsPaired",
+                                                    {{"form_message_id", mail.message_id},
+                                                     {"password_message_id", match->message_id},
+                                                     {"order", "password_first"},
+                                                     {"verified_by", "key_verifier"}},
                                                     application));
-            application_part.events.push_back(event("MailsPaired", {{"form_message_id", mail.message_id},
-                                                                    {"password_message_id", match->message_id},
-                                                                    {"order", "password_first"}, {"verified_by", "key_verifier"}},
-                                                    application));
-            sender_part.events.push_back(event("Paired", {{"application", application}, {"password_message_id", match->message_id}}));
+            sender_part.events.push_back(
+                event("Paired",
+                      {{"application", application}, {"password_message_id", match->message_id}}));
             to_process = std::make_pair(attachment, password);
         }
-        transaction.push_back({message_stream, ExpectedVersion::no_stream(),
-                               {event("MessageIngested", {{"classification", "form"}, {"application", application},
-                                                          {"raw_sha256", raw_sha256}, {"raw_blob", raw_blob.value()},
-                                                          {"size", raw.size()}, {"source", source}})}});
+        transaction.push_back({message_stream,
+                               ExpectedVersion::no_stream(),
+                               {event("MessageIngested", {{"classification", "form"},
+                                                          {"application", application},
+                                                          {"raw_sha256", raw_sha256},
+                                                          {"raw_blob", raw_blob.value()},
+                                                          {"size", raw.size()},
+                                                          {"source", source}})}});
         transaction.push_back(std::move(sender_part));
         transaction.push_back(std::move(application_part));
         outcome.classification = "form";
@@ -266,7 +324,8 @@ Result<IngestOutcome> IntakeService::ingest(std::string_view raw, std::string_vi
         // Try the password against every pending form's verifier, newest first; never guess.
         std::vector<const SenderState::PendingForm*> opens;
         std::string matched_attachment;
-        for (auto form = sender->pending_forms.rbegin(); form != sender->pending_forms.rend(); ++form) {
+        for (auto form = sender->pending_forms.rbegin(); form != sender->pending_forms.rend();
+             ++form) {
             auto attachment = blobs_.get(form->attachment_blob);
             if (!attachment.is_ok()) return attachment.status();
             if (office::check_password(attachment.value(), classified.password).is_ok()) {
@@ -274,50 +333,73 @@ Result<IngestOutcome> IntakeService::ingest(std::string_view raw, std::string_vi
                 opens.push_back(&*form);
             }
         }
-        const json password_event{{"message_id", mail.message_id}, {"password_hmac", password_hmac}, {"raw_blob", raw_blob.value()},
-                                  {"date", mail.date}, {"source", source}, {"warnings", outcome.warnings}};
+        const json password_event{{"message_id", mail.message_id},
+                                  {"password_hmac", password_hmac},
+                                  {"raw_blob", raw_blob.value()},
+                                  {"date", mail.date},
+                                  {"source", source},
+                                  {"warnings", outcome.warnings}};
         std::string application;
         StreamAppend sender_part{sender_stream, sender_expected, {}};
         if (!opens.empty()) {
             application = opens.front()->application;
             auto version = store_.stream_version("application-" + application);
             if (!version.is_ok()) return version.status();
-            StreamAppend application_part{"application-" + application, ExpectedVersion::exact(version.value()), {}};
-            application_part.events.push_back(event("PasswordMailReceived", password_event, application));
-            json paired{{"form_message_id", opens.front()->message_id}, {"password_message_id", mail.message_id},
-                        {"order", "form_first"}, {"verified_by", "key_verifier"},
+            StreamAppend application_part{
+                "application-" + application, ExpectedVersion::exact(version.value()), {}};
+            application_part.events.push_back(
+                event("PasswordMailReceived", password_event, application));
+            json paired{{"form_message_id", opens.front()->message_id},
+                        {"password_message_id", mail.message_id},
+                        {"order", "form_first"},
+                        {"verified_by", "key_verifier"},
                         {"pending_forms", sender->pending_forms.size()}};
             // The same password opening several pending forms is recorded, not silently resolved.
             if (opens.size() > 1) paired["also_opens"] = opens.size() - 1;
             application_part.events.push_back(event("MailsPaired", paired, application));
-            sender_part.events.push_back(event("Paired", {{"application", application}, {"password_message_id", mail.message_id}}));
+            sender_part.events.push_back(
+                event("Paired",
+                      {{"application", application}, {"password_message_id", mail.message_id}}));
             transaction.push_back(std::move(application_part));
             to_process = std::make_pair(std::move(matched_attachment), classified.password);
             outcome.paired = true;
         } else {
             // Opens nothing pending: hold it for a form still to come, and tell the newest pending
             // form that a password arrived that does not open it.
-            sender_part.events.push_back(event("PasswordHeld", {{"message_id", mail.message_id}, {"raw_blob", raw_blob.value()},
+            sender_part.events.push_back(event("PasswordHeld", {{"message_id", mail.message_id},
+                                                                {"raw_blob", raw_blob.value()},
                                                                 {"password_hmac", password_hmac}}));
             if (!sender->pending_forms.empty()) {
                 application = sender->pending_forms.back().application;
                 auto version = store_.stream_version("application-" + application);
                 if (!version.is_ok()) return version.status();
-                StreamAppend application_part{"application-" + application, ExpectedVersion::exact(version.value()), {}};
-                application_part.events.push_back(event("PasswordMailReceived", password_event, application));
-                application_part.events.push_back(event("PasswordRejected", {{"message_id", mail.message_id}, {"reason", "wrong_password"},
-                                                                             {"forms_tried", sender->pending_forms.size()}},
-                                                        application));
+                StreamAppend application_part{
+                    "application-" + application, ExpectedVersion::exact(version.value()), {}};
+                application_part.events.push_back(
+                    event("PasswordMailReceived", password_event, application));
+                application_part.events.push_back(
+                    event("PasswordRejected",
+                          {{"message_id", mail.message_id},
+                           {"reason", "wrong_password"},
+                           {"forms_tried", sender->pending_forms.size()}},
+                          application));
                 transaction.push_back(std::move(application_part));
             }
         }
         transaction.insert(transaction.begin(), std::move(sender_part));
-        transaction.insert(transaction.begin(), StreamAppend{message_stream, ExpectedVersion::no_stream(),
-                                                             {event("MessageIngested", {{"classification", "password"},
-                                                                                        {"application", application.empty() ? json(nullptr) : json(application)},
-                                                                                        {"matched", outcome.paired}, {"raw_sha256", raw_sha256},
-                                                                                        {"raw_blob", raw_blob.value()}, {"size", raw.size()},
-                                                                                        {"source", source}})}});
+        transaction.insert(
+            transaction.begin(),
+            StreamAppend{
+                message_stream,
+                ExpectedVersion::no_stream(),
+                {event("MessageIngested",
+                       {{"classification", "password"},
+                        {"application", application.empty() ? json(nullptr) : json(application)},
+                        {"matched", outcome.paired},
+                        {"raw_sha256", raw_sha256},
+                        {"raw_blob", raw_blob.value()},
+                        {"size", raw.size()},
+                        {"source", source}})}});
         outcome.classification = "password";
         outcome.application = application;
     }

@@ -1,0 +1,53 @@
+#include "api/workflow_worker.h"
+
+#include <nlohmann/json.hpp>
+
+namespace kakitome {
+
+std::string WorkerPass::to_json() const {
+    return nlohmann::json{{"timers_fired", timers_fired},
+                          {"mail_sent", mail.sent},
+                          {"mail_failed", mail.failed},
+                          {"mail_pending", mail.pending},
+                          {"projections_at", projections_at.value}}
+        .dump();
+}
+
+WorkflowWorker::WorkflowWorker(EventStore& store, DataKeyVault& vault,
+                               const workflow::WorkflowConfig& config, mail::OutboxOptions outbox,
+                               std::function<std::int64_t()> clock_ms)
+    : store_(store),
+      timers_(store, vault, config, clock_ms),
+      outbox_(store, vault, std::move(outbox), clock_ms),
+      queue_(config),
+      queue_runner_(store, queue_),
+      directory_runner_(store, directory_),
+      downloads_runner_(store, downloads_) {}
+
+Status WorkflowWorker::start() {
+    KAKITOME_RETURN_IF_ERROR(queue_runner_.load());
+    KAKITOME_RETURN_IF_ERROR(directory_runner_.load());
+    KAKITOME_RETURN_IF_ERROR(downloads_runner_.load());
+    return catch_up_projections();
+}
+
+Status WorkflowWorker::catch_up_projections() {
+    KAKITOME_RETURN_IF_ERROR(queue_runner_.catch_up());
+    KAKITOME_RETURN_IF_ERROR(directory_runner_.catch_up());
+    return downloads_runner_.catch_up();
+}
+
+Result<WorkerPass> WorkflowWorker::run_pass() {
+    WorkerPass pass;
+    auto fired = timers_.fire_due();
+    if (!fired.is_ok()) return fired.status();
+    pass.timers_fired = fired.value();
+    auto delivered = outbox_.deliver_due();
+    if (!delivered.is_ok()) return delivered.status();
+    pass.mail = delivered.value();
+    KAKITOME_RETURN_IF_ERROR(catch_up_projections());
+    pass.projections_at = queue_runner_.position();
+    return pass;
+}
+
+}  // namespace kakitome

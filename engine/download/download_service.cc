@@ -1,0 +1,102 @@
+#include "engine/download/download_service.h"
+
+#include <nlohmann/json.hpp>
+
+#include "engine/download/sigv4.h"
+#include "engine/workflow/application_record.h"
+#include "engine/workflow/workflow_commands.h"
+#include "events/sha256.h"
+#include "events/timestamp.h"
+
+namespace kakitome::download {
+
+using nlohmann::json;
+
+namespace {
+
+bool is_token_shaped(const std::string& token) {
+    if (token.size() != 43) return false;  // 32 bytes in unpadded base64url
+    for (unsigned char c : token) {
+        if (!std::isalnum(c) && c != '-' && c != '_') return false;
+    }
+    return true;
+}
+
+std::string explanation(const std::string& reason) {
+    if (reason == "expired") {
+        return "このダウンロードURLは有効期限が切れています。事務局に再発行をご依頼ください。\n"
+               "This download link has expired. Please ask the secretariat for a new one.\n";
+    }
+    if (reason == "revoked") {
+        return "このダウンロードURLは無効になりました（再発行または取り消し）。最新のご案内メールの"
+               "URLをご利用ください。\n"
+               "This download link has been revoked or replaced. Please use the link in the latest "
+               "mail.\n";
+    }
+    return "この申請は取り下げられたか、削除されたため、ダウンロードできません。\n"
+           "This application was withdrawn or erased; the video can no longer be downloaded.\n";
+}
+
+}  // namespace
+
+DownloadService::DownloadService(EventStore& store, const workflow::WorkflowConfig& config,
+                                 std::function<std::int64_t()> clock_ms)
+    : store_(store), config_(config), clock_ms_(std::move(clock_ms)) {}
+
+Result<DownloadResponse> DownloadService::handle(const DownloadRequest& request) {
+    DownloadResponse response;
+    response.body = "このURLは見つかりません。\nThis link does not exist.\n";
+    if (!is_token_shaped(request.token)) return response;
+    const std::string token_sha256 = to_hex(sha256(request.token));
+    auto issued =
+        store_.read_stream_forward(workflow::token_stream(token_sha256), StreamVersion{1}, 1);
+    if (!issued.is_ok()) return issued.status();
+    if (issued->empty()) return response;
+    response.application = json::parse(issued->front().payload_json).value("application", "");
+    // A download racing a revoke: reload and try again, the revoke wins or the download lands
+    // first.
+    for (int attempt = 0; attempt < 5; ++attempt) {
+        auto record = workflow::load_application(store_, response.application);
+        if (!record.is_ok()) return record.status();
+        const std::int64_t now = clock_ms_();
+        const workflow::IssuedUrl* url = record->find_url(token_sha256);
+        std::string refused;
+        if (record->erased || record->state == "withdrawn") {
+            refused = "withdrawn_or_erased";
+        } else if (!url || url->revoked) {
+            refused = "revoked";
+        } else if (url->expired || now >= url->expires_at_ms) {
+            refused = "expired";
+        }
+        json payload{{"token_sha256", token_sha256},
+                     {"request_id", request.request_id},
+                     {"remote", request.remote},
+                     {"user_agent", request.user_agent}};
+        NewEvent event{.type = refused.empty() ? "UrlDownloaded" : "UrlDownloadRefused",
+                       .actor = "anonymous",
+                       .correlation = request.request_id};
+        if (!refused.empty()) payload["reason"] = refused;
+        if (refused.empty()) payload["presigned_seconds"] = config_.presigned_seconds;
+        event.payload_json = payload.dump();
+        auto appended = store_.append(workflow::application_stream(response.application),
+                                      ExpectedVersion::exact(record->version), {std::move(event)});
+        if (!appended.is_ok()) {
+            if (appended.status().code() == StatusCode::conflict) continue;
+            return appended.status();  // no event, no link: the server answers 503
+        }
+        if (!refused.empty()) {
+            response.status = 410;
+            response.body = explanation(refused);
+            return response;
+        }
+        response.status = 302;
+        response.location = presign_get_url(config_.video, config_.storage_credentials, now / 1000,
+                                            config_.presigned_seconds);
+        response.body = "動画のダウンロードを開始します。\nRedirecting to the video.\n";
+        return response;
+    }
+    return Status::unavailable("the application changed under five download attempts in a row")
+        .with_reason("busy");
+}
+
+}  // namespace kakitome::download

@@ -1,0 +1,63 @@
+// MailOutbox: delivers queued mail (the transactional outbox of design section 4).
+//
+// A command appends `MailQueued` in the same transaction as its decision; the outbox then sends
+// it over SMTP and appends `MailSent {mail_id, attempt}`, or `MailFailed {mail_id, attempt,
+// error, next_attempt_at, final}` and tries again later with exponential backoff (30 s doubling,
+// capped at 1 h; gives up after `max_attempts`). Which mails are pending follows from the log
+// alone, so a restart loses nothing. Delivery is at-least-once: a crash between the SMTP
+// server's acceptance and `MailSent` sends the mail again with the same Message-ID, which
+// recipients and the secretariat's archive recognise as the same mail.
+// When a delivery fails for a reason that is not the mail's (server down), the pass stops, so a
+// dead server is not hammered once per queued mail. Not thread-safe: one outbox per process.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <string>
+
+#include "engine/mail/smtp_sender.h"
+#include "events/data_key_vault.h"
+#include "events/event_store.h"
+
+namespace kakitome::mail {
+
+struct OutboxOptions {
+    SmtpSettings smtp;
+    int max_attempts = 12;
+    std::int64_t first_backoff_ms = 30'000;
+    std::int64_t max_backoff_ms = 3'600'000;
+};
+
+struct DeliveryReport {
+    int sent = 0;
+    int failed = 0;
+    int pending = 0;  // still queued after this pass
+};
+
+class MailOutbox {
+  public:
+    MailOutbox(EventStore& store, const DataKeyVault& vault, OutboxOptions options,
+               std::function<std::int64_t()> clock_ms);
+
+    Status catch_up();
+    // Catches up, then tries every mail whose next attempt is due.
+    Result<DeliveryReport> deliver_due();
+    std::size_t pending() const { return pending_.size(); }
+
+  private:
+    struct PendingMail {
+        std::string application;
+        std::string sealed;
+        std::string message_id;
+        int attempts = 0;
+        std::int64_t next_attempt_ms = 0;
+    };
+    EventStore& store_;
+    const DataKeyVault& vault_;
+    OutboxOptions options_;
+    std::function<std::int64_t()> clock_ms_;
+    std::map<std::string, PendingMail> pending_;  // by mail_id
+    Seq position_{0};
+};
+
+}  // namespace kakitome::mail

@@ -1,0 +1,64 @@
+#include "engine/workflow/applicant_mail.h"
+
+#include <nlohmann/json.hpp>
+
+#include "engine/mail/outgoing_mail.h"
+#include "events/aead.h"
+#include "events/sha256.h"
+
+namespace kakitome::workflow {
+
+using nlohmann::json;
+
+Result<ApplicantContact> applicant_contact(const ApplicationRecord& record,
+                                           const DataKeyVault& vault) {
+    ApplicantContact contact;
+    auto sender = vault.open_sealed(record.application, record.sender_sealed);
+    if (!sender.is_ok()) return sender.status();
+    contact.address = json::parse(sender.value()).value("sender", "");
+    if (!record.form_sealed.empty()) {
+        auto form = vault.open_sealed(record.application, record.form_sealed);
+        if (!form.is_ok()) return form.status();
+        contact.organization = json::parse(form.value()).value("organization", "");
+    }
+    if (contact.address.empty())
+        return Status::failed_precondition("application " + record.application +
+                                           " has no sender address");
+    return contact;
+}
+
+Result<NewEvent> queue_applicant_mail(const ApplicationRecord& record, DataKeyVault& vault,
+                                      const WorkflowConfig& config, mail::MailTemplate which,
+                                      mail::TemplateFields fields, std::int64_t now_ms,
+                                      const std::string& actor, const std::string& correlation) {
+    auto contact = applicant_contact(record, vault);
+    if (!contact.is_ok()) return contact.status();
+    if (fields.organization.empty()) fields.organization = contact->organization;
+    const auto rendered = mail::render_mail(which, fields);
+    std::uint8_t id_bytes[16];
+    random_bytes(id_bytes, sizeof id_bytes);
+    const std::string mail_id = to_hex(id_bytes, sizeof id_bytes);
+    mail::OutgoingMail outgoing{config.mail_from,
+                                config.mail_from_name,
+                                contact->address,
+                                rendered.subject,
+                                rendered.body,
+                                mail_id + "@" + config.message_id_domain,
+                                now_ms};
+    const json sealed_part{{"from", config.mail_from},
+                           {"to", contact->address},
+                           {"message", mail::render_rfc5322(outgoing)}};
+    auto sealed = vault.seal(record.application, sealed_part.dump());
+    if (!sealed.is_ok()) return sealed.status();
+    const json payload{{"mail_id", mail_id},
+                       {"template", mail::template_name(which)},
+                       {"message_id", outgoing.message_id},
+                       {"pii_fields", {"to", "message"}},
+                       {"pii_sealed", sealed.value()}};
+    return NewEvent{.type = "MailQueued",
+                    .payload_json = payload.dump(),
+                    .actor = actor,
+                    .correlation = correlation};
+}
+
+}  // namespace kakitome::workflow

@@ -1,0 +1,71 @@
+// ApplicationRecord: one application's stream folded into what commands decide on (design
+// section 4: "commands never read projections; they load the stream"). Pure and deterministic:
+// the same events give the same record. Also the single definition of the workflow's states:
+//
+//   awaiting_password -> password_received -> decrypted -> validated | rejected
+//   validated -> url_issued -> downloaded;  plus password_mismatch, withdrawn, expired.
+//
+// Revoking a URL returns the application to `validated` (approved, no live link); a URL that
+// expires before any download makes it `expired`. Erasure is a flag, not a state: the history
+// keeps its shape, the PII becomes unreadable.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "events/event.h"
+#include "events/event_store.h"
+
+namespace kakitome::workflow {
+
+struct IssuedUrl {
+    std::string token_sha256;  // hex; the token itself is never stored
+    std::int64_t issued_at_ms = 0;
+    std::int64_t expires_at_ms = 0;
+    bool revoked = false;
+    bool expired = false;
+    int downloads = 0;
+};
+
+struct ApplicationRecord {
+    std::string application;
+    StreamVersion version{0};
+    std::string state = "none";
+    std::int64_t received_at_ms = 0;  // the form mail
+    std::int64_t paired_at_ms = 0;    // both mails in; 0 until then
+    bool password_received = false;
+    std::vector<std::string> rejection_codes;
+    std::string assignee;
+    bool approved = false;
+    bool rejection_notified = false;  // a staff rejection or correction request was mailed
+    bool correction_requested = false;
+    bool erased = false;
+    bool reminder_due_fired = false;
+    bool sla_due_fired = false;
+    bool sla_overdue_fired = false;
+    std::string sender_sealed;  // FormMailReceived's sealed PII: sender, sender_name, filename
+    std::string form_sealed;    // FormParsed's sealed PII: organization, contact_email, ...
+    std::vector<IssuedUrl>
+        urls;  // oldest first; the last one that is neither revoked nor expired is live
+
+    std::vector<std::string> warnings;  // intake's warnings about the form mail
+
+    void apply(const RecordedEvent& event);
+    // A stable JSON form (sorted keys) so projections can store a record and resume folding.
+    std::string to_json() const;
+    static std::optional<ApplicationRecord> from_json(std::string_view text);
+    const IssuedUrl* live_url() const;
+    IssuedUrl* find_url(const std::string& token_sha256);
+    // Terminal for the secretariat: nothing more to do.
+    bool closed() const;
+};
+
+Result<ApplicationRecord> load_application(const EventStore& store, const std::string& application);
+
+inline std::string application_stream(const std::string& application) {
+    return "application-" + application;
+}
+
+}  // namespace kakitome::workflow

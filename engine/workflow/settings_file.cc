@@ -1,0 +1,135 @@
+#include "engine/workflow/settings_file.h"
+
+#include <cstdlib>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+namespace kakitome::workflow {
+
+using nlohmann::json;
+
+namespace {
+
+Result<std::string> read_secret_file(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return Status::invalid_argument("cannot read secret file " + path);
+    std::stringstream buffer;
+    buffer << in.rdbuf();
+    std::string secret = buffer.str();
+    while (!secret.empty() && (secret.back() == '\n' || secret.back() == '\r')) secret.pop_back();
+    return secret;
+}
+
+Status check_keys(const json& object, const std::string& where,
+                  const std::set<std::string>& allowed) {
+    if (!object.is_object()) return Status::invalid_argument(where + " must be a JSON object");
+    for (const auto& [key, value] : object.items()) {
+        if (!allowed.count(key))
+            return Status::invalid_argument("unknown setting " + where + "." + key)
+                .with_reason("unknown_setting");
+    }
+    return Status::ok();
+}
+
+}  // namespace
+
+Result<Settings> load_settings(const std::string& path) {
+    Settings settings;
+    settings.workflow.video = {"http://127.0.0.1:9000", "kenpo-pr-video", "pr-video.mp4",
+                               "ap-northeast-1", true};
+    settings.workflow.storage_credentials = {"AKIDKAKITOMEDEMO", "demo-secret-not-for-production",
+                                             ""};
+    if (const char* secret = std::getenv("AWS_SECRET_ACCESS_KEY"))
+        settings.workflow.storage_credentials.secret_access_key = secret;
+    if (const char* id = std::getenv("AWS_ACCESS_KEY_ID"))
+        settings.workflow.storage_credentials.access_key_id = id;
+    if (const char* smtp_password = std::getenv("KAKITOME_SMTP_PASSWORD"))
+        settings.outbox.smtp.password = smtp_password;
+    if (path.empty()) return settings;
+
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return Status::invalid_argument("cannot read configuration " + path);
+    const json root = json::parse(in, nullptr, false);
+    if (root.is_discarded()) return Status::invalid_argument(path + " is not valid JSON");
+    try {
+        KAKITOME_RETURN_IF_ERROR(check_keys(
+            root, "config",
+            {"public_base_url", "url_valid_days", "extra_closures", "sla", "mail", "storage"}));
+        auto& workflow = settings.workflow;
+        workflow.public_base_url = root.value("public_base_url", workflow.public_base_url);
+        workflow.url_valid_days = root.value("url_valid_days", workflow.url_valid_days);
+        if (workflow.url_valid_days < 1)
+            return Status::invalid_argument("url_valid_days must be at least 1");
+        std::vector<CivilDate> closures;
+        for (const auto& day : root.value("extra_closures", json::array())) {
+            auto date = CivilDate::parse(day.get<std::string>());
+            if (!date)
+                return Status::invalid_argument("extra_closures: not a date: " +
+                                                day.get<std::string>());
+            closures.push_back(*date);
+        }
+        workflow.calendar = BusinessCalendar(closures);
+        if (root.contains("sla")) {
+            const json& sla = root["sla"];
+            KAKITOME_RETURN_IF_ERROR(check_keys(
+                sla, "sla",
+                {"password_reminder_business_days", "due_business_days", "overdue_business_days"}));
+            workflow.password_reminder_business_days = sla.value(
+                "password_reminder_business_days", workflow.password_reminder_business_days);
+            workflow.sla_due_business_days =
+                sla.value("due_business_days", workflow.sla_due_business_days);
+            workflow.sla_overdue_business_days =
+                sla.value("overdue_business_days", workflow.sla_overdue_business_days);
+        }
+        if (root.contains("mail")) {
+            const json& mail = root["mail"];
+            KAKITOME_RETURN_IF_ERROR(
+                check_keys(mail, "mail",
+                           {"from", "from_name", "message_id_domain", "smtp_url", "username",
+                            "password_file", "require_tls", "max_attempts"}));
+            workflow.mail_from = mail.value("from", workflow.mail_from);
+            workflow.mail_from_name = mail.value("from_name", workflow.mail_from_name);
+            workflow.message_id_domain =
+                mail.value("message_id_domain", workflow.message_id_domain);
+            settings.outbox.smtp.url = mail.value("smtp_url", settings.outbox.smtp.url);
+            settings.outbox.smtp.username = mail.value("username", "");
+            settings.outbox.smtp.require_tls = mail.value("require_tls", false);
+            settings.outbox.max_attempts = mail.value("max_attempts", settings.outbox.max_attempts);
+            if (mail.contains("password_file")) {
+                auto password = read_secret_file(mail["password_file"]);
+                if (!password.is_ok()) return password.status();
+                settings.outbox.smtp.password = password.value();
+            }
+        }
+        if (root.contains("storage")) {
+            const json& storage = root["storage"];
+            KAKITOME_RETURN_IF_ERROR(
+                check_keys(storage, "storage",
+                           {"endpoint", "bucket", "key", "region", "path_style", "access_key_id",
+                            "secret_access_key_file", "presigned_seconds"}));
+            auto& video = workflow.video;
+            video.endpoint = storage.value("endpoint", video.endpoint);
+            video.bucket = storage.value("bucket", video.bucket);
+            video.key = storage.value("key", video.key);
+            video.region = storage.value("region", video.region);
+            video.path_style = storage.value("path_style", video.path_style);
+            workflow.presigned_seconds =
+                storage.value("presigned_seconds", workflow.presigned_seconds);
+            workflow.storage_credentials.access_key_id =
+                storage.value("access_key_id", workflow.storage_credentials.access_key_id);
+            if (storage.contains("secret_access_key_file")) {
+                auto secret = read_secret_file(storage["secret_access_key_file"]);
+                if (!secret.is_ok()) return secret.status();
+                workflow.storage_credentials.secret_access_key = secret.value();
+            }
+        }
+    } catch (const json::exception& error) {
+        return Status::invalid_argument(path + ": " + error.what());
+    }
+    return settings;
+}
+
+}  // namespace kakitome::workflow

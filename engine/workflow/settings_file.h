@@ -1,0 +1,24 @@
+// The configuration file (`--config FILE`, JSON; docs/workflow.md): workflow settings, the
+// SMTP server for outgoing mail, and the storage that holds the video. Secrets are never in
+// the file itself: `secret_access_key_file` and `password_file` name 0600 files, or the
+// environment supplies AWS_SECRET_ACCESS_KEY / KAKITOME_SMTP_PASSWORD.
+// Unknown keys are errors, so a typo cannot silently fall back to a default.
+#pragma once
+
+#include <string>
+
+#include "engine/mail/mail_outbox.h"
+#include "engine/workflow/workflow_config.h"
+
+namespace kakitome::workflow {
+
+struct Settings {
+    WorkflowConfig workflow;
+    mail::OutboxOptions outbox;
+};
+
+// An empty path gives the defaults (video on a local placeholder endpoint, SMTP on
+// 127.0.0.1:25). invalid_argument names the offending key.
+Result<Settings> load_settings(const std::string& path);
+
+}  // namespace kakitome::workflow

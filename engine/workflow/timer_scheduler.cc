@@ -1,0 +1,134 @@
+#include "engine/workflow/timer_scheduler.h"
+
+#include <nlohmann/json.hpp>
+
+#include "engine/workflow/applicant_mail.h"
+#include "events/timestamp.h"
+
+namespace kakitome::workflow {
+
+using nlohmann::json;
+
+std::optional<PendingTimer> next_timer(const ApplicationRecord& record,
+                                       const WorkflowConfig& config) {
+    std::optional<PendingTimer> earliest;
+    auto consider = [&](const char* type, std::int64_t due) {
+        if (!earliest || due < earliest->due_at_ms) earliest = PendingTimer{type, due};
+    };
+    if (record.erased || record.received_at_ms == 0) return std::nullopt;
+    auto business_day_midnight = [&](std::int64_t from_ms, int days) {
+        return jst_midnight_ms(config.calendar.add_business_days(jst_date_of(from_ms), days));
+    };
+    if (record.state == "awaiting_password" && !record.password_received &&
+        !record.reminder_due_fired) {
+        consider(
+            "PasswordReminderDue",
+            business_day_midnight(record.received_at_ms, config.password_reminder_business_days));
+    }
+    if (record.paired_at_ms != 0 && !record.closed()) {
+        if (!record.sla_due_fired)
+            consider("SlaDue",
+                     business_day_midnight(record.paired_at_ms, config.sla_due_business_days));
+        if (!record.sla_overdue_fired) {
+            consider("SlaOverdue",
+                     business_day_midnight(record.paired_at_ms, config.sla_overdue_business_days));
+        }
+    }
+    if (const IssuedUrl* live = record.live_url(); live && live->expires_at_ms > 0)
+        consider("UrlExpired", live->expires_at_ms);
+    return earliest;
+}
+
+TimerScheduler::TimerScheduler(EventStore& store, DataKeyVault& vault, const WorkflowConfig& config,
+                               std::function<std::int64_t()> clock_ms)
+    : store_(store), vault_(vault), config_(config), clock_ms_(std::move(clock_ms)) {}
+
+Status TimerScheduler::catch_up() {
+    for (;;) {
+        auto page = store_.read_all(Seq{position_.value + 1}, 10000);
+        if (!page.is_ok()) return page.status();
+        for (const auto& event : page.value()) {
+            position_ = event.seq;
+            if (event.stream.rfind("application-", 0) != 0) continue;
+            records_[event.stream.substr(12)].apply(event);
+        }
+        if (page->size() < 10000) return Status::ok();
+    }
+}
+
+std::optional<std::int64_t> TimerScheduler::next_due_ms() const {
+    std::optional<std::int64_t> earliest;
+    for (const auto& [application, record] : records_) {
+        if (auto timer = next_timer(record, config_);
+            timer && (!earliest || timer->due_at_ms < *earliest))
+            earliest = timer->due_at_ms;
+    }
+    return earliest;
+}
+
+Result<int> TimerScheduler::fire_due() {
+    KAKITOME_RETURN_IF_ERROR(catch_up());
+    const std::int64_t now = clock_ms_();
+    int fired = 0;
+    std::vector<std::string> due;
+    for (const auto& [application, record] : records_) {
+        if (auto timer = next_timer(record, config_); timer && timer->due_at_ms <= now)
+            due.push_back(application);
+    }
+    for (const auto& application : due) {
+        const Status status = fire(application, now);
+        if (status.is_ok()) {
+            ++fired;
+        } else if (status.code() != StatusCode::conflict) {
+            return status;
+        }
+    }
+    KAKITOME_RETURN_IF_ERROR(catch_up());
+    return fired;
+}
+
+Status TimerScheduler::fire(const std::string& application, std::int64_t now) {
+    auto loaded = load_application(store_, application);
+    if (!loaded.is_ok()) return loaded.status();
+    ApplicationRecord record = std::move(loaded).value();
+    const StreamVersion expected = record.version;
+    std::vector<NewEvent> events;
+    // Several timers may be due at once after downtime: fire them in due order, one append.
+    while (auto timer = next_timer(record, config_)) {
+        if (timer->due_at_ms > now) break;
+        json payload{{"due_at", format_rfc3339_ms(timer->due_at_ms)}};
+        if (timer->type == "UrlExpired") payload["token_sha256"] = record.live_url()->token_sha256;
+        if (timer->type == "SlaDue" || timer->type == "SlaOverdue") {
+            payload["business_days"] = timer->type == "SlaDue" ? config_.sla_due_business_days
+                                                               : config_.sla_overdue_business_days;
+        }
+        NewEvent event{.type = timer->type,
+                       .payload_json = payload.dump(),
+                       .actor = "system",
+                       .correlation = application};
+        RecordedEvent as_recorded;
+        as_recorded.stream = application_stream(application);
+        as_recorded.version = expected;
+        as_recorded.type = event.type;
+        as_recorded.payload_json = event.payload_json;
+        events.push_back(std::move(event));
+        if (timer->type == "PasswordReminderDue") {
+            auto mail =
+                queue_applicant_mail(record, vault_, config_, mail::MailTemplate::password_reminder,
+                                     {}, now, "system", application);
+            if (mail.is_ok()) {
+                events.push_back(std::move(mail).value());
+            } else if (mail.status().reason() != "erased") {
+                return mail.status();
+            }
+        }
+        record.apply(as_recorded);  // so the next round sees this timer as fired
+    }
+    if (events.empty()) return Status::ok();
+    return store_
+        .append(application_stream(application), ExpectedVersion::exact(expected),
+                std::move(events))
+        .status();
+}
+
+}  // namespace kakitome::workflow

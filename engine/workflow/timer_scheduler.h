@@ -1,0 +1,59 @@
+// TimerScheduler: the workflow's timers as events (design section 4).
+//
+//   PasswordReminderDue  2 business days after the form mail, still no password; mails a reminder
+//   SlaDue               4 business days after pairing (00:00 JST of that day), still open
+//   SlaOverdue           5 business days after pairing, still open
+//   UrlExpired           when the live download link's expiry passes
+//
+// Nothing is kept only in memory: which timers are pending follows from each application's
+// events, so after a restart the scheduler folds the log again (catch_up) and fires whatever
+// fell due while it was down. Firing reloads the stream and appends with the expected version;
+// a timer that lost a race with a command is reconsidered on the next tick.
+// Not thread-safe: one scheduler per process, driven by one worker thread.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+
+#include "engine/workflow/application_record.h"
+#include "engine/workflow/workflow_config.h"
+#include "events/data_key_vault.h"
+#include "events/event_store.h"
+
+namespace kakitome::workflow {
+
+struct PendingTimer {
+    std::string type;
+    std::int64_t due_at_ms = 0;
+};
+
+// The earliest timer still to fire for this application, if any.
+std::optional<PendingTimer> next_timer(const ApplicationRecord& record,
+                                       const WorkflowConfig& config);
+
+class TimerScheduler {
+  public:
+    TimerScheduler(EventStore& store, DataKeyVault& vault, const WorkflowConfig& config,
+                   std::function<std::int64_t()> clock_ms);
+
+    // Folds events appended since the last call.
+    Status catch_up();
+    // Catches up, then appends every timer due at the clock's now. Returns how many fired.
+    Result<int> fire_due();
+    // The earliest pending timer over all applications (for sleeping until then).
+    std::optional<std::int64_t> next_due_ms() const;
+
+  private:
+    Status fire(const std::string& application, std::int64_t now);
+
+    EventStore& store_;
+    DataKeyVault& vault_;
+    const WorkflowConfig& config_;
+    std::function<std::int64_t()> clock_ms_;
+    std::map<std::string, ApplicationRecord> records_;
+    Seq position_{0};
+};
+
+}  // namespace kakitome::workflow

@@ -1,0 +1,265 @@
+#include "engine/workflow/workflow_commands.h"
+
+#include <algorithm>
+#include <set>
+
+#include <nlohmann/json.hpp>
+
+#include "engine/workflow/applicant_mail.h"
+#include "events/aead.h"
+#include "events/base64.h"
+#include "events/sha256.h"
+#include "events/timestamp.h"
+
+namespace kakitome::workflow {
+
+using nlohmann::json;
+
+namespace {
+
+NewEvent make_event(std::string type, const json& payload, const CommandRequest& request) {
+    return NewEvent{.type = std::move(type),
+                    .payload_json = payload.dump(),
+                    .actor = request.actor,
+                    .correlation = request.correlation};
+}
+
+Status illegal(const std::string& command, const ApplicationRecord& record) {
+    return Status::failed_precondition("cannot " + command + ": application " + record.application +
+                                       " is " + record.state)
+        .with_reason("illegal_transition");
+}
+
+std::string base64url_token(const std::uint8_t* bytes, std::size_t size) {
+    std::string text = base64_encode(std::string_view(reinterpret_cast<const char*>(bytes), size));
+    for (char& c : text) {
+        if (c == '+') c = '-';
+        if (c == '/') c = '_';
+    }
+    while (!text.empty() && text.back() == '=') text.pop_back();
+    return text;
+}
+
+std::vector<std::string> string_list(const json& arguments, const char* key) {
+    std::vector<std::string> out;
+    if (!arguments.contains(key)) return out;
+    for (const auto& item : arguments[key]) {
+        if (item.is_string()) out.push_back(item.get<std::string>());
+    }
+    return out;
+}
+
+}  // namespace
+
+const std::vector<std::string>& command_names() {
+    static const std::vector<std::string> names = {
+        "assign",   "approve",     "reject",     "request_correction",
+        "withdraw", "reissue_url", "revoke_url", "erase"};
+    return names;
+}
+
+Result<IssuedLink> issue_link(const ApplicationRecord& record, DataKeyVault& vault,
+                              const WorkflowConfig& config, std::int64_t now_ms,
+                              const std::string& actor, const std::string& correlation) {
+    std::uint8_t token_bytes[32];  // 256 bits
+    random_bytes(token_bytes, sizeof token_bytes);
+    const std::string token = base64url_token(token_bytes, sizeof token_bytes);
+    const std::string token_sha256 = to_hex(sha256(token));
+    const CivilDate last_day = jst_date_of(now_ms).plus_days(config.url_valid_days);
+    const std::int64_t expires_at = jst_midnight_ms(last_day.plus_days(1));
+    IssuedLink link;
+    if (const IssuedUrl* live = record.live_url()) {
+        link.application_events.push_back(
+            NewEvent{.type = "UrlRevoked",
+                     .payload_json =
+                         json{{"token_sha256", live->token_sha256}, {"reason", "reissued"}}.dump(),
+                     .actor = actor,
+                     .correlation = correlation});
+    }
+    link.application_events.push_back(
+        NewEvent{.type = "UrlIssued",
+                 .payload_json = json{{"token_sha256", token_sha256},
+                                      {"issued_at", format_rfc3339_ms(now_ms)},
+                                      {"expires_at", format_rfc3339_ms(expires_at)},
+                                      {"generation", record.urls.size() + 1}}
+                                     .dump(),
+                 .actor = actor,
+                 .correlation = correlation});
+    mail::TemplateFields fields;
+    fields.url = config.public_base_url + "/d/" + token;
+    fields.url_expires = mail::japanese_date(last_day.to_string());
+    auto mail = queue_applicant_mail(record, vault, config, mail::MailTemplate::url_notice, fields,
+                                     now_ms, actor, correlation);
+    if (!mail.is_ok()) return mail.status();
+    link.application_events.push_back(std::move(mail).value());
+    link.token_stream =
+        StreamAppend{token_stream(token_sha256),
+                     ExpectedVersion::no_stream(),
+                     {NewEvent{.type = "DownloadTokenIssued",
+                               .payload_json = json{{"application", record.application}}.dump(),
+                               .actor = actor,
+                               .correlation = correlation}}};
+    return link;
+}
+
+WorkflowCommands::WorkflowCommands(EventStore& store, DataKeyVault& vault,
+                                   const WorkflowConfig& config,
+                                   std::function<std::int64_t()> clock_ms)
+    : store_(store), vault_(vault), config_(config), clock_ms_(std::move(clock_ms)) {}
+
+Result<CommandOutcome> WorkflowCommands::execute(const CommandRequest& request) {
+    const auto& names = command_names();
+    if (std::find(names.begin(), names.end(), request.command) == names.end()) {
+        return Status::invalid_argument("unknown command '" + request.command + "'")
+            .with_reason("unknown_command");
+    }
+    const json arguments =
+        json::parse(request.arguments_json.empty() ? "{}" : request.arguments_json, nullptr, false);
+    if (!arguments.is_object()) {
+        return Status::invalid_argument("command arguments must be a JSON object")
+            .with_reason("invalid_arguments");
+    }
+    auto loaded = load_application(store_, request.application);
+    if (!loaded.is_ok()) return loaded.status();
+    const ApplicationRecord& record = loaded.value();
+    if (request.expected_version && request.expected_version->value != record.version.value) {
+        return Status::conflict("application " + request.application + " is at version " +
+                                std::to_string(record.version.value) + ", not " +
+                                std::to_string(request.expected_version->value))
+            .with_reason("version_mismatch");
+    }
+    const std::string& command = request.command;
+    const std::int64_t now = clock_ms_();
+    auto text = [&](const char* key) {
+        return arguments.contains(key) && arguments[key].is_string()
+                   ? arguments[key].get<std::string>()
+                   : std::string();
+    };
+    auto require = [&](const char* key) -> Status {
+        if (text(key).empty()) {
+            return Status::invalid_argument(command + " needs a non-empty \"" + key + "\"")
+                .with_reason("missing_argument");
+        }
+        return Status::ok();
+    };
+
+    if (record.erased && command != "erase") {
+        return Status::failed_precondition("application " + record.application + " has been erased")
+            .with_reason("erased");
+    }
+    std::vector<NewEvent> events;
+    std::vector<StreamAppend> extra_streams;
+    const std::set<std::string> before_url = {"awaiting_password", "password_mismatch",
+                                              "password_received", "decrypted",
+                                              "validated",         "rejected"};
+
+    if (command == "assign") {
+        KAKITOME_RETURN_IF_ERROR(require("assignee"));
+        events.push_back(
+            make_event("ApplicationAssigned", {{"assignee", text("assignee")}}, request));
+    } else if (command == "approve" || command == "reissue_url") {
+        const bool approving = command == "approve";
+        if (approving) {
+            if (record.state == "rejected") {
+                KAKITOME_RETURN_IF_ERROR(require("justification"));
+            } else if (record.state != "validated" || record.live_url()) {
+                return illegal(command, record);
+            }
+            events.push_back(make_event("ApplicationApproved",
+                                        {{"override", record.state == "rejected"},
+                                         {"overridden_codes", record.rejection_codes},
+                                         {"justification", text("justification")}},
+                                        request));
+        } else if (!record.approved || record.state == "withdrawn") {
+            return illegal(command, record);
+        }
+        auto link = issue_link(record, vault_, config_, now, request.actor, request.correlation);
+        if (!link.is_ok()) return link.status();
+        for (auto& event : link->application_events) events.push_back(std::move(event));
+        extra_streams.push_back(std::move(link->token_stream));
+    } else if (command == "reject" || command == "request_correction") {
+        const bool rejecting = command == "reject";
+        const auto codes = string_list(arguments, "codes");
+        if (rejecting && !before_url.count(record.state)) return illegal(command, record);
+        if (!rejecting && record.state != "rejected" && record.state != "validated" &&
+            record.state != "password_mismatch") {
+            return illegal(command, record);
+        }
+        if (codes.empty() && (rejecting || text("message").empty())) {
+            return Status::invalid_argument(command + " needs reason \"codes\"" +
+                                            (rejecting ? "" : " or a \"message\""))
+                .with_reason("missing_argument");
+        }
+        mail::TemplateFields fields;
+        fields.codes = codes;
+        fields.message = text("message");
+        events.push_back(rejecting ? make_event("ApplicationRejected",
+                                                {{"codes", codes},
+                                                 {"message", fields.message},
+                                                 {"by", "staff"},
+                                                 {"notify", true}},
+                                                request)
+                                   : make_event("CorrectionRequested",
+                                                {{"codes", codes}, {"message", fields.message}},
+                                                request));
+        auto mail = queue_applicant_mail(
+            record, vault_, config_,
+            rejecting ? mail::MailTemplate::rejection : mail::MailTemplate::correction_request,
+            fields, now, request.actor, request.correlation);
+        if (!mail.is_ok()) return mail.status();
+        events.push_back(std::move(mail).value());
+    } else if (command == "withdraw") {
+        KAKITOME_RETURN_IF_ERROR(require("reason"));
+        if (record.state == "withdrawn" || record.state == "expired")
+            return illegal(command, record);
+        if (const IssuedUrl* live = record.live_url()) {
+            events.push_back(make_event(
+                "UrlRevoked", {{"token_sha256", live->token_sha256}, {"reason", "withdrawn"}},
+                request));
+        }
+        events.push_back(make_event("ApplicationWithdrawn", {{"reason", text("reason")}}, request));
+    } else if (command == "revoke_url") {
+        KAKITOME_RETURN_IF_ERROR(require("reason"));
+        const IssuedUrl* live = record.live_url();
+        if (!live) return illegal(command, record);
+        events.push_back(make_event(
+            "UrlRevoked", {{"token_sha256", live->token_sha256}, {"reason", text("reason")}},
+            request));
+    } else if (command == "erase") {
+        KAKITOME_RETURN_IF_ERROR(require("reason"));
+        if (!record.erased) {
+            if (const IssuedUrl* live = record.live_url()) {
+                events.push_back(make_event(
+                    "UrlRevoked", {{"token_sha256", live->token_sha256}, {"reason", "erased"}},
+                    request));
+            }
+            events.push_back(make_event("ApplicationErased",
+                                        {{"reason", text("reason")}, {"key_destroyed", true}},
+                                        request));
+        }
+    }
+
+    CommandOutcome outcome{record.application, record.state, record.version, {}};
+    for (const auto& event : events) outcome.events.push_back(event.type);
+    if (!events.empty()) {
+        std::vector<StreamAppend> parts;
+        parts.push_back({application_stream(record.application),
+                         ExpectedVersion::exact(record.version), std::move(events)});
+        for (auto& part : extra_streams) parts.push_back(std::move(part));
+        auto appended = store_.append_transaction(std::move(parts));
+        if (!appended.is_ok()) return appended.status();
+        outcome.version = appended->front().stream_version;
+    }
+    // The event that records the erasure is durable before the key goes; a retried erase destroys
+    // the key again if a crash came in between.
+    if (command == "erase") {
+        const Status destroyed = vault_.destroy(record.application);
+        if (!destroyed.is_ok() && destroyed.code() != StatusCode::not_found) return destroyed;
+    }
+    auto after = load_application(store_, record.application);
+    if (!after.is_ok()) return after.status();
+    outcome.state = after->state;
+    return outcome;
+}
+
+}  // namespace kakitome::workflow

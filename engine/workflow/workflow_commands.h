@@ -1,0 +1,80 @@
+// WorkflowCommands: what staff (and the API) can do to an application (design section 4).
+//
+// Each command loads the application's stream, checks that its state allows the command, and
+// appends its events with the loaded version as the expected version, so two staff acting at
+// once cannot both succeed on a stale view (the loser gets StatusCode::conflict). A command
+// the state does not allow fails with StatusCode::failed_precondition, reason
+// "illegal_transition", and a message naming the current state. Mails to the applicant are
+// queued in the same atomic append (transactional outbox); nothing is sent here.
+//
+// Commands and their arguments (JSON object):
+//   assign             {"assignee"}                     any state but erased
+//   approve            {"justification"?}               validated; rejected needs a justification
+//   reject             {"codes": [...], "message"?}     before a URL is issued; mails the reasons
+//   request_correction {"codes"?: [...], "message"?}    rejected, validated, password_mismatch
+//   withdraw           {"reason"}                       any open state; revokes a live URL
+//   reissue_url        {"reason"?}                      after approval; revokes the live URL
+//   revoke_url         {"reason"}                       while a URL is live
+//   erase              {"reason"}                       any state; destroys the data key
+// Thread-safe: concurrency is settled by the store's expected-version check.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "engine/workflow/application_record.h"
+#include "engine/workflow/workflow_config.h"
+#include "events/data_key_vault.h"
+#include "events/event_store.h"
+
+namespace kakitome::workflow {
+
+struct CommandRequest {
+    std::string application;
+    std::string command;
+    std::string actor;  // principal id
+    std::string arguments_json = "{}";
+    std::optional<StreamVersion> expected_version;  // HTTP If-Match; the loaded version otherwise
+    std::string correlation;                        // request id
+};
+
+struct CommandOutcome {
+    std::string application;
+    std::string state;
+    StreamVersion version;
+    std::vector<std::string> events;  // types appended, in order
+};
+
+const std::vector<std::string>& command_names();
+
+class WorkflowCommands {
+  public:
+    WorkflowCommands(EventStore& store, DataKeyVault& vault, const WorkflowConfig& config,
+                     std::function<std::int64_t()> clock_ms);
+
+    Result<CommandOutcome> execute(const CommandRequest& request);
+
+  private:
+    EventStore& store_;
+    DataKeyVault& vault_;
+    const WorkflowConfig& config_;
+    std::function<std::int64_t()> clock_ms_;
+};
+
+// The parts of a transaction that issue a new download link: UrlIssued (+ UrlRevoked of the
+// live one), the token's own stream, and the URL notice mail. Used by approve and reissue_url.
+struct IssuedLink {
+    std::vector<NewEvent> application_events;
+    StreamAppend token_stream;
+};
+Result<IssuedLink> issue_link(const ApplicationRecord& record, DataKeyVault& vault,
+                              const WorkflowConfig& config, std::int64_t now_ms,
+                              const std::string& actor, const std::string& correlation);
+
+inline std::string token_stream(const std::string& token_sha256) {
+    return "token-" + token_sha256;
+}
+
+}  // namespace kakitome::workflow

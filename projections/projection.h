@@ -1,0 +1,28 @@
+// Projection: a fold of the event log into rows (design section 2: "one CF per projection").
+// Rows are keyed by a string (an application id) and serialized deterministically, so a
+// projection rebuilt from seq 1 can be compared byte for byte with the stored one.
+// Implementations are not thread-safe; ProjectionRunner drives one from one thread.
+#pragma once
+
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "events/event.h"
+
+namespace kakitome {
+
+class Projection {
+  public:
+    virtual ~Projection() = default;
+    virtual std::string name() const = 0;
+    // Folds one event; adds the keys of the rows it changed to `changed`.
+    virtual void apply(const RecordedEvent& event, std::set<std::string>& changed) = 0;
+    virtual std::vector<std::string> keys() const = 0;
+    virtual std::optional<std::string> row(const std::string& key) const = 0;
+    // Restores a stored row; false when the bytes are not a row of this projection.
+    virtual bool load_row(const std::string& key, const std::string& bytes) = 0;
+};
+
+}  // namespace kakitome

@@ -1,0 +1,47 @@
+// ProjectionRunner: keeps a projection's rows in its own column family ("projection_<name>")
+// and its position (the last seq folded) in `meta`, written in one atomic WriteBatch per page
+// of events, so after a crash the rows and the position always agree.
+// Catch-up is idempotent: it resumes after the stored position and never folds an event twice.
+// In a read-only database catch_up() folds in memory only. Not thread-safe.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "events/database.h"
+#include "events/event_store.h"
+#include "projections/projection.h"
+
+namespace kakitome {
+
+std::string projection_family(const std::string& name);
+// The families of every projection kakitome keeps, for Database::open.
+const std::vector<std::string>& projection_families();
+
+class ProjectionRunner {
+  public:
+    ProjectionRunner(const EventStore& store, Projection& projection);
+
+    // Loads the stored rows and position (none yet: position 0).
+    Status load();
+    // Folds events after position() up to the head (or `until`); progress(position, head) is
+    // called after each page when given.
+    Status catch_up(Seq until = Seq{0}, const std::function<void(Seq, Seq)>& progress = {});
+    Seq position() const { return position_; }
+
+  private:
+    Status persist(const std::set<std::string>& changed, Seq position);
+    const EventStore& store_;
+    Projection& projection_;
+    Seq position_{0};
+};
+
+// Folds seq 1..until into a fresh projection (no storage).
+Status rebuild_projection(const EventStore& store, Projection& fresh, Seq until,
+                          const std::function<void(Seq, Seq)>& progress = {});
+// Every row, by key, as stored bytes.
+std::map<std::string, std::string> projection_rows(const Projection& projection);
+
+}  // namespace kakitome

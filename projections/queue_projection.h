@@ -1,0 +1,52 @@
+// QueueProjection: the secretariat's work list. One row per application: its folded
+// ApplicationRecord (no PII in clear: sealed fields stay sealed), from which the view adds the
+// SLA dates by the business calendar. Open applications come first, by SLA due date, then by
+// arrival; closed ones after. `overdue` is judged against the clock when the view is made, so
+// the stored rows stay a pure function of the log.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "engine/workflow/application_record.h"
+#include "engine/workflow/workflow_config.h"
+#include "projections/projection.h"
+
+namespace kakitome {
+
+struct QueueEntry {
+    std::string application;
+    std::string state;
+    std::string assignee;
+    std::string received_at;   // RFC 3339
+    std::string paired_at;     // "" until both mails are in
+    std::string sla_due_date;  // JST date, "" until paired
+    bool overdue = false;
+    bool closed = false;
+    std::vector<std::string> reasons;
+    std::vector<std::string> warnings;
+    StreamVersion version;
+};
+
+class QueueProjection : public Projection {
+  public:
+    explicit QueueProjection(const workflow::WorkflowConfig& config) : config_(config) {}
+    std::string name() const override { return "queue"; }
+    void apply(const RecordedEvent& event, std::set<std::string>& changed) override;
+    std::vector<std::string> keys() const override;
+    std::optional<std::string> row(const std::string& key) const override;
+    bool load_row(const std::string& key, const std::string& bytes) override;
+
+    std::vector<QueueEntry> entries(std::int64_t now_ms) const;
+    const workflow::ApplicationRecord* record(const std::string& application) const;
+    std::string to_json(std::int64_t now_ms) const;
+    std::string to_text(std::int64_t now_ms) const;
+
+  private:
+    const workflow::WorkflowConfig& config_;
+    std::map<std::string, workflow::ApplicationRecord> records_;
+};
+
+}  // namespace kakitome
