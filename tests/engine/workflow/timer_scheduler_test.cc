@@ -1,0 +1,120 @@
+// Timers as events: reminders, SLA due and overdue in business days, link expiry; nothing fires
+// early or twice, and a scheduler started after downtime fires what fell due meanwhile.
+#include "engine/workflow/timer_scheduler.h"
+
+#include "engine/download/download_service.h"
+#include "workflow_fixture.h"
+
+namespace kakitome::workflow {
+namespace {
+
+using nlohmann::json;
+
+class Timers : public testing::WorkflowTest {
+  protected:
+    int fire() {
+        TimerScheduler scheduler(*store_, *vault_, config_, clock());
+        auto fired = scheduler.fire_due();
+        EXPECT_TRUE(fired.is_ok()) << fired.status().to_string();
+        return fired.is_ok() ? fired.value() : -1;
+    }
+};
+
+TEST_F(Timers, PasswordReminderAfterTwoBusinessDays) {
+    // Received Friday 2026-11-20 10:00 JST; 11/23 is a holiday, so the 2nd business day is 11/25.
+    set_now("2026-11-20T10:00:00+09:00");
+    const auto application = awaiting_password("late@example.jp");
+    set_now("2026-11-24T23:59:59+09:00");
+    EXPECT_EQ(fire(), 0);
+    set_now("2026-11-25T00:00:00+09:00");
+    EXPECT_EQ(fire(), 1);
+    const auto reminder = events_of_type(application, "PasswordReminderDue");
+    ASSERT_EQ(reminder.size(), 1u);
+    EXPECT_EQ(json::parse(reminder[0].payload_json)["due_at"], "2026-11-24T15:00:00.000Z");
+    const auto mails = events_of_type(application, "MailQueued");
+    ASSERT_EQ(mails.size(), 1u);
+    EXPECT_EQ(json::parse(mails[0].payload_json)["template"], "password_reminder");
+    set_now("2026-12-25T00:00:00+09:00");
+    EXPECT_EQ(fire(), 0) << "a reminder fires once";
+}
+
+TEST_F(Timers, SlaDueOnTheFourthAndOverdueOnTheFifthBusinessDay) {
+    set_now("2026-09-18T09:30:00+09:00");  // Friday before the 2026 silver week
+    const auto open = paired("open@example.jp");
+    const auto handled = paired("handled@example.jp");
+    ASSERT_TRUE(run(handled, "approve").is_ok());
+    // 9/21-23 are holidays: business days 9/24, 9/25, 9/28, 9/29 (due), 9/30 (overdue).
+    set_now("2026-09-28T23:00:00+09:00");
+    EXPECT_EQ(fire(), 0);
+    set_now("2026-09-29T00:00:00+09:00");
+    EXPECT_EQ(fire(), 1);
+    EXPECT_EQ(events_of_type(open, "SlaDue").size(), 1u);
+    set_now("2026-09-30T00:00:01+09:00");
+    EXPECT_EQ(fire(), 1);
+    ASSERT_EQ(events_of_type(open, "SlaOverdue").size(), 1u);
+    EXPECT_EQ(json::parse(events_of_type(open, "SlaOverdue")[0].payload_json)["due_at"],
+              "2026-09-29T15:00:00.000Z");
+    EXPECT_TRUE(events_of_type(handled, "SlaDue").empty())
+        << "an application with its URL issued is not due";
+}
+
+TEST_F(Timers, TimersMissedDuringDowntimeFireOnceAfterRestart) {
+    set_now("2026-11-24T10:00:00+09:00");
+    const auto application = paired("downtime@example.jp");
+    close();
+    set_now("2026-12-10T12:00:00+09:00");  // long after due and overdue
+    open();
+    EXPECT_EQ(fire(), 1);  // one application, both timers in one append
+    EXPECT_EQ(events_of_type(application, "SlaDue").size(), 1u);
+    EXPECT_EQ(events_of_type(application, "SlaOverdue").size(), 1u);
+    close();
+    open();
+    EXPECT_EQ(fire(), 0);
+}
+
+TEST_F(Timers, LinksExpireAndThenAnswer410) {
+    set_now("2026-11-24T10:00:00+09:00");
+    const auto application = paired("expire@example.jp");
+    ASSERT_TRUE(run(application, "approve").is_ok());
+    const std::string token = token_mailed_to(application);
+    download::DownloadService downloads(*store_, config_, clock());
+    set_now("2026-12-08T23:59:59+09:00");
+    EXPECT_EQ(fire(), 0);
+    EXPECT_EQ(downloads.handle({token, "r1", "192.0.2.1", "test"})->status, 302);
+    set_now("2026-12-09T00:00:00+09:00");
+    // Even before the timer fires, the link is past its time.
+    auto refused = downloads.handle({token, "r2", "192.0.2.1", "test"});
+    EXPECT_EQ(refused->status, 410);
+    EXPECT_NE(refused->body.find("expired"), std::string::npos);
+    EXPECT_EQ(fire(), 1);
+    EXPECT_EQ(events_of_type(application, "UrlExpired").size(), 1u);
+    EXPECT_EQ(state_of(application), "downloaded");  // it was downloaded before expiring
+}
+
+TEST_F(Timers, DownloadRedirectsToAFiveMinutePresignedUrlAndUnknownTokensWriteNothing) {
+    const auto application = paired("dl@example.jp");
+    ASSERT_TRUE(run(application, "approve").is_ok());
+    download::DownloadService downloads(*store_, config_, clock());
+    auto redirected =
+        downloads.handle({token_mailed_to(application), "req-9", "198.51.100.7", "curl"});
+    ASSERT_EQ(redirected->status, 302);
+    EXPECT_EQ(redirected->location.rfind(
+                  "https://kenpo-video.s3.ap-northeast-1.amazonaws.com/pr/video.mp4?", 0),
+              0u);
+    EXPECT_NE(redirected->location.find("X-Amz-Expires=300"), std::string::npos);
+    EXPECT_NE(redirected->location.find("X-Amz-Date=20261124T010000Z"), std::string::npos);
+    const auto logged =
+        json::parse(events_of_type(application, "UrlDownloaded").front().payload_json);
+    EXPECT_EQ(logged["request_id"], "req-9");
+    EXPECT_EQ(logged["remote"], "198.51.100.7");
+    EXPECT_EQ(state_of(application), "downloaded");
+
+    const auto head = store_->head();
+    EXPECT_EQ(downloads.handle({std::string(43, 'A'), "x", "198.51.100.7", "curl"})->status, 404);
+    EXPECT_EQ(downloads.handle({"short", "x", "198.51.100.7", "curl"})->status, 404);
+    EXPECT_EQ(downloads.handle({std::string(43, '/'), "x", "198.51.100.7", "curl"})->status, 404);
+    EXPECT_EQ(store_->head(), head);
+}
+
+}  // namespace
+}  // namespace kakitome::workflow

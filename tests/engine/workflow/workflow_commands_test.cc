@@ -1,0 +1,196 @@
+// The state machine through real mails and a real store: legal and illegal transitions,
+// optimistic concurrency, overrides, revocation, withdrawal and crypto-shredding.
+#include "engine/workflow/workflow_commands.h"
+
+#include <thread>
+
+#include "engine/download/download_service.h"
+#include "projections/directory_projection.h"
+#include "replay/store_verifier.h"
+#include "workflow_fixture.h"
+
+namespace kakitome::workflow {
+namespace {
+
+using nlohmann::json;
+
+class Commands : public testing::WorkflowTest {};
+
+TEST_F(Commands, ApproveIssuesALinkStoredOnlyAsItsHashAndQueuesTheNotice) {
+    const auto application = paired("koho@sakura-hp.example.jp");
+    ASSERT_EQ(state_of(application), "validated");
+    auto approved = run(application, "approve");
+    ASSERT_TRUE(approved.is_ok()) << approved.status().to_string();
+    EXPECT_EQ(approved->state, "url_issued");
+    EXPECT_EQ(approved->events,
+              (std::vector<std::string>{"ApplicationApproved", "UrlIssued", "MailQueued"}));
+
+    const std::string token = token_mailed_to(application);
+    ASSERT_EQ(token.size(), 43u);
+    const auto issued = json::parse(events_of_type(application, "UrlIssued").front().payload_json);
+    EXPECT_EQ(issued["token_sha256"], to_hex(sha256(token)));
+    // Valid through 14 calendar days: to the end of 2026-12-08 JST.
+    EXPECT_EQ(issued["expires_at"], "2026-12-08T15:00:00.000Z");
+    EXPECT_EQ(everything_stored().find(token), std::string::npos)
+        << "the token must not be stored in clear";
+    EXPECT_EQ(store_->read_stream_forward(token_stream(to_hex(sha256(token))), StreamVersion{1}, 1)
+                  ->size(),
+              1u);
+}
+
+TEST_F(Commands, IllegalTransitionsAreTypedErrorsNamingTheState) {
+    const auto waiting = awaiting_password("wait@example.jp");
+    auto approve = run(waiting, "approve");
+    ASSERT_FALSE(approve.is_ok());
+    EXPECT_EQ(approve.status().code(), StatusCode::failed_precondition);
+    EXPECT_EQ(approve.status().reason(), "illegal_transition");
+    EXPECT_NE(approve.status().message().find("awaiting_password"), std::string::npos);
+    EXPECT_EQ(run(waiting, "revoke_url", {{"reason", "x"}}).status().reason(),
+              "illegal_transition");
+    EXPECT_EQ(run(waiting, "reissue_url").status().reason(), "illegal_transition");
+    EXPECT_EQ(run(waiting, "launch").status().reason(), "unknown_command");
+    EXPECT_EQ(run(waiting, "reject").status().reason(), "missing_argument");
+    EXPECT_EQ(run(waiting, "assign").status().reason(), "missing_argument");
+    EXPECT_EQ(run("no-such-application", "assign", {{"assignee", "a"}}).status().code(),
+              StatusCode::not_found);
+    EXPECT_EQ(
+        commands_->execute({waiting, "assign", "staff", "[1]", std::nullopt, ""}).status().reason(),
+        "invalid_arguments");
+    // Nothing was appended by any refused command.
+    EXPECT_EQ(types_of(waiting), (std::vector<std::string>{"FormMailReceived"}));
+
+    const auto issued = paired("issued@example.jp");
+    ASSERT_TRUE(run(issued, "approve").is_ok());
+    EXPECT_NE(run(issued, "approve").status().message().find("url_issued"), std::string::npos);
+    EXPECT_EQ(run(issued, "reject", {{"codes", {"consent_not_given"}}}).status().reason(),
+              "illegal_transition");
+}
+
+TEST_F(Commands, AStaleVersionConflictsAndConcurrentApprovalsIssueOneLink) {
+    const auto application = paired("race@example.jp");
+    const auto version = load_application(*store_, application)->version;
+    auto stale = commands_->execute({application, "assign", "staff-1", R"({"assignee":"sato"})",
+                                     StreamVersion{version.value - 1}, ""});
+    EXPECT_EQ(stale.status().code(), StatusCode::conflict);
+    auto current = commands_->execute(
+        {application, "assign", "staff-1", R"({"assignee":"sato"})", version, ""});
+    ASSERT_TRUE(current.is_ok());
+    EXPECT_EQ(current->version.value, version.value + 1);
+
+    std::atomic<int> succeeded{0}, conflicted{0}, refused{0};
+    std::vector<std::thread> staff;
+    for (int i = 0; i < 8; ++i) {
+        staff.emplace_back([&] {
+            auto outcome = run(application, "approve");
+            if (outcome.is_ok()) {
+                ++succeeded;
+            } else if (outcome.status().code() == StatusCode::conflict) {
+                ++conflicted;
+            } else if (outcome.status().code() == StatusCode::failed_precondition) {
+                ++refused;
+            }
+        });
+    }
+    for (auto& thread : staff) thread.join();
+    EXPECT_EQ(succeeded.load(), 1);
+    EXPECT_EQ(succeeded + conflicted + refused, 8);
+    EXPECT_EQ(events_of_type(application, "UrlIssued").size(), 1u);
+}
+
+TEST_F(Commands, OverridingARejectionNeedsAWrittenJustification) {
+    const auto application = paired("noconsent@example.jp", "forms/invalid_no_consent.xlsx");
+    ASSERT_EQ(state_of(application), "rejected");
+    EXPECT_EQ(run(application, "approve").status().reason(), "missing_argument");
+    auto approved =
+        run(application, "approve", {{"justification", "同意を電話で確認済み (2026-11-24 佐藤)"}});
+    ASSERT_TRUE(approved.is_ok()) << approved.status().to_string();
+    EXPECT_EQ(approved->state, "url_issued");
+    const auto payload =
+        json::parse(events_of_type(application, "ApplicationApproved").front().payload_json);
+    EXPECT_EQ(payload["override"], true);
+    EXPECT_EQ(payload["overridden_codes"], json::array({"consent_not_given"}));
+}
+
+TEST_F(Commands, StaffRejectionAndCorrectionRequestsMailTheApplicant) {
+    const auto rejected = paired("reject@example.jp", "forms/invalid_no_consent.xlsx");
+    auto correction =
+        run(rejected, "request_correction",
+            {{"codes", {"consent_not_given"}}, {"message", "同意欄をご確認ください"}});
+    ASSERT_TRUE(correction.is_ok()) << correction.status().to_string();
+    EXPECT_EQ(correction->events, (std::vector<std::string>{"CorrectionRequested", "MailQueued"}));
+    const auto other = paired("reject2@example.jp");
+    auto rejection = run(other, "reject", {{"codes", {"duplicate_application"}}});
+    ASSERT_TRUE(rejection.is_ok());
+    EXPECT_EQ(rejection->state, "rejected");
+    EXPECT_TRUE(load_application(*store_, other)->closed());
+}
+
+TEST_F(Commands, RevokedLinksAnswer410AndReissuedOnesWork) {
+    const auto application = paired("revoke@example.jp");
+    ASSERT_TRUE(run(application, "approve").is_ok());
+    const std::string first = token_mailed_to(application);
+    download::DownloadService downloads(*store_, config_, clock());
+    EXPECT_EQ(downloads.handle({first, "r1", "192.0.2.1", "test"})->status, 302);
+
+    auto revoked = run(application, "revoke_url", {{"reason", "sent to the wrong address"}});
+    ASSERT_TRUE(revoked.is_ok());
+    EXPECT_EQ(revoked->state, "validated");
+    auto refused = downloads.handle({first, "r2", "192.0.2.1", "test"});
+    EXPECT_EQ(refused->status, 410);
+    EXPECT_NE(refused->body.find("revoked"), std::string::npos);
+    EXPECT_EQ(json::parse(
+                  events_of_type(application, "UrlDownloadRefused").back().payload_json)["reason"],
+              "revoked");
+
+    ASSERT_TRUE(run(application, "reissue_url").is_ok());
+    const std::string second = token_mailed_to(application);
+    EXPECT_NE(second, first);
+    EXPECT_EQ(downloads.handle({second, "r3", "192.0.2.1", "test"})->status, 302);
+    EXPECT_EQ(downloads.handle({first, "r4", "192.0.2.1", "test"})->status, 410);
+    // Reissuing while a link is live revokes it in the same append.
+    ASSERT_TRUE(run(application, "reissue_url").is_ok());
+    EXPECT_EQ(downloads.handle({second, "r5", "192.0.2.1", "test"})->status, 410);
+}
+
+TEST_F(Commands, WithdrawalRevokesTheLiveLink) {
+    const auto application = paired("withdraw@example.jp");
+    ASSERT_TRUE(run(application, "approve").is_ok());
+    const std::string token = token_mailed_to(application);
+    auto withdrawn = run(application, "withdraw", {{"reason", "申請者から取り下げの連絡"}});
+    ASSERT_TRUE(withdrawn.is_ok());
+    EXPECT_EQ(withdrawn->events, (std::vector<std::string>{"UrlRevoked", "ApplicationWithdrawn"}));
+    download::DownloadService downloads(*store_, config_, clock());
+    EXPECT_EQ(downloads.handle({token, "r1", "192.0.2.1", "test"})->status, 410);
+    EXPECT_EQ(run(application, "withdraw", {{"reason", "again"}}).status().reason(),
+              "illegal_transition");
+}
+
+TEST_F(Commands, ErasureShredsPiiWhileTheLedgerStillVerifies) {
+    const auto application = paired("erase@example.jp");
+    ASSERT_TRUE(run(application, "approve").is_ok());
+    DirectoryProjection directory;
+    ASSERT_TRUE(rebuild_projection(*store_, directory, store_->head()).is_ok());
+    EXPECT_EQ(directory.read(application, *vault_)->sender, "erase@example.jp");
+
+    auto erased = run(application, "erase", {{"reason", "本人からの削除請求"}});
+    ASSERT_TRUE(erased.is_ok()) << erased.status().to_string();
+    EXPECT_EQ(erased->events, (std::vector<std::string>{"UrlRevoked", "ApplicationErased"}));
+    DirectoryProjection after;
+    ASSERT_TRUE(rebuild_projection(*store_, after, store_->head()).is_ok());
+    const auto entry = after.read(application, *vault_);
+    ASSERT_TRUE(entry.is_ok());
+    EXPECT_TRUE(entry->erased);
+    EXPECT_EQ(entry->organization, "[erased]");
+    EXPECT_EQ(entry->sender, "[erased]");
+    EXPECT_EQ(vault_->get(application).status().reason(), "erased");
+    EXPECT_EQ(everything_stored().find("erase@example.jp"), std::string::npos);
+    EXPECT_EQ(run(application, "assign", {{"assignee", "x"}}).status().reason(), "erased");
+    // Erasing again appends nothing and succeeds.
+    const auto before = store_->head();
+    EXPECT_TRUE(run(application, "erase", {{"reason", "retry"}}).is_ok());
+    EXPECT_EQ(store_->head(), before);
+    EXPECT_TRUE(verify_store(*database_).value().intact());
+}
+
+}  // namespace
+}  // namespace kakitome::workflow

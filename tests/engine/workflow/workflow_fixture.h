@@ -1,0 +1,174 @@
+// A real store, vault and intake service with a clock the test moves, plus helpers that bring
+// applications to a given state through real mails (forms from the shared fixtures, encrypted
+// here with kakitome's own encryptor, as an applicant's Excel would).
+#pragma once
+
+#include <gtest/gtest.h>
+#include <rocksdb/db.h>
+
+#include <atomic>
+#include <memory>
+
+#include <nlohmann/json.hpp>
+
+#include "engine/intake/intake_service.h"
+#include "engine/office/office_document.h"
+#include "engine/workflow/workflow_commands.h"
+#include "events/base64.h"
+#include "events/sha256.h"
+#include "events/test_store.h"
+#include "events/timestamp.h"
+#include "fixtures.h"
+#include "mail_builder.h"
+#include "projections/projection_runner.h"
+
+namespace kakitome::testing {
+
+class WorkflowTest : public ::testing::Test {
+  protected:
+    void SetUp() override {
+        directory_ = fresh_directory("workflow");
+        now_ms_ = parse_rfc3339_ms("2026-11-24T10:00:00+09:00").value();  // a Tuesday
+        open();
+        config_.video = {"https://s3.ap-northeast-1.amazonaws.com", "kenpo-video", "pr/video.mp4",
+                         "ap-northeast-1", false};
+        config_.storage_credentials = {"AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
+                                       ""};
+    }
+    void TearDown() override {
+        close();
+        std::filesystem::remove_all(directory_);
+    }
+    void open() {
+        std::vector<std::string> families = projection_families();
+        families.push_back(kDataKeysFamily);
+        database_ =
+            Database::open({.directory = directory_, .extra_column_families = families}).value();
+        store_ =
+            EventStore::open(database_, {.durability = Durability::buffered, .clock_ms = clock()})
+                .value();
+        master_[0] = 7;
+        blobs_ = std::make_unique<BlobStore>(database_, master_);
+        vault_ = DataKeyVault::open(database_, master_).value();
+        intake_ = std::make_unique<intake::IntakeService>(*store_, *blobs_, *vault_, master_);
+        commands_ =
+            std::make_unique<workflow::WorkflowCommands>(*store_, *vault_, config_, clock());
+    }
+    void close() {
+        commands_.reset();
+        intake_.reset();
+        vault_.reset();
+        blobs_.reset();
+        store_.reset();
+        database_.reset();
+    }
+    std::function<std::int64_t()> clock() {
+        return [this] { return now_ms_.load(); };
+    }
+    void set_now(const char* rfc3339) { now_ms_ = parse_rfc3339_ms(rfc3339).value(); }
+
+    std::string form_mail(const std::string& from, const std::string& id,
+                          const std::string& password, const std::string& form) {
+        const std::string encrypted =
+            office::encrypt_document(read_fixture(form), password, office::EncryptionMethod::agile,
+                                     1000)
+                .value();
+        return build_mail(from, encoded_word("PR 動画利用申請", "ISO-2022-JP"), id,
+                          "Content-Type: text/plain; charset=us-ascii\r\n", "",
+                          {{.filename_header = "filename=\"form.xlsx\"", .bytes = encrypted}});
+    }
+    std::string password_mail(const std::string& from, const std::string& id,
+                              const std::string& password) {
+        return build_mail(from, encoded_word("PR 動画利用申請", "UTF-8"), id,
+                          "Content-Type: text/plain; charset=utf-8\r\n", password + "\r\n");
+    }
+    // A form mail only: the application waits for its password.
+    std::string awaiting_password(const std::string& from,
+                                  const std::string& form = "forms/valid_basic.xlsx") {
+        const std::string id = "form-" + std::to_string(++mails_) + "@example.jp";
+        auto outcome = intake_->ingest(form_mail(from, id, "pw-" + from, form), "test");
+        EXPECT_TRUE(outcome.is_ok()) << outcome.status().to_string();
+        return outcome->application;
+    }
+    // Form and password: validated (or rejected by validation for an invalid form).
+    std::string paired(const std::string& from,
+                       const std::string& form = "forms/valid_basic.xlsx") {
+        const std::string application = awaiting_password(from, form);
+        auto outcome = intake_->ingest(
+            password_mail(from, "pw-" + std::to_string(++mails_) + "@example.jp", "pw-" + from),
+            "test");
+        EXPECT_TRUE(outcome.is_ok()) << outcome.status().to_string();
+        EXPECT_EQ(outcome->application, application);
+        return application;
+    }
+    Result<workflow::CommandOutcome> run(
+        const std::string& application, const std::string& command,
+        const nlohmann::json& arguments = nlohmann::json::object()) {
+        return commands_->execute(
+            {application, command, "staff-1", arguments.dump(), std::nullopt, "request-1"});
+    }
+    std::string state_of(const std::string& application) {
+        return workflow::load_application(*store_, application)->state;
+    }
+    std::vector<std::string> types_of(const std::string& application) {
+        std::vector<std::string> types;
+        auto events = read_whole_stream(*store_, workflow::application_stream(application));
+        for (const auto& event : events.value()) types.push_back(event.type);
+        return types;
+    }
+    std::vector<RecordedEvent> events_of_type(const std::string& application,
+                                              const std::string& type) {
+        std::vector<RecordedEvent> out;
+        auto events = read_whole_stream(*store_, workflow::application_stream(application));
+        for (auto& event : events.value()) {
+            if (event.type == type) out.push_back(std::move(event));
+        }
+        return out;
+    }
+    // Every key and value in every column family, as stored.
+    std::string everything_stored() {
+        std::string all;
+        for (const char* family : {"events", "streams", "meta", "blobs", kDataKeysFamily}) {
+            std::unique_ptr<rocksdb::Iterator> it(
+                database_->db()->NewIterator(rocksdb::ReadOptions(), database_->family(family)));
+            for (it->SeekToFirst(); it->Valid(); it->Next())
+                all += it->key().ToString() + it->value().ToString();
+        }
+        return all;
+    }
+    // The token of the newest URL notice queued for an application, read back through the vault.
+    std::string token_mailed_to(const std::string& application) {
+        const auto queued = events_of_type(application, "MailQueued");
+        for (auto event = queued.rbegin(); event != queued.rend(); ++event) {
+            const auto payload = nlohmann::json::parse(event->payload_json);
+            if (payload["template"] != "url_notice") continue;
+            const auto opened = nlohmann::json::parse(
+                vault_->open_sealed(application, payload["pii_sealed"].get<std::string>()).value());
+            const std::string message = opened["message"];
+            // The body is base64; decode it to find the link.
+            const auto body_at = message.find("\r\n\r\n");
+            std::string encoded;
+            for (char c : message.substr(body_at + 4)) {
+                if (c != '\r' && c != '\n') encoded += c;
+            }
+            const std::string body = kakitome::base64_decode(encoded).value();
+            const auto at = body.find("/d/");
+            return body.substr(at + 3, 43);
+        }
+        return "";
+    }
+
+    std::filesystem::path directory_;
+    std::atomic<std::int64_t> now_ms_{0};
+    workflow::WorkflowConfig config_;
+    std::shared_ptr<Database> database_;
+    std::unique_ptr<EventStore> store_;
+    AeadKey master_{};
+    std::unique_ptr<BlobStore> blobs_;
+    std::unique_ptr<DataKeyVault> vault_;
+    std::unique_ptr<intake::IntakeService> intake_;
+    std::unique_ptr<workflow::WorkflowCommands> commands_;
+    int mails_ = 0;
+};
+
+}  // namespace kakitome::testing
