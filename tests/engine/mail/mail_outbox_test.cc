@@ -18,7 +18,7 @@ namespace {
 using nlohmann::json;
 
 class Outbox : public testing::WorkflowTest {
-protected:
+  protected:
     OutboxOptions options(const std::string& url) {
         OutboxOptions options;
         options.smtp.url = url;
@@ -29,7 +29,8 @@ protected:
         std::set<std::string> ids;
         auto all = store_->read_all(Seq{1}, 1000000);
         for (const auto& event : all.value()) {
-            if (event.type == "MailQueued") ids.insert(json::parse(event.payload_json)["message_id"].get<std::string>());
+            if (event.type == "MailQueued")
+                ids.insert(json::parse(event.payload_json)["message_id"].get<std::string>());
         }
         return ids;
     }
@@ -82,9 +83,12 @@ TEST_F(Outbox, AnOutageIsRetriedWithBackoffAndNothingIsLost) {
     const int port = testing::free_tcp_port();
     const auto application = paired("outage@example.jp");
     for (int i = 0; i < 5; ++i) {
-        ASSERT_TRUE(run(application, "request_correction", {{"message", "確認 " + std::to_string(i)}}).is_ok());
+        ASSERT_TRUE(
+            run(application, "request_correction", {{"message", "確認 " + std::to_string(i)}})
+                .is_ok());
     }
-    MailOutbox outbox(*store_, *vault_, options("smtp://127.0.0.1:" + std::to_string(port)), clock());
+    MailOutbox outbox(*store_, *vault_, options("smtp://127.0.0.1:" + std::to_string(port)),
+                      clock());
     auto down = outbox.deliver_due();
     ASSERT_TRUE(down.is_ok());
     EXPECT_EQ(down->failed, 1) << "a dead server is tried once per pass, not once per mail";
@@ -114,7 +118,9 @@ TEST_F(Outbox, KillingTheServerMidRunLosesNoMail) {
     const auto application = paired("killed@example.jp");
     constexpr int kMails = 60;
     for (int i = 0; i < kMails; ++i) {
-        ASSERT_TRUE(run(application, "request_correction", {{"message", "お知らせ " + std::to_string(i)}}).is_ok());
+        ASSERT_TRUE(
+            run(application, "request_correction", {{"message", "お知らせ " + std::to_string(i)}})
+                .is_ok());
     }
     testing::SmtpSink sink(maildir(), port);
     ASSERT_TRUE(sink.start());

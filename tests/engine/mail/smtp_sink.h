@@ -43,7 +43,7 @@ inline bool port_accepts(int port) {
 }
 
 class SmtpSink {
-public:
+  public:
     SmtpSink(std::filesystem::path maildir, int port) : maildir_(std::move(maildir)), port_(port) {}
     ~SmtpSink() { kill(); }
 
@@ -52,8 +52,9 @@ public:
         if (pid_ == 0) {
             ::setpgid(0, 0);
             const std::string listen = "127.0.0.1:" + std::to_string(port_);
-            ::execl("/usr/bin/python3", "python3", "-m", "aiosmtpd", "-n", "-l", listen.c_str(), "-c",
-                    "aiosmtpd.handlers.Mailbox", maildir_.c_str(), static_cast<char*>(nullptr));
+            ::execl("/usr/bin/python3", "python3", "-m", "aiosmtpd", "-n", "-l", listen.c_str(),
+                    "-c", "aiosmtpd.handlers.Mailbox", maildir_.c_str(),
+                    static_cast<char*>(nullptr));
             ::_exit(127);
         }
         for (int i = 0; i < 200; ++i) {
@@ -85,10 +86,11 @@ public:
     std::size_t count() const {
         const auto directory = maildir_ / "new";
         if (!std::filesystem::exists(directory)) return 0;
-        return static_cast<std::size_t>(std::distance(std::filesystem::directory_iterator(directory), {}));
+        return static_cast<std::size_t>(
+            std::distance(std::filesystem::directory_iterator(directory), {}));
     }
 
-private:
+  private:
     std::filesystem::path maildir_;
     int port_;
     pid_t pid_ = -1;

@@ -2,6 +2,7 @@
 // optimistic concurrency, overrides, revocation, withdrawal and crypto-shredding.
 #include "engine/workflow/workflow_commands.h"
 
+#include <map>
 #include <thread>
 
 #include "engine/download/download_service.h"
@@ -190,6 +191,50 @@ TEST_F(Commands, ErasureShredsPiiWhileTheLedgerStillVerifies) {
     EXPECT_TRUE(run(application, "erase", {{"reason", "retry"}}).is_ok());
     EXPECT_EQ(store_->head(), before);
     EXPECT_TRUE(verify_store(*database_).value().intact());
+}
+
+TEST_F(Commands, EveryFixturePairEndsWithItsLinkIssuedOrRejectedWithItsCodes) {
+    // The shared mailbox in arrival order (pair 3's password comes before its form).
+    std::vector<std::string> applications;
+    for (const char* name :
+         {"other_subject.eml", "pair1_form_iso2022jp.eml", "pair1_password_iso2022jp.eml",
+          "pair2_form_utf8.eml", "pair2_password_utf8.eml", "pair3_password_sjis.eml",
+          "pair3_form_sjis.eml"}) {
+        auto outcome = intake_->ingest(testing::read_fixture(std::string("mail/") + name), "test");
+        ASSERT_TRUE(outcome.is_ok()) << name << ": " << outcome.status().to_string();
+        if (outcome->paired) applications.push_back(outcome->application);
+    }
+    ASSERT_EQ(applications.size(), 3u);
+    for (const auto& application : applications) {
+        ASSERT_EQ(state_of(application), "validated");
+        auto approved = run(application, "approve");
+        ASSERT_TRUE(approved.is_ok()) << approved.status().to_string();
+        EXPECT_EQ(approved->state, "url_issued");
+        EXPECT_EQ(token_mailed_to(application).size(), 43u);
+    }
+    // Every invalid fixture form, mailed as an applicant would, is rejected with the code its
+    // name describes; staff confirm the rejection and the applicant is told why.
+    const std::map<std::string, std::string> expected = {
+        {"invalid_consent_blank", "consent_not_given"},
+        {"invalid_date_after_period", "date_outside_usage_period"},
+        {"invalid_email", "invalid_contact_email"},
+        {"invalid_missing_org", "missing_organization"},
+        {"invalid_no_consent", "consent_not_given"},
+        {"invalid_other_without_text", "other_usage_without_text"},
+        {"invalid_unknown_usage", "unknown_usage"},
+    };
+    for (const auto& [form, code] : expected) {
+        const auto application = paired(form + "@example.jp", "forms/" + form + ".xlsx");
+        auto record = load_application(*store_, application);
+        ASSERT_TRUE(record.is_ok()) << form << ": " << record.status().to_string();
+        ASSERT_EQ(record->state, "rejected") << form;
+        EXPECT_NE(std::find(record->rejection_codes.begin(), record->rejection_codes.end(), code),
+                  record->rejection_codes.end())
+            << form << " lacks " << code;
+        auto confirmed = run(application, "reject", {{"codes", record->rejection_codes}});
+        ASSERT_TRUE(confirmed.is_ok()) << confirmed.status().to_string();
+        EXPECT_EQ(confirmed->events.back(), "MailQueued");
+    }
 }
 
 }  // namespace

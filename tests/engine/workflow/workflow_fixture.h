@@ -85,9 +85,10 @@ class WorkflowTest : public ::testing::Test {
     // A form mail only: the application waits for its password.
     std::string awaiting_password(const std::string& from,
                                   const std::string& form = "forms/valid_basic.xlsx") {
-        const std::string id = "form-" + std::to_string(++mails_) + "@example.jp";
+        const std::string id = "wf-form-" + std::to_string(++mails_) + "@kakitome.test";
         auto outcome = intake_->ingest(form_mail(from, id, "pw-" + from, form), "test");
         EXPECT_TRUE(outcome.is_ok()) << outcome.status().to_string();
+        EXPECT_EQ(outcome->classification, "form") << outcome->reason;
         return outcome->application;
     }
     // Form and password: validated (or rejected by validation for an invalid form).
@@ -95,7 +96,8 @@ class WorkflowTest : public ::testing::Test {
                        const std::string& form = "forms/valid_basic.xlsx") {
         const std::string application = awaiting_password(from, form);
         auto outcome = intake_->ingest(
-            password_mail(from, "pw-" + std::to_string(++mails_) + "@example.jp", "pw-" + from),
+            password_mail(from, "wf-pw-" + std::to_string(++mails_) + "@kakitome.test",
+                          "pw-" + from),
             "test");
         EXPECT_TRUE(outcome.is_ok()) << outcome.status().to_string();
         EXPECT_EQ(outcome->application, application);
