@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The end-to-end demo on the embedded RocksDB default: the shared fixture mailbox plus a few
 # mails made here, through intake (pairing, decryption, form reading, validation), then the
-# work queue and the ledger check. Usage: scripts/demo.sh KAKITOME_BINARY DATA_DIR
+# work queue, staff approval, mail delivery to a local SMTP sink, a download, timers, projection
+# replay and the ledger check. Usage: scripts/demo.sh KAKITOME_BINARY DATA_DIR
 set -euo pipefail
 kakitome=${1:-build/kakitome}
 data=${2:-var/demo}
@@ -39,8 +40,64 @@ echo
 echo "== the same mailbox again: every mail is a duplicate, nothing is appended"
 "$kakitome" ingest --data "$data" "$work/mailbox" | grep -c '"classification":"duplicate"' | sed 's/^/duplicates: /'
 echo
-echo "== kakitome queue --data $data   (pending pairs first)"
+echo "== kakitome queue --data $data   (open applications by SLA due date, in business days)"
 "$kakitome" queue --data "$data"
+
+echo
+echo "== staff approve every validated application: a link is issued and its notice queued"
+for application in $("$kakitome" queue --data "$data" --json | /usr/bin/python3 -c '
+import json, sys
+print(" ".join(r["application"] for r in json.load(sys.stdin) if r["state"] == "validated"))'); do
+  "$kakitome" command --data "$data" "$application" approve --actor staff-sato
+done
+echo "   and confirm the automatic rejections, so the applicants are told why"
+for application in $("$kakitome" queue --data "$data" --json | /usr/bin/python3 -c '
+import json, sys
+print(" ".join(r["application"] + ":" + ",".join(r["reasons"]) for r in json.load(sys.stdin) if r["state"] == "rejected"))'); do
+  codes=$(printf '%s' "${application#*:}" | /usr/bin/python3 -c 'import json,sys; print(json.dumps(sys.stdin.read().split(",")))')
+  "$kakitome" command --data "$data" "${application%%:*}" reject --actor staff-sato --args "{\"codes\": $codes}"
+done
+
+echo
+echo "== kakitome process: the outbox delivers to a local SMTP sink (python3-aiosmtpd)"
+port=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+/usr/bin/python3 -m aiosmtpd -n -l "127.0.0.1:$port" -c aiosmtpd.handlers.Mailbox "$work/sent" &
+sink=$!
+trap 'kill $sink 2>/dev/null; rm -rf "$work"' EXIT
+for _ in $(seq 50); do (echo > /dev/tcp/127.0.0.1/$port) 2>/dev/null && break; sleep 0.1; done
+"$kakitome" process --data "$data" --once --smtp "smtp://127.0.0.1:$port"
+echo "   mails received by the sink:"
+/usr/bin/python3 - "$work/sent/new" <<'PY'
+import email, email.header, email.policy, pathlib, sys
+for path in sorted(pathlib.Path(sys.argv[1]).iterdir()):
+    mail = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+    print(f"   {mail['To']:32} {mail['Subject']}")
+PY
+token=$(/usr/bin/python3 - "$work/sent/new" <<'PY'
+import email, email.policy, pathlib, re, sys
+for path in sorted(pathlib.Path(sys.argv[1]).iterdir()):
+    body = email.message_from_bytes(path.read_bytes(), policy=email.policy.default).get_body().get_content()
+    found = re.search(r"/d/([A-Za-z0-9_-]{43})", body)
+    if found:
+        print(found.group(1)); break
+PY
+)
+
+echo
+echo "== an applicant follows the link from the mail: logged, then 302 to a 5-minute SigV4 URL"
+"$kakitome" download --data "$data" "$token" --remote 203.0.113.10
+echo "== after the link's 14 days, the same link answers 410 (and the refusal is logged too)"
+"$kakitome" download --data "$data" "$token" --remote 203.0.113.10 --now "$(date -u -d '+15 days' +%Y-%m-%dT%H:%M:%SZ)" || true
+
+echo
+echo "== ten days later: timers fire from the log (SLA overdue, link expiry, password reminders)"
+"$kakitome" process --data "$data" --once --smtp "smtp://127.0.0.1:$port" --now "$(date -u -d '+20 days' +%Y-%m-%dT%H:%M:%SZ)"
+"$kakitome" queue --data "$data" --now "$(date -u -d '+20 days' +%Y-%m-%dT%H:%M:%SZ)"
+
+echo
+echo "== kakitome replay --projection queue|downloads|directory: rebuilt from seq 1 = stored"
+for projection in queue downloads directory; do "$kakitome" replay --data "$data" --projection "$projection"; done
+
 echo
 echo "== kakitome verify --data $data"
 "$kakitome" verify --data "$data"
