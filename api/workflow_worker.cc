@@ -16,7 +16,8 @@ std::string WorkerPass::to_json() const {
 WorkflowWorker::WorkflowWorker(EventStore& store, DataKeyVault& vault,
                                const workflow::WorkflowConfig& config, mail::OutboxOptions outbox,
                                std::function<std::int64_t()> clock_ms)
-    : store_(store),
+    : clock_ms_(clock_ms),
+      store_(store),
       timers_(store, vault, config, clock_ms),
       outbox_(store, vault, std::move(outbox), clock_ms),
       queue_(config),
@@ -28,7 +29,20 @@ Status WorkflowWorker::start() {
     KAKITOME_RETURN_IF_ERROR(queue_runner_.load());
     KAKITOME_RETURN_IF_ERROR(directory_runner_.load());
     KAKITOME_RETURN_IF_ERROR(downloads_runner_.load());
-    return catch_up_projections();
+    KAKITOME_RETURN_IF_ERROR(catch_up_projections());
+    publish();
+    return Status::ok();
+}
+
+void WorkflowWorker::publish() {
+    auto entries = std::make_shared<const std::vector<QueueEntry>>(queue_.entries(clock_ms_()));
+    std::lock_guard lock(snapshot_mutex_);
+    snapshot_ = std::move(entries);
+}
+
+std::shared_ptr<const std::vector<QueueEntry>> WorkflowWorker::queue_snapshot() const {
+    std::lock_guard lock(snapshot_mutex_);
+    return snapshot_;
 }
 
 Status WorkflowWorker::catch_up_projections() {
@@ -47,6 +61,10 @@ Result<WorkerPass> WorkflowWorker::run_pass() {
     pass.mail = delivered.value();
     KAKITOME_RETURN_IF_ERROR(catch_up_projections());
     pass.projections_at = queue_runner_.position();
+    timers_fired_ += static_cast<std::uint64_t>(pass.timers_fired);
+    mails_sent_ += static_cast<std::uint64_t>(pass.mail.sent);
+    mails_failed_ += static_cast<std::uint64_t>(pass.mail.failed);
+    publish();
     return pass;
 }
 

@@ -1,11 +1,14 @@
 // WorkflowWorker: the background half of kakitome — fires due timers, delivers queued mail and
 // brings the stored projections (queue, directory, downloads) up to the head of the log. One
 // pass is idempotent; `kakitome process` runs passes in a loop and the API server runs the same
-// worker on its own thread. Not thread-safe: one worker per process.
+// worker on its own thread. run_pass() from one thread only; queue_snapshot() and totals() may
+// be read from any thread (the API's I/O threads).
 #pragma once
 
+#include <atomic>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include "engine/mail/mail_outbox.h"
@@ -34,12 +37,28 @@ class WorkflowWorker {
     Status start();
     Result<WorkerPass> run_pass();
 
+    // The queue as of the last pass (overdue judged then), for the API to page through.
+    std::shared_ptr<const std::vector<QueueEntry>> queue_snapshot() const;
+    struct Totals {
+        std::uint64_t timers_fired = 0, mails_sent = 0, mails_failed = 0;
+    };
+    Totals totals() const {
+        return {timers_fired_.load(), mails_sent_.load(), mails_failed_.load()};
+    }
+    Seq position() const { return queue_runner_.position(); }
+
     const QueueProjection& queue() const { return queue_; }
     const DirectoryProjection& directory() const { return directory_; }
     const DownloadsProjection& downloads() const { return downloads_; }
 
   private:
     Status catch_up_projections();
+    void publish();
+    std::function<std::int64_t()> clock_ms_;
+    mutable std::mutex snapshot_mutex_;
+    std::shared_ptr<const std::vector<QueueEntry>> snapshot_ =
+        std::make_shared<std::vector<QueueEntry>>();
+    std::atomic<std::uint64_t> timers_fired_{0}, mails_sent_{0}, mails_failed_{0};
     EventStore& store_;
     workflow::TimerScheduler timers_;
     mail::MailOutbox outbox_;

@@ -108,6 +108,32 @@ Result<AppendResult> EventStore::append(std::string_view stream, ExpectedVersion
 }
 
 Result<std::vector<AppendResult>> EventStore::append_transaction(std::vector<StreamAppend> parts) {
+    std::size_t events = 0;
+    for (const auto& part : parts) events += part.events.size();
+    const auto started = std::chrono::steady_clock::now();
+    auto result = append_transaction_untimed(std::move(parts));
+    const auto elapsed = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                             std::chrono::steady_clock::now() - started)
+                             .count();
+    if (!result.is_ok()) {
+        statistics_.failures.fetch_add(1, std::memory_order_relaxed);
+        return result;
+    }
+    statistics_.appends.fetch_add(1, std::memory_order_relaxed);
+    statistics_.events.fetch_add(events, std::memory_order_relaxed);
+    statistics_.latency_sum_ns.fetch_add(static_cast<std::uint64_t>(elapsed),
+                                         std::memory_order_relaxed);
+    std::size_t bucket = 0;
+    while (bucket < AppendStatistics::kBucketSeconds.size() &&
+           static_cast<double>(elapsed) / 1e9 > AppendStatistics::kBucketSeconds[bucket]) {
+        ++bucket;
+    }
+    statistics_.buckets[bucket].fetch_add(1, std::memory_order_relaxed);
+    return result;
+}
+
+Result<std::vector<AppendResult>> EventStore::append_transaction_untimed(
+    std::vector<StreamAppend> parts) {
     if (parts.empty()) return Status::invalid_argument("a transaction needs at least one stream");
     if (database_->read_only()) return Status::permission_denied("the store is open read-only");
     PendingAppend self;

@@ -13,6 +13,7 @@
 // All methods are thread-safe. Readers never block writers.
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -46,6 +47,19 @@ struct StreamAppend {
     std::vector<NewEvent> events;
 };
 
+// Counters for /metrics: appends (calls), events, failures, and a latency histogram in
+// Prometheus' cumulative-bucket form. Updated with relaxed atomics; reading is lock-free.
+struct AppendStatistics {
+    static constexpr std::array<double, 12> kBucketSeconds = {
+        0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0};
+    std::atomic<std::uint64_t> appends{0};
+    std::atomic<std::uint64_t> events{0};
+    std::atomic<std::uint64_t> failures{0};
+    std::atomic<std::uint64_t> latency_sum_ns{0};
+    std::array<std::atomic<std::uint64_t>, kBucketSeconds.size() + 1>
+        buckets{};  // last: +Inf (not cumulative)
+};
+
 struct EventStoreOptions {
     Durability durability = Durability::sync;
     // Milliseconds since the Unix epoch; tests inject a fixed clock.
@@ -67,6 +81,7 @@ class EventStore {
     // events land (in the order given, consecutive seqs) or none do. A stream may appear once.
     // Results are in the order of the parts.
     Result<std::vector<AppendResult>> append_transaction(std::vector<StreamAppend> parts);
+    const AppendStatistics& statistics() const { return statistics_; }
     // Shorthand: append_with_expected_version(stream, v, events) == append(stream, exact(v), ...).
     Result<AppendResult> append_with_expected_version(std::string_view stream,
                                                       StreamVersion expected,
@@ -100,6 +115,8 @@ class EventStore {
 
   private:
     struct PendingAppend;
+    Result<std::vector<AppendResult>> append_transaction_untimed(std::vector<StreamAppend> parts);
+    AppendStatistics statistics_;
     EventStore(std::shared_ptr<Database> database, EventStoreOptions options);
     Status recover_head();
     void commit_group(std::vector<PendingAppend*>& group);

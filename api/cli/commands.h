@@ -22,5 +22,6 @@ int run_command(const Words& words);
 int run_process(const Words& words);
 int run_download(const Words& words);
 int run_replay(const Words& words);
+int run_token(const Words& words);
 
 }  // namespace kakitome::cli

@@ -18,7 +18,9 @@ struct Subcommand {
 constexpr Subcommand kSubcommands[] = {
     {"verify", kakitome::cli::run_verify, "walk the hash chain; exit 0 intact, 1 tampered"},
     {"events", kakitome::cli::run_events, "print stored events as JSON lines"},
-    {"serve", kakitome::cli::run_serve, "poll an IMAP mailbox into intake (REST API to come)"},
+    {"serve", kakitome::cli::run_serve,
+     "run the REST API, the workflow worker and (with --imap) the IMAP poller"},
+    {"token", kakitome::cli::run_token, "create an API principal and print its bearer token once"},
     {"ingest", kakitome::cli::run_ingest,
      "take mail files or a Maildir in; one JSON line per mail"},
     {"queue", kakitome::cli::run_queue, "print the work queue with SLA due dates"},

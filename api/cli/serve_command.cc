@@ -1,41 +1,75 @@
-// kakitome serve [--data DIR] [--master-key FILE] --imap URL [--poll-seconds N] [--once]
-//                [--imap-insecure] [--max-mail-bytes N]
-// For now serve runs the IMAP poller only (the REST API arrives with its own issue): it polls
-// the mailbox every N seconds (default 60) and prints one JSON line per ingested mail. --once
-// polls a single time and exits. SIGTERM/SIGINT stop it between mails; nothing is lost because
-// the position is written after each mail.
+// kakitome serve [--data DIR] [--listen 127.0.0.1:8080] [--config FILE] [--threads N]
+//                [--tls-cert PEM --tls-key PEM] [--master-key FILE]
+//                [--imap URL [--poll-seconds N] [--imap-insecure]] [--max-mail-bytes N]
+// kakitome serve --imap URL --once ...   (one IMAP poll, no HTTP server)
+//
+// Runs the REST API (docs/api.md, docs/openapi.yaml), the workflow worker (timers, outbox,
+// projections) and, with --imap, the IMAP poller, until SIGTERM/SIGINT: then it stops accepting,
+// answers the requests in flight, finishes the worker's pass, and exits 0. On the first start of
+// a data directory it creates an admin token and prints it once on stdout.
+#include <pthread.h>
+
+#include <atomic>
 #include <csignal>
 #include <cstdio>
 #include <thread>
 
 #include <nlohmann/json.hpp>
 
-#include "api/cli/arguments.h"
+#include "api/api_service.h"
+#include "api/auth/principals.h"
 #include "api/cli/commands.h"
-#include "api/cli/store_access.h"
+#include "api/cli/workflow_access.h"
+#include "api/http/http_server.h"
+#include "api/workflow_worker.h"
 #include "engine/intake/imap_poller.h"
+#include "events/meta_store.h"
 
 namespace kakitome::cli {
 
 namespace {
 
-volatile std::sig_atomic_t stop_requested = 0;
-void request_stop(int) {
-    stop_requested = 1;
+void print_json_line(const nlohmann::json& line) {
+    std::printf("%s\n",
+                line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
+    std::fflush(stdout);
+}
+
+bool parse_listen(const std::string& listen, http::HttpServerOptions& options) {
+    const auto colon = listen.rfind(':');
+    if (colon == std::string::npos) return false;
+    try {
+        const int port = std::stoi(listen.substr(colon + 1));
+        if (port < 0 || port > 65535) return false;
+        options.address = listen.substr(0, colon);
+        options.port = static_cast<unsigned short>(port);
+        return true;
+    } catch (const std::exception&) {
+        return false;
+    }
 }
 
 }  // namespace
 
 int run_serve(const Words& words) {
     auto arguments =
-        Arguments::parse(words, {"data", "master-key", "imap", "poll-seconds", "max-mail-bytes"},
+        Arguments::parse(words,
+                         {"data", "master-key", "imap", "poll-seconds", "max-mail-bytes", "listen",
+                          "config", "threads", "tls-cert", "tls-key", "now"},
                          {"once", "imap-insecure"});
     intake::MailLimits limits;
+    http::HttpServerOptions server_options;
     int poll_seconds = 60;
-    bool valid = arguments.is_ok() && arguments->positionals().empty() && arguments->has("imap");
+    bool valid =
+        arguments.is_ok() && arguments->positionals().empty() &&
+        parse_listen(arguments.is_ok() ? arguments->value_or("listen", "127.0.0.1:8080") : "",
+                     server_options) &&
+        (!arguments->has("once") || arguments->has("imap")) &&
+        (arguments->has("tls-cert") == arguments->has("tls-key"));
     if (valid) {
         try {
             poll_seconds = std::stoi(arguments->value_or("poll-seconds", "60"));
+            server_options.threads = std::stoi(arguments->value_or("threads", "0"));
             if (arguments->has("max-mail-bytes"))
                 limits.max_bytes = std::stoull(*arguments->value("max-mail-bytes"));
         } catch (const std::exception&) {
@@ -44,45 +78,117 @@ int run_serve(const Words& words) {
     }
     if (!valid || poll_seconds < 1) {
         std::fprintf(stderr,
-                     "usage: kakitome serve [--data DIR] [--master-key FILE] --imap "
-                     "imap[s]://USER:PASSWORD@HOST[:PORT]/MAILBOX\n"
-                     "                      [--poll-seconds N] [--once] [--imap-insecure] "
-                     "[--max-mail-bytes N]\n"
-                     "(the REST API is not part of serve yet)\n");
+                     "usage: kakitome serve [--data DIR] [--listen ADDRESS:PORT] [--config FILE] "
+                     "[--threads N]\n"
+                     "                      [--tls-cert PEM --tls-key PEM] [--master-key FILE]\n"
+                     "                      [--imap imap[s]://USER:PASSWORD@HOST[:PORT]/MAILBOX "
+                     "[--poll-seconds N]\n"
+                     "                       [--imap-insecure]] [--max-mail-bytes N]\n"
+                     "       kakitome serve --imap URL --once   (one IMAP poll, no HTTP server)\n");
         return kExitBadInput;
     }
-    auto environment =
-        open_environment_or_report("serve", arguments->value_or("data", kDefaultDataDirectory),
-                                   arguments->value_or("master-key", ""));
-    if (!environment) return kExitStoreError;
-    intake::IntakeService intake(*environment->store, *environment->blobs, *environment->vault,
-                                 environment->master_key, limits);
-    MetaStore meta(environment->database);
-    intake::ImapPoller poller(
-        intake, meta,
-        {.url = *arguments->value("imap"), .verify_tls = !arguments->has("imap-insecure")});
+    // Signals are taken by the main thread only (sigwait), so block them before any thread starts.
+    sigset_t signals;
+    sigemptyset(&signals);
+    sigaddset(&signals, SIGTERM);
+    sigaddset(&signals, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
-    std::signal(SIGTERM, request_stop);
-    std::signal(SIGINT, request_stop);
-    const bool once = arguments->has("once");
-    while (!stop_requested) {
-        auto polled = poller.poll_once([](std::uint64_t uid, const intake::IngestOutcome& outcome) {
-            auto line = nlohmann::json::parse(outcome.to_json());
-            line["uid"] = uid;
-            std::printf(
-                "%s\n",
-                line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
-            std::fflush(stdout);
-        });
+    auto workflow_environment = open_workflow_or_report("serve", arguments.value());
+    if (!workflow_environment) return kExitStoreError;
+    auto& environment = *workflow_environment->environment;
+    const auto& settings = workflow_environment->settings;
+    intake::IntakeService intake(*environment.store, *environment.blobs, *environment.vault,
+                                 environment.master_key, limits);
+    MetaStore meta(environment.database);
+    std::unique_ptr<intake::ImapPoller> poller;
+    if (arguments->has("imap")) {
+        poller = std::make_unique<intake::ImapPoller>(
+            intake, meta,
+            intake::ImapOptions{.url = *arguments->value("imap"),
+                                .verify_tls = !arguments->has("imap-insecure")});
+    }
+    auto report_poll = [](std::uint64_t uid, const intake::IngestOutcome& outcome) {
+        auto line = nlohmann::json::parse(outcome.to_json());
+        line["uid"] = uid;
+        print_json_line(line);
+    };
+    if (arguments->has("once")) {
+        auto polled = poller->poll_once(report_poll);
         if (!polled.is_ok()) {
             std::fprintf(stderr, "kakitome serve: %s\n", polled.status().to_string().c_str());
-            if (once || polled.status().code() != StatusCode::unavailable) return kExitStoreError;
+            return kExitStoreError;
         }
-        if (once) break;
-        for (int waited = 0; waited < poll_seconds * 10 && !stop_requested; ++waited) {
-            std::this_thread::sleep_for(std::chrono::milliseconds(100));
-        }
+        return kExitOk;
     }
+
+    auth::PrincipalRegistry principals(*environment.store);
+    if (auto loaded = principals.load(); !loaded.is_ok()) {
+        std::fprintf(stderr, "kakitome serve: %s\n", loaded.to_string().c_str());
+        return kExitStoreError;
+    }
+    if (principals.empty()) {
+        auto admin = principals.create("admin", auth::Role::admin, false, "system");
+        if (!admin.is_ok()) {
+            std::fprintf(stderr, "kakitome serve: %s\n", admin.status().to_string().c_str());
+            return kExitStoreError;
+        }
+        print_json_line(
+            {{"admin_token", admin->token}, {"note", "shown once; only its SHA-256 is stored"}});
+    }
+    WorkflowWorker worker(*environment.store, *environment.vault, settings.workflow,
+                          settings.outbox, workflow_environment->clock_ms);
+    if (auto started = worker.start(); !started.is_ok()) {
+        std::fprintf(stderr, "kakitome serve: %s\n", started.to_string().c_str());
+        return kExitStoreError;
+    }
+    api::ApiService api({*environment.store, *environment.vault, intake, settings.workflow,
+                         principals, worker, workflow_environment->clock_ms});
+    server_options.large_body_paths = {"/v1/mail"};
+    server_options.large_body_limit = limits.max_bytes + 1024 * 1024;
+    server_options.tls_certificate_file = arguments->value_or("tls-cert", "");
+    server_options.tls_key_file = arguments->value_or("tls-key", "");
+    auto server = http::HttpServer::start(
+        server_options, [&api](const http::HttpRequest& request) { return api.handle(request); });
+    if (!server.is_ok()) {
+        std::fprintf(stderr, "kakitome serve: %s\n", server.status().to_string().c_str());
+        return kExitStoreError;
+    }
+    print_json_line(
+        {{"listening", server_options.address + ":" + std::to_string(server.value()->port())},
+         {"tls", !server_options.tls_certificate_file.empty()}});
+
+    std::atomic<bool> stopping{false};
+    std::thread worker_thread([&] {
+        while (!stopping) {
+            auto pass = worker.run_pass();
+            if (!pass.is_ok())
+                std::fprintf(stderr, "kakitome serve: worker: %s\n",
+                             pass.status().to_string().c_str());
+            // Wake for new events, or at least once a second for timers and mail retries.
+            environment.store->wait_for_head_beyond(worker.position(), std::chrono::seconds(1));
+        }
+    });
+    std::thread poller_thread([&] {
+        while (poller && !stopping) {
+            auto polled = poller->poll_once(report_poll);
+            if (!polled.is_ok())
+                std::fprintf(stderr, "kakitome serve: imap: %s\n",
+                             polled.status().to_string().c_str());
+            for (int waited = 0; waited < poll_seconds * 10 && !stopping; ++waited) {
+                std::this_thread::sleep_for(std::chrono::milliseconds(100));
+            }
+        }
+    });
+    int signal_number = 0;
+    sigwait(&signals, &signal_number);
+    print_json_line({{"stopping", signal_number == SIGTERM ? "SIGTERM" : "SIGINT"}});
+    server.value()->stop(std::chrono::seconds(10));  // in-flight requests are answered first
+    stopping = true;
+    environment.store->wake_waiters();
+    worker_thread.join();
+    poller_thread.join();
+    print_json_line({{"stopped", true}, {"head", environment.store->head().value}});
     return kExitOk;
 }
 

@@ -102,6 +102,25 @@ Result<IssuedLink> issue_link(const ApplicationRecord& record, DataKeyVault& vau
     return link;
 }
 
+std::optional<Result<CommandOutcome>> WorkflowCommands::recorded_outcome(
+    const CommandRequest& request) const {
+    if (request.idempotency_stream.empty()) return std::nullopt;
+    auto recorded = store_.read_stream_forward(request.idempotency_stream, StreamVersion{1}, 1);
+    if (!recorded.is_ok()) return Result<CommandOutcome>(recorded.status());
+    if (recorded->empty()) return std::nullopt;
+    const json payload = json::parse(recorded->front().payload_json);
+    if (payload.value("application", "") != request.application ||
+        payload.value("command", "") != request.command) {
+        return Result<CommandOutcome>(
+            Status::invalid_argument("this Idempotency-Key was used for another request")
+                .with_reason("idempotency_key_reused"));
+    }
+    return Result<CommandOutcome>(
+        CommandOutcome{payload.at("application"), payload.at("state"),
+                       StreamVersion{payload.at("version").get<std::uint64_t>()},
+                       payload.at("events").get<std::vector<std::string>>(), true});
+}
+
 WorkflowCommands::WorkflowCommands(EventStore& store, DataKeyVault& vault,
                                    const WorkflowConfig& config,
                                    std::function<std::int64_t()> clock_ms)
@@ -119,6 +138,7 @@ Result<CommandOutcome> WorkflowCommands::execute(const CommandRequest& request) 
         return Status::invalid_argument("command arguments must be a JSON object")
             .with_reason("invalid_arguments");
     }
+    if (auto recorded = recorded_outcome(request)) return std::move(*recorded);
     auto loaded = load_application(store_, request.application);
     if (!loaded.is_ok()) return loaded.status();
     const ApplicationRecord& record = loaded.value();
@@ -240,15 +260,48 @@ Result<CommandOutcome> WorkflowCommands::execute(const CommandRequest& request) 
     }
 
     CommandOutcome outcome{record.application, record.state, record.version, {}};
-    for (const auto& event : events) outcome.events.push_back(event.type);
-    if (!events.empty()) {
+    ApplicationRecord after =
+        record;  // the state the append will leave, to answer without a reload
+    for (const auto& event : events) {
+        outcome.events.push_back(event.type);
+        RecordedEvent as_recorded;
+        as_recorded.stream = application_stream(record.application);
+        as_recorded.type = event.type;
+        as_recorded.payload_json = event.payload_json;
+        as_recorded.at = format_rfc3339_ms(now);
+        after.apply(as_recorded);
+    }
+    outcome.state = after.state;
+    outcome.version = StreamVersion{record.version.value + events.size()};
+    if (!request.idempotency_stream.empty()) {
+        extra_streams.push_back(
+            {request.idempotency_stream,
+             ExpectedVersion::no_stream(),
+             {NewEvent{.type = "CommandAccepted",
+                       .payload_json = json{{"application", outcome.application},
+                                            {"command", command},
+                                            {"state", outcome.state},
+                                            {"version", outcome.version.value},
+                                            {"events", outcome.events}}
+                                           .dump(),
+                       .actor = request.actor,
+                       .correlation = request.correlation}}});
+    }
+    if (!events.empty() || !request.idempotency_stream.empty()) {
         std::vector<StreamAppend> parts;
-        parts.push_back({application_stream(record.application),
-                         ExpectedVersion::exact(record.version), std::move(events)});
+        if (!events.empty()) {
+            parts.push_back({application_stream(record.application),
+                             ExpectedVersion::exact(record.version), std::move(events)});
+        }
         for (auto& part : extra_streams) parts.push_back(std::move(part));
         auto appended = store_.append_transaction(std::move(parts));
-        if (!appended.is_ok()) return appended.status();
-        outcome.version = appended->front().stream_version;
+        if (!appended.is_ok()) {
+            // A concurrent repeat of the same Idempotency-Key won: answer with its outcome.
+            if (appended.status().code() == StatusCode::conflict) {
+                if (auto recorded = recorded_outcome(request)) return std::move(*recorded);
+            }
+            return appended.status();
+        }
     }
     // The event that records the erasure is durable before the key goes; a retried erase destroys
     // the key again if a crash came in between.
@@ -256,9 +309,6 @@ Result<CommandOutcome> WorkflowCommands::execute(const CommandRequest& request) 
         const Status destroyed = vault_.destroy(record.application);
         if (!destroyed.is_ok() && destroyed.code() != StatusCode::not_found) return destroyed;
     }
-    auto after = load_application(store_, record.application);
-    if (!after.is_ok()) return after.status();
-    outcome.state = after->state;
     return outcome;
 }
 

@@ -38,6 +38,9 @@ struct CommandRequest {
     std::string arguments_json = "{}";
     std::optional<StreamVersion> expected_version;  // HTTP If-Match; the loaded version otherwise
     std::string correlation;                        // request id
+    // When set (HTTP Idempotency-Key, scoped to the principal by the caller): the outcome is
+    // recorded on this stream in the same transaction, and a repeat returns it, appending nothing.
+    std::string idempotency_stream;
 };
 
 struct CommandOutcome {
@@ -45,6 +48,7 @@ struct CommandOutcome {
     std::string state;
     StreamVersion version;
     std::vector<std::string> events;  // types appended, in order
+    bool repeated = false;            // answered from the idempotency record
 };
 
 const std::vector<std::string>& command_names();
@@ -57,6 +61,7 @@ class WorkflowCommands {
     Result<CommandOutcome> execute(const CommandRequest& request);
 
   private:
+    std::optional<Result<CommandOutcome>> recorded_outcome(const CommandRequest& request) const;
     EventStore& store_;
     DataKeyVault& vault_;
     const WorkflowConfig& config_;

@@ -1,0 +1,589 @@
+#include "api/api_service.h"
+
+#include <atomic>
+#include <charconv>
+#include <cstdio>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "api/routes.h"
+#include "engine/download/download_service.h"
+#include "engine/workflow/applicant_mail.h"
+#include "engine/workflow/workflow_commands.h"
+#include "events/aead.h"
+#include "events/sha256.h"
+#include "events/timestamp.h"
+
+namespace kakitome::api {
+
+using http::HttpRequest;
+using http::HttpResponse;
+using nlohmann::json;
+
+namespace {
+
+constexpr const char* kProblemBase = "https://kakitome.example/problems/";
+const std::vector<std::string> kContactFields = {"organization", "contact_email", "sender",
+                                                 "sender_name", "filename"};
+
+std::string dump(const json& value) {
+    return value.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+bool sane_request_id(const std::string& id) {
+    if (id.empty() || id.size() > 64) return false;
+    for (unsigned char c : id) {
+        if (!std::isalnum(c) && c != '-' && c != '_' && c != '.') return false;
+    }
+    return true;
+}
+
+std::string fresh_request_id() {
+    std::uint8_t bytes[12];
+    random_bytes(bytes, sizeof bytes);
+    return to_hex(bytes, sizeof bytes);
+}
+
+HttpResponse json_response(int status, const json& body) {
+    HttpResponse response;
+    response.status = status;
+    response.body = dump(body);
+    response.set_header("Content-Type", "application/json");
+    return response;
+}
+
+HttpResponse problem(int status, const std::string& type, const std::string& title,
+                     const std::string& detail = {}) {
+    HttpResponse response;
+    response.status = status;
+    json body{{"type", kProblemBase + type}, {"title", title}, {"status", status}};
+    if (!detail.empty()) body["detail"] = detail;
+    response.body = dump(body);
+    response.set_header("Content-Type", "application/problem+json");
+    return response;
+}
+
+// Query parameters of a target ("a=1&b=2"), percent-decoding not needed for the numbers and
+// ids the API takes; anything else is rejected by the handlers' own checks.
+std::map<std::string, std::string> query_of(const std::string& target) {
+    std::map<std::string, std::string> query;
+    const auto question = target.find('?');
+    if (question == std::string::npos) return query;
+    std::stringstream in(target.substr(question + 1));
+    for (std::string pair; std::getline(in, pair, '&');) {
+        const auto equals = pair.find('=');
+        query[pair.substr(0, equals)] = equals == std::string::npos ? "" : pair.substr(equals + 1);
+    }
+    return query;
+}
+
+std::optional<std::uint64_t> number(const std::string& text) {
+    std::uint64_t value = 0;
+    auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (error != std::errc() || end != text.data() + text.size() || text.empty())
+        return std::nullopt;
+    return value;
+}
+
+// ETag / If-Match form of a stream version: "v12" (quoted). Accepts W/ and bare numbers too.
+std::optional<std::uint64_t> version_of_if_match(std::string text) {
+    if (text.rfind("W/", 0) == 0) text = text.substr(2);
+    if (text.size() >= 2 && text.front() == '"' && text.back() == '"')
+        text = text.substr(1, text.size() - 2);
+    if (!text.empty() && text.front() == 'v') text = text.substr(1);
+    return number(text);
+}
+
+std::string etag(StreamVersion version) {
+    return "\"v" + std::to_string(version.value) + "\"";
+}
+
+json event_json(const RecordedEvent& event) {
+    json payload = json::parse(event.payload_json, nullptr, false);
+    return {{"seq", event.seq.value},         {"stream", event.stream},
+            {"version", event.version.value}, {"type", event.type},
+            {"schema", event.schema},         {"at", event.at},
+            {"actor", event.actor},           {"correlation", event.correlation},
+            {"causation", event.causation},   {"payload", payload},
+            {"hash", to_hex(event.hash)},     {"prev_hash", to_hex(event.prev_hash)}};
+}
+
+int status_for(const Status& status) {
+    switch (status.code()) {
+        case StatusCode::invalid_argument:
+            return status.reason() == "idempotency_key_reused" ? 422 : 400;
+        case StatusCode::not_found:
+            return 404;
+        case StatusCode::conflict:
+            return 412;
+        case StatusCode::failed_precondition:
+            return 409;
+        case StatusCode::permission_denied:
+            return 403;
+        case StatusCode::resource_exhausted:
+            return 413;
+        case StatusCode::unavailable:
+            return 503;
+        default:
+            return 500;
+    }
+}
+
+HttpResponse problem_for(const Status& status) {
+    const std::string type =
+        !status.reason().empty() ? status.reason() : status_code_name(status.code());
+    return problem(status_for(status), type, status_code_name(status.code()), status.message());
+}
+
+}  // namespace
+
+struct ApiService::Impl {
+    ApiDependencies d;
+    workflow::WorkflowCommands commands;
+    download::DownloadService downloads;
+    std::atomic<std::uint64_t> responses_by_class[6] = {};
+    std::atomic<std::uint64_t> disclosures{0};
+
+    explicit Impl(ApiDependencies dependencies)
+        : d(std::move(dependencies)),
+          commands(d.store, d.vault, d.config, d.clock_ms),
+          downloads(d.store, d.config, d.clock_ms) {}
+
+    struct Context {
+        const HttpRequest& request;
+        const RouteMatch& match;
+        std::string path;
+        std::string request_id;
+        std::optional<auth::Principal> principal;
+        std::map<std::string, std::string> query;
+    };
+
+    HttpResponse dispatch(Context& context);
+    HttpResponse metrics();
+    HttpResponse post_mail(Context& context);
+    HttpResponse queue(Context& context);
+    HttpResponse application(Context& context);
+    HttpResponse command(Context& context);
+    HttpResponse application_events(Context& context);
+    HttpResponse events(Context& context);
+    HttpResponse download(Context& context);
+    HttpResponse create_token(Context& context);
+    Status disclose(const Context& context, const std::vector<std::string>& applications,
+                    const std::vector<std::string>& fields);
+};
+
+ApiService::ApiService(ApiDependencies dependencies)
+    : impl_(std::make_unique<Impl>(std::move(dependencies))) {}
+ApiService::~ApiService() = default;
+
+HttpResponse ApiService::handle(const HttpRequest& request) {
+    const std::string path = request.target.substr(0, request.target.find('?'));
+    const RouteMatch match = match_route(request.method, path);
+    Impl::Context context{request,
+                          match,
+                          path,
+                          sane_request_id(request.header("x-request-id"))
+                              ? request.header("x-request-id")
+                              : fresh_request_id(),
+                          std::nullopt,
+                          query_of(request.target)};
+    HttpResponse response;
+    try {
+        response = impl_->dispatch(context);
+    } catch (const std::exception& error) {
+        response = problem(500, "internal", "internal error");
+    }
+    // The headers that make every response private and uncacheable, whatever produced it.
+    response.set_header("Cache-Control", "no-store");
+    response.set_header("Pragma", "no-cache");
+    response.set_header("Vary", "Authorization");
+    response.set_header("X-Request-Id", context.request_id);
+    response.set_header("X-Content-Type-Options", "nosniff");
+    impl_->responses_by_class[std::min(5, response.status / 100)].fetch_add(
+        1, std::memory_order_relaxed);
+    return response;
+}
+
+HttpResponse ApiService::Impl::dispatch(Context& context) {
+    if (!context.match.route) {
+        if (context.match.path_known)
+            return problem(405, "method_not_allowed", "method not allowed");
+        return problem(404, "not_found", "no such resource");
+    }
+    const Route& route = *context.match.route;
+    if (!route.public_route) {
+        const std::string authorization = context.request.header("authorization");
+        if (authorization.rfind("Bearer ", 0) == 0)
+            context.principal = d.principals.authenticate(authorization.substr(7));
+        if (!context.principal) {
+            auto response = problem(401, "unauthenticated", "a valid bearer token is required");
+            response.set_header("WWW-Authenticate", "Bearer realm=\"kakitome\"");
+            return response;
+        }
+        if (!role_allowed(route, context.principal->role)) {
+            return problem(403, "forbidden", "this role may not use this endpoint",
+                           std::string("role ") + auth::role_name(context.principal->role));
+        }
+    }
+    switch (route.id) {
+        case RouteId::healthz:
+            return json_response(200, {{"status", "ok"}, {"head", d.store.head().value}});
+        case RouteId::metrics:
+            return metrics();
+        case RouteId::post_mail:
+            return post_mail(context);
+        case RouteId::queue:
+            return queue(context);
+        case RouteId::application:
+            return application(context);
+        case RouteId::command:
+            return command(context);
+        case RouteId::application_events:
+            return application_events(context);
+        case RouteId::events:
+            return events(context);
+        case RouteId::download:
+            return download(context);
+        case RouteId::create_token:
+            return create_token(context);
+    }
+    return problem(404, "not_found", "no such resource");
+}
+
+Status ApiService::Impl::disclose(const Context& context,
+                                  const std::vector<std::string>& applications,
+                                  const std::vector<std::string>& fields) {
+    const auto& principal = *context.principal;
+    const json payload{{"principal", principal.name},
+                       {"role", auth::role_name(principal.role)},
+                       {"request_id", context.request_id},
+                       {"endpoint", context.request.method + " " + context.match.route->pattern},
+                       {"target", context.path},
+                       {"remote", context.request.remote},
+                       {"applications", applications},
+                       {"fields", fields}};
+    auto appended = d.store.append("disclosure-" + principal.name, ExpectedVersion::any(),
+                                   {NewEvent{.type = "PiiDisclosed",
+                                             .payload_json = dump(payload),
+                                             .actor = principal.name,
+                                             .correlation = context.request_id}});
+    if (appended.is_ok()) disclosures.fetch_add(1, std::memory_order_relaxed);
+    return appended.status();
+}
+
+HttpResponse ApiService::Impl::metrics() {
+    std::string out;
+    auto line = [&](const std::string& text) { out += text + "\n"; };
+    const auto& stats = d.store.statistics();
+    line("# HELP kakitome_appends_total Successful appends (transactions) to the event store.");
+    line("# TYPE kakitome_appends_total counter");
+    line("kakitome_appends_total " + std::to_string(stats.appends.load()));
+    line("# TYPE kakitome_append_events_total counter");
+    line("kakitome_append_events_total " + std::to_string(stats.events.load()));
+    line("# TYPE kakitome_append_failures_total counter");
+    line("kakitome_append_failures_total " + std::to_string(stats.failures.load()));
+    line("# HELP kakitome_append_latency_seconds Time from append call to durable commit.");
+    line("# TYPE kakitome_append_latency_seconds histogram");
+    std::uint64_t cumulative = 0;
+    for (std::size_t i = 0; i < AppendStatistics::kBucketSeconds.size(); ++i) {
+        cumulative += stats.buckets[i].load();
+        char bound[32];
+        std::snprintf(bound, sizeof bound, "%g", AppendStatistics::kBucketSeconds[i]);
+        line("kakitome_append_latency_seconds_bucket{le=\"" + std::string(bound) + "\"} " +
+             std::to_string(cumulative));
+    }
+    cumulative += stats.buckets.back().load();
+    line("kakitome_append_latency_seconds_bucket{le=\"+Inf\"} " + std::to_string(cumulative));
+    char sum[48];
+    std::snprintf(sum, sizeof sum, "%.9f", static_cast<double>(stats.latency_sum_ns.load()) / 1e9);
+    line("kakitome_append_latency_seconds_sum " + std::string(sum));
+    line("kakitome_append_latency_seconds_count " + std::to_string(cumulative));
+    const auto snapshot = d.worker.queue_snapshot();
+    std::size_t open = 0, overdue = 0;
+    for (const auto& entry : *snapshot) {
+        if (!entry.closed) ++open;
+        if (entry.overdue) ++overdue;
+    }
+    line("# TYPE kakitome_queue_applications gauge");
+    line("kakitome_queue_applications{open=\"true\"} " + std::to_string(open));
+    line("kakitome_queue_applications{open=\"false\"} " + std::to_string(snapshot->size() - open));
+    line("# TYPE kakitome_sla_overdue gauge");
+    line("kakitome_sla_overdue " + std::to_string(overdue));
+    const auto totals = d.worker.totals();
+    line("# TYPE kakitome_mails_sent_total counter");
+    line("kakitome_mails_sent_total " + std::to_string(totals.mails_sent));
+    line("# TYPE kakitome_mails_failed_total counter");
+    line("kakitome_mails_failed_total " + std::to_string(totals.mails_failed));
+    line("# TYPE kakitome_timers_fired_total counter");
+    line("kakitome_timers_fired_total " + std::to_string(totals.timers_fired));
+    line("# TYPE kakitome_pii_disclosures_total counter");
+    line("kakitome_pii_disclosures_total " + std::to_string(disclosures.load()));
+    line("# TYPE kakitome_http_responses_total counter");
+    for (int i = 1; i <= 5; ++i) {
+        line("kakitome_http_responses_total{class=\"" + std::to_string(i) + "xx\"} " +
+             std::to_string(responses_by_class[i].load()));
+    }
+    HttpResponse response;
+    response.body = out;
+    response.set_header("Content-Type", "text/plain; version=0.0.4");
+    return response;
+}
+
+HttpResponse ApiService::Impl::post_mail(Context& context) {
+    const std::string type = context.request.header("content-type");
+    if (type.rfind("message/rfc822", 0) != 0) {
+        return problem(415, "unsupported_media_type", "send the mail as message/rfc822",
+                       "got '" + type + "'");
+    }
+    auto outcome = d.intake.ingest(context.request.body, "api");
+    if (!outcome.is_ok()) return problem_for(outcome.status());
+    return json_response(outcome->classification == "duplicate" ? 200 : 201,
+                         json::parse(outcome->to_json()));
+}
+
+HttpResponse ApiService::Impl::queue(Context& context) {
+    std::uint64_t limit = 100;
+    if (context.query.count("limit")) {
+        auto parsed = number(context.query["limit"]);
+        if (!parsed || *parsed == 0 || *parsed > 1000)
+            return problem(400, "invalid_limit", "limit must be 1 to 1000");
+        limit = *parsed;
+    }
+    const auto snapshot = d.worker.queue_snapshot();
+    std::size_t start = 0;
+    if (context.query.count("after")) {
+        const std::string& after = context.query["after"];
+        auto found = std::find_if(snapshot->begin(), snapshot->end(), [&](const QueueEntry& entry) {
+            return entry.application == after;
+        });
+        if (found == snapshot->end())
+            return problem(400, "invalid_cursor", "'after' is not an application in the queue");
+        start = static_cast<std::size_t>(found - snapshot->begin()) + 1;
+    }
+    json items = json::array();
+    std::size_t index = start;
+    for (; index < snapshot->size() && items.size() < limit; ++index) {
+        const auto& entry = (*snapshot)[index];
+        items.push_back({{"application", entry.application},
+                         {"state", entry.state},
+                         {"assignee", entry.assignee},
+                         {"received_at", entry.received_at},
+                         {"paired_at", entry.paired_at},
+                         {"sla_due_date", entry.sla_due_date},
+                         {"overdue", entry.overdue},
+                         {"closed", entry.closed},
+                         {"reasons", entry.reasons},
+                         {"warnings", entry.warnings},
+                         {"version", entry.version.value}});
+    }
+    const json next =
+        index < snapshot->size() ? json((*snapshot)[index - 1].application) : json(nullptr);
+    return json_response(200, {{"items", items}, {"next", next}, {"total", snapshot->size()}});
+}
+
+HttpResponse ApiService::Impl::application(Context& context) {
+    const std::string& id = context.match.parameters.at("id");
+    auto record = workflow::load_application(d.store, id);
+    if (!record.is_ok()) return problem_for(record.status());
+    const auto& principal = *context.principal;
+    const bool sees_pii = principal.role != auth::Role::auditor || principal.pii_access;
+    json contact = json::object();
+    bool disclosed = false;
+    if (record->erased) {
+        for (const auto& field : kContactFields) contact[field] = "[erased]";
+    } else if (!sees_pii) {
+        for (const auto& field : kContactFields) contact[field] = "***";
+    } else {
+        auto sender = d.vault.open_sealed(id, record->sender_sealed);
+        json form = json::object();
+        if (!record->form_sealed.empty()) {
+            auto opened = d.vault.open_sealed(id, record->form_sealed);
+            if (!opened.is_ok()) return problem_for(opened.status());
+            form = json::parse(opened.value());
+        }
+        if (!sender.is_ok()) return problem_for(sender.status());
+        const json from = json::parse(sender.value());
+        contact = {{"organization", form.value("organization", "")},
+                   {"contact_email", form.value("contact_email", "")},
+                   {"sender", from.value("sender", "")},
+                   {"sender_name", from.value("sender_name", "")},
+                   {"filename", from.value("filename", "")}};
+        disclosed = true;
+    }
+    json urls = json::array();
+    for (const auto& url : record->urls) {
+        urls.push_back({{"issued_at", format_rfc3339_ms(url.issued_at_ms)},
+                        {"expires_at", format_rfc3339_ms(url.expires_at_ms)},
+                        {"revoked", url.revoked},
+                        {"expired", url.expired},
+                        {"downloads", url.downloads}});
+    }
+    std::string sla_due;
+    if (record->paired_at_ms) {
+        sla_due = d.config.calendar
+                      .add_business_days(workflow::jst_date_of(record->paired_at_ms),
+                                         d.config.sla_due_business_days)
+                      .to_string();
+    }
+    const json body{
+        {"application", id},
+        {"state", record->state},
+        {"version", record->version.value},
+        {"assignee", record->assignee},
+        {"received_at", format_rfc3339_ms(record->received_at_ms)},
+        {"paired_at",
+         record->paired_at_ms ? json(format_rfc3339_ms(record->paired_at_ms)) : json(nullptr)},
+        {"sla_due_date", sla_due},
+        {"reasons", record->rejection_codes},
+        {"warnings", record->warnings},
+        {"erased", record->erased},
+        {"contact", contact},
+        {"urls", urls}};
+    // The disclosure is durable before a byte of PII leaves; without it, no PII.
+    if (disclosed) {
+        if (auto logged = disclose(context, {id}, kContactFields); !logged.is_ok()) {
+            return problem(503, "disclosure_not_recorded",
+                           "the disclosure could not be recorded, so nothing is shown",
+                           logged.message());
+        }
+    }
+    auto response = json_response(200, body);
+    response.set_header("ETag", etag(record->version));
+    return response;
+}
+
+HttpResponse ApiService::Impl::command(Context& context) {
+    const std::string& id = context.match.parameters.at("id");
+    const std::string& name = context.match.parameters.at("name");
+    const auto& principal = *context.principal;
+    const std::string if_match = context.request.header("if-match");
+    if (if_match.empty()) {
+        return problem(428, "if_match_required",
+                       "commands need If-Match with the application's ETag (GET it first)");
+    }
+    auto expected = version_of_if_match(if_match);
+    if (!expected)
+        return problem(400, "invalid_if_match", "If-Match must be an ETag such as \"v12\"");
+    const std::string key = context.request.header("idempotency-key");
+    if (key.size() > 200)
+        return problem(400, "invalid_idempotency_key", "Idempotency-Key is at most 200 characters");
+    // Supervisor-only commands; an operator may approve only what validation accepted.
+    if (principal.role == auth::Role::operator_role) {
+        if (name == "revoke_url" || name == "erase")
+            return problem(403, "forbidden", "only a supervisor may " + name);
+        if (name == "approve") {
+            auto record = workflow::load_application(d.store, id);
+            if (!record.is_ok()) return problem_for(record.status());
+            if (record->version.value == *expected && record->state == "rejected") {
+                return problem(403, "forbidden", "overriding a rejection needs a supervisor");
+            }
+        }
+    }
+    workflow::CommandRequest request{id,
+                                     name,
+                                     principal.name,
+                                     context.request.body.empty() ? "{}" : context.request.body,
+                                     StreamVersion{*expected},
+                                     context.request_id,
+                                     ""};
+    if (!key.empty())
+        request.idempotency_stream =
+            "idempotency-" + to_hex(sha256(principal.name + "\n" + key)).substr(0, 40);
+    auto outcome = commands.execute(request);
+    if (!outcome.is_ok()) return problem_for(outcome.status());
+    auto response = json_response(200, {{"application", outcome->application},
+                                        {"state", outcome->state},
+                                        {"version", outcome->version.value},
+                                        {"events", outcome->events},
+                                        {"repeated", outcome->repeated}});
+    response.set_header("ETag", etag(outcome->version));
+    if (outcome->repeated) response.set_header("Idempotent-Replayed", "true");
+    return response;
+}
+
+HttpResponse ApiService::Impl::application_events(Context& context) {
+    const std::string& id = context.match.parameters.at("id");
+    std::uint64_t from = 1, limit = 100;
+    if (context.query.count("from")) {
+        auto parsed = number(context.query["from"]);
+        if (!parsed || *parsed == 0)
+            return problem(400, "invalid_cursor", "from must be a stream version >= 1");
+        from = *parsed;
+    }
+    if (context.query.count("limit")) {
+        auto parsed = number(context.query["limit"]);
+        if (!parsed || *parsed == 0 || *parsed > 1000)
+            return problem(400, "invalid_limit", "limit must be 1 to 1000");
+        limit = *parsed;
+    }
+    auto events =
+        d.store.read_stream_forward(workflow::application_stream(id), StreamVersion{from}, limit);
+    if (!events.is_ok()) return problem_for(events.status());
+    if (events->empty() && from == 1)
+        return problem(404, "unknown_application", "no application " + id);
+    json items = json::array();
+    for (const auto& event : events.value()) items.push_back(event_json(event));
+    const json next =
+        events->size() == limit ? json(events->back().version.value + 1) : json(nullptr);
+    return json_response(200, {{"items", items}, {"next", next}});
+}
+
+HttpResponse ApiService::Impl::events(Context& context) {
+    std::uint64_t from = 1, limit = 100;
+    if (context.query.count("from")) {
+        auto parsed = number(context.query["from"]);
+        if (!parsed || *parsed == 0)
+            return problem(400, "invalid_cursor", "from must be a seq >= 1");
+        from = *parsed;
+    }
+    if (context.query.count("limit")) {
+        auto parsed = number(context.query["limit"]);
+        if (!parsed || *parsed == 0 || *parsed > 1000)
+            return problem(400, "invalid_limit", "limit must be 1 to 1000");
+        limit = *parsed;
+    }
+    auto events = d.store.read_all(Seq{from}, limit);
+    if (!events.is_ok()) return problem_for(events.status());
+    json items = json::array();
+    for (const auto& event : events.value()) items.push_back(event_json(event));
+    const json next = events->size() == limit ? json(events->back().seq.value + 1) : json(nullptr);
+    return json_response(200, {{"items", items}, {"next", next}, {"head", d.store.head().value}});
+}
+
+HttpResponse ApiService::Impl::download(Context& context) {
+    auto response =
+        downloads.handle({context.match.parameters.at("token"), context.request_id,
+                          context.request.remote, context.request.header("user-agent")});
+    if (!response.is_ok())
+        return problem(503, "download_not_recorded",
+                       "the download could not be recorded; try again shortly");
+    HttpResponse out;
+    out.status = response->status;
+    out.body = response->body;
+    out.set_header("Content-Type", "text/plain; charset=utf-8");
+    if (response->status == 302) out.set_header("Location", response->location);
+    return out;
+}
+
+HttpResponse ApiService::Impl::create_token(Context& context) {
+    const json body = json::parse(context.request.body, nullptr, false);
+    if (!body.is_object() || !body.contains("name") || !body.contains("role") ||
+        !body["name"].is_string() || !body["role"].is_string()) {
+        return problem(400, "invalid_body",
+                       "send {\"name\": ..., \"role\": ..., \"pii_access\"?: bool}");
+    }
+    auto role = auth::role_named(body["role"]);
+    if (!role)
+        return problem(400, "unknown_role",
+                       "role must be operator, supervisor, auditor, responder or admin");
+    auto created = d.principals.create(body["name"], *role, body.value("pii_access", false),
+                                       context.principal->name);
+    if (!created.is_ok()) return problem_for(created.status());
+    return json_response(201, {{"token", created->token},
+                               {"name", created->principal.name},
+                               {"role", auth::role_name(*role)},
+                               {"pii_access", created->principal.pii_access}});
+}
+
+}  // namespace kakitome::api

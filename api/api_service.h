@@ -1,0 +1,51 @@
+// ApiService: the REST API's behaviour (design sections 5 and 6), independent of the HTTP
+// transport: a request value in, a response value out. Thread-safe; called from every I/O
+// thread at once.
+//
+// Guarantees, for every response, whatever the route or outcome:
+// - `Cache-Control: no-store`, `Pragma: no-cache`, `Vary: Authorization` and an
+//   `X-Request-Id` (the client's, when it is a sane token, else a fresh one). No response is
+//   ever shared-cacheable: that was the defect behind the original leak.
+// - A response that carries PII is preceded by a durable `PiiDisclosed` event naming the
+//   principal, role, request id, endpoint, remote address, applications and fields; if that
+//   append fails the answer is 503 and the PII is not sent.
+// - Errors are RFC 9457 problem+json with a stable `type`.
+// - 401 without a valid bearer token, 403 for a role without the right; never someone else's
+//   data with a 200.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "api/auth/principals.h"
+#include "api/http/http_types.h"
+#include "api/workflow_worker.h"
+#include "engine/intake/intake_service.h"
+#include "engine/workflow/workflow_config.h"
+
+namespace kakitome::api {
+
+struct ApiDependencies {
+    EventStore& store;
+    DataKeyVault& vault;
+    intake::IntakeService& intake;
+    const workflow::WorkflowConfig& config;
+    auth::PrincipalRegistry& principals;
+    const WorkflowWorker& worker;
+    std::function<std::int64_t()> clock_ms;
+};
+
+class ApiService {
+  public:
+    explicit ApiService(ApiDependencies dependencies);
+    ~ApiService();
+    http::HttpResponse handle(const http::HttpRequest& request);
+
+    struct Impl;
+
+  private:
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace kakitome::api

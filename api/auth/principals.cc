@@ -1,0 +1,130 @@
+#include "api/auth/principals.h"
+
+#include <mutex>
+
+#include <nlohmann/json.hpp>
+
+#include "events/aead.h"
+#include "events/base64.h"
+#include "events/sha256.h"
+
+namespace kakitome::auth {
+
+using nlohmann::json;
+
+const char* role_name(Role role) {
+    switch (role) {
+        case Role::operator_role:
+            return "operator";
+        case Role::supervisor:
+            return "supervisor";
+        case Role::auditor:
+            return "auditor";
+        case Role::responder:
+            return "responder";
+        case Role::admin:
+            return "admin";
+    }
+    return "unknown";
+}
+
+std::optional<Role> role_named(const std::string& name) {
+    for (Role role :
+         {Role::operator_role, Role::supervisor, Role::auditor, Role::responder, Role::admin}) {
+        if (name == role_name(role)) return role;
+    }
+    return std::nullopt;
+}
+
+PrincipalRegistry::PrincipalRegistry(EventStore& store) : store_(store) {}
+
+Status PrincipalRegistry::load() {
+    auto events = read_whole_stream(store_, kPrincipalsStream);
+    if (!events.is_ok()) return events.status();
+    std::map<std::string, Principal> tokens;
+    for (const auto& event : events.value()) {
+        const json payload = json::parse(event.payload_json);
+        if (event.type == "TokenCreated") {
+            tokens[payload.at("token_sha256")] = Principal{
+                payload.at("name"), role_named(payload.at("role")).value_or(Role::operator_role),
+                payload.value("pii_access", false)};
+        } else if (event.type == "TokenRevoked") {
+            tokens.erase(payload.at("token_sha256").get<std::string>());
+        }
+    }
+    std::unique_lock lock(mutex_);
+    by_token_sha256_ = std::move(tokens);
+    loaded_version_ = events->empty() ? 0 : events->back().version.value;
+    return Status::ok();
+}
+
+bool PrincipalRegistry::empty() const {
+    std::shared_lock lock(mutex_);
+    return by_token_sha256_.empty();
+}
+
+Status PrincipalRegistry::reload_if_changed() {
+    auto version = store_.stream_version(kPrincipalsStream);
+    if (!version.is_ok()) return version.status();
+    {
+        std::shared_lock lock(mutex_);
+        if (version->value == loaded_version_) return Status::ok();
+    }
+    return load();
+}
+
+Result<CreatedToken> PrincipalRegistry::create(const std::string& name, Role role, bool pii_access,
+                                               const std::string& created_by) {
+    if (name.empty() || name.size() > 64)
+        return Status::invalid_argument("a principal needs a name of 1 to 64 characters");
+    KAKITOME_RETURN_IF_ERROR(reload_if_changed());
+    StreamVersion expected{0};
+    {
+        std::shared_lock lock(mutex_);
+        for (const auto& [hash, principal] : by_token_sha256_) {
+            if (principal.name == name)
+                return Status::invalid_argument("principal '" + name + "' already exists")
+                    .with_reason("duplicate_principal");
+        }
+        expected = StreamVersion{loaded_version_};
+    }
+    std::uint8_t bytes[32];
+    random_bytes(bytes, sizeof bytes);
+    std::string token = "kkt_" + base64_encode(std::string_view(
+                                     reinterpret_cast<const char*>(bytes), sizeof bytes));
+    for (char& c : token) {
+        if (c == '+') c = '-';
+        if (c == '/') c = '_';
+    }
+    while (token.back() == '=') token.pop_back();
+    const std::string hash = to_hex(sha256(token));
+    auto appended = store_.append(
+        kPrincipalsStream,
+        expected.value ? ExpectedVersion::exact(expected) : ExpectedVersion::no_stream(),
+        {NewEvent{.type = "TokenCreated",
+                  .payload_json = json{{"token_sha256", hash},
+                                       {"name", name},
+                                       {"role", role_name(role)},
+                                       {"pii_access", pii_access}}
+                                      .dump(),
+                  .actor = created_by}});
+    if (!appended.is_ok()) return appended.status();
+    KAKITOME_RETURN_IF_ERROR(load());
+    return CreatedToken{token, Principal{name, role, pii_access}};
+}
+
+std::optional<Principal> PrincipalRegistry::authenticate(const std::string& token) {
+    if (token.empty() || token.size() > 128) return std::nullopt;
+    const std::string hash = to_hex(sha256(token));
+    for (int attempt = 0; attempt < 2; ++attempt) {
+        {
+            std::shared_lock lock(mutex_);
+            auto found = by_token_sha256_.find(hash);
+            if (found != by_token_sha256_.end()) return found->second;
+        }
+        if (attempt == 0 && !reload_if_changed().is_ok()) return std::nullopt;
+    }
+    return std::nullopt;
+}
+
+}  // namespace kakitome::auth

@@ -1,0 +1,310 @@
+#include "api/http/http_server.h"
+
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <vector>
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+
+namespace kakitome::http {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using tcp = asio::ip::tcp;
+
+struct HttpServer::Impl {
+    HttpServerOptions options;
+    HttpHandler handler;
+    std::vector<std::unique_ptr<asio::io_context>> contexts;
+    std::vector<asio::executor_work_guard<asio::io_context::executor_type>> guards;
+    std::vector<std::thread> threads;
+    std::unique_ptr<tcp::acceptor> acceptor;
+    std::unique_ptr<asio::ssl::context> tls;
+    std::atomic<std::size_t> next_context{0};
+    std::atomic<bool> stopping{false};
+    std::atomic<int> in_flight{0};  // requests read and not yet answered
+    std::mutex stopped_mutex;
+    std::condition_variable stopped_changed;
+    bool stopped = false;
+    unsigned short port = 0;
+
+    void accept();
+};
+
+namespace {
+
+HttpRequest to_request(const bhttp::request<bhttp::string_body>& message, const std::string& remote,
+                       bool tls) {
+    HttpRequest request;
+    request.method = std::string(message.method_string());
+    request.target = std::string(message.target());
+    for (const auto& field : message) {
+        std::string name(field.name_string());
+        std::transform(name.begin(), name.end(), name.begin(),
+                       [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+        request.headers[name] = std::string(field.value());
+    }
+    request.body = message.body();
+    request.remote = remote;
+    request.tls = tls;
+    return request;
+}
+
+bhttp::response<bhttp::string_body> to_message(const HttpResponse& response, unsigned version,
+                                               bool keep_alive) {
+    bhttp::response<bhttp::string_body> message{static_cast<bhttp::status>(response.status),
+                                                version};
+    message.set(bhttp::field::server, "kakitome");
+    for (const auto& [name, value] : response.headers) message.set(name, value);
+    message.body() = response.body;
+    message.keep_alive(keep_alive);
+    message.prepare_payload();
+    return message;
+}
+
+// A plain-text answer for requests the server refuses before a handler sees them.
+HttpResponse refusal(int status, const std::string& text) {
+    HttpResponse response;
+    response.status = status;
+    response.body = text + "\n";
+    response.headers = {{"Content-Type", "text/plain; charset=utf-8"},
+                        {"Cache-Control", "no-store"},
+                        {"Pragma", "no-cache"},
+                        {"Vary", "Authorization"}};
+    return response;
+}
+
+template <class Stream>
+class Session : public std::enable_shared_from_this<Session<Stream>> {
+  public:
+    Session(Stream stream, HttpServer::Impl& server, std::string remote)
+        : stream_(std::move(stream)), server_(server), remote_(std::move(remote)) {}
+
+    void run() {
+        if constexpr (std::is_same_v<Stream, beast::ssl_stream<beast::tcp_stream>>) {
+            beast::get_lowest_layer(stream_).expires_after(server_.options.request_deadline);
+            stream_.async_handshake(asio::ssl::stream_base::server,
+                                    [self = this->shared_from_this()](beast::error_code error) {
+                                        if (!error) self->read_request(true);
+                                    });
+        } else {
+            read_request(true);
+        }
+    }
+
+  private:
+    static constexpr bool kTls = std::is_same_v<Stream, beast::ssl_stream<beast::tcp_stream>>;
+
+    void read_request(bool first) {
+        if (server_.stopping) return close();
+        parser_.emplace();
+        parser_->header_limit(static_cast<std::uint32_t>(server_.options.header_limit));
+        parser_->body_limit(server_.options.large_body_limit);
+        // The whole request must arrive within the deadline; an idle keep-alive connection is
+        // closed after idle_timeout. Either way a trickling client cannot hold a slot forever.
+        beast::get_lowest_layer(stream_).expires_after(first ? server_.options.request_deadline
+                                                             : server_.options.idle_timeout);
+        bhttp::async_read_header(
+            stream_, buffer_, *parser_,
+            [self = this->shared_from_this()](beast::error_code error, std::size_t) {
+                self->on_header(error);
+            });
+    }
+
+    void on_header(beast::error_code error) {
+        if (error) return fail_read(error);
+        beast::get_lowest_layer(stream_).expires_after(server_.options.request_deadline);
+        const auto target = parser_->get().target();
+        const std::string path(target.substr(0, target.find('?')));
+        const bool large = std::find(server_.options.large_body_paths.begin(),
+                                     server_.options.large_body_paths.end(),
+                                     path) != server_.options.large_body_paths.end();
+        const std::size_t limit =
+            large ? server_.options.large_body_limit : server_.options.body_limit;
+        if (parser_->content_length() && *parser_->content_length() > limit) {
+            return respond(refusal(413, "request body too large"), false);
+        }
+        parser_->body_limit(limit);
+        bhttp::async_read(
+            stream_, buffer_, *parser_,
+            [self = this->shared_from_this()](beast::error_code read_error, std::size_t) {
+                self->on_request(read_error);
+            });
+    }
+
+    void fail_read(beast::error_code error) {
+        if (error == bhttp::error::header_limit)
+            return respond(refusal(431, "request header fields too large"), false);
+        if (error == bhttp::error::body_limit)
+            return respond(refusal(413, "request body too large"), false);
+        if (error == beast::error::timeout && parser_ && parser_->got_some()) {
+            return respond(refusal(408, "request timeout"), false);
+        }
+        if (error == bhttp::error::end_of_stream || error == beast::error::timeout ||
+            error == asio::error::connection_reset || error == asio::error::eof) {
+            return close();
+        }
+        if (parser_ && parser_->got_some())
+            return respond(refusal(400, "malformed request"), false);
+        close();
+    }
+
+    void on_request(beast::error_code error) {
+        if (error) return fail_read(error);
+        ++server_.in_flight;
+        const auto& message = parser_->get();
+        HttpResponse response;
+        try {
+            response = server_.handler(to_request(message, remote_, kTls));
+        } catch (const std::exception&) {
+            response = refusal(500, "internal error");
+        }
+        const bool keep_alive = message.keep_alive() && !server_.stopping;
+        respond(response, keep_alive, message.version(), true);
+    }
+
+    void respond(const HttpResponse& response, bool keep_alive, unsigned version = 11,
+                 bool counted = false) {
+        auto message = std::make_shared<bhttp::response<bhttp::string_body>>(
+            to_message(response, version, keep_alive));
+        beast::get_lowest_layer(stream_).expires_after(server_.options.request_deadline);
+        bhttp::async_write(stream_, *message,
+                           [self = this->shared_from_this(), message, keep_alive, counted](
+                               beast::error_code error, std::size_t) {
+                               if (counted) --self->server_.in_flight;
+                               if (error || !keep_alive) return self->close();
+                               self->read_request(false);
+                           });
+    }
+
+    void close() {
+        beast::error_code ignored;
+        if constexpr (kTls) {
+            beast::get_lowest_layer(stream_).socket().shutdown(tcp::socket::shutdown_both, ignored);
+        } else {
+            stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+        }
+        beast::get_lowest_layer(stream_).close();
+    }
+
+    Stream stream_;
+    HttpServer::Impl& server_;
+    std::string remote_;
+    beast::flat_buffer buffer_;
+    std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
+};
+
+}  // namespace
+
+void HttpServer::Impl::accept() {
+    auto& context = *contexts[next_context++ % contexts.size()];
+    acceptor->async_accept(context, [this](beast::error_code error, tcp::socket socket) {
+        if (error || stopping) return;
+        beast::error_code ignored;
+        const auto endpoint = socket.remote_endpoint(ignored);
+        const std::string remote = ignored ? "" : endpoint.address().to_string();
+        socket.set_option(tcp::no_delay(true), ignored);
+        if (tls) {
+            std::make_shared<Session<beast::ssl_stream<beast::tcp_stream>>>(
+                beast::ssl_stream<beast::tcp_stream>(beast::tcp_stream(std::move(socket)), *tls),
+                *this, remote)
+                ->run();
+        } else {
+            std::make_shared<Session<beast::tcp_stream>>(beast::tcp_stream(std::move(socket)),
+                                                         *this, remote)
+                ->run();
+        }
+        accept();
+    });
+}
+
+Result<std::unique_ptr<HttpServer>> HttpServer::start(HttpServerOptions options,
+                                                      HttpHandler handler) {
+    auto impl = std::make_unique<Impl>();
+    impl->options = std::move(options);
+    impl->handler = std::move(handler);
+    const int threads = impl->options.threads > 0
+                            ? impl->options.threads
+                            : std::max(1u, std::thread::hardware_concurrency());
+    for (int i = 0; i < threads; ++i) {
+        impl->contexts.push_back(std::make_unique<asio::io_context>(1));
+        impl->guards.push_back(asio::make_work_guard(*impl->contexts.back()));
+    }
+    try {
+        if (!impl->options.tls_certificate_file.empty() || !impl->options.tls_key_file.empty()) {
+            impl->tls = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_server);
+            impl->tls->set_options(asio::ssl::context::default_workarounds |
+                                   asio::ssl::context::no_sslv2 | asio::ssl::context::no_sslv3 |
+                                   asio::ssl::context::no_tlsv1 | asio::ssl::context::no_tlsv1_1);
+            impl->tls->use_certificate_chain_file(impl->options.tls_certificate_file);
+            impl->tls->use_private_key_file(impl->options.tls_key_file, asio::ssl::context::pem);
+        }
+        const tcp::endpoint endpoint(asio::ip::make_address(impl->options.address),
+                                     impl->options.port);
+        impl->acceptor = std::make_unique<tcp::acceptor>(*impl->contexts[0]);
+        impl->acceptor->open(endpoint.protocol());
+        impl->acceptor->set_option(asio::socket_base::reuse_address(true));
+        impl->acceptor->bind(endpoint);
+        impl->acceptor->listen(asio::socket_base::max_listen_connections);
+        impl->port = impl->acceptor->local_endpoint().port();
+    } catch (const std::exception& error) {
+        return Status::unavailable(std::string("cannot listen on ") + impl->options.address + ":" +
+                                   std::to_string(impl->options.port) + ": " + error.what())
+            .with_reason("listen_failed");
+    }
+    impl->accept();
+    for (auto& context : impl->contexts) {
+        impl->threads.emplace_back([&context = *context] { context.run(); });
+    }
+    return std::unique_ptr<HttpServer>(new HttpServer(std::move(impl)));
+}
+
+HttpServer::HttpServer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+HttpServer::~HttpServer() {
+    stop(std::chrono::milliseconds(0));
+}
+
+unsigned short HttpServer::port() const {
+    return impl_->port;
+}
+
+void HttpServer::stop(std::chrono::milliseconds grace) {
+    if (impl_->stopping.exchange(true)) {
+        wait();
+        return;
+    }
+    asio::post(*impl_->contexts[0], [this] {
+        beast::error_code ignored;
+        impl_->acceptor->close(ignored);
+    });
+    const auto deadline = std::chrono::steady_clock::now() + grace;
+    while (impl_->in_flight > 0 && std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    impl_->guards.clear();
+    for (auto& context : impl_->contexts) context->stop();
+    for (auto& thread : impl_->threads) {
+        if (thread.joinable()) thread.join();
+    }
+    std::lock_guard lock(impl_->stopped_mutex);
+    impl_->stopped = true;
+    impl_->stopped_changed.notify_all();
+}
+
+void HttpServer::wait() {
+    std::unique_lock lock(impl_->stopped_mutex);
+    impl_->stopped_changed.wait(lock, [this] { return impl_->stopped; });
+}
+
+}  // namespace kakitome::http

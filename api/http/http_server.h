@@ -1,0 +1,55 @@
+// HttpServer: HTTP/1.1 over TCP (or TLS when a certificate is given) with Boost.Beast, one
+// io_context per thread (default: one per core), keep-alive, and limits that a public
+// endpoint needs: header and body size, a deadline for reading a whole request (slow-loris),
+// an idle timeout between keep-alive requests. Requests are handed to `handler` on the I/O
+// thread; the handler must be thread-safe.
+// stop() (SIGTERM in `kakitome serve`) stops accepting, lets in-flight requests finish and be
+// answered, then returns; nothing a handler started is cut off.
+// Asio and Beast stay inside http_server.cc (compiled once, separately): this header is cheap.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "api/http/http_types.h"
+#include "events/status.h"
+
+namespace kakitome::http {
+
+struct HttpServerOptions {
+    std::string address = "127.0.0.1";
+    unsigned short port = 8080;  // 0: pick a free port (see port())
+    int threads = 0;             // 0: one per core
+    std::size_t header_limit = 16 * 1024;
+    std::size_t body_limit = 1024 * 1024;  // per request; `large_body_paths` may exceed it
+    std::size_t large_body_limit = 26 * 1024 * 1024;
+    std::vector<std::string> large_body_paths;  // e.g. "/v1/mail"
+    std::chrono::seconds request_deadline{30};  // to read one whole request
+    std::chrono::seconds idle_timeout{30};      // between keep-alive requests
+    std::string tls_certificate_file;           // PEM; TLS when both are set
+    std::string tls_key_file;
+};
+
+using HttpHandler = std::function<HttpResponse(const HttpRequest&)>;
+
+class HttpServer {
+  public:
+    static Result<std::unique_ptr<HttpServer>> start(HttpServerOptions options,
+                                                     HttpHandler handler);
+    ~HttpServer();
+    unsigned short port() const;
+    // Stops accepting, waits up to `grace` for in-flight requests to be answered, then stops.
+    void stop(std::chrono::milliseconds grace = std::chrono::seconds(10));
+    // Blocks until stop() has finished.
+    void wait();
+
+    struct Impl;
+
+  private:
+    explicit HttpServer(std::unique_ptr<Impl> impl);
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace kakitome::http

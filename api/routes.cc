@@ -1,0 +1,95 @@
+#include "api/routes.h"
+
+#include <algorithm>
+#include <sstream>
+
+namespace kakitome::api {
+
+using auth::Role;
+
+const std::vector<Route>& routes() {
+    static const std::vector<Route> table = {
+        {RouteId::healthz, "GET", "/healthz", true, {}},
+        {RouteId::metrics,
+         "GET",
+         "/metrics",
+         false,
+         {Role::admin, Role::auditor, Role::supervisor}},
+        {RouteId::post_mail, "POST", "/v1/mail", false, {Role::operator_role, Role::supervisor}},
+        {RouteId::queue,
+         "GET",
+         "/v1/queue",
+         false,
+         {Role::operator_role, Role::supervisor, Role::auditor}},
+        {RouteId::application,
+         "GET",
+         "/v1/applications/{id}",
+         false,
+         {Role::operator_role, Role::supervisor, Role::auditor}},
+        {RouteId::command,
+         "POST",
+         "/v1/applications/{id}/commands/{name}",
+         false,
+         {Role::operator_role, Role::supervisor}},
+        {RouteId::application_events,
+         "GET",
+         "/v1/applications/{id}/events",
+         false,
+         {Role::operator_role, Role::supervisor, Role::auditor}},
+        {RouteId::events, "GET", "/v1/events", false, {Role::supervisor, Role::auditor}},
+        {RouteId::download, "GET", "/d/{token}", true, {}},
+        {RouteId::create_token, "POST", "/v1/tokens", false, {Role::admin}},
+    };
+    return table;
+}
+
+namespace {
+
+std::vector<std::string> segments(const std::string& path) {
+    std::vector<std::string> parts;
+    std::stringstream in(path);
+    for (std::string part; std::getline(in, part, '/');) {
+        if (!part.empty()) parts.push_back(part);
+    }
+    return parts;
+}
+
+bool matches(const std::string& pattern, const std::string& path,
+             std::map<std::string, std::string>& parameters) {
+    const auto want = segments(pattern), have = segments(path);
+    if (want.size() != have.size() || (path.size() > 1 && path.back() == '/')) return false;
+    std::map<std::string, std::string> found;
+    for (std::size_t i = 0; i < want.size(); ++i) {
+        if (want[i].front() == '{') {
+            found[want[i].substr(1, want[i].size() - 2)] = have[i];
+        } else if (want[i] != have[i]) {
+            return false;
+        }
+    }
+    parameters = std::move(found);
+    return true;
+}
+
+}  // namespace
+
+RouteMatch match_route(const std::string& method, const std::string& path) {
+    RouteMatch match;
+    for (const auto& route : routes()) {
+        std::map<std::string, std::string> parameters;
+        if (!matches(route.pattern, path, parameters)) continue;
+        match.path_known = true;
+        if (route.method == method) {
+            match.route = &route;
+            match.parameters = std::move(parameters);
+            return match;
+        }
+    }
+    return match;
+}
+
+bool role_allowed(const Route& route, Role role) {
+    return route.public_route ||
+           std::find(route.roles.begin(), route.roles.end(), role) != route.roles.end();
+}
+
+}  // namespace kakitome::api

@@ -1,0 +1,47 @@
+// The REST API's routes: method, path pattern ("/v1/applications/{id}"), and which roles may
+// call it. One table, used by the dispatcher, by the OpenAPI check (every route is documented
+// in docs/openapi.yaml) and by the auth-matrix test (every route × every role).
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "api/auth/principals.h"
+
+namespace kakitome::api {
+
+enum class RouteId {
+    healthz,
+    metrics,
+    post_mail,
+    queue,
+    application,
+    command,
+    application_events,
+    events,
+    download,
+    create_token,
+};
+
+struct Route {
+    RouteId id;
+    std::string method;
+    std::string pattern;
+    bool public_route;              // no token needed (/healthz, /d/{token})
+    std::vector<auth::Role> roles;  // who may call it when not public
+};
+
+const std::vector<Route>& routes();
+
+struct RouteMatch {
+    const Route* route = nullptr;
+    std::map<std::string, std::string> parameters;  // {id} -> value
+    bool path_known = false;                        // some route has this path (for 405)
+};
+
+RouteMatch match_route(const std::string& method, const std::string& path);
+bool role_allowed(const Route& route, auth::Role role);
+
+}  // namespace kakitome::api
