@@ -1,0 +1,321 @@
+// The REST API's behaviour in-process (transport aside): the auth matrix over every route, the
+// headers on every response, disclosures recorded before PII leaves (and 503 when they cannot
+// be), If-Match, Idempotency-Key, paging, and that docs/openapi.yaml documents every route.
+#include "api/api_service.h"
+
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "api/routes.h"
+#include "engine/workflow/workflow_fixture.h"
+
+namespace kakitome::api {
+namespace {
+
+using http::HttpRequest;
+using http::HttpResponse;
+using nlohmann::json;
+
+class Api : public testing::WorkflowTest {
+  protected:
+    void SetUp() override {
+        WorkflowTest::SetUp();
+        principals_ = std::make_unique<auth::PrincipalRegistry>(*store_);
+        ASSERT_TRUE(principals_->load().is_ok());
+        for (auth::Role role : {auth::Role::operator_role, auth::Role::supervisor,
+                                auth::Role::auditor, auth::Role::responder, auth::Role::admin}) {
+            tokens_[role] =
+                principals_->create(std::string(auth::role_name(role)) + "-1", role, false, "test")
+                    ->token;
+        }
+        auditor_with_pii_ =
+            principals_->create("auditor-pii", auth::Role::auditor, true, "test")->token;
+        application_ = paired("koho@sakura-hp.example.jp");
+        start_api();
+    }
+    void TearDown() override {
+        api_.reset();
+        worker_.reset();
+        principals_.reset();
+        WorkflowTest::TearDown();
+    }
+    void start_api() {
+        api_.reset();
+        worker_ = std::make_unique<WorkflowWorker>(*store_, *vault_, config_, mail::OutboxOptions{},
+                                                   clock());
+        ASSERT_TRUE(worker_->start().is_ok());
+        api_ = std::make_unique<ApiService>(
+            ApiDependencies{*store_, *vault_, *intake_, config_, *principals_, *worker_, clock()});
+    }
+    HttpResponse call(const std::string& method, const std::string& target,
+                      const std::string& token = "",
+                      std::map<std::string, std::string> headers = {},
+                      const std::string& body = "") {
+        HttpRequest request{method, target, std::move(headers), body, "192.0.2.10", false};
+        if (!token.empty()) request.headers["authorization"] = "Bearer " + token;
+        return api_->handle(request);
+    }
+    static std::string header(const HttpResponse& response, const std::string& name) {
+        for (const auto& [key, value] : response.headers) {
+            if (key == name) return value;
+        }
+        return "";
+    }
+    static void expect_private(const HttpResponse& response, const std::string& where) {
+        EXPECT_EQ(header(response, "Cache-Control"), "no-store") << where;
+        EXPECT_EQ(header(response, "Pragma"), "no-cache") << where;
+        EXPECT_EQ(header(response, "Vary"), "Authorization") << where;
+        EXPECT_FALSE(header(response, "X-Request-Id").empty()) << where;
+    }
+    std::vector<RecordedEvent> disclosures() {
+        std::vector<RecordedEvent> found;
+        auto all = store_->read_all(Seq{1}, 100000);
+        for (auto& event : all.value()) {
+            if (event.type == "PiiDisclosed") found.push_back(std::move(event));
+        }
+        return found;
+    }
+    std::string concrete(const std::string& pattern) {
+        std::string path = pattern;
+        auto replace = [&](const std::string& from, const std::string& to) {
+            if (auto at = path.find(from); at != std::string::npos)
+                path.replace(at, from.size(), to);
+        };
+        replace("{id}", application_);
+        replace("{name}", "assign");
+        replace("{token}", std::string(43, 'A'));
+        return path;
+    }
+
+    std::unique_ptr<auth::PrincipalRegistry> principals_;
+    std::unique_ptr<WorkflowWorker> worker_;
+    std::unique_ptr<ApiService> api_;
+    std::map<auth::Role, std::string> tokens_;
+    std::string auditor_with_pii_;
+    std::string application_;
+};
+
+TEST_F(Api, AuthMatrixEveryRouteEveryRoleNoBadAndGoodTokens) {
+    int checked = 0;
+    for (const auto& route : routes()) {
+        const std::string target = concrete(route.pattern);
+        const std::map<std::string, std::string> headers = {{"if-match", "\"v999\""},
+                                                            {"content-type", "application/json"}};
+        for (const std::string& token : {std::string(), std::string("kkt_not-a-real-token")}) {
+            const auto response = call(route.method, target, token, headers, "{}");
+            expect_private(response, route.pattern);
+            if (route.public_route) {
+                EXPECT_NE(response.status, 401) << route.pattern;
+            } else {
+                EXPECT_EQ(response.status, 401)
+                    << route.method << " " << route.pattern << " token '" << token << "'";
+                EXPECT_EQ(header(response, "Content-Type"), "application/problem+json");
+            }
+            ++checked;
+        }
+        for (const auto& [role, token] : tokens_) {
+            const auto response = call(route.method, target, token, headers,
+                                       route.id == RouteId::create_token ? "" : "{}");
+            expect_private(response, route.pattern);
+            if (role_allowed(route, role)) {
+                EXPECT_NE(response.status, 401) << route.pattern << " " << auth::role_name(role);
+                EXPECT_NE(response.status, 403)
+                    << route.pattern << " " << auth::role_name(role) << ": " << response.body;
+            } else {
+                EXPECT_EQ(response.status, 403) << route.pattern << " " << auth::role_name(role);
+                EXPECT_EQ(response.body.find("koho"), std::string::npos);
+            }
+            ++checked;
+        }
+    }
+    EXPECT_EQ(checked, static_cast<int>(routes().size()) * 7);
+    EXPECT_EQ(call("GET", "/v1/nothing-here", tokens_[auth::Role::admin]).status, 404);
+    EXPECT_EQ(call("DELETE", "/v1/queue", tokens_[auth::Role::admin]).status, 405);
+}
+
+TEST_F(Api, PiiIsDisclosedOnlyAfterTheDisclosureIsDurable) {
+    auto response = call("GET", "/v1/applications/" + application_,
+                         tokens_[auth::Role::operator_role], {{"x-request-id", "req-42"}});
+    ASSERT_EQ(response.status, 200) << response.body;
+    EXPECT_EQ(header(response, "X-Request-Id"), "req-42");
+    EXPECT_EQ(header(response, "ETag"),
+              "\"v" +
+                  std::to_string(workflow::load_application(*store_, application_)->version.value) +
+                  "\"");
+    const json body = json::parse(response.body);
+    EXPECT_EQ(body["contact"]["organization"], "医療法人社団 桜会 さくら病院");
+    auto logged = disclosures();
+    ASSERT_EQ(logged.size(), 1u);
+    const json disclosure = json::parse(logged[0].payload_json);
+    EXPECT_EQ(disclosure["principal"], "operator-1");
+    EXPECT_EQ(disclosure["role"], "operator");
+    EXPECT_EQ(disclosure["request_id"], "req-42");
+    EXPECT_EQ(disclosure["remote"], "192.0.2.10");
+    EXPECT_EQ(disclosure["endpoint"], "GET /v1/applications/{id}");
+    EXPECT_EQ(disclosure["applications"], json::array({application_}));
+    EXPECT_EQ(disclosure["fields"].size(), 5u);
+
+    // An auditor sees masks and discloses nothing; one granted PII access is recorded.
+    auto masked = call("GET", "/v1/applications/" + application_, tokens_[auth::Role::auditor]);
+    ASSERT_EQ(masked.status, 200);
+    EXPECT_EQ(json::parse(masked.body)["contact"]["organization"], "***");
+    EXPECT_EQ(masked.body.find("koho"), std::string::npos);
+    EXPECT_EQ(disclosures().size(), 1u);
+    ASSERT_EQ(call("GET", "/v1/applications/" + application_, auditor_with_pii_).status, 200);
+    EXPECT_EQ(disclosures().size(), 2u);
+    // The queue and the event pages carry no PII in clear, and record nothing.
+    const auto queue = call("GET", "/v1/queue", tokens_[auth::Role::operator_role]);
+    const auto events = call("GET", "/v1/applications/" + application_ + "/events",
+                             tokens_[auth::Role::operator_role]);
+    for (const auto* page : {&queue, &events}) {
+        EXPECT_EQ(page->status, 200);
+        EXPECT_EQ(page->body.find("koho"), std::string::npos);
+        EXPECT_EQ(page->body.find("さくら"), std::string::npos);
+    }
+    EXPECT_EQ(disclosures().size(), 2u);
+}
+
+TEST_F(Api, WhenTheDisclosureCannotBeRecordedTheAnswerIs503WithoutPii) {
+    // The same data directory opened read-only: reads work, appends fail.
+    auto read_only = Database::open({.directory = directory_, .read_only = true}).value();
+    auto store = EventStore::open(read_only).value();
+    auto vault = DataKeyVault::open(read_only, master_).value();
+    auth::PrincipalRegistry principals(*store);
+    ASSERT_TRUE(principals.load().is_ok());
+    ApiService api({*store, *vault, *intake_, config_, principals, *worker_, clock()});
+    HttpRequest request{"GET",
+                        "/v1/applications/" + application_,
+                        {{"authorization", "Bearer " + tokens_[auth::Role::operator_role]}},
+                        "",
+                        "192.0.2.1",
+                        false};
+    const auto response = api.handle(request);
+    EXPECT_EQ(response.status, 503);
+    EXPECT_EQ(response.body.find("koho"), std::string::npos);
+    EXPECT_EQ(response.body.find("さくら"), std::string::npos);
+    EXPECT_NE(response.body.find("disclosure_not_recorded"), std::string::npos);
+}
+
+TEST_F(Api, CommandsNeedIfMatchAndRepeatIdempotently) {
+    const std::string& operator_token = tokens_[auth::Role::operator_role];
+    const std::string target = "/v1/applications/" + application_ + "/commands/assign";
+    const std::string body = R"({"assignee":"sato"})";
+    EXPECT_EQ(call("POST", target, operator_token, {}, body).status, 428);
+    EXPECT_EQ(call("POST", target, operator_token, {{"if-match", "\"v1\""}}, body).status, 412);
+    const std::string etag =
+        header(call("GET", "/v1/applications/" + application_, operator_token), "ETag");
+    const auto first = call("POST", target, operator_token,
+                            {{"if-match", etag}, {"idempotency-key", "once"}}, body);
+    ASSERT_EQ(first.status, 200) << first.body;
+    const Seq head = store_->head();
+    const auto repeat = call("POST", target, operator_token,
+                             {{"if-match", etag}, {"idempotency-key", "once"}}, body);
+    EXPECT_EQ(repeat.status, 200);
+    EXPECT_EQ(json::parse(repeat.body)["version"], json::parse(first.body)["version"]);
+    EXPECT_EQ(json::parse(repeat.body)["repeated"], true);
+    EXPECT_EQ(store_->head(), head) << "a repeat appends nothing";
+    EXPECT_EQ(
+        call("POST", "/v1/applications/" + application_ + "/commands/withdraw", operator_token,
+             {{"if-match", header(first, "ETag")}, {"idempotency-key", "once"}},
+             R"({"reason":"x"})")
+            .status,
+        422);
+    // Illegal transition: 409 naming the state.
+    const auto illegal = call("POST", "/v1/applications/" + application_ + "/commands/revoke_url",
+                              tokens_[auth::Role::supervisor],
+                              {{"if-match", header(first, "ETag")}}, R"({"reason":"x"})");
+    EXPECT_EQ(illegal.status, 409);
+    EXPECT_NE(illegal.body.find("validated"), std::string::npos);
+}
+
+TEST_F(Api, OverridesRevocationAndErasureNeedASupervisor) {
+    const auto rejected = paired("reject@example.jp", "forms/invalid_no_consent.xlsx");
+    start_api();
+    const std::string etag = header(
+        call("GET", "/v1/applications/" + rejected, tokens_[auth::Role::operator_role]), "ETag");
+    const std::string target = "/v1/applications/" + rejected + "/commands/";
+    const std::string justification = R"({"justification":"電話で同意を確認"})";
+    EXPECT_EQ(call("POST", target + "approve", tokens_[auth::Role::operator_role],
+                   {{"if-match", etag}}, justification)
+                  .status,
+              403);
+    EXPECT_EQ(call("POST", target + "erase", tokens_[auth::Role::operator_role],
+                   {{"if-match", etag}}, R"({"reason":"r"})")
+                  .status,
+              403);
+    const auto approved = call("POST", target + "approve", tokens_[auth::Role::supervisor],
+                               {{"if-match", etag}}, justification);
+    ASSERT_EQ(approved.status, 200) << approved.body;
+    EXPECT_EQ(json::parse(approved.body)["state"], "url_issued");
+    const auto revoked =
+        call("POST", target + "revoke_url", tokens_[auth::Role::supervisor],
+             {{"if-match", header(approved, "ETag")}}, R"({"reason":"wrong address"})");
+    EXPECT_EQ(revoked.status, 200) << revoked.body;
+}
+
+TEST_F(Api, DownloadsMailAndPagingBehave) {
+    ASSERT_TRUE(run(application_, "approve").is_ok());
+    const auto redirect = call("GET", "/d/" + token_mailed_to(application_));
+    EXPECT_EQ(redirect.status, 302);
+    EXPECT_EQ(header(redirect, "Location").rfind("https://kenpo-video.s3.", 0), 0u);
+    expect_private(redirect, "/d/");
+    EXPECT_EQ(call("GET", "/d/" + std::string(43, 'B')).status, 404);
+
+    const std::string& operator_token = tokens_[auth::Role::operator_role];
+    EXPECT_EQ(
+        call("POST", "/v1/mail", operator_token, {{"content-type", "text/plain"}}, "x").status,
+        415);
+    const auto mail =
+        call("POST", "/v1/mail", operator_token, {{"content-type", "message/rfc822"}},
+             form_mail("api@example.jp", "api-form-1@example.jp", "pw", "forms/valid_basic.xlsx"));
+    EXPECT_EQ(mail.status, 201) << mail.body;
+    EXPECT_EQ(json::parse(mail.body)["classification"], "form");
+
+    const std::string& auditor = tokens_[auth::Role::auditor];
+    const auto first = json::parse(call("GET", "/v1/events?limit=5", auditor).body);
+    ASSERT_EQ(first["items"].size(), 5u);
+    EXPECT_EQ(first["next"], 6);
+    const auto second = json::parse(call("GET", "/v1/events?from=6&limit=5", auditor).body);
+    EXPECT_EQ(second["items"][0]["seq"], 6);
+    EXPECT_EQ(call("GET", "/v1/events?limit=100000", auditor).status, 400);
+    EXPECT_EQ(call("GET", "/v1/events?from=abc", auditor).status, 400);
+    EXPECT_EQ(call("GET", "/v1/queue?after=nope", auditor).status, 400);
+}
+
+// docs/openapi.yaml: the paths and methods under `paths:` (two- and four-space indentation).
+std::set<std::string> documented_routes() {
+    std::ifstream in(KAKITOME_OPENAPI);
+    std::set<std::string> found;
+    std::string line, path;
+    bool in_paths = false;
+    while (std::getline(in, line)) {
+        if (line == "paths:") {
+            in_paths = true;
+            continue;
+        }
+        if (!in_paths) continue;
+        if (!line.empty() && line[0] != ' ') break;
+        if (line.rfind("  /", 0) == 0 && line.back() == ':') path = line.substr(2, line.size() - 3);
+        for (const char* method : {"get", "post", "put", "delete", "patch"}) {
+            if (line == std::string("    ") + method + ":") {
+                std::string upper = method;
+                for (char& c : upper)
+                    c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+                found.insert(upper + " " + path);
+            }
+        }
+    }
+    return found;
+}
+
+TEST(OpenApi, DocumentsEveryRouteAndNothingElse) {
+    std::set<std::string> served;
+    for (const auto& route : routes()) served.insert(route.method + " " + route.pattern);
+    const auto documented = documented_routes();
+    EXPECT_GE(documented.size(), 10u);
+    EXPECT_EQ(served, documented);
+}
+
+}  // namespace
+}  // namespace kakitome::api
