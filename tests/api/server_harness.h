@@ -1,0 +1,192 @@
+// Running the real `kakitome` binary against real parts for end-to-end API tests: a data
+// directory filled through `kakitome ingest`/`token`/`command`, `kakitome serve` on a free port,
+// nginx (Debian nginx-light) in front, and a libcurl client.
+#pragma once
+
+#include <curl/curl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "engine/mail/smtp_sink.h"
+
+namespace kakitome::testing {
+
+struct HttpReply {
+    long status = 0;
+    std::map<std::string, std::string> headers;  // lower-case names
+    std::string body;
+    std::string header(const std::string& lower_case_name) const {
+        auto found = headers.find(lower_case_name);
+        return found == headers.end() ? std::string() : found->second;
+    }
+};
+
+inline std::size_t collect_body(char* data, std::size_t size, std::size_t count, void* out) {
+    static_cast<std::string*>(out)->append(data, size * count);
+    return size * count;
+}
+
+inline std::size_t collect_header(char* data, std::size_t size, std::size_t count, void* out) {
+    std::string line(data, size * count);
+    const auto colon = line.find(':');
+    if (colon != std::string::npos) {
+        std::string name = line.substr(0, colon);
+        for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        std::string value = line.substr(colon + 1);
+        while (!value.empty() && (value.front() == ' ')) value.erase(0, 1);
+        while (!value.empty() && (value.back() == '\r' || value.back() == '\n')) value.pop_back();
+        (*static_cast<std::map<std::string, std::string>*>(out))[name] = value;
+    }
+    return size * count;
+}
+
+inline HttpReply http_request(const std::string& method, const std::string& url,
+                              const std::vector<std::string>& headers = {},
+                              const std::string& body = "") {
+    HttpReply reply;
+    CURL* curl = curl_easy_init();
+    curl_slist* list = nullptr;
+    for (const auto& header : headers) list = curl_slist_append(list, header.c_str());
+    curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
+    curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method.c_str());
+    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, list);
+    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, collect_body);
+    curl_easy_setopt(curl, CURLOPT_WRITEDATA, &reply.body);
+    curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, collect_header);
+    curl_easy_setopt(curl, CURLOPT_HEADERDATA, &reply.headers);
+    curl_easy_setopt(curl, CURLOPT_TIMEOUT, 20L);
+    curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+    if (method == "POST") {
+        curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body.c_str());
+        curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, static_cast<long>(body.size()));
+    }
+    if (curl_easy_perform(curl) == CURLE_OK)
+        curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &reply.status);
+    curl_slist_free_all(list);
+    curl_easy_cleanup(curl);
+    return reply;
+}
+
+// Runs a command, returns its stdout; exit code through `exit_code`.
+inline std::string run_command(const std::string& command, int* exit_code = nullptr) {
+    std::string out;
+    FILE* pipe = ::popen(command.c_str(), "r");
+    if (!pipe) return out;
+    std::array<char, 4096> buffer;
+    while (std::fgets(buffer.data(), buffer.size(), pipe)) out += buffer.data();
+    const int status = ::pclose(pipe);
+    if (exit_code) *exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    return out;
+}
+
+// A child process with its stdout in a file; killed (SIGKILL) on destruction unless stopped.
+class Process {
+  public:
+    Process(std::vector<std::string> arguments, std::filesystem::path output)
+        : output_(std::move(output)) {
+        pid_ = ::fork();
+        if (pid_ == 0) {
+            ::setpgid(0, 0);
+            std::FILE* out = std::fopen(output_.c_str(), "w");
+            ::dup2(::fileno(out), 1);
+            std::vector<char*> argv;
+            for (auto& argument : arguments) argv.push_back(argument.data());
+            argv.push_back(nullptr);
+            ::execv(argv[0], argv.data());
+            ::_exit(127);
+        }
+    }
+    ~Process() { signal(SIGKILL); }
+    // Sends a signal and waits; returns the exit status (or -1).
+    int signal(int number) {
+        if (pid_ <= 0) return -1;
+        ::kill(pid_, number);
+        int status = 0;
+        ::waitpid(pid_, &status, 0);
+        pid_ = -1;
+        return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    }
+    std::string output() const {
+        std::ifstream in(output_);
+        std::stringstream text;
+        text << in.rdbuf();
+        return text.str();
+    }
+
+  private:
+    std::filesystem::path output_;
+    pid_t pid_ = -1;
+};
+
+// `kakitome serve` on a free port; waits until it answers /healthz.
+inline std::unique_ptr<Process> start_server(const std::filesystem::path& data, int port,
+                                             const std::filesystem::path& log) {
+    auto server = std::make_unique<Process>(
+        std::vector<std::string>{KAKITOME_BINARY, "serve", "--data", data.string(), "--listen",
+                                 "127.0.0.1:" + std::to_string(port)},
+        log);
+    for (int i = 0; i < 200; ++i) {
+        if (http_request("GET", "http://127.0.0.1:" + std::to_string(port) + "/healthz").status ==
+            200)
+            return server;
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return nullptr;
+}
+
+// nginx as a caching reverse proxy in front of `upstream_port`, as the issue prescribes:
+// proxy_cache on, `proxy_cache_valid 200 302 10m`, a key without the Authorization header.
+// `misconfigured` also ignores the upstream's Cache-Control, Expires and Vary — the kind of
+// configuration that caused the original leak — to prove the test detects a leak when there is one.
+inline std::unique_ptr<Process> start_nginx(const std::filesystem::path& directory, int port,
+                                            int upstream_port, bool misconfigured) {
+    std::filesystem::create_directories(directory / "cache");
+    std::ofstream conf(directory / "nginx.conf");
+    conf << "worker_processes 1;\ndaemon off;\nmaster_process off;\n"
+         << "pid " << (directory / "nginx.pid").string() << ";\nerror_log "
+         << (directory / "error.log").string() << " warn;\n"
+         << "events { worker_connections 256; }\nhttp {\n  access_log off;\n"
+         << "  client_body_temp_path " << (directory / "body").string() << ";\n"
+         << "  proxy_temp_path " << (directory / "proxy").string() << ";\n"
+         << "  fastcgi_temp_path " << (directory / "fastcgi").string() << ";\n"
+         << "  uwsgi_temp_path " << (directory / "uwsgi").string() << ";\n"
+         << "  scgi_temp_path " << (directory / "scgi").string() << ";\n"
+         << "  proxy_cache_path " << (directory / "cache").string()
+         << " levels=1:2 keys_zone=kakitome:10m max_size=100m inactive=60m;\n"
+         << "  server {\n    listen 127.0.0.1:" << port << ";\n    location / {\n"
+         << "      proxy_pass http://127.0.0.1:" << upstream_port << ";\n"
+         << "      proxy_http_version 1.1;\n      proxy_set_header Connection \"\";\n"
+         << "      proxy_cache kakitome;\n      proxy_cache_key $scheme$proxy_host$request_uri;\n"
+         << "      proxy_cache_valid 200 302 10m;\n      add_header X-Cache-Status "
+            "$upstream_cache_status always;\n"
+         << (misconfigured ? "      proxy_ignore_headers Cache-Control Expires Vary;\n      "
+                             "proxy_hide_header Vary;\n"
+                           : "")
+         << "    }\n  }\n}\n";
+    conf.close();
+    auto nginx = std::make_unique<Process>(
+        std::vector<std::string>{"/usr/sbin/nginx", "-c", (directory / "nginx.conf").string(), "-p",
+                                 directory.string()},
+        directory / "stdout.log");
+    for (int i = 0; i < 200; ++i) {
+        if (port_accepts(port)) return nginx;
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return nullptr;
+}
+
+}  // namespace kakitome::testing

@@ -1,0 +1,331 @@
+// The real server end to end (`kakitome serve` on 127.0.0.1):
+// - behind nginx with an aggressive proxy_cache, two operators, an auditor and applicants
+//   interleave 1,000 requests: nobody ever receives data meant for another principal, every
+//   PII read and every download is in the log, and nginx's cache holds no PII; the same run
+//   through a misconfigured nginx (ignoring Cache-Control and Vary) is caught leaking;
+// - kill -9 during a burst of commands: after a restart every acknowledged command is in the
+//   log exactly once;
+// - SIGTERM stops it cleanly.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <mutex>
+#include <regex>
+#include <set>
+
+#include "engine/office/office_document.h"
+#include "fixtures.h"
+#include "mail_builder.h"
+#include "server_harness.h"
+
+namespace kakitome::testing {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+class Server : public ::testing::Test {
+  protected:
+    void SetUp() override {
+        const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+        root_ = fs::temp_directory_path() /
+                ("kakitome-server-" + std::to_string(::getpid()) + "-" + info->name());
+        fs::remove_all(root_);
+        fs::create_directories(root_ / "mail");
+        data_ = root_ / "data";
+    }
+    void TearDown() override { fs::remove_all(root_); }
+
+    std::string kakitome(const std::string& arguments, int* exit_code = nullptr) {
+        return run_command(std::string(KAKITOME_BINARY) + " " + arguments + " --data " +
+                               data_.string() + " 2>/dev/null",
+                           exit_code);
+    }
+    // Applicants 0..count-1 each mail a form and its password; returns sender -> application.
+    std::map<std::string, std::string> ingest_applicants(int count) {
+        for (int i = 0; i < count; ++i) {
+            const std::string sender =
+                "applicant" + std::to_string(i) + "@hospital" + std::to_string(i) + ".example.jp";
+            const std::string password = "pw-" + std::to_string(i);
+            const std::string encrypted =
+                office::encrypt_document(read_fixture("forms/valid_basic.xlsx"), password,
+                                         office::EncryptionMethod::agile, 1000)
+                    .value();
+            std::ofstream(root_ / "mail" / ("a" + std::to_string(i) + "_1.eml"))
+                << build_mail(sender, encoded_word("PR 動画利用申請", "UTF-8"),
+                              "form-" + std::to_string(i) + "@t.example",
+                              "Content-Type: text/plain; charset=us-ascii\r\n", "",
+                              {{.filename_header = "filename=\"form.xlsx\"", .bytes = encrypted}});
+            std::ofstream(root_ / "mail" / ("a" + std::to_string(i) + "_2.eml"))
+                << build_mail(sender, encoded_word("PR 動画利用申請", "UTF-8"),
+                              "pw-" + std::to_string(i) + "@t.example",
+                              "Content-Type: text/plain; charset=us-ascii\r\n", password + "\r\n");
+        }
+        std::map<std::string, std::string> applications;
+        std::istringstream lines(kakitome("ingest " + (root_ / "mail").string()));
+        for (std::string line; std::getline(lines, line);) {
+            const json outcome = json::parse(line);
+            if (outcome["paired"] == true)
+                applications[outcome["file"].get<std::string>()] = outcome["application"];
+        }
+        std::map<std::string, std::string> by_sender;
+        for (int i = 0; i < count; ++i) {
+            const auto file = (root_ / "mail" / ("a" + std::to_string(i) + "_2.eml")).string();
+            by_sender["applicant" + std::to_string(i) + "@hospital" + std::to_string(i) +
+                      ".example.jp"] = applications[file];
+        }
+        return by_sender;
+    }
+    std::string token(const std::string& role, const std::string& name) {
+        return json::parse(kakitome("token create --role " + role + " --name " + name))["token"];
+    }
+    std::vector<json> events_of_type(const std::string& type) {
+        std::vector<json> found;
+        std::istringstream lines(kakitome("events --limit 1000000"));
+        for (std::string line; std::getline(lines, line);) {
+            json event = json::parse(line);
+            if (event["type"] == type) found.push_back(std::move(event));
+        }
+        return found;
+    }
+
+    fs::path root_, data_;
+};
+
+struct Principal {
+    std::string name, token;
+    bool masked;
+};
+
+// Interleaves `requests` reads by two operators, an auditor and applicants through `base`;
+// returns the number of responses that carried data their requester must not see.
+int interleave(
+    const std::string& base, int requests, const std::vector<Principal>& staff,
+    const std::vector<std::pair<std::string, std::string>>& applications,  // (application, sender)
+    const std::vector<std::string>& download_tokens, std::map<std::string, int>& reads,
+    int& downloads) {
+    int leaks = 0;
+    for (int i = 0; i < requests; ++i) {
+        const int who = i % 4;
+        const auto& [application, sender] =
+            applications[static_cast<std::size_t>(i / 4) % applications.size()];
+        if (who == 3) {
+            const auto& link =
+                download_tokens[static_cast<std::size_t>(i / 4) % download_tokens.size()];
+            const auto reply = http_request("GET", base + "/d/" + link);
+            if (reply.status != 302) ++leaks;
+            ++downloads;
+            continue;
+        }
+        const Principal& principal = staff[static_cast<std::size_t>(who)];
+        const auto reply = http_request("GET", base + "/v1/applications/" + application,
+                                        {"Authorization: Bearer " + principal.token});
+        if (reply.status != 200) {
+            ++leaks;
+            continue;
+        }
+        ++reads[principal.name];
+        const json body = json::parse(reply.body);
+        const std::string seen = body["contact"]["sender"];
+        if (body["application"] != application) ++leaks;   // another application's record
+        if (principal.masked && seen != "***") ++leaks;    // unmasked PII to an auditor
+        if (!principal.masked && seen != sender) ++leaks;  // someone else's contact data
+        if (reply.header("cache-control") != "no-store") ++leaks;
+    }
+    return leaks;
+}
+
+// Files in nginx's cache that contain any of the given strings.
+int cached_files_containing(const fs::path& cache, const std::vector<std::string>& needles,
+                            int& files) {
+    int hits = 0;
+    files = 0;
+    if (!fs::exists(cache)) return 0;
+    for (const auto& entry : fs::recursive_directory_iterator(cache)) {
+        if (!entry.is_regular_file()) continue;
+        ++files;
+        std::ifstream in(entry.path(), std::ios::binary);
+        std::stringstream bytes;
+        bytes << in.rdbuf();
+        for (const auto& needle : needles) {
+            if (bytes.str().find(needle) != std::string::npos) {
+                ++hits;
+                break;
+            }
+        }
+    }
+    return hits;
+}
+
+TEST_F(Server, BehindACachingNginxNobodySeesAnotherPrincipalsData) {
+    const auto by_sender = ingest_applicants(8);
+    ASSERT_EQ(by_sender.size(), 8u);
+    const Principal first{"operator-a", token("operator", "operator-a"), false};
+    const Principal second{"operator-b", token("operator", "operator-b"), false};
+    const Principal auditor{"auditor-c", token("auditor", "auditor-c"), true};
+    std::vector<std::pair<std::string, std::string>> applications;
+    for (const auto& [sender, application] : by_sender)
+        applications.emplace_back(application, sender);
+    // Four applicants get their link by mail through a real SMTP server.
+    SmtpSink sink(root_ / "sent", free_tcp_port());
+    ASSERT_TRUE(sink.start());
+    for (int i = 0; i < 4; ++i)
+        kakitome("command " + applications[static_cast<std::size_t>(i)].first + " approve");
+    kakitome("process --once --smtp " + sink.url());
+    std::vector<std::string> links;
+    const std::regex link_pattern("/d/([A-Za-z0-9_-]{43})");
+    for (std::string raw : sink.received()) {
+        // The body is base64 (decoded with OpenSSL here); the Maildir stores lines ending in LF.
+        raw.erase(std::remove(raw.begin(), raw.end(), '\r'), raw.end());
+        const auto at = raw.find("\n\n");
+        std::string encoded;
+        for (char c : raw.substr(at + 2)) {
+            if (c != '\r' && c != '\n') encoded += c;
+        }
+        std::string decoded(encoded.size(), '\0');
+        const int length = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(decoded.data()),
+                                           reinterpret_cast<const unsigned char*>(encoded.data()),
+                                           static_cast<int>(encoded.size()));
+        decoded.resize(static_cast<std::size_t>(std::max(0, length)));
+        std::smatch match;
+        if (std::regex_search(decoded, match, link_pattern)) links.push_back(match[1]);
+    }
+    ASSERT_EQ(links.size(), 4u);
+
+    const int server_port = free_tcp_port();
+    auto server = start_server(data_, server_port, root_ / "serve.log");
+    ASSERT_TRUE(server) << "kakitome serve did not start";
+    const int proxy_port = free_tcp_port();
+    auto nginx = start_nginx(root_ / "nginx", proxy_port, server_port, /*misconfigured=*/false);
+    ASSERT_TRUE(nginx) << "nginx did not start";
+
+    std::map<std::string, int> reads;
+    int downloads = 0;
+    const std::string base = "http://127.0.0.1:" + std::to_string(proxy_port);
+    EXPECT_EQ(
+        interleave(base, 1000, {first, second, auditor}, applications, links, reads, downloads), 0);
+
+    std::vector<std::string> pii;
+    for (const auto& [sender, application] : by_sender) pii.push_back(sender);
+    pii.push_back("さくら病院");
+    int files = 0;
+    EXPECT_EQ(cached_files_containing(root_ / "nginx" / "cache", pii, files), 0);
+    EXPECT_EQ(files, 0) << "no response may be stored by a shared cache";
+    nginx.reset();
+    EXPECT_EQ(server->signal(SIGTERM), 0);
+
+    // Every read of PII and every download reached the log: nothing was answered from a cache.
+    std::map<std::string, int> disclosed;
+    for (const auto& event : events_of_type("PiiDisclosed"))
+        ++disclosed[event["payload"]["principal"].get<std::string>()];
+    EXPECT_EQ(disclosed["operator-a"], reads["operator-a"]);
+    EXPECT_EQ(disclosed["operator-b"], reads["operator-b"]);
+    EXPECT_EQ(disclosed.count("auditor-c"), 0u) << "masked reads disclose nothing";
+    EXPECT_EQ(static_cast<int>(events_of_type("UrlDownloaded").size()), downloads);
+    EXPECT_EQ(reads["operator-a"], 250);
+
+    // The control: the same traffic through an nginx that ignores Cache-Control and Vary (the
+    // original site's mistake) is caught: the auditor is served cached PII, downloads go unlogged.
+    auto restarted = start_server(data_, server_port, root_ / "serve2.log");
+    ASSERT_TRUE(restarted);
+    auto broken = start_nginx(root_ / "nginx-broken", free_tcp_port() + 0, server_port,
+                              /*misconfigured=*/true);
+    ASSERT_TRUE(broken);
+    std::string broken_base;
+    {
+        std::ifstream conf(root_ / "nginx-broken" / "nginx.conf");
+        std::stringstream text;
+        text << conf.rdbuf();
+        std::smatch match;
+        const std::string config = text.str();
+        ASSERT_TRUE(std::regex_search(config, match, std::regex("listen 127.0.0.1:([0-9]+)")));
+        broken_base = "http://127.0.0.1:" + match[1].str();
+    }
+    std::map<std::string, int> broken_reads;
+    int broken_downloads = 0;
+    EXPECT_GT(interleave(broken_base, 40, {first, second, auditor}, applications, links,
+                         broken_reads, broken_downloads),
+              0);
+    EXPECT_GT(cached_files_containing(root_ / "nginx-broken" / "cache", pii, files), 0);
+}
+
+TEST_F(Server, KillNineDuringACommandBurstLosesNoAcknowledgedCommand) {
+    const auto by_sender = ingest_applicants(4);
+    const std::string operator_token = token("operator", "burst");
+    const int port = free_tcp_port();
+    auto server = start_server(data_, port, root_ / "serve.log");
+    ASSERT_TRUE(server);
+    const std::string base = "http://127.0.0.1:" + std::to_string(port);
+    std::mutex acknowledged_mutex;
+    std::set<std::string> acknowledged;  // request ids answered 2xx
+    std::atomic<bool> stop{false};
+    std::atomic<int> attempts{0};
+    std::vector<std::thread> clients;
+    int client = 0;
+    for (const auto& [sender, application] : by_sender) {
+        clients.emplace_back([&, application = application, client] {
+            std::string etag = http_request("GET", base + "/v1/applications/" + application,
+                                            {"Authorization: Bearer " + operator_token})
+                                   .header("etag");
+            for (int k = 0; !stop; ++k) {
+                const std::string id = "c" + std::to_string(client) + "-" + std::to_string(k);
+                const auto reply = http_request(
+                    "POST", base + "/v1/applications/" + application + "/commands/assign",
+                    {"Authorization: Bearer " + operator_token, "If-Match: " + etag,
+                     "X-Request-Id: " + id, "Idempotency-Key: " + id,
+                     "Content-Type: application/json"},
+                    R"({"assignee":")" + id + R"("})");
+                ++attempts;
+                if (reply.status == 200) {
+                    std::lock_guard lock(acknowledged_mutex);
+                    acknowledged.insert(id);
+                    etag = reply.header("etag");
+                } else if (reply.status == 0) {
+                    return;  // the server is gone
+                }
+            }
+        });
+        ++client;
+    }
+    while (attempts < 200) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    server->signal(SIGKILL);
+    stop = true;
+    for (auto& thread : clients) thread.join();
+    ASSERT_GT(acknowledged.size(), 50u);
+
+    auto restarted = start_server(data_, port, root_ / "serve2.log");
+    ASSERT_TRUE(restarted) << "the server must restart on the killed directory";
+    EXPECT_EQ(restarted->signal(SIGTERM), 0);
+    int exit_code = -1;
+    kakitome("verify", &exit_code);
+    EXPECT_EQ(exit_code, 0) << "the chain is intact after kill -9";
+    std::map<std::string, int> in_log;
+    for (const auto& event : events_of_type("ApplicationAssigned"))
+        ++in_log[event["correlation"].get<std::string>()];
+    for (const auto& id : acknowledged) EXPECT_EQ(in_log[id], 1) << id;
+    for (const auto& [id, count] : in_log) EXPECT_EQ(count, 1) << id << " appended twice";
+}
+
+TEST_F(Server, SigtermStopsCleanlyAndTheHeadersHoldOnTheWire) {
+    ingest_applicants(1);
+    const int port = free_tcp_port();
+    auto server = start_server(data_, port, root_ / "serve.log");
+    ASSERT_TRUE(server);
+    const auto health =
+        http_request("GET", "http://127.0.0.1:" + std::to_string(port) + "/healthz");
+    EXPECT_EQ(health.header("cache-control"), "no-store");
+    EXPECT_EQ(health.header("vary"), "Authorization");
+    EXPECT_EQ(health.header("pragma"), "no-cache");
+    // An oversized header block is refused, not crashed on.
+    const auto huge = http_request("GET", "http://127.0.0.1:" + std::to_string(port) + "/healthz",
+                                   {"X-Big: " + std::string(40000, 'a')});
+    EXPECT_EQ(huge.status, 431);
+    const auto unauthenticated =
+        http_request("GET", "http://127.0.0.1:" + std::to_string(port) + "/v1/queue");
+    EXPECT_EQ(unauthenticated.status, 401);
+    EXPECT_EQ(server->signal(SIGTERM), 0);
+    EXPECT_NE(server->output().find("\"stopped\":true"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace kakitome::testing
