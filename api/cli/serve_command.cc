@@ -1,5 +1,5 @@
 // kakitome serve [--data DIR] [--listen 127.0.0.1:8080] [--config FILE] [--threads N]
-//                [--tls-cert PEM --tls-key PEM] [--master-key FILE]
+//                [--tls-cert PEM --tls-key PEM] [--master-key FILE] [--request-timeout S]
 //                [--imap URL [--poll-seconds N] [--imap-insecure]] [--max-mail-bytes N]
 // kakitome serve --imap URL --once ...   (one IMAP poll, no HTTP server)
 //
@@ -55,7 +55,7 @@ int run_serve(const Words& words) {
     auto arguments =
         Arguments::parse(words,
                          {"data", "master-key", "imap", "poll-seconds", "max-mail-bytes", "listen",
-                          "config", "threads", "tls-cert", "tls-key", "now"},
+                          "config", "threads", "tls-cert", "tls-key", "now", "request-timeout"},
                          {"once", "imap-insecure"});
     intake::MailLimits limits;
     http::HttpServerOptions server_options;
@@ -70,6 +70,9 @@ int run_serve(const Words& words) {
         try {
             poll_seconds = std::stoi(arguments->value_or("poll-seconds", "60"));
             server_options.threads = std::stoi(arguments->value_or("threads", "0"));
+            server_options.request_deadline = std::chrono::seconds(std::stoi(arguments->value_or("request-timeout", "30")));
+            server_options.idle_timeout = server_options.request_deadline;
+            if (server_options.request_deadline.count() < 1) valid = false;
             if (arguments->has("max-mail-bytes"))
                 limits.max_bytes = std::stoull(*arguments->value("max-mail-bytes"));
         } catch (const std::exception&) {
@@ -80,7 +83,7 @@ int run_serve(const Words& words) {
         std::fprintf(stderr,
                      "usage: kakitome serve [--data DIR] [--listen ADDRESS:PORT] [--config FILE] "
                      "[--threads N]\n"
-                     "                      [--tls-cert PEM --tls-key PEM] [--master-key FILE]\n"
+                     "                      [--tls-cert PEM --tls-key PEM] [--master-key FILE] [--request-timeout S]\n"
                      "                      [--imap imap[s]://USER:PASSWORD@HOST[:PORT]/MAILBOX "
                      "[--poll-seconds N]\n"
                      "                       [--imap-insecure]] [--max-mail-bytes N]\n"

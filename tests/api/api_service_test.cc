@@ -283,6 +283,28 @@ TEST_F(Api, DownloadsMailAndPagingBehave) {
     EXPECT_EQ(call("GET", "/v1/queue?after=nope", auditor).status, 400);
 }
 
+TEST_F(Api, MetricsAreValidPrometheusTextThatMoves) {
+    const std::string& admin = tokens_[auth::Role::admin];
+    const auto before = call("GET", "/metrics", admin);
+    ASSERT_EQ(before.status, 200);
+    EXPECT_EQ(header(before, "Content-Type"), "text/plain; version=0.0.4");
+    auto value = [](const std::string& text, const std::string& name) {
+        const auto at = text.find("\n" + name + " ");
+        return at == std::string::npos ? -1.0 : std::stod(text.substr(at + name.size() + 2));
+    };
+    ASSERT_TRUE(run(application_, "assign", {{"assignee", "sato"}}).is_ok());
+    ASSERT_EQ(call("GET", "/v1/applications/" + application_, tokens_[auth::Role::operator_role]).status, 200);
+    const auto after = call("GET", "/metrics", admin).body;
+    EXPECT_GE(value(after, "kakitome_appends_total"), value(before.body, "kakitome_appends_total") + 2);
+    EXPECT_EQ(value(after, "kakitome_pii_disclosures_total"), 1);
+    EXPECT_EQ(value(after, "kakitome_append_latency_seconds_count"), value(after, "kakitome_appends_total"));
+    EXPECT_NE(after.find("kakitome_append_latency_seconds_bucket{le=\"+Inf\"}"), std::string::npos);
+    EXPECT_NE(after.find("kakitome_queue_applications{open=\"true\"} 1"), std::string::npos);
+    for (const char* name : {"kakitome_sla_overdue", "kakitome_mails_sent_total", "kakitome_mails_failed_total"}) {
+        EXPECT_GE(value(after, name), 0) << name;
+    }
+}
+
 // docs/openapi.yaml: the paths and methods under `paths:` (two- and four-space indentation).
 std::set<std::string> documented_routes() {
     std::ifstream in(KAKITOME_OPENAPI);

@@ -70,6 +70,7 @@ inline HttpReply http_request(const std::string& method, const std::string& url,
     curl_easy_setopt(curl, CURLOPT_HEADERDATA, &reply.headers);
     curl_easy_setopt(curl, CURLOPT_TIMEOUT, 20L);
     curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+    if (const char* ca = std::getenv("KAKITOME_TEST_CA")) curl_easy_setopt(curl, CURLOPT_CAINFO, ca);
     if (method == "POST") {
         curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body.c_str());
         curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, static_cast<long>(body.size()));
@@ -132,17 +133,14 @@ class Process {
     pid_t pid_ = -1;
 };
 
-// `kakitome serve` on a free port; waits until it answers /healthz.
-inline std::unique_ptr<Process> start_server(const std::filesystem::path& data, int port,
-                                             const std::filesystem::path& log) {
-    auto server = std::make_unique<Process>(
-        std::vector<std::string>{KAKITOME_BINARY, "serve", "--data", data.string(), "--listen",
-                                 "127.0.0.1:" + std::to_string(port)},
-        log);
+// `kakitome serve` on a free port, with extra arguments; waits until it accepts connections.
+inline std::unique_ptr<Process> start_server(const std::filesystem::path& data, int port, const std::filesystem::path& log,
+                                             std::vector<std::string> extra = {}) {
+    std::vector<std::string> arguments{KAKITOME_BINARY, "serve", "--data", data.string(), "--listen", "127.0.0.1:" + std::to_string(port)};
+    arguments.insert(arguments.end(), extra.begin(), extra.end());
+    auto server = std::make_unique<Process>(arguments, log);
     for (int i = 0; i < 200; ++i) {
-        if (http_request("GET", "http://127.0.0.1:" + std::to_string(port) + "/healthz").status ==
-            200)
-            return server;
+        if (port_accepts(port)) return server;
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
     return nullptr;

@@ -327,5 +327,50 @@ TEST_F(Server, SigtermStopsCleanlyAndTheHeadersHoldOnTheWire) {
     EXPECT_NE(server->output().find("\"stopped\":true"), std::string::npos);
 }
 
+TEST_F(Server, TlsAndSlowClients) {
+    ingest_applicants(1);
+    // A self-signed certificate made by the openssl command line for 127.0.0.1.
+    const auto cert = root_ / "cert.pem", key = root_ / "key.pem";
+    int exit_code = -1;
+    run_command("openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 -keyout " +
+                    key.string() + " -out " + cert.string() + " 2>/dev/null",
+                &exit_code);
+    ASSERT_EQ(exit_code, 0);
+    const int port = free_tcp_port();
+    auto server = start_server(data_, port, root_ / "serve.log",
+                               {"--tls-cert", cert.string(), "--tls-key", key.string(), "--request-timeout", "1"});
+    ASSERT_TRUE(server);
+    ::setenv("KAKITOME_TEST_CA", cert.c_str(), 1);
+    const auto secure = http_request("GET", "https://127.0.0.1:" + std::to_string(port) + "/healthz");
+    ::unsetenv("KAKITOME_TEST_CA");
+    EXPECT_EQ(secure.status, 200);
+    EXPECT_EQ(secure.header("cache-control"), "no-store");
+    EXPECT_EQ(http_request("GET", "http://127.0.0.1:" + std::to_string(port) + "/healthz").status, 0) << "plain HTTP is not served";
+    EXPECT_EQ(server->signal(SIGTERM), 0);
+
+    // Slow-loris: a client that sends half a request line and stalls is cut off at the deadline.
+    auto plain = start_server(data_, port, root_ / "serve2.log", {"--request-timeout", "1"});
+    ASSERT_TRUE(plain);
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_port = htons(static_cast<std::uint16_t>(port));
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+    const std::string partial = "GET /healthz HTTP/1.1\r\nHost: x\r\n";
+    ASSERT_EQ(::send(fd, partial.data(), partial.size(), 0), static_cast<ssize_t>(partial.size()));
+    const auto started = std::chrono::steady_clock::now();
+    char buffer[512];
+    const ssize_t got = ::recv(fd, buffer, sizeof buffer, 0);  // blocks until the server gives up
+    const auto waited = std::chrono::steady_clock::now() - started;
+    ::close(fd);
+    EXPECT_LT(waited, std::chrono::seconds(5));
+    if (got > 0) {
+        EXPECT_EQ(std::string(buffer, static_cast<std::size_t>(got)).rfind("HTTP/1.1 408", 0), 0u);
+    }
+    EXPECT_EQ(http_request("GET", "http://127.0.0.1:" + std::to_string(port) + "/healthz").status, 200) << "and others are still served";
+    EXPECT_EQ(plain->signal(SIGTERM), 0);
+}
+
 }  // namespace
 }  // namespace kakitome::testing
