@@ -3,6 +3,7 @@
 #include <atomic>
 #include <charconv>
 #include <cstdio>
+#include <mutex>
 #include <sstream>
 
 #include <nlohmann/json.hpp>
@@ -144,6 +145,11 @@ struct ApiService::Impl {
     download::DownloadService downloads;
     std::atomic<std::uint64_t> responses_by_class[6] = {};
     std::atomic<std::uint64_t> disclosures{0};
+    // Serialized queue pages for the current snapshot: the queue changes per worker pass, and
+    // is read far more often than that.
+    std::mutex page_mutex;
+    std::shared_ptr<const std::vector<QueueEntry>> paged_snapshot;
+    std::map<std::string, std::string> pages;
 
     explicit Impl(ApiDependencies dependencies)
         : d(std::move(dependencies)),
@@ -343,6 +349,23 @@ HttpResponse ApiService::Impl::post_mail(Context& context) {
 }
 
 HttpResponse ApiService::Impl::queue(Context& context) {
+    const auto current = d.worker.queue_snapshot();
+    auto parameter = [&](const char* name) {
+        auto found = context.query.find(name);
+        return found == context.query.end() ? std::string("-") : found->second;
+    };
+    const std::string page_key = parameter("limit") + "|" + parameter("after");
+    {
+        std::lock_guard lock(page_mutex);
+        if (paged_snapshot == current) {
+            if (auto found = pages.find(page_key); found != pages.end()) {
+                HttpResponse response;
+                response.body = found->second;
+                response.set_header("Content-Type", "application/json");
+                return response;
+            }
+        }
+    }
     std::uint64_t limit = 100;
     if (context.query.count("limit")) {
         auto parsed = number(context.query["limit"]);
@@ -350,7 +373,7 @@ HttpResponse ApiService::Impl::queue(Context& context) {
             return problem(400, "invalid_limit", "limit must be 1 to 1000");
         limit = *parsed;
     }
-    const auto snapshot = d.worker.queue_snapshot();
+    const auto& snapshot = current;
     std::size_t start = 0;
     if (context.query.count("after")) {
         const std::string& after = context.query["after"];
@@ -379,7 +402,14 @@ HttpResponse ApiService::Impl::queue(Context& context) {
     }
     const json next =
         index < snapshot->size() ? json((*snapshot)[index - 1].application) : json(nullptr);
-    return json_response(200, {{"items", items}, {"next", next}, {"total", snapshot->size()}});
+    auto response = json_response(200, {{"items", items}, {"next", next}, {"total", snapshot->size()}});
+    std::lock_guard lock(page_mutex);
+    if (paged_snapshot != snapshot) {
+        paged_snapshot = snapshot;
+        pages.clear();
+    }
+    if (pages.size() < 1024) pages[page_key] = response.body;
+    return response;
 }
 
 HttpResponse ApiService::Impl::application(Context& context) {

@@ -35,6 +35,12 @@ Status WorkflowWorker::start() {
 }
 
 void WorkflowWorker::publish() {
+    // A new snapshot only when the queue moved, or every 10 s so that overdue flags follow the
+    // clock; readers cache pages per snapshot.
+    const std::int64_t now = clock_ms_();
+    if (published_position_ == queue_runner_.position() && now - published_at_ms_ < 10'000 && published_at_ms_ != 0) return;
+    published_position_ = queue_runner_.position();
+    published_at_ms_ = now;
     auto entries = std::make_shared<const std::vector<QueueEntry>>(queue_.entries(clock_ms_()));
     std::lock_guard lock(snapshot_mutex_);
     snapshot_ = std::move(entries);

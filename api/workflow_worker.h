@@ -55,6 +55,8 @@ class WorkflowWorker {
     Status catch_up_projections();
     void publish();
     std::function<std::int64_t()> clock_ms_;
+    Seq published_position_{0};
+    std::int64_t published_at_ms_ = 0;
     mutable std::mutex snapshot_mutex_;
     std::shared_ptr<const std::vector<QueueEntry>> snapshot_ =
         std::make_shared<std::vector<QueueEntry>>();

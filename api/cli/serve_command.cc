@@ -148,6 +148,10 @@ int run_serve(const Words& words) {
     api::ApiService api({*environment.store, *environment.vault, intake, settings.workflow,
                          principals, worker, workflow_environment->clock_ms});
     server_options.large_body_paths = {"/v1/mail"};
+    // Everything that appends durably (commands, mail, PII reads, downloads) waits on an fsync.
+    server_options.blocking = [](const http::HttpRequest& request) {
+        return request.method != "GET" || request.target.rfind("/v1/applications/", 0) == 0 || request.target.rfind("/d/", 0) == 0;
+    };
     server_options.large_body_limit = limits.max_bytes + 1024 * 1024;
     server_options.tls_certificate_file = arguments->value_or("tls-cert", "");
     server_options.tls_key_file = arguments->value_or("tls-key", "");

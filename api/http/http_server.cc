@@ -11,6 +11,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/strand.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
@@ -30,6 +31,7 @@ struct HttpServer::Impl {
     std::vector<std::thread> threads;
     std::unique_ptr<tcp::acceptor> acceptor;
     std::unique_ptr<asio::ssl::context> tls;
+    std::unique_ptr<asio::thread_pool> blocking_pool;
     std::atomic<std::size_t> next_context{0};
     std::atomic<bool> stopping{false};
     std::atomic<int> in_flight{0};  // requests read and not yet answered
@@ -163,14 +165,26 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
         if (error) return fail_read(error);
         ++server_.in_flight;
         const auto& message = parser_->get();
-        HttpResponse response;
-        try {
-            response = server_.handler(to_request(message, remote_, kTls));
-        } catch (const std::exception&) {
-            response = refusal(500, "internal error");
+        auto request = std::make_shared<HttpRequest>(to_request(message, remote_, kTls));
+        const bool keep_alive = message.keep_alive();
+        const unsigned version = message.version();
+        auto run = [this, request] {
+            try {
+                return server_.handler(*request);
+            } catch (const std::exception&) {
+                return refusal(500, "internal error");
+            }
+        };
+        if (server_.blocking_pool && server_.options.blocking && server_.options.blocking(*request)) {
+            asio::post(*server_.blocking_pool, [self = this->shared_from_this(), run, keep_alive, version] {
+                auto response = std::make_shared<HttpResponse>(run());
+                asio::post(self->stream_.get_executor(), [self, response, keep_alive, version] {
+                    self->respond(*response, keep_alive && !self->server_.stopping, version, true);
+                });
+            });
+            return;
         }
-        const bool keep_alive = message.keep_alive() && !server_.stopping;
-        respond(response, keep_alive, message.version(), true);
+        respond(run(), keep_alive && !server_.stopping, version, true);
     }
 
     void respond(const HttpResponse& response, bool keep_alive, unsigned version = 11,
@@ -262,6 +276,9 @@ Result<std::unique_ptr<HttpServer>> HttpServer::start(HttpServerOptions options,
                                    std::to_string(impl->options.port) + ": " + error.what())
             .with_reason("listen_failed");
     }
+    if (impl->options.blocking) {
+        impl->blocking_pool = std::make_unique<asio::thread_pool>(static_cast<std::size_t>(std::max(1, impl->options.blocking_threads)));
+    }
     impl->accept();
     for (auto& context : impl->contexts) {
         impl->threads.emplace_back([&context = *context] { context.run(); });
@@ -292,6 +309,7 @@ void HttpServer::stop(std::chrono::milliseconds grace) {
     while (impl_->in_flight > 0 && std::chrono::steady_clock::now() < deadline) {
         std::this_thread::sleep_for(std::chrono::milliseconds(5));
     }
+    if (impl_->blocking_pool) impl_->blocking_pool->join();
     impl_->guards.clear();
     for (auto& context : impl_->contexts) context->stop();
     for (auto& thread : impl_->threads) {

@@ -28,6 +28,11 @@ struct HttpServerOptions {
     std::vector<std::string> large_body_paths;  // e.g. "/v1/mail"
     std::chrono::seconds request_deadline{30};  // to read one whole request
     std::chrono::seconds idle_timeout{30};      // between keep-alive requests
+    // Requests for which this answers true (those that wait on an fsync'd append) run on a pool
+    // of `blocking_threads` instead of the I/O thread, so that many can share one group commit
+    // while the I/O threads keep serving the rest.
+    std::function<bool(const HttpRequest&)> blocking;
+    int blocking_threads = 32;
     std::string tls_certificate_file;           // PEM; TLS when both are set
     std::string tls_key_file;
 };

@@ -1,0 +1,233 @@
+#include "events/ledger.h"
+
+#include <algorithm>
+#include <bit>
+#include <cstdio>
+#include <sstream>
+
+#include <rocksdb/db.h>
+#include <rocksdb/write_batch.h>
+
+#include "events/base64.h"
+#include "events/rocksdb_status.h"
+
+namespace kakitome {
+
+namespace {
+
+constexpr const char* kSizeKey = "ledger:size";
+constexpr const char* kCheckpointPrefix = "ledger:checkpoint:";
+
+std::string node_key(unsigned level, std::uint64_t index) {
+    std::string key(9, '\0');
+    key[0] = static_cast<char>(level);
+    for (int i = 0; i < 8; ++i)
+        key[static_cast<std::size_t>(1 + i)] = static_cast<char>((index >> (56 - 8 * i)) & 0xff);
+    return key;
+}
+
+std::string checkpoint_key(std::uint64_t size) {
+    char digits[32];
+    std::snprintf(digits, sizeof digits, "%020llu", static_cast<unsigned long long>(size));
+    return std::string(kCheckpointPrefix) + digits;
+}
+
+}  // namespace
+
+std::string checkpoint_body(const std::string& origin, std::uint64_t size,
+                            const merkle::Hash& root) {
+    return origin + "\n" + std::to_string(size) + "\n" +
+           base64_encode(
+               std::string_view(reinterpret_cast<const char*>(root.data()), root.size())) +
+           "\n";
+}
+
+Result<Checkpoint> open_checkpoint(std::string_view note, std::string_view verifier_key) {
+    auto text = open_signed_note(note, verifier_key);
+    if (!text.is_ok()) return text.status();
+    std::istringstream lines(text.value());
+    std::string origin, size, root;
+    if (!std::getline(lines, origin) || !std::getline(lines, size) || !std::getline(lines, root)) {
+        return Status::corruption("a checkpoint has origin, size and root lines")
+            .with_reason("bad_checkpoint");
+    }
+    Checkpoint checkpoint;
+    checkpoint.origin = origin;
+    try {
+        checkpoint.size = std::stoull(size);
+    } catch (const std::exception&) {
+        return Status::corruption("checkpoint size is not a number").with_reason("bad_checkpoint");
+    }
+    auto bytes = base64_decode(root);
+    if (!bytes.is_ok() || bytes->size() != 32)
+        return Status::corruption("checkpoint root is not a SHA-256 hash")
+            .with_reason("bad_checkpoint");
+    std::copy(bytes->begin(), bytes->end(), checkpoint.root.begin());
+    checkpoint.note = std::string(note);
+    return checkpoint;
+}
+
+Ledger::Ledger(const EventStore& store, std::optional<NoteSigner> signer, std::string origin)
+    : store_(store), signer_(std::move(signer)), origin_(std::move(origin)) {}
+
+Result<std::unique_ptr<Ledger>> Ledger::open(const EventStore& store,
+                                             std::optional<NoteSigner> signer, std::string origin) {
+    const auto& database = store.database();
+    if (!database->family(kMerkleFamily)) {
+        if (!database->read_only()) return Status::internal("the merkle column family is not open");
+    }
+    std::unique_ptr<Ledger> ledger(new Ledger(store, std::move(signer), std::move(origin)));
+    std::string size;
+    auto got = database->db()->Get(rocksdb::ReadOptions(), database->meta(), kSizeKey, &size);
+    if (got.ok()) {
+        ledger->size_ = std::stoull(size);
+    } else if (!got.IsNotFound()) {
+        return from_rocksdb(got, "reading ledger size");
+    }
+    return ledger;
+}
+
+std::uint64_t Ledger::size() const {
+    return size_.load();
+}
+
+Result<merkle::Hash> Ledger::node(unsigned level, std::uint64_t index) const {
+    const auto& database = store_.database();
+    auto* family = database->family(kMerkleFamily);
+    if (!family) return Status::not_found("the ledger has no tree yet");
+    std::string value;
+    auto got = database->db()->Get(rocksdb::ReadOptions(), family, node_key(level, index), &value);
+    if (!got.ok()) return from_rocksdb(got, "reading merkle node");
+    if (value.size() != 32) return Status::corruption("a stored merkle node is not 32 bytes");
+    merkle::Hash hash{};
+    std::copy(value.begin(), value.end(), hash.begin());
+    return hash;
+}
+
+merkle::NodeSource Ledger::nodes() const {
+    return [this](unsigned level, std::uint64_t index) { return node(level, index); };
+}
+
+Status Ledger::extend() {
+    const auto& database = store_.database();
+    if (database->read_only()) return Status::ok();
+    auto* family = database->family(kMerkleFamily);
+    const Seq head = store_.head();
+    std::uint64_t size = size_.load();
+    // The right edge of the tree: complete subtrees that still wait for a right sibling.
+    std::vector<std::pair<unsigned, merkle::Hash>> pending;
+    for (unsigned level = 0; (size >> level) != 0; ++level) {
+        if ((size >> level) & 1) {
+            auto hash = node(level, (size >> level) - 1);
+            if (!hash.is_ok()) return hash.status();
+            pending.emplace_back(level, hash.value());
+        }
+    }
+    std::reverse(pending.begin(), pending.end());  // highest level first, as a stack
+    while (size < head.value) {
+        auto page = store_.read_all(Seq{size + 1}, 10000);
+        if (!page.is_ok()) return page.status();
+        if (page->empty()) break;
+        rocksdb::WriteBatch batch;
+        for (const auto& event : page.value()) {
+            merkle::Hash hash = merkle::leaf_hash(event.hash);
+            std::uint64_t index = size;
+            batch.Put(family, node_key(0, index),
+                      std::string(reinterpret_cast<const char*>(hash.data()), 32));
+            unsigned level = 0;
+            while (index & 1) {
+                hash = merkle::node_hash(pending.back().second, hash);
+                pending.pop_back();
+                ++level;
+                index >>= 1;
+                batch.Put(family, node_key(level, index),
+                          std::string(reinterpret_cast<const char*>(hash.data()), 32));
+            }
+            pending.emplace_back(level, hash);
+            ++size;
+        }
+        batch.Put(database->meta(), kSizeKey, std::to_string(size));
+        auto written = database->db()->Write(rocksdb::WriteOptions(), &batch);
+        if (!written.ok()) return from_rocksdb(written, "writing merkle nodes");
+        size_ = size;
+    }
+    return Status::ok();
+}
+
+Result<merkle::Hash> Ledger::root(std::uint64_t size) const {
+    if (size > size_.load())
+        return Status::invalid_argument("the tree has " + std::to_string(size_.load()) +
+                                        " leaves, not " + std::to_string(size));
+    return merkle::root(nodes(), size);
+}
+
+Result<std::vector<merkle::Hash>> Ledger::inclusion_proof(Seq seq, std::uint64_t size) const {
+    if (seq.value == 0 || size > size_.load())
+        return Status::invalid_argument("seq or size outside the tree").with_reason("out_of_range");
+    return merkle::inclusion_proof(nodes(), seq.value - 1, size);
+}
+
+Result<std::vector<merkle::Hash>> Ledger::consistency_proof(std::uint64_t first,
+                                                            std::uint64_t second) const {
+    if (second > size_.load())
+        return Status::invalid_argument("size outside the tree").with_reason("out_of_range");
+    return merkle::consistency_proof(nodes(), first, second);
+}
+
+Result<std::optional<Checkpoint>> Ledger::latest_checkpoint() const {
+    const auto& database = store_.database();
+    std::unique_ptr<rocksdb::Iterator> it(
+        database->db()->NewIterator(rocksdb::ReadOptions(), database->meta()));
+    it->SeekForPrev(std::string(kCheckpointPrefix) + "~");
+    if (!it->Valid() || !it->key().starts_with(kCheckpointPrefix))
+        return std::optional<Checkpoint>();
+    const std::string note = it->value().ToString();
+    if (!signer_) {  // a read-only reader without the key: the note as stored
+        Checkpoint unchecked;
+        unchecked.note = note;
+        unchecked.size =
+            std::stoull(it->key().ToString().substr(std::string(kCheckpointPrefix).size()));
+        return std::optional<Checkpoint>(unchecked);
+    }
+    auto checkpoint = open_checkpoint(note, signer_->verifier_key());
+    if (!checkpoint.is_ok()) return checkpoint.status();
+    return std::optional<Checkpoint>(checkpoint.value());
+}
+
+Result<std::vector<Checkpoint>> Ledger::checkpoints() const {
+    const auto& database = store_.database();
+    std::vector<Checkpoint> out;
+    std::unique_ptr<rocksdb::Iterator> it(
+        database->db()->NewIterator(rocksdb::ReadOptions(), database->meta()));
+    for (it->Seek(kCheckpointPrefix); it->Valid() && it->key().starts_with(kCheckpointPrefix);
+         it->Next()) {
+        Checkpoint checkpoint;
+        checkpoint.note = it->value().ToString();
+        checkpoint.size =
+            std::stoull(it->key().ToString().substr(std::string(kCheckpointPrefix).size()));
+        out.push_back(std::move(checkpoint));
+    }
+    return out;
+}
+
+Result<Checkpoint> Ledger::cut_checkpoint() {
+    if (!signer_) return Status::failed_precondition("no ledger signing key");
+    KAKITOME_RETURN_IF_ERROR(extend());
+    auto latest = latest_checkpoint();
+    if (!latest.is_ok()) return latest.status();
+    const std::uint64_t size = size_.load();
+    if (latest.value() && latest.value()->size == size) return *latest.value();
+    auto tree_root = root(size);
+    if (!tree_root.is_ok()) return tree_root.status();
+    Checkpoint checkpoint{origin_, size, tree_root.value(),
+                          signer_->sign(checkpoint_body(origin_, size, tree_root.value()))};
+    const auto& database = store_.database();
+    rocksdb::WriteOptions options;
+    options.sync = true;
+    auto put =
+        database->db()->Put(options, database->meta(), checkpoint_key(size), checkpoint.note);
+    if (!put.ok()) return from_rocksdb(put, "storing checkpoint");
+    return checkpoint;
+}
+
+}  // namespace kakitome

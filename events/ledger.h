@@ -1,0 +1,73 @@
+// Ledger: the log's RFC 9162 Merkle tree, kept incrementally in the `merkle` column family, and
+// its signed checkpoints (design section 3).
+//
+// Every complete subtree is stored once as it completes (key: level, index), so each new event
+// writes one leaf and on average one more node, and any root, inclusion proof or consistency
+// proof is O(log² n) reads with no rebuild on start. extend() follows the log like a projection
+// (tree nodes and size in one WriteBatch per page), so appends never wait for hashing.
+// Checkpoints (C2SP tlog-checkpoint in a signed note, Ed25519) are stored in `meta` under
+// "ledger:checkpoint:<size>". extend() and cut_checkpoint() from one thread; the read calls
+// are thread-safe.
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "events/event_store.h"
+#include "events/merkle.h"
+#include "events/note_signer.h"
+
+namespace kakitome {
+
+inline constexpr const char* kMerkleFamily = "merkle";
+
+struct Checkpoint {
+    std::string origin;
+    std::uint64_t size = 0;
+    merkle::Hash root{};
+    std::string note;  // the signed note as served
+};
+
+// "<origin>\n<size>\n<base64 root>\n"
+std::string checkpoint_body(const std::string& origin, std::uint64_t size,
+                            const merkle::Hash& root);
+// Parses and checks the signature of a checkpoint note.
+Result<Checkpoint> open_checkpoint(std::string_view note, std::string_view verifier_key);
+
+class Ledger {
+  public:
+    // The database must have kMerkleFamily open (read-only databases: proofs up to what is stored).
+    static Result<std::unique_ptr<Ledger>> open(const EventStore& store,
+                                                std::optional<NoteSigner> signer,
+                                                std::string origin);
+
+    Status extend();
+    std::uint64_t size() const;
+    merkle::NodeSource nodes() const;
+    Result<merkle::Hash> root(std::uint64_t size) const;
+    // Leaf index = seq - 1.
+    Result<std::vector<merkle::Hash>> inclusion_proof(Seq seq, std::uint64_t size) const;
+    Result<std::vector<merkle::Hash>> consistency_proof(std::uint64_t first,
+                                                        std::uint64_t second) const;
+
+    // Extends, then signs and stores a checkpoint of the current size (or returns the latest one
+    // when nothing was added since).
+    Result<Checkpoint> cut_checkpoint();
+    Result<std::optional<Checkpoint>> latest_checkpoint() const;
+    Result<std::vector<Checkpoint>> checkpoints() const;
+    const std::string& origin() const { return origin_; }
+    std::string verifier_key() const { return signer_ ? signer_->verifier_key() : std::string(); }
+
+  private:
+    Ledger(const EventStore& store, std::optional<NoteSigner> signer, std::string origin);
+    Result<merkle::Hash> node(unsigned level, std::uint64_t index) const;
+    const EventStore& store_;
+    std::optional<NoteSigner> signer_;
+    std::string origin_;
+    std::atomic<std::uint64_t> size_{0};
+};
+
+}  // namespace kakitome
