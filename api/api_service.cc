@@ -402,7 +402,8 @@ HttpResponse ApiService::Impl::queue(Context& context) {
     }
     const json next =
         index < snapshot->size() ? json((*snapshot)[index - 1].application) : json(nullptr);
-    auto response = json_response(200, {{"items", items}, {"next", next}, {"total", snapshot->size()}});
+    auto response =
+        json_response(200, {{"items", items}, {"next", next}, {"total", snapshot->size()}});
     std::lock_guard lock(page_mutex);
     if (paged_snapshot != snapshot) {
         paged_snapshot = snapshot;

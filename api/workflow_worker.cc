@@ -38,7 +38,9 @@ void WorkflowWorker::publish() {
     // A new snapshot only when the queue moved, or every 10 s so that overdue flags follow the
     // clock; readers cache pages per snapshot.
     const std::int64_t now = clock_ms_();
-    if (published_position_ == queue_runner_.position() && now - published_at_ms_ < 10'000 && published_at_ms_ != 0) return;
+    if (published_position_ == queue_runner_.position() && now - published_at_ms_ < 10'000 &&
+        published_at_ms_ != 0)
+        return;
     published_position_ = queue_runner_.position();
     published_at_ms_ = now;
     auto entries = std::make_shared<const std::vector<QueueEntry>>(queue_.entries(clock_ms_()));
@@ -67,6 +69,20 @@ Result<WorkerPass> WorkflowWorker::run_pass() {
     pass.mail = delivered.value();
     KAKITOME_RETURN_IF_ERROR(catch_up_projections());
     pass.projections_at = queue_runner_.position();
+    if (ledger_) {
+        KAKITOME_RETURN_IF_ERROR(ledger_->extend());
+        auto latest = ledger_->latest_checkpoint();
+        if (!latest.is_ok()) return latest.status();
+        const std::uint64_t signed_size = latest.value() ? latest.value()->size : 0;
+        const std::int64_t now = clock_ms_();
+        if (ledger_->size() > signed_size &&
+            (ledger_->size() - signed_size >= checkpoint_every_events_ ||
+             now - last_checkpoint_ms_ >= checkpoint_every_ms_)) {
+            auto cut = ledger_->cut_checkpoint();
+            if (!cut.is_ok()) return cut.status();
+            last_checkpoint_ms_ = now;
+        }
+    }
     timers_fired_ += static_cast<std::uint64_t>(pass.timers_fired);
     mails_sent_ += static_cast<std::uint64_t>(pass.mail.sent);
     mails_failed_ += static_cast<std::uint64_t>(pass.mail.failed);

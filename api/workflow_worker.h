@@ -14,6 +14,7 @@
 #include "engine/mail/mail_outbox.h"
 #include "engine/workflow/timer_scheduler.h"
 #include "engine/workflow/workflow_config.h"
+#include "events/ledger.h"
 #include "projections/directory_projection.h"
 #include "projections/downloads_projection.h"
 #include "projections/projection_runner.h"
@@ -32,6 +33,15 @@ class WorkflowWorker {
   public:
     WorkflowWorker(EventStore& store, DataKeyVault& vault, const workflow::WorkflowConfig& config,
                    mail::OutboxOptions outbox, std::function<std::int64_t()> clock_ms);
+
+    // Keeps the ledger's tree up to date each pass and cuts a signed checkpoint every
+    // `every_events` new events or `every_seconds` (when anything was added).
+    void attach_ledger(Ledger& ledger, std::uint64_t every_events = 1000,
+                       std::int64_t every_seconds = 60) {
+        ledger_ = &ledger;
+        checkpoint_every_events_ = every_events;
+        checkpoint_every_ms_ = every_seconds * 1000;
+    }
 
     // Loads the stored projections; call once before the first pass.
     Status start();
@@ -56,6 +66,10 @@ class WorkflowWorker {
     void publish();
     std::function<std::int64_t()> clock_ms_;
     Seq published_position_{0};
+    Ledger* ledger_ = nullptr;
+    std::uint64_t checkpoint_every_events_ = 1000;
+    std::int64_t checkpoint_every_ms_ = 60'000;
+    std::int64_t last_checkpoint_ms_ = 0;
     std::int64_t published_at_ms_ = 0;
     mutable std::mutex snapshot_mutex_;
     std::shared_ptr<const std::vector<QueueEntry>> snapshot_ =

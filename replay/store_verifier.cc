@@ -36,7 +36,8 @@ Result<VerifyReport> verify_store(const Database& database,
     rocksdb::ReadOptions read_options;
     read_options.verify_checksums = true;
     read_options.fill_cache = false;  // a full scan would evict everything useful
-    std::unique_ptr<rocksdb::Iterator> it(database.db()->NewIterator(read_options, database.events()));
+    std::unique_ptr<rocksdb::Iterator> it(
+        database.db()->NewIterator(read_options, database.events()));
     for (it->SeekToFirst(); it->Valid(); it->Next()) {
         const std::string_view key(it->key().data(), it->key().size());
         const std::string_view value(it->value().data(), it->value().size());
@@ -77,8 +78,8 @@ Result<VerifyReport> verify_store(const Database& database,
             keys::big_endian(report.head.value) + std::string(hash.begin(), hash.end());
         const bool empty_and_absent = report.head.value == 0 && got.IsNotFound();
         if (!empty_and_absent && (!got.ok() || head_value != expected)) {
-            report.first_break = ChainBreak{Seq{report.head.value},
-                                            "meta head does not match the last event"};
+            report.first_break =
+                ChainBreak{Seq{report.head.value}, "meta head does not match the last event"};
         }
     }
     return report;

@@ -23,5 +23,8 @@ int run_process(const Words& words);
 int run_download(const Words& words);
 int run_replay(const Words& words);
 int run_token(const Words& words);
+int run_ledger(const Words& words);
+int run_export(const Words& words);
+int run_trail(const Words& words);
 
 }  // namespace kakitome::cli

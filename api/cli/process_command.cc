@@ -47,6 +47,7 @@ int run_process(const Words& words) {
     auto& environment = *workflow_environment->environment;
     WorkflowWorker worker(*environment.store, *environment.vault, settings.workflow,
                           settings.outbox, workflow_environment->clock_ms);
+    worker.attach_ledger(*environment.ledger);
     if (auto started = worker.start(); !started.is_ok()) {
         std::fprintf(stderr, "kakitome process: %s\n", started.to_string().c_str());
         return kExitStoreError;

@@ -70,7 +70,8 @@ int run_serve(const Words& words) {
         try {
             poll_seconds = std::stoi(arguments->value_or("poll-seconds", "60"));
             server_options.threads = std::stoi(arguments->value_or("threads", "0"));
-            server_options.request_deadline = std::chrono::seconds(std::stoi(arguments->value_or("request-timeout", "30")));
+            server_options.request_deadline =
+                std::chrono::seconds(std::stoi(arguments->value_or("request-timeout", "30")));
             server_options.idle_timeout = server_options.request_deadline;
             if (server_options.request_deadline.count() < 1) valid = false;
             if (arguments->has("max-mail-bytes"))
@@ -83,7 +84,8 @@ int run_serve(const Words& words) {
         std::fprintf(stderr,
                      "usage: kakitome serve [--data DIR] [--listen ADDRESS:PORT] [--config FILE] "
                      "[--threads N]\n"
-                     "                      [--tls-cert PEM --tls-key PEM] [--master-key FILE] [--request-timeout S]\n"
+                     "                      [--tls-cert PEM --tls-key PEM] [--master-key FILE] "
+                     "[--request-timeout S]\n"
                      "                      [--imap imap[s]://USER:PASSWORD@HOST[:PORT]/MAILBOX "
                      "[--poll-seconds N]\n"
                      "                       [--imap-insecure]] [--max-mail-bytes N]\n"
@@ -141,6 +143,7 @@ int run_serve(const Words& words) {
     }
     WorkflowWorker worker(*environment.store, *environment.vault, settings.workflow,
                           settings.outbox, workflow_environment->clock_ms);
+    worker.attach_ledger(*environment.ledger);
     if (auto started = worker.start(); !started.is_ok()) {
         std::fprintf(stderr, "kakitome serve: %s\n", started.to_string().c_str());
         return kExitStoreError;
@@ -150,7 +153,8 @@ int run_serve(const Words& words) {
     server_options.large_body_paths = {"/v1/mail"};
     // Everything that appends durably (commands, mail, PII reads, downloads) waits on an fsync.
     server_options.blocking = [](const http::HttpRequest& request) {
-        return request.method != "GET" || request.target.rfind("/v1/applications/", 0) == 0 || request.target.rfind("/d/", 0) == 0;
+        return request.method != "GET" || request.target.rfind("/v1/applications/", 0) == 0 ||
+               request.target.rfind("/d/", 0) == 0;
     };
     server_options.large_body_limit = limits.max_bytes + 1024 * 1024;
     server_options.tls_certificate_file = arguments->value_or("tls-cert", "");

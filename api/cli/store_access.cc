@@ -39,6 +39,7 @@ std::unique_ptr<Environment> open_environment_or_report(const std::string& comma
     environment->master_key = key.value();
     std::vector<std::string> families = projection_families();
     families.push_back(kDataKeysFamily);
+    families.push_back(kMerkleFamily);
     auto database = Database::open({.directory = directory, .extra_column_families = families});
     if (!database.is_ok()) return report(database.status());
     environment->database = database.value();
@@ -50,7 +51,24 @@ std::unique_ptr<Environment> open_environment_or_report(const std::string& comma
     auto vault = DataKeyVault::open(environment->database, environment->master_key);
     if (!vault.is_ok()) return report(vault.status());
     environment->vault = std::move(vault).value();
+    auto signer =
+        NoteSigner::load_or_create(std::filesystem::path(directory) / "ledger.key", kLedgerOrigin);
+    if (!signer.is_ok()) return report(signer.status());
+    auto ledger = Ledger::open(*environment->store, std::move(signer).value(), kLedgerOrigin);
+    if (!ledger.is_ok()) return report(ledger.status());
+    environment->ledger = std::move(ledger).value();
     return environment;
+}
+
+std::unique_ptr<Ledger> open_ledger_read_only_or_report(const std::string& command,
+                                                        const EventStore& store) {
+    auto ledger = Ledger::open(store, std::nullopt, kLedgerOrigin);
+    if (!ledger.is_ok()) {
+        std::fprintf(stderr, "kakitome %s: %s\n", command.c_str(),
+                     ledger.status().to_string().c_str());
+        return nullptr;
+    }
+    return std::move(ledger).value();
 }
 
 }  // namespace kakitome::cli

@@ -7,6 +7,7 @@
 #include "events/blob_store.h"
 #include "events/data_key_vault.h"
 #include "events/event_store.h"
+#include "events/ledger.h"
 
 namespace kakitome::cli {
 
@@ -22,8 +23,15 @@ struct Environment {
     std::unique_ptr<EventStore> store;
     std::unique_ptr<BlobStore> blobs;
     std::unique_ptr<DataKeyVault> vault;
+    std::unique_ptr<Ledger> ledger;  // signing key DIR/ledger.key (created 0600 on first use)
     AeadKey master_key{};
 };
+
+inline constexpr const char* kLedgerOrigin = "kakitome.example/ledger";
+
+// The ledger of a store opened read-only (no signing key needed: proofs and stored checkpoints).
+std::unique_ptr<Ledger> open_ledger_read_only_or_report(const std::string& command,
+                                                        const EventStore& store);
 
 // nullptr after printing the error.
 std::unique_ptr<Environment> open_environment_or_report(const std::string& command,

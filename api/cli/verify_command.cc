@@ -1,15 +1,52 @@
 // kakitome verify [--data DIR]: exit 0 intact, 1 tampered (naming the first bad seq),
 // 2 bad usage, 4 the store cannot be opened.
+// kakitome verify --export FILE --pubkey KEY|FILE: the same verdict for an export, with nothing
+// but the export and the ledger's public (verifier) key: chain, tree, signatures, consistency.
 #include <cstdio>
 
 #include "api/cli/arguments.h"
 #include "api/cli/commands.h"
+#include "replay/ledger_export.h"
 #include "replay/store_verifier.h"
+
+#include <fstream>
+#include <sstream>
 
 namespace kakitome::cli {
 
 int run_verify(const Words& words) {
-    auto arguments = Arguments::parse(words, {"data"}, {"quiet"});
+    auto arguments = Arguments::parse(words, {"data", "export", "pubkey"}, {"quiet"});
+    if (arguments.is_ok() && arguments->positionals().empty() && arguments->has("export")) {
+        if (!arguments->has("pubkey")) {
+            std::fprintf(stderr, "usage: kakitome verify --export FILE --pubkey KEY|FILE\n");
+            return kExitBadInput;
+        }
+        std::string key = *arguments->value("pubkey");
+        if (std::ifstream key_file(key); key_file && key.find('+') == std::string::npos) {
+            std::getline(key_file, key);
+        }
+        std::ifstream in(*arguments->value("export"), std::ios::binary);
+        if (!in) {
+            std::fprintf(stderr, "kakitome verify: cannot read %s\n",
+                         arguments->value("export")->c_str());
+            return kExitBadInput;
+        }
+        auto verdict = verify_export(in, key);
+        if (!verdict.is_ok()) {
+            std::fprintf(stderr, "kakitome verify: %s\n", verdict.status().to_string().c_str());
+            return kExitBadInput;
+        }
+        if (!verdict->intact) {
+            std::printf("tampered: line %llu: %s\n", static_cast<unsigned long long>(verdict->line),
+                        verdict->problem.c_str());
+            return kExitCheckFailed;
+        }
+        std::printf(
+            "intact: %llu events, %llu signed checkpoints, each consistent with the one before\n",
+            static_cast<unsigned long long>(verdict->events),
+            static_cast<unsigned long long>(verdict->checkpoints));
+        return kExitOk;
+    }
     if (!arguments.is_ok() || !arguments->positionals().empty()) {
         std::fprintf(stderr, "usage: kakitome verify [--data DIR] [--quiet]\n%s\n",
                      arguments.status().message().c_str());

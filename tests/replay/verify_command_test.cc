@@ -18,25 +18,29 @@ struct CommandResult {
 };
 
 CommandResult run_verify(const std::filesystem::path& directory) {
-    const std::string command = std::string(KAKITOME_BINARY) + " verify --data " + directory.string() + " 2>&1";
+    const std::string command =
+        std::string(KAKITOME_BINARY) + " verify --data " + directory.string() + " 2>&1";
     FILE* pipe = ::popen(command.c_str(), "r");
     std::string output;
     char buffer[4096];
-    for (std::size_t n; (n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0;) output.append(buffer, n);
+    for (std::size_t n; (n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0;)
+        output.append(buffer, n);
     const int status = ::pclose(pipe);
     return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, output};
 }
 
 // Opens RocksDB itself, bypassing kakitome, as an attacker with disk access would.
 class RawDatabase {
-public:
+  public:
     explicit RawDatabase(const std::filesystem::path& directory) {
         std::vector<rocksdb::ColumnFamilyDescriptor> families;
         for (const char* name : {"default", "events", "streams", "meta", "blobs"}) {
             families.emplace_back(name, rocksdb::ColumnFamilyOptions());
         }
         rocksdb::DB* raw = nullptr;
-        EXPECT_TRUE(rocksdb::DB::Open(rocksdb::DBOptions(), directory.string(), families, &handles_, &raw).ok());
+        EXPECT_TRUE(
+            rocksdb::DB::Open(rocksdb::DBOptions(), directory.string(), families, &handles_, &raw)
+                .ok());
         db_.reset(raw);
     }
     ~RawDatabase() {
@@ -44,15 +48,20 @@ public:
     }
     void flip_byte(std::uint64_t seq, std::size_t position) {
         std::string value;
-        ASSERT_TRUE(db_->Get(rocksdb::ReadOptions(), handles_[1], storage_keys::event_key(seq), &value).ok());
+        ASSERT_TRUE(
+            db_->Get(rocksdb::ReadOptions(), handles_[1], storage_keys::event_key(seq), &value)
+                .ok());
         value[position % value.size()] ^= 0x01;
-        ASSERT_TRUE(db_->Put(rocksdb::WriteOptions(), handles_[1], storage_keys::event_key(seq), value).ok());
+        ASSERT_TRUE(
+            db_->Put(rocksdb::WriteOptions(), handles_[1], storage_keys::event_key(seq), value)
+                .ok());
     }
     void remove(std::uint64_t seq) {
-        ASSERT_TRUE(db_->Delete(rocksdb::WriteOptions(), handles_[1], storage_keys::event_key(seq)).ok());
+        ASSERT_TRUE(
+            db_->Delete(rocksdb::WriteOptions(), handles_[1], storage_keys::event_key(seq)).ok());
     }
 
-private:
+  private:
     std::vector<rocksdb::ColumnFamilyHandle*> handles_;
     std::unique_ptr<rocksdb::DB> db_;
 };
@@ -61,10 +70,11 @@ void fill(const std::filesystem::path& directory, int count) {
     auto database = Database::open({.directory = directory}).value();
     auto store = EventStore::open(database).value();
     for (int i = 0; i < count; ++i) {
-        auto appended = store->append("application-" + std::to_string(i % 4), ExpectedVersion::any(),
-                                      {NewEvent{.type = "FormMailReceived",
-                                                .payload_json = R"({"message_id":"<m)" + std::to_string(i) +
-                                                                R"(@example.jp>","組織":"さくら病院"})"}});
+        auto appended =
+            store->append("application-" + std::to_string(i % 4), ExpectedVersion::any(),
+                          {NewEvent{.type = "FormMailReceived",
+                                    .payload_json = R"({"message_id":"<m)" + std::to_string(i) +
+                                                    R"(@example.jp>","組織":"さくら病院"})"}});
         ASSERT_TRUE(appended.is_ok());
     }
 }
@@ -88,7 +98,8 @@ TEST(VerifyCommand, FlippedByteAnywhereIsNamedBySeq) {
             { RawDatabase(directory).flip_byte(seq, position); }
             auto result = run_verify(directory);
             EXPECT_EQ(result.exit_code, 1) << result.output;
-            EXPECT_NE(result.output.find("first bad seq " + std::to_string(seq) + ":"), std::string::npos)
+            EXPECT_NE(result.output.find("first bad seq " + std::to_string(seq) + ":"),
+                      std::string::npos)
                 << result.output;
             std::filesystem::remove_all(directory);
         }

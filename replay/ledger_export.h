@@ -1,0 +1,43 @@
+// Exporting the ledger for auditors, and verifying an export with nothing but the public key
+// (design section 3: "checked by `kakitome verify`, which needs only an export and the public
+// key"). An export is JSON lines:
+//   {"type":"ledger","origin":…,"verifier_key":…,"size":N}
+//   {"type":"event","seq":S,"hash":hex,"canonical":"<the canonical bytes, as a JSON string>"}
+//   {"type":"checkpoint","size":N,"note":"<signed note>"}   (after the event with seq N)
+// PII stays as sealed in the events: an erased application's data cannot be opened from an
+// export either.
+#pragma once
+
+#include <cstdint>
+#include <istream>
+#include <ostream>
+#include <string>
+
+#include "events/event_store.h"
+#include "events/ledger.h"
+
+namespace kakitome {
+
+struct ExportReport {
+    std::uint64_t events = 0;
+    std::uint64_t checkpoints = 0;
+};
+
+// Writes every event and every stored checkpoint. progress(seq) every 100,000 events.
+Result<ExportReport> export_ledger(const EventStore& store, const Ledger& ledger, std::ostream& out,
+                                   const std::function<void(std::uint64_t)>& progress = {});
+
+struct ExportVerdict {
+    bool intact = false;
+    std::uint64_t events = 0;
+    std::uint64_t checkpoints = 0;
+    std::uint64_t line = 0;  // first bad line (1-based) when not intact
+    std::string problem;     // what is wrong there
+};
+
+// Recomputes each event's hash from its canonical bytes, the prev_hash chain and seq order, the
+// Merkle tree, each checkpoint's signature and root, and the consistency of each checkpoint with
+// the one before. invalid_argument only for an unreadable file; tampering is a verdict.
+Result<ExportVerdict> verify_export(std::istream& in, const std::string& verifier_key);
+
+}  // namespace kakitome
