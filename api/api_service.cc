@@ -13,8 +13,10 @@
 #include "engine/workflow/applicant_mail.h"
 #include "engine/workflow/workflow_commands.h"
 #include "events/aead.h"
+#include "events/base64.h"
 #include "events/sha256.h"
 #include "events/timestamp.h"
+#include "projections/incident_review.h"
 
 namespace kakitome::api {
 
@@ -175,6 +177,10 @@ struct ApiService::Impl {
     HttpResponse events(Context& context);
     HttpResponse download(Context& context);
     HttpResponse create_token(Context& context);
+    HttpResponse ledger_checkpoint();
+    HttpResponse inclusion_proof(Context& context);
+    HttpResponse consistency_proof(Context& context);
+    HttpResponse incident(Context& context, RouteId id);
     Status disclose(const Context& context, const std::vector<std::string>& applications,
                     const std::vector<std::string>& fields);
 };
@@ -253,6 +259,16 @@ HttpResponse ApiService::Impl::dispatch(Context& context) {
             return download(context);
         case RouteId::create_token:
             return create_token(context);
+        case RouteId::ledger_checkpoint:
+            return ledger_checkpoint();
+        case RouteId::inclusion_proof:
+            return inclusion_proof(context);
+        case RouteId::consistency_proof:
+            return consistency_proof(context);
+        case RouteId::incident_who_saw:
+        case RouteId::incident_saw_what:
+        case RouteId::incident_review:
+            return incident(context, route.id);
     }
     return problem(404, "not_found", "no such resource");
 }
@@ -615,6 +631,119 @@ HttpResponse ApiService::Impl::create_token(Context& context) {
                                {"name", created->principal.name},
                                {"role", auth::role_name(*role)},
                                {"pii_access", created->principal.pii_access}});
+}
+
+namespace {
+
+json hashes_json(const std::vector<merkle::Hash>& hashes) {
+    json out = json::array();
+    for (const auto& hash : hashes)
+        out.push_back(base64_encode(
+            std::string_view(reinterpret_cast<const char*>(hash.data()), hash.size())));
+    return out;
+}
+
+std::string base64_hash(const merkle::Hash& hash) {
+    return base64_encode(std::string_view(reinterpret_cast<const char*>(hash.data()), hash.size()));
+}
+
+}  // namespace
+
+HttpResponse ApiService::Impl::ledger_checkpoint() {
+    if (!d.ledger) return problem(503, "ledger_unavailable", "the ledger is not available");
+    auto latest = d.ledger->latest_checkpoint();
+    if (!latest.is_ok()) return problem_for(latest.status());
+    if (!latest.value()) return problem(404, "no_checkpoint", "no checkpoint has been signed yet");
+    HttpResponse response;
+    response.body = latest.value()->note;
+    response.set_header("Content-Type", "text/plain; charset=utf-8");
+    response.set_header("X-Verifier-Key", d.ledger->verifier_key());
+    return response;
+}
+
+HttpResponse ApiService::Impl::inclusion_proof(Context& context) {
+    if (!d.ledger) return problem(503, "ledger_unavailable", "the ledger is not available");
+    auto seq = number(context.query.count("seq") ? context.query["seq"] : "");
+    auto size = number(context.query.count("size") ? context.query["size"] : "");
+    if (!seq || !size || *seq == 0 || *seq > *size)
+        return problem(400, "invalid_range", "need 1 <= seq <= size");
+    auto proof = d.ledger->inclusion_proof(Seq{*seq}, *size);
+    if (!proof.is_ok()) return problem_for(proof.status());
+    auto root = d.ledger->root(*size);
+    if (!root.is_ok()) return problem_for(root.status());
+    auto event = d.store.read_event(Seq{*seq});
+    if (!event.is_ok()) return problem_for(event.status());
+    return json_response(200, {{"seq", *seq},
+                               {"leaf_index", *seq - 1},
+                               {"size", *size},
+                               {"event_hash", to_hex(event->hash)},
+                               {"root", base64_hash(root.value())},
+                               {"proof", hashes_json(proof.value())}});
+}
+
+HttpResponse ApiService::Impl::consistency_proof(Context& context) {
+    if (!d.ledger) return problem(503, "ledger_unavailable", "the ledger is not available");
+    auto first = number(context.query.count("from") ? context.query["from"] : "");
+    auto second = number(context.query.count("to") ? context.query["to"] : "");
+    if (!first || !second || *first == 0 || *first > *second)
+        return problem(400, "invalid_range", "need 1 <= from <= to");
+    auto proof = d.ledger->consistency_proof(*first, *second);
+    if (!proof.is_ok()) return problem_for(proof.status());
+    auto first_root = d.ledger->root(*first);
+    auto second_root = d.ledger->root(*second);
+    if (!first_root.is_ok() || !second_root.is_ok())
+        return problem(500, "internal", "cannot compute roots");
+    return json_response(200, {{"from", *first},
+                               {"to", *second},
+                               {"from_root", base64_hash(first_root.value())},
+                               {"to_root", base64_hash(second_root.value())},
+                               {"proof", hashes_json(proof.value())}});
+}
+
+HttpResponse ApiService::Impl::incident(Context& context, RouteId id) {
+    if (!d.disclosures)
+        return problem(503, "incidents_unavailable", "the disclosure index is not available");
+    auto records_json = [](const std::vector<DisclosureRecord>& records) {
+        json out = json::array();
+        for (const auto& record : records) {
+            out.push_back({{"seq", record.seq},
+                           {"at", record.at},
+                           {"application", record.application},
+                           {"principal", record.principal},
+                           {"role", record.role},
+                           {"request_id", record.request_id},
+                           {"endpoint", record.endpoint},
+                           {"remote", record.remote},
+                           {"fields", record.fields}});
+        }
+        return out;
+    };
+    if (id == RouteId::incident_who_saw) {
+        auto records = d.disclosures->who_saw(context.match.parameters.at("id"));
+        if (!records.is_ok()) return problem_for(records.status());
+        return json_response(200, {{"application", context.match.parameters.at("id")},
+                                   {"disclosures", records_json(records.value())}});
+    }
+    if (id == RouteId::incident_saw_what) {
+        auto records = d.disclosures->saw_what(context.match.parameters.at("principal"));
+        if (!records.is_ok()) return problem_for(records.status());
+        return json_response(200, {{"principal", context.match.parameters.at("principal")},
+                                   {"disclosures", records_json(records.value())}});
+    }
+    auto from = parse_rfc3339_ms(context.query.count("from") ? context.query["from"] : "");
+    auto to = parse_rfc3339_ms(context.query.count("to") ? context.query["to"] : "");
+    if (!from || !to || *from >= *to)
+        return problem(400, "invalid_window", "need from < to, both RFC 3339 times");
+    std::optional<IncidentRecord> incident_record;
+    if (context.query.count("incident")) {
+        auto loaded = load_incident(d.store, context.query["incident"]);
+        if (!loaded.is_ok()) return problem_for(loaded.status());
+        incident_record = loaded.value();
+    }
+    auto review = review_incident(*d.disclosures, *from, *to, incident_record);
+    if (!review.is_ok()) return problem_for(review.status());
+    auto response = json_response(200, json::parse(review_as_json(review.value())));
+    return response;
 }
 
 }  // namespace kakitome::api

@@ -23,6 +23,8 @@
 #include "api/workflow_worker.h"
 #include "engine/intake/intake_service.h"
 #include "engine/workflow/workflow_config.h"
+#include "events/ledger.h"
+#include "projections/disclosure_index.h"
 
 namespace kakitome::api {
 
@@ -34,6 +36,8 @@ struct ApiDependencies {
     auth::PrincipalRegistry& principals;
     const WorkflowWorker& worker;
     std::function<std::int64_t()> clock_ms;
+    const Ledger* ledger = nullptr;                // ledger endpoints answer 503 without it
+    const DisclosureIndex* disclosures = nullptr;  // incident endpoints answer 503 without it
 };
 
 class ApiService {

@@ -23,6 +23,12 @@ enum class RouteId {
     events,
     download,
     create_token,
+    ledger_checkpoint,
+    inclusion_proof,
+    consistency_proof,
+    incident_who_saw,
+    incident_saw_what,
+    incident_review,
 };
 
 struct Route {

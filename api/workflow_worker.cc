@@ -21,6 +21,7 @@ WorkflowWorker::WorkflowWorker(EventStore& store, DataKeyVault& vault,
       timers_(store, vault, config, clock_ms),
       outbox_(store, vault, std::move(outbox), clock_ms),
       queue_(config),
+      disclosures_(store),
       queue_runner_(store, queue_),
       directory_runner_(store, directory_),
       downloads_runner_(store, downloads_) {}
@@ -56,6 +57,7 @@ std::shared_ptr<const std::vector<QueueEntry>> WorkflowWorker::queue_snapshot() 
 Status WorkflowWorker::catch_up_projections() {
     KAKITOME_RETURN_IF_ERROR(queue_runner_.catch_up());
     KAKITOME_RETURN_IF_ERROR(directory_runner_.catch_up());
+    KAKITOME_RETURN_IF_ERROR(disclosures_.catch_up());
     return downloads_runner_.catch_up();
 }
 

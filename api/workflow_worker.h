@@ -16,6 +16,7 @@
 #include "engine/workflow/workflow_config.h"
 #include "events/ledger.h"
 #include "projections/directory_projection.h"
+#include "projections/disclosure_index.h"
 #include "projections/downloads_projection.h"
 #include "projections/projection_runner.h"
 #include "projections/queue_projection.h"
@@ -58,6 +59,7 @@ class WorkflowWorker {
     Seq position() const { return queue_runner_.position(); }
 
     const QueueProjection& queue() const { return queue_; }
+    const DisclosureIndex& disclosures() const { return disclosures_; }
     const DirectoryProjection& directory() const { return directory_; }
     const DownloadsProjection& downloads() const { return downloads_; }
 
@@ -81,6 +83,7 @@ class WorkflowWorker {
     QueueProjection queue_;
     DirectoryProjection directory_;
     DownloadsProjection downloads_;
+    DisclosureIndex disclosures_;
     ProjectionRunner queue_runner_, directory_runner_, downloads_runner_;
 };
 

@@ -26,5 +26,6 @@ int run_token(const Words& words);
 int run_ledger(const Words& words);
 int run_export(const Words& words);
 int run_trail(const Words& words);
+int run_incident(const Words& words);
 
 }  // namespace kakitome::cli

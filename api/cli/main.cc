@@ -25,6 +25,8 @@ constexpr Subcommand kSubcommands[] = {
     {"export", kakitome::cli::run_export,
      "export events and signed checkpoints for an auditor (JSON lines)"},
     {"trail", kakitome::cli::run_trail, "one application's events, each with its inclusion proof"},
+    {"incident", kakitome::cli::run_incident,
+     "who saw what: disclosures by application or principal, the incident review"},
     {"token", kakitome::cli::run_token, "create an API principal and print its bearer token once"},
     {"ingest", kakitome::cli::run_ingest,
      "take mail files or a Maildir in; one JSON line per mail"},

@@ -85,6 +85,7 @@ class Api : public testing::WorkflowTest {
         replace("{id}", application_);
         replace("{name}", "assign");
         replace("{token}", std::string(43, 'A'));
+        replace("{principal}", "operator-1");
         return path;
     }
 
@@ -293,14 +294,19 @@ TEST_F(Api, MetricsAreValidPrometheusTextThatMoves) {
         return at == std::string::npos ? -1.0 : std::stod(text.substr(at + name.size() + 2));
     };
     ASSERT_TRUE(run(application_, "assign", {{"assignee", "sato"}}).is_ok());
-    ASSERT_EQ(call("GET", "/v1/applications/" + application_, tokens_[auth::Role::operator_role]).status, 200);
+    ASSERT_EQ(
+        call("GET", "/v1/applications/" + application_, tokens_[auth::Role::operator_role]).status,
+        200);
     const auto after = call("GET", "/metrics", admin).body;
-    EXPECT_GE(value(after, "kakitome_appends_total"), value(before.body, "kakitome_appends_total") + 2);
+    EXPECT_GE(value(after, "kakitome_appends_total"),
+              value(before.body, "kakitome_appends_total") + 2);
     EXPECT_EQ(value(after, "kakitome_pii_disclosures_total"), 1);
-    EXPECT_EQ(value(after, "kakitome_append_latency_seconds_count"), value(after, "kakitome_appends_total"));
+    EXPECT_EQ(value(after, "kakitome_append_latency_seconds_count"),
+              value(after, "kakitome_appends_total"));
     EXPECT_NE(after.find("kakitome_append_latency_seconds_bucket{le=\"+Inf\"}"), std::string::npos);
     EXPECT_NE(after.find("kakitome_queue_applications{open=\"true\"} 1"), std::string::npos);
-    for (const char* name : {"kakitome_sla_overdue", "kakitome_mails_sent_total", "kakitome_mails_failed_total"}) {
+    for (const char* name :
+         {"kakitome_sla_overdue", "kakitome_mails_sent_total", "kakitome_mails_failed_total"}) {
         EXPECT_GE(value(after, name), 0) << name;
     }
 }

@@ -332,20 +332,26 @@ TEST_F(Server, TlsAndSlowClients) {
     // A self-signed certificate made by the openssl command line for 127.0.0.1.
     const auto cert = root_ / "cert.pem", key = root_ / "key.pem";
     int exit_code = -1;
-    run_command("openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 -keyout " +
-                    key.string() + " -out " + cert.string() + " 2>/dev/null",
-                &exit_code);
+    run_command(
+        "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 -addext "
+        "subjectAltName=IP:127.0.0.1 -keyout " +
+            key.string() + " -out " + cert.string() + " 2>/dev/null",
+        &exit_code);
     ASSERT_EQ(exit_code, 0);
     const int port = free_tcp_port();
-    auto server = start_server(data_, port, root_ / "serve.log",
-                               {"--tls-cert", cert.string(), "--tls-key", key.string(), "--request-timeout", "1"});
+    auto server = start_server(
+        data_, port, root_ / "serve.log",
+        {"--tls-cert", cert.string(), "--tls-key", key.string(), "--request-timeout", "1"});
     ASSERT_TRUE(server);
     ::setenv("KAKITOME_TEST_CA", cert.c_str(), 1);
-    const auto secure = http_request("GET", "https://127.0.0.1:" + std::to_string(port) + "/healthz");
+    const auto secure =
+        http_request("GET", "https://127.0.0.1:" + std::to_string(port) + "/healthz");
     ::unsetenv("KAKITOME_TEST_CA");
     EXPECT_EQ(secure.status, 200);
     EXPECT_EQ(secure.header("cache-control"), "no-store");
-    EXPECT_EQ(http_request("GET", "http://127.0.0.1:" + std::to_string(port) + "/healthz").status, 0) << "plain HTTP is not served";
+    EXPECT_EQ(http_request("GET", "http://127.0.0.1:" + std::to_string(port) + "/healthz").status,
+              0)
+        << "plain HTTP is not served";
     EXPECT_EQ(server->signal(SIGTERM), 0);
 
     // Slow-loris: a client that sends half a request line and stalls is cut off at the deadline.
@@ -368,7 +374,9 @@ TEST_F(Server, TlsAndSlowClients) {
     if (got > 0) {
         EXPECT_EQ(std::string(buffer, static_cast<std::size_t>(got)).rfind("HTTP/1.1 408", 0), 0u);
     }
-    EXPECT_EQ(http_request("GET", "http://127.0.0.1:" + std::to_string(port) + "/healthz").status, 200) << "and others are still served";
+    EXPECT_EQ(http_request("GET", "http://127.0.0.1:" + std::to_string(port) + "/healthz").status,
+              200)
+        << "and others are still served";
     EXPECT_EQ(plain->signal(SIGTERM), 0);
 }
 

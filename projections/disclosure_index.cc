@@ -1,0 +1,194 @@
+#include "projections/disclosure_index.h"
+
+#include <memory>
+
+#include <rocksdb/db.h>
+#include <rocksdb/write_batch.h>
+#include <nlohmann/json.hpp>
+
+#include "events/rocksdb_status.h"
+#include "events/timestamp.h"
+
+namespace kakitome {
+
+using nlohmann::json;
+
+namespace {
+
+constexpr const char* kPositionKey = "projection:disclosures:position";
+
+std::string big_endian(std::uint64_t value) {
+    std::string out(8, '\0');
+    for (int i = 0; i < 8; ++i)
+        out[static_cast<std::size_t>(i)] = static_cast<char>((value >> (56 - 8 * i)) & 0xff);
+    return out;
+}
+
+std::uint64_t from_big_endian(std::string_view bytes) {
+    std::uint64_t value = 0;
+    for (unsigned char c : bytes.substr(0, 8)) value = (value << 8) | c;
+    return value;
+}
+
+// Keys: 'a' app 0 seq | 'p' principal 0 seq | 't' at seq app | 'o' app | 'r' at app
+std::string by_application(const std::string& application, std::uint64_t seq) {
+    return "a" + application + '\0' + big_endian(seq);
+}
+std::string by_principal(const std::string& principal, std::uint64_t seq) {
+    return "p" + principal + '\0' + big_endian(seq);
+}
+std::string by_time(std::int64_t at_ms, std::uint64_t seq) {
+    return "t" + big_endian(static_cast<std::uint64_t>(at_ms)) + big_endian(seq);
+}
+
+std::string encode(const DisclosureRecord& record) {
+    return json{{"seq", record.seq},
+                {"at_ms", record.at_ms},
+                {"at", record.at},
+                {"application", record.application},
+                {"principal", record.principal},
+                {"role", record.role},
+                {"request_id", record.request_id},
+                {"endpoint", record.endpoint},
+                {"remote", record.remote},
+                {"fields", record.fields}}
+        .dump();
+}
+
+DisclosureRecord decode(const std::string& bytes) {
+    const json in = json::parse(bytes);
+    return {in.at("seq"),        in.at("at_ms"),
+            in.at("at"),         in.at("application"),
+            in.at("principal"),  in.at("role"),
+            in.at("request_id"), in.at("endpoint"),
+            in.at("remote"),     in.at("fields").get<std::vector<std::string>>()};
+}
+
+}  // namespace
+
+Seq DisclosureIndex::position() const {
+    std::string value;
+    const auto& database = store_.database();
+    if (!database->db()->Get(rocksdb::ReadOptions(), database->meta(), kPositionKey, &value).ok())
+        return Seq{0};
+    return Seq{std::stoull(value)};
+}
+
+Status DisclosureIndex::catch_up() {
+    const auto& database = store_.database();
+    if (database->read_only()) return Status::ok();
+    auto* family = database->family(kDisclosuresFamily);
+    if (!family) return Status::internal("the disclosures column family is not open");
+    Seq next{position().value + 1};
+    for (;;) {
+        auto page = store_.read_all(next, 10000);
+        if (!page.is_ok()) return page.status();
+        if (page->empty()) return Status::ok();
+        rocksdb::WriteBatch batch;
+        for (const auto& event : page.value()) {
+            const std::int64_t at_ms = parse_rfc3339_ms(event.at).value_or(0);
+            if (event.type == "FormMailReceived" && event.stream.rfind("application-", 0) == 0) {
+                const std::string application = event.stream.substr(12);
+                const std::string owner =
+                    "applicant:" + json::parse(event.payload_json).value("sender_key", "");
+                batch.Put(family, "o" + application,
+                          json{{"owner", owner}, {"at_ms", at_ms}}.dump());
+                batch.Put(family, "r" + big_endian(static_cast<std::uint64_t>(at_ms)) + application,
+                          owner);
+            } else if (event.type == "PiiDisclosed") {
+                const json payload = json::parse(event.payload_json);
+                for (const auto& application : payload.value("applications", json::array())) {
+                    DisclosureRecord record{event.seq.value,
+                                            at_ms,
+                                            event.at,
+                                            application.get<std::string>(),
+                                            payload.value("principal", ""),
+                                            payload.value("role", ""),
+                                            payload.value("request_id", ""),
+                                            payload.value("endpoint", ""),
+                                            payload.value("remote", ""),
+                                            payload.value("fields", std::vector<std::string>{})};
+                    const std::string value = encode(record);
+                    batch.Put(family, by_application(record.application, record.seq), value);
+                    batch.Put(family,
+                              by_principal(record.principal, record.seq) + record.application,
+                              value);
+                    batch.Put(family, by_time(at_ms, record.seq) + record.application, value);
+                }
+            }
+        }
+        batch.Put(database->meta(), kPositionKey, std::to_string(page->back().seq.value));
+        auto written = database->db()->Write(rocksdb::WriteOptions(), &batch);
+        if (!written.ok()) return from_rocksdb(written, "writing the disclosure index");
+        next = Seq{page->back().seq.value + 1};
+    }
+}
+
+namespace {
+
+Result<std::vector<DisclosureRecord>> scan(const Database& database, const std::string& from,
+                                           const std::string& to) {
+    std::vector<DisclosureRecord> out;
+    auto* family = database.family(kDisclosuresFamily);
+    if (!family) return out;
+    std::unique_ptr<rocksdb::Iterator> it(
+        database.db()->NewIterator(rocksdb::ReadOptions(), family));
+    for (it->Seek(from); it->Valid() && it->key().compare(to) < 0; it->Next())
+        out.push_back(decode(it->value().ToString()));
+    if (!it->status().ok()) return from_rocksdb(it->status(), "reading the disclosure index");
+    return out;
+}
+
+}  // namespace
+
+Result<std::vector<DisclosureRecord>> DisclosureIndex::who_saw(
+    const std::string& application) const {
+    return scan(*store_.database(), "a" + application + '\0', "a" + application + '\1');
+}
+
+Result<std::vector<DisclosureRecord>> DisclosureIndex::saw_what(
+    const std::string& principal) const {
+    return scan(*store_.database(), "p" + principal + '\0', "p" + principal + '\1');
+}
+
+Result<std::vector<DisclosureRecord>> DisclosureIndex::in_window(std::int64_t from_ms,
+                                                                 std::int64_t to_ms) const {
+    return scan(*store_.database(),
+                "t" + big_endian(static_cast<std::uint64_t>(std::max<std::int64_t>(0, from_ms))),
+                "t" + big_endian(static_cast<std::uint64_t>(std::max<std::int64_t>(0, to_ms))));
+}
+
+Result<std::optional<Registration>> DisclosureIndex::registration(
+    const std::string& application) const {
+    const auto& database = store_.database();
+    auto* family = database->family(kDisclosuresFamily);
+    std::string value;
+    if (!family) return std::optional<Registration>();
+    auto got = database->db()->Get(rocksdb::ReadOptions(), family, "o" + application, &value);
+    if (got.IsNotFound()) return std::optional<Registration>();
+    if (!got.ok()) return from_rocksdb(got, "reading the disclosure index");
+    const json in = json::parse(value);
+    return std::optional<Registration>(Registration{application, in.at("owner"), in.at("at_ms")});
+}
+
+Result<std::vector<Registration>> DisclosureIndex::registered_in(std::int64_t from_ms,
+                                                                 std::int64_t to_ms) const {
+    std::vector<Registration> out;
+    const auto& database = store_.database();
+    auto* family = database->family(kDisclosuresFamily);
+    if (!family) return out;
+    const std::string end =
+        "r" + big_endian(static_cast<std::uint64_t>(std::max<std::int64_t>(0, to_ms)));
+    std::unique_ptr<rocksdb::Iterator> it(
+        database->db()->NewIterator(rocksdb::ReadOptions(), family));
+    for (it->Seek("r" + big_endian(static_cast<std::uint64_t>(std::max<std::int64_t>(0, from_ms))));
+         it->Valid() && it->key().compare(end) < 0; it->Next()) {
+        const std::string key = it->key().ToString();
+        out.push_back(
+            {key.substr(9), it->value().ToString(),
+             static_cast<std::int64_t>(from_big_endian(std::string_view(key).substr(1)))});
+    }
+    return out;
+}
+
+}  // namespace kakitome

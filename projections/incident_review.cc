@@ -1,0 +1,204 @@
+#include "projections/incident_review.h"
+
+#include <nlohmann/json.hpp>
+
+#include "engine/workflow/civil_date.h"
+#include "events/timestamp.h"
+
+namespace kakitome {
+
+using nlohmann::json;
+
+Result<IncidentRecord> load_incident(const EventStore& store, const std::string& id) {
+    auto events = read_whole_stream(store, incident_stream(id));
+    if (!events.is_ok()) return events.status();
+    if (events->empty())
+        return Status::not_found("no incident " + id).with_reason("unknown_incident");
+    IncidentRecord record;
+    record.id = id;
+    for (const auto& event : events.value()) {
+        const json payload = json::parse(event.payload_json);
+        if (event.type == "IncidentReported") {
+            record.reporter = payload.value("reporter", "");
+            record.description = payload.value("description", "");
+            record.window_from_ms =
+                parse_rfc3339_ms(payload["window"].value("from", "")).value_or(0);
+            record.window_to_ms = parse_rfc3339_ms(payload["window"].value("to", "")).value_or(0);
+            record.reported_at_ms = parse_rfc3339_ms(event.at).value_or(0);
+        } else if (event.type == "IncidentScoped") {
+            record.scope = payload.value("applications", std::vector<std::string>{});
+        } else if (event.type == "AffectedPartyNotified") {
+            record.notified.insert(payload.value("application", ""));
+        } else if (event.type == "EvidenceDeletionConfirmed") {
+            record.evidence_deleted = true;
+        } else if (event.type == "IncidentClosed") {
+            record.closed = true;
+            record.report = payload.value("report", "");
+        }
+    }
+    return record;
+}
+
+bool authorised_role(const std::string& role) {
+    return role == "operator" || role == "supervisor" || role == "auditor";
+}
+
+namespace {
+
+std::string jst_day(std::int64_t epoch_ms) {
+    return workflow::jst_date_of(epoch_ms).to_string();
+}
+
+}  // namespace
+
+Result<IncidentReview> review_incident(const DisclosureIndex& index, std::int64_t from_ms,
+                                       std::int64_t to_ms,
+                                       const std::optional<IncidentRecord>& incident,
+                                       const AppiFacts& facts) {
+    IncidentReview review;
+    review.from_ms = from_ms;
+    review.to_ms = to_ms;
+    std::vector<Registration> scope;
+    if (incident && !incident->scope.empty()) {
+        for (const auto& application : incident->scope) {
+            auto registration = index.registration(application);
+            if (!registration.is_ok()) return registration.status();
+            scope.push_back(registration.value().value_or(Registration{application, "", 0}));
+        }
+    } else {
+        auto registered = index.registered_in(0, to_ms);
+        if (!registered.is_ok()) return registered.status();
+        scope = std::move(registered).value();
+    }
+    std::map<std::string, std::size_t> row_of;
+    for (const auto& registration : scope) {
+        row_of[registration.application] = review.rows.size();
+        review.rows.push_back({registration.application,
+                               registration.owner,
+                               {},
+                               incident && incident->notified.count(registration.application) > 0});
+    }
+    // One pass over the window's disclosures, not one query per registration.
+    auto disclosed = index.in_window(from_ms, to_ms);
+    if (!disclosed.is_ok()) return disclosed.status();
+    for (const auto& record : disclosed.value()) {
+        auto found = row_of.find(record.application);
+        if (found == row_of.end()) continue;
+        ReviewRow& row = review.rows[found->second];
+        if (record.principal == row.owner || authorised_role(record.role)) continue;
+        row.to_others.push_back(record);
+    }
+    for (const auto& row : review.rows) review.affected += row.disclosed_to_others() ? 1 : 0;
+
+    const bool mandatory = review.affected > 1000 || facts.sensitive_data ||
+                           facts.financial_loss_risk || facts.unauthorised_purpose;
+    const std::int64_t learned = incident ? incident->reported_at_ms : to_ms;
+    constexpr std::int64_t kDay = 24LL * 3600 * 1000;
+    std::size_t notified = 0;
+    for (const auto& row : review.rows)
+        notified += (row.disclosed_to_others() && row.notified) ? 1 : 0;
+    review.assessment.push_back(
+        "APPI: " + std::to_string(review.affected) + " of " + std::to_string(review.rows.size()) +
+        " registrations in scope were disclosed to someone not entitled to them (threshold for a "
+        "mandatory report: more than 1,000 persons).");
+    review.assessment.push_back(
+        std::string("Sensitive data (要配慮個人情報): ") + (facts.sensitive_data ? "yes" : "no") +
+        "; risk of financial loss: " + (facts.financial_loss_risk ? "yes" : "no") +
+        "; possible unauthorised purpose: " + (facts.unauthorised_purpose ? "yes" : "no") + ".");
+    if (mandatory) {
+        review.assessment.push_back(
+            "Report to the PPC is MANDATORY: preliminary report due by " +
+            jst_day(learned + 5 * kDay) + " (3–5 days after learning of it, " + jst_day(learned) +
+            "), final report due by " +
+            jst_day(learned + (facts.unauthorised_purpose ? 60 : 30) * kDay) + ".");
+    } else {
+        review.assessment.push_back(
+            "Report to the PPC is not mandatory under Art. 26 (no trigger met); a voluntary report "
+            "and notice to the " +
+            std::to_string(review.affected) +
+            " affected persons are recommended. Were a trigger met, the preliminary report would "
+            "be due by " +
+            jst_day(learned + 5 * kDay) + " and the final by " + jst_day(learned + 30 * kDay) +
+            ".");
+    }
+    review.assessment.push_back("Affected persons notified: " + std::to_string(notified) + " of " +
+                                std::to_string(review.affected) + ".");
+    return review;
+}
+
+std::string review_as_text(const IncidentReview& review) {
+    std::string out = "review of disclosures from " + format_rfc3339_ms(review.from_ms) + " to " +
+                      format_rfc3339_ms(review.to_ms) + "\n";
+    out += "application           disclosed_to_others notified viewers\n";
+    for (const auto& row : review.rows) {
+        std::string viewers;
+        for (const auto& record : row.to_others) {
+            viewers += (viewers.empty() ? "" : "; ") + record.principal + " at " + record.at +
+                       " (request " + record.request_id + ")";
+        }
+        char line[256];
+        std::snprintf(line, sizeof line, "%-21s %-19s %-8s ", row.application.c_str(),
+                      row.disclosed_to_others() ? "yes" : "no", row.notified ? "yes" : "no");
+        out += line + viewers + "\n";
+    }
+    for (const auto& line : review.assessment) out += line + "\n";
+    return out;
+}
+
+std::string review_as_csv(const IncidentReview& review) {
+    auto quote = [](const std::string& text) {
+        std::string out = "\"";
+        for (char c : text) out += c == '"' ? std::string("\"\"") : std::string(1, c);
+        return out + "\"";
+    };
+    std::string out =
+        "application,owner,disclosed_to_others,notified,viewer,role,at,request_id,endpoint,"
+        "fields\n";
+    for (const auto& row : review.rows) {
+        const std::string head = quote(row.application) + "," + quote(row.owner) + "," +
+                                 (row.disclosed_to_others() ? "yes" : "no") + "," +
+                                 (row.notified ? "yes" : "no") + ",";
+        if (row.to_others.empty()) {
+            out += head + ",,,,,\n";
+            continue;
+        }
+        for (const auto& record : row.to_others) {
+            std::string fields;
+            for (const auto& field : record.fields) fields += (fields.empty() ? "" : ";") + field;
+            out += head + quote(record.principal) + "," + quote(record.role) + "," +
+                   quote(record.at) + "," + quote(record.request_id) + "," +
+                   quote(record.endpoint) + "," + quote(fields) + "\n";
+        }
+    }
+    for (const auto& line : review.assessment) out += "# " + line + "\n";
+    return out;
+}
+
+std::string review_as_json(const IncidentReview& review) {
+    json rows = json::array();
+    for (const auto& row : review.rows) {
+        json viewers = json::array();
+        for (const auto& record : row.to_others) {
+            viewers.push_back({{"principal", record.principal},
+                               {"role", record.role},
+                               {"at", record.at},
+                               {"request_id", record.request_id},
+                               {"endpoint", record.endpoint},
+                               {"remote", record.remote},
+                               {"fields", record.fields}});
+        }
+        rows.push_back({{"application", row.application},
+                        {"owner", row.owner},
+                        {"disclosed_to_others", row.disclosed_to_others()},
+                        {"notified", row.notified},
+                        {"viewers", viewers}});
+    }
+    return json{{"from", format_rfc3339_ms(review.from_ms)},
+                {"to", format_rfc3339_ms(review.to_ms)},
+                {"affected", review.affected},
+                {"rows", rows},
+                {"assessment", review.assessment}}
+        .dump();
+}
+
+}  // namespace kakitome

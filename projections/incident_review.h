@@ -1,0 +1,80 @@
+// Incident inquiry (design section 5, the 469-registration review): an incident's own stream of
+// events, and the review table a responder hands to management and, if required, to the PPC.
+//
+// Incident events on stream "incident-<id>": IncidentReported {reporter, description, window},
+// IncidentScoped {applications[]}, AffectedPartyNotified {application, channel},
+// EvidenceDeletionConfirmed {note}, IncidentClosed {report}.
+//
+// The review lists every registration in scope (the incident's scope, or every registration
+// made before the window ends) with: whether its PII was disclosed inside the window to anyone
+// other than its owner or an authorised staff role (operator, supervisor, auditor), to whom,
+// when, through which request and which fields; whether its owner was notified; and an
+// assessment under the APPI (個人情報保護法 Art. 26 and its rules): a report to the PPC is
+// mandatory when more than 1,000 persons are affected, sensitive data (要配慮個人情報) is
+// involved, there is a risk of financial loss, or the leak may be for an unauthorised purpose;
+// the preliminary report is due within 3–5 days of learning of it, the final within 30 days
+// (60 for an unauthorised purpose).
+#pragma once
+
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "events/event_store.h"
+#include "projections/disclosure_index.h"
+
+namespace kakitome {
+
+struct IncidentRecord {
+    std::string id;
+    std::string reporter;
+    std::string description;
+    std::int64_t window_from_ms = 0;
+    std::int64_t window_to_ms = 0;
+    std::int64_t reported_at_ms = 0;
+    std::vector<std::string> scope;  // empty: every registration before the window ends
+    std::set<std::string> notified;
+    bool evidence_deleted = false;
+    bool closed = false;
+    std::string report;
+};
+
+inline std::string incident_stream(const std::string& id) {
+    return "incident-" + id;
+}
+Result<IncidentRecord> load_incident(const EventStore& store, const std::string& id);
+
+struct AppiFacts {
+    bool sensitive_data = false;        // the PR-video form holds none
+    bool financial_loss_risk = false;   // no payment data
+    bool unauthorised_purpose = false;  // set when the leak may be deliberate
+};
+
+struct ReviewRow {
+    std::string application;
+    std::string owner;
+    std::vector<DisclosureRecord> to_others;  // inside the window, to someone not entitled
+    bool notified = false;
+    bool disclosed_to_others() const { return !to_others.empty(); }
+};
+
+struct IncidentReview {
+    std::int64_t from_ms = 0, to_ms = 0;
+    std::vector<ReviewRow> rows;          // every registration in scope
+    std::size_t affected = 0;             // rows disclosed to others
+    std::vector<std::string> assessment;  // the APPI lines
+};
+
+bool authorised_role(const std::string& role);
+
+Result<IncidentReview> review_incident(const DisclosureIndex& index, std::int64_t from_ms,
+                                       std::int64_t to_ms,
+                                       const std::optional<IncidentRecord>& incident,
+                                       const AppiFacts& facts = {});
+
+std::string review_as_text(const IncidentReview& review);
+std::string review_as_csv(const IncidentReview& review);
+std::string review_as_json(const IncidentReview& review);
+
+}  // namespace kakitome

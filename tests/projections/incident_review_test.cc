@@ -1,0 +1,182 @@
+// The 469-registration review: 469 registrants each see their own data, staff work through
+// the queue, and a misconfigured cache shows 3 registrations to 3 other registrants inside the
+// incident window. The review finds exactly those 3 and their viewers, nothing else; the
+// incident's scope and notifications show in it; the APPI assessment says what must be done.
+#include "projections/incident_review.h"
+
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "events/test_store.h"
+#include "events/timestamp.h"
+
+namespace kakitome {
+namespace {
+
+using nlohmann::json;
+
+class Review : public ::testing::Test {
+  protected:
+    void SetUp() override {
+        directory_ = testing::fresh_directory("incident");
+        database_ =
+            Database::open({.directory = directory_, .extra_column_families = {kDisclosuresFamily}})
+                .value();
+        store_ = EventStore::open(database_, {.durability = Durability::buffered,
+                                              .clock_ms = [this] { return now_; }})
+                     .value();
+    }
+    void TearDown() override {
+        store_.reset();
+        database_.reset();
+        std::filesystem::remove_all(directory_);
+    }
+    void at(const char* time) { now_ = parse_rfc3339_ms(time).value(); }
+    static std::string application(int i) { return "app" + std::to_string(1000 + i); }
+    static std::string owner(int i) { return "applicant:k" + std::to_string(i); }
+    void disclose(const std::string& principal, const std::string& role, int registration,
+                  const std::string& request_id) {
+        const json payload{{"principal", principal},
+                           {"role", role},
+                           {"request_id", request_id},
+                           {"endpoint", "GET /v1/applications/{id}"},
+                           {"remote", "203.0.113.7"},
+                           {"applications", {application(registration)}},
+                           {"fields", {"organization", "contact_email", "sender"}}};
+        ASSERT_TRUE(store_
+                        ->append("disclosure-" + principal, ExpectedVersion::any(),
+                                 {testing::event_of("PiiDisclosed", payload.dump())})
+                        .is_ok());
+    }
+
+    std::filesystem::path directory_;
+    std::shared_ptr<Database> database_;
+    std::unique_ptr<EventStore> store_;
+    std::int64_t now_ = 0;
+};
+
+TEST_F(Review, FindsExactlyTheThreeRegistrationsShownToOthersAndTheirViewers) {
+    at("2025-05-19T09:00:00+09:00");
+    for (int i = 0; i < 469; ++i) {
+        now_ += 60'000;
+        ASSERT_TRUE(
+            store_
+                ->append("application-" + application(i), ExpectedVersion::no_stream(),
+                         {testing::event_of("FormMailReceived",
+                                            json{{"sender_key", "k" + std::to_string(i)}}.dump())})
+                .is_ok());
+    }
+    // Before the window: owners and staff look; one registrant sees someone else's data too.
+    at("2025-06-01T10:00:00+09:00");
+    disclose(owner(5), "applicant", 7, "early-leak");
+    // The window: every owner sees their own registration, staff work, the cache leaks three.
+    at("2025-06-10T09:00:00+09:00");
+    for (int i = 0; i < 469; ++i) {
+        now_ += 1000;
+        disclose(owner(i), "applicant", i, "own-" + std::to_string(i));
+        if (i % 10 == 0) disclose("operator-sato", "operator", i, "staff-" + std::to_string(i));
+        if (i % 50 == 0) disclose("auditor-ito", "auditor", i, "audit-" + std::to_string(i));
+    }
+    at("2025-06-10T11:15:00+09:00");
+    disclose(owner(100), "applicant", 17, "cache-leak-1");
+    disclose(owner(231), "applicant", 230, "cache-leak-2");
+    disclose(owner(2), "applicant", 401, "cache-leak-3");
+    // After the window.
+    at("2025-06-12T10:00:00+09:00");
+    disclose(owner(9), "applicant", 8, "late-leak");
+
+    DisclosureIndex index(*store_);
+    ASSERT_TRUE(index.catch_up().is_ok());
+    ASSERT_TRUE(index.catch_up().is_ok());  // idempotent
+
+    // The incident: reported (learned of) on 6/12, scoped to every registration, two told so far.
+    at("2025-06-12T12:00:00+09:00");
+    const std::string id = "2025-06-11-cache";
+    ASSERT_TRUE(
+        store_
+            ->append(incident_stream(id), ExpectedVersion::no_stream(),
+                     {testing::event_of("IncidentReported",
+                                        json{{"reporter", "responder-1"},
+                                             {"description", "CDN cache served private pages"},
+                                             {"window",
+                                              {{"from", "2025-06-10T00:00:00+09:00"},
+                                               {"to", "2025-06-11T00:00:00+09:00"}}}}
+                                            .dump())})
+            .is_ok());
+    std::vector<std::string> everyone;
+    auto registered = index.registered_in(0, parse_rfc3339_ms("2025-06-11T00:00:00+09:00").value());
+    ASSERT_TRUE(registered.is_ok());
+    for (const auto& registration : registered.value())
+        everyone.push_back(registration.application);
+    ASSERT_EQ(everyone.size(), 469u);
+    ASSERT_TRUE(
+        store_
+            ->append(incident_stream(id), ExpectedVersion::any(),
+                     {testing::event_of("IncidentScoped", json{{"applications", everyone}}.dump()),
+                      testing::event_of(
+                          "AffectedPartyNotified",
+                          json{{"application", application(17)}, {"channel", "mail"}}.dump()),
+                      testing::event_of(
+                          "AffectedPartyNotified",
+                          json{{"application", application(230)}, {"channel", "mail"}}.dump())})
+            .is_ok());
+    auto incident = load_incident(*store_, id);
+    ASSERT_TRUE(incident.is_ok());
+    EXPECT_EQ(incident->scope.size(), 469u);
+
+    auto review =
+        review_incident(index, incident->window_from_ms, incident->window_to_ms, incident.value());
+    ASSERT_TRUE(review.is_ok()) << review.status().to_string();
+    EXPECT_EQ(review->rows.size(), 469u);
+    EXPECT_EQ(review->affected, 3u);
+    std::map<std::string, std::pair<std::string, std::string>>
+        found;  // application -> (viewer, request)
+    for (const auto& row : review->rows) {
+        if (!row.disclosed_to_others()) continue;
+        ASSERT_EQ(row.to_others.size(), 1u) << row.application;
+        found[row.application] = {row.to_others[0].principal, row.to_others[0].request_id};
+        EXPECT_EQ(row.to_others[0].fields,
+                  (std::vector<std::string>{"organization", "contact_email", "sender"}));
+        EXPECT_EQ(row.to_others[0].at, "2025-06-10T02:15:00.000Z");
+    }
+    const std::map<std::string, std::pair<std::string, std::string>> expected = {
+        {application(17), {owner(100), "cache-leak-1"}},
+        {application(230), {owner(231), "cache-leak-2"}},
+        {application(401), {owner(2), "cache-leak-3"}}};
+    EXPECT_EQ(found, expected);
+    int notified = 0;
+    for (const auto& row : review->rows) notified += row.notified ? 1 : 0;
+    EXPECT_EQ(notified, 2);
+    ASSERT_EQ(review->assessment.size(), 4u);
+    EXPECT_NE(review->assessment[0].find("3 of 469"), std::string::npos);
+    EXPECT_NE(review->assessment[2].find("not mandatory"), std::string::npos);
+    EXPECT_NE(review->assessment[3].find("2 of 3"), std::string::npos);
+    // A possible unauthorised purpose makes the report mandatory, with 60 days for the final one.
+    auto deliberate = review_incident(index, incident->window_from_ms, incident->window_to_ms,
+                                      incident.value(), AppiFacts{false, false, true});
+    EXPECT_NE(deliberate->assessment[2].find("MANDATORY"), std::string::npos);
+    EXPECT_NE(deliberate->assessment[2].find("final report due by 2025-08-11"), std::string::npos)
+        << deliberate->assessment[2];
+    EXPECT_NE(deliberate->assessment[2].find("preliminary report due by 2025-06-17"),
+              std::string::npos);
+
+    // who-saw and saw-what answer from the index.
+    auto who = index.who_saw(application(17));
+    ASSERT_TRUE(who.is_ok());
+    std::set<std::string> viewers;
+    for (const auto& record : who.value()) viewers.insert(record.principal);
+    EXPECT_EQ(viewers, (std::set<std::string>{owner(17), owner(100)}));
+    auto what = index.saw_what(owner(100));
+    ASSERT_EQ(what->size(), 2u);  // its own registration and the leaked one
+    // The CSV names every affected registration once per viewer.
+    const std::string csv = review_as_csv(review.value());
+    EXPECT_NE(csv.find("\"" + application(230) + "\",\"" + owner(230) + "\",yes,yes,\"" +
+                       owner(231) + "\""),
+              std::string::npos);
+    EXPECT_EQ(csv.find("early-leak"), std::string::npos);
+    EXPECT_EQ(csv.find("late-leak"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace kakitome
