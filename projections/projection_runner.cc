@@ -4,6 +4,7 @@
 #include <rocksdb/write_batch.h>
 
 #include "events/rocksdb_status.h"
+#include "events/sha256.h"
 
 namespace kakitome {
 
@@ -21,14 +22,22 @@ std::string encode_seq(Seq seq) {
 
 Status fold(const EventStore& store, Projection& projection, Seq from, Seq until,
             std::set<std::string>& changed, const std::function<Status(Seq)>& after_page,
-            const std::function<void(Seq, Seq)>& progress) {
+            const std::function<void(Seq, Seq)>& progress, bool verify_chain = false) {
     const Seq head = until.value ? until : store.head();
+    Sha256Digest previous{};  // a rebuild starts at seq 1, whose prev_hash is all zeros
     for (Seq next = from; next.value <= head.value;) {
         const std::size_t count = std::min<std::uint64_t>(kPage, head.value - next.value + 1);
         auto page = store.read_all(next, count);
         if (!page.is_ok()) return page.status();
         if (page->empty()) break;
-        for (const auto& event : page.value()) projection.apply(event, changed);
+        for (const auto& event : page.value()) {
+            // A replay checks the chain as it goes: what it folds is what was written.
+            if (verify_chain && (event.prev_hash != previous || sha256(canonical_bytes(event)) != event.hash)) {
+                return Status::corruption("the hash chain breaks at seq " + std::to_string(event.seq.value)).with_reason("chain_broken");
+            }
+            previous = event.hash;
+            projection.apply(event, changed);
+        }
         next = Seq{page->back().seq.value + 1};
         if (after_page) KAKITOME_RETURN_IF_ERROR(after_page(page->back().seq));
         if (progress) progress(page->back().seq, head);
@@ -112,7 +121,7 @@ Status rebuild_projection(const EventStore& store, Projection& fresh, Seq until,
                           const std::function<void(Seq, Seq)>& progress) {
     std::set<std::string> changed;
     if (until.value == 0) return Status::ok();
-    return fold(store, fresh, Seq{1}, until, changed, {}, progress);
+    return fold(store, fresh, Seq{1}, until, changed, {}, progress, /*verify_chain=*/true);
 }
 
 std::map<std::string, std::string> projection_rows(const Projection& projection) {

@@ -38,7 +38,8 @@ class ProjectionRunner {
     Seq position_{0};
 };
 
-// Folds seq 1..until into a fresh projection (no storage).
+// Folds seq 1..until into a fresh projection (no storage), verifying the hash chain as it goes
+// (corruption, reason chain_broken, naming the seq).
 Status rebuild_projection(const EventStore& store, Projection& fresh, Seq until,
                           const std::function<void(Seq, Seq)>& progress = {});
 // Every row, by key, as stored bytes.

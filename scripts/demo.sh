@@ -99,5 +99,44 @@ echo "== kakitome replay --projection queue|downloads|directory: rebuilt from se
 for projection in queue downloads directory; do "$kakitome" replay --data "$data" --projection "$projection"; done
 
 echo
+echo "== kakitome serve: the REST API; an operator reads one application (PII: a disclosure is logged first)"
+api_port=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+"$kakitome" serve --data "$data" --listen "127.0.0.1:$api_port" > "$work/serve.log" 2>&1 &
+server=$!
+trap 'kill $sink $server 2>/dev/null; rm -rf "$work"' EXIT
+for _ in $(seq 100); do (echo > "/dev/tcp/127.0.0.1/$api_port") 2>/dev/null && break; sleep 0.1; done
+admin=$(/usr/bin/python3 -c 'import json,sys; print(json.loads(open(sys.argv[1]).readline())["admin_token"])' "$work/serve.log")
+operator=$(curl -s -X POST -H "Authorization: Bearer $admin" -d '{"name":"sato","role":"operator"}' "http://127.0.0.1:$api_port/v1/tokens" |
+  /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')
+application=$(curl -s -H "Authorization: Bearer $operator" "http://127.0.0.1:$api_port/v1/queue?limit=1" |
+  /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["items"][0]["application"])')
+curl -s -D "$work/headers" -H "Authorization: Bearer $operator" "http://127.0.0.1:$api_port/v1/applications/$application" | cut -c1-160; echo
+grep -iE '^(cache-control|pragma|vary|etag|x-request-id):' "$work/headers" | sed 's/^/   /'
+kill -TERM "$server"; wait "$server" 2>/dev/null || true
+
+echo
+echo "== kakitome incident who-saw $application   (every disclosure of its PII)"
+"$kakitome" incident --data "$data" who-saw "$application"
+
+echo
+echo "== the ledger: a signed checkpoint, an export, and its verification with only the public key"
+"$kakitome" ledger --data "$data" checkpoint
+"$kakitome" ledger --data "$data" pubkey > "$work/ledger.pub"
+"$kakitome" export --data "$data" --to "$work/ledger.export"
+"$kakitome" verify --export "$work/ledger.export" --pubkey "$work/ledger.pub"
+/usr/bin/python3 - "$work/ledger.export" "$work/tampered.export" <<'PY'
+import json, sys
+lines = open(sys.argv[1], encoding="utf-8").read().splitlines()
+entry = json.loads(lines[4])
+entry["canonical"] = entry["canonical"].replace('"actor":"system"', '"actor":"systen"', 1)
+lines[4] = json.dumps(entry, ensure_ascii=False, separators=(",", ":"))
+open(sys.argv[2], "w", encoding="utf-8").write("\n".join(lines) + "\n")
+PY
+echo "   one byte changed in one event:"
+"$kakitome" verify --export "$work/tampered.export" --pubkey "$work/ledger.pub" || true
+echo "   an auditor's trail of $application (first event, with its inclusion proof):"
+"$kakitome" trail --data "$data" "$application" | sed -n 2p | cut -c1-200
+
+echo
 echo "== kakitome verify --data $data"
 "$kakitome" verify --data "$data"
