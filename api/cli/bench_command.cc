@@ -9,6 +9,7 @@
 #include "api/cli/commands.h"
 #include "bench/append_benchmark.h"
 #include "bench/decrypt_benchmark.h"
+#include "bench/incident_benchmark.h"
 
 namespace kakitome::cli {
 
@@ -16,6 +17,34 @@ namespace {
 
 void print_progress(const std::string& line) {
     std::fprintf(stderr, "bench: %s\n", line.c_str());
+}
+
+int run_incident_benchmark(const Words& words) {
+    auto arguments = Arguments::parse(words, {"events", "applications", "principals", "days", "scratch"}, {});
+    bench::IncidentBenchmarkConfig config;
+    bool valid = arguments.is_ok() && arguments->positionals().empty();
+    if (valid) {
+        try {
+            config.events = std::stoull(arguments->value_or("events", "1000000"));
+            config.applications = std::stoull(arguments->value_or("applications", "20000"));
+            config.principals = std::stoull(arguments->value_or("principals", "500"));
+            config.days = std::stoi(arguments->value_or("days", "30"));
+            config.scratch = arguments->value_or("scratch", "var/bench-incident");
+        } catch (const std::exception&) {
+            valid = false;
+        }
+    }
+    if (!valid || config.events < 1000 || config.applications == 0 || config.principals < 2 || config.days < 2) {
+        std::fprintf(stderr, "usage: kakitome bench incident [--events N] [--applications N] [--principals N] [--days D] [--scratch DIR]\n");
+        return kExitBadInput;
+    }
+    auto figures = bench::run_incident_benchmark(config, print_progress);
+    if (!figures.is_ok()) {
+        std::fprintf(stderr, "kakitome bench: %s\n", figures.status().to_string().c_str());
+        return kExitStoreError;
+    }
+    std::printf("%s\n", figures.value().c_str());
+    return kExitOk;
 }
 
 int run_append_benchmark(const Words& words) {
@@ -99,7 +128,8 @@ int run_bench(const Words& words) {
     const Words rest = words.empty() ? Words{} : Words(words.begin() + 1, words.end());
     if (!words.empty() && words[0] == "append") return run_append_benchmark(rest);
     if (!words.empty() && words[0] == "decrypt") return run_decrypt_benchmark(rest);
-    std::fprintf(stderr, "usage: kakitome bench append|decrypt ...\n");
+    if (!words.empty() && words[0] == "incident") return run_incident_benchmark(rest);
+    std::fprintf(stderr, "usage: kakitome bench append|decrypt|incident ...\n");
     return kExitBadInput;
 }
 

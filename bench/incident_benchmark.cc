@@ -1,0 +1,142 @@
+#include "bench/incident_benchmark.h"
+
+#include <chrono>
+#include <filesystem>
+#include <random>
+
+#include <nlohmann/json.hpp>
+#include <rocksdb/db.h>
+
+#include "engine/workflow/workflow_config.h"
+#include "events/event_store.h"
+#include "events/ledger.h"
+#include "projections/disclosure_index.h"
+#include "projections/incident_review.h"
+#include "projections/projection_runner.h"
+#include "projections/queue_projection.h"
+
+namespace kakitome::bench {
+
+using nlohmann::json;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+double seconds_since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
+
+}  // namespace
+
+Result<std::string> run_incident_benchmark(const IncidentBenchmarkConfig& config,
+                                           const std::function<void(const std::string&)>& progress) {
+    std::filesystem::remove_all(config.scratch);
+    std::vector<std::string> families = projection_families();
+    families.push_back(kMerkleFamily);
+    auto database = Database::open({.directory = config.scratch, .extra_column_families = families});
+    if (!database.is_ok()) return database.status();
+    // Time runs over `days` days so that a one-day window holds 1/days of the disclosures.
+    const std::int64_t start_ms = 1'748'736'000'000;  // 2025-06-01T00:00:00Z
+    const std::int64_t step_ms = std::max<std::int64_t>(1, static_cast<std::int64_t>(config.days) * 86'400'000 /
+                                                               static_cast<std::int64_t>(config.events));
+    std::int64_t now_ms = start_ms;
+    auto store = EventStore::open(database.value(), {.durability = Durability::buffered, .clock_ms = [&now_ms] { return now_ms; }});
+    if (!store.is_ok()) return store.status();
+    EventStore& events = *store.value();
+
+    std::mt19937_64 random(42);
+    json figures;
+    auto started = Clock::now();
+    std::uint64_t written = 0;
+    while (written < config.events) {
+        std::vector<StreamAppend> parts;
+        for (int i = 0; i < 100 && written < config.events; ++i, ++written) {
+            now_ms += step_ms;
+            const std::uint64_t application = random() % config.applications;
+            const std::string id = "a" + std::to_string(application);
+            if (written % 2 == 0) {
+                const std::uint64_t principal = random() % config.principals;
+                const bool staff = principal < config.principals / 2;
+                const json payload{{"principal", staff ? "staff-" + std::to_string(principal) : "applicant:k" + std::to_string(principal)},
+                                   {"role", staff ? "operator" : "applicant"}, {"request_id", "r" + std::to_string(written)},
+                                   {"endpoint", "GET /v1/applications/{id}"}, {"remote", "192.0.2.1"}, {"applications", {id}},
+                                   {"fields", {"organization", "contact_email"}}};
+                parts.push_back({"disclosure-" + std::to_string(principal) + "-" + std::to_string(written), ExpectedVersion::any(),
+                                 {NewEvent{.type = "PiiDisclosed", .payload_json = payload.dump()}}});
+            } else {
+                // Application events go round the applications in order, so no stream repeats
+                // within one transaction; each application's first is its form mail.
+                const std::uint64_t round_robin = (written / 2) % config.applications;
+                const bool first = written / 2 < config.applications;
+                parts.push_back({"application-a" + std::to_string(round_robin), ExpectedVersion::any(),
+                                 {NewEvent{.type = first ? "FormMailReceived" : "ApplicationAssigned",
+                                           .payload_json = first ? json{{"sender_key", "k" + std::to_string(round_robin % config.principals)}}.dump()
+                                                                 : json{{"assignee", "sato"}}.dump()}}});
+            }
+        }
+        auto appended = events.append_transaction(std::move(parts));
+        if (!appended.is_ok()) return appended.status();
+        if (written % 1'000'000 == 0) progress("built " + std::to_string(written) + " events");
+    }
+    figures["events"] = config.events;
+    figures["build_seconds"] = seconds_since(started);
+
+    // Baseline: iterate the events column family raw.
+    started = Clock::now();
+    std::uint64_t raw = 0;
+    {
+        std::unique_ptr<rocksdb::Iterator> it(database.value()->db()->NewIterator(rocksdb::ReadOptions(), database.value()->events()));
+        for (it->SeekToFirst(); it->Valid(); it->Next()) raw += it->value().size() > 0 ? 1 : 0;
+    }
+    figures["raw_rocksdb_iteration_events_per_second"] = static_cast<double>(raw) / seconds_since(started);
+
+    progress("indexing disclosures");
+    DisclosureIndex index(events);
+    started = Clock::now();
+    KAKITOME_RETURN_IF_ERROR(index.catch_up());
+    figures["index_catch_up_seconds"] = seconds_since(started);
+
+    // who-saw: mean over 200 applications.
+    started = Clock::now();
+    std::size_t seen = 0;
+    for (int i = 0; i < 200; ++i) {
+        auto records = index.who_saw("a" + std::to_string(random() % config.applications));
+        if (!records.is_ok()) return records.status();
+        seen += records->size();
+    }
+    figures["who_saw_ms"] = seconds_since(started) * 1000 / 200;
+    figures["who_saw_mean_disclosures"] = static_cast<double>(seen) / 200;
+
+    started = Clock::now();
+    auto review = review_incident(index, start_ms + 10 * 86'400'000LL, start_ms + 11 * 86'400'000LL, std::nullopt);
+    if (!review.is_ok()) return review.status();
+    figures["review_one_day_seconds"] = seconds_since(started);
+    figures["review_rows"] = review->rows.size();
+    figures["review_affected"] = review->affected;
+
+    progress("replaying");
+    workflow::WorkflowConfig workflow_config;
+    QueueProjection queue(workflow_config);
+    started = Clock::now();
+    KAKITOME_RETURN_IF_ERROR(rebuild_projection(events, queue, events.head()));
+    const double replay_seconds = seconds_since(started);
+    figures["replay_events_per_second"] = static_cast<double>(config.events) / replay_seconds;
+    figures["replay_ratio_to_raw_iteration"] = figures["replay_events_per_second"].get<double>() /
+                                               figures["raw_rocksdb_iteration_events_per_second"].get<double>();
+
+    progress("extending the ledger");
+    auto ledger = Ledger::open(events, std::nullopt, "bench");
+    if (!ledger.is_ok()) return ledger.status();
+    started = Clock::now();
+    KAKITOME_RETURN_IF_ERROR(ledger.value()->extend());
+    figures["ledger_extend_events_per_second"] = static_cast<double>(config.events) / seconds_since(started);
+    started = Clock::now();
+    for (int i = 0; i < 1000; ++i) {
+        auto proof = ledger.value()->inclusion_proof(Seq{1 + random() % config.events}, config.events);
+        if (!proof.is_ok()) return proof.status();
+    }
+    figures["inclusion_proof_ms"] = seconds_since(started);  // 1000 proofs: total seconds = mean milliseconds
+    store.value().reset();
+    std::filesystem::remove_all(config.scratch);
+    return figures.dump();
+}
+
+}  // namespace kakitome::bench
