@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <mutex>
 #include <sstream>
+#include <variant>
 
 #include <nlohmann/json.hpp>
 
@@ -400,26 +401,18 @@ HttpResponse ApiService::Impl::queue(Context& context) {
             return problem(400, "invalid_cursor", "'after' is not an application in the queue");
         start = static_cast<std::size_t>(found - snapshot->begin()) + 1;
     }
-    json items = json::array();
+    std::string items = "[";
     std::size_t index = start;
-    for (; index < snapshot->size() && items.size() < limit; ++index) {
-        const auto& entry = (*snapshot)[index];
-        items.push_back({{"application", entry.application},
-                         {"state", entry.state},
-                         {"assignee", entry.assignee},
-                         {"received_at", entry.received_at},
-                         {"paired_at", entry.paired_at},
-                         {"sla_due_date", entry.sla_due_date},
-                         {"overdue", entry.overdue},
-                         {"closed", entry.closed},
-                         {"reasons", entry.reasons},
-                         {"warnings", entry.warnings},
-                         {"version", entry.version.value}});
+    for (; index < snapshot->size() && index - start < limit; ++index) {
+        items += (items.size() > 1 ? "," : "") + queue_entry_to_json((*snapshot)[index]);
     }
+    items += "]";
     const json next =
         index < snapshot->size() ? json((*snapshot)[index - 1].application) : json(nullptr);
-    auto response =
-        json_response(200, {{"items", items}, {"next", next}, {"total", snapshot->size()}});
+    HttpResponse response;
+    response.body = "{\"items\":" + items + ",\"next\":" + next.dump() +
+                    ",\"total\":" + std::to_string(snapshot->size()) + "}";
+    response.set_header("Content-Type", "application/json");
     std::lock_guard lock(page_mutex);
     if (paged_snapshot != snapshot) {
         paged_snapshot = snapshot;
@@ -549,21 +542,36 @@ HttpResponse ApiService::Impl::command(Context& context) {
     return response;
 }
 
-HttpResponse ApiService::Impl::application_events(Context& context) {
-    const std::string& id = context.match.parameters.at("id");
+namespace {
+
+// `from` (a cursor, >= 1, default 1) and `limit` (1..1000, default 100) of a paged request;
+// a problem response when either is malformed.
+std::variant<std::pair<std::uint64_t, std::uint64_t>, HttpResponse> page_parameters(
+    std::map<std::string, std::string>& query, const char* cursor_name) {
     std::uint64_t from = 1, limit = 100;
-    if (context.query.count("from")) {
-        auto parsed = number(context.query["from"]);
+    if (query.count("from")) {
+        auto parsed = number(query["from"]);
         if (!parsed || *parsed == 0)
-            return problem(400, "invalid_cursor", "from must be a stream version >= 1");
+            return problem(400, "invalid_cursor",
+                           std::string("from must be a ") + cursor_name + " >= 1");
         from = *parsed;
     }
-    if (context.query.count("limit")) {
-        auto parsed = number(context.query["limit"]);
+    if (query.count("limit")) {
+        auto parsed = number(query["limit"]);
         if (!parsed || *parsed == 0 || *parsed > 1000)
             return problem(400, "invalid_limit", "limit must be 1 to 1000");
         limit = *parsed;
     }
+    return std::make_pair(from, limit);
+}
+
+}  // namespace
+
+HttpResponse ApiService::Impl::application_events(Context& context) {
+    const std::string& id = context.match.parameters.at("id");
+    auto page = page_parameters(context.query, "stream version");
+    if (auto* refused = std::get_if<HttpResponse>(&page)) return *refused;
+    const auto [from, limit] = std::get<0>(page);
     auto events =
         d.store.read_stream_forward(workflow::application_stream(id), StreamVersion{from}, limit);
     if (!events.is_ok()) return problem_for(events.status());
@@ -577,19 +585,9 @@ HttpResponse ApiService::Impl::application_events(Context& context) {
 }
 
 HttpResponse ApiService::Impl::events(Context& context) {
-    std::uint64_t from = 1, limit = 100;
-    if (context.query.count("from")) {
-        auto parsed = number(context.query["from"]);
-        if (!parsed || *parsed == 0)
-            return problem(400, "invalid_cursor", "from must be a seq >= 1");
-        from = *parsed;
-    }
-    if (context.query.count("limit")) {
-        auto parsed = number(context.query["limit"]);
-        if (!parsed || *parsed == 0 || *parsed > 1000)
-            return problem(400, "invalid_limit", "limit must be 1 to 1000");
-        limit = *parsed;
-    }
+    auto page = page_parameters(context.query, "seq");
+    if (auto* refused = std::get_if<HttpResponse>(&page)) return *refused;
+    const auto [from, limit] = std::get<0>(page);
     auto events = d.store.read_all(Seq{from}, limit);
     if (!events.is_ok()) return problem_for(events.status());
     json items = json::array();
@@ -704,19 +702,7 @@ HttpResponse ApiService::Impl::incident(Context& context, RouteId id) {
     if (!d.disclosures)
         return problem(503, "incidents_unavailable", "the disclosure index is not available");
     auto records_json = [](const std::vector<DisclosureRecord>& records) {
-        json out = json::array();
-        for (const auto& record : records) {
-            out.push_back({{"seq", record.seq},
-                           {"at", record.at},
-                           {"application", record.application},
-                           {"principal", record.principal},
-                           {"role", record.role},
-                           {"request_id", record.request_id},
-                           {"endpoint", record.endpoint},
-                           {"remote", record.remote},
-                           {"fields", record.fields}});
-        }
-        return out;
+        return json::parse(disclosures_to_json(records));
     };
     if (id == RouteId::incident_who_saw) {
         auto records = d.disclosures->who_saw(context.match.parameters.at("id"));

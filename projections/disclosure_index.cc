@@ -41,7 +41,9 @@ std::string by_time(std::int64_t at_ms, std::uint64_t seq) {
     return "t" + big_endian(static_cast<std::uint64_t>(at_ms)) + big_endian(seq);
 }
 
-std::string encode(const DisclosureRecord& record) {
+}  // namespace
+
+std::string disclosure_to_json(const DisclosureRecord& record) {
     return json{{"seq", record.seq},
                 {"at_ms", record.at_ms},
                 {"at", record.at},
@@ -54,6 +56,15 @@ std::string encode(const DisclosureRecord& record) {
                 {"fields", record.fields}}
         .dump();
 }
+
+std::string disclosures_to_json(const std::vector<DisclosureRecord>& records) {
+    std::string out = "[";
+    for (const auto& record : records)
+        out += (out.size() > 1 ? "," : "") + disclosure_to_json(record);
+    return out + "]";
+}
+
+namespace {
 
 DisclosureRecord decode(const std::string& bytes) {
     const json in = json::parse(bytes);
@@ -108,7 +119,7 @@ Status DisclosureIndex::catch_up() {
                                             payload.value("endpoint", ""),
                                             payload.value("remote", ""),
                                             payload.value("fields", std::vector<std::string>{})};
-                    const std::string value = encode(record);
+                    const std::string value = disclosure_to_json(record);
                     batch.Put(family, by_application(record.application, record.seq), value);
                     batch.Put(family,
                               by_principal(record.principal, record.seq) + record.application,

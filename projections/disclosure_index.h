@@ -30,6 +30,10 @@ struct DisclosureRecord {
     std::vector<std::string> fields;
 };
 
+// The record as JSON text (also its stored form), and a list of them as a JSON array.
+std::string disclosure_to_json(const DisclosureRecord& record);
+std::string disclosures_to_json(const std::vector<DisclosureRecord>& records);
+
 struct Registration {
     std::string application;
     std::string owner;  // "applicant:<sender key>"

@@ -32,8 +32,11 @@ Status fold(const EventStore& store, Projection& projection, Seq from, Seq until
         if (page->empty()) break;
         for (const auto& event : page.value()) {
             // A replay checks the chain as it goes: what it folds is what was written.
-            if (verify_chain && (event.prev_hash != previous || sha256(canonical_bytes(event)) != event.hash)) {
-                return Status::corruption("the hash chain breaks at seq " + std::to_string(event.seq.value)).with_reason("chain_broken");
+            if (verify_chain &&
+                (event.prev_hash != previous || sha256(canonical_bytes(event)) != event.hash)) {
+                return Status::corruption("the hash chain breaks at seq " +
+                                          std::to_string(event.seq.value))
+                    .with_reason("chain_broken");
             }
             previous = event.hash;
             projection.apply(event, changed);

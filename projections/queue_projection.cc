@@ -78,22 +78,21 @@ std::vector<QueueEntry> QueueProjection::entries(std::int64_t now_ms) const {
     return entries;
 }
 
+std::string queue_entry_to_json(const QueueEntry& entry) {
+    return nlohmann::json{{"application", entry.application}, {"state", entry.state},
+                          {"assignee", entry.assignee},       {"received_at", entry.received_at},
+                          {"paired_at", entry.paired_at},     {"sla_due_date", entry.sla_due_date},
+                          {"overdue", entry.overdue},         {"closed", entry.closed},
+                          {"reasons", entry.reasons},         {"warnings", entry.warnings},
+                          {"version", entry.version.value}}
+        .dump();
+}
+
 std::string QueueProjection::to_json(std::int64_t now_ms) const {
-    nlohmann::json out = nlohmann::json::array();
-    for (const auto& entry : entries(now_ms)) {
-        out.push_back({{"application", entry.application},
-                       {"state", entry.state},
-                       {"assignee", entry.assignee},
-                       {"received_at", entry.received_at},
-                       {"paired_at", entry.paired_at},
-                       {"sla_due_date", entry.sla_due_date},
-                       {"overdue", entry.overdue},
-                       {"closed", entry.closed},
-                       {"reasons", entry.reasons},
-                       {"warnings", entry.warnings},
-                       {"version", entry.version.value}});
-    }
-    return out.dump();
+    std::string out = "[";
+    for (const auto& entry : entries(now_ms))
+        out += (out.size() > 1 ? "," : "") + queue_entry_to_json(entry);
+    return out + "]";
 }
 
 std::string QueueProjection::to_text(std::int64_t now_ms) const {

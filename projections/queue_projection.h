@@ -30,6 +30,9 @@ struct QueueEntry {
     StreamVersion version;
 };
 
+// One entry as a JSON object (the API's and `kakitome queue --json`'s form).
+std::string queue_entry_to_json(const QueueEntry& entry);
+
 class QueueProjection : public Projection {
   public:
     explicit QueueProjection(const workflow::WorkflowConfig& config) : config_(config) {}

@@ -20,7 +20,8 @@ void print_progress(const std::string& line) {
 }
 
 int run_incident_benchmark(const Words& words) {
-    auto arguments = Arguments::parse(words, {"events", "applications", "principals", "days", "scratch"}, {});
+    auto arguments =
+        Arguments::parse(words, {"events", "applications", "principals", "days", "scratch"}, {});
     bench::IncidentBenchmarkConfig config;
     bool valid = arguments.is_ok() && arguments->positionals().empty();
     if (valid) {
@@ -34,8 +35,11 @@ int run_incident_benchmark(const Words& words) {
             valid = false;
         }
     }
-    if (!valid || config.events < 1000 || config.applications == 0 || config.principals < 2 || config.days < 2) {
-        std::fprintf(stderr, "usage: kakitome bench incident [--events N] [--applications N] [--principals N] [--days D] [--scratch DIR]\n");
+    if (!valid || config.events < 1000 || config.applications == 0 || config.principals < 2 ||
+        config.days < 2) {
+        std::fprintf(stderr,
+                     "usage: kakitome bench incident [--events N] [--applications N] [--principals "
+                     "N] [--days D] [--scratch DIR]\n");
         return kExitBadInput;
     }
     auto figures = bench::run_incident_benchmark(config, print_progress);

@@ -35,19 +35,7 @@ int fail(const Status& status) {
 }
 
 json records_json(const std::vector<DisclosureRecord>& records) {
-    json out = json::array();
-    for (const auto& record : records) {
-        out.push_back({{"seq", record.seq},
-                       {"at", record.at},
-                       {"application", record.application},
-                       {"principal", record.principal},
-                       {"role", record.role},
-                       {"request_id", record.request_id},
-                       {"endpoint", record.endpoint},
-                       {"remote", record.remote},
-                       {"fields", record.fields}});
-    }
-    return out;
+    return json::parse(disclosures_to_json(records));
 }
 
 std::vector<std::string> split_commas(const std::string& text) {

@@ -2,15 +2,16 @@
 // Rebuilds a projection (queue, directory, downloads) from seq 1. Without --as-of it rebuilds up
 // to the stored projection's position and compares the two row by row, byte for byte: exit 0
 // identical, 1 different (the differing keys are listed). With --as-of SEQ it prints the
-// projection as it was after that event; with --as-of TIME, after the last event at or before it. Progress goes to stderr on long runs.
+// projection as it was after that event; with --as-of TIME, after the last event at or before it.
+// Progress goes to stderr on long runs.
 #include <cstdio>
 
 #include <nlohmann/json.hpp>
 
 #include "api/cli/commands.h"
-#include "events/timestamp.h"
 #include "api/cli/store_access.h"
 #include "api/cli/workflow_access.h"
+#include "events/timestamp.h"
 #include "projections/directory_projection.h"
 #include "projections/downloads_projection.h"
 #include "projections/projection_runner.h"
@@ -63,7 +64,8 @@ int run_replay(const Words& words) {
                 const std::uint64_t middle = low + (high - low + 1) / 2;
                 auto event = store->read_event(Seq{middle});
                 if (!event.is_ok()) {
-                    std::fprintf(stderr, "kakitome replay: %s\n", event.status().to_string().c_str());
+                    std::fprintf(stderr, "kakitome replay: %s\n",
+                                 event.status().to_string().c_str());
                     return kExitStoreError;
                 }
                 if (parse_rfc3339_ms(event->at).value_or(0) <= *time) {
@@ -77,7 +79,8 @@ int run_replay(const Words& words) {
             try {
                 until = Seq{std::stoull(*as_of)};
             } catch (const std::exception&) {
-                std::fprintf(stderr, "kakitome replay: --as-of wants a seq number or an RFC 3339 time\n");
+                std::fprintf(stderr,
+                             "kakitome replay: --as-of wants a seq number or an RFC 3339 time\n");
                 return kExitBadInput;
             }
         }
