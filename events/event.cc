@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <charconv>
 
 #include "events/json_text.h"
 
@@ -72,7 +73,8 @@ Status validate_and_canonicalize(NewEvent& event) {
             event.type + " payload is " + std::to_string(event.payload_json.size()) +
             " bytes; the limit is " + std::to_string(kMaxPayloadBytes));
     }
-    for (const std::string* text : {&event.type, &event.actor, &event.correlation, &event.causation}) {
+    for (const std::string* text :
+         {&event.type, &event.actor, &event.correlation, &event.causation}) {
         if (!is_valid_utf8(*text)) {
             return Status::invalid_argument("event envelope field is not valid UTF-8");
         }
@@ -82,8 +84,9 @@ Status validate_and_canonicalize(NewEvent& event) {
     // The limit is on stored bytes, and the canonical form can be longer than what was sent
     // ("1E2" becomes "100.0"), so check again after canonicalising.
     if (canonical->size() > kMaxPayloadBytes) {
-        return Status::resource_exhausted(event.type + " payload is " + std::to_string(canonical->size()) +
-                                          " bytes in canonical form; the limit is " + std::to_string(kMaxPayloadBytes));
+        return Status::resource_exhausted(
+            event.type + " payload is " + std::to_string(canonical->size()) +
+            " bytes in canonical form; the limit is " + std::to_string(kMaxPayloadBytes));
     }
     event.payload_json = std::move(canonical).value();
     return Status::ok();
@@ -165,6 +168,106 @@ Result<RecordedEvent> decode_stored_event(std::string_view stored) {
     } catch (const json::exception& error) {
         return Status::corruption(std::string("stored envelope does not parse: ") + error.what());
     }
+    return event;
+}
+
+namespace {
+
+// A cursor over canonical envelope bytes; every reader returns false on anything unexpected.
+struct EnvelopeScanner {
+    std::string_view text;
+    std::size_t at = 0;
+
+    bool literal(std::string_view expected) {
+        if (text.substr(at, expected.size()) != expected) return false;
+        at += expected.size();
+        return true;
+    }
+    // A JSON string without escapes (the common case); escaped ones go to the strict decoder.
+    bool plain_string(std::string& out) {
+        if (at >= text.size() || text[at] != '"') return false;
+        const auto end = text.find('"', at + 1);
+        if (end == std::string_view::npos) return false;
+        const auto body = text.substr(at + 1, end - at - 1);
+        if (body.find('\\') != std::string_view::npos) return false;
+        out.assign(body);
+        at = end + 1;
+        return true;
+    }
+    bool unsigned_number(std::uint64_t& out) {
+        const auto* begin = text.data() + at;
+        auto [end, error] = std::from_chars(begin, text.data() + text.size(), out);
+        if (error != std::errc() || end == begin) return false;
+        at += static_cast<std::size_t>(end - begin);
+        return true;
+    }
+    // The extent of one JSON value (object, array, string, number, literal), taken verbatim.
+    bool raw_value(std::string& out) {
+        const std::size_t begin = at;
+        int depth = 0;
+        bool in_string = false;
+        for (; at < text.size(); ++at) {
+            const char c = text[at];
+            if (in_string) {
+                if (c == '\\') {
+                    ++at;
+                } else if (c == '"') {
+                    in_string = false;
+                    if (depth == 0) {
+                        ++at;
+                        break;
+                    }
+                }
+                continue;
+            }
+            if (c == '"') {
+                in_string = true;
+            } else if (c == '{' || c == '[') {
+                ++depth;
+            } else if (c == '}' || c == ']') {
+                if (depth == 0) break;  // the end of the enclosing envelope
+                if (--depth == 0) {
+                    ++at;
+                    break;
+                }
+            } else if (c == ',' && depth == 0) {
+                break;
+            }
+        }
+        if (at > text.size() || at == begin || in_string || depth != 0) return false;
+        out.assign(text.substr(begin, at - begin));
+        return true;
+    }
+};
+
+}  // namespace
+
+Result<RecordedEvent> decode_stored_event_for_reading(std::string_view stored) {
+    RecordedEvent event;
+    if (stored.size() <= event.hash.size()) return decode_stored_event(stored);
+    std::copy_n(reinterpret_cast<const std::uint8_t*>(stored.data()), event.hash.size(),
+                event.hash.begin());
+    EnvelopeScanner scan{stored.substr(event.hash.size())};
+    std::string prev_hash;
+    std::uint64_t schema = 0, seq = 0, version = 0;
+    const bool fast = scan.literal("{\"actor\":") && scan.plain_string(event.actor) &&
+                      scan.literal(",\"at\":") && scan.plain_string(event.at) &&
+                      scan.literal(",\"causation\":") && scan.plain_string(event.causation) &&
+                      scan.literal(",\"correlation\":") && scan.plain_string(event.correlation) &&
+                      scan.literal(",\"payload\":") && scan.raw_value(event.payload_json) &&
+                      scan.literal(",\"prev_hash\":") && scan.plain_string(prev_hash) &&
+                      scan.literal(",\"schema\":") && scan.unsigned_number(schema) &&
+                      scan.literal(",\"seq\":") && scan.unsigned_number(seq) &&
+                      scan.literal(",\"stream\":") && scan.plain_string(event.stream) &&
+                      scan.literal(",\"type\":") && scan.plain_string(event.type) &&
+                      scan.literal(",\"version\":") && scan.unsigned_number(version) &&
+                      scan.literal("}") && scan.at == scan.text.size();
+    auto prev = fast ? sha256_from_hex(prev_hash) : std::nullopt;
+    if (!fast || !prev || schema > 1000000) return decode_stored_event(stored);
+    event.prev_hash = *prev;
+    event.schema = static_cast<int>(schema);
+    event.seq = Seq{seq};
+    event.version = StreamVersion{version};
     return event;
 }
 

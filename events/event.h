@@ -67,6 +67,13 @@ std::string encode_stored_event(const RecordedEvent& event, std::string_view can
 // the hash matches the bytes is the chain verifier's job, so that it can name the bad seq.
 Result<RecordedEvent> decode_stored_event(std::string_view stored);
 
+// The read path's decoder: scans the canonical envelope in place (no JSON tree, the payload
+// kept as stored) and falls back to decode_stored_event() for anything it does not expect
+// (escaped characters in string fields, another layout). Unlike decode_stored_event it does
+// not re-canonicalise the payload, so it is for reading what the store wrote; the chain
+// verifier keeps the strict decoder to catch non-canonical bytes.
+Result<RecordedEvent> decode_stored_event_for_reading(std::string_view stored);
+
 // Canonical form of any JSON text; fails on invalid JSON or invalid UTF-8.
 Result<std::string> canonicalize_json(std::string_view json_text);
 

@@ -298,7 +298,7 @@ Result<RecordedEvent> EventStore::read_event(Seq seq) const {
                                     keys::event_key(seq.value), &value);
     if (got.IsNotFound()) return Status::not_found("no event at seq " + std::to_string(seq.value));
     if (!got.ok()) return from_rocksdb(got, "reading seq " + std::to_string(seq.value));
-    return decode_stored_event(value);
+    return decode_stored_event_for_reading(value);
 }
 
 Result<std::vector<RecordedEvent>> EventStore::read_all(Seq from, std::size_t max_count) const {
@@ -307,7 +307,8 @@ Result<std::vector<RecordedEvent>> EventStore::read_all(Seq from, std::size_t ma
         database_->db()->NewIterator(rocksdb::ReadOptions(), database_->events()));
     for (it->Seek(keys::event_key(std::max<std::uint64_t>(from.value, 1)));
          it->Valid() && events.size() < max_count; it->Next()) {
-        auto event = decode_stored_event(std::string_view(it->value().data(), it->value().size()));
+        auto event = decode_stored_event_for_reading(
+            std::string_view(it->value().data(), it->value().size()));
         if (!event.is_ok()) return event.status();
         events.push_back(std::move(event).value());
     }

@@ -1,5 +1,7 @@
 #include "engine/workflow/application_record.h"
 
+#include <set>
+
 #include <nlohmann/json.hpp>
 
 #include "events/timestamp.h"
@@ -19,7 +21,13 @@ void ApplicationRecord::apply(const RecordedEvent& event) {
     if (application.empty() && event.stream.rfind("application-", 0) == 0)
         application = event.stream.substr(12);
     const std::string& type = event.type;
-    const auto payload = nlohmann::json::parse(event.payload_json, nullptr, false);
+    // Only the types that read their payload pay for parsing it (replays fold millions).
+    static const std::set<std::string> kReadsPayload = {
+        "FormMailReceived", "FormParsed", "ApplicationRejected", "UrlIssued",
+        "UrlDownloaded",    "UrlRevoked", "UrlExpired",          "ApplicationAssigned"};
+    const auto payload = kReadsPayload.count(type)
+                             ? nlohmann::json::parse(event.payload_json, nullptr, false)
+                             : nlohmann::json(nullptr);
     auto text = [&](const char* key) {
         return payload.is_object() ? payload.value(key, std::string()) : std::string();
     };

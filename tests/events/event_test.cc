@@ -36,7 +36,10 @@ TEST(CanonicalBytes, MatchGoldenBytesForAFixedEvent) {
 TEST(CanonicalBytes, FastPathEqualsFullSerialisation) {
     RecordedEvent event = fixed_event();
     const char* payloads[] = {R"({"z":{"y":1,"x":[{"b":2,"a":1}]},"control":"\u0001\t"})",
-                              R"("just a string")", "[]", "null", R"({"emoji":"😀","kana":"ｶﾅ"})",
+                              R"("just a string")",
+                              "[]",
+                              "null",
+                              R"({"emoji":"😀","kana":"ｶﾅ"})",
                               R"({"n":-12345678901234,"f":1.5,"t":true})"};
     for (const char* payload : payloads) {
         event.payload_json = canonicalize_json(payload).value();
@@ -58,6 +61,39 @@ TEST(CanonicalBytes, StoredRecordRoundTrips) {
     EXPECT_EQ(decoded->payload_json, event.payload_json);
     EXPECT_EQ(decoded->stream, event.stream);
     EXPECT_EQ(canonical_bytes(decoded.value()), canonical);
+}
+
+TEST(CanonicalBytes, TheReadingDecoderAgreesWithTheStrictOne) {
+    const char* payloads[] = {R"({})",
+                              R"({"a":"x"})",
+                              R"({"s":"quote \" and backslash \\ and } ] ,"})",
+                              R"({"n":[1,{"m":[]},"]"],"t":true,"u":null})",
+                              R"("just a string")",
+                              R"(12.5)",
+                              R"([])",
+                              R"({"日本語":"申請","e":"\u0001"})"};
+    const char* actors[] = {"system", "operator:佐藤", "with \"quote\""};
+    int compared = 0;
+    for (const char* payload : payloads) {
+        for (const char* actor : actors) {
+            RecordedEvent event = fixed_event();
+            event.payload_json = canonicalize_json(payload).value();
+            event.actor = actor;
+            event.prev_hash = sha256(payload);
+            const std::string canonical = canonical_bytes(event);
+            event.hash = sha256(canonical);
+            const std::string stored = encode_stored_event(event, canonical);
+            auto strict = decode_stored_event(stored);
+            auto reading = decode_stored_event_for_reading(stored);
+            ASSERT_TRUE(strict.is_ok() && reading.is_ok()) << payload;
+            EXPECT_EQ(reading->to_json(), strict->to_json()) << payload << " " << actor;
+            EXPECT_EQ(canonical_bytes(reading.value()), canonical);
+            ++compared;
+        }
+    }
+    EXPECT_EQ(compared, 24);
+    // Damaged bytes still fail (through the strict decoder).
+    EXPECT_FALSE(decode_stored_event_for_reading(std::string(32, 'x') + "{\"actor\":").is_ok());
 }
 
 TEST(Validation, RejectsBadStreamNames) {
