@@ -119,6 +119,14 @@ echo "== kakitome incident who-saw $application   (every disclosure of its PII)"
 "$kakitome" incident --data "$data" who-saw "$application"
 
 echo
+echo "== an incident: reported for today, scoped to every registration, reviewed (APPI assessment at the end)"
+from=$(date -u +%Y-%m-%dT00:00:00Z); to=$(date -u -d '+1 day' +%Y-%m-%dT00:00:00Z)
+incident=$("$kakitome" incident --data "$data" report --description "demo: was any registration shown to someone else?" \
+  --from "$from" --to "$to" --reporter responder-demo | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["incident"])')
+"$kakitome" incident --data "$data" scope "$incident" --registered-before "$to" > /dev/null
+"$kakitome" incident --data "$data" review --incident "$incident"
+
+echo
 echo "== the ledger: a signed checkpoint, an export, and its verification with only the public key"
 "$kakitome" ledger --data "$data" checkpoint
 "$kakitome" ledger --data "$data" pubkey > "$work/ledger.pub"
