@@ -111,6 +111,11 @@ Result<IncidentReview> review_incident(const DisclosureIndex& index, std::int64_
             jst_day(learned + 5 * kDay) + " (3–5 days after learning of it, " + jst_day(learned) +
             "), final report due by " +
             jst_day(learned + (facts.unauthorised_purpose ? 60 : 30) * kDay) + ".");
+    } else if (review.affected == 0) {
+        review.assessment.push_back(
+            "No registration in scope was disclosed to anyone not entitled to it in this window: "
+            "nothing to report "
+            "to the PPC or to notify.");
     } else {
         review.assessment.push_back(
             "Report to the PPC is not mandatory under Art. 26 (no trigger met); a voluntary report "
