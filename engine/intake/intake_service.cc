@@ -8,6 +8,7 @@
 #include "engine/intake/mail_classification.h"
 #include "engine/office/office_crypto.h"
 #include "engine/office/office_document.h"
+#include "engine/workflow/application_record.h"
 #include "events/sha256.h"
 
 namespace kakitome::intake {
@@ -108,6 +109,7 @@ Result<std::string> IntakeService::process_paired(const std::string& application
     auto version = store_.stream_version(stream);
     if (!version.is_ok()) return version.status();
     std::vector<NewEvent> events;
+    std::optional<StreamAppend> duplicate_part;
     auto document = office::decrypt_document(attachment, password);
     if (!document.is_ok()) {
         events.push_back(event(
@@ -143,13 +145,38 @@ Result<std::string> IntakeService::process_paired(const std::string& application
                        {"pii_fields", {"organization", "contact_email", "usage_other", "remarks"}},
                        {"pii_sealed", sealed.value()}},
                       application));
-            const auto codes = form::validate_application_form(form.value());
+            // Same organisation and contact address as an application whose link was already
+            // issued: duplicate_application. The key is kept only as an HMAC (it is PII).
+            const std::string duplicate_stream =
+                "duplicate-" +
+                keyed_hash("duplicate", form::duplicate_key(form.value())).substr(0, 40);
+            form::ValidationRules rules;
+            rules.already_issued = [&](const std::string&) {
+                auto earlier = read_whole_stream(store_, duplicate_stream);
+                if (!earlier.is_ok()) return false;
+                for (const auto& recorded : earlier.value()) {
+                    const std::string other =
+                        json::parse(recorded.payload_json).value("application", "");
+                    if (other == application) continue;
+                    auto record = workflow::load_application(store_, other);
+                    if (record.is_ok() && !record->urls.empty() && !record->erased) return true;
+                }
+                return false;
+            };
+            duplicate_part = StreamAppend{
+                duplicate_stream,
+                ExpectedVersion::any(),
+                {event("DuplicateKeyRecorded", {{"application", application}}, application)}};
+            const auto codes = form::validate_application_form(form.value(), rules);
             events.push_back(codes.empty()
                                  ? event("ApplicationValidated", json::object(), application)
                                  : event("ApplicationRejected", {{"codes", codes}}, application));
         }
     }
-    auto appended = store_.append_with_expected_version(stream, version.value(), std::move(events));
+    std::vector<StreamAppend> parts;
+    parts.push_back({stream, ExpectedVersion::exact(version.value()), std::move(events)});
+    if (duplicate_part) parts.push_back(std::move(*duplicate_part));
+    auto appended = store_.append_transaction(std::move(parts));
     if (!appended.is_ok()) return appended.status();
     auto all = read_whole_stream(store_, stream);
     if (!all.is_ok()) return all.status();

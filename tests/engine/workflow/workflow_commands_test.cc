@@ -237,5 +237,20 @@ TEST_F(Commands, EveryFixturePairEndsWithItsLinkIssuedOrRejectedWithItsCodes) {
     }
 }
 
+TEST_F(Commands, ASecondApplicationOfAnApplicantWithALinkIsADuplicate) {
+    // The same organisation and contact address (valid_basic.xlsx) from two mailboxes.
+    const auto first = paired("koho@sakura-hp.example.jp");
+    const auto before_issue = paired("koho-2@sakura-hp.example.jp");
+    EXPECT_EQ(state_of(before_issue), "validated") << "nothing was issued yet";
+    ASSERT_TRUE(run(first, "approve").is_ok());
+    const auto after_issue = paired("koho-3@sakura-hp.example.jp");
+    auto record = load_application(*store_, after_issue);
+    EXPECT_EQ(record->state, "rejected");
+    EXPECT_EQ(record->rejection_codes, std::vector<std::string>{"duplicate_application"});
+    // Another applicant is not affected, and the key is stored only as an HMAC.
+    EXPECT_EQ(state_of(paired("other@example.jp", "forms/valid_all_usages.xlsx")), "validated");
+    EXPECT_EQ(everything_stored().find("koho@sakura-hp.example.jp\n"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace kakitome::workflow
