@@ -32,7 +32,7 @@ struct HttpServerOptions {
     // of `blocking_threads` instead of the I/O thread, so that many can share one group commit
     // while the I/O threads keep serving the rest.
     std::function<bool(const HttpRequest&)> blocking;
-    int blocking_threads = 32;
+    int blocking_threads = 128;
     std::string tls_certificate_file;           // PEM; TLS when both are set
     std::string tls_key_file;
 };
