@@ -20,6 +20,23 @@ Result<bool> BlobStore::contains(std::string_view blob_id) const {
     return true;
 }
 
+Status BlobStore::erase(const std::vector<std::string>& blob_ids) {
+    if (blob_ids.empty()) return Status::ok();
+    rocksdb::WriteOptions options;
+    options.sync = true;
+    for (const auto& id : blob_ids) {
+        if (!sha256_from_hex(id)) return Status::invalid_argument("blob id is not 64 hex digits");
+        auto deleted = database_->db()->Delete(options, database_->blobs(), id);
+        if (!deleted.ok()) return from_rocksdb(deleted, "erasing blob");
+    }
+    rocksdb::CompactRangeOptions compact;
+    compact.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
+    (void)database_->db()->Flush(rocksdb::FlushOptions(), database_->blobs());
+    return from_rocksdb(
+        database_->db()->CompactRange(compact, database_->blobs(), nullptr, nullptr),
+        "compacting blobs");
+}
+
 Result<std::string> BlobStore::put(std::string_view bytes) {
     if (bytes.size() > kMaxBlobBytes) {
         return Status::resource_exhausted("blob of " + std::to_string(bytes.size()) +

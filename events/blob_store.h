@@ -8,6 +8,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "events/aead.h"
 #include "events/database.h"
@@ -18,15 +19,18 @@ namespace kakitome {
 inline constexpr std::size_t kMaxBlobBytes = 256 * 1024 * 1024;
 
 class BlobStore {
-public:
+  public:
     BlobStore(std::shared_ptr<Database> database, const AeadKey& master_key);
 
     // Returns the blob id (64 hex digits). Synced to disk before returning.
     Result<std::string> put(std::string_view bytes);
     Result<std::string> get(std::string_view blob_id) const;
     Result<bool> contains(std::string_view blob_id) const;
+    // Removes blobs for good (erasure): deletes them, then compacts the family so the
+    // ciphertext leaves the SST files. Unknown ids are ignored.
+    Status erase(const std::vector<std::string>& blob_ids);
 
-private:
+  private:
     std::shared_ptr<Database> database_;
     AeadKey key_;
 };

@@ -30,6 +30,7 @@ int run_command(const Words& words) {
     workflow::WorkflowCommands commands(*environment.store, *environment.vault,
                                         workflow_environment->settings.workflow,
                                         workflow_environment->clock_ms);
+    commands.erase_blobs_in(*environment.blobs);
     workflow::CommandRequest request;
     request.application = arguments->positionals()[0];
     request.command = arguments->positionals()[1];

@@ -179,8 +179,10 @@ int run_serve(const Words& words) {
             // Wake for new events, or at least once a second for timers and mail retries; but
             // no more than every 100 ms, so that a busy log is folded in batches rather than
             // one pass per event (which would take the CPU from the requests).
-            for (int slept = 0; slept < 10 && !stopping; ++slept) std::this_thread::sleep_for(std::chrono::milliseconds(10));
-            environment.store->wait_for_head_beyond(worker.position(), std::chrono::milliseconds(900));
+            for (int slept = 0; slept < 10 && !stopping; ++slept)
+                std::this_thread::sleep_for(std::chrono::milliseconds(10));
+            environment.store->wait_for_head_beyond(worker.position(),
+                                                    std::chrono::milliseconds(900));
         }
     });
     std::thread poller_thread([&] {

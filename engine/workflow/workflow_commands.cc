@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <set>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -119,6 +120,43 @@ std::optional<Result<CommandOutcome>> WorkflowCommands::recorded_outcome(
         CommandOutcome{payload.at("application"), payload.at("state"),
                        StreamVersion{payload.at("version").get<std::uint64_t>()},
                        payload.at("events").get<std::vector<std::string>>(), true});
+}
+
+namespace {
+
+const char* const kBlobFields[] = {"raw_blob", "attachment_blob"};
+
+}  // namespace
+
+Status WorkflowCommands::erase_application_blobs(const std::string& application) {
+    auto events = read_whole_stream(store_, application_stream(application));
+    if (!events.is_ok()) return events.status();
+    std::set<std::string> candidates;
+    for (const auto& event : events.value()) {
+        const json payload = json::parse(event.payload_json, nullptr, false);
+        if (!payload.is_object()) continue;
+        for (const char* field : kBlobFields) {
+            if (payload.contains(field) && payload[field].is_string())
+                candidates.insert(payload[field].get<std::string>());
+        }
+    }
+    if (candidates.empty()) return Status::ok();
+    // A blob another application refers to (the same attachment sent twice) stays. Erasure is
+    // rare, so one pass over the log is an acceptable price for not keeping a reference index.
+    const std::string own_stream = application_stream(application);
+    for (Seq next{1}; !candidates.empty();) {
+        auto page = store_.read_all(next, 10000);
+        if (!page.is_ok()) return page.status();
+        for (const auto& event : page.value()) {
+            if (event.stream == own_stream || event.stream.rfind("application-", 0) != 0) continue;
+            std::erase_if(candidates, [&](const std::string& id) {
+                return event.payload_json.find(id) != std::string::npos;
+            });
+        }
+        if (page->size() < 10000) break;
+        next = Seq{page->back().seq.value + 1};
+    }
+    return blobs_->erase(std::vector<std::string>(candidates.begin(), candidates.end()));
 }
 
 WorkflowCommands::WorkflowCommands(EventStore& store, DataKeyVault& vault,
@@ -308,6 +346,7 @@ Result<CommandOutcome> WorkflowCommands::execute(const CommandRequest& request) 
     if (command == "erase") {
         const Status destroyed = vault_.destroy(record.application);
         if (!destroyed.is_ok() && destroyed.code() != StatusCode::not_found) return destroyed;
+        if (blobs_) KAKITOME_RETURN_IF_ERROR(erase_application_blobs(record.application));
     }
     return outcome;
 }

@@ -26,6 +26,7 @@
 
 #include "engine/workflow/application_record.h"
 #include "engine/workflow/workflow_config.h"
+#include "events/blob_store.h"
 #include "events/data_key_vault.h"
 #include "events/event_store.h"
 
@@ -59,10 +60,16 @@ class WorkflowCommands {
                      std::function<std::int64_t()> clock_ms);
 
     Result<CommandOutcome> execute(const CommandRequest& request);
+    // With a blob store, `erase` also deletes the application's raw mails and attachments
+    // (those no other application refers to), so nothing of it stays readable with the
+    // master key either.
+    void erase_blobs_in(BlobStore& blobs) { blobs_ = &blobs; }
 
   private:
     std::optional<Result<CommandOutcome>> recorded_outcome(const CommandRequest& request) const;
+    Status erase_application_blobs(const std::string& application);
     EventStore& store_;
+    BlobStore* blobs_ = nullptr;
     DataKeyVault& vault_;
     const WorkflowConfig& config_;
     std::function<std::int64_t()> clock_ms_;

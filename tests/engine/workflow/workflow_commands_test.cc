@@ -173,6 +173,14 @@ TEST_F(Commands, ErasureShredsPiiWhileTheLedgerStillVerifies) {
     ASSERT_TRUE(rebuild_projection(*store_, directory, store_->head()).is_ok());
     EXPECT_EQ(directory.read(application, *vault_)->sender, "erase@example.jp");
 
+    std::vector<std::string> blob_ids;
+    for (const char* type : {"FormMailReceived", "PasswordMailReceived"}) {
+        const auto payload = json::parse(events_of_type(application, type).front().payload_json);
+        blob_ids.push_back(payload["raw_blob"]);
+        if (payload.contains("attachment_blob")) blob_ids.push_back(payload["attachment_blob"]);
+    }
+    for (const auto& id : blob_ids) ASSERT_TRUE(blobs_->contains(id).value()) << id;
+    commands_->erase_blobs_in(*blobs_);
     auto erased = run(application, "erase", {{"reason", "本人からの削除請求"}});
     ASSERT_TRUE(erased.is_ok()) << erased.status().to_string();
     EXPECT_EQ(erased->events, (std::vector<std::string>{"UrlRevoked", "ApplicationErased"}));
@@ -184,6 +192,9 @@ TEST_F(Commands, ErasureShredsPiiWhileTheLedgerStillVerifies) {
     EXPECT_EQ(entry->organization, "[erased]");
     EXPECT_EQ(entry->sender, "[erased]");
     EXPECT_EQ(vault_->get(application).status().reason(), "erased");
+    for (const auto& id : blob_ids)
+        EXPECT_FALSE(blobs_->contains(id).value())
+            << "raw mail or attachment survived erasure: " << id;
     EXPECT_EQ(everything_stored().find("erase@example.jp"), std::string::npos);
     EXPECT_EQ(run(application, "assign", {{"assignee", "x"}}).status().reason(), "erased");
     // Erasing again appends nothing and succeeds.
@@ -250,6 +261,39 @@ TEST_F(Commands, ASecondApplicationOfAnApplicantWithALinkIsADuplicate) {
     // Another applicant is not affected, and the key is stored only as an HMAC.
     EXPECT_EQ(state_of(paired("other@example.jp", "forms/valid_all_usages.xlsx")), "validated");
     EXPECT_EQ(everything_stored().find("koho@sakura-hp.example.jp\n"), std::string::npos);
+}
+
+TEST_F(Commands, ErasureKeepsAnAttachmentAnotherApplicationStillRefersTo) {
+    // The very same encrypted file sent by two applicants: one blob, two references.
+    const std::string encrypted =
+        office::encrypt_document(testing::read_fixture("forms/valid_basic.xlsx"), "shared-pw",
+                                 office::EncryptionMethod::agile, 1000)
+            .value();
+    std::vector<std::string> applications;
+    for (const char* sender : {"one@example.jp", "two@example.jp"}) {
+        auto form = intake_->ingest(
+            testing::build_mail(
+                sender, testing::encoded_word("PR 動画利用申請", "UTF-8"),
+                std::string("f-") + sender, "Content-Type: text/plain; charset=us-ascii\r\n", "",
+                {{.filename_header = "filename=\"form.xlsx\"", .bytes = encrypted}}),
+            "test");
+        ASSERT_TRUE(form.is_ok());
+        applications.push_back(form->application);
+    }
+    auto attachment = [&](const std::string& application) {
+        return json::parse(events_of_type(application, "FormMailReceived")
+                               .front()
+                               .payload_json)["attachment_blob"]
+            .get<std::string>();
+    };
+    ASSERT_EQ(attachment(applications[0]), attachment(applications[1]));
+    const std::string raw = json::parse(
+        events_of_type(applications[0], "FormMailReceived").front().payload_json)["raw_blob"];
+    commands_->erase_blobs_in(*blobs_);
+    ASSERT_TRUE(run(applications[0], "erase", {{"reason", "削除請求"}}).is_ok());
+    EXPECT_FALSE(blobs_->contains(raw).value()) << "the erased application's own mail is gone";
+    EXPECT_TRUE(blobs_->contains(attachment(applications[1])).value())
+        << "the other application's attachment stays";
 }
 
 }  // namespace
