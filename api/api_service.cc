@@ -11,6 +11,7 @@
 
 #include "api/routes.h"
 #include "engine/download/download_service.h"
+#include "engine/incident/incident_commands.h"
 #include "engine/workflow/applicant_mail.h"
 #include "engine/workflow/workflow_commands.h"
 #include "events/aead.h"
@@ -70,6 +71,23 @@ HttpResponse problem(int status, const std::string& type, const std::string& tit
 
 // Query parameters of a target ("a=1&b=2"), percent-decoding not needed for the numbers and
 // ids the API takes; anything else is rejected by the handlers' own checks.
+// %XX escapes decoded; '+' stays '+' (RFC 3986 queries, not HTML forms), so
+// "2026-11-24T00:00:00+09:00" works both escaped and raw. A malformed escape is kept as is.
+std::string percent_decoded(const std::string& text) {
+    std::string out;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        if (text[i] == '%' && i + 2 < text.size() &&
+            std::isxdigit(static_cast<unsigned char>(text[i + 1])) &&
+            std::isxdigit(static_cast<unsigned char>(text[i + 2]))) {
+            out += static_cast<char>(std::stoi(text.substr(i + 1, 2), nullptr, 16));
+            i += 2;
+        } else {
+            out += text[i];
+        }
+    }
+    return out;
+}
+
 std::map<std::string, std::string> query_of(const std::string& target) {
     std::map<std::string, std::string> query;
     const auto question = target.find('?');
@@ -77,7 +95,8 @@ std::map<std::string, std::string> query_of(const std::string& target) {
     std::stringstream in(target.substr(question + 1));
     for (std::string pair; std::getline(in, pair, '&');) {
         const auto equals = pair.find('=');
-        query[pair.substr(0, equals)] = equals == std::string::npos ? "" : pair.substr(equals + 1);
+        query[percent_decoded(pair.substr(0, equals))] =
+            equals == std::string::npos ? "" : percent_decoded(pair.substr(equals + 1));
     }
     return query;
 }
@@ -269,6 +288,8 @@ HttpResponse ApiService::Impl::dispatch(Context& context) {
         case RouteId::incident_who_saw:
         case RouteId::incident_saw_what:
         case RouteId::incident_review:
+        case RouteId::incident_report:
+        case RouteId::incident_step:
             return incident(context, route.id);
     }
     return problem(404, "not_found", "no such resource");
@@ -704,6 +725,21 @@ HttpResponse ApiService::Impl::incident(Context& context, RouteId id) {
     auto records_json = [](const std::vector<DisclosureRecord>& records) {
         return json::parse(disclosures_to_json(records));
     };
+    if (id == RouteId::incident_report) {
+        auto created = incident::report(d.store, context.principal->name, context.request.body);
+        if (!created.is_ok()) return problem_for(created.status());
+        return json_response(201, {{"incident", created.value()}});
+    }
+    if (id == RouteId::incident_step) {
+        const std::string& incident_id = context.match.parameters.at("incident");
+        auto seq = incident::take_step(d.store, *d.disclosures, incident_id,
+                                       context.match.parameters.at("step"), context.principal->name,
+                                       context.request.body);
+        if (!seq.is_ok()) return problem_for(seq.status());
+        return json_response(200, {{"incident", incident_id},
+                                   {"step", context.match.parameters.at("step")},
+                                   {"seq", seq->value}});
+    }
     if (id == RouteId::incident_who_saw) {
         auto records = d.disclosures->who_saw(context.match.parameters.at("id"));
         if (!records.is_ok()) return problem_for(records.status());

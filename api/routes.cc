@@ -61,6 +61,12 @@ const std::vector<Route>& routes() {
          false,
          {Role::responder}},
         {RouteId::incident_review, "GET", "/v1/incidents/review", false, {Role::responder}},
+        {RouteId::incident_report, "POST", "/v1/incidents", false, {Role::responder}},
+        {RouteId::incident_step,
+         "POST",
+         "/v1/incidents/{incident}/steps/{step}",
+         false,
+         {Role::responder}},
     };
     return table;
 }

@@ -29,6 +29,8 @@ enum class RouteId {
     incident_who_saw,
     incident_saw_what,
     incident_review,
+    incident_report,
+    incident_step,
 };
 
 struct Route {

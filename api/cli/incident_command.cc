@@ -16,8 +16,7 @@
 #include "api/cli/arguments.h"
 #include "api/cli/commands.h"
 #include "api/cli/store_access.h"
-#include "events/aead.h"
-#include "events/sha256.h"
+#include "engine/incident/incident_commands.h"
 #include "events/timestamp.h"
 #include "projections/incident_review.h"
 
@@ -120,76 +119,43 @@ int run_incident(const Words& words) {
         return kExitOk;
     }
 
-    // Incident steps: events on the incident's own stream.
-    std::string id;
-    std::vector<NewEvent> events;
-    ExpectedVersion expected_version = ExpectedVersion::any();
-    auto make = [](const std::string& type, const json& payload) {
-        return NewEvent{.type = type, .payload_json = payload.dump(), .actor = "cli"};
-    };
+    // Incident steps: events on the incident's own stream (engine/incident).
     if (action == "report") {
-        const auto from = arguments->value("from"), to = arguments->value("to");
-        if (!arguments->has("description") || !from || !to || !parse_rfc3339_ms(*from) ||
-            !parse_rfc3339_ms(*to)) {
-            std::fprintf(
-                stderr,
-                "kakitome incident: report needs --description and an RFC 3339 --from and --to\n");
-            return kExitBadInput;
-        }
-        std::uint8_t bytes[6];
-        random_bytes(bytes, sizeof bytes);
-        id = format_rfc3339_ms(system_clock_ms()).substr(0, 10) + "-" + to_hex(bytes, sizeof bytes);
-        expected_version = ExpectedVersion::no_stream();
-        events.push_back(
-            make("IncidentReported", {{"reporter", arguments->value_or("reporter", "cli")},
-                                      {"description", *arguments->value("description")},
-                                      {"window", {{"from", *from}, {"to", *to}}}}));
-    } else {
-        id = positionals[1];
-        auto incident = load_incident(store, id);
-        if (!incident.is_ok()) return fail(incident.status());
-        if (incident->closed) {
-            std::fprintf(stderr, "kakitome incident: %s is closed\n", id.c_str());
+        const json report_arguments{{"description", arguments->value_or("description", "")},
+                                    {"from", arguments->value_or("from", "")},
+                                    {"to", arguments->value_or("to", "")}};
+        auto id = incident::report(store, arguments->value_or("reporter", "cli"),
+                                   report_arguments.dump());
+        if (!id.is_ok()) return fail(id.status());
+        std::printf("%s\n", json{{"incident", id.value()}, {"action", action}}.dump().c_str());
+        return kExitOk;
+    }
+    json step_arguments = json::object();
+    if (action == "scope") {
+        if (auto list = arguments->value("applications"))
+            step_arguments["applications"] = split_commas(*list);
+        if (auto before = arguments->value("registered-before"))
+            step_arguments["registered_before"] = *before;
+    } else if (action == "notify") {
+        step_arguments = {{"application", positionals[2]},
+                          {"channel", arguments->value_or("channel", "mail")}};
+    } else if (action == "evidence-deleted") {
+        step_arguments = {{"note", arguments->value_or("note", "")}};
+    } else if (action == "close") {
+        step_arguments = {{"report", arguments->value_or("report", "")}};
+    }
+    auto seq =
+        incident::take_step(store, index, positionals[1], action, "cli", step_arguments.dump());
+    if (!seq.is_ok()) {
+        if (seq.status().code() == StatusCode::failed_precondition) {
+            std::fprintf(stderr, "kakitome incident: %s\n", seq.status().message().c_str());
             return kExitRefused;
         }
-        if (action == "scope") {
-            std::vector<std::string> applications;
-            if (auto list = arguments->value("applications")) {
-                applications = split_commas(*list);
-            } else if (auto before = arguments->value("registered-before");
-                       before && parse_rfc3339_ms(*before)) {
-                auto registered = index.registered_in(0, *parse_rfc3339_ms(*before));
-                if (!registered.is_ok()) return fail(registered.status());
-                for (const auto& registration : registered.value())
-                    applications.push_back(registration.application);
-            } else {
-                std::fprintf(
-                    stderr,
-                    "kakitome incident: scope needs --applications A,B or --registered-before T\n");
-                return kExitBadInput;
-            }
-            events.push_back(make("IncidentScoped", {{"applications", applications}}));
-        } else if (action == "notify") {
-            events.push_back(make("AffectedPartyNotified",
-                                  {{"application", positionals[2]},
-                                   {"channel", arguments->value_or("channel", "mail")}}));
-        } else if (action == "evidence-deleted") {
-            events.push_back(
-                make("EvidenceDeletionConfirmed", {{"note", arguments->value_or("note", "")}}));
-        } else if (action == "close") {
-            if (!arguments->has("report")) {
-                std::fprintf(stderr, "kakitome incident: close needs --report TEXT\n");
-                return kExitBadInput;
-            }
-            events.push_back(make("IncidentClosed", {{"report", *arguments->value("report")}}));
-        }
+        return fail(seq.status());
     }
-    auto appended = store.append(incident_stream(id), expected_version, std::move(events));
-    if (!appended.is_ok()) return fail(appended.status());
-    std::printf("%s\n",
-                json{{"incident", id}, {"action", action}, {"seq", appended->last_seq.value}}
-                    .dump()
-                    .c_str());
+    std::printf(
+        "%s\n",
+        json{{"incident", positionals[1]}, {"action", action}, {"seq", seq->value}}.dump().c_str());
     return kExitOk;
 }
 

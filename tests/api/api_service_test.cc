@@ -86,6 +86,8 @@ class Api : public testing::WorkflowTest {
         replace("{name}", "assign");
         replace("{token}", std::string(43, 'A'));
         replace("{principal}", "operator-1");
+        replace("{incident}", "2026-11-24-000000000000");
+        replace("{step}", "notify");
         return path;
     }
 
@@ -309,6 +311,55 @@ TEST_F(Api, MetricsAreValidPrometheusTextThatMoves) {
          {"kakitome_sla_overdue", "kakitome_mails_sent_total", "kakitome_mails_failed_total"}) {
         EXPECT_GE(value(after, name), 0) << name;
     }
+}
+
+TEST_F(Api, RespondersRunAnIncidentThroughTheApi) {
+    ApiService api({*store_, *vault_, *intake_, config_, *principals_, *worker_, clock(), nullptr,
+                    &worker_->disclosures()});
+    const std::string& responder = tokens_[auth::Role::responder];
+    auto send = [&](const std::string& method, const std::string& target,
+                    const std::string& body = "") {
+        return api.handle(HttpRequest{
+            method, target, {{"authorization", "Bearer " + responder}}, body, "192.0.2.5", false});
+    };
+    ASSERT_EQ(
+        call("GET", "/v1/applications/" + application_, tokens_[auth::Role::operator_role]).status,
+        200);
+    ASSERT_TRUE(worker_->run_pass().is_ok());  // the disclosure index catches up
+    const auto reported = send(
+        "POST", "/v1/incidents",
+        R"({"description":"test","from":"2026-11-24T00:00:00+09:00","to":"2026-11-25T00:00:00+09:00"})");
+    ASSERT_EQ(reported.status, 201) << reported.body;
+    const std::string id = json::parse(reported.body)["incident"];
+    EXPECT_EQ(send("POST", "/v1/incidents/" + id + "/steps/scope",
+                   R"({"registered_before":"2026-11-25T00:00:00+09:00"})")
+                  .status,
+              200);
+    EXPECT_EQ(send("POST", "/v1/incidents/" + id + "/steps/notify",
+                   R"({"application":")" + application_ + R"("})")
+                  .status,
+              200);
+    EXPECT_EQ(send("POST", "/v1/incidents/" + id + "/steps/launch", "{}").status, 400);
+    const auto review =
+        send("GET",
+             "/v1/incidents/"
+             "review?from=2026-11-24T00:00:00%2B09:00&to=2026-11-25T00:00:00%2B09:00&incident=" +
+                 id);
+    ASSERT_EQ(review.status, 200) << review.body;
+    const json body = json::parse(review.body);
+    ASSERT_EQ(body["rows"].size(), 1u);
+    EXPECT_EQ(body["rows"][0]["notified"], true);
+    EXPECT_EQ(body["rows"][0]["disclosed_to_others"], false)
+        << "an operator is an authorised staff role";
+    const auto who = json::parse(send("GET", "/v1/incidents/who-saw/" + application_).body);
+    ASSERT_EQ(who["disclosures"].size(), 1u);
+    EXPECT_EQ(who["disclosures"][0]["principal"], "operator-1");
+    EXPECT_EQ(send("POST", "/v1/incidents/" + id + "/steps/close", R"({"report":"nothing leaked"})")
+                  .status,
+              200);
+    EXPECT_EQ(
+        send("POST", "/v1/incidents/" + id + "/steps/notify", R"({"application":"x"})").status,
+        409);
 }
 
 // docs/openapi.yaml: the paths and methods under `paths:` (two- and four-space indentation).

@@ -1,0 +1,115 @@
+#include "engine/incident/incident_commands.h"
+
+#include <nlohmann/json.hpp>
+
+#include "events/aead.h"
+#include "events/sha256.h"
+#include "events/timestamp.h"
+#include "projections/incident_review.h"
+
+namespace kakitome::incident {
+
+using nlohmann::json;
+
+namespace {
+
+Result<json> object_of(const std::string& arguments_json) {
+    json arguments = json::parse(arguments_json.empty() ? "{}" : arguments_json, nullptr, false);
+    if (!arguments.is_object())
+        return Status::invalid_argument("incident arguments must be a JSON object")
+            .with_reason("invalid_arguments");
+    return arguments;
+}
+
+std::string text(const json& arguments, const char* key) {
+    return arguments.contains(key) && arguments[key].is_string() ? arguments[key].get<std::string>()
+                                                                 : std::string();
+}
+
+}  // namespace
+
+Result<std::string> report(EventStore& store, const std::string& reporter,
+                           const std::string& arguments_json) {
+    auto arguments = object_of(arguments_json);
+    if (!arguments.is_ok()) return arguments.status();
+    const std::string description = text(*arguments, "description"),
+                      from = text(*arguments, "from"), to = text(*arguments, "to");
+    const auto from_ms = parse_rfc3339_ms(from), to_ms = parse_rfc3339_ms(to);
+    if (description.empty() || !from_ms || !to_ms || *from_ms >= *to_ms) {
+        return Status::invalid_argument(
+                   "a report needs a description and an RFC 3339 window from < to")
+            .with_reason("invalid_arguments");
+    }
+    std::uint8_t bytes[6];
+    random_bytes(bytes, sizeof bytes);
+    const std::string id =
+        format_rfc3339_ms(system_clock_ms()).substr(0, 10) + "-" + to_hex(bytes, sizeof bytes);
+    auto appended =
+        store.append(incident_stream(id), ExpectedVersion::no_stream(),
+                     {NewEvent{.type = "IncidentReported",
+                               .payload_json = json{{"reporter", reporter},
+                                                    {"description", description},
+                                                    {"window", {{"from", from}, {"to", to}}}}
+                                                   .dump(),
+                               .actor = reporter}});
+    if (!appended.is_ok()) return appended.status();
+    return id;
+}
+
+Result<Seq> take_step(EventStore& store, const DisclosureIndex& index, const std::string& id,
+                      const std::string& step, const std::string& actor,
+                      const std::string& arguments_json) {
+    auto arguments = object_of(arguments_json);
+    if (!arguments.is_ok()) return arguments.status();
+    auto incident = load_incident(store, id);
+    if (!incident.is_ok()) return incident.status();
+    if (incident->closed)
+        return Status::failed_precondition("incident " + id + " is closed")
+            .with_reason("incident_closed");
+    NewEvent event{.actor = actor};
+    if (step == "scope") {
+        std::vector<std::string> applications;
+        if (arguments->contains("applications") && (*arguments)["applications"].is_array()) {
+            for (const auto& item : (*arguments)["applications"]) {
+                if (item.is_string()) applications.push_back(item.get<std::string>());
+            }
+        } else if (auto before = parse_rfc3339_ms(text(*arguments, "registered_before"))) {
+            auto registered = index.registered_in(0, *before);
+            if (!registered.is_ok()) return registered.status();
+            for (const auto& registration : registered.value())
+                applications.push_back(registration.application);
+        } else {
+            return Status::invalid_argument("scope needs \"applications\" or \"registered_before\"")
+                .with_reason("invalid_arguments");
+        }
+        event.type = "IncidentScoped";
+        event.payload_json = json{{"applications", applications}}.dump();
+    } else if (step == "notify") {
+        if (text(*arguments, "application").empty())
+            return Status::invalid_argument("notify needs \"application\"")
+                .with_reason("invalid_arguments");
+        event.type = "AffectedPartyNotified";
+        event.payload_json =
+            json{{"application", text(*arguments, "application")},
+                 {"channel",
+                  text(*arguments, "channel").empty() ? "mail" : text(*arguments, "channel")}}
+                .dump();
+    } else if (step == "evidence-deleted") {
+        event.type = "EvidenceDeletionConfirmed";
+        event.payload_json = json{{"note", text(*arguments, "note")}}.dump();
+    } else if (step == "close") {
+        if (text(*arguments, "report").empty())
+            return Status::invalid_argument("close needs \"report\"")
+                .with_reason("invalid_arguments");
+        event.type = "IncidentClosed";
+        event.payload_json = json{{"report", text(*arguments, "report")}}.dump();
+    } else {
+        return Status::invalid_argument("unknown incident step '" + step + "'")
+            .with_reason("unknown_step");
+    }
+    auto appended = store.append(incident_stream(id), ExpectedVersion::any(), {std::move(event)});
+    if (!appended.is_ok()) return appended.status();
+    return appended->last_seq;
+}
+
+}  // namespace kakitome::incident
