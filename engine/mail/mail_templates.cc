@@ -1,5 +1,6 @@
 #include "engine/mail/mail_templates.h"
 
+#include <algorithm>
 #include <map>
 
 namespace kakitome::mail {
@@ -79,15 +80,20 @@ RenderedMail render_mail(MailTemplate which, const TemplateFields& fields) {
                         "誠に恐れ入りますが、次の理由により今回の申請を承認できませんでした。\n\n" +
                         reasons + (fields.message.empty() ? "" : "\n" + fields.message + "\n") +
                         signature};
-        case MailTemplate::password_reminder:
+        case MailTemplate::password_reminder: {
+            const bool mismatch = std::find(fields.codes.begin(), fields.codes.end(),
+                                            "wrong_password") != fields.codes.end();
             return {
                 "【PR 動画利用申請】パスワードのご送付のお願い",
                 greeting +
-                    "申請書は受け付けましたが、申請書を開くためのパスワードのメールがまだ届いていま"
-                    "せん。\n" +
+                    (mismatch ? std::string("お送りいただいたパスワードでは申請書を開けませんでした"
+                                            "。正しいパスワードを、")
+                              : std::string("申請書は受け付けましたが、申請書を開くためのパスワード"
+                                            "のメールがまだ届いていません。\n")) +
                     "件名「PR "
                     "動画利用申請」で、本文にパスワードのみを記載したメールをお送りください。\n" +
                     signature};
+        }
     }
     return {};
 }

@@ -1,6 +1,7 @@
 // The Japanese mails the secretariat sends: the download URL notice, a correction request, a
 // rejection (with the reasons in plain Japanese), and a reminder that the password mail has not
-// arrived. Rendering is pure; what a template needs is in TemplateFields.
+// arrived (or, with the code wrong_password, that the one that came does not open the form).
+// Rendering is pure; what a template needs is in TemplateFields.
 #pragma once
 
 #include <string>

@@ -19,8 +19,10 @@ std::optional<PendingTimer> next_timer(const ApplicationRecord& record,
     auto business_day_midnight = [&](std::int64_t from_ms, int days) {
         return jst_midnight_ms(config.calendar.add_business_days(jst_date_of(from_ms), days));
     };
-    if (record.state == "awaiting_password" && !record.password_received &&
-        !record.reminder_due_fired) {
+    // No password yet, or only ones that do not open the form: the applicant is reminded.
+    const bool waiting = (record.state == "awaiting_password" && !record.password_received) ||
+                         record.state == "password_mismatch";
+    if (waiting && !record.reminder_due_fired) {
         consider(
             "PasswordReminderDue",
             business_day_midnight(record.received_at_ms, config.password_reminder_business_days));
@@ -113,9 +115,11 @@ Status TimerScheduler::fire(const std::string& application, std::int64_t now) {
         as_recorded.payload_json = event.payload_json;
         events.push_back(std::move(event));
         if (timer->type == "PasswordReminderDue") {
+            mail::TemplateFields fields;
+            if (record.state == "password_mismatch") fields.codes = {"wrong_password"};
             auto mail =
                 queue_applicant_mail(record, vault_, config_, mail::MailTemplate::password_reminder,
-                                     {}, now, "system", application);
+                                     fields, now, "system", application);
             if (mail.is_ok()) {
                 events.push_back(std::move(mail).value());
             } else if (mail.status().reason() != "erased") {

@@ -38,6 +38,29 @@ TEST_F(Timers, PasswordReminderAfterTwoBusinessDays) {
     EXPECT_EQ(fire(), 0) << "a reminder fires once";
 }
 
+TEST_F(Timers, AWrongPasswordAlsoGetsAReminderSayingSo) {
+    set_now("2026-11-20T10:00:00+09:00");
+    const auto application = awaiting_password("typo@example.jp");
+    ASSERT_TRUE(
+        intake_
+            ->ingest(password_mail("typo@example.jp", "typo-pw@example.jp", "not-the-password"),
+                     "test")
+            .is_ok());
+    ASSERT_EQ(state_of(application), "password_mismatch");
+    set_now("2026-11-25T00:00:00+09:00");
+    EXPECT_EQ(fire(), 1);
+    const auto mails = events_of_type(application, "MailQueued");
+    ASSERT_EQ(mails.size(), 1u);
+    const auto sealed = json::parse(mails[0].payload_json)["pii_sealed"].get<std::string>();
+    const std::string message =
+        json::parse(vault_->open_sealed(application, sealed).value())["message"];
+    std::string encoded;
+    for (char c : message.substr(message.find("\r\n\r\n") + 4)) {
+        if (c != '\r' && c != '\n') encoded += c;
+    }
+    EXPECT_NE(kakitome::base64_decode(encoded).value().find("開けませんでした"), std::string::npos);
+}
+
 TEST_F(Timers, SlaDueOnTheFourthAndOverdueOnTheFifthBusinessDay) {
     set_now("2026-09-18T09:30:00+09:00");  // Friday before the 2026 silver week
     const auto open = paired("open@example.jp");
