@@ -19,6 +19,7 @@
 #include "events/database.h"
 #include "events/event_store.h"
 #include "fixtures.h"
+#include "local_ports.h"
 #include "replay/store_verifier.h"
 
 namespace kakitome {
@@ -26,43 +27,28 @@ namespace {
 
 namespace fs = std::filesystem;
 
-int free_port() {
-    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address);
-    socklen_t size = sizeof address;
-    ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &size);
-    ::close(fd);
-    return ntohs(address.sin_port);
-}
-
-bool accepts_connections(int port) {
-    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_port = htons(static_cast<std::uint16_t>(port));
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    const bool connected = ::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0;
-    ::close(fd);
-    return connected;
-}
-
 // A Dovecot of our own: its own config, run and state directories, port and Maildir.
 class Dovecot {
-public:
-    explicit Dovecot(const fs::path& root) : root_(root), port_(free_port()) {
-        for (const char* sub : {"run", "state", "home", "mail/new", "mail/cur", "mail/tmp"}) fs::create_directories(root / sub);
+  public:
+    explicit Dovecot(const fs::path& root)
+        : root_(root), port_(kakitome::testing::free_tcp_port()) {
+        for (const char* sub : {"run", "state", "home", "mail/new", "mail/cur", "mail/tmp"})
+            fs::create_directories(root / sub);
         std::ofstream(root / "dovecot.conf")
-            << "base_dir = " << (root / "run").string() << "\nstate_dir = " << (root / "state").string()
+            << "base_dir = " << (root / "run").string()
+            << "\nstate_dir = " << (root / "state").string()
             << "\nlog_path = " << (root / "dovecot.log").string()
-            << "\nprotocols = imap\nlisten = 127.0.0.1\nssl = no\ndisable_plaintext_auth = no\nauth_mechanisms = plain login\n"
+            << "\nprotocols = imap\nlisten = 127.0.0.1\nssl = no\ndisable_plaintext_auth = "
+               "no\nauth_mechanisms = plain login\n"
             << "mail_location = maildir:" << (root / "mail").string() << "\nfirst_valid_uid = 1\n"
             << "passdb {\n  driver = static\n  args = password=secret\n}\n"
-            << "userdb {\n  driver = static\n  args = uid=65534 gid=65534 home=" << (root / "home").string() << "\n}\n"
-            << "service imap-login {\n  chroot =\n  inet_listener imap {\n    address = 127.0.0.1\n    port = " << port_
-            << "\n  }\n  inet_listener imaps {\n    port = 0\n  }\n}\nservice anvil {\n  chroot =\n}\n"
+            << "userdb {\n  driver = static\n  args = uid=65534 gid=65534 home="
+            << (root / "home").string() << "\n}\n"
+            << "service imap-login {\n  chroot =\n  inet_listener imap {\n    address = "
+               "127.0.0.1\n    port = "
+            << port_
+            << "\n  }\n  inet_listener imaps {\n    port = 0\n  }\n}\nservice anvil {\n  chroot "
+               "=\n}\n"
             << "default_login_user = dovenull\ndefault_internal_user = dovecot\n";
     }
     ~Dovecot() { stop(); }
@@ -70,16 +56,24 @@ public:
     // Delivers a mail into new/, named so Dovecot assigns UIDs in delivery order.
     void deliver(const std::string& bytes) {
         ++delivered_;
-        const fs::path file = root_ / "mail/new" / (std::to_string(1700000000 + delivered_) + ".M" + std::to_string(delivered_) + ".kakitome");
+        const fs::path file = root_ / "mail/new" /
+                              (std::to_string(1700000000 + delivered_) + ".M" +
+                               std::to_string(delivered_) + ".kakitome");
         std::ofstream(file, std::ios::binary) << bytes;
     }
     bool start() {
-        fs::permissions(root_, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec | fs::perms::others_read | fs::perms::others_exec);
+        fs::permissions(root_, fs::perms::owner_all | fs::perms::group_read |
+                                   fs::perms::group_exec | fs::perms::others_read |
+                                   fs::perms::others_exec);
         // Mail is read by the mail user (nobody), not by root.
-        if (std::system(("chown -R 65534:65534 " + (root_ / "mail").string() + " " + (root_ / "home").string()).c_str()) != 0) return false;
-        if (std::system(("/usr/sbin/dovecot -c " + (root_ / "dovecot.conf").string()).c_str()) != 0) return false;
+        if (std::system(("chown -R 65534:65534 " + (root_ / "mail").string() + " " +
+                         (root_ / "home").string())
+                            .c_str()) != 0)
+            return false;
+        if (std::system(("/usr/sbin/dovecot -c " + (root_ / "dovecot.conf").string()).c_str()) != 0)
+            return false;
         for (int i = 0; i < 100; ++i) {
-            if (accepts_connections(port_)) return true;
+            if (kakitome::testing::port_accepts(port_)) return true;
             std::this_thread::sleep_for(std::chrono::milliseconds(50));
         }
         return false;
@@ -89,28 +83,34 @@ public:
         pid_t pid = 0;
         if (pid_file >> pid && pid > 0) {
             ::kill(pid, SIGTERM);
-            for (int i = 0; i < 100 && ::kill(pid, 0) == 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+            for (int i = 0; i < 100 && ::kill(pid, 0) == 0; ++i)
+                std::this_thread::sleep_for(std::chrono::milliseconds(50));
         }
     }
     int port() const { return port_; }
-    std::string url() const { return "imap://tester:secret@127.0.0.1:" + std::to_string(port_) + "/INBOX"; }
+    std::string url() const {
+        return "imap://tester:secret@127.0.0.1:" + std::to_string(port_) + "/INBOX";
+    }
     std::string log() const {
         std::ifstream in(root_ / "dovecot.log");
         return std::string(std::istreambuf_iterator<char>(in), {});
     }
 
-private:
+  private:
     fs::path root_;
     int port_;
     int delivered_ = 0;
 };
 
-std::vector<nlohmann::json> run_serve_once(const fs::path& data, const std::string& url, int& exit_code) {
-    const std::string command = std::string(KAKITOME_BINARY) + " serve --data " + data.string() + " --imap " + url + " --once 2>&1";
+std::vector<nlohmann::json> run_serve_once(const fs::path& data, const std::string& url,
+                                           int& exit_code) {
+    const std::string command = std::string(KAKITOME_BINARY) + " serve --data " + data.string() +
+                                " --imap " + url + " --once 2>&1";
     FILE* pipe = ::popen(command.c_str(), "r");
     std::string output;
     char buffer[4096];
-    for (std::size_t n; (n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0;) output.append(buffer, n);
+    for (std::size_t n; (n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0;)
+        output.append(buffer, n);
     const int status = ::pclose(pipe);
     exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
     std::vector<nlohmann::json> lines;
@@ -124,14 +124,17 @@ std::vector<nlohmann::json> run_serve_once(const fs::path& data, const std::stri
 }
 
 TEST(ImapPoller, IngestsTheMailboxOnceAndResumesAfterRestart) {
-    if (::geteuid() != 0) GTEST_SKIP() << "Dovecot must switch to the mail user; run as root (CI does)";
-    const fs::path root = fs::temp_directory_path() / ("kakitome-imap-" + std::to_string(::getpid()));
+    if (::geteuid() != 0)
+        GTEST_SKIP() << "Dovecot must switch to the mail user; run as root (CI does)";
+    const fs::path root =
+        fs::temp_directory_path() / ("kakitome-imap-" + std::to_string(::getpid()));
     fs::remove_all(root);
     Dovecot dovecot(root / "dovecot");
     // Arrival order: pair 3's password before its form.
-    const std::vector<std::string> arrival = {"other_subject.eml", "pair1_form_iso2022jp.eml", "pair1_password_iso2022jp.eml",
-                                              "pair2_form_utf8.eml", "pair2_password_utf8.eml", "pair3_password_sjis.eml",
-                                              "pair3_form_sjis.eml"};
+    const std::vector<std::string> arrival = {
+        "other_subject.eml",   "pair1_form_iso2022jp.eml", "pair1_password_iso2022jp.eml",
+        "pair2_form_utf8.eml", "pair2_password_utf8.eml",  "pair3_password_sjis.eml",
+        "pair3_form_sjis.eml"};
     for (const auto& name : arrival) dovecot.deliver(testing::read_fixture("mail/" + name));
     ASSERT_TRUE(dovecot.start()) << dovecot.log();
     const fs::path data = root / "data";
@@ -154,8 +157,10 @@ TEST(ImapPoller, IngestsTheMailboxOnceAndResumesAfterRestart) {
     EXPECT_EQ(exit_code, 0);
 
     // New mail arrives: exactly that one is fetched.
-    dovecot.deliver("From: someone@example.jp\r\nSubject: =?UTF-8?B?UFIg5YuV55S75Yip55So55Sz6KuL?=\r\nMessage-ID: <late@x>\r\n"
-                    "Content-Type: text/plain; charset=utf-8\r\n\r\nlate-password\r\n");
+    dovecot.deliver(
+        "From: someone@example.jp\r\nSubject: "
+        "=?UTF-8?B?UFIg5YuV55S75Yip55So55Sz6KuL?=\r\nMessage-ID: <late@x>\r\n"
+        "Content-Type: text/plain; charset=utf-8\r\n\r\nlate-password\r\n");
     auto third = run_serve_once(data, dovecot.url(), exit_code);
     ASSERT_EQ(third.size(), 1u);
     EXPECT_EQ(third[0]["uid"], 8);
@@ -171,9 +176,11 @@ TEST(ImapPoller, IngestsTheMailboxOnceAndResumesAfterRestart) {
         auto database = Database::open({.directory = data}).value();
         rocksdb::WriteOptions options;
         // The position's key: the mailbox URL without the password.
-        const std::string key = "imap:imap://tester@127.0.0.1:" + std::to_string(dovecot.port()) + "/INBOX";
+        const std::string key =
+            "imap:imap://tester@127.0.0.1:" + std::to_string(dovecot.port()) + "/INBOX";
         std::string value;
-        ASSERT_TRUE(database->db()->Get(rocksdb::ReadOptions(), database->meta(), key, &value).ok()) << key;
+        ASSERT_TRUE(database->db()->Get(rocksdb::ReadOptions(), database->meta(), key, &value).ok())
+            << key;
         EXPECT_NE(value.find("\"last_uid\":8"), std::string::npos) << value;
         ASSERT_TRUE(database->db()->Delete(options, database->meta(), key).ok());
     }
