@@ -46,6 +46,8 @@ fuzz: setup
 bench: build
 	@$(BUILD)/kakitome bench append --threads 1,8,32 --mode buffered --events 200000
 	@$(BUILD)/kakitome bench decrypt --file ../shared/fixtures/encrypted/valid_basic.agile.xlsx --password Maina2025
+	@$(BUILD)/kakitome bench incident --events 1000000
+	@bench/api_bench.sh $(BUILD)/kakitome 30 32
 
 format:
 	@clang-format -i $$(git ls-files '*.cc' '*.h')
