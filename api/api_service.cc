@@ -12,7 +12,7 @@
 #include "api/routes.h"
 #include "engine/download/download_service.h"
 #include "engine/incident/incident_commands.h"
-#include "engine/workflow/applicant_mail.h"
+#include "engine/workflow/applicant_contact.h"
 #include "engine/workflow/workflow_commands.h"
 #include "events/aead.h"
 #include "events/base64.h"
@@ -456,20 +456,14 @@ HttpResponse ApiService::Impl::application(Context& context) {
     } else if (!sees_pii) {
         for (const auto& field : kContactFields) contact[field] = "***";
     } else {
-        auto sender = d.vault.open_sealed(id, record->sender_sealed);
-        json form = json::object();
-        if (!record->form_sealed.empty()) {
-            auto opened = d.vault.open_sealed(id, record->form_sealed);
-            if (!opened.is_ok()) return problem_for(opened.status());
-            form = json::parse(opened.value());
-        }
-        if (!sender.is_ok()) return problem_for(sender.status());
-        const json from = json::parse(sender.value());
-        contact = {{"organization", form.value("organization", "")},
-                   {"contact_email", form.value("contact_email", "")},
-                   {"sender", from.value("sender", "")},
-                   {"sender_name", from.value("sender_name", "")},
-                   {"filename", from.value("filename", "")}};
+        auto opened = workflow::open_applicant_contact(id, record->sender_sealed,
+                                                       record->form_sealed, d.vault);
+        if (!opened.is_ok()) return problem_for(opened.status());
+        contact = {{"organization", opened->organization},
+                   {"contact_email", opened->contact_email},
+                   {"sender", opened->sender},
+                   {"sender_name", opened->sender_name},
+                   {"filename", opened->filename}};
         disclosed = true;
     }
     json urls = json::array();

@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "engine/workflow/applicant_contact.h"
+
 namespace kakitome {
 
 using nlohmann::json;
@@ -54,27 +56,20 @@ Result<DirectoryEntry> DirectoryProjection::read(const std::string& application,
             .with_reason("unknown_application");
     DirectoryEntry entry;
     entry.application = application;
-    auto open = [&](const std::string& sealed) -> Result<json> {
-        if (sealed.empty()) return json::object();
-        auto opened = vault.open_sealed(application, sealed);
-        if (!opened.is_ok()) return opened.status();
-        return json::parse(opened.value());
-    };
-    auto sender = open(found->second.sender_sealed);
-    auto form = open(found->second.form_sealed);
-    if (found->second.erased || (!sender.is_ok() && sender.status().reason() == "erased")) {
+    auto contact = workflow::open_applicant_contact(application, found->second.sender_sealed,
+                                                    found->second.form_sealed, vault);
+    if (found->second.erased || (!contact.is_ok() && contact.status().reason() == "erased")) {
         entry.erased = true;
         entry.organization = entry.contact_email = entry.sender = entry.sender_name =
             entry.filename = "[erased]";
         return entry;
     }
-    if (!sender.is_ok()) return sender.status();
-    if (!form.is_ok()) return form.status();
-    entry.sender = sender->value("sender", "");
-    entry.sender_name = sender->value("sender_name", "");
-    entry.filename = sender->value("filename", "");
-    entry.organization = form->value("organization", "");
-    entry.contact_email = form->value("contact_email", "");
+    if (!contact.is_ok()) return contact.status();
+    entry.organization = contact->organization;
+    entry.contact_email = contact->contact_email;
+    entry.sender = contact->sender;
+    entry.sender_name = contact->sender_name;
+    entry.filename = contact->filename;
     return entry;
 }
 

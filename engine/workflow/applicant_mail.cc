@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "engine/mail/outgoing_mail.h"
+#include "engine/workflow/applicant_contact.h"
 #include "events/aead.h"
 #include "events/sha256.h"
 
@@ -10,29 +11,17 @@ namespace kakitome::workflow {
 
 using nlohmann::json;
 
-Result<ApplicantContact> applicant_contact(const ApplicationRecord& record,
-                                           const DataKeyVault& vault) {
-    ApplicantContact contact;
-    auto sender = vault.open_sealed(record.application, record.sender_sealed);
-    if (!sender.is_ok()) return sender.status();
-    contact.address = json::parse(sender.value()).value("sender", "");
-    if (!record.form_sealed.empty()) {
-        auto form = vault.open_sealed(record.application, record.form_sealed);
-        if (!form.is_ok()) return form.status();
-        contact.organization = json::parse(form.value()).value("organization", "");
-    }
-    if (contact.address.empty())
-        return Status::failed_precondition("application " + record.application +
-                                           " has no sender address");
-    return contact;
-}
-
 Result<NewEvent> queue_applicant_mail(const ApplicationRecord& record, DataKeyVault& vault,
                                       const WorkflowConfig& config, mail::MailTemplate which,
                                       mail::TemplateFields fields, std::int64_t now_ms,
                                       const std::string& actor, const std::string& correlation) {
-    auto contact = applicant_contact(record, vault);
+    auto contact =
+        open_applicant_contact(record.application, record.sender_sealed, record.form_sealed, vault);
     if (!contact.is_ok()) return contact.status();
+    if (contact->sender.empty()) {
+        return Status::failed_precondition("application " + record.application +
+                                           " has no sender address");
+    }
     if (fields.organization.empty()) fields.organization = contact->organization;
     const auto rendered = mail::render_mail(which, fields);
     std::uint8_t id_bytes[16];
@@ -40,13 +29,13 @@ Result<NewEvent> queue_applicant_mail(const ApplicationRecord& record, DataKeyVa
     const std::string mail_id = to_hex(id_bytes, sizeof id_bytes);
     mail::OutgoingMail outgoing{config.mail_from,
                                 config.mail_from_name,
-                                contact->address,
+                                contact->sender,
                                 rendered.subject,
                                 rendered.body,
                                 mail_id + "@" + config.message_id_domain,
                                 now_ms};
     const json sealed_part{{"from", config.mail_from},
-                           {"to", contact->address},
+                           {"to", contact->sender},
                            {"message", mail::render_rfc5322(outgoing)}};
     auto sealed = vault.seal(record.application, sealed_part.dump());
     if (!sealed.is_ok()) return sealed.status();

@@ -14,15 +14,6 @@
 
 namespace kakitome::workflow {
 
-struct ApplicantContact {
-    std::string address;       // where the form mail came from
-    std::string organization;  // from the form, when it was read
-};
-
-// unavailable (reason "erased") when the application's key is gone.
-Result<ApplicantContact> applicant_contact(const ApplicationRecord& record,
-                                           const DataKeyVault& vault);
-
 Result<NewEvent> queue_applicant_mail(const ApplicationRecord& record, DataKeyVault& vault,
                                       const WorkflowConfig& config, mail::MailTemplate which,
                                       mail::TemplateFields fields, std::int64_t now_ms,
