@@ -45,9 +45,7 @@ bool sane_request_id(const std::string& id) {
 }
 
 std::string fresh_request_id() {
-    std::uint8_t bytes[12];
-    random_bytes(bytes, sizeof bytes);
-    return to_hex(bytes, sizeof bytes);
+    return random_hex(12);
 }
 
 HttpResponse json_response(int status, const json& body) {

@@ -9,6 +9,9 @@
 #include <cstdlib>
 #include <memory>
 
+#include "events/base64.h"
+#include "events/sha256.h"
+
 namespace kakitome {
 
 namespace {
@@ -25,7 +28,9 @@ const unsigned char* bytes_of(std::string_view text) {
     return reinterpret_cast<const unsigned char*>(text.data());
 }
 
-int int_size(std::size_t size) { return static_cast<int>(size); }
+int int_size(std::size_t size) {
+    return static_cast<int>(size);
+}
 
 }  // namespace
 
@@ -90,16 +95,35 @@ AeadKey derive_key(const AeadKey& master, std::string_view purpose) {
     char digest[] = "SHA256";
     OSSL_PARAM params[] = {
         OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, digest, 0),
-        OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY, const_cast<std::uint8_t*>(master.data()),
-                                          master.size()),
+        OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY,
+                                          const_cast<std::uint8_t*>(master.data()), master.size()),
         OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO, const_cast<char*>(purpose.data()),
                                           purpose.size()),
         OSSL_PARAM_construct_end(),
     };
     // HKDF only fails on allocation failure or a broken OpenSSL install: nothing to recover.
-    if (!context || EVP_KDF_derive(context, derived.data(), derived.size(), params) != 1) std::abort();
+    if (!context || EVP_KDF_derive(context, derived.data(), derived.size(), params) != 1)
+        std::abort();
     EVP_KDF_CTX_free(context);
     return derived;
+}
+
+std::string random_hex(std::size_t count) {
+    std::string bytes(count, '\0');
+    random_bytes(reinterpret_cast<std::uint8_t*>(bytes.data()), count);
+    return to_hex(reinterpret_cast<const std::uint8_t*>(bytes.data()), count);
+}
+
+std::string random_base64url(std::size_t count) {
+    std::string bytes(count, '\0');
+    random_bytes(reinterpret_cast<std::uint8_t*>(bytes.data()), count);
+    std::string text = base64_encode(bytes);
+    for (char& c : text) {
+        if (c == '+') c = '-';
+        if (c == '/') c = '_';
+    }
+    while (!text.empty() && text.back() == '=') text.pop_back();
+    return text;
 }
 
 }  // namespace kakitome

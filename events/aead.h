@@ -25,5 +25,9 @@ AeadKey derive_key(const AeadKey& master, std::string_view purpose);
 
 // Fills the buffer from OpenSSL's CSPRNG; aborts the process if it cannot (no safe fallback).
 void random_bytes(std::uint8_t* out, std::size_t size);
+// `count` random bytes as lowercase hex, or as unpadded base64url (RFC 4648 §5, safe in URLs):
+// the ids and tokens kakitome hands out.
+std::string random_hex(std::size_t count);
+std::string random_base64url(std::size_t count);
 
 }  // namespace kakitome

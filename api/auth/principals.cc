@@ -5,7 +5,6 @@
 #include <nlohmann/json.hpp>
 
 #include "events/aead.h"
-#include "events/base64.h"
 #include "events/sha256.h"
 
 namespace kakitome::auth {
@@ -88,15 +87,7 @@ Result<CreatedToken> PrincipalRegistry::create(const std::string& name, Role rol
         }
         expected = StreamVersion{loaded_version_};
     }
-    std::uint8_t bytes[32];
-    random_bytes(bytes, sizeof bytes);
-    std::string token = "kkt_" + base64_encode(std::string_view(
-                                     reinterpret_cast<const char*>(bytes), sizeof bytes));
-    for (char& c : token) {
-        if (c == '+') c = '-';
-        if (c == '/') c = '_';
-    }
-    while (token.back() == '=') token.pop_back();
+    const std::string token = "kkt_" + random_base64url(32);  // 256 bits
     const std::string hash = to_hex(sha256(token));
     auto appended = store_.append(
         kPrincipalsStream,

@@ -3,7 +3,6 @@
 #include <nlohmann/json.hpp>
 
 #include "events/aead.h"
-#include "events/sha256.h"
 #include "events/timestamp.h"
 #include "projections/incident_review.h"
 
@@ -40,10 +39,7 @@ Result<std::string> report(EventStore& store, const std::string& reporter,
                    "a report needs a description and an RFC 3339 window from < to")
             .with_reason("invalid_arguments");
     }
-    std::uint8_t bytes[6];
-    random_bytes(bytes, sizeof bytes);
-    const std::string id =
-        format_rfc3339_ms(system_clock_ms()).substr(0, 10) + "-" + to_hex(bytes, sizeof bytes);
+    const std::string id = format_rfc3339_ms(system_clock_ms()).substr(0, 10) + "-" + random_hex(6);
     auto appended =
         store.append(incident_stream(id), ExpectedVersion::no_stream(),
                      {NewEvent{.type = "IncidentReported",

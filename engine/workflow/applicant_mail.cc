@@ -24,9 +24,7 @@ Result<NewEvent> queue_applicant_mail(const ApplicationRecord& record, DataKeyVa
     }
     if (fields.organization.empty()) fields.organization = contact->organization;
     const auto rendered = mail::render_mail(which, fields);
-    std::uint8_t id_bytes[16];
-    random_bytes(id_bytes, sizeof id_bytes);
-    const std::string mail_id = to_hex(id_bytes, sizeof id_bytes);
+    const std::string mail_id = random_hex(16);
     mail::OutgoingMail outgoing{config.mail_from,
                                 config.mail_from_name,
                                 contact->sender,

@@ -8,7 +8,6 @@
 
 #include "engine/workflow/applicant_mail.h"
 #include "events/aead.h"
-#include "events/base64.h"
 #include "events/sha256.h"
 #include "events/timestamp.h"
 
@@ -29,16 +28,6 @@ Status illegal(const std::string& command, const ApplicationRecord& record) {
     return Status::failed_precondition("cannot " + command + ": application " + record.application +
                                        " is " + record.state)
         .with_reason("illegal_transition");
-}
-
-std::string base64url_token(const std::uint8_t* bytes, std::size_t size) {
-    std::string text = base64_encode(std::string_view(reinterpret_cast<const char*>(bytes), size));
-    for (char& c : text) {
-        if (c == '+') c = '-';
-        if (c == '/') c = '_';
-    }
-    while (!text.empty() && text.back() == '=') text.pop_back();
-    return text;
 }
 
 std::vector<std::string> string_list(const json& arguments, const char* key) {
@@ -62,9 +51,7 @@ const std::vector<std::string>& command_names() {
 Result<IssuedLink> issue_link(const ApplicationRecord& record, DataKeyVault& vault,
                               const WorkflowConfig& config, std::int64_t now_ms,
                               const std::string& actor, const std::string& correlation) {
-    std::uint8_t token_bytes[32];  // 256 bits
-    random_bytes(token_bytes, sizeof token_bytes);
-    const std::string token = base64url_token(token_bytes, sizeof token_bytes);
+    const std::string token = random_base64url(32);  // 256 bits
     const std::string token_sha256 = to_hex(sha256(token));
     const CivilDate last_day = jst_date_of(now_ms).plus_days(config.url_valid_days);
     const std::int64_t expires_at = jst_midnight_ms(last_day.plus_days(1));
