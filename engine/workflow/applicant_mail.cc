@@ -5,7 +5,6 @@
 #include "engine/mail/outgoing_mail.h"
 #include "engine/workflow/applicant_contact.h"
 #include "events/aead.h"
-#include "events/sha256.h"
 
 namespace kakitome::workflow {
 

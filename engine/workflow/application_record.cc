@@ -90,6 +90,16 @@ void ApplicationRecord::apply(const RecordedEvent& event) {
     }
 }
 
+void ApplicationRecord::apply_pending(const NewEvent& event, std::int64_t at_ms) {
+    RecordedEvent pending;
+    pending.stream = application_stream(application);
+    pending.version = version;
+    pending.type = event.type;
+    pending.payload_json = event.payload_json;
+    pending.at = format_rfc3339_ms(at_ms);
+    apply(pending);
+}
+
 const IssuedUrl* ApplicationRecord::live_url() const {
     for (auto url = urls.rbegin(); url != urls.rend(); ++url) {
         if (!url->revoked && !url->expired) return &*url;

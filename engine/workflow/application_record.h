@@ -53,6 +53,9 @@ struct ApplicationRecord {
     std::vector<std::string> warnings;  // intake's warnings about the form mail
 
     void apply(const RecordedEvent& event);
+    // Folds an event not yet appended (no seq, the version unchanged), to know the state an
+    // append will leave without reading it back.
+    void apply_pending(const NewEvent& event, std::int64_t at_ms);
     // A stable JSON form (sorted keys) so projections can store a record and resume folding.
     std::string to_json() const;
     static std::optional<ApplicationRecord> from_json(std::string_view text);

@@ -108,11 +108,7 @@ Status TimerScheduler::fire(const std::string& application, std::int64_t now) {
                        .payload_json = payload.dump(),
                        .actor = "system",
                        .correlation = application};
-        RecordedEvent as_recorded;
-        as_recorded.stream = application_stream(application);
-        as_recorded.version = expected;
-        as_recorded.type = event.type;
-        as_recorded.payload_json = event.payload_json;
+        record.apply_pending(event, now);  // so the next round sees this timer as fired
         events.push_back(std::move(event));
         if (timer->type == "PasswordReminderDue") {
             mail::TemplateFields fields;
@@ -126,7 +122,6 @@ Status TimerScheduler::fire(const std::string& application, std::int64_t now) {
                 return mail.status();
             }
         }
-        record.apply(as_recorded);  // so the next round sees this timer as fired
     }
     if (events.empty()) return Status::ok();
     return store_

@@ -289,12 +289,7 @@ Result<CommandOutcome> WorkflowCommands::execute(const CommandRequest& request) 
         record;  // the state the append will leave, to answer without a reload
     for (const auto& event : events) {
         outcome.events.push_back(event.type);
-        RecordedEvent as_recorded;
-        as_recorded.stream = application_stream(record.application);
-        as_recorded.type = event.type;
-        as_recorded.payload_json = event.payload_json;
-        as_recorded.at = format_rfc3339_ms(now);
-        after.apply(as_recorded);
+        after.apply_pending(event, now);
     }
     outcome.state = after.state;
     outcome.version = StreamVersion{record.version.value + events.size()};
