@@ -376,6 +376,18 @@ void EventStore::wake_waiters() const {
     head_changed_.notify_all();
 }
 
+Status for_each_event(const EventStore& store, Seq from,
+                      const std::function<void(const RecordedEvent&)>& visit) {
+    constexpr std::size_t kPage = 10000;
+    for (Seq next = from;;) {
+        auto page = store.read_all(next, kPage);
+        if (!page.is_ok()) return page.status();
+        for (const auto& event : page.value()) visit(event);
+        if (page->size() < kPage) return Status::ok();
+        next = Seq{page->back().seq.value + 1};
+    }
+}
+
 Result<std::vector<RecordedEvent>> read_whole_stream(const EventStore& store,
                                                      std::string_view stream) {
     std::vector<RecordedEvent> all;

@@ -142,6 +142,11 @@ class EventStore {
     mutable std::uint64_t wake_generation_ = 0;
 };
 
+// Visits every event with seq >= from, in order, reading the log a page at a time: how a
+// follower (timers, outbox, export) catches up without holding the whole log in memory.
+Status for_each_event(const EventStore& store, Seq from,
+                      const std::function<void(const RecordedEvent&)>& visit);
+
 // Every event of a stream, oldest first (paged reads; for streams of one application or sender).
 Result<std::vector<RecordedEvent>> read_whole_stream(const EventStore& store,
                                                      std::string_view stream);

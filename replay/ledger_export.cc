@@ -33,23 +33,17 @@ Result<ExportReport> export_ledger(const EventStore& store, const Ledger& ledger
         }
     };
     write_checkpoints_up_to(0);
-    for (Seq next{1};;) {
-        auto page = store.read_all(next, 10000);
-        if (!page.is_ok()) return page.status();
-        for (const auto& event : page.value()) {
-            out << json{{"type", "event"},
-                        {"seq", event.seq.value},
-                        {"hash", to_hex(event.hash)},
-                        {"canonical", canonical_bytes(event)}}
-                       .dump()
-                << "\n";
-            ++report.events;
-            write_checkpoints_up_to(event.seq.value);
-            if (progress && event.seq.value % 100000 == 0) progress(event.seq.value);
-        }
-        if (page->size() < 10000) break;
-        next = Seq{page->back().seq.value + 1};
-    }
+    KAKITOME_RETURN_IF_ERROR(for_each_event(store, Seq{1}, [&](const RecordedEvent& event) {
+        out << json{{"type", "event"},
+                    {"seq", event.seq.value},
+                    {"hash", to_hex(event.hash)},
+                    {"canonical", canonical_bytes(event)}}
+                   .dump()
+            << "\n";
+        ++report.events;
+        write_checkpoints_up_to(event.seq.value);
+        if (progress && event.seq.value % 100000 == 0) progress(event.seq.value);
+    }));
     if (!out) return Status::io_error("writing the export failed");
     return report;
 }

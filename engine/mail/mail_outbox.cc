@@ -15,30 +15,24 @@ MailOutbox::MailOutbox(EventStore& store, const DataKeyVault& vault, OutboxOptio
     : store_(store), vault_(vault), options_(std::move(options)), clock_ms_(std::move(clock_ms)) {}
 
 Status MailOutbox::catch_up() {
-    for (;;) {
-        auto page = store_.read_all(Seq{position_.value + 1}, 10000);
-        if (!page.is_ok()) return page.status();
-        for (const auto& event : page.value()) {
-            position_ = event.seq;
-            if (event.type != "MailQueued" && event.type != "MailSent" &&
-                event.type != "MailFailed")
-                continue;
-            const json payload = json::parse(event.payload_json);
-            const std::string mail_id = payload.value("mail_id", "");
-            if (event.type == "MailQueued") {
-                pending_[mail_id] = PendingMail{event.stream.substr(event.stream.find('-') + 1),
-                                                payload.value("pii_sealed", ""),
-                                                payload.value("message_id", ""), 0, 0};
-            } else if (event.type == "MailSent" || payload.value("final", false)) {
-                pending_.erase(mail_id);
-            } else if (auto found = pending_.find(mail_id); found != pending_.end()) {
-                found->second.attempts = payload.value("attempt", 0);
-                found->second.next_attempt_ms =
-                    parse_rfc3339_ms(payload.value("next_attempt_at", "")).value_or(0);
-            }
+    return for_each_event(store_, Seq{position_.value + 1}, [this](const RecordedEvent& event) {
+        position_ = event.seq;
+        if (event.type != "MailQueued" && event.type != "MailSent" && event.type != "MailFailed")
+            return;
+        const json payload = json::parse(event.payload_json);
+        const std::string mail_id = payload.value("mail_id", "");
+        if (event.type == "MailQueued") {
+            pending_[mail_id] =
+                PendingMail{event.stream.substr(event.stream.find('-') + 1),
+                            payload.value("pii_sealed", ""), payload.value("message_id", ""), 0, 0};
+        } else if (event.type == "MailSent" || payload.value("final", false)) {
+            pending_.erase(mail_id);
+        } else if (auto found = pending_.find(mail_id); found != pending_.end()) {
+            found->second.attempts = payload.value("attempt", 0);
+            found->second.next_attempt_ms =
+                parse_rfc3339_ms(payload.value("next_attempt_at", "")).value_or(0);
         }
-        if (page->size() < 10000) return Status::ok();
-    }
+    });
 }
 
 Result<DeliveryReport> MailOutbox::deliver_due() {

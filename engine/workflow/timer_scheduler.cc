@@ -46,16 +46,11 @@ TimerScheduler::TimerScheduler(EventStore& store, DataKeyVault& vault, const Wor
     : store_(store), vault_(vault), config_(config), clock_ms_(std::move(clock_ms)) {}
 
 Status TimerScheduler::catch_up() {
-    for (;;) {
-        auto page = store_.read_all(Seq{position_.value + 1}, 10000);
-        if (!page.is_ok()) return page.status();
-        for (const auto& event : page.value()) {
-            position_ = event.seq;
-            if (event.stream.rfind("application-", 0) != 0) continue;
+    return for_each_event(store_, Seq{position_.value + 1}, [this](const RecordedEvent& event) {
+        position_ = event.seq;
+        if (event.stream.rfind("application-", 0) == 0)
             records_[event.stream.substr(12)].apply(event);
-        }
-        if (page->size() < 10000) return Status::ok();
-    }
+    });
 }
 
 std::optional<std::int64_t> TimerScheduler::next_due_ms() const {
