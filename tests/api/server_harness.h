@@ -22,6 +22,7 @@
 #include <nlohmann/json.hpp>
 
 #include "engine/mail/smtp_sink.h"
+#include "run_command.h"
 
 namespace kakitome::testing {
 
@@ -70,7 +71,8 @@ inline HttpReply http_request(const std::string& method, const std::string& url,
     curl_easy_setopt(curl, CURLOPT_HEADERDATA, &reply.headers);
     curl_easy_setopt(curl, CURLOPT_TIMEOUT, 20L);
     curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-    if (const char* ca = std::getenv("KAKITOME_TEST_CA")) curl_easy_setopt(curl, CURLOPT_CAINFO, ca);
+    if (const char* ca = std::getenv("KAKITOME_TEST_CA"))
+        curl_easy_setopt(curl, CURLOPT_CAINFO, ca);
     if (method == "POST") {
         curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body.c_str());
         curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, static_cast<long>(body.size()));
@@ -80,18 +82,6 @@ inline HttpReply http_request(const std::string& method, const std::string& url,
     curl_slist_free_all(list);
     curl_easy_cleanup(curl);
     return reply;
-}
-
-// Runs a command, returns its stdout; exit code through `exit_code`.
-inline std::string run_command(const std::string& command, int* exit_code = nullptr) {
-    std::string out;
-    FILE* pipe = ::popen(command.c_str(), "r");
-    if (!pipe) return out;
-    std::array<char, 4096> buffer;
-    while (std::fgets(buffer.data(), buffer.size(), pipe)) out += buffer.data();
-    const int status = ::pclose(pipe);
-    if (exit_code) *exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    return out;
 }
 
 // A child process with its stdout in a file; killed (SIGKILL) on destruction unless stopped.
@@ -134,9 +124,12 @@ class Process {
 };
 
 // `kakitome serve` on a free port, with extra arguments; waits until it accepts connections.
-inline std::unique_ptr<Process> start_server(const std::filesystem::path& data, int port, const std::filesystem::path& log,
+inline std::unique_ptr<Process> start_server(const std::filesystem::path& data, int port,
+                                             const std::filesystem::path& log,
                                              std::vector<std::string> extra = {}) {
-    std::vector<std::string> arguments{KAKITOME_BINARY, "serve", "--data", data.string(), "--listen", "127.0.0.1:" + std::to_string(port)};
+    std::vector<std::string> arguments{KAKITOME_BINARY, "serve",
+                                       "--data",        data.string(),
+                                       "--listen",      "127.0.0.1:" + std::to_string(port)};
     arguments.insert(arguments.end(), extra.begin(), extra.end());
     auto server = std::make_unique<Process>(arguments, log);
     for (int i = 0; i < 200; ++i) {

@@ -1,8 +1,10 @@
 // Tamper test: flip one byte of one stored event directly in RocksDB; `kakitome verify` must
 // exit 1 and name that seq. Runs the real binary.
 #include <gtest/gtest.h>
+
 #include <rocksdb/db.h>
 #include <sys/wait.h>
+#include "run_command.h"
 
 #include <cstdio>
 
@@ -18,15 +20,11 @@ struct CommandResult {
 };
 
 CommandResult run_verify(const std::filesystem::path& directory) {
-    const std::string command =
-        std::string(KAKITOME_BINARY) + " verify --data " + directory.string() + " 2>&1";
-    FILE* pipe = ::popen(command.c_str(), "r");
-    std::string output;
-    char buffer[4096];
-    for (std::size_t n; (n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0;)
-        output.append(buffer, n);
-    const int status = ::pclose(pipe);
-    return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, output};
+    CommandResult result{};
+    result.output = testing::run_command(
+        std::string(KAKITOME_BINARY) + " verify --data " + directory.string() + " 2>&1",
+        &result.exit_code);
+    return result;
 }
 
 // Opens RocksDB itself, bypassing kakitome, as an attacker with disk access would.

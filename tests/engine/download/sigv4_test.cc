@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "events/sha256.h"
+#include "run_command.h"
 
 namespace kakitome::download {
 namespace {
@@ -111,14 +112,8 @@ std::vector<std::string> run_botocore(const std::vector<nlohmann::json>& cases) 
     const std::string command = "/usr/bin/python3 '" + std::string(KAKITOME_BOTOCORE_SCRIPT) +
                                 "' < '" + input.string() + "'";
     std::vector<std::string> urls;
-    if (FILE* pipe = ::popen(command.c_str(), "r")) {
-        std::array<char, 4096> buffer;
-        std::string all;
-        while (std::fgets(buffer.data(), buffer.size(), pipe)) all += buffer.data();
-        ::pclose(pipe);
-        std::istringstream lines(all);
-        for (std::string line; std::getline(lines, line);) urls.push_back(line);
-    }
+    std::istringstream lines(kakitome::testing::run_command(command));
+    for (std::string line; std::getline(lines, line);) urls.push_back(line);
     std::filesystem::remove(input);
     return urls;
 }

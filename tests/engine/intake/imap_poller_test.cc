@@ -21,6 +21,7 @@
 #include "fixtures.h"
 #include "local_ports.h"
 #include "replay/store_verifier.h"
+#include "run_command.h"
 
 namespace kakitome {
 namespace {
@@ -106,13 +107,7 @@ std::vector<nlohmann::json> run_serve_once(const fs::path& data, const std::stri
                                            int& exit_code) {
     const std::string command = std::string(KAKITOME_BINARY) + " serve --data " + data.string() +
                                 " --imap " + url + " --once 2>&1";
-    FILE* pipe = ::popen(command.c_str(), "r");
-    std::string output;
-    char buffer[4096];
-    for (std::size_t n; (n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0;)
-        output.append(buffer, n);
-    const int status = ::pclose(pipe);
-    exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    const std::string output = kakitome::testing::run_command(command, &exit_code);
     std::vector<nlohmann::json> lines;
     std::istringstream stream(output);
     for (std::string line; std::getline(stream, line);) {
