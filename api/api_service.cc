@@ -159,9 +159,16 @@ HttpResponse problem_for(const Status& status) {
 
 }  // namespace
 
+ApiDependencies dependencies_of(Services& services) {
+    return {services.store(),    services.vault(),           services.intake(),
+            services.commands(), services.workflow_config(), services.principals(),
+            services.worker(),   services.ledger(),          services.disclosures(),
+            services.clock()};
+}
+
 struct ApiService::Impl {
     ApiDependencies d;
-    workflow::WorkflowCommands commands;
+    workflow::WorkflowCommands& commands;
     download::DownloadService downloads;
     std::atomic<std::uint64_t> responses_by_class[6] = {};
     std::atomic<std::uint64_t> disclosures{0};
@@ -173,7 +180,7 @@ struct ApiService::Impl {
 
     explicit Impl(ApiDependencies dependencies)
         : d(std::move(dependencies)),
-          commands(d.store, d.vault, d.config, d.clock_ms),
+          commands(d.commands),
           downloads(d.store, d.config, d.clock_ms) {}
 
     struct Context {
@@ -661,26 +668,24 @@ std::string base64_hash(const merkle::Hash& hash) {
 }  // namespace
 
 HttpResponse ApiService::Impl::ledger_checkpoint() {
-    if (!d.ledger) return problem(503, "ledger_unavailable", "the ledger is not available");
-    auto latest = d.ledger->latest_checkpoint();
+    auto latest = d.ledger.latest_checkpoint();
     if (!latest.is_ok()) return problem_for(latest.status());
     if (!latest.value()) return problem(404, "no_checkpoint", "no checkpoint has been signed yet");
     HttpResponse response;
     response.body = latest.value()->note;
     response.set_header("Content-Type", "text/plain; charset=utf-8");
-    response.set_header("X-Verifier-Key", d.ledger->verifier_key());
+    response.set_header("X-Verifier-Key", d.ledger.verifier_key());
     return response;
 }
 
 HttpResponse ApiService::Impl::inclusion_proof(Context& context) {
-    if (!d.ledger) return problem(503, "ledger_unavailable", "the ledger is not available");
     auto seq = number(context.query.count("seq") ? context.query["seq"] : "");
     auto size = number(context.query.count("size") ? context.query["size"] : "");
     if (!seq || !size || *seq == 0 || *seq > *size)
         return problem(400, "invalid_range", "need 1 <= seq <= size");
-    auto proof = d.ledger->inclusion_proof(Seq{*seq}, *size);
+    auto proof = d.ledger.inclusion_proof(Seq{*seq}, *size);
     if (!proof.is_ok()) return problem_for(proof.status());
-    auto root = d.ledger->root(*size);
+    auto root = d.ledger.root(*size);
     if (!root.is_ok()) return problem_for(root.status());
     auto event = d.store.read_event(Seq{*seq});
     if (!event.is_ok()) return problem_for(event.status());
@@ -693,15 +698,14 @@ HttpResponse ApiService::Impl::inclusion_proof(Context& context) {
 }
 
 HttpResponse ApiService::Impl::consistency_proof(Context& context) {
-    if (!d.ledger) return problem(503, "ledger_unavailable", "the ledger is not available");
     auto first = number(context.query.count("from") ? context.query["from"] : "");
     auto second = number(context.query.count("to") ? context.query["to"] : "");
     if (!first || !second || *first == 0 || *first > *second)
         return problem(400, "invalid_range", "need 1 <= from <= to");
-    auto proof = d.ledger->consistency_proof(*first, *second);
+    auto proof = d.ledger.consistency_proof(*first, *second);
     if (!proof.is_ok()) return problem_for(proof.status());
-    auto first_root = d.ledger->root(*first);
-    auto second_root = d.ledger->root(*second);
+    auto first_root = d.ledger.root(*first);
+    auto second_root = d.ledger.root(*second);
     if (!first_root.is_ok() || !second_root.is_ok())
         return problem(500, "internal", "cannot compute roots");
     return json_response(200, {{"from", *first},
@@ -712,8 +716,6 @@ HttpResponse ApiService::Impl::consistency_proof(Context& context) {
 }
 
 HttpResponse ApiService::Impl::incident(Context& context, RouteId id) {
-    if (!d.disclosures)
-        return problem(503, "incidents_unavailable", "the disclosure index is not available");
     auto records_json = [](const std::vector<DisclosureRecord>& records) {
         return json::parse(disclosures_to_json(records));
     };
@@ -724,7 +726,7 @@ HttpResponse ApiService::Impl::incident(Context& context, RouteId id) {
     }
     if (id == RouteId::incident_step) {
         const std::string& incident_id = context.match.parameters.at("incident");
-        auto seq = incident::take_step(d.store, *d.disclosures, incident_id,
+        auto seq = incident::take_step(d.store, d.disclosures, incident_id,
                                        context.match.parameters.at("step"), context.principal->name,
                                        context.request.body);
         if (!seq.is_ok()) return problem_for(seq.status());
@@ -733,13 +735,13 @@ HttpResponse ApiService::Impl::incident(Context& context, RouteId id) {
                                    {"seq", seq->value}});
     }
     if (id == RouteId::incident_who_saw) {
-        auto records = d.disclosures->who_saw(context.match.parameters.at("id"));
+        auto records = d.disclosures.who_saw(context.match.parameters.at("id"));
         if (!records.is_ok()) return problem_for(records.status());
         return json_response(200, {{"application", context.match.parameters.at("id")},
                                    {"disclosures", records_json(records.value())}});
     }
     if (id == RouteId::incident_saw_what) {
-        auto records = d.disclosures->saw_what(context.match.parameters.at("principal"));
+        auto records = d.disclosures.saw_what(context.match.parameters.at("principal"));
         if (!records.is_ok()) return problem_for(records.status());
         return json_response(200, {{"principal", context.match.parameters.at("principal")},
                                    {"disclosures", records_json(records.value())}});
@@ -754,7 +756,7 @@ HttpResponse ApiService::Impl::incident(Context& context, RouteId id) {
         if (!loaded.is_ok()) return problem_for(loaded.status());
         incident_record = loaded.value();
     }
-    auto review = review_incident(*d.disclosures, *from, *to, incident_record);
+    auto review = review_incident(d.disclosures, *from, *to, incident_record);
     if (!review.is_ok()) return problem_for(review.status());
     auto response = json_response(200, json::parse(review_as_json(review.value())));
     return response;

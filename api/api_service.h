@@ -20,6 +20,7 @@
 
 #include "api/auth/principals.h"
 #include "api/http/http_types.h"
+#include "api/services.h"
 #include "api/workflow_worker.h"
 #include "engine/intake/intake_service.h"
 #include "engine/workflow/workflow_config.h"
@@ -28,20 +29,27 @@
 
 namespace kakitome::api {
 
+// What the API uses, all required: build it with dependencies_of(services) (what `serve` does).
+// The struct exists so that a test can put one faulty part in (a store that refuses appends)
+// while everything else comes from the same composition.
 struct ApiDependencies {
     EventStore& store;
     DataKeyVault& vault;
     intake::IntakeService& intake;
+    workflow::WorkflowCommands& commands;
     const workflow::WorkflowConfig& config;
     auth::PrincipalRegistry& principals;
     const WorkflowWorker& worker;
+    const Ledger& ledger;
+    const DisclosureIndex& disclosures;
     std::function<std::int64_t()> clock_ms;
-    const Ledger* ledger = nullptr;                // ledger endpoints answer 503 without it
-    const DisclosureIndex* disclosures = nullptr;  // incident endpoints answer 503 without it
 };
+
+ApiDependencies dependencies_of(Services& services);
 
 class ApiService {
   public:
+    explicit ApiService(Services& services) : ApiService(dependencies_of(services)) {}
     explicit ApiService(ApiDependencies dependencies);
     ~ApiService();
     http::HttpResponse handle(const http::HttpRequest& request);

@@ -13,10 +13,13 @@ std::string WorkerPass::to_json() const {
         .dump();
 }
 
-WorkflowWorker::WorkflowWorker(EventStore& store, DataKeyVault& vault,
+WorkflowWorker::WorkflowWorker(EventStore& store, DataKeyVault& vault, Ledger& ledger,
                                const workflow::WorkflowConfig& config, mail::OutboxOptions outbox,
-                               std::function<std::int64_t()> clock_ms)
+                               std::function<std::int64_t()> clock_ms, CheckpointPolicy policy)
     : clock_ms_(clock_ms),
+      ledger_(ledger),
+      checkpoint_every_events_(policy.every_events),
+      checkpoint_every_ms_(policy.every_seconds * 1000),
       store_(store),
       timers_(store, vault, config, clock_ms),
       outbox_(store, vault, std::move(outbox), clock_ms),
@@ -30,6 +33,10 @@ Status WorkflowWorker::start() {
     KAKITOME_RETURN_IF_ERROR(queue_runner_.load());
     KAKITOME_RETURN_IF_ERROR(directory_runner_.load());
     KAKITOME_RETURN_IF_ERROR(downloads_runner_.load());
+    return refresh();
+}
+
+Status WorkflowWorker::refresh() {
     KAKITOME_RETURN_IF_ERROR(catch_up_projections());
     publish();
     return Status::ok();
@@ -71,19 +78,16 @@ Result<WorkerPass> WorkflowWorker::run_pass() {
     pass.mail = delivered.value();
     KAKITOME_RETURN_IF_ERROR(catch_up_projections());
     pass.projections_at = queue_runner_.position();
-    if (ledger_) {
-        KAKITOME_RETURN_IF_ERROR(ledger_->extend());
-        auto latest = ledger_->latest_checkpoint();
-        if (!latest.is_ok()) return latest.status();
-        const std::uint64_t signed_size = latest.value() ? latest.value()->size : 0;
-        const std::int64_t now = clock_ms_();
-        if (ledger_->size() > signed_size &&
-            (ledger_->size() - signed_size >= checkpoint_every_events_ ||
-             now - last_checkpoint_ms_ >= checkpoint_every_ms_)) {
-            auto cut = ledger_->cut_checkpoint();
-            if (!cut.is_ok()) return cut.status();
-            last_checkpoint_ms_ = now;
-        }
+    KAKITOME_RETURN_IF_ERROR(ledger_.extend());
+    auto latest = ledger_.latest_checkpoint();
+    if (!latest.is_ok()) return latest.status();
+    const std::uint64_t signed_size = latest.value() ? latest.value()->size : 0;
+    const std::int64_t now = clock_ms_();
+    if (ledger_.size() > signed_size && (ledger_.size() - signed_size >= checkpoint_every_events_ ||
+                                         now - last_checkpoint_ms_ >= checkpoint_every_ms_)) {
+        auto cut = ledger_.cut_checkpoint();
+        if (!cut.is_ok()) return cut.status();
+        last_checkpoint_ms_ = now;
     }
     timers_fired_ += static_cast<std::uint64_t>(pass.timers_fired);
     mails_sent_ += static_cast<std::uint64_t>(pass.mail.sent);

@@ -30,23 +30,26 @@ struct WorkerPass {
     std::string to_json() const;
 };
 
+// When the worker signs a checkpoint: after `every_events` new events, or `every_seconds` after
+// the last one when anything was added.
+struct CheckpointPolicy {
+    std::uint64_t every_events = 1000;
+    std::int64_t every_seconds = 60;
+};
+
 class WorkflowWorker {
   public:
-    WorkflowWorker(EventStore& store, DataKeyVault& vault, const workflow::WorkflowConfig& config,
-                   mail::OutboxOptions outbox, std::function<std::int64_t()> clock_ms);
-
-    // Keeps the ledger's tree up to date each pass and cuts a signed checkpoint every
-    // `every_events` new events or `every_seconds` (when anything was added).
-    void attach_ledger(Ledger& ledger, std::uint64_t every_events = 1000,
-                       std::int64_t every_seconds = 60) {
-        ledger_ = &ledger;
-        checkpoint_every_events_ = every_events;
-        checkpoint_every_ms_ = every_seconds * 1000;
-    }
+    // The ledger is required: every pass extends its tree and signs checkpoints per `policy`.
+    WorkflowWorker(EventStore& store, DataKeyVault& vault, Ledger& ledger,
+                   const workflow::WorkflowConfig& config, mail::OutboxOptions outbox,
+                   std::function<std::int64_t()> clock_ms, CheckpointPolicy policy = {});
 
     // Loads the stored projections; call once before the first pass.
     Status start();
     Result<WorkerPass> run_pass();
+    // Folds new events into the projections and publishes the queue, without firing timers or
+    // sending mail (what a reader needs to see its own writes; also start()'s second half).
+    Status refresh();
 
     // The queue as of the last pass (overdue judged then), for the API to page through.
     std::shared_ptr<const std::vector<QueueEntry>> queue_snapshot() const;
@@ -68,9 +71,9 @@ class WorkflowWorker {
     void publish();
     std::function<std::int64_t()> clock_ms_;
     Seq published_position_{0};
-    Ledger* ledger_ = nullptr;
-    std::uint64_t checkpoint_every_events_ = 1000;
-    std::int64_t checkpoint_every_ms_ = 60'000;
+    Ledger& ledger_;
+    std::uint64_t checkpoint_every_events_;
+    std::int64_t checkpoint_every_ms_;
     std::int64_t last_checkpoint_ms_ = 0;
     std::int64_t published_at_ms_ = 0;
     mutable std::mutex snapshot_mutex_;

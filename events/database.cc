@@ -3,6 +3,8 @@
 #include <rocksdb/db.h>
 #include <rocksdb/options.h>
 
+#include <stdlib.h>
+
 #include <algorithm>
 #include <system_error>
 
@@ -23,9 +25,9 @@ rocksdb::ColumnFamilyOptions family_options() {
 }  // namespace
 
 Result<std::shared_ptr<Database>> Database::open(const DatabaseOptions& options) {
-    std::vector<std::string> names = {rocksdb::kDefaultColumnFamilyName, storage_keys::kEventsFamily,
-                                      storage_keys::kStreamsFamily, storage_keys::kMetaFamily,
-                                      storage_keys::kBlobsFamily};
+    std::vector<std::string> names = {rocksdb::kDefaultColumnFamilyName,
+                                      storage_keys::kEventsFamily, storage_keys::kStreamsFamily,
+                                      storage_keys::kMetaFamily, storage_keys::kBlobsFamily};
     for (const auto& extra : options.extra_column_families) {
         if (std::find(names.begin(), names.end(), extra) == names.end()) names.push_back(extra);
     }
@@ -54,7 +56,8 @@ Result<std::shared_ptr<Database>> Database::open(const DatabaseOptions& options)
     // whoever created them. A read-only open may add none.
     if (std::filesystem::exists(options.directory / "CURRENT")) {
         std::vector<std::string> existing;
-        auto listed = rocksdb::DB::ListColumnFamilies(db_options, options.directory.string(), &existing);
+        auto listed =
+            rocksdb::DB::ListColumnFamilies(db_options, options.directory.string(), &existing);
         if (!listed.ok()) return from_rocksdb(listed, "listing column families");
         if (options.read_only) names.clear();
         for (const auto& name : existing) {
@@ -67,14 +70,31 @@ Result<std::shared_ptr<Database>> Database::open(const DatabaseOptions& options)
 
     std::vector<rocksdb::ColumnFamilyHandle*> handles;
     rocksdb::DB* raw = nullptr;
-    rocksdb::Status opened =
-        options.read_only
-            ? rocksdb::DB::OpenForReadOnly(db_options, options.directory.string(), descriptors,
-                                           &handles, &raw)
-            : rocksdb::DB::Open(db_options, options.directory.string(), descriptors, &handles, &raw);
+    std::filesystem::path secondary;
+    rocksdb::Status opened;
+    if (options.read_only) {
+        // A secondary instance must keep every table file open: the primary may delete files
+        // (compaction) that the secondary still reads.
+        db_options.max_open_files = -1;
+        std::string pattern =
+            (std::filesystem::temp_directory_path() / "kakitome-reader-XXXXXX").string();
+        if (::mkdtemp(pattern.data()) == nullptr)
+            return Status::io_error("cannot create a temporary folder for a read-only open");
+        secondary = pattern;
+        opened = rocksdb::DB::OpenAsSecondary(db_options, options.directory.string(),
+                                              secondary.string(), descriptors, &handles, &raw);
+        if (!opened.ok()) {
+            std::error_code ignored;
+            std::filesystem::remove_all(secondary, ignored);
+        }
+    } else {
+        opened =
+            rocksdb::DB::Open(db_options, options.directory.string(), descriptors, &handles, &raw);
+    }
     if (!opened.ok()) return from_rocksdb(opened, "opening " + options.directory.string());
 
     std::shared_ptr<Database> database(new Database());
+    database->secondary_directory_ = secondary;
     database->db_ = raw;
     database->read_only_ = options.read_only;
     database->directory_ = options.directory;
@@ -99,6 +119,11 @@ rocksdb::ColumnFamilyHandle* Database::family(std::string_view name) const {
     return nullptr;
 }
 
+Status Database::catch_up() {
+    if (!read_only_) return Status::ok();
+    return from_rocksdb(db_->TryCatchUpWithPrimary(), "following the primary");
+}
+
 Database::~Database() {
     if (!db_) return;
     for (auto& [name, handle] : families_) {
@@ -106,6 +131,17 @@ Database::~Database() {
     }
     (void)db_->Close();
     delete db_;
+    if (!secondary_directory_.empty()) {
+        std::error_code ignored;
+        std::filesystem::remove_all(secondary_directory_, ignored);
+    }
+}
+
+bool is_locked_by_another_process(const Status& status) {
+    // RocksDB reports a held LOCK as an IO error "While lock file: DIR/LOCK: Resource
+    // temporarily unavailable" (another process) or "lock hold by current process".
+    return status.message().find("/LOCK") != std::string::npos ||
+           status.message().find("lock hold") != std::string::npos;
 }
 
 }  // namespace kakitome

@@ -1,7 +1,11 @@
 // Database owns one RocksDB instance and its column families: the store's four (events, streams,
 // meta, blobs) plus any a projection asks for. Open it once per process and share it.
-// Thread-safe: RocksDB handles are safe for concurrent use. Read-only mode lets `kakitome verify`
-// inspect a directory while a server has it open.
+// Thread-safe: RocksDB handles are safe for concurrent use.
+// Read-only mode opens a RocksDB *secondary* instance: it takes no lock, so the read-side
+// command line (verify, events, queue, trail, proofs, who-saw, ...) works while `kakitome serve`
+// holds the directory, and it sees everything the primary had flushed to its WAL when it opened
+// (catch_up() follows later writes). Its own small state lives in a temporary folder removed on
+// close. Writes to a read-only Database fail.
 #pragma once
 
 #include <filesystem>
@@ -26,7 +30,7 @@ struct DatabaseOptions {
 };
 
 class Database {
-public:
+  public:
     static Result<std::shared_ptr<Database>> open(const DatabaseOptions& options);
     ~Database();
     Database(const Database&) = delete;
@@ -40,9 +44,11 @@ public:
     rocksdb::ColumnFamilyHandle* meta() const { return meta_; }
     rocksdb::ColumnFamilyHandle* blobs() const { return blobs_; }
     bool read_only() const { return read_only_; }
+    // Read-only: follows the primary's writes since open (RocksDB TryCatchUpWithPrimary).
+    Status catch_up();
     const std::filesystem::path& directory() const { return directory_; }
 
-private:
+  private:
     Database() = default;
     rocksdb::DB* db_ = nullptr;
     std::vector<std::pair<std::string, rocksdb::ColumnFamilyHandle*>> families_;
@@ -52,6 +58,10 @@ private:
     rocksdb::ColumnFamilyHandle* blobs_ = nullptr;
     bool read_only_ = false;
     std::filesystem::path directory_;
+    std::filesystem::path secondary_directory_;  // the secondary instance's own files
 };
+
+// True when `status` says another process holds the directory's lock (a running server).
+bool is_locked_by_another_process(const Status& status);
 
 }  // namespace kakitome

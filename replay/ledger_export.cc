@@ -13,10 +13,13 @@ Result<ExportReport> export_ledger(const EventStore& store, const Ledger& ledger
     ExportReport report;
     auto checkpoints = ledger.checkpoints();
     if (!checkpoints.is_ok()) return checkpoints.status();
+    // The export covers exactly the log up to its latest signed checkpoint: every event in it is
+    // then vouched for by a signature (events after it wait for the next checkpoint).
+    const std::uint64_t size = checkpoints->empty() ? 0 : checkpoints->back().size;
     out << json{{"type", "ledger"},
                 {"origin", ledger.origin()},
                 {"verifier_key", ledger.verifier_key()},
-                {"size", store.head().value}}
+                {"size", size}}
                .dump()
         << "\n";
     std::size_t next_checkpoint = 0;
@@ -34,6 +37,7 @@ Result<ExportReport> export_ledger(const EventStore& store, const Ledger& ledger
     };
     write_checkpoints_up_to(0);
     KAKITOME_RETURN_IF_ERROR(for_each_event(store, Seq{1}, [&](const RecordedEvent& event) {
+        if (event.seq.value > size) return;
         out << json{{"type", "event"},
                     {"seq", event.seq.value},
                     {"hash", to_hex(event.hash)},

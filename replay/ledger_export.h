@@ -23,7 +23,8 @@ struct ExportReport {
     std::uint64_t checkpoints = 0;
 };
 
-// Writes every event and every stored checkpoint. progress(seq) every 100,000 events.
+// Writes every event up to the latest stored checkpoint, and every stored checkpoint, so the
+// export ends with a signature over its last event. progress(seq) every 100,000 events.
 Result<ExportReport> export_ledger(const EventStore& store, const Ledger& ledger, std::ostream& out,
                                    const std::function<void(std::uint64_t)>& progress = {});
 

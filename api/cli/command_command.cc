@@ -8,14 +8,15 @@
 #include <nlohmann/json.hpp>
 
 #include "api/cli/commands.h"
-#include "api/cli/workflow_access.h"
+#include "api/cli/store_access.h"
 #include "engine/workflow/workflow_commands.h"
 
 namespace kakitome::cli {
 
 int run_command(const Words& words) {
     auto arguments = Arguments::parse(
-        words, {"data", "master-key", "config", "now", "args", "actor", "if-match"}, {});
+        words, {"data", "master-key", "ledger-key", "config", "now", "args", "actor", "if-match"},
+        {});
     if (!arguments.is_ok() || arguments->positionals().size() != 2) {
         std::fprintf(
             stderr,
@@ -24,13 +25,9 @@ int run_command(const Words& words) {
             "erase\n");
         return kExitBadInput;
     }
-    auto workflow_environment = open_workflow_or_report("command", arguments.value());
-    if (!workflow_environment) return kExitStoreError;
-    auto& environment = *workflow_environment->environment;
-    workflow::WorkflowCommands commands(*environment.store, *environment.vault,
-                                        workflow_environment->settings.workflow,
-                                        workflow_environment->clock_ms);
-    commands.erase_blobs_in(*environment.blobs);
+    auto services = open_services_or_report("command", arguments.value());
+    if (!services) return kExitStoreError;
+    auto& commands = services->commands();
     workflow::CommandRequest request;
     request.application = arguments->positionals()[0];
     request.command = arguments->positionals()[1];

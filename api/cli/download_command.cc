@@ -7,22 +7,22 @@
 #include <nlohmann/json.hpp>
 
 #include "api/cli/commands.h"
-#include "api/cli/workflow_access.h"
+#include "api/cli/store_access.h"
 #include "engine/download/download_service.h"
 
 namespace kakitome::cli {
 
 int run_download(const Words& words) {
-    auto arguments = Arguments::parse(words, {"data", "master-key", "config", "now", "remote"}, {});
+    auto arguments = Arguments::parse(
+        words, {"data", "master-key", "ledger-key", "config", "now", "remote"}, {});
     if (!arguments.is_ok() || arguments->positionals().size() != 1) {
         std::fprintf(stderr, "usage: kakitome download TOKEN [--remote ADDR] [--now TIME]\n");
         return kExitBadInput;
     }
-    auto workflow_environment = open_workflow_or_report("download", arguments.value());
-    if (!workflow_environment) return kExitStoreError;
-    download::DownloadService service(*workflow_environment->environment->store,
-                                      workflow_environment->settings.workflow,
-                                      workflow_environment->clock_ms);
+    auto services = open_services_or_report("download", arguments.value());
+    if (!services) return kExitStoreError;
+    download::DownloadService service(services->store(), services->workflow_config(),
+                                      services->clock());
     auto response = service.handle({arguments->positionals()[0], "cli",
                                     arguments->value_or("remote", "127.0.0.1"), "kakitome-cli"});
     if (!response.is_ok()) {

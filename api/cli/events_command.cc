@@ -34,9 +34,9 @@ int run_events(const Words& words) {
             stderr, "usage: kakitome events [--data DIR] [--stream NAME] [--from N] [--limit N]\n");
         return kExitBadInput;
     }
-    auto store = open_store_or_report("events", arguments->value_or("data", kDefaultDataDirectory),
-                                      /*read_only=*/true);
-    if (!store) return kExitStoreError;
+    auto reader = open_reader_or_report("events", arguments.value());
+    if (!reader) return kExitStoreError;
+    auto& store = reader->store;
 
     std::uint64_t remaining = *limit;
     std::uint64_t next = std::max<std::uint64_t>(*from, 1);

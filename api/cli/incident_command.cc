@@ -51,8 +51,9 @@ std::vector<std::string> split_commas(const std::string& text) {
 int run_incident(const Words& words) {
     auto arguments =
         Arguments::parse(words,
-                         {"data", "master-key", "from", "to", "incident", "description", "reporter",
-                          "applications", "registered-before", "channel", "note", "report"},
+                         {"data", "master-key", "ledger-key", "config", "now", "from", "to",
+                          "incident", "description", "reporter", "applications",
+                          "registered-before", "channel", "note", "report"},
                          {"csv", "json", "sensitive", "financial-risk", "unauthorised-purpose"});
     const auto& positionals = arguments.is_ok() ? arguments->positionals() : Words{};
     const std::string action = positionals.empty() ? "" : positionals[0];
@@ -72,13 +73,25 @@ int run_incident(const Words& words) {
             "close ID --report TEXT\n");
         return kExitBadInput;
     }
-    auto environment =
-        open_environment_or_report("incident", arguments->value_or("data", kDefaultDataDirectory),
-                                   arguments->value_or("master-key", ""));
-    if (!environment) return kExitStoreError;
-    EventStore& store = *environment->store;
-    DisclosureIndex index(store);
-    if (auto caught_up = index.catch_up(); !caught_up.is_ok()) return fail(caught_up);
+    const bool query = action == "who-saw" || action == "saw-what" || action == "review";
+    // Queries read (beside a running server too); steps append to the incident's stream.
+    std::unique_ptr<Reader> reader;
+    std::unique_ptr<Services> services;
+    if (query) {
+        reader = open_reader_or_report("incident", arguments.value());
+        if (!reader) return kExitStoreError;
+        if (const auto lag = reader->disclosure_lag(); lag > 0)
+            std::fprintf(stderr,
+                         "kakitome incident: note: the running server has not yet indexed the "
+                         "last %llu events; they appear within a second or two\n",
+                         static_cast<unsigned long long>(lag));
+    } else {
+        services = open_services_or_report("incident", arguments.value());
+        if (!services) return kExitStoreError;
+    }
+    EventStore& store = query ? *reader->store : services->store();
+    DisclosureIndex query_index(store);
+    const DisclosureIndex& index = query ? query_index : services->disclosures();
 
     if (action == "who-saw" || action == "saw-what") {
         auto records =

@@ -66,7 +66,8 @@ std::vector<fs::path> expand_inputs(const std::vector<std::string>& inputs,
 }  // namespace
 
 int run_ingest(const Words& words) {
-    auto arguments = Arguments::parse(words, {"data", "master-key", "max-mail-bytes"}, {});
+    auto arguments = Arguments::parse(
+        words, {"data", "master-key", "ledger-key", "config", "max-mail-bytes"}, {});
     intake::MailLimits limits;
     bool valid = arguments.is_ok() && !arguments->positionals().empty();
     if (valid && arguments->has("max-mail-bytes")) {
@@ -82,12 +83,11 @@ int run_ingest(const Words& words) {
                      "FILE.eml...|DIR...\n");
         return kExitBadInput;
     }
-    auto environment =
-        open_environment_or_report("ingest", arguments->value_or("data", kDefaultDataDirectory),
-                                   arguments->value_or("master-key", ""));
-    if (!environment) return kExitStoreError;
-    intake::IntakeService intake(*environment->store, *environment->blobs, *environment->vault,
-                                 environment->master_key, limits);
+    auto services =
+        open_services_or_report("ingest", arguments.value(),
+                                [&](ServiceOptions& options) { options.mail_limits = limits; });
+    if (!services) return kExitStoreError;
+    auto& intake = services->intake();
 
     int exit_code = kExitOk;
     for (const auto& file : expand_inputs(arguments->positionals(), limits)) {

@@ -40,7 +40,7 @@ int fail(const char* command, const Status& status) {
 
 int run_ledger(const Words& words) {
     auto arguments =
-        Arguments::parse(words, {"data", "master-key", "seq", "size", "from", "to"}, {});
+        Arguments::parse(words, {"data", "ledger-key", "seq", "size", "from", "to"}, {});
     const std::string action = arguments.is_ok() && arguments->positionals().size() == 1
                                    ? arguments->positionals()[0]
                                    : "";
@@ -51,22 +51,37 @@ int run_ledger(const Words& words) {
             "       kakitome ledger proof (--seq S [--size N] | --from A --to B) [--data DIR]\n");
         return kExitBadInput;
     }
-    auto environment =
-        open_environment_or_report("ledger", arguments->value_or("data", kDefaultDataDirectory),
-                                   arguments->value_or("master-key", ""));
-    if (!environment) return kExitStoreError;
-    Ledger& ledger = *environment->ledger;
+    auto reader = open_reader_or_report("ledger", arguments.value());
+    if (!reader) return kExitStoreError;
+    Ledger& ledger = *reader->ledger;
     if (action == "pubkey") {
+        if (ledger.verifier_key().empty()) {
+            std::fprintf(stderr,
+                         "kakitome ledger: the signing key is not readable here (give "
+                         "--ledger-key FILE, or GET /v1/ledger/checkpoint shows it)\n");
+            return kExitBadInput;
+        }
         std::printf("%s\n", ledger.verifier_key().c_str());
         return kExitOk;
     }
     if (action == "checkpoint") {
+        // Beside a running server its worker signs checkpoints; show the latest one. Alone,
+        // sign one now over the whole log.
+        if (reader->beside_server || ledger.verifier_key().empty()) {
+            auto latest = ledger.latest_checkpoint();
+            if (!latest.is_ok()) return fail("ledger", latest.status());
+            if (!latest.value()) {
+                std::fprintf(stderr, "kakitome ledger: no checkpoint has been signed yet\n");
+                return kExitStoreError;
+            }
+            std::printf("%s", latest.value()->note.c_str());
+            return kExitOk;
+        }
         auto checkpoint = ledger.cut_checkpoint();
         if (!checkpoint.is_ok()) return fail("ledger", checkpoint.status());
         std::printf("%s", checkpoint->note.c_str());
         return kExitOk;
     }
-    if (auto extended = ledger.extend(); !extended.is_ok()) return fail("ledger", extended);
     try {
         if (arguments->has("seq")) {
             const std::uint64_t seq = std::stoull(*arguments->value("seq"));
@@ -103,31 +118,31 @@ int run_ledger(const Words& words) {
 }
 
 int run_export(const Words& words) {
-    auto arguments = Arguments::parse(words, {"data", "master-key", "to"}, {});
+    auto arguments = Arguments::parse(words, {"data", "ledger-key", "to"}, {});
     if (!arguments.is_ok() || !arguments->has("to") || !arguments->positionals().empty()) {
         std::fprintf(stderr, "usage: kakitome export [--data DIR] --to FILE\n");
         return kExitBadInput;
     }
-    auto environment =
-        open_environment_or_report("export", arguments->value_or("data", kDefaultDataDirectory),
-                                   arguments->value_or("master-key", ""));
-    if (!environment) return kExitStoreError;
-    // An export ends in a checkpoint that covers every event in it.
-    if (auto checkpoint = environment->ledger->cut_checkpoint(); !checkpoint.is_ok())
-        return fail("export", checkpoint.status());
+    auto reader = open_reader_or_report("export", arguments.value());
+    if (!reader) return kExitStoreError;
+    // An export ends in a checkpoint that covers every event in it: alone, sign one over the
+    // whole log now; beside a server, the export ends at the server's latest checkpoint.
+    if (!reader->beside_server && !reader->ledger->verifier_key().empty()) {
+        if (auto checkpoint = reader->ledger->cut_checkpoint(); !checkpoint.is_ok())
+            return fail("export", checkpoint.status());
+    }
     std::ofstream out(*arguments->value("to"), std::ios::binary | std::ios::trunc);
     if (!out) {
         std::fprintf(stderr, "kakitome export: cannot write %s\n", arguments->value("to")->c_str());
         return kExitBadInput;
     }
-    auto report =
-        export_ledger(*environment->store, *environment->ledger, out, [](std::uint64_t seq) {
-            std::fprintf(stderr, "export: %llu events\n", static_cast<unsigned long long>(seq));
-        });
+    auto report = export_ledger(*reader->store, *reader->ledger, out, [](std::uint64_t seq) {
+        std::fprintf(stderr, "export: %llu events\n", static_cast<unsigned long long>(seq));
+    });
     if (!report.is_ok()) return fail("export", report.status());
     std::printf("%s\n", nlohmann::json{{"events", report->events},
                                        {"checkpoints", report->checkpoints},
-                                       {"verifier_key", environment->ledger->verifier_key()},
+                                       {"verifier_key", reader->ledger->verifier_key()},
                                        {"file", *arguments->value("to")}}
                             .dump()
                             .c_str());
@@ -135,16 +150,15 @@ int run_export(const Words& words) {
 }
 
 int run_trail(const Words& words) {
-    auto arguments = Arguments::parse(words, {"data"}, {});
+    auto arguments = Arguments::parse(words, {"data", "ledger-key"}, {});
     if (!arguments.is_ok() || arguments->positionals().size() != 1) {
         std::fprintf(stderr, "usage: kakitome trail APP_ID [--data DIR]\n");
         return kExitBadInput;
     }
-    auto store = open_store_or_report("trail", arguments->value_or("data", kDefaultDataDirectory),
-                                      /*read_only=*/true);
-    if (!store) return kExitStoreError;
-    auto ledger = open_ledger_read_only_or_report("trail", *store);
-    if (!ledger) return kExitStoreError;
+    auto reader = open_reader_or_report("trail", arguments.value());
+    if (!reader) return kExitStoreError;
+    auto& store = reader->store;
+    auto& ledger = reader->ledger;
     auto latest = ledger->latest_checkpoint();
     if (!latest.is_ok()) return fail("trail", latest.status());
     const std::uint64_t size = latest.value() ? latest.value()->size : 0;

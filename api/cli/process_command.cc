@@ -8,7 +8,7 @@
 #include <thread>
 
 #include "api/cli/commands.h"
-#include "api/cli/workflow_access.h"
+#include "api/cli/store_access.h"
 #include "api/workflow_worker.h"
 
 namespace kakitome::cli {
@@ -24,7 +24,7 @@ void request_stop(int) {
 
 int run_process(const Words& words) {
     auto arguments = Arguments::parse(
-        words, {"data", "master-key", "config", "now", "smtp", "interval"}, {"once"});
+        words, {"data", "master-key", "ledger-key", "config", "now", "smtp", "interval"}, {"once"});
     int interval = 10;
     bool valid = arguments.is_ok() && arguments->positionals().empty();
     if (valid) {
@@ -40,18 +40,12 @@ int run_process(const Words& words) {
                      "TIME] [--config FILE]\n");
         return kExitBadInput;
     }
-    auto workflow_environment = open_workflow_or_report("process", arguments.value());
-    if (!workflow_environment) return kExitStoreError;
-    auto& settings = workflow_environment->settings;
-    if (auto smtp = arguments->value("smtp")) settings.outbox.smtp.url = *smtp;
-    auto& environment = *workflow_environment->environment;
-    WorkflowWorker worker(*environment.store, *environment.vault, settings.workflow,
-                          settings.outbox, workflow_environment->clock_ms);
-    worker.attach_ledger(*environment.ledger);
-    if (auto started = worker.start(); !started.is_ok()) {
-        std::fprintf(stderr, "kakitome process: %s\n", started.to_string().c_str());
-        return kExitStoreError;
-    }
+    auto services =
+        open_services_or_report("process", arguments.value(), [&](ServiceOptions& options) {
+            if (auto smtp = arguments->value("smtp")) options.settings.outbox.smtp.url = *smtp;
+        });
+    if (!services) return kExitStoreError;
+    auto& worker = services->worker();
     std::signal(SIGTERM, request_stop);
     std::signal(SIGINT, request_stop);
     for (;;) {

@@ -6,7 +6,6 @@
 
 #include "api/cli/commands.h"
 #include "api/cli/store_access.h"
-#include "api/cli/workflow_access.h"
 #include "projections/projection_runner.h"
 #include "projections/queue_projection.h"
 
@@ -20,9 +19,9 @@ int run_queue(const Words& words) {
     }
     auto settings = settings_and_clock_or_report("queue", arguments.value());
     if (!settings) return kExitBadInput;
-    auto store = open_store_or_report("queue", arguments->value_or("data", kDefaultDataDirectory),
-                                      /*read_only=*/true);
-    if (!store) return kExitStoreError;
+    auto reader = open_reader_or_report("queue", arguments.value());
+    if (!reader) return kExitStoreError;
+    auto& store = reader->store;
     QueueProjection queue(settings->first.workflow);
     ProjectionRunner runner(*store, queue);
     Status status = runner.load();

@@ -10,7 +10,6 @@
 
 #include "api/cli/commands.h"
 #include "api/cli/store_access.h"
-#include "api/cli/workflow_access.h"
 #include "events/timestamp.h"
 #include "projections/directory_projection.h"
 #include "projections/downloads_projection.h"
@@ -44,9 +43,9 @@ int run_replay(const Words& words) {
                      "SEQ] [--json]\n");
         return kExitBadInput;
     }
-    auto store = open_store_or_report("replay", arguments->value_or("data", kDefaultDataDirectory),
-                                      /*read_only=*/true);
-    if (!store) return kExitStoreError;
+    auto reader = open_reader_or_report("replay", arguments.value());
+    if (!reader) return kExitStoreError;
+    auto& store = reader->store;
     const auto& config = settings->first.workflow;
     auto progress = [](Seq at, Seq head) {
         if (head.value >= 100000 && at.value % 100000 < 10000)

@@ -19,7 +19,7 @@
 #include "api/api_service.h"
 #include "api/auth/principals.h"
 #include "api/cli/commands.h"
-#include "api/cli/workflow_access.h"
+#include "api/cli/store_access.h"
 #include "api/http/http_server.h"
 #include "api/workflow_worker.h"
 #include "engine/intake/imap_poller.h"
@@ -52,11 +52,11 @@ bool parse_listen(const std::string& listen, http::HttpServerOptions& options) {
 }  // namespace
 
 int run_serve(const Words& words) {
-    auto arguments =
-        Arguments::parse(words,
-                         {"data", "master-key", "imap", "poll-seconds", "max-mail-bytes", "listen",
-                          "config", "threads", "tls-cert", "tls-key", "now", "request-timeout"},
-                         {"once", "imap-insecure"});
+    auto arguments = Arguments::parse(
+        words,
+        {"data", "master-key", "ledger-key", "imap", "poll-seconds", "max-mail-bytes", "listen",
+         "config", "threads", "tls-cert", "tls-key", "now", "request-timeout"},
+        {"once", "imap-insecure"});
     intake::MailLimits limits;
     http::HttpServerOptions server_options;
     int poll_seconds = 60;
@@ -99,17 +99,15 @@ int run_serve(const Words& words) {
     sigaddset(&signals, SIGINT);
     pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
-    auto workflow_environment = open_workflow_or_report("serve", arguments.value());
-    if (!workflow_environment) return kExitStoreError;
-    auto& environment = *workflow_environment->environment;
-    const auto& settings = workflow_environment->settings;
-    intake::IntakeService intake(*environment.store, *environment.blobs, *environment.vault,
-                                 environment.master_key, limits);
-    MetaStore meta(environment.database);
+    auto services = open_services_or_report(
+        "serve", arguments.value(), [&](ServiceOptions& options) { options.mail_limits = limits; });
+    if (!services) return kExitStoreError;
+    EventStore& store = services->store();
+    MetaStore meta(services->store().database());
     std::unique_ptr<intake::ImapPoller> poller;
     if (arguments->has("imap")) {
         poller = std::make_unique<intake::ImapPoller>(
-            intake, meta,
+            services->intake(), meta,
             intake::ImapOptions{.url = *arguments->value("imap"),
                                 .verify_tls = !arguments->has("imap-insecure")});
     }
@@ -127,11 +125,7 @@ int run_serve(const Words& words) {
         return kExitOk;
     }
 
-    auth::PrincipalRegistry principals(*environment.store);
-    if (auto loaded = principals.load(); !loaded.is_ok()) {
-        std::fprintf(stderr, "kakitome serve: %s\n", loaded.to_string().c_str());
-        return kExitStoreError;
-    }
+    auto& principals = services->principals();
     if (principals.empty()) {
         auto admin = principals.create("admin", auth::Role::admin, false, "system");
         if (!admin.is_ok()) {
@@ -141,15 +135,8 @@ int run_serve(const Words& words) {
         print_json_line(
             {{"admin_token", admin->token}, {"note", "shown once; only its SHA-256 is stored"}});
     }
-    WorkflowWorker worker(*environment.store, *environment.vault, settings.workflow,
-                          settings.outbox, workflow_environment->clock_ms);
-    worker.attach_ledger(*environment.ledger);
-    if (auto started = worker.start(); !started.is_ok()) {
-        std::fprintf(stderr, "kakitome serve: %s\n", started.to_string().c_str());
-        return kExitStoreError;
-    }
-    api::ApiService api({*environment.store, *environment.vault, intake, settings.workflow,
-                         principals, worker, workflow_environment->clock_ms});
+    auto& worker = services->worker();
+    api::ApiService api(*services);
     server_options.large_body_paths = {"/v1/mail"};
     // Everything that appends durably (commands, mail, PII reads, downloads) waits on an fsync.
     server_options.blocking = [](const http::HttpRequest& request) {
@@ -181,8 +168,7 @@ int run_serve(const Words& words) {
             // one pass per event (which would take the CPU from the requests).
             for (int slept = 0; slept < 10 && !stopping; ++slept)
                 std::this_thread::sleep_for(std::chrono::milliseconds(10));
-            environment.store->wait_for_head_beyond(worker.position(),
-                                                    std::chrono::milliseconds(900));
+            store.wait_for_head_beyond(worker.position(), std::chrono::milliseconds(900));
         }
     });
     std::thread poller_thread([&] {
@@ -201,10 +187,10 @@ int run_serve(const Words& words) {
     print_json_line({{"stopping", signal_number == SIGTERM ? "SIGTERM" : "SIGINT"}});
     server.value()->stop(std::chrono::seconds(10));  // in-flight requests are answered first
     stopping = true;
-    environment.store->wake_waiters();
+    store.wake_waiters();
     worker_thread.join();
     poller_thread.join();
-    print_json_line({{"stopped", true}, {"head", environment.store->head().value}});
+    print_json_line({{"stopped", true}, {"head", store.head().value}});
     return kExitOk;
 }
 

@@ -2,73 +2,150 @@
 
 #include <cstdio>
 
-#include "events/master_key.h"
+#include "api/cli/commands.h"
+#include "events/note_signer.h"
+#include "events/timestamp.h"
+#include "projections/disclosure_index.h"
 #include "projections/projection_runner.h"
 
 namespace kakitome::cli {
 
-std::unique_ptr<EventStore> open_store_or_report(const std::string& command,
-                                                 const std::string& directory, bool read_only,
-                                                 Durability durability) {
-    auto database = Database::open({.directory = directory, .read_only = read_only});
-    if (!database.is_ok()) {
-        std::fprintf(stderr, "kakitome %s: %s\n", command.c_str(),
-                     database.status().to_string().c_str());
-        return nullptr;
+namespace {
+
+void report(const std::string& command, const std::string& directory, const Status& status) {
+    if (is_locked_by_another_process(status)) {
+        std::fprintf(stderr,
+                     "kakitome %s: %s is in use by a running `kakitome serve`. Run this through "
+                     "its REST API with a token (docs/api.md), or stop the server first.\n",
+                     command.c_str(), directory.c_str());
+        return;
     }
-    auto store = EventStore::open(database.value(), {.durability = durability});
-    if (!store.is_ok()) {
-        std::fprintf(stderr, "kakitome %s: %s\n", command.c_str(),
-                     store.status().to_string().c_str());
-        return nullptr;
-    }
-    return std::move(store).value();
+    std::fprintf(stderr, "kakitome %s: %s\n", command.c_str(), status.to_string().c_str());
 }
 
-std::unique_ptr<Environment> open_environment_or_report(const std::string& command,
-                                                        const std::string& directory,
-                                                        const std::string& master_key_path) {
-    auto report = [&](const Status& status) {
-        std::fprintf(stderr, "kakitome %s: %s\n", command.c_str(), status.to_string().c_str());
+std::filesystem::path ledger_key_path(const Arguments& arguments, const std::string& directory) {
+    return arguments.value_or("ledger-key", directory + "/ledger.key");
+}
+
+}  // namespace
+
+std::optional<std::pair<workflow::Settings, std::function<std::int64_t()>>>
+settings_and_clock_or_report(const std::string& command, const Arguments& arguments) {
+    auto settings = workflow::load_settings(arguments.value_or("config", ""));
+    if (!settings.is_ok()) {
+        std::fprintf(stderr, "kakitome %s: %s\n", command.c_str(),
+                     settings.status().to_string().c_str());
+        return std::nullopt;
+    }
+    std::function<std::int64_t()> clock = system_clock_ms;
+    if (auto now = arguments.value("now")) {
+        auto fixed = parse_rfc3339_ms(*now);
+        if (!fixed) {
+            std::fprintf(
+                stderr,
+                "kakitome %s: --now wants an RFC 3339 time such as 2026-11-24T09:00:00+09:00\n",
+                command.c_str());
+            return std::nullopt;
+        }
+        clock = [at = *fixed] { return at; };
+    }
+    return std::make_pair(std::move(settings).value(), std::move(clock));
+}
+
+std::unique_ptr<Services> open_services_or_report(
+    const std::string& command, const Arguments& arguments,
+    const std::function<void(ServiceOptions&)>& adjust) {
+    auto settings = settings_and_clock_or_report(command, arguments);
+    if (!settings) return nullptr;
+    const std::string directory = arguments.value_or("data", kDefaultDataDirectory);
+    ServiceOptions options;
+    options.data_directory = directory;
+    options.master_key_file = arguments.value_or("master-key", "");
+    options.ledger_key_file = ledger_key_path(arguments, directory);
+    options.settings = std::move(settings->first);
+    options.clock_ms = std::move(settings->second);
+    if (adjust) adjust(options);
+    auto services = Services::open(std::move(options));
+    if (!services.is_ok()) {
+        report(command, directory, services.status());
         return nullptr;
-    };
-    auto environment = std::make_unique<Environment>();
-    auto key = load_or_create_master_key(master_key_path.empty() ? directory + "/master.key"
-                                                                 : master_key_path);
-    if (!key.is_ok()) return report(key.status());
-    environment->master_key = key.value();
+    }
+    return std::move(services).value();
+}
+
+std::uint64_t Reader::disclosure_lag() const {
+    const std::uint64_t at = DisclosureIndex(*store).position().value;
+    return store->head().value > at ? store->head().value - at : 0;
+}
+
+std::unique_ptr<Reader> open_reader_or_report(const std::string& command,
+                                              const Arguments& arguments) {
+    const std::string directory = arguments.value_or("data", kDefaultDataDirectory);
+    if (!std::filesystem::exists(std::filesystem::path(directory) / "CURRENT")) {
+        std::fprintf(stderr, "kakitome %s: no kakitome data in %s\n", command.c_str(),
+                     directory.c_str());
+        return nullptr;
+    }
+    auto reader = std::make_unique<Reader>();
     std::vector<std::string> families = projection_families();
-    families.push_back(kDataKeysFamily);
     families.push_back(kMerkleFamily);
+    families.push_back(kDisclosuresFamily);
     auto database = Database::open({.directory = directory, .extra_column_families = families});
-    if (!database.is_ok()) return report(database.status());
-    environment->database = database.value();
-    auto store = EventStore::open(environment->database, {.durability = Durability::sync});
-    if (!store.is_ok()) return report(store.status());
-    environment->store = std::move(store).value();
-    environment->blobs =
-        std::make_unique<BlobStore>(environment->database, environment->master_key);
-    auto vault = DataKeyVault::open(environment->database, environment->master_key);
-    if (!vault.is_ok()) return report(vault.status());
-    environment->vault = std::move(vault).value();
-    auto signer =
-        NoteSigner::load_or_create(std::filesystem::path(directory) / "ledger.key", kLedgerOrigin);
-    if (!signer.is_ok()) return report(signer.status());
-    auto ledger = Ledger::open(*environment->store, std::move(signer).value(), kLedgerOrigin);
-    if (!ledger.is_ok()) return report(ledger.status());
-    environment->ledger = std::move(ledger).value();
-    return environment;
-}
-
-std::unique_ptr<Ledger> open_ledger_read_only_or_report(const std::string& command,
-                                                        const EventStore& store) {
-    auto ledger = Ledger::open(store, std::nullopt, kLedgerOrigin);
-    if (!ledger.is_ok()) {
-        std::fprintf(stderr, "kakitome %s: %s\n", command.c_str(),
-                     ledger.status().to_string().c_str());
+    if (!database.is_ok() && is_locked_by_another_process(database.status())) {
+        reader->beside_server = true;
+        database = Database::open({.directory = directory, .read_only = true});
+    }
+    if (!database.is_ok()) {
+        report(command, directory, database.status());
         return nullptr;
     }
-    return std::move(ledger).value();
+    reader->database = database.value();
+    auto store = EventStore::open(reader->database);
+    if (!store.is_ok()) {
+        report(command, directory, store.status());
+        return nullptr;
+    }
+    reader->store = std::move(store).value();
+    // The verifier key comes from the signing key when it is readable here; a reader never
+    // creates one.
+    std::optional<NoteSigner> signer;
+    const auto key_file = ledger_key_path(arguments, directory);
+    if (std::filesystem::exists(key_file)) {
+        auto loaded = NoteSigner::load_or_create(key_file, kLedgerOrigin);
+        if (!loaded.is_ok()) {
+            report(command, directory, loaded.status());
+            return nullptr;
+        }
+        signer = std::move(loaded).value();
+    }
+    auto ledger = Ledger::open(*reader->store, std::move(signer), kLedgerOrigin);
+    if (!ledger.is_ok()) {
+        report(command, directory, ledger.status());
+        return nullptr;
+    }
+    reader->ledger = std::move(ledger).value();
+    if (!reader->beside_server) {
+        Status caught_up = reader->ledger->extend();
+        if (caught_up.is_ok()) caught_up = DisclosureIndex(*reader->store).catch_up();
+        if (!caught_up.is_ok()) {
+            report(command, directory, caught_up);
+            return nullptr;
+        }
+    }
+    return reader;
+}
+
+int exit_code_for(const Status& status) {
+    switch (status.code()) {
+        case StatusCode::failed_precondition:
+        case StatusCode::conflict:
+            return kExitRefused;
+        case StatusCode::invalid_argument:
+        case StatusCode::not_found:
+            return kExitBadInput;
+        default:
+            return kExitStoreError;
+    }
 }
 
 }  // namespace kakitome::cli

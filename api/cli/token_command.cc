@@ -15,7 +15,8 @@
 namespace kakitome::cli {
 
 int run_token(const Words& words) {
-    auto arguments = Arguments::parse(words, {"data", "master-key", "role", "name"}, {"pii"});
+    auto arguments = Arguments::parse(
+        words, {"data", "master-key", "ledger-key", "config", "role", "name"}, {"pii"});
     const bool valid = arguments.is_ok() && arguments->positionals() == Words{"create"} &&
                        arguments->has("role") && arguments->has("name");
     const auto role = valid ? auth::role_named(*arguments->value("role")) : std::nullopt;
@@ -25,11 +26,9 @@ int run_token(const Words& words) {
                      "operator|supervisor|auditor|responder|admin --name NAME [--pii]\n");
         return kExitBadInput;
     }
-    auto environment =
-        open_environment_or_report("token", arguments->value_or("data", kDefaultDataDirectory),
-                                   arguments->value_or("master-key", ""));
-    if (!environment) return kExitStoreError;
-    auth::PrincipalRegistry principals(*environment->store);
+    auto services = open_services_or_report("token", arguments.value());
+    if (!services) return kExitStoreError;
+    auto& principals = services->principals();
     auto created =
         principals.create(*arguments->value("name"), *role, arguments->has("pii"), "cli");
     if (!created.is_ok()) {

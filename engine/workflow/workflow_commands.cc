@@ -143,13 +143,17 @@ Status WorkflowCommands::erase_application_blobs(const std::string& application)
         if (page->size() < 10000) break;
         next = Seq{page->back().seq.value + 1};
     }
-    return blobs_->erase(std::vector<std::string>(candidates.begin(), candidates.end()));
+    return blobs_.erase(std::vector<std::string>(candidates.begin(), candidates.end()));
 }
 
-WorkflowCommands::WorkflowCommands(EventStore& store, DataKeyVault& vault,
+WorkflowCommands::WorkflowCommands(EventStore& store, BlobStore& blobs, DataKeyVault& vault,
                                    const WorkflowConfig& config,
                                    std::function<std::int64_t()> clock_ms)
-    : store_(store), vault_(vault), config_(config), clock_ms_(std::move(clock_ms)) {}
+    : store_(store),
+      blobs_(blobs),
+      vault_(vault),
+      config_(config),
+      clock_ms_(std::move(clock_ms)) {}
 
 Result<CommandOutcome> WorkflowCommands::execute(const CommandRequest& request) {
     const auto& names = command_names();
@@ -328,7 +332,7 @@ Result<CommandOutcome> WorkflowCommands::execute(const CommandRequest& request) 
     if (command == "erase") {
         const Status destroyed = vault_.destroy(record.application);
         if (!destroyed.is_ok() && destroyed.code() != StatusCode::not_found) return destroyed;
-        if (blobs_) KAKITOME_RETURN_IF_ERROR(erase_application_blobs(record.application));
+        KAKITOME_RETURN_IF_ERROR(erase_application_blobs(record.application));
     }
     return outcome;
 }

@@ -56,20 +56,18 @@ const std::vector<std::string>& command_names();
 
 class WorkflowCommands {
   public:
-    WorkflowCommands(EventStore& store, DataKeyVault& vault, const WorkflowConfig& config,
-                     std::function<std::int64_t()> clock_ms);
+    // `erase` deletes the application's raw mails and attachments from `blobs` (those no other
+    // application refers to), so nothing of it stays readable with the master key either.
+    WorkflowCommands(EventStore& store, BlobStore& blobs, DataKeyVault& vault,
+                     const WorkflowConfig& config, std::function<std::int64_t()> clock_ms);
 
     Result<CommandOutcome> execute(const CommandRequest& request);
-    // With a blob store, `erase` also deletes the application's raw mails and attachments
-    // (those no other application refers to), so nothing of it stays readable with the
-    // master key either.
-    void erase_blobs_in(BlobStore& blobs) { blobs_ = &blobs; }
 
   private:
     std::optional<Result<CommandOutcome>> recorded_outcome(const CommandRequest& request) const;
     Status erase_application_blobs(const std::string& application);
     EventStore& store_;
-    BlobStore* blobs_ = nullptr;
+    BlobStore& blobs_;
     DataKeyVault& vault_;
     const WorkflowConfig& config_;
     std::function<std::int64_t()> clock_ms_;

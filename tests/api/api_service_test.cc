@@ -21,8 +21,7 @@ class Api : public testing::WorkflowTest {
   protected:
     void SetUp() override {
         WorkflowTest::SetUp();
-        principals_ = std::make_unique<auth::PrincipalRegistry>(*store_);
-        ASSERT_TRUE(principals_->load().is_ok());
+        principals_ = &services_->principals();
         for (auth::Role role : {auth::Role::operator_role, auth::Role::supervisor,
                                 auth::Role::auditor, auth::Role::responder, auth::Role::admin}) {
             tokens_[role] =
@@ -36,17 +35,15 @@ class Api : public testing::WorkflowTest {
     }
     void TearDown() override {
         api_.reset();
-        worker_.reset();
-        principals_.reset();
         WorkflowTest::TearDown();
     }
+    // The API exactly as `serve` builds it, with the worker's projections brought up to the
+    // applications the test made.
     void start_api() {
         api_.reset();
-        worker_ = std::make_unique<WorkflowWorker>(*store_, *vault_, config_, mail::OutboxOptions{},
-                                                   clock());
-        ASSERT_TRUE(worker_->start().is_ok());
-        api_ = std::make_unique<ApiService>(
-            ApiDependencies{*store_, *vault_, *intake_, config_, *principals_, *worker_, clock()});
+        worker_ = &services_->worker();
+        ASSERT_TRUE(worker_->refresh().is_ok());
+        api_ = std::make_unique<ApiService>(*services_);
     }
     HttpResponse call(const std::string& method, const std::string& target,
                       const std::string& token = "",
@@ -91,8 +88,8 @@ class Api : public testing::WorkflowTest {
         return path;
     }
 
-    std::unique_ptr<auth::PrincipalRegistry> principals_;
-    std::unique_ptr<WorkflowWorker> worker_;
+    auth::PrincipalRegistry* principals_ = nullptr;
+    WorkflowWorker* worker_ = nullptr;
     std::unique_ptr<ApiService> api_;
     std::map<auth::Role, std::string> tokens_;
     std::string auditor_with_pii_;
@@ -180,13 +177,17 @@ TEST_F(Api, PiiIsDisclosedOnlyAfterTheDisclosureIsDurable) {
 }
 
 TEST_F(Api, WhenTheDisclosureCannotBeRecordedTheAnswerIs503WithoutPii) {
-    // The same data directory opened read-only: reads work, appends fail.
+    // Everything from the served composition except the store: the same data directory opened
+    // read-only, so reads work and appends (the disclosure) fail.
     auto read_only = Database::open({.directory = directory_, .read_only = true}).value();
     auto store = EventStore::open(read_only).value();
     auto vault = DataKeyVault::open(read_only, master_).value();
     auth::PrincipalRegistry principals(*store);
     ASSERT_TRUE(principals.load().is_ok());
-    ApiService api({*store, *vault, *intake_, config_, principals, *worker_, clock()});
+    ApiDependencies dependencies = dependencies_of(*services_);
+    ApiService api({*store, *vault, dependencies.intake, dependencies.commands, dependencies.config,
+                    principals, dependencies.worker, dependencies.ledger, dependencies.disclosures,
+                    dependencies.clock_ms});
     HttpRequest request{"GET",
                         "/v1/applications/" + application_,
                         {{"authorization", "Bearer " + tokens_[auth::Role::operator_role]}},
@@ -314,8 +315,7 @@ TEST_F(Api, MetricsAreValidPrometheusTextThatMoves) {
 }
 
 TEST_F(Api, RespondersRunAnIncidentThroughTheApi) {
-    ApiService api({*store_, *vault_, *intake_, config_, *principals_, *worker_, clock(), nullptr,
-                    &worker_->disclosures()});
+    ApiService& api = *api_;
     const std::string& responder = tokens_[auth::Role::responder];
     auto send = [&](const std::string& method, const std::string& target,
                     const std::string& body = "") {

@@ -28,8 +28,14 @@ TEST_F(Projections, StoredRowsEqualARebuildAndCatchUpResumes) {
     ASSERT_TRUE(run(first, "approve").is_ok());
     ASSERT_TRUE(run(second, "assign", {{"assignee", "suzuki"}}).is_ok());
     const auto third = awaiting_password("three@example.jp");
+    // Reopen the bare store (Services would catch its worker's projections up on open).
     close();
-    open();
+    auto database =
+        Database::open({.directory = directory_, .extra_column_families = projection_families()});
+    ASSERT_TRUE(database.is_ok()) << database.status().to_string();
+    auto reopened = EventStore::open(database.value());
+    ASSERT_TRUE(reopened.is_ok());
+    store_ = reopened.value().get();  // the fixture's own Services is closed
     QueueProjection live(config_);
     DownloadsProjection live_downloads;
     ProjectionRunner runner(*store_, live), downloads_runner(*store_, live_downloads);

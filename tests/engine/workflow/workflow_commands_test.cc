@@ -180,7 +180,6 @@ TEST_F(Commands, ErasureShredsPiiWhileTheLedgerStillVerifies) {
         if (payload.contains("attachment_blob")) blob_ids.push_back(payload["attachment_blob"]);
     }
     for (const auto& id : blob_ids) ASSERT_TRUE(blobs_->contains(id).value()) << id;
-    commands_->erase_blobs_in(*blobs_);
     auto erased = run(application, "erase", {{"reason", "本人からの削除請求"}});
     ASSERT_TRUE(erased.is_ok()) << erased.status().to_string();
     EXPECT_EQ(erased->events, (std::vector<std::string>{"UrlRevoked", "ApplicationErased"}));
@@ -289,7 +288,6 @@ TEST_F(Commands, ErasureKeepsAnAttachmentAnotherApplicationStillRefersTo) {
     ASSERT_EQ(attachment(applications[0]), attachment(applications[1]));
     const std::string raw = json::parse(
         events_of_type(applications[0], "FormMailReceived").front().payload_json)["raw_blob"];
-    commands_->erase_blobs_in(*blobs_);
     ASSERT_TRUE(run(applications[0], "erase", {{"reason", "削除請求"}}).is_ok());
     EXPECT_FALSE(blobs_->contains(raw).value()) << "the erased application's own mail is gone";
     EXPECT_TRUE(blobs_->contains(attachment(applications[1])).value())

@@ -1,6 +1,7 @@
-// A real store, vault and intake service with a clock the test moves, plus helpers that bring
-// applications to a given state through real mails (forms from the shared fixtures, encrypted
-// here with kakitome's own encryptor, as an applicant's Excel would).
+// The product's own composition (Services, as `kakitome serve` builds it) over a fresh data
+// directory, with a clock the test moves, plus helpers that bring applications to a given state
+// through real mails (forms from the fixtures, encrypted here with kakitome's own encryptor, as
+// an applicant's Excel would).
 #pragma once
 
 #include <gtest/gtest.h>
@@ -11,6 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "api/services.h"
 #include "engine/intake/intake_service.h"
 #include "engine/office/office_document.h"
 #include "engine/workflow/workflow_commands.h"
@@ -29,39 +31,40 @@ class WorkflowTest : public ::testing::Test {
     void SetUp() override {
         directory_ = fresh_directory("workflow");
         now_ms_ = parse_rfc3339_ms("2026-11-24T10:00:00+09:00").value();  // a Tuesday
-        open();
         config_.video = {"https://s3.ap-northeast-1.amazonaws.com", "kenpo-video", "pr/video.mp4",
                          "ap-northeast-1", false};
         config_.storage_credentials = {"AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
                                        ""};
+        open();
     }
     void TearDown() override {
         close();
         std::filesystem::remove_all(directory_);
     }
+    // Options as `serve` builds them, but buffered (no fsync per test append) and on the
+    // test's clock.
+    virtual ServiceOptions service_options() {
+        ServiceOptions options;
+        options.data_directory = directory_;
+        options.settings.workflow = config_;
+        options.clock_ms = clock();
+        options.event_clock_ms = clock();
+        options.durability = Durability::buffered;
+        return options;
+    }
     void open() {
-        std::vector<std::string> families = projection_families();
-        families.push_back(kDataKeysFamily);
-        database_ =
-            Database::open({.directory = directory_, .extra_column_families = families}).value();
-        store_ =
-            EventStore::open(database_, {.durability = Durability::buffered, .clock_ms = clock()})
-                .value();
-        master_[0] = 7;
-        blobs_ = std::make_unique<BlobStore>(database_, master_);
-        vault_ = DataKeyVault::open(database_, master_).value();
-        intake_ = std::make_unique<intake::IntakeService>(*store_, *blobs_, *vault_, master_);
-        commands_ =
-            std::make_unique<workflow::WorkflowCommands>(*store_, *vault_, config_, clock());
+        auto opened = Services::open(service_options());
+        ASSERT_TRUE(opened.is_ok()) << opened.status().to_string();
+        services_ = std::move(opened).value();
+        database_ = &services_->database();
+        store_ = &services_->store();
+        master_ = services_->master_key();
+        blobs_ = &services_->blobs();
+        vault_ = &services_->vault();
+        intake_ = &services_->intake();
+        commands_ = &services_->commands();
     }
-    void close() {
-        commands_.reset();
-        intake_.reset();
-        vault_.reset();
-        blobs_.reset();
-        store_.reset();
-        database_.reset();
-    }
+    void close() { services_.reset(); }
     std::function<std::int64_t()> clock() {
         return [this] { return now_ms_.load(); };
     }
@@ -163,13 +166,14 @@ class WorkflowTest : public ::testing::Test {
     std::filesystem::path directory_;
     std::atomic<std::int64_t> now_ms_{0};
     workflow::WorkflowConfig config_;
-    std::shared_ptr<Database> database_;
-    std::unique_ptr<EventStore> store_;
+    std::unique_ptr<Services> services_;
+    Database* database_ = nullptr;
+    EventStore* store_ = nullptr;
     AeadKey master_{};
-    std::unique_ptr<BlobStore> blobs_;
-    std::unique_ptr<DataKeyVault> vault_;
-    std::unique_ptr<intake::IntakeService> intake_;
-    std::unique_ptr<workflow::WorkflowCommands> commands_;
+    BlobStore* blobs_ = nullptr;
+    DataKeyVault* vault_ = nullptr;
+    intake::IntakeService* intake_ = nullptr;
+    workflow::WorkflowCommands* commands_ = nullptr;
     int mails_ = 0;
 };
 

@@ -1,0 +1,59 @@
+#include "api/services.h"
+
+#include "events/master_key.h"
+#include "events/note_signer.h"
+#include "projections/disclosure_index.h"
+#include "projections/projection_runner.h"
+
+namespace kakitome {
+
+Result<std::unique_ptr<Services>> Services::open(ServiceOptions options) {
+    std::unique_ptr<Services> services(new Services(std::move(options)));
+    const ServiceOptions& o = services->options_;
+    const auto& data = o.data_directory;
+    auto key = load_or_create_master_key(o.master_key_file.empty() ? data / "master.key"
+                                                                   : o.master_key_file);
+    if (!key.is_ok()) return key.status();
+    services->master_key_ = key.value();
+
+    std::vector<std::string> families = projection_families();
+    families.push_back(kDataKeysFamily);
+    families.push_back(kMerkleFamily);
+    families.push_back(kDisclosuresFamily);
+    auto database = Database::open({.directory = data, .extra_column_families = families});
+    if (!database.is_ok()) return database.status();
+    services->database_ = database.value();
+    auto store = EventStore::open(services->database_,
+                                  {.durability = o.durability, .clock_ms = o.event_clock_ms});
+    if (!store.is_ok()) return store.status();
+    services->store_ = std::move(store).value();
+    services->blobs_ = std::make_unique<BlobStore>(services->database_, services->master_key_);
+    auto vault = DataKeyVault::open(services->database_, services->master_key_);
+    if (!vault.is_ok()) return vault.status();
+    services->vault_ = std::move(vault).value();
+
+    auto signer = NoteSigner::load_or_create(
+        o.ledger_key_file.empty() ? data / "ledger.key" : o.ledger_key_file, kLedgerOrigin);
+    if (!signer.is_ok()) return signer.status();
+    auto ledger = Ledger::open(*services->store_, std::move(signer).value(), kLedgerOrigin);
+    if (!ledger.is_ok()) return ledger.status();
+    services->ledger_ = std::move(ledger).value();
+
+    services->intake_ = std::make_unique<intake::IntakeService>(
+        *services->store_, *services->blobs_, *services->vault_, services->master_key_,
+        o.mail_limits);
+    services->principals_ = std::make_unique<auth::PrincipalRegistry>(*services->store_);
+    KAKITOME_RETURN_IF_ERROR(services->principals_->load());
+    services->commands_ = std::make_unique<workflow::WorkflowCommands>(
+        *services->store_, *services->blobs_, *services->vault_, o.settings.workflow, o.clock_ms);
+    services->worker_ = std::make_unique<WorkflowWorker>(
+        *services->store_, *services->vault_, *services->ledger_, o.settings.workflow,
+        o.settings.outbox, o.clock_ms,
+        CheckpointPolicy{o.checkpoint_every_events, o.checkpoint_every_seconds});
+    KAKITOME_RETURN_IF_ERROR(services->worker_->start());
+    return services;
+}
+
+Services::~Services() = default;
+
+}  // namespace kakitome
