@@ -547,9 +547,16 @@ HttpResponse ApiService::Impl::command(Context& context) {
                                      StreamVersion{*expected},
                                      context.request_id,
                                      ""};
-    if (!key.empty())
+    if (!key.empty()) {
         request.idempotency_stream =
             "idempotency-" + to_hex(sha256(principal.name + "\n" + key)).substr(0, 40);
+        // The same key may only ever stand for the same request: method, path and body (as
+        // canonical JSON, so key order and spacing do not matter).
+        const json parsed = json::parse(context.request.body, nullptr, false);
+        const std::string body = parsed.is_discarded() ? context.request.body : parsed.dump();
+        request.request_fingerprint =
+            to_hex(sha256(context.request.method + "\n" + context.path + "\n" + body));
+    }
     auto outcome = commands.execute(request);
     if (!outcome.is_ok()) return problem_for(outcome.status());
     auto response = json_response(200, {{"application", outcome->application},
@@ -634,20 +641,24 @@ HttpResponse ApiService::Impl::download(Context& context) {
 HttpResponse ApiService::Impl::create_token(Context& context) {
     const json body = json::parse(context.request.body, nullptr, false);
     if (!body.is_object() || !body.contains("name") || !body.contains("role") ||
-        !body["name"].is_string() || !body["role"].is_string()) {
+        !body["name"].is_string() || !body["role"].is_string() ||
+        (body.contains("pii_access") && !body["pii_access"].is_boolean()) ||
+        (body.contains("display_name") && !body["display_name"].is_string())) {
         return problem(400, "invalid_body",
-                       "send {\"name\": ..., \"role\": ..., \"pii_access\"?: bool}");
+                       "send {\"name\": ..., \"role\": ..., \"display_name\"?: text, "
+                       "\"pii_access\"?: true|false}");
     }
     auto role = auth::role_named(body["role"]);
     if (!role)
         return problem(400, "unknown_role",
                        "role must be operator, supervisor, auditor, responder or admin");
     auto created = d.principals.create(body["name"], *role, body.value("pii_access", false),
-                                       context.principal->name);
+                                       context.principal->name, body.value("display_name", ""));
     if (!created.is_ok()) return problem_for(created.status());
     return json_response(201, {{"token", created->token},
                                {"name", created->principal.name},
                                {"role", auth::role_name(*role)},
+                               {"display_name", created->principal.display_name},
                                {"pii_access", created->principal.pii_access}});
 }
 

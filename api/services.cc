@@ -45,7 +45,8 @@ Result<std::unique_ptr<Services>> Services::open(ServiceOptions options) {
     services->principals_ = std::make_unique<auth::PrincipalRegistry>(*services->store_);
     KAKITOME_RETURN_IF_ERROR(services->principals_->load());
     services->commands_ = std::make_unique<workflow::WorkflowCommands>(
-        *services->store_, *services->blobs_, *services->vault_, o.settings.workflow, o.clock_ms);
+        *services->store_, *services->blobs_, *services->vault_, *services->principals_,
+        o.settings.workflow, o.clock_ms);
     services->worker_ = std::make_unique<WorkflowWorker>(
         *services->store_, *services->vault_, *services->ledger_, o.settings.workflow,
         o.settings.outbox, o.clock_ms,

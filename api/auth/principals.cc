@@ -1,10 +1,12 @@
 #include "api/auth/principals.h"
 
 #include <mutex>
+#include <set>
 
 #include <nlohmann/json.hpp>
 
 #include "events/aead.h"
+#include "events/json_text.h"
 #include "events/sha256.h"
 
 namespace kakitome::auth {
@@ -35,6 +37,46 @@ std::optional<Role> role_named(const std::string& name) {
     return std::nullopt;
 }
 
+Status check_principal_name(const std::string& name) {
+    static const std::set<std::string> kReserved = {"system",   "cli",      "anonymous", "engine",
+                                                    "worker",   "intake",   "timer",     "outbox",
+                                                    "kakitome", "applicant"};
+    auto refuse = [&](const std::string& why) {
+        return Status::invalid_argument("principal name " + why +
+                                        ": use 1 to 64 characters of a-z 0-9 . _ - starting "
+                                        "with a letter or digit (put a person's name in "
+                                        "display_name)")
+            .with_reason("invalid_principal_name");
+    };
+    if (name.empty() || name.size() > 64)
+        return refuse("of " + std::to_string(name.size()) + " bytes");
+    for (char c : name) {
+        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-'))
+            return refuse("with a character outside a-z 0-9 . _ -");
+    }
+    if (name.front() == '.' || name.front() == '_' || name.front() == '-')
+        return refuse("starting with punctuation");
+    if (kReserved.count(name))
+        return Status::invalid_argument("principal name '" + name +
+                                        "' is reserved for kakitome's own actors")
+            .with_reason("invalid_principal_name");
+    return Status::ok();
+}
+
+Status check_display_name(const std::string& display_name) {
+    auto refuse = [](const std::string& why) {
+        return Status::invalid_argument("display_name " + why).with_reason("invalid_display_name");
+    };
+    if (!is_valid_utf8(display_name)) return refuse("is not valid UTF-8");
+    std::size_t characters = 0;
+    for (unsigned char c : display_name) {
+        if (c < 0x20 || c == 0x7f) return refuse("contains a control character");
+        if ((c & 0xc0) != 0x80) ++characters;
+    }
+    if (characters == 0 || characters > 100) return refuse("must be 1 to 100 characters");
+    return Status::ok();
+}
+
 PrincipalRegistry::PrincipalRegistry(EventStore& store) : store_(store) {}
 
 Status PrincipalRegistry::load() {
@@ -46,7 +88,7 @@ Status PrincipalRegistry::load() {
         if (event.type == "TokenCreated") {
             tokens[payload.at("token_sha256")] = Principal{
                 payload.at("name"), role_named(payload.at("role")).value_or(Role::operator_role),
-                payload.value("pii_access", false)};
+                payload.value("pii_access", false), payload.value("display_name", "")};
         } else if (event.type == "TokenRevoked") {
             tokens.erase(payload.at("token_sha256").get<std::string>());
         }
@@ -73,9 +115,10 @@ Status PrincipalRegistry::reload_if_changed() {
 }
 
 Result<CreatedToken> PrincipalRegistry::create(const std::string& name, Role role, bool pii_access,
-                                               const std::string& created_by) {
-    if (name.empty() || name.size() > 64)
-        return Status::invalid_argument("a principal needs a name of 1 to 64 characters");
+                                               const std::string& created_by,
+                                               const std::string& display_name) {
+    KAKITOME_RETURN_IF_ERROR(check_principal_name(name));
+    if (!display_name.empty()) KAKITOME_RETURN_IF_ERROR(check_display_name(display_name));
     KAKITOME_RETURN_IF_ERROR(reload_if_changed());
     StreamVersion expected{0};
     {
@@ -89,19 +132,29 @@ Result<CreatedToken> PrincipalRegistry::create(const std::string& name, Role rol
     }
     const std::string token = "kkt_" + random_base64url(32);  // 256 bits
     const std::string hash = to_hex(sha256(token));
+    json payload{{"token_sha256", hash},
+                 {"name", name},
+                 {"role", role_name(role)},
+                 {"pii_access", pii_access}};
+    if (!display_name.empty()) payload["display_name"] = display_name;
     auto appended = store_.append(
         kPrincipalsStream,
         expected.value ? ExpectedVersion::exact(expected) : ExpectedVersion::no_stream(),
-        {NewEvent{.type = "TokenCreated",
-                  .payload_json = json{{"token_sha256", hash},
-                                       {"name", name},
-                                       {"role", role_name(role)},
-                                       {"pii_access", pii_access}}
-                                      .dump(),
-                  .actor = created_by}});
+        {NewEvent{.type = "TokenCreated", .payload_json = payload.dump(), .actor = created_by}});
     if (!appended.is_ok()) return appended.status();
     KAKITOME_RETURN_IF_ERROR(load());
-    return CreatedToken{token, Principal{name, role, pii_access}};
+    return CreatedToken{token, Principal{name, role, pii_access, display_name}};
+}
+
+bool PrincipalRegistry::is_active_staff(const std::string& name) {
+    if (!reload_if_changed().is_ok()) return false;
+    std::shared_lock lock(mutex_);
+    for (const auto& [hash, principal] : by_token_sha256_) {
+        if (principal.name == name &&
+            (principal.role == Role::operator_role || principal.role == Role::supervisor))
+            return true;
+    }
+    return false;
 }
 
 std::optional<Principal> PrincipalRegistry::authenticate(const std::string& token) {

@@ -16,21 +16,23 @@ namespace kakitome::cli {
 
 int run_token(const Words& words) {
     auto arguments = Arguments::parse(
-        words, {"data", "master-key", "ledger-key", "config", "role", "name"}, {"pii"});
+        words, {"data", "master-key", "ledger-key", "config", "role", "name", "display-name"},
+        {"pii"});
     const bool valid = arguments.is_ok() && arguments->positionals() == Words{"create"} &&
                        arguments->has("role") && arguments->has("name");
     const auto role = valid ? auth::role_named(*arguments->value("role")) : std::nullopt;
     if (!valid || !role) {
         std::fprintf(stderr,
                      "usage: kakitome token create --role "
-                     "operator|supervisor|auditor|responder|admin --name NAME [--pii]\n");
+                     "operator|supervisor|auditor|responder|admin --name NAME [--display-name "
+                     "TEXT] [--pii]\n");
         return kExitBadInput;
     }
     auto services = open_services_or_report("token", arguments.value());
     if (!services) return kExitStoreError;
     auto& principals = services->principals();
-    auto created =
-        principals.create(*arguments->value("name"), *role, arguments->has("pii"), "cli");
+    auto created = principals.create(*arguments->value("name"), *role, arguments->has("pii"), "cli",
+                                     arguments->value_or("display-name", ""));
     if (!created.is_ok()) {
         std::fprintf(stderr, "kakitome token: %s\n", created.status().to_string().c_str());
         return created.status().code() == StatusCode::invalid_argument ? kExitBadInput

@@ -25,7 +25,9 @@ std::string japanese_date(const std::string& iso_date) {
            std::to_string(std::stoi(iso_date.substr(8, 2))) + "日";
 }
 
-std::string explain_reason(const std::string& code) {
+namespace {
+
+const std::map<std::string, std::string>& reason_wording() {
     static const std::map<std::string, std::string> wording = {
         {"consent_not_given", "利用条件への同意（同意する）が選択されていません"},
         {"date_outside_usage_period", "申請日が利用期間（2025年5月19日〜2026年3月31日）の外です"},
@@ -49,8 +51,18 @@ std::string explain_reason(const std::string& code) {
         {"bad_container", "申請書ファイルを読み取れませんでした"},
         {"bad_encrypted_data", "申請書ファイルを読み取れませんでした"},
     };
-    auto found = wording.find(code);
-    return found == wording.end() ? code : found->second;
+    return wording;
+}
+
+}  // namespace
+
+bool is_known_reason(const std::string& code) {
+    return reason_wording().count(code) > 0;
+}
+
+std::string explain_reason(const std::string& code) {
+    auto found = reason_wording().find(code);
+    return found == reason_wording().end() ? code : found->second;
 }
 
 RenderedMail render_mail(MailTemplate which, const TemplateFields& fields) {

@@ -31,6 +31,8 @@ RenderedMail render_mail(MailTemplate which, const TemplateFields& fields);
 // "申請日が利用期間（2025年5月19日〜2026年3月31日）の外です" for a reason code; the code
 // itself when it has no wording.
 std::string explain_reason(const std::string& code);
+// A code explain_reason has wording for: the only codes staff may send to an applicant.
+bool is_known_reason(const std::string& code);
 // "2026-12-08" -> "2026年12月8日"
 std::string japanese_date(const std::string& iso_date);
 

@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "engine/mail/mail_templates.h"
 #include "engine/workflow/applicant_mail.h"
 #include "events/aead.h"
 #include "events/sha256.h"
@@ -98,7 +99,8 @@ std::optional<Result<CommandOutcome>> WorkflowCommands::recorded_outcome(
     if (recorded->empty()) return std::nullopt;
     const json payload = json::parse(recorded->front().payload_json);
     if (payload.value("application", "") != request.application ||
-        payload.value("command", "") != request.command) {
+        payload.value("command", "") != request.command ||
+        payload.value("request", "") != request.request_fingerprint) {
         return Result<CommandOutcome>(
             Status::invalid_argument("this Idempotency-Key was used for another request")
                 .with_reason("idempotency_key_reused"));
@@ -147,11 +149,12 @@ Status WorkflowCommands::erase_application_blobs(const std::string& application)
 }
 
 WorkflowCommands::WorkflowCommands(EventStore& store, BlobStore& blobs, DataKeyVault& vault,
-                                   const WorkflowConfig& config,
+                                   StaffDirectory& staff, const WorkflowConfig& config,
                                    std::function<std::int64_t()> clock_ms)
     : store_(store),
       blobs_(blobs),
       vault_(vault),
+      staff_(staff),
       config_(config),
       clock_ms_(std::move(clock_ms)) {}
 
@@ -204,6 +207,12 @@ Result<CommandOutcome> WorkflowCommands::execute(const CommandRequest& request) 
 
     if (command == "assign") {
         KAKITOME_RETURN_IF_ERROR(require("assignee"));
+        if (!staff_.is_active_staff(text("assignee"))) {
+            return Status::invalid_argument(
+                       "the assignee must be an active operator or "
+                       "supervisor principal")
+                .with_reason("unknown_assignee");
+        }
         events.push_back(
             make_event("ApplicationAssigned", {{"assignee", text("assignee")}}, request));
     } else if (command == "approve" || command == "reissue_url") {
@@ -233,6 +242,12 @@ Result<CommandOutcome> WorkflowCommands::execute(const CommandRequest& request) 
         if (!rejecting && record.state != "rejected" && record.state != "validated" &&
             record.state != "password_mismatch") {
             return illegal(command, record);
+        }
+        for (const auto& code : codes) {
+            if (!mail::is_known_reason(code))
+                return Status::invalid_argument("unknown reason code '" + code +
+                                                "' (docs/forms.md lists the codes)")
+                    .with_reason("unknown_reason_code");
         }
         if (codes.empty() && (rejecting || text("message").empty())) {
             return Status::invalid_argument(command + " needs reason \"codes\"" +
@@ -304,6 +319,7 @@ Result<CommandOutcome> WorkflowCommands::execute(const CommandRequest& request) 
              {NewEvent{.type = "CommandAccepted",
                        .payload_json = json{{"application", outcome.application},
                                             {"command", command},
+                                            {"request", request.request_fingerprint},
                                             {"state", outcome.state},
                                             {"version", outcome.version.value},
                                             {"events", outcome.events}}

@@ -8,9 +8,11 @@
 // queued in the same atomic append (transactional outbox); nothing is sent here.
 //
 // Commands and their arguments (JSON object):
-//   assign             {"assignee"}                     any state but erased
-//   approve            {"justification"?}               validated; rejected needs a justification
-//   reject             {"codes": [...], "message"?}     before a URL is issued; mails the reasons
+//   assign             {"assignee"}                     any state but erased; an active staff
+//   principal approve            {"justification"?}               validated; rejected needs a
+//   justification reject             {"codes": [...], "message"?}     before a URL is issued; mails
+//   the reasons
+//                      (codes: the known reason codes of docs/forms.md, else unknown_reason_code)
 //   request_correction {"codes"?: [...], "message"?}    rejected, validated, password_mismatch
 //   withdraw           {"reason"}                       any open state; revokes a live URL
 //   reissue_url        {"reason"?}                      after approval; revokes the live URL
@@ -25,6 +27,7 @@
 #include <vector>
 
 #include "engine/workflow/application_record.h"
+#include "engine/workflow/staff_directory.h"
 #include "engine/workflow/workflow_config.h"
 #include "events/blob_store.h"
 #include "events/data_key_vault.h"
@@ -42,6 +45,9 @@ struct CommandRequest {
     // When set (HTTP Idempotency-Key, scoped to the principal by the caller): the outcome is
     // recorded on this stream in the same transaction, and a repeat returns it, appending nothing.
     std::string idempotency_stream;
+    // What the key was first used for (a hash of method, path and canonical body): a repeat with
+    // another request under the same key is refused (idempotency_key_reused), never replayed.
+    std::string request_fingerprint;
 };
 
 struct CommandOutcome {
@@ -58,8 +64,10 @@ class WorkflowCommands {
   public:
     // `erase` deletes the application's raw mails and attachments from `blobs` (those no other
     // application refers to), so nothing of it stays readable with the master key either.
+    // `assign` names only principals `staff` knows as active operators or supervisors.
     WorkflowCommands(EventStore& store, BlobStore& blobs, DataKeyVault& vault,
-                     const WorkflowConfig& config, std::function<std::int64_t()> clock_ms);
+                     StaffDirectory& staff, const WorkflowConfig& config,
+                     std::function<std::int64_t()> clock_ms);
 
     Result<CommandOutcome> execute(const CommandRequest& request);
 
@@ -69,6 +77,7 @@ class WorkflowCommands {
     EventStore& store_;
     BlobStore& blobs_;
     DataKeyVault& vault_;
+    StaffDirectory& staff_;
     const WorkflowConfig& config_;
     std::function<std::int64_t()> clock_ms_;
 };

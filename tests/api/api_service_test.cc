@@ -233,6 +233,108 @@ TEST_F(Api, CommandsNeedIfMatchAndRepeatIdempotently) {
     EXPECT_NE(illegal.body.find("validated"), std::string::npos);
 }
 
+// Defect: a key reused with another body replayed the first result (only application and
+// command were compared).
+TEST_F(Api, AnIdempotencyKeyReusedForAnotherRequestIs422) {
+    const std::string& operator_token = tokens_[auth::Role::operator_role];
+    const std::string target = "/v1/applications/" + application_ + "/commands/assign";
+    const std::string etag =
+        header(call("GET", "/v1/applications/" + application_, operator_token), "ETag");
+    const auto first =
+        call("POST", target, operator_token, {{"if-match", etag}, {"idempotency-key", "k1"}},
+             R"({"assignee":"sato"})");
+    ASSERT_EQ(first.status, 200) << first.body;
+    const Seq head = store_->head();
+    const auto other =
+        call("POST", target, operator_token, {{"if-match", etag}, {"idempotency-key", "k1"}},
+             R"({"assignee":"suzuki"})");
+    EXPECT_EQ(other.status, 422) << other.body;
+    EXPECT_NE(other.body.find("idempotency_key_reused"), std::string::npos);
+    // The same request, spelt with other white space, is a repeat.
+    const auto same =
+        call("POST", target, operator_token, {{"if-match", etag}, {"idempotency-key", "k1"}},
+             "{ \"assignee\" : \"sato\" }");
+    EXPECT_EQ(same.status, 200) << same.body;
+    EXPECT_EQ(json::parse(same.body)["repeated"], true);
+    EXPECT_EQ(store_->head(), head);
+}
+
+// Defect: unknown codes were accepted and mailed to the applicant verbatim.
+TEST_F(Api, RejectionsTakeOnlyKnownReasonCodes) {
+    const std::string& operator_token = tokens_[auth::Role::operator_role];
+    const std::string target = "/v1/applications/" + application_ + "/commands/reject";
+    const std::string etag =
+        header(call("GET", "/v1/applications/" + application_, operator_token), "ETag");
+    const Seq head = store_->head();
+    for (const char* body :
+         {R"({"codes":["not_a_code"]})", R"({"codes":["consent_not_given","<script>"]})"}) {
+        const auto refused = call("POST", target, operator_token, {{"if-match", etag}}, body);
+        EXPECT_EQ(refused.status, 400) << body;
+        EXPECT_NE(refused.body.find("unknown_reason_code"), std::string::npos) << refused.body;
+    }
+    EXPECT_EQ(call("POST", "/v1/applications/" + application_ + "/commands/request_correction",
+                   operator_token, {{"if-match", etag}}, R"({"codes":["nope"]})")
+                  .status,
+              400);
+    EXPECT_EQ(store_->head(), head) << "nothing is appended or mailed";
+    EXPECT_EQ(call("POST", target, operator_token, {{"if-match", etag}},
+                   R"({"codes":["consent_not_given"]})")
+                  .status,
+              200);
+}
+
+// Defect: any principal name was accepted ("../../etc 山田\n"), after which its reads failed.
+TEST_F(Api, PrincipalNamesArePlainAndTheEnginesNamesAreReserved) {
+    const std::string& admin = tokens_[auth::Role::admin];
+    const Seq head = store_->head();
+    for (const std::string& name :
+         {std::string("../../etc 山田\n"), std::string("Upper"), std::string("-dash"),
+          std::string(65, 'a'), std::string("system"), std::string("cli"), std::string("")}) {
+        const auto refused = call("POST", "/v1/tokens", admin, {},
+                                  json{{"name", name}, {"role", "operator"}}.dump());
+        EXPECT_EQ(refused.status, 400) << name;
+        EXPECT_NE(refused.body.find("invalid_principal_name"), std::string::npos) << name;
+    }
+    EXPECT_EQ(call("POST", "/v1/tokens", admin, {},
+                   R"({"name":"tanaka","role":"operator","pii_access":"yes"})")
+                  .status,
+              400);
+    EXPECT_EQ(call("POST", "/v1/tokens", admin, {},
+                   R"({"name":"tanaka","role":"operator","display_name":"a\u0007b"})")
+                  .status,
+              400);
+    EXPECT_EQ(store_->head(), head);
+    const auto created =
+        call("POST", "/v1/tokens", admin, {},
+             R"({"name":"yamada.t","role":"operator","display_name":"山田 太郎"})");
+    ASSERT_EQ(created.status, 201) << created.body;
+    EXPECT_EQ(json::parse(created.body)["display_name"], "山田 太郎");
+}
+
+// Defect: assign accepted any string (a 900 KB assignee went into the log and every queue page).
+TEST_F(Api, AssigneesAreActiveStaffPrincipals) {
+    const std::string& operator_token = tokens_[auth::Role::operator_role];
+    const std::string target = "/v1/applications/" + application_ + "/commands/assign";
+    const std::string etag =
+        header(call("GET", "/v1/applications/" + application_, operator_token), "ETag");
+    const Seq head = store_->head();
+    for (const std::string& assignee : {std::string("nobody"), std::string(900 * 1024, 'x'),
+                                        std::string("auditor-1"), std::string("responder-1")}) {
+        const auto refused = call("POST", target, operator_token, {{"if-match", etag}},
+                                  json{{"assignee", assignee}}.dump());
+        EXPECT_EQ(refused.status, 400) << assignee.substr(0, 20);
+        EXPECT_NE(refused.body.find("unknown_assignee"), std::string::npos);
+    }
+    EXPECT_EQ(store_->head(), head);
+    std::string current = etag;
+    for (const char* staff : {"operator-1", "supervisor-1"}) {
+        const auto assigned = call("POST", target, operator_token, {{"if-match", current}},
+                                   json{{"assignee", staff}}.dump());
+        EXPECT_EQ(assigned.status, 200) << assigned.body;
+        current = header(assigned, "ETag");
+    }
+}
+
 TEST_F(Api, OverridesRevocationAndErasureNeedASupervisor) {
     const auto rejected = paired("reject@example.jp", "forms/invalid_no_consent.xlsx");
     start_api();

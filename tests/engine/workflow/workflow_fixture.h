@@ -35,7 +35,16 @@ class WorkflowTest : public ::testing::Test {
                          "ap-northeast-1", false};
         config_.storage_credentials = {"AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
                                        ""};
+        // The staff the tests assign applications to, created "long ago": event times never go
+        // backwards, and tests move the clock to earlier days than the default.
+        const std::int64_t default_now = now_ms_;
+        now_ms_ = parse_rfc3339_ms("2020-01-01T00:00:00+09:00").value();
         open();
+        for (const char* name : {"sato", "suzuki", "staff-1"})
+            ASSERT_TRUE(services_->principals()
+                            .create(name, auth::Role::operator_role, false, "test")
+                            .is_ok());
+        now_ms_ = default_now;
     }
     void TearDown() override {
         close();
