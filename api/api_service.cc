@@ -28,12 +28,18 @@ using nlohmann::json;
 
 namespace {
 
-constexpr const char* kProblemBase = "https://kakitome.example/problems/";
 const std::vector<std::string> kContactFields = {"organization", "contact_email", "sender",
                                                  "sender_name", "filename"};
 
 std::string dump(const json& value) {
     return value.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+bool strings_equal_ignoring_case(const std::string& a, const std::string& b) {
+    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+               return std::tolower(static_cast<unsigned char>(x)) ==
+                      std::tolower(static_cast<unsigned char>(y));
+           });
 }
 
 bool sane_request_id(const std::string& id) {
@@ -60,7 +66,7 @@ HttpResponse problem(int status, const std::string& type, const std::string& tit
                      const std::string& detail = {}) {
     HttpResponse response;
     response.status = status;
-    json body{{"type", kProblemBase + type}, {"title", title}, {"status", status}};
+    json body{{"type", http::kProblemBase + type}, {"title", title}, {"status", status}};
     if (!detail.empty()) body["detail"] = detail;
     response.body = dump(body);
     response.set_header("Content-Type", "application/problem+json");
@@ -244,15 +250,27 @@ HttpResponse ApiService::handle(const HttpRequest& request) {
 
 HttpResponse ApiService::Impl::dispatch(Context& context) {
     if (!context.match.route) {
-        if (context.match.path_known)
-            return problem(405, "method_not_allowed", "method not allowed");
+        if (context.match.path_known) {
+            std::string allow;
+            for (const auto& method : context.match.allowed_methods)
+                allow += (allow.empty() ? "" : ", ") + method;
+            auto response = problem(405, "method_not_allowed", "method not allowed",
+                                    "this resource answers " + allow);
+            response.set_header("Allow", allow);
+            return response;
+        }
         return problem(404, "not_found", "no such resource");
     }
     const Route& route = *context.match.route;
     if (!route.public_route) {
+        // The scheme name is case-insensitive (RFC 9110 section 11.1); one or more spaces follow.
         const std::string authorization = context.request.header("authorization");
-        if (authorization.rfind("Bearer ", 0) == 0)
-            context.principal = d.principals.authenticate(authorization.substr(7));
+        if (authorization.size() > 7 &&
+            strings_equal_ignoring_case(authorization.substr(0, 7), "bearer ")) {
+            const auto token_at = authorization.find_first_not_of(' ', 7);
+            if (token_at != std::string::npos)
+                context.principal = d.principals.authenticate(authorization.substr(token_at));
+        }
         if (!context.principal) {
             auto response = problem(401, "unauthenticated", "a valid bearer token is required");
             response.set_header("WWW-Authenticate", "Bearer realm=\"kakitome\"");
@@ -261,6 +279,18 @@ HttpResponse ApiService::Impl::dispatch(Context& context) {
         if (!role_allowed(route, context.principal->role)) {
             return problem(403, "forbidden", "this role may not use this endpoint",
                            std::string("role ") + auth::role_name(context.principal->role));
+        }
+    }
+    for (const auto& [name, value] : context.query) {
+        if (std::find(route.query_parameters.begin(), route.query_parameters.end(), name) ==
+            route.query_parameters.end()) {
+            std::string known;
+            for (const auto& allowed : route.query_parameters)
+                known += (known.empty() ? "" : ", ") + allowed;
+            return problem(400, "unknown_query_parameter",
+                           "unknown query parameter '" + name.substr(0, 64) + "'",
+                           known.empty() ? "this resource takes no query parameters"
+                                         : "this resource takes " + known);
         }
     }
     switch (route.id) {

@@ -39,6 +39,8 @@ struct Route {
     std::string pattern;
     bool public_route;              // no token needed (/healthz, /d/{token})
     std::vector<auth::Role> roles;  // who may call it when not public
+    // The query parameters it takes; any other is a 400 (a typo must not silently mean "all").
+    std::vector<std::string> query_parameters = {};
 };
 
 const std::vector<Route>& routes();
@@ -47,6 +49,7 @@ struct RouteMatch {
     const Route* route = nullptr;
     std::map<std::string, std::string> parameters;  // {id} -> value
     bool path_known = false;                        // some route has this path (for 405)
+    std::vector<std::string> allowed_methods;       // of the routes with this path (Allow)
 };
 
 RouteMatch match_route(const std::string& method, const std::string& path);

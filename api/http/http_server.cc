@@ -1,5 +1,7 @@
 #include "api/http/http_server.h"
 
+#include "events/aead.h"
+
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
@@ -74,16 +76,46 @@ bhttp::response<bhttp::string_body> to_message(const HttpResponse& response, uns
     return message;
 }
 
-// A plain-text answer for requests the server refuses before a handler sees them.
-HttpResponse refusal(int status, const std::string& text) {
+// The answer to a request the server refuses before a handler sees it: problem+json with the
+// same private-response headers as every handler's answer (docs/api.md).
+HttpResponse refusal(int status, const std::string& type, const std::string& title) {
     HttpResponse response;
     response.status = status;
-    response.body = text + "\n";
-    response.headers = {{"Content-Type", "text/plain; charset=utf-8"},
+    response.body = std::string("{\"type\":\"") + kProblemBase + type + "\",\"title\":\"" + title +
+                    "\",\"status\":" + std::to_string(status) + "}";
+    response.headers = {{"Content-Type", "application/problem+json"},
                         {"Cache-Control", "no-store"},
                         {"Pragma", "no-cache"},
-                        {"Vary", "Authorization"}};
+                        {"Vary", "Authorization"},
+                        {"X-Content-Type-Options", "nosniff"},
+                        {"X-Request-Id", random_hex(12)}};
     return response;
+}
+
+// Request shapes that proxies and this parser could read differently (request smuggling) or
+// that RFC 9112 forbids: refused before anything else, and the connection is closed.
+std::optional<HttpResponse> refuse_ambiguous(
+    const bhttp::request_parser<bhttp::string_body>& parser) {
+    const auto& message = parser.get();
+    std::size_t transfer_encodings = 0, hosts = 0, authorizations = 0;
+    std::string transfer_encoding;
+    for (const auto& field : message) {
+        if (field.name() == bhttp::field::transfer_encoding) {
+            ++transfer_encodings;
+            transfer_encoding = std::string(field.value());
+        } else if (field.name() == bhttp::field::host) {
+            ++hosts;
+        } else if (field.name() == bhttp::field::authorization) {
+            ++authorizations;
+        }
+    }
+    if (transfer_encodings > 1 || (transfer_encodings == 1 && transfer_encoding != "chunked"))
+        return refusal(501, "unsupported_transfer_encoding",
+                       "only Transfer-Encoding: chunked is supported");
+    if (authorizations > 1) return refusal(400, "malformed_request", "two Authorization headers");
+    if (message.version() == 11 && hosts != 1)
+        return refusal(400, "malformed_request", "HTTP/1.1 needs exactly one Host header");
+    return std::nullopt;
 }
 
 template <class Stream>
@@ -133,8 +165,9 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
                                      path) != server_.options.large_body_paths.end();
         const std::size_t limit =
             large ? server_.options.large_body_limit : server_.options.body_limit;
+        if (auto refused = refuse_ambiguous(*parser_)) return respond(*refused, false);
         if (parser_->content_length() && *parser_->content_length() > limit) {
-            return respond(refusal(413, "request body too large"), false);
+            return respond(refusal(413, "payload_too_large", "request body too large"), false);
         }
         parser_->body_limit(limit);
         bhttp::async_read(
@@ -146,18 +179,19 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
 
     void fail_read(beast::error_code error) {
         if (error == bhttp::error::header_limit)
-            return respond(refusal(431, "request header fields too large"), false);
+            return respond(
+                refusal(431, "header_fields_too_large", "request header fields too large"), false);
         if (error == bhttp::error::body_limit)
-            return respond(refusal(413, "request body too large"), false);
+            return respond(refusal(413, "payload_too_large", "request body too large"), false);
         if (error == beast::error::timeout && parser_ && parser_->got_some()) {
-            return respond(refusal(408, "request timeout"), false);
+            return respond(refusal(408, "request_timeout", "request timeout"), false);
         }
         if (error == bhttp::error::end_of_stream || error == beast::error::timeout ||
             error == asio::error::connection_reset || error == asio::error::eof) {
             return close();
         }
         if (parser_ && parser_->got_some())
-            return respond(refusal(400, "malformed request"), false);
+            return respond(refusal(400, "malformed_request", "malformed request"), false);
         close();
     }
 
@@ -172,11 +206,13 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
             try {
                 return server_.handler(*request);
             } catch (const std::exception&) {
-                return refusal(500, "internal error");
+                return refusal(500, "internal", "internal error");
             }
         };
-        if (server_.blocking_pool && server_.options.blocking && server_.options.blocking(*request)) {
-            asio::post(*server_.blocking_pool, [self = this->shared_from_this(), run, keep_alive, version] {
+        if (server_.blocking_pool && server_.options.blocking &&
+            server_.options.blocking(*request)) {
+            asio::post(*server_.blocking_pool, [self = this->shared_from_this(), run, keep_alive,
+                                                version] {
                 auto response = std::make_shared<HttpResponse>(run());
                 asio::post(self->stream_.get_executor(), [self, response, keep_alive, version] {
                     self->respond(*response, keep_alive && !self->server_.stopping, version, true);
@@ -277,7 +313,8 @@ Result<std::unique_ptr<HttpServer>> HttpServer::start(HttpServerOptions options,
             .with_reason("listen_failed");
     }
     if (impl->options.blocking) {
-        impl->blocking_pool = std::make_unique<asio::thread_pool>(static_cast<std::size_t>(std::max(1, impl->options.blocking_threads)));
+        impl->blocking_pool = std::make_unique<asio::thread_pool>(
+            static_cast<std::size_t>(std::max(1, impl->options.blocking_threads)));
     }
     impl->accept();
     for (auto& context : impl->contexts) {

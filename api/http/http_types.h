@@ -10,6 +10,9 @@
 
 namespace kakitome::http {
 
+// Every error answer is RFC 9457 problem+json whose `type` is this base plus a stable name.
+inline constexpr const char* kProblemBase = "https://kakitome.example/problems/";
+
 struct HttpRequest {
     std::string method;                          // "GET"
     std::string target;                          // "/v1/queue?limit=10" as received

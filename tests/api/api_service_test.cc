@@ -335,6 +335,32 @@ TEST_F(Api, AssigneesAreActiveStaffPrincipals) {
     }
 }
 
+// Defects: 405 without Allow; "bearer" refused (the scheme is case-insensitive, RFC 9110
+// section 11.1); unknown query parameters silently ignored.
+TEST_F(Api, HttpConformanceAllowBearerSchemeAndUnknownParameters) {
+    const std::string& auditor = tokens_[auth::Role::auditor];
+    const auto wrong_method = call("DELETE", "/v1/queue", auditor);
+    EXPECT_EQ(wrong_method.status, 405);
+    EXPECT_EQ(header(wrong_method, "Allow"), "GET");
+    EXPECT_EQ(header(call("GET", "/v1/incidents", tokens_[auth::Role::responder]), "Allow"),
+              "POST");
+    for (const std::string scheme : {"bearer ", "BEARER ", "Bearer  "}) {
+        HttpRequest request{"GET", "/v1/queue",  {{"authorization", scheme + auditor}},
+                            "",    "192.0.2.10", false};
+        EXPECT_EQ(api_->handle(request).status, 200) << scheme;
+    }
+    HttpRequest basic{"GET", "/v1/queue",  {{"authorization", "Basic " + auditor}},
+                      "",    "192.0.2.10", false};
+    EXPECT_EQ(api_->handle(basic).status, 401);
+    const auto typo = call("GET", "/v1/queue?limt=5", auditor);
+    EXPECT_EQ(typo.status, 400);
+    EXPECT_NE(typo.body.find("unknown_query_parameter"), std::string::npos);
+    EXPECT_NE(typo.body.find("limit, after"), std::string::npos) << "names what it takes";
+    EXPECT_EQ(call("GET", "/v1/events?from=1&evil=1", auditor).status, 400);
+    EXPECT_EQ(call("GET", "/healthz?x=1").status, 400);
+    EXPECT_EQ(call("GET", "/v1/queue?limit=5", auditor).status, 200);
+}
+
 TEST_F(Api, OverridesRevocationAndErasureNeedASupervisor) {
     const auto rejected = paired("reject@example.jp", "forms/invalid_no_consent.xlsx");
     start_api();

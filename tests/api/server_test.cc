@@ -327,6 +327,83 @@ TEST_F(Server, SigtermStopsCleanlyAndTheHeadersHoldOnTheWire) {
     EXPECT_NE(server->output().find("\"stopped\":true"), std::string::npos);
 }
 
+// Sends raw bytes and reads until the server closes (or 3 s pass): every response it wrote.
+std::string raw_exchange(int port, const std::string& bytes) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_port = htons(static_cast<std::uint16_t>(port));
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) return "";
+    timeval timeout{3, 0};
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+    ::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL);
+    std::string received;
+    char buffer[4096];
+    for (ssize_t got; (got = ::recv(fd, buffer, sizeof buffer, 0)) > 0;)
+        received.append(buffer, static_cast<std::size_t>(got));
+    ::close(fd);
+    return received;
+}
+
+int responses_in(const std::string& received) {
+    int count = 0;
+    for (auto at = received.find("HTTP/1.1 "); at != std::string::npos;
+         at = received.find("HTTP/1.1 ", at + 1))
+        ++count;
+    return count;
+}
+
+// Defects: 413/431 were text/plain without X-Request-Id or nosniff; "Transfer-Encoding:
+// xchunked" ran the request with an empty body and then parsed the body as a second request.
+TEST_F(Server, RefusalsAreProblemsAndAmbiguousRequestsAreRefused) {
+    ingest_applicants(1);
+    const int port = free_tcp_port();
+    auto server = start_server(data_, port, root_ / "serve.log");
+    ASSERT_TRUE(server);
+    const std::string base = "http://127.0.0.1:" + std::to_string(port);
+    const auto huge = http_request("GET", base + "/healthz", {"X-Big: " + std::string(40000, 'a')});
+    EXPECT_EQ(huge.status, 431);
+    const auto too_large = raw_exchange(
+        port, "POST /v1/queue HTTP/1.1\r\nHost: x\r\nContent-Length: 999999999\r\n\r\n");
+    EXPECT_EQ(too_large.rfind("HTTP/1.1 413", 0), 0u) << too_large;
+    for (const auto& refusal : {huge.body, too_large.substr(too_large.find("\r\n\r\n") + 4)}) {
+        const json problem = json::parse(refusal, nullptr, false);
+        ASSERT_TRUE(problem.is_object()) << refusal;
+        EXPECT_EQ(problem["type"].get<std::string>().rfind("https://kakitome.example/problems/", 0),
+                  0u);
+    }
+    EXPECT_EQ(huge.header("content-type"), "application/problem+json");
+    EXPECT_FALSE(huge.header("x-request-id").empty());
+    EXPECT_EQ(huge.header("x-content-type-options"), "nosniff");
+
+    const std::string smuggled = "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n";
+    for (const std::string transfer_encoding : {"xchunked", "chunked, identity", "identity"}) {
+        const auto received = raw_exchange(
+            port, "POST /v1/mail HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: " + transfer_encoding +
+                      "\r\n\r\n" + smuggled);
+        EXPECT_EQ(received.rfind("HTTP/1.1 501", 0), 0u) << transfer_encoding << ": " << received;
+        EXPECT_EQ(responses_in(received), 1) << "the body must not be read as a second request";
+    }
+    const auto two_authorizations = raw_exchange(
+        port,
+        "GET /v1/queue HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer a\r\nAuthorization: Bearer "
+        "b\r\n\r\n");
+    EXPECT_EQ(two_authorizations.rfind("HTTP/1.1 400", 0), 0u) << two_authorizations;
+    const auto no_host = raw_exchange(port, "GET /healthz HTTP/1.1\r\n\r\n");
+    EXPECT_EQ(no_host.rfind("HTTP/1.1 400", 0), 0u) << no_host;
+    const auto two_hosts =
+        raw_exchange(port, "GET /healthz HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n");
+    EXPECT_EQ(two_hosts.rfind("HTTP/1.1 400", 0), 0u) << two_hosts;
+    const auto folded =
+        raw_exchange(port, "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Folded: a\r\n b\r\n\r\n");
+    // RFC 9112 section 5.2 lets a server replace an obs-fold with spaces (Beast does): one
+    // header, one answer, nothing smuggled.
+    EXPECT_EQ(responses_in(folded), 1) << folded;
+    EXPECT_EQ(http_request("GET", base + "/healthz").status, 200) << "still serving";
+    EXPECT_EQ(server->signal(SIGTERM), 0);
+}
+
 TEST_F(Server, TlsAndSlowClients) {
     ingest_applicants(1);
     // A self-signed certificate made by the openssl command line for 127.0.0.1.
