@@ -98,7 +98,28 @@ std::string NoteSigner::sign(std::string_view text) const {
            base64_encode(key_id(name_, public_key) + signature) + "\n";
 }
 
+Status check_verifier_key(std::string_view verifier_key) {
+    const auto first_plus = verifier_key.find('+');
+    const auto second_plus = verifier_key.find('+', first_plus + 1);
+    if (first_plus == std::string_view::npos || second_plus == std::string_view::npos ||
+        second_plus - first_plus - 1 != 8)
+        return Status::invalid_argument("a verifier key is name+keyid(8 hex)+base64")
+            .with_reason("bad_verifier_key");
+    const std::string name(verifier_key.substr(0, first_plus));
+    auto key_bytes = base64_decode(verifier_key.substr(second_plus + 1));
+    if (!key_bytes.is_ok() || key_bytes->size() != 33 || (*key_bytes)[0] != '\x01')
+        return Status::invalid_argument("the verifier key is not an Ed25519 key")
+            .with_reason("bad_verifier_key");
+    const std::string stated(verifier_key.substr(first_plus + 1, 8));
+    if (hex_of(key_id(name, key_bytes->substr(1))) != stated)
+        return Status::invalid_argument("the verifier key's id " + stated +
+                                        " is not the id of its key and name")
+            .with_reason("bad_verifier_key");
+    return Status::ok();
+}
+
 Result<std::string> open_signed_note(std::string_view note, std::string_view verifier_key) {
+    KAKITOME_RETURN_IF_ERROR(check_verifier_key(verifier_key));
     const auto first_plus = verifier_key.find('+');
     const auto second_plus = verifier_key.find('+', first_plus + 1);
     if (first_plus == std::string_view::npos || second_plus == std::string_view::npos) {

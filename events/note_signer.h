@@ -38,5 +38,8 @@ class NoteSigner {
 // corruption when the signature is missing or does not verify, invalid_argument for a
 // malformed key or note.
 Result<std::string> open_signed_note(std::string_view note, std::string_view verifier_key);
+// invalid_argument (reason bad_verifier_key) unless `verifier_key` is name+keyid+base64 of an
+// Ed25519 key whose key id (C2SP signed-note: SHA-256 of name, 0x0A, 0x01, key) is the stated one.
+Status check_verifier_key(std::string_view verifier_key);
 
 }  // namespace kakitome

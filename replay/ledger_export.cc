@@ -52,8 +52,11 @@ Result<ExportReport> export_ledger(const EventStore& store, const Ledger& ledger
     return report;
 }
 
-Result<ExportVerdict> verify_export(std::istream& in, const std::string& verifier_key) {
+Result<ExportVerdict> verify_export(std::istream& in, const std::string& verifier_key,
+                                    bool allow_unsigned_tail) {
+    KAKITOME_RETURN_IF_ERROR(check_verifier_key(verifier_key));
     ExportVerdict verdict;
+    std::optional<std::uint64_t> header_size;
     merkle::MemoryTree tree;
     Sha256Digest previous_hash{};
     std::optional<Checkpoint> previous_checkpoint;
@@ -70,7 +73,15 @@ Result<ExportVerdict> verify_export(std::istream& in, const std::string& verifie
         if (!entry.is_object() || !entry.contains("type"))
             return fail("not a JSON object with a type");
         const std::string type = entry.value("type", "");
-        if (type == "ledger") continue;
+        if (type == "ledger") {
+            if (header_size || verdict.events > 0 || verdict.checkpoints > 0)
+                return fail("a second header, or a header after events");
+            if (!entry.contains("size") || !entry["size"].is_number_unsigned())
+                return fail("the header does not give the export's size");
+            header_size = entry["size"].get<std::uint64_t>();
+            continue;
+        }
+        if (!header_size) return fail("the export does not start with its header");
         if (type == "event") {
             const std::string canonical = entry.value("canonical", "");
             const std::string claimed = entry.value("hash", "");
@@ -127,9 +138,25 @@ Result<ExportVerdict> verify_export(std::istream& in, const std::string& verifie
         }
         return fail("unknown line type '" + type + "'");
     }
+    if (!header_size) return fail("the export has no header");
+    if (*header_size != tree.size())
+        return fail("the header says " + std::to_string(*header_size) +
+                    " events but the export holds " + std::to_string(tree.size()) +
+                    " (cut or extended)");
     if (verdict.checkpoints == 0) return fail("the export holds no signed checkpoint");
-    if (previous_checkpoint && previous_checkpoint->size != tree.size()) {
-        // Events after the last checkpoint are covered by the chain only; say so, not fail.
+    const std::uint64_t signed_size = previous_checkpoint ? previous_checkpoint->size : 0;
+    if (signed_size != tree.size()) {
+        const std::uint64_t unsigned_events = tree.size() - signed_size;
+        if (!allow_unsigned_tail)
+            return fail(std::to_string(unsigned_events) +
+                        " events after the last signed checkpoint (size " +
+                        std::to_string(signed_size) +
+                        ") are covered by no signature; the export must end with a checkpoint");
+        verdict.unsigned_events = unsigned_events;
+        verdict.problem = std::to_string(unsigned_events) +
+                          " events after the last signed "
+                          "checkpoint are not signed";
+        return verdict;
     }
     verdict.intact = true;
     verdict.problem.clear();

@@ -29,16 +29,24 @@ Result<ExportReport> export_ledger(const EventStore& store, const Ledger& ledger
                                    const std::function<void(std::uint64_t)>& progress = {});
 
 struct ExportVerdict {
-    bool intact = false;
+    bool intact = false;  // every event is covered by a verified signed checkpoint
     std::uint64_t events = 0;
     std::uint64_t checkpoints = 0;
     std::uint64_t line = 0;  // first bad line (1-based) when not intact
     std::string problem;     // what is wrong there
+    // With allow_unsigned_tail: events after the last signed checkpoint (the verdict is then
+    // "unsigned", never "intact").
+    std::uint64_t unsigned_events = 0;
 };
 
 // Recomputes each event's hash from its canonical bytes, the prev_hash chain and seq order, the
 // Merkle tree, each checkpoint's signature and root, and the consistency of each checkpoint with
-// the one before. invalid_argument only for an unreadable file; tampering is a verdict.
-Result<ExportVerdict> verify_export(std::istream& in, const std::string& verifier_key);
+// the one before; and that the export is whole: it starts with its header, the header's size is
+// the number of events, and it ends with a signed checkpoint covering the last event. Events
+// after the last checkpoint are tampering (anyone can append or cut them and re-chain), unless
+// `allow_unsigned_tail`, when they are counted as unsigned_events. invalid_argument for an
+// unusable verifier key (malformed, or its key id does not match its key).
+Result<ExportVerdict> verify_export(std::istream& in, const std::string& verifier_key,
+                                    bool allow_unsigned_tail = false);
 
 }  // namespace kakitome

@@ -1,7 +1,9 @@
 // kakitome verify [--data DIR]: exit 0 intact, 1 tampered (naming the first bad seq),
 // 2 bad usage, 4 the store cannot be opened.
-// kakitome verify --export FILE --pubkey KEY|FILE: the same verdict for an export, with nothing
-// but the export and the ledger's public (verifier) key: chain, tree, signatures, consistency.
+// kakitome verify --export FILE --pubkey KEY|FILE [--allow-unsigned-tail]: the same verdict for
+// an export, with nothing but the export and the ledger's public (verifier) key: chain, tree,
+// signatures, consistency, and that a signed checkpoint covers the last event (with
+// --allow-unsigned-tail, events after it are reported as "unsigned", never as intact).
 #include <cstdio>
 
 #include "api/cli/arguments.h"
@@ -15,7 +17,8 @@
 namespace kakitome::cli {
 
 int run_verify(const Words& words) {
-    auto arguments = Arguments::parse(words, {"data", "export", "pubkey"}, {"quiet"});
+    auto arguments =
+        Arguments::parse(words, {"data", "export", "pubkey"}, {"quiet", "allow-unsigned-tail"});
     if (arguments.is_ok() && arguments->positionals().empty() && arguments->has("export")) {
         if (!arguments->has("pubkey")) {
             std::fprintf(stderr, "usage: kakitome verify --export FILE --pubkey KEY|FILE\n");
@@ -31,10 +34,19 @@ int run_verify(const Words& words) {
                          arguments->value("export")->c_str());
             return kExitBadInput;
         }
-        auto verdict = verify_export(in, key);
+        auto verdict = verify_export(in, key, arguments->has("allow-unsigned-tail"));
         if (!verdict.is_ok()) {
             std::fprintf(stderr, "kakitome verify: %s\n", verdict.status().to_string().c_str());
             return kExitBadInput;
+        }
+        if (!verdict->intact && verdict->unsigned_events > 0) {
+            std::printf(
+                "unsigned: %llu events verify against %llu signed checkpoints, but the "
+                "last %llu are covered by no signature\n",
+                static_cast<unsigned long long>(verdict->events - verdict->unsigned_events),
+                static_cast<unsigned long long>(verdict->checkpoints),
+                static_cast<unsigned long long>(verdict->unsigned_events));
+            return kExitOk;
         }
         if (!verdict->intact) {
             std::printf("tampered: line %llu: %s\n", static_cast<unsigned long long>(verdict->line),

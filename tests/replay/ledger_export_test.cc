@@ -7,6 +7,11 @@
 
 #include <sstream>
 
+#include <nlohmann/json.hpp>
+
+#include "events/json_text.h"
+#include "events/sha256.h"
+
 #include "events/test_store.h"
 
 namespace kakitome {
@@ -144,6 +149,98 @@ TEST_F(LedgerTest, AnExportVerifiesAndAnyFlippedByteIsCaught) {
     }
     std::istringstream dropped(without_event);
     EXPECT_FALSE(verify_export(dropped, ledger_->verifier_key())->intact);
+}
+
+// Defects: an export cut after its last events and final checkpoint (header still saying the
+// larger size) verified as intact; and with the final checkpoint line dropped, every event after
+// the previous checkpoint could be re-chained at will. Also a verifier key whose key id does
+// not match its key was accepted.
+class ExportWholeness : public LedgerTest {
+  protected:
+    void SetUp() override {
+        LedgerTest::SetUp();
+        append(20);
+        ASSERT_TRUE(ledger_->cut_checkpoint().is_ok());
+        append(15);
+        ASSERT_TRUE(ledger_->cut_checkpoint().is_ok());
+        std::ostringstream exported;
+        ASSERT_TRUE(export_ledger(*store_, *ledger_, exported).is_ok());
+        std::istringstream split(exported.str());
+        for (std::string line; std::getline(split, line);) lines_.push_back(line);
+        ASSERT_EQ(lines_.size(), 1u + 35u + 2u);  // header, events, two checkpoints
+    }
+    Result<ExportVerdict> verify(const std::vector<std::string>& lines,
+                                 bool allow_unsigned_tail = false) {
+        std::string text;
+        for (const auto& line : lines) text += line + "\n";
+        std::istringstream in(text);
+        return verify_export(in, ledger_->verifier_key(), allow_unsigned_tail);
+    }
+    static bool is_final_checkpoint(const std::string& line) {
+        return line.find("\"type\":\"checkpoint\"") != std::string::npos &&
+               line.find("\"size\":35") != std::string::npos;
+    }
+    std::vector<std::string> lines_;
+};
+
+TEST_F(ExportWholeness, ACutExportIsTamperedNamingTheHeaderSize) {
+    std::vector<std::string> cut;
+    for (const auto& line : lines_) {
+        const bool late_event = line.find("\"type\":\"event\"") != std::string::npos &&
+                                nlohmann::json::parse(line)["seq"].get<int>() > 25;
+        if (!late_event && !is_final_checkpoint(line)) cut.push_back(line);
+    }
+    auto verdict = verify(cut);
+    ASSERT_TRUE(verdict.is_ok());
+    EXPECT_FALSE(verdict->intact);
+    EXPECT_NE(verdict->problem.find("header says 35"), std::string::npos) << verdict->problem;
+}
+
+TEST_F(ExportWholeness, EventsAfterTheLastCheckpointAreTamperedOrAtMostUnsigned) {
+    // The forgery: drop the final checkpoint, rewrite events 21..35 and re-chain them.
+    std::vector<std::string> forged;
+    std::string previous_hash;
+    for (const auto& line : lines_) {
+        if (is_final_checkpoint(line)) continue;
+        auto entry = nlohmann::json::parse(line);
+        if (entry["type"] == "event") {
+            auto envelope = nlohmann::json::parse(entry["canonical"].get<std::string>());
+            if (entry["seq"].get<int>() > 20) {
+                envelope["payload"] = {{"n", "forged"}};
+                envelope["prev_hash"] = previous_hash;
+                const std::string canonical = canonicalize_json(envelope.dump()).value();
+                entry["canonical"] = canonical;
+                entry["hash"] = to_hex(sha256(canonical));
+            }
+            previous_hash = entry["hash"];
+        }
+        forged.push_back(entry.dump());
+    }
+    auto verdict = verify(forged);
+    ASSERT_TRUE(verdict.is_ok());
+    EXPECT_FALSE(verdict->intact);
+    EXPECT_NE(verdict->problem.find("15 events after the last signed checkpoint"),
+              std::string::npos)
+        << verdict->problem;
+    auto unsigned_tail = verify(forged, /*allow_unsigned_tail=*/true);
+    ASSERT_TRUE(unsigned_tail.is_ok());
+    EXPECT_FALSE(unsigned_tail->intact) << "an unsigned tail is never intact";
+    EXPECT_EQ(unsigned_tail->unsigned_events, 15u);
+    // The untouched export is whole.
+    EXPECT_TRUE(verify(lines_)->intact);
+}
+
+TEST_F(ExportWholeness, AVerifierKeyWithAnotherKeyIdIsRefused) {
+    std::string key = ledger_->verifier_key();
+    const auto first_plus = key.find('+');
+    key.replace(first_plus + 1, 8,
+                key.substr(first_plus + 1, 8) == "00000000" ? "11111111" : "00000000");
+    std::string text;
+    for (const auto& line : lines_) text += line + "\n";
+    std::istringstream in(text);
+    auto verdict = verify_export(in, key);
+    ASSERT_FALSE(verdict.is_ok());
+    EXPECT_EQ(verdict.status().reason(), "bad_verifier_key");
 }
 
 }  // namespace
