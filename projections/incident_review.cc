@@ -1,5 +1,6 @@
 #include "projections/incident_review.h"
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include "engine/workflow/civil_date.h"
@@ -26,7 +27,18 @@ Result<IncidentRecord> load_incident(const EventStore& store, const std::string&
             record.window_to_ms = parse_rfc3339_ms(payload["window"].value("to", "")).value_or(0);
             record.reported_at_ms = parse_rfc3339_ms(event.at).value_or(0);
         } else if (event.type == "IncidentScoped") {
-            record.scope = payload.value("applications", std::vector<std::string>{});
+            // "add" widens the scope; "replace" (and the first events, written before modes
+            // existed) sets it.
+            const auto applications = payload.value("applications", std::vector<std::string>{});
+            if (payload.value("mode", "replace") == "add") {
+                for (const auto& application : applications) {
+                    if (std::find(record.scope.begin(), record.scope.end(), application) ==
+                        record.scope.end())
+                        record.scope.push_back(application);
+                }
+            } else {
+                record.scope = applications;
+            }
         } else if (event.type == "AffectedPartyNotified") {
             record.notified.insert(payload.value("application", ""));
         } else if (event.type == "EvidenceDeletionConfirmed") {
@@ -90,8 +102,11 @@ Result<IncidentReview> review_incident(const DisclosureIndex& index, std::int64_
     }
     for (const auto& row : review.rows) review.affected += row.disclosed_to_others() ? 1 : 0;
 
-    const bool mandatory = review.affected > 1000 || facts.sensitive_data ||
-                           facts.financial_loss_risk || facts.unauthorised_purpose;
+    // The Art. 26 triggers qualify a leak that happened: with nobody's data disclosed to others
+    // there is nothing for a trigger to apply to.
+    const bool mandatory =
+        review.affected > 0 && (review.affected > 1000 || facts.sensitive_data ||
+                                facts.financial_loss_risk || facts.unauthorised_purpose);
     const std::int64_t learned = incident ? incident->reported_at_ms : to_ms;
     constexpr std::int64_t kDay = 24LL * 3600 * 1000;
     std::size_t notified = 0;

@@ -3,6 +3,7 @@
 //                                       [--sensitive] [--financial-risk] [--unauthorised-purpose]
 // kakitome incident [--data DIR] report --description TEXT --from T --to T [--reporter NAME]
 // kakitome incident [--data DIR] scope ID (--applications A,B,... | --registered-before T)
+//                                     [--replace --reason TEXT]   (default: added to the scope)
 // kakitome incident [--data DIR] notify ID APP_ID [--channel mail|phone|letter]
 // kakitome incident [--data DIR] evidence-deleted ID [--note TEXT]
 // kakitome incident [--data DIR] close ID --report TEXT
@@ -49,12 +50,12 @@ std::vector<std::string> split_commas(const std::string& text) {
 }  // namespace
 
 int run_incident(const Words& words) {
-    auto arguments =
-        Arguments::parse(words,
-                         {"data", "master-key", "ledger-key", "config", "now", "from", "to",
-                          "incident", "description", "reporter", "applications",
-                          "registered-before", "channel", "note", "report"},
-                         {"csv", "json", "sensitive", "financial-risk", "unauthorised-purpose"});
+    auto arguments = Arguments::parse(
+        words,
+        {"data", "master-key", "ledger-key", "config", "now", "from", "to", "incident",
+         "description", "reporter", "applications", "registered-before", "channel", "note",
+         "report", "reason"},
+        {"csv", "json", "sensitive", "financial-risk", "unauthorised-purpose", "replace"});
     const auto& positionals = arguments.is_ok() ? arguments->positionals() : Words{};
     const std::string action = positionals.empty() ? "" : positionals[0];
     static const std::map<std::string, std::size_t> kPositionals = {
@@ -68,7 +69,8 @@ int run_incident(const Words& words) {
             "usage: kakitome incident who-saw APP_ID | saw-what PRINCIPAL\n"
             "       kakitome incident review --from T --to T [--incident ID] [--csv|--json]\n"
             "       kakitome incident report --description TEXT --from T --to T [--reporter NAME]\n"
-            "       kakitome incident scope ID (--applications A,B | --registered-before T)\n"
+            "       kakitome incident scope ID (--applications A,B | --registered-before T) "
+            "[--replace --reason TEXT]\n"
             "       kakitome incident notify ID APP_ID [--channel mail] | evidence-deleted ID | "
             "close ID --report TEXT\n");
         return kExitBadInput;
@@ -149,6 +151,8 @@ int run_incident(const Words& words) {
             step_arguments["applications"] = split_commas(*list);
         if (auto before = arguments->value("registered-before"))
             step_arguments["registered_before"] = *before;
+        if (arguments->has("replace")) step_arguments["replace"] = true;
+        if (auto reason = arguments->value("reason")) step_arguments["reason"] = *reason;
     } else if (action == "notify") {
         step_arguments = {{"application", positionals[2]},
                           {"channel", arguments->value_or("channel", "mail")}};

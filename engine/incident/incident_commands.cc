@@ -1,5 +1,7 @@
 #include "engine/incident/incident_commands.h"
 
+#include <algorithm>
+
 #include <nlohmann/json.hpp>
 
 #include "events/aead.h"
@@ -78,12 +80,37 @@ Result<Seq> take_step(EventStore& store, const DisclosureIndex& index, const std
             return Status::invalid_argument("scope needs \"applications\" or \"registered_before\"")
                 .with_reason("invalid_arguments");
         }
+        std::vector<std::string> unknown;
+        for (const auto& application : applications) {
+            auto version = store.stream_version("application-" + application);
+            if (!version.is_ok() || version->value == 0) unknown.push_back(application);
+        }
+        if (!unknown.empty()) {
+            std::string list;
+            for (const auto& application : unknown)
+                list += (list.empty() ? "" : ", ") + application.substr(0, 64);
+            return Status::invalid_argument("no such application: " + list)
+                .with_reason("unknown_application");
+        }
+        // A scope grows by default; replacing it is a decision that must say why.
+        const bool replace = arguments->value("replace", false);
+        if (replace && text(*arguments, "reason").empty())
+            return Status::invalid_argument("replacing the scope needs a \"reason\"")
+                .with_reason("missing_argument");
         event.type = "IncidentScoped";
-        event.payload_json = json{{"applications", applications}}.dump();
+        json payload{{"applications", applications}, {"mode", replace ? "replace" : "add"}};
+        if (replace) payload["reason"] = text(*arguments, "reason");
+        event.payload_json = payload.dump();
     } else if (step == "notify") {
         if (text(*arguments, "application").empty())
             return Status::invalid_argument("notify needs \"application\"")
                 .with_reason("invalid_arguments");
+        const auto& scope = incident->scope;
+        if (std::find(scope.begin(), scope.end(), text(*arguments, "application")) == scope.end())
+            return Status::invalid_argument("application " +
+                                            text(*arguments, "application").substr(0, 64) +
+                                            " is not in the incident's scope (scope it first)")
+                .with_reason("not_in_scope");
         event.type = "AffectedPartyNotified";
         event.payload_json =
             json{{"application", text(*arguments, "application")},

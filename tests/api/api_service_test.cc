@@ -9,6 +9,7 @@
 
 #include "api/routes.h"
 #include "engine/workflow/workflow_fixture.h"
+#include "projections/incident_review.h"
 
 namespace kakitome::api {
 namespace {
@@ -359,6 +360,60 @@ TEST_F(Api, HttpConformanceAllowBearerSchemeAndUnknownParameters) {
     EXPECT_EQ(call("GET", "/v1/events?from=1&evil=1", auditor).status, 400);
     EXPECT_EQ(call("GET", "/healthz?x=1").status, 400);
     EXPECT_EQ(call("GET", "/v1/queue?limit=5", auditor).status, 200);
+}
+
+// Defects: scope accepted unknown ids and silently replaced the earlier scope; notify accepted
+// applications outside the scope.
+TEST_F(Api, IncidentScopesGrowUnlessReplacedWithAReasonAndNotifyStaysInScope) {
+    const auto second = paired("second@example.jp");
+    start_api();
+    const std::string& responder = tokens_[auth::Role::responder];
+    const auto reported = call(
+        "POST", "/v1/incidents", responder, {},
+        R"({"description":"cache","from":"2026-11-01T00:00:00+09:00","to":"2026-11-30T00:00:00+09:00"})");
+    ASSERT_EQ(reported.status, 201) << reported.body;
+    const std::string incident = json::parse(reported.body)["incident"];
+    const std::string steps = "/v1/incidents/" + incident + "/steps/";
+    const Seq head = store_->head();
+    const auto unknown = call("POST", steps + "scope", responder, {},
+                              json{{"applications", {application_, "no-such-app"}}}.dump());
+    EXPECT_EQ(unknown.status, 400);
+    EXPECT_NE(unknown.body.find("no-such-app"), std::string::npos) << unknown.body;
+    EXPECT_EQ(
+        call("POST", steps + "notify", responder, {}, json{{"application", application_}}.dump())
+            .status,
+        400)
+        << "nothing is in scope yet";
+    EXPECT_EQ(store_->head(), head);
+    ASSERT_EQ(
+        call("POST", steps + "scope", responder, {}, json{{"applications", {application_}}}.dump())
+            .status,
+        200);
+    ASSERT_EQ(call("POST", steps + "scope", responder, {}, json{{"applications", {second}}}.dump())
+                  .status,
+              200);
+    auto loaded = load_incident(*store_, incident);
+    ASSERT_TRUE(loaded.is_ok());
+    EXPECT_EQ(loaded->scope, (std::vector<std::string>{application_, second})) << "additive";
+    EXPECT_EQ(call("POST", steps + "scope", responder, {},
+                   json{{"applications", {second}}, {"replace", true}}.dump())
+                  .status,
+              400)
+        << "replacing needs a reason";
+    ASSERT_EQ(
+        call("POST", steps + "scope", responder, {},
+             json{{"applications", {second}}, {"replace", true}, {"reason", "誤って追加"}}.dump())
+            .status,
+        200);
+    EXPECT_EQ(load_incident(*store_, incident)->scope, (std::vector<std::string>{second}));
+    EXPECT_EQ(
+        call("POST", steps + "notify", responder, {}, json{{"application", application_}}.dump())
+            .status,
+        400)
+        << "no longer in scope";
+    EXPECT_EQ(
+        call("POST", steps + "notify", responder, {}, json{{"application", second}}.dump()).status,
+        200);
 }
 
 TEST_F(Api, OverridesRevocationAndErasureNeedASupervisor) {

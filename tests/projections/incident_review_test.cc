@@ -178,5 +178,37 @@ TEST_F(Review, FindsExactlyTheThreeRegistrationsShownToOthersAndTheirViewers) {
     EXPECT_EQ(csv.find("late-leak"), std::string::npos);
 }
 
+// Defect: with nothing disclosed to others, --unauthorised-purpose printed that a report to the
+// PPC is mandatory, while without the flag the same review said there was nothing to report.
+TEST_F(Review, TriggersApplyOnlyToRegistrationsActuallyDisclosed) {
+    at("2025-05-19T09:00:00+09:00");
+    for (int i = 0; i < 10; ++i) {
+        now_ += 60'000;
+        ASSERT_TRUE(
+            store_
+                ->append("application-" + application(i), ExpectedVersion::no_stream(),
+                         {testing::event_of("FormMailReceived",
+                                            json{{"sender_key", "k" + std::to_string(i)}}.dump())})
+                .is_ok());
+    }
+    at("2025-06-10T09:00:00+09:00");
+    for (int i = 0; i < 10; ++i) disclose(owner(i), "applicant", i, "own-" + std::to_string(i));
+    DisclosureIndex index(*store_);
+    ASSERT_TRUE(index.catch_up().is_ok());
+    const auto from = parse_rfc3339_ms("2025-06-10T00:00:00+09:00").value();
+    const auto to = parse_rfc3339_ms("2025-06-11T00:00:00+09:00").value();
+    for (const AppiFacts facts :
+         {AppiFacts{}, AppiFacts{false, false, true}, AppiFacts{true, true, true}}) {
+        auto review = review_incident(index, from, to, std::nullopt, facts);
+        ASSERT_TRUE(review.is_ok());
+        EXPECT_EQ(review->affected, 0u);
+        std::string text;
+        for (const auto& line : review->assessment) text += line + "\n";
+        EXPECT_NE(text.find("0 of 10"), std::string::npos) << text;
+        EXPECT_EQ(text.find("MANDATORY"), std::string::npos) << text;
+        EXPECT_NE(text.find("nothing to report"), std::string::npos) << text;
+    }
+}
+
 }  // namespace
 }  // namespace kakitome
