@@ -54,6 +54,7 @@ std::vector<QueueEntry> QueueProjection::entries(std::int64_t now_ms) const {
         entry.closed = record.closed();
         entry.reasons = record.rejection_codes;
         entry.warnings = record.warnings;
+        entry.possible_duplicate_of = record.possible_duplicate_of;
         entry.version = record.version;
         if (record.paired_at_ms) {
             entry.paired_at = format_rfc3339_ms(record.paired_at_ms);
@@ -79,11 +80,17 @@ std::vector<QueueEntry> QueueProjection::entries(std::int64_t now_ms) const {
 }
 
 std::string queue_entry_to_json(const QueueEntry& entry) {
-    return nlohmann::json{{"application", entry.application}, {"state", entry.state},
-                          {"assignee", entry.assignee},       {"received_at", entry.received_at},
-                          {"paired_at", entry.paired_at},     {"sla_due_date", entry.sla_due_date},
-                          {"overdue", entry.overdue},         {"closed", entry.closed},
-                          {"reasons", entry.reasons},         {"warnings", entry.warnings},
+    return nlohmann::json{{"application", entry.application},
+                          {"state", entry.state},
+                          {"assignee", entry.assignee},
+                          {"received_at", entry.received_at},
+                          {"paired_at", entry.paired_at},
+                          {"sla_due_date", entry.sla_due_date},
+                          {"overdue", entry.overdue},
+                          {"closed", entry.closed},
+                          {"reasons", entry.reasons},
+                          {"warnings", entry.warnings},
+                          {"possible_duplicate_of", entry.possible_duplicate_of},
                           {"version", entry.version.value}}
         .dump();
 }

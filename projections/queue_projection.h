@@ -27,6 +27,7 @@ struct QueueEntry {
     bool closed = false;
     std::vector<std::string> reasons;
     std::vector<std::string> warnings;
+    std::vector<std::string> possible_duplicate_of;  // see ApplicationRecord
     StreamVersion version;
 };
 

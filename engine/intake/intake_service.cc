@@ -110,6 +110,7 @@ Result<std::string> IntakeService::process_paired(const std::string& application
     if (!version.is_ok()) return version.status();
     std::vector<NewEvent> events;
     std::optional<StreamAppend> duplicate_part;
+    std::vector<StreamAppend> flagged_others;
     auto document = office::decrypt_document(attachment, password);
     if (!document.is_ok()) {
         events.push_back(event(
@@ -151,17 +152,26 @@ Result<std::string> IntakeService::process_paired(const std::string& application
                 "duplicate-" +
                 keyed_hash("duplicate", form::duplicate_key(form.value())).substr(0, 40);
             form::ValidationRules rules;
+            // Earlier applications with the same key: one already issued makes this a
+            // duplicate_application; one validated but not yet issued is a possible duplicate,
+            // flagged on both so that staff do not approve twice without seeing it.
+            std::vector<std::string> validated_not_issued;
             rules.already_issued = [&](const std::string&) {
                 auto earlier = read_whole_stream(store_, duplicate_stream);
                 if (!earlier.is_ok()) return false;
+                bool issued = false;
                 for (const auto& recorded : earlier.value()) {
                     const std::string other =
                         json::parse(recorded.payload_json).value("application", "");
                     if (other == application) continue;
                     auto record = workflow::load_application(store_, other);
-                    if (record.is_ok() && !record->urls.empty() && !record->erased) return true;
+                    if (!record.is_ok() || record->erased) continue;
+                    if (!record->urls.empty())
+                        issued = true;
+                    else if (record->state == "validated")
+                        validated_not_issued.push_back(other);
                 }
-                return false;
+                return issued;
             };
             duplicate_part = StreamAppend{
                 duplicate_stream,
@@ -171,11 +181,22 @@ Result<std::string> IntakeService::process_paired(const std::string& application
             events.push_back(codes.empty()
                                  ? event("ApplicationValidated", json::object(), application)
                                  : event("ApplicationRejected", {{"codes", codes}}, application));
+            if (codes.empty()) {
+                for (const auto& other : validated_not_issued) {
+                    events.push_back(
+                        event("PossibleDuplicateFlagged", {{"other", other}}, application));
+                    flagged_others.push_back({"application-" + other,
+                                              ExpectedVersion::any(),
+                                              {event("PossibleDuplicateFlagged",
+                                                     {{"other", application}}, application)}});
+                }
+            }
         }
     }
     std::vector<StreamAppend> parts;
     parts.push_back({stream, ExpectedVersion::exact(version.value()), std::move(events)});
     if (duplicate_part) parts.push_back(std::move(*duplicate_part));
+    for (auto& flagged : flagged_others) parts.push_back(std::move(flagged));
     auto appended = store_.append_transaction(std::move(parts));
     if (!appended.is_ok()) return appended.status();
     auto all = read_whole_stream(store_, stream);

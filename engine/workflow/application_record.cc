@@ -1,5 +1,6 @@
 #include "engine/workflow/application_record.h"
 
+#include <algorithm>
 #include <set>
 
 #include <nlohmann/json.hpp>
@@ -23,8 +24,9 @@ void ApplicationRecord::apply(const RecordedEvent& event) {
     const std::string& type = event.type;
     // Only the types that read their payload pay for parsing it (replays fold millions).
     static const std::set<std::string> kReadsPayload = {
-        "FormMailReceived", "FormParsed", "ApplicationRejected", "UrlIssued",
-        "UrlDownloaded",    "UrlRevoked", "UrlExpired",          "ApplicationAssigned"};
+        "FormMailReceived", "FormParsed",          "ApplicationRejected",
+        "UrlIssued",        "UrlDownloaded",       "UrlRevoked",
+        "UrlExpired",       "ApplicationAssigned", "PossibleDuplicateFlagged"};
     const auto payload = kReadsPayload.count(type)
                              ? nlohmann::json::parse(event.payload_json, nullptr, false)
                              : nlohmann::json(nullptr);
@@ -37,6 +39,10 @@ void ApplicationRecord::apply(const RecordedEvent& event) {
         sender_sealed = text("pii_sealed");
         if (payload.contains("warnings"))
             warnings = payload["warnings"].get<std::vector<std::string>>();
+    } else if (type == "PossibleDuplicateFlagged") {
+        if (std::find(possible_duplicate_of.begin(), possible_duplicate_of.end(), text("other")) ==
+            possible_duplicate_of.end())
+            possible_duplicate_of.push_back(text("other"));
     } else if (type == "PasswordMailReceived") {
         password_received = true;
     } else if (type == "PasswordRejected") {
@@ -149,7 +155,8 @@ std::string ApplicationRecord::to_json() const {
                              {"sender_sealed", sender_sealed},
                              {"form_sealed", form_sealed},
                              {"urls", urls_json},
-                             {"warnings", warnings}};
+                             {"warnings", warnings},
+                             {"possible_duplicate_of", possible_duplicate_of}};
     return out.dump();
 }
 
@@ -176,6 +183,9 @@ std::optional<ApplicationRecord> ApplicationRecord::from_json(std::string_view t
         record.sender_sealed = in.at("sender_sealed");
         record.form_sealed = in.at("form_sealed");
         record.warnings = in.at("warnings").get<std::vector<std::string>>();
+        // Rows stored before the field existed have none.
+        record.possible_duplicate_of =
+            in.value("possible_duplicate_of", std::vector<std::string>{});
         for (const auto& url : in.at("urls")) {
             record.urls.push_back({url.at("token_sha256"), url.at("issued_at_ms"),
                                    url.at("expires_at_ms"), url.at("revoked"), url.at("expired"),

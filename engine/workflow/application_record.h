@@ -51,6 +51,9 @@ struct ApplicationRecord {
         urls;  // oldest first; the last one that is neither revoked nor expired is live
 
     std::vector<std::string> warnings;  // intake's warnings about the form mail
+    // Other applications of the same organisation and contact address that were validated but
+    // not yet issued when one of the two validated (PossibleDuplicateFlagged): staff decide.
+    std::vector<std::string> possible_duplicate_of;
 
     void apply(const RecordedEvent& event);
     // Folds an event not yet appended (no seq, the version unchanged), to know the state an

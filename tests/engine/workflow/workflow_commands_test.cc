@@ -7,6 +7,7 @@
 
 #include "engine/download/download_service.h"
 #include "projections/directory_projection.h"
+#include "projections/queue_projection.h"
 #include "replay/store_verifier.h"
 #include "workflow_fixture.h"
 
@@ -260,6 +261,29 @@ TEST_F(Commands, ASecondApplicationOfAnApplicantWithALinkIsADuplicate) {
     // Another applicant is not affected, and the key is stored only as an HMAC.
     EXPECT_EQ(state_of(paired("other@example.jp", "forms/valid_all_usages.xlsx")), "validated");
     EXPECT_EQ(everything_stored().find("koho@sakura-hp.example.jp\n"), std::string::npos);
+}
+
+// Defect: a second application of the same organisation and address while the first was
+// validated but not yet issued was approved silently. Both are flagged, visibly in the queue.
+TEST_F(Commands, ASecondApplicationWhileTheFirstAwaitsApprovalIsFlaggedOnBoth) {
+    const auto first = paired("koho@sakura-hp.example.jp");
+    EXPECT_TRUE(load_application(*store_, first)->possible_duplicate_of.empty());
+    const auto second = paired("koho-2@sakura-hp.example.jp");
+    EXPECT_EQ(state_of(second), "validated") << "flagged, not rejected: staff decide";
+    EXPECT_EQ(load_application(*store_, second)->possible_duplicate_of,
+              std::vector<std::string>{first});
+    EXPECT_EQ(load_application(*store_, first)->possible_duplicate_of,
+              std::vector<std::string>{second});
+    QueueProjection queue(config_);
+    ProjectionRunner runner(*store_, queue);
+    ASSERT_TRUE(runner.catch_up().is_ok());
+    for (const auto& entry : queue.entries(now_ms_)) {
+        EXPECT_EQ(entry.possible_duplicate_of.size(), 1u) << entry.application;
+        EXPECT_NE(queue_entry_to_json(entry).find("possible_duplicate_of"), std::string::npos);
+    }
+    // Another organisation is not flagged.
+    const auto other = paired("other@example.jp", "forms/valid_all_usages.xlsx");
+    EXPECT_TRUE(load_application(*store_, other)->possible_duplicate_of.empty());
 }
 
 TEST_F(Commands, ErasureKeepsAnAttachmentAnotherApplicationStillRefersTo) {
