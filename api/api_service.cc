@@ -562,6 +562,10 @@ HttpResponse ApiService::Impl::command(Context& context) {
     if (principal.role == auth::Role::operator_role) {
         if (name == "revoke_url" || name == "erase")
             return problem(403, "forbidden", "only a supervisor may " + name);
+        if (name == "approve" && workflow::usage_period_ended(d.config, d.clock_ms()))
+            return problem(403, "forbidden",
+                           "the usage period has ended: only a supervisor may approve now, with a "
+                           "justification");
         if (name == "approve") {
             auto record = workflow::load_application(d.store, id);
             if (!record.is_ok()) return problem_for(record.status());

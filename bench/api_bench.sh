@@ -27,7 +27,7 @@ done
 "$kakitome" ingest --data "$data" "$work/mail" > /dev/null
 token=$("$kakitome" token create --data "$data" --role operator --name bench | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')
 port=$(free_port)
-"$kakitome" serve --data "$data" --listen "127.0.0.1:$port" > "$work/serve.log" 2>&1 &
+"$kakitome" serve --data "$data" --demo --listen "127.0.0.1:$port" > "$work/serve.log" 2>&1 &
 pids+=($!)
 for _ in $(seq 100); do (echo > "/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.1; done
 sleep 1.5  # the worker's first pass publishes the queue

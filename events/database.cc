@@ -2,6 +2,7 @@
 
 #include <rocksdb/db.h>
 #include <rocksdb/options.h>
+#include <rocksdb/utilities/checkpoint.h>
 
 #include <stdlib.h>
 
@@ -117,6 +118,14 @@ rocksdb::ColumnFamilyHandle* Database::family(std::string_view name) const {
         if (family_name == name) return handle;
     }
     return nullptr;
+}
+
+Status Database::copy_to(const std::filesystem::path& directory) const {
+    rocksdb::Checkpoint* raw = nullptr;
+    KAKITOME_RETURN_IF_ERROR(from_rocksdb(rocksdb::Checkpoint::Create(db_, &raw), "copying"));
+    std::unique_ptr<rocksdb::Checkpoint> checkpoint(raw);
+    return from_rocksdb(checkpoint->CreateCheckpoint(directory.string()),
+                        "copying to " + directory.string());
 }
 
 Status Database::catch_up() {

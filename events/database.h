@@ -46,6 +46,9 @@ class Database {
     bool read_only() const { return read_only_; }
     // Read-only: follows the primary's writes since open (RocksDB TryCatchUpWithPrimary).
     Status catch_up();
+    // A consistent copy of the whole database in `directory` (which must not exist), made with
+    // hard links where the file system allows (RocksDB Checkpoint).
+    Status copy_to(const std::filesystem::path& directory) const;
     const std::filesystem::path& directory() const { return directory_; }
 
   private:

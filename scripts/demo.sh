@@ -12,6 +12,10 @@ trap 'rm -rf "$work"' EXIT
 
 rm -rf "$data"
 mkdir -p "$work/mailbox"
+# The published usage period (2025-05-19 … 2026-03-31) has ended; the demo runs a campaign
+# extended by a year. Storage stays the built-in placeholder, which `serve` allows with --demo.
+config="$work/kakitome.json"
+printf '{"campaign": {"usage_period_first": "2025-05-19", "usage_period_last": "2027-03-31"}}\n' > "$config"
 cp "$fixtures"/mail/*.eml "$work/mailbox/"
 
 # A mail as a Japanese client sends it: ISO-2022-JP subject, base64 attachment.
@@ -48,14 +52,14 @@ echo "== staff approve every validated application: a link is issued and its not
 for application in $("$kakitome" queue --data "$data" --json | /usr/bin/python3 -c '
 import json, sys
 print(" ".join(r["application"] for r in json.load(sys.stdin) if r["state"] == "validated"))'); do
-  "$kakitome" command --data "$data" "$application" approve --actor staff-sato
+  "$kakitome" command --data "$data" --config "$config" "$application" approve --actor staff-sato
 done
 echo "   and confirm the automatic rejections, so the applicants are told why"
 for application in $("$kakitome" queue --data "$data" --json | /usr/bin/python3 -c '
 import json, sys
 print(" ".join(r["application"] + ":" + ",".join(r["reasons"]) for r in json.load(sys.stdin) if r["state"] == "rejected"))'); do
   codes=$(printf '%s' "${application#*:}" | /usr/bin/python3 -c 'import json,sys; print(json.dumps(sys.stdin.read().split(",")))')
-  "$kakitome" command --data "$data" "${application%%:*}" reject --actor staff-sato --args "{\"codes\": $codes}"
+  "$kakitome" command --data "$data" --config "$config" "${application%%:*}" reject --actor staff-sato --args "{\"codes\": $codes}"
 done
 
 echo
@@ -65,7 +69,7 @@ port=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1
 sink=$!
 trap 'kill $sink 2>/dev/null; rm -rf "$work"' EXIT
 for _ in $(seq 50); do (echo > /dev/tcp/127.0.0.1/$port) 2>/dev/null && break; sleep 0.1; done
-"$kakitome" process --data "$data" --once --smtp "smtp://127.0.0.1:$port"
+"$kakitome" process --data "$data" --config "$config" --once --smtp "smtp://127.0.0.1:$port"
 echo "   mails received by the sink:"
 /usr/bin/python3 - "$work/sent/new" <<'PY'
 import email, email.header, email.policy, pathlib, sys
@@ -90,8 +94,8 @@ echo "== after the link's 14 days, the same link answers 410 (and the refusal is
 "$kakitome" download --data "$data" "$token" --remote 203.0.113.10 --now "$(date -u -d '+15 days' +%Y-%m-%dT%H:%M:%SZ)" || true
 
 echo
-echo "== ten days later: timers fire from the log (SLA overdue, link expiry, password reminders)"
-"$kakitome" process --data "$data" --once --smtp "smtp://127.0.0.1:$port" --now "$(date -u -d '+20 days' +%Y-%m-%dT%H:%M:%SZ)"
+echo "== twenty days later (simulated on a copy: a --now ahead of the clock never touches the data)"
+"$kakitome" process --data "$data" --config "$config" --once --simulate --now "$(date -u -d '+20 days' +%Y-%m-%dT%H:%M:%SZ)"
 "$kakitome" queue --data "$data" --now "$(date -u -d '+20 days' +%Y-%m-%dT%H:%M:%SZ)"
 
 echo
@@ -101,7 +105,7 @@ for projection in queue downloads directory; do "$kakitome" replay --data "$data
 echo
 echo "== kakitome serve: the REST API; an operator reads one application (PII: a disclosure is logged first)"
 api_port=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-"$kakitome" serve --data "$data" --listen "127.0.0.1:$api_port" > "$work/serve.log" 2>&1 &
+"$kakitome" serve --data "$data" --config "$config" --demo --listen "127.0.0.1:$api_port" > "$work/serve.log" 2>&1 &
 server=$!
 trap 'kill $sink $server 2>/dev/null; rm -rf "$work"' EXIT
 for _ in $(seq 100); do (echo > "/dev/tcp/127.0.0.1/$api_port") 2>/dev/null && break; sleep 0.1; done

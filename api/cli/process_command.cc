@@ -1,8 +1,11 @@
-// kakitome process [--once] [--interval SECONDS] [--smtp URL] [--now TIME] [--data DIR]
-//                  [--master-key FILE] [--config FILE]
+// kakitome process [--once] [--interval SECONDS] [--smtp URL] [--data DIR]
+//                  [--master-key FILE] [--config FILE] [--now TIME [--simulate]]
 // Runs the workflow worker: fires due timers (reminders, SLA, link expiry), delivers queued
 // mail over SMTP, and updates the stored projections. Prints one JSON line per pass. --once runs
 // a single pass; otherwise a pass every --interval seconds (default 10) until SIGTERM/SIGINT.
+// A --now ahead of the wall clock would expire links and fire timers for real, so it is refused
+// unless --simulate, which runs one pass on a throw-away copy of the data (no mail is sent) and
+// prints what would happen.
 #include <csignal>
 #include <cstdio>
 #include <thread>
@@ -10,6 +13,12 @@
 #include "api/cli/commands.h"
 #include "api/cli/store_access.h"
 #include "api/workflow_worker.h"
+#include "events/timestamp.h"
+
+#include <filesystem>
+#include <map>
+
+#include <nlohmann/json.hpp>
 
 namespace kakitome::cli {
 
@@ -24,7 +33,8 @@ void request_stop(int) {
 
 int run_process(const Words& words) {
     auto arguments = Arguments::parse(
-        words, {"data", "master-key", "ledger-key", "config", "now", "smtp", "interval"}, {"once"});
+        words, {"data", "master-key", "ledger-key", "config", "now", "smtp", "interval"},
+        {"once", "simulate"});
     int interval = 10;
     bool valid = arguments.is_ok() && arguments->positionals().empty();
     if (valid) {
@@ -40,11 +50,80 @@ int run_process(const Words& words) {
                      "TIME] [--config FILE]\n");
         return kExitBadInput;
     }
+    const bool simulate = arguments->has("simulate");
+    std::optional<std::int64_t> now;
+    if (auto text = arguments->value("now")) now = parse_rfc3339_ms(*text);
+    constexpr std::int64_t kClockTolerance = 60'000;
+    if (now && *now > system_clock_ms() + kClockTolerance && !simulate) {
+        std::fprintf(stderr,
+                     "kakitome process: --now is ahead of the clock; a pass would expire links and "
+                     "fire timers for real. Add --simulate to see what would happen on a copy.\n");
+        return kExitBadInput;
+    }
+    if (simulate && !now) {
+        std::fprintf(stderr, "kakitome process: --simulate goes with --now TIME\n");
+        return kExitBadInput;
+    }
+    // --simulate: a copy of the data to run the pass on, removed afterwards.
+    const std::string data = arguments->value_or("data", kDefaultDataDirectory);
+    std::filesystem::path copy;
+    struct RemoveCopy {
+        std::filesystem::path& path;
+        ~RemoveCopy() {
+            std::error_code ignored;
+            if (!path.empty()) std::filesystem::remove_all(path.parent_path(), ignored);
+        }
+    } remove_copy{copy};
+    if (simulate) {
+        std::string pattern =
+            (std::filesystem::temp_directory_path() / "kakitome-simulate-XXXXXX").string();
+        if (::mkdtemp(pattern.data()) == nullptr) {
+            std::fprintf(stderr, "kakitome process: cannot create a temporary folder\n");
+            return kExitStoreError;
+        }
+        copy = std::filesystem::path(pattern) / "data";
+        auto database = Database::open({.directory = data});
+        Status copied = database.is_ok() ? database.value()->copy_to(copy) : database.status();
+        if (!copied.is_ok()) {
+            std::fprintf(stderr, "kakitome process: %s\n", copied.to_string().c_str());
+            return kExitStoreError;
+        }
+    }
     auto services =
         open_services_or_report("process", arguments.value(), [&](ServiceOptions& options) {
             if (auto smtp = arguments->value("smtp")) options.settings.outbox.smtp.url = *smtp;
+            if (simulate) {
+                // The copy's keys are the original's; nothing leaves the machine.
+                if (options.master_key_file.empty())
+                    options.master_key_file = std::filesystem::path(data) / "master.key";
+                options.data_directory = copy;
+                options.settings.outbox.smtp.url = "smtp://127.0.0.1:9";  // discard: never sent
+                options.settings.outbox.max_attempts = 1;
+            }
         });
     if (!services) return kExitStoreError;
+    if (simulate) {
+        const Seq before = services->store().head();
+        auto pass = services->worker().run_pass();
+        if (!pass.is_ok()) {
+            std::fprintf(stderr, "kakitome process: %s\n", pass.status().to_string().c_str());
+            return kExitStoreError;
+        }
+        auto added = services->store().read_all(Seq{before.value + 1}, 100000);
+        std::map<std::string, int> types;
+        if (added.is_ok())
+            for (const auto& event : added.value())
+                if (event.type != "MailFailed") ++types[event.type];  // nothing is sent here
+        nlohmann::json would = nlohmann::json::object();
+        for (const auto& [type, count] : types) would[type] = count;
+        std::printf("%s\n", nlohmann::json{{"simulated", true},
+                                           {"now", *arguments->value("now")},
+                                           {"would_append", would},
+                                           {"note", "nothing was written to " + data}}
+                                .dump()
+                                .c_str());
+        return kExitOk;
+    }
     auto& worker = services->worker();
     std::signal(SIGTERM, request_stop);
     std::signal(SIGINT, request_stop);

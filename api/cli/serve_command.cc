@@ -1,6 +1,7 @@
 // kakitome serve [--data DIR] [--listen 127.0.0.1:8080] [--config FILE] [--threads N]
 //                [--tls-cert PEM --tls-key PEM] [--master-key FILE] [--request-timeout S]
 //                [--imap URL [--poll-seconds N] [--imap-insecure]] [--max-mail-bytes N]
+//                [--demo]   (allow the built-in demo storage placeholder)
 // kakitome serve --imap URL --once ...   (one IMAP poll, no HTTP server)
 //
 // Runs the REST API (docs/api.md, docs/openapi.yaml), the workflow worker (timers, outbox,
@@ -56,7 +57,7 @@ int run_serve(const Words& words) {
         words,
         {"data", "master-key", "ledger-key", "imap", "poll-seconds", "max-mail-bytes", "listen",
          "config", "threads", "tls-cert", "tls-key", "now", "request-timeout"},
-        {"once", "imap-insecure"});
+        {"once", "imap-insecure", "demo"});
     intake::MailLimits limits;
     http::HttpServerOptions server_options;
     int poll_seconds = 60;
@@ -88,7 +89,7 @@ int run_serve(const Words& words) {
                      "[--request-timeout S]\n"
                      "                      [--imap imap[s]://USER:PASSWORD@HOST[:PORT]/MAILBOX "
                      "[--poll-seconds N]\n"
-                     "                       [--imap-insecure]] [--max-mail-bytes N]\n"
+                     "                       [--imap-insecure]] [--max-mail-bytes N] [--demo]\n"
                      "       kakitome serve --imap URL --once   (one IMAP poll, no HTTP server)\n");
         return kExitBadInput;
     }
@@ -99,6 +100,16 @@ int run_serve(const Words& words) {
     sigaddset(&signals, SIGINT);
     pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
+    if (auto settings = workflow::load_settings(arguments->value_or("config", ""));
+        settings.is_ok() && workflow::uses_demo_storage(settings.value()) &&
+        !arguments->has("demo") && !arguments->has("once")) {
+        std::fprintf(stderr,
+                     "kakitome serve: the video storage is the built-in demo placeholder "
+                     "(127.0.0.1:9000, key AKIDKAKITOMEDEMO); download links would point "
+                     "nowhere. Give --config FILE with a \"storage\" part (docs/workflow.md), "
+                     "or --demo to run the demo anyway.\n");
+        return kExitBadInput;
+    }
     auto services = open_services_or_report(
         "serve", arguments.value(), [&](ServiceOptions& options) { options.mail_limits = limits; });
     if (!services) return kExitStoreError;

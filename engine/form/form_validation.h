@@ -13,15 +13,22 @@
 
 namespace kakitome::form {
 
+// The campaign's usage period (ISO dates, both days included). The defaults are the current
+// campaign's; the configuration file's "campaign" part changes them (docs/workflow.md).
+struct UsagePeriod {
+    std::string first = "2025-05-19";
+    std::string last = "2026-03-31";
+};
+
 struct ValidationRules {
-    std::string usage_period_first = "2025-05-19";
-    std::string usage_period_last = "2026-03-31";
+    UsagePeriod usage_period;
     // True when a URL was already issued to this organization and e-mail (compare with
     // duplicate_key()). Empty: no duplicate check.
     std::function<bool(const std::string& duplicate_key)> already_issued;
 };
 
-std::vector<std::string> validate_application_form(const ApplicationForm& form, const ValidationRules& rules = {});
+std::vector<std::string> validate_application_form(const ApplicationForm& form,
+                                                   const ValidationRules& rules = {});
 
 // Plain ASCII addr-spec: local@domain.tld, no spaces, no full-width characters.
 bool is_valid_contact_email(std::string_view email);

@@ -53,12 +53,14 @@ std::string IngestOutcome::to_json() const {
 }
 
 IntakeService::IntakeService(EventStore& store, BlobStore& blobs, DataKeyVault& vault,
-                             const AeadKey& master_key, MailLimits limits)
+                             const AeadKey& master_key, MailLimits limits,
+                             form::UsagePeriod usage_period)
     : store_(store),
       blobs_(blobs),
       vault_(vault),
       hmac_key_(derive_key(master_key, "kakitome intake hmac v1")),
-      limits_(limits) {}
+      limits_(limits),
+      usage_period_(std::move(usage_period)) {}
 
 std::string IntakeService::keyed_hash(std::string_view purpose, std::string_view value) const {
     const std::string key(reinterpret_cast<const char*>(hmac_key_.data()), hmac_key_.size());
@@ -152,6 +154,7 @@ Result<std::string> IntakeService::process_paired(const std::string& application
                 "duplicate-" +
                 keyed_hash("duplicate", form::duplicate_key(form.value())).substr(0, 40);
             form::ValidationRules rules;
+            rules.usage_period = usage_period_;
             // Earlier applications with the same key: one already issued makes this a
             // duplicate_application; one validated but not yet issued is a possible duplicate,
             // flagged on both so that staff do not approve twice without seeing it.

@@ -22,6 +22,7 @@
 #include <string_view>
 #include <vector>
 
+#include "engine/form/form_validation.h"
 #include "engine/intake/mail_message.h"
 #include "events/blob_store.h"
 #include "events/data_key_vault.h"
@@ -41,15 +42,17 @@ struct IngestOutcome {
 };
 
 class IntakeService {
-public:
-    IntakeService(EventStore& store, BlobStore& blobs, DataKeyVault& vault, const AeadKey& master_key,
-                  MailLimits limits = {});
+  public:
+    // `usage_period`: forms dated outside it are rejected (date_outside_usage_period).
+    IntakeService(EventStore& store, BlobStore& blobs, DataKeyVault& vault,
+                  const AeadKey& master_key, MailLimits limits = {},
+                  form::UsagePeriod usage_period = {});
 
     // source: "file", "imap", "api" — recorded with the mail.
     Result<IngestOutcome> ingest(std::string_view raw, std::string_view source);
     const MailLimits& limits() const { return limits_; }
 
-private:
+  private:
     struct SenderState;
     Result<SenderState> load_sender(const std::string& stream) const;
     Result<std::string> password_of_held_mail(const std::string& raw_blob) const;
@@ -63,6 +66,7 @@ private:
     DataKeyVault& vault_;
     AeadKey hmac_key_;
     MailLimits limits_;
+    form::UsagePeriod usage_period_;
     std::mutex mutex_;
 };
 

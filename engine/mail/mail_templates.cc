@@ -30,7 +30,7 @@ namespace {
 const std::map<std::string, std::string>& reason_wording() {
     static const std::map<std::string, std::string> wording = {
         {"consent_not_given", "利用条件への同意（同意する）が選択されていません"},
-        {"date_outside_usage_period", "申請日が利用期間（2025年5月19日〜2026年3月31日）の外です"},
+        {"date_outside_usage_period", "申請日が動画の利用期間の外です"},
         {"duplicate_application", "同じ内容の申請がすでに承認されています"},
         {"invalid_contact_email", "連絡先メールアドレスの形式が正しくありません"},
         {"missing_application_date", "申請日が記入されていません"},
@@ -71,13 +71,18 @@ RenderedMail render_mail(MailTemplate which, const TemplateFields& fields) {
         std::string("PR動画の利用申請をいただき、ありがとうございます。\n\n");
     const std::string signature = "\n--\n" + fields.secretariat + "\n本メールは送信専用です。\n";
     std::string reasons;
-    for (const auto& code : fields.codes) reasons += "・" + explain_reason(code) + "\n";
+    for (const auto& code : fields.codes) {
+        reasons += "・" + explain_reason(code);
+        if (code == "date_outside_usage_period" && !fields.usage_period.empty())
+            reasons += "（" + fields.usage_period + "）";
+        reasons += "\n";
+    }
     switch (which) {
         case MailTemplate::url_notice:
             return {"【PR 動画利用申請】ダウンロードURLのご案内",
                     greeting + "下記のURLから動画をダウンロードしてください。\n\n" + fields.url +
                         "\n\n" + "URLの有効期限：" + fields.url_expires + "\n" +
-                        "動画の利用期間：2025年5月19日〜2026年3月31日\n\n" +
+                        "動画の利用期間：" + fields.usage_period + "\n\n" +
                         "URLはお申込みの方専用です。第三者に転送しないでください。\n" + signature};
         case MailTemplate::correction_request:
             return {"【PR 動画利用申請】申請書の修正のお願い",

@@ -20,6 +20,7 @@ struct TemplateFields {
     std::string message;             // staff's words for correction requests and rejections
     std::vector<std::string> codes;  // rejection / correction reason codes
     std::string secretariat = "PR動画 利用申請事務局";
+    std::string usage_period;  // "2025年5月19日〜2026年3月31日", from the campaign settings
 };
 
 struct RenderedMail {

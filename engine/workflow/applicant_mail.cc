@@ -22,6 +22,8 @@ Result<NewEvent> queue_applicant_mail(const ApplicationRecord& record, DataKeyVa
                                            " has no sender address");
     }
     if (fields.organization.empty()) fields.organization = contact->organization;
+    fields.usage_period = mail::japanese_date(config.usage_period.first) + "〜" +
+                          mail::japanese_date(config.usage_period.last);
     const auto rendered = mail::render_mail(which, fields);
     const std::string mail_id = random_hex(16);
     mail::OutgoingMail outgoing{config.mail_from,

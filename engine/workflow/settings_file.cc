@@ -36,12 +36,25 @@ Status check_keys(const json& object, const std::string& where,
 
 }  // namespace
 
+namespace {
+
+constexpr const char* kDemoEndpoint = "http://127.0.0.1:9000";
+constexpr const char* kDemoAccessKeyId = "AKIDKAKITOMEDEMO";
+constexpr const char* kDemoSecret = "demo-secret-not-for-production";
+
+}  // namespace
+
+bool uses_demo_storage(const Settings& settings) {
+    return settings.workflow.video.endpoint == kDemoEndpoint ||
+           settings.workflow.storage_credentials.access_key_id == kDemoAccessKeyId ||
+           settings.workflow.storage_credentials.secret_access_key == kDemoSecret;
+}
+
 Result<Settings> load_settings(const std::string& path) {
     Settings settings;
-    settings.workflow.video = {"http://127.0.0.1:9000", "kenpo-pr-video", "pr-video.mp4",
-                               "ap-northeast-1", true};
-    settings.workflow.storage_credentials = {"AKIDKAKITOMEDEMO", "demo-secret-not-for-production",
-                                             ""};
+    settings.workflow.video = {kDemoEndpoint, "kenpo-pr-video", "pr-video.mp4", "ap-northeast-1",
+                               true};
+    settings.workflow.storage_credentials = {kDemoAccessKeyId, kDemoSecret, ""};
     if (const char* secret = std::getenv("AWS_SECRET_ACCESS_KEY"))
         settings.workflow.storage_credentials.secret_access_key = secret;
     if (const char* id = std::getenv("AWS_ACCESS_KEY_ID"))
@@ -55,9 +68,22 @@ Result<Settings> load_settings(const std::string& path) {
     const json root = json::parse(in, nullptr, false);
     if (root.is_discarded()) return Status::invalid_argument(path + " is not valid JSON");
     try {
-        KAKITOME_RETURN_IF_ERROR(check_keys(
-            root, "config",
-            {"public_base_url", "url_valid_days", "extra_closures", "sla", "mail", "storage"}));
+        KAKITOME_RETURN_IF_ERROR(check_keys(root, "config",
+                                            {"public_base_url", "url_valid_days", "extra_closures",
+                                             "sla", "mail", "storage", "campaign"}));
+        if (root.contains("campaign")) {
+            const json& campaign = root["campaign"];
+            KAKITOME_RETURN_IF_ERROR(
+                check_keys(campaign, "campaign", {"usage_period_first", "usage_period_last"}));
+            auto& period = settings.workflow.usage_period;
+            period.first = campaign.value("usage_period_first", period.first);
+            period.last = campaign.value("usage_period_last", period.last);
+            if (!CivilDate::parse(period.first) || !CivilDate::parse(period.last) ||
+                period.first > period.last)
+                return Status::invalid_argument(
+                    "campaign.usage_period_first and usage_period_last must be dates "
+                    "(YYYY-MM-DD), first <= last");
+        }
         auto& workflow = settings.workflow;
         workflow.public_base_url = root.value("public_base_url", workflow.public_base_url);
         workflow.url_valid_days = root.value("url_valid_days", workflow.url_valid_days);

@@ -21,4 +21,9 @@ struct Settings {
 // 127.0.0.1:25). invalid_argument names the offending key.
 Result<Settings> load_settings(const std::string& path);
 
+// True while the video storage is still the built-in demo placeholder (endpoint 127.0.0.1:9000
+// or the demo access key): fine for `make demo`, never for a real campaign, so `serve` refuses
+// it without --demo.
+bool uses_demo_storage(const Settings& settings);
+
 }  // namespace kakitome::workflow

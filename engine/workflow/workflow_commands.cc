@@ -148,6 +148,10 @@ Status WorkflowCommands::erase_application_blobs(const std::string& application)
     return blobs_.erase(std::vector<std::string>(candidates.begin(), candidates.end()));
 }
 
+bool usage_period_ended(const WorkflowConfig& config, std::int64_t now_ms) {
+    return jst_date_of(now_ms).to_string() > config.usage_period.last;
+}
+
 WorkflowCommands::WorkflowCommands(EventStore& store, BlobStore& blobs, DataKeyVault& vault,
                                    StaffDirectory& staff, const WorkflowConfig& config,
                                    std::function<std::int64_t()> clock_ms)
@@ -205,6 +209,12 @@ Result<CommandOutcome> WorkflowCommands::execute(const CommandRequest& request) 
                                               "password_received", "decrypted",
                                               "validated",         "rejected"};
 
+    if (command == "approve" && usage_period_ended(config_, now) && text("justification").empty()) {
+        return Status::failed_precondition("the usage period ended on " +
+                                           config_.usage_period.last +
+                                           "; approving now needs a supervisor's justification")
+            .with_reason("usage_period_ended");
+    }
     if (command == "assign") {
         KAKITOME_RETURN_IF_ERROR(require("assignee"));
         if (!staff_.is_active_staff(text("assignee"))) {
@@ -226,6 +236,7 @@ Result<CommandOutcome> WorkflowCommands::execute(const CommandRequest& request) 
             events.push_back(make_event("ApplicationApproved",
                                         {{"override", record.state == "rejected"},
                                          {"overridden_codes", record.rejection_codes},
+                                         {"after_usage_period", usage_period_ended(config_, now)},
                                          {"justification", text("justification")}},
                                         request));
         } else if (!record.approved || record.state == "withdrawn") {

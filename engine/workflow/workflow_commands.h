@@ -8,16 +8,16 @@
 // queued in the same atomic append (transactional outbox); nothing is sent here.
 //
 // Commands and their arguments (JSON object):
-//   assign             {"assignee"}                     any state but erased; an active staff
-//   principal approve            {"justification"?}               validated; rejected needs a
-//   justification reject             {"codes": [...], "message"?}     before a URL is issued; mails
-//   the reasons
-//                      (codes: the known reason codes of docs/forms.md, else unknown_reason_code)
-//   request_correction {"codes"?: [...], "message"?}    rejected, validated, password_mismatch
-//   withdraw           {"reason"}                       any open state; revokes a live URL
-//   reissue_url        {"reason"?}                      after approval; revokes the live URL
-//   revoke_url         {"reason"}                       while a URL is live
-//   erase              {"reason"}                       any state; destroys the data key
+//   assign             {"assignee"}                 any state but erased; an active staff member
+//   approve            {"justification"?}           validated; a rejected application, or any
+//                                                   after the usage period, needs a justification
+//   reject             {"codes": [...], "message"?} before a URL is issued; mails the reasons
+//                                                   (known codes only: unknown_reason_code)
+//   request_correction {"codes"?: [...], "message"?} rejected, validated, password_mismatch
+//   withdraw           {"reason"}                   any open state; revokes a live URL
+//   reissue_url        {"reason"?}                  after approval; revokes the live URL
+//   revoke_url         {"reason"}                   while a URL is live
+//   erase              {"reason"}                   any state; destroys the data key
 // Thread-safe: concurrency is settled by the store's expected-version check.
 #pragma once
 
@@ -59,6 +59,10 @@ struct CommandOutcome {
 };
 
 const std::vector<std::string>& command_names();
+
+// True once the campaign's usage period is over (JST): approving then needs a justification
+// (and, through the API, a supervisor).
+bool usage_period_ended(const WorkflowConfig& config, std::int64_t now_ms);
 
 class WorkflowCommands {
   public:

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <string>
+#include "engine/form/form_validation.h"
 
 #include "engine/download/sigv4.h"
 #include "engine/workflow/business_calendar.h"
@@ -25,6 +26,9 @@ struct WorkflowConfig {
     download::ObjectLocation video;
     download::AwsCredentials storage_credentials;
     int presigned_seconds = 300;
+    // When the video may be used: forms dated outside it are rejected, mails state it, and
+    // approving after it ended needs a supervisor's justification.
+    form::UsagePeriod usage_period;
 };
 
 }  // namespace kakitome::workflow

@@ -416,6 +416,29 @@ TEST_F(Api, IncidentScopesGrowUnlessReplacedWithAReasonAndNotifyStaysInScope) {
         200);
 }
 
+TEST_F(Api, AfterTheUsagePeriodOnlyASupervisorMayApproveWithAJustification) {
+    close();
+    config_.usage_period = {"2025-05-19", "2026-03-31"};  // ended; now is 2026-11-24
+    open();
+    start_api();
+    const std::string target = "/v1/applications/" + application_ + "/commands/approve";
+    const std::string etag =
+        header(call("GET", "/v1/applications/" + application_, tokens_[auth::Role::operator_role]),
+               "ETag");
+    EXPECT_EQ(call("POST", target, tokens_[auth::Role::operator_role], {{"if-match", etag}},
+                   R"({"justification":"x"})")
+                  .status,
+              403);
+    const auto unjustified =
+        call("POST", target, tokens_[auth::Role::supervisor], {{"if-match", etag}}, "{}");
+    EXPECT_EQ(unjustified.status, 409);
+    EXPECT_NE(unjustified.body.find("usage_period_ended"), std::string::npos);
+    EXPECT_EQ(call("POST", target, tokens_[auth::Role::supervisor], {{"if-match", etag}},
+                   R"({"justification":"延長が決まったため"})")
+                  .status,
+              200);
+}
+
 TEST_F(Api, OverridesRevocationAndErasureNeedASupervisor) {
     const auto rejected = paired("reject@example.jp", "forms/invalid_no_consent.xlsx");
     start_api();

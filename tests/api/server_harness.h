@@ -123,13 +123,34 @@ class Process {
     pid_t pid_ = -1;
 };
 
-// `kakitome serve` on a free port, with extra arguments; waits until it accepts connections.
+// The configuration the server tests run with (written beside `data`): a storage endpoint of
+// the tests' own (links are followed only as far as the 302), and the campaign extended to
+// 2027-03-31, since the tests run after the published period ended.
+inline std::filesystem::path test_config(const std::filesystem::path& data) {
+    const auto directory = data.parent_path();
+    std::filesystem::create_directories(directory);
+    std::ofstream(directory / "storage.secret") << "test-secret-for-presigning\n";
+    const nlohmann::json config{
+        {"campaign", {{"usage_period_last", "2027-03-31"}}},
+        {"storage",
+         {{"endpoint", "https://storage.test.example"},
+          {"bucket", "kenpo-pr-video"},
+          {"key", "pr-video.mp4"},
+          {"access_key_id", "AKIDKAKITOMETEST"},
+          {"secret_access_key_file", (directory / "storage.secret").string()}}}};
+    std::ofstream(directory / "kakitome.json") << config.dump(2);
+    return directory / "kakitome.json";
+}
+
+// `kakitome serve` on a free port with test_config(), and extra arguments; waits until it
+// accepts connections.
 inline std::unique_ptr<Process> start_server(const std::filesystem::path& data, int port,
                                              const std::filesystem::path& log,
                                              std::vector<std::string> extra = {}) {
     std::vector<std::string> arguments{KAKITOME_BINARY, "serve",
                                        "--data",        data.string(),
-                                       "--listen",      "127.0.0.1:" + std::to_string(port)};
+                                       "--listen",      "127.0.0.1:" + std::to_string(port),
+                                       "--config",      test_config(data).string()};
     arguments.insert(arguments.end(), extra.begin(), extra.end());
     auto server = std::make_unique<Process>(arguments, log);
     for (int i = 0; i < 200; ++i) {

@@ -170,8 +170,9 @@ TEST_F(Server, BehindACachingNginxNobodySeesAnotherPrincipalsData) {
     SmtpSink sink(root_ / "sent", free_tcp_port());
     ASSERT_TRUE(sink.start());
     for (int i = 0; i < 4; ++i)
-        kakitome("command " + applications[static_cast<std::size_t>(i)].first + " approve");
-    kakitome("process --once --smtp " + sink.url());
+        kakitome("command " + applications[static_cast<std::size_t>(i)].first +
+                 " approve --config " + test_config(data_).string());
+    kakitome("process --once --smtp " + sink.url() + " --config " + test_config(data_).string());
     std::vector<std::string> links;
     const std::regex link_pattern("/d/([A-Za-z0-9_-]{43})");
     for (std::string raw : sink.received()) {

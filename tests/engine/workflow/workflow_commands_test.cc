@@ -205,6 +205,11 @@ TEST_F(Commands, ErasureShredsPiiWhileTheLedgerStillVerifies) {
 }
 
 TEST_F(Commands, EveryFixturePairEndsWithItsLinkIssuedOrRejectedWithItsCodes) {
+    // The fixtures are named for the published campaign: its period, and a day inside it.
+    close();
+    config_.usage_period = form::UsagePeriod{};
+    set_now("2026-03-10T10:00:00+09:00");
+    open();
     // The shared mailbox in arrival order (pair 3's password comes before its form).
     std::vector<std::string> applications;
     for (const char* name :
@@ -284,6 +289,46 @@ TEST_F(Commands, ASecondApplicationWhileTheFirstAwaitsApprovalIsFlaggedOnBoth) {
     // Another organisation is not flagged.
     const auto other = paired("other@example.jp", "forms/valid_all_usages.xlsx");
     EXPECT_TRUE(load_application(*store_, other)->possible_duplicate_of.empty());
+}
+
+// The usage period is the campaign's configuration: after it ends, approving needs a
+// justification (the API also demands a supervisor), and the mails state the configured period.
+TEST_F(Commands, AfterTheUsagePeriodApprovalNeedsAJustification) {
+    const auto application = paired("late@example.jp");
+    close();
+    config_.usage_period = {"2025-05-19", "2026-03-31"};  // ended; now is 2026-11-24
+    open();
+    const Seq head = store_->head();
+    auto refused = run(application, "approve");
+    ASSERT_FALSE(refused.is_ok());
+    EXPECT_EQ(refused.status().reason(), "usage_period_ended");
+    EXPECT_EQ(store_->head(), head);
+    auto approved = run(application, "approve", {{"justification", "事務局長の判断で延長"}});
+    ASSERT_TRUE(approved.is_ok()) << approved.status().to_string();
+    const auto approval = events_of_type(application, "ApplicationApproved");
+    ASSERT_EQ(approval.size(), 1u);
+    EXPECT_EQ(nlohmann::json::parse(approval[0].payload_json)["after_usage_period"], true);
+
+    close();
+    config_.usage_period = {"2025-05-19", "2027-03-31"};
+    open();
+    const auto extended = paired("extended@example.jp", "forms/valid_all_usages.xlsx");
+    ASSERT_TRUE(run(extended, "approve").is_ok()) << "inside an extended campaign";
+    const auto queued = events_of_type(extended, "MailQueued");
+    ASSERT_FALSE(queued.empty());
+    const auto sealed = nlohmann::json::parse(
+        vault_
+            ->open_sealed(
+                extended,
+                nlohmann::json::parse(queued.back().payload_json)["pii_sealed"].get<std::string>())
+            .value());
+    const std::string message = sealed["message"];
+    const auto body_at = message.find("\r\n\r\n");
+    std::string encoded;
+    for (char c : message.substr(body_at + 4))
+        if (c != '\r' && c != '\n') encoded += c;
+    EXPECT_NE(kakitome::base64_decode(encoded).value().find("2025年5月19日〜2027年3月31日"),
+              std::string::npos);
 }
 
 TEST_F(Commands, ErasureKeepsAnAttachmentAnotherApplicationStillRefersTo) {

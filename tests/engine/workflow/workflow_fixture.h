@@ -35,6 +35,9 @@ class WorkflowTest : public ::testing::Test {
                          "ap-northeast-1", false};
         config_.storage_credentials = {"AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
                                        ""};
+        // The tests run in late 2026: a campaign extended by a year (the default period ended on
+        // 2026-03-31; UsagePeriodTest checks what happens then).
+        config_.usage_period.last = "2027-03-31";
         // The staff the tests assign applications to, created "long ago": event times never go
         // backwards, and tests move the clock to earlier days than the default.
         const std::int64_t default_now = now_ms_;
