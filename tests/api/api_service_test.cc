@@ -9,6 +9,7 @@
 
 #include "api/routes.h"
 #include "engine/workflow/workflow_fixture.h"
+#include "openapi_routes.h"
 #include "projections/incident_review.h"
 
 namespace kakitome::api {
@@ -568,36 +569,10 @@ TEST_F(Api, RespondersRunAnIncidentThroughTheApi) {
         409);
 }
 
-// docs/openapi.yaml: the paths and methods under `paths:` (two- and four-space indentation).
-std::set<std::string> documented_routes() {
-    std::ifstream in(KAKITOME_OPENAPI);
-    std::set<std::string> found;
-    std::string line, path;
-    bool in_paths = false;
-    while (std::getline(in, line)) {
-        if (line == "paths:") {
-            in_paths = true;
-            continue;
-        }
-        if (!in_paths) continue;
-        if (!line.empty() && line[0] != ' ') break;
-        if (line.rfind("  /", 0) == 0 && line.back() == ':') path = line.substr(2, line.size() - 3);
-        for (const char* method : {"get", "post", "put", "delete", "patch"}) {
-            if (line == std::string("    ") + method + ":") {
-                std::string upper = method;
-                for (char& c : upper)
-                    c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-                found.insert(upper + " " + path);
-            }
-        }
-    }
-    return found;
-}
-
 TEST(OpenApi, DocumentsEveryRouteAndNothingElse) {
     std::set<std::string> served;
     for (const auto& route : routes()) served.insert(route.method + " " + route.pattern);
-    const auto documented = documented_routes();
+    const auto documented = testing::documented_routes();
     EXPECT_GE(documented.size(), 10u);
     EXPECT_EQ(served, documented);
 }

@@ -1,0 +1,400 @@
+// Every user's journey through the binary that ships: `kakitome serve` started as a process on
+// a store built from the fixture mails, spoken to over HTTP only, exactly as a client would.
+// Tokens are made over HTTP; staff, auditors and responders each walk their journey; the
+// read-side command line runs beside the server; every route in docs/openapi.yaml is called at
+// least once and no answer may be a 5xx. (Defects found by trying the product as a new user:
+// the real server answered 503 on every ledger and incident route while in-process tests,
+// wiring the parts by hand, stayed green.)
+#include <gtest/gtest.h>
+
+#include <regex>
+#include <set>
+
+#include "engine/office/office_document.h"
+#include "events/base64.h"
+#include "events/ledger.h"
+#include "events/merkle.h"
+#include "fixtures.h"
+#include "mail_builder.h"
+#include "openapi_routes.h"
+#include "server_harness.h"
+
+namespace kakitome::testing {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+class Journey : public ::testing::Test {
+  protected:
+    void SetUp() override {
+        const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+        root_ = fs::temp_directory_path() /
+                ("kakitome-journey-" + std::to_string(::getpid()) + "-" + info->name());
+        fs::remove_all(root_);
+        fs::create_directories(root_ / "mailbox");
+        data_ = root_ / "data";
+    }
+    void TearDown() override { fs::remove_all(root_); }
+
+    // The kakitome command line on the journey's data; stderr kept apart.
+    std::string cli(const std::string& arguments, int* exit_code = nullptr,
+                    std::string* errors = nullptr) {
+        const auto error_file = root_ / "cli.err";
+        auto out = run_command(std::string(KAKITOME_BINARY) + " " + arguments + " --data " +
+                                   data_.string() + " 2>" + error_file.string(),
+                               exit_code);
+        if (errors) {
+            std::ifstream in(error_file);
+            std::stringstream text;
+            text << in.rdbuf();
+            *errors = text.str();
+        }
+        return out;
+    }
+    // One HTTP call; records which documented route it exercised and fails on any 5xx.
+    HttpReply call(const std::string& method, const std::string& route, const std::string& target,
+                   const std::string& token = "", std::vector<std::string> headers = {},
+                   const std::string& body = "") {
+        if (!token.empty()) headers.push_back("Authorization: Bearer " + token);
+        const bool typed = std::any_of(headers.begin(), headers.end(), [](const std::string& h) {
+            return h.rfind("Content-Type:", 0) == 0;
+        });
+        if (!body.empty() && !typed) headers.push_back("Content-Type: application/json");
+        auto reply = http_request(method, base_ + target, headers, body);
+        exercised_.insert(method + " " + route);
+        EXPECT_GT(reply.status, 0) << method << " " << target << ": no answer";
+        EXPECT_LT(reply.status, 500) << method << " " << target << ": " << reply.body;
+        return reply;
+    }
+    json body_of(const HttpReply& reply) { return json::parse(reply.body, nullptr, false); }
+    std::string token_for(const std::string& admin, const json& request) {
+        const auto created = call("POST", "/v1/tokens", "/v1/tokens", admin, {}, request.dump());
+        EXPECT_EQ(created.status, 201) << created.body;
+        return body_of(created).value("token", "");
+    }
+    // Two mails of an applicant: the form encrypted with its password, then the password.
+    void write_applicant(const std::string& name, const std::string& sender,
+                         const std::string& form, const std::string& password) {
+        const std::string encrypted =
+            office::encrypt_document(read_fixture(form), password, office::EncryptionMethod::agile,
+                                     1000)
+                .value();
+        std::ofstream(root_ / "mailbox" / (name + "_1.eml")) << build_mail(
+            sender, encoded_word("PR 動画利用申請", "UTF-8"), name + "-form@t.example",
+            "Content-Type: text/plain; charset=us-ascii\r\n", "",
+            {{.filename_header = "filename=\"form.xlsx\"", .bytes = encrypted}});
+        std::ofstream(root_ / "mailbox" / (name + "_2.eml"))
+            << build_mail(sender, encoded_word("PR 動画利用申請", "UTF-8"), name + "-pw@t.example",
+                          "Content-Type: text/plain; charset=us-ascii\r\n", password + "\r\n");
+    }
+    // Polls `condition` for up to ten seconds (the worker folds new events within a second).
+    template <class Condition>
+    bool eventually(Condition condition) {
+        for (int i = 0; i < 200; ++i) {
+            if (condition()) return true;
+            std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        }
+        return false;
+    }
+
+    fs::path root_, data_;
+    std::string base_;
+    std::set<std::string> exercised_;
+};
+
+TEST_F(Journey, StaffAuditorAndResponderThroughTheRealServer) {
+    // The store: the fixture mailbox (three pairs and an unrelated mail) and four more applicants.
+    for (const auto& entry : fs::directory_iterator(fixtures_directory() / "mail"))
+        fs::copy_file(entry.path(), root_ / "mailbox" / entry.path().filename());
+    write_applicant("b1", "koho@tachibana-dental.example.jp", "forms/valid_all_usages.xlsx",
+                    "pw-b1");
+    write_applicant("b2", "info@other-usage.example.jp", "forms/valid_other_usage.xlsx", "pw-b2");
+    write_applicant("b3", "soumu@fullwidth.example.jp", "forms/valid_fullwidth_org.xlsx", "pw-b3");
+    write_applicant("b4", "kenpo@no-consent.example.or.jp", "forms/invalid_no_consent.xlsx",
+                    "pw-b4");
+    int exit_code = -1;
+    cli("ingest " + (root_ / "mailbox").string(), &exit_code);
+    ASSERT_EQ(exit_code, 0);
+
+    SmtpSink sink(root_ / "sent", free_tcp_port());
+    ASSERT_TRUE(sink.start());
+    const fs::path config = test_config(data_);
+    {
+        json with_mail = json::parse(std::ifstream(config));
+        with_mail["mail"] = {{"smtp_url", sink.url()}};
+        std::ofstream(config) << with_mail.dump(2);
+    }
+    const int port = free_tcp_port();
+    auto server = start_server(data_, port, root_ / "serve.log");
+    ASSERT_TRUE(server) << server->output();
+    base_ = "http://127.0.0.1:" + std::to_string(port);
+    ASSERT_TRUE(
+        eventually([&] { return server->output().find("admin_token") != std::string::npos; }));
+    const std::string admin =
+        json::parse(server->output().substr(0, server->output().find('\n')))["admin_token"];
+
+    EXPECT_EQ(call("GET", "/healthz", "/healthz").status, 200);
+    const std::string sato =
+        token_for(admin, {{"name", "sato"}, {"role", "operator"}, {"display_name", "佐藤 花子"}});
+    const std::string suzuki = token_for(admin, {{"name", "suzuki"}, {"role", "supervisor"}});
+    const std::string ito = token_for(admin, {{"name", "ito"}, {"role", "auditor"}});
+    const std::string ito_pii =
+        token_for(admin, {{"name", "ito-pii"}, {"role", "auditor"}, {"pii_access", true}});
+    const std::string tanaka = token_for(admin, {{"name", "tanaka"}, {"role", "responder"}});
+    token_for(admin, {{"name", "admin-2"}, {"role", "admin"}});
+
+    // ---- Staff: the queue, one application, assign and approve with If-Match.
+    std::vector<json> queue;
+    ASSERT_TRUE(eventually([&] {
+        const auto page = call("GET", "/v1/queue", "/v1/queue?limit=100", sato);
+        queue = body_of(page)["items"].get<std::vector<json>>();
+        return queue.size() >= 7u;
+    }));
+    std::vector<std::string> validated, rejected;
+    for (const auto& row : queue) {
+        if (row["state"] == "validated") validated.push_back(row["application"]);
+        if (row["state"] == "rejected") rejected.push_back(row["application"]);
+    }
+    ASSERT_GE(validated.size(), 4u);
+    ASSERT_GE(rejected.size(), 1u);
+    const std::string& approved = validated[0];
+    auto read = call("GET", "/v1/applications/{id}", "/v1/applications/" + approved, sato);
+    ASSERT_EQ(read.status, 200);
+    EXPECT_NE(body_of(read)["contact"]["sender"], "***") << "an operator sees the contact";
+    const std::string command = "/v1/applications/{id}/commands/{name}";
+    auto assigned = call("POST", command, "/v1/applications/" + approved + "/commands/assign", sato,
+                         {"If-Match: " + read.header("etag")}, R"({"assignee":"sato"})");
+    ASSERT_EQ(assigned.status, 200) << assigned.body;
+    auto stale = call("POST", command, "/v1/applications/" + approved + "/commands/approve", sato,
+                      {"If-Match: " + read.header("etag")}, "{}");
+    EXPECT_EQ(stale.status, 412) << "another person changed it since";
+    auto issued =
+        call("POST", command, "/v1/applications/" + approved + "/commands/approve", sato,
+             {"If-Match: " + assigned.header("etag"), "Idempotency-Key: approve-1"}, "{}");
+    ASSERT_EQ(issued.status, 200) << issued.body;
+    EXPECT_EQ(body_of(issued)["state"], "url_issued");
+
+    // The link arrives by mail (the worker's outbox, through a real SMTP server) and works.
+    std::string link;
+    const std::regex link_pattern("/d/([A-Za-z0-9_-]{43})");
+    ASSERT_TRUE(eventually([&] {
+        for (std::string raw : sink.received()) {
+            raw.erase(std::remove(raw.begin(), raw.end(), '\r'), raw.end());
+            const auto at = raw.find("\n\n");
+            std::string encoded;
+            for (char c : raw.substr(at + 2))
+                if (c != '\n') encoded += c;
+            auto decoded = base64_decode(encoded);
+            std::smatch match;
+            if (decoded.is_ok() && std::regex_search(decoded.value(), match, link_pattern))
+                link = match[1];
+        }
+        return !link.empty();
+    })) << "no mail with a link arrived";
+    const auto download = call("GET", "/d/{token}", "/d/" + link);
+    EXPECT_EQ(download.status, 302);
+    EXPECT_EQ(download.header("location").rfind("https://storage.test.example", 0), 0u)
+        << download.header("location");
+
+    // Reject with a known code (an unknown one is refused), correction, revoke and reissue,
+    // withdraw, erase.
+    auto etag_of = [&](const std::string& application, const std::string& token) {
+        return call("GET", "/v1/applications/{id}", "/v1/applications/" + application, token)
+            .header("etag");
+    };
+    // A command on the application's current version. The worker's own events (a mail sent)
+    // also move the version, so a 412 is answered as a client would: read again, retry.
+    auto fresh = [&](const std::string& application, const std::string& name,
+                     const std::string& token, const std::string& body) {
+        HttpReply reply;
+        for (int attempt = 0; attempt < 5; ++attempt) {
+            reply = call("POST", command, "/v1/applications/" + application + "/commands/" + name,
+                         token, {"If-Match: " + etag_of(application, token)}, body);
+            if (reply.status != 412) break;
+        }
+        return reply;
+    };
+    const std::string& to_reject = validated[1];
+    EXPECT_EQ(fresh(to_reject, "reject", sato, R"({"codes":["not_a_code"]})").status, 400);
+    EXPECT_EQ(fresh(to_reject, "reject", sato,
+                    R"({"codes":["consent_not_given"],"message":"同意欄をご確認ください"})")
+                  .status,
+              200);
+    EXPECT_EQ(
+        fresh(rejected[0], "request_correction", sato, R"({"codes":["consent_not_given"]})").status,
+        200);
+    auto revoked = fresh(approved, "revoke_url", suzuki, R"({"reason":"宛先誤り"})");
+    EXPECT_EQ(revoked.status, 200) << revoked.body;
+    EXPECT_EQ(call("GET", "/d/{token}", "/d/" + link).status, 410);
+    EXPECT_EQ(fresh(approved, "reissue_url", suzuki, R"({"reason":"再発行"})").status, 200);
+    EXPECT_EQ(fresh(validated[2], "withdraw", sato, R"({"reason":"申請者から取り下げ"})").status,
+              200);
+    EXPECT_EQ(fresh(validated[3], "erase", sato, R"({"reason":"本人の求め"})").status, 403)
+        << "only a supervisor erases";
+    const auto erased = fresh(validated[3], "erase", suzuki, R"({"reason":"本人の求め"})");
+    EXPECT_EQ(erased.status, 200) << erased.body;
+    EXPECT_EQ(body_of(call("GET", "/v1/applications/{id}", "/v1/applications/" + validated[3],
+                           suzuki))["contact"]["sender"],
+              "[erased]");
+    // A mail handed in over the API.
+    const auto posted = call(
+        "POST", "/v1/mail", "/v1/mail", sato, {"Content-Type: message/rfc822"},
+        build_mail("late@example.jp", encoded_word("PR 動画利用申請", "UTF-8"), "late@t.example",
+                   "Content-Type: text/plain; charset=us-ascii\r\n", "password only\r\n"));
+    EXPECT_EQ(posted.status, 201) << posted.body;
+
+    // ---- Auditor: events, the signed checkpoint, proofs verified with the published key.
+    EXPECT_EQ(body_of(call("GET", "/v1/applications/{id}", "/v1/applications/" + approved,
+                           ito))["contact"]["sender"],
+              "***");
+    EXPECT_NE(body_of(call("GET", "/v1/applications/{id}", "/v1/applications/" + approved,
+                           ito_pii))["contact"]["sender"],
+              "***");
+    const auto trail = call("GET", "/v1/applications/{id}/events",
+                            "/v1/applications/" + approved + "/events?limit=50", ito);
+    EXPECT_GE(body_of(trail)["items"].size(), 5u);
+    const auto events = call("GET", "/v1/events", "/v1/events?from=1&limit=5", ito);
+    ASSERT_EQ(body_of(events)["items"].size(), 5u);
+    std::string cli_key = cli("ledger pubkey", &exit_code);
+    ASSERT_EQ(exit_code, 0) << "ledger pubkey beside the server";
+    cli_key.erase(cli_key.find_last_not_of("\n") + 1);
+    HttpReply checkpoint;
+    ASSERT_TRUE(eventually([&] {
+        checkpoint = call("GET", "/v1/ledger/checkpoint", "/v1/ledger/checkpoint", ito);
+        return checkpoint.status == 200;
+    })) << checkpoint.body;
+    EXPECT_EQ(checkpoint.header("x-verifier-key"), cli_key);
+    auto opened = open_checkpoint(checkpoint.body, cli_key);
+    ASSERT_TRUE(opened.is_ok()) << opened.status().to_string();
+    const std::uint64_t size = opened->size;
+    ASSERT_GE(size, 5u);
+    const auto inclusion =
+        body_of(call("GET", "/v1/ledger/proof/inclusion",
+                     "/v1/ledger/proof/inclusion?seq=3&size=" + std::to_string(size), ito));
+    std::vector<merkle::Hash> path;
+    for (const auto& node : inclusion["proof"]) {
+        const std::string bytes = base64_decode(node.get<std::string>()).value();
+        merkle::Hash hash{};
+        std::copy(bytes.begin(), bytes.end(), hash.begin());
+        path.push_back(hash);
+    }
+    const auto third = body_of(events)["items"][2];
+    Sha256Digest event_hash{};
+    for (std::size_t i = 0; i < event_hash.size(); ++i)
+        event_hash[i] = static_cast<std::uint8_t>(
+            std::stoi(third["hash"].get<std::string>().substr(2 * i, 2), nullptr, 16));
+    EXPECT_TRUE(merkle::verify_inclusion(2, size, merkle::leaf_hash(event_hash), path, opened->root)
+                    .is_ok())
+        << "event 3 is in the signed tree";
+    const auto consistency =
+        body_of(call("GET", "/v1/ledger/proof/consistency",
+                     "/v1/ledger/proof/consistency?from=2&to=" + std::to_string(size), suzuki));
+    EXPECT_EQ(consistency["to_root"], base64_encode(std::string_view(
+                                          reinterpret_cast<const char*>(opened->root.data()), 32)));
+    const auto metrics = call("GET", "/metrics", "/metrics", admin);
+    EXPECT_NE(metrics.body.find("kakitome_pii_disclosures_total"), std::string::npos);
+
+    // ---- Responder: report, scope, who-saw (names the operator), saw-what, review, notify,
+    // evidence deleted, close.
+    const auto reported = call("POST", "/v1/incidents", "/v1/incidents", tanaka, {},
+                               json{{"description", "確認: 申請内容が他者に表示されたか"},
+                                    {"from", "2026-01-01T00:00:00+09:00"},
+                                    {"to", "2030-01-01T00:00:00+09:00"}}
+                                   .dump());
+    ASSERT_EQ(reported.status, 201) << reported.body;
+    const std::string incident = body_of(reported)["incident"];
+    const std::string step = "/v1/incidents/{incident}/steps/{step}";
+    EXPECT_EQ(call("POST", step, "/v1/incidents/" + incident + "/steps/scope", tanaka, {},
+                   json{{"applications", {approved, to_reject}}}.dump())
+                  .status,
+              200);
+    json who_saw;
+    ASSERT_TRUE(eventually([&] {
+        who_saw = body_of(
+            call("GET", "/v1/incidents/who-saw/{id}", "/v1/incidents/who-saw/" + approved, tanaka));
+        for (const auto& record : who_saw["disclosures"])
+            if (record["principal"] == "sato") return true;
+        return false;
+    })) << who_saw.dump();
+    const auto saw_what = body_of(
+        call("GET", "/v1/incidents/saw-what/{principal}", "/v1/incidents/saw-what/sato", tanaka));
+    EXPECT_GE(saw_what["disclosures"].size(), 1u);
+    const auto review = call("GET", "/v1/incidents/review",
+                             "/v1/incidents/review?from=2026-01-01T00%3A00%3A00%2B09%3A00&to=2030-"
+                             "01-01T00%3A00%3A00%2B09%3A00&incident=" +
+                                 incident,
+                             tanaka);
+    EXPECT_EQ(review.status, 200) << review.body;
+    EXPECT_EQ(call("POST", step, "/v1/incidents/" + incident + "/steps/notify", tanaka, {},
+                   json{{"application", approved}}.dump())
+                  .status,
+              200);
+    EXPECT_EQ(call("POST", step, "/v1/incidents/" + incident + "/steps/evidence-deleted", tanaka,
+                   {}, json{{"note", "キャッシュ削除を確認"}}.dump())
+                  .status,
+              200);
+
+    // ---- The read-side command line beside the running server.
+    std::string errors;
+    for (const std::string& reader : std::vector<std::string>{
+             "verify", "events --limit 3", "queue", "trail " + approved, "ledger checkpoint",
+             "ledger proof --seq 2", "incident who-saw " + approved, "incident saw-what sato",
+             "incident review --incident " + incident + " --csv",
+             "replay --projection queue --as-of 2030-01-01T00:00:00Z"}) {
+        const auto out = cli(reader, &exit_code, &errors);
+        EXPECT_EQ(exit_code, 0) << reader << ": " << errors;
+        EXPECT_FALSE(out.empty()) << reader;
+        EXPECT_EQ(errors.find("LOCK"), std::string::npos) << reader << ": " << errors;
+    }
+    EXPECT_NE(cli("incident who-saw " + approved, &exit_code).find("\"sato\""), std::string::npos);
+    cli("export --to " + (root_ / "ledger.export").string(), &exit_code, &errors);
+    ASSERT_EQ(exit_code, 0) << errors;
+    const auto verdict =
+        run_command(std::string(KAKITOME_BINARY) + " verify --export " +
+                        (root_ / "ledger.export").string() + " --pubkey '" + cli_key + "'",
+                    &exit_code);
+    EXPECT_EQ(exit_code, 0) << verdict;
+    EXPECT_EQ(verdict.rfind("intact:", 0), 0u) << verdict;
+    // Writers refuse beside the server, naming the alternative.
+    cli("token create --role operator --name late", &exit_code, &errors);
+    EXPECT_EQ(exit_code, 4);
+    EXPECT_NE(errors.find("REST API"), std::string::npos) << errors;
+
+    EXPECT_EQ(call("POST", step, "/v1/incidents/" + incident + "/steps/close", tanaka, {},
+                   json{{"report", "漏えいなし"}}.dump())
+                  .status,
+              200);
+
+    // Every documented route was called at least once, none answered 5xx.
+    for (const auto& route : documented_routes())
+        EXPECT_TRUE(exercised_.count(route)) << route << " was never exercised";
+    EXPECT_EQ(server->signal(SIGTERM), 0);
+    EXPECT_EQ(cli("verify", &exit_code).rfind("intact", 0), 0u);
+}
+
+TEST_F(Journey, SafeByDefault) {
+    std::filesystem::create_directories(data_);
+    int exit_code = -1;
+    std::string errors;
+    // serve without a configuration refuses the demo storage (unless --demo).
+    cli("serve --listen 127.0.0.1:" + std::to_string(free_tcp_port()), &exit_code, &errors);
+    EXPECT_EQ(exit_code, 2);
+    EXPECT_NE(errors.find("--demo"), std::string::npos) << errors;
+    // process --now ahead of the clock: refused; --simulate leaves the data untouched.
+    for (const auto& entry : fs::directory_iterator(fixtures_directory() / "mail"))
+        fs::copy_file(entry.path(), root_ / "mailbox" / entry.path().filename());
+    cli("ingest " + (root_ / "mailbox").string(), &exit_code);
+    ASSERT_EQ(exit_code, 0);
+    const std::string before = cli("verify", &exit_code);
+    cli("process --once --now 2030-01-01T00:00:00Z", &exit_code, &errors);
+    EXPECT_EQ(exit_code, 2);
+    EXPECT_NE(errors.find("--simulate"), std::string::npos) << errors;
+    const auto simulated = cli("process --once --simulate --now 2030-01-01T00:00:00Z", &exit_code);
+    EXPECT_EQ(exit_code, 0);
+    EXPECT_TRUE(json::parse(simulated)["would_append"].contains("SlaOverdue")) << simulated;
+    EXPECT_EQ(cli("verify", &exit_code), before) << "the simulation wrote nothing";
+}
+
+}  // namespace
+}  // namespace kakitome::testing
