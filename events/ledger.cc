@@ -34,6 +34,22 @@ std::string checkpoint_key(std::uint64_t size) {
 
 }  // namespace
 
+Result<std::uint64_t> latest_checkpoint_size(const Database& database) {
+    std::unique_ptr<rocksdb::Iterator> it(
+        database.db()->NewIterator(rocksdb::ReadOptions(), database.meta()));
+    it->SeekForPrev(std::string(kCheckpointPrefix) + "~");
+    if (!it->Valid() || !it->key().starts_with(kCheckpointPrefix)) {
+        if (!it->status().ok()) return from_rocksdb(it->status(), "reading checkpoints");
+        return std::uint64_t{0};
+    }
+    try {
+        return static_cast<std::uint64_t>(
+            std::stoull(it->key().ToString().substr(std::string(kCheckpointPrefix).size())));
+    } catch (const std::exception&) {
+        return Status::corruption("a stored checkpoint key is malformed");
+    }
+}
+
 std::string checkpoint_body(const std::string& origin, std::uint64_t size,
                             const merkle::Hash& root) {
     return origin + "\n" + std::to_string(size) + "\n" +

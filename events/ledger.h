@@ -37,6 +37,10 @@ std::string checkpoint_body(const std::string& origin, std::uint64_t size,
 // Parses and checks the signature of a checkpoint note.
 Result<Checkpoint> open_checkpoint(std::string_view note, std::string_view verifier_key);
 
+// The size of the latest checkpoint stored in `database` (0 when none), read from `meta` alone:
+// `verify` holds the log to it (a log shorter than something already signed was cut).
+Result<std::uint64_t> latest_checkpoint_size(const Database& database);
+
 class Ledger {
   public:
     // The database must have kMerkleFamily open (read-only databases: proofs up to what is stored).

@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "events/event.h"
+#include "events/ledger.h"
 #include "events/rocksdb_status.h"
 #include "events/sha256.h"
 #include "events/storage_keys.h"
@@ -69,6 +70,17 @@ Result<VerifyReport> verify_store(const Database& database,
     report.head = chain.last_seq();
     report.head_hash_hex = to_hex(chain.head_hash());
 
+    if (report.intact()) {
+        // A log shorter than a checkpoint this store already signed has lost events, however
+        // well its remaining chain and head agree.
+        auto signed_size = latest_checkpoint_size(database);
+        if (!signed_size.is_ok()) return signed_size.status();
+        if (signed_size.value() > report.head.value)
+            report.first_break = ChainBreak{
+                Seq{report.head.value + 1},
+                "missing: a checkpoint was signed at size " + std::to_string(signed_size.value()) +
+                    " but the log ends at seq " + std::to_string(report.head.value)};
+    }
     if (report.intact()) {
         std::string head_value;
         auto got = database.db()->Get(rocksdb::ReadOptions(), database.meta(),
