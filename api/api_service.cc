@@ -527,6 +527,7 @@ HttpResponse ApiService::Impl::application(Context& context) {
         {"sla_due_date", sla_due},
         {"reasons", record->rejection_codes},
         {"warnings", record->warnings},
+        {"possible_duplicate_of", record->possible_duplicate_of},
         {"erased", record->erased},
         {"contact", contact},
         {"urls", urls}};
