@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <map>
+#include <set>
 
 namespace kakitome::workflow {
 namespace {
@@ -54,6 +55,29 @@ TEST(CivilDate, RoundTripsAndKnowsWeekdays) {
     EXPECT_EQ(jst_date_of(1795532400000).to_string(), "2026-11-25");
     EXPECT_EQ(jst_date_of(jst_midnight_ms(date("2026-11-25"))).to_string(), "2026-11-25");
     EXPECT_EQ(jst_date_of(jst_midnight_ms(date("2026-11-25")) - 1).to_string(), "2026-11-24");
+}
+
+// The mutant "文化の日 is a business day" survived: is_business_day was checked on a handful of
+// dates. Every day of 2024-2027 is now held to the typed lists, weekends and the year-end
+// closure (12/29-1/3), independently of the holiday code.
+TEST(BusinessCalendar, EveryDayOf2024To2027IsABusinessDayExactlyWhenTheListsSaySo) {
+    const BusinessCalendar calendar;
+    std::set<std::string> listed;
+    for (const auto& [year, holidays] : kCabinetOfficeLists)
+        for (const auto& holiday : holidays)
+            listed.insert(std::to_string(year) + "-" + holiday.substr(0, 5));
+    int business_days = 0;
+    for (auto day = date("2024-01-01"); day.to_string() <= "2027-12-31";
+         day = CivilDate::from_days(day.days() + 1)) {
+        const std::string text = day.to_string();
+        const std::string month_day = text.substr(5);
+        const bool weekend = day.weekday() == 0 || day.weekday() == 6;
+        const bool year_end = month_day >= "12-29" || month_day <= "01-03";
+        const bool expected = !weekend && !year_end && !listed.count(text);
+        EXPECT_EQ(calendar.is_business_day(day), expected) << text;
+        business_days += expected ? 1 : 0;
+    }
+    EXPECT_GT(business_days, 4 * 230);  // a sanity bound: about 240 business days a year
 }
 
 TEST(BusinessCalendar, MatchesTheCabinetOfficeLists) {
