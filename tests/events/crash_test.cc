@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <fstream>
 #include <random>
 #include <sstream>
 #include <thread>
@@ -13,6 +14,7 @@
 #include "events/event_store.h"
 #include "events/test_store.h"
 #include "replay/store_verifier.h"
+#include "run_command.h"
 
 namespace kakitome {
 namespace {
@@ -38,7 +40,8 @@ std::string run_and_kill(const std::filesystem::path& directory, std::chrono::mi
     std::string output;
     std::thread reader([&] {
         char buffer[65536];
-        for (ssize_t n; (n = ::read(pipe_fds[0], buffer, sizeof buffer)) > 0;) output.append(buffer, n);
+        for (ssize_t n; (n = ::read(pipe_fds[0], buffer, sizeof buffer)) > 0;)
+            output.append(buffer, n);
     });
     std::this_thread::sleep_for(delay);
     ::kill(child, SIGKILL);
@@ -62,7 +65,8 @@ TEST(CrashTest, AcknowledgedAppendsSurviveKillNine) {
     std::uint64_t total_acknowledged = 0;
     for (int round = 0; round < 20; ++round) {
         SCOPED_TRACE("round " + std::to_string(round));
-        const std::string output = run_and_kill(directory, std::chrono::milliseconds(delay_ms(random)));
+        const std::string output =
+            run_and_kill(directory, std::chrono::milliseconds(delay_ms(random)));
         std::vector<Acknowledged> acknowledged;
         std::istringstream lines(output);
         for (Acknowledged a; lines >> a.first_seq >> a.last_seq >> a.stream >> a.version;) {
@@ -84,12 +88,49 @@ TEST(CrashTest, AcknowledgedAppendsSurviveKillNine) {
         }
         auto report = verify_store(*database.value());
         ASSERT_TRUE(report.is_ok());
-        ASSERT_TRUE(report->intact()) << "seq " << report->first_break->seq.value << ": "
-                                      << report->first_break->reason;
+        ASSERT_TRUE(report->intact())
+            << "seq " << report->first_break->seq.value << ": " << report->first_break->reason;
         EXPECT_EQ(report->events_checked, store.value()->head().value) << "seqs are not gap-free";
     }
     EXPECT_GT(total_acknowledged, 20u) << "the appender barely ran; the test proved nothing";
     std::filesystem::remove_all(directory);
+}
+
+}  // namespace
+}  // namespace kakitome
+
+namespace kakitome {
+namespace {
+
+// The mutant "sync mode never fsyncs" survived the kill -9 test: a killed process's writes stay
+// in the page cache. An LD_PRELOAD shim records each fsync/fdatasync of the WAL; every
+// acknowledged sync-mode append must follow one.
+TEST(Durability, EverySyncAppendIsAcknowledgedOnlyAfterItsWalIsSynced) {
+    const auto directory = testing::fresh_directory("durability");
+    const auto log = directory.string() + ".sync-log";
+    std::filesystem::remove(log);
+    int exit_code = -1;
+    testing::run_command("KAKITOME_SYNC_LOG=" + log + " LD_PRELOAD=" + FSYNC_RECORDER_PATH + " " +
+                             SYNC_APPENDER_PATH + " " + directory.string() + " 50",
+                         &exit_code);
+    ASSERT_EQ(exit_code, 0);
+    std::ifstream in(log);
+    int acknowledged = 0, syncs_since_last = 0, total_syncs = 0;
+    for (std::string line; std::getline(in, line);) {
+        if (line == "S") {
+            ++syncs_since_last;
+            ++total_syncs;
+        } else if (line == "A") {
+            EXPECT_GE(syncs_since_last, 1)
+                << "append " << acknowledged << " was acknowledged without a WAL sync";
+            syncs_since_last = 0;
+            ++acknowledged;
+        }
+    }
+    EXPECT_EQ(acknowledged, 50);
+    EXPECT_GE(total_syncs, 50);
+    std::filesystem::remove_all(directory);
+    std::filesystem::remove(log);
 }
 
 }  // namespace

@@ -1,0 +1,65 @@
+#!/usr/bin/python3
+"""make mutants: one deliberate bug at a time, from tests/mutants.tsv.
+
+For each mutant: replace the exact original text (which must occur once) in its file, rebuild
+incrementally, run the tests named for it, restore the file, and report whether a test failed
+(killed) or all passed (survived). Exit 1 when any mutant survived or could not be applied.
+Usage: scripts/mutants.py BUILD_DIR [FILTER]   (FILTER: only mutants whose promise contains it)
+"""
+import pathlib
+import subprocess
+import sys
+
+root = pathlib.Path(__file__).resolve().parent.parent
+build = pathlib.Path(sys.argv[1] if len(sys.argv) > 1 else "build")
+only = sys.argv[2] if len(sys.argv) > 2 else ""
+
+
+def run(command):
+    return subprocess.run(command, cwd=root, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                          text=True)
+
+
+mutants = []
+for number, line in enumerate((root / "tests/mutants.tsv").read_text(encoding="utf-8").splitlines(), 1):
+    if not line.strip() or line.startswith("#"):
+        continue
+    fields = line.split("\t")
+    if len(fields) != 5:
+        sys.exit(f"tests/mutants.tsv:{number}: want 5 tab-separated fields, got {len(fields)}")
+    if only in fields[0]:
+        mutants.append(fields)
+
+results = []
+for promise, file, original, replacement, tests in mutants:
+    path = root / file
+    text = path.read_text(encoding="utf-8")
+    if text.count(original) != 1:
+        results.append((promise, "NOT APPLIED", f"the original occurs {text.count(original)} times in {file}"))
+        print(f"{promise}: not applied", flush=True)
+        continue
+    try:
+        path.write_text(text.replace(original, replacement), encoding="utf-8")
+        built = run(["cmake", "--build", str(build)])
+        if built.returncode != 0:
+            results.append((promise, "KILLED", "by the compiler"))
+        else:
+            ran = run(["ctest", "--test-dir", str(build), "-R", tests, "-j2", "--timeout", "300"])
+            failed = [l.split(" - ")[1].split(" (")[0] for l in ran.stdout.splitlines()
+                      if " - " in l and "(Failed" in l or " - " in l and "(Timeout" in l]
+            if "No tests were found" in ran.stdout:
+                results.append((promise, "NOT APPLIED", f"no test matches {tests}"))
+            elif ran.returncode != 0:
+                results.append((promise, "KILLED", ", ".join(failed[:3]) or "a test failed"))
+            else:
+                results.append((promise, "SURVIVED", f"{tests} all passed"))
+    finally:
+        path.write_text(text, encoding="utf-8")
+    print(f"{promise}: {results[-1][1]} ({results[-1][2]})", flush=True)
+
+run(["cmake", "--build", str(build)])  # leave the build matching the sources
+killed = sum(1 for r in results if r[1] == "KILLED")
+print(f"\nmutants: {killed} of {len(results)} killed")
+for promise, verdict, how in results:
+    print(f"  {verdict:11} {promise} — {how}")
+sys.exit(0 if killed == len(results) else 1)
