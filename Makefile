@@ -51,7 +51,7 @@ bench: build
 
 # One deliberate bug at a time from tests/mutants.tsv; every one must be killed by a test.
 # Not in CI (each mutant is a rebuild); run before stopping, on the modules a change touched:
-# make mutants ONLY=disclosures
+# make mutants ONLY='disclosures|chain'
 mutants: build
 	@/usr/bin/python3 scripts/mutants.py $(BUILD) "$(ONLY)"
 

@@ -222,6 +222,10 @@ TEST_F(ExportWholeness, EventsAfterTheLastCheckpointAreTamperedOrAtMostUnsigned)
     EXPECT_NE(verdict->problem.find("15 events after the last signed checkpoint"),
               std::string::npos)
         << verdict->problem;
+    // Tampered, not merely "unsigned" (which `verify --export` would accept with exit 0).
+    EXPECT_EQ(verdict->unsigned_events, 0u);
+    EXPECT_NE(verdict->problem.find("the export must end with a checkpoint"), std::string::npos)
+        << verdict->problem;
     auto unsigned_tail = verify(forged, /*allow_unsigned_tail=*/true);
     ASSERT_TRUE(unsigned_tail.is_ok());
     EXPECT_FALSE(unsigned_tail->intact) << "an unsigned tail is never intact";
