@@ -35,6 +35,19 @@ class Review : public ::testing::Test {
     void at(const char* time) { now_ = parse_rfc3339_ms(time).value(); }
     static std::string application(int i) { return "app" + std::to_string(1000 + i); }
     static std::string owner(int i) { return "applicant:k" + std::to_string(i); }
+    // Registrations 0..count-1, one a minute from `start`, each owned by applicant:k<i>.
+    void register_applications(const char* start, int count) {
+        at(start);
+        for (int i = 0; i < count; ++i) {
+            now_ += 60'000;
+            ASSERT_TRUE(store_
+                            ->append("application-" + application(i), ExpectedVersion::no_stream(),
+                                     {testing::event_of(
+                                         "FormMailReceived",
+                                         json{{"sender_key", "k" + std::to_string(i)}}.dump())})
+                            .is_ok());
+        }
+    }
     void disclose(const std::string& principal, const std::string& role, int registration,
                   const std::string& request_id) {
         const json payload{{"principal", principal},
@@ -57,16 +70,7 @@ class Review : public ::testing::Test {
 };
 
 TEST_F(Review, FindsExactlyTheThreeRegistrationsShownToOthersAndTheirViewers) {
-    at("2025-05-19T09:00:00+09:00");
-    for (int i = 0; i < 469; ++i) {
-        now_ += 60'000;
-        ASSERT_TRUE(
-            store_
-                ->append("application-" + application(i), ExpectedVersion::no_stream(),
-                         {testing::event_of("FormMailReceived",
-                                            json{{"sender_key", "k" + std::to_string(i)}}.dump())})
-                .is_ok());
-    }
+    register_applications("2025-05-19T09:00:00+09:00", 469);
     // Before the window: owners and staff look; one registrant sees someone else's data too.
     at("2025-06-01T10:00:00+09:00");
     disclose(owner(5), "applicant", 7, "early-leak");
@@ -181,16 +185,7 @@ TEST_F(Review, FindsExactlyTheThreeRegistrationsShownToOthersAndTheirViewers) {
 // Defect: with nothing disclosed to others, --unauthorised-purpose printed that a report to the
 // PPC is mandatory, while without the flag the same review said there was nothing to report.
 TEST_F(Review, TriggersApplyOnlyToRegistrationsActuallyDisclosed) {
-    at("2025-05-19T09:00:00+09:00");
-    for (int i = 0; i < 10; ++i) {
-        now_ += 60'000;
-        ASSERT_TRUE(
-            store_
-                ->append("application-" + application(i), ExpectedVersion::no_stream(),
-                         {testing::event_of("FormMailReceived",
-                                            json{{"sender_key", "k" + std::to_string(i)}}.dump())})
-                .is_ok());
-    }
+    register_applications("2025-05-19T09:00:00+09:00", 10);
     at("2025-06-10T09:00:00+09:00");
     for (int i = 0; i < 10; ++i) disclose(owner(i), "applicant", i, "own-" + std::to_string(i));
     DisclosureIndex index(*store_);

@@ -43,6 +43,16 @@ class LedgerTest : public ::testing::Test {
                                "test.example/ledger")
                       .value();
     }
+    // 35 events with checkpoints at 20 and 35, exported.
+    std::string export_with_two_checkpoints() {
+        append(20);
+        EXPECT_TRUE(ledger_->cut_checkpoint().is_ok());
+        append(15);
+        EXPECT_TRUE(ledger_->cut_checkpoint().is_ok());
+        std::ostringstream exported;
+        EXPECT_TRUE(export_ledger(*store_, *ledger_, exported).is_ok());
+        return exported.str();
+    }
     void append(int count) {
         for (int i = 0; i < count; ++i) {
             ASSERT_TRUE(
@@ -102,13 +112,8 @@ TEST_F(LedgerTest, CheckpointsAreSignedNotesThatVerify) {
 }
 
 TEST_F(LedgerTest, AnExportVerifiesAndAnyFlippedByteIsCaught) {
-    append(20);
-    ASSERT_TRUE(ledger_->cut_checkpoint().is_ok());
-    append(15);
-    ASSERT_TRUE(ledger_->cut_checkpoint().is_ok());
-    std::ostringstream exported;
-    ASSERT_TRUE(export_ledger(*store_, *ledger_, exported).is_ok());
-    std::istringstream intact(exported.str());
+    const std::string exported = export_with_two_checkpoints();
+    std::istringstream intact(exported);
     auto verdict = verify_export(intact, ledger_->verifier_key());
     ASSERT_TRUE(verdict.is_ok());
     EXPECT_TRUE(verdict->intact) << verdict->problem;
@@ -116,7 +121,7 @@ TEST_F(LedgerTest, AnExportVerifiesAndAnyFlippedByteIsCaught) {
     EXPECT_EQ(verdict->checkpoints, 2u);
 
     std::vector<std::string> lines;
-    std::istringstream split(exported.str());
+    std::istringstream split(exported);
     for (std::string line; std::getline(split, line);) lines.push_back(line);
     int flips = 0;
     for (std::size_t index = 1; index < lines.size(); ++index) {
@@ -159,13 +164,7 @@ class ExportWholeness : public LedgerTest {
   protected:
     void SetUp() override {
         LedgerTest::SetUp();
-        append(20);
-        ASSERT_TRUE(ledger_->cut_checkpoint().is_ok());
-        append(15);
-        ASSERT_TRUE(ledger_->cut_checkpoint().is_ok());
-        std::ostringstream exported;
-        ASSERT_TRUE(export_ledger(*store_, *ledger_, exported).is_ok());
-        std::istringstream split(exported.str());
+        std::istringstream split(export_with_two_checkpoints());
         for (std::string line; std::getline(split, line);) lines_.push_back(line);
         ASSERT_EQ(lines_.size(), 1u + 35u + 2u);  // header, events, two checkpoints
     }
