@@ -149,8 +149,10 @@ Database::~Database() {
 bool is_locked_by_another_process(const Status& status) {
     // RocksDB reports a held LOCK as an IO error "While lock file: DIR/LOCK: Resource
     // temporarily unavailable" (another process) or "lock hold by current process".
-    return status.message().find("/LOCK") != std::string::npos ||
-           status.message().find("lock hold") != std::string::npos;
+    const std::string& message = status.message();
+    return message.find("LOCK") != std::string::npos &&
+           (message.find("Resource temporarily unavailable") != std::string::npos ||
+            message.find("lock hold by current process") != std::string::npos);
 }
 
 }  // namespace kakitome

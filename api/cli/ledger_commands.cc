@@ -140,6 +140,18 @@ int run_export(const Words& words) {
         std::fprintf(stderr, "export: %llu events\n", static_cast<unsigned long long>(seq));
     });
     if (!report.is_ok()) return fail("export", report.status());
+    if (report->checkpoints == 0) {
+        std::fprintf(stderr,
+                     "kakitome export: no signed checkpoint yet, so nothing can be exported "
+                     "(give --ledger-key FILE to sign one, or wait for the server's first)\n");
+        return kExitStoreError;
+    }
+    if (report->events < reader->store->head().value)
+        std::fprintf(stderr,
+                     "kakitome export: ends at the latest signed checkpoint (%llu events); the "
+                     "%llu newer ones wait for the next checkpoint\n",
+                     static_cast<unsigned long long>(report->events),
+                     static_cast<unsigned long long>(reader->store->head().value - report->events));
     std::printf("%s\n", nlohmann::json{{"events", report->events},
                                        {"checkpoints", report->checkpoints},
                                        {"verifier_key", reader->ledger->verifier_key()},

@@ -82,10 +82,29 @@ int run_process(const Words& words) {
             return kExitStoreError;
         }
         copy = std::filesystem::path(pattern) / "data";
+        // The copy runs with the original's keys; a simulation never creates one.
+        const std::filesystem::path master_key =
+            arguments->value_or("master-key", data + "/master.key");
+        const std::filesystem::path ledger_key =
+            arguments->value_or("ledger-key", data + "/ledger.key");
+        for (const auto& key : {master_key, ledger_key}) {
+            if (!std::filesystem::exists(key)) {
+                std::fprintf(stderr,
+                             "kakitome process: %s does not exist; --simulate never creates keys\n",
+                             key.c_str());
+                return kExitBadInput;
+            }
+        }
         auto database = Database::open({.directory = data});
         Status copied = database.is_ok() ? database.value()->copy_to(copy) : database.status();
         if (!copied.is_ok()) {
-            std::fprintf(stderr, "kakitome process: %s\n", copied.to_string().c_str());
+            if (is_locked_by_another_process(copied))
+                std::fprintf(stderr,
+                             "kakitome process: %s is in use by a running `kakitome serve`; "
+                             "stop it to simulate on a copy\n",
+                             data.c_str());
+            else
+                std::fprintf(stderr, "kakitome process: %s\n", copied.to_string().c_str());
             return kExitStoreError;
         }
     }
@@ -96,6 +115,8 @@ int run_process(const Words& words) {
                 // The copy's keys are the original's; nothing leaves the machine.
                 if (options.master_key_file.empty())
                     options.master_key_file = std::filesystem::path(data) / "master.key";
+                options.ledger_key_file = std::filesystem::path(data) / "ledger.key";
+                if (auto key = arguments->value("ledger-key")) options.ledger_key_file = *key;
                 options.data_directory = copy;
                 options.settings.outbox.smtp.url = "smtp://127.0.0.1:9";  // discard: never sent
                 options.settings.outbox.max_attempts = 1;

@@ -3,7 +3,7 @@
 // kakitome verify --export FILE --pubkey KEY|FILE [--allow-unsigned-tail]: the same verdict for
 // an export, with nothing but the export and the ledger's public (verifier) key: chain, tree,
 // signatures, consistency, and that a signed checkpoint covers the last event (with
-// --allow-unsigned-tail, events after it are reported as "unsigned", never as intact).
+// --allow-unsigned-tail, events after it are reported as "unsigned", never as intact: exit 1).
 #include <cstdio>
 
 #include "api/cli/arguments.h"
@@ -46,7 +46,7 @@ int run_verify(const Words& words) {
                 static_cast<unsigned long long>(verdict->events - verdict->unsigned_events),
                 static_cast<unsigned long long>(verdict->checkpoints),
                 static_cast<unsigned long long>(verdict->unsigned_events));
-            return kExitOk;
+            return kExitCheckFailed;  // never the exit code of "intact"
         }
         if (!verdict->intact) {
             std::printf("tampered: line %llu: %s\n", static_cast<unsigned long long>(verdict->line),

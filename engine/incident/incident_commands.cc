@@ -93,6 +93,9 @@ Result<Seq> take_step(EventStore& store, const DisclosureIndex& index, const std
                 .with_reason("unknown_application");
         }
         // A scope grows by default; replacing it is a decision that must say why.
+        if (arguments->contains("replace") && !(*arguments)["replace"].is_boolean())
+            return Status::invalid_argument("\"replace\" must be true or false")
+                .with_reason("invalid_arguments");
         const bool replace = arguments->value("replace", false);
         if (replace && text(*arguments, "reason").empty())
             return Status::invalid_argument("replacing the scope needs a \"reason\"")

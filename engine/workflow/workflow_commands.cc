@@ -100,7 +100,9 @@ std::optional<Result<CommandOutcome>> WorkflowCommands::recorded_outcome(
     const json payload = json::parse(recorded->front().payload_json);
     if (payload.value("application", "") != request.application ||
         payload.value("command", "") != request.command ||
-        payload.value("request", "") != request.request_fingerprint) {
+        // Outcomes recorded before fingerprints existed match any request of that command.
+        (payload.contains("request") &&
+         payload.value("request", "") != request.request_fingerprint)) {
         return Result<CommandOutcome>(
             Status::invalid_argument("this Idempotency-Key was used for another request")
                 .with_reason("idempotency_key_reused"));

@@ -480,6 +480,11 @@ TEST_F(Api, IncidentScopesGrowUnlessReplacedWithAReasonAndNotifyStaysInScope) {
                   .status,
               400)
         << "replacing needs a reason";
+    EXPECT_EQ(call("POST", steps + "scope", responder, {},
+                   json{{"applications", {second}}, {"replace", "true"}, {"reason", "r"}}.dump())
+                  .status,
+              400)
+        << "replace is a boolean, not a 500";
     ASSERT_EQ(
         call("POST", steps + "scope", responder, {},
              json{{"applications", {second}}, {"replace", true}, {"reason", "誤って追加"}}.dump())

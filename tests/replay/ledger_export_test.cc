@@ -221,7 +221,7 @@ TEST_F(ExportWholeness, EventsAfterTheLastCheckpointAreTamperedOrAtMostUnsigned)
     EXPECT_NE(verdict->problem.find("15 events after the last signed checkpoint"),
               std::string::npos)
         << verdict->problem;
-    // Tampered, not merely "unsigned" (which `verify --export` would accept with exit 0).
+    // Tampered, not merely "unsigned" (the verdict --allow-unsigned-tail asks for).
     EXPECT_EQ(verdict->unsigned_events, 0u);
     EXPECT_NE(verdict->problem.find("the export must end with a checkpoint"), std::string::npos)
         << verdict->problem;
