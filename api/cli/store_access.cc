@@ -68,11 +68,11 @@ std::unique_ptr<Services> open_services_or_report(
     options.clock_ms = std::move(settings->second);
     if (adjust) adjust(options);
     // A reader (queue, events, ...) holds the directory for a moment when no server runs: wait
-    // up to 10 s for it rather than failing a server's start. A running server never lets go,
+    // up to 3 s for it rather than failing a server's start. A running server never lets go,
     // and is reported as such after the wait.
     auto services = Services::open(options);
     for (int waited = 0;
-         !services.is_ok() && is_locked_by_another_process(services.status()) && waited < 100;
+         !services.is_ok() && is_locked_by_another_process(services.status()) && waited < 30;
          ++waited) {
         std::this_thread::sleep_for(std::chrono::milliseconds(100));
         services = Services::open(options);
