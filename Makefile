@@ -33,19 +33,19 @@ check-asan: setup
 	@ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 	  ctest --test-dir $(ASAN_BUILD) --output-on-failure -j $(JOBS)
 
-# Bounded fuzzing of intake and the Office/xlsx readers, seeded with the shared fixtures; not in CI.
+# Bounded fuzzing of intake and the Office/xlsx readers, seeded with the test fixtures; not in CI.
 fuzz: setup
 	@CC=clang CXX=clang++ cmake -S . -B $(FUZZ_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DKAKITOME_FUZZ=ON >/dev/null
 	@cmake --build $(FUZZ_BUILD) -j $(JOBS)
 	@mkdir -p $(FUZZ_BUILD)/corpus/ingest $(FUZZ_BUILD)/corpus/office
-	@cp ../shared/fixtures/mail/*.eml $(FUZZ_BUILD)/corpus/ingest/
-	@cp ../shared/fixtures/encrypted/*.xlsx ../shared/fixtures/forms/*.xlsx $(FUZZ_BUILD)/corpus/office/
+	@cp tests/data/fixtures/mail/*.eml $(FUZZ_BUILD)/corpus/ingest/
+	@cp tests/data/fixtures/encrypted/*.xlsx tests/data/fixtures/forms/*.xlsx $(FUZZ_BUILD)/corpus/office/
 	$(FUZZ_BUILD)/tests/fuzz/ingest_fuzzer -max_total_time=$(FUZZ_SECONDS) -max_len=200000 $(FUZZ_BUILD)/corpus/ingest
 	$(FUZZ_BUILD)/tests/fuzz/office_fuzzer -max_total_time=$(FUZZ_SECONDS) -max_len=200000 $(FUZZ_BUILD)/corpus/office
 
 bench: build
 	@$(BUILD)/kakitome bench append --threads 1,8,32 --mode buffered --events 200000
-	@$(BUILD)/kakitome bench decrypt --file ../shared/fixtures/encrypted/valid_basic.agile.xlsx --password Maina2025
+	@$(BUILD)/kakitome bench decrypt --file tests/data/fixtures/encrypted/valid_basic.agile.xlsx --password Maina2025
 	@$(BUILD)/kakitome bench incident --events 1000000
 	@bench/api_bench.sh $(BUILD)/kakitome 30 32
 

@@ -14,7 +14,7 @@ pids=()
 cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT
 free_port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-fixtures=$(cd "$(dirname "$0")/../.." && pwd)/shared/fixtures
+fixtures=$(cd "$(dirname "$0")/.." && pwd)/tests/data/fixtures
 
 # 40 applications, each a form mail and a password mail from its own sender.
 mkdir -p "$work/mail"

@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
-# The end-to-end demo on the embedded RocksDB default: the shared fixture mailbox plus a few
+# The end-to-end demo on the embedded RocksDB default: the fixture mailbox plus a few
 # mails made here, through intake (pairing, decryption, form reading, validation), then the
 # work queue, staff approval, mail delivery to a local SMTP sink, a download, timers, projection
 # replay and the ledger check. Usage: scripts/demo.sh KAKITOME_BINARY DATA_DIR
 set -euo pipefail
 kakitome=${1:-build/kakitome}
 data=${2:-var/demo}
-fixtures=$(cd "$(dirname "$0")/../.." && pwd)/shared/fixtures
+fixtures=$(cd "$(dirname "$0")/.." && pwd)/tests/data/fixtures
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 

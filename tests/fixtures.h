@@ -1,4 +1,5 @@
-// Access to ../shared/fixtures (files made by independent tools) and its manifest.
+// Access to tests/data/fixtures (files made by independent tools, see its README) and its
+// manifest.
 #pragma once
 
 #include <filesystem>

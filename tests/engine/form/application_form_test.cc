@@ -1,4 +1,4 @@
-// Reading and validating application forms: every shared fixture, plus generated layouts.
+// Reading and validating application forms: every fixture (tests/data/fixtures), plus generated layouts.
 #include "engine/form/application_form.h"
 
 #include <gtest/gtest.h>

@@ -1,5 +1,5 @@
 // The IMAP poller against a real Dovecot (Debian dovecot-imapd) started here on 127.0.0.1 with a
-// throwaway configuration and a Maildir loaded with the shared fixture mails, in their arrival
+// throwaway configuration and a Maildir loaded with the fixture mails, in their arrival
 // order. Runs the real `kakitome serve --imap ... --once`.
 #include <arpa/inet.h>
 #include <gtest/gtest.h>

@@ -1,5 +1,5 @@
 // Test support: builds mails the way Japanese clients send them, so intake is tested on more
-// cases than the shared fixtures hold. Encodings are produced with GLib's converter (g_convert)
+// cases than the fixtures hold. Encodings are produced with GLib's converter (g_convert)
 // and OpenSSL base64, not typed in by hand.
 #pragma once
 

@@ -1,4 +1,4 @@
-// Parsing and classifying real-world mail: the shared fixtures (made with Python's email
+// Parsing and classifying real-world mail: the fixtures (made with Python's email
 // package) and generated variants in the encodings Japanese clients use.
 #include "engine/intake/mail_message.h"
 
