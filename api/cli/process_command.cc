@@ -115,8 +115,6 @@ int run_process(const Words& words) {
                 // The copy's keys are the original's; nothing leaves the machine.
                 if (options.master_key_file.empty())
                     options.master_key_file = std::filesystem::path(data) / "master.key";
-                options.ledger_key_file = std::filesystem::path(data) / "ledger.key";
-                if (auto key = arguments->value("ledger-key")) options.ledger_key_file = *key;
                 options.data_directory = copy;
                 options.settings.outbox.smtp.url = "smtp://127.0.0.1:9";  // discard: never sent
                 options.settings.outbox.max_attempts = 1;
