@@ -58,10 +58,10 @@ std::string checkpoint_body(const std::string& origin, std::uint64_t size,
            "\n";
 }
 
-Result<Checkpoint> open_checkpoint(std::string_view note, std::string_view verifier_key) {
-    auto text = open_signed_note(note, verifier_key);
-    if (!text.is_ok()) return text.status();
-    std::istringstream lines(text.value());
+namespace {
+
+Result<Checkpoint> parse_checkpoint_text(std::string_view note, const std::string& text) {
+    std::istringstream lines(text);
     std::string origin, size, root;
     if (!std::getline(lines, origin) || !std::getline(lines, size) || !std::getline(lines, root)) {
         return Status::corruption("a checkpoint has origin, size and root lines")
@@ -81,6 +81,67 @@ Result<Checkpoint> open_checkpoint(std::string_view note, std::string_view verif
     std::copy(bytes->begin(), bytes->end(), checkpoint.root.begin());
     checkpoint.note = std::string(note);
     return checkpoint;
+}
+
+}  // namespace
+
+Result<Checkpoint> open_checkpoint(std::string_view note, std::string_view verifier_key) {
+    auto text = open_signed_note(note, verifier_key);
+    if (!text.is_ok()) return text.status();
+    return parse_checkpoint_text(note, text.value());
+}
+
+Result<Checkpoint> read_checkpoint_unverified(std::string_view note) {
+    const auto split = note.rfind("\n\n");
+    if (split == std::string_view::npos)
+        return Status::corruption("a checkpoint note has no signature block")
+            .with_reason("bad_checkpoint");
+    return parse_checkpoint_text(note, std::string(note.substr(0, split + 1)));
+}
+
+Result<std::uint64_t> stored_tree_size(const Database& database) {
+    std::string size;
+    auto got = database.db()->Get(rocksdb::ReadOptions(), database.meta(), kSizeKey, &size);
+    if (got.IsNotFound()) return std::uint64_t{0};
+    if (!got.ok()) return from_rocksdb(got, "reading ledger size");
+    try {
+        return static_cast<std::uint64_t>(std::stoull(size));
+    } catch (const std::exception&) {
+        return Status::corruption("the stored ledger size is not a number");
+    }
+}
+
+Result<std::optional<merkle::Hash>> stored_tree_node(const Database& database, unsigned level,
+                                                     std::uint64_t index) {
+    auto* family = database.family(kMerkleFamily);
+    if (!family) return std::optional<merkle::Hash>();
+    std::string value;
+    auto got = database.db()->Get(rocksdb::ReadOptions(), family, node_key(level, index), &value);
+    if (got.IsNotFound()) return std::optional<merkle::Hash>();
+    if (!got.ok()) return from_rocksdb(got, "reading merkle node");
+    if (value.size() != 32) return Status::corruption("a stored merkle node is not 32 bytes");
+    merkle::Hash hash{};
+    std::copy(value.begin(), value.end(), hash.begin());
+    return std::optional<merkle::Hash>(hash);
+}
+
+Result<std::vector<std::pair<std::uint64_t, std::string>>> stored_checkpoint_notes(
+    const Database& database) {
+    std::vector<std::pair<std::uint64_t, std::string>> notes;
+    std::unique_ptr<rocksdb::Iterator> it(
+        database.db()->NewIterator(rocksdb::ReadOptions(), database.meta()));
+    for (it->Seek(kCheckpointPrefix); it->Valid() && it->key().starts_with(kCheckpointPrefix);
+         it->Next()) {
+        try {
+            notes.emplace_back(
+                std::stoull(it->key().ToString().substr(std::string(kCheckpointPrefix).size())),
+                it->value().ToString());
+        } catch (const std::exception&) {
+            return Status::corruption("a stored checkpoint key is malformed");
+        }
+    }
+    if (!it->status().ok()) return from_rocksdb(it->status(), "reading checkpoints");
+    return notes;
 }
 
 Ledger::Ledger(const EventStore& store, std::optional<NoteSigner> signer, std::string origin)
@@ -226,15 +287,54 @@ Result<std::vector<Checkpoint>> Ledger::checkpoints() const {
     return out;
 }
 
+// A signature says "this is the log"; the ledger gives it only to a tree that contains every
+// tree it signed before. The log must still hold every leaf of the tree, and the stored nodes
+// must prove the last signed root a prefix of the new one (RFC 9162 consistency, verified as an
+// outside verifier would). A cut log, a rewritten tail or a corrupted stored node fails here,
+// and nothing is signed.
+Status Ledger::check_extends(const std::optional<Checkpoint>& latest, std::uint64_t size,
+                             const merkle::Hash& new_root) const {
+    const std::uint64_t head = store_.head().value;
+    if (size > head)
+        return Status::corruption("the tree has " + std::to_string(size) +
+                                  " leaves but the log ends at seq " + std::to_string(head) +
+                                  "; refusing to sign")
+            .with_reason("not_an_extension");
+    if (!latest) return Status::ok();
+    if (latest->size > size)
+        return Status::corruption("a checkpoint was signed at size " +
+                                  std::to_string(latest->size) + " but the tree has " +
+                                  std::to_string(size) + " leaves; refusing to sign")
+            .with_reason("not_an_extension");
+    Status consistent = Status::ok();
+    if (latest->size == size) {
+        if (new_root != latest->root)
+            consistent = Status::corruption("the root differs from the one signed at this size");
+    } else if (latest->size > 0) {
+        auto proof = consistency_proof(latest->size, size);
+        if (!proof.is_ok()) return proof.status();
+        consistent =
+            merkle::verify_consistency(latest->size, size, proof.value(), latest->root, new_root);
+    }
+    if (!consistent.is_ok())
+        return Status::corruption("the tree of " + std::to_string(size) +
+                                  " leaves is not an extension of the checkpoint signed at size " +
+                                  std::to_string(latest->size) + " (" + consistent.message() +
+                                  "); refusing to sign")
+            .with_reason("not_an_extension");
+    return Status::ok();
+}
+
 Result<Checkpoint> Ledger::cut_checkpoint() {
     if (!signer_) return Status::failed_precondition("no ledger signing key");
     KAKITOME_RETURN_IF_ERROR(extend());
     auto latest = latest_checkpoint();
     if (!latest.is_ok()) return latest.status();
     const std::uint64_t size = size_.load();
-    if (latest.value() && latest.value()->size == size) return *latest.value();
     auto tree_root = root(size);
     if (!tree_root.is_ok()) return tree_root.status();
+    KAKITOME_RETURN_IF_ERROR(check_extends(latest.value(), size, tree_root.value()));
+    if (latest.value() && latest.value()->size == size) return *latest.value();
     Checkpoint checkpoint{origin_, size, tree_root.value(),
                           signer_->sign(checkpoint_body(origin_, size, tree_root.value()))};
     const auto& database = store_.database();

@@ -37,9 +37,23 @@ std::string checkpoint_body(const std::string& origin, std::uint64_t size,
 // Parses and checks the signature of a checkpoint note.
 Result<Checkpoint> open_checkpoint(std::string_view note, std::string_view verifier_key);
 
+// Reads the origin, size and root of a checkpoint note WITHOUT checking its signature: for a
+// store's own consistency (does the stored tree match what was signed?) when no verifier key
+// is at hand. Whoever uses it must say the signatures were not checked.
+Result<Checkpoint> read_checkpoint_unverified(std::string_view note);
+
 // The size of the latest checkpoint stored in `database` (0 when none), read from `meta` alone:
 // `verify` holds the log to it (a log shorter than something already signed was cut).
 Result<std::uint64_t> latest_checkpoint_size(const Database& database);
+
+// The stored state of the tree, read from the database alone (for `verify`, which recomputes
+// the tree from the events and compares): the number of leaves, one complete subtree's hash
+// (nullopt when absent), and every stored checkpoint note by size, ascending.
+Result<std::uint64_t> stored_tree_size(const Database& database);
+Result<std::optional<merkle::Hash>> stored_tree_node(const Database& database, unsigned level,
+                                                     std::uint64_t index);
+Result<std::vector<std::pair<std::uint64_t, std::string>>> stored_checkpoint_notes(
+    const Database& database);
 
 class Ledger {
   public:
@@ -58,7 +72,9 @@ class Ledger {
                                                         std::uint64_t second) const;
 
     // Extends, then signs and stores a checkpoint of the current size (or returns the latest one
-    // when nothing was added since).
+    // when nothing was added since). Refuses (corruption, reason not_an_extension) to sign a
+    // tree that is larger than the log or that the stored nodes do not prove an extension of
+    // the latest signed checkpoint.
     Result<Checkpoint> cut_checkpoint();
     Result<std::optional<Checkpoint>> latest_checkpoint() const;
     Result<std::vector<Checkpoint>> checkpoints() const;
@@ -68,6 +84,8 @@ class Ledger {
   private:
     Ledger(const EventStore& store, std::optional<NoteSigner> signer, std::string origin);
     Result<merkle::Hash> node(unsigned level, std::uint64_t index) const;
+    Status check_extends(const std::optional<Checkpoint>& latest, std::uint64_t size,
+                         const merkle::Hash& new_root) const;
     const EventStore& store_;
     std::optional<NoteSigner> signer_;
     std::string origin_;

@@ -2,10 +2,12 @@
 
 #include <rocksdb/db.h>
 
+#include <map>
 #include <memory>
 
 #include "events/event.h"
 #include "events/ledger.h"
+#include "events/merkle.h"
 #include "events/rocksdb_status.h"
 #include "events/sha256.h"
 #include "events/storage_keys.h"
@@ -28,11 +30,122 @@ std::optional<ChainBreak> check_stream_index(const Database& database, const Rec
     return std::nullopt;
 }
 
+// The tree recomputed leaf by leaf as the scan goes: the right edge (complete subtrees still
+// waiting for a right sibling) is all it keeps, so memory is O(log n). Every subtree it
+// completes inside the stored tree is compared with the stored node, and at every size a
+// checkpoint was stored for, the recomputed root with the checkpoint's.
+class TreeAudit {
+  public:
+    TreeAudit(const Database& database, std::uint64_t stored_size,
+              std::map<std::uint64_t, Checkpoint> checkpoints, VerifyReport& report)
+        : database_(database),
+          stored_size_(stored_size),
+          checkpoints_(std::move(checkpoints)),
+          report_(report) {}
+
+    Result<std::optional<ChainBreak>> add(Seq seq, const Sha256Digest& event_hash) {
+        merkle::Hash hash = merkle::leaf_hash(event_hash);
+        std::uint64_t index = size_;
+        unsigned level = 0;
+        for (;;) {
+            auto checked = compare_with_stored(seq, level, index, hash);
+            if (!checked.is_ok() || checked.value()) return checked;
+            if ((index & 1) == 0) break;
+            hash = merkle::node_hash(edge_.back(), hash);
+            edge_.pop_back();
+            ++level;
+            index >>= 1;
+        }
+        edge_.push_back(hash);
+        ++size_;
+        if (auto checkpoint = checkpoints_.find(size_); checkpoint != checkpoints_.end()) {
+            ++report_.checkpoints_checked;
+            if (checkpoint->second.root != root())
+                return std::optional<ChainBreak>(
+                    ChainBreak{seq, "the checkpoint signed at size " + std::to_string(size_) +
+                                        " has a root that is not the root of the first " +
+                                        std::to_string(size_) + " events"});
+        }
+        return std::optional<ChainBreak>();
+    }
+
+  private:
+    Result<std::optional<ChainBreak>> compare_with_stored(Seq seq, unsigned level,
+                                                          std::uint64_t index,
+                                                          const merkle::Hash& hash) {
+        const std::uint64_t last_leaf = ((index + 1) << level);  // one past
+        if (last_leaf > stored_size_) return std::optional<ChainBreak>();
+        auto stored = stored_tree_node(database_, level, index);
+        if (!stored.is_ok()) return stored.status();
+        if (!stored.value() || *stored.value() != hash)
+            return std::optional<ChainBreak>(ChainBreak{
+                seq, std::string("the stored Merkle node at level ") + std::to_string(level) +
+                         " index " + std::to_string(index) + " (events " +
+                         std::to_string((index << level) + 1) + "–" + std::to_string(last_leaf) +
+                         ") " + (stored.value() ? "does not match the events" : "is missing")});
+        ++report_.tree_nodes_checked;
+        return std::optional<ChainBreak>();
+    }
+    merkle::Hash root() const {
+        merkle::Hash hash = edge_.back();
+        for (auto left = edge_.rbegin() + 1; left != edge_.rend(); ++left)
+            hash = merkle::node_hash(*left, hash);
+        return hash;
+    }
+
+    const Database& database_;
+    const std::uint64_t stored_size_;
+    const std::map<std::uint64_t, Checkpoint> checkpoints_;
+    VerifyReport& report_;
+    std::vector<merkle::Hash> edge_;  // highest (leftmost) subtree first
+    std::uint64_t size_ = 0;
+};
+
+// Every stored checkpoint, opened with the verifier key when given (a bad signature is a
+// break at that size) or read without it.
+Result<std::pair<std::map<std::uint64_t, Checkpoint>, std::optional<ChainBreak>>> load_checkpoints(
+    const Database& database, const std::optional<std::string>& verifier_key) {
+    std::map<std::uint64_t, Checkpoint> checkpoints;
+    auto notes = stored_checkpoint_notes(database);
+    if (!notes.is_ok()) return notes.status();
+    for (const auto& [size, note] : notes.value()) {
+        auto checkpoint =
+            verifier_key ? open_checkpoint(note, *verifier_key) : read_checkpoint_unverified(note);
+        if (!checkpoint.is_ok() || checkpoint->size != size) {
+            if (checkpoint.status().reason() == "bad_verifier_key") return checkpoint.status();
+            return std::pair(
+                checkpoints,
+                std::optional<ChainBreak>(ChainBreak{
+                    Seq{size},
+                    "the checkpoint stored at size " + std::to_string(size) + " does not " +
+                        (verifier_key ? "verify with the key given" : "parse as a checkpoint")}));
+        }
+        checkpoints.emplace(size, checkpoint.value());
+    }
+    return std::pair(checkpoints, std::optional<ChainBreak>());
+}
+
 }  // namespace
 
-Result<VerifyReport> verify_store(const Database& database,
-                                  const std::function<void(std::uint64_t)>& progress) {
+const std::vector<std::string>& projections_not_verified() {
+    static const std::vector<std::string> names = {"queue", "directory", "downloads",
+                                                   "disclosures"};
+    return names;
+}
+
+Result<VerifyReport> verify_store(const Database& database, const VerifyOptions& options) {
     VerifyReport report;
+    auto tree_size = stored_tree_size(database);
+    if (!tree_size.is_ok()) return tree_size.status();
+    auto checkpoints = load_checkpoints(database, options.verifier_key);
+    if (!checkpoints.is_ok()) return checkpoints.status();
+    report.signatures_checked = options.verifier_key.has_value();
+    if (checkpoints->second) {
+        report.first_break = checkpoints->second;
+        return report;
+    }
+    TreeAudit tree(database, tree_size.value(), std::move(checkpoints->first), report);
+
     ChainVerifier chain;
     rocksdb::ReadOptions read_options;
     read_options.verify_checksums = true;
@@ -56,8 +169,15 @@ Result<VerifyReport> verify_store(const Database& database,
             report.first_break = broken;
             break;
         }
+        auto in_tree = tree.add(event->seq, event->hash);
+        if (!in_tree.is_ok()) return in_tree.status();
+        if (in_tree.value()) {
+            report.first_break = in_tree.value();
+            break;
+        }
         ++report.events_checked;
-        if (progress && report.events_checked % 100000 == 0) progress(report.events_checked);
+        if (options.progress && report.events_checked % 100000 == 0)
+            options.progress(report.events_checked);
     }
     if (!it->status().ok()) {
         if (it->status().IsCorruption()) {
@@ -71,15 +191,21 @@ Result<VerifyReport> verify_store(const Database& database,
     report.head_hash_hex = to_hex(chain.head_hash());
 
     if (report.intact()) {
-        // A log shorter than a checkpoint this store already signed has lost events, however
-        // well its remaining chain and head agree.
+        // A log shorter than a checkpoint this store already signed, or than its own tree, has
+        // lost events, however well its remaining chain and head agree.
         auto signed_size = latest_checkpoint_size(database);
         if (!signed_size.is_ok()) return signed_size.status();
-        if (signed_size.value() > report.head.value)
+        if (signed_size.value() > report.head.value) {
             report.first_break = ChainBreak{
                 Seq{report.head.value + 1},
                 "missing: a checkpoint was signed at size " + std::to_string(signed_size.value()) +
                     " but the log ends at seq " + std::to_string(report.head.value)};
+        } else if (tree_size.value() > report.head.value) {
+            report.first_break = ChainBreak{
+                Seq{report.head.value + 1},
+                "missing: the ledger's tree has " + std::to_string(tree_size.value()) +
+                    " leaves but the log ends at seq " + std::to_string(report.head.value)};
+        }
     }
     if (report.intact()) {
         std::string head_value;

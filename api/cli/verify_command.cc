@@ -1,5 +1,7 @@
-// kakitome verify [--data DIR]: exit 0 intact, 1 tampered (naming the first bad seq),
-// 2 bad usage, 4 the store cannot be opened.
+// kakitome verify [--data DIR] [--pubkey KEY|FILE]: exit 0 intact, 1 tampered (naming the first
+// bad seq), 2 bad usage, 4 the store cannot be opened. Recomputes the ledger's tree from the
+// events and compares every stored node and checkpoint root; with --pubkey also checks the
+// checkpoint signatures. Says what it did not check (the projections).
 // kakitome verify --export FILE --pubkey KEY|FILE [--allow-unsigned-tail]: the same verdict for
 // an export, with nothing but the export and the ledger's public (verifier) key: chain, tree,
 // signatures, consistency, and that a signed checkpoint covers the last event (with
@@ -16,6 +18,18 @@
 
 namespace kakitome::cli {
 
+namespace {
+
+// A verifier key given as itself ("name+keyid+base64") or as a file holding it.
+std::string read_verifier_key(std::string key) {
+    if (std::ifstream key_file(key); key_file && key.find('+') == std::string::npos) {
+        std::getline(key_file, key);
+    }
+    return key;
+}
+
+}  // namespace
+
 int run_verify(const Words& words) {
     auto arguments =
         Arguments::parse(words, {"data", "export", "pubkey"}, {"quiet", "allow-unsigned-tail"});
@@ -24,10 +38,7 @@ int run_verify(const Words& words) {
             std::fprintf(stderr, "usage: kakitome verify --export FILE --pubkey KEY|FILE\n");
             return kExitBadInput;
         }
-        std::string key = *arguments->value("pubkey");
-        if (std::ifstream key_file(key); key_file && key.find('+') == std::string::npos) {
-            std::getline(key_file, key);
-        }
+        const std::string key = read_verifier_key(*arguments->value("pubkey"));
         std::ifstream in(*arguments->value("export"), std::ios::binary);
         if (!in) {
             std::fprintf(stderr, "kakitome verify: cannot read %s\n",
@@ -60,7 +71,8 @@ int run_verify(const Words& words) {
         return kExitOk;
     }
     if (!arguments.is_ok() || !arguments->positionals().empty()) {
-        std::fprintf(stderr, "usage: kakitome verify [--data DIR] [--quiet]\n%s\n",
+        std::fprintf(stderr,
+                     "usage: kakitome verify [--data DIR] [--pubkey KEY|FILE] [--quiet]\n%s\n",
                      arguments.status().message().c_str());
         return kExitBadInput;
     }
@@ -71,14 +83,17 @@ int run_verify(const Words& words) {
         return kExitStoreError;
     }
     const bool quiet = arguments->has("quiet");
-    auto report = verify_store(*database.value(), [&](std::uint64_t checked) {
+    VerifyOptions options;
+    options.progress = [&](std::uint64_t checked) {
         if (!quiet)
             std::fprintf(stderr, "verify: %llu events checked\n",
                          static_cast<unsigned long long>(checked));
-    });
+    };
+    if (auto key = arguments->value("pubkey")) options.verifier_key = read_verifier_key(*key);
+    auto report = verify_store(*database.value(), options);
     if (!report.is_ok()) {
         std::fprintf(stderr, "kakitome verify: %s\n", report.status().to_string().c_str());
-        return kExitStoreError;
+        return report.status().reason() == "bad_verifier_key" ? kExitBadInput : kExitStoreError;
     }
     if (!report->intact()) {
         std::printf("tampered: first bad seq %llu: %s\n",
@@ -89,6 +104,21 @@ int run_verify(const Words& words) {
     std::printf("intact: %llu events, head seq %llu, head hash %s\n",
                 static_cast<unsigned long long>(report->events_checked),
                 static_cast<unsigned long long>(report->head.value), report->head_hash_hex.c_str());
+    std::printf(
+        "ledger: %llu stored tree nodes and %llu checkpoint roots recomputed from the "
+        "events; checkpoint signatures %s\n",
+        static_cast<unsigned long long>(report->tree_nodes_checked),
+        static_cast<unsigned long long>(report->checkpoints_checked),
+        report->signatures_checked
+            ? "verified with the key given"
+            : "not checked (give --pubkey KEY|FILE; `kakitome ledger pubkey` prints it)");
+    std::string projections;
+    for (const auto& name : projections_not_verified())
+        projections += (projections.empty() ? "" : ", ") + name;
+    std::printf(
+        "not checked: the projections (%s); `kakitome replay --projection NAME` rebuilds "
+        "one and compares\n",
+        projections.c_str());
     return kExitOk;
 }
 

@@ -9,8 +9,11 @@
 
 #include <nlohmann/json.hpp>
 
+#include <rocksdb/db.h>
+
 #include "events/json_text.h"
 #include "events/sha256.h"
+#include "events/storage_keys.h"
 
 #include "events/test_store.h"
 
@@ -244,6 +247,91 @@ TEST_F(ExportWholeness, AVerifierKeyWithAnotherKeyIdIsRefused) {
     auto verdict = verify_export(in, key);
     ASSERT_FALSE(verdict.is_ok());
     EXPECT_EQ(verdict.status().reason(), "bad_verifier_key");
+}
+
+// Issue 14 §1.2: after the last event, its stream-index row and the head were deleted and
+// fixed, the ledger signed a checkpoint at 270 while its own signature at 271 was still stored.
+// The signer now refuses any tree that is not an extension of what it signed.
+class SigningRefusal : public LedgerTest {
+  protected:
+    // As an attacker with the files: cut the log after `last` and make head (and, when asked,
+    // the ledger's own size) agree.
+    void cut_log_after(std::uint64_t last, bool fix_ledger_size) {
+        auto* db = database_->db();
+        for (std::uint64_t seq = last + 1; seq <= store_->head().value; ++seq) {
+            auto event = store_->read_event(Seq{seq}).value();
+            ASSERT_TRUE(db->Delete({}, database_->streams(),
+                                   storage_keys::stream_key(event.stream, event.version.value))
+                            .ok());
+            ASSERT_TRUE(db->Delete({}, database_->events(), storage_keys::event_key(seq)).ok());
+        }
+        auto kept = store_->read_event(Seq{last}).value();
+        ASSERT_TRUE(db->Put({}, database_->meta(), std::string(storage_keys::kMetaHead),
+                            storage_keys::big_endian(last) +
+                                std::string(kept.hash.begin(), kept.hash.end()))
+                        .ok());
+        if (fix_ledger_size) {
+            ASSERT_TRUE(db->Put({}, database_->meta(), "ledger:size", std::to_string(last)).ok());
+        }
+        open();
+    }
+    void corrupt_node(unsigned level, std::uint64_t index) {
+        std::string key(1, static_cast<char>(level));
+        for (int shift = 56; shift >= 0; shift -= 8)
+            key += static_cast<char>((index >> shift) & 0xff);
+        std::string value;
+        auto* family = database_->family(kMerkleFamily);
+        ASSERT_TRUE(database_->db()->Get({}, family, key, &value).ok());
+        value[0] ^= 0x01;
+        ASSERT_TRUE(database_->db()->Put({}, family, key, value).ok());
+    }
+    void expect_refused(const char* words) {
+        auto checkpoints_before = ledger_->checkpoints().value().size();
+        auto cut = ledger_->cut_checkpoint();
+        ASSERT_FALSE(cut.is_ok()) << "signed a tree that does not extend the signed one";
+        EXPECT_EQ(cut.status().reason(), "not_an_extension");
+        EXPECT_NE(cut.status().message().find(words), std::string::npos)
+            << cut.status().to_string();
+        EXPECT_EQ(ledger_->checkpoints().value().size(), checkpoints_before);
+    }
+};
+
+TEST_F(SigningRefusal, ALogCutBelowTheTreeIsNotSigned) {
+    append(10);
+    ASSERT_TRUE(ledger_->cut_checkpoint().is_ok());
+    cut_log_after(9, /*fix_ledger_size=*/false);
+    expect_refused("the tree has 10 leaves but the log ends at seq 9");
+}
+
+TEST_F(SigningRefusal, ALogAndTreeCutBelowASignedCheckpointAreNotSigned) {
+    append(10);
+    ASSERT_TRUE(ledger_->cut_checkpoint().is_ok());
+    cut_log_after(9, /*fix_ledger_size=*/true);
+    expect_refused("a checkpoint was signed at size 10 but the tree has 9 leaves");
+    // A different event 10 in place of the signed one: same size, another root.
+    append(1);
+    expect_refused("not an extension of the checkpoint signed at size 10");
+    // Growing past it does not hide the rewrite.
+    append(3);
+    expect_refused("not an extension of the checkpoint signed at size 10");
+}
+
+TEST_F(SigningRefusal, ACorruptedStoredNodeUnderTheSignedTreeIsNotSigned) {
+    append(8);
+    ASSERT_TRUE(ledger_->cut_checkpoint().is_ok());
+    append(2);
+    ASSERT_TRUE(ledger_->extend().is_ok());
+    corrupt_node(3, 0);  // the whole signed tree of 8 leaves, used by every later root
+    expect_refused("not an extension of the checkpoint signed at size 8");
+}
+
+TEST_F(SigningRefusal, AnHonestExtensionIsSigned) {
+    append(8);
+    ASSERT_TRUE(ledger_->cut_checkpoint().is_ok());
+    append(5);
+    auto cut = ledger_->cut_checkpoint();
+    ASSERT_TRUE(cut.is_ok()) << cut.status().to_string();
+    EXPECT_EQ(cut->size, 13u);
 }
 
 }  // namespace

@@ -25,11 +25,11 @@ struct CommandResult {
     std::string output;
 };
 
-CommandResult run_verify(const std::filesystem::path& directory) {
+CommandResult run_verify(const std::filesystem::path& directory, const std::string& flags = "") {
     CommandResult result{};
-    result.output = testing::run_command(
-        std::string(KAKITOME_BINARY) + " verify --data " + directory.string() + " 2>&1",
-        &result.exit_code);
+    result.output = testing::run_command(std::string(KAKITOME_BINARY) + " verify --data " +
+                                             directory.string() + " " + flags + " 2>&1",
+                                         &result.exit_code);
     return result;
 }
 
@@ -104,6 +104,23 @@ class RawDatabase {
                              std::string(storage_keys::kMetaHead),
                              storage_keys::big_endian(last) + stored.substr(0, 32))
                         .ok());
+    }
+    // Flips a bit of one stored Merkle node (level, index), as the attacker of issue 14 did.
+    void corrupt_tree_node(unsigned level, std::uint64_t index) {
+        std::string key(1, static_cast<char>(level));
+        for (int shift = 56; shift >= 0; shift -= 8)
+            key += static_cast<char>((index >> shift) & 0xff);
+        auto* merkle = family(kMerkleFamily);
+        std::string value;
+        ASSERT_TRUE(db_->Get(rocksdb::ReadOptions(), merkle, key, &value).ok());
+        value[5] ^= 0x20;
+        ASSERT_TRUE(db_->Put(rocksdb::WriteOptions(), merkle, key, value).ok());
+    }
+    rocksdb::ColumnFamilyHandle* family(const std::string& name) {
+        for (auto* handle : handles_)
+            if (handle->GetName() == name) return handle;
+        ADD_FAILURE() << "no column family " << name;
+        return handles_[0];
     }
     void remove(std::uint64_t seq) {
         ASSERT_TRUE(
@@ -219,6 +236,128 @@ TEST(VerifyCommand, ALogCutBelowASignedCheckpointIsTampered) {
     EXPECT_NE(result.output.find("a checkpoint was signed at size 10 but the log ends at seq 8"),
               std::string::npos)
         << result.output;
+    std::filesystem::remove_all(directory);
+}
+
+// The ledger of `directory` with the tests' signing key (seed 0).
+struct TestLedger {
+    explicit TestLedger(const std::filesystem::path& directory)
+        : database(
+              Database::open({.directory = directory, .extra_column_families = {kMerkleFamily}})
+                  .value()),
+          store(EventStore::open(database).value()),
+          ledger(Ledger::open(*store, NoteSigner::from_seed(seed(0), "test.example/ledger"),
+                              "test.example/ledger")
+                     .value()) {}
+    static std::array<std::uint8_t, 32> seed(std::uint8_t first) {
+        std::array<std::uint8_t, 32> bytes{};
+        bytes[0] = first;
+        return bytes;
+    }
+    void append(int count) {
+        for (int i = 0; i < count; ++i)
+            ASSERT_TRUE(store
+                            ->append("application-late", ExpectedVersion::any(),
+                                     {testing::event_of("FormMailReceived", R"({"n":1})")})
+                            .is_ok());
+    }
+    std::shared_ptr<Database> database;
+    std::unique_ptr<EventStore> store;
+    std::unique_ptr<Ledger> ledger;
+};
+
+// Issue 14 §1.3: a corrupted Merkle node passed verify, and later checkpoints were signed over
+// the wrong root. verify recomputes the tree from the events.
+TEST(VerifyCommand, ACorruptedMerkleNodeIsNamed) {
+    const auto directory = testing::fresh_directory("node");
+    fill(directory, 8);
+    { ASSERT_TRUE(TestLedger(directory).ledger->extend().is_ok()); }
+    EXPECT_EQ(run_verify(directory).exit_code, 0);
+    { RawDatabase(directory).corrupt_tree_node(1, 2); }
+    auto result = run_verify(directory);
+    EXPECT_EQ(result.exit_code, 1) << result.output;
+    EXPECT_NE(result.output.find("first bad seq 6: the stored Merkle node at level 1 index 2 "
+                                 "(events 5–6) does not match the events"),
+              std::string::npos)
+        << result.output;
+    std::filesystem::remove_all(directory);
+}
+
+TEST(VerifyCommand, ACheckpointSignedOverACorruptedTreeIsNamedEvenWhenTheNodeIsRepaired) {
+    const auto directory = testing::fresh_directory("wrong-root");
+    fill(directory, 8);
+    std::string corrupted_node;
+    {
+        TestLedger ledger(directory);
+        ASSERT_TRUE(ledger.ledger->cut_checkpoint().is_ok());
+        ledger.append(2);
+        ASSERT_TRUE(ledger.ledger->extend().is_ok());
+    }
+    // The new right edge (events 9–10) is corrupted before the next checkpoint: the signer's
+    // consistency check cannot see it (the signed tree of 8 is untouched), so it signs.
+    { RawDatabase(directory).corrupt_tree_node(1, 4); }
+    { ASSERT_TRUE(TestLedger(directory).ledger->cut_checkpoint().is_ok()); }
+    auto result = run_verify(directory);
+    EXPECT_EQ(result.exit_code, 1) << result.output;
+    EXPECT_NE(result.output.find("first bad seq 10: the stored Merkle node at level 1 index 4"),
+              std::string::npos)
+        << result.output;
+    // Put the node back: the checkpoint still carries the wrong root.
+    { RawDatabase(directory).corrupt_tree_node(1, 4); }
+    result = run_verify(directory);
+    EXPECT_EQ(result.exit_code, 1) << result.output;
+    EXPECT_NE(result.output.find("first bad seq 10: the checkpoint signed at size 10 has a root "
+                                 "that is not the root of the first 10 events"),
+              std::string::npos)
+        << result.output;
+    std::filesystem::remove_all(directory);
+}
+
+TEST(VerifyCommand, ATreeLongerThanTheLogIsTampered) {
+    const auto directory = testing::fresh_directory("tree-longer");
+    fill(directory, 10);
+    { ASSERT_TRUE(TestLedger(directory).ledger->extend().is_ok()); }
+    { RawDatabase(directory).truncate_after(8, 10); }
+    auto result = run_verify(directory);
+    EXPECT_EQ(result.exit_code, 1) << result.output;
+    EXPECT_NE(result.output.find("the ledger's tree has 10 leaves but the log ends at seq 8"),
+              std::string::npos)
+        << result.output;
+    std::filesystem::remove_all(directory);
+}
+
+TEST(VerifyCommand, CheckpointSignaturesAreCheckedWithAKeyAndTheReportSaysWhatWasNot) {
+    const auto directory = testing::fresh_directory("signatures");
+    fill(directory, 12);
+    std::string key;
+    {
+        TestLedger ledger(directory);
+        ASSERT_TRUE(ledger.ledger->cut_checkpoint().is_ok());
+        key = ledger.ledger->verifier_key();
+    }
+    auto unkeyed = run_verify(directory);
+    EXPECT_EQ(unkeyed.exit_code, 0) << unkeyed.output;
+    EXPECT_NE(unkeyed.output.find("1 checkpoint roots recomputed from the events; checkpoint "
+                                  "signatures not checked"),
+              std::string::npos)
+        << unkeyed.output;
+    EXPECT_NE(unkeyed.output.find("not checked: the projections (queue, directory, downloads, "
+                                  "disclosures)"),
+              std::string::npos)
+        << unkeyed.output;
+    auto keyed = run_verify(directory, "--pubkey " + key);
+    EXPECT_EQ(keyed.exit_code, 0) << keyed.output;
+    EXPECT_NE(keyed.output.find("checkpoint signatures verified with the key given"),
+              std::string::npos)
+        << keyed.output;
+    const std::string other =
+        NoteSigner::from_seed(TestLedger::seed(7), "test.example/ledger").verifier_key();
+    auto wrong = run_verify(directory, "--pubkey " + other);
+    EXPECT_EQ(wrong.exit_code, 1) << wrong.output;
+    EXPECT_NE(wrong.output.find("first bad seq 12: the checkpoint stored at size 12 does not "
+                                "verify with the key given"),
+              std::string::npos)
+        << wrong.output;
     std::filesystem::remove_all(directory);
 }
 
