@@ -85,6 +85,38 @@ Seq DisclosureIndex::position() const {
     return Seq{std::stoull(value)};
 }
 
+std::vector<std::pair<std::string, std::string>> disclosure_rows_of(const RecordedEvent& event) {
+    std::vector<std::pair<std::string, std::string>> rows;
+    const std::int64_t at_ms = parse_rfc3339_ms(event.at).value_or(0);
+    if (event.type == "FormMailReceived" && event.stream.rfind("application-", 0) == 0) {
+        const std::string application = event.stream.substr(12);
+        const std::string owner =
+            "applicant:" + json::parse(event.payload_json).value("sender_key", "");
+        rows.emplace_back("o" + application, json{{"owner", owner}, {"at_ms", at_ms}}.dump());
+        rows.emplace_back("r" + big_endian(static_cast<std::uint64_t>(at_ms)) + application, owner);
+    } else if (event.type == "PiiDisclosed") {
+        const json payload = json::parse(event.payload_json);
+        for (const auto& application : payload.value("applications", json::array())) {
+            DisclosureRecord record{event.seq.value,
+                                    at_ms,
+                                    event.at,
+                                    application.get<std::string>(),
+                                    payload.value("principal", ""),
+                                    payload.value("role", ""),
+                                    payload.value("request_id", ""),
+                                    payload.value("endpoint", ""),
+                                    payload.value("remote", ""),
+                                    payload.value("fields", std::vector<std::string>{})};
+            const std::string value = disclosure_to_json(record);
+            rows.emplace_back(by_application(record.application, record.seq), value);
+            rows.emplace_back(by_principal(record.principal, record.seq) + record.application,
+                              value);
+            rows.emplace_back(by_time(at_ms, record.seq) + record.application, value);
+        }
+    }
+    return rows;
+}
+
 Status DisclosureIndex::catch_up() {
     const auto& database = store_.database();
     if (database->read_only()) return Status::ok();
@@ -97,42 +129,39 @@ Status DisclosureIndex::catch_up() {
         if (page->empty()) return Status::ok();
         rocksdb::WriteBatch batch;
         for (const auto& event : page.value()) {
-            const std::int64_t at_ms = parse_rfc3339_ms(event.at).value_or(0);
-            if (event.type == "FormMailReceived" && event.stream.rfind("application-", 0) == 0) {
-                const std::string application = event.stream.substr(12);
-                const std::string owner =
-                    "applicant:" + json::parse(event.payload_json).value("sender_key", "");
-                batch.Put(family, "o" + application,
-                          json{{"owner", owner}, {"at_ms", at_ms}}.dump());
-                batch.Put(family, "r" + big_endian(static_cast<std::uint64_t>(at_ms)) + application,
-                          owner);
-            } else if (event.type == "PiiDisclosed") {
-                const json payload = json::parse(event.payload_json);
-                for (const auto& application : payload.value("applications", json::array())) {
-                    DisclosureRecord record{event.seq.value,
-                                            at_ms,
-                                            event.at,
-                                            application.get<std::string>(),
-                                            payload.value("principal", ""),
-                                            payload.value("role", ""),
-                                            payload.value("request_id", ""),
-                                            payload.value("endpoint", ""),
-                                            payload.value("remote", ""),
-                                            payload.value("fields", std::vector<std::string>{})};
-                    const std::string value = disclosure_to_json(record);
-                    batch.Put(family, by_application(record.application, record.seq), value);
-                    batch.Put(family,
-                              by_principal(record.principal, record.seq) + record.application,
-                              value);
-                    batch.Put(family, by_time(at_ms, record.seq) + record.application, value);
-                }
-            }
+            for (const auto& [key, value] : disclosure_rows_of(event))
+                batch.Put(family, key, value);
         }
         batch.Put(database->meta(), kPositionKey, std::to_string(page->back().seq.value));
         auto written = database->db()->Write(rocksdb::WriteOptions(), &batch);
         if (!written.ok()) return from_rocksdb(written, "writing the disclosure index");
         next = Seq{page->back().seq.value + 1};
     }
+}
+
+void DisclosureProjection::apply(const RecordedEvent& event, std::set<std::string>& changed) {
+    for (auto& [key, value] : disclosure_rows_of(event)) {
+        changed.insert(key);
+        rows_[key] = std::move(value);
+    }
+}
+
+std::vector<std::string> DisclosureProjection::keys() const {
+    std::vector<std::string> keys;
+    keys.reserve(rows_.size());
+    for (const auto& [key, value] : rows_) keys.push_back(key);
+    return keys;
+}
+
+std::optional<std::string> DisclosureProjection::row(const std::string& key) const {
+    auto found = rows_.find(key);
+    if (found == rows_.end()) return std::nullopt;
+    return found->second;
+}
+
+bool DisclosureProjection::load_row(const std::string& key, const std::string& bytes) {
+    rows_[key] = bytes;
+    return true;
 }
 
 namespace {

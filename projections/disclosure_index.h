@@ -7,11 +7,13 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "events/event_store.h"
+#include "projections/projection.h"
 
 namespace kakitome {
 
@@ -38,6 +40,26 @@ struct Registration {
     std::string application;
     std::string owner;  // "applicant:<sender key>"
     std::int64_t registered_at_ms = 0;
+};
+
+// The index rows one event adds (key, value): the one definition DisclosureIndex writes and
+// DisclosureProjection rebuilds.
+std::vector<std::pair<std::string, std::string>> disclosure_rows_of(const RecordedEvent& event);
+
+// The same index as a Projection named "disclosures", in memory: `kakitome replay --projection
+// disclosures` loads the stored rows (family kDisclosuresFamily, position in `meta` under the
+// projection key) and a rebuild from seq 1, and compares them row by row, so a row deleted from
+// the index (a who-saw answer that silently shrank) is found.
+class DisclosureProjection : public Projection {
+  public:
+    std::string name() const override { return "disclosures"; }
+    void apply(const RecordedEvent& event, std::set<std::string>& changed) override;
+    std::vector<std::string> keys() const override;
+    std::optional<std::string> row(const std::string& key) const override;
+    bool load_row(const std::string& key, const std::string& bytes) override;
+
+  private:
+    std::map<std::string, std::string> rows_;
 };
 
 class DisclosureIndex {

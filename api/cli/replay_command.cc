@@ -1,7 +1,9 @@
-// kakitome replay [--data DIR] [--projection NAME] [--as-of SEQ] [--json] [--config FILE]
-// Rebuilds a projection (queue, directory, downloads) from seq 1. Without --as-of it rebuilds up
-// to the stored projection's position and compares the two row by row, byte for byte: exit 0
-// identical, 1 different (the differing keys are listed). With --as-of SEQ it prints the
+// kakitome replay [--data DIR] [--projection NAME] [--compare | --as-of SEQ] [--json] [--config F]
+// Rebuilds a projection (queue, directory, downloads, disclosures) from seq 1. Without --as-of
+// (or with --compare) it rebuilds up to the stored projection's position and compares the two
+// row by row, byte for byte: exit 0 identical, 1 different (the differing keys are listed,
+// bytes outside printable ASCII as \xNN). The disclosure index is what who-saw, saw-what and
+// every incident review read. With --as-of SEQ it prints the
 // projection as it was after that event; with --as-of TIME, after the last event at or before it.
 // Progress goes to stderr on long runs.
 #include <cstdio>
@@ -12,6 +14,7 @@
 #include "api/cli/store_access.h"
 #include "events/timestamp.h"
 #include "projections/directory_projection.h"
+#include "projections/disclosure_index.h"
 #include "projections/downloads_projection.h"
 #include "projections/projection_runner.h"
 #include "projections/queue_projection.h"
@@ -25,22 +28,39 @@ std::unique_ptr<Projection> make_projection(const std::string& name,
     if (name == "queue") return std::make_unique<QueueProjection>(config);
     if (name == "directory") return std::make_unique<DirectoryProjection>();
     if (name == "downloads") return std::make_unique<DownloadsProjection>();
+    if (name == "disclosures") return std::make_unique<DisclosureProjection>();
     return nullptr;
+}
+
+// Row keys may hold binary (the disclosure index's big-endian seqs and times).
+std::string printable_key(const std::string& key) {
+    std::string out;
+    for (unsigned char c : key) {
+        if (c >= 0x20 && c < 0x7f && c != '\\') {
+            out += static_cast<char>(c);
+        } else {
+            char escaped[8];
+            std::snprintf(escaped, sizeof escaped, "\\x%02x", c);
+            out += escaped;
+        }
+    }
+    return out;
 }
 
 }  // namespace
 
 int run_replay(const Words& words) {
-    auto arguments =
-        Arguments::parse(words, {"data", "projection", "as-of", "config", "now"}, {"json"});
+    auto arguments = Arguments::parse(words, {"data", "projection", "as-of", "config", "now"},
+                                      {"json", "compare"});
     const std::string name = arguments.is_ok() ? arguments->value_or("projection", "queue") : "";
     auto settings = arguments.is_ok() ? settings_and_clock_or_report("replay", arguments.value())
                                       : std::nullopt;
     if (!arguments.is_ok() || !arguments->positionals().empty() || !settings ||
-        !make_projection(name, settings->first.workflow)) {
+        !make_projection(name, settings->first.workflow) ||
+        (arguments->has("compare") && arguments->has("as-of"))) {
         std::fprintf(stderr,
-                     "usage: kakitome replay [--projection queue|directory|downloads] [--as-of "
-                     "SEQ] [--json]\n");
+                     "usage: kakitome replay [--projection queue|directory|downloads|disclosures] "
+                     "[--compare | --as-of SEQ|TIME] [--json]\n");
         return kExitBadInput;
     }
     auto reader = open_reader_or_report("replay", arguments.value());
@@ -89,7 +109,8 @@ int run_replay(const Words& words) {
         }
         nlohmann::json rows = nlohmann::json::object();
         for (const auto& [key, bytes] : projection_rows(*rebuilt))
-            rows[key] = nlohmann::json::parse(bytes);
+            rows[printable_key(key)] = nlohmann::json::accept(bytes) ? nlohmann::json::parse(bytes)
+                                                                     : nlohmann::json(bytes);
         std::printf("%s\n",
                     nlohmann::json{{"projection", name}, {"as_of", until.value}, {"rows", rows}}
                         .dump()
@@ -117,6 +138,7 @@ int run_replay(const Words& words) {
     for (const auto& [key, bytes] : live_rows) {
         if (!rebuilt_rows.count(key)) differing.push_back(key);
     }
+    for (auto& key : differing) key = printable_key(key);
     std::printf("%s\n", nlohmann::json{{"projection", name},
                                        {"position", runner.position().value},
                                        {"rows", rebuilt_rows.size()},

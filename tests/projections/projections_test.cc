@@ -1,6 +1,7 @@
 // Stored projections: catch-up resumes from the stored position, folds nothing twice, and the
 // stored rows equal a rebuild from seq 1 byte for byte; the queue orders by SLA due date.
 #include "projections/directory_projection.h"
+#include "projections/disclosure_index.h"
 #include "projections/downloads_projection.h"
 #include "projections/projection_runner.h"
 #include "projections/queue_projection.h"
@@ -101,6 +102,55 @@ TEST_F(Projections, AChangedStoredRowIsDetectedByComparisonWithARebuild) {
     ASSERT_TRUE(report.is_object()) << verdict;
     EXPECT_EQ(report["identical"], false);
     EXPECT_EQ(report["differing"], json::array({application}));
+}
+
+// Issue 14 §1.4: rows deleted from the disclosure index silently vanished from who-saw. The
+// index is compared with a rebuild like every other projection.
+TEST_F(Projections, ARowDeletedFromTheDisclosureIndexIsFoundByReplay) {
+    const auto application = paired("seen@example.jp");
+    const json payload{{"principal", "sato"},       {"role", "operator"},
+                       {"request_id", "req-1"},     {"endpoint", "GET /v1/applications/{id}"},
+                       {"remote", "192.0.2.1"},     {"applications", {application}},
+                       {"fields", {"organization"}}};
+    ASSERT_TRUE(store_
+                    ->append("disclosure-sato", ExpectedVersion::any(),
+                             {NewEvent{.type = "PiiDisclosed", .payload_json = payload.dump()}})
+                    .is_ok());
+    ASSERT_TRUE(services_->worker().refresh().is_ok());
+    DisclosureIndex index(*store_);
+    auto seen = index.who_saw(application);
+    ASSERT_TRUE(seen.is_ok());
+    ASSERT_EQ(seen->size(), 1u);
+    const auto replay = [&](int* exit_code) {
+        return testing::run_command(std::string(KAKITOME_BINARY) +
+                                        " replay --projection disclosures --compare --data " +
+                                        directory_.string() + " 2>/dev/null",
+                                    exit_code);
+    };
+    close();
+    int exit_code = -1;
+    auto untouched = json::parse(replay(&exit_code), nullptr, false);
+    EXPECT_EQ(exit_code, 0) << untouched;
+    EXPECT_EQ(untouched["identical"], true) << untouched;
+    open();
+    // The attacker removes the who-saw row of this application.
+    std::string key = "a" + application + '\0';
+    for (int shift = 56; shift >= 0; shift -= 8)
+        key += static_cast<char>((seen->front().seq >> shift) & 0xff);
+    ASSERT_TRUE(database_->db()
+                    ->Delete(rocksdb::WriteOptions(), database_->family(kDisclosuresFamily), key)
+                    .ok());
+    EXPECT_TRUE(DisclosureIndex(*store_).who_saw(application)->empty());
+    close();
+    auto tampered = json::parse(replay(&exit_code), nullptr, false);
+    EXPECT_EQ(exit_code, 1) << tampered;
+    ASSERT_TRUE(tampered.is_object());
+    EXPECT_EQ(tampered["identical"], false);
+    char seq_bytes[40];
+    std::snprintf(seq_bytes, sizeof seq_bytes, "\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x%02x",
+                  static_cast<unsigned>(seen->front().seq));
+    EXPECT_EQ(tampered["differing"], json::array({"a" + application + "\\x00" + seq_bytes}))
+        << tampered;
 }
 
 TEST_F(Projections, DirectoryOpensPiiOnlyWhenRead) {
