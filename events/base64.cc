@@ -6,7 +6,9 @@ namespace kakitome {
 
 namespace {
 
-const unsigned char* bytes_of(std::string_view text) { return reinterpret_cast<const unsigned char*>(text.data()); }
+const unsigned char* bytes_of(std::string_view text) {
+    return reinterpret_cast<const unsigned char*>(text.data());
+}
 
 }  // namespace
 
@@ -15,7 +17,8 @@ Result<std::string> base64_decode(std::string_view text) {
     for (char c : text) {
         if (c != ' ' && c != '\n' && c != '\r' && c != '\t') compact.push_back(c);
     }
-    if (compact.size() % 4 != 0) return Status::invalid_argument("base64 length is not a multiple of 4");
+    if (compact.size() % 4 != 0)
+        return Status::invalid_argument("base64 length is not a multiple of 4");
     std::string out(compact.size() / 4 * 3, '\0');
     const int decoded = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
                                         bytes_of(compact), static_cast<int>(compact.size()));

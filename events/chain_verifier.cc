@@ -7,8 +7,8 @@ namespace kakitome {
 std::optional<ChainBreak> ChainVerifier::accept(Seq key, std::string_view stored) {
     const Seq expected{last_seq_.value + 1};
     if (key != expected) {
-        return ChainBreak{expected, "missing: the next stored event has seq " +
-                                        std::to_string(key.value)};
+        return ChainBreak{expected,
+                          "missing: the next stored event has seq " + std::to_string(key.value)};
     }
     auto decoded = decode_stored_event(stored);
     if (!decoded.is_ok()) return ChainBreak{key, decoded.status().message()};
@@ -22,8 +22,8 @@ std::optional<ChainBreak> ChainVerifier::accept(Seq key, std::string_view stored
         return ChainBreak{key, "envelope says seq " + std::to_string(event.seq.value)};
     }
     if (event.prev_hash != head_hash_) {
-        return ChainBreak{key, "prev_hash does not match the hash of seq " +
-                                   std::to_string(last_seq_.value)};
+        return ChainBreak{
+            key, "prev_hash does not match the hash of seq " + std::to_string(last_seq_.value)};
     }
     // The hash covers the bytes, but a second spelling of the same JSON would let two different
     // byte strings claim the same event; only the canonical spelling is accepted.

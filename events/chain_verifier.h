@@ -20,7 +20,7 @@ struct ChainBreak {
 };
 
 class ChainVerifier {
-public:
+  public:
     // Feed the next stored record: its key (the seq it is stored under) and its value.
     std::optional<ChainBreak> accept(Seq key, std::string_view stored);
 
@@ -28,7 +28,7 @@ public:
     const Sha256Digest& head_hash() const { return head_hash_; }
     const std::string& last_at() const { return last_at_; }
 
-private:
+  private:
     Seq last_seq_{0};
     Sha256Digest head_hash_{};  // all zero before seq 1
     std::string last_at_;

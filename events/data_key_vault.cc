@@ -21,9 +21,11 @@ std::mutex& create_mutex() {
 }  // namespace
 
 DataKeyVault::DataKeyVault(std::shared_ptr<Database> database, const AeadKey& master_key)
-    : database_(std::move(database)), wrapping_key_(derive_key(master_key, "kakitome data key wrapping v1")) {}
+    : database_(std::move(database)),
+      wrapping_key_(derive_key(master_key, "kakitome data key wrapping v1")) {}
 
-Result<std::unique_ptr<DataKeyVault>> DataKeyVault::open(std::shared_ptr<Database> database, const AeadKey& master_key) {
+Result<std::unique_ptr<DataKeyVault>> DataKeyVault::open(std::shared_ptr<Database> database,
+                                                         const AeadKey& master_key) {
     if (!database || !database->family(kDataKeysFamily)) {
         return Status::invalid_argument("the database was opened without the data_keys family");
     }
@@ -32,14 +34,18 @@ Result<std::unique_ptr<DataKeyVault>> DataKeyVault::open(std::shared_ptr<Databas
 
 Result<AeadKey> DataKeyVault::get(std::string_view application) const {
     std::string wrapped;
-    auto got = database_->db()->Get(rocksdb::ReadOptions(), database_->family(kDataKeysFamily), std::string(application), &wrapped);
+    auto got = database_->db()->Get(rocksdb::ReadOptions(), database_->family(kDataKeysFamily),
+                                    std::string(application), &wrapped);
     if (got.IsNotFound()) return Status::not_found("no data key for " + std::string(application));
     if (!got.ok()) return from_rocksdb(got, "reading data key");
     if (wrapped == kTombstone) {
-        return Status::unavailable("the personal data of " + std::string(application) + " was erased").with_reason("erased");
+        return Status::unavailable("the personal data of " + std::string(application) +
+                                   " was erased")
+            .with_reason("erased");
     }
     auto key = aead_open(wrapping_key_, wrapped, application);
-    if (!key.is_ok() || key->size() != 32) return Status::corruption("data key of " + std::string(application) + " does not unwrap");
+    if (!key.is_ok() || key->size() != 32)
+        return Status::corruption("data key of " + std::string(application) + " does not unwrap");
     AeadKey out{};
     std::copy(key->begin(), key->end(), out.begin());
     return out;
@@ -51,11 +57,14 @@ Result<AeadKey> DataKeyVault::create(std::string_view application) {
     if (existing.is_ok() || existing.status().code() != StatusCode::not_found) return existing;
     AeadKey key{};
     random_bytes(key.data(), key.size());
-    auto wrapped = aead_seal(wrapping_key_, std::string_view(reinterpret_cast<const char*>(key.data()), key.size()), application);
+    auto wrapped = aead_seal(
+        wrapping_key_, std::string_view(reinterpret_cast<const char*>(key.data()), key.size()),
+        application);
     if (!wrapped.is_ok()) return wrapped.status();
     rocksdb::WriteOptions options;
     options.sync = true;
-    auto put = database_->db()->Put(options, database_->family(kDataKeysFamily), std::string(application), wrapped.value());
+    auto put = database_->db()->Put(options, database_->family(kDataKeysFamily),
+                                    std::string(application), wrapped.value());
     if (!put.ok()) return from_rocksdb(put, "writing data key");
     return key;
 }
@@ -63,13 +72,15 @@ Result<AeadKey> DataKeyVault::create(std::string_view application) {
 Status DataKeyVault::destroy(std::string_view application) {
     rocksdb::WriteOptions options;
     options.sync = true;
-    auto put = database_->db()->Put(options, database_->family(kDataKeysFamily), std::string(application), std::string(kTombstone));
+    auto put = database_->db()->Put(options, database_->family(kDataKeysFamily),
+                                    std::string(application), std::string(kTombstone));
     if (!put.ok()) return from_rocksdb(put, "erasing data key");
     // Push the overwrite through to the SST files so the old wrapped key is not left on disk.
     rocksdb::CompactRangeOptions compact;
     compact.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
     (void)database_->db()->Flush(rocksdb::FlushOptions(), database_->family(kDataKeysFamily));
-    auto compacted = database_->db()->CompactRange(compact, database_->family(kDataKeysFamily), nullptr, nullptr);
+    auto compacted = database_->db()->CompactRange(compact, database_->family(kDataKeysFamily),
+                                                   nullptr, nullptr);
     return from_rocksdb(compacted, "compacting data keys");
 }
 
@@ -81,7 +92,8 @@ Result<std::string> DataKeyVault::seal(std::string_view application, std::string
     return base64_encode(sealed.value());
 }
 
-Result<std::string> DataKeyVault::open_sealed(std::string_view application, std::string_view sealed) const {
+Result<std::string> DataKeyVault::open_sealed(std::string_view application,
+                                              std::string_view sealed) const {
     auto key = get(application);
     if (!key.is_ok()) return key.status();
     auto bytes = base64_decode(sealed);

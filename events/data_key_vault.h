@@ -18,9 +18,10 @@ namespace kakitome {
 inline constexpr const char* kDataKeysFamily = "data_keys";
 
 class DataKeyVault {
-public:
+  public:
     // The database must have been opened with kDataKeysFamily among its extra families.
-    static Result<std::unique_ptr<DataKeyVault>> open(std::shared_ptr<Database> database, const AeadKey& master_key);
+    static Result<std::unique_ptr<DataKeyVault>> open(std::shared_ptr<Database> database,
+                                                      const AeadKey& master_key);
 
     // Creates the application's key, or returns the existing one.
     Result<AeadKey> create(std::string_view application);
@@ -32,7 +33,7 @@ public:
     Result<std::string> seal(std::string_view application, std::string_view plaintext);
     Result<std::string> open_sealed(std::string_view application, std::string_view sealed) const;
 
-private:
+  private:
     DataKeyVault(std::shared_ptr<Database> database, const AeadKey& master_key);
     std::shared_ptr<Database> database_;
     AeadKey wrapping_key_;

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <system_error>
 
+#include "events/private_directory.h"
 #include "events/rocksdb_status.h"
 #include "events/storage_keys.h"
 
@@ -44,14 +45,11 @@ Result<std::shared_ptr<Database>> Database::open(const DatabaseOptions& options)
     if (options.read_only && !std::filesystem::exists(options.directory / "CURRENT")) {
         return Status::not_found("no kakitome data in " + options.directory.string());
     }
-    if (!options.read_only) {
-        std::error_code error;
-        std::filesystem::create_directories(options.directory, error);
-        if (error) {
-            return Status::io_error("cannot create " + options.directory.string() + ": " +
-                                    error.message());
-        }
-    }
+    // The log, the sealed PII, the blobs and (in the demo layout) the keys live here: only the
+    // service user may enter. RocksDB's files inside follow the process umask, which `kakitome`
+    // sets to 077, so they are created 0600.
+    if (!options.read_only) KAKITOME_RETURN_IF_ERROR(create_private_directory(options.directory));
+    KAKITOME_RETURN_IF_ERROR(check_private_directory(options.directory));
 
     // RocksDB must be given every family on disk: open those (a projection's, the data keys)
     // whoever created them. A read-only open may add none.

@@ -28,6 +28,8 @@ struct DatabaseOptions {
     bool read_only = false;
     std::vector<std::string> extra_column_families;  // created when missing
 };
+// open() creates a missing directory 0700 and refuses one open to group or others
+// (events/private_directory.h).
 
 class Database {
   public:

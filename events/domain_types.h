@@ -23,7 +23,7 @@ struct StreamVersion {
 
 // What the caller believes about a stream before appending to it (optimistic concurrency).
 class ExpectedVersion {
-public:
+  public:
     enum class Kind { any, no_stream, exact };
 
     static ExpectedVersion any() { return ExpectedVersion(Kind::any, {}); }
@@ -37,14 +37,17 @@ public:
     StreamVersion version() const { return version_; }
     bool accepts(StreamVersion current) const {
         switch (kind_) {
-            case Kind::any: return true;
-            case Kind::no_stream: return current.value == 0;
-            case Kind::exact: return current == version_;
+            case Kind::any:
+                return true;
+            case Kind::no_stream:
+                return current.value == 0;
+            case Kind::exact:
+                return current == version_;
         }
         return false;
     }
 
-private:
+  private:
     ExpectedVersion(Kind kind, StreamVersion version) : kind_(kind), version_(version) {}
     Kind kind_;
     StreamVersion version_;

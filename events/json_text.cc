@@ -18,12 +18,12 @@ bool is_valid_utf8(std::string_view text) {
             length = 2;
         } else if (lead >= 0xe0 && lead <= 0xef) {
             length = 3;
-            if (lead == 0xe0) low = 0xa0;        // overlong
-            if (lead == 0xed) high = 0x9f;       // UTF-16 surrogates
+            if (lead == 0xe0) low = 0xa0;   // overlong
+            if (lead == 0xed) high = 0x9f;  // UTF-16 surrogates
         } else if (lead >= 0xf0 && lead <= 0xf4) {
             length = 4;
-            if (lead == 0xf0) low = 0x90;        // overlong
-            if (lead == 0xf4) high = 0x8f;       // above U+10FFFF
+            if (lead == 0xf0) low = 0x90;   // overlong
+            if (lead == 0xf4) high = 0x8f;  // above U+10FFFF
         } else {
             return false;
         }
@@ -43,13 +43,27 @@ void append_json_string(std::string& out, std::string_view text) {
     for (const char c : text) {
         const auto byte = static_cast<unsigned char>(c);
         switch (c) {
-            case '"': out += "\\\""; break;
-            case '\\': out += "\\\\"; break;
-            case '\b': out += "\\b"; break;
-            case '\f': out += "\\f"; break;
-            case '\n': out += "\\n"; break;
-            case '\r': out += "\\r"; break;
-            case '\t': out += "\\t"; break;
+            case '"':
+                out += "\\\"";
+                break;
+            case '\\':
+                out += "\\\\";
+                break;
+            case '\b':
+                out += "\\b";
+                break;
+            case '\f':
+                out += "\\f";
+                break;
+            case '\n':
+                out += "\\n";
+                break;
+            case '\r':
+                out += "\\r";
+                break;
+            case '\t':
+                out += "\\t";
+                break;
             default:
                 if (byte < 0x20) {
                     out += "\\u00";

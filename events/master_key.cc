@@ -8,6 +8,7 @@
 #include <cstring>
 #include <fstream>
 
+#include "events/private_directory.h"
 #include "events/sha256.h"
 
 namespace kakitome {
@@ -15,20 +16,22 @@ namespace kakitome {
 namespace {
 
 Status create_key_file(const std::filesystem::path& path) {
-    std::error_code ignored;
-    if (path.has_parent_path()) std::filesystem::create_directories(path.parent_path(), ignored);
+    if (path.has_parent_path())
+        KAKITOME_RETURN_IF_ERROR(create_private_directory(path.parent_path()));
     AeadKey key{};
     random_bytes(key.data(), key.size());
     const std::string text = to_hex(key.data(), key.size()) + "\n";
-    // O_EXCL: two processes starting at once must not both write a key and each keep a different one.
+    // O_EXCL: two processes starting at once must not both write a key and each keep a different
+    // one.
     const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     if (fd < 0) {
         if (errno == EEXIST) return Status::ok();
         return Status::io_error("cannot create master key " + path.string() + ": " +
                                 std::strerror(errno));
     }
-    const bool written = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) &&
-                         ::fsync(fd) == 0;
+    const bool written =
+        ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) &&
+        ::fsync(fd) == 0;
     ::close(fd);
     if (!written) return Status::io_error("cannot write master key " + path.string());
     return Status::ok();

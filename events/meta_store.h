@@ -14,13 +14,13 @@
 namespace kakitome {
 
 class MetaStore {
-public:
+  public:
     explicit MetaStore(std::shared_ptr<Database> database) : database_(std::move(database)) {}
     // invalid_argument for keys without a "namespace:" prefix.
     Result<std::optional<std::string>> get(std::string_view key) const;
     Status put(std::string_view key, std::string_view value);
 
-private:
+  private:
     std::shared_ptr<Database> database_;
 };
 

@@ -18,7 +18,9 @@ std::optional<std::uint64_t> read_big_endian(std::string_view bytes) {
     return value;
 }
 
-std::string event_key(std::uint64_t seq) { return big_endian(seq); }
+std::string event_key(std::uint64_t seq) {
+    return big_endian(seq);
+}
 
 std::string stream_prefix(std::string_view stream) {
     std::string key;

@@ -17,7 +17,7 @@
 namespace kakitome {
 
 class Subscription {
-public:
+  public:
     // Delivers events with seq >= from, in order, without gaps or repeats.
     Subscription(const EventStore& store, Seq from, std::size_t buffer_capacity);
 
@@ -30,7 +30,7 @@ public:
     std::size_t buffered() const { return buffer_.size(); }
     void cancel();
 
-private:
+  private:
     const EventStore& store_;
     std::uint64_t next_seq_;
     std::size_t capacity_;

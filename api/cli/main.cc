@@ -1,4 +1,6 @@
 // kakitome: one binary, one subcommand per task (design section 6, docs/cli.md).
+#include <sys/stat.h>
+
 #include <cstdio>
 #include <cstring>
 #include <string>
@@ -59,6 +61,9 @@ int main(int argc, char** argv) {
         print_usage();
         return argc < 2 ? kakitome::cli::kExitBadInput : kakitome::cli::kExitOk;
     }
+    // Everything kakitome writes (the store's files, keys, exports, blobs) is for the service
+    // user alone: files 0600, directories 0700, whatever the caller's umask.
+    ::umask(077);
     const std::vector<std::string> words(argv + 2, argv + argc);
     for (const auto& subcommand : kSubcommands) {
         if (std::strcmp(argv[1], subcommand.name) == 0) return subcommand.run(words);

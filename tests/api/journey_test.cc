@@ -375,6 +375,7 @@ TEST_F(Journey, StaffAuditorAndResponderThroughTheRealServer) {
 
 TEST_F(Journey, SafeByDefault) {
     std::filesystem::create_directories(data_);
+    std::filesystem::permissions(data_, std::filesystem::perms::owner_all);
     int exit_code = -1;
     std::string errors;
     // serve without a configuration refuses the demo storage (unless --demo).
@@ -394,6 +395,41 @@ TEST_F(Journey, SafeByDefault) {
     EXPECT_EQ(exit_code, 0);
     EXPECT_TRUE(json::parse(simulated)["would_append"].contains("SlaOverdue")) << simulated;
     EXPECT_EQ(cli("verify", &exit_code), before) << "the simulation wrote nothing";
+}
+
+// Issue 14 §5: the data directory was 0755 and its files 0644. It is created 0700 with every
+// file in it 0600 (whatever the caller's umask), and one open to others is refused.
+TEST_F(Journey, TheDataDirectoryIsPrivate) {
+    for (const auto& entry : fs::directory_iterator(fixtures_directory() / "mail"))
+        fs::copy_file(entry.path(), root_ / "mailbox" / entry.path().filename());
+    int exit_code = -1;
+    std::string errors;
+    cli("ingest " + (root_ / "mailbox").string(), &exit_code, &errors);
+    ASSERT_EQ(exit_code, 0) << errors;
+    cli("process --once", &exit_code, &errors);
+    ASSERT_EQ(exit_code, 0) << errors;
+    EXPECT_EQ(fs::status(data_).permissions(), fs::perms::owner_all);
+    int files = 0;
+    for (const auto& entry : fs::recursive_directory_iterator(data_)) {
+        const auto others = fs::perms::group_all | fs::perms::others_all;
+        EXPECT_EQ(entry.status().permissions() & others, fs::perms::none) << entry.path();
+        files += entry.is_regular_file() ? 1 : 0;
+    }
+    EXPECT_GT(files, 5) << "the store, its WAL and the keys were looked at";
+    fs::permissions(data_,
+                    fs::perms::group_read | fs::perms::group_exec | fs::perms::others_read |
+                        fs::perms::others_exec,
+                    fs::perm_options::add);
+    for (const char* command : {"ingest ", "verify", "queue"}) {
+        const std::string words =
+            std::string(command) +
+            (std::string(command) == "ingest " ? (root_ / "mailbox").string() : "");
+        cli(words, &exit_code, &errors);
+        EXPECT_NE(exit_code, 0) << command;
+        EXPECT_NE(errors.find("is open to group or others (mode 0755)"), std::string::npos)
+            << command << ": " << errors;
+        EXPECT_NE(errors.find("chmod 700"), std::string::npos) << errors;
+    }
 }
 
 }  // namespace
