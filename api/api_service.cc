@@ -191,7 +191,7 @@ struct ApiService::Impl {
 
     struct Context {
         const HttpRequest& request;
-        const RouteMatch& match;
+        RouteMatch match;  // by value: a context outlives the call that matched it
         std::string path;
         std::string request_id;
         std::optional<auth::Principal> principal;
@@ -199,6 +199,10 @@ struct ApiService::Impl {
     };
 
     HttpResponse dispatch(Context& context);
+    // Route, authentication, role and query parameters: what can be decided on the headers.
+    std::optional<HttpResponse> gate(Context& context);
+    Context context_of(const HttpRequest& request) const;
+    void finish(HttpResponse& response, const Context& context);
     HttpResponse metrics();
     HttpResponse post_mail(Context& context);
     HttpResponse queue(Context& context);
@@ -220,35 +224,55 @@ ApiService::ApiService(ApiDependencies dependencies)
     : impl_(std::make_unique<Impl>(std::move(dependencies))) {}
 ApiService::~ApiService() = default;
 
-HttpResponse ApiService::handle(const HttpRequest& request) {
+ApiService::Impl::Context ApiService::Impl::context_of(const HttpRequest& request) const {
     const std::string path = request.target.substr(0, request.target.find('?'));
     const RouteMatch match = match_route(request.method, path);
-    Impl::Context context{request,
-                          match,
-                          path,
-                          sane_request_id(request.header("x-request-id"))
-                              ? request.header("x-request-id")
-                              : fresh_request_id(),
-                          std::nullopt,
-                          query_of(request.target)};
+    return Context{request,
+                   match,
+                   path,
+                   sane_request_id(request.header("x-request-id")) ? request.header("x-request-id")
+                                                                   : fresh_request_id(),
+                   std::nullopt,
+                   query_of(request.target)};
+}
+
+// The headers that make every response private and uncacheable, whatever produced it.
+void ApiService::Impl::finish(HttpResponse& response, const Context& context) {
+    response.set_header("Cache-Control", "no-store");
+    response.set_header("Pragma", "no-cache");
+    response.set_header("Vary", "Authorization");
+    response.set_header("X-Request-Id", context.request_id);
+    response.set_header("X-Content-Type-Options", "nosniff");
+    responses_by_class[std::min(5, response.status / 100)].fetch_add(1, std::memory_order_relaxed);
+}
+
+HttpResponse ApiService::handle(const HttpRequest& request) {
+    auto context = impl_->context_of(request);
     HttpResponse response;
     try {
         response = impl_->dispatch(context);
     } catch (const std::exception& error) {
         response = problem(500, "internal", "internal error");
     }
-    // The headers that make every response private and uncacheable, whatever produced it.
-    response.set_header("Cache-Control", "no-store");
-    response.set_header("Pragma", "no-cache");
-    response.set_header("Vary", "Authorization");
-    response.set_header("X-Request-Id", context.request_id);
-    response.set_header("X-Content-Type-Options", "nosniff");
-    impl_->responses_by_class[std::min(5, response.status / 100)].fetch_add(
-        1, std::memory_order_relaxed);
+    impl_->finish(response, context);
     return response;
 }
 
-HttpResponse ApiService::Impl::dispatch(Context& context) {
+std::optional<HttpResponse> ApiService::admit(const HttpRequest& headers) {
+    auto context = impl_->context_of(headers);
+    std::optional<HttpResponse> refused;
+    try {
+        refused = impl_->gate(context);
+    } catch (const std::exception& error) {
+        refused = problem(500, "internal", "internal error");
+    }
+    if (refused) impl_->finish(*refused, context);
+    return refused;
+}
+
+constexpr std::size_t kMaxIdentifierLength = 128;
+
+std::optional<HttpResponse> ApiService::Impl::gate(Context& context) {
     if (!context.match.route) {
         if (context.match.path_known) {
             std::string allow;
@@ -262,6 +286,14 @@ HttpResponse ApiService::Impl::dispatch(Context& context) {
         return problem(404, "not_found", "no such resource");
     }
     const Route& route = *context.match.route;
+    // No identifier here is longer than 128 characters (application ids are 20): a longer one
+    // names nothing, and must not reach the store (whose limits are not the client's business).
+    for (const auto& [name, value] : context.match.parameters) {
+        if (value.size() > kMaxIdentifierLength)
+            return problem(
+                404, "not_found", "no such resource",
+                name + " is longer than " + std::to_string(kMaxIdentifierLength) + " characters");
+    }
     if (!route.public_route) {
         // The scheme name is case-insensitive (RFC 9110 section 11.1); one or more spaces follow.
         const std::string authorization = context.request.header("authorization");
@@ -293,6 +325,12 @@ HttpResponse ApiService::Impl::dispatch(Context& context) {
                                          : "this resource takes " + known);
         }
     }
+    return std::nullopt;
+}
+
+HttpResponse ApiService::Impl::dispatch(Context& context) {
+    if (auto refused = gate(context)) return std::move(*refused);
+    const Route& route = *context.match.route;
     switch (route.id) {
         case RouteId::healthz:
             return json_response(200, {{"status", "ok"}, {"head", d.store.head().value}});

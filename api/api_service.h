@@ -16,6 +16,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "api/auth/principals.h"
@@ -53,6 +54,10 @@ class ApiService {
     explicit ApiService(ApiDependencies dependencies);
     ~ApiService();
     http::HttpResponse handle(const http::HttpRequest& request);
+    // On the request line and headers alone (body empty): the refusal (404, 405, 401, 403,
+    // 400 unknown_query_parameter) that handle() would give, or nullopt. The server asks this
+    // before it reads a body (HttpServerOptions::admit).
+    std::optional<http::HttpResponse> admit(const http::HttpRequest& headers);
 
     struct Impl;
 

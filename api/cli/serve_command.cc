@@ -53,11 +53,12 @@ bool parse_listen(const std::string& listen, http::HttpServerOptions& options) {
 }  // namespace
 
 int run_serve(const Words& words) {
-    auto arguments = Arguments::parse(
-        words,
-        {"data", "master-key", "ledger-key", "imap", "poll-seconds", "max-mail-bytes", "listen",
-         "config", "threads", "tls-cert", "tls-key", "now", "request-timeout"},
-        {"once", "imap-insecure", "demo"});
+    auto arguments =
+        Arguments::parse(words,
+                         {"data", "master-key", "ledger-key", "imap", "poll-seconds",
+                          "max-mail-bytes", "listen", "config", "threads", "tls-cert", "tls-key",
+                          "now", "request-timeout", "max-connections", "max-body-bytes-in-flight"},
+                         {"once", "imap-insecure", "demo"});
     intake::MailLimits limits;
     http::HttpServerOptions server_options;
     int poll_seconds = 60;
@@ -75,6 +76,12 @@ int run_serve(const Words& words) {
                 std::chrono::seconds(std::stoi(arguments->value_or("request-timeout", "30")));
             server_options.idle_timeout = server_options.request_deadline;
             if (server_options.request_deadline.count() < 1) valid = false;
+            server_options.max_connections = std::stoull(arguments->value_or(
+                "max-connections", std::to_string(server_options.max_connections)));
+            server_options.max_body_bytes_in_flight = std::stoull(
+                arguments->value_or("max-body-bytes-in-flight",
+                                    std::to_string(server_options.max_body_bytes_in_flight)));
+            if (server_options.max_connections < 1) valid = false;
             if (arguments->has("max-mail-bytes"))
                 limits.max_bytes = std::stoull(*arguments->value("max-mail-bytes"));
         } catch (const std::exception&) {
@@ -87,6 +94,8 @@ int run_serve(const Words& words) {
                      "[--threads N]\n"
                      "                      [--tls-cert PEM --tls-key PEM] [--master-key FILE] "
                      "[--request-timeout S]\n"
+                     "                      [--max-connections N] [--max-body-bytes-in-flight "
+                     "BYTES]\n"
                      "                      [--imap imap[s]://USER:PASSWORD@HOST[:PORT]/MAILBOX "
                      "[--poll-seconds N]\n"
                      "                       [--imap-insecure]] [--max-mail-bytes N] [--demo]\n"
@@ -157,6 +166,7 @@ int run_serve(const Words& words) {
     server_options.large_body_limit = limits.max_bytes + 1024 * 1024;
     server_options.tls_certificate_file = arguments->value_or("tls-cert", "");
     server_options.tls_key_file = arguments->value_or("tls-key", "");
+    server_options.admit = [&api](const http::HttpRequest& headers) { return api.admit(headers); };
     auto server = http::HttpServer::start(
         server_options, [&api](const http::HttpRequest& request) { return api.handle(request); });
     if (!server.is_ok()) {

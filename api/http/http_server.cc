@@ -3,8 +3,11 @@
 #include "events/aead.h"
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <condition_variable>
+#include <cstdio>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -12,6 +15,7 @@
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/beast/core.hpp>
@@ -37,18 +41,23 @@ struct HttpServer::Impl {
     std::atomic<std::size_t> next_context{0};
     std::atomic<bool> stopping{false};
     std::atomic<int> in_flight{0};  // requests read and not yet answered
+    std::atomic<std::size_t> connections{0};
+    std::atomic<std::size_t> body_bytes_reserved{0};
+    std::chrono::milliseconds accept_backoff{0};
     std::mutex stopped_mutex;
     std::condition_variable stopped_changed;
     bool stopped = false;
     unsigned short port = 0;
 
     void accept();
+    void retry_accept_later(const beast::error_code& error);
+    void refuse_connection(tcp::socket socket);
 };
 
 namespace {
 
 HttpRequest to_request(const bhttp::request<bhttp::string_body>& message, const std::string& remote,
-                       bool tls) {
+                       bool tls, bool with_body = true) {
     HttpRequest request;
     request.method = std::string(message.method_string());
     request.target = std::string(message.target());
@@ -58,7 +67,7 @@ HttpRequest to_request(const bhttp::request<bhttp::string_body>& message, const 
                        [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
         request.headers[name] = std::string(field.value());
     }
-    request.body = message.body();
+    if (with_body) request.body = message.body();
     request.remote = remote;
     request.tls = tls;
     return request;
@@ -122,7 +131,16 @@ template <class Stream>
 class Session : public std::enable_shared_from_this<Session<Stream>> {
   public:
     Session(Stream stream, HttpServer::Impl& server, std::string remote)
-        : stream_(std::move(stream)), server_(server), remote_(std::move(remote)) {}
+        : stream_(std::move(stream)),
+          server_(server),
+          remote_(std::move(remote)),
+          deadline_(stream_.get_executor()) {
+        ++server_.connections;
+    }
+    ~Session() {
+        release_body_reservation();
+        --server_.connections;
+    }
 
     void run() {
         if constexpr (std::is_same_v<Stream, beast::ssl_stream<beast::tcp_stream>>) {
@@ -146,8 +164,10 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
         parser_->body_limit(server_.options.large_body_limit);
         // The whole request must arrive within the deadline; an idle keep-alive connection is
         // closed after idle_timeout. Either way a trickling client cannot hold a slot forever.
-        beast::get_lowest_layer(stream_).expires_after(first ? server_.options.request_deadline
-                                                             : server_.options.idle_timeout);
+        // A timer of the session's own (not the stream's expiry, which would close the socket)
+        // cancels the read, so a client cut off mid-request is still told 408.
+        beast::get_lowest_layer(stream_).expires_never();
+        arm_deadline(first ? server_.options.request_deadline : server_.options.idle_timeout);
         bhttp::async_read_header(
             stream_, buffer_, *parser_,
             [self = this->shared_from_this()](beast::error_code error, std::size_t) {
@@ -155,9 +175,25 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
             });
     }
 
+    void arm_deadline(std::chrono::seconds after) {
+        timed_out_ = false;
+        deadline_.expires_after(after);
+        deadline_.async_wait([self = this->shared_from_this()](beast::error_code error) {
+            if (error) return;  // cancelled: the request was read in time
+            self->timed_out_ = true;
+            beast::error_code ignored;
+            beast::get_lowest_layer(self->stream_).socket().cancel(ignored);
+        });
+    }
+
+    void release_body_reservation() {
+        server_.body_bytes_reserved -= reserved_;
+        reserved_ = 0;
+    }
+
     void on_header(beast::error_code error) {
         if (error) return fail_read(error);
-        beast::get_lowest_layer(stream_).expires_after(server_.options.request_deadline);
+        arm_deadline(server_.options.request_deadline);
         const auto target = parser_->get().target();
         const std::string path(target.substr(0, target.find('?')));
         const bool large = std::find(server_.options.large_body_paths.begin(),
@@ -166,8 +202,30 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
         const std::size_t limit =
             large ? server_.options.large_body_limit : server_.options.body_limit;
         if (auto refused = refuse_ambiguous(*parser_)) return respond(*refused, false);
+        if (server_.options.admit) {
+            // Authentication and routing on the headers alone: nothing of a refused body is
+            // ever read or held.
+            auto refused = server_.options.admit(to_request(parser_->get(), remote_, kTls, false));
+            if (refused) return respond(*refused, false);
+        }
         if (parser_->content_length() && *parser_->content_length() > limit) {
             return respond(refusal(413, "payload_too_large", "request body too large"), false);
+        }
+        // Reserve what this body may take (its declared length, or the route's limit when it
+        // is chunked) against the bound for all bodies being read at once.
+        const std::size_t wanted = parser_->content_length()
+                                       ? static_cast<std::size_t>(*parser_->content_length())
+                                       : (parser_->chunked() ? limit : 0);
+        if (wanted > 0) {
+            const std::size_t before = server_.body_bytes_reserved.fetch_add(wanted);
+            reserved_ = wanted;
+            if (before + wanted > server_.options.max_body_bytes_in_flight) {
+                release_body_reservation();
+                auto busy = refusal(503, "server_busy",
+                                    "too many request bodies are being received; try again");
+                busy.set_header("Retry-After", "1");
+                return respond(busy, false);
+            }
         }
         parser_->body_limit(limit);
         bhttp::async_read(
@@ -183,8 +241,10 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
                 refusal(431, "header_fields_too_large", "request header fields too large"), false);
         if (error == bhttp::error::body_limit)
             return respond(refusal(413, "payload_too_large", "request body too large"), false);
-        if (error == beast::error::timeout && parser_ && parser_->got_some()) {
-            return respond(refusal(408, "request_timeout", "request timeout"), false);
+        if (timed_out_) {
+            if (parser_ && parser_->got_some())
+                return respond(refusal(408, "request_timeout", "request timeout"), false);
+            return close();
         }
         if (error == bhttp::error::end_of_stream || error == beast::error::timeout ||
             error == asio::error::connection_reset || error == asio::error::eof) {
@@ -197,6 +257,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
 
     void on_request(beast::error_code error) {
         if (error) return fail_read(error);
+        deadline_.cancel();
         ++server_.in_flight;
         const auto& message = parser_->get();
         auto request = std::make_shared<HttpRequest>(to_request(message, remote_, kTls));
@@ -228,16 +289,19 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
         auto message = std::make_shared<bhttp::response<bhttp::string_body>>(
             to_message(response, version, keep_alive));
         beast::get_lowest_layer(stream_).expires_after(server_.options.request_deadline);
+        deadline_.cancel();
         bhttp::async_write(stream_, *message,
                            [self = this->shared_from_this(), message, keep_alive, counted](
                                beast::error_code error, std::size_t) {
                                if (counted) --self->server_.in_flight;
+                               self->release_body_reservation();
                                if (error || !keep_alive) return self->close();
                                self->read_request(false);
                            });
     }
 
     void close() {
+        deadline_.cancel();
         beast::error_code ignored;
         if constexpr (kTls) {
             beast::get_lowest_layer(stream_).socket().shutdown(tcp::socket::shutdown_both, ignored);
@@ -252,14 +316,74 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     std::string remote_;
     beast::flat_buffer buffer_;
     std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
+    asio::steady_timer deadline_;
+    bool timed_out_ = false;
+    std::size_t reserved_ = 0;  // of server_.body_bytes_reserved, for the body being read
 };
 
 }  // namespace
 
+// accept() fails when the process is out of descriptors (EMFILE), the system is (ENFILE), or
+// a client gave up mid-handshake (ECONNABORTED): none of these is a reason to stop serving.
+// Try again after a pause that doubles up to a second (a tight loop would spin on EMFILE).
+void HttpServer::Impl::retry_accept_later(const beast::error_code& error) {
+    accept_backoff = std::min<std::chrono::milliseconds>(
+        std::chrono::seconds(1),
+        std::max<std::chrono::milliseconds>(std::chrono::milliseconds(10), accept_backoff * 2));
+    std::fprintf(stderr, "kakitome serve: accept failed (%s); retrying in %lld ms\n",
+                 error.message().c_str(), static_cast<long long>(accept_backoff.count()));
+    auto timer = std::make_shared<asio::steady_timer>(acceptor->get_executor(), accept_backoff);
+    timer->async_wait([this, timer](beast::error_code) {
+        if (!stopping) accept();
+    });
+}
+
+// Beyond max_connections: a 503 (Connection: close), written without reading the request,
+// then the connection is drained briefly and closed, so the client sees the answer rather
+// than a reset. TLS connections are closed (an answer would need a handshake first).
+void HttpServer::Impl::refuse_connection(tcp::socket socket) {
+    if (tls) {
+        beast::error_code ignored;
+        socket.close(ignored);
+        return;
+    }
+    auto stream = std::make_shared<beast::tcp_stream>(std::move(socket));
+    auto busy = refusal(503, "too_many_connections", "too many open connections; try again");
+    busy.set_header("Retry-After", "1");
+    auto message =
+        std::make_shared<bhttp::response<bhttp::string_body>>(to_message(busy, 11, false));
+    stream->expires_after(std::chrono::seconds(2));
+    bhttp::async_write(*stream, *message, [stream, message](beast::error_code error, std::size_t) {
+        beast::error_code ignored;
+        if (error) return stream->close();
+        stream->socket().shutdown(tcp::socket::shutdown_send, ignored);
+        auto sink = std::make_shared<std::array<char, 4096>>();
+        auto drain = std::make_shared<std::function<void()>>();
+        *drain = [stream, sink, drain] {
+            stream->async_read_some(asio::buffer(*sink),
+                                    [stream, drain](beast::error_code read_error, std::size_t) {
+                                        if (read_error) {
+                                            stream->close();
+                                            *drain = nullptr;  // breaks the cycle
+                                            return;
+                                        }
+                                        (*drain)();
+                                    });
+        };
+        (*drain)();
+    });
+}
+
 void HttpServer::Impl::accept() {
     auto& context = *contexts[next_context++ % contexts.size()];
     acceptor->async_accept(context, [this](beast::error_code error, tcp::socket socket) {
-        if (error || stopping) return;
+        if (stopping || error == asio::error::operation_aborted) return;
+        if (error) return retry_accept_later(error);
+        accept_backoff = std::chrono::milliseconds(0);
+        if (connections >= options.max_connections) {
+            refuse_connection(std::move(socket));
+            return accept();
+        }
         beast::error_code ignored;
         const auto endpoint = socket.remote_endpoint(ignored);
         const std::string remote = ignored ? "" : endpoint.address().to_string();

@@ -1,8 +1,13 @@
 // HttpServer: HTTP/1.1 over TCP (or TLS when a certificate is given) with Boost.Beast, one
 // io_context per thread (default: one per core), keep-alive, and limits that a public
-// endpoint needs: header and body size, a deadline for reading a whole request (slow-loris),
-// an idle timeout between keep-alive requests. Requests are handed to `handler` on the I/O
-// thread; the handler must be thread-safe.
+// endpoint needs: header and body size, a deadline for reading a whole request (slow-loris:
+// 408, then close), an idle timeout between keep-alive requests, a cap on open connections
+// (beyond it: 503 and close), a bound on the memory of all request bodies being read at once
+// (beyond it: 503), and `admit`, asked on the headers alone before any body byte is read (so
+// an unauthenticated client cannot make the server hold its upload). A failed accept()
+// (EMFILE, ENFILE, ...) is retried after a short back-off: the server never stops accepting
+// while it runs. Requests are handed to `handler` on the I/O thread; the handler must be
+// thread-safe.
 // stop() (SIGTERM in `kakitome serve`) stops accepting, lets in-flight requests finish and be
 // answered, then returns; nothing a handler started is cut off.
 // Asio and Beast stay inside http_server.cc (compiled once, separately): this header is cheap.
@@ -11,6 +16,7 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "api/http/http_types.h"
@@ -28,12 +34,17 @@ struct HttpServerOptions {
     std::vector<std::string> large_body_paths;  // e.g. "/v1/mail"
     std::chrono::seconds request_deadline{30};  // to read one whole request
     std::chrono::seconds idle_timeout{30};      // between keep-alive requests
+    std::size_t max_connections = 4096;
+    std::size_t max_body_bytes_in_flight = 128 * 1024 * 1024;  // declared or allowed sizes
+    // Asked with the request line and headers (empty body) before the body is read: a
+    // response refuses the request (sent at once, then the connection is closed).
+    std::function<std::optional<HttpResponse>(const HttpRequest&)> admit;
     // Requests for which this answers true (those that wait on an fsync'd append) run on a pool
     // of `blocking_threads` instead of the I/O thread, so that many can share one group commit
     // while the I/O threads keep serving the rest.
     std::function<bool(const HttpRequest&)> blocking;
     int blocking_threads = 128;
-    std::string tls_certificate_file;           // PEM; TLS when both are set
+    std::string tls_certificate_file;  // PEM; TLS when both are set
     std::string tls_key_file;
 };
 

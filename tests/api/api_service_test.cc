@@ -440,6 +440,18 @@ TEST_F(Api, HttpConformanceAllowBearerSchemeAndUnknownParameters) {
     EXPECT_EQ(call("GET", "/v1/events?from=1&evil=1", auditor).status, 400);
     EXPECT_EQ(call("GET", "/healthz?x=1").status, 400);
     EXPECT_EQ(call("GET", "/v1/queue?limit=5", auditor).status, 200);
+    // Issue 14 §2.4: a 5,000-character id answered with the store's internal stream-name limit.
+    const std::string long_id(5000, 'a');
+    for (const auto& [target, token] : std::vector<std::pair<std::string, std::string>>{
+             {"/v1/applications/" + long_id, auditor},
+             {"/v1/applications/" + long_id + "/events", auditor},
+             {"/v1/incidents/who-saw/" + long_id, tokens_[auth::Role::responder]},
+             {"/d/" + long_id, ""}}) {
+        const auto answer = call("GET", target, token);
+        EXPECT_EQ(answer.status, 404) << target.substr(0, 40) << ": " << answer.body;
+        EXPECT_EQ(answer.body.find("stream"), std::string::npos) << answer.body;
+        EXPECT_NE(answer.body.find("longer than 128 characters"), std::string::npos) << answer.body;
+    }
 }
 
 // Defects: scope accepted unknown ids and silently replaced the earlier scope; notify accepted
