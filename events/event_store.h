@@ -112,6 +112,9 @@ class EventStore {
     void wake_waiters() const;
 
     const std::shared_ptr<Database>& database() const { return database_; }
+    // The store's clock (EventStoreOptions::clock_ms, else the system clock), in ms since the
+    // epoch: what the next event's `at` would be near. Budgets over "the last hour" use it.
+    std::int64_t now_ms() const;
 
   private:
     struct PendingAppend;
@@ -120,7 +123,6 @@ class EventStore {
     EventStore(std::shared_ptr<Database> database, EventStoreOptions options);
     Status recover_head();
     void commit_group(std::vector<PendingAppend*>& group);
-    std::int64_t now_ms() const;
 
     std::shared_ptr<Database> database_;
     EventStoreOptions options_;

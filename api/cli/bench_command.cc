@@ -10,6 +10,7 @@
 #include "bench/append_benchmark.h"
 #include "bench/decrypt_benchmark.h"
 #include "bench/incident_benchmark.h"
+#include "bench/intake_benchmark.h"
 
 namespace kakitome::cli {
 
@@ -128,12 +129,32 @@ int run_decrypt_benchmark(const Words& words) {
 
 }  // namespace
 
+int run_intake_benchmark(const Words& words) {
+    auto arguments = Arguments::parse(words, {"form", "scratch"}, {});
+    if (!arguments.is_ok() || !arguments->positionals().empty() || !arguments->has("form")) {
+        std::fprintf(stderr, "usage: kakitome bench intake --form FORM.xlsx [--scratch DIR]\n");
+        return kExitBadInput;
+    }
+    bench::IntakeBenchmarkConfig config;
+    config.form_file = *arguments->value("form");
+    config.scratch = arguments->value_or("scratch", config.scratch);
+    print_progress("intake: encrypting forms at spinCount 100,000, 1,000,000 and 9,999,999");
+    auto figures = bench::run_intake_benchmark(config);
+    if (!figures.is_ok()) {
+        std::fprintf(stderr, "kakitome bench: %s\n", figures.status().to_string().c_str());
+        return kExitStoreError;
+    }
+    std::printf("%s\n", figures.value().c_str());
+    return kExitOk;
+}
+
 int run_bench(const Words& words) {
     const Words rest = words.empty() ? Words{} : Words(words.begin() + 1, words.end());
     if (!words.empty() && words[0] == "append") return run_append_benchmark(rest);
     if (!words.empty() && words[0] == "decrypt") return run_decrypt_benchmark(rest);
     if (!words.empty() && words[0] == "incident") return run_incident_benchmark(rest);
-    std::fprintf(stderr, "usage: kakitome bench append|decrypt|incident ...\n");
+    if (!words.empty() && words[0] == "intake") return run_intake_benchmark(rest);
+    std::fprintf(stderr, "usage: kakitome bench append|decrypt|incident|intake ...\n");
     return kExitBadInput;
 }
 

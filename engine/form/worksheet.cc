@@ -15,6 +15,20 @@ using xml::child_named;
 using xml::local_name;
 
 constexpr int kMaxRows = 1'048'576, kMaxColumns = 16'384;  // Excel's own limits
+// What kakitome reads from one form. The real form has about 20 fields on one sheet; these
+// leave room for a decorated template and stop a crafted workbook (a million cells took 4.3 s
+// and 449 MB) long before it costs anything.
+constexpr std::size_t kMaxPartBytes = 4 * 1024 * 1024;  // one XML part, uncompressed
+constexpr std::size_t kMaxCellsRead = 20'000;           // over all sheets
+constexpr std::size_t kMaxRowsRead = 5'000;             // <row> elements over all sheets
+constexpr std::size_t kMaxSharedStrings = 20'000;
+constexpr std::size_t kMaxSheets = 32;
+
+Status form_too_large(const std::string& what) {
+    return Status::resource_exhausted("the form holds more " + what +
+                                      " than an application form can; it is not read")
+        .with_reason("form_too_large");
+}
 
 Status bad_xlsx(const std::string& message) {
     return Status::invalid_argument("xlsx: " + message).with_reason("bad_xlsx");
@@ -37,6 +51,7 @@ std::string string_item_text(pugi::xml_node item) {
 Result<pugi::xml_document> parse_part(const ZipArchive& archive, const std::string& name) {
     auto bytes = archive.read(name);
     if (!bytes.is_ok()) return bytes.status();
+    if (bytes->size() > kMaxPartBytes) return form_too_large("XML than 4 MiB in " + name);
     pugi::xml_document document;
     // No DOCTYPE processing in pugixml: no entity expansion attacks.
     const auto parsed = document.load_buffer(bytes->data(), bytes->size(), pugi::parse_default, pugi::encoding_utf8);
@@ -64,7 +79,8 @@ std::string number_text(double value, const char* written) {
 }
 
 Result<Worksheet> read_sheet(const ZipArchive& archive, const std::string& path, std::string name,
-                             const std::vector<std::string>& shared_strings) {
+                             const std::vector<std::string>& shared_strings, std::size_t& rows_read,
+                             std::size_t& cells_read) {
     auto document = parse_part(archive, path);
     if (!document.is_ok()) return document.status();
     Worksheet sheet;
@@ -74,11 +90,13 @@ Result<Worksheet> read_sheet(const ZipArchive& archive, const std::string& path,
     int implicit_row = 0;
     for (pugi::xml_node row : data.children()) {
         if (local_name(row.name()) != "row") continue;
+        if (++rows_read > kMaxRowsRead) return form_too_large("rows");
         const int row_number = row.attribute("r") ? row.attribute("r").as_int() : implicit_row + 1;
         implicit_row = row_number;
         int implicit_column = 0;
         for (pugi::xml_node cell : row.children()) {
             if (local_name(cell.name()) != "c") continue;
+            if (++cells_read > kMaxCellsRead) return form_too_large("cells");
             int r = row_number, c = implicit_column + 1;
             if (cell.attribute("r") && !parse_cell_reference(cell.attribute("r").value(), r, c)) {
                 return bad_xlsx(std::string("bad cell reference ") + cell.attribute("r").value());
@@ -196,19 +214,23 @@ Result<std::vector<Worksheet>> read_worksheets(std::string_view xlsx_bytes, cons
         auto strings = parse_part(archive.value(), shared_strings_path);
         if (!strings.is_ok()) return strings.status();
         for (pugi::xml_node item : child_named(strings.value(), "sst").children()) {
-            if (local_name(item.name()) == "si") shared_strings.push_back(string_item_text(item));
+            if (local_name(item.name()) != "si") continue;
+            if (shared_strings.size() >= kMaxSharedStrings) return form_too_large("shared strings");
+            shared_strings.push_back(string_item_text(item));
         }
     }
 
     std::vector<Worksheet> sheets;
+    std::size_t rows_read = 0, cells_read = 0;
     for (pugi::xml_node sheet : child_named(child_named(workbook.value(), "workbook"), "sheets").children()) {
+        if (sheets.size() >= kMaxSheets) return form_too_large("worksheets");
         std::string relationship;
         for (pugi::xml_attribute attribute : sheet.attributes()) {
             if (local_name(attribute.name()) == "id") relationship = attribute.value();
         }
         auto target = targets.find(relationship);
         if (target == targets.end()) return bad_xlsx("sheet " + std::string(sheet.attribute("name").value()) + " has no part");
-        auto read = read_sheet(archive.value(), target->second, sheet.attribute("name").value(), shared_strings);
+        auto read = read_sheet(archive.value(), target->second, sheet.attribute("name").value(), shared_strings, rows_read, cells_read);
         if (!read.is_ok()) return read.status();
         sheets.push_back(std::move(read).value());
     }

@@ -38,7 +38,9 @@ struct Worksheet {
     CellRange range_of(int row, int column) const;
 };
 
-// All worksheets in workbook order. Errors: reasons from ZipArchive, or "bad_xlsx".
+// All worksheets in workbook order. Errors: reasons from ZipArchive, "bad_xlsx", or
+// "form_too_large" (more than 20,000 cells, 5,000 rows, 20,000 shared strings, 32 sheets or a
+// 4 MiB XML part: a form has about 20 fields).
 Result<std::vector<Worksheet>> read_worksheets(std::string_view xlsx_bytes, const ZipLimits& limits = {});
 
 // "B3" -> (3, 2); false on a malformed reference.

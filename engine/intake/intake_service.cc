@@ -1,5 +1,7 @@
 #include "engine/intake/intake_service.h"
 
+#include "events/timestamp.h"
+
 #include <nlohmann/json.hpp>
 
 #include "engine/application_state.h"
@@ -40,6 +42,14 @@ struct IntakeService::SenderState {
     StreamVersion version;
     std::vector<PendingForm> pending_forms;    // oldest first
     std::vector<HeldPassword> held_passwords;  // oldest first
+    // (time, password tries) of each sender event that spent key derivations.
+    std::vector<std::pair<std::int64_t, std::size_t>> tries;
+    std::size_t tries_since(std::int64_t since_ms) const {
+        std::size_t total = 0;
+        for (const auto& [at_ms, count] : tries)
+            if (at_ms >= since_ms) total += count;
+        return total;
+    }
 };
 
 std::string IngestOutcome::to_json() const {
@@ -62,6 +72,18 @@ IntakeService::IntakeService(EventStore& store, BlobStore& blobs, DataKeyVault& 
       limits_(limits),
       usage_period_(std::move(usage_period)) {}
 
+office::DecryptionLimits IntakeService::decryption_limits() const {
+    office::DecryptionLimits limits;
+    limits.max_spin_count = limits_.max_spin_count;
+    return limits;
+}
+
+std::size_t IntakeService::tries_left_for(const SenderState& sender) const {
+    const std::size_t spent = sender.tries_since(store_.now_ms() - 3'600'000);
+    const std::size_t budget = limits_.max_password_tries_per_sender_per_hour;
+    return spent >= budget ? 0 : budget - spent;
+}
+
 std::string IntakeService::keyed_hash(std::string_view purpose, std::string_view value) const {
     const std::string key(reinterpret_cast<const char*>(hmac_key_.data()), hmac_key_.size());
     const std::string digest = office::hmac(office::HashAlgorithm::sha256, key,
@@ -76,6 +98,8 @@ Result<IntakeService::SenderState> IntakeService::load_sender(const std::string&
     for (const auto& e : events.value()) {
         state.version = e.version;
         const json payload = json::parse(e.payload_json);
+        if (const auto tries = payload.value("password_tries", std::size_t{0}); tries > 0)
+            state.tries.emplace_back(parse_rfc3339_ms(e.at).value_or(0), tries);
         if (e.type == "FormPending") {
             state.pending_forms.push_back({payload.at("application"), payload.at("message_id"),
                                            payload.at("attachment_blob")});
@@ -113,7 +137,7 @@ Result<std::string> IntakeService::process_paired(const std::string& application
     std::vector<NewEvent> events;
     std::optional<StreamAppend> duplicate_part;
     std::vector<StreamAppend> flagged_others;
-    auto document = office::decrypt_document(attachment, password);
+    auto document = office::decrypt_document(attachment, password, decryption_limits());
     if (!document.is_ok()) {
         events.push_back(event(
             "ApplicationRejected",
@@ -300,16 +324,32 @@ Result<IngestOutcome> IntakeService::ingest(std::string_view raw, std::string_vi
         const std::string application = to_hex(sha256("application:" + message_key)).substr(0, 20);
         const std::string application_stream = "application-" + application;
         const std::string& attachment = classified.attachment->bytes;
+        // The CPU budget, checked before anything is kept for this form: a key derivation the
+        // file itself makes too costly, or a sender with too many forms waiting.
+        if (auto cost = office::check_encryption_cost(attachment, decryption_limits());
+            cost.reason() == "spin_count_too_high")
+            return reject(cost.reason(), cost.message(), raw_blob.value());
+        if (sender->pending_forms.size() >= limits_.max_pending_forms_per_sender)
+            return reject("too_many_pending_forms",
+                          "this sender already has " +
+                              std::to_string(sender->pending_forms.size()) +
+                              " forms waiting for their password (at most " +
+                              std::to_string(limits_.max_pending_forms_per_sender) + ")",
+                          raw_blob.value());
         auto attachment_blob = blobs_.put(attachment);
         if (!attachment_blob.is_ok()) return attachment_blob.status();
-        // A password that came first: try each held one against this form's verifier, newest first.
+        // A password that came first: try each held one against this form's verifier, newest
+        // first, within the sender's hourly budget of tries.
         std::optional<SenderState::HeldPassword> match;
         std::string password;
+        std::size_t tries_left = tries_left_for(sender.value()), tries = 0;
         for (auto held = sender->held_passwords.rbegin();
-             held != sender->held_passwords.rend() && !match; ++held) {
+             held != sender->held_passwords.rend() && !match && tries < tries_left; ++held) {
             auto candidate = password_of_held_mail(held->raw_blob);
-            if (candidate.is_ok() &&
-                office::check_password(attachment, candidate.value()).is_ok()) {
+            if (!candidate.is_ok()) continue;
+            ++tries;
+            if (office::check_password(attachment, candidate.value(), decryption_limits())
+                    .is_ok()) {
                 match = *held;
                 password = candidate.value();
             }
@@ -334,10 +374,11 @@ Result<IngestOutcome> IntakeService::ingest(std::string_view raw, std::string_vi
                    {"pii_sealed", sealed.value()}},
                   application));
         StreamAppend sender_part{sender_stream, sender_expected, {}};
-        sender_part.events.push_back(
-            event("FormPending", {{"application", application},
-                                  {"message_id", mail.message_id},
-                                  {"attachment_blob", attachment_blob.value()}}));
+        json pending{{"application", application},
+                     {"message_id", mail.message_id},
+                     {"attachment_blob", attachment_blob.value()}};
+        if (tries > 0) pending["password_tries"] = tries;
+        sender_part.events.push_back(event("FormPending", pending));
         if (match) {
             application_part.events.push_back(
                 event("PasswordMailReceived",
@@ -373,13 +414,24 @@ Result<IngestOutcome> IntakeService::ingest(std::string_view raw, std::string_vi
     } else {  // password
         const std::string password_hmac = keyed_hash("password", classified.password);
         // Try the password against every pending form's verifier, newest first; never guess.
+        // Each try is a key derivation: a sender whose hourly budget is spent waits.
+        const std::size_t tries_left = tries_left_for(sender.value());
+        if (!sender->pending_forms.empty() && tries_left == 0)
+            return reject("too_many_password_attempts",
+                          "this sender's passwords were tried " +
+                              std::to_string(limits_.max_password_tries_per_sender_per_hour) +
+                              " times in the last hour; send the password again later",
+                          raw_blob.value());
         std::vector<const SenderState::PendingForm*> opens;
         std::string matched_attachment;
-        for (auto form = sender->pending_forms.rbegin(); form != sender->pending_forms.rend();
-             ++form) {
+        std::size_t tries = 0;
+        for (auto form = sender->pending_forms.rbegin();
+             form != sender->pending_forms.rend() && tries < tries_left; ++form) {
             auto attachment = blobs_.get(form->attachment_blob);
             if (!attachment.is_ok()) return attachment.status();
-            if (office::check_password(attachment.value(), classified.password).is_ok()) {
+            ++tries;
+            if (office::check_password(attachment.value(), classified.password, decryption_limits())
+                    .is_ok()) {
                 if (opens.empty()) matched_attachment = std::move(attachment).value();
                 opens.push_back(&*form);
             }
@@ -408,18 +460,20 @@ Result<IngestOutcome> IntakeService::ingest(std::string_view raw, std::string_vi
             // The same password opening several pending forms is recorded, not silently resolved.
             if (opens.size() > 1) paired["also_opens"] = opens.size() - 1;
             application_part.events.push_back(event("MailsPaired", paired, application));
-            sender_part.events.push_back(
-                event("Paired",
-                      {{"application", application}, {"password_message_id", mail.message_id}}));
+            sender_part.events.push_back(event("Paired", {{"application", application},
+                                                          {"password_message_id", mail.message_id},
+                                                          {"password_tries", tries}}));
             transaction.push_back(std::move(application_part));
             to_process = std::make_pair(std::move(matched_attachment), classified.password);
             outcome.paired = true;
         } else {
             // Opens nothing pending: hold it for a form still to come, and tell the newest pending
             // form that a password arrived that does not open it.
-            sender_part.events.push_back(event("PasswordHeld", {{"message_id", mail.message_id},
-                                                                {"raw_blob", raw_blob.value()},
-                                                                {"password_hmac", password_hmac}}));
+            json held{{"message_id", mail.message_id},
+                      {"raw_blob", raw_blob.value()},
+                      {"password_hmac", password_hmac}};
+            if (tries > 0) held["password_tries"] = tries;
+            sender_part.events.push_back(event("PasswordHeld", held));
             if (!sender->pending_forms.empty()) {
                 application = sender->pending_forms.back().application;
                 auto version = store_.stream_version("application-" + application);

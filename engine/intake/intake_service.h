@@ -12,6 +12,10 @@
 // Pairing tries the password against each pending form's key verifier, newest first, and never
 // guesses; a password that opens none is recorded as PasswordRejected on the newest form. A
 // password that arrives first is held and tried when the sender's next form arrives.
+// CPU budget (MailLimits): a form whose spinCount is too high (spin_count_too_high) or a sender
+// with too many forms waiting (too_many_pending_forms) is rejected at the door; a sender's
+// password tries (key derivations) are capped per hour (too_many_password_attempts), recorded
+// as `password_tries` on the sender's FormPending, PasswordHeld and Paired events.
 // Passwords never appear in events: only their message id and an HMAC. Raw mails, attachments
 // and decrypted forms are encrypted blobs; PII fields are sealed with the application's key.
 // Thread-safe: mails are ingested one at a time.
@@ -24,6 +28,7 @@
 
 #include "engine/form/form_validation.h"
 #include "engine/intake/mail_message.h"
+#include "engine/office/office_document.h"
 #include "events/blob_store.h"
 #include "events/data_key_vault.h"
 #include "events/event_store.h"
@@ -60,6 +65,9 @@ class IntakeService {
     Result<std::string> process_paired(const std::string& application, std::string_view attachment,
                                        const std::string& password);
     std::string keyed_hash(std::string_view purpose, std::string_view value) const;
+    office::DecryptionLimits decryption_limits() const;
+    // Password tries this sender may still spend in the current hour (MailLimits).
+    std::size_t tries_left_for(const SenderState& sender) const;
 
     EventStore& store_;
     BlobStore& blobs_;

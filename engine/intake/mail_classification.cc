@@ -146,6 +146,14 @@ MailClassification classify_mail(const MailMessage& mail) {
         result.detail = "the first line is longer than Office's 255-character password limit";
         return result;
     }
+    // Nobody can type a control character into Office's password box; a NUL from a base64 body
+    // would also end the password early in C-string tools.
+    if (std::any_of(lines.front().begin(), lines.front().end(),
+                    [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; })) {
+        result.reason = "password_has_control_characters";
+        result.detail = "the password line holds a control character (NUL, tab, ...), which no password can contain";
+        return result;
+    }
     result.kind = MailKind::password;
     result.password = lines.front();
     if (lines.size() > 1) result.warnings.push_back("signature_ignored");

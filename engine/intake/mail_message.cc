@@ -92,6 +92,26 @@ std::string iconv_name(std::string charset) {
     return charset;
 }
 
+// An upper bound on MIME nesting, counted before GMime parses anything (GMime recurses once per
+// level): every multipart declares a boundary and every attached message says so in its
+// Content-Type. Case-insensitive; a quoted mention in a body counts too, which only errs on the
+// safe side for mails far beyond what an application needs.
+std::size_t count_mime_containers(std::string_view raw) {
+    std::size_t count = 0;
+    for (std::size_t i = 0; i + 9 <= raw.size(); ++i) {
+        const char c = static_cast<char>(std::tolower(static_cast<unsigned char>(raw[i])));
+        if (c != 'b' && c != 'm') continue;
+        auto matches = [&](std::string_view word) {
+            if (i + word.size() > raw.size()) return false;
+            for (std::size_t k = 0; k < word.size(); ++k)
+                if (std::tolower(static_cast<unsigned char>(raw[i + k])) != word[k]) return false;
+            return true;
+        };
+        if (matches("boundary=") || matches("message/rfc822") || matches("message/global")) ++count;
+    }
+    return count;
+}
+
 }  // namespace
 
 Result<std::string> charset_to_utf8(std::string_view bytes, std::string_view charset) {
@@ -155,6 +175,11 @@ Result<MailMessage> parse_mail(std::string_view raw, const MailLimits& limits) {
     }
     if (raw.find('\0') != std::string_view::npos) {
         return rejected(StatusCode::invalid_argument, "nul_bytes", "the mail contains NUL bytes, which RFC 5322 forbids");
+    }
+    if (const std::size_t containers = count_mime_containers(raw); containers > limits.max_mime_containers) {
+        return rejected(StatusCode::resource_exhausted, "mime_too_deep",
+                        "the mail declares " + std::to_string(containers) + " MIME containers; at most " +
+                            std::to_string(limits.max_mime_containers) + " are read");
     }
     initialise_gmime();
     GObjectPointer<GMimeStream> stream(g_mime_stream_mem_new_with_buffer(raw.data(), raw.size()));

@@ -16,8 +16,19 @@
 
 namespace kakitome::intake {
 
+// What one mail may cost intake. Every bound is a reason a mail is rejected, never a crash.
 struct MailLimits {
     std::size_t max_bytes = 25 * 1024 * 1024;
+    // MIME containers (multiparts and attached messages) in one mail: nesting cost GMime 18 s
+    // at 200,000 levels; a real application mail has one or two. Beyond: mime_too_deep.
+    std::size_t max_mime_containers = 32;
+    // The form's key derivation: see office::DecryptionLimits. Beyond: spin_count_too_high.
+    std::uint32_t max_spin_count = 1'000'000;
+    // Forms of one sender waiting for their password. Beyond: too_many_pending_forms.
+    std::size_t max_pending_forms_per_sender = 5;
+    // Password tries (one key derivation each, up to max_spin_count hashes) spent on one sender
+    // in the last hour. A password mail beyond it: too_many_password_attempts.
+    std::size_t max_password_tries_per_sender_per_hour = 20;
 };
 
 struct MailAttachment {

@@ -1,4 +1,6 @@
 #include "engine/office/agile_encryption.h"
+
+#include <algorithm>
 #include "engine/xml_names.h"
 
 #include <pugixml.hpp>
@@ -34,13 +36,35 @@ Result<std::string> base64_attribute(pugi::xml_node node, const char* name) {
     return decoded;
 }
 
-Result<std::uint32_t> number_attribute(pugi::xml_node node, const char* name, std::uint32_t low,
-                                       std::uint32_t high) {
+// A decimal number of at most 10 digits, nothing else: pugixml's as_ullong reads "-1" as 0
+// (which made a spinCount of -1 a wrong password instead of a bad file).
+Result<std::uint64_t> decimal_attribute(pugi::xml_node node, const char* name) {
     pugi::xml_attribute attribute = node.attribute(name);
     if (!attribute) return bad_info(std::string("missing ") + name);
-    const unsigned long long value = attribute.as_ullong(~0ull);
-    if (value < low || value > high) return bad_info(std::string(name) + " is out of range");
-    return static_cast<std::uint32_t>(value);
+    const std::string_view text = attribute.value();
+    if (text.empty() || text.size() > 10 ||
+        !std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; }))
+        return bad_info(std::string(name) + " is not a decimal number");
+    return std::stoull(std::string(text));
+}
+
+Result<std::uint32_t> number_attribute(pugi::xml_node node, const char* name, std::uint32_t low,
+                                       std::uint32_t high) {
+    auto value = decimal_attribute(node, name);
+    if (!value.is_ok()) return value.status();
+    if (*value < low || *value > high) return bad_info(std::string(name) + " is out of range");
+    return static_cast<std::uint32_t>(*value);
+}
+
+Result<std::uint32_t> spin_count_attribute(pugi::xml_node node, std::uint32_t max_spin_count) {
+    auto value = decimal_attribute(node, "spinCount");
+    if (!value.is_ok()) return value.status();
+    if (*value > max_spin_count)
+        return Status::resource_exhausted("the form's spinCount is " + std::to_string(*value) +
+                                          "; at most " + std::to_string(max_spin_count) +
+                                          " is accepted (Excel writes 100000)")
+            .with_reason("spin_count_too_high");
+    return static_cast<std::uint32_t>(*value);
 }
 
 Status check_cipher(pugi::xml_node node) {
@@ -108,7 +132,7 @@ Result<AgileEncryptionInfo> parse_agile_encryption_info(std::string_view stream,
         KAKITOME_RETURN_IF_ERROR(take(base64_attribute(integrity, "encryptedHmacKey"), info.encrypted_hmac_key));
         KAKITOME_RETURN_IF_ERROR(take(base64_attribute(integrity, "encryptedHmacValue"), info.encrypted_hmac_value));
     }
-    KAKITOME_RETURN_IF_ERROR(take(number_attribute(password_key, "spinCount", 0, max_spin_count), info.spin_count));
+    KAKITOME_RETURN_IF_ERROR(take(spin_count_attribute(password_key, max_spin_count), info.spin_count));
     KAKITOME_RETURN_IF_ERROR(take(base64_attribute(password_key, "saltValue"), info.password_salt));
     KAKITOME_RETURN_IF_ERROR(take(hash_algorithm_named(password_key.attribute("hashAlgorithm").value()), info.password_hash));
     KAKITOME_RETURN_IF_ERROR(take(number_attribute(password_key, "keyBits", 128, 256), info.password_key_bits));

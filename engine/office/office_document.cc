@@ -102,6 +102,11 @@ Result<DecryptedDocument> decrypt_document(std::string_view file, std::string_vi
     return document;
 }
 
+Status check_encryption_cost(std::string_view file, const DecryptionLimits& limits) {
+    auto opened = open_document(file, limits);
+    return opened.is_ok() ? Status::ok() : opened.status();
+}
+
 Status check_password(std::string_view file, std::string_view password, const DecryptionLimits& limits) {
     auto opened = open_document(file, limits);
     if (!opened.is_ok()) return opened.status();

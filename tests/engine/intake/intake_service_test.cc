@@ -208,5 +208,90 @@ TEST_F(Intake, BadMailIsRejectedWithAReasonAndEarlierEventsStay) {
     EXPECT_TRUE(verify_store(*database_).value().intact());
 }
 
+// Issue 14 §3: intake had no CPU budget. A form may not make one password try expensive, a
+// sender may not keep many forms waiting, and a sender's password tries are capped per hour.
+class IntakeBudget : public Intake {
+protected:
+    void SetUp() override {
+        Intake::SetUp();
+        intake_.reset();
+        store_.reset();
+        store_ = EventStore::open(database_, {.durability = Durability::buffered, .clock_ms = [this] { return now_ms_; }}).value();
+        MailLimits limits;
+        limits.max_spin_count = 5000;
+        limits.max_pending_forms_per_sender = 3;
+        limits.max_password_tries_per_sender_per_hour = 4;
+        intake_ = std::make_unique<IntakeService>(*store_, *blobs_, *vault_, master_, limits);
+    }
+    std::string costly_form_mail(const std::string& from, const std::string& id, std::uint32_t spins) {
+        const std::string encrypted = office::encrypt_document(read_fixture("forms/valid_basic.xlsx"), "pw", office::EncryptionMethod::agile, spins).value();
+        return build_mail(from, encoded_word("PR 動画利用申請", "UTF-8"), id, "Content-Type: text/plain; charset=us-ascii\r\n", "",
+                          {{.filename_header = "filename=\"form.xlsx\"", .bytes = encrypted}});
+    }
+    std::int64_t now_ms_ = 1'750'000'000'000;
+};
+
+TEST_F(IntakeBudget, AFormWhoseKeyDerivationIsTooCostlyIsRejectedAtTheDoor) {
+    const IngestOutcome costly = ingest(costly_form_mail("c@example.jp", "costly@x", 5001));
+    EXPECT_EQ(costly.classification, "rejected");
+    EXPECT_EQ(costly.reason, "spin_count_too_high");
+    const IngestOutcome fine = ingest(costly_form_mail("c@example.jp", "fine@x", 5000));
+    EXPECT_EQ(fine.classification, "form");
+}
+
+TEST_F(IntakeBudget, ASenderMayKeepOnlyAFewFormsWaiting) {
+    for (int i = 0; i < 3; ++i)
+        EXPECT_EQ(ingest(form_mail("d@example.jp", "f" + std::to_string(i) + "@x", "pw" + std::to_string(i), "forms/valid_basic.xlsx")).classification, "form");
+    const IngestOutcome fourth = ingest(form_mail("d@example.jp", "f3@x", "pw3", "forms/valid_basic.xlsx"));
+    EXPECT_EQ(fourth.classification, "rejected");
+    EXPECT_EQ(fourth.reason, "too_many_pending_forms");
+    // Another sender is not affected, and a paired form frees its place.
+    EXPECT_EQ(ingest(form_mail("e@example.jp", "g0@x", "pw", "forms/valid_basic.xlsx")).classification, "form");
+    EXPECT_TRUE(ingest(password_mail("d@example.jp", "p0@x", "pw0")).paired);
+    EXPECT_EQ(ingest(form_mail("d@example.jp", "f4@x", "pw4", "forms/valid_basic.xlsx")).classification, "form");
+}
+
+TEST_F(IntakeBudget, PasswordTriesPerSenderAreCappedPerHour) {
+    ingest(form_mail("h@example.jp", "f1@x", "one", "forms/valid_basic.xlsx"));
+    ingest(form_mail("h@example.jp", "f2@x", "two", "forms/valid_basic.xlsx"));
+    // Two pending forms: each wrong password costs two tries; the budget is four an hour.
+    EXPECT_EQ(ingest(password_mail("h@example.jp", "w1@x", "wrong-1")).classification, "password");
+    EXPECT_EQ(ingest(password_mail("h@example.jp", "w2@x", "wrong-2")).classification, "password");
+    const IngestOutcome spent = ingest(password_mail("h@example.jp", "p@x", "one"));
+    EXPECT_EQ(spent.classification, "rejected");
+    EXPECT_EQ(spent.reason, "too_many_password_attempts");
+    // Other senders keep their own budget.
+    ingest(form_mail("i@example.jp", "f3@x", "three", "forms/valid_basic.xlsx"));
+    EXPECT_TRUE(ingest(password_mail("i@example.jp", "p3@x", "three")).paired);
+    // An hour later the right password pairs.
+    now_ms_ += 3'600'001;
+    const IngestOutcome later = ingest(password_mail("h@example.jp", "p-later@x", "one"));
+    EXPECT_TRUE(later.paired);
+    EXPECT_EQ(later.state, "validated");
+}
+
+TEST_F(Intake, APasswordWithAControlCharacterIsRefused) {
+    // "pass<NUL>word" in a base64 body: it used to become a password.
+    const std::string raw = build_mail("n@example.jp", encoded_word("PR 動画利用申請", "UTF-8"), "nul@x",
+                                       "Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n", "cGFzcwB3b3Jk\r\n");
+    const IngestOutcome outcome = ingest(raw);
+    EXPECT_EQ(outcome.classification, "rejected");
+    EXPECT_EQ(outcome.reason, "password_has_control_characters");
+}
+
+TEST_F(Intake, DeeplyNestedMimeIsRefusedBeforeItIsParsed) {
+    std::string body;
+    const int depth = 40;
+    std::string head = "From: deep@example.jp\r\nSubject: =?UTF-8?B?UFIg5YuV55S75Yip55So55Sz6KuL?=\r\nMessage-ID: <deep@x>\r\nMIME-Version: 1.0\r\n";
+    for (int level = 0; level < depth; ++level) {
+        body += "Content-Type: multipart/mixed; boundary=\"b" + std::to_string(level) + "\"\r\n\r\n--b" + std::to_string(level) + "\r\n";
+    }
+    body += "Content-Type: text/plain\r\n\r\npassword\r\n";
+    for (int level = depth - 1; level >= 0; --level) body += "--b" + std::to_string(level) + "--\r\n";
+    const IngestOutcome outcome = ingest(head + body);
+    EXPECT_EQ(outcome.classification, "rejected");
+    EXPECT_EQ(outcome.reason, "mime_too_deep");
+}
+
 }  // namespace
 }  // namespace kakitome::intake
