@@ -160,7 +160,9 @@ int status_for(const Status& status) {
 HttpResponse problem_for(const Status& status) {
     const std::string type =
         !status.reason().empty() ? status.reason() : status_code_name(status.code());
-    return problem(status_for(status), type, status_code_name(status.code()), status.message());
+    // Out of disk: RFC 4918's 507, so a client retries later rather than shrinking its request.
+    const int code = status.reason() == "storage_full" ? 507 : status_for(status);
+    return problem(code, type, status_code_name(status.code()), status.message());
 }
 
 }  // namespace

@@ -20,7 +20,9 @@ Result<std::unique_ptr<Services>> Services::open(ServiceOptions options) {
     families.push_back(kDataKeysFamily);
     families.push_back(kMerkleFamily);
     families.push_back(kDisclosuresFamily);
-    auto database = Database::open({.directory = data, .extra_column_families = families});
+    auto database = Database::open({.directory = data,
+                                    .extra_column_families = families,
+                                    .reserved_free_bytes = o.reserved_free_bytes});
     if (!database.is_ok()) return database.status();
     services->database_ = database.value();
     auto store = EventStore::open(services->database_,

@@ -40,6 +40,8 @@ struct ServiceOptions {
     std::filesystem::path ledger_key_file;  // empty: DATA/ledger.key (created 0600 on first use)
     workflow::Settings settings;
     intake::MailLimits mail_limits;
+    // Free space kept on the data directory's file system (DatabaseOptions).
+    std::uint64_t reserved_free_bytes = 64ull * 1024 * 1024;
     std::function<std::int64_t()> clock_ms = system_clock_ms;
     std::uint64_t checkpoint_every_events = 1000;
     std::int64_t checkpoint_every_seconds = 60;

@@ -47,12 +47,17 @@ Result<std::string> BlobStore::put(std::string_view bytes) {
     if (!present.is_ok()) return present.status();
     if (present.value()) return id;
     // The id is the associated data: a sealed blob cannot be moved under another id.
+    KAKITOME_RETURN_IF_ERROR(database_->check_space(bytes.size()));
     auto sealed = aead_seal(key_, bytes, id);
     if (!sealed.is_ok()) return sealed.status();
     rocksdb::WriteOptions options;
     options.sync = true;
     auto put = database_->db()->Put(options, database_->blobs(), id, sealed.value());
-    if (!put.ok()) return from_rocksdb(put, "writing blob");
+    if (!put.ok()) {
+        auto failed = from_rocksdb(put, "writing blob");
+        database_->note_write_failure(failed);
+        return failed;
+    }
     return id;
 }
 

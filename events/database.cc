@@ -5,6 +5,7 @@
 #include <rocksdb/utilities/checkpoint.h>
 
 #include <stdlib.h>
+#include <sys/statvfs.h>
 
 #include <algorithm>
 #include <system_error>
@@ -96,6 +97,7 @@ Result<std::shared_ptr<Database>> Database::open(const DatabaseOptions& options)
     database->secondary_directory_ = secondary;
     database->db_ = raw;
     database->read_only_ = options.read_only;
+    database->reserved_free_bytes_ = options.reserved_free_bytes;
     database->directory_ = options.directory;
     for (std::size_t i = 0; i < handles.size(); ++i) {
         database->families_.emplace_back(names[i], handles[i]);
@@ -109,6 +111,37 @@ Result<std::shared_ptr<Database>> Database::open(const DatabaseOptions& options)
                                   " is a RocksDB directory without kakitome's column families");
     }
     return database;
+}
+
+Status Database::check_space(std::uint64_t incoming, WriteKind kind) const {
+    struct statvfs info {};
+    if (::statvfs(directory_.c_str(), &info) != 0) return Status::ok();  // cannot tell: write
+    const std::uint64_t free_bytes =
+        static_cast<std::uint64_t>(info.f_bavail) * static_cast<std::uint64_t>(info.f_frsize);
+    const std::uint64_t reserve =
+        kind == WriteKind::new_data ? reserved_free_bytes_ : reserved_free_bytes_ / 4;
+    // What RocksDB holds in memtables must fit on disk too: it is flushed on close and on the
+    // next open (WAL replay), and a flush that finds no room stops the store.
+    std::uint64_t unflushed = 0;
+    if (!db_->GetAggregatedIntProperty("rocksdb.cur-size-all-mem-tables", &unflushed))
+        unflushed = 0;
+    const bool room = free_bytes >= reserve + incoming + unflushed;
+    if (room && write_failed_.load()) {
+        // Space is back after a failed write: RocksDB stays stopped until resumed.
+        if (db_->Resume().ok()) write_failed_ = false;
+    }
+    if (room && !write_failed_.load()) return Status::ok();
+    return Status::resource_exhausted(
+               "the disk holding " + directory_.string() + " has " + std::to_string(free_bytes) +
+               " bytes free; kakitome needs " + std::to_string(reserve + incoming + unflushed) +
+               " (a reserve of " + std::to_string(reserve) + ", " + std::to_string(unflushed) +
+               " not yet flushed, " + std::to_string(incoming) +
+               " to write) and refuses new data until there is room again (nothing was written)")
+        .with_reason("storage_full");
+}
+
+void Database::note_write_failure(const Status& status) const {
+    if (status.code() == StatusCode::io_error) write_failed_ = true;
 }
 
 rocksdb::ColumnFamilyHandle* Database::family(std::string_view name) const {

@@ -8,6 +8,8 @@
 // close. Writes to a read-only Database fail.
 #pragma once
 
+#include <atomic>
+#include <cstdint>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -27,6 +29,11 @@ struct DatabaseOptions {
     std::filesystem::path directory;
     bool read_only = false;
     std::vector<std::string> extra_column_families;  // created when missing
+    // Writes of new data are refused while the file system holding the directory has less than
+    // this free (see check_space): RocksDB aborts (an assertion in Debian's build) when it runs
+    // out of space mid-write, so kakitome never lets it get there. The reserve leaves room for
+    // the derived data (projections, tree, checkpoints) and for RocksDB's own flushes.
+    std::uint64_t reserved_free_bytes = 64ull * 1024 * 1024;
 };
 // open() creates a missing directory 0700 and refuses one open to group or others
 // (events/private_directory.h).
@@ -46,6 +53,19 @@ class Database {
     rocksdb::ColumnFamilyHandle* meta() const { return meta_; }
     rocksdb::ColumnFamilyHandle* blobs() const { return blobs_; }
     bool read_only() const { return read_only_; }
+    // Before a write of `incoming` bytes of new data (an append, a blob): resource_exhausted
+    // with reason storage_full while free space minus `incoming` is below the reserve, or while
+    // an earlier write failed and RocksDB has not resumed. Nothing is written then; reads keep
+    // working; once space is back the next call resumes RocksDB (DB::Resume) and writes go on,
+    // without a restart. Cheap (one statvfs).
+    // Records (events: a command, a PiiDisclosed) may use the last three quarters of the
+    // reserve that new data (mail, blobs) may not: when mail is refused, staff can still work
+    // and every read of PII can still be recorded.
+    enum class WriteKind { new_data, record };
+    Status check_space(std::uint64_t incoming, WriteKind kind = WriteKind::new_data) const;
+    // Records a failed write's RocksDB status: an I/O error (no space) makes check_space refuse
+    // until RocksDB has resumed.
+    void note_write_failure(const Status& status) const;
     // Read-only: follows the primary's writes since open (RocksDB TryCatchUpWithPrimary).
     Status catch_up();
     // A consistent copy of the whole database in `directory` (which must not exist), made with
@@ -62,6 +82,8 @@ class Database {
     rocksdb::ColumnFamilyHandle* meta_ = nullptr;
     rocksdb::ColumnFamilyHandle* blobs_ = nullptr;
     bool read_only_ = false;
+    std::uint64_t reserved_free_bytes_ = 0;
+    mutable std::atomic<bool> write_failed_{false};
     std::filesystem::path directory_;
     std::filesystem::path secondary_directory_;  // the secondary instance's own files
 };

@@ -153,6 +153,7 @@ Result<std::vector<AppendResult>> EventStore::append_transaction_untimed(
         }
     }
     self.parts = std::move(parts);
+    KAKITOME_RETURN_IF_ERROR(database_->check_space(self.bytes, Database::WriteKind::record));
 
     std::unique_lock lock(writers_mutex_);
     writers_.push_back(&self);
@@ -266,6 +267,7 @@ void EventStore::commit_group(std::vector<PendingAppend*>& group) {
     const rocksdb::Status written = database_->db()->Write(write_options, &batch);
     if (!written.ok()) {
         const Status failure = from_rocksdb(written, "appending events");
+        database_->note_write_failure(failure);
         for (PendingAppend* writer : group) {
             if (writer->result.is_ok()) writer->result = failure;
         }

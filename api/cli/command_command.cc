@@ -14,9 +14,10 @@
 namespace kakitome::cli {
 
 int run_command(const Words& words) {
-    auto arguments = Arguments::parse(
-        words, {"data", "master-key", "ledger-key", "config", "now", "args", "actor", "if-match"},
-        {});
+    auto arguments = Arguments::parse(words,
+                                      {"data", "master-key", "ledger-key", "config",
+                                       "reserve-free-bytes", "now", "args", "actor", "if-match"},
+                                      {});
     if (!arguments.is_ok() || arguments->positionals().size() != 2) {
         std::fprintf(
             stderr,

@@ -14,7 +14,8 @@ namespace kakitome::cli {
 
 int run_download(const Words& words) {
     auto arguments = Arguments::parse(
-        words, {"data", "master-key", "ledger-key", "config", "now", "remote"}, {});
+        words,
+        {"data", "master-key", "ledger-key", "config", "reserve-free-bytes", "now", "remote"}, {});
     if (!arguments.is_ok() || arguments->positionals().size() != 1) {
         std::fprintf(stderr, "usage: kakitome download TOKEN [--remote ADDR] [--now TIME]\n");
         return kExitBadInput;

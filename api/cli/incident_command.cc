@@ -52,9 +52,9 @@ std::vector<std::string> split_commas(const std::string& text) {
 int run_incident(const Words& words) {
     auto arguments = Arguments::parse(
         words,
-        {"data", "master-key", "ledger-key", "config", "now", "from", "to", "incident",
-         "description", "reporter", "applications", "registered-before", "channel", "note",
-         "report", "reason"},
+        {"data", "master-key", "ledger-key", "config", "reserve-free-bytes", "now", "from", "to",
+         "incident", "description", "reporter", "applications", "registered-before", "channel",
+         "note", "report", "reason"},
         {"csv", "json", "sensitive", "financial-risk", "unauthorised-purpose", "replace"});
     const auto& positionals = arguments.is_ok() ? arguments->positionals() : Words{};
     const std::string action = positionals.empty() ? "" : positionals[0];

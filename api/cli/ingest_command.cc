@@ -67,7 +67,8 @@ std::vector<fs::path> expand_inputs(const std::vector<std::string>& inputs,
 
 int run_ingest(const Words& words) {
     auto arguments = Arguments::parse(
-        words, {"data", "master-key", "ledger-key", "config", "max-mail-bytes"}, {});
+        words,
+        {"data", "master-key", "ledger-key", "config", "max-mail-bytes", "reserve-free-bytes"}, {});
     intake::MailLimits limits;
     bool valid = arguments.is_ok() && !arguments->positionals().empty();
     if (valid && arguments->has("max-mail-bytes")) {
@@ -80,7 +81,7 @@ int run_ingest(const Words& words) {
     if (!valid) {
         std::fprintf(stderr,
                      "usage: kakitome ingest [--data DIR] [--master-key FILE] [--max-mail-bytes N] "
-                     "FILE.eml...|DIR...\n");
+                     "[--reserve-free-bytes BYTES] FILE.eml...|DIR...\n");
         return kExitBadInput;
     }
     auto services =

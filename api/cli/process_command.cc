@@ -32,9 +32,10 @@ void request_stop(int) {
 }  // namespace
 
 int run_process(const Words& words) {
-    auto arguments = Arguments::parse(
-        words, {"data", "master-key", "ledger-key", "config", "now", "smtp", "interval"},
-        {"once", "simulate"});
+    auto arguments = Arguments::parse(words,
+                                      {"data", "master-key", "ledger-key", "config",
+                                       "reserve-free-bytes", "now", "smtp", "interval"},
+                                      {"once", "simulate"});
     int interval = 10;
     bool valid = arguments.is_ok() && arguments->positionals().empty();
     if (valid) {

@@ -53,12 +53,12 @@ bool parse_listen(const std::string& listen, http::HttpServerOptions& options) {
 }  // namespace
 
 int run_serve(const Words& words) {
-    auto arguments =
-        Arguments::parse(words,
-                         {"data", "master-key", "ledger-key", "imap", "poll-seconds",
-                          "max-mail-bytes", "listen", "config", "threads", "tls-cert", "tls-key",
-                          "now", "request-timeout", "max-connections", "max-body-bytes-in-flight"},
-                         {"once", "imap-insecure", "demo"});
+    auto arguments = Arguments::parse(
+        words,
+        {"data", "master-key", "ledger-key", "imap", "poll-seconds", "max-mail-bytes", "listen",
+         "config", "threads", "tls-cert", "tls-key", "now", "request-timeout", "max-connections",
+         "max-body-bytes-in-flight", "reserve-free-bytes"},
+        {"once", "imap-insecure", "demo"});
     intake::MailLimits limits;
     http::HttpServerOptions server_options;
     int poll_seconds = 60;
@@ -95,7 +95,7 @@ int run_serve(const Words& words) {
                      "                      [--tls-cert PEM --tls-key PEM] [--master-key FILE] "
                      "[--request-timeout S]\n"
                      "                      [--max-connections N] [--max-body-bytes-in-flight "
-                     "BYTES]\n"
+                     "BYTES] [--reserve-free-bytes BYTES]\n"
                      "                      [--imap imap[s]://USER:PASSWORD@HOST[:PORT]/MAILBOX "
                      "[--poll-seconds N]\n"
                      "                       [--imap-insecure]] [--max-mail-bytes N] [--demo]\n"

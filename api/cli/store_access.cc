@@ -64,6 +64,15 @@ std::unique_ptr<Services> open_services_or_report(
     options.data_directory = directory;
     options.master_key_file = arguments.value_or("master-key", "");
     options.ledger_key_file = ledger_key_path(arguments, directory);
+    if (auto reserve = arguments.value("reserve-free-bytes")) {
+        try {
+            options.reserved_free_bytes = std::stoull(*reserve);
+        } catch (const std::exception&) {
+            std::fprintf(stderr, "kakitome %s: --reserve-free-bytes takes a number of bytes\n",
+                         command.c_str());
+            return nullptr;
+        }
+    }
     options.settings = std::move(settings->first);
     options.clock_ms = std::move(settings->second);
     if (adjust) adjust(options);

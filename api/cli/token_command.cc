@@ -15,9 +15,10 @@
 namespace kakitome::cli {
 
 int run_token(const Words& words) {
-    auto arguments = Arguments::parse(
-        words, {"data", "master-key", "ledger-key", "config", "role", "name", "display-name"},
-        {"pii"});
+    auto arguments = Arguments::parse(words,
+                                      {"data", "master-key", "ledger-key", "config",
+                                       "reserve-free-bytes", "role", "name", "display-name"},
+                                      {"pii"});
     const bool valid = arguments.is_ok() && arguments->positionals() == Words{"create"} &&
                        arguments->has("role") && arguments->has("name");
     const auto role = valid ? auth::role_named(*arguments->value("role")) : std::nullopt;

@@ -597,5 +597,79 @@ TEST_F(Server, ConnectionsBeyondTheCapAreToldToComeBack) {
     EXPECT_EQ(server->signal(SIGTERM), 0);
 }
 
+// Issue 14 §4: on a 3 MB tmpfs `serve` aborted on a RocksDB assertion and `ingest` exited 134.
+// Out of space is an error like any other, and the server resumes when space returns.
+TEST_F(Server, AFullDiskFailsCleanlyAndTheServerResumesWhenSpaceReturns) {
+    const fs::path disk = root_ / "disk";
+    fs::create_directories(disk);
+    if (::getuid() != 0 ||
+        std::system(
+            ("mount -t tmpfs -o size=3m tmpfs " + disk.string() + " 2>/dev/null").c_str()) != 0)
+        GTEST_SKIP() << "mounting a small tmpfs needs root; the full-disk test did not run";
+    struct Unmount {
+        fs::path path;
+        ~Unmount() { (void)std::system(("umount -l " + path.string()).c_str()); }
+    } unmount{disk};
+    data_ = disk / "data";
+    // Mails of 300 KB of random text, as unrelated mail (kept as blobs).
+    const auto big_mail = [](int i) {
+        std::string text;
+        std::uint64_t state = 0x9e3779b97f4a7c15ull * static_cast<std::uint64_t>(i + 1);
+        for (int k = 0; k < 300'000; ++k) {
+            state = state * 6364136223846793005ull + 1442695040888963407ull;
+            text += static_cast<char>('a' + (state >> 33) % 26);
+            if (k % 76 == 75) text += "\r\n";
+        }
+        return "From: big" + std::to_string(i) +
+               "@example.jp\r\nSubject: hello\r\nMessage-ID: <big" + std::to_string(i) +
+               "@t.example>\r\nMIME-Version: 1.0\r\nContent-Type: text/plain\r\n\r\n" + text +
+               "\r\n";
+    };
+    fs::create_directories(root_ / "big");
+    for (int i = 0; i < 12; ++i)
+        std::ofstream(root_ / "big" / ("m" + std::to_string(i) + ".eml")) << big_mail(i);
+    int exit_code = -1;
+    const std::string sato = json::parse(kakitome(
+        "token create --role operator --name sato-disk --reserve-free-bytes 300000"))["token"];
+    const std::string ingested =
+        kakitome("ingest --reserve-free-bytes 300000 " + (root_ / "big").string(), &exit_code);
+    EXPECT_EQ(exit_code, 4) << "the store-error code, not an abort (134): " << ingested;
+    kakitome("verify", &exit_code);
+    EXPECT_EQ(exit_code, 0) << "nothing half-written";
+
+    const int port = free_tcp_port();
+    auto server =
+        start_server(data_, port, root_ / "serve.log", {"--reserve-free-bytes", "300000"});
+    ASSERT_TRUE(server);
+    const std::string base = "http://127.0.0.1:" + std::to_string(port);
+    const auto post = [&](int i) {
+        return http_request("POST", base + "/v1/mail",
+                            {"Authorization: Bearer " + sato, "Content-Type: message/rfc822"},
+                            big_mail(100 + i));
+    };
+    // The server takes mail while there is room, then refuses it cleanly.
+    HttpReply full;
+    int taken = 0;
+    for (int i = 0; i < 10; ++i) {
+        full = post(i);
+        if (full.status != 201) break;
+        ++taken;
+    }
+    EXPECT_LT(taken, 10) << "the disk never filled";
+    EXPECT_EQ(full.status, 507) << full.body;
+    EXPECT_EQ(full.header("content-type"), "application/problem+json");
+    EXPECT_NE(full.body.find("storage_full"), std::string::npos) << full.body;
+    EXPECT_EQ(http_request("GET", base + "/v1/queue", {"Authorization: Bearer " + sato}).status,
+              200)
+        << "reads keep working";
+    // Space returns (the file system grows): the next mail is taken, without a restart.
+    ASSERT_EQ(std::system(("mount -o remount,size=8m " + disk.string()).c_str()), 0);
+    const auto resumed = post(50);
+    EXPECT_EQ(resumed.status, 201) << resumed.body;
+    EXPECT_EQ(server->signal(SIGTERM), 0);
+    kakitome("verify", &exit_code);
+    EXPECT_EQ(exit_code, 0);
+}
+
 }  // namespace
 }  // namespace kakitome::testing
