@@ -191,6 +191,18 @@ Status Ledger::extend() {
     auto* family = database->family(kMerkleFamily);
     const Seq head = store_.head();
     std::uint64_t size = size_.load();
+    if (size > 0 && size < head.value) {
+        // The tree grows only on the log it was built from: a log cut below the tree and
+        // refilled past it must not get new leaves over the hole (and so never a signature).
+        auto last = store_.read_event(Seq{size});
+        auto stored = node(0, size - 1);
+        if (!last.is_ok() || !stored.is_ok() || merkle::leaf_hash(last->hash) != stored.value())
+            return Status::corruption("leaf " + std::to_string(size - 1) +
+                                      " of the stored tree is not the hash of event " +
+                                      std::to_string(size) +
+                                      ": the log was rewritten below the tree; refusing to extend")
+                .with_reason("not_an_extension");
+    }
     // The right edge of the tree: complete subtrees that still wait for a right sibling.
     std::vector<std::pair<unsigned, merkle::Hash>> pending;
     for (unsigned level = 0; (size >> level) != 0; ++level) {

@@ -32,6 +32,9 @@ using tcp = asio::ip::tcp;
 struct HttpServer::Impl {
     HttpServerOptions options;
     HttpHandler handler;
+    // Before the contexts: sessions still pending when the contexts go update these.
+    std::atomic<std::size_t> connections{0};
+    std::atomic<std::size_t> body_bytes_reserved{0};
     std::vector<std::unique_ptr<asio::io_context>> contexts;
     std::vector<asio::executor_work_guard<asio::io_context::executor_type>> guards;
     std::vector<std::thread> threads;
@@ -41,8 +44,6 @@ struct HttpServer::Impl {
     std::atomic<std::size_t> next_context{0};
     std::atomic<bool> stopping{false};
     std::atomic<int> in_flight{0};  // requests read and not yet answered
-    std::atomic<std::size_t> connections{0};
-    std::atomic<std::size_t> body_bytes_reserved{0};
     std::chrono::milliseconds accept_backoff{0};
     std::mutex stopped_mutex;
     std::condition_variable stopped_changed;
@@ -179,7 +180,9 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
         timed_out_ = false;
         deadline_.expires_after(after);
         deadline_.async_wait([self = this->shared_from_this()](beast::error_code error) {
-            if (error) return;  // cancelled: the request was read in time
+            // Cancelled, or a wait whose completion was already queued when the deadline was
+            // cancelled or re-armed (Asio then reports success): not this deadline.
+            if (error || self->deadline_.expiry() > asio::steady_timer::clock_type::now()) return;
             self->timed_out_ = true;
             beast::error_code ignored;
             beast::get_lowest_layer(self->stream_).socket().cancel(ignored);
@@ -205,7 +208,12 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
         if (server_.options.admit) {
             // Authentication and routing on the headers alone: nothing of a refused body is
             // ever read or held.
-            auto refused = server_.options.admit(to_request(parser_->get(), remote_, kTls, false));
+            std::optional<HttpResponse> refused;
+            try {
+                refused = server_.options.admit(to_request(parser_->get(), remote_, kTls, false));
+            } catch (const std::exception&) {
+                refused = refusal(500, "internal", "internal error");
+            }
             if (refused) return respond(*refused, false);
         }
         if (parser_->content_length() && *parser_->content_length() > limit) {
@@ -358,16 +366,16 @@ void HttpServer::Impl::refuse_connection(tcp::socket socket) {
         if (error) return stream->close();
         stream->socket().shutdown(tcp::socket::shutdown_send, ignored);
         auto sink = std::make_shared<std::array<char, 4096>>();
+        // The pending read owns the loop; the loop refers to itself weakly, so a read that
+        // never completes (the server stops) frees everything.
         auto drain = std::make_shared<std::function<void()>>();
-        *drain = [stream, sink, drain] {
+        *drain = [stream, sink, weak = std::weak_ptr<std::function<void()>>(drain)] {
+            auto self = weak.lock();
+            if (!self) return;
             stream->async_read_some(asio::buffer(*sink),
-                                    [stream, drain](beast::error_code read_error, std::size_t) {
-                                        if (read_error) {
-                                            stream->close();
-                                            *drain = nullptr;  // breaks the cycle
-                                            return;
-                                        }
-                                        (*drain)();
+                                    [stream, self](beast::error_code read_error, std::size_t) {
+                                        if (read_error) return stream->close();
+                                        (*self)();
                                     });
         };
         (*drain)();
@@ -406,6 +414,10 @@ Result<std::unique_ptr<HttpServer>> HttpServer::start(HttpServerOptions options,
                                                       HttpHandler handler) {
     auto impl = std::make_unique<Impl>();
     impl->options = std::move(options);
+    // A bound below the largest body a route allows would refuse that route forever.
+    impl->options.max_body_bytes_in_flight =
+        std::max({impl->options.max_body_bytes_in_flight, impl->options.large_body_limit,
+                  impl->options.body_limit});
     impl->handler = std::move(handler);
     const int threads = impl->options.threads > 0
                             ? impl->options.threads

@@ -35,7 +35,9 @@ struct HttpServerOptions {
     std::chrono::seconds request_deadline{30};  // to read one whole request
     std::chrono::seconds idle_timeout{30};      // between keep-alive requests
     std::size_t max_connections = 4096;
-    std::size_t max_body_bytes_in_flight = 128 * 1024 * 1024;  // declared or allowed sizes
+    // Declared (or, chunked, allowed) sizes of the bodies being read at once; never below the
+    // largest body a route allows.
+    std::size_t max_body_bytes_in_flight = 128 * 1024 * 1024;
     // Asked with the request line and headers (empty body) before the body is read: a
     // response refuses the request (sent at once, then the connection is closed).
     std::function<std::optional<HttpResponse>(const HttpRequest&)> admit;

@@ -436,6 +436,14 @@ Result<IngestOutcome> IntakeService::ingest(std::string_view raw, std::string_vi
                 opens.push_back(&*form);
             }
         }
+        if (opens.empty() && tries < sender->pending_forms.size())
+            // The budget ran out before every waiting form was tried: not a wrong password.
+            return reject("too_many_password_attempts",
+                          "the budget of password tries for this sender ran out after " +
+                              std::to_string(tries) + " of " +
+                              std::to_string(sender->pending_forms.size()) +
+                              " waiting forms; send the password again later",
+                          raw_blob.value());
         const json password_event{{"message_id", mail.message_id},
                                   {"password_hmac", password_hmac},
                                   {"raw_blob", raw_blob.value()},

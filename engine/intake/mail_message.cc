@@ -93,21 +93,34 @@ std::string iconv_name(std::string charset) {
 }
 
 // An upper bound on MIME nesting, counted before GMime parses anything (GMime recurses once per
-// level): every multipart declares a boundary and every attached message says so in its
-// Content-Type. Case-insensitive; a quoted mention in a body counts too, which only errs on the
-// safe side for mails far beyond what an application needs.
+// level): every container level is a Content-Type header line whose type is multipart/* or
+// message/*, however its parameters are written (boundary*=, RFC 2231, comments). Header lines
+// inside bodies count too, which only errs on the safe side for mails far beyond an application.
 std::size_t count_mime_containers(std::string_view raw) {
+    auto lower_at = [&](std::size_t i) {
+        return static_cast<char>(std::tolower(static_cast<unsigned char>(raw[i])));
+    };
+    auto word_at = [&](std::size_t i, std::string_view word) {
+        if (i + word.size() > raw.size()) return false;
+        for (std::size_t k = 0; k < word.size(); ++k)
+            if (lower_at(i + k) != word[k]) return false;
+        return true;
+    };
     std::size_t count = 0;
-    for (std::size_t i = 0; i + 9 <= raw.size(); ++i) {
-        const char c = static_cast<char>(std::tolower(static_cast<unsigned char>(raw[i])));
-        if (c != 'b' && c != 'm') continue;
-        auto matches = [&](std::string_view word) {
-            if (i + word.size() > raw.size()) return false;
-            for (std::size_t k = 0; k < word.size(); ++k)
-                if (std::tolower(static_cast<unsigned char>(raw[i + k])) != word[k]) return false;
-            return true;
-        };
-        if (matches("boundary=") || matches("message/rfc822") || matches("message/global")) ++count;
+    for (std::size_t i = 0; i < raw.size(); ++i) {
+        if ((i != 0 && raw[i - 1] != '\n') || !word_at(i, "content-type")) continue;
+        std::size_t at = i + 12;
+        while (at < raw.size() && (raw[at] == ' ' || raw[at] == '\t')) ++at;
+        if (at >= raw.size() || raw[at] != ':') continue;
+        ++at;
+        // White space (folded lines too) and (comments) before the type.
+        for (int depth = 0; at < raw.size(); ++at) {
+            const char c = raw[at];
+            if (c == '(') ++depth;
+            else if (c == ')' && depth > 0) --depth;
+            else if (depth == 0 && c != ' ' && c != '\t' && c != '\r' && c != '\n') break;
+        }
+        if (word_at(at, "multipart/") || word_at(at, "message/")) ++count;
     }
     return count;
 }

@@ -545,6 +545,12 @@ TEST_F(Server, TheTokenIsCheckedBeforeTheBodyAndBodiesInFlightAreBounded) {
 
 // Issue 14 §2.1: one accept() failure with EMFILE and the server never accepted again.
 TEST_F(Server, RunningOutOfDescriptorsOnceDoesNotStopTheServer) {
+#ifdef KAKITOME_SANITIZED
+    // UBSan checks a vptr by reading memory through a pipe (two descriptors); with the
+    // descriptor table full that fails and it reports a false "invalid vptr" and exits. The
+    // plain build (make test) runs this test.
+    GTEST_SKIP() << "not under the sanitizers: their runtime needs descriptors to check memory";
+#endif
     ingest_applicants(1);
     const int port = free_tcp_port();
     const std::string command =

@@ -316,6 +316,19 @@ TEST_F(SigningRefusal, ALogAndTreeCutBelowASignedCheckpointAreNotSigned) {
     expect_refused("not an extension of the checkpoint signed at size 10");
 }
 
+// Found in review: a log cut below the tree and refilled past it got new leaves over the hole.
+TEST_F(SigningRefusal, ALogCutAndRefilledPastTheTreeIsNotExtendedNorSigned) {
+    append(10);
+    ASSERT_TRUE(ledger_->cut_checkpoint().is_ok());
+    cut_log_after(7, /*fix_ledger_size=*/false);
+    append(6);  // the log reaches 13, the tree still holds 10 leaves of the old events
+    const auto extended = ledger_->extend();
+    ASSERT_FALSE(extended.is_ok());
+    EXPECT_EQ(extended.reason(), "not_an_extension");
+    EXPECT_EQ(ledger_->size(), 10u);
+    expect_refused("the log was rewritten below the tree");
+}
+
 TEST_F(SigningRefusal, ACorruptedStoredNodeUnderTheSignedTreeIsNotSigned) {
     append(8);
     ASSERT_TRUE(ledger_->cut_checkpoint().is_ok());

@@ -280,17 +280,36 @@ TEST_F(Intake, APasswordWithAControlCharacterIsRefused) {
 }
 
 TEST_F(Intake, DeeplyNestedMimeIsRefusedBeforeItIsParsed) {
-    std::string body;
-    const int depth = 40;
-    std::string head = "From: deep@example.jp\r\nSubject: =?UTF-8?B?UFIg5YuV55S75Yip55So55Sz6KuL?=\r\nMessage-ID: <deep@x>\r\nMIME-Version: 1.0\r\n";
-    for (int level = 0; level < depth; ++level) {
-        body += "Content-Type: multipart/mixed; boundary=\"b" + std::to_string(level) + "\"\r\n\r\n--b" + std::to_string(level) + "\r\n";
+    // However the boundary parameter is written (RFC 2231 forms, a comment before the type).
+    int variant = 0;
+    for (const std::string parameter : {"; boundary=\"b", "; boundary*=''b", "; boundary*0=\"b"}) {
+        for (const std::string type : {"multipart/mixed", "(c) Multipart/Mixed"}) {
+            std::string body;
+            const int depth = 40;
+            const std::string id = "deep" + std::to_string(++variant) + "@x";
+            std::string head = "From: deep@example.jp\r\nSubject: =?UTF-8?B?UFIg5YuV55S75Yip55So55Sz6KuL?=\r\nMessage-ID: <" + id + ">\r\nMIME-Version: 1.0\r\n";
+            for (int level = 0; level < depth; ++level) {
+                const bool quoted = parameter.back() == '"';
+                body += "Content-Type: " + type + parameter + std::to_string(level) + (quoted ? "\"" : "") + "\r\n\r\n--b" + std::to_string(level) + "\r\n";
+            }
+            body += "Content-Type: text/plain\r\n\r\npassword\r\n";
+            for (int level = depth - 1; level >= 0; --level) body += "--b" + std::to_string(level) + "--\r\n";
+            const IngestOutcome outcome = ingest(head + body);
+            EXPECT_EQ(outcome.classification, "rejected") << parameter << " " << type;
+            EXPECT_EQ(outcome.reason, "mime_too_deep") << parameter << " " << type;
+        }
     }
-    body += "Content-Type: text/plain\r\n\r\npassword\r\n";
-    for (int level = depth - 1; level >= 0; --level) body += "--b" + std::to_string(level) + "--\r\n";
-    const IngestOutcome outcome = ingest(head + body);
-    EXPECT_EQ(outcome.classification, "rejected");
-    EXPECT_EQ(outcome.reason, "mime_too_deep");
+}
+
+TEST_F(IntakeBudget, ARunOutBudgetIsNotRecordedAsAWrongPassword) {
+    for (const char* password : {"one", "two", "three"})
+        ingest(form_mail("j@example.jp", std::string("f-") + password + "@x", password, "forms/valid_basic.xlsx"));
+    // Three forms wait; one wrong password spends 3 of the 4 tries. The next, right for the
+    // oldest form, can try only the newest: it is refused for the budget, not held as wrong.
+    ingest(password_mail("j@example.jp", "w@x", "wrong"));
+    const IngestOutcome cut_short = ingest(password_mail("j@example.jp", "p@x", "one"));
+    EXPECT_EQ(cut_short.classification, "rejected");
+    EXPECT_EQ(cut_short.reason, "too_many_password_attempts");
 }
 
 }  // namespace
