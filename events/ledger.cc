@@ -169,16 +169,12 @@ std::uint64_t Ledger::size() const {
 }
 
 Result<merkle::Hash> Ledger::node(unsigned level, std::uint64_t index) const {
-    const auto& database = store_.database();
-    auto* family = database->family(kMerkleFamily);
-    if (!family) return Status::not_found("the ledger has no tree yet");
-    std::string value;
-    auto got = database->db()->Get(rocksdb::ReadOptions(), family, node_key(level, index), &value);
-    if (!got.ok()) return from_rocksdb(got, "reading merkle node");
-    if (value.size() != 32) return Status::corruption("a stored merkle node is not 32 bytes");
-    merkle::Hash hash{};
-    std::copy(value.begin(), value.end(), hash.begin());
-    return hash;
+    auto stored = stored_tree_node(*store_.database(), level, index);
+    if (!stored.is_ok()) return stored.status();
+    if (!stored.value())
+        return Status::not_found("no merkle node at level " + std::to_string(level) + " index " +
+                                 std::to_string(index));
+    return *stored.value();
 }
 
 merkle::NodeSource Ledger::nodes() const {
@@ -284,16 +280,13 @@ Result<std::optional<Checkpoint>> Ledger::latest_checkpoint() const {
 }
 
 Result<std::vector<Checkpoint>> Ledger::checkpoints() const {
-    const auto& database = store_.database();
+    auto notes = stored_checkpoint_notes(*store_.database());
+    if (!notes.is_ok()) return notes.status();
     std::vector<Checkpoint> out;
-    std::unique_ptr<rocksdb::Iterator> it(
-        database->db()->NewIterator(rocksdb::ReadOptions(), database->meta()));
-    for (it->Seek(kCheckpointPrefix); it->Valid() && it->key().starts_with(kCheckpointPrefix);
-         it->Next()) {
+    for (auto& [size, note] : notes.value()) {
         Checkpoint checkpoint;
-        checkpoint.note = it->value().ToString();
-        checkpoint.size =
-            std::stoull(it->key().ToString().substr(std::string(kCheckpointPrefix).size()));
+        checkpoint.size = size;
+        checkpoint.note = std::move(note);
         out.push_back(std::move(checkpoint));
     }
     return out;
