@@ -10,6 +10,10 @@
 #include <nlohmann/json.hpp>
 
 #include "api/routes.h"
+#include "engine/domain/access_events.h"
+#include "engine/domain/application_state.h"
+#include "engine/domain/domain_event.h"
+#include "engine/domain/streams.h"
 #include "engine/download/download_service.h"
 #include "engine/incident/incident_commands.h"
 #include "engine/workflow/applicant_contact.h"
@@ -374,19 +378,19 @@ Status ApiService::Impl::disclose(const Context& context,
                                   const std::vector<std::string>& applications,
                                   const std::vector<std::string>& fields) {
     const auto& principal = *context.principal;
-    const json payload{{"principal", principal.name},
-                       {"role", auth::role_name(principal.role)},
-                       {"request_id", context.request_id},
-                       {"endpoint", context.request.method + " " + context.match.route->pattern},
-                       {"target", context.path},
-                       {"remote", context.request.remote},
-                       {"applications", applications},
-                       {"fields", fields}};
-    auto appended = d.store.append("disclosure-" + principal.name, ExpectedVersion::any(),
-                                   {NewEvent{.type = "PiiDisclosed",
-                                             .payload_json = dump(payload),
-                                             .actor = principal.name,
-                                             .correlation = context.request_id}});
+    const domain::PiiDisclosed disclosed{
+        principal.name,
+        std::string(auth::role_name(principal.role)),
+        context.request_id,
+        context.request.method + " " + std::string(context.match.route->pattern),
+        context.path,
+        context.request.remote,
+        applications,
+        fields};
+    auto appended = d.store.append(
+        domain::disclosure_stream(principal.name), ExpectedVersion::any(),
+        {domain::new_event(disclosed,
+                           {.actor = principal.name, .correlation = context.request_id})});
     if (appended.is_ok()) disclosures.fetch_add(1, std::memory_order_relaxed);
     return appended.status();
 }
@@ -610,7 +614,7 @@ HttpResponse ApiService::Impl::command(Context& context) {
         if (name == "approve") {
             auto record = workflow::load_application(d.store, id);
             if (!record.is_ok()) return problem_for(record.status());
-            if (record->version.value == *expected && record->state == "rejected") {
+            if (record->version.value == *expected && record->state == domain::ApplicationState::rejected) {
                 return problem(403, "forbidden", "overriding a rejection needs a supervisor");
             }
         }
@@ -624,7 +628,8 @@ HttpResponse ApiService::Impl::command(Context& context) {
                                      ""};
     if (!key.empty()) {
         request.idempotency_stream =
-            "idempotency-" + to_hex(sha256(principal.name + "\n" + key)).substr(0, 40);
+            domain::idempotency_stream(to_hex(sha256(principal.name + "\n" + key))
+                                           .substr(0, domain::kIdempotencyKeyHexDigits));
         // The same key may only ever stand for the same request: method, path and body (as
         // canonical JSON, so key order and spacing do not matter).
         const json parsed = json::parse(context.request.body, nullptr, false);
@@ -675,7 +680,7 @@ HttpResponse ApiService::Impl::application_events(Context& context) {
     if (auto* refused = std::get_if<HttpResponse>(&page)) return *refused;
     const auto [from, limit] = std::get<0>(page);
     auto events =
-        d.store.read_stream_forward(workflow::application_stream(id), StreamVersion{from}, limit);
+        d.store.read_stream_forward(domain::application_stream(id), StreamVersion{from}, limit);
     if (!events.is_ok()) return problem_for(events.status());
     if (events->empty() && from == 1)
         return problem(404, "unknown_application", "no application " + id);
@@ -812,7 +817,9 @@ HttpResponse ApiService::Impl::incident(Context& context, RouteId id) {
     }
     if (id == RouteId::incident_step) {
         const std::string& incident_id = context.match.parameters.at("incident");
-        auto seq = incident::take_step(d.store, d.disclosures, incident_id,
+        auto seq = incident::take_step(
+            d.store, [&](std::int64_t before_ms) { return d.disclosures.registered_before(before_ms); },
+            incident_id,
                                        context.match.parameters.at("step"), context.principal->name,
                                        context.request.body);
         if (!seq.is_ok()) return problem_for(seq.status());

@@ -9,6 +9,8 @@
 #include <cstdio>
 #include <thread>
 
+#include "engine/domain/application_events.h"
+#include "engine/domain/streams.h"
 #include "events/event_store.h"
 
 namespace kakitome::bench {
@@ -71,11 +73,11 @@ Result<SideResult> bench_kakitome(const std::filesystem::path& directory, int wr
     auto result = run_writers(writers, appends, config.max_seconds, [&](int t, std::uint64_t i) {
         std::vector<NewEvent> events;
         for (int k = 0; k < config.batch; ++k) {
-            events.push_back({.type = "FormMailReceived",
+            events.push_back({.type = std::string(domain::FormMailReceived::kType),
                               .payload_json = sample_payload(t, i * config.batch + k)});
         }
         auto appended = store.value()->append_with_expected_version(
-            "application-bench-" + std::to_string(t), versions[static_cast<std::size_t>(t)],
+            domain::application_stream("bench-" + std::to_string(t)), versions[static_cast<std::size_t>(t)],
             std::move(events));
         if (!appended.is_ok()) {
             std::fprintf(stderr, "bench: %s\n", appended.status().to_string().c_str());

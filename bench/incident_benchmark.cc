@@ -7,6 +7,10 @@
 #include <nlohmann/json.hpp>
 #include <rocksdb/db.h>
 
+#include "engine/domain/access_events.h"
+#include "engine/domain/application_events.h"
+#include "engine/domain/domain_event.h"
+#include "engine/domain/streams.h"
 #include "engine/workflow/workflow_config.h"
 #include "events/event_store.h"
 #include "events/ledger.h"
@@ -55,21 +59,30 @@ Result<std::string> run_incident_benchmark(const IncidentBenchmarkConfig& config
             if (written % 2 == 0) {
                 const std::uint64_t principal = random() % config.principals;
                 const bool staff = principal < config.principals / 2;
-                const json payload{{"principal", staff ? "staff-" + std::to_string(principal) : "applicant:k" + std::to_string(principal)},
-                                   {"role", staff ? "operator" : "applicant"}, {"request_id", "r" + std::to_string(written)},
-                                   {"endpoint", "GET /v1/applications/{id}"}, {"remote", "192.0.2.1"}, {"applications", {id}},
-                                   {"fields", {"organization", "contact_email"}}};
-                parts.push_back({"disclosure-" + std::to_string(principal) + "-" + std::to_string(written), ExpectedVersion::any(),
-                                 {NewEvent{.type = "PiiDisclosed", .payload_json = payload.dump()}}});
+                const domain::PiiDisclosed disclosed{
+                    .principal = staff ? "staff-" + std::to_string(principal)
+                                       : "applicant:k" + std::to_string(principal),
+                    .role = staff ? "operator" : "applicant",
+                    .request_id = "r" + std::to_string(written),
+                    .endpoint = "GET /v1/applications/{id}",
+                    .remote = "192.0.2.1",
+                    .applications = {id},
+                    .fields_shown = {"organization", "contact_email"}};
+                parts.push_back({domain::disclosure_stream(std::to_string(principal) + "-" +
+                                                           std::to_string(written)),
+                                 ExpectedVersion::any(),
+                                 {domain::new_event(disclosed)}});
             } else {
                 // Application events go round the applications in order, so no stream repeats
                 // within one transaction; each application's first is its form mail.
                 const std::uint64_t round_robin = (written / 2) % config.applications;
                 const bool first = written / 2 < config.applications;
-                parts.push_back({"application-a" + std::to_string(round_robin), ExpectedVersion::any(),
-                                 {NewEvent{.type = first ? "FormMailReceived" : "ApplicationAssigned",
-                                           .payload_json = first ? json{{"sender_key", "k" + std::to_string(round_robin % config.principals)}}.dump()
-                                                                 : json{{"assignee", "sato"}}.dump()}}});
+                parts.push_back(
+                    {domain::application_stream("a" + std::to_string(round_robin)),
+                     ExpectedVersion::any(),
+                     {first ? domain::new_event(domain::FormMailReceived{
+                                  .sender_key = "k" + std::to_string(round_robin % config.principals)})
+                            : domain::new_event(domain::ApplicationAssigned{"sato"})}});
             }
         }
         auto appended = events.append_transaction(std::move(parts));

@@ -2,26 +2,30 @@
 
 #include <nlohmann/json.hpp>
 
+#include "engine/domain/application_events.h"
+#include "engine/domain/domain_event.h"
+#include "engine/domain/streams.h"
 #include "engine/workflow/applicant_contact.h"
 
 namespace kakitome {
 
 using nlohmann::json;
 
-void DirectoryProjection::apply(const RecordedEvent& event, std::set<std::string>& changed) {
-    if (event.stream.rfind("application-", 0) != 0) return;
-    if (event.type != "FormMailReceived" && event.type != "FormParsed" &&
-        event.type != "ApplicationErased")
-        return;
-    const std::string application = event.stream.substr(12);
-    Row& row = rows_[application];
-    if (event.type == "ApplicationErased") {
-        row.erased = true;
-    } else {
-        const std::string sealed = json::parse(event.payload_json).value("pii_sealed", "");
-        (event.type == "FormMailReceived" ? row.sender_sealed : row.form_sealed) = sealed;
-    }
-    changed.insert(application);
+Status DirectoryProjection::apply(const RecordedEvent& event, std::set<std::string>& changed) {
+    using namespace domain;
+    const auto application = application_of(event.stream);
+    if (!application) return Status::ok();
+    if (!is<FormMailReceived>(event) && !is<FormParsed>(event) && !is<ApplicationErased>(event))
+        return Status::ok();
+    Row row = rows_[*application];
+    if (is<ApplicationErased>(event)) row.erased = true;
+    KAKITOME_RETURN_IF_ERROR(when<FormMailReceived>(
+        event, [&](const FormMailReceived& mail) { row.sender_sealed = mail.pii_sealed; }));
+    KAKITOME_RETURN_IF_ERROR(
+        when<FormParsed>(event, [&](const FormParsed& form) { row.form_sealed = form.pii_sealed; }));
+    rows_[*application] = std::move(row);
+    changed.insert(*application);
+    return Status::ok();
 }
 
 std::vector<std::string> DirectoryProjection::keys() const {

@@ -6,6 +6,11 @@
 #include <rocksdb/write_batch.h>
 #include <nlohmann/json.hpp>
 
+#include "engine/domain/access_events.h"
+#include "engine/domain/application_events.h"
+#include "engine/domain/domain_event.h"
+#include "engine/domain/streams.h"
+#include "engine/domain/upcasting.h"
 #include "events/rocksdb_status.h"
 #include "events/timestamp.h"
 
@@ -85,28 +90,28 @@ Seq DisclosureIndex::position() const {
     return Seq{std::stoull(value)};
 }
 
-std::vector<std::pair<std::string, std::string>> disclosure_rows_of(const RecordedEvent& event) {
+Result<std::vector<std::pair<std::string, std::string>>> disclosure_rows_of(
+    const RecordedEvent& event) {
+    using namespace domain;
     std::vector<std::pair<std::string, std::string>> rows;
     const std::int64_t at_ms = parse_rfc3339_ms(event.at).value_or(0);
-    if (event.type == "FormMailReceived" && event.stream.rfind("application-", 0) == 0) {
-        const std::string application = event.stream.substr(12);
-        const std::string owner =
-            "applicant:" + json::parse(event.payload_json).value("sender_key", "");
+    const auto application_stream = application_of(event.stream);
+    if (is<FormMailReceived>(event) && application_stream) {
+        auto mail = decode<FormMailReceived>(event);
+        if (!mail.is_ok()) return mail.status();
+        const std::string& application = *application_stream;
+        const std::string owner = "applicant:" + mail->sender_key;
         rows.emplace_back("o" + application, json{{"owner", owner}, {"at_ms", at_ms}}.dump());
         rows.emplace_back("r" + big_endian(static_cast<std::uint64_t>(at_ms)) + application, owner);
-    } else if (event.type == "PiiDisclosed") {
-        const json payload = json::parse(event.payload_json);
-        for (const auto& application : payload.value("applications", json::array())) {
-            DisclosureRecord record{event.seq.value,
-                                    at_ms,
-                                    event.at,
-                                    application.get<std::string>(),
-                                    payload.value("principal", ""),
-                                    payload.value("role", ""),
-                                    payload.value("request_id", ""),
-                                    payload.value("endpoint", ""),
-                                    payload.value("remote", ""),
-                                    payload.value("fields", std::vector<std::string>{})};
+    } else if (is<PiiDisclosed>(event)) {
+        auto disclosed = decode<PiiDisclosed>(event);
+        if (!disclosed.is_ok()) return disclosed.status();
+        for (const auto& application : disclosed->applications) {
+            DisclosureRecord record{event.seq.value,     at_ms,
+                                    event.at,            application,
+                                    disclosed->principal, disclosed->role,
+                                    disclosed->request_id, disclosed->endpoint,
+                                    disclosed->remote,   disclosed->fields_shown};
             const std::string value = disclosure_to_json(record);
             rows.emplace_back(by_application(record.application, record.seq), value);
             rows.emplace_back(by_principal(record.principal, record.seq) + record.application,
@@ -128,9 +133,19 @@ Status DisclosureIndex::catch_up() {
         if (!page.is_ok()) return page.status();
         if (page->empty()) return Status::ok();
         rocksdb::WriteBatch batch;
-        for (const auto& event : page.value()) {
-            for (const auto& [key, value] : disclosure_rows_of(event))
-                batch.Put(family, key, value);
+        for (const auto& stored : page.value()) {
+            Status rows_status;
+            KAKITOME_RETURN_IF_ERROR(
+                domain::for_each_current_event(stored, [&](const RecordedEvent& event) {
+                    if (!rows_status.is_ok()) return;
+                    auto rows = disclosure_rows_of(event);
+                    if (!rows.is_ok()) {
+                        rows_status = rows.status();
+                        return;
+                    }
+                    for (const auto& [key, value] : rows.value()) batch.Put(family, key, value);
+                }));
+            KAKITOME_RETURN_IF_ERROR(rows_status);
         }
         batch.Put(database->meta(), kPositionKey, std::to_string(page->back().seq.value));
         auto written = database->db()->Write(rocksdb::WriteOptions(), &batch);
@@ -139,11 +154,14 @@ Status DisclosureIndex::catch_up() {
     }
 }
 
-void DisclosureProjection::apply(const RecordedEvent& event, std::set<std::string>& changed) {
-    for (auto& [key, value] : disclosure_rows_of(event)) {
+Status DisclosureProjection::apply(const RecordedEvent& event, std::set<std::string>& changed) {
+    auto rows = disclosure_rows_of(event);
+    if (!rows.is_ok()) return rows.status();
+    for (auto& [key, value] : rows.value()) {
         changed.insert(key);
         rows_[key] = std::move(value);
     }
+    return Status::ok();
 }
 
 std::vector<std::string> DisclosureProjection::keys() const {
@@ -229,6 +247,16 @@ Result<std::vector<Registration>> DisclosureIndex::registered_in(std::int64_t fr
              static_cast<std::int64_t>(from_big_endian(std::string_view(key).substr(1)))});
     }
     return out;
+}
+
+Result<std::vector<std::string>> DisclosureIndex::registered_before(std::int64_t before_ms) const {
+    auto registered = registered_in(0, before_ms);
+    if (!registered.is_ok()) return registered.status();
+    std::vector<std::string> applications;
+    applications.reserve(registered->size());
+    for (const auto& registration : registered.value())
+        applications.push_back(registration.application);
+    return applications;
 }
 
 }  // namespace kakitome

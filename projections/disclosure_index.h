@@ -44,7 +44,8 @@ struct Registration {
 
 // The index rows one event adds (key, value): the one definition DisclosureIndex writes and
 // DisclosureProjection rebuilds.
-std::vector<std::pair<std::string, std::string>> disclosure_rows_of(const RecordedEvent& event);
+Result<std::vector<std::pair<std::string, std::string>>> disclosure_rows_of(
+    const RecordedEvent& event);
 
 // The same index as a Projection named "disclosures", in memory: `kakitome replay --projection
 // disclosures` loads the stored rows (family kDisclosuresFamily, position in `meta` under the
@@ -53,7 +54,8 @@ std::vector<std::pair<std::string, std::string>> disclosure_rows_of(const Record
 class DisclosureProjection : public Projection {
   public:
     std::string name() const override { return "disclosures"; }
-    void apply(const RecordedEvent& event, std::set<std::string>& changed) override;
+    int row_format() const override { return 1; }
+    Status apply(const RecordedEvent& event, std::set<std::string>& changed) override;
     std::vector<std::string> keys() const override;
     std::optional<std::string> row(const std::string& key) const override;
     bool load_row(const std::string& key, const std::string& bytes) override;
@@ -76,6 +78,8 @@ class DisclosureIndex {
     Result<std::optional<Registration>> registration(const std::string& application) const;
     // Applications whose form mail arrived with from_ms <= at < to_ms.
     Result<std::vector<Registration>> registered_in(std::int64_t from_ms, std::int64_t to_ms) const;
+    // The applications registered before `before_ms`, oldest first (an incident's scope).
+    Result<std::vector<std::string>> registered_before(std::int64_t before_ms) const;
 
   private:
     const EventStore& store_;

@@ -1,6 +1,12 @@
 #include "projections/downloads_projection.h"
 
+#include <functional>
+
 #include <nlohmann/json.hpp>
+
+#include "engine/domain/application_events.h"
+#include "engine/domain/domain_event.h"
+#include "engine/domain/streams.h"
 
 namespace kakitome {
 
@@ -20,30 +26,43 @@ json link_json(const DownloadLink& link) {
 
 }  // namespace
 
-void DownloadsProjection::apply(const RecordedEvent& event, std::set<std::string>& changed) {
-    static const std::set<std::string> types = {"UrlIssued", "UrlRevoked", "UrlExpired",
-                                                "UrlDownloaded", "UrlDownloadRefused"};
-    if (event.stream.rfind("application-", 0) != 0 || !types.count(event.type)) return;
-    const std::string application = event.stream.substr(12);
-    const json payload = json::parse(event.payload_json);
-    const std::string token = payload.value("token_sha256", "");
-    auto& links = links_[application];
-    changed.insert(application);
-    if (event.type == "UrlIssued") {
-        links.push_back(
-            {token, payload.value("issued_at", ""), payload.value("expires_at", ""), "", 0, 0, ""});
-        return;
-    }
-    for (auto& link : links) {
-        if (link.token_sha256 != token) continue;
-        if (event.type == "UrlRevoked") link.ended = "revoked";
-        if (event.type == "UrlExpired") link.ended = "expired";
-        if (event.type == "UrlDownloaded") {
+Status DownloadsProjection::apply(const RecordedEvent& event, std::set<std::string>& changed) {
+    using namespace domain;
+    const auto application = application_of(event.stream);
+    if (!application) return Status::ok();
+    // Which link an event is about, and what it does to it.
+    std::optional<std::string> token;
+    std::function<void(DownloadLink&)> change;
+    KAKITOME_RETURN_IF_ERROR(when<UrlIssued>(event, [&](const UrlIssued& issued) {
+        links_[*application].push_back(
+            {issued.token_sha256, issued.issued_at, issued.expires_at, "", 0, 0, ""});
+        changed.insert(*application);
+    }));
+    KAKITOME_RETURN_IF_ERROR(when<UrlRevoked>(event, [&](const UrlRevoked& revoked) {
+        token = revoked.token_sha256;
+        change = [](DownloadLink& link) { link.ended = "revoked"; };
+    }));
+    KAKITOME_RETURN_IF_ERROR(when<UrlExpired>(event, [&](const UrlExpired& expired) {
+        token = expired.token_sha256;
+        change = [](DownloadLink& link) { link.ended = "expired"; };
+    }));
+    KAKITOME_RETURN_IF_ERROR(when<UrlDownloaded>(event, [&](const UrlDownloaded& downloaded) {
+        token = downloaded.token_sha256;
+        change = [&event](DownloadLink& link) {
             ++link.downloads;
             link.last_download_at = event.at;
-        }
-        if (event.type == "UrlDownloadRefused") ++link.refused;
-    }
+        };
+    }));
+    KAKITOME_RETURN_IF_ERROR(when<UrlDownloadRefused>(event, [&](const UrlDownloadRefused& refused) {
+        token = refused.token_sha256;
+        change = [](DownloadLink& link) { ++link.refused; };
+    }));
+    if (!token) return Status::ok();
+    auto& links = links_[*application];
+    changed.insert(*application);
+    for (auto& link : links)
+        if (link.token_sha256 == *token) change(link);
+    return Status::ok();
 }
 
 std::vector<std::string> DownloadsProjection::keys() const {

@@ -10,47 +10,6 @@ namespace kakitome {
 
 using nlohmann::json;
 
-Result<IncidentRecord> load_incident(const EventStore& store, const std::string& id) {
-    auto events = read_whole_stream(store, incident_stream(id));
-    if (!events.is_ok()) return events.status();
-    if (events->empty())
-        return Status::not_found("no incident " + id).with_reason("unknown_incident");
-    IncidentRecord record;
-    record.id = id;
-    for (const auto& event : events.value()) {
-        const json payload = json::parse(event.payload_json);
-        if (event.type == "IncidentReported") {
-            record.reporter = payload.value("reporter", "");
-            record.description = payload.value("description", "");
-            record.window_from_ms =
-                parse_rfc3339_ms(payload["window"].value("from", "")).value_or(0);
-            record.window_to_ms = parse_rfc3339_ms(payload["window"].value("to", "")).value_or(0);
-            record.reported_at_ms = parse_rfc3339_ms(event.at).value_or(0);
-        } else if (event.type == "IncidentScoped") {
-            // "add" widens the scope; "replace" (and the first events, written before modes
-            // existed) sets it.
-            const auto applications = payload.value("applications", std::vector<std::string>{});
-            if (payload.value("mode", "replace") == "add") {
-                for (const auto& application : applications) {
-                    if (std::find(record.scope.begin(), record.scope.end(), application) ==
-                        record.scope.end())
-                        record.scope.push_back(application);
-                }
-            } else {
-                record.scope = applications;
-            }
-        } else if (event.type == "AffectedPartyNotified") {
-            record.notified.insert(payload.value("application", ""));
-        } else if (event.type == "EvidenceDeletionConfirmed") {
-            record.evidence_deleted = true;
-        } else if (event.type == "IncidentClosed") {
-            record.closed = true;
-            record.report = payload.value("report", "");
-        }
-    }
-    return record;
-}
-
 bool authorised_role(const std::string& role) {
     return role == "operator" || role == "supervisor" || role == "auditor";
 }

@@ -1,9 +1,7 @@
 // Incident inquiry (design section 5, the 469-registration review): an incident's own stream of
 // events, and the review table a responder hands to management and, if required, to the PPC.
 //
-// Incident events on stream "incident-<id>": IncidentReported {reporter, description, window},
-// IncidentScoped {applications[]}, AffectedPartyNotified {application, channel},
-// EvidenceDeletionConfirmed {note}, IncidentClosed {report}.
+// The incident's events are engine/domain/incident_events.h; load_incident() folds them.
 //
 // The review lists every registration in scope (the incident's scope, or every registration
 // made before the window ends) with: whether its PII was disclosed inside the window to anyone
@@ -21,29 +19,11 @@
 #include <string>
 #include <vector>
 
+#include "engine/incident/incident_record.h"
 #include "events/event_store.h"
 #include "projections/disclosure_index.h"
 
 namespace kakitome {
-
-struct IncidentRecord {
-    std::string id;
-    std::string reporter;
-    std::string description;
-    std::int64_t window_from_ms = 0;
-    std::int64_t window_to_ms = 0;
-    std::int64_t reported_at_ms = 0;
-    std::vector<std::string> scope;  // empty: every registration before the window ends
-    std::set<std::string> notified;
-    bool evidence_deleted = false;
-    bool closed = false;
-    std::string report;
-};
-
-inline std::string incident_stream(const std::string& id) {
-    return "incident-" + id;
-}
-Result<IncidentRecord> load_incident(const EventStore& store, const std::string& id);
 
 struct AppiFacts {
     bool sensitive_data = false;        // the PR-video form holds none

@@ -1,6 +1,9 @@
-// Projection: a fold of the event log into rows (design section 2: "one CF per projection").
+// Projection: a fold of the event log into rows (one column family per projection).
 // Rows are keyed by a string (an application id) and serialized deterministically, so a
 // projection rebuilt from seq 1 can be compared byte for byte with the stored one.
+// Events reach apply() at their current schema (the runner reads them through
+// domain::for_each_current_event). A change to what a row holds raises row_format(): the runner
+// then drops the stored rows and folds the log again instead of mixing two formats.
 // Implementations are not thread-safe; ProjectionRunner drives one from one thread.
 #pragma once
 
@@ -10,6 +13,7 @@
 #include <vector>
 
 #include "events/event.h"
+#include "events/status.h"
 
 namespace kakitome {
 
@@ -17,8 +21,11 @@ class Projection {
   public:
     virtual ~Projection() = default;
     virtual std::string name() const = 0;
-    // Folds one event; adds the keys of the rows it changed to `changed`.
-    virtual void apply(const RecordedEvent& event, std::set<std::string>& changed) = 0;
+    // The version of the rows' serialisation; stores written before formats existed are 1.
+    virtual int row_format() const = 0;
+    // Folds one event; adds the keys of the rows it changed to `changed`. An event whose payload
+    // does not decode is an error (bad_payload) and changes nothing.
+    virtual Status apply(const RecordedEvent& event, std::set<std::string>& changed) = 0;
     virtual std::vector<std::string> keys() const = 0;
     virtual std::optional<std::string> row(const std::string& key) const = 0;
     // Restores a stored row; false when the bytes are not a row of this projection.

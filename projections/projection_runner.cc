@@ -3,6 +3,7 @@
 #include <rocksdb/db.h>
 #include <rocksdb/write_batch.h>
 
+#include "engine/domain/upcasting.h"
 #include "events/rocksdb_status.h"
 #include "events/sha256.h"
 
@@ -15,6 +16,13 @@ constexpr std::size_t kPage = 10000;
 std::string position_key(const std::string& name) {
     return "projection:" + name + ":position";
 }
+
+std::string format_key(const std::string& name) {
+    return "projection:" + name + ":format";
+}
+
+// Rows stored before formats were recorded are format 1.
+constexpr int kFirstRowFormat = 1;
 
 std::string encode_seq(Seq seq) {
     return std::to_string(seq.value);
@@ -39,7 +47,17 @@ Status fold(const EventStore& store, Projection& projection, Seq from, Seq until
                     .with_reason("chain_broken");
             }
             previous = event.hash;
-            projection.apply(event, changed);
+            Status applied;
+            KAKITOME_RETURN_IF_ERROR(
+                domain::for_each_current_event(event, [&](const RecordedEvent& current) {
+                    if (applied.is_ok()) applied = projection.apply(current, changed);
+                }));
+            if (!applied.is_ok()) {
+                return Status(applied.code(), "projection " + projection.name() + " at seq " +
+                                                  std::to_string(event.seq.value) + ": " +
+                                                  applied.message())
+                    .with_reason(applied.reason());
+            }
         }
         next = Seq{page->back().seq.value + 1};
         if (after_page) KAKITOME_RETURN_IF_ERROR(after_page(page->back().seq));
@@ -73,6 +91,15 @@ Status ProjectionRunner::load() {
                                    position_key(projection_.name()), &position);
     if (got.IsNotFound()) return Status::ok();
     if (!got.ok()) return from_rocksdb(got, "reading projection position");
+    std::string format;
+    auto format_got = database->db()->Get(rocksdb::ReadOptions(), database->meta(),
+                                          format_key(projection_.name()), &format);
+    if (!format_got.ok() && !format_got.IsNotFound())
+        return from_rocksdb(format_got, "reading projection format");
+    stored_format_ = format_got.IsNotFound() ? kFirstRowFormat : std::atoi(format.c_str());
+    // Rows of another format are not read: the log is folded again from seq 1, and the first
+    // page persisted replaces them.
+    if (stored_format_ != projection_.row_format()) return Status::ok();
     std::unique_ptr<rocksdb::Iterator> rows(
         database->db()->NewIterator(rocksdb::ReadOptions(), family));
     for (rows->SeekToFirst(); rows->Valid(); rows->Next()) {
@@ -94,6 +121,12 @@ Status ProjectionRunner::persist(const std::set<std::string>& changed, Seq posit
         return Status::internal("column family for projection " + projection_.name() +
                                 " is not open");
     rocksdb::WriteBatch batch;
+    if (stored_format_ != 0 && stored_format_ != projection_.row_format()) {
+        std::unique_ptr<rocksdb::Iterator> rows(
+            database->db()->NewIterator(rocksdb::ReadOptions(), family));
+        for (rows->SeekToFirst(); rows->Valid(); rows->Next()) batch.Delete(family, rows->key());
+        if (!rows->status().ok()) return from_rocksdb(rows->status(), "reading projection rows");
+    }
     for (const auto& key : changed) {
         if (auto row = projection_.row(key)) {
             batch.Put(family, key, *row);
@@ -102,9 +135,13 @@ Status ProjectionRunner::persist(const std::set<std::string>& changed, Seq posit
         }
     }
     batch.Put(database->meta(), position_key(projection_.name()), encode_seq(position));
+    batch.Put(database->meta(), format_key(projection_.name()),
+              std::to_string(projection_.row_format()));
     rocksdb::WriteOptions options;
-    return from_rocksdb(database->db()->Write(options, &batch),
-                        "writing projection " + projection_.name());
+    KAKITOME_RETURN_IF_ERROR(from_rocksdb(database->db()->Write(options, &batch),
+                                          "writing projection " + projection_.name()));
+    stored_format_ = projection_.row_format();
+    return Status::ok();
 }
 
 Status ProjectionRunner::catch_up(Seq until, const std::function<void(Seq, Seq)>& progress) {

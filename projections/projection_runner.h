@@ -1,6 +1,8 @@
 // ProjectionRunner: keeps a projection's rows in its own column family ("projection_<name>")
 // and its position (the last seq folded) in `meta`, written in one atomic WriteBatch per page
-// of events, so after a crash the rows and the position always agree.
+// of events, so after a crash the rows and the position always agree. The rows' format
+// (Projection::row_format) is stored beside the position; rows of another format are dropped
+// and replaced by a fold from seq 1 when the runner first persists.
 // Catch-up is idempotent: it resumes after the stored position and never folds an event twice.
 // In a read-only database catch_up() folds in memory only. Not thread-safe.
 #pragma once
@@ -30,12 +32,16 @@ class ProjectionRunner {
     // called after each page when given.
     Status catch_up(Seq until = Seq{0}, const std::function<void(Seq, Seq)>& progress = {});
     Seq position() const { return position_; }
+    // The format of the rows found by load() (1 for rows stored before formats were recorded).
+    // When it differs from the projection's row_format() the stored rows were not loaded.
+    int stored_format() const { return stored_format_; }
 
   private:
     Status persist(const std::set<std::string>& changed, Seq position);
     const EventStore& store_;
     Projection& projection_;
     Seq position_{0};
+    int stored_format_ = 0;  // 0 until load() finds stored rows
 };
 
 // Folds seq 1..until into a fresh projection (no storage), verifying the hash chain as it goes

@@ -5,18 +5,20 @@
 
 #include <nlohmann/json.hpp>
 
+#include "engine/domain/streams.h"
 #include "events/timestamp.h"
 
 namespace kakitome {
 
-void QueueProjection::apply(const RecordedEvent& event, std::set<std::string>& changed) {
-    if (event.stream.rfind("application-", 0) != 0) return;
-    const std::string application = event.stream.substr(12);
-    auto& record = records_[application];
-    if (record.version.value >= event.version.value) return;  // already folded: idempotent
-    record.application = application;
-    record.apply(event);
-    changed.insert(application);
+Status QueueProjection::apply(const RecordedEvent& event, std::set<std::string>& changed) {
+    const auto application = domain::application_of(event.stream);
+    if (!application) return Status::ok();
+    auto& record = records_[*application];
+    if (record.version.value >= event.version.value) return Status::ok();  // already folded
+    record.application = *application;
+    KAKITOME_RETURN_IF_ERROR(record.apply(event));
+    changed.insert(*application);
+    return Status::ok();
 }
 
 std::vector<std::string> QueueProjection::keys() const {
@@ -48,7 +50,7 @@ std::vector<QueueEntry> QueueProjection::entries(std::int64_t now_ms) const {
     for (const auto& [application, record] : records_) {
         QueueEntry entry;
         entry.application = application;
-        entry.state = record.state;
+        entry.state = std::string(domain::state_name(record.state));
         entry.assignee = record.assignee;
         entry.received_at = record.received_at_ms ? format_rfc3339_ms(record.received_at_ms) : "";
         entry.closed = record.closed();

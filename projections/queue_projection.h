@@ -38,7 +38,9 @@ class QueueProjection : public Projection {
   public:
     explicit QueueProjection(const workflow::WorkflowConfig& config) : config_(config) {}
     std::string name() const override { return "queue"; }
-    void apply(const RecordedEvent& event, std::set<std::string>& changed) override;
+    // 2: records carry the usage channels (FormParsed schema 2).
+    int row_format() const override { return 2; }
+    Status apply(const RecordedEvent& event, std::set<std::string>& changed) override;
     std::vector<std::string> keys() const override;
     std::optional<std::string> row(const std::string& key) const override;
     bool load_row(const std::string& key, const std::string& bytes) override;

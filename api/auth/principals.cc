@@ -5,6 +5,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include "engine/domain/access_events.h"
+#include "engine/domain/domain_event.h"
+#include "engine/domain/streams.h"
+#include "engine/domain/upcasting.h"
 #include "events/aead.h"
 #include "events/json_text.h"
 #include "events/sha256.h"
@@ -80,18 +84,18 @@ Status check_display_name(const std::string& display_name) {
 PrincipalRegistry::PrincipalRegistry(EventStore& store) : store_(store) {}
 
 Status PrincipalRegistry::load() {
-    auto events = read_whole_stream(store_, kPrincipalsStream);
+    using namespace domain;
+    auto events = read_current_stream(store_, kPrincipalsStream);
     if (!events.is_ok()) return events.status();
     std::map<std::string, Principal> tokens;
     for (const auto& event : events.value()) {
-        const json payload = json::parse(event.payload_json);
-        if (event.type == "TokenCreated") {
-            tokens[payload.at("token_sha256")] = Principal{
-                payload.at("name"), role_named(payload.at("role")).value_or(Role::operator_role),
-                payload.value("pii_access", false), payload.value("display_name", "")};
-        } else if (event.type == "TokenRevoked") {
-            tokens.erase(payload.at("token_sha256").get<std::string>());
-        }
+        KAKITOME_RETURN_IF_ERROR(when<TokenCreated>(event, [&](const TokenCreated& created) {
+            tokens[created.token_sha256] =
+                Principal{created.name, role_named(created.role).value_or(Role::operator_role),
+                          created.pii_access.value_or(false), created.display_name.value_or("")};
+        }));
+        KAKITOME_RETURN_IF_ERROR(when<TokenRevoked>(
+            event, [&](const TokenRevoked& revoked) { tokens.erase(revoked.token_sha256); }));
     }
     std::unique_lock lock(mutex_);
     by_token_sha256_ = std::move(tokens);
@@ -105,7 +109,7 @@ bool PrincipalRegistry::empty() const {
 }
 
 Status PrincipalRegistry::reload_if_changed() {
-    auto version = store_.stream_version(kPrincipalsStream);
+    auto version = store_.stream_version(domain::kPrincipalsStream);
     if (!version.is_ok()) return version.status();
     {
         std::shared_lock lock(mutex_);
@@ -132,15 +136,13 @@ Result<CreatedToken> PrincipalRegistry::create(const std::string& name, Role rol
     }
     const std::string token = "kkt_" + random_base64url(32);  // 256 bits
     const std::string hash = to_hex(sha256(token));
-    json payload{{"token_sha256", hash},
-                 {"name", name},
-                 {"role", role_name(role)},
-                 {"pii_access", pii_access}};
-    if (!display_name.empty()) payload["display_name"] = display_name;
+    domain::TokenCreated created{hash, name, std::string(role_name(role)), pii_access,
+                                 std::nullopt};
+    if (!display_name.empty()) created.display_name = display_name;
     auto appended = store_.append(
-        kPrincipalsStream,
+        domain::kPrincipalsStream,
         expected.value ? ExpectedVersion::exact(expected) : ExpectedVersion::no_stream(),
-        {NewEvent{.type = "TokenCreated", .payload_json = payload.dump(), .actor = created_by}});
+        {domain::new_event(created, {.actor = created_by})});
     if (!appended.is_ok()) return appended.status();
     KAKITOME_RETURN_IF_ERROR(load());
     return CreatedToken{token, Principal{name, role, pii_access, display_name}};

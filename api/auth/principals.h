@@ -66,6 +66,5 @@ class PrincipalRegistry : public workflow::StaffDirectory {
     std::uint64_t loaded_version_ = 0;
 };
 
-inline constexpr const char* kPrincipalsStream = "principals";
 
 }  // namespace kakitome::auth

@@ -14,6 +14,7 @@
 #include "api/cli/arguments.h"
 #include "api/cli/commands.h"
 #include "api/cli/store_access.h"
+#include "engine/domain/streams.h"
 #include "events/base64.h"
 #include "replay/ledger_export.h"
 
@@ -174,7 +175,7 @@ int run_trail(const Words& words) {
     auto latest = ledger->latest_checkpoint();
     if (!latest.is_ok()) return fail("trail", latest.status());
     const std::uint64_t size = latest.value() ? latest.value()->size : 0;
-    auto events = read_whole_stream(*store, "application-" + arguments->positionals()[0]);
+    auto events = read_whole_stream(*store, domain::application_stream(arguments->positionals()[0]));
     if (!events.is_ok()) return fail("trail", events.status());
     if (events->empty()) {
         std::fprintf(stderr, "kakitome trail: no application %s\n",

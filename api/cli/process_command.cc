@@ -12,6 +12,8 @@
 
 #include "api/cli/commands.h"
 #include "api/cli/store_access.h"
+#include "engine/domain/application_events.h"
+#include "engine/domain/domain_event.h"
 #include "api/workflow_worker.h"
 #include "events/timestamp.h"
 
@@ -133,7 +135,8 @@ int run_process(const Words& words) {
         std::map<std::string, int> types;
         if (added.is_ok())
             for (const auto& event : added.value())
-                if (event.type != "MailFailed") ++types[event.type];  // nothing is sent here
+                // Nothing is sent here.
+                if (!domain::is<domain::MailFailed>(event)) ++types[event.type];
         nlohmann::json would = nlohmann::json::object();
         for (const auto& [type, count] : types) would[type] = count;
         std::printf("%s\n", nlohmann::json{{"simulated", true},

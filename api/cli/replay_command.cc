@@ -123,6 +123,21 @@ int run_replay(const Words& words) {
         std::fprintf(stderr, "kakitome replay: %s\n", status.to_string().c_str());
         return kExitStoreError;
     }
+    if (runner.stored_format() != 0 && runner.stored_format() != stored->row_format()) {
+        // Rows of an older format are not compared: the next writer replaces them.
+        std::fprintf(stderr,
+                     "kakitome replay: the stored %s rows are format %d, this kakitome writes "
+                     "format %d; `kakitome process --once` or `serve` rebuilds them from seq 1\n",
+                     name.c_str(), runner.stored_format(), stored->row_format());
+        std::printf("%s\n", nlohmann::json{{"projection", name},
+                                           {"stored_format", runner.stored_format()},
+                                           {"format", stored->row_format()},
+                                           {"identical", false},
+                                           {"stale_format", true}}
+                                .dump()
+                                .c_str());
+        return kExitCheckFailed;
+    }
     if (auto status = rebuild_projection(*store, *rebuilt, runner.position(), progress);
         !status.is_ok()) {
         std::fprintf(stderr, "kakitome replay: %s\n", status.to_string().c_str());

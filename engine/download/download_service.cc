@@ -1,7 +1,10 @@
 #include "engine/download/download_service.h"
 
-#include <nlohmann/json.hpp>
-
+#include "engine/domain/access_events.h"
+#include "engine/domain/application_events.h"
+#include "engine/domain/domain_event.h"
+#include "engine/domain/streams.h"
+#include "engine/domain/upcasting.h"
 #include "engine/download/sigv4.h"
 #include "engine/workflow/application_record.h"
 #include "engine/workflow/workflow_commands.h"
@@ -9,8 +12,6 @@
 #include "events/timestamp.h"
 
 namespace kakitome::download {
-
-using nlohmann::json;
 
 namespace {
 
@@ -49,10 +50,12 @@ Result<DownloadResponse> DownloadService::handle(const DownloadRequest& request)
     if (!is_token_shaped(request.token)) return response;
     const std::string token_sha256 = to_hex(sha256(request.token));
     auto issued =
-        store_.read_stream_forward(workflow::token_stream(token_sha256), StreamVersion{1}, 1);
+        domain::read_current_stream(store_, domain::token_stream(token_sha256));
     if (!issued.is_ok()) return issued.status();
     if (issued->empty()) return response;
-    response.application = json::parse(issued->front().payload_json).value("application", "");
+    auto owner = domain::decode<domain::DownloadTokenIssued>(issued->front());
+    if (!owner.is_ok()) return owner.status();
+    response.application = owner->application;
     // A download racing a revoke: reload and try again, the revoke wins or the download lands
     // first.
     for (int attempt = 0; attempt < 5; ++attempt) {
@@ -61,24 +64,25 @@ Result<DownloadResponse> DownloadService::handle(const DownloadRequest& request)
         const std::int64_t now = clock_ms_();
         const workflow::IssuedUrl* url = record->find_url(token_sha256);
         std::string refused;
-        if (record->erased || record->state == "withdrawn") {
+        if (record->erased || record->state == domain::ApplicationState::withdrawn) {
             refused = "withdrawn_or_erased";
         } else if (!url || url->revoked) {
             refused = "revoked";
         } else if (url->expired || now >= url->expires_at_ms) {
             refused = "expired";
         }
-        json payload{{"token_sha256", token_sha256},
-                     {"request_id", request.request_id},
-                     {"remote", request.remote},
-                     {"user_agent", request.user_agent}};
-        NewEvent event{.type = refused.empty() ? "UrlDownloaded" : "UrlDownloadRefused",
-                       .actor = "anonymous",
-                       .correlation = request.request_id};
-        if (!refused.empty()) payload["reason"] = refused;
-        if (refused.empty()) payload["presigned_seconds"] = config_.presigned_seconds;
-        event.payload_json = payload.dump();
-        auto appended = store_.append(workflow::application_stream(response.application),
+        const domain::EventContext context{.actor = "anonymous", .correlation = request.request_id};
+        NewEvent event =
+            refused.empty()
+                ? domain::new_event(domain::UrlDownloaded{token_sha256, request.request_id,
+                                                          request.remote, request.user_agent,
+                                                          config_.presigned_seconds},
+                                    context)
+                : domain::new_event(domain::UrlDownloadRefused{token_sha256, request.request_id,
+                                                               request.remote, request.user_agent,
+                                                               refused},
+                                    context);
+        auto appended = store_.append(domain::application_stream(response.application),
                                       ExpectedVersion::exact(record->version), {std::move(event)});
         if (!appended.is_ok()) {
             if (appended.status().code() == StatusCode::conflict) continue;

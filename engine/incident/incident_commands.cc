@@ -4,9 +4,12 @@
 
 #include <nlohmann/json.hpp>
 
+#include "engine/domain/domain_event.h"
+#include "engine/domain/incident_events.h"
+#include "engine/domain/streams.h"
+#include "engine/incident/incident_record.h"
 #include "events/aead.h"
 #include "events/timestamp.h"
-#include "projections/incident_review.h"
 
 namespace kakitome::incident {
 
@@ -42,19 +45,16 @@ Result<std::string> report(EventStore& store, const std::string& reporter,
             .with_reason("invalid_arguments");
     }
     const std::string id = format_rfc3339_ms(system_clock_ms()).substr(0, 10) + "-" + random_hex(6);
-    auto appended =
-        store.append(incident_stream(id), ExpectedVersion::no_stream(),
-                     {NewEvent{.type = "IncidentReported",
-                               .payload_json = json{{"reporter", reporter},
-                                                    {"description", description},
-                                                    {"window", {{"from", from}, {"to", to}}}}
-                                                   .dump(),
-                               .actor = reporter}});
+    auto appended = store.append(
+        domain::incident_stream(id), ExpectedVersion::no_stream(),
+        {domain::new_event(domain::IncidentReported{reporter, description, {from, to}},
+                           {.actor = reporter})});
     if (!appended.is_ok()) return appended.status();
     return id;
 }
 
-Result<Seq> take_step(EventStore& store, const DisclosureIndex& index, const std::string& id,
+Result<Seq> take_step(EventStore& store, const RegisteredBefore& registered_before,
+                      const std::string& id,
                       const std::string& step, const std::string& actor,
                       const std::string& arguments_json) {
     auto arguments = object_of(arguments_json);
@@ -64,7 +64,8 @@ Result<Seq> take_step(EventStore& store, const DisclosureIndex& index, const std
     if (incident->closed)
         return Status::failed_precondition("incident " + id + " is closed")
             .with_reason("incident_closed");
-    NewEvent event{.actor = actor};
+    const domain::EventContext context{.actor = actor};
+    NewEvent event;
     if (step == "scope") {
         std::vector<std::string> applications;
         if (arguments->contains("applications") && (*arguments)["applications"].is_array()) {
@@ -72,17 +73,16 @@ Result<Seq> take_step(EventStore& store, const DisclosureIndex& index, const std
                 if (item.is_string()) applications.push_back(item.get<std::string>());
             }
         } else if (auto before = parse_rfc3339_ms(text(*arguments, "registered_before"))) {
-            auto registered = index.registered_in(0, *before);
+            auto registered = registered_before(*before);
             if (!registered.is_ok()) return registered.status();
-            for (const auto& registration : registered.value())
-                applications.push_back(registration.application);
+            applications = std::move(registered).value();
         } else {
             return Status::invalid_argument("scope needs \"applications\" or \"registered_before\"")
                 .with_reason("invalid_arguments");
         }
         std::vector<std::string> unknown;
         for (const auto& application : applications) {
-            auto version = store.stream_version("application-" + application);
+            auto version = store.stream_version(domain::application_stream(application));
             if (!version.is_ok() || version->value == 0) unknown.push_back(application);
         }
         if (!unknown.empty()) {
@@ -100,10 +100,9 @@ Result<Seq> take_step(EventStore& store, const DisclosureIndex& index, const std
         if (replace && text(*arguments, "reason").empty())
             return Status::invalid_argument("replacing the scope needs a \"reason\"")
                 .with_reason("missing_argument");
-        event.type = "IncidentScoped";
-        json payload{{"applications", applications}, {"mode", replace ? "replace" : "add"}};
-        if (replace) payload["reason"] = text(*arguments, "reason");
-        event.payload_json = payload.dump();
+        domain::IncidentScoped scoped{applications, replace ? "replace" : "add", std::nullopt};
+        if (replace) scoped.reason = text(*arguments, "reason");
+        event = domain::new_event(scoped, context);
     } else if (step == "notify") {
         if (text(*arguments, "application").empty())
             return Status::invalid_argument("notify needs \"application\"")
@@ -114,26 +113,25 @@ Result<Seq> take_step(EventStore& store, const DisclosureIndex& index, const std
                                             text(*arguments, "application").substr(0, 64) +
                                             " is not in the incident's scope (scope it first)")
                 .with_reason("not_in_scope");
-        event.type = "AffectedPartyNotified";
-        event.payload_json =
-            json{{"application", text(*arguments, "application")},
-                 {"channel",
-                  text(*arguments, "channel").empty() ? "mail" : text(*arguments, "channel")}}
-                .dump();
+        event = domain::new_event(
+            domain::AffectedPartyNotified{
+                text(*arguments, "application"),
+                text(*arguments, "channel").empty() ? "mail" : text(*arguments, "channel")},
+            context);
     } else if (step == "evidence-deleted") {
-        event.type = "EvidenceDeletionConfirmed";
-        event.payload_json = json{{"note", text(*arguments, "note")}}.dump();
+        event = domain::new_event(domain::EvidenceDeletionConfirmed{text(*arguments, "note")},
+                                  context);
     } else if (step == "close") {
         if (text(*arguments, "report").empty())
             return Status::invalid_argument("close needs \"report\"")
                 .with_reason("invalid_arguments");
-        event.type = "IncidentClosed";
-        event.payload_json = json{{"report", text(*arguments, "report")}}.dump();
+        event = domain::new_event(domain::IncidentClosed{text(*arguments, "report")}, context);
     } else {
         return Status::invalid_argument("unknown incident step '" + step + "'")
             .with_reason("unknown_step");
     }
-    auto appended = store.append(incident_stream(id), ExpectedVersion::any(), {std::move(event)});
+    auto appended =
+        store.append(domain::incident_stream(id), ExpectedVersion::any(), {std::move(event)});
     if (!appended.is_ok()) return appended.status();
     return appended->last_seq;
 }

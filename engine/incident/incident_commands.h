@@ -1,13 +1,15 @@
-// Incident steps as events on "incident-<id>" (design section 5, docs/incidents.md), shared by
+// Incident steps as events on "incident-<id>" (docs/incidents.md; the events are engine/domain/incident_events.h), shared by
 // `kakitome incident` and the API's POST /v1/incidents: report, then scope, notify,
 // evidence-deleted and close. A closed incident takes no more steps (failed_precondition).
 // Arguments are JSON objects; bad ones are invalid_argument. Thread-safe.
 #pragma once
 
+#include <cstdint>
+#include <functional>
 #include <string>
+#include <vector>
 
 #include "events/event_store.h"
-#include "projections/disclosure_index.h"
 
 namespace kakitome::incident {
 
@@ -15,9 +17,14 @@ namespace kakitome::incident {
 Result<std::string> report(EventStore& store, const std::string& reporter,
                            const std::string& arguments_json);
 
+// The applications registered before a time (ms since the epoch), oldest first: the disclosure
+// index answers it (projections/disclosure_index.h) for scope {registered_before}.
+using RegisteredBefore = std::function<Result<std::vector<std::string>>(std::int64_t before_ms)>;
+
 // step: scope {applications: [...]} | {registered_before: T}; notify {application, channel?};
 // evidence-deleted {note?}; close {report}. Returns the seq of the appended event.
-Result<Seq> take_step(EventStore& store, const DisclosureIndex& index, const std::string& id,
+Result<Seq> take_step(EventStore& store, const RegisteredBefore& registered_before,
+                      const std::string& id,
                       const std::string& step, const std::string& actor,
                       const std::string& arguments_json);
 

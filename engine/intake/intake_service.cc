@@ -4,7 +4,12 @@
 
 #include <nlohmann/json.hpp>
 
-#include "engine/application_state.h"
+#include "engine/domain/application_events.h"
+#include "engine/domain/domain_event.h"
+#include "engine/domain/intake_events.h"
+#include "engine/domain/streams.h"
+#include "engine/domain/upcasting.h"
+#include "engine/domain/usage_channel.h"
 #include "engine/form/application_form.h"
 #include "engine/form/form_validation.h"
 #include "engine/intake/mail_classification.h"
@@ -23,11 +28,16 @@ std::string dump(const json& value) {
     return value.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
-NewEvent event(std::string type, const json& payload, std::string correlation = {}) {
-    return NewEvent{.type = std::move(type),
-                    .payload_json = dump(payload),
-                    .actor = "system",
-                    .correlation = std::move(correlation)};
+template <domain::EventPayload Payload>
+NewEvent event(const Payload& payload, std::string correlation = {}) {
+    return domain::new_event(payload, {.actor = "system", .correlation = std::move(correlation)});
+}
+
+// The state an application's stream is in now, by name (for the ingest outcome).
+Result<std::string> state_of(const EventStore& store, const std::string& application) {
+    auto record = workflow::load_application(store, application);
+    if (!record.is_ok()) return record.status();
+    return std::string(domain::state_name(record->state));
 }
 
 }  // namespace
@@ -92,27 +102,34 @@ std::string IntakeService::keyed_hash(std::string_view purpose, std::string_view
 }
 
 Result<IntakeService::SenderState> IntakeService::load_sender(const std::string& stream) const {
-    auto events = read_whole_stream(store_, stream);
+    using namespace domain;
+    auto events = read_current_stream(store_, stream);
     if (!events.is_ok()) return events.status();
     SenderState state;
     for (const auto& e : events.value()) {
         state.version = e.version;
-        const json payload = json::parse(e.payload_json);
-        if (const auto tries = payload.value("password_tries", std::size_t{0}); tries > 0)
-            state.tries.emplace_back(parse_rfc3339_ms(e.at).value_or(0), tries);
-        if (e.type == "FormPending") {
-            state.pending_forms.push_back({payload.at("application"), payload.at("message_id"),
-                                           payload.at("attachment_blob")});
-        } else if (e.type == "PasswordHeld") {
-            state.held_passwords.push_back({payload.at("message_id"), payload.at("raw_blob")});
-        } else if (e.type == "Paired") {
-            const std::string application = payload.at("application"),
-                              password = payload.at("password_message_id");
-            std::erase_if(state.pending_forms,
-                          [&](const auto& form) { return form.application == application; });
-            std::erase_if(state.held_passwords,
-                          [&](const auto& held) { return held.message_id == password; });
-        }
+        const std::int64_t at_ms = parse_rfc3339_ms(e.at).value_or(0);
+        auto spent = [&](std::optional<std::uint64_t> tries) {
+            if (tries.value_or(0) > 0) state.tries.emplace_back(at_ms, *tries);
+        };
+        KAKITOME_RETURN_IF_ERROR(when<FormPending>(e, [&](const FormPending& pending) {
+            spent(pending.password_tries);
+            state.pending_forms.push_back(
+                {pending.application, pending.message_id, pending.attachment_blob});
+        }));
+        KAKITOME_RETURN_IF_ERROR(when<PasswordHeld>(e, [&](const PasswordHeld& held) {
+            spent(held.password_tries);
+            state.held_passwords.push_back({held.message_id, held.raw_blob});
+        }));
+        KAKITOME_RETURN_IF_ERROR(when<Paired>(e, [&](const Paired& paired) {
+            spent(paired.password_tries);
+            std::erase_if(state.pending_forms, [&](const auto& form) {
+                return form.application == paired.application;
+            });
+            std::erase_if(state.held_passwords, [&](const auto& held) {
+                return held.message_id == paired.password_message_id;
+            });
+        }));
     }
     return state;
 }
@@ -131,7 +148,7 @@ Result<std::string> IntakeService::password_of_held_mail(const std::string& raw_
 Result<std::string> IntakeService::process_paired(const std::string& application,
                                                   std::string_view attachment,
                                                   const std::string& password) {
-    const std::string stream = "application-" + application;
+    const std::string stream = domain::application_stream(application);
     auto version = store_.stream_version(stream);
     if (!version.is_ok()) return version.status();
     std::vector<NewEvent> events;
@@ -139,23 +156,20 @@ Result<std::string> IntakeService::process_paired(const std::string& application
     std::vector<StreamAppend> flagged_others;
     auto document = office::decrypt_document(attachment, password, decryption_limits());
     if (!document.is_ok()) {
-        events.push_back(event(
-            "ApplicationRejected",
-            {{"codes", {document.status().reason()}}, {"detail", document.status().message()}},
-            application));
-    } else {
-        events.push_back(event("FormDecrypted",
-                               {{"method", office::encryption_method_name(document->method)},
-                                {"integrity_checked", document->integrity_checked},
-                                {"plaintext_sha256", to_hex(sha256(document->package))},
-                                {"plaintext_bytes", document->package.size()}},
+        events.push_back(event(domain::ApplicationRejected{.codes = {document.status().reason()},
+                                                           .detail = document.status().message()},
                                application));
+    } else {
+        events.push_back(event(
+            domain::FormDecrypted{std::string(office::encryption_method_name(document->method)),
+                                  document->integrity_checked, to_hex(sha256(document->package)),
+                                  document->package.size()},
+            application));
         auto form = form::read_application_form(document->package);
         if (!form.is_ok()) {
-            events.push_back(
-                event("ApplicationRejected",
-                      {{"codes", {form.status().reason()}}, {"detail", form.status().message()}},
-                      application));
+            events.push_back(event(domain::ApplicationRejected{.codes = {form.status().reason()},
+                                                               .detail = form.status().message()},
+                                   application));
         } else {
             const json personal{{"organization", form->organization},
                                 {"contact_email", form->contact_email},
@@ -163,20 +177,24 @@ Result<std::string> IntakeService::process_paired(const std::string& application
                                 {"remarks", form->remarks}};
             auto sealed = vault_.seal(application, dump(personal));
             if (!sealed.is_ok()) return sealed.status();
-            events.push_back(
-                event("FormParsed",
-                      {{"application_date", form->application_date},
-                       {"usages", form->usages},
-                       {"consent", form->consent},
-                       {"sheet", form->sheet},
-                       {"pii_fields", {"organization", "contact_email", "usage_other", "remarks"}},
-                       {"pii_sealed", sealed.value()}},
-                      application));
+            domain::FormParsed parsed{.application_date = form->application_date,
+                                      .consent = form->consent,
+                                      .sheet = form->sheet,
+                                      .pii_fields = {"organization", "contact_email",
+                                                     "usage_other", "remarks"},
+                                      .pii_sealed = sealed.value()};
+            for (const auto& usage : form->usages) {
+                if (auto code = domain::usage_channel_code(usage))
+                    parsed.usage_channels.emplace_back(*code);
+                else
+                    parsed.unrecognized_usages.push_back(usage);
+            }
+            events.push_back(event(parsed, application));
             // Same organisation and contact address as an application whose link was already
             // issued: duplicate_application. The key is kept only as an HMAC (it is PII).
-            const std::string duplicate_stream =
-                "duplicate-" +
-                keyed_hash("duplicate", form::duplicate_key(form.value())).substr(0, 40);
+            const std::string duplicate_stream = domain::duplicate_stream(
+                keyed_hash("duplicate", form::duplicate_key(form.value()))
+                    .substr(0, domain::kDuplicateKeyHexDigits));
             form::ValidationRules rules;
             rules.usage_period = usage_period_;
             // Earlier applications with the same key: one already issued makes this a
@@ -184,18 +202,19 @@ Result<std::string> IntakeService::process_paired(const std::string& application
             // flagged on both so that staff do not approve twice without seeing it.
             std::vector<std::string> validated_not_issued;
             rules.already_issued = [&](const std::string&) {
-                auto earlier = read_whole_stream(store_, duplicate_stream);
+                auto earlier = domain::read_current_stream(store_, duplicate_stream);
                 if (!earlier.is_ok()) return false;
                 bool issued = false;
                 for (const auto& recorded : earlier.value()) {
-                    const std::string other =
-                        json::parse(recorded.payload_json).value("application", "");
+                    auto key = domain::decode<domain::DuplicateKeyRecorded>(recorded);
+                    if (!key.is_ok()) continue;
+                    const std::string& other = key->application;
                     if (other == application) continue;
                     auto record = workflow::load_application(store_, other);
                     if (!record.is_ok() || record->erased) continue;
                     if (!record->urls.empty())
                         issued = true;
-                    else if (record->state == "validated")
+                    else if (record->state == domain::ApplicationState::validated)
                         validated_not_issued.push_back(other);
                 }
                 return issued;
@@ -203,19 +222,18 @@ Result<std::string> IntakeService::process_paired(const std::string& application
             duplicate_part = StreamAppend{
                 duplicate_stream,
                 ExpectedVersion::any(),
-                {event("DuplicateKeyRecorded", {{"application", application}}, application)}};
+                {event(domain::DuplicateKeyRecorded{application}, application)}};
             const auto codes = form::validate_application_form(form.value(), rules);
             events.push_back(codes.empty()
-                                 ? event("ApplicationValidated", json::object(), application)
-                                 : event("ApplicationRejected", {{"codes", codes}}, application));
+                                 ? event(domain::ApplicationValidated{}, application)
+                                 : event(domain::ApplicationRejected{.codes = codes}, application));
             if (codes.empty()) {
                 for (const auto& other : validated_not_issued) {
-                    events.push_back(
-                        event("PossibleDuplicateFlagged", {{"other", other}}, application));
-                    flagged_others.push_back({"application-" + other,
-                                              ExpectedVersion::any(),
-                                              {event("PossibleDuplicateFlagged",
-                                                     {{"other", application}}, application)}});
+                    events.push_back(event(domain::PossibleDuplicateFlagged{other}, application));
+                    flagged_others.push_back(
+                        {domain::application_stream(other),
+                         ExpectedVersion::any(),
+                         {event(domain::PossibleDuplicateFlagged{application}, application)}});
                 }
             }
         }
@@ -226,9 +244,7 @@ Result<std::string> IntakeService::process_paired(const std::string& application
     for (auto& flagged : flagged_others) parts.push_back(std::move(flagged));
     auto appended = store_.append_transaction(std::move(parts));
     if (!appended.is_ok()) return appended.status();
-    auto all = read_whole_stream(store_, stream);
-    if (!all.is_ok()) return all.status();
-    return application_state(all.value());
+    return state_of(store_, application);
 }
 
 Result<IngestOutcome> IntakeService::ingest(std::string_view raw, std::string_view source) {
@@ -241,19 +257,24 @@ Result<IngestOutcome> IntakeService::ingest(std::string_view raw, std::string_vi
     if (parsed.is_ok()) outcome.message_id = parsed->message_id;
     const std::string message_key =
         outcome.message_id.empty() ? "raw:" + raw_sha256 : "id:" + outcome.message_id;
-    const std::string message_stream = "message-" + to_hex(sha256(message_key)).substr(0, 32);
+    const std::string message_stream = domain::message_stream(
+        to_hex(sha256(message_key)).substr(0, domain::kMessageKeyHexDigits));
 
     // Duplicate or reused Message-ID?
     auto claimed = store_.read_stream_forward(message_stream, StreamVersion{1}, 1);
     if (!claimed.is_ok()) return claimed.status();
     if (!claimed->empty()) {
-        const json first = json::parse(claimed->front().payload_json);
-        if (first.value("raw_sha256", "") == raw_sha256) {
+        // Every first event of a message stream records the mail's hash and, when it joined
+        // one, its application.
+        auto first =
+            domain::parse_payload_json(claimed->front().type, claimed->front().payload_json);
+        if (!first.is_ok()) return first.status();
+        if (first->value("raw_sha256", "") == raw_sha256) {
             outcome.classification = "duplicate";
-            if (first.contains("application") && first["application"].is_string()) {
-                outcome.application = first["application"];
-                auto events = read_whole_stream(store_, "application-" + outcome.application);
-                if (events.is_ok()) outcome.state = application_state(events.value());
+            if (first->contains("application") && (*first)["application"].is_string()) {
+                outcome.application = (*first)["application"];
+                if (auto state = state_of(store_, outcome.application); state.is_ok())
+                    outcome.state = state.value();
             }
             return outcome;
         }
@@ -261,8 +282,7 @@ Result<IngestOutcome> IntakeService::ingest(std::string_view raw, std::string_vi
         if (!version.is_ok()) return version.status();
         auto flagged = store_.append_with_expected_version(
             message_stream, version.value(),
-            {event("MessageIdReused",
-                   {{"raw_sha256", raw_sha256}, {"size", raw.size()}, {"source", source}})});
+            {event(domain::MessageIdReused{raw_sha256, raw.size(), std::string(source)})});
         if (!flagged.is_ok()) return flagged.status();
         outcome.classification = "rejected";
         outcome.reason = "message_id_reused";
@@ -270,14 +290,11 @@ Result<IngestOutcome> IntakeService::ingest(std::string_view raw, std::string_vi
     }
 
     auto reject = [&](const std::string& reason, const std::string& detail,
-                      const json& raw_blob) -> Result<IngestOutcome> {
-        auto appended = store_.append(message_stream, ExpectedVersion::no_stream(),
-                                      {event("MailRejected", {{"reason", reason},
-                                                              {"detail", detail},
-                                                              {"raw_sha256", raw_sha256},
-                                                              {"raw_blob", raw_blob},
-                                                              {"size", raw.size()},
-                                                              {"source", source}})});
+                      std::optional<std::string> raw_blob) -> Result<IngestOutcome> {
+        auto appended = store_.append(
+            message_stream, ExpectedVersion::no_stream(),
+            {event(domain::MailRejected{reason, detail, raw_sha256, std::move(raw_blob),
+                                        raw.size(), std::string(source)})});
         if (!appended.is_ok()) return appended.status();
         outcome.classification = "rejected";
         outcome.reason = reason;
@@ -285,7 +302,7 @@ Result<IngestOutcome> IntakeService::ingest(std::string_view raw, std::string_vi
     };
 
     if (raw.size() > limits_.max_bytes)
-        return reject("too_large", parsed.status().message(), nullptr);  // not stored
+        return reject("too_large", parsed.status().message(), std::nullopt);  // not stored
     auto raw_blob = blobs_.put(raw);  // every mail within the limit is kept, encrypted
     if (!raw_blob.is_ok()) return raw_blob.status();
     if (!parsed.is_ok())
@@ -301,19 +318,17 @@ Result<IngestOutcome> IntakeService::ingest(std::string_view raw, std::string_vi
     if (classified.kind == MailKind::unrelated) {
         auto appended =
             store_.append(message_stream, ExpectedVersion::no_stream(),
-                          {event("UnrelatedMailReceived", {{"raw_sha256", raw_sha256},
-                                                           {"raw_blob", raw_blob.value()},
-                                                           {"size", raw.size()},
-                                                           {"date", mail.date},
-                                                           {"source", source}})});
+                          {event(domain::UnrelatedMailReceived{raw_sha256, raw_blob.value(),
+                                                               raw.size(), mail.date,
+                                                               std::string(source)})});
         if (!appended.is_ok()) return appended.status();
         outcome.classification = "unrelated";
         return outcome;
     }
 
-    const std::string sender_key =
-        keyed_hash("sender", normalize_sender(mail.sender_address)).substr(0, 32);
-    const std::string sender_stream = "sender-" + sender_key;
+    const std::string sender_key = keyed_hash("sender", normalize_sender(mail.sender_address))
+                                       .substr(0, domain::kSenderKeyHexDigits);
+    const std::string sender_stream = domain::sender_stream(sender_key);
     auto sender = load_sender(sender_stream);
     if (!sender.is_ok()) return sender.status();
     const ExpectedVersion sender_expected = ExpectedVersion::exact(sender->version);
@@ -321,8 +336,9 @@ Result<IngestOutcome> IntakeService::ingest(std::string_view raw, std::string_vi
     std::optional<std::pair<std::string, std::string>> to_process;  // (attachment bytes, password)
 
     if (classified.kind == MailKind::form) {
-        const std::string application = to_hex(sha256("application:" + message_key)).substr(0, 20);
-        const std::string application_stream = "application-" + application;
+        const std::string application = to_hex(sha256("application:" + message_key))
+                                            .substr(0, domain::kApplicationIdHexDigits);
+        const std::string application_stream = domain::application_stream(application);
         const std::string& attachment = classified.attachment->bytes;
         // The CPU budget, checked before anything is kept for this form: a key derivation the
         // file itself makes too costly, or a sender with too many forms waiting.
@@ -360,52 +376,42 @@ Result<IngestOutcome> IntakeService::ingest(std::string_view raw, std::string_vi
                                            {"filename", classified.attachment->filename}}));
         if (!sealed.is_ok()) return sealed.status();
         StreamAppend application_part{application_stream, ExpectedVersion::no_stream(), {}};
-        application_part.events.push_back(
-            event("FormMailReceived",
-                  {{"message_id", mail.message_id},
-                   {"sender_key", sender_key},
-                   {"attachment_blob", attachment_blob.value()},
-                   {"attachment_bytes", attachment.size()},
-                   {"raw_blob", raw_blob.value()},
-                   {"date", mail.date},
-                   {"source", source},
-                   {"warnings", outcome.warnings},
-                   {"pii_fields", {"sender", "sender_name", "filename"}},
-                   {"pii_sealed", sealed.value()}},
-                  application));
+        application_part.events.push_back(event(
+            domain::FormMailReceived{mail.message_id, sender_key, attachment_blob.value(),
+                                     attachment.size(), raw_blob.value(), mail.date,
+                                     std::string(source), outcome.warnings,
+                                     {"sender", "sender_name", "filename"}, sealed.value()},
+            application));
         StreamAppend sender_part{sender_stream, sender_expected, {}};
-        json pending{{"application", application},
-                     {"message_id", mail.message_id},
-                     {"attachment_blob", attachment_blob.value()}};
-        if (tries > 0) pending["password_tries"] = tries;
-        sender_part.events.push_back(event("FormPending", pending));
+        domain::FormPending pending{application, mail.message_id, attachment_blob.value(),
+                                    std::nullopt};
+        if (tries > 0) pending.password_tries = tries;
+        sender_part.events.push_back(event(pending));
         if (match) {
             application_part.events.push_back(
-                event("PasswordMailReceived",
-                      {{"message_id", match->message_id},
-                       {"password_hmac", keyed_hash("password", password)},
-                       {"raw_blob", match->raw_blob},
-                       {"held", true}},
+                event(domain::PasswordMailReceived{.message_id = match->message_id,
+                                                   .password_hmac = keyed_hash("password", password),
+                                                   .raw_blob = match->raw_blob,
+                                                   .held = true},
                       application));
-            application_part.events.push_back(event("MailsPaired",
-                                                    {{"form_message_id", mail.message_id},
-                                                     {"password_message_id", match->message_id},
-                                                     {"order", "password_first"},
-                                                     {"verified_by", "key_verifier"}},
-                                                    application));
+            application_part.events.push_back(
+                event(domain::MailsPaired{.form_message_id = mail.message_id,
+                                          .password_message_id = match->message_id,
+                                          .order = "password_first",
+                                          .verified_by = "key_verifier"},
+                      application));
             sender_part.events.push_back(
-                event("Paired",
-                      {{"application", application}, {"password_message_id", match->message_id}}));
+                event(domain::Paired{application, match->message_id, std::nullopt}));
             to_process = std::make_pair(attachment, password);
         }
         transaction.push_back({message_stream,
                                ExpectedVersion::no_stream(),
-                               {event("MessageIngested", {{"classification", "form"},
-                                                          {"application", application},
-                                                          {"raw_sha256", raw_sha256},
-                                                          {"raw_blob", raw_blob.value()},
-                                                          {"size", raw.size()},
-                                                          {"source", source}})}});
+                               {event(domain::MessageIngested{.classification = "form",
+                                                              .application = application,
+                                                              .raw_sha256 = raw_sha256,
+                                                              .raw_blob = raw_blob.value(),
+                                                              .size = raw.size(),
+                                                              .source = std::string(source)})}});
         transaction.push_back(std::move(sender_part));
         transaction.push_back(std::move(application_part));
         outcome.classification = "form";
@@ -444,58 +450,54 @@ Result<IngestOutcome> IntakeService::ingest(std::string_view raw, std::string_vi
                               std::to_string(sender->pending_forms.size()) +
                               " waiting forms; send the password again later",
                           raw_blob.value());
-        const json password_event{{"message_id", mail.message_id},
-                                  {"password_hmac", password_hmac},
-                                  {"raw_blob", raw_blob.value()},
-                                  {"date", mail.date},
-                                  {"source", source},
-                                  {"warnings", outcome.warnings}};
+        const domain::PasswordMailReceived password_event{.message_id = mail.message_id,
+                                                          .password_hmac = password_hmac,
+                                                          .raw_blob = raw_blob.value(),
+                                                          .date = mail.date,
+                                                          .source = std::string(source),
+                                                          .warnings = outcome.warnings};
         std::string application;
         StreamAppend sender_part{sender_stream, sender_expected, {}};
         if (!opens.empty()) {
             application = opens.front()->application;
-            auto version = store_.stream_version("application-" + application);
+            auto version = store_.stream_version(domain::application_stream(application));
             if (!version.is_ok()) return version.status();
-            StreamAppend application_part{
-                "application-" + application, ExpectedVersion::exact(version.value()), {}};
-            application_part.events.push_back(
-                event("PasswordMailReceived", password_event, application));
-            json paired{{"form_message_id", opens.front()->message_id},
-                        {"password_message_id", mail.message_id},
-                        {"order", "form_first"},
-                        {"verified_by", "key_verifier"},
-                        {"pending_forms", sender->pending_forms.size()}};
+            StreamAppend application_part{domain::application_stream(application),
+                                          ExpectedVersion::exact(version.value()),
+                                          {}};
+            application_part.events.push_back(event(password_event, application));
+            domain::MailsPaired paired{.form_message_id = opens.front()->message_id,
+                                       .password_message_id = mail.message_id,
+                                       .order = "form_first",
+                                       .verified_by = "key_verifier",
+                                       .pending_forms = sender->pending_forms.size()};
             // The same password opening several pending forms is recorded, not silently resolved.
-            if (opens.size() > 1) paired["also_opens"] = opens.size() - 1;
-            application_part.events.push_back(event("MailsPaired", paired, application));
-            sender_part.events.push_back(event("Paired", {{"application", application},
-                                                          {"password_message_id", mail.message_id},
-                                                          {"password_tries", tries}}));
+            if (opens.size() > 1) paired.also_opens = opens.size() - 1;
+            application_part.events.push_back(event(paired, application));
+            sender_part.events.push_back(
+                event(domain::Paired{application, mail.message_id, tries}));
             transaction.push_back(std::move(application_part));
             to_process = std::make_pair(std::move(matched_attachment), classified.password);
             outcome.paired = true;
         } else {
             // Opens nothing pending: hold it for a form still to come, and tell the newest pending
             // form that a password arrived that does not open it.
-            json held{{"message_id", mail.message_id},
-                      {"raw_blob", raw_blob.value()},
-                      {"password_hmac", password_hmac}};
-            if (tries > 0) held["password_tries"] = tries;
-            sender_part.events.push_back(event("PasswordHeld", held));
+            domain::PasswordHeld held{mail.message_id, raw_blob.value(), password_hmac,
+                                      std::nullopt};
+            if (tries > 0) held.password_tries = tries;
+            sender_part.events.push_back(event(held));
             if (!sender->pending_forms.empty()) {
                 application = sender->pending_forms.back().application;
-                auto version = store_.stream_version("application-" + application);
+                auto version = store_.stream_version(domain::application_stream(application));
                 if (!version.is_ok()) return version.status();
-                StreamAppend application_part{
-                    "application-" + application, ExpectedVersion::exact(version.value()), {}};
-                application_part.events.push_back(
-                    event("PasswordMailReceived", password_event, application));
-                application_part.events.push_back(
-                    event("PasswordRejected",
-                          {{"message_id", mail.message_id},
-                           {"reason", "wrong_password"},
-                           {"forms_tried", sender->pending_forms.size()}},
-                          application));
+                StreamAppend application_part{domain::application_stream(application),
+                                              ExpectedVersion::exact(version.value()),
+                                              {}};
+                application_part.events.push_back(event(password_event, application));
+                application_part.events.push_back(event(
+                    domain::PasswordRejected{mail.message_id, "wrong_password",
+                                             sender->pending_forms.size()},
+                    application));
                 transaction.push_back(std::move(application_part));
             }
         }
@@ -505,14 +507,15 @@ Result<IngestOutcome> IntakeService::ingest(std::string_view raw, std::string_vi
             StreamAppend{
                 message_stream,
                 ExpectedVersion::no_stream(),
-                {event("MessageIngested",
-                       {{"classification", "password"},
-                        {"application", application.empty() ? json(nullptr) : json(application)},
-                        {"matched", outcome.paired},
-                        {"raw_sha256", raw_sha256},
-                        {"raw_blob", raw_blob.value()},
-                        {"size", raw.size()},
-                        {"source", source}})}});
+                {event(domain::MessageIngested{
+                    .classification = "password",
+                    .application = application.empty() ? std::nullopt
+                                                       : std::optional<std::string>(application),
+                    .matched = outcome.paired,
+                    .raw_sha256 = raw_sha256,
+                    .raw_blob = raw_blob.value(),
+                    .size = raw.size(),
+                    .source = std::string(source)})}});
         outcome.classification = "password";
         outcome.application = application;
     }
@@ -524,8 +527,8 @@ Result<IngestOutcome> IntakeService::ingest(std::string_view raw, std::string_vi
         if (!state.is_ok()) return state.status();
         outcome.state = state.value();
     } else if (!outcome.application.empty()) {
-        auto events = read_whole_stream(store_, "application-" + outcome.application);
-        if (events.is_ok()) outcome.state = application_state(events.value());
+        if (auto state = state_of(store_, outcome.application); state.is_ok())
+            outcome.state = state.value();
     }
     return outcome;
 }

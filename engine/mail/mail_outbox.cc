@@ -4,6 +4,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include "engine/domain/application_events.h"
+#include "engine/domain/domain_event.h"
+#include "engine/domain/streams.h"
+#include "engine/domain/upcasting.h"
 #include "events/timestamp.h"
 
 namespace kakitome::mail {
@@ -15,24 +19,33 @@ MailOutbox::MailOutbox(EventStore& store, const DataKeyVault& vault, OutboxOptio
     : store_(store), vault_(vault), options_(std::move(options)), clock_ms_(std::move(clock_ms)) {}
 
 Status MailOutbox::catch_up() {
-    return for_each_event(store_, Seq{position_.value + 1}, [this](const RecordedEvent& event) {
-        position_ = event.seq;
-        if (event.type != "MailQueued" && event.type != "MailSent" && event.type != "MailFailed")
-            return;
-        const json payload = json::parse(event.payload_json);
-        const std::string mail_id = payload.value("mail_id", "");
-        if (event.type == "MailQueued") {
-            pending_[mail_id] =
-                PendingMail{event.stream.substr(event.stream.find('-') + 1),
-                            payload.value("pii_sealed", ""), payload.value("message_id", ""), 0, 0};
-        } else if (event.type == "MailSent" || payload.value("final", false)) {
-            pending_.erase(mail_id);
-        } else if (auto found = pending_.find(mail_id); found != pending_.end()) {
-            found->second.attempts = payload.value("attempt", 0);
-            found->second.next_attempt_ms =
-                parse_rfc3339_ms(payload.value("next_attempt_at", "")).value_or(0);
-        }
-    });
+    using namespace domain;
+    Status folded;
+    const Status read = for_each_current_event(
+        store_, Seq{position_.value + 1}, [&](const RecordedEvent& event) {
+            if (!folded.is_ok()) return;
+            folded = [&]() -> Status {
+                KAKITOME_RETURN_IF_ERROR(when<MailQueued>(event, [&](const MailQueued& queued) {
+                    pending_[queued.mail_id] =
+                        PendingMail{application_of(event.stream).value_or(""), queued.pii_sealed,
+                                    queued.message_id, 0, 0};
+                }));
+                KAKITOME_RETURN_IF_ERROR(when<MailSent>(
+                    event, [&](const MailSent& sent) { pending_.erase(sent.mail_id); }));
+                return when<MailFailed>(event, [&](const MailFailed& failed) {
+                    if (failed.final) {
+                        pending_.erase(failed.mail_id);
+                    } else if (auto found = pending_.find(failed.mail_id);
+                               found != pending_.end()) {
+                        found->second.attempts = static_cast<int>(failed.attempt);
+                        found->second.next_attempt_ms =
+                            parse_rfc3339_ms(failed.next_attempt_at.value_or("")).value_or(0);
+                    }
+                });
+            }();
+            if (folded.is_ok()) position_ = event.seq;
+        });
+    return read.is_ok() ? folded : read;
 }
 
 Result<DeliveryReport> MailOutbox::deliver_due() {
@@ -47,7 +60,7 @@ Result<DeliveryReport> MailOutbox::deliver_due() {
     for (const auto& mail_id : due) {
         const PendingMail mail = pending_.at(mail_id);
         const int attempt = mail.attempts + 1;
-        const std::string stream = "application-" + mail.application;
+        const std::string stream = domain::application_stream(mail.application);
         Status delivered;
         bool final = false;
         auto opened = vault_.open_sealed(mail.application, mail.sealed);
@@ -55,34 +68,34 @@ Result<DeliveryReport> MailOutbox::deliver_due() {
             delivered = opened.status();
             final = true;  // erased or unreadable: retrying cannot help
         } else {
-            const json parts = json::parse(opened.value());
-            delivered = send_smtp(options_.smtp, parts.value("from", ""), parts.value("to", ""),
-                                  parts.value("message", ""));
+            const json parts = json::parse(opened.value(), nullptr, false);
+            if (!parts.is_object()) {
+                delivered = Status::corruption("the sealed mail of " + mail_id + " is not JSON");
+                final = true;
+            } else {
+                delivered = send_smtp(options_.smtp, parts.value("from", ""),
+                                      parts.value("to", ""), parts.value("message", ""));
+            }
         }
+        const domain::EventContext context{.actor = "system", .correlation = mail_id};
         NewEvent event;
-        event.actor = "system";
-        event.correlation = mail_id;
         if (delivered.is_ok()) {
-            event.type = "MailSent";
-            event.payload_json =
-                json{{"mail_id", mail_id}, {"attempt", attempt}, {"message_id", mail.message_id}}
-                    .dump();
+            event = domain::new_event(domain::MailSent{mail_id, attempt, mail.message_id}, context);
             ++report.sent;
         } else {
             final = final || attempt >= options_.max_attempts;
             const std::int64_t backoff = std::min(
                 options_.max_backoff_ms, options_.first_backoff_ms << std::min(attempt - 1, 20));
-            event.type = "MailFailed";
-            event.payload_json =
-                json{{"mail_id", mail_id},
-                     {"attempt", attempt},
-                     {"error", delivered.message()},
-                     {"reason", delivered.reason().empty() ? status_code_name(delivered.code())
-                                                           : delivered.reason()},
-                     {"final", final},
-                     {"next_attempt_at",
-                      final ? json(nullptr) : json(format_rfc3339_ms(now + backoff))}}
-                    .dump();
+            domain::MailFailed failed{mail_id,
+                                      attempt,
+                                      delivered.message(),
+                                      delivered.reason().empty()
+                                          ? std::string(status_code_name(delivered.code()))
+                                          : delivered.reason(),
+                                      final,
+                                      std::nullopt};
+            if (!final) failed.next_attempt_at = format_rfc3339_ms(now + backoff);
+            event = domain::new_event(failed, context);
             ++report.failed;
         }
         auto appended = store_.append(stream, ExpectedVersion::any(), {std::move(event)});

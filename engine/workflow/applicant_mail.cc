@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "engine/domain/application_events.h"
+#include "engine/domain/domain_event.h"
 #include "engine/mail/outgoing_mail.h"
 #include "engine/workflow/applicant_contact.h"
 #include "events/aead.h"
@@ -38,15 +40,10 @@ Result<NewEvent> queue_applicant_mail(const ApplicationRecord& record, DataKeyVa
                            {"message", mail::render_rfc5322(outgoing)}};
     auto sealed = vault.seal(record.application, sealed_part.dump());
     if (!sealed.is_ok()) return sealed.status();
-    const json payload{{"mail_id", mail_id},
-                       {"template", mail::template_name(which)},
-                       {"message_id", outgoing.message_id},
-                       {"pii_fields", {"to", "message"}},
-                       {"pii_sealed", sealed.value()}};
-    return NewEvent{.type = "MailQueued",
-                    .payload_json = payload.dump(),
-                    .actor = actor,
-                    .correlation = correlation};
+    return domain::new_event(domain::MailQueued{mail_id, std::string(mail::template_name(which)),
+                                                outgoing.message_id, {"to", "message"},
+                                                sealed.value()},
+                             {actor, correlation});
 }
 
 }  // namespace kakitome::workflow

@@ -1,10 +1,13 @@
 #include "engine/workflow/application_record.h"
 
 #include <algorithm>
-#include <set>
 
 #include <nlohmann/json.hpp>
 
+#include "engine/domain/application_events.h"
+#include "engine/domain/domain_event.h"
+#include "engine/domain/streams.h"
+#include "engine/domain/upcasting.h"
 #include "events/timestamp.h"
 
 namespace kakitome::workflow {
@@ -17,93 +20,76 @@ std::int64_t at_ms(const RecordedEvent& event) {
 
 }  // namespace
 
-void ApplicationRecord::apply(const RecordedEvent& event) {
-    version = event.version;
-    if (application.empty() && event.stream.rfind("application-", 0) == 0)
-        application = event.stream.substr(12);
-    const std::string& type = event.type;
-    // Only the types that read their payload pay for parsing it (replays fold millions).
-    static const std::set<std::string> kReadsPayload = {
-        "FormMailReceived", "FormParsed",          "ApplicationRejected",
-        "UrlIssued",        "UrlDownloaded",       "UrlRevoked",
-        "UrlExpired",       "ApplicationAssigned", "PossibleDuplicateFlagged"};
-    const auto payload = kReadsPayload.count(type)
-                             ? nlohmann::json::parse(event.payload_json, nullptr, false)
-                             : nlohmann::json(nullptr);
-    auto text = [&](const char* key) {
-        return payload.is_object() ? payload.value(key, std::string()) : std::string();
-    };
-    if (type == "FormMailReceived") {
-        state = "awaiting_password";
-        received_at_ms = at_ms(event);
-        sender_sealed = text("pii_sealed");
-        if (payload.contains("warnings"))
-            warnings = payload["warnings"].get<std::vector<std::string>>();
-    } else if (type == "PossibleDuplicateFlagged") {
-        if (std::find(possible_duplicate_of.begin(), possible_duplicate_of.end(), text("other")) ==
-            possible_duplicate_of.end())
-            possible_duplicate_of.push_back(text("other"));
-    } else if (type == "PasswordMailReceived") {
-        password_received = true;
-    } else if (type == "PasswordRejected") {
-        state = "password_mismatch";
-    } else if (type == "MailsPaired") {
-        state = "password_received";
-        paired_at_ms = at_ms(event);
-    } else if (type == "FormParsed") {
-        form_sealed = text("pii_sealed");
-    } else if (type == "FormDecrypted") {
-        state = "decrypted";
-    } else if (type == "ApplicationValidated") {
-        state = "validated";
-        rejection_codes.clear();
-    } else if (type == "ApplicationRejected") {
-        state = "rejected";
-        if (payload.contains("codes"))
-            rejection_codes = payload["codes"].get<std::vector<std::string>>();
-        if (payload.value("notify", false)) rejection_notified = true;
-    } else if (type == "ApplicationApproved") {
-        approved = true;
-    } else if (type == "UrlIssued") {
-        state = "url_issued";
-        urls.push_back({text("token_sha256"),
-                        parse_rfc3339_ms(text("issued_at")).value_or(at_ms(event)),
-                        parse_rfc3339_ms(text("expires_at")).value_or(0), false, false, 0});
-    } else if (type == "UrlDownloaded") {
-        state = "downloaded";
-        if (auto* url = find_url(text("token_sha256"))) ++url->downloads;
-    } else if (type == "UrlRevoked") {
-        if (auto* url = find_url(text("token_sha256"))) url->revoked = true;
-        if (!live_url() && (state == "url_issued" || state == "downloaded")) state = "validated";
-    } else if (type == "UrlExpired") {
-        if (auto* url = find_url(text("token_sha256"))) url->expired = true;
-        if (!live_url() && state == "url_issued") state = "expired";
-    } else if (type == "ApplicationWithdrawn") {
-        state = "withdrawn";
-    } else if (type == "ApplicationAssigned") {
-        assignee = text("assignee");
-    } else if (type == "CorrectionRequested") {
-        correction_requested = true;
-        rejection_notified = true;
-    } else if (type == "ApplicationErased") {
-        erased = true;
-    } else if (type == "PasswordReminderDue") {
-        reminder_due_fired = true;
-    } else if (type == "SlaDue") {
-        sla_due_fired = true;
-    } else if (type == "SlaOverdue") {
-        sla_overdue_fired = true;
+Status ApplicationRecord::apply(const RecordedEvent& event) {
+    using namespace domain;
+    ApplicationRecord next = *this;  // an event that does not decode changes nothing
+    next.version = event.version;
+    if (next.application.empty()) {
+        if (auto id = application_of(event.stream)) next.application = *id;
     }
+    // Only the types whose payload matters here are decoded (replays fold millions of events).
+    const Status folded = [&]() -> Status {
+        KAKITOME_RETURN_IF_ERROR(when<FormMailReceived>(event, [&](const auto& mail) {
+            next.received_at_ms = at_ms(event);
+            next.sender_sealed = mail.pii_sealed;
+            next.warnings = mail.warnings;
+        }));
+        KAKITOME_RETURN_IF_ERROR(when<PossibleDuplicateFlagged>(event, [&](const auto& flagged) {
+            auto& others = next.possible_duplicate_of;
+            if (std::find(others.begin(), others.end(), flagged.other) == others.end())
+                others.push_back(flagged.other);
+        }));
+        if (is<PasswordMailReceived>(event)) next.password_received = true;
+        if (is<MailsPaired>(event)) next.paired_at_ms = at_ms(event);
+        KAKITOME_RETURN_IF_ERROR(when<FormParsed>(event, [&](const auto& form) {
+            next.form_sealed = form.pii_sealed;
+            next.usage_channels = form.usage_channels;
+            next.unrecognized_usages = form.unrecognized_usages;
+        }));
+        if (is<ApplicationValidated>(event)) next.rejection_codes.clear();
+        KAKITOME_RETURN_IF_ERROR(when<ApplicationRejected>(event, [&](const auto& rejected) {
+            next.rejection_codes = rejected.codes;
+            if (rejected.notify.value_or(false)) next.rejection_notified = true;
+        }));
+        if (is<ApplicationApproved>(event)) next.approved = true;
+        KAKITOME_RETURN_IF_ERROR(when<UrlIssued>(event, [&](const auto& issued) {
+            next.urls.push_back({issued.token_sha256,
+                                 parse_rfc3339_ms(issued.issued_at).value_or(at_ms(event)),
+                                 parse_rfc3339_ms(issued.expires_at).value_or(0), false, false, 0});
+        }));
+        KAKITOME_RETURN_IF_ERROR(when<UrlDownloaded>(event, [&](const auto& downloaded) {
+            if (auto* url = next.find_url(downloaded.token_sha256)) ++url->downloads;
+        }));
+        KAKITOME_RETURN_IF_ERROR(when<UrlRevoked>(event, [&](const auto& revoked) {
+            if (auto* url = next.find_url(revoked.token_sha256)) url->revoked = true;
+        }));
+        KAKITOME_RETURN_IF_ERROR(when<UrlExpired>(event, [&](const auto& expired) {
+            if (auto* url = next.find_url(expired.token_sha256)) url->expired = true;
+        }));
+        KAKITOME_RETURN_IF_ERROR(when<ApplicationAssigned>(
+            event, [&](const auto& assigned) { next.assignee = assigned.assignee; }));
+        if (is<CorrectionRequested>(event)) next.correction_requested = next.rejection_notified = true;
+        if (is<ApplicationErased>(event)) next.erased = true;
+        if (is<PasswordReminderDue>(event)) next.reminder_due_fired = true;
+        if (is<SlaDue>(event)) next.sla_due_fired = true;
+        if (is<SlaOverdue>(event)) next.sla_overdue_fired = true;
+        return Status::ok();
+    }();
+    KAKITOME_RETURN_IF_ERROR(folded);
+    next.state = state_after(next.state, event.type, next.live_url() != nullptr);
+    *this = std::move(next);
+    return Status::ok();
 }
 
-void ApplicationRecord::apply_pending(const NewEvent& event, std::int64_t at_ms) {
+Status ApplicationRecord::apply_pending(const NewEvent& event, std::int64_t at_ms) {
     RecordedEvent pending;
-    pending.stream = application_stream(application);
+    pending.stream = domain::application_stream(application);
     pending.version = version;
     pending.type = event.type;
+    pending.schema = event.schema;
     pending.payload_json = event.payload_json;
     pending.at = format_rfc3339_ms(at_ms);
-    apply(pending);
+    return apply(pending);
 }
 
 const IssuedUrl* ApplicationRecord::live_url() const {
@@ -121,10 +107,11 @@ IssuedUrl* ApplicationRecord::find_url(const std::string& token_sha256) {
 }
 
 bool ApplicationRecord::closed() const {
-    if (erased || state == "withdrawn" || state == "expired" || state == "downloaded" ||
-        state == "url_issued")
+    using domain::ApplicationState;
+    if (erased || state == ApplicationState::withdrawn || state == ApplicationState::expired ||
+        state == ApplicationState::downloaded || state == ApplicationState::url_issued)
         return true;
-    return state == "rejected" && rejection_notified;
+    return state == ApplicationState::rejected && rejection_notified;
 }
 
 std::string ApplicationRecord::to_json() const {
@@ -139,7 +126,7 @@ std::string ApplicationRecord::to_json() const {
     }
     const nlohmann::json out{{"application", application},
                              {"version", version.value},
-                             {"state", state},
+                             {"state", domain::state_name(state)},
                              {"received_at_ms", received_at_ms},
                              {"paired_at_ms", paired_at_ms},
                              {"password_received", password_received},
@@ -154,6 +141,8 @@ std::string ApplicationRecord::to_json() const {
                              {"sla_overdue_fired", sla_overdue_fired},
                              {"sender_sealed", sender_sealed},
                              {"form_sealed", form_sealed},
+                             {"usage_channels", usage_channels},
+                             {"unrecognized_usages", unrecognized_usages},
                              {"urls", urls_json},
                              {"warnings", warnings},
                              {"possible_duplicate_of", possible_duplicate_of}};
@@ -167,7 +156,9 @@ std::optional<ApplicationRecord> ApplicationRecord::from_json(std::string_view t
         ApplicationRecord record;
         record.application = in.at("application");
         record.version = StreamVersion{in.at("version").get<std::uint64_t>()};
-        record.state = in.at("state");
+        const auto state = domain::state_named(in.at("state").get<std::string>());
+        if (!state) return std::nullopt;
+        record.state = *state;
         record.received_at_ms = in.at("received_at_ms");
         record.paired_at_ms = in.at("paired_at_ms");
         record.password_received = in.at("password_received");
@@ -182,6 +173,8 @@ std::optional<ApplicationRecord> ApplicationRecord::from_json(std::string_view t
         record.sla_overdue_fired = in.at("sla_overdue_fired");
         record.sender_sealed = in.at("sender_sealed");
         record.form_sealed = in.at("form_sealed");
+        record.usage_channels = in.at("usage_channels").get<std::vector<std::string>>();
+        record.unrecognized_usages = in.at("unrecognized_usages").get<std::vector<std::string>>();
         record.warnings = in.at("warnings").get<std::vector<std::string>>();
         // Rows stored before the field existed have none.
         record.possible_duplicate_of =
@@ -199,14 +192,14 @@ std::optional<ApplicationRecord> ApplicationRecord::from_json(std::string_view t
 
 Result<ApplicationRecord> load_application(const EventStore& store,
                                            const std::string& application) {
-    auto events = read_whole_stream(store, application_stream(application));
+    auto events = domain::read_current_stream(store, domain::application_stream(application));
     if (!events.is_ok()) return events.status();
     if (events->empty())
         return Status::not_found("no application " + application)
             .with_reason("unknown_application");
     ApplicationRecord record;
     record.application = application;
-    for (const auto& event : events.value()) record.apply(event);
+    for (const auto& event : events.value()) KAKITOME_RETURN_IF_ERROR(record.apply(event));
     return record;
 }
 

@@ -1,9 +1,7 @@
 // ApplicationRecord: one application's stream folded into what commands decide on (design
 // section 4: "commands never read projections; they load the stream"). Pure and deterministic:
-// the same events give the same record. Also the single definition of the workflow's states:
-//
-//   awaiting_password -> password_received -> decrypted -> validated | rejected
-//   validated -> url_issued -> downloaded;  plus password_mismatch, withdrawn, expired.
+// the same events give the same record. The states and what moves them are the table in
+// engine/domain/application_state.h.
 //
 // Revoking a URL returns the application to `validated` (approved, no live link); a URL that
 // expires before any download makes it `expired`. Erasure is a flag, not a state: the history
@@ -15,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/domain/application_state.h"
 #include "events/event.h"
 #include "events/event_store.h"
 
@@ -32,7 +31,7 @@ struct IssuedUrl {
 struct ApplicationRecord {
     std::string application;
     StreamVersion version{0};
-    std::string state = "none";
+    domain::ApplicationState state = domain::ApplicationState::none;
     std::int64_t received_at_ms = 0;  // the form mail
     std::int64_t paired_at_ms = 0;    // both mails in; 0 until then
     bool password_received = false;
@@ -47,6 +46,8 @@ struct ApplicationRecord {
     bool sla_overdue_fired = false;
     std::string sender_sealed;  // FormMailReceived's sealed PII: sender, sender_name, filename
     std::string form_sealed;    // FormParsed's sealed PII: organization, contact_email, ...
+    std::vector<std::string> usage_channels;       // codes (domain/usage_channel.h)
+    std::vector<std::string> unrecognized_usages;  // what the form said that is no channel
     std::vector<IssuedUrl>
         urls;  // oldest first; the last one that is neither revoked nor expired is live
 
@@ -55,10 +56,12 @@ struct ApplicationRecord {
     // not yet issued when one of the two validated (PossibleDuplicateFlagged): staff decide.
     std::vector<std::string> possible_duplicate_of;
 
-    void apply(const RecordedEvent& event);
+    // Folds one event at its current schema (read through domain::for_each_current_event); an
+    // event whose payload does not decode is an error and leaves the record unchanged.
+    Status apply(const RecordedEvent& event);
     // Folds an event not yet appended (no seq, the version unchanged), to know the state an
     // append will leave without reading it back.
-    void apply_pending(const NewEvent& event, std::int64_t at_ms);
+    Status apply_pending(const NewEvent& event, std::int64_t at_ms);
     // A stable JSON form (sorted keys) so projections can store a record and resume folding.
     std::string to_json() const;
     static std::optional<ApplicationRecord> from_json(std::string_view text);
@@ -68,10 +71,8 @@ struct ApplicationRecord {
     bool closed() const;
 };
 
+// The record of an application's stream, read through the upcasters; not_found
+// (unknown_application) when the stream is empty.
 Result<ApplicationRecord> load_application(const EventStore& store, const std::string& application);
-
-inline std::string application_stream(const std::string& application) {
-    return "application-" + application;
-}
 
 }  // namespace kakitome::workflow

@@ -1,18 +1,19 @@
 #include "engine/workflow/timer_scheduler.h"
 
-#include <nlohmann/json.hpp>
-
+#include "engine/domain/application_events.h"
+#include "engine/domain/domain_event.h"
+#include "engine/domain/streams.h"
+#include "engine/domain/upcasting.h"
 #include "engine/workflow/applicant_mail.h"
 #include "events/timestamp.h"
 
 namespace kakitome::workflow {
 
-using nlohmann::json;
-
 std::optional<PendingTimer> next_timer(const ApplicationRecord& record,
                                        const WorkflowConfig& config) {
     std::optional<PendingTimer> earliest;
-    auto consider = [&](const char* type, std::int64_t due) {
+    using namespace domain;
+    auto consider = [&](std::string_view type, std::int64_t due) {
         if (!earliest || due < earliest->due_at_ms) earliest = PendingTimer{type, due};
     };
     if (record.erased || record.received_at_ms == 0) return std::nullopt;
@@ -20,24 +21,25 @@ std::optional<PendingTimer> next_timer(const ApplicationRecord& record,
         return jst_midnight_ms(config.calendar.add_business_days(jst_date_of(from_ms), days));
     };
     // No password yet, or only ones that do not open the form: the applicant is reminded.
-    const bool waiting = (record.state == "awaiting_password" && !record.password_received) ||
-                         record.state == "password_mismatch";
+    const bool waiting =
+        (record.state == ApplicationState::awaiting_password && !record.password_received) ||
+        record.state == ApplicationState::password_mismatch;
     if (waiting && !record.reminder_due_fired) {
         consider(
-            "PasswordReminderDue",
+            PasswordReminderDue::kType,
             business_day_midnight(record.received_at_ms, config.password_reminder_business_days));
     }
     if (record.paired_at_ms != 0 && !record.closed()) {
         if (!record.sla_due_fired)
-            consider("SlaDue",
+            consider(SlaDue::kType,
                      business_day_midnight(record.paired_at_ms, config.sla_due_business_days));
         if (!record.sla_overdue_fired) {
-            consider("SlaOverdue",
+            consider(SlaOverdue::kType,
                      business_day_midnight(record.paired_at_ms, config.sla_overdue_business_days));
         }
     }
     if (const IssuedUrl* live = record.live_url(); live && live->expires_at_ms > 0)
-        consider("UrlExpired", live->expires_at_ms);
+        consider(UrlExpired::kType, live->expires_at_ms);
     return earliest;
 }
 
@@ -46,21 +48,15 @@ TimerScheduler::TimerScheduler(EventStore& store, DataKeyVault& vault, const Wor
     : store_(store), vault_(vault), config_(config), clock_ms_(std::move(clock_ms)) {}
 
 Status TimerScheduler::catch_up() {
-    return for_each_event(store_, Seq{position_.value + 1}, [this](const RecordedEvent& event) {
-        position_ = event.seq;
-        if (event.stream.rfind("application-", 0) == 0)
-            records_[event.stream.substr(12)].apply(event);
-    });
-}
-
-std::optional<std::int64_t> TimerScheduler::next_due_ms() const {
-    std::optional<std::int64_t> earliest;
-    for (const auto& [application, record] : records_) {
-        if (auto timer = next_timer(record, config_);
-            timer && (!earliest || timer->due_at_ms < *earliest))
-            earliest = timer->due_at_ms;
-    }
-    return earliest;
+    Status folded;
+    KAKITOME_RETURN_IF_ERROR(domain::for_each_current_event(
+        store_, Seq{position_.value + 1}, [&](const RecordedEvent& event) {
+            if (!folded.is_ok()) return;
+            if (auto application = domain::application_of(event.stream))
+                folded = records_[*application].apply(event);
+            if (folded.is_ok()) position_ = event.seq;
+        }));
+    return folded;
 }
 
 Result<int> TimerScheduler::fire_due() {
@@ -93,21 +89,27 @@ Status TimerScheduler::fire(const std::string& application, std::int64_t now) {
     // Several timers may be due at once after downtime: fire them in due order, one append.
     while (auto timer = next_timer(record, config_)) {
         if (timer->due_at_ms > now) break;
-        json payload{{"due_at", format_rfc3339_ms(timer->due_at_ms)}};
-        if (timer->type == "UrlExpired") payload["token_sha256"] = record.live_url()->token_sha256;
-        if (timer->type == "SlaDue" || timer->type == "SlaOverdue") {
-            payload["business_days"] = timer->type == "SlaDue" ? config_.sla_due_business_days
-                                                               : config_.sla_overdue_business_days;
+        const std::string due_at = format_rfc3339_ms(timer->due_at_ms);
+        const domain::EventContext context{.actor = "system", .correlation = application};
+        NewEvent event;
+        if (timer->type == domain::UrlExpired::kType) {
+            event = domain::new_event(domain::UrlExpired{due_at, record.live_url()->token_sha256},
+                                      context);
+        } else if (timer->type == domain::SlaDue::kType) {
+            event = domain::new_event(domain::SlaDue{due_at, config_.sla_due_business_days}, context);
+        } else if (timer->type == domain::SlaOverdue::kType) {
+            event = domain::new_event(
+                domain::SlaOverdue{due_at, config_.sla_overdue_business_days}, context);
+        } else {
+            event = domain::new_event(domain::PasswordReminderDue{due_at}, context);
         }
-        NewEvent event{.type = timer->type,
-                       .payload_json = payload.dump(),
-                       .actor = "system",
-                       .correlation = application};
-        record.apply_pending(event, now);  // so the next round sees this timer as fired
+        // So the next round sees this timer as fired.
+        KAKITOME_RETURN_IF_ERROR(record.apply_pending(event, now));
         events.push_back(std::move(event));
-        if (timer->type == "PasswordReminderDue") {
+        if (timer->type == domain::PasswordReminderDue::kType) {
             mail::TemplateFields fields;
-            if (record.state == "password_mismatch") fields.codes = {"wrong_password"};
+            if (record.state == domain::ApplicationState::password_mismatch)
+                fields.codes = {"wrong_password"};
             auto mail =
                 queue_applicant_mail(record, vault_, config_, mail::MailTemplate::password_reminder,
                                      fields, now, "system", application);
@@ -120,7 +122,7 @@ Status TimerScheduler::fire(const std::string& application, std::int64_t now) {
     }
     if (events.empty()) return Status::ok();
     return store_
-        .append(application_stream(application), ExpectedVersion::exact(expected),
+        .append(domain::application_stream(application), ExpectedVersion::exact(expected),
                 std::move(events))
         .status();
 }

@@ -25,7 +25,7 @@
 namespace kakitome::workflow {
 
 struct PendingTimer {
-    std::string type;
+    std::string_view type;  // the timer event's type, e.g. domain::SlaDue::kType
     std::int64_t due_at_ms = 0;
 };
 
@@ -42,8 +42,6 @@ class TimerScheduler {
     Status catch_up();
     // Catches up, then appends every timer due at the clock's now. Returns how many fired.
     Result<int> fire_due();
-    // The earliest pending timer over all applications (for sleeping until then).
-    std::optional<std::int64_t> next_due_ms() const;
 
   private:
     Status fire(const std::string& application, std::int64_t now);

@@ -6,6 +6,11 @@
 
 #include <nlohmann/json.hpp>
 
+#include "engine/domain/access_events.h"
+#include "engine/domain/application_events.h"
+#include "engine/domain/domain_event.h"
+#include "engine/domain/streams.h"
+#include "engine/domain/upcasting.h"
 #include "engine/mail/mail_templates.h"
 #include "engine/workflow/applicant_mail.h"
 #include "events/aead.h"
@@ -18,16 +23,14 @@ using nlohmann::json;
 
 namespace {
 
-NewEvent make_event(std::string type, const json& payload, const CommandRequest& request) {
-    return NewEvent{.type = std::move(type),
-                    .payload_json = payload.dump(),
-                    .actor = request.actor,
-                    .correlation = request.correlation};
+template <domain::EventPayload Payload>
+NewEvent make_event(const Payload& payload, const CommandRequest& request) {
+    return domain::new_event(payload, {.actor = request.actor, .correlation = request.correlation});
 }
 
 Status illegal(const std::string& command, const ApplicationRecord& record) {
     return Status::failed_precondition("cannot " + command + ": application " + record.application +
-                                       " is " + record.state)
+                                       " is " + std::string(domain::state_name(record.state)))
         .with_reason("illegal_transition");
 }
 
@@ -58,22 +61,13 @@ Result<IssuedLink> issue_link(const ApplicationRecord& record, DataKeyVault& vau
     const std::int64_t expires_at = jst_midnight_ms(last_day.plus_days(1));
     IssuedLink link;
     if (const IssuedUrl* live = record.live_url()) {
-        link.application_events.push_back(
-            NewEvent{.type = "UrlRevoked",
-                     .payload_json =
-                         json{{"token_sha256", live->token_sha256}, {"reason", "reissued"}}.dump(),
-                     .actor = actor,
-                     .correlation = correlation});
+        link.application_events.push_back(domain::new_event(
+            domain::UrlRevoked{live->token_sha256, "reissued"}, {actor, correlation}));
     }
-    link.application_events.push_back(
-        NewEvent{.type = "UrlIssued",
-                 .payload_json = json{{"token_sha256", token_sha256},
-                                      {"issued_at", format_rfc3339_ms(now_ms)},
-                                      {"expires_at", format_rfc3339_ms(expires_at)},
-                                      {"generation", record.urls.size() + 1}}
-                                     .dump(),
-                 .actor = actor,
-                 .correlation = correlation});
+    link.application_events.push_back(domain::new_event(
+        domain::UrlIssued{token_sha256, format_rfc3339_ms(now_ms), format_rfc3339_ms(expires_at),
+                          record.urls.size() + 1},
+        {actor, correlation}));
     mail::TemplateFields fields;
     fields.url = config.public_base_url + "/d/" + token;
     fields.url_expires = mail::japanese_date(last_day.to_string());
@@ -82,35 +76,31 @@ Result<IssuedLink> issue_link(const ApplicationRecord& record, DataKeyVault& vau
     if (!mail.is_ok()) return mail.status();
     link.application_events.push_back(std::move(mail).value());
     link.token_stream =
-        StreamAppend{token_stream(token_sha256),
+        StreamAppend{domain::token_stream(token_sha256),
                      ExpectedVersion::no_stream(),
-                     {NewEvent{.type = "DownloadTokenIssued",
-                               .payload_json = json{{"application", record.application}}.dump(),
-                               .actor = actor,
-                               .correlation = correlation}}};
+                     {domain::new_event(domain::DownloadTokenIssued{record.application},
+                                        {actor, correlation})}};
     return link;
 }
 
 std::optional<Result<CommandOutcome>> WorkflowCommands::recorded_outcome(
     const CommandRequest& request) const {
     if (request.idempotency_stream.empty()) return std::nullopt;
-    auto recorded = store_.read_stream_forward(request.idempotency_stream, StreamVersion{1}, 1);
+    auto recorded = domain::read_current_stream(store_, request.idempotency_stream);
     if (!recorded.is_ok()) return Result<CommandOutcome>(recorded.status());
     if (recorded->empty()) return std::nullopt;
-    const json payload = json::parse(recorded->front().payload_json);
-    if (payload.value("application", "") != request.application ||
-        payload.value("command", "") != request.command ||
+    auto accepted = domain::decode<domain::CommandAccepted>(recorded->front());
+    if (!accepted.is_ok()) return Result<CommandOutcome>(accepted.status());
+    if (accepted->application != request.application || accepted->command != request.command ||
         // Outcomes recorded before fingerprints existed match any request of that command.
-        (payload.contains("request") &&
-         payload.value("request", "") != request.request_fingerprint)) {
+        (accepted->request && *accepted->request != request.request_fingerprint)) {
         return Result<CommandOutcome>(
             Status::invalid_argument("this Idempotency-Key was used for another request")
                 .with_reason("idempotency_key_reused"));
     }
     return Result<CommandOutcome>(
-        CommandOutcome{payload.at("application"), payload.at("state"),
-                       StreamVersion{payload.at("version").get<std::uint64_t>()},
-                       payload.at("events").get<std::vector<std::string>>(), true});
+        CommandOutcome{accepted->application, accepted->state, StreamVersion{accepted->version},
+                       accepted->events, true});
 }
 
 namespace {
@@ -120,7 +110,7 @@ const char* const kBlobFields[] = {"raw_blob", "attachment_blob"};
 }  // namespace
 
 Status WorkflowCommands::erase_application_blobs(const std::string& application) {
-    auto events = read_whole_stream(store_, application_stream(application));
+    auto events = read_whole_stream(store_, domain::application_stream(application));
     if (!events.is_ok()) return events.status();
     std::set<std::string> candidates;
     for (const auto& event : events.value()) {
@@ -134,12 +124,12 @@ Status WorkflowCommands::erase_application_blobs(const std::string& application)
     if (candidates.empty()) return Status::ok();
     // A blob another application refers to (the same attachment sent twice) stays. Erasure is
     // rare, so one pass over the log is an acceptable price for not keeping a reference index.
-    const std::string own_stream = application_stream(application);
+    const std::string own_stream = domain::application_stream(application);
     for (Seq next{1}; !candidates.empty();) {
         auto page = store_.read_all(next, 10000);
         if (!page.is_ok()) return page.status();
         for (const auto& event : page.value()) {
-            if (event.stream == own_stream || event.stream.rfind("application-", 0) != 0) continue;
+            if (event.stream == own_stream || !domain::is_application_stream(event.stream)) continue;
             std::erase_if(candidates, [&](const std::string& id) {
                 return event.payload_json.find(id) != std::string::npos;
             });
@@ -207,9 +197,9 @@ Result<CommandOutcome> WorkflowCommands::execute(const CommandRequest& request) 
     }
     std::vector<NewEvent> events;
     std::vector<StreamAppend> extra_streams;
-    const std::set<std::string> before_url = {"awaiting_password", "password_mismatch",
-                                              "password_received", "decrypted",
-                                              "validated",         "rejected"};
+    using domain::ApplicationState;
+    // The state table first (engine/domain/application_state.h), then each command's own rule.
+    if (!domain::command_allowed_in(command, record.state)) return illegal(command, record);
 
     if (command == "approve" && usage_period_ended(config_, now) && text("justification").empty()) {
         return Status::failed_precondition("the usage period ended on " +
@@ -225,23 +215,21 @@ Result<CommandOutcome> WorkflowCommands::execute(const CommandRequest& request) 
                        "supervisor principal")
                 .with_reason("unknown_assignee");
         }
-        events.push_back(
-            make_event("ApplicationAssigned", {{"assignee", text("assignee")}}, request));
+        events.push_back(make_event(domain::ApplicationAssigned{text("assignee")}, request));
     } else if (command == "approve" || command == "reissue_url") {
         const bool approving = command == "approve";
         if (approving) {
-            if (record.state == "rejected") {
+            if (record.state == ApplicationState::rejected) {
                 KAKITOME_RETURN_IF_ERROR(require("justification"));
-            } else if (record.state != "validated" || record.live_url()) {
+            } else if (record.live_url()) {
                 return illegal(command, record);
             }
-            events.push_back(make_event("ApplicationApproved",
-                                        {{"override", record.state == "rejected"},
-                                         {"overridden_codes", record.rejection_codes},
-                                         {"after_usage_period", usage_period_ended(config_, now)},
-                                         {"justification", text("justification")}},
-                                        request));
-        } else if (!record.approved || record.state == "withdrawn") {
+            events.push_back(make_event(
+                domain::ApplicationApproved{record.state == ApplicationState::rejected,
+                                            record.rejection_codes,
+                                            usage_period_ended(config_, now), text("justification")},
+                request));
+        } else if (!record.approved) {
             return illegal(command, record);
         }
         auto link = issue_link(record, vault_, config_, now, request.actor, request.correlation);
@@ -251,11 +239,6 @@ Result<CommandOutcome> WorkflowCommands::execute(const CommandRequest& request) 
     } else if (command == "reject" || command == "request_correction") {
         const bool rejecting = command == "reject";
         const auto codes = string_list(arguments, "codes");
-        if (rejecting && !before_url.count(record.state)) return illegal(command, record);
-        if (!rejecting && record.state != "rejected" && record.state != "validated" &&
-            record.state != "password_mismatch") {
-            return illegal(command, record);
-        }
         for (const auto& code : codes) {
             if (!mail::is_known_reason(code))
                 return Status::invalid_argument("unknown reason code '" + code +
@@ -270,14 +253,12 @@ Result<CommandOutcome> WorkflowCommands::execute(const CommandRequest& request) 
         mail::TemplateFields fields;
         fields.codes = codes;
         fields.message = text("message");
-        events.push_back(rejecting ? make_event("ApplicationRejected",
-                                                {{"codes", codes},
-                                                 {"message", fields.message},
-                                                 {"by", "staff"},
-                                                 {"notify", true}},
+        events.push_back(rejecting ? make_event(domain::ApplicationRejected{.codes = codes,
+                                                                            .message = fields.message,
+                                                                            .by = "staff",
+                                                                            .notify = true},
                                                 request)
-                                   : make_event("CorrectionRequested",
-                                                {{"codes", codes}, {"message", fields.message}},
+                                   : make_event(domain::CorrectionRequested{codes, fields.message},
                                                 request));
         auto mail = queue_applicant_mail(
             record, vault_, config_,
@@ -287,63 +268,46 @@ Result<CommandOutcome> WorkflowCommands::execute(const CommandRequest& request) 
         events.push_back(std::move(mail).value());
     } else if (command == "withdraw") {
         KAKITOME_RETURN_IF_ERROR(require("reason"));
-        if (record.state == "withdrawn" || record.state == "expired")
-            return illegal(command, record);
-        if (const IssuedUrl* live = record.live_url()) {
-            events.push_back(make_event(
-                "UrlRevoked", {{"token_sha256", live->token_sha256}, {"reason", "withdrawn"}},
-                request));
-        }
-        events.push_back(make_event("ApplicationWithdrawn", {{"reason", text("reason")}}, request));
+        if (const IssuedUrl* live = record.live_url())
+            events.push_back(make_event(domain::UrlRevoked{live->token_sha256, "withdrawn"}, request));
+        events.push_back(make_event(domain::ApplicationWithdrawn{text("reason")}, request));
     } else if (command == "revoke_url") {
         KAKITOME_RETURN_IF_ERROR(require("reason"));
         const IssuedUrl* live = record.live_url();
         if (!live) return illegal(command, record);
-        events.push_back(make_event(
-            "UrlRevoked", {{"token_sha256", live->token_sha256}, {"reason", text("reason")}},
-            request));
+        events.push_back(make_event(domain::UrlRevoked{live->token_sha256, text("reason")}, request));
     } else if (command == "erase") {
         KAKITOME_RETURN_IF_ERROR(require("reason"));
         if (!record.erased) {
-            if (const IssuedUrl* live = record.live_url()) {
-                events.push_back(make_event(
-                    "UrlRevoked", {{"token_sha256", live->token_sha256}, {"reason", "erased"}},
-                    request));
-            }
-            events.push_back(make_event("ApplicationErased",
-                                        {{"reason", text("reason")}, {"key_destroyed", true}},
-                                        request));
+            if (const IssuedUrl* live = record.live_url())
+                events.push_back(make_event(domain::UrlRevoked{live->token_sha256, "erased"}, request));
+            events.push_back(make_event(domain::ApplicationErased{text("reason"), true}, request));
         }
     }
 
-    CommandOutcome outcome{record.application, record.state, record.version, {}};
+    CommandOutcome outcome{record.application, std::string(domain::state_name(record.state)),
+                           record.version, {}};
     ApplicationRecord after =
         record;  // the state the append will leave, to answer without a reload
     for (const auto& event : events) {
         outcome.events.push_back(event.type);
-        after.apply_pending(event, now);
+        KAKITOME_RETURN_IF_ERROR(after.apply_pending(event, now));
     }
-    outcome.state = after.state;
+    outcome.state = std::string(domain::state_name(after.state));
     outcome.version = StreamVersion{record.version.value + events.size()};
     if (!request.idempotency_stream.empty()) {
         extra_streams.push_back(
             {request.idempotency_stream,
              ExpectedVersion::no_stream(),
-             {NewEvent{.type = "CommandAccepted",
-                       .payload_json = json{{"application", outcome.application},
-                                            {"command", command},
-                                            {"request", request.request_fingerprint},
-                                            {"state", outcome.state},
-                                            {"version", outcome.version.value},
-                                            {"events", outcome.events}}
-                                           .dump(),
-                       .actor = request.actor,
-                       .correlation = request.correlation}}});
+             {make_event(domain::CommandAccepted{outcome.application, command,
+                                                 request.request_fingerprint, outcome.state,
+                                                 outcome.version.value, outcome.events},
+                         request)}});
     }
     if (!events.empty() || !request.idempotency_stream.empty()) {
         std::vector<StreamAppend> parts;
         if (!events.empty()) {
-            parts.push_back({application_stream(record.application),
+            parts.push_back({domain::application_stream(record.application),
                              ExpectedVersion::exact(record.version), std::move(events)});
         }
         for (auto& part : extra_streams) parts.push_back(std::move(part));

@@ -96,8 +96,4 @@ Result<IssuedLink> issue_link(const ApplicationRecord& record, DataKeyVault& vau
                               const WorkflowConfig& config, std::int64_t now_ms,
                               const std::string& actor, const std::string& correlation);
 
-inline std::string token_stream(const std::string& token_sha256) {
-    return "token-" + token_sha256;
-}
-
 }  // namespace kakitome::workflow

@@ -8,6 +8,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include "engine/domain/access_events.h"
+#include "engine/domain/application_events.h"
+#include "engine/domain/domain_event.h"
+#include "engine/domain/streams.h"
 #include "events/test_store.h"
 #include "events/timestamp.h"
 
@@ -41,25 +45,26 @@ class Review : public ::testing::Test {
         for (int i = 0; i < count; ++i) {
             now_ += 60'000;
             ASSERT_TRUE(store_
-                            ->append("application-" + application(i), ExpectedVersion::no_stream(),
-                                     {testing::event_of(
-                                         "FormMailReceived",
-                                         json{{"sender_key", "k" + std::to_string(i)}}.dump())})
+                            ->append(domain::application_stream(application(i)),
+                                     ExpectedVersion::no_stream(),
+                                     {domain::new_event(domain::FormMailReceived{
+                                         .sender_key = "k" + std::to_string(i)})})
                             .is_ok());
         }
     }
     void disclose(const std::string& principal, const std::string& role, int registration,
                   const std::string& request_id) {
-        const json payload{{"principal", principal},
-                           {"role", role},
-                           {"request_id", request_id},
-                           {"endpoint", "GET /v1/applications/{id}"},
-                           {"remote", "203.0.113.7"},
-                           {"applications", {application(registration)}},
-                           {"fields", {"organization", "contact_email", "sender"}}};
+        const domain::PiiDisclosed disclosed{.principal = principal,
+                                             .role = role,
+                                             .request_id = request_id,
+                                             .endpoint = "GET /v1/applications/{id}",
+                                             .remote = "203.0.113.7",
+                                             .applications = {application(registration)},
+                                             .fields_shown = {"organization", "contact_email",
+                                                              "sender"}};
         ASSERT_TRUE(store_
-                        ->append("disclosure-" + principal, ExpectedVersion::any(),
-                                 {testing::event_of("PiiDisclosed", payload.dump())})
+                        ->append(domain::disclosure_stream(principal), ExpectedVersion::any(),
+                                 {domain::new_event(disclosed)})
                         .is_ok());
     }
 
@@ -99,7 +104,7 @@ TEST_F(Review, FindsExactlyTheThreeRegistrationsShownToOthersAndTheirViewers) {
     const std::string id = "2025-06-11-cache";
     ASSERT_TRUE(
         store_
-            ->append(incident_stream(id), ExpectedVersion::no_stream(),
+            ->append(domain::incident_stream(id), ExpectedVersion::no_stream(),
                      {testing::event_of("IncidentReported",
                                         json{{"reporter", "responder-1"},
                                              {"description", "CDN cache served private pages"},
@@ -116,7 +121,7 @@ TEST_F(Review, FindsExactlyTheThreeRegistrationsShownToOthersAndTheirViewers) {
     ASSERT_EQ(everyone.size(), 469u);
     ASSERT_TRUE(
         store_
-            ->append(incident_stream(id), ExpectedVersion::any(),
+            ->append(domain::incident_stream(id), ExpectedVersion::any(),
                      {testing::event_of("IncidentScoped", json{{"applications", everyone}}.dump()),
                       testing::event_of(
                           "AffectedPartyNotified",

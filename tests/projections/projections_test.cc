@@ -6,6 +6,9 @@
 #include "projections/projection_runner.h"
 #include "projections/queue_projection.h"
 
+#include "engine/domain/access_events.h"
+#include "engine/domain/domain_event.h"
+#include "engine/domain/streams.h"
 #include "engine/workflow/workflow_fixture.h"
 #include "run_command.h"
 
@@ -108,13 +111,16 @@ TEST_F(Projections, AChangedStoredRowIsDetectedByComparisonWithARebuild) {
 // index is compared with a rebuild like every other projection.
 TEST_F(Projections, ARowDeletedFromTheDisclosureIndexIsFoundByReplay) {
     const auto application = paired("seen@example.jp");
-    const json payload{{"principal", "sato"},       {"role", "operator"},
-                       {"request_id", "req-1"},     {"endpoint", "GET /v1/applications/{id}"},
-                       {"remote", "192.0.2.1"},     {"applications", {application}},
-                       {"fields", {"organization"}}};
+    const domain::PiiDisclosed disclosed{.principal = "sato",
+                                         .role = "operator",
+                                         .request_id = "req-1",
+                                         .endpoint = "GET /v1/applications/{id}",
+                                         .remote = "192.0.2.1",
+                                         .applications = {application},
+                                         .fields_shown = {"organization"}};
     ASSERT_TRUE(store_
-                    ->append("disclosure-sato", ExpectedVersion::any(),
-                             {NewEvent{.type = "PiiDisclosed", .payload_json = payload.dump()}})
+                    ->append(domain::disclosure_stream("sato"), ExpectedVersion::any(),
+                             {domain::new_event(disclosed)})
                     .is_ok());
     ASSERT_TRUE(services_->worker().refresh().is_ok());
     DisclosureIndex index(*store_);

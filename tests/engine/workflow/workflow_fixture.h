@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "api/services.h"
+#include "engine/domain/streams.h"
 #include "engine/intake/intake_service.h"
 #include "engine/office/office_document.h"
 #include "engine/workflow/workflow_commands.h"
@@ -125,18 +126,18 @@ class WorkflowTest : public ::testing::Test {
             {application, command, "staff-1", arguments.dump(), std::nullopt, "request-1"});
     }
     std::string state_of(const std::string& application) {
-        return workflow::load_application(*store_, application)->state;
+        return std::string(domain::state_name(workflow::load_application(*store_, application)->state));
     }
     std::vector<std::string> types_of(const std::string& application) {
         std::vector<std::string> types;
-        auto events = read_whole_stream(*store_, workflow::application_stream(application));
+        auto events = read_whole_stream(*store_, domain::application_stream(application));
         for (const auto& event : events.value()) types.push_back(event.type);
         return types;
     }
     std::vector<RecordedEvent> events_of_type(const std::string& application,
                                               const std::string& type) {
         std::vector<RecordedEvent> out;
-        auto events = read_whole_stream(*store_, workflow::application_stream(application));
+        auto events = read_whole_stream(*store_, domain::application_stream(application));
         for (auto& event : events.value()) {
             if (event.type == type) out.push_back(std::move(event));
         }

@@ -1,0 +1,44 @@
+#include "engine/domain/event_catalog.h"
+
+#include "engine/domain/access_events.h"
+#include "engine/domain/application_events.h"
+#include "engine/domain/incident_events.h"
+#include "engine/domain/intake_events.h"
+
+namespace kakitome::domain {
+
+namespace {
+
+template <EventPayload... Payloads>
+std::vector<EventTypeInfo> catalog_of() {
+    return {EventTypeInfo{Payloads::kType, Payloads::kSchema}...};
+}
+
+}  // namespace
+
+const std::vector<EventTypeInfo>& event_catalog() {
+    static const std::vector<EventTypeInfo> catalog = catalog_of<
+        // application-<id>
+        FormMailReceived, PasswordMailReceived, PasswordRejected, MailsPaired, FormDecrypted,
+        FormParsed, ApplicationValidated, ApplicationRejected, PossibleDuplicateFlagged,
+        ApplicationAssigned, ApplicationApproved, CorrectionRequested, ApplicationWithdrawn,
+        ApplicationErased, UrlIssued, UrlRevoked, UrlExpired, UrlDownloaded, UrlDownloadRefused,
+        PasswordReminderDue, SlaDue, SlaOverdue, MailQueued, MailSent, MailFailed,
+        // message-, sender-, duplicate-
+        MessageIngested, MailRejected, UnrelatedMailReceived, MessageIdReused, FormPending,
+        PasswordHeld, Paired, DuplicateKeyRecorded,
+        // principals, disclosure-, token-, idempotency-
+        TokenCreated, TokenRevoked, PiiDisclosed, DownloadTokenIssued, CommandAccepted,
+        // incident-<id>
+        IncidentReported, IncidentScoped, AffectedPartyNotified, EvidenceDeletionConfirmed,
+        IncidentClosed>();
+    return catalog;
+}
+
+std::optional<int> current_schema(std::string_view type) {
+    for (const auto& info : event_catalog())
+        if (info.type == type) return info.schema;
+    return std::nullopt;
+}
+
+}  // namespace kakitome::domain
