@@ -572,6 +572,8 @@ HttpResponse ApiService::Impl::application(Context& context) {
         {"reasons", record->rejection_codes},
         {"warnings", record->warnings},
         {"possible_duplicate_of", record->possible_duplicate_of},
+        {"usage_channels", record->usage_channels},
+        {"unrecognized_usages", record->unrecognized_usages},
         {"erased", record->erased},
         {"contact", contact},
         {"urls", urls}};

@@ -16,6 +16,16 @@ std::optional<ApplicationState> state_named(std::string_view name) {
     return std::nullopt;
 }
 
+void to_json(nlohmann::json& out, ApplicationState state) {
+    out = std::string(state_name(state));
+}
+
+void from_json(const nlohmann::json& in, ApplicationState& state) {
+    const auto named = in.is_string() ? state_named(in.get<std::string>()) : std::nullopt;
+    if (!named) throw nlohmann::json::type_error::create(302, "not an application state", &in);
+    state = *named;
+}
+
 ApplicationState state_after(ApplicationState from, std::string_view event_type,
                              bool live_link_left) {
     for (const StateChange& change : kStateChanges) {

@@ -15,6 +15,8 @@
 #include <optional>
 #include <string_view>
 
+#include <nlohmann/json.hpp>
+
 #include "engine/domain/application_events.h"
 
 namespace kakitome::domain {
@@ -49,6 +51,10 @@ inline constexpr std::array<std::pair<ApplicationState, std::string_view>, 11> k
 
 std::string_view state_name(ApplicationState state);
 std::optional<ApplicationState> state_named(std::string_view name);
+
+// JSON (rows, the API) spells a state by its name, never by its number; found by ADL.
+void to_json(nlohmann::json& out, ApplicationState state);
+void from_json(const nlohmann::json& in, ApplicationState& state);
 
 // A state change may depend on whether a download link is still live after the event.
 enum class LinkCondition { any, no_live_link_left };
