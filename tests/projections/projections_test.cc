@@ -81,6 +81,44 @@ TEST_F(Projections, StoredRowsEqualARebuildAndCatchUpResumes) {
     EXPECT_EQ(live_downloads.links(first)->size(), 1u);
 }
 
+// A projection whose row format changed (queue 1 -> 2 added the usage channels) does not load
+// the old rows: it folds the log again, and its first write replaces every old row, including
+// rows the new fold would never write.
+TEST_F(Projections, RowsOfAnOlderFormatAreReplacedByAFoldFromTheStart) {
+    const auto application = paired("format@example.jp");
+    {
+        QueueProjection first(config_);
+        ProjectionRunner runner(*store_, first);
+        ASSERT_TRUE(runner.catch_up().is_ok());
+    }
+    auto* family = database_->family(projection_family("queue"));
+    ASSERT_TRUE(database_->db()->Put(rocksdb::WriteOptions(), family, "zz-old", "{}").ok());
+    ASSERT_TRUE(database_->db()
+                    ->Put(rocksdb::WriteOptions(), database_->meta(), "projection:queue:format", "1")
+                    .ok());
+    QueueProjection refolded(config_);
+    ProjectionRunner runner(*store_, refolded);
+    ASSERT_TRUE(runner.load().is_ok());  // "zz-old" would not parse as a row: it is not read
+    EXPECT_EQ(runner.stored_format(), 1);
+    EXPECT_EQ(runner.position().value, 0u);
+    ASSERT_TRUE(runner.catch_up().is_ok());
+    std::string value;
+    EXPECT_TRUE(
+        database_->db()->Get(rocksdb::ReadOptions(), family, "zz-old", &value).IsNotFound());
+    ASSERT_TRUE(database_->db()->Get(rocksdb::ReadOptions(), family, application, &value).ok());
+    EXPECT_EQ(value, *refolded.row(application));
+    ASSERT_TRUE(database_->db()
+                    ->Get(rocksdb::ReadOptions(), database_->meta(), "projection:queue:format",
+                          &value)
+                    .ok());
+    EXPECT_EQ(value, "2");
+    QueueProjection reloaded(config_);
+    ProjectionRunner again(*store_, reloaded);
+    ASSERT_TRUE(again.load().is_ok());
+    EXPECT_EQ(again.stored_format(), 2);
+    EXPECT_EQ(projection_rows(reloaded), projection_rows(refolded));
+}
+
 TEST_F(Projections, AChangedStoredRowIsDetectedByComparisonWithARebuild) {
     const auto application = paired("tamper@example.jp");
     QueueProjection live(config_);
