@@ -1,8 +1,5 @@
 #include "bench/append_benchmark.h"
 
-#include <rocksdb/db.h>
-#include <rocksdb/options.h>
-#include <rocksdb/write_batch.h>
 
 #include <atomic>
 #include <chrono>
@@ -12,6 +9,7 @@
 #include "engine/domain/application_events.h"
 #include "engine/domain/streams.h"
 #include "events/event_store.h"
+#include "events/raw_write_baseline.h"
 
 namespace kakitome::bench {
 
@@ -95,26 +93,22 @@ Result<SideResult> bench_kakitome(const std::filesystem::path& directory, int wr
 // mode says, values as large as kakitome's stored events.
 Result<SideResult> bench_rocksdb(const std::filesystem::path& directory, int writers,
                                  std::size_t value_bytes, const AppendBenchmarkConfig& config) {
-    rocksdb::Options options;
-    options.create_if_missing = true;
-    options.max_background_jobs = 2;
-    rocksdb::DB* raw = nullptr;
-    auto opened = rocksdb::DB::Open(options, directory.string(), &raw);
-    if (!opened.ok()) return Status::io_error(opened.ToString());
-    std::unique_ptr<rocksdb::DB> db(raw);
-    rocksdb::WriteOptions write_options;
-    write_options.sync = config.durability == Durability::sync;
+    auto db = RawWriteBaseline::open(directory);
+    if (!db.is_ok()) return db.status();
+    const bool sync = config.durability == Durability::sync;
     const std::string value(value_bytes, 'v');
     const std::uint64_t writes = config.events / static_cast<std::uint64_t>(config.batch);
     auto result = run_writers(writers, writes, config.max_seconds, [&](int t, std::uint64_t i) {
-        rocksdb::WriteBatch batch;
+        constexpr std::size_t kKeyBytes = 32;
+        std::vector<char> buffer(static_cast<std::size_t>(config.batch) * kKeyBytes);
+        std::vector<std::string_view> keys;
         for (int k = 0; k < config.batch; ++k) {
-            char key[32];
-            std::snprintf(key, sizeof key, "%04d-%016llu", t,
-                          static_cast<unsigned long long>(i * config.batch + k));
-            batch.Put(key, value);
+            char* key = buffer.data() + static_cast<std::size_t>(k) * kKeyBytes;
+            const int length = std::snprintf(key, kKeyBytes, "%04d-%016llu", t,
+                                             static_cast<unsigned long long>(i * config.batch + k));
+            keys.emplace_back(key, static_cast<std::size_t>(length));
         }
-        return db->Write(write_options, &batch).ok();
+        return db.value()->write(keys, value, sync);
     });
     if (result.count == 0) return Status::internal("RocksDB side of the benchmark failed");
     result.count *= static_cast<std::uint64_t>(config.batch);

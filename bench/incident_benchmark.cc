@@ -5,7 +5,6 @@
 #include <random>
 
 #include <nlohmann/json.hpp>
-#include <rocksdb/db.h>
 
 #include "engine/domain/access_events.h"
 #include "engine/domain/application_events.h"
@@ -14,6 +13,7 @@
 #include "engine/workflow/workflow_config.h"
 #include "events/event_store.h"
 #include "events/ledger.h"
+#include "events/storage_keys.h"
 #include "projections/disclosure_index.h"
 #include "projections/incident_review.h"
 #include "projections/projection_runner.h"
@@ -96,8 +96,11 @@ Result<std::string> run_incident_benchmark(const IncidentBenchmarkConfig& config
     started = Clock::now();
     std::uint64_t raw = 0;
     {
-        std::unique_ptr<rocksdb::Iterator> it(database.value()->db()->NewIterator(rocksdb::ReadOptions(), database.value()->events()));
-        for (it->SeekToFirst(); it->Valid(); it->Next()) raw += it->value().size() > 0 ? 1 : 0;
+        KAKITOME_RETURN_IF_ERROR(database.value()->scan(
+            storage_keys::kEventsFamily, "", [&](std::string_view, std::string_view value) {
+                raw += value.size() > 0 ? 1 : 0;
+                return true;
+            }));
     }
     figures["raw_rocksdb_iteration_events_per_second"] = static_cast<double>(raw) / seconds_since(started);
 

@@ -3,6 +3,7 @@
 #include <rocksdb/db.h>
 #include <rocksdb/options.h>
 #include <rocksdb/utilities/checkpoint.h>
+#include <rocksdb/write_batch.h>
 
 #include <stdlib.h>
 #include <sys/statvfs.h>
@@ -149,6 +150,61 @@ rocksdb::ColumnFamilyHandle* Database::family(std::string_view name) const {
         if (family_name == name) return handle;
     }
     return nullptr;
+}
+
+namespace {
+
+Status no_family(std::string_view name) {
+    return Status::internal("the column family " + std::string(name) + " is not open");
+}
+
+}  // namespace
+
+Result<std::optional<std::string>> Database::get(std::string_view family_name,
+                                                 std::string_view key) const {
+    auto* handle = family(family_name);
+    if (!handle) return no_family(family_name);
+    std::string value;
+    const auto got = db_->Get(rocksdb::ReadOptions(), handle, rocksdb::Slice(key.data(), key.size()),
+                              &value);
+    if (got.IsNotFound()) return std::optional<std::string>();
+    if (!got.ok()) return from_rocksdb(got, "reading " + std::string(family_name));
+    return std::optional<std::string>(std::move(value));
+}
+
+Status Database::scan(
+    std::string_view family_name, std::string_view from,
+    const std::function<bool(std::string_view key, std::string_view value)>& visit,
+    ScanKind kind) const {
+    auto* handle = family(family_name);
+    if (!handle) return no_family(family_name);
+    rocksdb::ReadOptions options;
+    options.verify_checksums = true;
+    options.fill_cache = kind == ScanKind::lookup;
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(options, handle));
+    for (it->Seek(rocksdb::Slice(from.data(), from.size())); it->Valid(); it->Next()) {
+        if (!visit(std::string_view(it->key().data(), it->key().size()),
+                   std::string_view(it->value().data(), it->value().size())))
+            break;
+    }
+    return from_rocksdb(it->status(), "reading " + std::string(family_name));
+}
+
+Status Database::write(const DatabaseBatch& batch) const {
+    if (read_only_) return Status::failed_precondition("the database is open read-only");
+    rocksdb::WriteBatch writes;
+    for (const auto& operation : batch.operations_) {
+        auto* handle = family(operation.family);
+        if (!handle) return no_family(operation.family);
+        const auto status =
+            operation.kind == DatabaseBatch::Kind::put
+                ? writes.Put(handle, operation.key, operation.value)
+                : writes.Delete(handle, operation.key);
+        if (!status.ok()) return from_rocksdb(status, "preparing a write");
+    }
+    const Status written = from_rocksdb(db_->Write(rocksdb::WriteOptions(), &writes), "writing");
+    note_write_failure(written);
+    return written;
 }
 
 Status Database::copy_to(const std::filesystem::path& directory) const {

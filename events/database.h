@@ -11,10 +11,14 @@
 #include <atomic>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
+#include "events/database_batch.h"
 #include "events/domain_types.h"
 #include "events/status.h"
 
@@ -45,6 +49,22 @@ class Database {
     Database(const Database&) = delete;
     Database& operator=(const Database&) = delete;
 
+    // The rest of kakitome reads and writes through these three, so that only events/ knows
+    // RocksDB. A family not opened is internal, never "not found".
+    // The value under `key`, nullopt when there is none.
+    Result<std::optional<std::string>> get(std::string_view family, std::string_view key) const;
+    // The pairs of a family in key order from `from` (inclusive) while `visit` returns true.
+    // A full pass (the verifier, a benchmark) reads around the block cache so as not to evict
+    // what serves requests. Damaged blocks are corruption.
+    enum class ScanKind { lookup, full_pass };
+    Status scan(std::string_view family, std::string_view from,
+                const std::function<bool(std::string_view key, std::string_view value)>& visit,
+                ScanKind kind = ScanKind::lookup) const;
+    // Applies every operation of the batch or none. Fails on a read-only database.
+    Status write(const DatabaseBatch& batch) const;
+    bool has_family(std::string_view name) const { return family(name) != nullptr; }
+
+    // For events/ only (the store, blobs, data keys, the ledger): RocksDB itself.
     rocksdb::DB* db() const { return db_; }
     // nullptr when the family was not opened.
     rocksdb::ColumnFamilyHandle* family(std::string_view name) const;

@@ -378,16 +378,27 @@ void EventStore::wake_waiters() const {
     head_changed_.notify_all();
 }
 
-Status for_each_event(const EventStore& store, Seq from,
-                      const std::function<void(const RecordedEvent&)>& visit) {
-    constexpr std::size_t kPage = 10000;
-    for (Seq next = from;;) {
-        auto page = store.read_all(next, kPage);
+Status for_each_page(const EventStore& store, Seq from, Seq until,
+                     const std::function<Status(const std::vector<RecordedEvent>& page)>& fold,
+                     std::size_t page_events) {
+    const Seq last = until.value ? until : store.head();
+    for (Seq next = from; next.value <= last.value;) {
+        const std::size_t count = std::min<std::uint64_t>(page_events, last.value - next.value + 1);
+        auto page = store.read_all(next, count);
         if (!page.is_ok()) return page.status();
-        for (const auto& event : page.value()) visit(event);
-        if (page->size() < kPage) return Status::ok();
+        if (page->empty()) return Status::ok();
+        KAKITOME_RETURN_IF_ERROR(fold(page.value()));
         next = Seq{page->back().seq.value + 1};
     }
+    return Status::ok();
+}
+
+Status for_each_event(const EventStore& store, Seq from,
+                      const std::function<void(const RecordedEvent&)>& visit) {
+    return for_each_page(store, from, Seq{0}, [&](const std::vector<RecordedEvent>& page) {
+        for (const auto& event : page) visit(event);
+        return Status::ok();
+    });
 }
 
 Result<std::vector<RecordedEvent>> read_whole_stream(const EventStore& store,

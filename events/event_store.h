@@ -144,8 +144,18 @@ class EventStore {
     mutable std::uint64_t wake_generation_ = 0;
 };
 
-// Visits every event with seq >= from, in order, reading the log a page at a time: how a
-// follower (timers, outbox, export) catches up without holding the whole log in memory.
+// How many events a follower reads at once: large enough to amortise a write per page, small
+// enough to keep memory flat on a log of millions.
+inline constexpr std::size_t kFollowerPageEvents = 10000;
+
+// The one paging loop of every follower (follower.h): pages of up to `page_events` events with
+// from <= seq <= until (until Seq{0}: the head when called), in order, each handed to `fold`;
+// stops at the first error `fold` returns.
+Status for_each_page(const EventStore& store, Seq from, Seq until,
+                     const std::function<Status(const std::vector<RecordedEvent>& page)>& fold,
+                     std::size_t page_events = kFollowerPageEvents);
+
+// Visits every event with seq >= from, in order, a page at a time (for_each_page).
 Status for_each_event(const EventStore& store, Seq from,
                       const std::function<void(const RecordedEvent&)>& visit);
 

@@ -209,12 +209,9 @@ Status Ledger::extend() {
         }
     }
     std::reverse(pending.begin(), pending.end());  // highest level first, as a stack
-    while (size < head.value) {
-        auto page = store_.read_all(Seq{size + 1}, 10000);
-        if (!page.is_ok()) return page.status();
-        if (page->empty()) break;
+    return for_each_page(store_, Seq{size + 1}, head, [&](const std::vector<RecordedEvent>& page) {
         rocksdb::WriteBatch batch;
-        for (const auto& event : page.value()) {
+        for (const auto& event : page) {
             merkle::Hash hash = merkle::leaf_hash(event.hash);
             std::uint64_t index = size;
             batch.Put(family, node_key(0, index),
@@ -235,8 +232,8 @@ Status Ledger::extend() {
         auto written = database->db()->Write(rocksdb::WriteOptions(), &batch);
         if (!written.ok()) return from_rocksdb(written, "writing merkle nodes");
         size_ = size;
-    }
-    return Status::ok();
+        return Status::ok();
+    });
 }
 
 Result<merkle::Hash> Ledger::root(std::uint64_t size) const {

@@ -2,8 +2,6 @@
 
 #include <memory>
 
-#include <rocksdb/db.h>
-#include <rocksdb/write_batch.h>
 #include <nlohmann/json.hpp>
 
 #include "engine/domain/access_events.h"
@@ -11,7 +9,7 @@
 #include "engine/domain/domain_event.h"
 #include "engine/domain/streams.h"
 #include "engine/domain/upcasting.h"
-#include "events/rocksdb_status.h"
+#include "events/storage_keys.h"
 #include "events/timestamp.h"
 
 namespace kakitome {
@@ -83,11 +81,9 @@ DisclosureRecord decode(const std::string& bytes) {
 }  // namespace
 
 Seq DisclosureIndex::position() const {
-    std::string value;
-    const auto& database = store_.database();
-    if (!database->db()->Get(rocksdb::ReadOptions(), database->meta(), kPositionKey, &value).ok())
-        return Seq{0};
-    return Seq{std::stoull(value)};
+    auto value = store_.database()->get(storage_keys::kMetaFamily, kPositionKey);
+    if (!value.is_ok() || !value->has_value()) return Seq{0};
+    return Seq{std::stoull(**value)};
 }
 
 Result<std::vector<std::pair<std::string, std::string>>> disclosure_rows_of(
@@ -125,33 +121,31 @@ Result<std::vector<std::pair<std::string, std::string>>> disclosure_rows_of(
 Status DisclosureIndex::catch_up() {
     const auto& database = store_.database();
     if (database->read_only()) return Status::ok();
-    auto* family = database->family(kDisclosuresFamily);
-    if (!family) return Status::internal("the disclosures column family is not open");
-    Seq next{position().value + 1};
-    for (;;) {
-        auto page = store_.read_all(next, 10000);
-        if (!page.is_ok()) return page.status();
-        if (page->empty()) return Status::ok();
-        rocksdb::WriteBatch batch;
-        for (const auto& stored : page.value()) {
-            Status rows_status;
-            KAKITOME_RETURN_IF_ERROR(
-                domain::for_each_current_event(stored, [&](const RecordedEvent& event) {
-                    if (!rows_status.is_ok()) return;
-                    auto rows = disclosure_rows_of(event);
-                    if (!rows.is_ok()) {
-                        rows_status = rows.status();
-                        return;
-                    }
-                    for (const auto& [key, value] : rows.value()) batch.Put(family, key, value);
-                }));
-            KAKITOME_RETURN_IF_ERROR(rows_status);
-        }
-        batch.Put(database->meta(), kPositionKey, std::to_string(page->back().seq.value));
-        auto written = database->db()->Write(rocksdb::WriteOptions(), &batch);
-        if (!written.ok()) return from_rocksdb(written, "writing the disclosure index");
-        next = Seq{page->back().seq.value + 1};
-    }
+    if (!database->has_family(kDisclosuresFamily))
+        return Status::internal("the disclosures column family is not open");
+    return for_each_page(store_, Seq{position().value + 1}, Seq{0},
+                         [&](const std::vector<RecordedEvent>& page) {
+                             DatabaseBatch batch;
+                             for (const auto& stored : page) {
+                                 Status rows_status;
+                                 const Status upgraded = domain::for_each_current_event(
+                                     stored, [&](const RecordedEvent& event) {
+                                         if (!rows_status.is_ok()) return;
+                                         auto rows = disclosure_rows_of(event);
+                                         if (!rows.is_ok()) {
+                                             rows_status = rows.status();
+                                             return;
+                                         }
+                                         for (const auto& [key, value] : rows.value())
+                                             batch.put(kDisclosuresFamily, key, value);
+                                     });
+                                 KAKITOME_RETURN_IF_ERROR(upgraded);
+                                 KAKITOME_RETURN_IF_ERROR(rows_status);
+                             }
+                             batch.put(storage_keys::kMetaFamily, kPositionKey,
+                                       std::to_string(page.back().seq.value));
+                             return database->write(batch);
+                         });
 }
 
 Status DisclosureProjection::apply(const RecordedEvent& event, std::set<std::string>& changed) {
@@ -187,13 +181,13 @@ namespace {
 Result<std::vector<DisclosureRecord>> scan(const Database& database, const std::string& from,
                                            const std::string& to) {
     std::vector<DisclosureRecord> out;
-    auto* family = database.family(kDisclosuresFamily);
-    if (!family) return out;
-    std::unique_ptr<rocksdb::Iterator> it(
-        database.db()->NewIterator(rocksdb::ReadOptions(), family));
-    for (it->Seek(from); it->Valid() && it->key().compare(to) < 0; it->Next())
-        out.push_back(decode(it->value().ToString()));
-    if (!it->status().ok()) return from_rocksdb(it->status(), "reading the disclosure index");
+    if (!database.has_family(kDisclosuresFamily)) return out;
+    KAKITOME_RETURN_IF_ERROR(
+        database.scan(kDisclosuresFamily, from, [&](std::string_view key, std::string_view value) {
+            if (key >= to) return false;
+            out.push_back(decode(std::string(value)));
+            return true;
+        }));
     return out;
 }
 
@@ -219,33 +213,36 @@ Result<std::vector<DisclosureRecord>> DisclosureIndex::in_window(std::int64_t fr
 Result<std::optional<Registration>> DisclosureIndex::registration(
     const std::string& application) const {
     const auto& database = store_.database();
-    auto* family = database->family(kDisclosuresFamily);
-    std::string value;
-    if (!family) return std::optional<Registration>();
-    auto got = database->db()->Get(rocksdb::ReadOptions(), family, "o" + application, &value);
-    if (got.IsNotFound()) return std::optional<Registration>();
-    if (!got.ok()) return from_rocksdb(got, "reading the disclosure index");
-    const json in = json::parse(value);
-    return std::optional<Registration>(Registration{application, in.at("owner"), in.at("at_ms")});
+    if (!database->has_family(kDisclosuresFamily)) return std::optional<Registration>();
+    auto value = database->get(kDisclosuresFamily, "o" + application);
+    if (!value.is_ok()) return value.status();
+    if (!value->has_value()) return std::optional<Registration>();
+    const json in = json::parse(**value, nullptr, false);
+    if (!in.is_object() || !in.contains("owner") || !in["owner"].is_string() ||
+        !in.contains("at_ms") || !in["at_ms"].is_number_integer())
+        return Status::corruption("the disclosure index row of " + application + " is damaged");
+    return std::optional<Registration>(
+        Registration{application, in["owner"].get<std::string>(), in["at_ms"].get<std::int64_t>()});
 }
 
 Result<std::vector<Registration>> DisclosureIndex::registered_in(std::int64_t from_ms,
                                                                  std::int64_t to_ms) const {
     std::vector<Registration> out;
     const auto& database = store_.database();
-    auto* family = database->family(kDisclosuresFamily);
-    if (!family) return out;
+    if (!database->has_family(kDisclosuresFamily)) return out;
     const std::string end =
         "r" + big_endian(static_cast<std::uint64_t>(std::max<std::int64_t>(0, to_ms)));
-    std::unique_ptr<rocksdb::Iterator> it(
-        database->db()->NewIterator(rocksdb::ReadOptions(), family));
-    for (it->Seek("r" + big_endian(static_cast<std::uint64_t>(std::max<std::int64_t>(0, from_ms))));
-         it->Valid() && it->key().compare(end) < 0; it->Next()) {
-        const std::string key = it->key().ToString();
-        out.push_back(
-            {key.substr(9), it->value().ToString(),
-             static_cast<std::int64_t>(from_big_endian(std::string_view(key).substr(1)))});
-    }
+    // Keys: "r" + 8 bytes of big-endian registration time + the application.
+    constexpr std::size_t kApplicationOffset = 1 + 8;
+    KAKITOME_RETURN_IF_ERROR(database->scan(
+        kDisclosuresFamily,
+        "r" + big_endian(static_cast<std::uint64_t>(std::max<std::int64_t>(0, from_ms))),
+        [&](std::string_view key, std::string_view value) {
+            if (key >= end) return false;
+            out.push_back({std::string(key.substr(kApplicationOffset)), std::string(value),
+                           static_cast<std::int64_t>(from_big_endian(key.substr(1)))});
+            return true;
+        }));
     return out;
 }
 

@@ -1,17 +1,12 @@
 #include "projections/projection_runner.h"
 
-#include <rocksdb/db.h>
-#include <rocksdb/write_batch.h>
-
 #include "engine/domain/upcasting.h"
-#include "events/rocksdb_status.h"
+#include "events/storage_keys.h"
 #include "events/sha256.h"
 
 namespace kakitome {
 
 namespace {
-
-constexpr std::size_t kPage = 10000;
 
 std::string position_key(const std::string& name) {
     return "projection:" + name + ":position";
@@ -33,12 +28,8 @@ Status fold(const EventStore& store, Projection& projection, Seq from, Seq until
             const std::function<void(Seq, Seq)>& progress, bool verify_chain = false) {
     const Seq head = until.value ? until : store.head();
     Sha256Digest previous{};  // a rebuild starts at seq 1, whose prev_hash is all zeros
-    for (Seq next = from; next.value <= head.value;) {
-        const std::size_t count = std::min<std::uint64_t>(kPage, head.value - next.value + 1);
-        auto page = store.read_all(next, count);
-        if (!page.is_ok()) return page.status();
-        if (page->empty()) break;
-        for (const auto& event : page.value()) {
+    return for_each_page(store, from, head, [&](const std::vector<RecordedEvent>& page) {
+        for (const auto& event : page) {
             // A replay checks the chain as it goes: what it folds is what was written.
             if (verify_chain &&
                 (event.prev_hash != previous || sha256(canonical_bytes(event)) != event.hash)) {
@@ -48,10 +39,11 @@ Status fold(const EventStore& store, Projection& projection, Seq from, Seq until
             }
             previous = event.hash;
             Status applied;
-            KAKITOME_RETURN_IF_ERROR(
+            const Status upgraded =
                 domain::for_each_current_event(event, [&](const RecordedEvent& current) {
                     if (applied.is_ok()) applied = projection.apply(current, changed);
-                }));
+                });
+            if (!upgraded.is_ok()) return upgraded;
             if (!applied.is_ok()) {
                 return Status(applied.code(), "projection " + projection.name() + " at seq " +
                                                   std::to_string(event.seq.value) + ": " +
@@ -59,11 +51,10 @@ Status fold(const EventStore& store, Projection& projection, Seq from, Seq until
                     .with_reason(applied.reason());
             }
         }
-        next = Seq{page->back().seq.value + 1};
-        if (after_page) KAKITOME_RETURN_IF_ERROR(after_page(page->back().seq));
-        if (progress) progress(page->back().seq, head);
-    }
-    return Status::ok();
+        if (after_page) KAKITOME_RETURN_IF_ERROR(after_page(page.back().seq));
+        if (progress) progress(page.back().seq, head);
+        return Status::ok();
+    });
 }
 
 }  // namespace
@@ -84,62 +75,55 @@ ProjectionRunner::ProjectionRunner(const EventStore& store, Projection& projecti
 
 Status ProjectionRunner::load() {
     const auto& database = store_.database();
-    auto* family = database->family(projection_family(projection_.name()));
-    if (!family) return Status::ok();  // never written (read-only open of an older store)
-    std::string position;
-    auto got = database->db()->Get(rocksdb::ReadOptions(), database->meta(),
-                                   position_key(projection_.name()), &position);
-    if (got.IsNotFound()) return Status::ok();
-    if (!got.ok()) return from_rocksdb(got, "reading projection position");
-    std::string format;
-    auto format_got = database->db()->Get(rocksdb::ReadOptions(), database->meta(),
-                                          format_key(projection_.name()), &format);
-    if (!format_got.ok() && !format_got.IsNotFound())
-        return from_rocksdb(format_got, "reading projection format");
-    stored_format_ = format_got.IsNotFound() ? kFirstRowFormat : std::atoi(format.c_str());
+    const std::string family = projection_family(projection_.name());
+    if (!database->has_family(family)) return Status::ok();  // an older store, read-only
+    auto position = database->get(storage_keys::kMetaFamily, position_key(projection_.name()));
+    if (!position.is_ok()) return position.status();
+    if (!position->has_value()) return Status::ok();
+    auto format = database->get(storage_keys::kMetaFamily, format_key(projection_.name()));
+    if (!format.is_ok()) return format.status();
+    stored_format_ = format->has_value() ? std::atoi((*format)->c_str()) : kFirstRowFormat;
     // Rows of another format are not read: the log is folded again from seq 1, and the first
     // page persisted replaces them.
     if (stored_format_ != projection_.row_format()) return Status::ok();
-    std::unique_ptr<rocksdb::Iterator> rows(
-        database->db()->NewIterator(rocksdb::ReadOptions(), family));
-    for (rows->SeekToFirst(); rows->Valid(); rows->Next()) {
-        if (!projection_.load_row(rows->key().ToString(), rows->value().ToString())) {
-            return Status::corruption("projection " + projection_.name() + ": stored row " +
-                                      rows->key().ToString() + " does not parse");
-        }
+    std::string bad_row;
+    KAKITOME_RETURN_IF_ERROR(
+        database->scan(family, "", [&](std::string_view key, std::string_view value) {
+            if (projection_.load_row(std::string(key), std::string(value))) return true;
+            bad_row = key;
+            return false;
+        }));
+    if (!bad_row.empty()) {
+        return Status::corruption("projection " + projection_.name() + ": stored row " + bad_row +
+                                  " does not parse");
     }
-    if (!rows->status().ok()) return from_rocksdb(rows->status(), "reading projection rows");
-    position_ = Seq{std::stoull(position)};
+    position_ = Seq{std::stoull(**position)};
     return Status::ok();
 }
 
 Status ProjectionRunner::persist(const std::set<std::string>& changed, Seq position) {
     const auto& database = store_.database();
     if (database->read_only()) return Status::ok();
-    auto* family = database->family(projection_family(projection_.name()));
-    if (!family)
-        return Status::internal("column family for projection " + projection_.name() +
-                                " is not open");
-    rocksdb::WriteBatch batch;
+    const std::string family = projection_family(projection_.name());
+    DatabaseBatch batch;
     if (stored_format_ != 0 && stored_format_ != projection_.row_format()) {
-        std::unique_ptr<rocksdb::Iterator> rows(
-            database->db()->NewIterator(rocksdb::ReadOptions(), family));
-        for (rows->SeekToFirst(); rows->Valid(); rows->Next()) batch.Delete(family, rows->key());
-        if (!rows->status().ok()) return from_rocksdb(rows->status(), "reading projection rows");
+        KAKITOME_RETURN_IF_ERROR(database->scan(family, "", [&](std::string_view key,
+                                                                std::string_view) {
+            batch.erase(family, key);
+            return true;
+        }));
     }
     for (const auto& key : changed) {
         if (auto row = projection_.row(key)) {
-            batch.Put(family, key, *row);
+            batch.put(family, key, *row);
         } else {
-            batch.Delete(family, key);
+            batch.erase(family, key);
         }
     }
-    batch.Put(database->meta(), position_key(projection_.name()), encode_seq(position));
-    batch.Put(database->meta(), format_key(projection_.name()),
+    batch.put(storage_keys::kMetaFamily, position_key(projection_.name()), encode_seq(position));
+    batch.put(storage_keys::kMetaFamily, format_key(projection_.name()),
               std::to_string(projection_.row_format()));
-    rocksdb::WriteOptions options;
-    KAKITOME_RETURN_IF_ERROR(from_rocksdb(database->db()->Write(options, &batch),
-                                          "writing projection " + projection_.name()));
+    KAKITOME_RETURN_IF_ERROR(database->write(batch));
     stored_format_ = projection_.row_format();
     return Status::ok();
 }

@@ -1,14 +1,11 @@
 #include "replay/store_verifier.h"
 
-#include <rocksdb/db.h>
-
 #include <map>
 #include <memory>
 
 #include "events/event.h"
 #include "events/ledger.h"
 #include "events/merkle.h"
-#include "events/rocksdb_status.h"
 #include "events/sha256.h"
 #include "events/storage_keys.h"
 
@@ -19,10 +16,10 @@ namespace keys = storage_keys;
 namespace {
 
 std::optional<ChainBreak> check_stream_index(const Database& database, const RecordedEvent& event) {
-    std::string value;
-    auto got = database.db()->Get(rocksdb::ReadOptions(), database.streams(),
-                                  keys::stream_key(event.stream, event.version.value), &value);
-    if (!got.ok() || keys::read_big_endian(value) != event.seq.value) {
+    auto value = database.get(keys::kStreamsFamily, keys::stream_key(event.stream,
+                                                                     event.version.value));
+    if (!value.is_ok() || !value->has_value() ||
+        keys::read_big_endian(**value) != event.seq.value) {
         return ChainBreak{event.seq, "stream index for " + event.stream + " version " +
                                          std::to_string(event.version.value) +
                                          " does not point at this event"};
@@ -147,45 +144,46 @@ Result<VerifyReport> verify_store(const Database& database, const VerifyOptions&
     TreeAudit tree(database, tree_size.value(), std::move(checkpoints->first), report);
 
     ChainVerifier chain;
-    rocksdb::ReadOptions read_options;
-    read_options.verify_checksums = true;
-    read_options.fill_cache = false;  // a full scan would evict everything useful
-    std::unique_ptr<rocksdb::Iterator> it(
-        database.db()->NewIterator(read_options, database.events()));
-    for (it->SeekToFirst(); it->Valid(); it->Next()) {
-        const std::string_view key(it->key().data(), it->key().size());
-        const std::string_view value(it->value().data(), it->value().size());
-        auto seq = keys::read_big_endian(key);
-        if (!seq) {
-            report.first_break = ChainBreak{Seq{chain.last_seq().value + 1}, "malformed event key"};
-            break;
-        }
-        if (auto broken = chain.accept(Seq{*seq}, value)) {
-            report.first_break = broken;
-            break;
-        }
-        auto event = decode_stored_event(value);  // decodes: accept() just checked it
-        if (auto broken = check_stream_index(database, event.value())) {
-            report.first_break = broken;
-            break;
-        }
-        auto in_tree = tree.add(event->seq, event->hash);
-        if (!in_tree.is_ok()) return in_tree.status();
-        if (in_tree.value()) {
-            report.first_break = in_tree.value();
-            break;
-        }
-        ++report.events_checked;
-        if (options.progress && report.events_checked % 100000 == 0)
-            options.progress(report.events_checked);
-    }
-    if (!it->status().ok()) {
-        if (it->status().IsCorruption()) {
-            report.first_break = ChainBreak{Seq{chain.last_seq().value + 1},
-                                            "storage checksum failed: " + it->status().ToString()};
-        } else {
-            return from_rocksdb(it->status(), "scanning events");
-        }
+    Status tree_error;
+    const Status scanned = database.scan(
+        keys::kEventsFamily, "",
+        [&](std::string_view key, std::string_view value) {
+            auto seq = keys::read_big_endian(key);
+            if (!seq) {
+                report.first_break =
+                    ChainBreak{Seq{chain.last_seq().value + 1}, "malformed event key"};
+                return false;
+            }
+            if (auto broken = chain.accept(Seq{*seq}, value)) {
+                report.first_break = broken;
+                return false;
+            }
+            auto event = decode_stored_event(value);  // decodes: accept() just checked it
+            if (auto broken = check_stream_index(database, event.value())) {
+                report.first_break = broken;
+                return false;
+            }
+            auto in_tree = tree.add(event->seq, event->hash);
+            if (!in_tree.is_ok()) {
+                tree_error = in_tree.status();
+                return false;
+            }
+            if (in_tree.value()) {
+                report.first_break = in_tree.value();
+                return false;
+            }
+            ++report.events_checked;
+            if (options.progress && report.events_checked % 100000 == 0)
+                options.progress(report.events_checked);
+            return true;
+        },
+        Database::ScanKind::full_pass);
+    KAKITOME_RETURN_IF_ERROR(tree_error);
+    if (!scanned.is_ok()) {
+        // RocksDB's block checksums caught damage below the chain: still tampering, by seq.
+        if (scanned.code() != StatusCode::corruption) return scanned;
+        report.first_break = ChainBreak{Seq{chain.last_seq().value + 1},
+                                        "storage checksum failed: " + scanned.message()};
     }
     report.head = chain.last_seq();
     report.head_hash_hex = to_hex(chain.head_hash());
@@ -208,14 +206,14 @@ Result<VerifyReport> verify_store(const Database& database, const VerifyOptions&
         }
     }
     if (report.intact()) {
-        std::string head_value;
-        auto got = database.db()->Get(rocksdb::ReadOptions(), database.meta(),
-                                      std::string(keys::kMetaHead), &head_value);
+        auto head_value = database.get(keys::kMetaFamily, keys::kMetaHead);
         const Sha256Digest& hash = chain.head_hash();
         const std::string expected =
             keys::big_endian(report.head.value) + std::string(hash.begin(), hash.end());
-        const bool empty_and_absent = report.head.value == 0 && got.IsNotFound();
-        if (!empty_and_absent && (!got.ok() || head_value != expected)) {
+        const bool empty_and_absent =
+            report.head.value == 0 && head_value.is_ok() && !head_value->has_value();
+        if (!empty_and_absent &&
+            (!head_value.is_ok() || !head_value->has_value() || **head_value != expected)) {
             report.first_break =
                 ChainBreak{Seq{report.head.value}, "meta head does not match the last event"};
         }

@@ -125,18 +125,14 @@ Status WorkflowCommands::erase_application_blobs(const std::string& application)
     // A blob another application refers to (the same attachment sent twice) stays. Erasure is
     // rare, so one pass over the log is an acceptable price for not keeping a reference index.
     const std::string own_stream = domain::application_stream(application);
-    for (Seq next{1}; !candidates.empty();) {
-        auto page = store_.read_all(next, 10000);
-        if (!page.is_ok()) return page.status();
-        for (const auto& event : page.value()) {
-            if (event.stream == own_stream || !domain::is_application_stream(event.stream)) continue;
-            std::erase_if(candidates, [&](const std::string& id) {
-                return event.payload_json.find(id) != std::string::npos;
-            });
-        }
-        if (page->size() < 10000) break;
-        next = Seq{page->back().seq.value + 1};
-    }
+    KAKITOME_RETURN_IF_ERROR(for_each_event(store_, Seq{1}, [&](const RecordedEvent& event) {
+        if (candidates.empty() || event.stream == own_stream ||
+            !domain::is_application_stream(event.stream))
+            return;
+        std::erase_if(candidates, [&](const std::string& id) {
+            return event.payload_json.find(id) != std::string::npos;
+        });
+    }));
     return blobs_.erase(std::vector<std::string>(candidates.begin(), candidates.end()));
 }
 
