@@ -174,7 +174,8 @@ HttpResponse problem_for(const Status& status) {
 ApiDependencies dependencies_of(Services& services) {
     return {services.store(),    services.vault(),           services.intake(),
             services.commands(), services.workflow_config(), services.principals(),
-            services.worker(),   services.ledger(),          services.disclosures(),
+            services.worker(),   services.read_models(),     services.ledger(),
+            services.disclosures(),
             services.clock()};
 }
 
@@ -422,7 +423,7 @@ HttpResponse ApiService::Impl::metrics() {
     std::snprintf(sum, sizeof sum, "%.9f", static_cast<double>(stats.latency_sum_ns.load()) / 1e9);
     line("kakitome_append_latency_seconds_sum " + std::string(sum));
     line("kakitome_append_latency_seconds_count " + std::to_string(cumulative));
-    const auto snapshot = d.worker.queue_snapshot();
+    const auto snapshot = d.read_models.queue_snapshot();
     std::size_t open = 0, overdue = 0;
     for (const auto& entry : *snapshot) {
         if (!entry.closed) ++open;
@@ -466,7 +467,7 @@ HttpResponse ApiService::Impl::post_mail(Context& context) {
 }
 
 HttpResponse ApiService::Impl::queue(Context& context) {
-    const auto current = d.worker.queue_snapshot();
+    const auto current = d.read_models.queue_snapshot();
     auto parameter = [&](const char* name) {
         auto found = context.query.find(name);
         return found == context.query.end() ? std::string("-") : found->second;

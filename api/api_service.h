@@ -22,7 +22,8 @@
 #include "api/auth/principals.h"
 #include "api/http/http_types.h"
 #include "api/services.h"
-#include "api/workflow_worker.h"
+#include "engine/workflow/workflow_worker.h"
+#include "projections/read_models.h"
 #include "engine/intake/intake_service.h"
 #include "engine/workflow/workflow_config.h"
 #include "events/ledger.h"
@@ -41,6 +42,7 @@ struct ApiDependencies {
     const workflow::WorkflowConfig& config;
     auth::PrincipalRegistry& principals;
     const WorkflowWorker& worker;
+    const ReadModels& read_models;
     const Ledger& ledger;
     const DisclosureIndex& disclosures;
     std::function<std::int64_t()> clock_ms;

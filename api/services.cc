@@ -49,11 +49,14 @@ Result<std::unique_ptr<Services>> Services::open(ServiceOptions options) {
     services->commands_ = std::make_unique<workflow::WorkflowCommands>(
         *services->store_, *services->blobs_, *services->vault_, *services->principals_,
         o.settings.workflow, o.clock_ms);
+    services->read_models_ =
+        std::make_unique<ReadModels>(*services->store_, o.settings.workflow, o.clock_ms);
+    KAKITOME_RETURN_IF_ERROR(services->read_models_->load());
     services->worker_ = std::make_unique<WorkflowWorker>(
-        *services->store_, *services->vault_, *services->ledger_, o.settings.workflow,
-        o.settings.outbox, o.clock_ms,
+        *services->store_, *services->vault_, *services->ledger_, *services->read_models_,
+        o.settings.workflow, o.settings.outbox, o.clock_ms,
         CheckpointPolicy{o.checkpoint_every_events, o.checkpoint_every_seconds});
-    KAKITOME_RETURN_IF_ERROR(services->worker_->start());
+    KAKITOME_RETURN_IF_ERROR(services->worker_->refresh());
     return services;
 }
 

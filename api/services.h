@@ -19,7 +19,8 @@
 #include <memory>
 
 #include "api/auth/principals.h"
-#include "api/workflow_worker.h"
+#include "engine/workflow/workflow_worker.h"
+#include "projections/read_models.h"
 #include "engine/intake/intake_service.h"
 #include "engine/workflow/settings_file.h"
 #include "engine/workflow/workflow_commands.h"
@@ -75,7 +76,8 @@ class Services {
     auth::PrincipalRegistry& principals() { return *principals_; }
     workflow::WorkflowCommands& commands() { return *commands_; }
     WorkflowWorker& worker() { return *worker_; }
-    const DisclosureIndex& disclosures() const { return worker_->disclosures(); }
+    const ReadModels& read_models() const { return *read_models_; }
+    const DisclosureIndex& disclosures() const { return read_models_->disclosures(); }
 
   private:
     explicit Services(ServiceOptions options) : options_(std::move(options)) {}
@@ -89,6 +91,7 @@ class Services {
     std::unique_ptr<intake::IntakeService> intake_;
     std::unique_ptr<auth::PrincipalRegistry> principals_;
     std::unique_ptr<workflow::WorkflowCommands> commands_;
+    std::unique_ptr<ReadModels> read_models_;
     std::unique_ptr<WorkflowWorker> worker_;
 };
 

@@ -14,7 +14,7 @@
 #include "api/cli/store_access.h"
 #include "engine/domain/application_events.h"
 #include "engine/domain/domain_event.h"
-#include "api/workflow_worker.h"
+#include "engine/workflow/workflow_worker.h"
 #include "events/timestamp.h"
 
 #include <filesystem>

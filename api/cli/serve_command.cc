@@ -22,7 +22,7 @@
 #include "api/cli/commands.h"
 #include "api/cli/store_access.h"
 #include "api/http/http_server.h"
-#include "api/workflow_worker.h"
+#include "engine/workflow/workflow_worker.h"
 #include "engine/intake/imap_poller.h"
 #include "events/meta_store.h"
 

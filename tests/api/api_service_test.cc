@@ -267,7 +267,8 @@ TEST_F(Api, WhenTheDisclosureCannotBeRecordedTheAnswerIs503WithoutPii) {
     ASSERT_TRUE(principals.load().is_ok());
     ApiDependencies dependencies = dependencies_of(*services_);
     ApiService api({*store, *vault, dependencies.intake, dependencies.commands, dependencies.config,
-                    principals, dependencies.worker, dependencies.ledger, dependencies.disclosures,
+                    principals, dependencies.worker, dependencies.read_models, dependencies.ledger,
+                    dependencies.disclosures,
                     dependencies.clock_ms});
     HttpRequest request{"GET",
                         "/v1/applications/" + application_,

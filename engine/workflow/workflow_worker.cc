@@ -1,0 +1,60 @@
+#include "engine/workflow/workflow_worker.h"
+
+#include <nlohmann/json.hpp>
+
+namespace kakitome {
+
+std::string WorkerPass::to_json() const {
+    return nlohmann::json{{"timers_fired", timers_fired},
+                          {"mail_sent", mail.sent},
+                          {"mail_failed", mail.failed},
+                          {"mail_pending", mail.pending},
+                          {"projections_at", projections_at.value}}
+        .dump();
+}
+
+WorkflowWorker::WorkflowWorker(EventStore& store, DataKeyVault& vault, Ledger& ledger,
+                               Follower& read_models, const workflow::WorkflowConfig& config,
+                               mail::OutboxOptions outbox, std::function<std::int64_t()> clock_ms,
+                               CheckpointPolicy policy)
+    : clock_ms_(clock_ms),
+      ledger_(ledger),
+      read_models_(read_models),
+      checkpoint_every_events_(policy.every_events),
+      checkpoint_every_ms_(policy.every_seconds * 1000),
+      timers_(store, vault, config, clock_ms),
+      outbox_(store, vault, std::move(outbox), clock_ms) {}
+
+Result<WorkerPass> WorkflowWorker::run_pass() {
+    WorkerPass pass;
+    auto fired = timers_.fire_due();
+    if (!fired.is_ok()) return fired.status();
+    pass.timers_fired = fired.value();
+    auto delivered = outbox_.deliver_due();
+    if (!delivered.is_ok()) return delivered.status();
+    pass.mail = delivered.value();
+    KAKITOME_RETURN_IF_ERROR(read_models_.catch_up());
+    pass.projections_at = read_models_.position();
+    KAKITOME_RETURN_IF_ERROR(ledger_.extend());
+    KAKITOME_RETURN_IF_ERROR(sign_when_due());
+    timers_fired_ += static_cast<std::uint64_t>(pass.timers_fired);
+    mails_sent_ += static_cast<std::uint64_t>(pass.mail.sent);
+    mails_failed_ += static_cast<std::uint64_t>(pass.mail.failed);
+    return pass;
+}
+
+Status WorkflowWorker::sign_when_due() {
+    auto latest = ledger_.latest_checkpoint();
+    if (!latest.is_ok()) return latest.status();
+    const std::uint64_t signed_size = latest.value() ? latest.value()->size : 0;
+    const std::int64_t now = clock_ms_();
+    if (ledger_.size() > signed_size && (ledger_.size() - signed_size >= checkpoint_every_events_ ||
+                                         now - last_checkpoint_ms_ >= checkpoint_every_ms_)) {
+        auto cut = ledger_.cut_checkpoint();
+        if (!cut.is_ok()) return cut.status();
+        last_checkpoint_ms_ = now;
+    }
+    return Status::ok();
+}
+
+}  // namespace kakitome

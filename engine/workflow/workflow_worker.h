@@ -1,0 +1,69 @@
+// WorkflowWorker: the background half of kakitome. A pass fires due timers, delivers queued
+// mail, brings the read models (a follower, events/follower.h) up to the head, grows the
+// ledger's tree and signs a checkpoint when the policy says so. One pass is idempotent;
+// `kakitome process` runs passes in a loop and `kakitome serve` runs the same worker on its own
+// thread. run_pass() and refresh() from one thread only; totals() from any thread.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "engine/mail/mail_outbox.h"
+#include "engine/workflow/timer_scheduler.h"
+#include "engine/workflow/workflow_config.h"
+#include "events/follower.h"
+#include "events/ledger.h"
+
+namespace kakitome {
+
+struct WorkerPass {
+    int timers_fired = 0;
+    mail::DeliveryReport mail;
+    Seq projections_at{0};
+    std::string to_json() const;
+};
+
+// When the worker signs a checkpoint: after `every_events` new events, or `every_seconds` after
+// the last one when anything was added.
+struct CheckpointPolicy {
+    std::uint64_t every_events = 1000;
+    std::int64_t every_seconds = 60;
+};
+
+class WorkflowWorker {
+  public:
+    // Every part is required: the ledger grows on every pass, and the read models are caught up
+    // on every pass and refresh.
+    WorkflowWorker(EventStore& store, DataKeyVault& vault, Ledger& ledger, Follower& read_models,
+                   const workflow::WorkflowConfig& config, mail::OutboxOptions outbox,
+                   std::function<std::int64_t()> clock_ms, CheckpointPolicy policy = {});
+
+    Result<WorkerPass> run_pass();
+    // Folds new events into the read models without firing timers or sending mail (what a
+    // reader needs to see its own writes).
+    Status refresh() { return read_models_.catch_up(); }
+
+    struct Totals {
+        std::uint64_t timers_fired = 0, mails_sent = 0, mails_failed = 0;
+    };
+    Totals totals() const {
+        return {timers_fired_.load(), mails_sent_.load(), mails_failed_.load()};
+    }
+    Seq position() const { return read_models_.position(); }
+
+  private:
+    Status sign_when_due();
+    std::function<std::int64_t()> clock_ms_;
+    Ledger& ledger_;
+    Follower& read_models_;
+    std::uint64_t checkpoint_every_events_;
+    std::int64_t checkpoint_every_ms_;
+    std::int64_t last_checkpoint_ms_ = 0;
+    std::atomic<std::uint64_t> timers_fired_{0}, mails_sent_{0}, mails_failed_{0};
+    workflow::TimerScheduler timers_;
+    mail::MailOutbox outbox_;
+};
+
+}  // namespace kakitome

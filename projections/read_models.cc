@@ -1,0 +1,48 @@
+#include "projections/read_models.h"
+
+namespace kakitome {
+
+ReadModels::ReadModels(const EventStore& store, const workflow::WorkflowConfig& config,
+                       std::function<std::int64_t()> clock_ms)
+    : clock_ms_(std::move(clock_ms)),
+      queue_(config),
+      disclosures_(store),
+      queue_runner_(store, queue_),
+      directory_runner_(store, directory_),
+      downloads_runner_(store, downloads_) {}
+
+Status ReadModels::load() {
+    KAKITOME_RETURN_IF_ERROR(queue_runner_.load());
+    KAKITOME_RETURN_IF_ERROR(directory_runner_.load());
+    return downloads_runner_.load();
+}
+
+Status ReadModels::catch_up() {
+    KAKITOME_RETURN_IF_ERROR(queue_runner_.catch_up());
+    KAKITOME_RETURN_IF_ERROR(directory_runner_.catch_up());
+    KAKITOME_RETURN_IF_ERROR(disclosures_.catch_up());
+    KAKITOME_RETURN_IF_ERROR(downloads_runner_.catch_up());
+    publish();
+    return Status::ok();
+}
+
+void ReadModels::publish() {
+    // A new snapshot only when the queue moved, or every 10 s so that overdue flags follow the
+    // clock; readers cache pages per snapshot.
+    const std::int64_t now = clock_ms_();
+    if (published_position_ == queue_runner_.position() && now - published_at_ms_ < 10'000 &&
+        published_at_ms_ != 0)
+        return;
+    published_position_ = queue_runner_.position();
+    published_at_ms_ = now;
+    auto entries = std::make_shared<const std::vector<QueueEntry>>(queue_.entries(now));
+    std::lock_guard lock(snapshot_mutex_);
+    snapshot_ = std::move(entries);
+}
+
+std::shared_ptr<const std::vector<QueueEntry>> ReadModels::queue_snapshot() const {
+    std::lock_guard lock(snapshot_mutex_);
+    return snapshot_;
+}
+
+}  // namespace kakitome

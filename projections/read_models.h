@@ -1,0 +1,56 @@
+// ReadModels: the stored projections the API and the command line read — the queue, the
+// directory, the downloads and the disclosure index — kept current as one follower
+// (events/follower.h). After each catch-up the queue is published as an immutable snapshot
+// (overdue judged then) for the API's I/O threads to page through.
+// catch_up() and load() from one thread (the worker's); queue_snapshot() from any thread.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <vector>
+
+#include "engine/workflow/workflow_config.h"
+#include "events/event_store.h"
+#include "events/follower.h"
+#include "projections/directory_projection.h"
+#include "projections/disclosure_index.h"
+#include "projections/downloads_projection.h"
+#include "projections/projection_runner.h"
+#include "projections/queue_projection.h"
+
+namespace kakitome {
+
+class ReadModels : public Follower {
+  public:
+    ReadModels(const EventStore& store, const workflow::WorkflowConfig& config,
+               std::function<std::int64_t()> clock_ms);
+
+    // Loads the stored rows; call once before the first catch_up().
+    Status load();
+    std::string name() const override { return "read models"; }
+    Seq position() const override { return queue_runner_.position(); }
+    Status catch_up() override;
+
+    std::shared_ptr<const std::vector<QueueEntry>> queue_snapshot() const;
+    const QueueProjection& queue() const { return queue_; }
+    const DirectoryProjection& directory() const { return directory_; }
+    const DownloadsProjection& downloads() const { return downloads_; }
+    const DisclosureIndex& disclosures() const { return disclosures_; }
+
+  private:
+    void publish();
+    std::function<std::int64_t()> clock_ms_;
+    QueueProjection queue_;
+    DirectoryProjection directory_;
+    DownloadsProjection downloads_;
+    DisclosureIndex disclosures_;
+    ProjectionRunner queue_runner_, directory_runner_, downloads_runner_;
+    Seq published_position_{0};
+    std::int64_t published_at_ms_ = 0;
+    mutable std::mutex snapshot_mutex_;
+    std::shared_ptr<const std::vector<QueueEntry>> snapshot_ =
+        std::make_shared<std::vector<QueueEntry>>();
+};
+
+}  // namespace kakitome
