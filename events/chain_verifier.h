@@ -26,7 +26,6 @@ class ChainVerifier {
 
     Seq last_seq() const { return last_seq_; }
     const Sha256Digest& head_hash() const { return head_hash_; }
-    const std::string& last_at() const { return last_at_; }
 
   private:
     Seq last_seq_{0};

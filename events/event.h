@@ -23,7 +23,7 @@ inline constexpr std::size_t kMaxEventTypeBytes = 128;
 
 // What a caller asks to append. The store assigns seq, version, at, prev_hash and hash.
 struct NewEvent {
-    std::string type;          // e.g. "FormMailReceived"
+    std::string type;          // e.g. FormMailReceived (engine/domain/ defines them)
     std::string payload_json;  // a JSON object or value, valid UTF-8
     int schema = 1;
     std::string actor = "system";  // principal id or "system"

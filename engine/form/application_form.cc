@@ -7,6 +7,7 @@
 #include <optional>
 #include <set>
 
+#include "engine/domain/usage_channel.h"
 #include "engine/form/japanese_date.h"
 #include "engine/form/text_normalization.h"
 
@@ -114,8 +115,9 @@ private:
 
 std::string canonical_usage(const std::string& item) {
     const std::string key = matching_key(item);
-    for (const auto& known : kKnownUsages) {
-        if (matching_key(known) == key) return known;
+    // The labels of the form's drop-down (engine/domain/usage_channel.h).
+    for (const auto& channel : domain::kUsageChannels) {
+        if (matching_key(channel.label) == key) return std::string(channel.label);
     }
     return item;
 }

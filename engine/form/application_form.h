@@ -16,7 +16,6 @@
 
 namespace kakitome::form {
 
-inline const std::vector<std::string> kKnownUsages = {"公式HP", "公式SNS", "施設内モニター", "イントラネット", "その他"};
 inline constexpr std::string_view kConsentGiven = "同意する";
 
 struct ApplicationForm {

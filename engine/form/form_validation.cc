@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "engine/domain/usage_channel.h"
 #include "engine/form/text_normalization.h"
 
 namespace kakitome::form {
@@ -61,12 +62,12 @@ std::vector<std::string> validate_application_form(const ApplicationForm& form,
     } else {
         const bool unknown =
             std::any_of(form.usages.begin(), form.usages.end(), [](const std::string& usage) {
-                return std::find(kKnownUsages.begin(), kKnownUsages.end(), usage) ==
-                       kKnownUsages.end();
+                return !domain::usage_channel_code(usage).has_value();
             });
         if (unknown) codes.push_back("unknown_usage");
-        const bool other =
-            std::find(form.usages.begin(), form.usages.end(), "その他") != form.usages.end();
+        const bool other = std::any_of(form.usages.begin(), form.usages.end(), [](const auto& usage) {
+            return domain::usage_channel_code(usage) == domain::kOtherUsageChannel;
+        });
         if (other && form.usage_other.empty()) codes.push_back("other_usage_without_text");
     }
     if (form.consent != kConsentGiven) codes.push_back("consent_not_given");

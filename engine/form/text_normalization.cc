@@ -23,11 +23,6 @@ std::string to_utf8(const icu::UnicodeString& text) {
 
 }  // namespace
 
-std::string nfkc(std::string_view text) {
-    UErrorCode error = U_ZERO_ERROR;
-    return to_utf8(normalized(icu::Normalizer2::getNFKCInstance(error), text));
-}
-
 std::string matching_key(std::string_view text) {
     UErrorCode error = U_ZERO_ERROR;
     const icu::UnicodeString folded = normalized(icu::Normalizer2::getNFKCCasefoldInstance(error), text);

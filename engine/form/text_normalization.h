@@ -8,7 +8,6 @@
 
 namespace kakitome::form {
 
-std::string nfkc(std::string_view text);
 // NFKC, case-folded, with every White_Space character removed.
 std::string matching_key(std::string_view text);
 // Strips leading/trailing White_Space (ASCII, U+3000, NBSP, ...).
