@@ -172,9 +172,15 @@ HttpResponse problem_for(const Status& status) {
 }  // namespace
 
 ApiDependencies dependencies_of(Services& services) {
-    return {services.store(),    services.vault(),           services.intake(),
-            services.commands(), services.workflow_config(), services.principals(),
-            services.worker(),   services.read_models(),     services.ledger(),
+    return {services.store(),
+            services.vault(),
+            services.intake(),
+            services.commands(),
+            services.workflow_config(),
+            services.principals(),
+            services.worker(),
+            services.read_models(),
+            services.ledger(),
             services.disclosures(),
             services.clock()};
 }
@@ -617,7 +623,8 @@ HttpResponse ApiService::Impl::command(Context& context) {
         if (name == "approve") {
             auto record = workflow::load_application(d.store, id);
             if (!record.is_ok()) return problem_for(record.status());
-            if (record->version.value == *expected && record->state == domain::ApplicationState::rejected) {
+            if (record->version.value == *expected &&
+                record->state == domain::ApplicationState::rejected) {
                 return problem(403, "forbidden", "overriding a rejection needs a supervisor");
             }
         }
@@ -821,10 +828,10 @@ HttpResponse ApiService::Impl::incident(Context& context, RouteId id) {
     if (id == RouteId::incident_step) {
         const std::string& incident_id = context.match.parameters.at("incident");
         auto seq = incident::take_step(
-            d.store, [&](std::int64_t before_ms) { return d.disclosures.registered_before(before_ms); },
-            incident_id,
-                                       context.match.parameters.at("step"), context.principal->name,
-                                       context.request.body);
+            d.store,
+            [&](std::int64_t before_ms) { return d.disclosures.registered_before(before_ms); },
+            incident_id, context.match.parameters.at("step"), context.principal->name,
+            context.request.body);
         if (!seq.is_ok()) return problem_for(seq.status());
         return json_response(200, {{"incident", incident_id},
                                    {"step", context.match.parameters.at("step")},

@@ -22,12 +22,12 @@
 #include "api/auth/principals.h"
 #include "api/http/http_types.h"
 #include "api/services.h"
-#include "engine/workflow/workflow_worker.h"
-#include "projections/read_models.h"
 #include "engine/intake/intake_service.h"
 #include "engine/workflow/workflow_config.h"
+#include "engine/workflow/workflow_worker.h"
 #include "events/ledger.h"
 #include "projections/disclosure_index.h"
+#include "projections/read_models.h"
 
 namespace kakitome::api {
 

@@ -19,17 +19,17 @@
 #include <memory>
 
 #include "api/auth/principals.h"
-#include "engine/workflow/workflow_worker.h"
-#include "projections/read_models.h"
 #include "engine/intake/intake_service.h"
 #include "engine/workflow/settings_file.h"
 #include "engine/workflow/workflow_commands.h"
+#include "engine/workflow/workflow_worker.h"
 #include "events/blob_store.h"
 #include "events/data_key_vault.h"
 #include "events/event_store.h"
 #include "events/ledger.h"
 #include "events/status.h"
 #include "events/timestamp.h"
+#include "projections/read_models.h"
 
 namespace kakitome {
 

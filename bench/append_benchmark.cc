@@ -1,6 +1,5 @@
 #include "bench/append_benchmark.h"
 
-
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -20,9 +19,10 @@ using Clock = std::chrono::steady_clock;
 // A payload shaped like an intake event: ids and hashes, ~200 bytes.
 std::string sample_payload(int thread, std::uint64_t index) {
     char buffer[256];
-    std::snprintf(buffer, sizeof buffer,
-                  R"({"attachment_blob":"9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08","message_id":"<bench-%d-%llu@intake.example.jp>","sender_key":"hmac:4f1c2a"})",
-                  thread, static_cast<unsigned long long>(index));
+    std::snprintf(
+        buffer, sizeof buffer,
+        R"({"attachment_blob":"9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08","message_id":"<bench-%d-%llu@intake.example.jp>","sender_key":"hmac:4f1c2a"})",
+        thread, static_cast<unsigned long long>(index));
     return buffer;
 }
 
@@ -42,7 +42,8 @@ SideResult run_writers(int writers, std::uint64_t total, double max_seconds, Wor
     std::vector<std::thread> threads;
     for (int t = 0; t < writers; ++t) {
         threads.emplace_back([&, t] {
-            const std::uint64_t share = total / writers + (static_cast<std::uint64_t>(t) < total % writers);
+            const std::uint64_t share =
+                total / writers + (static_cast<std::uint64_t>(t) < total % writers);
             for (std::uint64_t i = 0; i < share; ++i) {
                 if ((i & 63) == 0 && Clock::now() > deadline) break;
                 if (!work(t, i)) {
@@ -75,8 +76,8 @@ Result<SideResult> bench_kakitome(const std::filesystem::path& directory, int wr
                               .payload_json = sample_payload(t, i * config.batch + k)});
         }
         auto appended = store.value()->append_with_expected_version(
-            domain::application_stream("bench-" + std::to_string(t)), versions[static_cast<std::size_t>(t)],
-            std::move(events));
+            domain::application_stream("bench-" + std::to_string(t)),
+            versions[static_cast<std::size_t>(t)], std::move(events));
         if (!appended.is_ok()) {
             std::fprintf(stderr, "bench: %s\n", appended.status().to_string().c_str());
             return false;
@@ -119,12 +120,12 @@ Result<SideResult> bench_rocksdb(const std::filesystem::path& directory, int wri
 
 std::string AppendBenchmarkCase::to_json() const {
     char buffer[512];
-    std::snprintf(buffer, sizeof buffer,
-                  R"({"benchmark":"append","mode":"%s","threads":%d,"batch":%d,"value_bytes":%zu,"kakitome_events":%llu,"kakitome_seconds":%.3f,"kakitome_events_per_second":%.0f,"rocksdb_puts":%llu,"rocksdb_seconds":%.3f,"rocksdb_puts_per_second":%.0f,"ratio":%.3f})",
-                  mode.c_str(), threads, batch, value_bytes, static_cast<unsigned long long>(kakitome_events),
-                  kakitome_seconds, kakitome_per_second(),
-                  static_cast<unsigned long long>(rocksdb_puts), rocksdb_seconds,
-                  rocksdb_per_second(), kakitome_per_second() / rocksdb_per_second());
+    std::snprintf(
+        buffer, sizeof buffer,
+        R"({"benchmark":"append","mode":"%s","threads":%d,"batch":%d,"value_bytes":%zu,"kakitome_events":%llu,"kakitome_seconds":%.3f,"kakitome_events_per_second":%.0f,"rocksdb_puts":%llu,"rocksdb_seconds":%.3f,"rocksdb_puts_per_second":%.0f,"ratio":%.3f})",
+        mode.c_str(), threads, batch, value_bytes, static_cast<unsigned long long>(kakitome_events),
+        kakitome_seconds, kakitome_per_second(), static_cast<unsigned long long>(rocksdb_puts),
+        rocksdb_seconds, rocksdb_per_second(), kakitome_per_second() / rocksdb_per_second());
     return buffer;
 }
 
@@ -141,14 +142,19 @@ Result<std::vector<AppendBenchmarkCase>> run_append_benchmark(
         std::filesystem::remove_all(base);
         auto ours = bench_kakitome(base / "kakitome", threads, config);
         if (!ours.is_ok()) return ours.status();
-        if (progress) progress("kakitome " + mode + " threads=" + std::to_string(threads) + " done");
+        if (progress)
+            progress("kakitome " + mode + " threads=" + std::to_string(threads) + " done");
         auto theirs = bench_rocksdb(base / "rocksdb", threads, value_bytes, config);
         if (!theirs.is_ok()) return theirs.status();
         if (progress) progress("rocksdb " + mode + " threads=" + std::to_string(threads) + " done");
         std::filesystem::remove_all(base);
-        cases.push_back({.threads = threads, .mode = mode, .kakitome_events = ours->count,
-                         .kakitome_seconds = ours->seconds, .rocksdb_puts = theirs->count,
-                         .rocksdb_seconds = theirs->seconds, .value_bytes = value_bytes,
+        cases.push_back({.threads = threads,
+                         .mode = mode,
+                         .kakitome_events = ours->count,
+                         .kakitome_seconds = ours->seconds,
+                         .rocksdb_puts = theirs->count,
+                         .rocksdb_seconds = theirs->seconds,
+                         .value_bytes = value_bytes,
                          .batch = config.batch});
     }
     return cases;

@@ -32,8 +32,12 @@ struct AppendBenchmarkCase {
     std::size_t value_bytes = 0;
     int batch = 1;
 
-    double kakitome_per_second() const { return static_cast<double>(kakitome_events) / kakitome_seconds; }
-    double rocksdb_per_second() const { return static_cast<double>(rocksdb_puts) / rocksdb_seconds; }
+    double kakitome_per_second() const {
+        return static_cast<double>(kakitome_events) / kakitome_seconds;
+    }
+    double rocksdb_per_second() const {
+        return static_cast<double>(rocksdb_puts) / rocksdb_seconds;
+    }
     std::string to_json() const;
 };
 

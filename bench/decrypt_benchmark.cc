@@ -41,14 +41,16 @@ Result<std::string> capture(const std::string& command) {
     if (!pipe) return Status::io_error("cannot run " + command);
     std::string output;
     char buffer[4096];
-    for (std::size_t n; (n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0;) output.append(buffer, n);
+    for (std::size_t n; (n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0;)
+        output.append(buffer, n);
     if (::pclose(pipe) != 0) return Status::io_error("command failed: " + command);
     return output;
 }
 
 // Milliseconds for 100,000 SHA-512 digests of `bytes`-byte messages, from `openssl speed`.
 Result<double> openssl_sha512_limit(int bytes) {
-    auto output = capture("openssl speed -evp sha512 -bytes " + std::to_string(bytes) + " -seconds 2 2>/dev/null");
+    auto output = capture("openssl speed -evp sha512 -bytes " + std::to_string(bytes) +
+                          " -seconds 2 2>/dev/null");
     if (!output.is_ok()) return output.status();
     std::istringstream lines(output.value());
     for (std::string line; std::getline(lines, line);) {
@@ -64,7 +66,9 @@ Result<double> openssl_sha512_limit(int bytes) {
 double cpu_milliseconds() {
     rusage usage{};
     getrusage(RUSAGE_SELF, &usage);
-    auto ms = [](const timeval& t) { return static_cast<double>(t.tv_sec) * 1000.0 + static_cast<double>(t.tv_usec) / 1000.0; };
+    auto ms = [](const timeval& t) {
+        return static_cast<double>(t.tv_sec) * 1000.0 + static_cast<double>(t.tv_usec) / 1000.0;
+    };
     return ms(usage.ru_utime) + ms(usage.ru_stime);
 }
 
@@ -104,8 +108,8 @@ Result<std::string> run_decrypt_benchmark(const DecryptBenchmarkConfig& config) 
         std::vector<double> process;
         for (int i = 0; i < config.runs; ++i) {
             const auto start = Clock::now();
-            auto run = capture("/usr/bin/msoffcrypto-tool -p " + shell_quote(config.password) + " " + shell_quote(config.file) +
-                               " /dev/null");
+            auto run = capture("/usr/bin/msoffcrypto-tool -p " + shell_quote(config.password) +
+                               " " + shell_quote(config.file) + " /dev/null");
             if (!run.is_ok()) return run.status();
             process.push_back(milliseconds_since(start));
         }
@@ -115,11 +119,17 @@ Result<std::string> run_decrypt_benchmark(const DecryptBenchmarkConfig& config) 
         const std::string script =
             "import io, time, statistics, msoffcrypto\n"
             // JSON string literals are valid Python string literals.
-            "data = open(" + nlohmann::json(config.file).dump() + ", 'rb').read()\n"
+            "data = open(" +
+            nlohmann::json(config.file).dump() +
+            ", 'rb').read()\n"
             "times = []\n"
-            "for i in range(" + std::to_string(config.runs + 1) + "):\n"
+            "for i in range(" +
+            std::to_string(config.runs + 1) +
+            "):\n"
             "    start = time.perf_counter()\n"
-            "    f = msoffcrypto.OfficeFile(io.BytesIO(data)); f.load_key(password=" + nlohmann::json(config.password).dump() + ")\n"
+            "    f = msoffcrypto.OfficeFile(io.BytesIO(data)); f.load_key(password=" +
+            nlohmann::json(config.password).dump() +
+            ")\n"
             "    f.decrypt(io.BytesIO())\n"
             "    times.append((time.perf_counter() - start) * 1000)\n"
             "print(statistics.median(times[1:]))\n";
@@ -131,7 +141,9 @@ Result<std::string> run_decrypt_benchmark(const DecryptBenchmarkConfig& config) 
     }
 
     // (d) a batch on every core: each thread takes the next form until all are done.
-    const int threads = config.threads > 0 ? config.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    const int threads = config.threads > 0
+                            ? config.threads
+                            : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
     std::atomic<int> next{0}, failures{0};
     const double cpu_before = cpu_milliseconds();
     const auto start = Clock::now();

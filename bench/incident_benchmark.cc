@@ -26,23 +26,29 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-double seconds_since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
+double seconds_since(Clock::time_point start) {
+    return std::chrono::duration<double>(Clock::now() - start).count();
+}
 
 }  // namespace
 
-Result<std::string> run_incident_benchmark(const IncidentBenchmarkConfig& config,
-                                           const std::function<void(const std::string&)>& progress) {
+Result<std::string> run_incident_benchmark(
+    const IncidentBenchmarkConfig& config,
+    const std::function<void(const std::string&)>& progress) {
     std::filesystem::remove_all(config.scratch);
     std::vector<std::string> families = projection_families();
     families.push_back(kMerkleFamily);
-    auto database = Database::open({.directory = config.scratch, .extra_column_families = families});
+    auto database =
+        Database::open({.directory = config.scratch, .extra_column_families = families});
     if (!database.is_ok()) return database.status();
     // Time runs over `days` days so that a one-day window holds 1/days of the disclosures.
     const std::int64_t start_ms = 1'748'736'000'000;  // 2025-06-01T00:00:00Z
-    const std::int64_t step_ms = std::max<std::int64_t>(1, static_cast<std::int64_t>(config.days) * 86'400'000 /
-                                                               static_cast<std::int64_t>(config.events));
+    const std::int64_t step_ms =
+        std::max<std::int64_t>(1, static_cast<std::int64_t>(config.days) * 86'400'000 /
+                                      static_cast<std::int64_t>(config.events));
     std::int64_t now_ms = start_ms;
-    auto store = EventStore::open(database.value(), {.durability = Durability::buffered, .clock_ms = [&now_ms] { return now_ms; }});
+    auto store = EventStore::open(database.value(), {.durability = Durability::buffered,
+                                                     .clock_ms = [&now_ms] { return now_ms; }});
     if (!store.is_ok()) return store.status();
     EventStore& events = *store.value();
 
@@ -81,7 +87,8 @@ Result<std::string> run_incident_benchmark(const IncidentBenchmarkConfig& config
                     {domain::application_stream("a" + std::to_string(round_robin)),
                      ExpectedVersion::any(),
                      {first ? domain::new_event(domain::FormMailReceived{
-                                  .sender_key = "k" + std::to_string(round_robin % config.principals)})
+                                  .sender_key =
+                                      "k" + std::to_string(round_robin % config.principals)})
                             : domain::new_event(domain::ApplicationAssigned{"sato"})}});
             }
         }
@@ -102,7 +109,8 @@ Result<std::string> run_incident_benchmark(const IncidentBenchmarkConfig& config
                 return true;
             }));
     }
-    figures["raw_rocksdb_iteration_events_per_second"] = static_cast<double>(raw) / seconds_since(started);
+    figures["raw_rocksdb_iteration_events_per_second"] =
+        static_cast<double>(raw) / seconds_since(started);
 
     progress("indexing disclosures");
     DisclosureIndex index(events);
@@ -122,7 +130,8 @@ Result<std::string> run_incident_benchmark(const IncidentBenchmarkConfig& config
     figures["who_saw_mean_disclosures"] = static_cast<double>(seen) / 200;
 
     started = Clock::now();
-    auto review = review_incident(index, start_ms + 10 * 86'400'000LL, start_ms + 11 * 86'400'000LL, std::nullopt);
+    auto review = review_incident(index, start_ms + 10 * 86'400'000LL, start_ms + 11 * 86'400'000LL,
+                                  std::nullopt);
     if (!review.is_ok()) return review.status();
     figures["review_one_day_seconds"] = seconds_since(started);
     figures["review_rows"] = review->rows.size();
@@ -135,21 +144,25 @@ Result<std::string> run_incident_benchmark(const IncidentBenchmarkConfig& config
     KAKITOME_RETURN_IF_ERROR(rebuild_projection(events, queue, events.head()));
     const double replay_seconds = seconds_since(started);
     figures["replay_events_per_second"] = static_cast<double>(config.events) / replay_seconds;
-    figures["replay_ratio_to_raw_iteration"] = figures["replay_events_per_second"].get<double>() /
-                                               figures["raw_rocksdb_iteration_events_per_second"].get<double>();
+    figures["replay_ratio_to_raw_iteration"] =
+        figures["replay_events_per_second"].get<double>() /
+        figures["raw_rocksdb_iteration_events_per_second"].get<double>();
 
     progress("extending the ledger");
     auto ledger = Ledger::open(events, std::nullopt, "bench");
     if (!ledger.is_ok()) return ledger.status();
     started = Clock::now();
     KAKITOME_RETURN_IF_ERROR(ledger.value()->extend());
-    figures["ledger_extend_events_per_second"] = static_cast<double>(config.events) / seconds_since(started);
+    figures["ledger_extend_events_per_second"] =
+        static_cast<double>(config.events) / seconds_since(started);
     started = Clock::now();
     for (int i = 0; i < 1000; ++i) {
-        auto proof = ledger.value()->inclusion_proof(Seq{1 + random() % config.events}, config.events);
+        auto proof =
+            ledger.value()->inclusion_proof(Seq{1 + random() % config.events}, config.events);
         if (!proof.is_ok()) return proof.status();
     }
-    figures["inclusion_proof_ms"] = seconds_since(started);  // 1000 proofs: total seconds = mean milliseconds
+    figures["inclusion_proof_ms"] =
+        seconds_since(started);  // 1000 proofs: total seconds = mean milliseconds
     store.value().reset();
     std::filesystem::remove_all(config.scratch);
     return figures.dump();

@@ -165,8 +165,8 @@ Result<std::optional<std::string>> Database::get(std::string_view family_name,
     auto* handle = family(family_name);
     if (!handle) return no_family(family_name);
     std::string value;
-    const auto got = db_->Get(rocksdb::ReadOptions(), handle, rocksdb::Slice(key.data(), key.size()),
-                              &value);
+    const auto got =
+        db_->Get(rocksdb::ReadOptions(), handle, rocksdb::Slice(key.data(), key.size()), &value);
     if (got.IsNotFound()) return std::optional<std::string>();
     if (!got.ok()) return from_rocksdb(got, "reading " + std::string(family_name));
     return std::optional<std::string>(std::move(value));
@@ -196,10 +196,9 @@ Status Database::write(const DatabaseBatch& batch) const {
     for (const auto& operation : batch.operations_) {
         auto* handle = family(operation.family);
         if (!handle) return no_family(operation.family);
-        const auto status =
-            operation.kind == DatabaseBatch::Kind::put
-                ? writes.Put(handle, operation.key, operation.value)
-                : writes.Delete(handle, operation.key);
+        const auto status = operation.kind == DatabaseBatch::Kind::put
+                                ? writes.Put(handle, operation.key, operation.value)
+                                : writes.Delete(handle, operation.key);
         if (!status.ok()) return from_rocksdb(status, "preparing a write");
     }
     const Status written = from_rocksdb(db_->Write(rocksdb::WriteOptions(), &writes), "writing");

@@ -12,7 +12,8 @@ namespace kakitome {
 class DatabaseBatch {
   public:
     void put(std::string_view family, std::string_view key, std::string_view value) {
-        operations_.push_back({Kind::put, std::string(family), std::string(key), std::string(value)});
+        operations_.push_back(
+            {Kind::put, std::string(family), std::string(key), std::string(value)});
     }
     void erase(std::string_view family, std::string_view key) {
         operations_.push_back({Kind::erase, std::string(family), std::string(key), {}});

@@ -29,7 +29,8 @@ bool RawWriteBaseline::write(const std::vector<std::string_view>& keys, std::str
                              bool sync) {
     rocksdb::WriteBatch batch;
     for (const auto key : keys)
-        batch.Put(rocksdb::Slice(key.data(), key.size()), rocksdb::Slice(value.data(), value.size()));
+        batch.Put(rocksdb::Slice(key.data(), key.size()),
+                  rocksdb::Slice(value.data(), value.size()));
     rocksdb::WriteOptions options;
     options.sync = sync;
     return impl_->db->Write(options, &batch).ok();

@@ -21,8 +21,8 @@ Status DirectoryProjection::apply(const RecordedEvent& event, std::set<std::stri
     if (is<ApplicationErased>(event)) row.erased = true;
     KAKITOME_RETURN_IF_ERROR(when<FormMailReceived>(
         event, [&](const FormMailReceived& mail) { row.sender_sealed = mail.pii_sealed; }));
-    KAKITOME_RETURN_IF_ERROR(
-        when<FormParsed>(event, [&](const FormParsed& form) { row.form_sealed = form.pii_sealed; }));
+    KAKITOME_RETURN_IF_ERROR(when<FormParsed>(
+        event, [&](const FormParsed& form) { row.form_sealed = form.pii_sealed; }));
     rows_[*application] = std::move(row);
     changed.insert(*application);
     return Status::ok();

@@ -103,11 +103,16 @@ Result<std::vector<std::pair<std::string, std::string>>> disclosure_rows_of(
         auto disclosed = decode<PiiDisclosed>(event);
         if (!disclosed.is_ok()) return disclosed.status();
         for (const auto& application : disclosed->applications) {
-            DisclosureRecord record{event.seq.value,     at_ms,
-                                    event.at,            application,
-                                    disclosed->principal, disclosed->role,
-                                    disclosed->request_id, disclosed->endpoint,
-                                    disclosed->remote,   disclosed->fields_shown};
+            DisclosureRecord record{event.seq.value,
+                                    at_ms,
+                                    event.at,
+                                    application,
+                                    disclosed->principal,
+                                    disclosed->role,
+                                    disclosed->request_id,
+                                    disclosed->endpoint,
+                                    disclosed->remote,
+                                    disclosed->fields_shown};
             const std::string value = disclosure_to_json(record);
             rows.emplace_back(by_application(record.application, record.seq), value);
             rows.emplace_back(by_principal(record.principal, record.seq) + record.application,
@@ -123,29 +128,29 @@ Status DisclosureIndex::catch_up() {
     if (database->read_only()) return Status::ok();
     if (!database->has_family(kDisclosuresFamily))
         return Status::internal("the disclosures column family is not open");
-    return for_each_page(store_, Seq{position().value + 1}, Seq{0},
-                         [&](const std::vector<RecordedEvent>& page) {
-                             DatabaseBatch batch;
-                             for (const auto& stored : page) {
-                                 Status rows_status;
-                                 const Status upgraded = domain::for_each_current_event(
-                                     stored, [&](const RecordedEvent& event) {
-                                         if (!rows_status.is_ok()) return;
-                                         auto rows = disclosure_rows_of(event);
-                                         if (!rows.is_ok()) {
-                                             rows_status = rows.status();
-                                             return;
-                                         }
-                                         for (const auto& [key, value] : rows.value())
-                                             batch.put(kDisclosuresFamily, key, value);
-                                     });
-                                 KAKITOME_RETURN_IF_ERROR(upgraded);
-                                 KAKITOME_RETURN_IF_ERROR(rows_status);
-                             }
-                             batch.put(storage_keys::kMetaFamily, kPositionKey,
-                                       std::to_string(page.back().seq.value));
-                             return database->write(batch);
-                         });
+    return for_each_page(
+        store_, Seq{position().value + 1}, Seq{0}, [&](const std::vector<RecordedEvent>& page) {
+            DatabaseBatch batch;
+            for (const auto& stored : page) {
+                Status rows_status;
+                const Status upgraded =
+                    domain::for_each_current_event(stored, [&](const RecordedEvent& event) {
+                        if (!rows_status.is_ok()) return;
+                        auto rows = disclosure_rows_of(event);
+                        if (!rows.is_ok()) {
+                            rows_status = rows.status();
+                            return;
+                        }
+                        for (const auto& [key, value] : rows.value())
+                            batch.put(kDisclosuresFamily, key, value);
+                    });
+                KAKITOME_RETURN_IF_ERROR(upgraded);
+                KAKITOME_RETURN_IF_ERROR(rows_status);
+            }
+            batch.put(storage_keys::kMetaFamily, kPositionKey,
+                      std::to_string(page.back().seq.value));
+            return database->write(batch);
+        });
 }
 
 Status DisclosureProjection::apply(const RecordedEvent& event, std::set<std::string>& changed) {

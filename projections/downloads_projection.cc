@@ -53,10 +53,11 @@ Status DownloadsProjection::apply(const RecordedEvent& event, std::set<std::stri
             link.last_download_at = event.at;
         };
     }));
-    KAKITOME_RETURN_IF_ERROR(when<UrlDownloadRefused>(event, [&](const UrlDownloadRefused& refused) {
-        token = refused.token_sha256;
-        change = [](DownloadLink& link) { ++link.refused; };
-    }));
+    KAKITOME_RETURN_IF_ERROR(
+        when<UrlDownloadRefused>(event, [&](const UrlDownloadRefused& refused) {
+            token = refused.token_sha256;
+            change = [](DownloadLink& link) { ++link.refused; };
+        }));
     if (!token) return Status::ok();
     auto& links = links_[*application];
     changed.insert(*application);

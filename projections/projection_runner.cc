@@ -1,8 +1,8 @@
 #include "projections/projection_runner.h"
 
 #include "engine/domain/upcasting.h"
-#include "events/storage_keys.h"
 #include "events/sha256.h"
+#include "events/storage_keys.h"
 
 namespace kakitome {
 
@@ -107,11 +107,11 @@ Status ProjectionRunner::persist(const std::set<std::string>& changed, Seq posit
     const std::string family = projection_family(projection_.name());
     DatabaseBatch batch;
     if (stored_format_ != 0 && stored_format_ != projection_.row_format()) {
-        KAKITOME_RETURN_IF_ERROR(database->scan(family, "", [&](std::string_view key,
-                                                                std::string_view) {
-            batch.erase(family, key);
-            return true;
-        }));
+        KAKITOME_RETURN_IF_ERROR(
+            database->scan(family, "", [&](std::string_view key, std::string_view) {
+                batch.erase(family, key);
+                return true;
+            }));
     }
     for (const auto& key : changed) {
         if (auto row = projection_.row(key)) {

@@ -16,8 +16,8 @@ namespace keys = storage_keys;
 namespace {
 
 std::optional<ChainBreak> check_stream_index(const Database& database, const RecordedEvent& event) {
-    auto value = database.get(keys::kStreamsFamily, keys::stream_key(event.stream,
-                                                                     event.version.value));
+    auto value =
+        database.get(keys::kStreamsFamily, keys::stream_key(event.stream, event.version.value));
     if (!value.is_ok() || !value->has_value() ||
         keys::read_big_endian(**value) != event.seq.value) {
         return ChainBreak{event.seq, "stream index for " + event.stream + " version " +

@@ -11,7 +11,9 @@
 
 namespace kakitome::testing {
 
-inline std::filesystem::path fixtures_directory() { return KAKITOME_FIXTURES; }
+inline std::filesystem::path fixtures_directory() {
+    return KAKITOME_FIXTURES;
+}
 
 inline std::string read_fixture(const std::string& relative) {
     std::ifstream in(fixtures_directory() / relative, std::ios::binary);

@@ -66,5 +66,4 @@ class PrincipalRegistry : public workflow::StaffDirectory {
     std::uint64_t loaded_version_ = 0;
 };
 
-
 }  // namespace kakitome::auth

@@ -161,10 +161,9 @@ int run_incident(const Words& words) {
     } else if (action == "close") {
         step_arguments = {{"report", arguments->value_or("report", "")}};
     }
-    auto seq =
-        incident::take_step(
-            store, [&](std::int64_t before_ms) { return index.registered_before(before_ms); },
-            positionals[1], action, "cli", step_arguments.dump());
+    auto seq = incident::take_step(
+        store, [&](std::int64_t before_ms) { return index.registered_before(before_ms); },
+        positionals[1], action, "cli", step_arguments.dump());
     if (!seq.is_ok()) {
         if (seq.status().code() == StatusCode::failed_precondition) {
             std::fprintf(stderr, "kakitome incident: %s\n", seq.status().message().c_str());

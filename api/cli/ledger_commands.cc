@@ -175,7 +175,8 @@ int run_trail(const Words& words) {
     auto latest = ledger->latest_checkpoint();
     if (!latest.is_ok()) return fail("trail", latest.status());
     const std::uint64_t size = latest.value() ? latest.value()->size : 0;
-    auto events = read_whole_stream(*store, domain::application_stream(arguments->positionals()[0]));
+    auto events =
+        read_whole_stream(*store, domain::application_stream(arguments->positionals()[0]));
     if (!events.is_ok()) return fail("trail", events.status());
     if (events->empty()) {
         std::fprintf(stderr, "kakitome trail: no application %s\n",

@@ -22,8 +22,8 @@
 #include "api/cli/commands.h"
 #include "api/cli/store_access.h"
 #include "api/http/http_server.h"
-#include "engine/workflow/workflow_worker.h"
 #include "engine/intake/imap_poller.h"
+#include "engine/workflow/workflow_worker.h"
 #include "events/meta_store.h"
 
 namespace kakitome::cli {

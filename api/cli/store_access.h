@@ -30,8 +30,8 @@ std::unique_ptr<Services> open_services_or_report(
     const std::string& command, const Arguments& arguments,
     const std::function<void(ServiceOptions&)>& adjust = {});
 // The flags open_services_or_report reads, for Arguments::parse.
-inline const std::vector<std::string> kServiceFlags = {"data",   "master-key", "ledger-key",
-                                                       "config", "now",        "reserve-free-bytes"};
+inline const std::vector<std::string> kServiceFlags = {
+    "data", "master-key", "ledger-key", "config", "now", "reserve-free-bytes"};
 
 struct Reader {
     std::shared_ptr<Database> database;

@@ -49,8 +49,7 @@ Result<DownloadResponse> DownloadService::handle(const DownloadRequest& request)
     response.body = "このURLは見つかりません。\nThis link does not exist.\n";
     if (!is_token_shaped(request.token)) return response;
     const std::string token_sha256 = to_hex(sha256(request.token));
-    auto issued =
-        domain::read_current_stream(store_, domain::token_stream(token_sha256));
+    auto issued = domain::read_current_stream(store_, domain::token_stream(token_sha256));
     if (!issued.is_ok()) return issued.status();
     if (issued->empty()) return response;
     auto owner = domain::decode<domain::DownloadTokenIssued>(issued->front());
@@ -74,14 +73,14 @@ Result<DownloadResponse> DownloadService::handle(const DownloadRequest& request)
         const domain::EventContext context{.actor = "anonymous", .correlation = request.request_id};
         NewEvent event =
             refused.empty()
-                ? domain::new_event(domain::UrlDownloaded{token_sha256, request.request_id,
-                                                          request.remote, request.user_agent,
-                                                          config_.presigned_seconds},
-                                    context)
-                : domain::new_event(domain::UrlDownloadRefused{token_sha256, request.request_id,
-                                                               request.remote, request.user_agent,
-                                                               refused},
-                                    context);
+                ? domain::new_event(
+                      domain::UrlDownloaded{token_sha256, request.request_id, request.remote,
+                                            request.user_agent, config_.presigned_seconds},
+                      context)
+                : domain::new_event(
+                      domain::UrlDownloadRefused{token_sha256, request.request_id, request.remote,
+                                                 request.user_agent, refused},
+                      context);
         auto appended = store_.append(domain::application_stream(response.application),
                                       ExpectedVersion::exact(record->version), {std::move(event)});
         if (!appended.is_ok()) {

@@ -29,12 +29,20 @@ const std::vector<LabelPhrases>& label_phrases() {
     static const std::vector<LabelPhrases> phrases = [] {
         std::vector<LabelPhrases> raw = {
             {Field::date, {"申請日"}},
-            {Field::organization, {"会社名／団体名 ※正式名称でご入力ください。", "会社名/団体名", "団体名", "会社名", "法人名"}},
+            {Field::organization,
+             {"会社名／団体名 ※正式名称でご入力ください。", "会社名/団体名", "団体名", "会社名",
+              "法人名"}},
             {Field::email, {"ご担当者メールアドレス", "メールアドレス", "e-mail", "email"}},
-            {Field::usages, {"動画の使用・活用先 (プルダウンによる複数選択可)", "動画の使用・活用先", "使用・活用先"}},
-            {Field::usage_other, {"動画の使用・活用先で「その他」を選択した方はご記入ください。", "「その他」を選択", "その他を選択"}},
+            {Field::usages,
+             {"動画の使用・活用先 (プルダウンによる複数選択可)", "動画の使用・活用先",
+              "使用・活用先"}},
+            {Field::usage_other,
+             {"動画の使用・活用先で「その他」を選択した方はご記入ください。", "「その他」を選択",
+              "その他を選択"}},
             {Field::remarks, {"備考欄", "備考"}},
-            {Field::consent, {"以下同意書を確認のうえ、プルダウンにてご選択ください。", "同意書を確認", "同意の有無"}},
+            {Field::consent,
+             {"以下同意書を確認のうえ、プルダウンにてご選択ください。", "同意書を確認",
+              "同意の有無"}},
         };
         for (auto& entry : raw) {
             for (auto& phrase : entry.phrases) phrase = matching_key(phrase);
@@ -68,7 +76,7 @@ struct LabelPosition {
 };
 
 class FormSheet {
-public:
+  public:
     explicit FormSheet(const Worksheet& sheet) : sheet_(sheet) {
         for (const auto& [position, cell] : sheet.cells) {  // row-major order: first label wins
             if (auto field = label_field(cell)) {
@@ -79,7 +87,8 @@ public:
         }
     }
     int labels_found() const {
-        return static_cast<int>(std::count_if(labels_.begin(), labels_.end(), [](const auto& l) { return l.has_value(); }));
+        return static_cast<int>(std::count_if(labels_.begin(), labels_.end(),
+                                              [](const auto& l) { return l.has_value(); }));
     }
 
     // The cells right of the label on its row (past its merged range), skipping other labels;
@@ -97,7 +106,8 @@ public:
         if (values.empty()) {
             const std::pair<int, int> below{range.last_row + 1, label->column};
             const CellValue* cell = sheet_.at(below.first, below.second);
-            if (cell && !label_cells_.count(below) && !trim(cell->text).empty()) values.push_back(cell);
+            if (cell && !label_cells_.count(below) && !trim(cell->text).empty())
+                values.push_back(cell);
         }
         return values;
     }
@@ -107,7 +117,7 @@ public:
         return values.empty() ? std::string() : trim(values.front()->text);
     }
 
-private:
+  private:
     const Worksheet& sheet_;
     std::array<std::optional<LabelPosition>, kFieldCount> labels_;
     std::set<std::pair<int, int>> label_cells_;
@@ -136,7 +146,8 @@ std::vector<std::string> split_usages(std::string_view text) {
         if (text[i] == ',' || text[i] == '\n' || text[i] == '\r' || text[i] == ';') {
             flush();
             ++i;
-        } else if (text.substr(i, 3) == "、" || text.substr(i, 3) == "，" || text.substr(i, 3) == "；") {
+        } else if (text.substr(i, 3) == "、" || text.substr(i, 3) == "，" ||
+                   text.substr(i, 3) == "；") {
             flush();
             i += 3;
         } else {
@@ -148,14 +159,18 @@ std::vector<std::string> split_usages(std::string_view text) {
 }
 
 std::string ApplicationForm::to_json() const {
-    return nlohmann::json{{"application_date", application_date}, {"organization", organization},
-                          {"contact_email", contact_email},       {"usages", usages},
-                          {"usage_other", usage_other},           {"remarks", remarks},
+    return nlohmann::json{{"application_date", application_date},
+                          {"organization", organization},
+                          {"contact_email", contact_email},
+                          {"usages", usages},
+                          {"usage_other", usage_other},
+                          {"remarks", remarks},
                           {"consent", consent}}
         .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
-Result<ApplicationForm> read_application_form(std::string_view xlsx_bytes, const ZipLimits& limits) {
+Result<ApplicationForm> read_application_form(std::string_view xlsx_bytes,
+                                              const ZipLimits& limits) {
     auto sheets = read_worksheets(xlsx_bytes, limits);
     if (!sheets.is_ok()) return sheets.status();
     const Worksheet* chosen = nullptr;
@@ -169,14 +184,16 @@ Result<ApplicationForm> read_application_form(std::string_view xlsx_bytes, const
     }
     // At least four of the seven labels: fewer means this is not the application form.
     if (!chosen || best < 4) {
-        return Status::invalid_argument("no worksheet holds the application form's labels").with_reason("form_not_found");
+        return Status::invalid_argument("no worksheet holds the application form's labels")
+            .with_reason("form_not_found");
     }
     const FormSheet sheet(*chosen);
     ApplicationForm form;
     form.sheet = chosen->name;
 
     const auto date_cells = sheet.values_of(Field::date);
-    if (date_cells.size() == 1 && date_cells[0]->kind == CellValue::Kind::number && date_cells[0]->number > 59) {
+    if (date_cells.size() == 1 && date_cells[0]->kind == CellValue::Kind::number &&
+        date_cells[0]->number > 59) {
         form.application_date = excel_serial_to_date(date_cells[0]->number).value_or("");
         form.application_date_text = date_cells[0]->text;
     } else {
@@ -185,7 +202,8 @@ Result<ApplicationForm> read_application_form(std::string_view xlsx_bytes, const
     }
     form.organization = sheet.text_of(Field::organization);
     form.contact_email = sheet.text_of(Field::email);
-    for (const auto& item : split_usages(sheet.text_of(Field::usages))) form.usages.push_back(canonical_usage(item));
+    for (const auto& item : split_usages(sheet.text_of(Field::usages)))
+        form.usages.push_back(canonical_usage(item));
     form.usage_other = sheet.text_of(Field::usage_other);
     form.remarks = sheet.text_of(Field::remarks);
     form.consent = sheet.text_of(Field::consent);

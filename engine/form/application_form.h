@@ -19,7 +19,7 @@ namespace kakitome::form {
 inline constexpr std::string_view kConsentGiven = "同意する";
 
 struct ApplicationForm {
-    std::string application_date;  // ISO date, or "" when missing or unreadable
+    std::string application_date;       // ISO date, or "" when missing or unreadable
     std::string application_date_text;  // as written, for error messages
     std::string organization;
     std::string contact_email;
@@ -35,7 +35,8 @@ struct ApplicationForm {
 
 // Reads the first worksheet that holds the form's labels. Errors: the workbook's reasons
 // (zip_bomb, bad_zip, bad_xlsx, not_a_zip) or "form_not_found" when no sheet has the labels.
-Result<ApplicationForm> read_application_form(std::string_view xlsx_bytes, const ZipLimits& limits = {});
+Result<ApplicationForm> read_application_form(std::string_view xlsx_bytes,
+                                              const ZipLimits& limits = {});
 
 // Splits a multi-select cell on "," "、" "，" and line breaks, trimming each item.
 std::vector<std::string> split_usages(std::string_view text);

@@ -65,9 +65,10 @@ std::vector<std::string> validate_application_form(const ApplicationForm& form,
                 return !domain::usage_channel_code(usage).has_value();
             });
         if (unknown) codes.push_back("unknown_usage");
-        const bool other = std::any_of(form.usages.begin(), form.usages.end(), [](const auto& usage) {
-            return domain::usage_channel_code(usage) == domain::kOtherUsageChannel;
-        });
+        const bool other =
+            std::any_of(form.usages.begin(), form.usages.end(), [](const auto& usage) {
+                return domain::usage_channel_code(usage) == domain::kOtherUsageChannel;
+            });
         if (other && form.usage_other.empty()) codes.push_back("other_usage_without_text");
     }
     if (form.consent != kConsentGiven) codes.push_back("consent_not_given");

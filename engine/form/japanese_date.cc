@@ -13,7 +13,7 @@ namespace {
 struct Era {
     const char* kanji;
     const char* letter;
-    int first_year;          // Western year of era year 1
+    int first_year;              // Western year of era year 1
     int start_month, start_day;  // first day of the era
 };
 constexpr Era kEras[] = {{"令和", "r", 2019, 5, 1}, {"平成", "h", 1989, 1, 8}};
@@ -44,14 +44,18 @@ std::optional<std::string> parse_japanese_date(std::string_view text) {
     std::smatch match;
     static const std::regex era_kanji(R"(^(令和|平成)(\d{1,2}|元)年(\d{1,2})月(\d{1,2})(?:日)?$)");
     static const std::regex era_letter(R"(^(r|h)(\d{1,2})[./\-](\d{1,2})[./\-](\d{1,2})$)");
-    static const std::regex western(R"(^(\d{4})(?:年|/|-|\.)(\d{1,2})(?:月|/|-|\.)(\d{1,2})(?:日)?$)");
+    static const std::regex western(
+        R"(^(\d{4})(?:年|/|-|\.)(\d{1,2})(?:月|/|-|\.)(\d{1,2})(?:日)?$)");
     for (const Era& era : kEras) {
         if ((std::regex_match(key, match, era_kanji) && match[1] == era.kanji) ||
             (std::regex_match(key, match, era_letter) && match[1] == era.letter)) {
             const int era_year = match[2] == "元" ? 1 : std::stoi(match[2]);
-            const int year = era.first_year + era_year - 1, month = std::stoi(match[3]), day = std::stoi(match[4]);
+            const int year = era.first_year + era_year - 1, month = std::stoi(match[3]),
+                      day = std::stoi(match[4]);
             // An era date before the era began (令和1年4月1日) does not exist.
-            if (era_year < 1 || (era_year == 1 && (month < era.start_month || (month == era.start_month && day < era.start_day)))) {
+            if (era_year < 1 ||
+                (era_year == 1 &&
+                 (month < era.start_month || (month == era.start_month && day < era.start_day)))) {
                 return std::nullopt;
             }
             return checked(year, month, day);

@@ -9,7 +9,8 @@ namespace kakitome::form {
 namespace {
 
 icu::UnicodeString normalized(const icu::Normalizer2* normalizer, std::string_view text) {
-    const icu::UnicodeString input = icu::UnicodeString::fromUTF8(icu::StringPiece(text.data(), static_cast<int32_t>(text.size())));
+    const icu::UnicodeString input = icu::UnicodeString::fromUTF8(
+        icu::StringPiece(text.data(), static_cast<int32_t>(text.size())));
     UErrorCode error = U_ZERO_ERROR;
     icu::UnicodeString output = normalizer ? normalizer->normalize(input, error) : input;
     return U_SUCCESS(error) ? output : input;
@@ -25,7 +26,8 @@ std::string to_utf8(const icu::UnicodeString& text) {
 
 std::string matching_key(std::string_view text) {
     UErrorCode error = U_ZERO_ERROR;
-    const icu::UnicodeString folded = normalized(icu::Normalizer2::getNFKCCasefoldInstance(error), text);
+    const icu::UnicodeString folded =
+        normalized(icu::Normalizer2::getNFKCCasefoldInstance(error), text);
     icu::UnicodeString compact;
     for (int32_t i = 0; i < folded.length();) {
         const UChar32 c = folded.char32At(i);
@@ -36,9 +38,11 @@ std::string matching_key(std::string_view text) {
 }
 
 std::string trim(std::string_view text) {
-    icu::UnicodeString value = icu::UnicodeString::fromUTF8(icu::StringPiece(text.data(), static_cast<int32_t>(text.size())));
+    icu::UnicodeString value = icu::UnicodeString::fromUTF8(
+        icu::StringPiece(text.data(), static_cast<int32_t>(text.size())));
     int32_t start = 0, end = value.length();
-    while (start < end && u_hasBinaryProperty(value.char32At(start), UCHAR_WHITE_SPACE)) start += U16_LENGTH(value.char32At(start));
+    while (start < end && u_hasBinaryProperty(value.char32At(start), UCHAR_WHITE_SPACE))
+        start += U16_LENGTH(value.char32At(start));
     while (end > start) {
         const int32_t last = value.moveIndex32(end, -1);
         if (!u_hasBinaryProperty(value.char32At(last), UCHAR_WHITE_SPACE)) break;

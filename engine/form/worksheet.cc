@@ -54,7 +54,8 @@ Result<pugi::xml_document> parse_part(const ZipArchive& archive, const std::stri
     if (bytes->size() > kMaxPartBytes) return form_too_large("XML than 4 MiB in " + name);
     pugi::xml_document document;
     // No DOCTYPE processing in pugixml: no entity expansion attacks.
-    const auto parsed = document.load_buffer(bytes->data(), bytes->size(), pugi::parse_default, pugi::encoding_utf8);
+    const auto parsed = document.load_buffer(bytes->data(), bytes->size(), pugi::parse_default,
+                                             pugi::encoding_utf8);
     if (!parsed) return bad_xlsx(name + " does not parse: " + parsed.description());
     return document;
 }
@@ -66,7 +67,8 @@ std::string resolve_target(const std::string& base_folder, std::string target) {
     // Collapse "folder/../" segments.
     for (std::size_t up; (up = path.find("/../")) != std::string::npos;) {
         const std::size_t start = path.rfind('/', up - 1);
-        path.erase(start == std::string::npos ? 0 : start + 1, up + 4 - (start == std::string::npos ? 0 : start + 1));
+        path.erase(start == std::string::npos ? 0 : start + 1,
+                   up + 4 - (start == std::string::npos ? 0 : start + 1));
     }
     return path;
 }
@@ -102,7 +104,8 @@ Result<Worksheet> read_sheet(const ZipArchive& archive, const std::string& path,
                 return bad_xlsx(std::string("bad cell reference ") + cell.attribute("r").value());
             }
             implicit_column = c;
-            if (r < 1 || r > kMaxRows || c < 1 || c > kMaxColumns) return bad_xlsx("cell outside the sheet");
+            if (r < 1 || r > kMaxRows || c < 1 || c > kMaxColumns)
+                return bad_xlsx("cell outside the sheet");
             const std::string type = cell.attribute("t").value();
             CellValue value;
             if (type == "inlineStr") {
@@ -137,8 +140,10 @@ Result<Worksheet> read_sheet(const ZipArchive& archive, const std::string& path,
             const auto colon = reference.find(':');
             CellRange range;
             if (colon == std::string::npos ||
-                !parse_cell_reference(std::string_view(reference).substr(0, colon), range.first_row, range.first_column) ||
-                !parse_cell_reference(std::string_view(reference).substr(colon + 1), range.last_row, range.last_column)) {
+                !parse_cell_reference(std::string_view(reference).substr(0, colon), range.first_row,
+                                      range.first_column) ||
+                !parse_cell_reference(std::string_view(reference).substr(colon + 1), range.last_row,
+                                      range.last_column)) {
                 return bad_xlsx("bad merged range " + reference);
             }
             sheet.merged.push_back(range);
@@ -152,15 +157,19 @@ Result<Worksheet> read_sheet(const ZipArchive& archive, const std::string& path,
 bool parse_cell_reference(std::string_view reference, int& row, int& column) {
     std::size_t i = 0;
     long c = 0;
-    while (i < reference.size() && ((reference[i] >= 'A' && reference[i] <= 'Z') || reference[i] == '$')) {
+    while (i < reference.size() &&
+           ((reference[i] >= 'A' && reference[i] <= 'Z') || reference[i] == '$')) {
         if (reference[i] != '$') c = c * 26 + (reference[i] - 'A' + 1);
         if (c > kMaxColumns) return false;
         ++i;
     }
     if (i < reference.size() && reference[i] == '$') ++i;
     long r = 0;
-    const auto [end, error] = std::from_chars(reference.data() + i, reference.data() + reference.size(), r);
-    if (c == 0 || error != std::errc() || end != reference.data() + reference.size() || r < 1 || r > kMaxRows) return false;
+    const auto [end, error] =
+        std::from_chars(reference.data() + i, reference.data() + reference.size(), r);
+    if (c == 0 || error != std::errc() || end != reference.data() + reference.size() || r < 1 ||
+        r > kMaxRows)
+        return false;
     row = static_cast<int>(r);
     column = static_cast<int>(c);
     return true;
@@ -178,7 +187,8 @@ CellRange Worksheet::range_of(int row, int column) const {
     return {row, column, row, column};
 }
 
-Result<std::vector<Worksheet>> read_worksheets(std::string_view xlsx_bytes, const ZipLimits& limits) {
+Result<std::vector<Worksheet>> read_worksheets(std::string_view xlsx_bytes,
+                                               const ZipLimits& limits) {
     auto archive = ZipArchive::open(xlsx_bytes, limits);
     if (!archive.is_ok()) return archive.status();
 
@@ -206,7 +216,8 @@ Result<std::vector<Worksheet>> read_worksheets(std::string_view xlsx_bytes, cons
     for (pugi::xml_node rel : child_named(workbook_rels.value(), "Relationships").children()) {
         const std::string target = resolve_target(folder, rel.attribute("Target").value());
         targets[rel.attribute("Id").value()] = target;
-        if (std::string_view(rel.attribute("Type").value()).ends_with("/sharedStrings")) shared_strings_path = target;
+        if (std::string_view(rel.attribute("Type").value()).ends_with("/sharedStrings"))
+            shared_strings_path = target;
     }
 
     std::vector<std::string> shared_strings;
@@ -222,15 +233,19 @@ Result<std::vector<Worksheet>> read_worksheets(std::string_view xlsx_bytes, cons
 
     std::vector<Worksheet> sheets;
     std::size_t rows_read = 0, cells_read = 0;
-    for (pugi::xml_node sheet : child_named(child_named(workbook.value(), "workbook"), "sheets").children()) {
+    for (pugi::xml_node sheet :
+         child_named(child_named(workbook.value(), "workbook"), "sheets").children()) {
         if (sheets.size() >= kMaxSheets) return form_too_large("worksheets");
         std::string relationship;
         for (pugi::xml_attribute attribute : sheet.attributes()) {
             if (local_name(attribute.name()) == "id") relationship = attribute.value();
         }
         auto target = targets.find(relationship);
-        if (target == targets.end()) return bad_xlsx("sheet " + std::string(sheet.attribute("name").value()) + " has no part");
-        auto read = read_sheet(archive.value(), target->second, sheet.attribute("name").value(), shared_strings, rows_read, cells_read);
+        if (target == targets.end())
+            return bad_xlsx("sheet " + std::string(sheet.attribute("name").value()) +
+                            " has no part");
+        auto read = read_sheet(archive.value(), target->second, sheet.attribute("name").value(),
+                               shared_strings, rows_read, cells_read);
         if (!read.is_ok()) return read.status();
         sheets.push_back(std::move(read).value());
     }

@@ -24,7 +24,8 @@ struct CellValue {
 struct CellRange {
     int first_row = 0, first_column = 0, last_row = 0, last_column = 0;  // 1-based, inclusive
     bool contains(int row, int column) const {
-        return row >= first_row && row <= last_row && column >= first_column && column <= last_column;
+        return row >= first_row && row <= last_row && column >= first_column &&
+               column <= last_column;
     }
 };
 
@@ -41,7 +42,8 @@ struct Worksheet {
 // All worksheets in workbook order. Errors: reasons from ZipArchive, "bad_xlsx", or
 // "form_too_large" (more than 20,000 cells, 5,000 rows, 20,000 shared strings, 32 sheets or a
 // 4 MiB XML part: a form has about 20 fields).
-Result<std::vector<Worksheet>> read_worksheets(std::string_view xlsx_bytes, const ZipLimits& limits = {});
+Result<std::vector<Worksheet>> read_worksheets(std::string_view xlsx_bytes,
+                                               const ZipLimits& limits = {});
 
 // "B3" -> (3, 2); false on a malformed reference.
 bool parse_cell_reference(std::string_view reference, int& row, int& column);

@@ -26,7 +26,8 @@ Status zip_bomb(const std::string& message) {
 
 Result<ZipArchive> ZipArchive::open(std::string_view bytes, const ZipLimits& limits) {
     if (bytes.size() < 4 || bytes.substr(0, 2) != "PK") {
-        return Status::invalid_argument("not a zip archive (an xlsx file is a zip)").with_reason("not_a_zip");
+        return Status::invalid_argument("not a zip archive (an xlsx file is a zip)")
+            .with_reason("not_a_zip");
     }
     zip_error_t error;
     zip_error_init(&error);
@@ -53,17 +54,21 @@ Result<ZipArchive> ZipArchive::open(std::string_view bytes, const ZipLimits& lim
     for (zip_int64_t i = 0; i < count; ++i) {
         zip_stat_t stat;
         zip_stat_init(&stat);
-        if (zip_stat_index(raw, static_cast<zip_uint64_t>(i), 0, &stat) != 0 || !(stat.valid & ZIP_STAT_NAME) ||
-            !(stat.valid & ZIP_STAT_SIZE) || !(stat.valid & ZIP_STAT_COMP_SIZE)) {
-            return Status::invalid_argument("unreadable zip directory entry").with_reason("bad_zip");
+        if (zip_stat_index(raw, static_cast<zip_uint64_t>(i), 0, &stat) != 0 ||
+            !(stat.valid & ZIP_STAT_NAME) || !(stat.valid & ZIP_STAT_SIZE) ||
+            !(stat.valid & ZIP_STAT_COMP_SIZE)) {
+            return Status::invalid_argument("unreadable zip directory entry")
+                .with_reason("bad_zip");
         }
         total += stat.size;
         if (total > limits.max_total_uncompressed) {
-            return zip_bomb("entries expand to more than " + std::to_string(limits.max_total_uncompressed) + " bytes");
+            return zip_bomb("entries expand to more than " +
+                            std::to_string(limits.max_total_uncompressed) + " bytes");
         }
         if (stat.size >= limits.ratio_check_from_bytes &&
             stat.size > limits.max_ratio * std::max<zip_uint64_t>(stat.comp_size, 1)) {
-            return zip_bomb(std::string(stat.name) + " expands more than " + std::to_string(limits.max_ratio) + ":1");
+            return zip_bomb(std::string(stat.name) + " expands more than " +
+                            std::to_string(limits.max_ratio) + ":1");
         }
         archive.names_.emplace_back(stat.name);
     }
@@ -81,10 +86,13 @@ Result<std::string> ZipArchive::read(const std::string& name) const {
         return Status::not_found("the package has no part " + name).with_reason("bad_xlsx");
     }
     zip_file_t* file = zip_fopen_index(handle_->archive, stat.index, 0);
-    if (!file) return Status::invalid_argument("cannot open " + name + " in the zip").with_reason("bad_zip");
+    if (!file)
+        return Status::invalid_argument("cannot open " + name + " in the zip")
+            .with_reason("bad_zip");
     // Read at most the declared size plus one byte: more data than declared is a lie we refuse.
     std::string out;
-    const std::uint64_t allowance = std::min<std::uint64_t>(stat.size, limits_.max_total_uncompressed);
+    const std::uint64_t allowance =
+        std::min<std::uint64_t>(stat.size, limits_.max_total_uncompressed);
     out.resize(static_cast<std::size_t>(allowance) + 1);
     std::uint64_t filled = 0;
     while (filled < out.size()) {

@@ -23,7 +23,7 @@ struct ZipLimits {
 };
 
 class ZipArchive {
-public:
+  public:
     // Borrows bytes; keep them alive while the archive is used.
     static Result<ZipArchive> open(std::string_view bytes, const ZipLimits& limits = {});
     ~ZipArchive();
@@ -34,7 +34,7 @@ public:
     Result<std::string> read(const std::string& name) const;
     const std::vector<std::string>& names() const { return names_; }
 
-private:
+  private:
     ZipArchive() = default;
     struct Handle;
     std::unique_ptr<Handle> handle_;

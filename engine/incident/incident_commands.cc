@@ -45,17 +45,16 @@ Result<std::string> report(EventStore& store, const std::string& reporter,
             .with_reason("invalid_arguments");
     }
     const std::string id = format_rfc3339_ms(system_clock_ms()).substr(0, 10) + "-" + random_hex(6);
-    auto appended = store.append(
-        domain::incident_stream(id), ExpectedVersion::no_stream(),
-        {domain::new_event(domain::IncidentReported{reporter, description, {from, to}},
-                           {.actor = reporter})});
+    auto appended =
+        store.append(domain::incident_stream(id), ExpectedVersion::no_stream(),
+                     {domain::new_event(domain::IncidentReported{reporter, description, {from, to}},
+                                        {.actor = reporter})});
     if (!appended.is_ok()) return appended.status();
     return id;
 }
 
 Result<Seq> take_step(EventStore& store, const RegisteredBefore& registered_before,
-                      const std::string& id,
-                      const std::string& step, const std::string& actor,
+                      const std::string& id, const std::string& step, const std::string& actor,
                       const std::string& arguments_json) {
     auto arguments = object_of(arguments_json);
     if (!arguments.is_ok()) return arguments.status();
@@ -119,8 +118,8 @@ Result<Seq> take_step(EventStore& store, const RegisteredBefore& registered_befo
                 text(*arguments, "channel").empty() ? "mail" : text(*arguments, "channel")},
             context);
     } else if (step == "evidence-deleted") {
-        event = domain::new_event(domain::EvidenceDeletionConfirmed{text(*arguments, "note")},
-                                  context);
+        event =
+            domain::new_event(domain::EvidenceDeletionConfirmed{text(*arguments, "note")}, context);
     } else if (step == "close") {
         if (text(*arguments, "report").empty())
             return Status::invalid_argument("close needs \"report\"")

@@ -1,7 +1,7 @@
-// Incident steps as events on "incident-<id>" (docs/incidents.md; the events are engine/domain/incident_events.h), shared by
-// `kakitome incident` and the API's POST /v1/incidents: report, then scope, notify,
-// evidence-deleted and close. A closed incident takes no more steps (failed_precondition).
-// Arguments are JSON objects; bad ones are invalid_argument. Thread-safe.
+// Incident steps as events on "incident-<id>" (docs/incidents.md; the events are
+// engine/domain/incident_events.h), shared by `kakitome incident` and the API's POST /v1/incidents:
+// report, then scope, notify, evidence-deleted and close. A closed incident takes no more steps
+// (failed_precondition). Arguments are JSON objects; bad ones are invalid_argument. Thread-safe.
 #pragma once
 
 #include <cstdint>
@@ -24,8 +24,7 @@ using RegisteredBefore = std::function<Result<std::vector<std::string>>(std::int
 // step: scope {applications: [...]} | {registered_before: T}; notify {application, channel?};
 // evidence-deleted {note?}; close {report}. Returns the seq of the appended event.
 Result<Seq> take_step(EventStore& store, const RegisteredBefore& registered_before,
-                      const std::string& id,
-                      const std::string& step, const std::string& actor,
+                      const std::string& id, const std::string& step, const std::string& actor,
                       const std::string& arguments_json);
 
 }  // namespace kakitome::incident

@@ -22,7 +22,8 @@ struct Capture {
 std::size_t write_capped(char* data, std::size_t size, std::size_t count, void* user) {
     auto* capture = static_cast<Capture*>(user);
     const std::size_t bytes = size * count;
-    const std::size_t room = capture->max_bytes > capture->data.size() ? capture->max_bytes - capture->data.size() : 0;
+    const std::size_t room =
+        capture->max_bytes > capture->data.size() ? capture->max_bytes - capture->data.size() : 0;
     capture->data.append(data, std::min(bytes, room));
     if (bytes > room) capture->truncated = true;
     return bytes;  // keep reading so the connection stays usable; the excess is dropped
@@ -52,7 +53,8 @@ ImapPoller::ImapPoller(IntakeService& intake, MetaStore& meta, ImapOptions optio
         std::string path = get_part(url, CURLUPART_PATH);
         mailbox_name_ = path.size() > 1 ? path.substr(1) : "INBOX";
         base_url_ = scheme + "://" + host + (port.empty() ? "" : ":" + port) + "/";
-        mailbox_ = scheme + "://" + user_ + "@" + host + (port.empty() ? "" : ":" + port) + "/" + mailbox_name_;
+        mailbox_ = scheme + "://" + user_ + "@" + host + (port.empty() ? "" : ":" + port) + "/" +
+                   mailbox_name_;
     }
     curl_url_cleanup(url);
     curl_ = curl_easy_init();
@@ -62,9 +64,11 @@ ImapPoller::~ImapPoller() {
     if (curl_) curl_easy_cleanup(static_cast<CURL*>(curl_));
 }
 
-Result<std::string> ImapPoller::request(const std::string& url, const std::string& command, std::size_t max_bytes) {
+Result<std::string> ImapPoller::request(const std::string& url, const std::string& command,
+                                        std::size_t max_bytes) {
     CURL* curl = static_cast<CURL*>(curl_);
-    if (!curl || base_url_.empty()) return Status::invalid_argument("not a usable IMAP URL: " + mailbox_);
+    if (!curl || base_url_.empty())
+        return Status::invalid_argument("not a usable IMAP URL: " + mailbox_);
     Capture capture{.max_bytes = max_bytes};
     curl_easy_reset(curl);
     curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
@@ -79,8 +83,8 @@ Result<std::string> ImapPoller::request(const std::string& url, const std::strin
     curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, options_.verify_tls ? 2L : 0L);
     const CURLcode code = curl_easy_perform(curl);
     if (code != CURLE_OK) {
-        return Status::unavailable("IMAP " + (command.empty() ? std::string("FETCH") : command) + " on " + mailbox_ + ": " +
-                                   curl_easy_strerror(code));
+        return Status::unavailable("IMAP " + (command.empty() ? std::string("FETCH") : command) +
+                                   " on " + mailbox_ + ": " + curl_easy_strerror(code));
     }
     return capture.data;
 }
@@ -98,7 +102,8 @@ Result<ImapPosition> ImapPoller::position() const {
     return position;
 }
 
-Result<std::size_t> ImapPoller::poll_once(const std::function<void(std::uint64_t, const IngestOutcome&)>& on_mail) {
+Result<std::size_t> ImapPoller::poll_once(
+    const std::function<void(std::uint64_t, const IngestOutcome&)>& on_mail) {
     auto stored = position();
     if (!stored.is_ok()) return stored.status();
     ImapPosition current = stored.value();
@@ -111,10 +116,12 @@ Result<std::size_t> ImapPoller::poll_once(const std::function<void(std::uint64_t
         return Status::unavailable("the IMAP server did not report UIDVALIDITY for " + mailbox_);
     }
     const std::uint64_t validity = std::stoull(match[1]);
-    if (validity != current.uid_validity) current = {validity, 0};  // UIDs restarted: read everything again
+    if (validity != current.uid_validity)
+        current = {validity, 0};  // UIDs restarted: read everything again
 
     const std::string mailbox_url = base_url_ + mailbox_name_;
-    auto searched = request(mailbox_url, "UID SEARCH UID " + std::to_string(current.last_uid + 1) + ":*", 16 << 20);
+    auto searched = request(
+        mailbox_url, "UID SEARCH UID " + std::to_string(current.last_uid + 1) + ":*", 16 << 20);
     if (!searched.is_ok()) return searched.status();
     std::vector<std::uint64_t> uids;
     std::istringstream lines(searched.value());
@@ -130,19 +137,25 @@ Result<std::size_t> ImapPoller::poll_once(const std::function<void(std::uint64_t
 
     std::size_t ingested = 0;
     for (std::uint64_t uid : uids) {
-        // UIDVALIDITY in the URL makes libcurl refuse the fetch if the mailbox was recreated meanwhile.
-        auto message = request(mailbox_url + ";UIDVALIDITY=" + std::to_string(validity) + ";UID=" + std::to_string(uid), "",
-                               intake_.limits().max_bytes + 1);
+        // UIDVALIDITY in the URL makes libcurl refuse the fetch if the mailbox was recreated
+        // meanwhile.
+        auto message = request(mailbox_url + ";UIDVALIDITY=" + std::to_string(validity) +
+                                   ";UID=" + std::to_string(uid),
+                               "", intake_.limits().max_bytes + 1);
         if (!message.is_ok()) return message.status();
         auto outcome = intake_.ingest(message.value(), "imap");
         if (!outcome.is_ok()) return outcome.status();
         current.last_uid = uid;
-        KAKITOME_RETURN_IF_ERROR(meta_.put("imap:" + mailbox_, nlohmann::json{{"uid_validity", validity}, {"last_uid", uid}}.dump()));
+        KAKITOME_RETURN_IF_ERROR(
+            meta_.put("imap:" + mailbox_,
+                      nlohmann::json{{"uid_validity", validity}, {"last_uid", uid}}.dump()));
         ++ingested;
         if (on_mail) on_mail(uid, outcome.value());
     }
     if (uids.empty() && current.uid_validity != stored->uid_validity) {
-        KAKITOME_RETURN_IF_ERROR(meta_.put("imap:" + mailbox_, nlohmann::json{{"uid_validity", validity}, {"last_uid", 0}}.dump()));
+        KAKITOME_RETURN_IF_ERROR(
+            meta_.put("imap:" + mailbox_,
+                      nlohmann::json{{"uid_validity", validity}, {"last_uid", 0}}.dump()));
     }
     return ingested;
 }

@@ -30,20 +30,22 @@ struct ImapPosition {
 };
 
 class ImapPoller {
-public:
+  public:
     ImapPoller(IntakeService& intake, MetaStore& meta, ImapOptions options);
     ~ImapPoller();
 
     // Fetches and ingests every new message. on_mail is called after each one is recorded.
     // Returns how many messages were ingested.
-    Result<std::size_t> poll_once(const std::function<void(std::uint64_t uid, const IngestOutcome&)>& on_mail = {});
+    Result<std::size_t> poll_once(
+        const std::function<void(std::uint64_t uid, const IngestOutcome&)>& on_mail = {});
 
     Result<ImapPosition> position() const;
     // The mailbox URL without the password: the key of the stored position.
     const std::string& mailbox() const { return mailbox_; }
 
-private:
-    Result<std::string> request(const std::string& url, const std::string& command, std::size_t max_bytes);
+  private:
+    Result<std::string> request(const std::string& url, const std::string& command,
+                                std::size_t max_bytes);
 
     IntakeService& intake_;
     MetaStore& meta_;

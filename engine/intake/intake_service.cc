@@ -123,9 +123,8 @@ Result<IntakeService::SenderState> IntakeService::load_sender(const std::string&
         }));
         KAKITOME_RETURN_IF_ERROR(when<Paired>(e, [&](const Paired& paired) {
             spent(paired.password_tries);
-            std::erase_if(state.pending_forms, [&](const auto& form) {
-                return form.application == paired.application;
-            });
+            std::erase_if(state.pending_forms,
+                          [&](const auto& form) { return form.application == paired.application; });
             std::erase_if(state.held_passwords, [&](const auto& held) {
                 return held.message_id == paired.password_message_id;
             });
@@ -177,12 +176,12 @@ Result<std::string> IntakeService::process_paired(const std::string& application
                                 {"remarks", form->remarks}};
             auto sealed = vault_.seal(application, dump(personal));
             if (!sealed.is_ok()) return sealed.status();
-            domain::FormParsed parsed{.application_date = form->application_date,
-                                      .consent = form->consent,
-                                      .sheet = form->sheet,
-                                      .pii_fields = {"organization", "contact_email",
-                                                     "usage_other", "remarks"},
-                                      .pii_sealed = sealed.value()};
+            domain::FormParsed parsed{
+                .application_date = form->application_date,
+                .consent = form->consent,
+                .sheet = form->sheet,
+                .pii_fields = {"organization", "contact_email", "usage_other", "remarks"},
+                .pii_sealed = sealed.value()};
             for (const auto& usage : form->usages) {
                 if (auto code = domain::usage_channel_code(usage))
                     parsed.usage_channels.emplace_back(*code);
@@ -192,9 +191,9 @@ Result<std::string> IntakeService::process_paired(const std::string& application
             events.push_back(event(parsed, application));
             // Same organisation and contact address as an application whose link was already
             // issued: duplicate_application. The key is kept only as an HMAC (it is PII).
-            const std::string duplicate_stream = domain::duplicate_stream(
-                keyed_hash("duplicate", form::duplicate_key(form.value()))
-                    .substr(0, domain::kDuplicateKeyHexDigits));
+            const std::string duplicate_stream =
+                domain::duplicate_stream(keyed_hash("duplicate", form::duplicate_key(form.value()))
+                                             .substr(0, domain::kDuplicateKeyHexDigits));
             form::ValidationRules rules;
             rules.usage_period = usage_period_;
             // Earlier applications with the same key: one already issued makes this a
@@ -219,10 +218,10 @@ Result<std::string> IntakeService::process_paired(const std::string& application
                 }
                 return issued;
             };
-            duplicate_part = StreamAppend{
-                duplicate_stream,
-                ExpectedVersion::any(),
-                {event(domain::DuplicateKeyRecorded{application}, application)}};
+            duplicate_part =
+                StreamAppend{duplicate_stream,
+                             ExpectedVersion::any(),
+                             {event(domain::DuplicateKeyRecorded{application}, application)}};
             const auto codes = form::validate_application_form(form.value(), rules);
             events.push_back(codes.empty()
                                  ? event(domain::ApplicationValidated{}, application)
@@ -257,8 +256,8 @@ Result<IngestOutcome> IntakeService::ingest(std::string_view raw, std::string_vi
     if (parsed.is_ok()) outcome.message_id = parsed->message_id;
     const std::string message_key =
         outcome.message_id.empty() ? "raw:" + raw_sha256 : "id:" + outcome.message_id;
-    const std::string message_stream = domain::message_stream(
-        to_hex(sha256(message_key)).substr(0, domain::kMessageKeyHexDigits));
+    const std::string message_stream =
+        domain::message_stream(to_hex(sha256(message_key)).substr(0, domain::kMessageKeyHexDigits));
 
     // Duplicate or reused Message-ID?
     auto claimed = store_.read_stream_forward(message_stream, StreamVersion{1}, 1);
@@ -293,8 +292,8 @@ Result<IngestOutcome> IntakeService::ingest(std::string_view raw, std::string_vi
                       std::optional<std::string> raw_blob) -> Result<IngestOutcome> {
         auto appended = store_.append(
             message_stream, ExpectedVersion::no_stream(),
-            {event(domain::MailRejected{reason, detail, raw_sha256, std::move(raw_blob),
-                                        raw.size(), std::string(source)})});
+            {event(domain::MailRejected{reason, detail, raw_sha256, std::move(raw_blob), raw.size(),
+                                        std::string(source)})});
         if (!appended.is_ok()) return appended.status();
         outcome.classification = "rejected";
         outcome.reason = reason;
@@ -316,11 +315,10 @@ Result<IngestOutcome> IntakeService::ingest(std::string_view raw, std::string_vi
     if (classified.kind == MailKind::rejected)
         return reject(classified.reason, classified.detail, raw_blob.value());
     if (classified.kind == MailKind::unrelated) {
-        auto appended =
-            store_.append(message_stream, ExpectedVersion::no_stream(),
-                          {event(domain::UnrelatedMailReceived{raw_sha256, raw_blob.value(),
-                                                               raw.size(), mail.date,
-                                                               std::string(source)})});
+        auto appended = store_.append(
+            message_stream, ExpectedVersion::no_stream(),
+            {event(domain::UnrelatedMailReceived{raw_sha256, raw_blob.value(), raw.size(),
+                                                 mail.date, std::string(source)})});
         if (!appended.is_ok()) return appended.status();
         outcome.classification = "unrelated";
         return outcome;
@@ -336,8 +334,8 @@ Result<IngestOutcome> IntakeService::ingest(std::string_view raw, std::string_vi
     std::optional<std::pair<std::string, std::string>> to_process;  // (attachment bytes, password)
 
     if (classified.kind == MailKind::form) {
-        const std::string application = to_hex(sha256("application:" + message_key))
-                                            .substr(0, domain::kApplicationIdHexDigits);
+        const std::string application =
+            to_hex(sha256("application:" + message_key)).substr(0, domain::kApplicationIdHexDigits);
         const std::string application_stream = domain::application_stream(application);
         const std::string& attachment = classified.attachment->bytes;
         // The CPU budget, checked before anything is kept for this form: a key derivation the
@@ -376,24 +374,30 @@ Result<IngestOutcome> IntakeService::ingest(std::string_view raw, std::string_vi
                                            {"filename", classified.attachment->filename}}));
         if (!sealed.is_ok()) return sealed.status();
         StreamAppend application_part{application_stream, ExpectedVersion::no_stream(), {}};
-        application_part.events.push_back(event(
-            domain::FormMailReceived{mail.message_id, sender_key, attachment_blob.value(),
-                                     attachment.size(), raw_blob.value(), mail.date,
-                                     std::string(source), outcome.warnings,
-                                     {"sender", "sender_name", "filename"}, sealed.value()},
-            application));
+        application_part.events.push_back(
+            event(domain::FormMailReceived{mail.message_id,
+                                           sender_key,
+                                           attachment_blob.value(),
+                                           attachment.size(),
+                                           raw_blob.value(),
+                                           mail.date,
+                                           std::string(source),
+                                           outcome.warnings,
+                                           {"sender", "sender_name", "filename"},
+                                           sealed.value()},
+                  application));
         StreamAppend sender_part{sender_stream, sender_expected, {}};
         domain::FormPending pending{application, mail.message_id, attachment_blob.value(),
                                     std::nullopt};
         if (tries > 0) pending.password_tries = tries;
         sender_part.events.push_back(event(pending));
         if (match) {
-            application_part.events.push_back(
-                event(domain::PasswordMailReceived{.message_id = match->message_id,
-                                                   .password_hmac = keyed_hash("password", password),
-                                                   .raw_blob = match->raw_blob,
-                                                   .held = true},
-                      application));
+            application_part.events.push_back(event(
+                domain::PasswordMailReceived{.message_id = match->message_id,
+                                             .password_hmac = keyed_hash("password", password),
+                                             .raw_blob = match->raw_blob,
+                                             .held = true},
+                application));
             application_part.events.push_back(
                 event(domain::MailsPaired{.form_message_id = mail.message_id,
                                           .password_message_id = match->message_id,
@@ -494,10 +498,10 @@ Result<IngestOutcome> IntakeService::ingest(std::string_view raw, std::string_vi
                                               ExpectedVersion::exact(version.value()),
                                               {}};
                 application_part.events.push_back(event(password_event, application));
-                application_part.events.push_back(event(
-                    domain::PasswordRejected{mail.message_id, "wrong_password",
-                                             sender->pending_forms.size()},
-                    application));
+                application_part.events.push_back(
+                    event(domain::PasswordRejected{mail.message_id, "wrong_password",
+                                                   sender->pending_forms.size()},
+                          application));
                 transaction.push_back(std::move(application_part));
             }
         }

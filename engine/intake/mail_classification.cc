@@ -29,22 +29,29 @@ std::vector<std::string> non_empty_lines(std::string_view text) {
 }
 
 std::size_t utf8_characters(std::string_view text) {
-    return static_cast<std::size_t>(std::count_if(text.begin(), text.end(), [](char c) { return (c & 0xc0) != 0x80; }));
+    return static_cast<std::size_t>(
+        std::count_if(text.begin(), text.end(), [](char c) { return (c & 0xc0) != 0x80; }));
 }
 
 bool ends_with_ignoring_case(std::string name, std::string_view suffix) {
-    std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return name.size() >= suffix.size() && name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0;
+    std::transform(name.begin(), name.end(), name.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return name.size() >= suffix.size() &&
+           name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
 }  // namespace
 
 const char* mail_kind_name(MailKind kind) {
     switch (kind) {
-        case MailKind::form: return "form";
-        case MailKind::password: return "password";
-        case MailKind::unrelated: return "unrelated";
-        case MailKind::rejected: return "rejected";
+        case MailKind::form:
+            return "form";
+        case MailKind::password:
+            return "password";
+        case MailKind::unrelated:
+            return "unrelated";
+        case MailKind::rejected:
+            return "rejected";
     }
     return "unrelated";
 }
@@ -79,20 +86,24 @@ std::string normalize_sender(std::string_view address) {
     const auto at = address.rfind('@');
     std::string local(address.substr(0, at == std::string_view::npos ? address.size() : at));
     std::string domain(at == std::string_view::npos ? "" : address.substr(at + 1));
-    std::transform(local.begin(), local.end(), local.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    std::transform(local.begin(), local.end(), local.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
     UErrorCode error = U_ZERO_ERROR;
-    static std::unique_ptr<icu::IDNA> idna(icu::IDNA::createUTS46Instance(UIDNA_NONTRANSITIONAL_TO_ASCII, error));
+    static std::unique_ptr<icu::IDNA> idna(
+        icu::IDNA::createUTS46Instance(UIDNA_NONTRANSITIONAL_TO_ASCII, error));
     std::string ascii;
     if (idna && U_SUCCESS(error)) {
         icu::StringByteSink<std::string> sink(&ascii);
         icu::IDNAInfo info;
         UErrorCode status = U_ZERO_ERROR;
-        idna->nameToASCII_UTF8(icu::StringPiece(domain.data(), static_cast<int32_t>(domain.size())), sink, info, status);
+        idna->nameToASCII_UTF8(icu::StringPiece(domain.data(), static_cast<int32_t>(domain.size())),
+                               sink, info, status);
         if (U_FAILURE(status) || info.hasErrors()) ascii.clear();
     }
     if (ascii.empty()) {  // not a valid IDN: compare it folded, as written
         ascii = domain;
-        std::transform(ascii.begin(), ascii.end(), ascii.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+        std::transform(ascii.begin(), ascii.end(), ascii.begin(),
+                       [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
     }
     return local + "@" + ascii;
 }
@@ -106,7 +117,8 @@ MailClassification classify_mail(const MailMessage& mail) {
     result.kind = MailKind::rejected;
     if (mail.attachments.size() > 1) {
         result.reason = "multiple_attachments";
-        result.detail = "a form mail carries exactly one attachment; this one has " + std::to_string(mail.attachments.size());
+        result.detail = "a form mail carries exactly one attachment; this one has " +
+                        std::to_string(mail.attachments.size());
         return result;
     }
     if (mail.attachments.size() == 1) {
@@ -115,21 +127,27 @@ MailClassification classify_mail(const MailMessage& mail) {
             auto container = office::CompoundFile::parse(attachment.bytes);
             if (!container.is_ok() || !container->read_root_stream("EncryptionInfo").is_ok()) {
                 result.reason = "attachment_not_office";
-                result.detail = "the attachment is a compound file without Office encryption (" + attachment.filename + ")";
+                result.detail = "the attachment is a compound file without Office encryption (" +
+                                attachment.filename + ")";
                 return result;
             }
             result.kind = MailKind::form;
             result.attachment = &attachment;
-            if (mail.text_body && !non_empty_lines(*mail.text_body).empty()) result.warnings.push_back("form_mail_has_body");
-            if (!ends_with_ignoring_case(attachment.filename, ".xlsx")) result.warnings.push_back("attachment_not_named_xlsx");
+            if (mail.text_body && !non_empty_lines(*mail.text_body).empty())
+                result.warnings.push_back("form_mail_has_body");
+            if (!ends_with_ignoring_case(attachment.filename, ".xlsx"))
+                result.warnings.push_back("attachment_not_named_xlsx");
             return result;
         }
         if (attachment.bytes.rfind("PK\x03\x04", 0) == 0) {
             result.reason = "attachment_not_encrypted";
-            result.detail = "the form was sent without a read password; personal data must not travel unprotected";
+            result.detail =
+                "the form was sent without a read password; personal data must not travel "
+                "unprotected";
         } else {
             result.reason = "attachment_not_office";
-            result.detail = "the attachment (" + attachment.content_type + ") is not an Office document";
+            result.detail =
+                "the attachment (" + attachment.content_type + ") is not an Office document";
         }
         return result;
     }
@@ -138,7 +156,8 @@ MailClassification classify_mail(const MailMessage& mail) {
     if (lines.empty() && mail.html_body) lines = non_empty_lines(html_to_text(*mail.html_body));
     if (lines.empty()) {
         result.reason = "no_attachment";
-        result.detail = "the mail has the application subject but neither an attachment nor a password";
+        result.detail =
+            "the mail has the application subject but neither an attachment nor a password";
         return result;
     }
     if (utf8_characters(lines.front()) > kMaxPasswordCharacters) {
@@ -151,7 +170,9 @@ MailClassification classify_mail(const MailMessage& mail) {
     if (std::any_of(lines.front().begin(), lines.front().end(),
                     [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; })) {
         result.reason = "password_has_control_characters";
-        result.detail = "the password line holds a control character (NUL, tab, ...), which no password can contain";
+        result.detail =
+            "the password line holds a control character (NUL, tab, ...), which no password can "
+            "contain";
         return result;
     }
     result.kind = MailKind::password;

@@ -21,8 +21,9 @@ const char* mail_kind_name(MailKind kind);
 
 struct MailClassification {
     MailKind kind = MailKind::unrelated;
-    std::string reason;  // for rejected: no_attachment, multiple_attachments, attachment_not_office,
-                         // attachment_not_encrypted, password_too_long, empty_password_mail
+    std::string
+        reason;  // for rejected: no_attachment, multiple_attachments, attachment_not_office,
+                 // attachment_not_encrypted, password_too_long, empty_password_mail
     std::string detail;
     std::string password;  // for password mails; held in memory only, never written in clear
     std::vector<std::string> warnings;

@@ -33,7 +33,8 @@ Status rejected(StatusCode code, const std::string& reason, const std::string& m
 }
 
 std::string lower(std::string text) {
-    std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    std::transform(text.begin(), text.end(), text.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
     return text;
 }
 
@@ -58,18 +59,22 @@ void visit_part(GMimeObject* /*parent*/, GMimeObject* object, gpointer data) {
     GMimePart* part = GMIME_PART(object);
     GMimeContentType* type = g_mime_object_get_content_type(object);
     auto text_or_empty = [](const char* text) { return std::string(text ? text : ""); };
-    const std::string media = type ? lower(text_or_empty(g_mime_content_type_get_media_type(type)) + "/" +
-                                           text_or_empty(g_mime_content_type_get_media_subtype(type)))
-                                   : "text/plain";
+    const std::string media =
+        type ? lower(text_or_empty(g_mime_content_type_get_media_type(type)) + "/" +
+                     text_or_empty(g_mime_content_type_get_media_subtype(type)))
+             : "text/plain";
     const char* filename = g_mime_part_get_filename(part);
     const bool is_text = media == "text/plain" || media == "text/html";
     if (g_mime_part_is_attachment(part) || (filename && *filename) || !is_text) {
-        state->mail->attachments.push_back({filename ? filename : "", media, decoded_content(part)});
+        state->mail->attachments.push_back(
+            {filename ? filename : "", media, decoded_content(part)});
         return;
     }
-    std::optional<std::string>& body = media == "text/plain" ? state->mail->text_body : state->mail->html_body;
+    std::optional<std::string>& body =
+        media == "text/plain" ? state->mail->text_body : state->mail->html_body;
     if (body) {
-        state->mail->warnings.push_back("extra_" + std::string(media == "text/plain" ? "text" : "html") + "_part_ignored");
+        state->mail->warnings.push_back(
+            "extra_" + std::string(media == "text/plain" ? "text" : "html") + "_part_ignored");
         return;
     }
     const char* charset = type ? g_mime_content_type_get_parameter(type, "charset") : nullptr;
@@ -83,8 +88,9 @@ void visit_part(GMimeObject* /*parent*/, GMimeObject* object, gpointer data) {
 
 std::string iconv_name(std::string charset) {
     charset = lower(std::move(charset));
-    if (charset == "shift_jis" || charset == "shift-jis" || charset == "sjis" || charset == "x-sjis" ||
-        charset == "windows-31j" || charset == "cp932" || charset == "ms932") {
+    if (charset == "shift_jis" || charset == "shift-jis" || charset == "sjis" ||
+        charset == "x-sjis" || charset == "windows-31j" || charset == "cp932" ||
+        charset == "ms932") {
         return "CP932";  // the superset Windows clients actually write (①, ～, NEC specials)
     }
     if (charset == "iso-2022-jp" || charset == "csiso2022jp") return "ISO-2022-JP-2";
@@ -116,9 +122,12 @@ std::size_t count_mime_containers(std::string_view raw) {
         // White space (folded lines too) and (comments) before the type.
         for (int depth = 0; at < raw.size(); ++at) {
             const char c = raw[at];
-            if (c == '(') ++depth;
-            else if (c == ')' && depth > 0) --depth;
-            else if (depth == 0 && c != ' ' && c != '\t' && c != '\r' && c != '\n') break;
+            if (c == '(')
+                ++depth;
+            else if (c == ')' && depth > 0)
+                --depth;
+            else if (depth == 0 && c != ' ' && c != '\t' && c != '\r' && c != '\n')
+                break;
         }
         if (word_at(at, "multipart/") || word_at(at, "message/")) ++count;
     }
@@ -132,18 +141,21 @@ Result<std::string> charset_to_utf8(std::string_view bytes, std::string_view cha
     if (name.empty() || name == "us-ascii" || name == "utf-8" || name == "utf8") {
         if (is_valid_utf8(bytes)) return std::string(bytes);
         if (!name.empty() && name != "us-ascii") {
-            return rejected(StatusCode::invalid_argument, "invalid_text", "body declared UTF-8 is not valid UTF-8");
+            return rejected(StatusCode::invalid_argument, "invalid_text",
+                            "body declared UTF-8 is not valid UTF-8");
         }
         name = "CP932";  // undeclared 8-bit text from a Japanese client is almost always CP932
     }
     GIConv converter = g_iconv_open("UTF-8", name.c_str());
     if (converter == reinterpret_cast<GIConv>(-1)) {
-        return rejected(StatusCode::invalid_argument, "unknown_charset", "unknown charset " + std::string(charset));
+        return rejected(StatusCode::invalid_argument, "unknown_charset",
+                        "unknown charset " + std::string(charset));
     }
     g_iconv_close(converter);
     GError* error = nullptr;
     gsize written = 0;
-    gchar* converted = g_convert(bytes.data(), static_cast<gssize>(bytes.size()), "UTF-8", name.c_str(), nullptr, &written, &error);
+    gchar* converted = g_convert(bytes.data(), static_cast<gssize>(bytes.size()), "UTF-8",
+                                 name.c_str(), nullptr, &written, &error);
     if (!converted) {
         std::string message = error ? error->message : "conversion failed";
         if (error) g_error_free(error);
@@ -156,8 +168,9 @@ Result<std::string> charset_to_utf8(std::string_view bytes, std::string_view cha
 }
 
 std::string html_to_text(std::string_view html) {
-    htmlDocPtr document = htmlReadMemory(html.data(), static_cast<int>(html.size()), nullptr, "UTF-8",
-                                         HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING | HTML_PARSE_NONET | HTML_PARSE_NOIMPLIED);
+    htmlDocPtr document = htmlReadMemory(
+        html.data(), static_cast<int>(html.size()), nullptr, "UTF-8",
+        HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING | HTML_PARSE_NONET | HTML_PARSE_NOIMPLIED);
     if (!document) return {};
     std::string text;
     // Depth-first walk: text nodes appended, block elements and <br> end a line.
@@ -169,8 +182,10 @@ std::string html_to_text(std::string_view html) {
                 const std::string name = reinterpret_cast<const char*>(node->name);
                 if (name == "script" || name == "style" || name == "head") continue;
                 self(self, node->children);
-                static const char* blocks[] = {"p", "div", "br", "li", "tr", "h1", "h2", "h3", "blockquote", "pre"};
-                if (std::any_of(std::begin(blocks), std::end(blocks), [&](const char* block) { return name == block; })) {
+                static const char* blocks[] = {"p",  "div", "br", "li",         "tr",
+                                               "h1", "h2",  "h3", "blockquote", "pre"};
+                if (std::any_of(std::begin(blocks), std::end(blocks),
+                                [&](const char* block) { return name == block; })) {
                     text += '\n';
                 }
             }
@@ -184,14 +199,18 @@ std::string html_to_text(std::string_view html) {
 Result<MailMessage> parse_mail(std::string_view raw, const MailLimits& limits) {
     if (raw.size() > limits.max_bytes) {
         return rejected(StatusCode::resource_exhausted, "too_large",
-                        "the mail is " + std::to_string(raw.size()) + " bytes; the limit is " + std::to_string(limits.max_bytes));
+                        "the mail is " + std::to_string(raw.size()) + " bytes; the limit is " +
+                            std::to_string(limits.max_bytes));
     }
     if (raw.find('\0') != std::string_view::npos) {
-        return rejected(StatusCode::invalid_argument, "nul_bytes", "the mail contains NUL bytes, which RFC 5322 forbids");
+        return rejected(StatusCode::invalid_argument, "nul_bytes",
+                        "the mail contains NUL bytes, which RFC 5322 forbids");
     }
-    if (const std::size_t containers = count_mime_containers(raw); containers > limits.max_mime_containers) {
+    if (const std::size_t containers = count_mime_containers(raw);
+        containers > limits.max_mime_containers) {
         return rejected(StatusCode::resource_exhausted, "mime_too_deep",
-                        "the mail declares " + std::to_string(containers) + " MIME containers; at most " +
+                        "the mail declares " + std::to_string(containers) +
+                            " MIME containers; at most " +
                             std::to_string(limits.max_mime_containers) + " are read");
     }
     initialise_gmime();
@@ -204,7 +223,8 @@ Result<MailMessage> parse_mail(std::string_view raw, const MailLimits& limits) {
     g_mime_parser_options_set_fallback_charsets(options, fallback);
     GObjectPointer<GMimeMessage> message(g_mime_parser_construct_message(parser.get(), options));
     g_mime_parser_options_free(options);
-    if (!message) return rejected(StatusCode::invalid_argument, "malformed_mime", "not a MIME message");
+    if (!message)
+        return rejected(StatusCode::invalid_argument, "malformed_mime", "not a MIME message");
 
     GMimeHeaderList* headers = g_mime_object_get_header_list(GMIME_OBJECT(message.get()));
     if (!headers || g_mime_header_list_get_count(headers) == 0) {
@@ -227,7 +247,8 @@ Result<MailMessage> parse_mail(std::string_view raw, const MailLimits& limits) {
         }
     }
     if (mail.sender_address.empty() || mail.sender_address.find('@') == std::string::npos) {
-        return rejected(StatusCode::invalid_argument, "missing_sender", "the mail has no usable From address");
+        return rejected(StatusCode::invalid_argument, "missing_sender",
+                        "the mail has no usable From address");
     }
     if (GDateTime* date = g_mime_message_get_date(message.get())) {
         mail.date = format_rfc3339_ms(g_date_time_to_unix(date) * 1000);

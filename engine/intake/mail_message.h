@@ -32,17 +32,18 @@ struct MailLimits {
 };
 
 struct MailAttachment {
-    std::string filename;      // UTF-8, may be empty
-    std::string content_type;  // "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    std::string bytes;         // transfer encoding removed
+    std::string filename;  // UTF-8, may be empty
+    std::string
+        content_type;   // "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    std::string bytes;  // transfer encoding removed
 };
 
 struct MailMessage {
-    std::string message_id;     // without angle brackets; empty when the mail has none
-    std::string sender_address;  // the From mailbox's addr-spec as written
-    std::string sender_display;  // display name, decoded
-    std::string subject;         // decoded, UTF-8
-    std::string date;            // RFC 3339 UTC, or "" when missing or unreadable
+    std::string message_id;                // without angle brackets; empty when the mail has none
+    std::string sender_address;            // the From mailbox's addr-spec as written
+    std::string sender_display;            // display name, decoded
+    std::string subject;                   // decoded, UTF-8
+    std::string date;                      // RFC 3339 UTC, or "" when missing or unreadable
     std::optional<std::string> text_body;  // the first text/plain part, UTF-8
     std::optional<std::string> html_body;  // the first text/html part, UTF-8
     std::vector<MailAttachment> attachments;

@@ -21,8 +21,8 @@ MailOutbox::MailOutbox(EventStore& store, const DataKeyVault& vault, OutboxOptio
 Status MailOutbox::catch_up() {
     using namespace domain;
     Status folded;
-    const Status read = for_each_current_event(
-        store_, Seq{position_.value + 1}, [&](const RecordedEvent& event) {
+    const Status read =
+        for_each_current_event(store_, Seq{position_.value + 1}, [&](const RecordedEvent& event) {
             if (!folded.is_ok()) return;
             folded = [&]() -> Status {
                 KAKITOME_RETURN_IF_ERROR(when<MailQueued>(event, [&](const MailQueued& queued) {
@@ -73,8 +73,8 @@ Result<DeliveryReport> MailOutbox::deliver_due() {
                 delivered = Status::corruption("the sealed mail of " + mail_id + " is not JSON");
                 final = true;
             } else {
-                delivered = send_smtp(options_.smtp, parts.value("from", ""),
-                                      parts.value("to", ""), parts.value("message", ""));
+                delivered = send_smtp(options_.smtp, parts.value("from", ""), parts.value("to", ""),
+                                      parts.value("message", ""));
             }
         }
         const domain::EventContext context{.actor = "system", .correlation = mail_id};

@@ -39,11 +39,13 @@ Result<AgileEncryptionInfo> parse_agile_encryption_info(std::string_view stream,
 
 // The package key, after checking the password verifier; permission_denied/wrong_password when
 // the password is wrong.
-Result<std::string> agile_package_key(const AgileEncryptionInfo& info, std::string_view password_utf16le);
+Result<std::string> agile_package_key(const AgileEncryptionInfo& info,
+                                      std::string_view password_utf16le);
 
 // Checks the dataIntegrity HMAC over the whole EncryptedPackage stream (corruption/
 // tampered_package when it fails), then decrypts. The caller has checked the declared size.
-Result<std::string> agile_decrypt_package(const AgileEncryptionInfo& info, std::string_view package_key,
+Result<std::string> agile_decrypt_package(const AgileEncryptionInfo& info,
+                                          std::string_view package_key,
                                           std::string_view encrypted_package);
 
 struct EncryptedStreams {

@@ -15,7 +15,8 @@ constexpr std::size_t kHeaderDifatEntries = 109;
 constexpr std::uint8_t kTypeStorage = 1, kTypeStream = 2, kTypeRoot = 5;
 
 Status bad(std::string message) {
-    return Status::invalid_argument("compound file: " + std::move(message)).with_reason("bad_container");
+    return Status::invalid_argument("compound file: " + std::move(message))
+        .with_reason("bad_container");
 }
 
 std::uint16_t u16(std::string_view bytes, std::size_t at) {
@@ -23,13 +24,17 @@ std::uint16_t u16(std::string_view bytes, std::size_t at) {
                                       static_cast<unsigned char>(bytes[at + 1]) << 8);
 }
 std::uint32_t u32(std::string_view bytes, std::size_t at) {
-    return static_cast<std::uint32_t>(u16(bytes, at)) | static_cast<std::uint32_t>(u16(bytes, at + 2)) << 16;
+    return static_cast<std::uint32_t>(u16(bytes, at)) |
+           static_cast<std::uint32_t>(u16(bytes, at + 2)) << 16;
 }
 std::uint64_t u64(std::string_view bytes, std::size_t at) {
-    return static_cast<std::uint64_t>(u32(bytes, at)) | static_cast<std::uint64_t>(u32(bytes, at + 4)) << 32;
+    return static_cast<std::uint64_t>(u32(bytes, at)) |
+           static_cast<std::uint64_t>(u32(bytes, at + 4)) << 32;
 }
 
-char16_t upper(char16_t c) { return (c >= u'a' && c <= u'z') ? static_cast<char16_t>(c - 32) : c; }
+char16_t upper(char16_t c) {
+    return (c >= u'a' && c <= u'z') ? static_cast<char16_t>(c - 32) : c;
+}
 
 std::string utf16_to_utf8(const std::u16string& text) {
     std::string out;
@@ -90,8 +95,8 @@ Result<CompoundFile> CompoundFile::parse(std::string_view bytes) {
     if (file.mini_cutoff_ != 4096) return bad("mini stream cutoff is not 4096");
     // Sectors follow a header that occupies one whole sector (512 or 4096 bytes).
     if (bytes.size() < file.sector_size_) return bad("shorter than its header sector");
-    file.sector_count_ = static_cast<std::uint32_t>(
-        std::min<std::uint64_t>((bytes.size() - file.sector_size_) / file.sector_size_, kMaxRegularSector));
+    file.sector_count_ = static_cast<std::uint32_t>(std::min<std::uint64_t>(
+        (bytes.size() - file.sector_size_) / file.sector_size_, kMaxRegularSector));
 
     KAKITOME_RETURN_IF_ERROR(file.load_fat());
     KAKITOME_RETURN_IF_ERROR(file.load_directory());
@@ -115,7 +120,8 @@ Status CompoundFile::load_fat() {
     std::vector<bool> seen_difat(sector_count_, false);
     for (std::uint32_t n = 0; fat_locations.size() < fat_sectors_; ++n) {
         if (difat >= sector_count_) return bad("DIFAT chain leaves the file");
-        if (seen_difat[difat] || n >= difat_sectors_) return bad("DIFAT chain loops or is too long");
+        if (seen_difat[difat] || n >= difat_sectors_)
+            return bad("DIFAT chain loops or is too long");
         seen_difat[difat] = true;
         const std::size_t base = static_cast<std::size_t>(difat + 1) * sector_size_;
         for (std::uint32_t i = 0; i < per_difat && fat_locations.size() < fat_sectors_; ++i) {
@@ -125,19 +131,23 @@ Status CompoundFile::load_fat() {
     }
     fat_.reserve(static_cast<std::size_t>(fat_sectors_) * (sector_size_ / 4));
     for (std::uint32_t location : fat_locations) {
-        if (location >= sector_count_) return bad("FAT sector " + std::to_string(location) + " is outside the file");
+        if (location >= sector_count_)
+            return bad("FAT sector " + std::to_string(location) + " is outside the file");
         const std::size_t base = static_cast<std::size_t>(location + 1) * sector_size_;
-        for (std::uint32_t i = 0; i < sector_size_ / 4; ++i) fat_.push_back(u32(bytes_, base + 4 * i));
+        for (std::uint32_t i = 0; i < sector_size_ / 4; ++i)
+            fat_.push_back(u32(bytes_, base + 4 * i));
     }
     return Status::ok();
 }
 
-Result<std::string> CompoundFile::read_chain(std::uint32_t start, std::uint64_t size, bool mini) const {
+Result<std::string> CompoundFile::read_chain(std::uint32_t start, std::uint64_t size,
+                                             bool mini) const {
     const std::uint32_t unit = mini ? mini_sector_size_ : sector_size_;
     const std::vector<std::uint32_t>& table = mini ? mini_fat_ : fat_;
     const std::uint64_t available = mini ? mini_stream_.size() / unit : sector_count_;
     const std::uint64_t needed = (size + unit - 1) / unit;
-    if (needed > available) return bad("stream of " + std::to_string(size) + " bytes is larger than the file");
+    if (needed > available)
+        return bad("stream of " + std::to_string(size) + " bytes is larger than the file");
     std::string out;
     out.reserve(static_cast<std::size_t>(needed * unit));
     std::uint32_t sector = start;
@@ -154,7 +164,8 @@ Result<std::string> CompoundFile::read_chain(std::uint32_t start, std::uint64_t 
         sector = table[sector];
     }
     if (sector != kEndOfChain) {
-        return bad("chain does not end where the stream size says (" + std::to_string(size) + " bytes)");
+        return bad("chain does not end where the stream size says (" + std::to_string(size) +
+                   " bytes)");
     }
     out.resize(static_cast<std::size_t>(size));
     return out;
@@ -165,16 +176,19 @@ Status CompoundFile::load_directory() {
     std::vector<bool> seen(sector_count_, false);
     std::string directory_bytes;
     for (std::uint32_t sector = first_directory_sector_; sector != kEndOfChain;) {
-        if (sector >= sector_count_ || sector >= fat_.size()) return bad("directory chain leaves the file");
+        if (sector >= sector_count_ || sector >= fat_.size())
+            return bad("directory chain leaves the file");
         if (seen[sector]) return bad("directory chain loops");
         seen[sector] = true;
-        directory_bytes.append(bytes_.substr(static_cast<std::size_t>(sector + 1) * sector_size_, sector_size_));
+        directory_bytes.append(
+            bytes_.substr(static_cast<std::size_t>(sector + 1) * sector_size_, sector_size_));
         sector = fat_[sector];
     }
     for (std::size_t at = 0; at + 128 <= directory_bytes.size(); at += 128) {
         DirectoryEntry entry;
         const std::uint16_t name_bytes = u16(directory_bytes, at + 64);
-        if (name_bytes > 64 || name_bytes % 2 != 0) return bad("directory entry name length is invalid");
+        if (name_bytes > 64 || name_bytes % 2 != 0)
+            return bad("directory entry name length is invalid");
         for (std::size_t i = 0; i + 2 < name_bytes; i += 2) {
             entry.name.push_back(static_cast<char16_t>(u16(directory_bytes, at + i)));
         }
@@ -187,7 +201,8 @@ Status CompoundFile::load_directory() {
         if (sector_size_ == 512) entry.size &= 0xffffffff;  // version 3: high half is undefined
         directory_.push_back(std::move(entry));
     }
-    if (directory_.empty() || directory_[0].type != kTypeRoot) return bad("no root directory entry");
+    if (directory_.empty() || directory_[0].type != kTypeRoot)
+        return bad("no root directory entry");
     return Status::ok();
 }
 
@@ -201,11 +216,13 @@ Status CompoundFile::load_mini_stream() {
     std::vector<bool> seen(sector_count_, false);
     std::uint32_t sector = first_mini_fat_sector_;
     for (std::uint32_t n = 0; n < mini_fat_sectors_; ++n) {
-        if (sector >= sector_count_ || sector >= fat_.size()) return bad("MiniFAT chain leaves the file");
+        if (sector >= sector_count_ || sector >= fat_.size())
+            return bad("MiniFAT chain leaves the file");
         if (seen[sector]) return bad("MiniFAT chain loops");
         seen[sector] = true;
         const std::size_t base = static_cast<std::size_t>(sector + 1) * sector_size_;
-        for (std::uint32_t i = 0; i < sector_size_ / 4; ++i) mini_fat_.push_back(u32(bytes_, base + 4 * i));
+        for (std::uint32_t i = 0; i < sector_size_ / 4; ++i)
+            mini_fat_.push_back(u32(bytes_, base + 4 * i));
         sector = fat_[sector];
     }
     return Status::ok();
@@ -218,7 +235,8 @@ Status CompoundFile::collect_root_children() {
     std::uint32_t node = directory_[0].child;
     while (node != kNoStream || !stack.empty()) {
         while (node != kNoStream) {
-            if (node >= directory_.size()) return bad("directory tree points outside the directory");
+            if (node >= directory_.size())
+                return bad("directory tree points outside the directory");
             if (visited[node]) return bad("directory tree has a cycle");
             visited[node] = true;
             stack.push_back(node);
@@ -228,7 +246,8 @@ Status CompoundFile::collect_root_children() {
         stack.pop_back();
         const DirectoryEntry& entry = directory_[node];
         if (entry.type == kTypeStream || entry.type == kTypeStorage) {
-            root_entries_.push_back({utf16_to_utf8(entry.name), entry.type == kTypeStream, entry.size});
+            root_entries_.push_back(
+                {utf16_to_utf8(entry.name), entry.type == kTypeStream, entry.size});
             root_entry_ids_.push_back(node);
         } else {
             return bad("directory tree holds an entry of type " + std::to_string(entry.type));
@@ -251,7 +270,8 @@ Result<std::string> CompoundFile::read_root_stream(std::string_view name) const 
         }
         return read_chain(entry.start, entry.size, entry.size < mini_cutoff_);
     }
-    return Status::not_found("compound file has no stream " + std::string(name)).with_reason("not_encrypted_office_file");
+    return Status::not_found("compound file has no stream " + std::string(name))
+        .with_reason("not_encrypted_office_file");
 }
 
 }  // namespace kakitome::office

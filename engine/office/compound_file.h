@@ -21,7 +21,7 @@ struct CompoundFileEntry {
 };
 
 class CompoundFile {
-public:
+  public:
     static Result<CompoundFile> parse(std::string_view bytes);
 
     // Entries directly under the root storage.
@@ -32,7 +32,7 @@ public:
     // True when the bytes start with the CFB signature.
     static bool has_signature(std::string_view bytes);
 
-private:
+  private:
     struct DirectoryEntry {
         std::u16string name;
         std::uint8_t type = 0;

@@ -68,7 +68,8 @@ Result<std::string> write_compound_file(const std::vector<CompoundFileStream>& s
         if (data.empty() || data.size() >= kMiniCutoff) continue;
         const auto first = static_cast<std::uint32_t>(mini_fat.size());
         const std::uint32_t count = sectors_for(data.size(), kMiniSectorSize);
-        for (std::uint32_t k = 0; k < count; ++k) mini_fat.push_back(k + 1 < count ? first + k + 1 : kEndOfChain);
+        for (std::uint32_t k = 0; k < count; ++k)
+            mini_fat.push_back(k + 1 < count ? first + k + 1 : kEndOfChain);
         entries[i + 1].start = first;
         mini_stream += data;
         mini_stream.resize(mini_fat.size() * kMiniSectorSize, '\0');
@@ -79,12 +80,15 @@ Result<std::string> write_compound_file(const std::vector<CompoundFileStream>& s
     const std::uint32_t mini_stream_sectors = sectors_for(mini_stream.size(), kSectorSize);
     std::uint32_t big_sectors = 0;
     for (const auto& stream : streams) {
-        if (stream.data.size() >= kMiniCutoff) big_sectors += sectors_for(stream.data.size(), kSectorSize);
+        if (stream.data.size() >= kMiniCutoff)
+            big_sectors += sectors_for(stream.data.size(), kSectorSize);
     }
-    const std::uint32_t payload_sectors = directory_sectors + mini_fat_sectors + mini_stream_sectors + big_sectors;
+    const std::uint32_t payload_sectors =
+        directory_sectors + mini_fat_sectors + mini_stream_sectors + big_sectors;
     std::uint32_t fat_sectors = 1;
     while (fat_sectors * (kSectorSize / 4) < payload_sectors + fat_sectors) ++fat_sectors;
-    if (fat_sectors > 109) return Status::resource_exhausted("document too large for a compound file without DIFAT");
+    if (fat_sectors > 109)
+        return Status::resource_exhausted("document too large for a compound file without DIFAT");
     const std::uint32_t total_sectors = fat_sectors + payload_sectors;
 
     // Layout: FAT, directory, MiniFAT, mini stream, then each large stream.
@@ -92,7 +96,8 @@ Result<std::string> write_compound_file(const std::vector<CompoundFileStream>& s
     std::uint32_t next = 0;
     auto allocate_chain = [&](std::uint32_t count) {
         const std::uint32_t first = next;
-        for (std::uint32_t k = 0; k < count; ++k) fat[first + k] = k + 1 < count ? first + k + 1 : kEndOfChain;
+        for (std::uint32_t k = 0; k < count; ++k)
+            fat[first + k] = k + 1 < count ? first + k + 1 : kEndOfChain;
         next += count;
         return count == 0 ? kEndOfChain : first;
     };
@@ -114,7 +119,8 @@ Result<std::string> write_compound_file(const std::vector<CompoundFileStream>& s
     std::sort(order.begin(), order.end(), [&](std::uint32_t a, std::uint32_t b) {
         return cfb_less(entries[a].name, entries[b].name);
     });
-    std::function<std::uint32_t(std::size_t, std::size_t)> build = [&](std::size_t low, std::size_t high) {
+    std::function<std::uint32_t(std::size_t, std::size_t)> build = [&](std::size_t low,
+                                                                       std::size_t high) {
         if (low >= high) return kNoStream;
         const std::size_t middle = (low + high) / 2;
         Entry& node = entries[order[middle]];
@@ -140,9 +146,12 @@ Result<std::string> write_compound_file(const std::vector<CompoundFileStream>& s
     put32(out, 64, mini_fat_sectors);
     put32(out, 68, kEndOfChain);
     put32(out, 72, 0);
-    for (std::uint32_t k = 0; k < 109; ++k) put32(out, 76 + 4 * k, k < fat_sectors ? k : kFreeSector);
+    for (std::uint32_t k = 0; k < 109; ++k)
+        put32(out, 76 + 4 * k, k < fat_sectors ? k : kFreeSector);
 
-    auto sector_offset = [](std::uint32_t sector) { return static_cast<std::size_t>(sector + 1) * kSectorSize; };
+    auto sector_offset = [](std::uint32_t sector) {
+        return static_cast<std::size_t>(sector + 1) * kSectorSize;
+    };
     for (std::size_t k = 0; k < fat.size(); ++k) put32(out, sector_offset(0) + 4 * k, fat[k]);
 
     const std::size_t directory_at = sector_offset(directory_start);
@@ -153,7 +162,8 @@ Result<std::string> write_compound_file(const std::vector<CompoundFileStream>& s
         put32(out, at + 76, kNoStream);
         if (k >= entries.size()) continue;
         const Entry& entry = entries[k];
-        for (std::size_t c = 0; c < entry.name.size(); ++c) put16(out, at + 2 * c, static_cast<unsigned char>(entry.name[c]));
+        for (std::size_t c = 0; c < entry.name.size(); ++c)
+            put16(out, at + 2 * c, static_cast<unsigned char>(entry.name[c]));
         put16(out, at + 64, static_cast<std::uint16_t>((entry.name.size() + 1) * 2));
         out[at + 66] = static_cast<char>(entry.type);
         out[at + 67] = 1;  // black
@@ -163,8 +173,11 @@ Result<std::string> write_compound_file(const std::vector<CompoundFileStream>& s
         put32(out, at + 116, entry.start);
         put32(out, at + 120, static_cast<std::uint32_t>(entry.size));
     }
-    for (std::size_t k = 0; k < mini_fat.size(); ++k) put32(out, sector_offset(mini_fat_start) + 4 * k, mini_fat[k]);
-    if (!mini_stream.empty()) std::copy(mini_stream.begin(), mini_stream.end(), out.begin() + static_cast<std::ptrdiff_t>(sector_offset(mini_stream_start)));
+    for (std::size_t k = 0; k < mini_fat.size(); ++k)
+        put32(out, sector_offset(mini_fat_start) + 4 * k, mini_fat[k]);
+    if (!mini_stream.empty())
+        std::copy(mini_stream.begin(), mini_stream.end(),
+                  out.begin() + static_cast<std::ptrdiff_t>(sector_offset(mini_stream_start)));
     for (std::size_t i = 0; i < streams.size(); ++i) {
         if (streams[i].data.size() < kMiniCutoff) continue;
         std::copy(streams[i].data.begin(), streams[i].data.end(),

@@ -14,10 +14,14 @@ namespace {
 
 const EVP_MD* evp_digest(HashAlgorithm algorithm) {
     switch (algorithm) {
-        case HashAlgorithm::sha1: return EVP_sha1();
-        case HashAlgorithm::sha256: return EVP_sha256();
-        case HashAlgorithm::sha384: return EVP_sha384();
-        case HashAlgorithm::sha512: return EVP_sha512();
+        case HashAlgorithm::sha1:
+            return EVP_sha1();
+        case HashAlgorithm::sha256:
+            return EVP_sha256();
+        case HashAlgorithm::sha384:
+            return EVP_sha384();
+        case HashAlgorithm::sha512:
+            return EVP_sha512();
     }
     return EVP_sha512();
 }
@@ -38,10 +42,14 @@ struct MessageDigestDeleter {
 
 const EVP_CIPHER* aes_cipher(bool cbc, std::size_t key_size) {
     switch (key_size) {
-        case 16: return cbc ? EVP_aes_128_cbc() : EVP_aes_128_ecb();
-        case 24: return cbc ? EVP_aes_192_cbc() : EVP_aes_192_ecb();
-        case 32: return cbc ? EVP_aes_256_cbc() : EVP_aes_256_ecb();
-        default: return nullptr;
+        case 16:
+            return cbc ? EVP_aes_128_cbc() : EVP_aes_128_ecb();
+        case 24:
+            return cbc ? EVP_aes_192_cbc() : EVP_aes_192_ecb();
+        case 32:
+            return cbc ? EVP_aes_256_cbc() : EVP_aes_256_ecb();
+        default:
+            return nullptr;
     }
 }
 
@@ -59,10 +67,11 @@ Result<std::string> aes(bool cbc, bool encrypt, std::string_view key, std::strin
     int length = 0, final_length = 0;
     auto* output = reinterpret_cast<unsigned char*>(out.data());
     if (!context ||
-        EVP_CipherInit_ex(context.get(), cipher, nullptr, bytes_of(key), cbc ? bytes_of(iv) : nullptr,
-                          encrypt ? 1 : 0) != 1 ||
+        EVP_CipherInit_ex(context.get(), cipher, nullptr, bytes_of(key),
+                          cbc ? bytes_of(iv) : nullptr, encrypt ? 1 : 0) != 1 ||
         EVP_CIPHER_CTX_set_padding(context.get(), 0) != 1 ||
-        EVP_CipherUpdate(context.get(), output, &length, bytes_of(data), static_cast<int>(data.size())) != 1 ||
+        EVP_CipherUpdate(context.get(), output, &length, bytes_of(data),
+                         static_cast<int>(data.size())) != 1 ||
         EVP_CipherFinal_ex(context.get(), output + length, &final_length) != 1) {
         return Status::internal("AES operation failed");
     }
@@ -82,10 +91,14 @@ Result<HashAlgorithm> hash_algorithm_named(std::string_view name) {
 
 const char* hash_algorithm_name(HashAlgorithm algorithm) {
     switch (algorithm) {
-        case HashAlgorithm::sha1: return "SHA1";
-        case HashAlgorithm::sha256: return "SHA256";
-        case HashAlgorithm::sha384: return "SHA384";
-        case HashAlgorithm::sha512: return "SHA512";
+        case HashAlgorithm::sha1:
+            return "SHA1";
+        case HashAlgorithm::sha256:
+            return "SHA256";
+        case HashAlgorithm::sha384:
+            return "SHA384";
+        case HashAlgorithm::sha512:
+            return "SHA512";
     }
     return "SHA512";
 }
@@ -101,7 +114,8 @@ std::string hash(HashAlgorithm algorithm, std::string_view first, std::string_vi
     if (!context || EVP_DigestInit_ex2(context.get(), evp_digest(algorithm), nullptr) != 1 ||
         EVP_DigestUpdate(context.get(), first.data(), first.size()) != 1 ||
         EVP_DigestUpdate(context.get(), second.data(), second.size()) != 1 ||
-        EVP_DigestFinal_ex(context.get(), reinterpret_cast<unsigned char*>(out.data()), &size) != 1) {
+        EVP_DigestFinal_ex(context.get(), reinterpret_cast<unsigned char*>(out.data()), &size) !=
+            1) {
         throw std::bad_alloc();  // only allocation can fail here; caught nowhere on purpose
     }
     return out;
@@ -167,11 +181,21 @@ Result<std::string> utf8_to_utf16le(std::string_view utf8) {
         const auto lead = static_cast<unsigned char>(utf8[i]);
         std::uint32_t code;
         std::size_t length;
-        if (lead < 0x80) { code = lead; length = 1; }
-        else if (lead < 0xe0) { code = lead & 0x1f; length = 2; }
-        else if (lead < 0xf0) { code = lead & 0x0f; length = 3; }
-        else { code = lead & 0x07; length = 4; }
-        for (std::size_t k = 1; k < length; ++k) code = code << 6 | (static_cast<unsigned char>(utf8[i + k]) & 0x3f);
+        if (lead < 0x80) {
+            code = lead;
+            length = 1;
+        } else if (lead < 0xe0) {
+            code = lead & 0x1f;
+            length = 2;
+        } else if (lead < 0xf0) {
+            code = lead & 0x0f;
+            length = 3;
+        } else {
+            code = lead & 0x07;
+            length = 4;
+        }
+        for (std::size_t k = 1; k < length; ++k)
+            code = code << 6 | (static_cast<unsigned char>(utf8[i + k]) & 0x3f);
         i += length;
         if (code >= 0x10000) {  // surrogate pair
             code -= 0x10000;
@@ -186,7 +210,8 @@ Result<std::string> utf8_to_utf16le(std::string_view utf8) {
 
 std::string le32(std::uint32_t value) {
     std::string out(4, '\0');
-    for (int i = 0; i < 4; ++i) out[static_cast<std::size_t>(i)] = static_cast<char>(value >> (8 * i) & 0xff);
+    for (int i = 0; i < 4; ++i)
+        out[static_cast<std::size_t>(i)] = static_cast<char>(value >> (8 * i) & 0xff);
     return out;
 }
 
@@ -196,7 +221,8 @@ std::string le64(std::uint64_t value) {
 
 std::uint64_t read_le64(std::string_view bytes) {
     std::uint64_t value = 0;
-    for (int i = 7; i >= 0; --i) value = value << 8 | static_cast<unsigned char>(bytes[static_cast<std::size_t>(i)]);
+    for (int i = 7; i >= 0; --i)
+        value = value << 8 | static_cast<unsigned char>(bytes[static_cast<std::size_t>(i)]);
     return value;
 }
 

@@ -20,34 +20,40 @@ struct OpenedDocument {
 Result<OpenedDocument> open_document(std::string_view file, const DecryptionLimits& limits) {
     if (!CompoundFile::has_signature(file)) {
         const bool zip = file.size() >= 4 && file.substr(0, 4) == std::string_view("PK\x03\x04", 4);
-        return Status::invalid_argument(zip ? "the file is not password-protected (a plain zip/xlsx)"
-                                            : "the file is not an encrypted Office document")
+        return Status::invalid_argument(
+                   zip ? "the file is not password-protected (a plain zip/xlsx)"
+                       : "the file is not an encrypted Office document")
             .with_reason("not_encrypted_office_file");
     }
     auto container = CompoundFile::parse(file);
     if (!container.is_ok()) return container.status();
     auto info = container->read_root_stream("EncryptionInfo");
     if (!info.is_ok()) {
-        return Status::invalid_argument("the compound file has no EncryptionInfo (a legacy .xls or .doc?)")
+        return Status::invalid_argument(
+                   "the compound file has no EncryptionInfo (a legacy .xls or .doc?)")
             .with_reason("not_encrypted_office_file");
     }
     auto package = container->read_root_stream("EncryptedPackage");
-    if (!package.is_ok()) return Status::invalid_argument("EncryptedPackage stream missing").with_reason("bad_container");
+    if (!package.is_ok())
+        return Status::invalid_argument("EncryptedPackage stream missing")
+            .with_reason("bad_container");
 
     OpenedDocument opened;
     opened.encrypted_package = std::move(package).value();
-    if (opened.encrypted_package.size() < 8) return Status::invalid_argument("EncryptedPackage too short").with_reason("bad_container");
+    if (opened.encrypted_package.size() < 8)
+        return Status::invalid_argument("EncryptedPackage too short").with_reason("bad_container");
     const std::uint64_t declared = read_le64(opened.encrypted_package);
     if (declared > limits.max_package_bytes) {
-        return Status::resource_exhausted("the decrypted form would be " + std::to_string(declared) +
-                                          " bytes; the limit is " + std::to_string(limits.max_package_bytes))
+        return Status::resource_exhausted("the decrypted form would be " +
+                                          std::to_string(declared) + " bytes; the limit is " +
+                                          std::to_string(limits.max_package_bytes))
             .with_reason("form_too_large");
     }
     const std::uint64_t stored = opened.encrypted_package.size() - 8;
     // Encrypted data is the plaintext padded to whole blocks (at most one segment of slack).
     if (stored < declared || stored - declared >= 4096 + 16) {
-        return Status::invalid_argument("EncryptedPackage declares " + std::to_string(declared) + " bytes but holds " +
-                                        std::to_string(stored))
+        return Status::invalid_argument("EncryptedPackage declares " + std::to_string(declared) +
+                                        " bytes but holds " + std::to_string(stored))
             .with_reason("bad_container");
     }
 
@@ -64,8 +70,8 @@ Result<OpenedDocument> open_document(std::string_view file, const DecryptionLimi
         opened.standard = std::move(standard).value();
         opened.method = EncryptionMethod::standard;
     } else {
-        return Status::invalid_argument("EncryptionInfo version " + std::to_string(major) + "." + std::to_string(minor) +
-                                        " is not supported")
+        return Status::invalid_argument("EncryptionInfo version " + std::to_string(major) + "." +
+                                        std::to_string(minor) + " is not supported")
             .with_reason("unsupported_encryption");
     }
     return opened;
@@ -74,8 +80,9 @@ Result<OpenedDocument> open_document(std::string_view file, const DecryptionLimi
 Result<std::string> package_key(const OpenedDocument& opened, std::string_view password) {
     auto utf16 = utf8_to_utf16le(password);
     if (!utf16.is_ok()) return utf16.status();
-    return opened.method == EncryptionMethod::agile ? agile_package_key(opened.agile, utf16.value())
-                                                    : standard_package_key(opened.standard, utf16.value());
+    return opened.method == EncryptionMethod::agile
+               ? agile_package_key(opened.agile, utf16.value())
+               : standard_package_key(opened.standard, utf16.value());
 }
 
 }  // namespace
@@ -98,7 +105,8 @@ Result<DecryptedDocument> decrypt_document(std::string_view file, std::string_vi
             : standard_decrypt_package(key.value(), opened->encrypted_package);
     if (!package.is_ok()) return package.status();
     document.package = std::move(package).value();
-    document.integrity_checked = opened->method == EncryptionMethod::agile && !opened->agile.encrypted_hmac_key.empty();
+    document.integrity_checked =
+        opened->method == EncryptionMethod::agile && !opened->agile.encrypted_hmac_key.empty();
     return document;
 }
 
@@ -107,7 +115,8 @@ Status check_encryption_cost(std::string_view file, const DecryptionLimits& limi
     return opened.is_ok() ? Status::ok() : opened.status();
 }
 
-Status check_password(std::string_view file, std::string_view password, const DecryptionLimits& limits) {
+Status check_password(std::string_view file, std::string_view password,
+                      const DecryptionLimits& limits) {
     auto opened = open_document(file, limits);
     if (!opened.is_ok()) return opened.status();
     auto key = package_key(opened.value(), password);
@@ -118,8 +127,9 @@ Result<std::string> encrypt_document(std::string_view package, std::string_view 
                                      EncryptionMethod method, std::uint32_t spin_count) {
     auto utf16 = utf8_to_utf16le(password);
     if (!utf16.is_ok()) return utf16.status();
-    auto streams = method == EncryptionMethod::agile ? agile_encrypt(package, utf16.value(), spin_count)
-                                                     : standard_encrypt(package, utf16.value());
+    auto streams = method == EncryptionMethod::agile
+                       ? agile_encrypt(package, utf16.value(), spin_count)
+                       : standard_encrypt(package, utf16.value());
     if (!streams.is_ok()) return streams.status();
     return write_compound_file({{"EncryptionInfo", std::move(streams->encryption_info)},
                                 {"EncryptedPackage", std::move(streams->encrypted_package)}});

@@ -21,9 +21,12 @@ struct StandardEncryptionInfo {
 
 Result<StandardEncryptionInfo> parse_standard_encryption_info(std::string_view stream);
 // The AES key after checking the verifier; permission_denied/wrong_password when wrong.
-Result<std::string> standard_package_key(const StandardEncryptionInfo& info, std::string_view password_utf16le);
-Result<std::string> standard_decrypt_package(std::string_view key, std::string_view encrypted_package);
+Result<std::string> standard_package_key(const StandardEncryptionInfo& info,
+                                         std::string_view password_utf16le);
+Result<std::string> standard_decrypt_package(std::string_view key,
+                                             std::string_view encrypted_package);
 // AES-128 with SHA-1, as Excel 2007 wrote it.
-Result<EncryptedStreams> standard_encrypt(std::string_view package, std::string_view password_utf16le);
+Result<EncryptedStreams> standard_encrypt(std::string_view package,
+                                          std::string_view password_utf16le);
 
 }  // namespace kakitome::office

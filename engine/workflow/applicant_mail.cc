@@ -40,8 +40,10 @@ Result<NewEvent> queue_applicant_mail(const ApplicationRecord& record, DataKeyVa
                            {"message", mail::render_rfc5322(outgoing)}};
     auto sealed = vault.seal(record.application, sealed_part.dump());
     if (!sealed.is_ok()) return sealed.status();
-    return domain::new_event(domain::MailQueued{mail_id, std::string(mail::template_name(which)),
-                                                outgoing.message_id, {"to", "message"},
+    return domain::new_event(domain::MailQueued{mail_id,
+                                                std::string(mail::template_name(which)),
+                                                outgoing.message_id,
+                                                {"to", "message"},
                                                 sealed.value()},
                              {actor, correlation});
 }

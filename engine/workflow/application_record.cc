@@ -68,7 +68,8 @@ Status ApplicationRecord::apply(const RecordedEvent& event) {
         }));
         KAKITOME_RETURN_IF_ERROR(when<ApplicationAssigned>(
             event, [&](const auto& assigned) { next.assignee = assigned.assignee; }));
-        if (is<CorrectionRequested>(event)) next.correction_requested = next.rejection_notified = true;
+        if (is<CorrectionRequested>(event))
+            next.correction_requested = next.rejection_notified = true;
         if (is<ApplicationErased>(event)) next.erased = true;
         if (is<PasswordReminderDue>(event)) next.reminder_due_fired = true;
         if (is<SlaDue>(event)) next.sla_due_fired = true;

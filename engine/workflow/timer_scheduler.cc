@@ -96,10 +96,11 @@ Status TimerScheduler::fire(const std::string& application, std::int64_t now) {
             event = domain::new_event(domain::UrlExpired{due_at, record.live_url()->token_sha256},
                                       context);
         } else if (timer->type == domain::SlaDue::kType) {
-            event = domain::new_event(domain::SlaDue{due_at, config_.sla_due_business_days}, context);
+            event =
+                domain::new_event(domain::SlaDue{due_at, config_.sla_due_business_days}, context);
         } else if (timer->type == domain::SlaOverdue::kType) {
-            event = domain::new_event(
-                domain::SlaOverdue{due_at, config_.sla_overdue_business_days}, context);
+            event = domain::new_event(domain::SlaOverdue{due_at, config_.sla_overdue_business_days},
+                                      context);
         } else {
             event = domain::new_event(domain::PasswordReminderDue{due_at}, context);
         }

@@ -64,10 +64,10 @@ Result<IssuedLink> issue_link(const ApplicationRecord& record, DataKeyVault& vau
         link.application_events.push_back(domain::new_event(
             domain::UrlRevoked{live->token_sha256, "reissued"}, {actor, correlation}));
     }
-    link.application_events.push_back(domain::new_event(
-        domain::UrlIssued{token_sha256, format_rfc3339_ms(now_ms), format_rfc3339_ms(expires_at),
-                          record.urls.size() + 1},
-        {actor, correlation}));
+    link.application_events.push_back(
+        domain::new_event(domain::UrlIssued{token_sha256, format_rfc3339_ms(now_ms),
+                                            format_rfc3339_ms(expires_at), record.urls.size() + 1},
+                          {actor, correlation}));
     mail::TemplateFields fields;
     fields.url = config.public_base_url + "/d/" + token;
     fields.url_expires = mail::japanese_date(last_day.to_string());
@@ -75,11 +75,10 @@ Result<IssuedLink> issue_link(const ApplicationRecord& record, DataKeyVault& vau
                                      now_ms, actor, correlation);
     if (!mail.is_ok()) return mail.status();
     link.application_events.push_back(std::move(mail).value());
-    link.token_stream =
-        StreamAppend{domain::token_stream(token_sha256),
-                     ExpectedVersion::no_stream(),
-                     {domain::new_event(domain::DownloadTokenIssued{record.application},
-                                        {actor, correlation})}};
+    link.token_stream = StreamAppend{
+        domain::token_stream(token_sha256),
+        ExpectedVersion::no_stream(),
+        {domain::new_event(domain::DownloadTokenIssued{record.application}, {actor, correlation})}};
     return link;
 }
 
@@ -98,9 +97,9 @@ std::optional<Result<CommandOutcome>> WorkflowCommands::recorded_outcome(
             Status::invalid_argument("this Idempotency-Key was used for another request")
                 .with_reason("idempotency_key_reused"));
     }
-    return Result<CommandOutcome>(
-        CommandOutcome{accepted->application, accepted->state, StreamVersion{accepted->version},
-                       accepted->events, true});
+    return Result<CommandOutcome>(CommandOutcome{accepted->application, accepted->state,
+                                                 StreamVersion{accepted->version}, accepted->events,
+                                                 true});
 }
 
 namespace {
@@ -221,9 +220,9 @@ Result<CommandOutcome> WorkflowCommands::execute(const CommandRequest& request) 
                 return illegal(command, record);
             }
             events.push_back(make_event(
-                domain::ApplicationApproved{record.state == ApplicationState::rejected,
-                                            record.rejection_codes,
-                                            usage_period_ended(config_, now), text("justification")},
+                domain::ApplicationApproved{
+                    record.state == ApplicationState::rejected, record.rejection_codes,
+                    usage_period_ended(config_, now), text("justification")},
                 request));
         } else if (!record.approved) {
             return illegal(command, record);
@@ -249,13 +248,13 @@ Result<CommandOutcome> WorkflowCommands::execute(const CommandRequest& request) 
         mail::TemplateFields fields;
         fields.codes = codes;
         fields.message = text("message");
-        events.push_back(rejecting ? make_event(domain::ApplicationRejected{.codes = codes,
-                                                                            .message = fields.message,
-                                                                            .by = "staff",
-                                                                            .notify = true},
-                                                request)
-                                   : make_event(domain::CorrectionRequested{codes, fields.message},
-                                                request));
+        events.push_back(
+            rejecting
+                ? make_event(
+                      domain::ApplicationRejected{
+                          .codes = codes, .message = fields.message, .by = "staff", .notify = true},
+                      request)
+                : make_event(domain::CorrectionRequested{codes, fields.message}, request));
         auto mail = queue_applicant_mail(
             record, vault_, config_,
             rejecting ? mail::MailTemplate::rejection : mail::MailTemplate::correction_request,
@@ -265,24 +264,27 @@ Result<CommandOutcome> WorkflowCommands::execute(const CommandRequest& request) 
     } else if (command == "withdraw") {
         KAKITOME_RETURN_IF_ERROR(require("reason"));
         if (const IssuedUrl* live = record.live_url())
-            events.push_back(make_event(domain::UrlRevoked{live->token_sha256, "withdrawn"}, request));
+            events.push_back(
+                make_event(domain::UrlRevoked{live->token_sha256, "withdrawn"}, request));
         events.push_back(make_event(domain::ApplicationWithdrawn{text("reason")}, request));
     } else if (command == "revoke_url") {
         KAKITOME_RETURN_IF_ERROR(require("reason"));
         const IssuedUrl* live = record.live_url();
         if (!live) return illegal(command, record);
-        events.push_back(make_event(domain::UrlRevoked{live->token_sha256, text("reason")}, request));
+        events.push_back(
+            make_event(domain::UrlRevoked{live->token_sha256, text("reason")}, request));
     } else if (command == "erase") {
         KAKITOME_RETURN_IF_ERROR(require("reason"));
         if (!record.erased) {
             if (const IssuedUrl* live = record.live_url())
-                events.push_back(make_event(domain::UrlRevoked{live->token_sha256, "erased"}, request));
+                events.push_back(
+                    make_event(domain::UrlRevoked{live->token_sha256, "erased"}, request));
             events.push_back(make_event(domain::ApplicationErased{text("reason"), true}, request));
         }
     }
 
-    CommandOutcome outcome{record.application, std::string(domain::state_name(record.state)),
-                           record.version, {}};
+    CommandOutcome outcome{
+        record.application, std::string(domain::state_name(record.state)), record.version, {}};
     ApplicationRecord after =
         record;  // the state the append will leave, to answer without a reload
     for (const auto& event : events) {
@@ -295,10 +297,10 @@ Result<CommandOutcome> WorkflowCommands::execute(const CommandRequest& request) 
         extra_streams.push_back(
             {request.idempotency_stream,
              ExpectedVersion::no_stream(),
-             {make_event(domain::CommandAccepted{outcome.application, command,
-                                                 request.request_fingerprint, outcome.state,
-                                                 outcome.version.value, outcome.events},
-                         request)}});
+             {make_event(
+                 domain::CommandAccepted{outcome.application, command, request.request_fingerprint,
+                                         outcome.state, outcome.version.value, outcome.events},
+                 request)}});
     }
     if (!events.empty() || !request.idempotency_stream.empty()) {
         std::vector<StreamAppend> parts;

@@ -45,7 +45,9 @@ TEST(BlobStore, StoresEncryptedAndDeduplicates) {
     EXPECT_EQ(blobs.get(id.value()).value(), attachment);
 
     std::string stored;
-    ASSERT_TRUE(t.database->db()->Get(rocksdb::ReadOptions(), t.database->blobs(), id.value(), &stored).ok());
+    ASSERT_TRUE(t.database->db()
+                    ->Get(rocksdb::ReadOptions(), t.database->blobs(), id.value(), &stored)
+                    .ok());
     EXPECT_EQ(stored.find("form bytes"), std::string::npos) << "plaintext visible at rest";
 
     AeadKey other = master;
@@ -63,12 +65,16 @@ TEST(BlobStore, DetectsTamperedAndMovedBlobs) {
     const std::string first_id = blobs.put("first attachment").value();
     const std::string second_id = blobs.put("second attachment").value();
     std::string stored;
-    ASSERT_TRUE(t.database->db()->Get(rocksdb::ReadOptions(), t.database->blobs(), first_id, &stored).ok());
+    ASSERT_TRUE(
+        t.database->db()->Get(rocksdb::ReadOptions(), t.database->blobs(), first_id, &stored).ok());
     // Moving a sealed blob under another id fails: the id is authenticated.
-    ASSERT_TRUE(t.database->db()->Put(rocksdb::WriteOptions(), t.database->blobs(), second_id, stored).ok());
+    ASSERT_TRUE(t.database->db()
+                    ->Put(rocksdb::WriteOptions(), t.database->blobs(), second_id, stored)
+                    .ok());
     EXPECT_EQ(blobs.get(second_id).status().code(), StatusCode::corruption);
     stored[stored.size() / 2] ^= 0x01;
-    ASSERT_TRUE(t.database->db()->Put(rocksdb::WriteOptions(), t.database->blobs(), first_id, stored).ok());
+    ASSERT_TRUE(
+        t.database->db()->Put(rocksdb::WriteOptions(), t.database->blobs(), first_id, stored).ok());
     EXPECT_EQ(blobs.get(first_id).status().code(), StatusCode::corruption);
 }
 

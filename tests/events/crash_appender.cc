@@ -35,20 +35,23 @@ int main(int argc, char** argv) {
                 std::vector<NewEvent> events(1 + i % 3);  // batches of 1..3 events
                 for (auto& event : events) {
                     event.type = "CrashTestAppended";
-                    event.payload_json = "{\"thread\":" + std::to_string(t) + ",\"i\":" + std::to_string(i) + "}";
+                    event.payload_json =
+                        "{\"thread\":" + std::to_string(t) + ",\"i\":" + std::to_string(i) + "}";
                 }
-                auto appended = store.value()->append_with_expected_version(stream, version, std::move(events));
+                auto appended =
+                    store.value()->append_with_expected_version(stream, version, std::move(events));
                 if (!appended.is_ok()) {
-                    std::fprintf(stderr, "append failed: %s\n", appended.status().to_string().c_str());
+                    std::fprintf(stderr, "append failed: %s\n",
+                                 appended.status().to_string().c_str());
                     _exit(5);
                 }
                 version = appended->stream_version;
                 char line[128];
-                const int size = std::snprintf(line, sizeof line, "%llu %llu %s %llu\n",
-                                               static_cast<unsigned long long>(appended->first_seq.value),
-                                               static_cast<unsigned long long>(appended->last_seq.value),
-                                               stream.c_str(),
-                                               static_cast<unsigned long long>(version.value));
+                const int size =
+                    std::snprintf(line, sizeof line, "%llu %llu %s %llu\n",
+                                  static_cast<unsigned long long>(appended->first_seq.value),
+                                  static_cast<unsigned long long>(appended->last_seq.value),
+                                  stream.c_str(), static_cast<unsigned long long>(version.value));
                 if (::write(1, line, static_cast<std::size_t>(size)) != size) _exit(6);
             }
         });

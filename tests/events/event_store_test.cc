@@ -24,7 +24,8 @@ TEST(EventStore, AppendsAssignSeqsVersionsAndChain) {
     EXPECT_EQ(first->first_seq, Seq{1});
     EXPECT_EQ(first->last_seq, Seq{2});
     EXPECT_EQ(first->stream_version, StreamVersion{2});
-    auto second = t.store->append("application-2", ExpectedVersion::any(), {event_of("FormMailReceived")});
+    auto second =
+        t.store->append("application-2", ExpectedVersion::any(), {event_of("FormMailReceived")});
     ASSERT_TRUE(second.is_ok());
     EXPECT_EQ(second->first_seq, Seq{3});
     EXPECT_EQ(second->stream_version, StreamVersion{1});
@@ -62,14 +63,16 @@ TEST(EventStore, BadInputWritesNothing) {
     EXPECT_EQ(t.store->append("", ExpectedVersion::any(), {event_of("A")}).status().code(),
               StatusCode::invalid_argument);
     EXPECT_EQ(t.store->append(std::string(257, 's'), ExpectedVersion::any(), {event_of("A")})
-                  .status().code(),
+                  .status()
+                  .code(),
               StatusCode::invalid_argument);
     // One bad event in a batch refuses the whole batch: the good one is not written either.
     auto mixed = t.store->append("s", ExpectedVersion::any(),
                                  {event_of("Good"), event_of("Bad", "{\"a\":\"\xc3\x28\"}")});
     EXPECT_EQ(mixed.status().code(), StatusCode::invalid_argument);
-    auto huge = t.store->append("s", ExpectedVersion::any(),
-                                {event_of("Huge", "\"" + std::string(kMaxPayloadBytes + 1, 'x') + "\"")});
+    auto huge =
+        t.store->append("s", ExpectedVersion::any(),
+                        {event_of("Huge", "\"" + std::string(kMaxPayloadBytes + 1, 'x') + "\"")});
     EXPECT_EQ(huge.status().code(), StatusCode::resource_exhausted);
     EXPECT_EQ(t.store->append("s", ExpectedVersion::any(), {}).status().code(),
               StatusCode::invalid_argument);
@@ -81,8 +84,12 @@ TEST(EventStore, BadInputWritesNothing) {
 TEST(EventStore, ReadsStreamsForwardAndBackward) {
     TestStore t;
     for (int i = 0; i < 5; ++i) {
-        ASSERT_TRUE(t.store->append("a", ExpectedVersion::any(), {event_of("A" + std::to_string(i))}).is_ok());
-        ASSERT_TRUE(t.store->append("ab", ExpectedVersion::any(), {event_of("B" + std::to_string(i))}).is_ok());
+        ASSERT_TRUE(
+            t.store->append("a", ExpectedVersion::any(), {event_of("A" + std::to_string(i))})
+                .is_ok());
+        ASSERT_TRUE(
+            t.store->append("ab", ExpectedVersion::any(), {event_of("B" + std::to_string(i))})
+                .is_ok());
     }
     auto forward = t.store->read_stream_forward("a", StreamVersion{2}, 2).value();
     ASSERT_EQ(forward.size(), 2u);
@@ -103,7 +110,8 @@ TEST(EventStore, ReadsStreamsForwardAndBackward) {
 
 TEST(EventStore, ReopenContinuesTheChain) {
     TestStore t;
-    ASSERT_TRUE(t.store->append("s", ExpectedVersion::any(), {event_of("A"), event_of("B")}).is_ok());
+    ASSERT_TRUE(
+        t.store->append("s", ExpectedVersion::any(), {event_of("A"), event_of("B")}).is_ok());
     const Sha256Digest head_hash = t.store->read_event(Seq{2}).value().hash;
     t.reopen();
     EXPECT_EQ(t.store->head(), Seq{2});
@@ -177,13 +185,19 @@ namespace {
 
 TEST(EventStoreTransaction, AllStreamsOrNone) {
     testing::TestStore t;
-    ASSERT_TRUE(t.store->append("message-1", ExpectedVersion::no_stream(), {testing::event_of("MessageIngested")}).is_ok());
+    ASSERT_TRUE(t.store
+                    ->append("message-1", ExpectedVersion::no_stream(),
+                             {testing::event_of("MessageIngested")})
+                    .is_ok());
     std::vector<StreamAppend> parts;
-    parts.push_back({"application-1", ExpectedVersion::no_stream(), {testing::event_of("FormMailReceived")}});
-    parts.push_back({"message-1", ExpectedVersion::no_stream(), {testing::event_of("MessageIngested")}});
+    parts.push_back(
+        {"application-1", ExpectedVersion::no_stream(), {testing::event_of("FormMailReceived")}});
+    parts.push_back(
+        {"message-1", ExpectedVersion::no_stream(), {testing::event_of("MessageIngested")}});
     auto refused = t.store->append_transaction(parts);
     EXPECT_EQ(refused.status().code(), StatusCode::conflict);
-    EXPECT_EQ(t.store->stream_version("application-1").value(), StreamVersion{0}) << "a refused part must refuse all";
+    EXPECT_EQ(t.store->stream_version("application-1").value(), StreamVersion{0})
+        << "a refused part must refuse all";
     EXPECT_EQ(t.store->head(), Seq{1});
 
     parts[1].expected = ExpectedVersion::exact(StreamVersion{1});

@@ -21,8 +21,8 @@ bool nlohmann_accepts(const std::string& text) {
 
 void expect_agreement(const std::string& text) {
     const bool valid = is_valid_utf8(text);
-    ASSERT_EQ(valid, nlohmann_accepts(text)) << nlohmann::json(text).dump(-1, ' ', true,
-                                                   nlohmann::json::error_handler_t::replace);
+    ASSERT_EQ(valid, nlohmann_accepts(text))
+        << nlohmann::json(text).dump(-1, ' ', true, nlohmann::json::error_handler_t::replace);
     if (!valid) return;
     std::string ours;
     append_json_string(ours, text);
@@ -30,9 +30,9 @@ void expect_agreement(const std::string& text) {
 }
 
 TEST(JsonText, EdgeCasesAgreeWithNlohmann) {
-    for (const char* text : {"", "plain", "申請 PR 動画", "\x7f", "\x01\x1f\"\\/", "\xc0\x80",
-                             "\xed\xa0\x80", "\xf4\x90\x80\x80", "\xf0\x9f\x98\x80", "\xe3\x81",
-                             "\xff", "\xc2\xa0", "\xef\xbb\xbf"}) {
+    for (const char* text :
+         {"", "plain", "申請 PR 動画", "\x7f", "\x01\x1f\"\\/", "\xc0\x80", "\xed\xa0\x80",
+          "\xf4\x90\x80\x80", "\xf0\x9f\x98\x80", "\xe3\x81", "\xff", "\xc2\xa0", "\xef\xbb\xbf"}) {
         expect_agreement(text);
     }
 }

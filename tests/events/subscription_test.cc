@@ -17,7 +17,9 @@ using testing::TestStore;
 TEST(Subscription, CatchesUpFromASeqThenGoesLive) {
     TestStore t("store", {.durability = Durability::buffered});
     for (int i = 1; i <= 10; ++i) {
-        ASSERT_TRUE(t.store->append("s", ExpectedVersion::any(), {event_of("E" + std::to_string(i))}).is_ok());
+        ASSERT_TRUE(
+            t.store->append("s", ExpectedVersion::any(), {event_of("E" + std::to_string(i))})
+                .is_ok());
     }
     Subscription subscription(*t.store, Seq{4}, 3);
     for (std::uint64_t expected = 4; expected <= 10; ++expected) {

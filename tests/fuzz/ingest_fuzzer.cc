@@ -22,14 +22,18 @@ struct Harness {
     std::unique_ptr<kakitome::intake::IntakeService> intake;
 
     Harness() {
-        directory = std::filesystem::temp_directory_path() / ("kakitome-fuzz-" + std::to_string(::getpid()));
+        directory = std::filesystem::temp_directory_path() /
+                    ("kakitome-fuzz-" + std::to_string(::getpid()));
         std::filesystem::remove_all(directory);
-        database = kakitome::Database::open({.directory = directory, .extra_column_families = {kakitome::kDataKeysFamily}}).value();
-        store = kakitome::EventStore::open(database, {.durability = kakitome::Durability::buffered}).value();
+        database = kakitome::Database::open({.directory = directory,
+                                             .extra_column_families = {kakitome::kDataKeysFamily}})
+                       .value();
+        store = kakitome::EventStore::open(database, {.durability = kakitome::Durability::buffered})
+                    .value();
         blobs = std::make_unique<kakitome::BlobStore>(database, master);
         vault = kakitome::DataKeyVault::open(database, master).value();
-        intake = std::make_unique<kakitome::intake::IntakeService>(*store, *blobs, *vault, master,
-                                                                   kakitome::intake::MailLimits{.max_bytes = 1 << 20});
+        intake = std::make_unique<kakitome::intake::IntakeService>(
+            *store, *blobs, *vault, master, kakitome::intake::MailLimits{.max_bytes = 1 << 20});
     }
 };
 
@@ -37,7 +41,8 @@ struct Harness {
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     static Harness harness;
-    auto outcome = harness.intake->ingest(std::string_view(reinterpret_cast<const char*>(data), size), "fuzz");
+    auto outcome =
+        harness.intake->ingest(std::string_view(reinterpret_cast<const char*>(data), size), "fuzz");
     if (!outcome.is_ok()) std::abort();  // bad input must become a recorded rejection, not an error
     return 0;
 }

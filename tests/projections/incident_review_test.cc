@@ -54,14 +54,14 @@ class Review : public ::testing::Test {
     }
     void disclose(const std::string& principal, const std::string& role, int registration,
                   const std::string& request_id) {
-        const domain::PiiDisclosed disclosed{.principal = principal,
-                                             .role = role,
-                                             .request_id = request_id,
-                                             .endpoint = "GET /v1/applications/{id}",
-                                             .remote = "203.0.113.7",
-                                             .applications = {application(registration)},
-                                             .fields_shown = {"organization", "contact_email",
-                                                              "sender"}};
+        const domain::PiiDisclosed disclosed{
+            .principal = principal,
+            .role = role,
+            .request_id = request_id,
+            .endpoint = "GET /v1/applications/{id}",
+            .remote = "203.0.113.7",
+            .applications = {application(registration)},
+            .fields_shown = {"organization", "contact_email", "sender"}};
         ASSERT_TRUE(store_
                         ->append(domain::disclosure_stream(principal), ExpectedVersion::any(),
                                  {domain::new_event(disclosed)})

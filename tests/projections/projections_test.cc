@@ -93,9 +93,10 @@ TEST_F(Projections, RowsOfAnOlderFormatAreReplacedByAFoldFromTheStart) {
     }
     auto* family = database_->family(projection_family("queue"));
     ASSERT_TRUE(database_->db()->Put(rocksdb::WriteOptions(), family, "zz-old", "{}").ok());
-    ASSERT_TRUE(database_->db()
-                    ->Put(rocksdb::WriteOptions(), database_->meta(), "projection:queue:format", "1")
-                    .ok());
+    ASSERT_TRUE(
+        database_->db()
+            ->Put(rocksdb::WriteOptions(), database_->meta(), "projection:queue:format", "1")
+            .ok());
     QueueProjection refolded(config_);
     ProjectionRunner runner(*store_, refolded);
     ASSERT_TRUE(runner.load().is_ok());  // "zz-old" would not parse as a row: it is not read
@@ -107,10 +108,10 @@ TEST_F(Projections, RowsOfAnOlderFormatAreReplacedByAFoldFromTheStart) {
         database_->db()->Get(rocksdb::ReadOptions(), family, "zz-old", &value).IsNotFound());
     ASSERT_TRUE(database_->db()->Get(rocksdb::ReadOptions(), family, application, &value).ok());
     EXPECT_EQ(value, *refolded.row(application));
-    ASSERT_TRUE(database_->db()
-                    ->Get(rocksdb::ReadOptions(), database_->meta(), "projection:queue:format",
-                          &value)
-                    .ok());
+    ASSERT_TRUE(
+        database_->db()
+            ->Get(rocksdb::ReadOptions(), database_->meta(), "projection:queue:format", &value)
+            .ok());
     EXPECT_EQ(value, "2");
     QueueProjection reloaded(config_);
     ProjectionRunner again(*store_, reloaded);

@@ -54,8 +54,8 @@ TEST(Payload, AMissingRequiredFieldIsAnErrorNamingIt) {
 }
 
 TEST(Payload, AValueOfTheWrongTypeIsAnError) {
-    auto text_for_number =
-        decode<MailSent>(recorded("MailSent", 1, R"({"mail_id":"m","attempt":"1","message_id":"i"})"));
+    auto text_for_number = decode<MailSent>(
+        recorded("MailSent", 1, R"({"mail_id":"m","attempt":"1","message_id":"i"})"));
     ASSERT_FALSE(text_for_number.is_ok());
     EXPECT_NE(text_for_number.status().message().find("attempt"), std::string::npos);
     auto negative = decode<FormDecrypted>(recorded(
@@ -167,9 +167,11 @@ TEST(Upcasting, AnEventFromANewerKakitomeIsRefused) {
 // A made-up catalog and chains to show what check_upcast_chain refuses.
 const std::vector<EventTypeInfo> kCatalog = {{"Split", 3}, {"Part", 2}, {"Gone", 2}};
 
-UpcastStep step(std::string_view type, int from, std::vector<std::pair<std::string_view, int>> out) {
-    return {type, from, std::move(out),
-            [](const EventBody&) { return Result<std::vector<EventBody>>(std::vector<EventBody>{}); }};
+UpcastStep step(std::string_view type, int from,
+                std::vector<std::pair<std::string_view, int>> out) {
+    return {type, from, std::move(out), [](const EventBody&) {
+                return Result<std::vector<EventBody>>(std::vector<EventBody>{});
+            }};
 }
 
 TEST(Upcasting, ACompleteChainWithASplitAndADropIsAccepted) {
@@ -197,9 +199,8 @@ TEST(Upcasting, ACycleIsRefused) {
 }
 
 TEST(Upcasting, TwoStepsFromOneSchemaAndUnknownOutputsAreRefused) {
-    EXPECT_FALSE(check_upcast_chain({step("Split", 1, {{"Split", 2}}),
-                                     step("Split", 1, {{"Split", 2}})},
-                                    kCatalog)
+    EXPECT_FALSE(check_upcast_chain(
+                     {step("Split", 1, {{"Split", 2}}), step("Split", 1, {{"Split", 2}})}, kCatalog)
                      .is_ok());
     EXPECT_FALSE(check_upcast_chain({step("Gone", 1, {{"Nowhere", 1}})}, kCatalog).is_ok());
     EXPECT_FALSE(check_upcast_chain({step("Gone", 1, {{"Part", 3}})}, kCatalog).is_ok());

@@ -1,4 +1,5 @@
-// Reading and validating application forms: every fixture (tests/data/fixtures), plus generated layouts.
+// Reading and validating application forms: every fixture (tests/data/fixtures), plus generated
+// layouts.
 #include "engine/form/application_form.h"
 
 #include <gtest/gtest.h>
@@ -11,8 +12,8 @@
 namespace kakitome::form {
 namespace {
 
-using testing::BuiltCell;
 using testing::build_xlsx;
+using testing::BuiltCell;
 using testing::manifest;
 using testing::read_fixture;
 
@@ -33,9 +34,12 @@ TEST(ApplicationForm, EveryFixtureParsesAndValidatesAsTheManifestSays) {
 
 TEST(ApplicationForm, ReasonCodesNameTheBrokenRule) {
     const std::map<std::string, std::string> expected = {
-        {"invalid_consent_blank", "consent_not_given"},    {"invalid_date_after_period", "date_outside_usage_period"},
-        {"invalid_email", "invalid_contact_email"},         {"invalid_missing_org", "missing_organization"},
-        {"invalid_no_consent", "consent_not_given"},        {"invalid_other_without_text", "other_usage_without_text"},
+        {"invalid_consent_blank", "consent_not_given"},
+        {"invalid_date_after_period", "date_outside_usage_period"},
+        {"invalid_email", "invalid_contact_email"},
+        {"invalid_missing_org", "missing_organization"},
+        {"invalid_no_consent", "consent_not_given"},
+        {"invalid_other_without_text", "other_usage_without_text"},
         {"invalid_unknown_usage", "unknown_usage"}};
     for (const auto& [name, code] : expected) {
         auto form = read_application_form(read_fixture("forms/" + name + ".xlsx")).value();
@@ -51,13 +55,16 @@ TEST(ApplicationForm, ReadsExcelStyleLayoutsByLabelNotPosition) {
             {.reference = "B2", .text = "PR動画 利用申請書"},
             {.reference = "B4", .text = "申　請　日"},
             {.reference = "E4", .is_number = true, .number = "45818"},
-            {.reference = "B5", .text = "会社名／団体名 ※正式名称でご入力ください。", .phonetic = "カイシャメイ"},
+            {.reference = "B5",
+             .text = "会社名／団体名 ※正式名称でご入力ください。",
+             .phonetic = "カイシャメイ"},
             {.reference = "E5", .text = "  株式会社 みなと薬局　"},
             {.reference = "B6", .text = "ご担当者メールアドレス"},
             {.reference = "E6", .text = "info@minato-ph.example.com"},
             {.reference = "B7", .text = "動画の使用・活用先 (プルダウンによる複数選択可)"},
             {.reference = "E7", .text = "公式ＨＰ、イントラネット，その他"},
-            {.reference = "B8", .text = "動画の使用・活用先で「その他」を選択した方はご記入ください。"},
+            {.reference = "B8",
+             .text = "動画の使用・活用先で「その他」を選択した方はご記入ください。"},
             {.reference = "E8", .text = "待合室のサイネージ"},
             {.reference = "B9", .text = "備考欄"},
             {.reference = "B10", .text = "以下同意書を確認のうえ、プルダウンにてご選択ください。"},
@@ -78,12 +85,18 @@ TEST(ApplicationForm, ReadsExcelStyleLayoutsByLabelNotPosition) {
 
 TEST(ApplicationForm, ReiwaDateAcrossCellsWithFullWidthDigits) {
     const std::string xlsx = build_xlsx({
-        {.reference = "A3", .text = "申請日"}, {.reference = "B3", .text = "令和"},
-        {.reference = "C3", .text = "７"},     {.reference = "D3", .text = "年"},
-        {.reference = "E3", .text = "１２"},   {.reference = "F3", .text = "月"},
-        {.reference = "G3", .text = "１"},     {.reference = "H3", .text = "日"},
-        {.reference = "A4", .text = "会社名"}, {.reference = "B4", .text = "x"},
-        {.reference = "A5", .text = "メールアドレス"}, {.reference = "A6", .text = "備考"},
+        {.reference = "A3", .text = "申請日"},
+        {.reference = "B3", .text = "令和"},
+        {.reference = "C3", .text = "７"},
+        {.reference = "D3", .text = "年"},
+        {.reference = "E3", .text = "１２"},
+        {.reference = "F3", .text = "月"},
+        {.reference = "G3", .text = "１"},
+        {.reference = "H3", .text = "日"},
+        {.reference = "A4", .text = "会社名"},
+        {.reference = "B4", .text = "x"},
+        {.reference = "A5", .text = "メールアドレス"},
+        {.reference = "A6", .text = "備考"},
     });
     auto form = read_application_form(xlsx);
     ASSERT_TRUE(form.is_ok()) << form.status().to_string();
@@ -91,28 +104,34 @@ TEST(ApplicationForm, ReiwaDateAcrossCellsWithFullWidthDigits) {
 }
 
 TEST(ApplicationForm, SomethingThatIsNotTheFormIsSaidSo) {
-    auto other = read_application_form(build_xlsx({{.reference = "A1", .text = "売上表"}, {.reference = "B1", .text = "100"}}));
+    auto other = read_application_form(
+        build_xlsx({{.reference = "A1", .text = "売上表"}, {.reference = "B1", .text = "100"}}));
     EXPECT_EQ(other.status().reason(), "form_not_found");
     EXPECT_EQ(read_application_form("not a zip").status().reason(), "not_a_zip");
-    EXPECT_EQ(read_application_form(std::string("PK\x03\x04garbage", 11)).status().reason(), "bad_zip");
+    EXPECT_EQ(read_application_form(std::string("PK\x03\x04garbage", 11)).status().reason(),
+              "bad_zip");
     auto no_workbook = read_application_form(testing::zip_entries({{"hello.txt", "hi"}}));
     EXPECT_EQ(no_workbook.status().reason(), "bad_xlsx");
 }
 
 TEST(ZipLimits, ABombIsRefusedBeforeItIsInflated) {
     // 60 MB of zeros deflates to about 60 KB: over both the 50 MB total and the 100:1 ratio.
-    const std::string bomb = testing::zip_entries({{"xl/workbook.xml", std::string(60u << 20, '\0')}});
+    const std::string bomb =
+        testing::zip_entries({{"xl/workbook.xml", std::string(60u << 20, '\0')}});
     ASSERT_LT(bomb.size(), 1u << 20);
     auto result = read_application_form(bomb);
     EXPECT_EQ(result.status().code(), StatusCode::resource_exhausted);
     EXPECT_EQ(result.status().reason(), "zip_bomb");
     // Ratio alone: 5 MB of zeros is under the total but far over 100:1.
-    auto ratio = read_application_form(testing::zip_entries({{"xl/workbook.xml", std::string(5u << 20, '\0')}}));
+    auto ratio = read_application_form(
+        testing::zip_entries({{"xl/workbook.xml", std::string(5u << 20, '\0')}}));
     EXPECT_EQ(ratio.status().reason(), "zip_bomb");
     // Total alone, with a tight limit and incompressible-ish data.
     std::string noise(300000, '\0');
-    for (std::size_t i = 0; i < noise.size(); ++i) noise[i] = static_cast<char>((i * 2654435761u) >> 13);
-    auto total = read_worksheets(testing::zip_entries({{"a", noise}, {"b", noise}}), {.max_total_uncompressed = 500000});
+    for (std::size_t i = 0; i < noise.size(); ++i)
+        noise[i] = static_cast<char>((i * 2654435761u) >> 13);
+    auto total = read_worksheets(testing::zip_entries({{"a", noise}, {"b", noise}}),
+                                 {.max_total_uncompressed = 500000});
     EXPECT_EQ(total.status().reason(), "zip_bomb");
 }
 
@@ -122,13 +141,15 @@ TEST(FormLimits, TooManyCellsOrRowsAreRefused) {
     std::vector<testing::BuiltCell> cells;
     for (int row = 1; row <= 2100; ++row)
         for (const char* column : {"A", "B", "C", "D", "E", "F", "G", "H", "I", "J"})
-            cells.push_back({std::string(column) + std::to_string(row), "", true, std::to_string(row)});
+            cells.push_back(
+                {std::string(column) + std::to_string(row), "", true, std::to_string(row)});
     auto wide = read_worksheets(testing::build_xlsx(cells));
     EXPECT_EQ(wide.status().code(), StatusCode::resource_exhausted);
     EXPECT_EQ(wide.status().reason(), "form_too_large") << wide.status().to_string();
     EXPECT_NE(wide.status().message().find("cells"), std::string::npos);
     std::vector<testing::BuiltCell> tall;
-    for (int row = 1; row <= 5001; ++row) tall.push_back({"A" + std::to_string(row), "", true, "7"});
+    for (int row = 1; row <= 5001; ++row)
+        tall.push_back({"A" + std::to_string(row), "", true, "7"});
     auto rows = read_worksheets(testing::build_xlsx(tall));
     EXPECT_EQ(rows.status().reason(), "form_too_large") << rows.status().to_string();
     EXPECT_NE(rows.status().message().find("rows"), std::string::npos);
@@ -157,9 +178,11 @@ TEST(JapaneseDate, ErasWesternFormsAndSerials) {
 }
 
 TEST(Validation, ContactEmails) {
-    for (const char* good : {"koho@sakura-hp.example.jp", "a.b+c@x-y.example.or.jp"}) EXPECT_TRUE(is_valid_contact_email(good)) << good;
-    for (const char* bad : {"koho＠sakura-hp", "koho@sakura-hp", "@example.jp", "a@@example.jp", "a b@example.jp",
-                            "a@-x.example.jp", "a..b@example.jp", "", "a@example..jp", "山田@example.jp"}) {
+    for (const char* good : {"koho@sakura-hp.example.jp", "a.b+c@x-y.example.or.jp"})
+        EXPECT_TRUE(is_valid_contact_email(good)) << good;
+    for (const char* bad :
+         {"koho＠sakura-hp", "koho@sakura-hp", "@example.jp", "a@@example.jp", "a b@example.jp",
+          "a@-x.example.jp", "a..b@example.jp", "", "a@example..jp", "山田@example.jp"}) {
         EXPECT_FALSE(is_valid_contact_email(bad)) << bad;
     }
 }
@@ -167,8 +190,10 @@ TEST(Validation, ContactEmails) {
 TEST(Validation, DuplicatesAndOrdering) {
     auto form = read_application_form(read_fixture("forms/valid_basic.xlsx")).value();
     const std::string key = duplicate_key(form);
-    ValidationRules rules{.already_issued = [&](const std::string& candidate) { return candidate == key; }};
-    EXPECT_EQ(validate_application_form(form, rules), std::vector<std::string>{"duplicate_application"});
+    ValidationRules rules{
+        .already_issued = [&](const std::string& candidate) { return candidate == key; }};
+    EXPECT_EQ(validate_application_form(form, rules),
+              std::vector<std::string>{"duplicate_application"});
     // Width and case variants of the same applicant are the same applicant.
     ApplicationForm variant = form;
     variant.organization = "医療法人社団　桜会　さくら病院";
@@ -177,13 +202,15 @@ TEST(Validation, DuplicatesAndOrdering) {
     ApplicationForm broken;
     broken.usages = {"その他", "ラジオ"};
     EXPECT_EQ(validate_application_form(broken),
-              (std::vector<std::string>{"missing_application_date", "missing_organization", "invalid_contact_email",
-                                        "unknown_usage", "other_usage_without_text", "consent_not_given"}));
+              (std::vector<std::string>{"missing_application_date", "missing_organization",
+                                        "invalid_contact_email", "unknown_usage",
+                                        "other_usage_without_text", "consent_not_given"}));
 }
 
 TEST(SplitUsages, AllSeparators) {
     EXPECT_EQ(split_usages("公式HP,公式SNS"), (std::vector<std::string>{"公式HP", "公式SNS"}));
-    EXPECT_EQ(split_usages("公式HP、 施設内モニター\n\nその他 "), (std::vector<std::string>{"公式HP", "施設内モニター", "その他"}));
+    EXPECT_EQ(split_usages("公式HP、 施設内モニター\n\nその他 "),
+              (std::vector<std::string>{"公式HP", "施設内モニター", "その他"}));
     EXPECT_TRUE(split_usages(" 、 ").empty());
 }
 

@@ -23,11 +23,20 @@ inline std::string escape_xml(const std::string& text) {
     std::string out;
     for (char c : text) {
         switch (c) {
-            case '<': out += "&lt;"; break;
-            case '>': out += "&gt;"; break;
-            case '&': out += "&amp;"; break;
-            case '"': out += "&quot;"; break;
-            default: out += c;
+            case '<':
+                out += "&lt;";
+                break;
+            case '>':
+                out += "&gt;";
+                break;
+            case '&':
+                out += "&amp;";
+                break;
+            case '"':
+                out += "&quot;";
+                break;
+            default:
+                out += c;
         }
     }
     return out;
@@ -43,7 +52,8 @@ inline std::string zip_entries(const std::vector<std::pair<std::string, std::str
     zip_source_keep(buffer);
     for (const auto& [name, data] : entries) {
         zip_source_t* source = zip_source_buffer(archive, data.data(), data.size(), 0);
-        if (zip_file_add(archive, name.c_str(), source, ZIP_FL_ENC_UTF_8) < 0) throw std::runtime_error("zip_file_add");
+        if (zip_file_add(archive, name.c_str(), source, ZIP_FL_ENC_UTF_8) < 0)
+            throw std::runtime_error("zip_file_add");
     }
     if (zip_close(archive) != 0) throw std::runtime_error("zip_close failed");
     zip_source_open(buffer);
@@ -57,9 +67,11 @@ inline std::string zip_entries(const std::vector<std::pair<std::string, std::str
     return out;
 }
 
-inline std::string build_xlsx(const std::vector<BuiltCell>& cells, const std::vector<std::string>& merged = {},
+inline std::string build_xlsx(const std::vector<BuiltCell>& cells,
+                              const std::vector<std::string>& merged = {},
                               const std::string& sheet_name = "申請書") {
-    std::string shared = "<sst xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\">";
+    std::string shared =
+        "<sst xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\">";
     std::map<int, std::string> rows;
     int index = 0;
     for (const auto& cell : cells) {
@@ -69,15 +81,20 @@ inline std::string build_xlsx(const std::vector<BuiltCell>& cells, const std::ve
             xml = "<c r=\"" + cell.reference + "\"><v>" + cell.number + "</v></c>";
         } else {
             shared += "<si><t xml:space=\"preserve\">" + escape_xml(cell.text) + "</t>";
-            if (!cell.phonetic.empty()) shared += "<rPh sb=\"0\" eb=\"1\"><t>" + escape_xml(cell.phonetic) + "</t></rPh>";
+            if (!cell.phonetic.empty())
+                shared += "<rPh sb=\"0\" eb=\"1\"><t>" + escape_xml(cell.phonetic) + "</t></rPh>";
             shared += "</si>";
-            xml = "<c r=\"" + cell.reference + "\" t=\"s\"><v>" + std::to_string(index++) + "</v></c>";
+            xml = "<c r=\"" + cell.reference + "\" t=\"s\"><v>" + std::to_string(index++) +
+                  "</v></c>";
         }
         rows[std::stoi(row)] += xml;
     }
     shared += "</sst>";
-    std::string sheet = "<worksheet xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\"><sheetData>";
-    for (const auto& [number, xml] : rows) sheet += "<row r=\"" + std::to_string(number) + "\">" + xml + "</row>";
+    std::string sheet =
+        "<worksheet "
+        "xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\"><sheetData>";
+    for (const auto& [number, xml] : rows)
+        sheet += "<row r=\"" + std::to_string(number) + "\">" + xml + "</row>";
     sheet += "</sheetData>";
     if (!merged.empty()) {
         sheet += "<mergeCells count=\"" + std::to_string(merged.size()) + "\">";
@@ -88,15 +105,22 @@ inline std::string build_xlsx(const std::vector<BuiltCell>& cells, const std::ve
     const std::string workbook =
         "<workbook xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\" "
         "xmlns:r=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships\"><sheets>"
-        "<sheet name=\"" + escape_xml(sheet_name) + "\" sheetId=\"1\" r:id=\"rId1\"/></sheets></workbook>";
+        "<sheet name=\"" +
+        escape_xml(sheet_name) + "\" sheetId=\"1\" r:id=\"rId1\"/></sheets></workbook>";
     const std::string workbook_rels =
         "<Relationships xmlns=\"http://schemas.openxmlformats.org/package/2006/relationships\">"
-        "<Relationship Id=\"rId1\" Type=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet\" Target=\"worksheets/sheet1.xml\"/>"
-        "<Relationship Id=\"rId2\" Type=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings\" Target=\"sharedStrings.xml\"/>"
+        "<Relationship Id=\"rId1\" "
+        "Type=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet\" "
+        "Target=\"worksheets/sheet1.xml\"/>"
+        "<Relationship Id=\"rId2\" "
+        "Type=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships/"
+        "sharedStrings\" Target=\"sharedStrings.xml\"/>"
         "</Relationships>";
     const std::string package_rels =
         "<Relationships xmlns=\"http://schemas.openxmlformats.org/package/2006/relationships\">"
-        "<Relationship Id=\"rId1\" Type=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument\" Target=\"xl/workbook.xml\"/>"
+        "<Relationship Id=\"rId1\" "
+        "Type=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships/"
+        "officeDocument\" Target=\"xl/workbook.xml\"/>"
         "</Relationships>";
     return zip_entries({{"_rels/.rels", package_rels},
                         {"xl/workbook.xml", workbook},

@@ -22,10 +22,12 @@ using testing::manifest;
 using testing::read_fixture;
 
 class Intake : public ::testing::Test {
-protected:
+  protected:
     void SetUp() override {
         directory_ = kakitome::testing::fresh_directory("intake");
-        database_ = Database::open({.directory = directory_, .extra_column_families = {kDataKeysFamily}}).value();
+        database_ =
+            Database::open({.directory = directory_, .extra_column_families = {kDataKeysFamily}})
+                .value();
         store_ = EventStore::open(database_, {.durability = Durability::buffered}).value();
         master_[0] = 42;
         blobs_ = std::make_unique<BlobStore>(database_, master_);
@@ -47,7 +49,9 @@ protected:
     }
     std::vector<std::string> types_of(const std::string& application) {
         std::vector<std::string> types;
-        const auto events = store_->read_stream_forward("application-" + application, StreamVersion{1}, 100).value();
+        const auto events =
+            store_->read_stream_forward("application-" + application, StreamVersion{1}, 100)
+                .value();
         for (const auto& e : events) types.push_back(e.type);
         return types;
     }
@@ -55,18 +59,27 @@ protected:
     std::string everything_stored() {
         std::string all;
         for (const char* family : {"events", "streams", "meta", "blobs", kDataKeysFamily}) {
-            std::unique_ptr<rocksdb::Iterator> it(database_->db()->NewIterator(rocksdb::ReadOptions(), database_->family(family)));
-            for (it->SeekToFirst(); it->Valid(); it->Next()) all += it->key().ToString() + it->value().ToString();
+            std::unique_ptr<rocksdb::Iterator> it(
+                database_->db()->NewIterator(rocksdb::ReadOptions(), database_->family(family)));
+            for (it->SeekToFirst(); it->Valid(); it->Next())
+                all += it->key().ToString() + it->value().ToString();
         }
         return all;
     }
-    std::string form_mail(const std::string& from, const std::string& id, const std::string& password, const std::string& form) {
-        const std::string encrypted = office::encrypt_document(read_fixture(form), password, office::EncryptionMethod::agile, 1000).value();
-        return build_mail(from, encoded_word("PR 動画利用申請", "ISO-2022-JP"), id, "Content-Type: text/plain; charset=us-ascii\r\n", "",
+    std::string form_mail(const std::string& from, const std::string& id,
+                          const std::string& password, const std::string& form) {
+        const std::string encrypted =
+            office::encrypt_document(read_fixture(form), password, office::EncryptionMethod::agile,
+                                     1000)
+                .value();
+        return build_mail(from, encoded_word("PR 動画利用申請", "ISO-2022-JP"), id,
+                          "Content-Type: text/plain; charset=us-ascii\r\n", "",
                           {{.filename_header = "filename=\"form.xlsx\"", .bytes = encrypted}});
     }
-    std::string password_mail(const std::string& from, const std::string& id, const std::string& password) {
-        return build_mail(from, encoded_word("PR 動画利用申請", "UTF-8"), id, "Content-Type: text/plain; charset=utf-8\r\n", password + "\r\n");
+    std::string password_mail(const std::string& from, const std::string& id,
+                              const std::string& password) {
+        return build_mail(from, encoded_word("PR 動画利用申請", "UTF-8"), id,
+                          "Content-Type: text/plain; charset=utf-8\r\n", password + "\r\n");
     }
 
     std::filesystem::path directory_;
@@ -80,9 +93,10 @@ protected:
 
 TEST_F(Intake, FixtureMailboxPairsEveryApplicationInArrivalOrder) {
     // Arrival order from the manifest: pair 3's password comes before its form.
-    const std::vector<std::string> order = {"other_subject.eml", "pair1_form_iso2022jp.eml", "pair1_password_iso2022jp.eml",
-                                            "pair2_form_utf8.eml", "pair2_password_utf8.eml", "pair3_password_sjis.eml",
-                                            "pair3_form_sjis.eml"};
+    const std::vector<std::string> order = {
+        "other_subject.eml",   "pair1_form_iso2022jp.eml", "pair1_password_iso2022jp.eml",
+        "pair2_form_utf8.eml", "pair2_password_utf8.eml",  "pair3_password_sjis.eml",
+        "pair3_form_sjis.eml"};
     std::map<int, std::string> application_of_pair;
     for (const auto& name : order) {
         SCOPED_TRACE(name);
@@ -91,9 +105,12 @@ TEST_F(Intake, FixtureMailboxPairsEveryApplicationInArrivalOrder) {
         EXPECT_EQ(outcome.classification, entry["kind"]);
         if (entry["kind"] == "unrelated") continue;
         const int pair = entry["pair"];
-        const bool second_of_pair = entry["kind"] == "form" ? manifest()["mail"]["pair" + std::to_string(pair) + "_password_" +
-                                                                                 name.substr(name.rfind('_') + 1)]["arrives_before_form"].get<bool>()
-                                                           : !entry["arrives_before_form"].get<bool>();
+        const bool second_of_pair =
+            entry["kind"] == "form"
+                ? manifest()["mail"]["pair" + std::to_string(pair) + "_password_" +
+                                     name.substr(name.rfind('_') + 1)]["arrives_before_form"]
+                      .get<bool>()
+                : !entry["arrives_before_form"].get<bool>();
         if (!outcome.application.empty()) {
             if (application_of_pair.count(pair)) {
                 EXPECT_EQ(application_of_pair[pair], outcome.application);
@@ -107,9 +124,11 @@ TEST_F(Intake, FixtureMailboxPairsEveryApplicationInArrivalOrder) {
     }
     ASSERT_EQ(application_of_pair.size(), 3u);
     EXPECT_EQ(types_of(application_of_pair[3]),
-              (std::vector<std::string>{"FormMailReceived", "PasswordMailReceived", "MailsPaired", "FormDecrypted", "FormParsed",
-                                        "ApplicationValidated"}));
-    const auto paired = store_->read_stream_forward("application-" + application_of_pair[3], StreamVersion{3}, 1).value();
+              (std::vector<std::string>{"FormMailReceived", "PasswordMailReceived", "MailsPaired",
+                                        "FormDecrypted", "FormParsed", "ApplicationValidated"}));
+    const auto paired =
+        store_->read_stream_forward("application-" + application_of_pair[3], StreamVersion{3}, 1)
+            .value();
     EXPECT_EQ(nlohmann::json::parse(paired.front().payload_json)["order"], "password_first");
     EXPECT_TRUE(verify_store(*database_).value().intact());
 
@@ -119,7 +138,8 @@ TEST_F(Intake, FixtureMailboxPairsEveryApplicationInArrivalOrder) {
         for (const char* secret : {"password", "sender"}) {
             // A one-letter password ("a" in pair 2) occurs in any byte string; search the rest.
             if (entry.contains(secret) && entry[secret].get<std::string>().size() >= 6) {
-                EXPECT_EQ(stored.find(entry[secret].get<std::string>()), std::string::npos) << name << " " << secret;
+                EXPECT_EQ(stored.find(entry[secret].get<std::string>()), std::string::npos)
+                    << name << " " << secret;
             }
         }
     }
@@ -148,11 +168,14 @@ TEST_F(Intake, SameMailTwiceAddsNothingAndAReusedMessageIdIsFlagged) {
 
 TEST_F(Intake, PasswordIsTriedAgainstEachPendingFormNeverGuessed) {
     const std::string sender = "Kenpo <kenpo@example.or.jp>";
-    const IngestOutcome older = ingest(form_mail(sender, "f1@x", "first-password", "forms/valid_basic.xlsx"));
-    const IngestOutcome newer = ingest(form_mail(sender, "f2@x", "second-password", "forms/valid_all_usages.xlsx"));
+    const IngestOutcome older =
+        ingest(form_mail(sender, "f1@x", "first-password", "forms/valid_basic.xlsx"));
+    const IngestOutcome newer =
+        ingest(form_mail(sender, "f2@x", "second-password", "forms/valid_all_usages.xlsx"));
     ASSERT_NE(older.application, newer.application);
     // The password of the OLDER form: newest-first guessing would pick the wrong one.
-    const IngestOutcome password = ingest(password_mail("KENPO@Example.OR.JP", "p1@x", "first-password"));
+    const IngestOutcome password =
+        ingest(password_mail("KENPO@Example.OR.JP", "p1@x", "first-password"));
     EXPECT_TRUE(password.paired);
     EXPECT_EQ(password.application, older.application);
     EXPECT_EQ(password.state, "validated");
@@ -161,7 +184,8 @@ TEST_F(Intake, PasswordIsTriedAgainstEachPendingFormNeverGuessed) {
 
 TEST_F(Intake, WrongPasswordIsRecordedAndTheRightOneStillPairs) {
     const std::string sender = "a@example.jp";
-    const IngestOutcome form = ingest(form_mail(sender, "f@x", "right", "forms/invalid_no_consent.xlsx"));
+    const IngestOutcome form =
+        ingest(form_mail(sender, "f@x", "right", "forms/invalid_no_consent.xlsx"));
     const IngestOutcome wrong = ingest(password_mail(sender, "p1@x", "wrong"));
     EXPECT_FALSE(wrong.paired);
     EXPECT_EQ(wrong.application, form.application);
@@ -169,17 +193,22 @@ TEST_F(Intake, WrongPasswordIsRecordedAndTheRightOneStillPairs) {
     const IngestOutcome right = ingest(password_mail(sender, "p2@x", "right"));
     EXPECT_TRUE(right.paired);
     EXPECT_EQ(right.state, "rejected");  // the form itself says 同意しない
-    const auto events = store_->read_stream_backward("application-" + form.application, StreamVersion{0}, 1).value();
-    EXPECT_EQ(nlohmann::json::parse(events.front().payload_json)["codes"], nlohmann::json::array({"consent_not_given"}));
+    const auto events =
+        store_->read_stream_backward("application-" + form.application, StreamVersion{0}, 1)
+            .value();
+    EXPECT_EQ(nlohmann::json::parse(events.front().payload_json)["codes"],
+              nlohmann::json::array({"consent_not_given"}));
 }
 
 TEST_F(Intake, HeldPasswordOnlyPairsWithTheFormItOpens) {
     const std::string sender = "b@example.jp";
     EXPECT_EQ(ingest(password_mail(sender, "p@x", "for-the-second")).classification, "password");
-    const IngestOutcome unrelated_form = ingest(form_mail(sender, "f1@x", "something-else", "forms/valid_basic.xlsx"));
+    const IngestOutcome unrelated_form =
+        ingest(form_mail(sender, "f1@x", "something-else", "forms/valid_basic.xlsx"));
     EXPECT_FALSE(unrelated_form.paired);
     EXPECT_EQ(unrelated_form.state, "awaiting_password");
-    const IngestOutcome matching_form = ingest(form_mail(sender, "f2@x", "for-the-second", "forms/valid_basic.xlsx"));
+    const IngestOutcome matching_form =
+        ingest(form_mail(sender, "f2@x", "for-the-second", "forms/valid_basic.xlsx"));
     EXPECT_TRUE(matching_form.paired);
     EXPECT_EQ(matching_form.state, "validated");
 }
@@ -194,7 +223,9 @@ TEST_F(Intake, BadMailIsRejectedWithAReasonAndEarlierEventsStay) {
         {std::string("From: a@b.jp\r\nSubject: x\r\n\r\n\0\0", 30), "nul_bytes"},
         {std::string(20000, 'x'), "too_large"},
         {std::string("\x01\x02garbage"), "malformed_mime"},
-        {build_mail("c@example.jp", encoded_word("PR 動画利用申請", "UTF-8"), "r@x", "Content-Type: text/plain\r\n", ""), "no_attachment"},
+        {build_mail("c@example.jp", encoded_word("PR 動画利用申請", "UTF-8"), "r@x",
+                    "Content-Type: text/plain\r\n", ""),
+         "no_attachment"},
     };
     for (const auto& c : cases) {
         auto outcome = small.ingest(c.raw, "test");
@@ -211,21 +242,28 @@ TEST_F(Intake, BadMailIsRejectedWithAReasonAndEarlierEventsStay) {
 // Issue 14 §3: intake had no CPU budget. A form may not make one password try expensive, a
 // sender may not keep many forms waiting, and a sender's password tries are capped per hour.
 class IntakeBudget : public Intake {
-protected:
+  protected:
     void SetUp() override {
         Intake::SetUp();
         intake_.reset();
         store_.reset();
-        store_ = EventStore::open(database_, {.durability = Durability::buffered, .clock_ms = [this] { return now_ms_; }}).value();
+        store_ = EventStore::open(database_, {.durability = Durability::buffered,
+                                              .clock_ms = [this] { return now_ms_; }})
+                     .value();
         MailLimits limits;
         limits.max_spin_count = 5000;
         limits.max_pending_forms_per_sender = 3;
         limits.max_password_tries_per_sender_per_hour = 4;
         intake_ = std::make_unique<IntakeService>(*store_, *blobs_, *vault_, master_, limits);
     }
-    std::string costly_form_mail(const std::string& from, const std::string& id, std::uint32_t spins) {
-        const std::string encrypted = office::encrypt_document(read_fixture("forms/valid_basic.xlsx"), "pw", office::EncryptionMethod::agile, spins).value();
-        return build_mail(from, encoded_word("PR 動画利用申請", "UTF-8"), id, "Content-Type: text/plain; charset=us-ascii\r\n", "",
+    std::string costly_form_mail(const std::string& from, const std::string& id,
+                                 std::uint32_t spins) {
+        const std::string encrypted =
+            office::encrypt_document(read_fixture("forms/valid_basic.xlsx"), "pw",
+                                     office::EncryptionMethod::agile, spins)
+                .value();
+        return build_mail(from, encoded_word("PR 動画利用申請", "UTF-8"), id,
+                          "Content-Type: text/plain; charset=us-ascii\r\n", "",
                           {{.filename_header = "filename=\"form.xlsx\"", .bytes = encrypted}});
     }
     std::int64_t now_ms_ = 1'750'000'000'000;
@@ -241,14 +279,22 @@ TEST_F(IntakeBudget, AFormWhoseKeyDerivationIsTooCostlyIsRejectedAtTheDoor) {
 
 TEST_F(IntakeBudget, ASenderMayKeepOnlyAFewFormsWaiting) {
     for (int i = 0; i < 3; ++i)
-        EXPECT_EQ(ingest(form_mail("d@example.jp", "f" + std::to_string(i) + "@x", "pw" + std::to_string(i), "forms/valid_basic.xlsx")).classification, "form");
-    const IngestOutcome fourth = ingest(form_mail("d@example.jp", "f3@x", "pw3", "forms/valid_basic.xlsx"));
+        EXPECT_EQ(ingest(form_mail("d@example.jp", "f" + std::to_string(i) + "@x",
+                                   "pw" + std::to_string(i), "forms/valid_basic.xlsx"))
+                      .classification,
+                  "form");
+    const IngestOutcome fourth =
+        ingest(form_mail("d@example.jp", "f3@x", "pw3", "forms/valid_basic.xlsx"));
     EXPECT_EQ(fourth.classification, "rejected");
     EXPECT_EQ(fourth.reason, "too_many_pending_forms");
     // Another sender is not affected, and a paired form frees its place.
-    EXPECT_EQ(ingest(form_mail("e@example.jp", "g0@x", "pw", "forms/valid_basic.xlsx")).classification, "form");
+    EXPECT_EQ(
+        ingest(form_mail("e@example.jp", "g0@x", "pw", "forms/valid_basic.xlsx")).classification,
+        "form");
     EXPECT_TRUE(ingest(password_mail("d@example.jp", "p0@x", "pw0")).paired);
-    EXPECT_EQ(ingest(form_mail("d@example.jp", "f4@x", "pw4", "forms/valid_basic.xlsx")).classification, "form");
+    EXPECT_EQ(
+        ingest(form_mail("d@example.jp", "f4@x", "pw4", "forms/valid_basic.xlsx")).classification,
+        "form");
 }
 
 TEST_F(IntakeBudget, PasswordTriesPerSenderAreCappedPerHour) {
@@ -272,8 +318,10 @@ TEST_F(IntakeBudget, PasswordTriesPerSenderAreCappedPerHour) {
 
 TEST_F(Intake, APasswordWithAControlCharacterIsRefused) {
     // "pass<NUL>word" in a base64 body: it used to become a password.
-    const std::string raw = build_mail("n@example.jp", encoded_word("PR 動画利用申請", "UTF-8"), "nul@x",
-                                       "Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n", "cGFzcwB3b3Jk\r\n");
+    const std::string raw = build_mail(
+        "n@example.jp", encoded_word("PR 動画利用申請", "UTF-8"), "nul@x",
+        "Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n",
+        "cGFzcwB3b3Jk\r\n");
     const IngestOutcome outcome = ingest(raw);
     EXPECT_EQ(outcome.classification, "rejected");
     EXPECT_EQ(outcome.reason, "password_has_control_characters");
@@ -287,13 +335,18 @@ TEST_F(Intake, DeeplyNestedMimeIsRefusedBeforeItIsParsed) {
             std::string body;
             const int depth = 40;
             const std::string id = "deep" + std::to_string(++variant) + "@x";
-            std::string head = "From: deep@example.jp\r\nSubject: =?UTF-8?B?UFIg5YuV55S75Yip55So55Sz6KuL?=\r\nMessage-ID: <" + id + ">\r\nMIME-Version: 1.0\r\n";
+            std::string head =
+                "From: deep@example.jp\r\nSubject: "
+                "=?UTF-8?B?UFIg5YuV55S75Yip55So55Sz6KuL?=\r\nMessage-ID: <" +
+                id + ">\r\nMIME-Version: 1.0\r\n";
             for (int level = 0; level < depth; ++level) {
                 const bool quoted = parameter.back() == '"';
-                body += "Content-Type: " + type + parameter + std::to_string(level) + (quoted ? "\"" : "") + "\r\n\r\n--b" + std::to_string(level) + "\r\n";
+                body += "Content-Type: " + type + parameter + std::to_string(level) +
+                        (quoted ? "\"" : "") + "\r\n\r\n--b" + std::to_string(level) + "\r\n";
             }
             body += "Content-Type: text/plain\r\n\r\npassword\r\n";
-            for (int level = depth - 1; level >= 0; --level) body += "--b" + std::to_string(level) + "--\r\n";
+            for (int level = depth - 1; level >= 0; --level)
+                body += "--b" + std::to_string(level) + "--\r\n";
             const IngestOutcome outcome = ingest(head + body);
             EXPECT_EQ(outcome.classification, "rejected") << parameter << " " << type;
             EXPECT_EQ(outcome.reason, "mime_too_deep") << parameter << " " << type;
@@ -303,7 +356,8 @@ TEST_F(Intake, DeeplyNestedMimeIsRefusedBeforeItIsParsed) {
 
 TEST_F(IntakeBudget, ARunOutBudgetIsNotRecordedAsAWrongPassword) {
     for (const char* password : {"one", "two", "three"})
-        ingest(form_mail("j@example.jp", std::string("f-") + password + "@x", password, "forms/valid_basic.xlsx"));
+        ingest(form_mail("j@example.jp", std::string("f-") + password + "@x", password,
+                         "forms/valid_basic.xlsx"));
     // Three forms wait; one wrong password spends 3 of the 4 tries. The next, right for the
     // oldest form, can try only the newest: it is refused for the budget, not held as wrong.
     ingest(password_mail("j@example.jp", "w@x", "wrong"));

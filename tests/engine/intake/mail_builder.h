@@ -16,9 +16,9 @@ inline std::string base64_lines(const std::string& bytes) {
     for (std::size_t i = 0; i < bytes.size(); i += 57) {
         const std::string chunk = bytes.substr(i, 57);
         std::string line(((chunk.size() + 2) / 3) * 4 + 1, '\0');
-        line.resize(static_cast<std::size_t>(EVP_EncodeBlock(reinterpret_cast<unsigned char*>(line.data()),
-                                                             reinterpret_cast<const unsigned char*>(chunk.data()),
-                                                             static_cast<int>(chunk.size()))));
+        line.resize(static_cast<std::size_t>(EVP_EncodeBlock(
+            reinterpret_cast<unsigned char*>(line.data()),
+            reinterpret_cast<const unsigned char*>(chunk.data()), static_cast<int>(chunk.size()))));
         out += line + "\r\n";
     }
     return out;
@@ -26,7 +26,8 @@ inline std::string base64_lines(const std::string& bytes) {
 
 inline std::string convert(const std::string& utf8, const char* charset) {
     gsize written = 0;
-    gchar* converted = g_convert(utf8.data(), static_cast<gssize>(utf8.size()), charset, "UTF-8", nullptr, &written, nullptr);
+    gchar* converted = g_convert(utf8.data(), static_cast<gssize>(utf8.size()), charset, "UTF-8",
+                                 nullptr, &written, nullptr);
     if (!converted) throw std::runtime_error("cannot convert test text to " + std::string(charset));
     std::string out(converted, written);
     g_free(converted);
@@ -47,18 +48,21 @@ struct TestAttachment {
     std::string bytes;
 };
 
-inline std::string build_mail(const std::string& from, const std::string& subject_header, const std::string& message_id,
-                              const std::string& body_headers, const std::string& body,
+inline std::string build_mail(const std::string& from, const std::string& subject_header,
+                              const std::string& message_id, const std::string& body_headers,
+                              const std::string& body,
                               const std::vector<TestAttachment>& attachments = {}) {
-    std::string mail = "From: " + from + "\r\nTo: info@mainahokensyou.com\r\nSubject: " + subject_header +
-                       "\r\nMessage-ID: <" + message_id + ">\r\nDate: Tue, 10 Jun 2025 09:00:00 +0900\r\nMIME-Version: 1.0\r\n";
+    std::string mail = "From: " + from +
+                       "\r\nTo: info@mainahokensyou.com\r\nSubject: " + subject_header +
+                       "\r\nMessage-ID: <" + message_id +
+                       ">\r\nDate: Tue, 10 Jun 2025 09:00:00 +0900\r\nMIME-Version: 1.0\r\n";
     if (attachments.empty()) return mail + body_headers + "\r\n" + body;
     mail += "Content-Type: multipart/mixed; boundary=\"XX-boundary\"\r\n\r\n";
     mail += "--XX-boundary\r\n" + body_headers + "\r\n" + body + "\r\n";
     for (const auto& attachment : attachments) {
         mail += "--XX-boundary\r\nContent-Type: " + attachment.content_type +
-                "\r\nContent-Transfer-Encoding: base64\r\nContent-Disposition: attachment;\r\n " + attachment.filename_header +
-                "\r\n\r\n" + base64_lines(attachment.bytes);
+                "\r\nContent-Transfer-Encoding: base64\r\nContent-Disposition: attachment;\r\n " +
+                attachment.filename_header + "\r\n\r\n" + base64_lines(attachment.bytes);
     }
     return mail + "--XX-boundary--\r\n";
 }

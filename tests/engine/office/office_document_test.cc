@@ -22,24 +22,32 @@ TEST(Decrypt, EveryFixtureDecryptsToItsPlaintextBytes) {
     ASSERT_FALSE(manifest()["encrypted"].empty());
     for (const auto& [name, entry] : manifest()["encrypted"].items()) {
         SCOPED_TRACE(name);
-        auto document = decrypt_document(read_fixture("encrypted/" + name), entry["password"].get<std::string>());
+        auto document = decrypt_document(read_fixture("encrypted/" + name),
+                                         entry["password"].get<std::string>());
         ASSERT_TRUE(document.is_ok()) << document.status().to_string();
         EXPECT_EQ(to_hex(sha256(document->package)), entry["plaintext_sha256"].get<std::string>());
         EXPECT_EQ(document->package, read_fixture(entry["plaintext"].get<std::string>()));
-        EXPECT_STREQ(encryption_method_name(document->method), entry["method"].get<std::string>().c_str());
+        EXPECT_STREQ(encryption_method_name(document->method),
+                     entry["method"].get<std::string>().c_str());
         EXPECT_EQ(document->integrity_checked, entry["method"] == "agile");
     }
 }
 
 TEST(Decrypt, WrongPasswordIsItsOwnError) {
-    for (const char* name : {"encrypted/valid_basic.agile.xlsx", "encrypted/valid_basic.standard.xlsx"}) {
+    for (const char* name :
+         {"encrypted/valid_basic.agile.xlsx", "encrypted/valid_basic.standard.xlsx"}) {
         auto document = decrypt_document(read_fixture(name), "Maina2024");
         EXPECT_EQ(document.status().code(), StatusCode::permission_denied) << name;
         EXPECT_EQ(document.status().reason(), "wrong_password") << name;
     }
-    EXPECT_TRUE(check_password(read_fixture("encrypted/valid_basic.agile.xlsx"), "Maina2025").is_ok());
-    EXPECT_EQ(check_password(read_fixture("encrypted/valid_basic.agile.xlsx"), "maina2025").reason(), "wrong_password");
-    EXPECT_EQ(check_password(read_fixture("encrypted/valid_basic.standard.xlsx"), "p@ss W0rd!").code(), StatusCode::ok);
+    EXPECT_TRUE(
+        check_password(read_fixture("encrypted/valid_basic.agile.xlsx"), "Maina2025").is_ok());
+    EXPECT_EQ(
+        check_password(read_fixture("encrypted/valid_basic.agile.xlsx"), "maina2025").reason(),
+        "wrong_password");
+    EXPECT_EQ(
+        check_password(read_fixture("encrypted/valid_basic.standard.xlsx"), "p@ss W0rd!").code(),
+        StatusCode::ok);
 }
 
 TEST(Encrypt, RoundTripsBothMethodsWithJapanesePasswords) {
@@ -51,7 +59,8 @@ TEST(Encrypt, RoundTripsBothMethodsWithJapanesePasswords) {
         ASSERT_TRUE(decrypted.is_ok()) << decrypted.status().to_string();
         EXPECT_EQ(decrypted->package, plain);
         EXPECT_EQ(decrypted->method, method);
-        EXPECT_EQ(decrypt_document(encrypted.value(), "健保連パスワード").status().reason(), "wrong_password");
+        EXPECT_EQ(decrypt_document(encrypted.value(), "健保連パスワード").status().reason(),
+                  "wrong_password");
     }
 }
 
@@ -76,29 +85,34 @@ std::string with_stream_edited(const std::string& file, const std::string& strea
 
 TEST(Decrypt, TamperedAgilePackageFailsTheIntegrityCheck) {
     const std::string plain = read_fixture("forms/valid_basic.xlsx");
-    const std::string file = encrypt_document(plain, "pw", EncryptionMethod::agile, kTestSpins).value();
+    const std::string file =
+        encrypt_document(plain, "pw", EncryptionMethod::agile, kTestSpins).value();
     for (std::size_t position : {0ul, 8ul, 100ul, 5000ul, 6215ul}) {
-        const std::string tampered = with_stream_edited(file, "EncryptedPackage", [&](std::string& data) {
-            data[position % data.size()] ^= 0x20;
-        });
+        const std::string tampered =
+            with_stream_edited(file, "EncryptedPackage",
+                               [&](std::string& data) { data[position % data.size()] ^= 0x20; });
         auto result = decrypt_document(tampered, "pw");
         // The HMAC covers the 8-byte size prefix too, so a plausible changed size is tampering.
         EXPECT_EQ(result.status().reason(), "tampered_package")
             << "byte " << position << ": " << result.status().to_string();
     }
     // A size that cannot match the stored data is a broken container, caught before any crypto.
-    const std::string impossible = with_stream_edited(file, "EncryptedPackage", [](std::string& data) { data[2] = 1; });
+    const std::string impossible =
+        with_stream_edited(file, "EncryptedPackage", [](std::string& data) { data[2] = 1; });
     EXPECT_EQ(decrypt_document(impossible, "pw").status().reason(), "bad_container");
     // The fixture made by another tool is tampered the same way.
     const std::string fixture = read_fixture("encrypted/valid_other_usage.agile.xlsx");
-    const std::string tampered = with_stream_edited(fixture, "EncryptedPackage", [](std::string& data) { data[3000] ^= 1; });
+    const std::string tampered =
+        with_stream_edited(fixture, "EncryptedPackage", [](std::string& data) { data[3000] ^= 1; });
     EXPECT_EQ(decrypt_document(tampered, "a").status().reason(), "tampered_package");
 }
 
 TEST(Decrypt, RejectsFilesThatAreNotEncryptedOfficeDocuments) {
-    EXPECT_EQ(decrypt_document(read_fixture("forms/valid_basic.xlsx"), "pw").status().reason(), "not_encrypted_office_file");
+    EXPECT_EQ(decrypt_document(read_fixture("forms/valid_basic.xlsx"), "pw").status().reason(),
+              "not_encrypted_office_file");
     EXPECT_EQ(decrypt_document("", "pw").status().reason(), "not_encrypted_office_file");
-    EXPECT_EQ(decrypt_document("GIF89a garbage", "pw").status().reason(), "not_encrypted_office_file");
+    EXPECT_EQ(decrypt_document("GIF89a garbage", "pw").status().reason(),
+              "not_encrypted_office_file");
     const std::string file = read_fixture("encrypted/valid_basic.agile.xlsx");
     for (std::size_t keep : {8ul, 100ul, 511ul, 600ul, 2048ul, file.size() - 512}) {
         auto result = decrypt_document(file.substr(0, keep), "Maina2025");
@@ -111,12 +125,14 @@ TEST(Decrypt, RejectsFilesThatAreNotEncryptedOfficeDocuments) {
 }
 
 void put32(std::string& bytes, std::size_t at, std::uint32_t value) {
-    for (int i = 0; i < 4; ++i) bytes[at + static_cast<std::size_t>(i)] = static_cast<char>(value >> (8 * i) & 0xff);
+    for (int i = 0; i < 4; ++i)
+        bytes[at + static_cast<std::size_t>(i)] = static_cast<char>(value >> (8 * i) & 0xff);
 }
 
 TEST(CompoundFile, RejectsLoopsOutOfRangeSectorsAndSizesThatDoNotAddUp) {
     const std::string plain = read_fixture("forms/valid_basic.xlsx");
-    const std::string file = encrypt_document(plain, "pw", EncryptionMethod::agile, kTestSpins).value();
+    const std::string file =
+        encrypt_document(plain, "pw", EncryptionMethod::agile, kTestSpins).value();
     ASSERT_TRUE(CompoundFile::parse(file).is_ok());
     // Our writer's layout: FAT in sector 0 (file offset 512), directory from sector 1.
     const std::size_t fat = 512, directory = 1024;
@@ -128,12 +144,18 @@ TEST(CompoundFile, RejectsLoopsOutOfRangeSectorsAndSizesThatDoNotAddUp) {
         {"directory start out of range", [](std::string& b) { put32(b, 48, 100000); }},
         {"FAT sector out of range", [](std::string& b) { put32(b, 76, 99999); }},
         {"too many FAT sectors", [](std::string& b) { put32(b, 44, 1000); }},
-        {"stream chain loops", [&](std::string& b) {
+        {"stream chain loops",
+         [&](std::string& b) {
              const std::uint32_t start = static_cast<unsigned char>(b[directory + 128 * 2 + 116]);
              put32(b, fat + 4 * start, start);
          }},
-        {"stream larger than file", [&](std::string& b) { put32(b, directory + 128 * 2 + 120, 50'000'000); }},
-        {"directory tree cycle", [&](std::string& b) { put32(b, directory + 128 * 1 + 68, 1); put32(b, directory + 128 * 1 + 72, 1); }},
+        {"stream larger than file",
+         [&](std::string& b) { put32(b, directory + 128 * 2 + 120, 50'000'000); }},
+        {"directory tree cycle",
+         [&](std::string& b) {
+             put32(b, directory + 128 * 1 + 68, 1);
+             put32(b, directory + 128 * 1 + 72, 1);
+         }},
         {"bad byte order", [](std::string& b) { b[28] = 0; }},
         {"bad sector shift", [](std::string& b) { b[30] = 10; }},
     };
@@ -142,7 +164,8 @@ TEST(CompoundFile, RejectsLoopsOutOfRangeSectorsAndSizesThatDoNotAddUp) {
         c.damage(damaged);
         auto result = decrypt_document(damaged, "pw");
         EXPECT_FALSE(result.is_ok()) << c.what;
-        EXPECT_TRUE(result.status().reason() == "bad_container" || result.status().reason() == "form_too_large" ||
+        EXPECT_TRUE(result.status().reason() == "bad_container" ||
+                    result.status().reason() == "form_too_large" ||
                     result.status().reason() == "not_encrypted_office_file")
             << c.what << ": " << result.status().to_string();
     }
@@ -150,7 +173,8 @@ TEST(CompoundFile, RejectsLoopsOutOfRangeSectorsAndSizesThatDoNotAddUp) {
 
 TEST(Decrypt, RefusesHostileSpinCountsAndOversizedPackages) {
     const std::string plain = read_fixture("forms/valid_basic.xlsx");
-    const std::string file = encrypt_document(plain, "pw", EncryptionMethod::agile, kTestSpins).value();
+    const std::string file =
+        encrypt_document(plain, "pw", EncryptionMethod::agile, kTestSpins).value();
     const auto with_spin_count = [&](const std::string& count) {
         return with_stream_edited(file, "EncryptionInfo", [&](std::string& info) {
             const auto at = info.find("spinCount=\"1000\"");
@@ -166,8 +190,9 @@ TEST(Decrypt, RefusesHostileSpinCountsAndOversizedPackages) {
         EXPECT_EQ(check_password(with_spin_count(count), "pw").reason(), "spin_count_too_high");
     }
     EXPECT_TRUE(check_encryption_cost(with_spin_count("1000000")).is_ok());
-    EXPECT_EQ(check_encryption_cost(with_spin_count("1000000"), {.max_spin_count = 999'999}).reason(),
-              "spin_count_too_high");
+    EXPECT_EQ(
+        check_encryption_cost(with_spin_count("1000000"), {.max_spin_count = 999'999}).reason(),
+        "spin_count_too_high");
     // "-1" was read as 0 by pugixml and reported as a wrong password: it is a broken file.
     for (const std::string count : {"-1", "+5", "1e3", "", "99999999999"}) {
         EXPECT_EQ(decrypt_document(with_spin_count(count), "pw").status().reason(), "bad_container")

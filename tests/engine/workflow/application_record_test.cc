@@ -53,7 +53,9 @@ class Record : public ::testing::Test {
     std::uint64_t seq_ = 0;
 };
 
-TEST_F(Record, AnEmptyStreamIsNone) { EXPECT_EQ(state(), "none"); }
+TEST_F(Record, AnEmptyStreamIsNone) {
+    EXPECT_EQ(state(), "none");
+}
 
 TEST_F(Record, TheIntakePathGoesThroughEachState) {
     received();
@@ -159,8 +161,10 @@ TEST_F(Record, ARecordSurvivesItsJsonForm) {
 TEST(CommandTable, EachStateAllowsExactlyTheCommandsOfTheWorkflowTable) {
     const std::map<std::string, std::vector<std::string>> allowed = {
         {"none", {"assign", "withdraw", "reissue_url", "revoke_url", "erase"}},
-        {"awaiting_password", {"assign", "reject", "withdraw", "reissue_url", "revoke_url", "erase"}},
-        {"password_received", {"assign", "reject", "withdraw", "reissue_url", "revoke_url", "erase"}},
+        {"awaiting_password",
+         {"assign", "reject", "withdraw", "reissue_url", "revoke_url", "erase"}},
+        {"password_received",
+         {"assign", "reject", "withdraw", "reissue_url", "revoke_url", "erase"}},
         {"password_mismatch",
          {"assign", "reject", "request_correction", "withdraw", "reissue_url", "revoke_url",
           "erase"}},

@@ -35,9 +35,11 @@ TEST_F(Commands, ApproveIssuesALinkStoredOnlyAsItsHashAndQueuesTheNotice) {
     EXPECT_EQ(issued["expires_at"], "2026-12-08T15:00:00.000Z");
     EXPECT_EQ(everything_stored().find(token), std::string::npos)
         << "the token must not be stored in clear";
-    EXPECT_EQ(store_->read_stream_forward(domain::token_stream(to_hex(sha256(token))), StreamVersion{1}, 1)
-                  ->size(),
-              1u);
+    EXPECT_EQ(
+        store_
+            ->read_stream_forward(domain::token_stream(to_hex(sha256(token))), StreamVersion{1}, 1)
+            ->size(),
+        1u);
 }
 
 TEST_F(Commands, IllegalTransitionsAreTypedErrorsNamingTheState) {

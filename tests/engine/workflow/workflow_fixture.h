@@ -126,7 +126,8 @@ class WorkflowTest : public ::testing::Test {
             {application, command, "staff-1", arguments.dump(), std::nullopt, "request-1"});
     }
     std::string state_of(const std::string& application) {
-        return std::string(domain::state_name(workflow::load_application(*store_, application)->state));
+        return std::string(
+            domain::state_name(workflow::load_application(*store_, application)->state));
     }
     std::vector<std::string> types_of(const std::string& application) {
         std::vector<std::string> types;
