@@ -246,19 +246,73 @@ Result<std::string> IntakeService::process_paired(const std::string& application
     return state_of(store_, application);
 }
 
+// One mail on its way in: what each step of ingest() learns and hands to the next.
+struct IntakeService::Ingestion {
+    Ingestion(std::string_view raw_bytes, std::string_view from_source, std::string sha256_hex,
+              Result<MailMessage> parsed_mail)
+        : raw(raw_bytes),
+          source(from_source),
+          raw_sha256(std::move(sha256_hex)),
+          parsed(std::move(parsed_mail)) {}
+    std::string_view raw, source;
+    std::string raw_sha256;
+    Result<MailMessage> parsed;  // parsed only to learn the Message-ID until classified
+    IngestOutcome outcome;
+    std::string message_key, message_stream;
+    std::string raw_blob;  // the mail as kept, encrypted (not for a mail over the size limit)
+    MailClassification classified;
+    std::string sender_key, sender_stream;
+    SenderState sender;
+    ExpectedVersion sender_expected = ExpectedVersion::no_stream();
+    std::vector<StreamAppend> transaction;
+    std::optional<std::pair<std::string, std::string>> to_process;  // (attachment, password)
+};
+
+// The steps, in order: a repeated mail is answered from its message stream; a mail that is too
+// large, broken, refused or unrelated is recorded as such; a form or a password is planned as
+// one transaction over the message, sender and application streams; the plan is committed and
+// a pair that opened is decrypted, read and validated.
 Result<IngestOutcome> IntakeService::ingest(std::string_view raw, std::string_view source) {
     std::lock_guard lock(mutex_);
-    IngestOutcome outcome;
-    const std::string raw_sha256 = to_hex(sha256(raw));
-
     // Parse first only to learn the Message-ID; a mail that does not parse is keyed by its bytes.
-    auto parsed = parse_mail(raw, limits_);
-    if (parsed.is_ok()) outcome.message_id = parsed->message_id;
-    const std::string message_key =
-        outcome.message_id.empty() ? "raw:" + raw_sha256 : "id:" + outcome.message_id;
-    const std::string message_stream =
-        domain::message_stream(to_hex(sha256(message_key)).substr(0, domain::kMessageKeyHexDigits));
+    Ingestion in(raw, source, to_hex(sha256(raw)), parse_mail(raw, limits_));
+    if (in.parsed.is_ok()) in.outcome.message_id = in.parsed->message_id;
+    in.message_key =
+        in.outcome.message_id.empty() ? "raw:" + in.raw_sha256 : "id:" + in.outcome.message_id;
+    in.message_stream = domain::message_stream(
+        to_hex(sha256(in.message_key)).substr(0, domain::kMessageKeyHexDigits));
+    for (auto step : {&IntakeService::answer_repeat, &IntakeService::keep_and_classify,
+                      &IntakeService::find_sender}) {
+        auto finished = (this->*step)(in);
+        if (!finished.is_ok()) return finished.status();
+        if (finished.value()) return std::move(*finished.value());
+    }
+    auto planned = in.classified.kind == MailKind::form ? plan_form(in) : plan_password(in);
+    if (!planned.is_ok()) return planned.status();
+    if (planned.value()) return std::move(*planned.value());
+    return commit(in);
+}
 
+IntakeService::Step IntakeService::reject(Ingestion& in, const std::string& reason,
+                                          const std::string& detail,
+                                          std::optional<std::string> raw_blob) {
+    auto appended = store_.append(
+        in.message_stream, ExpectedVersion::no_stream(),
+        {event(domain::MailRejected{reason, detail, in.raw_sha256, std::move(raw_blob),
+                                    in.raw.size(), std::string(in.source)})});
+    if (!appended.is_ok()) return appended.status();
+    in.outcome.classification = "rejected";
+    in.outcome.reason = reason;
+    return Step(in.outcome);
+}
+
+// The same bytes again are a duplicate (nothing appended); other bytes under a Message-ID
+// already taken are refused as a reused id.
+IntakeService::Step IntakeService::answer_repeat(Ingestion& in) {
+    auto& outcome = in.outcome;
+    const std::string_view raw = in.raw, source = in.source;
+    const std::string& raw_sha256 = in.raw_sha256;
+    const std::string& message_stream = in.message_stream;
     // Duplicate or reused Message-ID?
     auto claimed = store_.read_stream_forward(message_stream, StreamVersion{1}, 1);
     if (!claimed.is_ok()) return claimed.status();
@@ -275,7 +329,7 @@ Result<IngestOutcome> IntakeService::ingest(std::string_view raw, std::string_vi
                 if (auto state = state_of(store_, outcome.application); state.is_ok())
                     outcome.state = state.value();
             }
-            return outcome;
+            return Step(outcome);
         }
         auto version = store_.stream_version(message_stream);
         if (!version.is_ok()) return version.status();
@@ -285,245 +339,276 @@ Result<IngestOutcome> IntakeService::ingest(std::string_view raw, std::string_vi
         if (!flagged.is_ok()) return flagged.status();
         outcome.classification = "rejected";
         outcome.reason = "message_id_reused";
-        return outcome;
+        return Step(outcome);
     }
 
-    auto reject = [&](const std::string& reason, const std::string& detail,
-                      std::optional<std::string> raw_blob) -> Result<IngestOutcome> {
-        auto appended = store_.append(
-            message_stream, ExpectedVersion::no_stream(),
-            {event(domain::MailRejected{reason, detail, raw_sha256, std::move(raw_blob), raw.size(),
-                                        std::string(source)})});
-        if (!appended.is_ok()) return appended.status();
-        outcome.classification = "rejected";
-        outcome.reason = reason;
-        return outcome;
-    };
+    return Step(std::nullopt);
+}
 
+IntakeService::Step IntakeService::keep_and_classify(Ingestion& in) {
+    auto& outcome = in.outcome;
+    const std::string_view raw = in.raw, source = in.source;
+    const std::string& raw_sha256 = in.raw_sha256;
+    const std::string& message_stream = in.message_stream;
+    const auto& parsed = in.parsed;
     if (raw.size() > limits_.max_bytes)
-        return reject("too_large", parsed.status().message(), std::nullopt);  // not stored
-    auto raw_blob = blobs_.put(raw);  // every mail within the limit is kept, encrypted
-    if (!raw_blob.is_ok()) return raw_blob.status();
+        return reject(in, "too_large", parsed.status().message(), std::nullopt);  // not stored
+    auto kept = blobs_.put(raw);  // every mail within the limit is kept, encrypted
+    if (!kept.is_ok()) return kept.status();
+    in.raw_blob = std::move(kept).value();
     if (!parsed.is_ok())
-        return reject(parsed.status().reason(), parsed.status().message(), raw_blob.value());
+        return reject(in, parsed.status().reason(), parsed.status().message(), in.raw_blob);
 
     const MailMessage& mail = parsed.value();
-    MailClassification classified = classify_mail(mail);
+    in.classified = classify_mail(mail);
+    const MailClassification& classified = in.classified;
     outcome.warnings = mail.warnings;
     outcome.warnings.insert(outcome.warnings.end(), classified.warnings.begin(),
                             classified.warnings.end());
     if (classified.kind == MailKind::rejected)
-        return reject(classified.reason, classified.detail, raw_blob.value());
+        return reject(in, classified.reason, classified.detail, in.raw_blob);
     if (classified.kind == MailKind::unrelated) {
-        auto appended = store_.append(
-            message_stream, ExpectedVersion::no_stream(),
-            {event(domain::UnrelatedMailReceived{raw_sha256, raw_blob.value(), raw.size(),
-                                                 mail.date, std::string(source)})});
+        auto appended =
+            store_.append(message_stream, ExpectedVersion::no_stream(),
+                          {event(domain::UnrelatedMailReceived{raw_sha256, in.raw_blob, raw.size(),
+                                                               mail.date, std::string(source)})});
         if (!appended.is_ok()) return appended.status();
         outcome.classification = "unrelated";
-        return outcome;
+        return Step(outcome);
     }
 
-    const std::string sender_key = keyed_hash("sender", normalize_sender(mail.sender_address))
-                                       .substr(0, domain::kSenderKeyHexDigits);
-    const std::string sender_stream = domain::sender_stream(sender_key);
-    auto sender = load_sender(sender_stream);
-    if (!sender.is_ok()) return sender.status();
-    const ExpectedVersion sender_expected = ExpectedVersion::exact(sender->version);
-    std::vector<StreamAppend> transaction;
-    std::optional<std::pair<std::string, std::string>> to_process;  // (attachment bytes, password)
+    return Step(std::nullopt);
+}
 
-    if (classified.kind == MailKind::form) {
-        const std::string application =
-            to_hex(sha256("application:" + message_key)).substr(0, domain::kApplicationIdHexDigits);
-        const std::string application_stream = domain::application_stream(application);
-        const std::string& attachment = classified.attachment->bytes;
-        // The CPU budget, checked before anything is kept for this form: a key derivation the
-        // file itself makes too costly, or a sender with too many forms waiting.
-        if (auto cost = office::check_encryption_cost(attachment, decryption_limits());
-            cost.reason() == "spin_count_too_high")
-            return reject(cost.reason(), cost.message(), raw_blob.value());
-        if (sender->pending_forms.size() >= limits_.max_pending_forms_per_sender)
-            return reject("too_many_pending_forms",
-                          "this sender already has " +
-                              std::to_string(sender->pending_forms.size()) +
-                              " forms waiting for their password (at most " +
-                              std::to_string(limits_.max_pending_forms_per_sender) + ")",
-                          raw_blob.value());
-        auto attachment_blob = blobs_.put(attachment);
-        if (!attachment_blob.is_ok()) return attachment_blob.status();
-        // A password that came first: try each held one against this form's verifier, newest
-        // first, within the sender's hourly budget of tries.
-        std::optional<SenderState::HeldPassword> match;
-        std::string password;
-        std::size_t tries_left = tries_left_for(sender.value()), tries = 0;
-        for (auto held = sender->held_passwords.rbegin();
-             held != sender->held_passwords.rend() && !match && tries < tries_left; ++held) {
-            auto candidate = password_of_held_mail(held->raw_blob);
-            if (!candidate.is_ok()) continue;
-            ++tries;
-            if (office::check_password(attachment, candidate.value(), decryption_limits())
-                    .is_ok()) {
-                match = *held;
-                password = candidate.value();
-            }
+IntakeService::Step IntakeService::find_sender(Ingestion& in) {
+    in.sender_key = keyed_hash("sender", normalize_sender(in.parsed->sender_address))
+                        .substr(0, domain::kSenderKeyHexDigits);
+    in.sender_stream = domain::sender_stream(in.sender_key);
+    auto sender = load_sender(in.sender_stream);
+    if (!sender.is_ok()) return sender.status();
+    in.sender = std::move(sender).value();
+    in.sender_expected = ExpectedVersion::exact(in.sender.version);
+    return Step(std::nullopt);
+}
+
+// A form mail: a new application, waiting on its sender's stream, or paired at once with a
+// password that came first.
+IntakeService::Step IntakeService::plan_form(Ingestion& in) {
+    auto& outcome = in.outcome;
+    const std::string_view raw = in.raw, source = in.source;
+    const std::string& raw_sha256 = in.raw_sha256;
+    const std::string& message_stream = in.message_stream;
+    const std::string& message_key = in.message_key;
+    const MailMessage& mail = in.parsed.value();
+    const MailClassification& classified = in.classified;
+    const std::string& sender_key = in.sender_key;
+    const std::string& sender_stream = in.sender_stream;
+    const ExpectedVersion& sender_expected = in.sender_expected;
+    auto& transaction = in.transaction;
+    auto& to_process = in.to_process;
+    const std::string application =
+        to_hex(sha256("application:" + message_key)).substr(0, domain::kApplicationIdHexDigits);
+    const std::string application_stream = domain::application_stream(application);
+    const std::string& attachment = classified.attachment->bytes;
+    // The CPU budget, checked before anything is kept for this form: a key derivation the
+    // file itself makes too costly, or a sender with too many forms waiting.
+    if (auto cost = office::check_encryption_cost(attachment, decryption_limits());
+        cost.reason() == "spin_count_too_high")
+        return reject(in, cost.reason(), cost.message(), in.raw_blob);
+    if (in.sender.pending_forms.size() >= limits_.max_pending_forms_per_sender)
+        return reject(in, "too_many_pending_forms",
+                      "this sender already has " + std::to_string(in.sender.pending_forms.size()) +
+                          " forms waiting for their password (at most " +
+                          std::to_string(limits_.max_pending_forms_per_sender) + ")",
+                      in.raw_blob);
+    auto attachment_blob = blobs_.put(attachment);
+    if (!attachment_blob.is_ok()) return attachment_blob.status();
+    // A password that came first: try each held one against this form's verifier, newest
+    // first, within the sender's hourly budget of tries.
+    std::optional<SenderState::HeldPassword> match;
+    std::string password;
+    std::size_t tries_left = tries_left_for(in.sender), tries = 0;
+    for (auto held = in.sender.held_passwords.rbegin();
+         held != in.sender.held_passwords.rend() && !match && tries < tries_left; ++held) {
+        auto candidate = password_of_held_mail(held->raw_blob);
+        if (!candidate.is_ok()) continue;
+        ++tries;
+        if (office::check_password(attachment, candidate.value(), decryption_limits()).is_ok()) {
+            match = *held;
+            password = candidate.value();
         }
-        auto sealed =
-            vault_.seal(application, dump({{"sender", mail.sender_address},
-                                           {"sender_name", mail.sender_display},
-                                           {"filename", classified.attachment->filename}}));
-        if (!sealed.is_ok()) return sealed.status();
-        StreamAppend application_part{application_stream, ExpectedVersion::no_stream(), {}};
+    }
+    auto sealed = vault_.seal(application, dump({{"sender", mail.sender_address},
+                                                 {"sender_name", mail.sender_display},
+                                                 {"filename", classified.attachment->filename}}));
+    if (!sealed.is_ok()) return sealed.status();
+    StreamAppend application_part{application_stream, ExpectedVersion::no_stream(), {}};
+    application_part.events.push_back(
+        event(domain::FormMailReceived{mail.message_id,
+                                       sender_key,
+                                       attachment_blob.value(),
+                                       attachment.size(),
+                                       in.raw_blob,
+                                       mail.date,
+                                       std::string(source),
+                                       outcome.warnings,
+                                       {"sender", "sender_name", "filename"},
+                                       sealed.value()},
+              application));
+    StreamAppend sender_part{sender_stream, sender_expected, {}};
+    domain::FormPending pending{application, mail.message_id, attachment_blob.value(),
+                                std::nullopt};
+    if (tries > 0) pending.password_tries = tries;
+    sender_part.events.push_back(event(pending));
+    if (match) {
         application_part.events.push_back(
-            event(domain::FormMailReceived{mail.message_id,
-                                           sender_key,
-                                           attachment_blob.value(),
-                                           attachment.size(),
-                                           raw_blob.value(),
-                                           mail.date,
-                                           std::string(source),
-                                           outcome.warnings,
-                                           {"sender", "sender_name", "filename"},
-                                           sealed.value()},
+            event(domain::PasswordMailReceived{.message_id = match->message_id,
+                                               .password_hmac = keyed_hash("password", password),
+                                               .raw_blob = match->raw_blob,
+                                               .held = true},
                   application));
-        StreamAppend sender_part{sender_stream, sender_expected, {}};
-        domain::FormPending pending{application, mail.message_id, attachment_blob.value(),
-                                    std::nullopt};
-        if (tries > 0) pending.password_tries = tries;
-        sender_part.events.push_back(event(pending));
-        if (match) {
-            application_part.events.push_back(event(
-                domain::PasswordMailReceived{.message_id = match->message_id,
-                                             .password_hmac = keyed_hash("password", password),
-                                             .raw_blob = match->raw_blob,
-                                             .held = true},
-                application));
-            application_part.events.push_back(
-                event(domain::MailsPaired{.form_message_id = mail.message_id,
-                                          .password_message_id = match->message_id,
-                                          .order = "password_first",
-                                          .verified_by = "key_verifier"},
-                      application));
-            sender_part.events.push_back(
-                event(domain::Paired{application, match->message_id, std::nullopt}));
-            to_process = std::make_pair(attachment, password);
+        application_part.events.push_back(
+            event(domain::MailsPaired{.form_message_id = mail.message_id,
+                                      .password_message_id = match->message_id,
+                                      .order = "password_first",
+                                      .verified_by = "key_verifier"},
+                  application));
+        sender_part.events.push_back(
+            event(domain::Paired{application, match->message_id, std::nullopt}));
+        to_process = std::make_pair(attachment, password);
+    }
+    transaction.push_back({message_stream,
+                           ExpectedVersion::no_stream(),
+                           {event(domain::MessageIngested{.classification = "form",
+                                                          .application = application,
+                                                          .raw_sha256 = raw_sha256,
+                                                          .raw_blob = in.raw_blob,
+                                                          .size = raw.size(),
+                                                          .source = std::string(source)})}});
+    transaction.push_back(std::move(sender_part));
+    transaction.push_back(std::move(application_part));
+    outcome.classification = "form";
+    outcome.application = application;
+    outcome.paired = match.has_value();
+    return Step(std::nullopt);
+}
+
+// A password mail: it opens a waiting form (paired), or is held for a form still to come.
+IntakeService::Step IntakeService::plan_password(Ingestion& in) {
+    auto& outcome = in.outcome;
+    const std::string_view raw = in.raw, source = in.source;
+    const std::string& raw_sha256 = in.raw_sha256;
+    const std::string& message_stream = in.message_stream;
+    const MailMessage& mail = in.parsed.value();
+    const MailClassification& classified = in.classified;
+    const std::string& sender_stream = in.sender_stream;
+    const ExpectedVersion& sender_expected = in.sender_expected;
+    auto& transaction = in.transaction;
+    auto& to_process = in.to_process;
+    const std::string password_hmac = keyed_hash("password", classified.password);
+    // Try the password against every pending form's verifier, newest first; never guess.
+    // Each try is a key derivation: a sender whose hourly budget is spent waits.
+    const std::size_t tries_left = tries_left_for(in.sender);
+    if (!in.sender.pending_forms.empty() && tries_left == 0)
+        return reject(in, "too_many_password_attempts",
+                      "this sender's passwords were tried " +
+                          std::to_string(limits_.max_password_tries_per_sender_per_hour) +
+                          " times in the last hour; send the password again later",
+                      in.raw_blob);
+    std::vector<const SenderState::PendingForm*> opens;
+    std::string matched_attachment;
+    std::size_t tries = 0;
+    for (auto form = in.sender.pending_forms.rbegin();
+         form != in.sender.pending_forms.rend() && tries < tries_left; ++form) {
+        auto attachment = blobs_.get(form->attachment_blob);
+        if (!attachment.is_ok()) return attachment.status();
+        ++tries;
+        if (office::check_password(attachment.value(), classified.password, decryption_limits())
+                .is_ok()) {
+            if (opens.empty()) matched_attachment = std::move(attachment).value();
+            opens.push_back(&*form);
         }
-        transaction.push_back({message_stream,
-                               ExpectedVersion::no_stream(),
-                               {event(domain::MessageIngested{.classification = "form",
-                                                              .application = application,
-                                                              .raw_sha256 = raw_sha256,
-                                                              .raw_blob = raw_blob.value(),
-                                                              .size = raw.size(),
-                                                              .source = std::string(source)})}});
-        transaction.push_back(std::move(sender_part));
+    }
+    if (opens.empty() && tries < in.sender.pending_forms.size())
+        // The budget ran out before every waiting form was tried: not a wrong password.
+        return reject(in, "too_many_password_attempts",
+                      "the budget of password tries for this sender ran out after " +
+                          std::to_string(tries) + " of " +
+                          std::to_string(in.sender.pending_forms.size()) +
+                          " waiting forms; send the password again later",
+                      in.raw_blob);
+    const domain::PasswordMailReceived password_event{.message_id = mail.message_id,
+                                                      .password_hmac = password_hmac,
+                                                      .raw_blob = in.raw_blob,
+                                                      .date = mail.date,
+                                                      .source = std::string(source),
+                                                      .warnings = outcome.warnings};
+    std::string application;
+    StreamAppend sender_part{sender_stream, sender_expected, {}};
+    if (!opens.empty()) {
+        application = opens.front()->application;
+        auto version = store_.stream_version(domain::application_stream(application));
+        if (!version.is_ok()) return version.status();
+        StreamAppend application_part{
+            domain::application_stream(application), ExpectedVersion::exact(version.value()), {}};
+        application_part.events.push_back(event(password_event, application));
+        domain::MailsPaired paired{.form_message_id = opens.front()->message_id,
+                                   .password_message_id = mail.message_id,
+                                   .order = "form_first",
+                                   .verified_by = "key_verifier",
+                                   .pending_forms = in.sender.pending_forms.size()};
+        // The same password opening several pending forms is recorded, not silently resolved.
+        if (opens.size() > 1) paired.also_opens = opens.size() - 1;
+        application_part.events.push_back(event(paired, application));
+        sender_part.events.push_back(event(domain::Paired{application, mail.message_id, tries}));
         transaction.push_back(std::move(application_part));
-        outcome.classification = "form";
-        outcome.application = application;
-        outcome.paired = match.has_value();
-    } else {  // password
-        const std::string password_hmac = keyed_hash("password", classified.password);
-        // Try the password against every pending form's verifier, newest first; never guess.
-        // Each try is a key derivation: a sender whose hourly budget is spent waits.
-        const std::size_t tries_left = tries_left_for(sender.value());
-        if (!sender->pending_forms.empty() && tries_left == 0)
-            return reject("too_many_password_attempts",
-                          "this sender's passwords were tried " +
-                              std::to_string(limits_.max_password_tries_per_sender_per_hour) +
-                              " times in the last hour; send the password again later",
-                          raw_blob.value());
-        std::vector<const SenderState::PendingForm*> opens;
-        std::string matched_attachment;
-        std::size_t tries = 0;
-        for (auto form = sender->pending_forms.rbegin();
-             form != sender->pending_forms.rend() && tries < tries_left; ++form) {
-            auto attachment = blobs_.get(form->attachment_blob);
-            if (!attachment.is_ok()) return attachment.status();
-            ++tries;
-            if (office::check_password(attachment.value(), classified.password, decryption_limits())
-                    .is_ok()) {
-                if (opens.empty()) matched_attachment = std::move(attachment).value();
-                opens.push_back(&*form);
-            }
-        }
-        if (opens.empty() && tries < sender->pending_forms.size())
-            // The budget ran out before every waiting form was tried: not a wrong password.
-            return reject("too_many_password_attempts",
-                          "the budget of password tries for this sender ran out after " +
-                              std::to_string(tries) + " of " +
-                              std::to_string(sender->pending_forms.size()) +
-                              " waiting forms; send the password again later",
-                          raw_blob.value());
-        const domain::PasswordMailReceived password_event{.message_id = mail.message_id,
-                                                          .password_hmac = password_hmac,
-                                                          .raw_blob = raw_blob.value(),
-                                                          .date = mail.date,
-                                                          .source = std::string(source),
-                                                          .warnings = outcome.warnings};
-        std::string application;
-        StreamAppend sender_part{sender_stream, sender_expected, {}};
-        if (!opens.empty()) {
-            application = opens.front()->application;
+        to_process = std::make_pair(std::move(matched_attachment), classified.password);
+        outcome.paired = true;
+    } else {
+        // Opens nothing pending: hold it for a form still to come, and tell the newest pending
+        // form that a password arrived that does not open it.
+        domain::PasswordHeld held{mail.message_id, in.raw_blob, password_hmac, std::nullopt};
+        if (tries > 0) held.password_tries = tries;
+        sender_part.events.push_back(event(held));
+        if (!in.sender.pending_forms.empty()) {
+            application = in.sender.pending_forms.back().application;
             auto version = store_.stream_version(domain::application_stream(application));
             if (!version.is_ok()) return version.status();
             StreamAppend application_part{domain::application_stream(application),
                                           ExpectedVersion::exact(version.value()),
                                           {}};
             application_part.events.push_back(event(password_event, application));
-            domain::MailsPaired paired{.form_message_id = opens.front()->message_id,
-                                       .password_message_id = mail.message_id,
-                                       .order = "form_first",
-                                       .verified_by = "key_verifier",
-                                       .pending_forms = sender->pending_forms.size()};
-            // The same password opening several pending forms is recorded, not silently resolved.
-            if (opens.size() > 1) paired.also_opens = opens.size() - 1;
-            application_part.events.push_back(event(paired, application));
-            sender_part.events.push_back(
-                event(domain::Paired{application, mail.message_id, tries}));
+            application_part.events.push_back(
+                event(domain::PasswordRejected{mail.message_id, "wrong_password",
+                                               in.sender.pending_forms.size()},
+                      application));
             transaction.push_back(std::move(application_part));
-            to_process = std::make_pair(std::move(matched_attachment), classified.password);
-            outcome.paired = true;
-        } else {
-            // Opens nothing pending: hold it for a form still to come, and tell the newest pending
-            // form that a password arrived that does not open it.
-            domain::PasswordHeld held{mail.message_id, raw_blob.value(), password_hmac,
-                                      std::nullopt};
-            if (tries > 0) held.password_tries = tries;
-            sender_part.events.push_back(event(held));
-            if (!sender->pending_forms.empty()) {
-                application = sender->pending_forms.back().application;
-                auto version = store_.stream_version(domain::application_stream(application));
-                if (!version.is_ok()) return version.status();
-                StreamAppend application_part{domain::application_stream(application),
-                                              ExpectedVersion::exact(version.value()),
-                                              {}};
-                application_part.events.push_back(event(password_event, application));
-                application_part.events.push_back(
-                    event(domain::PasswordRejected{mail.message_id, "wrong_password",
-                                                   sender->pending_forms.size()},
-                          application));
-                transaction.push_back(std::move(application_part));
-            }
         }
-        transaction.insert(transaction.begin(), std::move(sender_part));
-        transaction.insert(
-            transaction.begin(),
-            StreamAppend{
-                message_stream,
-                ExpectedVersion::no_stream(),
-                {event(domain::MessageIngested{
-                    .classification = "password",
-                    .application = application.empty() ? std::nullopt
-                                                       : std::optional<std::string>(application),
-                    .matched = outcome.paired,
-                    .raw_sha256 = raw_sha256,
-                    .raw_blob = raw_blob.value(),
-                    .size = raw.size(),
-                    .source = std::string(source)})}});
-        outcome.classification = "password";
-        outcome.application = application;
     }
+    transaction.insert(transaction.begin(), std::move(sender_part));
+    transaction.insert(
+        transaction.begin(),
+        StreamAppend{
+            message_stream,
+            ExpectedVersion::no_stream(),
+            {event(domain::MessageIngested{
+                .classification = "password",
+                .application =
+                    application.empty() ? std::nullopt : std::optional<std::string>(application),
+                .matched = outcome.paired,
+                .raw_sha256 = raw_sha256,
+                .raw_blob = in.raw_blob,
+                .size = raw.size(),
+                .source = std::string(source)})}});
+    outcome.classification = "password";
+    outcome.application = application;
+    return Step(std::nullopt);
+}
 
+Result<IngestOutcome> IntakeService::commit(Ingestion& in) {
+    auto& outcome = in.outcome;
+    auto& transaction = in.transaction;
+    auto& to_process = in.to_process;
     auto committed = store_.append_transaction(std::move(transaction));
     if (!committed.is_ok()) return committed.status();
     if (to_process) {

@@ -59,6 +59,17 @@ class IntakeService {
 
   private:
     struct SenderState;
+    struct Ingestion;
+    // A step of ingest(): an outcome when the mail is done with, nullopt to go on.
+    using Step = Result<std::optional<IngestOutcome>>;
+    Step answer_repeat(Ingestion& in);
+    Step keep_and_classify(Ingestion& in);
+    Step find_sender(Ingestion& in);
+    Step plan_form(Ingestion& in);
+    Step plan_password(Ingestion& in);
+    Result<IngestOutcome> commit(Ingestion& in);
+    Step reject(Ingestion& in, const std::string& reason, const std::string& detail,
+                std::optional<std::string> raw_blob);
     Result<SenderState> load_sender(const std::string& stream) const;
     Result<std::string> password_of_held_mail(const std::string& raw_blob) const;
     // Decrypts, reads and validates a freshly paired form; appends the outcome.
