@@ -5,21 +5,13 @@
 #include <ctime>
 
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
 
+#include "events/hmac.h"
 #include "events/sha256.h"
 
 namespace kakitome::download {
 
 namespace {
-
-std::string hmac_sha256(std::string_view key, std::string_view data) {
-    unsigned char out[EVP_MAX_MD_SIZE];
-    unsigned int length = 0;
-    HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
-         reinterpret_cast<const unsigned char*>(data.data()), data.size(), out, &length);
-    return std::string(reinterpret_cast<const char*>(out), length);
-}
 
 std::string hex_of(std::string_view bytes) {
     return to_hex(reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size());

@@ -16,6 +16,7 @@
 #include "engine/office/office_crypto.h"
 #include "engine/office/office_document.h"
 #include "engine/workflow/application_record.h"
+#include "events/hmac.h"
 #include "events/sha256.h"
 
 namespace kakitome::intake {
@@ -96,8 +97,7 @@ std::size_t IntakeService::tries_left_for(const SenderState& sender) const {
 
 std::string IntakeService::keyed_hash(std::string_view purpose, std::string_view value) const {
     const std::string key(reinterpret_cast<const char*>(hmac_key_.data()), hmac_key_.size());
-    const std::string digest = office::hmac(office::HashAlgorithm::sha256, key,
-                                            std::string(purpose) + ":" + std::string(value));
+    const std::string digest = hmac_sha256(key, std::string(purpose) + ":" + std::string(value));
     return to_hex(reinterpret_cast<const std::uint8_t*>(digest.data()), digest.size());
 }
 
