@@ -1,6 +1,7 @@
 #include "engine/workflow/workflow_commands.h"
 
 #include <algorithm>
+#include <map>
 #include <set>
 #include <vector>
 
@@ -20,6 +21,7 @@
 namespace kakitome::workflow {
 
 using nlohmann::json;
+using domain::ApplicationState;
 
 namespace {
 
@@ -149,6 +151,176 @@ WorkflowCommands::WorkflowCommands(EventStore& store, BlobStore& blobs, DataKeyV
       config_(config),
       clock_ms_(std::move(clock_ms)) {}
 
+std::string WorkflowCommands::CommandInput::text(const char* key) const {
+    return arguments.contains(key) && arguments[key].is_string() ? arguments[key].get<std::string>()
+                                                                 : std::string();
+}
+
+Status WorkflowCommands::CommandInput::require(const char* key) const {
+    if (!text(key).empty()) return Status::ok();
+    return Status::invalid_argument(request.command + " needs a non-empty \"" + key + "\"")
+        .with_reason("missing_argument");
+}
+
+// assign: an active operator or supervisor takes the application.
+Result<WorkflowCommands::Plan> WorkflowCommands::plan_assign(const CommandInput& input) {
+    const CommandRequest& request = input.request;
+    const ApplicationRecord& record = input.record;
+    const std::string& command = request.command;
+    auto text = [&](const char* key) { return input.text(key); };
+    auto require = [&](const char* key) { return input.require(key); };
+    Plan plan;
+    auto& events = plan.events;
+
+
+    KAKITOME_RETURN_IF_ERROR(require("assignee"));
+    if (!staff_.is_active_staff(text("assignee"))) {
+        return Status::invalid_argument(
+                   "the assignee must be an active operator or "
+                   "supervisor principal")
+            .with_reason("unknown_assignee");
+    }
+    events.push_back(make_event(domain::ApplicationAssigned{text("assignee")}, request));
+    return plan;
+}
+
+// approve and reissue_url: a new link (the live one revoked) and its notice mail.
+Result<WorkflowCommands::Plan> WorkflowCommands::plan_link(const CommandInput& input) {
+    const CommandRequest& request = input.request;
+    const ApplicationRecord& record = input.record;
+    const std::string& command = request.command;
+    const std::int64_t now = input.now;
+    auto text = [&](const char* key) { return input.text(key); };
+    auto require = [&](const char* key) { return input.require(key); };
+    Plan plan;
+    auto& events = plan.events;
+    auto& extra_streams = plan.extra_streams;
+    const bool approving = command == "approve";
+    if (approving) {
+        if (record.state == ApplicationState::rejected) {
+            KAKITOME_RETURN_IF_ERROR(require("justification"));
+        } else if (record.live_url()) {
+            return illegal(command, record);
+        }
+        events.push_back(make_event(
+            domain::ApplicationApproved{
+                record.state == ApplicationState::rejected, record.rejection_codes,
+                usage_period_ended(config_, now), text("justification")},
+            request));
+    } else if (!record.approved) {
+        return illegal(command, record);
+    }
+    auto link = issue_link(record, vault_, config_, now, request.actor, request.correlation);
+    if (!link.is_ok()) return link.status();
+    for (auto& event : link->application_events) events.push_back(std::move(event));
+    extra_streams.push_back(std::move(link->token_stream));
+    return plan;
+}
+
+// reject and request_correction: known reason codes only, mailed to the applicant.
+Result<WorkflowCommands::Plan> WorkflowCommands::plan_rejection(const CommandInput& input) {
+    const CommandRequest& request = input.request;
+    const ApplicationRecord& record = input.record;
+    const std::string& command = request.command;
+    const std::int64_t now = input.now;
+    auto text = [&](const char* key) { return input.text(key); };
+    const json& arguments = input.arguments;
+    Plan plan;
+    auto& events = plan.events;
+
+
+    const bool rejecting = command == "reject";
+    const auto codes = string_list(arguments, "codes");
+    for (const auto& code : codes) {
+        if (!mail::is_known_reason(code))
+            return Status::invalid_argument("unknown reason code '" + code +
+                                            "' (docs/forms.md lists the codes)")
+                .with_reason("unknown_reason_code");
+    }
+    if (codes.empty() && (rejecting || text("message").empty())) {
+        return Status::invalid_argument(command + " needs reason \"codes\"" +
+                                        (rejecting ? "" : " or a \"message\""))
+            .with_reason("missing_argument");
+    }
+    mail::TemplateFields fields;
+    fields.codes = codes;
+    fields.message = text("message");
+    events.push_back(
+        rejecting
+            ? make_event(
+                  domain::ApplicationRejected{
+                      .codes = codes, .message = fields.message, .by = "staff", .notify = true},
+                  request)
+            : make_event(domain::CorrectionRequested{codes, fields.message}, request));
+    auto mail = queue_applicant_mail(
+        record, vault_, config_,
+        rejecting ? mail::MailTemplate::rejection : mail::MailTemplate::correction_request,
+        fields, now, request.actor, request.correlation);
+    if (!mail.is_ok()) return mail.status();
+    events.push_back(std::move(mail).value());
+    return plan;
+}
+
+// withdraw: the live link goes with the application.
+Result<WorkflowCommands::Plan> WorkflowCommands::plan_withdraw(const CommandInput& input) {
+    const CommandRequest& request = input.request;
+    const ApplicationRecord& record = input.record;
+    auto text = [&](const char* key) { return input.text(key); };
+    auto require = [&](const char* key) { return input.require(key); };
+    Plan plan;
+    auto& events = plan.events;
+
+
+
+    KAKITOME_RETURN_IF_ERROR(require("reason"));
+    if (const IssuedUrl* live = record.live_url())
+        events.push_back(
+            make_event(domain::UrlRevoked{live->token_sha256, "withdrawn"}, request));
+    events.push_back(make_event(domain::ApplicationWithdrawn{text("reason")}, request));
+    return plan;
+}
+
+// revoke_url: only a live link can be revoked.
+Result<WorkflowCommands::Plan> WorkflowCommands::plan_revoke(const CommandInput& input) {
+    const CommandRequest& request = input.request;
+    const ApplicationRecord& record = input.record;
+    const std::string& command = request.command;
+    auto text = [&](const char* key) { return input.text(key); };
+    auto require = [&](const char* key) { return input.require(key); };
+    Plan plan;
+    auto& events = plan.events;
+
+
+    KAKITOME_RETURN_IF_ERROR(require("reason"));
+    const IssuedUrl* live = record.live_url();
+    if (!live) return illegal(command, record);
+    events.push_back(
+        make_event(domain::UrlRevoked{live->token_sha256, text("reason")}, request));
+    return plan;
+}
+
+// erase: the link goes; the key and the blobs go after the append (execute).
+Result<WorkflowCommands::Plan> WorkflowCommands::plan_erase(const CommandInput& input) {
+    const CommandRequest& request = input.request;
+    const ApplicationRecord& record = input.record;
+    auto text = [&](const char* key) { return input.text(key); };
+    auto require = [&](const char* key) { return input.require(key); };
+    Plan plan;
+    auto& events = plan.events;
+
+
+
+    KAKITOME_RETURN_IF_ERROR(require("reason"));
+    if (!record.erased) {
+        if (const IssuedUrl* live = record.live_url())
+            events.push_back(
+                make_event(domain::UrlRevoked{live->token_sha256, "erased"}, request));
+        events.push_back(make_event(domain::ApplicationErased{text("reason"), true}, request));
+    }
+    return plan;
+}
+
+// Checks that hold for every command, then the command's own plan, then one append.
 Result<CommandOutcome> WorkflowCommands::execute(const CommandRequest& request) {
     const auto& names = command_names();
     if (std::find(names.begin(), names.end(), request.command) == names.end()) {
@@ -172,117 +344,54 @@ Result<CommandOutcome> WorkflowCommands::execute(const CommandRequest& request) 
             .with_reason("version_mismatch");
     }
     const std::string& command = request.command;
-    const std::int64_t now = clock_ms_();
-    auto text = [&](const char* key) {
-        return arguments.contains(key) && arguments[key].is_string()
-                   ? arguments[key].get<std::string>()
-                   : std::string();
-    };
-    auto require = [&](const char* key) -> Status {
-        if (text(key).empty()) {
-            return Status::invalid_argument(command + " needs a non-empty \"" + key + "\"")
-                .with_reason("missing_argument");
-        }
-        return Status::ok();
-    };
-
+    const CommandInput input{request, record, arguments, clock_ms_()};
     if (record.erased && command != "erase") {
         return Status::failed_precondition("application " + record.application + " has been erased")
             .with_reason("erased");
     }
-    std::vector<NewEvent> events;
-    std::vector<StreamAppend> extra_streams;
-    using domain::ApplicationState;
     // The state table first (engine/domain/application_state.h), then each command's own rule.
     if (!domain::command_allowed_in(command, record.state)) return illegal(command, record);
-
-    if (command == "approve" && usage_period_ended(config_, now) && text("justification").empty()) {
+    if (command == "approve" && usage_period_ended(config_, input.now) &&
+        input.text("justification").empty()) {
         return Status::failed_precondition("the usage period ended on " +
                                            config_.usage_period.last +
                                            "; approving now needs a supervisor's justification")
             .with_reason("usage_period_ended");
     }
-    if (command == "assign") {
-        KAKITOME_RETURN_IF_ERROR(require("assignee"));
-        if (!staff_.is_active_staff(text("assignee"))) {
-            return Status::invalid_argument(
-                       "the assignee must be an active operator or "
-                       "supervisor principal")
-                .with_reason("unknown_assignee");
-        }
-        events.push_back(make_event(domain::ApplicationAssigned{text("assignee")}, request));
-    } else if (command == "approve" || command == "reissue_url") {
-        const bool approving = command == "approve";
-        if (approving) {
-            if (record.state == ApplicationState::rejected) {
-                KAKITOME_RETURN_IF_ERROR(require("justification"));
-            } else if (record.live_url()) {
-                return illegal(command, record);
-            }
-            events.push_back(make_event(
-                domain::ApplicationApproved{
-                    record.state == ApplicationState::rejected, record.rejection_codes,
-                    usage_period_ended(config_, now), text("justification")},
-                request));
-        } else if (!record.approved) {
-            return illegal(command, record);
-        }
-        auto link = issue_link(record, vault_, config_, now, request.actor, request.correlation);
-        if (!link.is_ok()) return link.status();
-        for (auto& event : link->application_events) events.push_back(std::move(event));
-        extra_streams.push_back(std::move(link->token_stream));
-    } else if (command == "reject" || command == "request_correction") {
-        const bool rejecting = command == "reject";
-        const auto codes = string_list(arguments, "codes");
-        for (const auto& code : codes) {
-            if (!mail::is_known_reason(code))
-                return Status::invalid_argument("unknown reason code '" + code +
-                                                "' (docs/forms.md lists the codes)")
-                    .with_reason("unknown_reason_code");
-        }
-        if (codes.empty() && (rejecting || text("message").empty())) {
-            return Status::invalid_argument(command + " needs reason \"codes\"" +
-                                            (rejecting ? "" : " or a \"message\""))
-                .with_reason("missing_argument");
-        }
-        mail::TemplateFields fields;
-        fields.codes = codes;
-        fields.message = text("message");
-        events.push_back(
-            rejecting
-                ? make_event(
-                      domain::ApplicationRejected{
-                          .codes = codes, .message = fields.message, .by = "staff", .notify = true},
-                      request)
-                : make_event(domain::CorrectionRequested{codes, fields.message}, request));
-        auto mail = queue_applicant_mail(
-            record, vault_, config_,
-            rejecting ? mail::MailTemplate::rejection : mail::MailTemplate::correction_request,
-            fields, now, request.actor, request.correlation);
-        if (!mail.is_ok()) return mail.status();
-        events.push_back(std::move(mail).value());
-    } else if (command == "withdraw") {
-        KAKITOME_RETURN_IF_ERROR(require("reason"));
-        if (const IssuedUrl* live = record.live_url())
-            events.push_back(
-                make_event(domain::UrlRevoked{live->token_sha256, "withdrawn"}, request));
-        events.push_back(make_event(domain::ApplicationWithdrawn{text("reason")}, request));
-    } else if (command == "revoke_url") {
-        KAKITOME_RETURN_IF_ERROR(require("reason"));
-        const IssuedUrl* live = record.live_url();
-        if (!live) return illegal(command, record);
-        events.push_back(
-            make_event(domain::UrlRevoked{live->token_sha256, text("reason")}, request));
-    } else if (command == "erase") {
-        KAKITOME_RETURN_IF_ERROR(require("reason"));
-        if (!record.erased) {
-            if (const IssuedUrl* live = record.live_url())
-                events.push_back(
-                    make_event(domain::UrlRevoked{live->token_sha256, "erased"}, request));
-            events.push_back(make_event(domain::ApplicationErased{text("reason"), true}, request));
-        }
+    using Planner = Result<Plan> (WorkflowCommands::*)(const CommandInput&);
+    static const std::map<std::string, Planner, std::less<>> planners = {
+        {"assign", &WorkflowCommands::plan_assign},
+        {"approve", &WorkflowCommands::plan_link},
+        {"reissue_url", &WorkflowCommands::plan_link},
+        {"reject", &WorkflowCommands::plan_rejection},
+        {"request_correction", &WorkflowCommands::plan_rejection},
+        {"withdraw", &WorkflowCommands::plan_withdraw},
+        {"revoke_url", &WorkflowCommands::plan_revoke},
+        {"erase", &WorkflowCommands::plan_erase}};
+    auto plan = (this->*planners.at(command))(input);
+    if (!plan.is_ok()) return plan.status();
+    auto outcome = commit(input, std::move(plan).value());
+    if (!outcome.is_ok() || outcome->repeated) return outcome;
+    // The event that records the erasure is durable before the key goes; a retried erase destroys
+    // the key again if a crash came in between.
+    if (command == "erase") {
+        const Status destroyed = vault_.destroy(record.application);
+        if (!destroyed.is_ok() && destroyed.code() != StatusCode::not_found) return destroyed;
+        KAKITOME_RETURN_IF_ERROR(erase_application_blobs(record.application));
     }
+    return outcome;
+}
 
+// The plan's events folded ahead to answer without a reload, the idempotency record, and one
+// transaction; a concurrent repeat of the same Idempotency-Key that won is answered with its
+// outcome.
+Result<CommandOutcome> WorkflowCommands::commit(const CommandInput& input, Plan plan) {
+    const CommandRequest& request = input.request;
+    const ApplicationRecord& record = input.record;
+    const std::string& command = request.command;
+    const std::int64_t now = input.now;
+    auto& events = plan.events;
+    auto& extra_streams = plan.extra_streams;
     CommandOutcome outcome{
         record.application, std::string(domain::state_name(record.state)), record.version, {}};
     ApplicationRecord after =
@@ -318,14 +427,8 @@ Result<CommandOutcome> WorkflowCommands::execute(const CommandRequest& request) 
             return appended.status();
         }
     }
-    // The event that records the erasure is durable before the key goes; a retried erase destroys
-    // the key again if a crash came in between.
-    if (command == "erase") {
-        const Status destroyed = vault_.destroy(record.application);
-        if (!destroyed.is_ok() && destroyed.code() != StatusCode::not_found) return destroyed;
-        KAKITOME_RETURN_IF_ERROR(erase_application_blobs(record.application));
-    }
     return outcome;
 }
+
 
 }  // namespace kakitome::workflow

@@ -1,4 +1,4 @@
-// WorkflowCommands: what staff (and the API) can do to an application (design section 4).
+// WorkflowCommands: what staff (and the API) can do to an application (docs/design.md §4).
 //
 // Each command loads the application's stream, checks that its state allows the command, and
 // appends its events with the loaded version as the expected version, so two staff acting at
@@ -25,6 +25,8 @@
 #include <optional>
 #include <string>
 #include <vector>
+
+#include <nlohmann/json_fwd.hpp>
 
 #include "engine/workflow/application_record.h"
 #include "engine/workflow/staff_directory.h"
@@ -76,6 +78,28 @@ class WorkflowCommands {
     Result<CommandOutcome> execute(const CommandRequest& request);
 
   private:
+    // What every command's plan reads: the request, the loaded record, its JSON arguments and
+    // the clock's now.
+    struct CommandInput {
+        const CommandRequest& request;
+        const ApplicationRecord& record;
+        const nlohmann::json& arguments;
+        std::int64_t now;
+        std::string text(const char* key) const;  // "" when absent or not a string
+        Status require(const char* key) const;   // missing_argument when text(key) is ""
+    };
+    // The events a command appends to the application, and the other streams it writes.
+    struct Plan {
+        std::vector<NewEvent> events;
+        std::vector<StreamAppend> extra_streams;
+    };
+    Result<Plan> plan_assign(const CommandInput& input);
+    Result<Plan> plan_link(const CommandInput& input);
+    Result<Plan> plan_rejection(const CommandInput& input);
+    Result<Plan> plan_withdraw(const CommandInput& input);
+    Result<Plan> plan_revoke(const CommandInput& input);
+    Result<Plan> plan_erase(const CommandInput& input);
+    Result<CommandOutcome> commit(const CommandInput& input, Plan plan);
     std::optional<Result<CommandOutcome>> recorded_outcome(const CommandRequest& request) const;
     Status erase_application_blobs(const std::string& application);
     EventStore& store_;
