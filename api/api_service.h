@@ -1,4 +1,4 @@
-// ApiService: the REST API's behaviour (design sections 5 and 6), independent of the HTTP
+// ApiService: the REST API's behaviour (docs/design.md §5 and §6), independent of the HTTP
 // transport: a request value in, a response value out. Thread-safe; called from every I/O
 // thread at once.
 //

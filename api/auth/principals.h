@@ -1,4 +1,4 @@
-// Principals and their bearer tokens (design section 5). A token is 256 random bits shown
+// Principals and their bearer tokens (docs/design.md §5). A token is 256 random bits shown
 // once at creation; the log keeps only its SHA-256, in `TokenCreated {token_sha256, name, role,
 // pii_access}` on the `principals` stream, so who could do what is itself auditable history.
 // Roles: operator (queue, commands), supervisor (+ override approvals, revoke, erase),

@@ -1,4 +1,4 @@
-// kakitome: one binary, one subcommand per task (design section 6, docs/cli.md).
+// kakitome: one binary, one subcommand per task (docs/design.md §6, docs/cli.md).
 #include <sys/stat.h>
 
 #include <cstdio>

@@ -1,0 +1,47 @@
+// How the REST service answers: JSON bodies, RFC 9457 problems (and which HTTP status a
+// Status becomes), ETags of stream versions, events as JSON, request ids. Shared by the
+// service and its handlers (api/handlers/); not for use outside api/.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "api/http/http_types.h"
+#include "events/domain_types.h"
+#include "events/event.h"
+#include "events/status.h"
+
+namespace kakitome::api {
+
+using http::HttpRequest;
+using http::HttpResponse;
+using nlohmann::json;
+
+// The contact fields an application read discloses.
+extern const std::vector<std::string> kContactFields;
+
+std::string dump(const json& value);
+
+bool strings_equal_ignoring_case(const std::string& a, const std::string& b);
+
+bool sane_request_id(const std::string& id);
+
+std::string fresh_request_id();
+
+HttpResponse json_response(int status, const json& body);
+
+HttpResponse problem(int status, const std::string& type, const std::string& title,
+                     const std::string& detail = {});
+
+std::string etag(StreamVersion version);
+
+json event_json(const RecordedEvent& event);
+
+int status_for(const Status& status);
+
+HttpResponse problem_for(const Status& status);
+
+}  // namespace kakitome::api

@@ -1,0 +1,260 @@
+// The application routes: mail upload, the queue, one application (its PII disclosed first), commands, an application's events, and /d/<token>.
+#include "api/service_impl.h"
+
+#include <atomic>
+#include <charconv>
+#include <cstdio>
+#include <mutex>
+#include <sstream>
+#include <variant>
+#include <nlohmann/json.hpp>
+
+#include "api/routes.h"
+#include "engine/domain/access_events.h"
+#include "engine/domain/application_state.h"
+#include "engine/domain/domain_event.h"
+#include "engine/domain/streams.h"
+#include "engine/download/download_service.h"
+#include "engine/incident/incident_commands.h"
+#include "engine/workflow/applicant_contact.h"
+#include "engine/workflow/workflow_commands.h"
+#include "events/aead.h"
+#include "events/base64.h"
+#include "events/sha256.h"
+#include "events/timestamp.h"
+#include "projections/incident_review.h"
+
+namespace kakitome::api {
+
+HttpResponse ApiService::Impl::post_mail(Context& context) {
+    const std::string type = context.request.header("content-type");
+    if (type.rfind("message/rfc822", 0) != 0) {
+        return problem(415, "unsupported_media_type", "send the mail as message/rfc822",
+                       "got '" + type + "'");
+    }
+    auto outcome = d.intake.ingest(context.request.body, "api");
+    if (!outcome.is_ok()) return problem_for(outcome.status());
+    return json_response(outcome->classification == "duplicate" ? 200 : 201,
+                         json::parse(outcome->to_json()));
+}
+
+HttpResponse ApiService::Impl::queue(Context& context) {
+    const auto current = d.read_models.queue_snapshot();
+    auto parameter = [&](const char* name) {
+        auto found = context.query.find(name);
+        return found == context.query.end() ? std::string("-") : found->second;
+    };
+    const std::string page_key = parameter("limit") + "|" + parameter("after");
+    {
+        std::lock_guard lock(page_mutex);
+        if (paged_snapshot == current) {
+            if (auto found = pages.find(page_key); found != pages.end()) {
+                HttpResponse response;
+                response.body = found->second;
+                response.set_header("Content-Type", "application/json");
+                return response;
+            }
+        }
+    }
+    std::uint64_t limit = 100;
+    if (context.query.count("limit")) {
+        auto parsed = number(context.query["limit"]);
+        if (!parsed || *parsed == 0 || *parsed > 1000)
+            return problem(400, "invalid_limit", "limit must be 1 to 1000");
+        limit = *parsed;
+    }
+    const auto& snapshot = current;
+    std::size_t start = 0;
+    if (context.query.count("after")) {
+        const std::string& after = context.query["after"];
+        auto found = std::find_if(snapshot->begin(), snapshot->end(), [&](const QueueEntry& entry) {
+            return entry.application == after;
+        });
+        if (found == snapshot->end())
+            return problem(400, "invalid_cursor", "'after' is not an application in the queue");
+        start = static_cast<std::size_t>(found - snapshot->begin()) + 1;
+    }
+    std::string items = "[";
+    std::size_t index = start;
+    for (; index < snapshot->size() && index - start < limit; ++index) {
+        items += (items.size() > 1 ? "," : "") + queue_entry_to_json((*snapshot)[index]);
+    }
+    items += "]";
+    const json next =
+        index < snapshot->size() ? json((*snapshot)[index - 1].application) : json(nullptr);
+    HttpResponse response;
+    response.body = "{\"items\":" + items + ",\"next\":" + next.dump() +
+                    ",\"total\":" + std::to_string(snapshot->size()) + "}";
+    response.set_header("Content-Type", "application/json");
+    std::lock_guard lock(page_mutex);
+    if (paged_snapshot != snapshot) {
+        paged_snapshot = snapshot;
+        pages.clear();
+    }
+    if (pages.size() < 1024) pages[page_key] = response.body;
+    return response;
+}
+
+HttpResponse ApiService::Impl::application(Context& context) {
+    const std::string& id = context.match.parameters.at("id");
+    auto record = workflow::load_application(d.store, id);
+    if (!record.is_ok()) return problem_for(record.status());
+    const auto& principal = *context.principal;
+    const bool sees_pii = principal.role != auth::Role::auditor || principal.pii_access;
+    json contact = json::object();
+    bool disclosed = false;
+    if (record->erased) {
+        for (const auto& field : kContactFields) contact[field] = "[erased]";
+    } else if (!sees_pii) {
+        for (const auto& field : kContactFields) contact[field] = "***";
+    } else {
+        auto opened = workflow::open_applicant_contact(id, record->sender_sealed,
+                                                       record->form_sealed, d.vault);
+        if (!opened.is_ok()) return problem_for(opened.status());
+        contact = {{"organization", opened->organization},
+                   {"contact_email", opened->contact_email},
+                   {"sender", opened->sender},
+                   {"sender_name", opened->sender_name},
+                   {"filename", opened->filename}};
+        disclosed = true;
+    }
+    json urls = json::array();
+    for (const auto& url : record->urls) {
+        urls.push_back({{"issued_at", format_rfc3339_ms(url.issued_at_ms)},
+                        {"expires_at", format_rfc3339_ms(url.expires_at_ms)},
+                        {"revoked", url.revoked},
+                        {"expired", url.expired},
+                        {"downloads", url.downloads}});
+    }
+    std::string sla_due;
+    if (record->paired_at_ms) {
+        sla_due = d.config.calendar
+                      .add_business_days(workflow::jst_date_of(record->paired_at_ms),
+                                         d.config.sla_due_business_days)
+                      .to_string();
+    }
+    const json body{
+        {"application", id},
+        {"state", record->state},
+        {"version", record->version.value},
+        {"assignee", record->assignee},
+        {"received_at", format_rfc3339_ms(record->received_at_ms)},
+        {"paired_at",
+         record->paired_at_ms ? json(format_rfc3339_ms(record->paired_at_ms)) : json(nullptr)},
+        {"sla_due_date", sla_due},
+        {"reasons", record->rejection_codes},
+        {"warnings", record->warnings},
+        {"possible_duplicate_of", record->possible_duplicate_of},
+        {"usage_channels", record->usage_channels},
+        {"unrecognized_usages", record->unrecognized_usages},
+        {"erased", record->erased},
+        {"contact", contact},
+        {"urls", urls}};
+    // The disclosure is durable before a byte of PII leaves; without it, no PII.
+    if (disclosed) {
+        if (auto logged = disclose(context, {id}, kContactFields); !logged.is_ok()) {
+            return problem(503, "disclosure_not_recorded",
+                           "the disclosure could not be recorded, so nothing is shown",
+                           logged.message());
+        }
+    }
+    auto response = json_response(200, body);
+    response.set_header("ETag", etag(record->version));
+    return response;
+}
+
+HttpResponse ApiService::Impl::command(Context& context) {
+    const std::string& id = context.match.parameters.at("id");
+    const std::string& name = context.match.parameters.at("name");
+    const auto& principal = *context.principal;
+    const std::string if_match = context.request.header("if-match");
+    if (if_match.empty()) {
+        return problem(428, "if_match_required",
+                       "commands need If-Match with the application's ETag (GET it first)");
+    }
+    auto expected = version_of_if_match(if_match);
+    if (!expected)
+        return problem(400, "invalid_if_match", "If-Match must be an ETag such as \"v12\"");
+    const std::string key = context.request.header("idempotency-key");
+    if (key.size() > 200)
+        return problem(400, "invalid_idempotency_key", "Idempotency-Key is at most 200 characters");
+    // Supervisor-only commands; an operator may approve only what validation accepted.
+    if (principal.role == auth::Role::operator_role) {
+        if (name == "revoke_url" || name == "erase")
+            return problem(403, "forbidden", "only a supervisor may " + name);
+        if (name == "approve" && workflow::usage_period_ended(d.config, d.clock_ms()))
+            return problem(403, "forbidden",
+                           "the usage period has ended: only a supervisor may approve now, with a "
+                           "justification");
+        if (name == "approve") {
+            auto record = workflow::load_application(d.store, id);
+            if (!record.is_ok()) return problem_for(record.status());
+            if (record->version.value == *expected &&
+                record->state == domain::ApplicationState::rejected) {
+                return problem(403, "forbidden", "overriding a rejection needs a supervisor");
+            }
+        }
+    }
+    workflow::CommandRequest request{id,
+                                     name,
+                                     principal.name,
+                                     context.request.body.empty() ? "{}" : context.request.body,
+                                     StreamVersion{*expected},
+                                     context.request_id,
+                                     ""};
+    if (!key.empty()) {
+        request.idempotency_stream =
+            domain::idempotency_stream(to_hex(sha256(principal.name + "\n" + key))
+                                           .substr(0, domain::kIdempotencyKeyHexDigits));
+        // The same key may only ever stand for the same request: method, path and body (as
+        // canonical JSON, so key order and spacing do not matter).
+        const json parsed = json::parse(context.request.body, nullptr, false);
+        const std::string body = parsed.is_discarded() ? context.request.body : parsed.dump();
+        request.request_fingerprint =
+            to_hex(sha256(context.request.method + "\n" + context.path + "\n" + body));
+    }
+    auto outcome = commands.execute(request);
+    if (!outcome.is_ok()) return problem_for(outcome.status());
+    auto response = json_response(200, {{"application", outcome->application},
+                                        {"state", outcome->state},
+                                        {"version", outcome->version.value},
+                                        {"events", outcome->events},
+                                        {"repeated", outcome->repeated}});
+    response.set_header("ETag", etag(outcome->version));
+    if (outcome->repeated) response.set_header("Idempotent-Replayed", "true");
+    return response;
+}
+
+HttpResponse ApiService::Impl::application_events(Context& context) {
+    const std::string& id = context.match.parameters.at("id");
+    auto page = page_parameters(context.query, "stream version");
+    if (auto* refused = std::get_if<HttpResponse>(&page)) return *refused;
+    const auto [from, limit] = std::get<0>(page);
+    auto events =
+        d.store.read_stream_forward(domain::application_stream(id), StreamVersion{from}, limit);
+    if (!events.is_ok()) return problem_for(events.status());
+    if (events->empty() && from == 1)
+        return problem(404, "unknown_application", "no application " + id);
+    json items = json::array();
+    for (const auto& event : events.value()) items.push_back(event_json(event));
+    const json next =
+        events->size() == limit ? json(events->back().version.value + 1) : json(nullptr);
+    return json_response(200, {{"items", items}, {"next", next}});
+}
+
+HttpResponse ApiService::Impl::download(Context& context) {
+    auto response =
+        downloads.handle({context.match.parameters.at("token"), context.request_id,
+                          context.request.remote, context.request.header("user-agent")});
+    if (!response.is_ok())
+        return problem(503, "download_not_recorded",
+                       "the download could not be recorded; try again shortly");
+    HttpResponse out;
+    out.status = response->status;
+    out.body = response->body;
+    out.set_header("Content-Type", "text/plain; charset=utf-8");
+    if (response->status == 302) out.set_header("Location", response->location);
+    return out;
+}
+
+}  // namespace kakitome::api

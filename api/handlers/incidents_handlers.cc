@@ -1,0 +1,78 @@
+// The incident routes: report and steps, who-saw, saw-what and the review.
+#include "api/service_impl.h"
+
+#include <atomic>
+#include <charconv>
+#include <cstdio>
+#include <mutex>
+#include <sstream>
+#include <variant>
+#include <nlohmann/json.hpp>
+
+#include "api/routes.h"
+#include "engine/domain/access_events.h"
+#include "engine/domain/application_state.h"
+#include "engine/domain/domain_event.h"
+#include "engine/domain/streams.h"
+#include "engine/download/download_service.h"
+#include "engine/incident/incident_commands.h"
+#include "engine/workflow/applicant_contact.h"
+#include "engine/workflow/workflow_commands.h"
+#include "events/aead.h"
+#include "events/base64.h"
+#include "events/sha256.h"
+#include "events/timestamp.h"
+#include "projections/incident_review.h"
+
+namespace kakitome::api {
+
+HttpResponse ApiService::Impl::incident(Context& context, RouteId id) {
+    auto records_json = [](const std::vector<DisclosureRecord>& records) {
+        return json::parse(disclosures_to_json(records));
+    };
+    if (id == RouteId::incident_report) {
+        auto created = incident::report(d.store, context.principal->name, context.request.body);
+        if (!created.is_ok()) return problem_for(created.status());
+        return json_response(201, {{"incident", created.value()}});
+    }
+    if (id == RouteId::incident_step) {
+        const std::string& incident_id = context.match.parameters.at("incident");
+        auto seq = incident::take_step(
+            d.store,
+            [&](std::int64_t before_ms) { return d.disclosures.registered_before(before_ms); },
+            incident_id, context.match.parameters.at("step"), context.principal->name,
+            context.request.body);
+        if (!seq.is_ok()) return problem_for(seq.status());
+        return json_response(200, {{"incident", incident_id},
+                                   {"step", context.match.parameters.at("step")},
+                                   {"seq", seq->value}});
+    }
+    if (id == RouteId::incident_who_saw) {
+        auto records = d.disclosures.who_saw(context.match.parameters.at("id"));
+        if (!records.is_ok()) return problem_for(records.status());
+        return json_response(200, {{"application", context.match.parameters.at("id")},
+                                   {"disclosures", records_json(records.value())}});
+    }
+    if (id == RouteId::incident_saw_what) {
+        auto records = d.disclosures.saw_what(context.match.parameters.at("principal"));
+        if (!records.is_ok()) return problem_for(records.status());
+        return json_response(200, {{"principal", context.match.parameters.at("principal")},
+                                   {"disclosures", records_json(records.value())}});
+    }
+    auto from = parse_rfc3339_ms(context.query.count("from") ? context.query["from"] : "");
+    auto to = parse_rfc3339_ms(context.query.count("to") ? context.query["to"] : "");
+    if (!from || !to || *from >= *to)
+        return problem(400, "invalid_window", "need from < to, both RFC 3339 times");
+    std::optional<IncidentRecord> incident_record;
+    if (context.query.count("incident")) {
+        auto loaded = load_incident(d.store, context.query["incident"]);
+        if (!loaded.is_ok()) return problem_for(loaded.status());
+        incident_record = loaded.value();
+    }
+    auto review = review_incident(d.disclosures, *from, *to, incident_record);
+    if (!review.is_ok()) return problem_for(review.status());
+    auto response = json_response(200, json::parse(review_as_json(review.value())));
+    return response;
+}
+
+}  // namespace kakitome::api

@@ -1,0 +1,105 @@
+// The log and ledger routes: events in seq order, the latest signed checkpoint, inclusion and consistency proofs.
+#include "api/service_impl.h"
+
+#include <atomic>
+#include <charconv>
+#include <cstdio>
+#include <mutex>
+#include <sstream>
+#include <variant>
+#include <nlohmann/json.hpp>
+
+#include "api/routes.h"
+#include "engine/domain/access_events.h"
+#include "engine/domain/application_state.h"
+#include "engine/domain/domain_event.h"
+#include "engine/domain/streams.h"
+#include "engine/download/download_service.h"
+#include "engine/incident/incident_commands.h"
+#include "engine/workflow/applicant_contact.h"
+#include "engine/workflow/workflow_commands.h"
+#include "events/aead.h"
+#include "events/base64.h"
+#include "events/sha256.h"
+#include "events/timestamp.h"
+#include "projections/incident_review.h"
+
+namespace kakitome::api {
+
+namespace {
+
+json hashes_json(const std::vector<merkle::Hash>& hashes) {
+    json out = json::array();
+    for (const auto& hash : hashes)
+        out.push_back(base64_encode(
+            std::string_view(reinterpret_cast<const char*>(hash.data()), hash.size())));
+    return out;
+}
+
+std::string base64_hash(const merkle::Hash& hash) {
+    return base64_encode(std::string_view(reinterpret_cast<const char*>(hash.data()), hash.size()));
+}
+
+}  // namespace
+
+HttpResponse ApiService::Impl::events(Context& context) {
+    auto page = page_parameters(context.query, "seq");
+    if (auto* refused = std::get_if<HttpResponse>(&page)) return *refused;
+    const auto [from, limit] = std::get<0>(page);
+    auto events = d.store.read_all(Seq{from}, limit);
+    if (!events.is_ok()) return problem_for(events.status());
+    json items = json::array();
+    for (const auto& event : events.value()) items.push_back(event_json(event));
+    const json next = events->size() == limit ? json(events->back().seq.value + 1) : json(nullptr);
+    return json_response(200, {{"items", items}, {"next", next}, {"head", d.store.head().value}});
+}
+
+HttpResponse ApiService::Impl::ledger_checkpoint() {
+    auto latest = d.ledger.latest_checkpoint();
+    if (!latest.is_ok()) return problem_for(latest.status());
+    if (!latest.value()) return problem(404, "no_checkpoint", "no checkpoint has been signed yet");
+    HttpResponse response;
+    response.body = latest.value()->note;
+    response.set_header("Content-Type", "text/plain; charset=utf-8");
+    response.set_header("X-Verifier-Key", d.ledger.verifier_key());
+    return response;
+}
+
+HttpResponse ApiService::Impl::inclusion_proof(Context& context) {
+    auto seq = number(context.query.count("seq") ? context.query["seq"] : "");
+    auto size = number(context.query.count("size") ? context.query["size"] : "");
+    if (!seq || !size || *seq == 0 || *seq > *size)
+        return problem(400, "invalid_range", "need 1 <= seq <= size");
+    auto proof = d.ledger.inclusion_proof(Seq{*seq}, *size);
+    if (!proof.is_ok()) return problem_for(proof.status());
+    auto root = d.ledger.root(*size);
+    if (!root.is_ok()) return problem_for(root.status());
+    auto event = d.store.read_event(Seq{*seq});
+    if (!event.is_ok()) return problem_for(event.status());
+    return json_response(200, {{"seq", *seq},
+                               {"leaf_index", *seq - 1},
+                               {"size", *size},
+                               {"event_hash", to_hex(event->hash)},
+                               {"root", base64_hash(root.value())},
+                               {"proof", hashes_json(proof.value())}});
+}
+
+HttpResponse ApiService::Impl::consistency_proof(Context& context) {
+    auto first = number(context.query.count("from") ? context.query["from"] : "");
+    auto second = number(context.query.count("to") ? context.query["to"] : "");
+    if (!first || !second || *first == 0 || *first > *second)
+        return problem(400, "invalid_range", "need 1 <= from <= to");
+    auto proof = d.ledger.consistency_proof(*first, *second);
+    if (!proof.is_ok()) return problem_for(proof.status());
+    auto first_root = d.ledger.root(*first);
+    auto second_root = d.ledger.root(*second);
+    if (!first_root.is_ok() || !second_root.is_ok())
+        return problem(500, "internal", "cannot compute roots");
+    return json_response(200, {{"from", *first},
+                               {"to", *second},
+                               {"from_root", base64_hash(first_root.value())},
+                               {"to_root", base64_hash(second_root.value())},
+                               {"proof", hashes_json(proof.value())}});
+}
+
+}  // namespace kakitome::api

@@ -1,0 +1,111 @@
+// The operator routes: Prometheus metrics and token creation.
+#include "api/service_impl.h"
+
+#include <atomic>
+#include <charconv>
+#include <cstdio>
+#include <mutex>
+#include <sstream>
+#include <variant>
+#include <nlohmann/json.hpp>
+
+#include "api/routes.h"
+#include "engine/domain/access_events.h"
+#include "engine/domain/application_state.h"
+#include "engine/domain/domain_event.h"
+#include "engine/domain/streams.h"
+#include "engine/download/download_service.h"
+#include "engine/incident/incident_commands.h"
+#include "engine/workflow/applicant_contact.h"
+#include "engine/workflow/workflow_commands.h"
+#include "events/aead.h"
+#include "events/base64.h"
+#include "events/sha256.h"
+#include "events/timestamp.h"
+#include "projections/incident_review.h"
+
+namespace kakitome::api {
+
+HttpResponse ApiService::Impl::metrics() {
+    std::string out;
+    auto line = [&](const std::string& text) { out += text + "\n"; };
+    const auto& stats = d.store.statistics();
+    line("# HELP kakitome_appends_total Successful appends (transactions) to the event store.");
+    line("# TYPE kakitome_appends_total counter");
+    line("kakitome_appends_total " + std::to_string(stats.appends.load()));
+    line("# TYPE kakitome_append_events_total counter");
+    line("kakitome_append_events_total " + std::to_string(stats.events.load()));
+    line("# TYPE kakitome_append_failures_total counter");
+    line("kakitome_append_failures_total " + std::to_string(stats.failures.load()));
+    line("# HELP kakitome_append_latency_seconds Time from append call to durable commit.");
+    line("# TYPE kakitome_append_latency_seconds histogram");
+    std::uint64_t cumulative = 0;
+    for (std::size_t i = 0; i < AppendStatistics::kBucketSeconds.size(); ++i) {
+        cumulative += stats.buckets[i].load();
+        char bound[32];
+        std::snprintf(bound, sizeof bound, "%g", AppendStatistics::kBucketSeconds[i]);
+        line("kakitome_append_latency_seconds_bucket{le=\"" + std::string(bound) + "\"} " +
+             std::to_string(cumulative));
+    }
+    cumulative += stats.buckets.back().load();
+    line("kakitome_append_latency_seconds_bucket{le=\"+Inf\"} " + std::to_string(cumulative));
+    char sum[48];
+    std::snprintf(sum, sizeof sum, "%.9f", static_cast<double>(stats.latency_sum_ns.load()) / 1e9);
+    line("kakitome_append_latency_seconds_sum " + std::string(sum));
+    line("kakitome_append_latency_seconds_count " + std::to_string(cumulative));
+    const auto snapshot = d.read_models.queue_snapshot();
+    std::size_t open = 0, overdue = 0;
+    for (const auto& entry : *snapshot) {
+        if (!entry.closed) ++open;
+        if (entry.overdue) ++overdue;
+    }
+    line("# TYPE kakitome_queue_applications gauge");
+    line("kakitome_queue_applications{open=\"true\"} " + std::to_string(open));
+    line("kakitome_queue_applications{open=\"false\"} " + std::to_string(snapshot->size() - open));
+    line("# TYPE kakitome_sla_overdue gauge");
+    line("kakitome_sla_overdue " + std::to_string(overdue));
+    const auto totals = d.worker.totals();
+    line("# TYPE kakitome_mails_sent_total counter");
+    line("kakitome_mails_sent_total " + std::to_string(totals.mails_sent));
+    line("# TYPE kakitome_mails_failed_total counter");
+    line("kakitome_mails_failed_total " + std::to_string(totals.mails_failed));
+    line("# TYPE kakitome_timers_fired_total counter");
+    line("kakitome_timers_fired_total " + std::to_string(totals.timers_fired));
+    line("# TYPE kakitome_pii_disclosures_total counter");
+    line("kakitome_pii_disclosures_total " + std::to_string(disclosures.load()));
+    line("# TYPE kakitome_http_responses_total counter");
+    for (int i = 1; i <= 5; ++i) {
+        line("kakitome_http_responses_total{class=\"" + std::to_string(i) + "xx\"} " +
+             std::to_string(responses_by_class[i].load()));
+    }
+    HttpResponse response;
+    response.body = out;
+    response.set_header("Content-Type", "text/plain; version=0.0.4");
+    return response;
+}
+
+HttpResponse ApiService::Impl::create_token(Context& context) {
+    const json body = json::parse(context.request.body, nullptr, false);
+    if (!body.is_object() || !body.contains("name") || !body.contains("role") ||
+        !body["name"].is_string() || !body["role"].is_string() ||
+        (body.contains("pii_access") && !body["pii_access"].is_boolean()) ||
+        (body.contains("display_name") && !body["display_name"].is_string())) {
+        return problem(400, "invalid_body",
+                       "send {\"name\": ..., \"role\": ..., \"display_name\"?: text, "
+                       "\"pii_access\"?: true|false}");
+    }
+    auto role = auth::role_named(body["role"]);
+    if (!role)
+        return problem(400, "unknown_role",
+                       "role must be operator, supervisor, auditor, responder or admin");
+    auto created = d.principals.create(body["name"], *role, body.value("pii_access", false),
+                                       context.principal->name, body.value("display_name", ""));
+    if (!created.is_ok()) return problem_for(created.status());
+    return json_response(201, {{"token", created->token},
+                               {"name", created->principal.name},
+                               {"role", auth::role_name(*role)},
+                               {"display_name", created->principal.display_name},
+                               {"pii_access", created->principal.pii_access}});
+}
+
+}  // namespace kakitome::api

@@ -1,0 +1,73 @@
+#include "api/query.h"
+
+#include <charconv>
+#include <sstream>
+
+#include "api/answers.h"
+
+namespace kakitome::api {
+
+std::string percent_decoded(const std::string& text) {
+    std::string out;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        if (text[i] == '%' && i + 2 < text.size() &&
+            std::isxdigit(static_cast<unsigned char>(text[i + 1])) &&
+            std::isxdigit(static_cast<unsigned char>(text[i + 2]))) {
+            out += static_cast<char>(std::stoi(text.substr(i + 1, 2), nullptr, 16));
+            i += 2;
+        } else {
+            out += text[i];
+        }
+    }
+    return out;
+}
+
+std::map<std::string, std::string> query_of(const std::string& target) {
+    std::map<std::string, std::string> query;
+    const auto question = target.find('?');
+    if (question == std::string::npos) return query;
+    std::stringstream in(target.substr(question + 1));
+    for (std::string pair; std::getline(in, pair, '&');) {
+        const auto equals = pair.find('=');
+        query[percent_decoded(pair.substr(0, equals))] =
+            equals == std::string::npos ? "" : percent_decoded(pair.substr(equals + 1));
+    }
+    return query;
+}
+
+std::optional<std::uint64_t> number(const std::string& text) {
+    std::uint64_t value = 0;
+    auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (error != std::errc() || end != text.data() + text.size() || text.empty())
+        return std::nullopt;
+    return value;
+}
+
+std::optional<std::uint64_t> version_of_if_match(std::string text) {
+    if (text.rfind("W/", 0) == 0) text = text.substr(2);
+    if (text.size() >= 2 && text.front() == '"' && text.back() == '"')
+        text = text.substr(1, text.size() - 2);
+    if (!text.empty() && text.front() == 'v') text = text.substr(1);
+    return number(text);
+}
+
+std::variant<std::pair<std::uint64_t, std::uint64_t>, HttpResponse> page_parameters(
+    std::map<std::string, std::string>& query, const char* cursor_name) {
+    std::uint64_t from = 1, limit = 100;
+    if (query.count("from")) {
+        auto parsed = number(query["from"]);
+        if (!parsed || *parsed == 0)
+            return problem(400, "invalid_cursor",
+                           std::string("from must be a ") + cursor_name + " >= 1");
+        from = *parsed;
+    }
+    if (query.count("limit")) {
+        auto parsed = number(query["limit"]);
+        if (!parsed || *parsed == 0 || *parsed > 1000)
+            return problem(400, "invalid_limit", "limit must be 1 to 1000");
+        limit = *parsed;
+    }
+    return std::make_pair(from, limit);
+}
+
+}  // namespace kakitome::api

@@ -1,0 +1,36 @@
+// Reading a request's target: query parameters (percent-decoded), numbers, If-Match versions
+// and the paging parameters every list route takes. Shared by the service and its handlers.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <utility>
+#include <variant>
+
+#include "api/http/http_types.h"
+
+namespace kakitome::api {
+
+using http::HttpResponse;
+
+// Query parameters of a target ("a=1&b=2"), percent-decoding not needed for the numbers and
+// ids the API takes; anything else is rejected by the handlers' own checks.
+// %XX escapes decoded; '+' stays '+' (RFC 3986 queries, not HTML forms), so
+// "2026-11-24T00:00:00+09:00" works both escaped and raw. A malformed escape is kept as is.
+std::string percent_decoded(const std::string& text);
+
+std::map<std::string, std::string> query_of(const std::string& target);
+
+std::optional<std::uint64_t> number(const std::string& text);
+
+// ETag / If-Match form of a stream version: "v12" (quoted). Accepts W/ and bare numbers too.
+std::optional<std::uint64_t> version_of_if_match(std::string text);
+
+// `from` (a cursor, >= 1, default 1) and `limit` (1..1000, default 100) of a paged request;
+// a problem response when either is malformed.
+std::variant<std::pair<std::uint64_t, std::uint64_t>, HttpResponse> page_parameters(
+    std::map<std::string, std::string>& query, const char* cursor_name);
+
+}  // namespace kakitome::api

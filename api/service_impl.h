@@ -1,0 +1,70 @@
+// ApiService::Impl: the service's state and its handlers, one file per resource in
+// api/handlers/ (applications, log, incidents, operations), the routing and gating in
+// api_service.cc. Internal to api/.
+#pragma once
+
+#include <atomic>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "api/answers.h"
+#include "api/api_service.h"
+#include "api/query.h"
+#include "api/routes.h"
+#include "engine/download/download_service.h"
+
+namespace kakitome::api {
+
+struct ApiService::Impl {
+    ApiDependencies d;
+    workflow::WorkflowCommands& commands;
+    download::DownloadService downloads;
+    std::atomic<std::uint64_t> responses_by_class[6] = {};
+    std::atomic<std::uint64_t> disclosures{0};
+    // Serialized queue pages for the current snapshot: the queue changes per worker pass, and
+    // is read far more often than that.
+    std::mutex page_mutex;
+    std::shared_ptr<const std::vector<QueueEntry>> paged_snapshot;
+    std::map<std::string, std::string> pages;
+
+    explicit Impl(ApiDependencies dependencies)
+        : d(std::move(dependencies)),
+          commands(d.commands),
+          downloads(d.store, d.config, d.clock_ms) {}
+
+    struct Context {
+        const HttpRequest& request;
+        RouteMatch match;  // by value: a context outlives the call that matched it
+        std::string path;
+        std::string request_id;
+        std::optional<auth::Principal> principal;
+        std::map<std::string, std::string> query;
+    };
+
+    HttpResponse dispatch(Context& context);
+    // Route, authentication, role and query parameters: what can be decided on the headers.
+    std::optional<HttpResponse> gate(Context& context);
+    Context context_of(const HttpRequest& request) const;
+    void finish(HttpResponse& response, const Context& context);
+    HttpResponse metrics();
+    HttpResponse post_mail(Context& context);
+    HttpResponse queue(Context& context);
+    HttpResponse application(Context& context);
+    HttpResponse command(Context& context);
+    HttpResponse application_events(Context& context);
+    HttpResponse events(Context& context);
+    HttpResponse download(Context& context);
+    HttpResponse create_token(Context& context);
+    HttpResponse ledger_checkpoint();
+    HttpResponse inclusion_proof(Context& context);
+    HttpResponse consistency_proof(Context& context);
+    HttpResponse incident(Context& context, RouteId id);
+    Status disclose(const Context& context, const std::vector<std::string>& applications,
+                    const std::vector<std::string>& fields);
+};;
+
+}  // namespace kakitome::api
