@@ -1,4 +1,4 @@
-// Per-application data keys for PII in event payloads (design section 5). Each application has a
+// Per-application data keys for PII in event payloads (docs/design.md §5). Each application has a
 // random AES-256 key, stored wrapped (AES-256-GCM under a key derived from the master key) in the
 // `data_keys` column family, the only mutable data kakitome keeps. Destroying the key
 // (crypto-shredding) leaves a tombstone, so "erased" and "never existed" stay distinguishable,

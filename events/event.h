@@ -1,4 +1,4 @@
-// The event envelope (design section 2) and its canonical bytes.
+// The event envelope (docs/design.md §2) and its canonical bytes.
 //
 // Canonical bytes = the envelope without `hash`, as JSON with sorted keys, no whitespace, UTF-8
 // (non-ASCII kept as is). hash = SHA-256(canonical bytes); prev_hash is the previous event's

@@ -1,4 +1,4 @@
-// EventStore: the append-only log of kakitome (design section 2).
+// EventStore: the append-only log of kakitome (docs/design.md §2).
 //
 // Contract:
 // - append() and append_transaction() are atomic: all of a call's events land, in order, with

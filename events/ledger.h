@@ -1,5 +1,5 @@
 // Ledger: the log's RFC 9162 Merkle tree, kept incrementally in the `merkle` column family, and
-// its signed checkpoints (design section 3).
+// its signed checkpoints (docs/design.md §3).
 //
 // Every complete subtree is stored once as it completes (key: level, index), so each new event
 // writes one leaf and on average one more node, and any root, inclusion proof or consistency

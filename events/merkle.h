@@ -1,4 +1,4 @@
-// The RFC 9162 Merkle tree over the log (design section 3): leaf hash SHA-256(0x00 || event
+// The RFC 9162 Merkle tree over the log (docs/design.md §3): leaf hash SHA-256(0x00 || event
 // hash), node hash SHA-256(0x01 || left || right), the tree over the first `size` leaves split
 // at the largest power of two below `size`. Proof generation reads complete subtrees through
 // a NodeSource; verification needs nothing but the proof. Pure functions; thread-safe.

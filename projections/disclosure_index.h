@@ -1,6 +1,6 @@
 // DisclosureIndex: every PiiDisclosed event indexed by application, by principal and by time,
 // plus each application's owner (the applicant principal "applicant:<sender key>" from its
-// form mail) and registration time — the data incident responders query (design section 5:
+// form mail) and registration time — the data incident responders query (docs/design.md §5:
 // "who saw what is a query over these events"). Kept in its own column family, caught up like
 // a projection (rows and position in one WriteBatch per page), so who-saw is one prefix scan.
 // catch_up() from one thread; queries are thread-safe.

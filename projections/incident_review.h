@@ -1,4 +1,4 @@
-// Incident inquiry (design section 5, the 469-registration review): an incident's own stream of
+// Incident inquiry (docs/design.md §5, the 469-registration review): an incident's own stream of
 // events, and the review table a responder hands to management and, if required, to the PPC.
 //
 // The incident's events are engine/domain/incident_events.h; load_incident() folds them.

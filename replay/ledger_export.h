@@ -1,5 +1,5 @@
 // Exporting the ledger for auditors, and verifying an export with nothing but the public key
-// (design section 3: "checked by `kakitome verify`, which needs only an export and the public
+// (docs/design.md §3: "checked by `kakitome verify`, which needs only an export and the public
 // key"). An export is JSON lines:
 //   {"type":"ledger","origin":…,"verifier_key":…,"size":N}
 //   {"type":"event","seq":S,"hash":hex,"canonical":"<the canonical bytes, as a JSON string>"}

@@ -1,4 +1,4 @@
-// DownloadService: `GET /d/<token>` (design section 4), as a function the HTTP server calls.
+// DownloadService: `GET /d/<token>` (docs/design.md §4), as a function the HTTP server calls.
 //
 // The token's SHA-256 names a `token-<hash>` stream that points to its application; the
 // application's stream decides. A live link appends `UrlDownloaded` (expected version, so a

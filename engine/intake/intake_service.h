@@ -1,4 +1,4 @@
-// IntakeService: turns one received mail into events (design sections 1 and 4).
+// IntakeService: turns one received mail into events (docs/design.md §1 and §4).
 //
 // Streams it writes, all in one atomic transaction per mail:
 //   message-<key>      the Message-ID claim: MessageIngested, UnrelatedMailReceived,

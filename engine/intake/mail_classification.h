@@ -1,4 +1,4 @@
-// What a received mail is to the secretariat (design section 4, intake issue):
+// What a received mail is to the secretariat (docs/design.md §4, intake issue):
 // - form: subject 「PR 動画利用申請」 (after NFKC, whitespace folding, Re:/Fw: prefixes), exactly
 //   one attachment that is an encrypted Office document;
 // - password: same subject, no attachment, the password on the first non-empty line of the

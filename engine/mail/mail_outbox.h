@@ -1,4 +1,4 @@
-// MailOutbox: delivers queued mail (the transactional outbox of design section 4).
+// MailOutbox: delivers queued mail (the transactional outbox of docs/design.md §4).
 //
 // A command appends `MailQueued` in the same transaction as its decision; the outbox then sends
 // it over SMTP and appends `MailSent {mail_id, attempt}`, or `MailFailed {mail_id, attempt,

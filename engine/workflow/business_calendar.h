@@ -1,4 +1,4 @@
-// BusinessCalendar: the secretariat's working days (design section 4).
+// BusinessCalendar: the secretariat's working days (docs/design.md §4).
 //
 // A day is a business day unless it is a Saturday or Sunday, a national holiday under the
 // Act on National Holidays (国民の祝日に関する法律) as amended through 2018 — fixed days, Happy

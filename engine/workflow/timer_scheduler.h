@@ -1,4 +1,4 @@
-// TimerScheduler: the workflow's timers as events (design section 4).
+// TimerScheduler: the workflow's timers as events (docs/design.md §4).
 //
 //   PasswordReminderDue  2 business days after the form mail, still no password; mails a reminder
 //   SlaDue               4 business days after pairing (00:00 JST of that day), still open
