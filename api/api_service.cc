@@ -4,12 +4,12 @@
 #include <charconv>
 #include <cstdio>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <variant>
-#include <nlohmann/json.hpp>
 
-#include "api/service_impl.h"
 #include "api/routes.h"
+#include "api/service_impl.h"
 #include "engine/domain/access_events.h"
 #include "engine/domain/application_state.h"
 #include "engine/domain/domain_event.h"

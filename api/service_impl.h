@@ -65,6 +65,7 @@ struct ApiService::Impl {
     HttpResponse incident(Context& context, RouteId id);
     Status disclose(const Context& context, const std::vector<std::string>& applications,
                     const std::vector<std::string>& fields);
-};;
+};
+;
 
 }  // namespace kakitome::api

@@ -1,13 +1,14 @@
-// The application routes: mail upload, the queue, one application (its PII disclosed first), commands, an application's events, and /d/<token>.
+// The application routes: mail upload, the queue, one application (its PII disclosed first),
+// commands, an application's events, and /d/<token>.
 #include "api/service_impl.h"
 
 #include <atomic>
 #include <charconv>
 #include <cstdio>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <variant>
-#include <nlohmann/json.hpp>
 
 #include "api/routes.h"
 #include "engine/domain/access_events.h"

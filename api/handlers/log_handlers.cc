@@ -1,13 +1,14 @@
-// The log and ledger routes: events in seq order, the latest signed checkpoint, inclusion and consistency proofs.
+// The log and ledger routes: events in seq order, the latest signed checkpoint, inclusion and
+// consistency proofs.
 #include "api/service_impl.h"
 
 #include <atomic>
 #include <charconv>
 #include <cstdio>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <variant>
-#include <nlohmann/json.hpp>
 
 #include "api/routes.h"
 #include "engine/domain/access_events.h"

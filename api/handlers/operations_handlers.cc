@@ -5,9 +5,9 @@
 #include <charconv>
 #include <cstdio>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <variant>
-#include <nlohmann/json.hpp>
 
 #include "api/routes.h"
 #include "engine/domain/access_events.h"

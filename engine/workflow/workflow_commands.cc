@@ -20,8 +20,8 @@
 
 namespace kakitome::workflow {
 
-using nlohmann::json;
 using domain::ApplicationState;
+using nlohmann::json;
 
 namespace {
 
@@ -165,13 +165,10 @@ Status WorkflowCommands::CommandInput::require(const char* key) const {
 // assign: an active operator or supervisor takes the application.
 Result<WorkflowCommands::Plan> WorkflowCommands::plan_assign(const CommandInput& input) {
     const CommandRequest& request = input.request;
-    const ApplicationRecord& record = input.record;
-    const std::string& command = request.command;
     auto text = [&](const char* key) { return input.text(key); };
     auto require = [&](const char* key) { return input.require(key); };
     Plan plan;
     auto& events = plan.events;
-
 
     KAKITOME_RETURN_IF_ERROR(require("assignee"));
     if (!staff_.is_active_staff(text("assignee"))) {
@@ -203,9 +200,9 @@ Result<WorkflowCommands::Plan> WorkflowCommands::plan_link(const CommandInput& i
             return illegal(command, record);
         }
         events.push_back(make_event(
-            domain::ApplicationApproved{
-                record.state == ApplicationState::rejected, record.rejection_codes,
-                usage_period_ended(config_, now), text("justification")},
+            domain::ApplicationApproved{record.state == ApplicationState::rejected,
+                                        record.rejection_codes, usage_period_ended(config_, now),
+                                        text("justification")},
             request));
     } else if (!record.approved) {
         return illegal(command, record);
@@ -227,7 +224,6 @@ Result<WorkflowCommands::Plan> WorkflowCommands::plan_rejection(const CommandInp
     const json& arguments = input.arguments;
     Plan plan;
     auto& events = plan.events;
-
 
     const bool rejecting = command == "reject";
     const auto codes = string_list(arguments, "codes");
@@ -254,8 +250,8 @@ Result<WorkflowCommands::Plan> WorkflowCommands::plan_rejection(const CommandInp
             : make_event(domain::CorrectionRequested{codes, fields.message}, request));
     auto mail = queue_applicant_mail(
         record, vault_, config_,
-        rejecting ? mail::MailTemplate::rejection : mail::MailTemplate::correction_request,
-        fields, now, request.actor, request.correlation);
+        rejecting ? mail::MailTemplate::rejection : mail::MailTemplate::correction_request, fields,
+        now, request.actor, request.correlation);
     if (!mail.is_ok()) return mail.status();
     events.push_back(std::move(mail).value());
     return plan;
@@ -270,12 +266,9 @@ Result<WorkflowCommands::Plan> WorkflowCommands::plan_withdraw(const CommandInpu
     Plan plan;
     auto& events = plan.events;
 
-
-
     KAKITOME_RETURN_IF_ERROR(require("reason"));
     if (const IssuedUrl* live = record.live_url())
-        events.push_back(
-            make_event(domain::UrlRevoked{live->token_sha256, "withdrawn"}, request));
+        events.push_back(make_event(domain::UrlRevoked{live->token_sha256, "withdrawn"}, request));
     events.push_back(make_event(domain::ApplicationWithdrawn{text("reason")}, request));
     return plan;
 }
@@ -290,12 +283,10 @@ Result<WorkflowCommands::Plan> WorkflowCommands::plan_revoke(const CommandInput&
     Plan plan;
     auto& events = plan.events;
 
-
     KAKITOME_RETURN_IF_ERROR(require("reason"));
     const IssuedUrl* live = record.live_url();
     if (!live) return illegal(command, record);
-    events.push_back(
-        make_event(domain::UrlRevoked{live->token_sha256, text("reason")}, request));
+    events.push_back(make_event(domain::UrlRevoked{live->token_sha256, text("reason")}, request));
     return plan;
 }
 
@@ -308,13 +299,10 @@ Result<WorkflowCommands::Plan> WorkflowCommands::plan_erase(const CommandInput& 
     Plan plan;
     auto& events = plan.events;
 
-
-
     KAKITOME_RETURN_IF_ERROR(require("reason"));
     if (!record.erased) {
         if (const IssuedUrl* live = record.live_url())
-            events.push_back(
-                make_event(domain::UrlRevoked{live->token_sha256, "erased"}, request));
+            events.push_back(make_event(domain::UrlRevoked{live->token_sha256, "erased"}, request));
         events.push_back(make_event(domain::ApplicationErased{text("reason"), true}, request));
     }
     return plan;
@@ -429,6 +417,5 @@ Result<CommandOutcome> WorkflowCommands::commit(const CommandInput& input, Plan 
     }
     return outcome;
 }
-
 
 }  // namespace kakitome::workflow

@@ -86,7 +86,7 @@ class WorkflowCommands {
         const nlohmann::json& arguments;
         std::int64_t now;
         std::string text(const char* key) const;  // "" when absent or not a string
-        Status require(const char* key) const;   // missing_argument when text(key) is ""
+        Status require(const char* key) const;    // missing_argument when text(key) is ""
     };
     // The events a command appends to the application, and the other streams it writes.
     struct Plan {
