@@ -165,19 +165,16 @@ Status WorkflowCommands::CommandInput::require(const char* key) const {
 // assign: an active operator or supervisor takes the application.
 Result<WorkflowCommands::Plan> WorkflowCommands::plan_assign(const CommandInput& input) {
     const CommandRequest& request = input.request;
-    auto text = [&](const char* key) { return input.text(key); };
-    auto require = [&](const char* key) { return input.require(key); };
     Plan plan;
     auto& events = plan.events;
-
-    KAKITOME_RETURN_IF_ERROR(require("assignee"));
-    if (!staff_.is_active_staff(text("assignee"))) {
+    KAKITOME_RETURN_IF_ERROR(input.require("assignee"));
+    if (!staff_.is_active_staff(input.text("assignee"))) {
         return Status::invalid_argument(
                    "the assignee must be an active operator or "
                    "supervisor principal")
             .with_reason("unknown_assignee");
     }
-    events.push_back(make_event(domain::ApplicationAssigned{text("assignee")}, request));
+    events.push_back(make_event(domain::ApplicationAssigned{input.text("assignee")}, request));
     return plan;
 }
 
@@ -187,22 +184,20 @@ Result<WorkflowCommands::Plan> WorkflowCommands::plan_link(const CommandInput& i
     const ApplicationRecord& record = input.record;
     const std::string& command = request.command;
     const std::int64_t now = input.now;
-    auto text = [&](const char* key) { return input.text(key); };
-    auto require = [&](const char* key) { return input.require(key); };
     Plan plan;
     auto& events = plan.events;
     auto& extra_streams = plan.extra_streams;
     const bool approving = command == "approve";
     if (approving) {
         if (record.state == ApplicationState::rejected) {
-            KAKITOME_RETURN_IF_ERROR(require("justification"));
+            KAKITOME_RETURN_IF_ERROR(input.require("justification"));
         } else if (record.live_url()) {
             return illegal(command, record);
         }
         events.push_back(make_event(
             domain::ApplicationApproved{record.state == ApplicationState::rejected,
                                         record.rejection_codes, usage_period_ended(config_, now),
-                                        text("justification")},
+                                        input.text("justification")},
             request));
     } else if (!record.approved) {
         return illegal(command, record);
@@ -220,11 +215,9 @@ Result<WorkflowCommands::Plan> WorkflowCommands::plan_rejection(const CommandInp
     const ApplicationRecord& record = input.record;
     const std::string& command = request.command;
     const std::int64_t now = input.now;
-    auto text = [&](const char* key) { return input.text(key); };
     const json& arguments = input.arguments;
     Plan plan;
     auto& events = plan.events;
-
     const bool rejecting = command == "reject";
     const auto codes = string_list(arguments, "codes");
     for (const auto& code : codes) {
@@ -233,14 +226,14 @@ Result<WorkflowCommands::Plan> WorkflowCommands::plan_rejection(const CommandInp
                                             "' (docs/forms.md lists the codes)")
                 .with_reason("unknown_reason_code");
     }
-    if (codes.empty() && (rejecting || text("message").empty())) {
+    if (codes.empty() && (rejecting || input.text("message").empty())) {
         return Status::invalid_argument(command + " needs reason \"codes\"" +
                                         (rejecting ? "" : " or a \"message\""))
             .with_reason("missing_argument");
     }
     mail::TemplateFields fields;
     fields.codes = codes;
-    fields.message = text("message");
+    fields.message = input.text("message");
     events.push_back(
         rejecting
             ? make_event(
@@ -261,15 +254,12 @@ Result<WorkflowCommands::Plan> WorkflowCommands::plan_rejection(const CommandInp
 Result<WorkflowCommands::Plan> WorkflowCommands::plan_withdraw(const CommandInput& input) {
     const CommandRequest& request = input.request;
     const ApplicationRecord& record = input.record;
-    auto text = [&](const char* key) { return input.text(key); };
-    auto require = [&](const char* key) { return input.require(key); };
     Plan plan;
     auto& events = plan.events;
-
-    KAKITOME_RETURN_IF_ERROR(require("reason"));
+    KAKITOME_RETURN_IF_ERROR(input.require("reason"));
     if (const IssuedUrl* live = record.live_url())
         events.push_back(make_event(domain::UrlRevoked{live->token_sha256, "withdrawn"}, request));
-    events.push_back(make_event(domain::ApplicationWithdrawn{text("reason")}, request));
+    events.push_back(make_event(domain::ApplicationWithdrawn{input.text("reason")}, request));
     return plan;
 }
 
@@ -278,15 +268,13 @@ Result<WorkflowCommands::Plan> WorkflowCommands::plan_revoke(const CommandInput&
     const CommandRequest& request = input.request;
     const ApplicationRecord& record = input.record;
     const std::string& command = request.command;
-    auto text = [&](const char* key) { return input.text(key); };
-    auto require = [&](const char* key) { return input.require(key); };
     Plan plan;
     auto& events = plan.events;
-
-    KAKITOME_RETURN_IF_ERROR(require("reason"));
+    KAKITOME_RETURN_IF_ERROR(input.require("reason"));
     const IssuedUrl* live = record.live_url();
     if (!live) return illegal(command, record);
-    events.push_back(make_event(domain::UrlRevoked{live->token_sha256, text("reason")}, request));
+    events.push_back(
+        make_event(domain::UrlRevoked{live->token_sha256, input.text("reason")}, request));
     return plan;
 }
 
@@ -294,16 +282,14 @@ Result<WorkflowCommands::Plan> WorkflowCommands::plan_revoke(const CommandInput&
 Result<WorkflowCommands::Plan> WorkflowCommands::plan_erase(const CommandInput& input) {
     const CommandRequest& request = input.request;
     const ApplicationRecord& record = input.record;
-    auto text = [&](const char* key) { return input.text(key); };
-    auto require = [&](const char* key) { return input.require(key); };
     Plan plan;
     auto& events = plan.events;
-
-    KAKITOME_RETURN_IF_ERROR(require("reason"));
+    KAKITOME_RETURN_IF_ERROR(input.require("reason"));
     if (!record.erased) {
         if (const IssuedUrl* live = record.live_url())
             events.push_back(make_event(domain::UrlRevoked{live->token_sha256, "erased"}, request));
-        events.push_back(make_event(domain::ApplicationErased{text("reason"), true}, request));
+        events.push_back(
+            make_event(domain::ApplicationErased{input.text("reason"), true}, request));
     }
     return plan;
 }
