@@ -15,7 +15,14 @@ const std::vector<Route>& routes() {
          "/metrics",
          false,
          {Role::admin, Role::auditor, Role::supervisor}},
-        {RouteId::post_mail, "POST", "/v1/mail", false, {Role::operator_role, Role::supervisor}},
+        {RouteId::post_mail,
+         "POST",
+         "/v1/mail",
+         false,
+         {Role::operator_role, Role::supervisor},
+         {},
+         /*appends=*/true,
+         /*large_body=*/true},
         {RouteId::queue,
          "GET",
          "/v1/queue",
@@ -26,12 +33,16 @@ const std::vector<Route>& routes() {
          "GET",
          "/v1/applications/{id}",
          false,
-         {Role::operator_role, Role::supervisor, Role::auditor}},
+         {Role::operator_role, Role::supervisor, Role::auditor},
+         {},
+         /*appends=*/true},  // the disclosure
         {RouteId::command,
          "POST",
          "/v1/applications/{id}/commands/{name}",
          false,
-         {Role::operator_role, Role::supervisor}},
+         {Role::operator_role, Role::supervisor},
+         {},
+         /*appends=*/true},
         {RouteId::application_events,
          "GET",
          "/v1/applications/{id}/events",
@@ -44,8 +55,8 @@ const std::vector<Route>& routes() {
          false,
          {Role::supervisor, Role::auditor},
          {"from", "limit"}},
-        {RouteId::download, "GET", "/d/{token}", true, {}},
-        {RouteId::create_token, "POST", "/v1/tokens", false, {Role::admin}},
+        {RouteId::download, "GET", "/d/{token}", true, {}, {}, /*appends=*/true},
+        {RouteId::create_token, "POST", "/v1/tokens", false, {Role::admin}, {}, /*appends=*/true},
         {RouteId::ledger_checkpoint,
          "GET",
          "/v1/ledger/checkpoint",
@@ -75,12 +86,20 @@ const std::vector<Route>& routes() {
          false,
          {Role::responder},
          {"from", "to", "incident"}},
-        {RouteId::incident_report, "POST", "/v1/incidents", false, {Role::responder}},
+        {RouteId::incident_report,
+         "POST",
+         "/v1/incidents",
+         false,
+         {Role::responder},
+         {},
+         /*appends=*/true},
         {RouteId::incident_step,
          "POST",
          "/v1/incidents/{incident}/steps/{step}",
          false,
-         {Role::responder}},
+         {Role::responder},
+         {},
+         /*appends=*/true},
     };
     return table;
 }
@@ -133,6 +152,18 @@ RouteMatch match_route(const std::string& method, const std::string& path) {
 bool role_allowed(const Route& route, Role role) {
     return route.public_route ||
            std::find(route.roles.begin(), route.roles.end(), role) != route.roles.end();
+}
+
+bool route_appends(const std::string& method, const std::string& target) {
+    const RouteMatch match = match_route(method, target.substr(0, target.find('?')));
+    return match.route && match.route->appends;
+}
+
+std::vector<std::string> large_body_paths() {
+    std::vector<std::string> paths;
+    for (const auto& route : routes())
+        if (route.large_body) paths.push_back(route.pattern);
+    return paths;
 }
 
 }  // namespace kakitome::api

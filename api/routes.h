@@ -41,6 +41,11 @@ struct Route {
     std::vector<auth::Role> roles;  // who may call it when not public
     // The query parameters it takes; any other is a 400 (a typo must not silently mean "all").
     std::vector<std::string> query_parameters = {};
+    // It appends durably (a command, mail, a PII read's disclosure, a download): the server runs
+    // it on a blocking thread so that many can share one group commit, never on an I/O thread.
+    bool appends = false;
+    // It takes a whole mail as its body (up to the intake limit, not the 1 MiB of the others).
+    bool large_body = false;
 };
 
 const std::vector<Route>& routes();
@@ -53,6 +58,10 @@ struct RouteMatch {
 };
 
 RouteMatch match_route(const std::string& method, const std::string& path);
+// Route::appends of the route a request target (path and query) goes to; false when none.
+bool route_appends(const std::string& method, const std::string& target);
+// The paths of the large_body routes (which have no parameters).
+std::vector<std::string> large_body_paths();
 bool role_allowed(const Route& route, auth::Role role);
 
 }  // namespace kakitome::api

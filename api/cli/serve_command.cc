@@ -22,6 +22,7 @@
 #include "api/cli/commands.h"
 #include "api/cli/store_access.h"
 #include "api/http/http_server.h"
+#include "api/routes.h"
 #include "engine/intake/imap_poller.h"
 #include "engine/workflow/workflow_worker.h"
 #include "events/meta_store.h"
@@ -157,11 +158,11 @@ int run_serve(const Words& words) {
     }
     auto& worker = services->worker();
     api::ApiService api(*services);
-    server_options.large_body_paths = {"/v1/mail"};
-    // Everything that appends durably (commands, mail, PII reads, downloads) waits on an fsync.
+    // What takes a mail as its body, and what appends durably and so waits on an fsync, are
+    // columns of the route table (api/routes.cc).
+    server_options.large_body_paths = api::large_body_paths();
     server_options.blocking = [](const http::HttpRequest& request) {
-        return request.method != "GET" || request.target.rfind("/v1/applications/", 0) == 0 ||
-               request.target.rfind("/d/", 0) == 0;
+        return api::route_appends(request.method, request.target);
     };
     server_options.large_body_limit = limits.max_bytes + 1024 * 1024;
     server_options.tls_certificate_file = arguments->value_or("tls-cert", "");
