@@ -179,22 +179,18 @@ HttpResponse ApiService::Impl::command(Context& context) {
     const std::string key = context.request.header("idempotency-key");
     if (key.size() > 200)
         return problem(400, "invalid_idempotency_key", "Idempotency-Key is at most 200 characters");
-    // Supervisor-only commands; an operator may approve only what validation accepted.
+    // What an operator may not decide alone is the workflow's rule (supervisor_needed); an
+    // approval is judged on the application as the If-Match version says it is.
     if (principal.role == auth::Role::operator_role) {
-        if (name == "revoke_url" || name == "erase")
-            return problem(403, "forbidden", "only a supervisor may " + name);
-        if (name == "approve" && workflow::usage_period_ended(d.config, d.clock_ms()))
-            return problem(403, "forbidden",
-                           "the usage period has ended: only a supervisor may approve now, with a "
-                           "justification");
-        if (name == "approve") {
-            auto record = workflow::load_application(d.store, id);
-            if (!record.is_ok()) return problem_for(record.status());
-            if (record->version.value == *expected &&
-                record->state == domain::ApplicationState::rejected) {
-                return problem(403, "forbidden", "overriding a rejection needs a supervisor");
-            }
+        std::optional<workflow::ApplicationRecord> record;
+        if (name == "approve" && !workflow::usage_period_ended(d.config, d.clock_ms())) {
+            auto loaded = workflow::load_application(d.store, id);
+            if (!loaded.is_ok()) return problem_for(loaded.status());
+            if (loaded->version.value == *expected) record = std::move(loaded).value();
         }
+        if (auto why = workflow::supervisor_needed(name, record ? &*record : nullptr, d.config,
+                                                   d.clock_ms()))
+            return problem(403, "forbidden", *why);
     }
     workflow::CommandRequest request{id,
                                      name,

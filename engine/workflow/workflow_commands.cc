@@ -137,6 +137,21 @@ Status WorkflowCommands::erase_application_blobs(const std::string& application)
     return blobs_.erase(std::vector<std::string>(candidates.begin(), candidates.end()));
 }
 
+std::optional<std::string> supervisor_needed(const std::string& command,
+                                             const ApplicationRecord* record,
+                                             const WorkflowConfig& config, std::int64_t now_ms) {
+    // Commands only a supervisor may run, whatever the application's state.
+    static const std::set<std::string, std::less<>> kSupervisorOnly = {"revoke_url", "erase"};
+    if (kSupervisorOnly.count(command)) return "only a supervisor may " + command;
+    if (command != "approve") return std::nullopt;
+    if (usage_period_ended(config, now_ms))
+        return std::string(
+            "the usage period has ended: only a supervisor may approve now, with a justification");
+    if (record && record->state == ApplicationState::rejected)
+        return std::string("overriding a rejection needs a supervisor");
+    return std::nullopt;
+}
+
 bool usage_period_ended(const WorkflowConfig& config, std::int64_t now_ms) {
     return jst_date_of(now_ms).to_string() > config.usage_period.last;
 }

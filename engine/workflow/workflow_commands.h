@@ -64,6 +64,14 @@ const std::vector<std::string>& command_names();
 
 // True once the campaign's usage period is over (JST): approving then needs a justification
 // (and, through the API, a supervisor).
+// What an operator may not decide alone (docs/api.md's role table): revoke_url and erase
+// always; approve when it overrides a rejection or comes after the usage period. Returns why a
+// supervisor is needed, or nullopt. `record` (the application as the caller will act on it) is
+// read only for approve; nullptr when it is not known.
+std::optional<std::string> supervisor_needed(const std::string& command,
+                                             const ApplicationRecord* record,
+                                             const WorkflowConfig& config, std::int64_t now_ms);
+
 bool usage_period_ended(const WorkflowConfig& config, std::int64_t now_ms);
 
 class WorkflowCommands {
