@@ -22,63 +22,62 @@ std::int64_t at_ms(const RecordedEvent& event) {
 
 Status ApplicationRecord::apply(const RecordedEvent& event) {
     using namespace domain;
-    ApplicationRecord next = *this;  // an event that does not decode changes nothing
-    next.version = event.version;
-    if (next.application.empty()) {
-        if (auto id = application_of(event.stream)) next.application = *id;
-    }
     // Only the types whose payload matters here are decoded (replays fold millions of events).
+    // An event has one type, so at most one `when` decodes, and its change is made only once the
+    // payload decoded: an event that does not decode changes nothing, without copying the record.
     const Status folded = [&]() -> Status {
         KAKITOME_RETURN_IF_ERROR(when<FormMailReceived>(event, [&](const auto& mail) {
-            next.received_at_ms = at_ms(event);
-            next.sender_sealed = mail.pii_sealed;
-            next.warnings = mail.warnings;
+            received_at_ms = at_ms(event);
+            sender_sealed = mail.pii_sealed;
+            warnings = mail.warnings;
         }));
         KAKITOME_RETURN_IF_ERROR(when<PossibleDuplicateFlagged>(event, [&](const auto& flagged) {
-            auto& others = next.possible_duplicate_of;
+            auto& others = possible_duplicate_of;
             if (std::find(others.begin(), others.end(), flagged.other) == others.end())
                 others.push_back(flagged.other);
         }));
-        if (is<PasswordMailReceived>(event)) next.password_received = true;
-        if (is<MailsPaired>(event)) next.paired_at_ms = at_ms(event);
+        if (is<PasswordMailReceived>(event)) password_received = true;
+        if (is<MailsPaired>(event)) paired_at_ms = at_ms(event);
         KAKITOME_RETURN_IF_ERROR(when<FormParsed>(event, [&](const auto& form) {
-            next.form_sealed = form.pii_sealed;
-            next.usage_channels = form.usage_channels;
-            next.unrecognized_usages = form.unrecognized_usages;
+            form_sealed = form.pii_sealed;
+            usage_channels = form.usage_channels;
+            unrecognized_usages = form.unrecognized_usages;
         }));
-        if (is<ApplicationValidated>(event)) next.rejection_codes.clear();
+        if (is<ApplicationValidated>(event)) rejection_codes.clear();
         KAKITOME_RETURN_IF_ERROR(when<ApplicationRejected>(event, [&](const auto& rejected) {
-            next.rejection_codes = rejected.codes;
-            if (rejected.notify.value_or(false)) next.rejection_notified = true;
+            rejection_codes = rejected.codes;
+            if (rejected.notify.value_or(false)) rejection_notified = true;
         }));
-        if (is<ApplicationApproved>(event)) next.approved = true;
+        if (is<ApplicationApproved>(event)) approved = true;
         KAKITOME_RETURN_IF_ERROR(when<UrlIssued>(event, [&](const auto& issued) {
-            next.urls.push_back({issued.token_sha256,
-                                 parse_rfc3339_ms(issued.issued_at).value_or(at_ms(event)),
-                                 parse_rfc3339_ms(issued.expires_at).value_or(0), false, false, 0});
+            urls.push_back({issued.token_sha256,
+                            parse_rfc3339_ms(issued.issued_at).value_or(at_ms(event)),
+                            parse_rfc3339_ms(issued.expires_at).value_or(0), false, false, 0});
         }));
         KAKITOME_RETURN_IF_ERROR(when<UrlDownloaded>(event, [&](const auto& downloaded) {
-            if (auto* url = next.find_url(downloaded.token_sha256)) ++url->downloads;
+            if (auto* url = find_url(downloaded.token_sha256)) ++url->downloads;
         }));
         KAKITOME_RETURN_IF_ERROR(when<UrlRevoked>(event, [&](const auto& revoked) {
-            if (auto* url = next.find_url(revoked.token_sha256)) url->revoked = true;
+            if (auto* url = find_url(revoked.token_sha256)) url->revoked = true;
         }));
         KAKITOME_RETURN_IF_ERROR(when<UrlExpired>(event, [&](const auto& expired) {
-            if (auto* url = next.find_url(expired.token_sha256)) url->expired = true;
+            if (auto* url = find_url(expired.token_sha256)) url->expired = true;
         }));
         KAKITOME_RETURN_IF_ERROR(when<ApplicationAssigned>(
-            event, [&](const auto& assigned) { next.assignee = assigned.assignee; }));
-        if (is<CorrectionRequested>(event))
-            next.correction_requested = next.rejection_notified = true;
-        if (is<ApplicationErased>(event)) next.erased = true;
-        if (is<PasswordReminderDue>(event)) next.reminder_due_fired = true;
-        if (is<SlaDue>(event)) next.sla_due_fired = true;
-        if (is<SlaOverdue>(event)) next.sla_overdue_fired = true;
+            event, [&](const auto& assigned) { assignee = assigned.assignee; }));
+        if (is<CorrectionRequested>(event)) correction_requested = rejection_notified = true;
+        if (is<ApplicationErased>(event)) erased = true;
+        if (is<PasswordReminderDue>(event)) reminder_due_fired = true;
+        if (is<SlaDue>(event)) sla_due_fired = true;
+        if (is<SlaOverdue>(event)) sla_overdue_fired = true;
         return Status::ok();
     }();
     KAKITOME_RETURN_IF_ERROR(folded);
-    next.state = state_after(next.state, event.type, next.live_url() != nullptr);
-    *this = std::move(next);
+    version = event.version;
+    if (application.empty()) {
+        if (auto id = application_of(event.stream)) application = *id;
+    }
+    state = state_after(state, event.type, live_url() != nullptr);
     return Status::ok();
 }
 
