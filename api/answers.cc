@@ -1,6 +1,6 @@
 #include "api/answers.h"
 
-#include "events/aead.h"
+#include "events/base/aead.h"
 
 namespace kakitome::api {
 

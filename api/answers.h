@@ -10,9 +10,9 @@
 #include <nlohmann/json.hpp>
 
 #include "api/http/http_types.h"
+#include "events/base/status.h"
 #include "events/domain_types.h"
 #include "events/event.h"
-#include "events/status.h"
 
 namespace kakitome::api {
 

@@ -18,10 +18,10 @@
 #include "engine/incident/incident_commands.h"
 #include "engine/workflow/applicant_contact.h"
 #include "engine/workflow/workflow_commands.h"
-#include "events/aead.h"
-#include "events/base64.h"
-#include "events/sha256.h"
-#include "events/timestamp.h"
+#include "events/base/aead.h"
+#include "events/base/base64.h"
+#include "events/base/sha256.h"
+#include "events/base/timestamp.h"
 #include "projections/incident_review.h"
 
 namespace kakitome::api {

@@ -23,12 +23,12 @@
 #include "engine/workflow/settings_file.h"
 #include "engine/workflow/workflow_commands.h"
 #include "engine/workflow/workflow_worker.h"
+#include "events/base/status.h"
+#include "events/base/timestamp.h"
 #include "events/blob_store.h"
 #include "events/data_key_vault.h"
 #include "events/event_store.h"
 #include "events/ledger.h"
-#include "events/status.h"
-#include "events/timestamp.h"
 #include "projections/read_models.h"
 
 namespace kakitome {

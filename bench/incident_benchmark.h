@@ -10,7 +10,7 @@
 #include <functional>
 #include <string>
 
-#include "events/status.h"
+#include "events/base/status.h"
 
 namespace kakitome::bench {
 

@@ -10,7 +10,7 @@
 
 #include "engine/intake/intake_service.h"
 #include "engine/office/office_document.h"
-#include "events/base64.h"
+#include "events/base/base64.h"
 #include "events/blob_store.h"
 #include "events/data_key_vault.h"
 

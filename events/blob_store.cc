@@ -2,8 +2,8 @@
 
 #include <rocksdb/db.h>
 
+#include "events/base/sha256.h"
 #include "events/rocksdb_status.h"
-#include "events/sha256.h"
 
 namespace kakitome {
 

@@ -10,9 +10,9 @@
 #include <string_view>
 #include <vector>
 
-#include "events/aead.h"
+#include "events/base/aead.h"
+#include "events/base/status.h"
 #include "events/database.h"
-#include "events/status.h"
 
 namespace kakitome {
 

@@ -9,8 +9,8 @@
 #include <string>
 #include <string_view>
 
+#include "events/base/sha256.h"
 #include "events/domain_types.h"
-#include "events/sha256.h"
 
 namespace kakitome {
 

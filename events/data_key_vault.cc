@@ -4,7 +4,7 @@
 
 #include <mutex>
 
-#include "events/base64.h"
+#include "events/base/base64.h"
 #include "events/rocksdb_status.h"
 
 namespace kakitome {

@@ -9,9 +9,9 @@
 #include <string>
 #include <string_view>
 
-#include "events/aead.h"
+#include "events/base/aead.h"
+#include "events/base/status.h"
 #include "events/database.h"
-#include "events/status.h"
 
 namespace kakitome {
 

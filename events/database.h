@@ -18,9 +18,9 @@
 #include <string_view>
 #include <vector>
 
+#include "events/base/status.h"
 #include "events/database_batch.h"
 #include "events/domain_types.h"
-#include "events/status.h"
 
 namespace rocksdb {
 class DB;

@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <charconv>
 
-#include "events/json_text.h"
+#include "events/base/json_text.h"
 
 namespace kakitome {
 

@@ -11,9 +11,9 @@
 #include <string>
 #include <string_view>
 
+#include "events/base/sha256.h"
+#include "events/base/status.h"
 #include "events/domain_types.h"
-#include "events/sha256.h"
-#include "events/status.h"
 
 namespace kakitome {
 

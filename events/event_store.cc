@@ -8,9 +8,9 @@
 #include <limits>
 #include <unordered_map>
 
+#include "events/base/timestamp.h"
 #include "events/rocksdb_status.h"
 #include "events/storage_keys.h"
-#include "events/timestamp.h"
 
 namespace kakitome {
 

@@ -27,10 +27,10 @@
 #include <unordered_map>
 #include <vector>
 
+#include "events/base/status.h"
 #include "events/database.h"
 #include "events/domain_types.h"
 #include "events/event.h"
-#include "events/status.h"
 
 namespace kakitome {
 

@@ -11,8 +11,8 @@
 
 #include <string>
 
+#include "events/base/status.h"
 #include "events/domain_types.h"
-#include "events/status.h"
 
 namespace kakitome {
 

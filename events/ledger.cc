@@ -8,7 +8,7 @@
 #include <rocksdb/db.h>
 #include <rocksdb/write_batch.h>
 
-#include "events/base64.h"
+#include "events/base/base64.h"
 #include "events/rocksdb_status.h"
 
 namespace kakitome {

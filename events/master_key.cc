@@ -8,8 +8,8 @@
 #include <cstring>
 #include <fstream>
 
+#include "events/base/sha256.h"
 #include "events/private_directory.h"
-#include "events/sha256.h"
 
 namespace kakitome {
 

@@ -5,8 +5,8 @@
 
 #include <filesystem>
 
-#include "events/aead.h"
-#include "events/status.h"
+#include "events/base/aead.h"
+#include "events/base/status.h"
 
 namespace kakitome {
 

@@ -8,8 +8,8 @@
 #include <functional>
 #include <vector>
 
-#include "events/sha256.h"
-#include "events/status.h"
+#include "events/base/sha256.h"
+#include "events/base/status.h"
 
 namespace kakitome::merkle {
 

@@ -8,8 +8,8 @@
 #include <string>
 #include <string_view>
 
+#include "events/base/status.h"
 #include "events/database.h"
-#include "events/status.h"
 
 namespace kakitome {
 

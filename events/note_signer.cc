@@ -8,9 +8,9 @@
 
 #include <openssl/evp.h>
 
-#include "events/aead.h"
-#include "events/base64.h"
-#include "events/sha256.h"
+#include "events/base/aead.h"
+#include "events/base/base64.h"
+#include "events/base/sha256.h"
 
 namespace kakitome {
 

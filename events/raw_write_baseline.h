@@ -8,7 +8,7 @@
 #include <string_view>
 #include <vector>
 
-#include "events/status.h"
+#include "events/base/status.h"
 
 namespace kakitome {
 

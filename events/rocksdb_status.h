@@ -5,7 +5,7 @@
 
 #include <string>
 
-#include "events/status.h"
+#include "events/base/status.h"
 
 namespace kakitome {
 

@@ -9,8 +9,8 @@
 #include "engine/domain/domain_event.h"
 #include "engine/domain/streams.h"
 #include "engine/domain/upcasting.h"
+#include "events/base/timestamp.h"
 #include "events/storage_keys.h"
-#include "events/timestamp.h"
 
 namespace kakitome {
 

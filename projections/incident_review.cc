@@ -4,7 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "engine/workflow/civil_date.h"
-#include "events/timestamp.h"
+#include "events/base/timestamp.h"
 
 namespace kakitome {
 

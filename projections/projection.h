@@ -12,8 +12,8 @@
 #include <string>
 #include <vector>
 
+#include "events/base/status.h"
 #include "events/event.h"
-#include "events/status.h"
 
 namespace kakitome {
 

@@ -1,7 +1,7 @@
 #include "projections/projection_runner.h"
 
 #include "engine/domain/upcasting.h"
-#include "events/sha256.h"
+#include "events/base/sha256.h"
 #include "events/storage_keys.h"
 
 namespace kakitome {

@@ -6,7 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "engine/domain/streams.h"
-#include "events/timestamp.h"
+#include "events/base/timestamp.h"
 
 namespace kakitome {
 

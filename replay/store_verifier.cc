@@ -3,10 +3,10 @@
 #include <map>
 #include <memory>
 
+#include "events/base/sha256.h"
 #include "events/event.h"
 #include "events/ledger.h"
 #include "events/merkle.h"
-#include "events/sha256.h"
 #include "events/storage_keys.h"
 
 namespace kakitome {

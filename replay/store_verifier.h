@@ -15,9 +15,9 @@
 #include <string>
 #include <vector>
 
+#include "events/base/status.h"
 #include "events/chain_verifier.h"
 #include "events/database.h"
-#include "events/status.h"
 
 namespace kakitome {
 

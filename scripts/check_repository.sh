@@ -1,6 +1,7 @@
 #!/bin/sh
 # The repository's structural promises (docs/design.md §8 and §9), run by `make test`:
-#   boundaries  only events/ includes RocksDB; engine/ and events/ include nothing above them;
+#   boundaries  only events/ includes RocksDB; engine/ and events/ include nothing above them,
+#               events/base/ includes only itself;
 #               each event type's name is spelled once, in engine/domain/; nothing refers to a
 #               path outside the repository
 #   format      every C++ file is as clang-format (.clang-format) writes it
@@ -19,6 +20,8 @@ boundaries)
     [ -n "$found" ] && offending "engine/ or events/ depends upwards" "$found"
     found=$(grep -rn --include='*.cc' --include='*.h' -E '#include "(engine|projections|api|replay|bench)/' events)
     [ -n "$found" ] && offending "events/ depends upwards" "$found"
+    found=$(grep -rn --include='*.cc' --include='*.h' -E '#include "' events/base | grep -v '#include "events/base/')
+    [ -n "$found" ] && offending "events/base/ depends on something above it" "$found"
     for type in $(grep -ho 'kType = "[A-Za-z]*"' engine/domain/*.h | cut -d'"' -f2); do
         found=$(grep -rn --include='*.cc' --include='*.h' "\"$type\"" api bench engine events projections replay | grep -v '^engine/domain/')
         [ -n "$found" ] && offending "event type $type spelled outside engine/domain/" "$found"

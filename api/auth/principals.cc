@@ -9,9 +9,9 @@
 #include "engine/domain/domain_event.h"
 #include "engine/domain/streams.h"
 #include "engine/domain/upcasting.h"
-#include "events/aead.h"
-#include "events/json_text.h"
-#include "events/sha256.h"
+#include "events/base/aead.h"
+#include "events/base/json_text.h"
+#include "events/base/sha256.h"
 
 namespace kakitome::auth {
 

@@ -18,7 +18,7 @@
 #include "api/cli/commands.h"
 #include "api/cli/store_access.h"
 #include "engine/incident/incident_commands.h"
-#include "events/timestamp.h"
+#include "events/base/timestamp.h"
 #include "projections/incident_review.h"
 
 namespace kakitome::cli {

@@ -15,7 +15,7 @@
 #include "api/cli/commands.h"
 #include "api/cli/store_access.h"
 #include "engine/domain/streams.h"
-#include "events/base64.h"
+#include "events/base/base64.h"
 #include "replay/ledger_export.h"
 
 namespace kakitome::cli {

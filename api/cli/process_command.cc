@@ -15,7 +15,7 @@
 #include "engine/domain/application_events.h"
 #include "engine/domain/domain_event.h"
 #include "engine/workflow/workflow_worker.h"
-#include "events/timestamp.h"
+#include "events/base/timestamp.h"
 
 #include <filesystem>
 #include <map>

@@ -12,7 +12,7 @@
 
 #include "api/cli/commands.h"
 #include "api/cli/store_access.h"
-#include "events/timestamp.h"
+#include "events/base/timestamp.h"
 #include "projections/directory_projection.h"
 #include "projections/disclosure_index.h"
 #include "projections/downloads_projection.h"

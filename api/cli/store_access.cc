@@ -5,8 +5,8 @@
 #include <thread>
 
 #include "api/cli/commands.h"
+#include "events/base/timestamp.h"
 #include "events/note_signer.h"
-#include "events/timestamp.h"
 #include "projections/disclosure_index.h"
 #include "projections/projection_runner.h"
 

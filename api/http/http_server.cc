@@ -1,6 +1,6 @@
 #include "api/http/http_server.h"
 
-#include "events/aead.h"
+#include "events/base/aead.h"
 
 #include <algorithm>
 #include <array>

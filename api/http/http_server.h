@@ -20,7 +20,7 @@
 #include <string>
 
 #include "api/http/http_types.h"
-#include "events/status.h"
+#include "events/base/status.h"
 
 namespace kakitome::http {
 

@@ -34,7 +34,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "events/status.h"
+#include "events/base/status.h"
 
 namespace kakitome::domain {
 

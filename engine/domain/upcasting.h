@@ -25,9 +25,9 @@
 #include <nlohmann/json.hpp>
 
 #include "engine/domain/event_catalog.h"
+#include "events/base/status.h"
 #include "events/event.h"
 #include "events/event_store.h"
-#include "events/status.h"
 
 namespace kakitome::domain {
 

@@ -8,8 +8,8 @@
 #include "engine/download/sigv4.h"
 #include "engine/workflow/application_record.h"
 #include "engine/workflow/workflow_commands.h"
-#include "events/sha256.h"
-#include "events/timestamp.h"
+#include "events/base/sha256.h"
+#include "events/base/timestamp.h"
 
 namespace kakitome::download {
 

@@ -6,8 +6,8 @@
 
 #include <openssl/evp.h>
 
-#include "events/hmac.h"
-#include "events/sha256.h"
+#include "events/base/hmac.h"
+#include "events/base/sha256.h"
 
 namespace kakitome::download {
 

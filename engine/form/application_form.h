@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "engine/form/worksheet.h"
-#include "events/status.h"
+#include "events/base/status.h"
 
 namespace kakitome::form {
 

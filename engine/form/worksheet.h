@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "engine/form/zip_archive.h"
-#include "events/status.h"
+#include "events/base/status.h"
 
 namespace kakitome::form {
 

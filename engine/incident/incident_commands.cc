@@ -8,8 +8,8 @@
 #include "engine/domain/incident_events.h"
 #include "engine/domain/streams.h"
 #include "engine/incident/incident_record.h"
-#include "events/aead.h"
-#include "events/timestamp.h"
+#include "events/base/aead.h"
+#include "events/base/timestamp.h"
 
 namespace kakitome::incident {
 

@@ -6,7 +6,7 @@
 #include "engine/domain/incident_events.h"
 #include "engine/domain/streams.h"
 #include "engine/domain/upcasting.h"
-#include "events/timestamp.h"
+#include "events/base/timestamp.h"
 
 namespace kakitome {
 

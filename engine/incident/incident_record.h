@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "events/base/status.h"
 #include "events/event_store.h"
-#include "events/status.h"
 
 namespace kakitome {
 

@@ -1,6 +1,6 @@
 #include "engine/intake/intake_service.h"
 
-#include "events/timestamp.h"
+#include "events/base/timestamp.h"
 
 #include <nlohmann/json.hpp>
 
@@ -16,8 +16,8 @@
 #include "engine/office/office_crypto.h"
 #include "engine/office/office_document.h"
 #include "engine/workflow/application_record.h"
-#include "events/hmac.h"
-#include "events/sha256.h"
+#include "events/base/hmac.h"
+#include "events/base/sha256.h"
 
 namespace kakitome::intake {
 

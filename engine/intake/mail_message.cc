@@ -8,8 +8,8 @@
 #include <memory>
 #include <mutex>
 
-#include "events/json_text.h"
-#include "events/timestamp.h"
+#include "events/base/json_text.h"
+#include "events/base/timestamp.h"
 
 namespace kakitome::intake {
 

@@ -2,7 +2,7 @@
 
 #include <ctime>
 
-#include "events/base64.h"
+#include "events/base/base64.h"
 
 namespace kakitome::mail {
 

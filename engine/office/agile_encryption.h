@@ -8,7 +8,7 @@
 #include <string_view>
 
 #include "engine/office/office_crypto.h"
-#include "events/status.h"
+#include "events/base/status.h"
 
 namespace kakitome::office {
 

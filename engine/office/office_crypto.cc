@@ -5,8 +5,8 @@
 
 #include <memory>
 
-#include "events/aead.h"
-#include "events/json_text.h"
+#include "events/base/aead.h"
+#include "events/base/json_text.h"
 
 namespace kakitome::office {
 

@@ -7,8 +7,8 @@
 #include <string>
 #include <string_view>
 
-#include "events/base64.h"
-#include "events/status.h"
+#include "events/base/base64.h"
+#include "events/base/status.h"
 
 namespace kakitome::office {
 

@@ -13,7 +13,7 @@
 #include <string>
 #include <string_view>
 
-#include "events/status.h"
+#include "events/base/status.h"
 
 namespace kakitome::office {
 

@@ -7,7 +7,7 @@
 #include <string_view>
 
 #include "engine/office/agile_encryption.h"
-#include "events/status.h"
+#include "events/base/status.h"
 
 namespace kakitome::office {
 

@@ -6,7 +6,7 @@
 #include "engine/domain/domain_event.h"
 #include "engine/mail/outgoing_mail.h"
 #include "engine/workflow/applicant_contact.h"
-#include "events/aead.h"
+#include "events/base/aead.h"
 
 namespace kakitome::workflow {
 

@@ -8,7 +8,7 @@
 #include "engine/domain/domain_event.h"
 #include "engine/domain/streams.h"
 #include "engine/domain/upcasting.h"
-#include "events/timestamp.h"
+#include "events/base/timestamp.h"
 
 namespace kakitome::workflow {
 

@@ -5,7 +5,7 @@
 #include "engine/domain/streams.h"
 #include "engine/domain/upcasting.h"
 #include "engine/workflow/applicant_mail.h"
-#include "events/timestamp.h"
+#include "events/base/timestamp.h"
 
 namespace kakitome::workflow {
 

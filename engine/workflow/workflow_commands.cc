@@ -14,9 +14,9 @@
 #include "engine/domain/upcasting.h"
 #include "engine/mail/mail_templates.h"
 #include "engine/workflow/applicant_mail.h"
-#include "events/aead.h"
-#include "events/sha256.h"
-#include "events/timestamp.h"
+#include "events/base/aead.h"
+#include "events/base/sha256.h"
+#include "events/base/timestamp.h"
 
 namespace kakitome::workflow {
 

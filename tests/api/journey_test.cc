@@ -11,7 +11,7 @@
 #include <set>
 
 #include "engine/office/office_document.h"
-#include "events/base64.h"
+#include "events/base/base64.h"
 #include "events/ledger.h"
 #include "events/merkle.h"
 #include "fixtures.h"

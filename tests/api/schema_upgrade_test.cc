@@ -14,7 +14,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "events/base64.h"
+#include "events/base/base64.h"
 #include "events/test_store.h"
 #include "local_ports.h"
 #include "run_command.h"

@@ -7,8 +7,8 @@
 
 #include <fstream>
 
+#include "events/base/sha256.h"
 #include "events/master_key.h"
-#include "events/sha256.h"
 #include "events/test_store.h"
 
 namespace kakitome {

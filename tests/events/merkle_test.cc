@@ -11,7 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "events/base64.h"
+#include "events/base/base64.h"
 
 namespace kakitome::merkle {
 namespace {

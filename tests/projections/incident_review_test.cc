@@ -12,8 +12,8 @@
 #include "engine/domain/application_events.h"
 #include "engine/domain/domain_event.h"
 #include "engine/domain/streams.h"
+#include "events/base/timestamp.h"
 #include "events/test_store.h"
-#include "events/timestamp.h"
 
 namespace kakitome {
 namespace {

@@ -11,8 +11,8 @@
 
 #include <rocksdb/db.h>
 
-#include "events/json_text.h"
-#include "events/sha256.h"
+#include "events/base/json_text.h"
+#include "events/base/sha256.h"
 #include "events/storage_keys.h"
 
 #include "events/test_store.h"

@@ -11,9 +11,9 @@
 
 #include <nlohmann/json.hpp>
 
-#include "events/json_text.h"
+#include "events/base/json_text.h"
+#include "events/base/sha256.h"
 #include "events/ledger.h"
-#include "events/sha256.h"
 #include "events/storage_keys.h"
 #include "events/test_store.h"
 

@@ -13,7 +13,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "events/sha256.h"
+#include "events/base/sha256.h"
 #include "run_command.h"
 
 namespace kakitome::download {

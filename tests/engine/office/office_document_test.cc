@@ -6,7 +6,7 @@
 #include "engine/office/compound_file.h"
 #include "engine/office/compound_file_writer.h"
 #include "engine/office/office_crypto.h"
-#include "events/sha256.h"
+#include "events/base/sha256.h"
 #include "fixtures.h"
 
 namespace kakitome::office {

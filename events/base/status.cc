@@ -1,4 +1,4 @@
-#include "events/status.h"
+#include "events/base/status.h"
 
 namespace kakitome {
 

@@ -1,4 +1,4 @@
-#include "events/timestamp.h"
+#include "events/base/timestamp.h"
 
 #include <chrono>
 #include <cstdio>

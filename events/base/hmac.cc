@@ -1,4 +1,4 @@
-#include "events/hmac.h"
+#include "events/base/hmac.h"
 
 #include <openssl/evp.h>
 #include <openssl/hmac.h>

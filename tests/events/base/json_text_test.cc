@@ -1,6 +1,6 @@
 // The hot-path JSON helpers must agree byte for byte with nlohmann::json, which defines the
 // canonical form. Random byte strings (seeded, printed on failure) plus the classic edge cases.
-#include "events/json_text.h"
+#include "events/base/json_text.h"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "events/json_text.h"
+#include "events/base/json_text.h"
 
 namespace kakitome {
 

@@ -1,4 +1,4 @@
-#include "events/sha256.h"
+#include "events/base/sha256.h"
 
 #include <openssl/evp.h>
 

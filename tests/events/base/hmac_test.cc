@@ -1,11 +1,11 @@
 // HMAC-SHA-256 against RFC 4231's test cases (typed in from the RFC, not computed here).
-#include "events/hmac.h"
+#include "events/base/hmac.h"
 
 #include <gtest/gtest.h>
 
 #include <string>
 
-#include "events/sha256.h"
+#include "events/base/sha256.h"
 
 namespace kakitome {
 namespace {

@@ -1,4 +1,4 @@
-#include "events/aead.h"
+#include "events/base/aead.h"
 
 #include <openssl/core_names.h>
 #include <openssl/evp.h>
@@ -9,8 +9,8 @@
 #include <cstdlib>
 #include <memory>
 
-#include "events/base64.h"
-#include "events/sha256.h"
+#include "events/base/base64.h"
+#include "events/base/sha256.h"
 
 namespace kakitome {
 

@@ -1,4 +1,4 @@
-#include "events/base64.h"
+#include "events/base/base64.h"
 
 #include <openssl/evp.h>
 
