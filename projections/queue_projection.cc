@@ -13,8 +13,9 @@ namespace kakitome {
 Status QueueProjection::apply(const RecordedEvent& event, std::set<std::string>& changed) {
     const auto application = domain::application_of(event.stream);
     if (!application) return Status::ok();
+    // No "already folded" guard on the stream version: the runner's position delivers each
+    // stored event once, and the events an upcaster splits one into share its version.
     auto& record = records_[*application];
-    if (record.version.value >= event.version.value) return Status::ok();  // already folded
     record.application = *application;
     KAKITOME_RETURN_IF_ERROR(record.apply(event));
     changed.insert(*application);

@@ -7,6 +7,8 @@
 #include "projections/queue_projection.h"
 
 #include "engine/domain/access_events.h"
+#include "engine/domain/application_events.h"
+#include "engine/domain/application_state.h"
 #include "engine/domain/domain_event.h"
 #include "engine/domain/streams.h"
 #include "engine/workflow/workflow_fixture.h"
@@ -196,6 +198,45 @@ TEST_F(Projections, ARowDeletedFromTheDisclosureIndexIsFoundByReplay) {
                   static_cast<unsigned>(seen->front().seq));
     EXPECT_EQ(tampered["differing"], json::array({"a" + application + "\\x00" + seq_bytes}))
         << tampered;
+}
+
+// An upcaster may split one stored event into several; they all carry the stored event's stream
+// version. The queue folds each of them (docs/design.md §9): exactly-once delivery is the
+// runner's position, not a version guard in the projection.
+TEST_F(Projections, TheQueueFoldsEveryEventASplitGivesUnderOneStreamVersion) {
+    QueueProjection queue(config_);
+    std::set<std::string> changed;
+    const auto event_at = [&](std::uint64_t version, const NewEvent& pending) {
+        RecordedEvent event;
+        event.seq = Seq{version};
+        event.stream = domain::application_stream("split");
+        event.version = StreamVersion{version};
+        event.type = pending.type;
+        event.schema = pending.schema;
+        event.payload_json = pending.payload_json;
+        event.at = "2026-11-26T09:00:00.000Z";
+        return event;
+    };
+    ASSERT_TRUE(
+        queue
+            .apply(event_at(1, domain::new_event(domain::FormMailReceived{.pii_sealed = "s"})),
+                   changed)
+            .is_ok());
+    // Both halves of one stored event at version 2.
+    ASSERT_TRUE(
+        queue
+            .apply(event_at(2, domain::new_event(domain::PasswordMailReceived{.message_id = "p"})),
+                   changed)
+            .is_ok());
+    ASSERT_TRUE(
+        queue
+            .apply(event_at(2, domain::new_event(domain::MailsPaired{.order = "form_first"})),
+                   changed)
+            .is_ok());
+    const auto* record = queue.record("split");
+    ASSERT_NE(record, nullptr);
+    EXPECT_EQ(domain::state_name(record->state), "password_received");
+    EXPECT_EQ(record->version.value, 2u);
 }
 
 TEST_F(Projections, DirectoryOpensPiiOnlyWhenRead) {
