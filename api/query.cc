@@ -53,7 +53,7 @@ std::optional<std::uint64_t> version_of_if_match(std::string text) {
 
 std::variant<std::pair<std::uint64_t, std::uint64_t>, HttpResponse> page_parameters(
     std::map<std::string, std::string>& query, const char* cursor_name) {
-    std::uint64_t from = 1, limit = 100;
+    std::uint64_t from = 1;
     if (query.count("from")) {
         auto parsed = number(query["from"]);
         if (!parsed || *parsed == 0)
@@ -61,13 +61,17 @@ std::variant<std::pair<std::uint64_t, std::uint64_t>, HttpResponse> page_paramet
                            std::string("from must be a ") + cursor_name + " >= 1");
         from = *parsed;
     }
-    if (query.count("limit")) {
-        auto parsed = number(query["limit"]);
-        if (!parsed || *parsed == 0 || *parsed > 1000)
-            return problem(400, "invalid_limit", "limit must be 1 to 1000");
-        limit = *parsed;
-    }
-    return std::make_pair(from, limit);
+    auto limit = page_limit(query);
+    if (auto* refused = std::get_if<HttpResponse>(&limit)) return std::move(*refused);
+    return std::make_pair(from, std::get<std::uint64_t>(limit));
+}
+
+std::variant<std::uint64_t, HttpResponse> page_limit(std::map<std::string, std::string>& query) {
+    if (!query.count("limit")) return kDefaultPageLimit;
+    auto parsed = number(query["limit"]);
+    if (!parsed || *parsed == 0 || *parsed > kMaxPageLimit)
+        return problem(400, "invalid_limit", "limit must be 1 to " + std::to_string(kMaxPageLimit));
+    return *parsed;
 }
 
 }  // namespace kakitome::api

@@ -28,8 +28,17 @@ std::optional<std::uint64_t> number(const std::string& text);
 // ETag / If-Match form of a stream version: "v12" (quoted). Accepts W/ and bare numbers too.
 std::optional<std::uint64_t> version_of_if_match(std::string text);
 
-// `from` (a cursor, >= 1, default 1) and `limit` (1..1000, default 100) of a paged request;
-// a problem response when either is malformed.
+// Every list route's page: kDefaultPageLimit items unless `limit` asks for up to kMaxPageLimit
+// (a page is built in memory and sent whole).
+inline constexpr std::uint64_t kDefaultPageLimit = 100;
+inline constexpr std::uint64_t kMaxPageLimit = 1000;
+
+// `limit` of a paged request (kDefaultPageLimit when absent); a problem response when it is not
+// 1 to kMaxPageLimit.
+std::variant<std::uint64_t, HttpResponse> page_limit(std::map<std::string, std::string>& query);
+
+// `from` (a cursor, >= 1, default 1) and `limit` (page_limit) of a paged request; a problem
+// response when either is malformed.
 std::variant<std::pair<std::uint64_t, std::uint64_t>, HttpResponse> page_parameters(
     std::map<std::string, std::string>& query, const char* cursor_name);
 

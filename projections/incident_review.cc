@@ -16,6 +16,10 @@ bool authorised_role(const std::string& role) {
 
 namespace {
 
+// APPI enforcement rules Art. 7(iv): a leak of more than 1,000 persons' data must be reported
+// whatever the data was.
+constexpr std::size_t kAppiReportableAffectedPersons = 1000;
+
 std::string jst_day(std::int64_t epoch_ms) {
     return workflow::jst_date_of(epoch_ms).to_string();
 }
@@ -64,8 +68,9 @@ Result<IncidentReview> review_incident(const DisclosureIndex& index, std::int64_
     // The Art. 26 triggers qualify a leak that happened: with nobody's data disclosed to others
     // there is nothing for a trigger to apply to.
     const bool mandatory =
-        review.affected > 0 && (review.affected > 1000 || facts.sensitive_data ||
-                                facts.financial_loss_risk || facts.unauthorised_purpose);
+        review.affected > 0 &&
+        (review.affected > kAppiReportableAffectedPersons || facts.sensitive_data ||
+         facts.financial_loss_risk || facts.unauthorised_purpose);
     const std::int64_t learned = incident ? incident->reported_at_ms : to_ms;
     constexpr std::int64_t kDay = 24LL * 3600 * 1000;
     std::size_t notified = 0;

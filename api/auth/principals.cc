@@ -17,6 +17,18 @@ namespace kakitome::auth {
 
 using nlohmann::json;
 
+namespace {
+
+// A principal's name is an identifier in the log and in URLs; a person's name goes in
+// display_name.
+constexpr std::size_t kMaxPrincipalNameLength = 64;
+constexpr std::size_t kMaxDisplayNameCharacters = 100;
+// Tokens kakitome makes are "kkt_" + 43 characters; anything much longer is not one of them and
+// is refused before it is hashed.
+constexpr std::size_t kMaxTokenLength = 128;
+
+}  // namespace
+
 const char* role_name(Role role) {
     switch (role) {
         case Role::operator_role:
@@ -46,13 +58,13 @@ Status check_principal_name(const std::string& name) {
                                                     "worker",   "intake",   "timer",     "outbox",
                                                     "kakitome", "applicant"};
     auto refuse = [&](const std::string& why) {
-        return Status::invalid_argument("principal name " + why +
-                                        ": use 1 to 64 characters of a-z 0-9 . _ - starting "
-                                        "with a letter or digit (put a person's name in "
-                                        "display_name)")
+        return Status::invalid_argument("principal name " + why + ": use 1 to " +
+                                        std::to_string(kMaxPrincipalNameLength) +
+                                        " characters of a-z 0-9 . _ - starting with a letter or "
+                                        "digit (put a person's name in display_name)")
             .with_reason("invalid_principal_name");
     };
-    if (name.empty() || name.size() > 64)
+    if (name.empty() || name.size() > kMaxPrincipalNameLength)
         return refuse("of " + std::to_string(name.size()) + " bytes");
     for (char c : name) {
         if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-'))
@@ -77,7 +89,8 @@ Status check_display_name(const std::string& display_name) {
         if (c < 0x20 || c == 0x7f) return refuse("contains a control character");
         if ((c & 0xc0) != 0x80) ++characters;
     }
-    if (characters == 0 || characters > 100) return refuse("must be 1 to 100 characters");
+    if (characters == 0 || characters > kMaxDisplayNameCharacters)
+        return refuse("must be 1 to " + std::to_string(kMaxDisplayNameCharacters) + " characters");
     return Status::ok();
 }
 
@@ -160,7 +173,7 @@ bool PrincipalRegistry::is_active_staff(const std::string& name) {
 }
 
 std::optional<Principal> PrincipalRegistry::authenticate(const std::string& token) {
-    if (token.empty() || token.size() > 128) return std::nullopt;
+    if (token.empty() || token.size() > kMaxTokenLength) return std::nullopt;
     const std::string hash = to_hex(sha256(token));
     for (int attempt = 0; attempt < 2; ++attempt) {
         {

@@ -11,6 +11,9 @@ namespace kakitome::cli {
 
 namespace {
 
+// Events read from the store at once while printing: memory stays flat for any --limit.
+constexpr std::size_t kEventsPerRead = 1000;
+
 std::optional<std::uint64_t> parse_count(const std::string& text) {
     if (text.empty() || text.size() > 19) return std::nullopt;
     std::uint64_t value = 0;
@@ -42,7 +45,8 @@ int run_events(const Words& words) {
     std::uint64_t next = std::max<std::uint64_t>(*from, 1);
     const auto stream = arguments->value("stream");
     while (remaining > 0) {
-        const std::size_t page = static_cast<std::size_t>(std::min<std::uint64_t>(remaining, 1000));
+        const std::size_t page =
+            static_cast<std::size_t>(std::min<std::uint64_t>(remaining, kEventsPerRead));
         auto events = stream ? store->read_stream_forward(*stream, StreamVersion{next}, page)
                              : store->read_all(Seq{next}, page);
         if (!events.is_ok()) {

@@ -131,12 +131,17 @@ int run_process(const Words& words) {
             std::fprintf(stderr, "kakitome process: %s\n", pass.status().to_string().c_str());
             return kExitStoreError;
         }
-        auto added = services->store().read_all(Seq{before.value + 1}, 100000);
         std::map<std::string, int> types;
-        if (added.is_ok())
-            for (const auto& event : added.value())
-                // Nothing is sent here.
-                if (!domain::is<domain::MailFailed>(event)) ++types[event.type];
+        const Status counted = for_each_event(services->store(), Seq{before.value + 1},
+                                              [&](const RecordedEvent& event) {
+                                                  // Nothing is sent here.
+                                                  if (!domain::is<domain::MailFailed>(event))
+                                                      ++types[event.type];
+                                              });
+        if (!counted.is_ok()) {
+            std::fprintf(stderr, "kakitome process: %s\n", counted.to_string().c_str());
+            return kExitStoreError;
+        }
         nlohmann::json would = nlohmann::json::object();
         for (const auto& [type, count] : types) would[type] = count;
         std::printf("%s\n", nlohmann::json{{"simulated", true},

@@ -27,6 +27,16 @@
 
 namespace kakitome::api {
 
+namespace {
+
+// Queue pages answered from memory until the queue changes: enough for every page of 100k
+// applications at the default limit, bounded so odd limits and cursors cannot grow it forever.
+constexpr std::size_t kCachedQueuePages = 1024;
+// An Idempotency-Key is the client's opaque id (a UUID is 36); longer is a client bug.
+constexpr std::size_t kMaxIdempotencyKeyLength = 200;
+
+}  // namespace
+
 HttpResponse ApiService::Impl::post_mail(Context& context) {
     const std::string type = context.request.header("content-type");
     if (type.rfind("message/rfc822", 0) != 0) {
@@ -57,13 +67,9 @@ HttpResponse ApiService::Impl::queue(Context& context) {
             }
         }
     }
-    std::uint64_t limit = 100;
-    if (context.query.count("limit")) {
-        auto parsed = number(context.query["limit"]);
-        if (!parsed || *parsed == 0 || *parsed > 1000)
-            return problem(400, "invalid_limit", "limit must be 1 to 1000");
-        limit = *parsed;
-    }
+    const auto limit_or_refusal = page_limit(context.query);
+    if (auto* refused = std::get_if<HttpResponse>(&limit_or_refusal)) return *refused;
+    const std::uint64_t limit = std::get<std::uint64_t>(limit_or_refusal);
     const auto& snapshot = current;
     std::size_t start = 0;
     if (context.query.count("after")) {
@@ -92,7 +98,7 @@ HttpResponse ApiService::Impl::queue(Context& context) {
         paged_snapshot = snapshot;
         pages.clear();
     }
-    if (pages.size() < 1024) pages[page_key] = response.body;
+    if (pages.size() < kCachedQueuePages) pages[page_key] = response.body;
     return response;
 }
 
@@ -177,8 +183,10 @@ HttpResponse ApiService::Impl::command(Context& context) {
     if (!expected)
         return problem(400, "invalid_if_match", "If-Match must be an ETag such as \"v12\"");
     const std::string key = context.request.header("idempotency-key");
-    if (key.size() > 200)
-        return problem(400, "invalid_idempotency_key", "Idempotency-Key is at most 200 characters");
+    if (key.size() > kMaxIdempotencyKeyLength)
+        return problem(400, "invalid_idempotency_key",
+                       "Idempotency-Key is at most " + std::to_string(kMaxIdempotencyKeyLength) +
+                           " characters");
     // What an operator may not decide alone is the workflow's rule (supervisor_needed); an
     // approval is judged on the application as the If-Match version says it is.
     if (principal.role == auth::Role::operator_role) {
