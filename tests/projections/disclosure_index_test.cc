@@ -1,0 +1,178 @@
+// DisclosureIndex alone, on a store with a controlled clock: who saw an application, what a
+// principal saw and what was shown in a window come back in log order with every field of the
+// PiiDisclosed event; a disclosure naming several applications is indexed under each; windows
+// are [from, to); registrations (the form mail's arrival and owner) answer registration(),
+// registered_in() and registered_before(); catch-up resumes from its position and indexes
+// nothing twice.
+#include "projections/disclosure_index.h"
+
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "engine/domain/access_events.h"
+#include "engine/domain/application_events.h"
+#include "engine/domain/domain_event.h"
+#include "engine/domain/streams.h"
+#include "events/test_store.h"
+
+namespace kakitome {
+namespace {
+
+constexpr std::int64_t kNoon = 1795694400000;  // 2026-11-26T12:00:00Z
+constexpr std::int64_t kMinute = 60 * 1000;
+
+class Disclosures : public ::testing::Test {
+  protected:
+    void SetUp() override {
+        database_ =
+            Database::open({.directory = directory_, .extra_column_families = {kDisclosuresFamily}})
+                .value();
+        store_ = EventStore::open(database_, {.clock_ms = [this] { return now_ms_; }}).value();
+        index_ = std::make_unique<DisclosureIndex>(*store_);
+    }
+    void TearDown() override {
+        index_.reset();
+        store_.reset();
+        database_.reset();
+        std::filesystem::remove_all(directory_);
+    }
+    void registered(const std::string& application, const std::string& sender_key) {
+        ASSERT_TRUE(store_
+                        ->append(domain::application_stream(application), ExpectedVersion::any(),
+                                 {domain::new_event(domain::FormMailReceived{
+                                     .message_id = "<m-" + application + ">",
+                                     .sender_key = sender_key,
+                                     .pii_sealed = "sealed"})})
+                        .is_ok());
+    }
+    void disclosed(const std::string& principal, std::vector<std::string> applications,
+                   const std::string& request_id) {
+        ASSERT_TRUE(store_
+                        ->append(domain::disclosure_stream(principal), ExpectedVersion::any(),
+                                 {domain::new_event(domain::PiiDisclosed{
+                                     .principal = principal,
+                                     .role = "operator",
+                                     .request_id = request_id,
+                                     .endpoint = "GET /v1/applications/{id}",
+                                     .target = "/v1/applications/" + applications.front(),
+                                     .remote = "127.0.0.1",
+                                     .applications = std::move(applications),
+                                     .fields_shown = {"organization", "contact_email"}})})
+                        .is_ok());
+    }
+    static std::vector<std::string> request_ids(const std::vector<DisclosureRecord>& records) {
+        std::vector<std::string> ids;
+        for (const auto& record : records) ids.push_back(record.request_id);
+        return ids;
+    }
+    static std::vector<std::string> applications(const std::vector<DisclosureRecord>& records) {
+        std::vector<std::string> ids;
+        for (const auto& record : records) ids.push_back(record.application);
+        return ids;
+    }
+
+    std::filesystem::path directory_ = testing::fresh_directory("disclosures");
+    std::int64_t now_ms_ = kNoon;
+    std::shared_ptr<Database> database_;
+    std::unique_ptr<EventStore> store_;
+    std::unique_ptr<DisclosureIndex> index_;
+};
+
+TEST_F(Disclosures, WhoSawAndSawWhatInLogOrderWithEveryField) {
+    registered("a1", "k1");
+    disclosed("sato", {"a1"}, "r1");
+    now_ms_ += kMinute;
+    disclosed("suzuki", {"a1", "a2"}, "r2");
+    now_ms_ += kMinute;
+    disclosed("sato", {"a2"}, "r3");
+    ASSERT_TRUE(index_->catch_up().is_ok());
+
+    auto a1 = index_->who_saw("a1");
+    ASSERT_TRUE(a1.is_ok());
+    EXPECT_EQ(request_ids(a1.value()), (std::vector<std::string>{"r1", "r2"}));
+    const DisclosureRecord& first = a1->front();
+    EXPECT_EQ(first.principal, "sato");
+    EXPECT_EQ(first.role, "operator");
+    EXPECT_EQ(first.endpoint, "GET /v1/applications/{id}");
+    EXPECT_EQ(first.remote, "127.0.0.1");
+    EXPECT_EQ(first.at_ms, kNoon);
+    EXPECT_EQ(first.at, "2026-11-26T12:00:00.000Z");
+    EXPECT_EQ(first.fields, (std::vector<std::string>{"organization", "contact_email"}));
+    EXPECT_EQ(request_ids(index_->who_saw("a2").value()), (std::vector<std::string>{"r2", "r3"}));
+    EXPECT_TRUE(index_->who_saw("a3")->empty());
+    // A principal whose name is a prefix of another's sees only their own.
+    disclosed("sat", {"a1"}, "r4");
+    ASSERT_TRUE(index_->catch_up().is_ok());
+    EXPECT_EQ(request_ids(index_->saw_what("sato").value()),
+              (std::vector<std::string>{"r1", "r3"}));
+    EXPECT_EQ(request_ids(index_->saw_what("sat").value()), (std::vector<std::string>{"r4"}));
+    EXPECT_EQ(applications(index_->saw_what("suzuki").value()),
+              (std::vector<std::string>{"a1", "a2"}));
+}
+
+TEST_F(Disclosures, AWindowIncludesItsStartAndExcludesItsEnd) {
+    disclosed("sato", {"a1"}, "before");
+    now_ms_ += kMinute;
+    disclosed("sato", {"a1"}, "at-start");
+    now_ms_ += kMinute;
+    disclosed("sato", {"a1"}, "at-end");
+    ASSERT_TRUE(index_->catch_up().is_ok());
+    auto window = index_->in_window(kNoon + kMinute, kNoon + 2 * kMinute);
+    ASSERT_TRUE(window.is_ok());
+    EXPECT_EQ(request_ids(window.value()), (std::vector<std::string>{"at-start"}));
+    EXPECT_TRUE(index_->in_window(kNoon + 3 * kMinute, kNoon + 4 * kMinute)->empty());
+}
+
+TEST_F(Disclosures, RegistrationsByApplicationAndByTime) {
+    registered("a1", "k1");
+    now_ms_ += kMinute;
+    registered("a2", "k2");
+    now_ms_ += kMinute;
+    registered("a3", "k1");
+    ASSERT_TRUE(index_->catch_up().is_ok());
+    auto a2 = index_->registration("a2");
+    ASSERT_TRUE(a2.is_ok());
+    ASSERT_TRUE(a2->has_value());
+    EXPECT_EQ((*a2)->owner, "applicant:k2");
+    EXPECT_EQ((*a2)->registered_at_ms, kNoon + kMinute);
+    EXPECT_FALSE(index_->registration("a9")->has_value());
+    auto in = index_->registered_in(kNoon + kMinute, kNoon + 2 * kMinute);
+    ASSERT_TRUE(in.is_ok());
+    ASSERT_EQ(in->size(), 1u);
+    EXPECT_EQ(in->front().application, "a2");
+    EXPECT_EQ(in->front().owner, "applicant:k2");
+    EXPECT_EQ(index_->registered_before(kNoon + 2 * kMinute).value(),
+              (std::vector<std::string>{"a1", "a2"}));
+    EXPECT_EQ(index_->registered_before(kNoon + 3 * kMinute).value(),
+              (std::vector<std::string>{"a1", "a2", "a3"}));
+}
+
+TEST_F(Disclosures, CatchUpResumesFromItsPositionAndIndexesNothingTwice) {
+    disclosed("sato", {"a1"}, "r1");
+    ASSERT_TRUE(index_->catch_up().is_ok());
+    EXPECT_EQ(index_->position().value, 1u);
+    ASSERT_TRUE(index_->catch_up().is_ok());
+    disclosed("sato", {"a1"}, "r2");
+    // A fresh index over the same store starts where the stored position says.
+    DisclosureIndex reopened(*store_);
+    EXPECT_EQ(reopened.position().value, 1u);
+    ASSERT_TRUE(reopened.catch_up().is_ok());
+    EXPECT_EQ(reopened.position().value, 2u);
+    EXPECT_EQ(request_ids(reopened.who_saw("a1").value()), (std::vector<std::string>{"r1", "r2"}));
+}
+
+TEST_F(Disclosures, AnIndexOnADatabaseWithoutItsFamilyRefusesToCatchUp) {
+    auto bare_directory = testing::fresh_directory("bare");
+    auto bare = Database::open({.directory = bare_directory}).value();
+    auto store = EventStore::open(bare).value();
+    EXPECT_EQ(DisclosureIndex(*store).catch_up().code(), StatusCode::internal);
+    store.reset();
+    bare.reset();
+    std::filesystem::remove_all(bare_directory);
+}
+
+}  // namespace
+}  // namespace kakitome
