@@ -7,6 +7,7 @@
 // wiring the parts by hand, stayed green.)
 #include <gtest/gtest.h>
 
+#include <optional>
 #include <regex>
 #include <set>
 
@@ -103,7 +104,11 @@ class Journey : public ::testing::Test {
     std::set<std::string> exercised_;
 };
 
+// One journey, deliberately one test: each role works on what the one before left (the auditor
+// proves the staff's decisions, the responder reviews the staff's disclosures). A failure names
+// its step (the journey_step trace) so it still points at one behaviour.
 TEST_F(Journey, StaffAuditorAndResponderThroughTheRealServer) {
+    std::optional<::testing::ScopedTrace> journey_step;
     // The store: the fixture mailbox (three pairs and an unrelated mail) and four more applicants.
     for (const auto& entry : fs::directory_iterator(fixtures_directory() / "mail"))
         fs::copy_file(entry.path(), root_ / "mailbox" / entry.path().filename());
@@ -145,6 +150,7 @@ TEST_F(Journey, StaffAuditorAndResponderThroughTheRealServer) {
     token_for(admin, {{"name", "admin-2"}, {"role", "admin"}});
 
     // ---- Staff: the queue, one application, assign and approve with If-Match.
+    journey_step.emplace(__FILE__, __LINE__, "staff: queue, application, assign, approve");
     std::vector<json> queue;
     ASSERT_TRUE(eventually([&] {
         const auto page = call("GET", "/v1/queue", "/v1/queue?limit=100", sato);
@@ -176,6 +182,7 @@ TEST_F(Journey, StaffAuditorAndResponderThroughTheRealServer) {
     EXPECT_EQ(body_of(issued)["state"], "url_issued");
 
     // The link arrives by mail (the worker's outbox, through a real SMTP server) and works.
+    journey_step.emplace(__FILE__, __LINE__, "staff: the link arrives by mail and works");
     std::string link;
     const std::regex link_pattern("/d/([A-Za-z0-9_-]{43})");
     ASSERT_TRUE(eventually([&] {
@@ -198,6 +205,8 @@ TEST_F(Journey, StaffAuditorAndResponderThroughTheRealServer) {
         << download.header("location");
 
     // Reject with a known code (an unknown one is refused), correction, revoke and reissue,
+    journey_step.emplace(__FILE__, __LINE__,
+                         "staff: reject, correct, revoke, reissue, withdraw, erase");
     // withdraw, erase.
     auto etag_of = [&](const std::string& application, const std::string& token) {
         return call("GET", "/v1/applications/{id}", "/v1/applications/" + application, token)
@@ -238,6 +247,7 @@ TEST_F(Journey, StaffAuditorAndResponderThroughTheRealServer) {
                            suzuki))["contact"]["sender"],
               "[erased]");
     // A mail handed in over the API.
+    journey_step.emplace(__FILE__, __LINE__, "staff: a mail handed in over the API");
     const auto posted = call(
         "POST", "/v1/mail", "/v1/mail", sato, {"Content-Type: message/rfc822"},
         build_mail("late@example.jp", encoded_word("PR 動画利用申請", "UTF-8"), "late@t.example",
@@ -245,6 +255,7 @@ TEST_F(Journey, StaffAuditorAndResponderThroughTheRealServer) {
     EXPECT_EQ(posted.status, 201) << posted.body;
 
     // ---- Auditor: events, the signed checkpoint, proofs verified with the published key.
+    journey_step.emplace(__FILE__, __LINE__, "auditor: events, checkpoint, proofs");
     EXPECT_EQ(body_of(call("GET", "/v1/applications/{id}", "/v1/applications/" + approved,
                            ito))["contact"]["sender"],
               "***");
@@ -296,6 +307,8 @@ TEST_F(Journey, StaffAuditorAndResponderThroughTheRealServer) {
     EXPECT_NE(metrics.body.find("kakitome_pii_disclosures_total"), std::string::npos);
 
     // ---- Responder: report, scope, who-saw (names the operator), saw-what, review, notify,
+    journey_step.emplace(__FILE__, __LINE__,
+                         "responder: report, scope, who-saw, saw-what, review, notify, close");
     // evidence deleted, close.
     const auto reported = call("POST", "/v1/incidents", "/v1/incidents", tanaka, {},
                                json{{"description", "確認: 申請内容が他者に表示されたか"},
@@ -336,6 +349,7 @@ TEST_F(Journey, StaffAuditorAndResponderThroughTheRealServer) {
               200);
 
     // ---- The read-side command line beside the running server.
+    journey_step.emplace(__FILE__, __LINE__, "the read-side command line beside the server");
     std::string errors;
     for (const std::string& reader : std::vector<std::string>{
              "verify", "events --limit 3", "queue", "trail " + approved, "ledger checkpoint",
@@ -357,6 +371,7 @@ TEST_F(Journey, StaffAuditorAndResponderThroughTheRealServer) {
     EXPECT_EQ(exit_code, 0) << verdict;
     EXPECT_EQ(verdict.rfind("intact:", 0), 0u) << verdict;
     // Writers refuse beside the server, naming the alternative.
+    journey_step.emplace(__FILE__, __LINE__, "writers refuse beside the server");
     cli("token create --role operator --name late", &exit_code, &errors);
     EXPECT_EQ(exit_code, 4);
     EXPECT_NE(errors.find("REST API"), std::string::npos) << errors;
@@ -367,6 +382,7 @@ TEST_F(Journey, StaffAuditorAndResponderThroughTheRealServer) {
               200);
 
     // Every documented route was called at least once, none answered 5xx.
+    journey_step.emplace(__FILE__, __LINE__, "every documented route called, none 5xx");
     for (const auto& route : documented_routes())
         EXPECT_TRUE(exercised_.count(route)) << route << " was never exercised";
     EXPECT_EQ(server->signal(SIGTERM), 0);
