@@ -8,6 +8,7 @@
 #include <sstream>
 #include <variant>
 
+#include "api/console/console_assets.h"
 #include "api/routes.h"
 #include "api/service_impl.h"
 #include "engine/domain/access_events.h"
@@ -64,6 +65,10 @@ void ApiService::Impl::finish(HttpResponse& response, const Context& context) {
     response.set_header("Vary", "Authorization");
     response.set_header("X-Request-Id", context.request_id);
     response.set_header("X-Content-Type-Options", "nosniff");
+    // One policy for every answer: the console's own files only (docs/console.md).
+    response.set_header("Content-Security-Policy", kContentSecurityPolicy);
+    response.set_header("X-Frame-Options", "DENY");
+    response.set_header("Referrer-Policy", "no-referrer");
     responses_by_class[std::min(5, response.status / 100)].fetch_add(1, std::memory_order_relaxed);
 }
 
@@ -185,6 +190,18 @@ HttpResponse ApiService::Impl::dispatch(Context& context) {
         case RouteId::incident_report:
         case RouteId::incident_step:
             return incident(context, route.id);
+        case RouteId::me:
+            return me(context);
+        case RouteId::console_root: {
+            HttpResponse response;
+            response.status = 302;
+            response.set_header("Location", "/console/");
+            return response;
+        }
+        case RouteId::console_page:
+            return console_file("index.html");
+        case RouteId::console_file:
+            return console_file(context.match.parameters.at("file"));
     }
     return problem(404, "not_found", "no such resource");
 }

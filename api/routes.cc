@@ -10,6 +10,16 @@ using auth::Role;
 const std::vector<Route>& routes() {
     static const std::vector<Route> table = {
         {RouteId::healthz, "GET", "/healthz", true, {}},
+        // The console's page and files are public (they hold no data); every datum it shows
+        // comes from the routes below, called with the user's token.
+        {RouteId::console_root, "GET", "/", true, {}},
+        {RouteId::console_page, "GET", "/console/", true, {}},
+        {RouteId::console_file, "GET", "/console/{file}", true, {}},
+        {RouteId::me,
+         "GET",
+         "/v1/me",
+         false,
+         {Role::operator_role, Role::supervisor, Role::auditor, Role::responder, Role::admin}},
         {RouteId::metrics,
          "GET",
          "/metrics",
@@ -118,7 +128,11 @@ std::vector<std::string> segments(const std::string& path) {
 bool matches(const std::string& pattern, const std::string& path,
              std::map<std::string, std::string>& parameters) {
     const auto want = segments(pattern), have = segments(path);
-    if (want.size() != have.size() || (path.size() > 1 && path.back() == '/')) return false;
+    // A trailing slash matters: only a pattern that ends in one ("/console/") takes one.
+    const auto ends_in_slash = [](const std::string& text) {
+        return text.size() > 1 && text.back() == '/';
+    };
+    if (want.size() != have.size() || ends_in_slash(path) != ends_in_slash(pattern)) return false;
     std::map<std::string, std::string> found;
     for (std::size_t i = 0; i < want.size(); ++i) {
         if (want[i].front() == '{') {

@@ -31,6 +31,10 @@ enum class RouteId {
     incident_review,
     incident_report,
     incident_step,
+    me,
+    console_root,
+    console_page,
+    console_file,
 };
 
 struct Route {

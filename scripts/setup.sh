@@ -11,6 +11,8 @@ packages=(
   # Independent tools the tests cross-check against (see docs/testing.md).
   python3 python3-msoffcrypto-tool python3-openpyxl dovecot-imapd python3-botocore python3-aiosmtpd
   nginx-light wrk
+  # The console's tests run in a real browser; a Japanese font makes their screenshots legible.
+  chromium chromium-driver python3-selenium fonts-ipafont-gothic
 )
 
 missing=()

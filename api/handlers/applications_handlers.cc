@@ -133,6 +133,21 @@ HttpResponse ApiService::Impl::application(Context& context) {
                         {"expired", url.expired},
                         {"downloads", url.downloads}});
     }
+    // The commands this caller may give now: the state's commands (the workflow table), with why
+    // an operator must leave one to a supervisor. The console offers exactly these.
+    json offered = json::array();
+    if (principal.role == auth::Role::operator_role || principal.role == auth::Role::supervisor) {
+        for (const auto& rule : domain::command_rules()) {
+            if (!domain::command_allowed_in(rule.command, record->state)) continue;
+            const std::string name(rule.command);
+            const auto why =
+                principal.role == auth::Role::operator_role
+                    ? workflow::supervisor_needed(name, &record.value(), d.config, d.clock_ms())
+                    : std::nullopt;
+            offered.push_back(
+                {{"name", name}, {"needs_supervisor", why ? json(*why) : json(nullptr)}});
+        }
+    }
     std::string sla_due;
     if (record->paired_at_ms) {
         sla_due = d.config.calendar
@@ -156,7 +171,8 @@ HttpResponse ApiService::Impl::application(Context& context) {
         {"unrecognized_usages", record->unrecognized_usages},
         {"erased", record->erased},
         {"contact", contact},
-        {"urls", urls}};
+        {"urls", urls},
+        {"commands", offered}};
     // The disclosure is durable before a byte of PII leaves; without it, no PII.
     if (disclosed) {
         if (auto logged = disclose(context, {id}, kContactFields); !logged.is_ok()) {

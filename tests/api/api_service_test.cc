@@ -103,6 +103,10 @@ class Api : public testing::WorkflowTest {
 // o operator, s supervisor, a auditor, r responder, A admin; "public" needs no token.
 const std::map<std::string, std::string> kDocumentedAccess = {
     {"GET /healthz", "public"},
+    {"GET /", "public"},
+    {"GET /console/", "public"},
+    {"GET /console/{file}", "public"},
+    {"GET /v1/me", "osarA"},
     {"GET /metrics", "saA"},
     {"POST /v1/mail", "os"},
     {"GET /v1/queue", "osa"},

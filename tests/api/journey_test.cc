@@ -149,6 +149,25 @@ TEST_F(Journey, StaffAuditorAndResponderThroughTheRealServer) {
     const std::string tanaka = token_for(admin, {{"name", "tanaka"}, {"role", "responder"}});
     token_for(admin, {{"name", "admin-2"}, {"role", "admin"}});
 
+    // ---- The console: served by the binary itself, under the one strict policy.
+    journey_step.emplace(__FILE__, __LINE__, "the console's page and files");
+    const auto root = call("GET", "/", "/");
+    EXPECT_EQ(root.status, 302);
+    EXPECT_EQ(root.header("location"), "/console/");
+    const auto console = call("GET", "/console/", "/console/");
+    ASSERT_EQ(console.status, 200);
+    EXPECT_EQ(console.header("content-type"), "text/html; charset=utf-8");
+    EXPECT_NE(console.body.find("src=\"/console/app.js\""), std::string::npos) << console.body;
+    EXPECT_NE(console.header("content-security-policy").find("default-src 'self'"),
+              std::string::npos);
+    EXPECT_EQ(console.header("content-security-policy").find("unsafe-"), std::string::npos);
+    const auto script = call("GET", "/console/{file}", "/console/app.js");
+    EXPECT_EQ(script.status, 200);
+    EXPECT_EQ(script.header("content-type"), "text/javascript; charset=utf-8");
+    EXPECT_EQ(call("GET", "/console/{file}", "/console/none.js").status, 404);
+    const auto who = call("GET", "/v1/me", "/v1/me", sato);
+    EXPECT_EQ(body_of(who)["role"], "operator") << who.body;
+
     // ---- Staff: the queue, one application, assign and approve with If-Match.
     journey_step.emplace(__FILE__, __LINE__, "staff: queue, application, assign, approve");
     std::vector<json> queue;

@@ -1,0 +1,72 @@
+// Every datum the console shows comes through here: the public REST API, with the user's own
+// token (kept in sessionStorage only: gone when the tab closes or the user logs out; never a
+// cookie, never localStorage). Errors come back as ApiError with the problem's type and a
+// Japanese message for staff.
+import { t } from './i18n.js';
+
+const tokenKey = 'kakitome.token';
+
+export function token() { return sessionStorage.getItem(tokenKey); }
+export function setToken(value) { sessionStorage.setItem(tokenKey, value); }
+export function forget() { sessionStorage.clear(); }
+
+export class ApiError extends Error {
+  constructor(status, problem) {
+    super(problem.detail || problem.title || `HTTP ${status}`);
+    this.status = status;
+    this.type = (problem.type || '').split('/').pop();
+    this.problem = problem;
+  }
+  // What a member of staff reads.
+  get explanation() {
+    if (this.status === 0) return t('network');
+    if (this.status === 403) return `${t('forbidden')} ${this.problem.detail || this.problem.title || ''}`;
+    if (this.status === 404) return `${t('not_found')} ${this.problem.title || ''}`;
+    return `${t('error')} ${this.status}: ${this.problem.title || ''} ${this.problem.detail || ''}`.trim();
+  }
+}
+
+// One call. `options.headers` add to the bearer token; a JSON body is sent as JSON.
+// Returns {status, headers, body} with body parsed when JSON, text otherwise.
+export async function call(method, path, options = {}) {
+  const headers = { Authorization: `Bearer ${token()}`, ...(options.headers || {}) };
+  let body;
+  if (options.json !== undefined) {
+    headers['Content-Type'] = 'application/json';
+    body = JSON.stringify(options.json);
+  }
+  let response;
+  try {
+    response = await fetch(path, { method, headers, body, cache: 'no-store', credentials: 'omit' });
+  } catch (error) {
+    throw new ApiError(0, { title: String(error) });
+  }
+  const type = response.headers.get('Content-Type') || '';
+  const parsed = type.includes('json') ? await response.json() : await response.text();
+  if (!response.ok) throw new ApiError(response.status, typeof parsed === 'object' ? parsed : { title: parsed });
+  return { status: response.status, headers: response.headers, body: parsed };
+}
+
+export const get = (path) => call('GET', path).then((reply) => reply.body);
+
+// Every page of a paged list route (`items`, `next` cursor by `after`).
+export async function allQueuePages(path = '/v1/queue') {
+  const items = [];
+  let after = null;
+  do {
+    const separator = path.includes('?') ? '&' : '?';
+    const page = await get(`${path}${separator}limit=1000${after ? `&after=${encodeURIComponent(after)}` : ''}`);
+    items.push(...page.items);
+    after = page.next;
+  } while (after);
+  return items;
+}
+
+// A command with If-Match (the version the user decided on) and a fresh Idempotency-Key, so a
+// retried click is the same command and never a second one.
+export function command(application, name, version, args = {}) {
+  return call('POST', `/v1/applications/${encodeURIComponent(application)}/commands/${name}`, {
+    headers: { 'If-Match': `"v${version}"`, 'Idempotency-Key': crypto.randomUUID() },
+    json: args,
+  });
+}

@@ -1,0 +1,95 @@
+// One application: the form as the applicant wrote it, the validation result, the links and
+// their downloads, the timeline of its events, and exactly the commands this caller may give
+// in this state (the API's `commands`). Opening the page reads personal data, which the server
+// records as a disclosure before it answers.
+import { ApiError, call, command, get } from './api.js';
+import { formatTime, h, labelled, notice, replace } from './dom.js';
+import { channelLabel, commandLabel, reasonCodes, reasonLabel, stateLabel, t } from './i18n.js';
+
+function fields(pairs) {
+  return h('dl', { class: 'fields' }, pairs.flatMap(([label, value, id]) => [h('dt', {}, t(label)), h('dd', { id }, value)]));
+}
+
+function commandForm(application, offered, version, reload) {
+  const name = offered.name;
+  const run = async (args) => {
+    try {
+      await command(application, name, version, args);
+      await reload();
+      notice(`${commandLabel(name)}: ${t('command_done')}`);
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 412) {
+        await reload();
+        notice(t('stale'), true);
+      } else {
+        notice(error instanceof ApiError ? error.explanation : String(error), true);
+      }
+    }
+  };
+  if (offered.needs_supervisor) {
+    return h('div', { class: 'controls' }, h('button', { type: 'button', disabled: true, id: `command-${name}` }, commandLabel(name)),
+      h('span', { class: 'muted' }, ` ${t('needs_supervisor')}`));
+  }
+  if (name === 'assign') {
+    const assignee = h('input', { type: 'text', id: 'assignee-input', size: 14 });
+    return h('form', { class: 'controls', onsubmit: (event) => { event.preventDefault(); run({ assignee: assignee.value.trim() }); } },
+      labelled(t('assignee_name'), assignee), h('button', { type: 'submit', id: 'command-assign' }, commandLabel(name)));
+  }
+  if (name === 'reject' || name === 'request_correction') {
+    const boxes = reasonCodes.map((code) => h('input', { type: 'checkbox', value: code, 'data-code': code }));
+    return h('form', { class: 'controls', onsubmit: (event) => {
+      event.preventDefault();
+      run({ codes: boxes.filter((box) => box.checked).map((box) => box.value) });
+    } },
+    h('fieldset', {}, h('legend', {}, `${commandLabel(name)} — ${t('reject_codes')}`),
+      boxes.map((box) => labelled(reasonLabel(box.value), box))),
+    h('button', { type: 'submit', id: `command-${name}` }, commandLabel(name)));
+  }
+  return h('div', { class: 'controls' }, h('button', { type: 'button', id: `command-${name}`, onclick: () => run({}) }, commandLabel(name)));
+}
+
+export async function applicationPage(container, application, me) {
+  const reload = () => applicationPage(container, application, me);
+  const reply = await call('GET', `/v1/applications/${encodeURIComponent(application)}`);
+  const record = reply.body;
+  const version = record.version;
+  const events = await get(`/v1/applications/${encodeURIComponent(application)}/events?limit=1000`);
+  const contact = record.contact || {};
+  const shown = (value) => (value === '[erased]' ? t('erased') : value);
+  replace(container,
+    h('p', {}, h('a', { href: '#/queue' }, `← ${t('back')}`)),
+    h('h1', {}, `${t('application')} ${application}`),
+    fields([
+      ['state', h('span', { class: `badge ${record.state === 'rejected' ? 'bad' : record.state === 'validated' ? 'good' : ''}` }, stateLabel(record.state)), 'state'],
+      ['version', String(version)],
+      ['assignee', record.assignee || t('unassigned'), 'assignee'],
+      ['received_at', formatTime(record.received_at)],
+      ['paired_at', formatTime(record.paired_at)],
+      ['sla_due_date', record.sla_due_date],
+    ]),
+    h('h2', {}, t('form')),
+    fields([
+      ['organization', shown(contact.organization), 'organization'],
+      ['contact_email', shown(contact.contact_email), 'contact-email'],
+      ['sender', shown(contact.sender)],
+      ['sender_name', shown(contact.sender_name)],
+      ['filename', shown(contact.filename)],
+      ['usage_channels', record.usage_channels.map(channelLabel).join('、'), 'usage-channels'],
+      ['unrecognized_usages', record.unrecognized_usages.join('、')],
+      ['reasons', record.reasons.length ? h('ul', { id: 'reasons' }, record.reasons.map((code) => h('li', {}, `${reasonLabel(code)} (${code})`))) : '—'],
+      ['warnings', record.warnings.join('、') || '—'],
+    ]),
+    h('h2', {}, t('links')),
+    record.urls.length ? h('table', { id: 'links' },
+      h('thead', {}, h('tr', {}, ['issued_at', 'expires_at', 'downloads', 'revoked', 'expired'].map((key) => h('th', {}, t(key))))),
+      h('tbody', {}, record.urls.map((url) => h('tr', {},
+        h('td', {}, formatTime(url.issued_at)), h('td', {}, formatTime(url.expires_at)), h('td', {}, String(url.downloads)),
+        h('td', {}, url.revoked ? t('yes') : t('no')), h('td', {}, url.expired ? t('yes') : t('no')))))) : h('p', { class: 'muted' }, '—'),
+    record.commands.length ? h('section', { id: 'actions', 'aria-label': t('actions') },
+      h('h2', {}, t('actions')), record.commands.map((offered) => commandForm(application, offered, version, reload))) : null,
+    h('h2', {}, t('timeline')),
+    h('table', { id: 'timeline' },
+      h('thead', {}, h('tr', {}, h('th', {}, 'seq'), h('th', {}, t('event_at')), h('th', {}, t('event_type')), h('th', {}, t('event_actor')))),
+      h('tbody', {}, events.items.map((event) => h('tr', {},
+        h('td', {}, String(event.seq)), h('td', {}, formatTime(event.at)), h('td', {}, event.type), h('td', {}, event.actor))))));
+}

@@ -1,0 +1,71 @@
+// The incident responder's page: report an incident, who saw an application, what a principal
+// saw, and the review of a window (every registration, who else saw it, the APPI assessment),
+// each as a table with a CSV download.
+import { call, get } from './api.js';
+import { downloadCsv, formatTime, h, labelled, notice, replace } from './dom.js';
+import { t } from './i18n.js';
+
+// <input type=datetime-local> is Tokyo wall time; the API takes RFC 3339.
+const tokyo = (value) => (value.length === 16 ? `${value}:00+09:00` : `${value}+09:00`);
+
+function disclosureTable(id, records) {
+  const header = ['at', 'viewer', 'role', 'request_id', 'endpoint', 'remote', 'fields'];
+  const cells = (record) => [formatTime(record.at), record.principal, record.role, record.request_id,
+    record.endpoint, record.remote, record.fields.join(' ')];
+  return h('div', {},
+    h('button', { type: 'button', class: 'quiet', onclick: () => downloadCsv(`kakitome-${id}.csv`, [header.map(t), ...records.map(cells)]) }, 'CSV'),
+    h('table', { id },
+      h('thead', {}, h('tr', {}, header.map((key) => h('th', {}, t(key))))),
+      h('tbody', {}, records.map((record) => h('tr', {}, cells(record).map((cell) => h('td', {}, cell)))))));
+}
+
+export async function incidentsPage(container) {
+  const application = h('input', { type: 'text', id: 'who-saw-application', size: 24 });
+  const principal = h('input', { type: 'text', id: 'saw-what-principal', size: 20 });
+  const from = h('input', { type: 'datetime-local', id: 'review-from' });
+  const to = h('input', { type: 'datetime-local', id: 'review-to' });
+  const description = h('input', { type: 'text', id: 'incident-description', size: 40 });
+  const answers = h('div', { id: 'answers' });
+  const guard = (work) => (event) => { event.preventDefault(); work().catch((error) => notice(error.explanation || String(error), true)); };
+
+  const whoSaw = async () => {
+    const reply = await get(`/v1/incidents/who-saw/${encodeURIComponent(application.value.trim())}`);
+    replace(answers, h('h2', {}, `${t('who_saw')}: ${reply.application}`), disclosureTable('who-saw', reply.disclosures));
+  };
+  const sawWhat = async () => {
+    const reply = await get(`/v1/incidents/saw-what/${encodeURIComponent(principal.value.trim())}`);
+    replace(answers, h('h2', {}, `${t('saw_what')}: ${reply.principal}`), disclosureTable('saw-what', reply.disclosures));
+  };
+  const review = async () => {
+    const reply = await get(`/v1/incidents/review?from=${encodeURIComponent(tokyo(from.value))}&to=${encodeURIComponent(tokyo(to.value))}`);
+    const exposed = reply.rows.filter((row) => row.disclosed_to_others);
+    const header = ['application', 'owner', 'viewer', 'at', 'request_id', 'notified'];
+    const lines = exposed.flatMap((row) => row.viewers.map((viewer) =>
+      [row.application, row.owner, viewer.principal, formatTime(viewer.at), viewer.request_id, row.notified ? t('yes') : t('no')]));
+    replace(answers,
+      h('h2', {}, `${t('review')}: ${formatTime(reply.from)} – ${formatTime(reply.to)}`),
+      h('p', { id: 'affected' }, `${t('affected')}: ${reply.affected} / ${reply.rows.length}`),
+      h('h2', {}, t('assessment')),
+      h('ul', { id: 'assessment' }, reply.assessment.map((line) => h('li', {}, line))),
+      h('button', { type: 'button', class: 'quiet', onclick: () => downloadCsv('kakitome-review.csv', [header.map(t), ...lines]) }, 'CSV'),
+      h('table', { id: 'review' },
+        h('thead', {}, h('tr', {}, header.map((key) => h('th', {}, t(key))))),
+        h('tbody', {}, lines.map((line) => h('tr', {}, line.map((cell) => h('td', {}, cell)))))));
+  };
+  const report = async () => {
+    const reply = await call('POST', '/v1/incidents', { json: { description: description.value, from: tokyo(from.value), to: tokyo(to.value) } });
+    notice(`${t('reported')}: ${reply.body.incident}`);
+  };
+
+  replace(container,
+    h('h1', {}, t('incidents')),
+    h('form', { class: 'controls', onsubmit: guard(whoSaw) }, labelled(t('who_saw'), application), h('button', { type: 'submit', id: 'who-saw-search' }, t('search'))),
+    h('form', { class: 'controls', onsubmit: guard(sawWhat) }, labelled(t('saw_what'), principal), h('button', { type: 'submit', id: 'saw-what-search' }, t('search'))),
+    h('h2', {}, t('review')),
+    h('form', { class: 'controls', onsubmit: guard(review) },
+      labelled(t('review_from'), from), labelled(t('review_to'), to),
+      h('button', { type: 'submit', id: 'run-review' }, t('run_review'))),
+    h('form', { class: 'controls', onsubmit: guard(report) },
+      labelled(t('description'), description), h('button', { type: 'submit', id: 'report-incident' }, t('report_incident'))),
+    answers);
+}

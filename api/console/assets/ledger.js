@@ -1,0 +1,96 @@
+// The auditor's page: the latest signed checkpoint verified in the browser with a key the
+// auditor pastes (or pinned earlier in this browser), and the trail of one application, each
+// of its events proven included under that checkpoint, also in the browser.
+import { ApiError, call, get } from './api.js';
+import { formatTime, h, labelled, notice, replace } from './dom.js';
+import { openCheckpoint, verifyInclusion } from './verify.js';
+import { t } from './i18n.js';
+
+// The verifier key is public; pinning it keeps the auditor's own copy across sessions, so a
+// server that changed keys would fail verification instead of being believed.
+const pinnedKey = 'kakitome.verifier_key';
+
+function result(ok, text) {
+  return h('span', { class: `result ${ok ? 'ok' : 'failed'}` }, `${ok ? t('verified') : t('failed')}${text ? `: ${text}` : ''}`);
+}
+
+export async function ledgerPage(container) {
+  let note = '';
+  try {
+    note = (await call('GET', '/v1/ledger/checkpoint')).body;
+  } catch (error) {
+    if (!(error instanceof ApiError && error.status === 404)) throw error;
+  }
+  let checkpoint = null;
+  // The note is editable: an auditor may paste one obtained elsewhere (a witness, an e-mail) to
+  // check it against the same key.
+  const noteText = h('textarea', { id: 'checkpoint-note', rows: 6, 'aria-label': t('checkpoint') });
+  noteText.value = note;
+  const key = h('textarea', { id: 'verifier-key', rows: 2 });
+  key.value = localStorage.getItem(pinnedKey) || '';
+  const pin = h('input', { type: 'checkbox', id: 'pin-key', checked: Boolean(localStorage.getItem(pinnedKey)) });
+  const checkpointResult = h('p', { id: 'checkpoint-result', 'aria-live': 'polite' });
+  const application = h('input', { type: 'text', id: 'trail-application', size: 24 });
+  const trail = h('div', { id: 'trail' });
+
+  async function verifyCheckpoint() {
+    if (pin.checked) localStorage.setItem(pinnedKey, key.value.trim()); else localStorage.removeItem(pinnedKey);
+    try {
+      checkpoint = await openCheckpoint(noteText.value, key.value);
+      replace(checkpointResult, result(true, `${checkpoint.origin} / ${t('tree_size')} ${checkpoint.size}`));
+    } catch (error) {
+      checkpoint = null;
+      replace(checkpointResult, result(false, error.message));
+    }
+  }
+
+  async function proofRow(event) {
+    const status = h('td', { class: 'proof-result' });
+    const text = h('textarea', { rows: 3, 'aria-label': `${t('proof')} seq ${event.seq}`, 'data-seq': event.seq });
+    const check = async () => {
+      let ok = false;
+      try {
+        ok = await verifyInclusion(event.seq - 1, checkpoint.size, event.hash, JSON.parse(text.value), checkpoint.root);
+      } catch (error) { ok = false; }
+      replace(status, result(ok));
+    };
+    const row = h('tr', { 'data-seq': event.seq },
+      h('td', {}, String(event.seq)), h('td', {}, formatTime(event.at)), h('td', {}, event.type),
+      h('td', {}, text, h('button', { type: 'button', class: 'quiet', onclick: check }, t('verify_proof'))), status);
+    if (event.seq > checkpoint.size) {
+      replace(status, h('span', { class: 'muted' }, `> ${checkpoint.size}`));
+    } else {
+      const proof = await get(`/v1/ledger/proof/inclusion?seq=${event.seq}&size=${checkpoint.size}`);
+      text.value = JSON.stringify(proof.proof);
+      await check();
+    }
+    return row;
+  }
+
+  async function showTrail() {
+    if (!checkpoint) { notice(`${t('failed')}: ${t('checkpoint')}`, true); return; }
+    const id = application.value.trim();
+    const events = await get(`/v1/applications/${encodeURIComponent(id)}/events?limit=1000`);
+    const rows = [];
+    for (const event of events.items) rows.push(await proofRow(event));
+    replace(trail, h('table', {},
+      h('thead', {}, h('tr', {}, h('th', {}, 'seq'), h('th', {}, t('at')), h('th', {}, t('event_type')), h('th', {}, t('proof')), h('th', {}, ''))),
+      h('tbody', {}, rows)));
+  }
+
+  replace(container,
+    h('h1', {}, t('ledger')),
+    h('h2', {}, t('checkpoint')),
+    noteText,
+    h('p', {}, t('verifier_help')),
+    labelled(t('verifier_key'), key),
+    h('div', { class: 'controls' }, labelled(t('pin_key'), pin),
+      h('button', { type: 'button', id: 'verify-checkpoint', onclick: verifyCheckpoint }, t('verify'))),
+    checkpointResult,
+    h('h2', {}, t('trail')),
+    h('p', {}, t('trail_help')),
+    h('form', { class: 'controls', onsubmit: (event) => { event.preventDefault(); showTrail().catch((error) => notice(error.explanation || String(error), true)); } },
+      labelled(t('application'), application), h('button', { type: 'submit', id: 'show-trail' }, t('show_trail'))),
+    trail);
+  if (key.value && note) await verifyCheckpoint();
+}

@@ -1,0 +1,138 @@
+// The work queue: every application as the queue projection has it (no personal data in the
+// rows, so listing them discloses nothing), filtered, searched, sorted and paged in the browser;
+// CSV of the current view; bulk assign and approve, each application its own command with its
+// own If-Match, failures shown row by row.
+import { allQueuePages, ApiError, command } from './api.js';
+import { downloadCsv, formatTime, h, labelled, notice, replace } from './dom.js';
+import { reasonLabel, stateLabel, stateNames, t } from './i18n.js';
+
+const pageRows = 100;
+
+const columns = [
+  { key: 'application', label: 'col_application', text: (row) => row.application },
+  { key: 'state', label: 'col_state', text: (row) => stateLabel(row.state) },
+  { key: 'sla_due_date', label: 'col_sla', text: (row) => row.sla_due_date },
+  { key: 'assignee', label: 'col_assignee', text: (row) => row.assignee },
+  { key: 'received_at', label: 'col_received', text: (row) => formatTime(row.received_at) },
+  { key: 'reasons', label: 'col_reasons', text: (row) => row.reasons.map(reasonLabel).join('、') },
+  { key: 'possible_duplicate_of', label: 'col_duplicate', text: (row) => row.possible_duplicate_of.join(' ') },
+];
+
+export async function queuePage(container, me, source = null) {
+  const rows = source || await allQueuePages();
+  const staff = !source && (me.role === 'operator' || me.role === 'supervisor');
+  const view = { state: '', overdue: false, assignee: '', search: '', sort: 'sla_due_date', ascending: true, page: 0 };
+  const selected = new Set();
+  const outcome = new Map();  // application -> text of its bulk result
+
+  const stateSelect = h('select', { id: 'filter-state', onchange: () => { view.state = stateSelect.value; view.page = 0; draw(); } },
+    h('option', { value: '' }, t('filter_all')),
+    stateNames.filter((state) => state !== 'none').map((state) => h('option', { value: state }, stateLabel(state))));
+  const assignees = [...new Set(rows.map((row) => row.assignee))].sort();
+  const assigneeSelect = h('select', { id: 'filter-assignee', onchange: () => { view.assignee = assigneeSelect.value; view.page = 0; draw(); } },
+    h('option', { value: '' }, t('filter_all')),
+    assignees.map((name) => h('option', { value: name || '-' }, name || t('unassigned'))));
+  const overdue = h('input', { type: 'checkbox', id: 'filter-overdue', onchange: () => { view.overdue = overdue.checked; view.page = 0; draw(); } });
+  const search = h('input', { type: 'search', id: 'filter-search', oninput: () => { view.search = search.value.trim().toLowerCase(); view.page = 0; draw(); } });
+  const assigneeName = h('input', { type: 'text', id: 'bulk-assignee', size: 12 });
+  const count = h('span', { id: 'row-count', class: 'muted' });
+  const table = h('table', { id: 'queue' });
+  const pager = h('div', { class: 'controls' });
+
+  function visible() {
+    const chosen = rows.filter((row) =>
+      (!view.state || row.state === view.state) &&
+      (!view.overdue || row.overdue) &&
+      (!view.assignee || (view.assignee === '-' ? !row.assignee : row.assignee === view.assignee)) &&
+      (!view.search || row.application.toLowerCase().includes(view.search)));
+    const column = columns.find((c) => c.key === view.sort);
+    chosen.sort((a, b) => {
+      const order = column.text(a).localeCompare(column.text(b), 'ja');
+      return view.ascending ? order : -order;
+    });
+    return chosen;
+  }
+
+  function header() {
+    return h('thead', {}, h('tr', {},
+      staff ? h('th', {}, t('col_select')) : null,
+      columns.map((column) => h('th', { 'aria-sort': view.sort === column.key ? (view.ascending ? 'ascending' : 'descending') : undefined },
+        h('button', { type: 'button', 'data-sort': column.key, onclick: () => {
+          view.ascending = view.sort === column.key ? !view.ascending : true;
+          view.sort = column.key;
+          draw();
+        } }, t(column.label), view.sort === column.key ? (view.ascending ? ' ▲' : ' ▼') : ''))),
+      staff ? h('th', {}, '') : null));
+  }
+
+  function line(row) {
+    return h('tr', { 'data-application': row.application },
+      staff ? h('td', {}, h('input', { type: 'checkbox', 'aria-label': `${t('select_row')} ${row.application}`,
+        checked: selected.has(row.application),
+        onchange: (event) => { if (event.target.checked) selected.add(row.application); else selected.delete(row.application); } })) : null,
+      h('td', {}, h('a', { href: `#/applications/${encodeURIComponent(row.application)}` }, row.application)),
+      h('td', {}, stateLabel(row.state)),
+      h('td', {}, row.sla_due_date, row.overdue ? h('span', { class: 'badge overdue' }, ` ${t('overdue')}`) : null),
+      h('td', {}, row.assignee || h('span', { class: 'muted' }, t('unassigned'))),
+      h('td', {}, formatTime(row.received_at)),
+      h('td', {}, row.reasons.map(reasonLabel).join('、')),
+      h('td', {}, row.possible_duplicate_of.length ? h('span', { class: 'badge warn' }, row.possible_duplicate_of.join(' ')) : ''),
+      staff ? h('td', { class: outcome.has(row.application) && outcome.get(row.application) !== t('command_done') ? 'rows-failed' : 'muted', 'data-outcome': '' }, outcome.get(row.application) || '') : null);
+  }
+
+  function draw() {
+    const chosen = visible();
+    const pages = Math.max(1, Math.ceil(chosen.length / pageRows));
+    view.page = Math.min(view.page, pages - 1);
+    const shown = chosen.slice(view.page * pageRows, (view.page + 1) * pageRows);
+    count.textContent = `${chosen.length} ${t('rows')}`;
+    replace(table, header(), h('tbody', {}, shown.map(line)));
+    if (!chosen.length) table.append(h('caption', {}, t('none_found')));
+    replace(pager,
+      h('button', { type: 'button', class: 'quiet', id: 'page-previous', disabled: view.page === 0, onclick: () => { view.page -= 1; draw(); } }, '←'),
+      h('span', {}, ` ${view.page + 1} / ${pages} `),
+      h('button', { type: 'button', class: 'quiet', id: 'page-next', disabled: view.page >= pages - 1, onclick: () => { view.page += 1; draw(); } }, '→'));
+  }
+
+  async function bulk(name, args) {
+    const chosen = rows.filter((row) => selected.has(row.application));
+    let done = 0, failed = 0;
+    for (const row of chosen) {
+      try {
+        const reply = await command(row.application, name, row.version, args);
+        row.version = reply.body.version;
+        row.state = reply.body.state;
+        if (name === 'assign') row.assignee = args.assignee;
+        outcome.set(row.application, t('command_done'));
+        done += 1;
+      } catch (error) {
+        outcome.set(row.application, error instanceof ApiError ? error.explanation : String(error));
+        failed += 1;
+      }
+    }
+    selected.clear();
+    notice(`${done} ${t('bulk_done')}${failed ? ` / ${failed} ${t('bulk_failed')}` : ''}`, failed > 0);
+    draw();
+  }
+
+  const csv = () => downloadCsv('kakitome-queue.csv', [
+    columns.map((column) => t(column.label)).concat([t('overdue')]),
+    ...visible().map((row) => columns.map((column) => column.text(row)).concat([row.overdue ? t('yes') : t('no')])),
+  ]);
+
+  replace(container,
+    h('h1', {}, source ? t('as_of') : t('queue')),
+    h('div', { class: 'controls' },
+      labelled(t('filter_state'), stateSelect),
+      labelled(t('filter_assignee'), assigneeSelect),
+      labelled(t('filter_overdue'), overdue),
+      labelled(t('filter_search'), search),
+      count,
+      h('button', { type: 'button', class: 'quiet', id: 'csv', onclick: csv }, t('csv'))),
+    staff ? h('div', { class: 'controls' },
+      labelled(t('assignee_name'), assigneeName),
+      h('button', { type: 'button', id: 'bulk-assign', onclick: () => bulk('assign', { assignee: assigneeName.value.trim() }) }, t('bulk_assign')),
+      h('button', { type: 'button', id: 'bulk-approve', onclick: () => bulk('approve', {}) }, t('bulk_approve'))) : null,
+    table, pager);
+  draw();
+}

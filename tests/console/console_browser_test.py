@@ -1,0 +1,345 @@
+#!/usr/bin/python3
+"""The console in a real browser (headless Chromium driven by Selenium) against `kakitome serve`
+started as a process on the fixture mailbox: each role logs in with its token and does its work
+by clicking, as docs/console.md describes. Every page must render, log no console error (a CSP
+violation is one) and fetch nothing from another origin; main actions work from the keyboard and
+every control has a label. Screenshots of each page go to the directory given.
+
+usage: console_browser_test.py KAKITOME_BINARY FIXTURES_DIR SCREENSHOT_DIR
+"""
+import csv
+import json
+import os
+import pathlib
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+import urllib.request
+from urllib.parse import urlparse
+
+from selenium import webdriver
+from selenium.common.exceptions import TimeoutException
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support import expected_conditions as EC
+from selenium.webdriver.support.ui import Select, WebDriverWait
+
+BINARY, FIXTURES, SCREENSHOTS = (pathlib.Path(p) for p in sys.argv[1:4])
+del sys.argv[1:4]
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def kakitome(*arguments):
+    done = subprocess.run([str(BINARY), *arguments], capture_output=True, text=True, timeout=120)
+    if done.returncode != 0:
+        raise AssertionError(f"kakitome {' '.join(arguments)}: {done.returncode}\n{done.stderr}")
+    return done.stdout
+
+
+class Console(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.work = pathlib.Path(tempfile.mkdtemp(prefix="kakitome-console-"))
+        data = cls.work / "data"
+        (cls.work / "storage.secret").write_text("console-test-secret\n")
+        config = cls.work / "kakitome.json"
+        config.write_text(json.dumps({
+            "campaign": {"usage_period_last": "2027-03-31"},
+            "storage": {"endpoint": "https://storage.test.example", "bucket": "kenpo-pr-video",
+                        "key": "pr-video.mp4", "access_key_id": "AKIDKAKITOMETEST",
+                        "secret_access_key_file": str(cls.work / "storage.secret")}}))
+        kakitome("ingest", "--data", str(data), str(FIXTURES / "mail"))
+        cls.tokens = {}
+        for name, role in [("sato", "operator"), ("suzuki", "supervisor"), ("ito", "auditor"),
+                           ("tanaka", "responder")]:
+            created = json.loads(kakitome("token", "create", "--data", str(data), "--role", role,
+                                          "--name", name, "--display-name", f"{name} さん"))
+            cls.tokens[role] = created["token"]
+        kakitome("ledger", "checkpoint", "--data", str(data))
+        cls.verifier_key = kakitome("ledger", "pubkey", "--data", str(data)).strip()
+        cls.port = free_port()
+        cls.base = f"http://127.0.0.1:{cls.port}"
+        cls.server_log = open(cls.work / "serve.log", "w")
+        cls.server = subprocess.Popen(
+            [str(BINARY), "serve", "--data", str(data), "--listen", f"127.0.0.1:{cls.port}",
+             "--config", str(config)], stdout=cls.server_log, stderr=subprocess.STDOUT)
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(cls.base + "/healthz", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.1)
+        else:
+            raise AssertionError("kakitome serve did not start")
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        cls.downloads = cls.work / "downloads"
+        cls.downloads.mkdir()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.terminate()
+        cls.server.wait(timeout=30)
+        cls.server_log.close()
+        shutil.rmtree(cls.work, ignore_errors=True)
+
+    def setUp(self):
+        options = webdriver.ChromeOptions()
+        options.binary_location = "/usr/bin/chromium"
+        for flag in ["--headless=new", "--no-sandbox", "--disable-gpu",
+                     "--disable-background-networking", "--disable-component-update",
+                     "--disable-sync", "--disable-dev-shm-usage", "--window-size=1400,1000",
+                     f"--user-data-dir={tempfile.mkdtemp(dir=self.work, prefix='chromium-')}"]:
+            options.add_argument(flag)
+        options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+        options.add_experimental_option("prefs", {
+            "download.default_directory": str(self.downloads),
+            "download.prompt_for_download": False})
+        self.browser = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+        self.wait = WebDriverWait(self.browser, 15)
+
+    def tearDown(self):
+        try:
+            self.assert_clean_page()
+        finally:
+            self.browser.quit()
+
+    # ---- helpers
+
+    def login(self, role):
+        self.browser.get(self.base + "/")
+        field = self.wait.until(EC.element_to_be_clickable((By.ID, "token")))
+        # Keyboard only: type the token, Enter submits.
+        field.send_keys(self.tokens[role], Keys.ENTER)
+        self.wait.until(EC.text_to_be_present_in_element((By.ID, "who"), f"({role})"))
+
+    def shot(self, name):
+        self.assertGreater(len(self.browser.find_element(By.TAG_NAME, "main").text.strip()), 20,
+                           f"the {name} page rendered empty")
+        self.browser.save_screenshot(str(SCREENSHOTS / f"{name}.png"))
+
+    def text(self, element_id):
+        return self.browser.find_element(By.ID, element_id).text
+
+    def until_text(self, locator, text):
+        try:
+            self.wait.until(EC.text_to_be_present_in_element(locator, text))
+        except TimeoutException:
+            notice = self.browser.find_element(By.ID, "notice").text
+            found = self.browser.find_element(*locator).text
+            raise AssertionError(f"{text!r} never appeared in {locator} ({found!r}); notice: {notice!r}")
+
+    def queue_rows(self):
+        return self.browser.find_elements(By.CSS_SELECTOR, "#queue tbody tr")
+
+    def assert_clean_page(self):
+        """No console errors or CSP violations; nothing fetched from another origin; every
+        control labelled."""
+        # An API refusal the page shows to the user (a 4xx from /v1/) is Chromium's network log,
+        # not an error of the page; anything else (a script error, a CSP violation, a missing
+        # file) is.
+        errors = [entry for entry in self.browser.get_log("browser")
+                  if entry["level"] == "SEVERE" and not (
+                      entry.get("source") == "network" and "/v1/" in entry["message"]
+                      and "status of 4" in entry["message"])]
+        self.assertEqual(errors, [], "the console logged errors")
+        origins = self.browser.execute_script(
+            "return performance.getEntriesByType('resource').map(e => e.name)"
+            ".concat([location.href]);")
+        for url in origins:
+            parsed = urlparse(url)
+            if parsed.scheme in ("blob", "data"):
+                continue
+            self.assertEqual(f"{parsed.scheme}://{parsed.netloc}", self.base, url)
+        unlabelled = self.browser.execute_script("""
+            return [...document.querySelectorAll('input, select, textarea, button')]
+              .filter(e => !e.hidden && e.type !== 'hidden')
+              .filter(e => !(e.closest('label') || e.getAttribute('aria-label') ||
+                             (e.tagName === 'BUTTON' && e.textContent.trim())))
+              .map(e => e.outerHTML.slice(0, 80));""")
+        self.assertEqual(unlabelled, [], "controls without a label")
+
+    # ---- the journeys
+
+    def test_staff_search_filter_open_assign_approve_reject_bulk_and_csv(self):
+        self.login("operator")
+        self.wait.until(lambda _: len(self.queue_rows()) >= 3)
+        self.assertIn("受付一覧", self.browser.find_element(By.TAG_NAME, "h1").text)
+        self.shot("queue")
+        Select(self.browser.find_element(By.ID, "filter-state")).select_by_value("validated")
+        validated = [row.get_attribute("data-application") for row in self.queue_rows()]
+        self.assertGreaterEqual(len(validated), 2, "the fixture pairs are validated")
+        for row in self.queue_rows():
+            self.assertIn("確認済み", row.text)
+        # Search narrows the list to one application.
+        search = self.browser.find_element(By.ID, "filter-search")
+        search.send_keys(validated[0])
+        self.assertEqual([r.get_attribute("data-application") for r in self.queue_rows()],
+                         [validated[0]])
+        search.clear()
+        search.send_keys("no-such-application")
+        self.assertEqual(self.queue_rows(), [])
+        search.send_keys(Keys.CONTROL, "a", Keys.DELETE)
+        # Sorting by a column reverses on the second click.
+        sort = self.browser.find_element(By.CSS_SELECTOR, "button[data-sort='application']")
+        sort.click()
+        ascending = [r.get_attribute("data-application") for r in self.queue_rows()]
+        self.browser.find_element(By.CSS_SELECTOR, "button[data-sort='application']").click()
+        descending = [r.get_attribute("data-application") for r in self.queue_rows()]
+        self.assertEqual(descending, list(reversed(ascending)))
+        self.assertEqual(sorted(ascending), ascending)
+
+        # CSV of the current view: UTF-8 with a BOM, Japanese headers, one line per row.
+        self.browser.find_element(By.ID, "csv").click()
+        exported = self.downloads / "kakitome-queue.csv"
+        for _ in range(50):
+            if exported.exists():
+                break
+            time.sleep(0.1)
+        raw = exported.read_bytes()
+        self.assertTrue(raw.startswith(b"\xef\xbb\xbf"), "a BOM for Excel")
+        lines = list(csv.reader(raw.decode("utf-8-sig").splitlines()))
+        self.assertEqual(lines[0][0], "申請番号")
+        self.assertEqual(len(lines) - 1, len(validated))
+
+        # Open the first one: the form's contents, the actions of its state.
+        self.browser.find_element(By.LINK_TEXT, validated[0]).click()
+        self.until_text((By.ID, "state"), "確認済み")
+        self.assertNotEqual(self.text("organization").strip(), "")
+        self.assertNotIn("***", self.text("organization"))
+        self.assertNotEqual(self.text("usage-channels").strip(), "")
+        self.shot("application")
+        offered = {b.get_attribute("id") for b in
+                   self.browser.find_elements(By.CSS_SELECTOR, "#actions button")}
+        self.assertTrue({"command-assign", "command-approve", "command-reject"} <= offered, offered)
+        # Assign by keyboard: type the name, Enter submits.
+        self.browser.find_element(By.ID, "assignee-input").send_keys("sato", Keys.ENTER)
+        self.until_text((By.ID, "assignee"), "sato")
+        self.browser.find_element(By.ID, "command-approve").click()
+        self.until_text((By.ID, "state"), "URL 発行済み")
+        self.shot("application-approved")
+
+        # Reject the second with a reason.
+        self.browser.get(f"{self.base}/console/#/applications/{validated[1]}")
+        self.until_text((By.ID, "state"), "確認済み")
+        self.browser.find_element(By.CSS_SELECTOR, "input[data-code='missing_organization']").click()
+        self.browser.find_element(By.ID, "command-reject").click()
+        self.until_text((By.ID, "state"), "不備あり")
+        self.until_text((By.ID, "reasons"), "missing_organization")
+
+        # Bulk assign every remaining application, shown row by row.
+        self.browser.find_element(By.ID, "nav-queue").click()
+        self.wait.until(lambda _: len(self.queue_rows()) >= 3)
+        boxes = self.browser.find_elements(By.CSS_SELECTOR, "#queue tbody input[type=checkbox]")
+        for box in boxes:
+            box.click()
+        self.browser.find_element(By.ID, "bulk-assignee").send_keys("sato")
+        self.browser.find_element(By.ID, "bulk-assign").click()
+        self.until_text((By.ID, "notice"), f"{len(boxes)} 件を処理しました")
+        for row in self.queue_rows():
+            self.assertIn("sato", row.text)
+        self.shot("queue-bulk")
+        # Bulk approve of all three: only the validated one may be approved; the one with its
+        # link issued (409) and the rejected one (an operator may not override: 403) fail,
+        # each shown on its row.
+        for box in self.browser.find_elements(By.CSS_SELECTOR, "#queue tbody input[type=checkbox]"):
+            box.click()
+        self.browser.find_element(By.ID, "bulk-approve").click()
+        self.until_text((By.ID, "notice"), "1 件を処理しました / 2 件が失敗しました")
+        failed = self.browser.find_elements(By.CSS_SELECTOR, "#queue tbody td.rows-failed")
+        self.assertEqual(len(failed), 2, [cell.text for cell in failed])
+        self.assertTrue(any("権限" in cell.text for cell in failed), [cell.text for cell in failed])
+        self.shot("queue-bulk-approve")
+
+        # Logout forgets the token: the next page asks for one again.
+        self.browser.find_element(By.ID, "logout").click()
+        self.wait.until(EC.element_to_be_clickable((By.ID, "token")))
+        self.assertIsNone(self.browser.execute_script("return sessionStorage.getItem('kakitome.token')"))
+        self.assertEqual(self.browser.execute_script("return localStorage.length"), 0)
+        self.assertEqual(self.browser.get_cookies(), [])
+
+    def test_auditor_verifies_the_checkpoint_and_a_trail_in_the_browser(self):
+        self.login("auditor")
+        self.browser.find_element(By.ID, "nav-queue").click()
+        self.wait.until(lambda _: len(self.queue_rows()) >= 1)
+        application = self.queue_rows()[0].get_attribute("data-application")
+        self.browser.find_element(By.ID, "nav-ledger").click()
+        key = self.wait.until(EC.element_to_be_clickable((By.ID, "verifier-key")))
+        # A key that is not the log's fails.
+        key.send_keys(self.verifier_key[:-2] + ("AA" if not self.verifier_key.endswith("AA") else "BB"))
+        self.browser.find_element(By.ID, "verify-checkpoint").click()
+        self.until_text((By.ID, "checkpoint-result"), "検証失敗")
+        key.clear()
+        key.send_keys(self.verifier_key)
+        self.browser.find_element(By.ID, "verify-checkpoint").click()
+        self.until_text((By.ID, "checkpoint-result"), "検証成功")
+        # The right key on an altered note (it claims another tree size): the signature fails.
+        note = self.browser.find_element(By.ID, "checkpoint-note")
+        signed = note.get_attribute("value")
+        origin, size, rest = signed.split("\n", 2)
+        note.clear()
+        note.send_keys(f"{origin}\n{int(size) + 1}\n{rest}")
+        self.browser.find_element(By.ID, "verify-checkpoint").click()
+        self.until_text((By.ID, "checkpoint-result"), "検証失敗: the signature does not verify")
+        note.clear()
+        note.send_keys(signed)
+        self.browser.find_element(By.ID, "verify-checkpoint").click()
+        self.until_text((By.ID, "checkpoint-result"), "検証成功")
+        self.browser.find_element(By.ID, "trail-application").send_keys(application, Keys.ENTER)
+        self.wait.until(lambda _: self.browser.find_elements(By.CSS_SELECTOR, "#trail tbody tr"))
+        results = [cell.text for cell in self.browser.find_elements(By.CSS_SELECTOR, "#trail .proof-result")]
+        self.assertTrue(results and all(r == "検証成功" for r in results), results)
+        self.shot("ledger")
+        # A tampered proof is shown failing.
+        proof = self.browser.find_element(By.CSS_SELECTOR, "#trail textarea")
+        hashes = json.loads(proof.get_attribute("value"))
+        self.assertTrue(hashes, "the first event's proof has hashes")
+        first = hashes[0]
+        hashes[0] = ("B" if first[0] != "B" else "C") + first[1:]
+        proof.clear()
+        proof.send_keys(json.dumps(hashes))
+        self.browser.find_element(By.CSS_SELECTOR, "#trail tbody tr button").click()
+        self.until_text((By.CSS_SELECTOR, "#trail .proof-result"), "検証失敗")
+        self.shot("ledger-tampered")
+
+    def test_responder_reports_and_sees_who_saw_what(self):
+        # Someone opens an application first, so there is a disclosure to find.
+        self.login("operator")
+        self.wait.until(lambda _: len(self.queue_rows()) >= 1)
+        application = self.queue_rows()[0].get_attribute("data-application")
+        self.browser.find_element(By.LINK_TEXT, application).click()
+        self.wait.until(EC.presence_of_element_located((By.ID, "organization")))
+        self.browser.find_element(By.ID, "logout").click()
+
+        self.login("responder")
+        self.wait.until(EC.element_to_be_clickable((By.ID, "who-saw-application")))
+        self.browser.find_element(By.ID, "who-saw-application").send_keys(application, Keys.ENTER)
+        self.until_text((By.ID, "who-saw"), "sato")
+        self.browser.find_element(By.ID, "saw-what-principal").send_keys("sato", Keys.ENTER)
+        self.until_text((By.ID, "saw-what"), "GET /v1/applications/{id}")
+        today = time.strftime("%Y-%m-%d", time.gmtime(time.time() + 9 * 3600))
+        tomorrow = time.strftime("%Y-%m-%d", time.gmtime(time.time() + 33 * 3600))
+        for field, day in [("review-from", today), ("review-to", tomorrow)]:
+            self.browser.execute_script(
+                "arguments[0].value = arguments[1];",
+                self.browser.find_element(By.ID, field), f"{day}T00:00")
+        self.browser.find_element(By.ID, "run-review").click()
+        self.until_text((By.ID, "affected"), "/")
+        self.assertTrue(self.browser.find_elements(By.CSS_SELECTOR, "#assessment li"))
+        self.shot("incidents")
+        self.browser.find_element(By.ID, "incident-description").send_keys("キャッシュ設定の誤り")
+        self.browser.find_element(By.ID, "report-incident").click()
+        self.until_text((By.ID, "notice"), "登録しました")
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
