@@ -14,7 +14,9 @@ rm -rf "$data"
 mkdir -p "$work/mailbox"
 # The published usage period (2025-05-19 … 2026-03-31) has ended; the demo runs a campaign
 # extended by a year. Storage stays the built-in placeholder, which `serve` allows with --demo.
-config="$work/kakitome.json"
+# The configuration is kept beside the data, so the console can be opened on it afterwards.
+config="${data%/}.json"
+mkdir -p "$(dirname "$config")"
 printf '{"campaign": {"usage_period_first": "2025-05-19", "usage_period_last": "2027-03-31"}}\n' > "$config"
 cp "$fixtures"/mail/*.eml "$work/mailbox/"
 
@@ -152,3 +154,12 @@ echo "   an auditor's trail of $application (first event, with its inclusion pro
 echo
 echo "== kakitome verify --data $data"
 "$kakitome" verify --data "$data"
+
+echo
+echo "== the console: start the server on the demo data and log in with one of these tokens"
+for role in supervisor auditor responder; do
+  created=$("$kakitome" token create --data "$data" --role "$role" --name "demo-$role" --display-name "デモ $role")
+  printf '   %-10s %s\n' "$role" "$(printf '%s' "$created" | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')"
+done
+echo "   $kakitome serve --data $data --config $config --demo --listen 127.0.0.1:8080"
+echo "   then open http://127.0.0.1:8080/console/  (docs/console.md)"
