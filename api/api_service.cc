@@ -192,6 +192,8 @@ HttpResponse ApiService::Impl::dispatch(Context& context) {
             return incident(context, route.id);
         case RouteId::me:
             return me(context);
+        case RouteId::queue_as_of:
+            return queue_as_of(context);
         case RouteId::console_root: {
             HttpResponse response;
             response.status = 302;

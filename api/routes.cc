@@ -39,6 +39,13 @@ const std::vector<Route>& routes() {
          false,
          {Role::operator_role, Role::supervisor, Role::auditor},
          {"limit", "after"}},
+        // Time travel: the queue rebuilt from the events up to a moment (auditors).
+        {RouteId::queue_as_of,
+         "GET",
+         "/v1/queue/as-of",
+         false,
+         {Role::supervisor, Role::auditor},
+         {"at"}},
         {RouteId::application,
          "GET",
          "/v1/applications/{id}",

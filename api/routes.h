@@ -32,6 +32,7 @@ enum class RouteId {
     incident_report,
     incident_step,
     me,
+    queue_as_of,
     console_root,
     console_page,
     console_file,

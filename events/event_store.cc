@@ -414,4 +414,19 @@ Result<std::vector<RecordedEvent>> read_whole_stream(const EventStore& store,
     }
 }
 
+Result<Seq> last_seq_at_or_before(const EventStore& store, std::int64_t time_ms) {
+    std::uint64_t low = 0, high = store.head().value;
+    while (low < high) {
+        const std::uint64_t middle = low + (high - low + 1) / 2;
+        auto event = store.read_event(Seq{middle});
+        if (!event.is_ok()) return event.status();
+        if (parse_rfc3339_ms(event->at).value_or(0) <= time_ms) {
+            low = middle;
+        } else {
+            high = middle - 1;
+        }
+    }
+    return Seq{low};
+}
+
 }  // namespace kakitome

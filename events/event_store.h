@@ -163,4 +163,8 @@ Status for_each_event(const EventStore& store, Seq from,
 Result<std::vector<RecordedEvent>> read_whole_stream(const EventStore& store,
                                                      std::string_view stream);
 
+// The seq of the last event at or before `time_ms` (Seq{0} when none): time travel's "as of".
+// Timestamps never go backwards along the log, so it is a bisection: O(log n) reads.
+Result<Seq> last_seq_at_or_before(const EventStore& store, std::int64_t time_ms);
+
 }  // namespace kakitome

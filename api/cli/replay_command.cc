@@ -76,24 +76,12 @@ int run_replay(const Words& words) {
     if (auto as_of = arguments->value("as-of")) {
         Seq until{0};
         if (auto time = parse_rfc3339_ms(*as_of)) {
-            // Timestamps never go backwards along the log: the last event at or before the
-            // time is found by bisection over seqs.
-            std::uint64_t low = 0, high = store->head().value;
-            while (low < high) {
-                const std::uint64_t middle = low + (high - low + 1) / 2;
-                auto event = store->read_event(Seq{middle});
-                if (!event.is_ok()) {
-                    std::fprintf(stderr, "kakitome replay: %s\n",
-                                 event.status().to_string().c_str());
-                    return kExitStoreError;
-                }
-                if (parse_rfc3339_ms(event->at).value_or(0) <= *time) {
-                    low = middle;
-                } else {
-                    high = middle - 1;
-                }
+            auto last = last_seq_at_or_before(*store, *time);
+            if (!last.is_ok()) {
+                std::fprintf(stderr, "kakitome replay: %s\n", last.status().to_string().c_str());
+                return kExitStoreError;
             }
-            until = Seq{low};
+            until = last.value();
         } else {
             try {
                 until = Seq{std::stoull(*as_of)};

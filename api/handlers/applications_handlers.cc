@@ -24,6 +24,8 @@
 #include "events/base/sha256.h"
 #include "events/base/timestamp.h"
 #include "projections/incident_review.h"
+#include "projections/projection_runner.h"
+#include "projections/queue_projection.h"
 
 namespace kakitome::api {
 
@@ -100,6 +102,23 @@ HttpResponse ApiService::Impl::queue(Context& context) {
     }
     if (pages.size() < kCachedQueuePages) pages[page_key] = response.body;
     return response;
+}
+
+HttpResponse ApiService::Impl::queue_as_of(Context& context) {
+    const auto at = parse_rfc3339_ms(context.query.count("at") ? context.query["at"] : "");
+    if (!at) return problem(400, "invalid_time", "at must be an RFC 3339 time");
+    auto until = last_seq_at_or_before(d.store, *at);
+    if (!until.is_ok()) return problem_for(until.status());
+    // A fresh fold from seq 1 (verifying the chain on the way): the queue exactly as the log
+    // says it was, with `overdue` judged at that moment, not now.
+    QueueProjection rebuilt(d.config);
+    if (until->value > 0) {
+        if (auto folded = rebuild_projection(d.store, rebuilt, until.value()); !folded.is_ok())
+            return problem_for(folded);
+    }
+    return json_response(200, {{"at", format_rfc3339_ms(*at)},
+                               {"seq", until->value},
+                               {"items", json::parse(rebuilt.to_json(*at))}});
 }
 
 HttpResponse ApiService::Impl::application(Context& context) {

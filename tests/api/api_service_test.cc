@@ -110,6 +110,7 @@ const std::map<std::string, std::string> kDocumentedAccess = {
     {"GET /metrics", "saA"},
     {"POST /v1/mail", "os"},
     {"GET /v1/queue", "osa"},
+    {"GET /v1/queue/as-of", "sa"},
     {"GET /v1/applications/{id}", "osa"},
     {"POST /v1/applications/{id}/commands/{name}", "os"},
     {"GET /v1/applications/{id}/events", "osa"},

@@ -7,12 +7,15 @@
 // wiring the parts by hand, stayed green.)
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <optional>
 #include <regex>
 #include <set>
+#include <thread>
 
 #include "engine/office/office_document.h"
 #include "events/base/base64.h"
+#include "events/base/timestamp.h"
 #include "events/ledger.h"
 #include "events/merkle.h"
 #include "fixtures.h"
@@ -194,6 +197,13 @@ TEST_F(Journey, StaffAuditorAndResponderThroughTheRealServer) {
     auto stale = call("POST", command, "/v1/applications/" + approved + "/commands/approve", sato,
                       {"If-Match: " + read.header("etag")}, "{}");
     EXPECT_EQ(stale.status, 412) << "another person changed it since";
+    // The moment before the approval, for the auditor's time travel below.
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    const std::string before_approval =
+        format_rfc3339_ms(std::chrono::duration_cast<std::chrono::milliseconds>(
+                              std::chrono::system_clock::now().time_since_epoch())
+                              .count());
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
     auto issued =
         call("POST", command, "/v1/applications/" + approved + "/commands/approve", sato,
              {"If-Match: " + assigned.header("etag"), "Idempotency-Key: approve-1"}, "{}");
@@ -275,6 +285,21 @@ TEST_F(Journey, StaffAuditorAndResponderThroughTheRealServer) {
 
     // ---- Auditor: events, the signed checkpoint, proofs verified with the published key.
     journey_step.emplace(__FILE__, __LINE__, "auditor: events, checkpoint, proofs");
+    // Time travel: the queue as it was just before the approval, and before anything at all.
+    const auto as_of_route = "/v1/queue/as-of";
+    const json then =
+        body_of(call("GET", as_of_route, "/v1/queue/as-of?at=" + before_approval, ito));
+    ASSERT_TRUE(then.contains("items")) << then;
+    bool seen_validated = false;
+    for (const auto& row : then["items"])
+        if (row["application"] == approved) seen_validated = row["state"] == "validated";
+    EXPECT_TRUE(seen_validated) << then;
+    const json origin =
+        body_of(call("GET", as_of_route, "/v1/queue/as-of?at=2000-01-01T00:00:00Z", ito));
+    EXPECT_EQ(origin["seq"], 0);
+    EXPECT_TRUE(origin["items"].empty());
+    EXPECT_EQ(call("GET", as_of_route, "/v1/queue/as-of?at=yesterday", ito).status, 400);
+    EXPECT_EQ(call("GET", as_of_route, "/v1/queue/as-of?at=" + before_approval, sato).status, 403);
     EXPECT_EQ(body_of(call("GET", "/v1/applications/{id}", "/v1/applications/" + approved,
                            ito))["contact"]["sender"],
               "***");

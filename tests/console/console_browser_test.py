@@ -272,6 +272,17 @@ class Console(unittest.TestCase):
         self.browser.find_element(By.ID, "nav-queue").click()
         self.wait.until(lambda _: len(self.queue_rows()) >= 1)
         application = self.queue_rows()[0].get_attribute("data-application")
+        now_rows = len(self.queue_rows())
+        # Time travel: before anything was received the queue was empty; now it is not.
+        self.browser.execute_script("arguments[0].value = '2025-01-01T00:00';",
+                                    self.browser.find_element(By.ID, "as-of-time"))
+        self.browser.find_element(By.ID, "show-as-of").click()
+        self.until_text((By.TAG_NAME, "h1"), "過去の時点の受付一覧")
+        self.assertEqual(self.queue_rows(), [])
+        self.until_text((By.ID, "row-count"), "0 件")
+        self.shot("queue-as-of")
+        self.browser.find_element(By.ID, "back-to-now").click()
+        self.wait.until(lambda _: len(self.queue_rows()) == now_rows)
         self.browser.find_element(By.ID, "nav-ledger").click()
         key = self.wait.until(EC.element_to_be_clickable((By.ID, "verifier-key")))
         # A key that is not the log's fails.

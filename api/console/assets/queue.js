@@ -2,7 +2,7 @@
 // rows, so listing them discloses nothing), filtered, searched, sorted and paged in the browser;
 // CSV of the current view; bulk assign and approve, each application its own command with its
 // own If-Match, failures shown row by row.
-import { allQueuePages, ApiError, command } from './api.js';
+import { allQueuePages, ApiError, command, get } from './api.js';
 import { downloadCsv, formatTime, h, labelled, notice, replace } from './dom.js';
 import { reasonLabel, stateLabel, stateNames, t } from './i18n.js';
 
@@ -18,8 +18,23 @@ const columns = [
   { key: 'possible_duplicate_of', label: 'col_duplicate', text: (row) => row.possible_duplicate_of.join(' ') },
 ];
 
-export async function queuePage(container, me, source = null) {
+// <input type=datetime-local> is Tokyo wall time; the API takes RFC 3339.
+const tokyo = (value) => (value.length === 16 ? `${value}:00+09:00` : `${value}+09:00`);
+
+// `source`: rows of the queue as of a past moment (time travel), shown read-only.
+export async function queuePage(container, me, source = null, asOf = '') {
   const rows = source || await allQueuePages();
+  const travels = !source && (me.role === 'supervisor' || me.role === 'auditor');
+  const moment = h('input', { type: 'datetime-local', id: 'as-of-time' });
+  const showAsOf = async (event) => {
+    event.preventDefault();
+    try {
+      const then = await get(`/v1/queue/as-of?at=${encodeURIComponent(tokyo(moment.value))}`);
+      await queuePage(container, me, then.items, `${formatTime(then.at)} (seq ${then.seq})`);
+    } catch (error) {
+      notice(error instanceof ApiError ? error.explanation : String(error), true);
+    }
+  };
   const staff = !source && (me.role === 'operator' || me.role === 'supervisor');
   const view = { state: '', overdue: false, assignee: '', search: '', sort: 'sla_due_date', ascending: true, page: 0 };
   const selected = new Set();
@@ -121,7 +136,11 @@ export async function queuePage(container, me, source = null) {
   ]);
 
   replace(container,
-    h('h1', {}, source ? t('as_of') : t('queue')),
+    h('h1', {}, source ? `${t('as_of')}: ${asOf}` : t('queue')),
+    source ? h('p', {}, h('a', { href: '#/queue', id: 'back-to-now', onclick: (event) => { event.preventDefault(); queuePage(container, me); } }, `← ${t('back')}`)) : null,
+    travels ? h('form', { class: 'controls', id: 'as-of', onsubmit: showAsOf },
+      h('span', { class: 'muted' }, t('as_of_help')), labelled(t('as_of'), moment),
+      h('button', { type: 'submit', id: 'show-as-of' }, t('show_as_of'))) : null,
     h('div', { class: 'controls' },
       labelled(t('filter_state'), stateSelect),
       labelled(t('filter_assignee'), assigneeSelect),
