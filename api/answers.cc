@@ -4,8 +4,8 @@
 
 namespace kakitome::api {
 
-const std::vector<std::string> kContactFields = {"organization", "contact_email", "sender",
-                                                 "sender_name", "filename"};
+const std::vector<std::string> kContactFields = {
+    "organization", "contact_email", "sender", "sender_name", "filename", "usage_other", "remarks"};
 
 std::string dump(const json& value) {
     return value.dump(-1, ' ', false, json::error_handler_t::replace);

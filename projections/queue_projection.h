@@ -39,7 +39,8 @@ class QueueProjection : public Projection {
     explicit QueueProjection(const workflow::WorkflowConfig& config) : config_(config) {}
     std::string name() const override { return "queue"; }
     // 2: records carry the usage channels (FormParsed schema 2).
-    int row_format() const override { return 2; }
+    // 3: rows carry the form's application date and consent.
+    int row_format() const override { return 3; }
     Status apply(const RecordedEvent& event, std::set<std::string>& changed) override;
     std::vector<std::string> keys() const override;
     std::optional<std::string> row(const std::string& key) const override;

@@ -141,7 +141,9 @@ HttpResponse ApiService::Impl::application(Context& context) {
                    {"contact_email", opened->contact_email},
                    {"sender", opened->sender},
                    {"sender_name", opened->sender_name},
-                   {"filename", opened->filename}};
+                   {"filename", opened->filename},
+                   {"usage_other", opened->usage_other},
+                   {"remarks", opened->remarks}};
         disclosed = true;
     }
     json urls = json::array();
@@ -186,6 +188,8 @@ HttpResponse ApiService::Impl::application(Context& context) {
         {"reasons", record->rejection_codes},
         {"warnings", record->warnings},
         {"possible_duplicate_of", record->possible_duplicate_of},
+        {"application_date", record->application_date},
+        {"consent", record->consent},
         {"usage_channels", record->usage_channels},
         {"unrecognized_usages", record->unrecognized_usages},
         {"erased", record->erased},

@@ -21,8 +21,9 @@ Result<ApplicantContact> open_applicant_contact(const std::string& application,
     auto form = open(form_sealed);
     if (!form.is_ok()) return form.status();
     return ApplicantContact{form->value("organization", ""), form->value("contact_email", ""),
-                            sender->value("sender", ""), sender->value("sender_name", ""),
-                            sender->value("filename", "")};
+                            sender->value("sender", ""),     sender->value("sender_name", ""),
+                            sender->value("filename", ""),   form->value("usage_other", ""),
+                            form->value("remarks", "")};
 }
 
 }  // namespace kakitome::workflow

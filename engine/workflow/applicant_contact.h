@@ -16,6 +16,8 @@ struct ApplicantContact {
     std::string sender;  // where the form mail came from
     std::string sender_name;
     std::string filename;
+    std::string usage_other;  // the form's その他 text
+    std::string remarks;      // the form's 備考
 };
 
 // Either sealed text may be empty (that part is not known yet). unavailable with reason

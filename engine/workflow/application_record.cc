@@ -40,6 +40,8 @@ Status ApplicationRecord::apply(const RecordedEvent& event) {
         if (is<MailsPaired>(event)) paired_at_ms = at_ms(event);
         KAKITOME_RETURN_IF_ERROR(when<FormParsed>(event, [&](const auto& form) {
             form_sealed = form.pii_sealed;
+            application_date = form.application_date;
+            consent = form.consent;
             usage_channels = form.usage_channels;
             unrecognized_usages = form.unrecognized_usages;
         }));
@@ -141,6 +143,8 @@ std::string ApplicationRecord::to_json() const {
                              {"sla_overdue_fired", sla_overdue_fired},
                              {"sender_sealed", sender_sealed},
                              {"form_sealed", form_sealed},
+                             {"application_date", application_date},
+                             {"consent", consent},
                              {"usage_channels", usage_channels},
                              {"unrecognized_usages", unrecognized_usages},
                              {"urls", urls_json},
@@ -173,6 +177,8 @@ std::optional<ApplicationRecord> ApplicationRecord::from_json(std::string_view t
         record.sla_overdue_fired = in.at("sla_overdue_fired");
         record.sender_sealed = in.at("sender_sealed");
         record.form_sealed = in.at("form_sealed");
+        record.application_date = in.at("application_date");
+        record.consent = in.at("consent");
         record.usage_channels = in.at("usage_channels").get<std::vector<std::string>>();
         record.unrecognized_usages = in.at("unrecognized_usages").get<std::vector<std::string>>();
         record.warnings = in.at("warnings").get<std::vector<std::string>>();

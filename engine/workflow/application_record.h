@@ -44,8 +44,10 @@ struct ApplicationRecord {
     bool reminder_due_fired = false;
     bool sla_due_fired = false;
     bool sla_overdue_fired = false;
-    std::string sender_sealed;  // FormMailReceived's sealed PII: sender, sender_name, filename
-    std::string form_sealed;    // FormParsed's sealed PII: organization, contact_email, ...
+    std::string sender_sealed;     // FormMailReceived's sealed PII: sender, sender_name, filename
+    std::string form_sealed;       // FormParsed's sealed PII: organization, contact_email, ...
+    std::string application_date;  // the form's 申請日 as read (ISO date), "" until parsed
+    std::string consent;           // the form's 同意 answer as read
     std::vector<std::string> usage_channels;       // codes (domain/usage_channel.h)
     std::vector<std::string> unrecognized_usages;  // what the form said that is no channel
     std::vector<IssuedUrl>

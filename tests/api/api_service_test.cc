@@ -208,7 +208,11 @@ TEST_F(Api, PiiIsDisclosedOnlyAfterTheDisclosureIsDurable) {
     EXPECT_EQ(disclosure["remote"], "192.0.2.10");
     EXPECT_EQ(disclosure["endpoint"], "GET /v1/applications/{id}");
     EXPECT_EQ(disclosure["applications"], json::array({application_}));
-    EXPECT_EQ(disclosure["fields"].size(), 5u);
+    EXPECT_EQ(disclosure["fields"],
+              json::array({"organization", "contact_email", "sender", "sender_name", "filename",
+                           "usage_other", "remarks"}));
+    EXPECT_EQ(body["application_date"], "2025-06-10") << body;
+    EXPECT_EQ(body["consent"], "同意する") << body;
 
     // An auditor sees masks and discloses nothing; one granted PII access is recorded.
     auto masked = call("GET", "/v1/applications/" + application_, tokens_[auth::Role::auditor]);

@@ -217,6 +217,8 @@ class Console(unittest.TestCase):
         self.assertNotEqual(self.text("organization").strip(), "")
         self.assertNotIn("***", self.text("organization"))
         self.assertNotEqual(self.text("usage-channels").strip(), "")
+        self.assertRegex(self.text("application-date"), r"^\d{4}-\d{2}-\d{2}$")
+        self.assertEqual(self.text("consent"), "同意する")
         self.shot("application")
         offered = {b.get_attribute("id") for b in
                    self.browser.find_elements(By.CSS_SELECTOR, "#actions button")}
