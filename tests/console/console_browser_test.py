@@ -93,6 +93,7 @@ class Console(unittest.TestCase):
         shutil.rmtree(cls.work, ignore_errors=True)
 
     def setUp(self):
+        self.origin = self.base  # where the browser is pointed (the server, or a proxy)
         options = webdriver.ChromeOptions()
         options.binary_location = "/usr/bin/chromium"
         for flag in ["--headless=new", "--no-sandbox", "--disable-gpu",
@@ -116,7 +117,7 @@ class Console(unittest.TestCase):
     # ---- helpers
 
     def login(self, role):
-        self.browser.get(self.base + "/")
+        self.browser.get(self.origin + "/")
         field = self.wait.until(EC.element_to_be_clickable((By.ID, "token")))
         # Keyboard only: type the token, Enter submits.
         field.send_keys(self.tokens[role], Keys.ENTER)
@@ -159,7 +160,7 @@ class Console(unittest.TestCase):
             parsed = urlparse(url)
             if parsed.scheme in ("blob", "data"):
                 continue
-            self.assertEqual(f"{parsed.scheme}://{parsed.netloc}", self.base, url)
+            self.assertEqual(f"{parsed.scheme}://{parsed.netloc}", self.origin, url)
         unlabelled = self.browser.execute_script("""
             return [...document.querySelectorAll('input, select, textarea, button')]
               .filter(e => !e.hidden && e.type !== 'hidden')
@@ -352,6 +353,70 @@ class Console(unittest.TestCase):
         self.browser.find_element(By.ID, "incident-description").send_keys("キャッシュ設定の誤り")
         self.browser.find_element(By.ID, "report-incident").click()
         self.until_text((By.ID, "notice"), "登録しました")
+
+
+    def start_nginx(self, name, misconfigured):
+        """nginx with proxy_cache on in front of the server, its cache key without the
+        Authorization header; `misconfigured` also ignores Cache-Control and Vary, as the first
+        download site's cache did."""
+        directory = self.work / name
+        (directory / "cache").mkdir(parents=True)
+        port = free_port()
+        ignore = ("      proxy_ignore_headers Cache-Control Expires Vary;\n"
+                  "      proxy_hide_header Vary;\n") if misconfigured else ""
+        temp = "".join(f"  {kind}_temp_path {directory / kind};\n"
+                       for kind in ["client_body", "proxy", "fastcgi", "uwsgi", "scgi"])
+        (directory / "nginx.conf").write_text(
+            f"worker_processes 1;\ndaemon off;\nmaster_process off;\npid {directory}/nginx.pid;\n"
+            f"error_log {directory}/error.log warn;\nevents {{ worker_connections 256; }}\n"
+            f"http {{\n  access_log off;\n{temp}"
+            f"  proxy_cache_path {directory}/cache levels=1:2 keys_zone=console:10m max_size=100m inactive=60m;\n"
+            f"  server {{\n    listen 127.0.0.1:{port};\n    location / {{\n"
+            f"      proxy_pass http://127.0.0.1:{self.port};\n      proxy_http_version 1.1;\n"
+            f"      proxy_set_header Connection \"\";\n      proxy_cache console;\n"
+            f"      proxy_cache_key $scheme$proxy_host$request_uri;\n"
+            f"      proxy_cache_valid 200 302 10m;\n{ignore}    }}\n  }}\n}}\n")
+        nginx = subprocess.Popen(["/usr/sbin/nginx", "-c", str(directory / "nginx.conf"), "-p",
+                                  str(directory)], stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+        self.addCleanup(lambda: (nginx.terminate(), nginx.wait(timeout=30)))
+        for _ in range(100):
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=1):
+                    break
+            except OSError:
+                time.sleep(0.05)
+        return f"http://127.0.0.1:{port}", directory / "cache"
+
+    def browse_an_application(self):
+        """Staff browsing: the queue, then one application with its contact data."""
+        self.login("operator")
+        self.wait.until(lambda _: len(self.queue_rows()) >= 1)
+        application = self.queue_rows()[0].get_attribute("data-application")
+        self.browser.find_element(By.LINK_TEXT, application).click()
+        self.wait.until(lambda _: self.text("organization").strip() not in ("", "***"))
+        return self.text("organization").strip(), self.text("contact-email").strip()
+
+    @staticmethod
+    def cached(cache, texts):
+        files = [path for path in cache.rglob("*") if path.is_file()]
+        holding = [path for path in files
+                   if any(text.encode() in path.read_bytes() for text in texts)]
+        return files, holding
+
+    def test_browsing_through_a_caching_nginx_leaves_nothing_in_its_cache(self):
+        self.origin, cache = self.start_nginx("nginx", misconfigured=False)
+        personal = self.browse_an_application()
+        self.shot("through-nginx")
+        files, holding = self.cached(cache, personal)
+        self.assertEqual(holding, [], "personal data in a shared cache")
+        self.assertEqual(files, [], "no answer, page or API, may be kept by a shared cache")
+
+    def test_the_cache_check_catches_a_misconfigured_nginx(self):
+        # The control: the same browsing through the first site's kind of cache is caught.
+        self.origin, cache = self.start_nginx("nginx-broken", misconfigured=True)
+        personal = self.browse_an_application()
+        files, holding = self.cached(cache, personal)
+        self.assertTrue(holding, f"a cache ignoring Cache-Control keeps the page's data: {files}")
 
 
 if __name__ == "__main__":
