@@ -58,7 +58,7 @@ std::vector<QueueEntry> QueueProjection::entries(std::int64_t now_ms) const {
         entry.reasons = record.rejection_codes;
         entry.warnings = record.warnings;
         entry.possible_duplicate_of = record.possible_duplicate_of;
-        entry.version = record.version;
+        entry.version = record.decision_version;  // the ETag of the row's application
         if (record.paired_at_ms) {
             entry.paired_at = format_rfc3339_ms(record.paired_at_ms);
             const auto paired = workflow::jst_date_of(record.paired_at_ms);

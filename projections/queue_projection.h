@@ -39,7 +39,7 @@ class QueueProjection : public Projection {
     explicit QueueProjection(const workflow::WorkflowConfig& config) : config_(config) {}
     std::string name() const override { return "queue"; }
     // 2: records carry the usage channels (FormParsed schema 2).
-    // 3: rows carry the form's application date and consent.
+    // 3: rows carry the form's application date and consent, and the decision version.
     int row_format() const override { return 3; }
     Status apply(const RecordedEvent& event, std::set<std::string>& changed) override;
     std::vector<std::string> keys() const override;

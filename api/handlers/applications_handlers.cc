@@ -179,7 +179,8 @@ HttpResponse ApiService::Impl::application(Context& context) {
     const json body{
         {"application", id},
         {"state", record->state},
-        {"version", record->version.value},
+        {"version", record->decision_version.value},
+        {"stream_version", record->version.value},
         {"assignee", record->assignee},
         {"received_at", format_rfc3339_ms(record->received_at_ms)},
         {"paired_at",
@@ -205,7 +206,7 @@ HttpResponse ApiService::Impl::application(Context& context) {
         }
     }
     auto response = json_response(200, body);
-    response.set_header("ETag", etag(record->version));
+    response.set_header("ETag", etag(record->decision_version));
     return response;
 }
 
@@ -233,7 +234,7 @@ HttpResponse ApiService::Impl::command(Context& context) {
         if (name == "approve" && !workflow::usage_period_ended(d.config, d.clock_ms())) {
             auto loaded = workflow::load_application(d.store, id);
             if (!loaded.is_ok()) return problem_for(loaded.status());
-            if (loaded->version.value == *expected) record = std::move(loaded).value();
+            if (loaded->decision_version.value == *expected) record = std::move(loaded).value();
         }
         if (auto why = workflow::supervisor_needed(name, record ? &*record : nullptr, d.config,
                                                    d.clock_ms()))

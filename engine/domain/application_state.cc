@@ -26,6 +26,12 @@ void from_json(const nlohmann::json& in, ApplicationState& state) {
     state = *named;
 }
 
+bool moves_decision_version(std::string_view event_type) {
+    for (const auto report : kReportEvents)
+        if (report == event_type) return false;
+    return true;
+}
+
 ApplicationState state_after(ApplicationState from, std::string_view event_type,
                              bool live_link_left) {
     for (const StateChange& change : kStateChanges) {

@@ -85,6 +85,15 @@ inline constexpr std::array<StateChange, 11> kStateChanges = {{
     {ApplicationWithdrawn::kType, {S::none, S::none}, LinkCondition::any, S::withdrawn},
 }};
 
+// Events that report what happened around the staff's decisions without being one: mail
+// delivery reports, timers, and the applicant's downloads. They move an application's stream
+// version but not its decision version (the ETag staff send as If-Match), so the worker's
+// "mail sent" never makes a colleague's ETag stale: a stale ETag means another person decided.
+inline constexpr std::array<std::string_view, 8> kReportEvents = {
+    MailSent::kType,   MailFailed::kType, PasswordReminderDue::kType, SlaDue::kType,
+    SlaOverdue::kType, UrlExpired::kType, UrlDownloaded::kType,       UrlDownloadRefused::kType};
+bool moves_decision_version(std::string_view event_type);
+
 // The state after `event_type` in `from`; `from` itself when the event changes no state.
 ApplicationState state_after(ApplicationState from, std::string_view event_type,
                              bool live_link_left);

@@ -76,6 +76,7 @@ Status ApplicationRecord::apply(const RecordedEvent& event) {
     }();
     KAKITOME_RETURN_IF_ERROR(folded);
     version = event.version;
+    if (moves_decision_version(event.type)) decision_version = event.version;
     if (application.empty()) {
         if (auto id = application_of(event.stream)) application = *id;
     }
@@ -128,6 +129,7 @@ std::string ApplicationRecord::to_json() const {
     }
     const nlohmann::json out{{"application", application},
                              {"version", version.value},
+                             {"decision_version", decision_version.value},
                              {"state", domain::state_name(state)},
                              {"received_at_ms", received_at_ms},
                              {"paired_at_ms", paired_at_ms},
@@ -160,6 +162,7 @@ std::optional<ApplicationRecord> ApplicationRecord::from_json(std::string_view t
         ApplicationRecord record;
         record.application = in.at("application");
         record.version = StreamVersion{in.at("version").get<std::uint64_t>()};
+        record.decision_version = StreamVersion{in.at("decision_version").get<std::uint64_t>()};
         const auto state = domain::state_named(in.at("state").get<std::string>());
         if (!state) return std::nullopt;
         record.state = *state;

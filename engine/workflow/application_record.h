@@ -31,6 +31,10 @@ struct IssuedUrl {
 struct ApplicationRecord {
     std::string application;
     StreamVersion version{0};
+    // The version of the last event that was a decision or intake, not a report
+    // (domain::moves_decision_version): the ETag, and what a command's If-Match is checked
+    // against.
+    StreamVersion decision_version{0};
     domain::ApplicationState state = domain::ApplicationState::none;
     std::int64_t received_at_ms = 0;  // the form mail
     std::int64_t paired_at_ms = 0;    // both mails in; 0 until then

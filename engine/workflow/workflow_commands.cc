@@ -322,13 +322,30 @@ Result<CommandOutcome> WorkflowCommands::execute(const CommandRequest& request) 
         return Status::invalid_argument("command arguments must be a JSON object")
             .with_reason("invalid_arguments");
     }
+    // A report (a mail sent, a timer) appended between this command's read and its append moves
+    // the stream but not the decision the If-Match names: the command is decided again on the
+    // new stream, and fails only when a decision came in between.
+    constexpr int kTries = 3;
+    for (int attempt = 1;; ++attempt) {
+        auto outcome = decide(request, arguments);
+        const bool raced = !outcome.is_ok() && outcome.status().code() == StatusCode::conflict &&
+                           outcome.status().reason() != "version_mismatch";
+        if (!raced || attempt == kTries) return outcome;
+    }
+}
+
+Result<CommandOutcome> WorkflowCommands::decide(const CommandRequest& request,
+                                                const json& arguments) {
     if (auto recorded = recorded_outcome(request)) return std::move(*recorded);
     auto loaded = load_application(store_, request.application);
     if (!loaded.is_ok()) return loaded.status();
     const ApplicationRecord& record = loaded.value();
-    if (request.expected_version && request.expected_version->value != record.version.value) {
+    // If-Match is checked against the decision version: the worker's reports (a mail sent, a
+    // timer) do not make it stale; another person's decision does.
+    if (request.expected_version &&
+        request.expected_version->value != record.decision_version.value) {
         return Status::conflict("application " + request.application + " is at version " +
-                                std::to_string(record.version.value) + ", not " +
+                                std::to_string(record.decision_version.value) + ", not " +
                                 std::to_string(request.expected_version->value))
             .with_reason("version_mismatch");
     }
@@ -390,7 +407,9 @@ Result<CommandOutcome> WorkflowCommands::commit(const CommandInput& input, Plan 
         KAKITOME_RETURN_IF_ERROR(after.apply_pending(event, now));
     }
     outcome.state = std::string(domain::state_name(after.state));
-    outcome.version = StreamVersion{record.version.value + events.size()};
+    // Every event a command appends is part of its decision.
+    outcome.version = events.empty() ? record.decision_version
+                                     : StreamVersion{record.version.value + events.size()};
     if (!request.idempotency_stream.empty()) {
         extra_streams.push_back(
             {request.idempotency_stream,

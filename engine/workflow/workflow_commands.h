@@ -107,6 +107,9 @@ class WorkflowCommands {
     Result<Plan> plan_withdraw(const CommandInput& input);
     Result<Plan> plan_revoke(const CommandInput& input);
     Result<Plan> plan_erase(const CommandInput& input);
+    // One try of a command on the application as it is now (execute retries when only a report
+    // moved the stream in between).
+    Result<CommandOutcome> decide(const CommandRequest& request, const nlohmann::json& arguments);
     Result<CommandOutcome> commit(const CommandInput& input, Plan plan);
     std::optional<Result<CommandOutcome>> recorded_outcome(const CommandRequest& request) const;
     Status erase_application_blobs(const std::string& application);

@@ -8,9 +8,14 @@
 #include <sstream>
 
 #include "api/routes.h"
+#include "engine/domain/application_events.h"
+#include "engine/domain/domain_event.h"
+#include "engine/domain/streams.h"
 #include "engine/workflow/workflow_fixture.h"
 #include "openapi_routes.h"
 #include "projections/incident_review.h"
+#include "projections/projection_runner.h"
+#include "projections/queue_projection.h"
 
 namespace kakitome::api {
 namespace {
@@ -321,6 +326,44 @@ TEST_F(Api, CommandsNeedIfMatchAndRepeatIdempotently) {
                               {{"if-match", header(first, "ETag")}}, R"({"reason":"x"})");
     EXPECT_EQ(illegal.status, 409);
     EXPECT_NE(illegal.body.find("validated"), std::string::npos);
+}
+
+// Defect (#12): the worker's own events (a mail sent, a timer) moved the ETag, so a member of
+// staff got 412 "someone changed it" when nobody had. Reports move the stream, not the decision.
+TEST_F(Api, TheWorkersReportsDoNotMakeAStaffETagStaleButAColleaguesDecisionDoes) {
+    const std::string& operator_token = tokens_[auth::Role::operator_role];
+    const std::string base = "/v1/applications/" + application_;
+    const auto read = call("GET", base, operator_token);
+    ASSERT_EQ(read.status, 200);
+    const std::string etag = header(read, "ETag");
+    // The worker reports: a mail delivered, a reminder timer fired.
+    ASSERT_TRUE(store_
+                    ->append(domain::application_stream(application_), ExpectedVersion::any(),
+                             {domain::new_event(domain::MailSent{"m-1", 1, "<m-1@kakitome>"}),
+                              domain::new_event(domain::SlaDue{"2026-12-03", 5})})
+                    .is_ok());
+    const auto reread = call("GET", base, operator_token);
+    EXPECT_EQ(header(reread, "ETag"), etag) << "reports do not move the ETag";
+    EXPECT_GT(json::parse(reread.body)["stream_version"].get<std::uint64_t>(),
+              json::parse(reread.body)["version"].get<std::uint64_t>());
+    const auto assigned = call("POST", base + "/commands/assign", operator_token,
+                               {{"if-match", etag}}, R"({"assignee":"sato"})");
+    ASSERT_EQ(assigned.status, 200) << assigned.body;
+    // A colleague's decision does make it stale.
+    EXPECT_EQ(call("POST", base + "/commands/assign", operator_token, {{"if-match", etag}},
+                   R"({"assignee":"sato"})")
+                  .status,
+              412);
+    // The queue row carries the same version as the ETag (the console sends it as If-Match).
+    QueueProjection queue(config_);
+    ASSERT_TRUE(rebuild_projection(*store_, queue, store_->head()).is_ok());
+    bool found = false;
+    for (const auto& entry : queue.entries(0)) {
+        if (entry.application != application_) continue;
+        found = true;
+        EXPECT_EQ("\"v" + std::to_string(entry.version.value) + "\"", header(assigned, "ETag"));
+    }
+    EXPECT_TRUE(found);
 }
 
 // Defect: a key reused with another body replayed the first result (only application and
