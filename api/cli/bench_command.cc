@@ -3,14 +3,17 @@
 //                       [--scratch DIR]
 // Prints one JSON line per case to stdout, progress to stderr.
 #include <cstdio>
+#include <set>
 #include <sstream>
 
 #include "api/cli/arguments.h"
 #include "api/cli/commands.h"
+#include "api/cli/store_access.h"
 #include "bench/append_benchmark.h"
 #include "bench/decrypt_benchmark.h"
 #include "bench/incident_benchmark.h"
 #include "bench/intake_benchmark.h"
+#include "bench/queue_seed.h"
 
 namespace kakitome::cli {
 
@@ -148,13 +151,44 @@ int run_intake_benchmark(const Words& words) {
     return kExitOk;
 }
 
+// kakitome bench seed-queue --data DIR --applications N: a store for bench/console_benchmark.py.
+int run_seed_queue(const Words& words) {
+    std::set<std::string> flags(kServiceFlags.begin(), kServiceFlags.end());
+    flags.insert("applications");
+    auto arguments = Arguments::parse(words, flags, {});
+    if (!arguments.is_ok() || !arguments->positionals().empty() || !arguments->has("data") ||
+        !arguments->has("applications")) {
+        std::fprintf(stderr, "usage: kakitome bench seed-queue --data DIR --applications N\n");
+        return kExitBadInput;
+    }
+    std::uint64_t applications = 0;
+    try {
+        applications = std::stoull(*arguments->value("applications"));
+    } catch (const std::exception&) {
+        std::fprintf(stderr, "kakitome bench seed-queue: --applications wants a number\n");
+        return kExitBadInput;
+    }
+    auto services = open_services_or_report("bench seed-queue", arguments.value());
+    if (!services) return kExitStoreError;
+    if (auto seeded = bench::seed_queue(services->store(), applications, print_progress);
+        !seeded.is_ok()) {
+        std::fprintf(stderr, "kakitome bench seed-queue: %s\n", seeded.to_string().c_str());
+        return kExitStoreError;
+    }
+    std::printf("{\"seeded_applications\":%llu,\"head\":%llu}\n",
+                static_cast<unsigned long long>(applications),
+                static_cast<unsigned long long>(services->store().head().value));
+    return kExitOk;
+}
+
 int run_bench(const Words& words) {
     const Words rest = words.empty() ? Words{} : Words(words.begin() + 1, words.end());
     if (!words.empty() && words[0] == "append") return run_append_benchmark(rest);
     if (!words.empty() && words[0] == "decrypt") return run_decrypt_benchmark(rest);
     if (!words.empty() && words[0] == "incident") return run_incident_benchmark(rest);
     if (!words.empty() && words[0] == "intake") return run_intake_benchmark(rest);
-    std::fprintf(stderr, "usage: kakitome bench append|decrypt|incident|intake ...\n");
+    if (!words.empty() && words[0] == "seed-queue") return run_seed_queue(rest);
+    std::fprintf(stderr, "usage: kakitome bench append|decrypt|incident|intake|seed-queue ...\n");
     return kExitBadInput;
 }
 

@@ -49,17 +49,18 @@ export async function call(method, path, options = {}) {
 
 export const get = (path) => call('GET', path).then((reply) => reply.body);
 
-// Every page of a paged list route (`items`, `next` cursor by `after`).
-export async function allQueuePages(path = '/v1/queue') {
-  const items = [];
-  let after = null;
-  do {
-    const separator = path.includes('?') ? '&' : '?';
-    const page = await get(`${path}${separator}limit=1000${after ? `&after=${encodeURIComponent(after)}` : ''}`);
-    items.push(...page.items);
-    after = page.next;
-  } while (after);
-  return items;
+// The first page of the queue, and a promise of the rest (handed to `onPage` page by page).
+export async function queueInPages(onPage) {
+  const first = await get('/v1/queue?limit=1000');
+  const rest = (async () => {
+    let after = first.next;
+    while (after) {
+      const page = await get(`/v1/queue?limit=1000&after=${encodeURIComponent(after)}`);
+      onPage(page.items);
+      after = page.next;
+    }
+  })();
+  return { first: first.items, total: first.total, rest };
 }
 
 // A command with If-Match (the version the user decided on) and a fresh Idempotency-Key, so a

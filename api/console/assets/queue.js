@@ -2,12 +2,14 @@
 // rows, so listing them discloses nothing), filtered, searched, sorted and paged in the browser;
 // CSV of the current view; bulk assign and approve, each application its own command with its
 // own If-Match, failures shown row by row.
-import { allQueuePages, ApiError, command, get } from './api.js';
+import { ApiError, command, get, queueInPages } from './api.js';
 import { downloadCsv, formatTime, h, labelled, notice, replace } from './dom.js';
 import { reasonLabel, stateLabel, stateNames, t } from './i18n.js';
 
 const pageRows = 100;
 
+// `text` is what a cell shows; sorting compares the raw values (ISO times sort as text), which
+// keeps a sort of 100k rows within a frame or two.
 const columns = [
   { key: 'application', label: 'col_application', text: (row) => row.application },
   { key: 'state', label: 'col_state', text: (row) => stateLabel(row.state) },
@@ -23,7 +25,20 @@ const tokyo = (value) => (value.length === 16 ? `${value}:00+09:00` : `${value}+
 
 // `source`: rows of the queue as of a past moment (time travel), shown read-only.
 export async function queuePage(container, me, source = null, asOf = '') {
-  const rows = source || await allQueuePages();
+  let loading = null;
+  let rows;
+  if (source) {
+    rows = source;
+  } else {
+    // The first page is drawn at once; the rest arrive in the background and are added as they
+    // come, so the first paint does not wait for 100k rows.
+    const pages = await queueInPages((items) => {
+      rows.push(...items);
+      scheduleDraw();
+    });
+    rows = pages.first;
+    loading = pages.rest;
+  }
   const travels = !source && (me.role === 'supervisor' || me.role === 'auditor');
   const moment = h('input', { type: 'datetime-local', id: 'as-of-time' });
   const showAsOf = async (event) => {
@@ -43,10 +58,13 @@ export async function queuePage(container, me, source = null, asOf = '') {
   const stateSelect = h('select', { id: 'filter-state', onchange: () => { view.state = stateSelect.value; view.page = 0; draw(); } },
     h('option', { value: '' }, t('filter_all')),
     stateNames.filter((state) => state !== 'none').map((state) => h('option', { value: state }, stateLabel(state))));
-  const assignees = [...new Set(rows.map((row) => row.assignee))].sort();
-  const assigneeSelect = h('select', { id: 'filter-assignee', onchange: () => { view.assignee = assigneeSelect.value; view.page = 0; draw(); } },
-    h('option', { value: '' }, t('filter_all')),
-    assignees.map((name) => h('option', { value: name || '-' }, name || t('unassigned'))));
+  const assigneeSelect = h('select', { id: 'filter-assignee', onchange: () => { view.assignee = assigneeSelect.value; view.page = 0; draw(); } });
+  const fillAssignees = () => {
+    const assignees = [...new Set(rows.map((row) => row.assignee))].sort();
+    replace(assigneeSelect, h('option', { value: '' }, t('filter_all')),
+      assignees.map((name) => h('option', { value: name || '-', selected: view.assignee === (name || '-') }, name || t('unassigned'))));
+  };
+  fillAssignees();
   const overdue = h('input', { type: 'checkbox', id: 'filter-overdue', onchange: () => { view.overdue = overdue.checked; view.page = 0; draw(); } });
   const search = h('input', { type: 'search', id: 'filter-search', oninput: () => { view.search = search.value.trim().toLowerCase(); view.page = 0; draw(); } });
   const assigneeName = h('input', { type: 'text', id: 'bulk-assignee', size: 12 });
@@ -60,10 +78,14 @@ export async function queuePage(container, me, source = null, asOf = '') {
       (!view.overdue || row.overdue) &&
       (!view.assignee || (view.assignee === '-' ? !row.assignee : row.assignee === view.assignee)) &&
       (!view.search || row.application.toLowerCase().includes(view.search)));
-    const column = columns.find((c) => c.key === view.sort);
+    const key = (row) => {
+      const value = row[view.sort];
+      return Array.isArray(value) ? value.join(' ') : String(value ?? '');
+    };
+    const direction = view.ascending ? 1 : -1;
     chosen.sort((a, b) => {
-      const order = column.text(a).localeCompare(column.text(b), 'ja');
-      return view.ascending ? order : -order;
+      const x = key(a), y = key(b);
+      return x < y ? -direction : x > y ? direction : 0;
     });
     return chosen;
   }
@@ -100,13 +122,22 @@ export async function queuePage(container, me, source = null, asOf = '') {
     const pages = Math.max(1, Math.ceil(chosen.length / pageRows));
     view.page = Math.min(view.page, pages - 1);
     const shown = chosen.slice(view.page * pageRows, (view.page + 1) * pageRows);
-    count.textContent = `${chosen.length} ${t('rows')}`;
+    count.textContent = `${chosen.length} ${t('rows')}${loading ? ` (${t('loading')})` : ''}`;
     replace(table, header(), h('tbody', {}, shown.map(line)));
     if (!chosen.length) table.append(h('caption', {}, t('none_found')));
     replace(pager,
       h('button', { type: 'button', class: 'quiet', id: 'page-previous', disabled: view.page === 0, onclick: () => { view.page -= 1; draw(); } }, '←'),
       h('span', {}, ` ${view.page + 1} / ${pages} `),
       h('button', { type: 'button', class: 'quiet', id: 'page-next', disabled: view.page >= pages - 1, onclick: () => { view.page += 1; draw(); } }, '→'));
+  }
+
+  // While pages arrive, the view is redrawn at most every half second: each draw sorts every
+  // row loaded so far, and a hundred of them back to back would starve the page.
+  let drawPending = false;
+  function scheduleDraw() {
+    if (drawPending) return;
+    drawPending = true;
+    setTimeout(() => { drawPending = false; draw(); }, loading ? 500 : 0);
   }
 
   async function bulk(name, args) {
@@ -154,4 +185,8 @@ export async function queuePage(container, me, source = null, asOf = '') {
       h('button', { type: 'button', id: 'bulk-approve', onclick: () => bulk('approve', {}) }, t('bulk_approve'))) : null,
     table, pager);
   draw();
+  if (loading) {
+    loading.then(() => { loading = null; fillAssignees(); scheduleDraw(); })
+      .catch((error) => notice(error instanceof ApiError ? error.explanation : String(error), true));
+  }
 }
