@@ -229,6 +229,12 @@ class Console(unittest.TestCase):
         self.until_text((By.ID, "assignee"), "sato")
         self.browser.find_element(By.ID, "command-approve").click()
         self.until_text((By.ID, "state"), "URL 発行済み")
+        # The two mails that came in, and the link's notice going out (the server has no SMTP
+        # server configured, so it waits or fails with a retry).
+        mails = self.text("mails")
+        self.assertIn("申請書メール", mails)
+        self.assertIn("パスワードメール", mails)
+        self.assertRegex(mails, r"ダウンロード URL のお知らせ.*(送信待ち|送信失敗（再送予定）|送信済み)")
         self.shot("application-approved")
 
         # Reject the second with a reason.

@@ -48,6 +48,31 @@ function commandForm(application, offered, version, reload) {
   return h('div', { class: 'controls' }, h('button', { type: 'button', id: `command-${name}`, onclick: () => run({}) }, commandLabel(name)));
 }
 
+// The mails of an application from its events: the applicant's mails in, and each mail the
+// outbox sent (or is still trying to send) with its delivery status.
+function mailRows(events) {
+  const rows = [];
+  const outgoing = new Map();
+  for (const event of events) {
+    const p = event.payload || {};
+    if (event.type === 'FormMailReceived') rows.push([t('incoming'), t('form_mail'), event.at, p.message_id]);
+    if (event.type === 'PasswordMailReceived') rows.push([t('incoming'), t('password_mail'), event.at, p.message_id]);
+    if (event.type === 'PasswordRejected') rows.push([t('incoming'), t('password_mail'), event.at, t('password_rejected')]);
+    if (event.type === 'MailQueued') {
+      const row = [t('outgoing'), t(`template_${p.template}`), event.at, t('mail_waiting')];
+      outgoing.set(p.mail_id, row);
+      rows.push(row);
+    }
+    const queued = outgoing.get(p.mail_id);
+    if (queued && event.type === 'MailSent') queued[3] = `${t('mail_sent')} ${formatTime(event.at)}`;
+    if (queued && event.type === 'MailFailed') {
+      queued[3] = p.final ? `${t('mail_failed')}: ${p.error}`
+        : `${t('mail_retry')} ${formatTime(p.next_attempt_at)}: ${p.error}`;
+    }
+  }
+  return rows;
+}
+
 export async function applicationPage(container, application, me) {
   const reload = () => applicationPage(container, application, me);
   const reply = await call('GET', `/v1/applications/${encodeURIComponent(application)}`);
@@ -91,6 +116,11 @@ export async function applicationPage(container, application, me) {
         h('td', {}, url.revoked ? t('yes') : t('no')), h('td', {}, url.expired ? t('yes') : t('no')))))) : h('p', { class: 'muted' }, '—'),
     record.commands.length ? h('section', { id: 'actions', 'aria-label': t('actions') },
       h('h2', {}, t('actions')), record.commands.map((offered) => commandForm(application, offered, version, reload))) : null,
+    h('h2', {}, t('mails')),
+    h('table', { id: 'mails' },
+      h('thead', {}, h('tr', {}, ['direction', 'mail_kind', 'at', 'mail_status'].map((key) => h('th', {}, t(key))))),
+      h('tbody', {}, mailRows(events.items).map(([direction, kind, at, status]) => h('tr', {},
+        h('td', {}, direction), h('td', {}, kind), h('td', {}, formatTime(at)), h('td', {}, status))))),
     h('h2', {}, t('timeline')),
     h('table', { id: 'timeline' },
       h('thead', {}, h('tr', {}, h('th', {}, 'seq'), h('th', {}, t('event_at')), h('th', {}, t('event_type')), h('th', {}, t('event_actor')))),
