@@ -44,13 +44,15 @@ const std::vector<Route>& routes() {
          "GET",
          "/v1/queue/as-of",
          false,
-         {Role::supervisor, Role::auditor},
+         {Role::auditor, Role::supervisor},
          {"at"}},
+        // Responders may open an affected applicant's contact to notify them (recorded like any
+        // other disclosure).
         {RouteId::application,
          "GET",
          "/v1/applications/{id}",
          false,
-         {Role::operator_role, Role::supervisor, Role::auditor},
+         {Role::operator_role, Role::supervisor, Role::auditor, Role::responder},
          {},
          /*appends=*/true},  // the disclosure
         {RouteId::command,

@@ -11,7 +11,8 @@ namespace kakitome {
 using nlohmann::json;
 
 bool authorised_role(const std::string& role) {
-    return role == "operator" || role == "supervisor" || role == "auditor";
+    // A responder opens an affected applicant's contact to notify them: the incident's own work.
+    return role == "operator" || role == "supervisor" || role == "auditor" || role == "responder";
 }
 
 namespace {

@@ -116,7 +116,7 @@ const std::map<std::string, std::string> kDocumentedAccess = {
     {"POST /v1/mail", "os"},
     {"GET /v1/queue", "osa"},
     {"GET /v1/queue/as-of", "sa"},
-    {"GET /v1/applications/{id}", "osa"},
+    {"GET /v1/applications/{id}", "osar"},
     {"POST /v1/applications/{id}/commands/{name}", "os"},
     {"GET /v1/applications/{id}/events", "osa"},
     {"GET /v1/events", "sa"},
@@ -254,7 +254,7 @@ TEST_F(Api, EveryPrincipalThatSeesPiiIsRecordedAndNoOtherIs) {
         {"supervisor-1", tokens_[auth::Role::supervisor], 200, true},
         {"auditor-1", tokens_[auth::Role::auditor], 200, false},
         {"auditor-pii", auditor_with_pii_, 200, true},
-        {"responder-1", tokens_[auth::Role::responder], 403, false},
+        {"responder-1", tokens_[auth::Role::responder], 200, true},
         {"admin-1", tokens_[auth::Role::admin], 403, false},
     };
     for (const auto& reader : readers) {

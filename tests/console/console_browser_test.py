@@ -331,7 +331,7 @@ class Console(unittest.TestCase):
         self.until_text((By.CSS_SELECTOR, "#trail .proof-result"), "検証失敗")
         self.shot("ledger-tampered")
 
-    def test_responder_reports_and_sees_who_saw_what(self):
+    def test_responder_sees_who_saw_what_reports_scopes_reviews_and_notifies(self):
         # Someone opens an application first, so there is a disclosure to find.
         self.login("operator")
         self.wait.until(lambda _: len(self.queue_rows()) >= 1)
@@ -352,13 +352,27 @@ class Console(unittest.TestCase):
             self.browser.execute_script(
                 "arguments[0].value = arguments[1];",
                 self.browser.find_element(By.ID, field), f"{day}T00:00")
-        self.browser.find_element(By.ID, "run-review").click()
-        self.until_text((By.ID, "affected"), "/")
-        self.assertTrue(self.browser.find_elements(By.CSS_SELECTOR, "#assessment li"))
-        self.shot("incidents")
+        # Report, scope the one application, review it within the incident.
         self.browser.find_element(By.ID, "incident-description").send_keys("キャッシュ設定の誤り")
         self.browser.find_element(By.ID, "report-incident").click()
         self.until_text((By.ID, "notice"), "登録しました")
+        self.assertNotEqual(self.browser.find_element(By.ID, "incident-id").get_attribute("value"), "")
+        self.browser.find_element(By.ID, "scope-applications").send_keys(application)
+        self.browser.find_element(By.ID, "scope-set").click()
+        self.until_text((By.ID, "notice"), "範囲を設定しました")
+        self.browser.find_element(By.ID, "run-review").click()
+        self.until_text((By.ID, "affected"), "/ 1")
+        self.assertTrue(self.browser.find_elements(By.CSS_SELECTOR, "#assessment li"))
+        # Open the applicant's contact to tell them (recorded), then mark them notified.
+        self.browser.find_element(By.CSS_SELECTOR, f"button[data-contact='{application}']").click()
+        self.until_text((By.CSS_SELECTOR, f"#review tr[data-application='{application}']"), "@")
+        self.browser.find_element(By.CSS_SELECTOR, f"button[data-notify='{application}']").click()
+        self.until_text((By.CSS_SELECTOR, f"#review tr[data-application='{application}'] td.notified"), "はい")
+        self.shot("incidents")
+        # The responder's own look at the contact is on the record too.
+        self.browser.find_element(By.ID, "who-saw-application").clear()
+        self.browser.find_element(By.ID, "who-saw-application").send_keys(application, Keys.ENTER)
+        self.until_text((By.ID, "who-saw"), "tanaka")
 
 
     def start_nginx(self, name, misconfigured):

@@ -241,5 +241,23 @@ TEST_F(Review, TriggersApplyOnlyToRegistrationsActuallyDisclosed) {
     }
 }
 
+// Defect (#12): a responder who opened an affected applicant's contact to notify them was
+// counted as a leak of that registration.
+TEST_F(Review, AResponderOpeningAContactToNotifyIsNotALeak) {
+    register_applications("2025-05-19T09:00:00+09:00", 3);
+    at("2025-06-10T09:00:00+09:00");
+    disclose("responder-1", "responder", 1, "notify-1");
+    disclose(owner(0), "applicant", 2, "real-leak");
+    DisclosureIndex index(*store_);
+    ASSERT_TRUE(index.catch_up().is_ok());
+    auto review =
+        review_incident(index, parse_rfc3339_ms("2025-06-10T00:00:00+09:00").value(),
+                        parse_rfc3339_ms("2025-06-11T00:00:00+09:00").value(), std::nullopt);
+    ASSERT_TRUE(review.is_ok());
+    EXPECT_EQ(review->affected, 1u) << "only the registration shown to another applicant";
+    for (const auto& row : review->rows)
+        EXPECT_EQ(row.disclosed_to_others(), row.application == application(2)) << row.application;
+}
+
 }  // namespace
 }  // namespace kakitome

@@ -25,6 +25,9 @@ export async function incidentsPage(container) {
   const from = h('input', { type: 'datetime-local', id: 'review-from' });
   const to = h('input', { type: 'datetime-local', id: 'review-to' });
   const description = h('input', { type: 'text', id: 'incident-description', size: 40 });
+  const incident = h('input', { type: 'text', id: 'incident-id', size: 28 });
+  const scopeList = h('textarea', { id: 'scope-applications', rows: 3 });
+  const steps = (step) => `/v1/incidents/${encodeURIComponent(incident.value.trim())}/steps/${step}`;
   const answers = h('div', { id: 'answers' });
   const guard = (work) => (event) => { event.preventDefault(); work().catch((error) => notice(error.explanation || String(error), true)); };
 
@@ -36,8 +39,24 @@ export async function incidentsPage(container) {
     const reply = await get(`/v1/incidents/saw-what/${encodeURIComponent(principal.value.trim())}`);
     replace(answers, h('h2', {}, `${t('saw_what')}: ${reply.principal}`), disclosureTable('saw-what', reply.disclosures));
   };
+  // An affected applicant: open the contact (recorded as a disclosure by the server) and mark
+  // them notified once told.
+  const actionsFor = (row) => {
+    const cell = h('td', {});
+    const contact = h('button', { type: 'button', class: 'quiet', 'data-contact': row.application, onclick: guard(async () => {
+      const application = await get(`/v1/applications/${encodeURIComponent(row.application)}`);
+      replace(cell, `${application.contact.organization} <${application.contact.contact_email}>`);
+    }) }, t('open_contact'));
+    replace(cell, contact);
+    const notify = row.notified ? h('td', {}, t('notified')) : h('td', {}, h('button', { type: 'button', 'data-notify': row.application, onclick: guard(async () => {
+      await call('POST', steps('notify'), { json: { application: row.application, channel: 'mail' } });
+      await review();
+    }) }, t('notify')));
+    return [cell, notify];
+  };
   const review = async () => {
-    const reply = await get(`/v1/incidents/review?from=${encodeURIComponent(tokyo(from.value))}&to=${encodeURIComponent(tokyo(to.value))}`);
+    const withIncident = incident.value.trim() ? `&incident=${encodeURIComponent(incident.value.trim())}` : '';
+    const reply = await get(`/v1/incidents/review?from=${encodeURIComponent(tokyo(from.value))}&to=${encodeURIComponent(tokyo(to.value))}${withIncident}`);
     const exposed = reply.rows.filter((row) => row.disclosed_to_others);
     const header = ['application', 'owner', 'viewer', 'at', 'request_id', 'notified'];
     const lines = exposed.flatMap((row) => row.viewers.map((viewer) =>
@@ -49,11 +68,21 @@ export async function incidentsPage(container) {
       h('ul', { id: 'assessment' }, reply.assessment.map((line) => h('li', {}, line))),
       h('button', { type: 'button', class: 'quiet', onclick: () => downloadCsv('kakitome-review.csv', [header.map(t), ...lines]) }, 'CSV'),
       h('table', { id: 'review' },
-        h('thead', {}, h('tr', {}, header.map((key) => h('th', {}, t(key))))),
-        h('tbody', {}, lines.map((line) => h('tr', {}, line.map((cell) => h('td', {}, cell)))))));
+        h('thead', {}, h('tr', {}, ['application', 'owner', 'affected', 'viewer', 'notified', 'contact'].map((key) => h('th', {}, t(key))), h('th', {}, ''))),
+        h('tbody', {}, reply.rows.map((row) => h('tr', { 'data-application': row.application },
+          h('td', {}, row.application), h('td', {}, row.owner),
+          h('td', {}, row.disclosed_to_others ? h('span', { class: 'badge bad' }, t('yes')) : t('no')),
+          h('td', {}, row.viewers.map((viewer) => `${viewer.principal} ${formatTime(viewer.at)}`).join('、')),
+          h('td', { class: 'notified' }, row.notified ? t('yes') : t('no')),
+          withIncident ? actionsFor(row) : [h('td', {}), h('td', {})])))));
+  };
+  const scope = (body) => async () => {
+    await call('POST', steps('scope'), { json: body() });
+    notice(t('scoped'));
   };
   const report = async () => {
     const reply = await call('POST', '/v1/incidents', { json: { description: description.value, from: tokyo(from.value), to: tokyo(to.value) } });
+    incident.value = reply.body.incident;
     notice(`${t('reported')}: ${reply.body.incident}`);
   };
 
@@ -67,5 +96,12 @@ export async function incidentsPage(container) {
       h('button', { type: 'submit', id: 'run-review' }, t('run_review'))),
     h('form', { class: 'controls', onsubmit: guard(report) },
       labelled(t('description'), description), h('button', { type: 'submit', id: 'report-incident' }, t('report_incident'))),
+    h('div', { class: 'controls' }, labelled(t('incident_id'), incident)),
+    h('h2', {}, t('scope')),
+    h('p', {}, t('scope_help')),
+    labelled(t('scope'), scopeList),
+    h('div', { class: 'controls' },
+      h('button', { type: 'button', id: 'scope-set', onclick: guard(scope(() => ({ applications: scopeList.value.split(/\s+/).filter(Boolean) }))) }, t('scope_set')),
+      h('button', { type: 'button', id: 'scope-all', onclick: guard(scope(() => ({ registered_before: tokyo(to.value) }))) }, t('scope_all'))),
     answers);
 }
