@@ -189,6 +189,7 @@ HttpResponse ApiService::Impl::dispatch(Context& context) {
         case RouteId::incident_review:
         case RouteId::incident_report:
         case RouteId::incident_step:
+        case RouteId::incident_contact:
             return incident(context, route.id);
         case RouteId::me:
             return me(context);

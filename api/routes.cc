@@ -46,13 +46,11 @@ const std::vector<Route>& routes() {
          false,
          {Role::auditor, Role::supervisor},
          {"at"}},
-        // Responders may open an affected applicant's contact to notify them (recorded like any
-        // other disclosure).
         {RouteId::application,
          "GET",
          "/v1/applications/{id}",
          false,
-         {Role::operator_role, Role::supervisor, Role::auditor, Role::responder},
+         {Role::operator_role, Role::supervisor, Role::auditor},
          {},
          /*appends=*/true},  // the disclosure
         {RouteId::command,
@@ -66,7 +64,7 @@ const std::vector<Route>& routes() {
          "GET",
          "/v1/applications/{id}/events",
          false,
-         {Role::operator_role, Role::supervisor, Role::auditor},
+         {Role::operator_role, Role::supervisor, Role::auditor, Role::responder},
          {"from", "limit"}},
         {RouteId::events,
          "GET",
@@ -108,6 +106,15 @@ const std::vector<Route>& routes() {
         {RouteId::incident_report,
          "POST",
          "/v1/incidents",
+         false,
+         {Role::responder},
+         {},
+         /*appends=*/true},
+        // A responder opens the contact (organisation and address only) of an application in
+        // the incident's scope, to notify its applicant; recorded like any other disclosure.
+        {RouteId::incident_contact,
+         "GET",
+         "/v1/incidents/{incident}/contacts/{id}",
          false,
          {Role::responder},
          {},

@@ -31,6 +31,7 @@ enum class RouteId {
     incident_review,
     incident_report,
     incident_step,
+    incident_contact,
     me,
     queue_as_of,
     console_root,

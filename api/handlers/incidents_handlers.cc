@@ -1,6 +1,7 @@
 // The incident routes: report and steps, who-saw, saw-what and the review.
 #include "api/service_impl.h"
 
+#include <algorithm>
 #include <atomic>
 #include <charconv>
 #include <cstdio>
@@ -16,7 +17,9 @@
 #include "engine/domain/streams.h"
 #include "engine/download/download_service.h"
 #include "engine/incident/incident_commands.h"
+#include "engine/incident/incident_record.h"
 #include "engine/workflow/applicant_contact.h"
+#include "engine/workflow/application_record.h"
 #include "engine/workflow/workflow_commands.h"
 #include "events/base/aead.h"
 #include "events/base/base64.h"
@@ -46,6 +49,37 @@ HttpResponse ApiService::Impl::incident(Context& context, RouteId id) {
         return json_response(200, {{"incident", incident_id},
                                    {"step", context.match.parameters.at("step")},
                                    {"seq", seq->value}});
+    }
+    if (id == RouteId::incident_contact) {
+        const std::string& application = context.match.parameters.at("id");
+        auto loaded = load_incident(d.store, context.match.parameters.at("incident"));
+        if (!loaded.is_ok()) return problem_for(loaded.status());
+        // An empty scope is every registration before the window ends (incident_record.h).
+        bool in_scope = std::find(loaded->scope.begin(), loaded->scope.end(), application) !=
+                        loaded->scope.end();
+        if (loaded->scope.empty()) {
+            auto registered = d.disclosures.registration(application);
+            if (!registered.is_ok()) return problem_for(registered.status());
+            in_scope =
+                registered->has_value() && (*registered)->registered_at_ms < loaded->window_to_ms;
+        }
+        if (!in_scope)
+            return problem(403, "not_in_scope", "the application is not in this incident's scope");
+        auto record = workflow::load_application(d.store, application);
+        if (!record.is_ok()) return problem_for(record.status());
+        if (record->erased) return problem(410, "erased", "the application was erased");
+        auto opened = workflow::open_applicant_contact(application, record->sender_sealed,
+                                                       record->form_sealed, d.vault);
+        if (!opened.is_ok()) return problem_for(opened.status());
+        // Only what notifying needs, and only after the disclosure is durable.
+        static const std::vector<std::string> kNotifyFields = {"organization", "contact_email"};
+        if (auto logged = disclose(context, {application}, kNotifyFields); !logged.is_ok())
+            return problem(503, "disclosure_not_recorded",
+                           "the disclosure could not be recorded, so nothing is shown",
+                           logged.message());
+        return json_response(200, {{"application", application},
+                                   {"organization", opened->organization},
+                                   {"contact_email", opened->contact_email}});
     }
     if (id == RouteId::incident_who_saw) {
         auto records = d.disclosures.who_saw(context.match.parameters.at("id"));

@@ -116,9 +116,10 @@ const std::map<std::string, std::string> kDocumentedAccess = {
     {"POST /v1/mail", "os"},
     {"GET /v1/queue", "osa"},
     {"GET /v1/queue/as-of", "sa"},
-    {"GET /v1/applications/{id}", "osar"},
+    {"GET /v1/applications/{id}", "osa"},
+    {"GET /v1/incidents/{incident}/contacts/{id}", "r"},
     {"POST /v1/applications/{id}/commands/{name}", "os"},
-    {"GET /v1/applications/{id}/events", "osa"},
+    {"GET /v1/applications/{id}/events", "osar"},
     {"GET /v1/events", "sa"},
     {"GET /d/{token}", "public"},
     {"POST /v1/tokens", "A"},
@@ -254,7 +255,7 @@ TEST_F(Api, EveryPrincipalThatSeesPiiIsRecordedAndNoOtherIs) {
         {"supervisor-1", tokens_[auth::Role::supervisor], 200, true},
         {"auditor-1", tokens_[auth::Role::auditor], 200, false},
         {"auditor-pii", auditor_with_pii_, 200, true},
-        {"responder-1", tokens_[auth::Role::responder], 200, true},
+        {"responder-1", tokens_[auth::Role::responder], 403, false},
         {"admin-1", tokens_[auth::Role::admin], 403, false},
     };
     for (const auto& reader : readers) {

@@ -381,6 +381,18 @@ TEST_F(Journey, StaffAuditorAndResponderThroughTheRealServer) {
                                  incident,
                              tanaka);
     EXPECT_EQ(review.status, 200) << review.body;
+    // To notify the applicant the responder opens the contact, in scope only, and it is recorded.
+    const std::string contact = "/v1/incidents/{incident}/contacts/{id}";
+    const auto contact_reply =
+        call("GET", contact, "/v1/incidents/" + incident + "/contacts/" + approved, tanaka);
+    ASSERT_EQ(contact_reply.status, 200) << contact_reply.body;
+    EXPECT_FALSE(body_of(contact_reply)["contact_email"].get<std::string>().empty());
+    EXPECT_EQ(body_of(contact_reply).count("remarks"), 0u) << "only what notifying needs";
+    EXPECT_EQ(
+        call("GET", contact, "/v1/incidents/" + incident + "/contacts/" + validated[2], tanaka)
+            .status,
+        403)
+        << "not in this incident's scope";
     EXPECT_EQ(call("POST", step, "/v1/incidents/" + incident + "/steps/notify", tanaka, {},
                    json{{"application", approved}}.dump())
                   .status,

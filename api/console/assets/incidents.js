@@ -44,8 +44,8 @@ export async function incidentsPage(container) {
   const actionsFor = (row) => {
     const cell = h('td', {});
     const contact = h('button', { type: 'button', class: 'quiet', 'data-contact': row.application, onclick: guard(async () => {
-      const application = await get(`/v1/applications/${encodeURIComponent(row.application)}`);
-      replace(cell, `${application.contact.organization} <${application.contact.contact_email}>`);
+      const contact = await get(`/v1/incidents/${encodeURIComponent(incident.value.trim())}/contacts/${encodeURIComponent(row.application)}`);
+      replace(cell, `${contact.organization} <${contact.contact_email}>`);
     }) }, t('open_contact'));
     replace(cell, contact);
     const notify = row.notified ? h('td', {}, t('notified')) : h('td', {}, h('button', { type: 'button', 'data-notify': row.application, onclick: guard(async () => {
