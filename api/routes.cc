@@ -45,7 +45,10 @@ const std::vector<Route>& routes() {
          "/v1/queue/as-of",
          false,
          {Role::auditor, Role::supervisor},
-         {"at"}},
+         {"at"},
+         /*appends=*/false,
+         /*large_body=*/false,
+         /*long_running=*/true},
         {RouteId::application,
          "GET",
          "/v1/applications/{id}",
@@ -187,6 +190,11 @@ bool role_allowed(const Route& route, Role role) {
 bool route_appends(const std::string& method, const std::string& target) {
     const RouteMatch match = match_route(method, target.substr(0, target.find('?')));
     return match.route && match.route->appends;
+}
+
+bool route_blocks(const std::string& method, const std::string& target) {
+    const RouteMatch match = match_route(method, target.substr(0, target.find('?')));
+    return match.route && (match.route->appends || match.route->long_running);
 }
 
 std::vector<std::string> large_body_paths() {

@@ -52,6 +52,9 @@ struct Route {
     bool appends = false;
     // It takes a whole mail as its body (up to the intake limit, not the 1 MiB of the others).
     bool large_body = false;
+    // It may take seconds (a rebuild from seq 1): it runs on a blocking thread too, so it never
+    // holds up the I/O threads every other request needs.
+    bool long_running = false;
 };
 
 const std::vector<Route>& routes();
@@ -66,6 +69,8 @@ struct RouteMatch {
 RouteMatch match_route(const std::string& method, const std::string& path);
 // Route::appends of the route a request target (path and query) goes to; false when none.
 bool route_appends(const std::string& method, const std::string& target);
+// Whether the request runs on a blocking thread: its route appends or is long-running.
+bool route_blocks(const std::string& method, const std::string& target);
 // The paths of the large_body routes (which have no parameters).
 std::vector<std::string> large_body_paths();
 bool role_allowed(const Route& route, auth::Role role);

@@ -158,11 +158,11 @@ int run_serve(const Words& words) {
     }
     auto& worker = services->worker();
     api::ApiService api(*services);
-    // What takes a mail as its body, and what appends durably and so waits on an fsync, are
-    // columns of the route table (api/routes.cc).
+    // What takes a mail as its body, and what appends durably (and so waits on an fsync) or
+    // runs long, are columns of the route table (api/routes.cc).
     server_options.large_body_paths = api::large_body_paths();
     server_options.blocking = [](const http::HttpRequest& request) {
-        return api::route_appends(request.method, request.target);
+        return api::route_blocks(request.method, request.target);
     };
     server_options.large_body_limit = limits.max_bytes + 1024 * 1024;
     server_options.tls_certificate_file = arguments->value_or("tls-cert", "");

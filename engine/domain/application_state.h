@@ -88,7 +88,8 @@ inline constexpr std::array<StateChange, 11> kStateChanges = {{
 // Events that report what happened around the staff's decisions without being one: mail
 // delivery reports, timers, and the applicant's downloads. They move an application's stream
 // version but not its decision version (the ETag staff send as If-Match), so the worker's
-// "mail sent" never makes a colleague's ETag stale: a stale ETag means another person decided.
+// "mail sent" never makes a colleague's ETag stale: a stale ETag means another person decided
+// or the state changed (a report that changes the state, such as an expiry, does move it).
 inline constexpr std::array<std::string_view, 8> kReportEvents = {
     MailSent::kType,   MailFailed::kType, PasswordReminderDue::kType, SlaDue::kType,
     SlaOverdue::kType, UrlExpired::kType, UrlDownloaded::kType,       UrlDownloadRefused::kType};

@@ -76,11 +76,14 @@ Status ApplicationRecord::apply(const RecordedEvent& event) {
     }();
     KAKITOME_RETURN_IF_ERROR(folded);
     version = event.version;
-    if (moves_decision_version(event.type)) decision_version = event.version;
     if (application.empty()) {
         if (auto id = application_of(event.stream)) application = *id;
     }
+    const ApplicationState before = state;
     state = state_after(state, event.type, live_url() != nullptr);
+    // A report moves the decision version only when it changes the state (a first download, an
+    // expiry): a decision made on the old state must not go through on the new one.
+    if (moves_decision_version(event.type) || state != before) decision_version = event.version;
     return Status::ok();
 }
 

@@ -355,6 +355,24 @@ TEST_F(Api, TheWorkersReportsDoNotMakeAStaffETagStaleButAColleaguesDecisionDoes)
                    R"({"assignee":"sato"})")
                   .status,
               412);
+    // A report that changes the state does move it: after the first download (url_issued ->
+    // downloaded) a decision made on the issued state must not pass; a second download does not.
+    const auto approved = call("POST", base + "/commands/approve", operator_token,
+                               {{"if-match", header(assigned, "ETag")}}, "{}");
+    ASSERT_EQ(approved.status, 200) << approved.body;
+    const std::string token =
+        workflow::load_application(*store_, application_)->urls.at(0).token_sha256;
+    const auto download = [&] {
+        ASSERT_TRUE(store_
+                        ->append(domain::application_stream(application_), ExpectedVersion::any(),
+                                 {domain::new_event(domain::UrlDownloaded{.token_sha256 = token})})
+                        .is_ok());
+    };
+    download();
+    const std::string after_first = header(call("GET", base, operator_token), "ETag");
+    EXPECT_NE(after_first, header(approved, "ETag")) << "the state changed to downloaded";
+    download();
+    EXPECT_EQ(header(call("GET", base, operator_token), "ETag"), after_first);
     // The queue row carries the same version as the ETag (the console sends it as If-Match).
     QueueProjection queue(config_);
     ASSERT_TRUE(rebuild_projection(*store_, queue, store_->head()).is_ok());
@@ -362,7 +380,7 @@ TEST_F(Api, TheWorkersReportsDoNotMakeAStaffETagStaleButAColleaguesDecisionDoes)
     for (const auto& entry : queue.entries(0)) {
         if (entry.application != application_) continue;
         found = true;
-        EXPECT_EQ("\"v" + std::to_string(entry.version.value) + "\"", header(assigned, "ETag"));
+        EXPECT_EQ("\"v" + std::to_string(entry.version.value) + "\"", after_first);
     }
     EXPECT_TRUE(found);
 }
@@ -716,6 +734,17 @@ TEST_F(Api, RespondersRunAnIncidentThroughTheApi) {
     EXPECT_EQ(
         send("POST", "/v1/incidents/" + id + "/steps/notify", R"({"application":"x"})").status,
         409);
+}
+
+// What runs on the server's blocking threads: appends (they wait on an fsync) and the long
+// rebuild of time travel; everything else stays on the I/O threads.
+TEST(Routes, AppendsAndLongRunningRoutesRunOnBlockingThreads) {
+    EXPECT_TRUE(route_blocks("POST", "/v1/applications/a1/commands/approve"));
+    EXPECT_TRUE(route_blocks("GET", "/v1/applications/a1"));  // the disclosure appends
+    EXPECT_TRUE(route_blocks("GET", "/v1/queue/as-of?at=2026-11-26T00:00:00Z"));
+    EXPECT_FALSE(route_appends("GET", "/v1/queue/as-of?at=2026-11-26T00:00:00Z"));
+    EXPECT_FALSE(route_blocks("GET", "/v1/queue?limit=10"));
+    EXPECT_FALSE(route_blocks("GET", "/console/app.js"));
 }
 
 TEST(OpenApi, DocumentsEveryRouteAndNothingElse) {

@@ -94,6 +94,7 @@ class Console(unittest.TestCase):
 
     def setUp(self):
         self.origin = self.base  # where the browser is pointed (the server, or a proxy)
+        self.error_shown_on_purpose = False  # a test that provokes an error notice says so
         options = webdriver.ChromeOptions()
         options.binary_location = "/usr/bin/chromium"
         for flag in ["--headless=new", "--no-sandbox", "--disable-gpu",
@@ -148,6 +149,12 @@ class Console(unittest.TestCase):
         # An API refusal the page shows to the user (a 4xx from /v1/) is Chromium's network log,
         # not an error of the page; anything else (a script error, a CSP violation, a missing
         # file) is.
+        # An error the page caught and showed (a failed API call, a script error in a page) is a
+        # failure too, unless the test provoked it.
+        if not self.error_shown_on_purpose:
+            shown = self.browser.execute_script(
+                "const n = document.getElementById('notice'); return n && n.classList.contains('error') ? n.textContent : '';")
+            self.assertEqual(shown, "", "the page showed an error")
         errors = [entry for entry in self.browser.get_log("browser")
                   if entry["level"] == "SEVERE" and not (
                       entry.get("source") == "network" and "/v1/" in entry["message"]
@@ -262,6 +269,7 @@ class Console(unittest.TestCase):
         # each shown on its row.
         for box in self.browser.find_elements(By.CSS_SELECTOR, "#queue tbody input[type=checkbox]"):
             box.click()
+        self.error_shown_on_purpose = True  # two of three approvals are refused, as they must be
         self.browser.find_element(By.ID, "bulk-approve").click()
         self.until_text((By.ID, "notice"), "1 件を処理しました / 2 件が失敗しました")
         failed = self.browser.find_elements(By.CSS_SELECTOR, "#queue tbody td.rows-failed")

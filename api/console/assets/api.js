@@ -49,6 +49,18 @@ export async function call(method, path, options = {}) {
 
 export const get = (path) => call('GET', path).then((reply) => reply.body);
 
+// Every event of an application, page by page (a stream may hold more than one page).
+export async function allEvents(application) {
+  const items = [];
+  let from = 1;
+  for (;;) {
+    const page = await get(`/v1/applications/${encodeURIComponent(application)}/events?from=${from}&limit=1000`);
+    items.push(...page.items);
+    if (page.next === null || page.next === undefined) return items;
+    from = page.next;
+  }
+}
+
 // The first page of the queue, and a promise of the rest (handed to `onPage` page by page).
 export async function queueInPages(onPage) {
   const first = await get('/v1/queue?limit=1000');
@@ -65,9 +77,9 @@ export async function queueInPages(onPage) {
 
 // A command with If-Match (the version the user decided on) and a fresh Idempotency-Key, so a
 // retried click is the same command and never a second one.
-export function command(application, name, version, args = {}) {
+export function command(application, name, version, args = {}, key = crypto.randomUUID()) {
   return call('POST', `/v1/applications/${encodeURIComponent(application)}/commands/${name}`, {
-    headers: { 'If-Match': `"v${version}"`, 'Idempotency-Key': crypto.randomUUID() },
+    headers: { 'If-Match': `"v${version}"`, 'Idempotency-Key': key },
     json: args,
   });
 }

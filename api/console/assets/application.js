@@ -2,7 +2,7 @@
 // their downloads, the timeline of its events, and exactly the commands this caller may give
 // in this state (the API's `commands`). Opening the page reads personal data, which the server
 // records as a disclosure before it answers.
-import { ApiError, call, command, get } from './api.js';
+import { allEvents, ApiError, call, command } from './api.js';
 import { formatTime, h, labelled, notice, replace } from './dom.js';
 import { channelLabel, commandLabel, reasonCodes, reasonLabel, stateLabel, t } from './i18n.js';
 
@@ -12,9 +12,13 @@ function fields(pairs) {
 
 function commandForm(application, offered, version, reload) {
   const name = offered.name;
+  // One Idempotency-Key per form as drawn: a second click on the same form is the same command,
+  // and the button waits while it runs.
+  const key = crypto.randomUUID();
   const run = async (args) => {
+    for (const button of document.querySelectorAll('#actions button')) button.disabled = true;
     try {
-      await command(application, name, version, args);
+      await command(application, name, version, args, key);
       await reload();
       notice(`${commandLabel(name)}: ${t('command_done')}`);
     } catch (error) {
@@ -24,6 +28,7 @@ function commandForm(application, offered, version, reload) {
       } else {
         notice(error instanceof ApiError ? error.explanation : String(error), true);
       }
+      for (const button of document.querySelectorAll('#actions button')) button.disabled = false;
     }
   };
   if (offered.needs_supervisor) {
@@ -78,7 +83,7 @@ export async function applicationPage(container, application, me) {
   const reply = await call('GET', `/v1/applications/${encodeURIComponent(application)}`);
   const record = reply.body;
   const version = record.version;
-  const events = await get(`/v1/applications/${encodeURIComponent(application)}/events?limit=1000`);
+  const events = { items: await allEvents(application) };
   const contact = record.contact || {};
   const shown = (value) => (value === '[erased]' ? t('erased') : value);
   replace(container,

@@ -1,7 +1,7 @@
 // The auditor's page: the latest signed checkpoint verified in the browser with a key the
 // auditor pastes (or pinned earlier in this browser), and the trail of one application, each
 // of its events proven included under that checkpoint, also in the browser.
-import { ApiError, call, get } from './api.js';
+import { allEvents, ApiError, call, get } from './api.js';
 import { formatTime, h, labelled, notice, replace } from './dom.js';
 import { openCheckpoint, verifyInclusion } from './verify.js';
 import { t } from './i18n.js';
@@ -70,9 +70,8 @@ export async function ledgerPage(container) {
   async function showTrail() {
     if (!checkpoint) { notice(`${t('failed')}: ${t('checkpoint')}`, true); return; }
     const id = application.value.trim();
-    const events = await get(`/v1/applications/${encodeURIComponent(id)}/events?limit=1000`);
     const rows = [];
-    for (const event of events.items) rows.push(await proofRow(event));
+    for (const event of await allEvents(id)) rows.push(await proofRow(event));
     replace(trail, h('table', {},
       h('thead', {}, h('tr', {}, h('th', {}, 'seq'), h('th', {}, t('at')), h('th', {}, t('event_type')), h('th', {}, t('proof')), h('th', {}, ''))),
       h('tbody', {}, rows)));

@@ -32,11 +32,21 @@ export async function queuePage(container, me, source = null, asOf = '') {
   } else {
     // The first page is drawn at once; the rest arrive in the background and are added as they
     // come, so the first paint does not wait for 100k rows.
+    // Rows move in the queue's order while pages load (a cursor is a position), so a row may
+    // come twice: each application is kept once, its latest row winning.
+    const seen = new Map();
+    const add = (items) => {
+      for (const row of items) {
+        const at = seen.get(row.application);
+        if (at === undefined) { seen.set(row.application, rows.length); rows.push(row); } else rows[at] = row;
+      }
+    };
     const pages = await queueInPages((items) => {
-      rows.push(...items);
+      add(items);
       scheduleDraw();
     });
-    rows = pages.first;
+    rows = [];
+    add(pages.first);
     loading = pages.rest;
   }
   const travels = !source && (me.role === 'supervisor' || me.role === 'auditor');
@@ -140,8 +150,11 @@ export async function queuePage(container, me, source = null, asOf = '') {
     setTimeout(() => { drawPending = false; draw(); }, loading ? 500 : 0);
   }
 
+  // A bulk command acts on the selected rows the user can see (the current filter's view); the
+  // buttons wait until every page is in.
   async function bulk(name, args) {
-    const chosen = rows.filter((row) => selected.has(row.application));
+    const chosen = visible().filter((row) => selected.has(row.application));
+    for (const button of container.querySelectorAll('#bulk-assign, #bulk-approve')) button.disabled = true;
     let done = 0, failed = 0;
     for (const row of chosen) {
       try {
@@ -157,6 +170,7 @@ export async function queuePage(container, me, source = null, asOf = '') {
       }
     }
     selected.clear();
+    for (const button of container.querySelectorAll('#bulk-assign, #bulk-approve')) button.disabled = false;
     notice(`${done} ${t('bulk_done')}${failed ? ` / ${failed} ${t('bulk_failed')}` : ''}`, failed > 0);
     draw();
   }
