@@ -92,4 +92,9 @@ HttpResponse problem_for(const Status& status) {
     return problem(code, type, status_code_name(status.code()), status.message());
 }
 
+HttpResponse disclosure_not_recorded(const Status& why) {
+    return problem(503, "disclosure_not_recorded",
+                   "the disclosure could not be recorded, so nothing is shown", why.message());
+}
+
 }  // namespace kakitome::api

@@ -44,4 +44,7 @@ int status_for(const Status& status);
 
 HttpResponse problem_for(const Status& status);
 
+// The answer when the PiiDisclosed of a read could not be made durable: 503, and no PII.
+HttpResponse disclosure_not_recorded(const Status& why);
+
 }  // namespace kakitome::api

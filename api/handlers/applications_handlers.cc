@@ -199,11 +199,8 @@ HttpResponse ApiService::Impl::application(Context& context) {
         {"commands", offered}};
     // The disclosure is durable before a byte of PII leaves; without it, no PII.
     if (disclosed) {
-        if (auto logged = disclose(context, {id}, kContactFields); !logged.is_ok()) {
-            return problem(503, "disclosure_not_recorded",
-                           "the disclosure could not be recorded, so nothing is shown",
-                           logged.message());
-        }
+        if (auto logged = disclose(context, {id}, kContactFields); !logged.is_ok())
+            return disclosure_not_recorded(logged);
     }
     auto response = json_response(200, body);
     response.set_header("ETag", etag(record->decision_version));

@@ -74,9 +74,7 @@ HttpResponse ApiService::Impl::incident(Context& context, RouteId id) {
         // Only what notifying needs, and only after the disclosure is durable.
         static const std::vector<std::string> kNotifyFields = {"organization", "contact_email"};
         if (auto logged = disclose(context, {application}, kNotifyFields); !logged.is_ok())
-            return problem(503, "disclosure_not_recorded",
-                           "the disclosure could not be recorded, so nothing is shown",
-                           logged.message());
+            return disclosure_not_recorded(logged);
         return json_response(200, {{"application", application},
                                    {"organization", opened->organization},
                                    {"contact_email", opened->contact_email}});
