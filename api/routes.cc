@@ -187,11 +187,6 @@ bool role_allowed(const Route& route, Role role) {
            std::find(route.roles.begin(), route.roles.end(), role) != route.roles.end();
 }
 
-bool route_appends(const std::string& method, const std::string& target) {
-    const RouteMatch match = match_route(method, target.substr(0, target.find('?')));
-    return match.route && match.route->appends;
-}
-
 bool route_blocks(const std::string& method, const std::string& target) {
     const RouteMatch match = match_route(method, target.substr(0, target.find('?')));
     return match.route && (match.route->appends || match.route->long_running);

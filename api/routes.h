@@ -67,9 +67,8 @@ struct RouteMatch {
 };
 
 RouteMatch match_route(const std::string& method, const std::string& path);
-// Route::appends of the route a request target (path and query) goes to; false when none.
-bool route_appends(const std::string& method, const std::string& target);
-// Whether the request runs on a blocking thread: its route appends or is long-running.
+// Whether a request target (path and query) runs on a blocking thread: its route appends or is
+// long-running; false when no route matches.
 bool route_blocks(const std::string& method, const std::string& target);
 // The paths of the large_body routes (which have no parameters).
 std::vector<std::string> large_body_paths();

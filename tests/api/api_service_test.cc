@@ -742,7 +742,7 @@ TEST(Routes, AppendsAndLongRunningRoutesRunOnBlockingThreads) {
     EXPECT_TRUE(route_blocks("POST", "/v1/applications/a1/commands/approve"));
     EXPECT_TRUE(route_blocks("GET", "/v1/applications/a1"));  // the disclosure appends
     EXPECT_TRUE(route_blocks("GET", "/v1/queue/as-of?at=2026-11-26T00:00:00Z"));
-    EXPECT_FALSE(route_appends("GET", "/v1/queue/as-of?at=2026-11-26T00:00:00Z"));
+    EXPECT_FALSE(match_route("GET", "/v1/queue/as-of").route->appends) << "it only reads";
     EXPECT_FALSE(route_blocks("GET", "/v1/queue?limit=10"));
     EXPECT_FALSE(route_blocks("GET", "/console/app.js"));
 }
