@@ -47,6 +47,9 @@ export function downloadCsv(name, rows) {
   link.remove();
 }
 
+// <input type=datetime-local> is Tokyo wall time ("2026-11-26T09:00"); the API takes RFC 3339.
+export const tokyoTime = (value) => (value.length === 16 ? `${value}:00+09:00` : `${value}+09:00`);
+
 export function formatTime(text) {
   if (!text) return '';
   const date = new Date(text);

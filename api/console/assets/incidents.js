@@ -2,11 +2,8 @@
 // saw, and the review of a window (every registration, who else saw it, the APPI assessment),
 // each as a table with a CSV download.
 import { call, get } from './api.js';
-import { downloadCsv, formatTime, h, labelled, notice, replace } from './dom.js';
+import { downloadCsv, formatTime, h, labelled, notice, replace, tokyoTime } from './dom.js';
 import { t } from './i18n.js';
-
-// <input type=datetime-local> is Tokyo wall time; the API takes RFC 3339.
-const tokyo = (value) => (value.length === 16 ? `${value}:00+09:00` : `${value}+09:00`);
 
 function disclosureTable(id, records) {
   const header = ['at', 'viewer', 'role', 'request_id', 'endpoint', 'remote', 'fields'];
@@ -56,7 +53,7 @@ export async function incidentsPage(container) {
   };
   const review = async () => {
     const withIncident = incident.value.trim() ? `&incident=${encodeURIComponent(incident.value.trim())}` : '';
-    const reply = await get(`/v1/incidents/review?from=${encodeURIComponent(tokyo(from.value))}&to=${encodeURIComponent(tokyo(to.value))}${withIncident}`);
+    const reply = await get(`/v1/incidents/review?from=${encodeURIComponent(tokyoTime(from.value))}&to=${encodeURIComponent(tokyoTime(to.value))}${withIncident}`);
     const exposed = reply.rows.filter((row) => row.disclosed_to_others);
     const header = ['application', 'owner', 'viewer', 'at', 'request_id', 'notified'];
     const lines = exposed.flatMap((row) => row.viewers.map((viewer) =>
@@ -81,7 +78,7 @@ export async function incidentsPage(container) {
     notice(t('scoped'));
   };
   const report = async () => {
-    const reply = await call('POST', '/v1/incidents', { json: { description: description.value, from: tokyo(from.value), to: tokyo(to.value) } });
+    const reply = await call('POST', '/v1/incidents', { json: { description: description.value, from: tokyoTime(from.value), to: tokyoTime(to.value) } });
     incident.value = reply.body.incident;
     notice(`${t('reported')}: ${reply.body.incident}`);
   };
@@ -102,6 +99,6 @@ export async function incidentsPage(container) {
     labelled(t('scope'), scopeList),
     h('div', { class: 'controls' },
       h('button', { type: 'button', id: 'scope-set', onclick: guard(scope(() => ({ applications: scopeList.value.split(/\s+/).filter(Boolean) }))) }, t('scope_set')),
-      h('button', { type: 'button', id: 'scope-all', onclick: guard(scope(() => ({ registered_before: tokyo(to.value) }))) }, t('scope_all'))),
+      h('button', { type: 'button', id: 'scope-all', onclick: guard(scope(() => ({ registered_before: tokyoTime(to.value) }))) }, t('scope_all'))),
     answers);
 }

@@ -3,7 +3,7 @@
 // CSV of the current view; bulk assign and approve, each application its own command with its
 // own If-Match, failures shown row by row.
 import { ApiError, command, get, queueInPages } from './api.js';
-import { downloadCsv, formatTime, h, labelled, notice, replace } from './dom.js';
+import { downloadCsv, formatTime, h, labelled, notice, replace, tokyoTime } from './dom.js';
 import { reasonLabel, stateLabel, stateNames, t } from './i18n.js';
 
 const pageRows = 100;
@@ -19,9 +19,6 @@ const columns = [
   { key: 'reasons', label: 'col_reasons', text: (row) => row.reasons.map(reasonLabel).join('、') },
   { key: 'possible_duplicate_of', label: 'col_duplicate', text: (row) => row.possible_duplicate_of.join(' ') },
 ];
-
-// <input type=datetime-local> is Tokyo wall time; the API takes RFC 3339.
-const tokyo = (value) => (value.length === 16 ? `${value}:00+09:00` : `${value}+09:00`);
 
 // `source`: rows of the queue as of a past moment (time travel), shown read-only.
 export async function queuePage(container, me, source = null, asOf = '') {
@@ -54,7 +51,7 @@ export async function queuePage(container, me, source = null, asOf = '') {
   const showAsOf = async (event) => {
     event.preventDefault();
     try {
-      const then = await get(`/v1/queue/as-of?at=${encodeURIComponent(tokyo(moment.value))}`);
+      const then = await get(`/v1/queue/as-of?at=${encodeURIComponent(tokyoTime(moment.value))}`);
       await queuePage(container, me, then.items, `${formatTime(then.at)} (seq ${then.seq})`);
     } catch (error) {
       notice(error instanceof ApiError ? error.explanation : String(error), true);
