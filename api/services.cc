@@ -43,7 +43,7 @@ Result<std::unique_ptr<Services>> Services::open(ServiceOptions options) {
 
     services->intake_ = std::make_unique<intake::IntakeService>(
         *services->store_, *services->blobs_, *services->vault_, services->master_key_,
-        o.mail_limits, o.settings.workflow.usage_period);
+        o.settings.workflow, o.mail_limits);
     services->principals_ = std::make_unique<auth::PrincipalRegistry>(*services->store_);
     KAKITOME_RETURN_IF_ERROR(services->principals_->load());
     services->commands_ = std::make_unique<workflow::WorkflowCommands>(

@@ -67,7 +67,8 @@ Result<std::string> run_intake_benchmark(const IntakeBenchmarkConfig& config) {
     auto vault = DataKeyVault::open(database.value(), master);
     if (!vault.is_ok()) return vault.status();
     const intake::MailLimits limits;  // the defaults `serve` and `ingest` run with
-    intake::IntakeService intake(*store.value(), blobs, *vault.value(), master, limits);
+    intake::IntakeService intake(*store.value(), blobs, *vault.value(), master,
+                                 workflow::WorkflowConfig(), limits);
 
     auto encrypted = [&](std::uint32_t spins, const std::string& password) {
         return office::encrypt_document(form, password, office::EncryptionMethod::agile, spins);

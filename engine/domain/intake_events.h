@@ -39,6 +39,8 @@ struct MessageIngested {
 };
 
 // A mail refused before it reached an application; raw_blob is absent when it was not kept.
+// `answer`: "queued" when an automatic answer follows in the same stream (MailQueued), or why
+// none is sent (intake/refusal_answer.h); absent in mails refused before answers existed.
 struct MailRejected {
     static constexpr std::string_view kType = "MailRejected";
     static constexpr int kSchema = 1;
@@ -48,6 +50,7 @@ struct MailRejected {
     std::optional<std::string> raw_blob;
     std::uint64_t size = 0;
     std::string source;
+    std::optional<std::string> answer;
     static constexpr auto fields() {
         using E = MailRejected;
         return std::tuple{field("reason", &E::reason),
@@ -55,7 +58,8 @@ struct MailRejected {
                           field("raw_sha256", &E::raw_sha256),
                           field("raw_blob", &E::raw_blob),
                           field("size", &E::size),
-                          field("source", &E::source)};
+                          field("source", &E::source),
+                          field("answer", &E::answer)};
     }
 };
 

@@ -27,6 +27,10 @@ std::optional<std::string> application_of(std::string_view stream) {
     return std::string(stream.substr(kApplicationPrefix.size()));
 }
 
+std::string data_key_of(std::string_view stream) {
+    return application_of(stream).value_or(std::string(stream));
+}
+
 std::string sender_stream(std::string_view sender_key) {
     return prefixed("sender-", sender_key);
 }

@@ -34,6 +34,10 @@ std::string application_stream(std::string_view application);
 // The application of an application stream; nullopt for any other stream.
 std::optional<std::string> application_of(std::string_view stream);
 bool is_application_stream(std::string_view stream);
+// The vault key that seals a stream's personal data: the application's for an application
+// stream; for a message stream (the reply to a refused mail, which belongs to no application)
+// the stream's own name, so erasing an application never touches it and vice versa.
+std::string data_key_of(std::string_view stream);
 
 std::string sender_stream(std::string_view sender_key);
 std::string message_stream(std::string_view message_key_hex);

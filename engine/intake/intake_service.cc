@@ -13,6 +13,7 @@
 #include "engine/form/application_form.h"
 #include "engine/form/form_validation.h"
 #include "engine/intake/mail_classification.h"
+#include "engine/intake/refusal_answer.h"
 #include "engine/office/office_crypto.h"
 #include "engine/office/office_document.h"
 #include "engine/workflow/application_record.h"
@@ -74,14 +75,14 @@ std::string IngestOutcome::to_json() const {
 }
 
 IntakeService::IntakeService(EventStore& store, BlobStore& blobs, DataKeyVault& vault,
-                             const AeadKey& master_key, MailLimits limits,
-                             form::UsagePeriod usage_period)
+                             const AeadKey& master_key, workflow::WorkflowConfig workflow,
+                             MailLimits limits)
     : store_(store),
       blobs_(blobs),
       vault_(vault),
       hmac_key_(derive_key(master_key, "kakitome intake hmac v1")),
       limits_(limits),
-      usage_period_(std::move(usage_period)) {}
+      workflow_(std::move(workflow)) {}
 
 office::DecryptionLimits IntakeService::decryption_limits() const {
     office::DecryptionLimits limits;
@@ -195,7 +196,7 @@ Result<std::string> IntakeService::process_paired(const std::string& application
                 domain::duplicate_stream(keyed_hash("duplicate", form::duplicate_key(form.value()))
                                              .substr(0, domain::kDuplicateKeyHexDigits));
             form::ValidationRules rules;
-            rules.usage_period = usage_period_;
+            rules.usage_period = workflow_.usage_period;
             // Earlier applications with the same key: one already issued makes this a
             // duplicate_application; one validated but not yet issued is a possible duplicate,
             // flagged on both so that staff do not approve twice without seeing it.
@@ -296,10 +297,15 @@ Result<IngestOutcome> IntakeService::ingest(std::string_view raw, std::string_vi
 IntakeService::Step IntakeService::reject(Ingestion& in, const std::string& reason,
                                           const std::string& detail,
                                           std::optional<std::string> raw_blob) {
-    auto appended = store_.append(
-        in.message_stream, ExpectedVersion::no_stream(),
-        {event(domain::MailRejected{reason, detail, in.raw_sha256, std::move(raw_blob),
-                                    in.raw.size(), std::string(in.source)})});
+    auto answer =
+        answer_refusal(in.raw, reason, in.message_stream, vault_, workflow_, store_.now_ms());
+    if (!answer.is_ok()) return answer.status();
+    std::vector<NewEvent> events{
+        event(domain::MailRejected{reason, detail, in.raw_sha256, std::move(raw_blob),
+                                   in.raw.size(), std::string(in.source), answer->outcome})};
+    if (answer->mail) events.push_back(std::move(*answer->mail));
+    auto appended =
+        store_.append(in.message_stream, ExpectedVersion::no_stream(), std::move(events));
     if (!appended.is_ok()) return appended.status();
     in.outcome.classification = "rejected";
     in.outcome.reason = reason;

@@ -2,7 +2,8 @@
 //
 // Streams it writes, all in one atomic transaction per mail:
 //   message-<key>      the Message-ID claim: MessageIngested, UnrelatedMailReceived,
-//                      MailRejected{reason}, MessageIdReused. The same bytes twice yield no new
+//                      MailRejected{reason} (with the automatic answer's MailQueued, see
+//                      refusal_answer.h), MessageIdReused. The same bytes twice yield no new
 //                      event; the same Message-ID with other bytes is flagged, not processed.
 //   sender-<key>       the pairing state of one normalized sender: FormPending, PasswordHeld,
 //                      Paired. The key is an HMAC of the address, so no PII is in stream names.
@@ -29,6 +30,7 @@
 #include "engine/form/form_validation.h"
 #include "engine/intake/mail_message.h"
 #include "engine/office/office_document.h"
+#include "engine/workflow/workflow_config.h"
 #include "events/blob_store.h"
 #include "events/data_key_vault.h"
 #include "events/event_store.h"
@@ -48,10 +50,11 @@ struct IngestOutcome {
 
 class IntakeService {
   public:
-    // `usage_period`: forms dated outside it are rejected (date_outside_usage_period).
+    // From `workflow`: the usage period (forms dated outside it are rejected,
+    // date_outside_usage_period) and the secretariat's address, which answers refused mail.
     IntakeService(EventStore& store, BlobStore& blobs, DataKeyVault& vault,
-                  const AeadKey& master_key, MailLimits limits = {},
-                  form::UsagePeriod usage_period = {});
+                  const AeadKey& master_key, workflow::WorkflowConfig workflow,
+                  MailLimits limits = {});
 
     // source: "file", "imap", "api" — recorded with the mail.
     Result<IngestOutcome> ingest(std::string_view raw, std::string_view source);
@@ -85,7 +88,7 @@ class IntakeService {
     DataKeyVault& vault_;
     AeadKey hmac_key_;
     MailLimits limits_;
-    form::UsagePeriod usage_period_;
+    workflow::WorkflowConfig workflow_;
     std::mutex mutex_;
 };
 

@@ -265,4 +265,65 @@ Result<MailMessage> parse_mail(std::string_view raw, const MailLimits& limits) {
     return mail;
 }
 
+Result<ReplyAddressing> read_reply_addressing(std::string_view raw) {
+    std::size_t end = raw.find("\r\n\r\n");
+    if (end == std::string_view::npos) end = raw.find("\n\n");
+    std::string header(raw.substr(0, std::min({end, raw.size(), kMaxReplyHeaderBytes})));
+    if (header.find('\0') != std::string::npos) {
+        return rejected(StatusCode::invalid_argument, "nul_bytes",
+                        "the mail's header contains NUL bytes");
+    }
+    header += "\r\n\r\n";
+    initialise_gmime();
+    GObjectPointer<GMimeStream> stream(
+        g_mime_stream_mem_new_with_buffer(header.data(), header.size()));
+    GObjectPointer<GMimeParser> parser(g_mime_parser_new_with_stream(stream.get()));
+    GMimeParserOptions* options = g_mime_parser_options_new();
+    g_mime_parser_options_set_rfc2047_compliance_mode(options, GMIME_RFC_COMPLIANCE_LOOSE);
+    const char* fallback[] = {"UTF-8", "CP932", "ISO-2022-JP", nullptr};
+    g_mime_parser_options_set_fallback_charsets(options, fallback);
+    GObjectPointer<GMimeMessage> message(g_mime_parser_construct_message(parser.get(), options));
+    g_mime_parser_options_free(options);
+    if (!message)
+        return rejected(StatusCode::invalid_argument, "malformed_mime", "not a MIME message");
+    ReplyAddressing addressing;
+    if (const char* id = g_mime_message_get_message_id(message.get())) addressing.message_id = id;
+    if (const char* subject = g_mime_message_get_subject(message.get()))
+        addressing.subject = subject;
+    if (!is_valid_utf8(addressing.subject)) addressing.subject.clear();
+    if (GDateTime* date = g_mime_message_get_date(message.get()))
+        addressing.date = format_rfc3339_ms(g_date_time_to_unix(date) * 1000);
+    InternetAddressList* from = g_mime_message_get_from(message.get());
+    for (int i = 0; from && i < internet_address_list_length(from); ++i) {
+        InternetAddress* address = internet_address_list_get_address(from, i);
+        if (!INTERNET_ADDRESS_IS_MAILBOX(address)) continue;
+        const char* addr = internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(address));
+        addressing.sender_address = addr ? addr : "";
+        break;
+    }
+    if (addressing.sender_address.find('@') == std::string::npos ||
+        !is_valid_utf8(addressing.sender_address)) {
+        return rejected(StatusCode::not_found, "missing_sender",
+                        "the mail has no usable From address");
+    }
+    GMimeObject* object = GMIME_OBJECT(message.get());
+    auto header_value = [&](const char* name) {
+        const char* value = g_mime_object_get_header(object, name);
+        std::string text = value ? lower(value) : std::string();
+        text.erase(0, text.find_first_not_of(" \t"));
+        text.erase(text.find_last_not_of(" \t\r\n") + 1);
+        return text;
+    };
+    const std::string auto_submitted = header_value("Auto-Submitted");
+    const std::string precedence = header_value("Precedence");
+    const std::string return_path = header_value("Return-Path");
+    const std::string local =
+        lower(addressing.sender_address.substr(0, addressing.sender_address.find('@')));
+    addressing.automatic = (!auto_submitted.empty() && auto_submitted != "no") ||
+                           precedence == "bulk" || precedence == "junk" || precedence == "list" ||
+                           !header_value("List-Id").empty() || return_path == "<>" ||
+                           local == "mailer-daemon" || local == "postmaster";
+    return addressing;
+}
+
 }  // namespace kakitome::intake

@@ -52,6 +52,21 @@ struct MailMessage {
 
 Result<MailMessage> parse_mail(std::string_view raw, const MailLimits& limits = {});
 
+// What an automatic answer to a mail needs, read from its header block alone (at most
+// kMaxReplyHeaderBytes), so that a mail refused for its size or its body can still be answered.
+struct ReplyAddressing {
+    std::string sender_address;
+    std::string subject;     // decoded; "" when it is not valid UTF-8
+    std::string message_id;  // without angle brackets, may be empty
+    std::string date;        // RFC 3339 UTC, or ""
+    // A mail nobody may answer automatically (RFC 3834 §2): Auto-Submitted other than "no",
+    // Precedence bulk/junk/list, a List-Id, a null Return-Path, or a mailer-daemon sender.
+    bool automatic = false;
+};
+inline constexpr std::size_t kMaxReplyHeaderBytes = 64 * 1024;
+// not_found (reason missing_sender) when the header names no From mailbox.
+Result<ReplyAddressing> read_reply_addressing(std::string_view raw);
+
 // Converts bytes in a MIME charset to UTF-8, treating Shift_JIS as CP932 and ISO-2022-JP as its
 // common supersets, since that is what Japanese mail clients really send.
 Result<std::string> charset_to_utf8(std::string_view bytes, std::string_view charset);

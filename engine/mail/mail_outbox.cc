@@ -27,8 +27,7 @@ Status MailOutbox::catch_up() {
             folded = [&]() -> Status {
                 KAKITOME_RETURN_IF_ERROR(when<MailQueued>(event, [&](const MailQueued& queued) {
                     pending_[queued.mail_id] =
-                        PendingMail{application_of(event.stream).value_or(""), queued.pii_sealed,
-                                    queued.message_id, 0, 0};
+                        PendingMail{event.stream, queued.pii_sealed, queued.message_id, 0, 0};
                 }));
                 KAKITOME_RETURN_IF_ERROR(when<MailSent>(
                     event, [&](const MailSent& sent) { pending_.erase(sent.mail_id); }));
@@ -60,10 +59,10 @@ Result<DeliveryReport> MailOutbox::deliver_due() {
     for (const auto& mail_id : due) {
         const PendingMail mail = pending_.at(mail_id);
         const int attempt = mail.attempts + 1;
-        const std::string stream = domain::application_stream(mail.application);
+        const std::string& stream = mail.stream;
         Status delivered;
         bool final = false;
-        auto opened = vault_.open_sealed(mail.application, mail.sealed);
+        auto opened = vault_.open_sealed(domain::data_key_of(stream), mail.sealed);
         if (!opened.is_ok()) {
             delivered = opened.status();
             final = true;  // erased or unreadable: retrying cannot help

@@ -1,6 +1,7 @@
 // MailOutbox: delivers queued mail (the transactional outbox of docs/design.md §4).
 //
-// A command appends `MailQueued` in the same transaction as its decision; the outbox then sends
+// A command appends `MailQueued` in the same transaction as its decision (intake does the same
+// for its answer to a refused mail, in the mail's message stream); the outbox then sends
 // it over SMTP and appends `MailSent {mail_id, attempt}`, or `MailFailed {mail_id, attempt,
 // error, next_attempt_at, final}` and tries again later with exponential backoff (30 s doubling,
 // capped at 1 h; gives up after `max_attempts`). Which mails are pending follows from the log
@@ -46,7 +47,7 @@ class MailOutbox {
 
   private:
     struct PendingMail {
-        std::string application;
+        std::string stream;  // where MailQueued is, and MailSent / MailFailed go
         std::string sealed;
         std::string message_id;
         int attempts = 0;

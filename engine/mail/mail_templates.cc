@@ -15,6 +15,8 @@ const char* template_name(MailTemplate which) {
             return "rejection";
         case MailTemplate::password_reminder:
             return "password_reminder";
+        case MailTemplate::intake_refused:
+            return "intake_refused";
     }
     return "unknown";
 }
@@ -50,6 +52,25 @@ const std::map<std::string, std::string>& reason_wording() {
         {"form_too_large", "申請書ファイルの内容が大きすぎます"},
         {"bad_container", "申請書ファイルを読み取れませんでした"},
         {"bad_encrypted_data", "申請書ファイルを読み取れませんでした"},
+        // Why intake refused a mail (the intake_refused answer).
+        {"attachment_not_encrypted",
+         "添付の申請書に読み取りパスワードが設定されていません（個人情報を含むため、パスワードを"
+         "設定してからお送りください）"},
+        {"no_attachment", "申請書が添付されておらず、本文にパスワードの記載もありません"},
+        {"multiple_attachments", "添付ファイルが複数あります（申請書1つだけを添付してください）"},
+        {"attachment_not_office", "添付ファイルがパスワード付きのExcel申請書ではありません"},
+        {"password_too_long",
+         "パスワードのメールの1行目が長すぎます（本文にはパスワードのみを記載してください）"},
+        {"password_has_control_characters",
+         "パスワードのメールに、パスワードには使えない文字（タブなど）が含まれています"},
+        {"unknown_charset",
+         "メールの文字コードを読み取れませんでした（通常の設定のメールソフトからお送りください）"},
+        {"too_large", "メールが大きすぎます（申請書1つだけを添付してください）"},
+        {"mime_too_deep",
+         "メールの構成が複雑すぎて読み取れませんでした（申請書を直接添付してお送りください）"},
+        {"spin_count_too_high",
+         "申請書の暗号化の設定が標準と異なるため開けません（Excelの「パスワードを使用して暗号化"
+         "」でパスワードを設定してください）"},
     };
     return wording;
 }
@@ -97,6 +118,21 @@ RenderedMail render_mail(MailTemplate which, const TemplateFields& fields) {
                         "誠に恐れ入りますが、次の理由により今回の申請を承認できませんでした。\n\n" +
                         reasons + (fields.message.empty() ? "" : "\n" + fields.message + "\n") +
                         signature};
+        case MailTemplate::intake_refused:
+            return {
+                "【PR 動画利用申請】お送りいただいたメールを受け付けられませんでした",
+                "PR動画の利用申請のメールをお送りいただき、ありがとうございます。\n\n" +
+                    std::string("件名「PR 動画利用申請」のメール") +
+                    (fields.received.empty() ? "" : "（" + fields.received + "受信）") +
+                    "は、次の理由により受け付けられませんでした。\n\n" + reasons +
+                    "\nお手数ですが、次の手順であらためてお送りください。\n"
+                    "1. 申請書（Excel）に読み取りパスワードを設定してください。\n"
+                    "2. 件名「PR 動画利用申請」のメールに、申請書を1つだけ添付してお送りください"
+                    "。\n"
+                    "3. 同じ件名の別のメールで、本文にパスワードのみを記載してお送りください。\n\n"
+                    "このメールは自動でお送りしています。同じメールについて重ねてお送りする"
+                    "ことはありません。\n" +
+                    signature};
         case MailTemplate::password_reminder: {
             const bool mismatch = std::find(fields.codes.begin(), fields.codes.end(),
                                             "wrong_password") != fields.codes.end();

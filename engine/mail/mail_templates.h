@@ -1,6 +1,7 @@
 // The Japanese mails the secretariat sends: the download URL notice, a correction request, a
 // rejection (with the reasons in plain Japanese), and a reminder that the password mail has not
-// arrived (or, with the code wrong_password, that the one that came does not open the form).
+// arrived (or, with the code wrong_password, that the one that came does not open the form), and
+// the automatic answer to a mail intake refused (intake_refused: what to fix, how to send again).
 // Rendering is pure; what a template needs is in TemplateFields.
 #pragma once
 
@@ -9,7 +10,13 @@
 
 namespace kakitome::mail {
 
-enum class MailTemplate { url_notice, correction_request, rejection, password_reminder };
+enum class MailTemplate {
+    url_notice,
+    correction_request,
+    rejection,
+    password_reminder,
+    intake_refused
+};
 
 const char* template_name(MailTemplate which);
 
@@ -21,6 +28,7 @@ struct TemplateFields {
     std::vector<std::string> codes;  // rejection / correction reason codes
     std::string secretariat = "PR動画 利用申請事務局";
     std::string usage_period;  // "2025年5月19日〜2026年3月31日", from the campaign settings
+    std::string received;  // intake_refused: when the refused mail came, "2026年11月27日 9時30分"
 };
 
 struct RenderedMail {

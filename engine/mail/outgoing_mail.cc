@@ -67,13 +67,18 @@ std::string render_rfc5322(const OutgoingMail& mail) {
     const std::string from = mail.from_name.empty()
                                  ? mail.from
                                  : encode_header_words(mail.from_name) + " <" + mail.from + ">";
+    const std::string threading = mail.in_reply_to.empty()
+                                      ? std::string()
+                                      : "In-Reply-To: <" + mail.in_reply_to + ">\r\nReferences: <" +
+                                            mail.in_reply_to + ">\r\n";
     return "From: " + from + "\r\nTo: " + mail.to +
            "\r\nSubject: " + encode_header_words(mail.subject) +
            "\r\nDate: " + rfc5322_date(mail.date_ms) + "\r\nMessage-ID: <" + mail.message_id +
            ">\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; "
            "charset=UTF-8\r\nContent-Transfer-Encoding: base64\r\n"
-           "Auto-Submitted: auto-generated\r\n\r\n" +
-           wrapped;
+           "Auto-Submitted: " +
+           (mail.in_reply_to.empty() ? "auto-generated" : "auto-replied") + "\r\n" + threading +
+           "\r\n" + wrapped;
 }
 
 }  // namespace kakitome::mail

@@ -17,6 +17,9 @@ struct OutgoingMail {
     std::string body;        // UTF-8, lines separated by "\n"
     std::string message_id;  // without angle brackets: "<mail-id>@<domain>"
     std::int64_t date_ms = 0;
+    // The Message-ID this mail answers, without angle brackets; "" for a mail that answers none.
+    // A reply is marked Auto-Submitted: auto-replied (RFC 3834), any other auto-generated.
+    std::string in_reply_to;
 };
 
 std::string render_rfc5322(const OutgoingMail& mail);

@@ -33,7 +33,8 @@ struct Harness {
         blobs = std::make_unique<kakitome::BlobStore>(database, master);
         vault = kakitome::DataKeyVault::open(database, master).value();
         intake = std::make_unique<kakitome::intake::IntakeService>(
-            *store, *blobs, *vault, master, kakitome::intake::MailLimits{.max_bytes = 1 << 20});
+            *store, *blobs, *vault, master, kakitome::workflow::WorkflowConfig(),
+            kakitome::intake::MailLimits{.max_bytes = 1 << 20});
     }
 };
 

@@ -7,6 +7,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "engine/domain/streams.h"
+#include "engine/intake/refusal_answer.h"
+#include "engine/mail/mail_templates.h"
 #include "engine/office/office_document.h"
 #include "events/test_store.h"
 #include "fixtures.h"
@@ -16,6 +19,7 @@
 namespace kakitome::intake {
 namespace {
 
+using nlohmann::json;
 using testing::build_mail;
 using testing::encoded_word;
 using testing::manifest;
@@ -32,7 +36,8 @@ class Intake : public ::testing::Test {
         master_[0] = 42;
         blobs_ = std::make_unique<BlobStore>(database_, master_);
         vault_ = DataKeyVault::open(database_, master_).value();
-        intake_ = std::make_unique<IntakeService>(*store_, *blobs_, *vault_, master_);
+        intake_ = std::make_unique<IntakeService>(*store_, *blobs_, *vault_, master_,
+                                                  workflow::WorkflowConfig());
     }
     void TearDown() override {
         intake_.reset();
@@ -216,7 +221,8 @@ TEST_F(Intake, HeldPasswordOnlyPairsWithTheFormItOpens) {
 TEST_F(Intake, BadMailIsRejectedWithAReasonAndEarlierEventsStay) {
     ingest(read_fixture("mail/pair1_form_iso2022jp.eml"));
     const auto before = store_->read_all(Seq{1}, 1000).value();
-    IntakeService small(*store_, *blobs_, *vault_, master_, {.max_bytes = 10000});
+    IntakeService small(*store_, *blobs_, *vault_, master_, workflow::WorkflowConfig(),
+                        {.max_bytes = 10000});
     struct Case {
         std::string raw, reason;
     } cases[] = {
@@ -232,11 +238,111 @@ TEST_F(Intake, BadMailIsRejectedWithAReasonAndEarlierEventsStay) {
         ASSERT_TRUE(outcome.is_ok()) << outcome.status().to_string();
         EXPECT_EQ(outcome->classification, "rejected");
         EXPECT_EQ(outcome->reason, c.reason);
-        EXPECT_EQ(store_->read_event(store_->head()).value().type, "MailRejected");
     }
+    // One refusal each; only the mail with a sender and the application subject is answered.
+    std::map<std::string, int> types;
+    const auto refused = store_->read_all(Seq{before.size() + 1}, 1000).value();
+    for (const auto& e : refused) ++types[e.type];
+    EXPECT_EQ(types, (std::map<std::string, int>{{"MailRejected", 4}, {"MailQueued", 1}}));
     const auto after = store_->read_all(Seq{1}, before.size()).value();
     for (std::size_t i = 0; i < before.size(); ++i) EXPECT_EQ(after[i].hash, before[i].hash);
     EXPECT_TRUE(verify_store(*database_).value().intact());
+}
+
+// Issue 12: a refused mail used to be kept in silence, so an applicant who forgot the password
+// waited for a download link that never came. Now intake answers what can be fixed, once per
+// mail, and never answers automatic mail or a defence against abuse.
+class RefusalAnswers : public Intake {
+  protected:
+    std::string unencrypted_form(const std::string& from, const std::string& id,
+                                 const std::string& extra_headers = "") {
+        return extra_headers + build_mail(from, encoded_word("PR 動画利用申請", "UTF-8"), id,
+                                          "Content-Type: text/plain; charset=us-ascii\r\n", "",
+                                          {{.filename_header = "filename=\"form.xlsx\"",
+                                            .bytes = read_fixture("forms/valid_basic.xlsx")}});
+    }
+    // The refusal and the events after it in the message stream the mail claimed.
+    std::vector<RecordedEvent> refusal_stream() {
+        const auto head = store_->read_event(store_->head()).value();
+        return store_->read_stream_forward(head.stream, StreamVersion{1}, 10).value();
+    }
+    json answer_of(const std::vector<RecordedEvent>& stream) {
+        return json::parse(stream.front().payload_json).value("answer", json());
+    }
+};
+
+TEST_F(RefusalAnswers, AFormWithoutPasswordIsAnsweredOnceInJapaneseToItsSender) {
+    const std::string raw = unencrypted_form("Koho <koho@sakura-hp.example.jp>", "plain@x");
+    EXPECT_EQ(ingest(raw).reason, "attachment_not_encrypted");
+    const auto stream = refusal_stream();
+    ASSERT_EQ(stream.size(), 2u);
+    EXPECT_EQ(stream[0].type, "MailRejected");
+    EXPECT_EQ(answer_of(stream), "queued");
+    ASSERT_EQ(stream[1].type, "MailQueued");
+    const json queued = json::parse(stream[1].payload_json);
+    EXPECT_EQ(queued["template"], "intake_refused");
+    // Sealed under the message stream's own key: readable for the outbox, not in clear.
+    EXPECT_EQ(stream[1].payload_json.find("sakura-hp"), std::string::npos);
+    const json sealed = json::parse(vault_
+                                        ->open_sealed(domain::data_key_of(stream[1].stream),
+                                                      queued["pii_sealed"].get<std::string>())
+                                        .value());
+    EXPECT_EQ(sealed["to"], "koho@sakura-hp.example.jp");
+    const std::string message = sealed["message"];
+    EXPECT_NE(message.find("In-Reply-To: <plain@x>"), std::string::npos);
+    EXPECT_NE(message.find("Auto-Submitted: auto-replied"), std::string::npos);
+    auto parsed = parse_mail(message);
+    ASSERT_TRUE(parsed.is_ok()) << parsed.status().to_string();
+    EXPECT_EQ(parsed->subject,
+              "【PR 動画利用申請】お送りいただいたメールを受け付けられませんでした");
+    EXPECT_NE(parsed->text_body->find("読み取りパスワードが設定されていません"), std::string::npos);
+
+    const Seq head = store_->head();
+    EXPECT_EQ(ingest(raw).classification, "duplicate");  // the same mail again: no second answer
+    EXPECT_EQ(store_->head(), head);
+}
+
+TEST_F(RefusalAnswers, AutomaticMailIsNeverAnswered) {
+    for (const std::string header : {"Auto-Submitted: auto-replied\r\n", "Precedence: bulk\r\n",
+                                     "List-Id: <pr.example.jp>\r\n", "Return-Path: <>\r\n"}) {
+        SCOPED_TRACE(header);
+        EXPECT_EQ(
+            ingest(unencrypted_form("koho@sakura-hp.example.jp", "auto-" + header, header)).reason,
+            "attachment_not_encrypted");
+        const auto stream = refusal_stream();
+        EXPECT_EQ(stream.size(), 1u);
+        EXPECT_EQ(answer_of(stream), "automatic_mail");
+    }
+    ingest(unencrypted_form("MAILER-DAEMON@relay.example.jp", "bounce@x"));
+    EXPECT_EQ(answer_of(refusal_stream()), "automatic_mail");
+    ingest(unencrypted_form("pr-video@secretariat.example.jp", "own@x"));
+    EXPECT_EQ(answer_of(refusal_stream()), "own_address");
+}
+
+TEST_F(RefusalAnswers, AMailTooLargeToReadIsAnsweredFromItsHeader) {
+    IntakeService small(*store_, *blobs_, *vault_, master_, workflow::WorkflowConfig(),
+                        {.max_bytes = 4000});
+    const std::string raw = unencrypted_form("koho@sakura-hp.example.jp", "big@x");
+    ASSERT_GT(raw.size(), 4000u);
+    EXPECT_EQ(small.ingest(raw, "test")->reason, "too_large");
+    const auto stream = refusal_stream();
+    ASSERT_EQ(stream.size(), 2u);
+    EXPECT_EQ(stream[1].type, "MailQueued");
+}
+
+TEST_F(RefusalAnswers, DefencesAndOtherSubjectsAreNotAnswered) {
+    // Answering these would let a forged sender aim kakitome's mail at anyone.
+    for (const char* defence : {"too_many_pending_forms", "too_many_password_attempts",
+                                "message_id_reused", "nul_bytes", "malformed_mime"})
+        EXPECT_FALSE(refusal_is_answered(defence)) << defence;
+    // Every answered reason has its Japanese wording.
+    for (const auto reason : answered_refusal_reasons())
+        EXPECT_TRUE(mail::is_known_reason(std::string(reason))) << reason;
+    auto answer = answer_refusal(build_mail("a@b.jp", "Hello", "o@x", "", "hi"), "no_attachment",
+                                 "message-00", *vault_, workflow::WorkflowConfig(), 0);
+    ASSERT_TRUE(answer.is_ok());
+    EXPECT_EQ(answer->outcome, "not_an_application");
+    EXPECT_FALSE(answer->mail.has_value());
 }
 
 // Issue 14 §3: intake had no CPU budget. A form may not make one password try expensive, a
@@ -254,7 +360,8 @@ class IntakeBudget : public Intake {
         limits.max_spin_count = 5000;
         limits.max_pending_forms_per_sender = 3;
         limits.max_password_tries_per_sender_per_hour = 4;
-        intake_ = std::make_unique<IntakeService>(*store_, *blobs_, *vault_, master_, limits);
+        intake_ = std::make_unique<IntakeService>(*store_, *blobs_, *vault_, master_,
+                                                  workflow::WorkflowConfig(), limits);
     }
     std::string costly_form_mail(const std::string& from, const std::string& id,
                                  std::uint32_t spins) {

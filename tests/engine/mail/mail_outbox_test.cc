@@ -15,6 +15,8 @@
 namespace kakitome::mail {
 namespace {
 
+using kakitome::testing::build_mail;
+using kakitome::testing::encoded_word;
 using nlohmann::json;
 
 class Outbox : public testing::WorkflowTest {
@@ -75,6 +77,33 @@ TEST_F(Outbox, DeliversJapaneseMailWithItsStableMessageId) {
     ASSERT_EQ(sent.size(), 1u);
     EXPECT_EQ(json::parse(sent[0].payload_json)["attempt"], 1);
     // A second pass sends nothing more.
+    EXPECT_EQ(outbox.deliver_due()->sent, 0);
+    EXPECT_EQ(sink.count(), 1u);
+}
+
+// Issue 12: the answer to a refused mail goes out through the same outbox, from the message
+// stream, and reaches the applicant readable, in reply to their mail, once.
+TEST_F(Outbox, TheAnswerToARefusedMailReachesTheApplicantOnce) {
+    testing::SmtpSink sink(maildir(), testing::free_tcp_port());
+    ASSERT_TRUE(sink.start()) << "python3-aiosmtpd did not start";
+    const std::string no_attachment =
+        build_mail("koho@sakura-hp.example.jp", encoded_word("PR 動画利用申請", "UTF-8"),
+                   "forgot@kakitome.test", "Content-Type: text/plain; charset=utf-8\r\n", "");
+    ASSERT_EQ(intake_->ingest(no_attachment, "test")->reason, "no_attachment");
+    MailOutbox outbox(*store_, *vault_, options(sink.url()), clock());
+    auto report = outbox.deliver_due();
+    ASSERT_TRUE(report.is_ok()) << report.status().to_string();
+    EXPECT_EQ(report->sent, 1);
+    ASSERT_EQ(sink.count(), 1u);
+    const std::string raw = sink.received()[0];
+    EXPECT_NE(raw.find("In-Reply-To: <forgot@kakitome.test>"), std::string::npos);
+    auto mail = intake::parse_mail(raw);
+    ASSERT_TRUE(mail.is_ok()) << mail.status().to_string();
+    EXPECT_EQ(mail->subject, "【PR 動画利用申請】お送りいただいたメールを受け付けられませんでした");
+    EXPECT_NE(mail->text_body->find("申請書が添付されておらず"), std::string::npos);
+    EXPECT_EQ(queued_message_ids(), std::set<std::string>{mail->message_id});
+
+    EXPECT_EQ(intake_->ingest(no_attachment, "test")->classification, "duplicate");
     EXPECT_EQ(outbox.deliver_due()->sent, 0);
     EXPECT_EQ(sink.count(), 1u);
 }
