@@ -195,6 +195,8 @@ HttpResponse ApiService::Impl::dispatch(Context& context) {
             return me(context);
         case RouteId::queue_as_of:
             return queue_as_of(context);
+        case RouteId::inbox:
+            return inbox(context);
         case RouteId::console_root: {
             HttpResponse response;
             response.status = 302;

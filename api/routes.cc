@@ -49,6 +49,13 @@ const std::vector<Route>& routes() {
          /*appends=*/false,
          /*large_body=*/false,
          /*long_running=*/true},
+        // Mails that went nowhere (refused, unrelated), with their reasons: no personal data.
+        {RouteId::inbox,
+         "GET",
+         "/v1/inbox",
+         false,
+         {Role::operator_role, Role::supervisor},
+         {"kind", "limit", "after"}},
         {RouteId::application,
          "GET",
          "/v1/applications/{id}",

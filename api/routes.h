@@ -34,6 +34,7 @@ enum class RouteId {
     incident_contact,
     me,
     queue_as_of,
+    inbox,
     console_root,
     console_page,
     console_file,

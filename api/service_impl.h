@@ -65,6 +65,7 @@ struct ApiService::Impl {
     HttpResponse incident(Context& context, RouteId id);
     HttpResponse me(const Context& context);
     HttpResponse queue_as_of(Context& context);
+    HttpResponse inbox(Context& context);
     HttpResponse console_file(const std::string& name);
     Status disclose(const Context& context, const std::vector<std::string>& applications,
                     const std::vector<std::string>& fields);

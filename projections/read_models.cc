@@ -9,12 +9,15 @@ ReadModels::ReadModels(const EventStore& store, const workflow::WorkflowConfig& 
       disclosures_(store),
       queue_runner_(store, queue_),
       directory_runner_(store, directory_),
-      downloads_runner_(store, downloads_) {}
+      downloads_runner_(store, downloads_),
+      inbox_runner_(store, inbox_) {}
 
 Status ReadModels::load() {
     KAKITOME_RETURN_IF_ERROR(queue_runner_.load());
     KAKITOME_RETURN_IF_ERROR(directory_runner_.load());
-    return downloads_runner_.load();
+    KAKITOME_RETURN_IF_ERROR(downloads_runner_.load());
+    std::lock_guard lock(inbox_mutex_);
+    return inbox_runner_.load();
 }
 
 Status ReadModels::catch_up() {
@@ -22,6 +25,10 @@ Status ReadModels::catch_up() {
     KAKITOME_RETURN_IF_ERROR(directory_runner_.catch_up());
     KAKITOME_RETURN_IF_ERROR(disclosures_.catch_up());
     KAKITOME_RETURN_IF_ERROR(downloads_runner_.catch_up());
+    {
+        std::lock_guard lock(inbox_mutex_);
+        KAKITOME_RETURN_IF_ERROR(inbox_runner_.catch_up());
+    }
     publish();
     return Status::ok();
 }
@@ -38,6 +45,11 @@ void ReadModels::publish() {
     auto entries = std::make_shared<const std::vector<QueueEntry>>(queue_.entries(now));
     std::lock_guard lock(snapshot_mutex_);
     snapshot_ = std::move(entries);
+}
+
+std::vector<InboxEntry> ReadModels::inbox() const {
+    std::lock_guard lock(inbox_mutex_);
+    return inbox_.entries();
 }
 
 std::shared_ptr<const std::vector<QueueEntry>> ReadModels::queue_snapshot() const {

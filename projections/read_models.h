@@ -1,5 +1,5 @@
 // ReadModels: the stored projections the API and the command line read — the queue, the
-// directory, the downloads and the disclosure index — kept current as one follower
+// directory, the downloads, the inbox and the disclosure index — kept current as one follower
 // (events/follower.h). After each catch-up the queue is published as an immutable snapshot
 // (overdue judged then) for the API's I/O threads to page through.
 // catch_up() and load() from one thread (the worker's); queue_snapshot() from any thread.
@@ -16,6 +16,7 @@
 #include "projections/directory_projection.h"
 #include "projections/disclosure_index.h"
 #include "projections/downloads_projection.h"
+#include "projections/inbox_projection.h"
 #include "projections/projection_runner.h"
 #include "projections/queue_projection.h"
 
@@ -36,6 +37,8 @@ class ReadModels : public Follower {
     const QueueProjection& queue() const { return queue_; }
     const DirectoryProjection& directory() const { return directory_; }
     const DownloadsProjection& downloads() const { return downloads_; }
+    // Copied under a lock: the inbox is small and read from the API's threads.
+    std::vector<InboxEntry> inbox() const;
     const DisclosureIndex& disclosures() const { return disclosures_; }
 
   private:
@@ -45,7 +48,9 @@ class ReadModels : public Follower {
     DirectoryProjection directory_;
     DownloadsProjection downloads_;
     DisclosureIndex disclosures_;
-    ProjectionRunner queue_runner_, directory_runner_, downloads_runner_;
+    InboxProjection inbox_;
+    ProjectionRunner queue_runner_, directory_runner_, downloads_runner_, inbox_runner_;
+    mutable std::mutex inbox_mutex_;
     Seq published_position_{0};
     std::int64_t published_at_ms_ = 0;
     mutable std::mutex snapshot_mutex_;

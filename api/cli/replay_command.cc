@@ -16,6 +16,7 @@
 #include "projections/directory_projection.h"
 #include "projections/disclosure_index.h"
 #include "projections/downloads_projection.h"
+#include "projections/inbox_projection.h"
 #include "projections/projection_runner.h"
 #include "projections/queue_projection.h"
 
@@ -29,6 +30,7 @@ std::unique_ptr<Projection> make_projection(const std::string& name,
     if (name == "directory") return std::make_unique<DirectoryProjection>();
     if (name == "downloads") return std::make_unique<DownloadsProjection>();
     if (name == "disclosures") return std::make_unique<DisclosureProjection>();
+    if (name == "inbox") return std::make_unique<InboxProjection>();
     return nullptr;
 }
 

@@ -116,6 +116,7 @@ const std::map<std::string, std::string> kDocumentedAccess = {
     {"POST /v1/mail", "os"},
     {"GET /v1/queue", "osa"},
     {"GET /v1/queue/as-of", "sa"},
+    {"GET /v1/inbox", "os"},
     {"GET /v1/applications/{id}", "osa"},
     {"GET /v1/incidents/{incident}/contacts/{id}", "r"},
     {"POST /v1/applications/{id}/commands/{name}", "os"},

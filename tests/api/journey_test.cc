@@ -280,6 +280,32 @@ TEST_F(Journey, StaffAuditorAndResponderThroughTheRealServer) {
         build_mail("late@example.jp", encoded_word("PR 動画利用申請", "UTF-8"), "late@t.example",
                    "Content-Type: text/plain; charset=us-ascii\r\n", "password only\r\n"));
     EXPECT_EQ(posted.status, 201) << posted.body;
+    // A form sent without its password is refused, answered in Japanese by the worker's
+    // outbox, and listed in the inbox with the answer's progress (issue 12).
+    journey_step.emplace(__FILE__, __LINE__, "staff: the inbox of mails that went nowhere");
+    const auto refused =
+        call("POST", "/v1/mail", "/v1/mail", sato, {"Content-Type: message/rfc822"},
+             build_mail("plain@example.jp", encoded_word("PR 動画利用申請", "UTF-8"),
+                        "plain@t.example", "Content-Type: text/plain; charset=us-ascii\r\n", "",
+                        {{.filename_header = "filename=\"form.xlsx\"",
+                          .bytes = read_fixture("forms/valid_basic.xlsx")}}));
+    EXPECT_EQ(body_of(refused)["reason"], "attachment_not_encrypted") << refused.body;
+    json inbox;
+    EXPECT_TRUE(eventually([&] {
+        inbox = body_of(call("GET", "/v1/inbox", "/v1/inbox?kind=refused", sato));
+        return inbox.contains("items") && !inbox["items"].empty() &&
+               inbox["items"][0]["answer"] == "sent";
+    })) << inbox;
+    EXPECT_EQ(inbox["items"][0]["reason"], "attachment_not_encrypted");
+    EXPECT_EQ(inbox.dump().find("plain@"), std::string::npos) << "no personal data in the inbox";
+    const json unrelated = body_of(call("GET", "/v1/inbox", "/v1/inbox?kind=unrelated", sato));
+    EXPECT_EQ(unrelated["total"], 1) << unrelated;  // the fixture mailbox's unrelated mail
+    EXPECT_EQ(call("GET", "/v1/inbox", "/v1/inbox", ito).status, 403);
+    EXPECT_EQ(call("GET", "/v1/inbox", "/v1/inbox?kind=spam", sato).status, 400);
+    bool answered = false;
+    for (const auto& raw : sink.received())
+        answered = answered || raw.find("In-Reply-To: <plain@t.example>") != std::string::npos;
+    EXPECT_TRUE(answered) << "the applicant got no answer";
 
     // ---- Auditor: events, the signed checkpoint, proofs verified with the published key.
     journey_step.emplace(__FILE__, __LINE__, "auditor: events, checkpoint, proofs");

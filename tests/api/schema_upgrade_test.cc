@@ -175,7 +175,8 @@ TEST_F(SchemaUpgrade, ProjectionsOfTheOldFormatAreRefoldedThenRebuildByteForByte
         kakitome("process --data " + data_.string() + " --config " + config_.string() + " --once",
                  &exit_code);
     ASSERT_EQ(exit_code, 0) << processed;
-    for (const std::string projection : {"queue", "directory", "downloads", "disclosures"}) {
+    for (const std::string projection :
+         {"queue", "directory", "downloads", "disclosures", "inbox"}) {
         const json report = replay(projection, &exit_code);
         EXPECT_EQ(exit_code, 0) << projection << ": " << report.dump();
         EXPECT_EQ(report["identical"], true) << projection << ": " << report.dump();

@@ -7,6 +7,7 @@ every control has a label. Screenshots of each page go to the directory given.
 
 usage: console_browser_test.py KAKITOME_BINARY FIXTURES_DIR SCREENSHOT_DIR
 """
+import base64
 import csv
 import json
 import os
@@ -59,6 +60,16 @@ class Console(unittest.TestCase):
                         "key": "pr-video.mp4", "access_key_id": "AKIDKAKITOMETEST",
                         "secret_access_key_file": str(cls.work / "storage.secret")}}))
         kakitome("ingest", "--data", str(data), str(FIXTURES / "mail"))
+        # A form mail that forgot its attachment: refused, answered, listed in the inbox.
+        forgot = cls.work / "forgot"
+        forgot.mkdir()
+        subject = base64.b64encode("PR 動画利用申請".encode()).decode()
+        (forgot / "forgot.eml").write_text(
+            "From: forgot@example.jp\r\nTo: info@mainahokensyou.com\r\n"
+            f"Subject: =?UTF-8?B?{subject}?=\r\nMessage-ID: <forgot@console.test>\r\n"
+            "Date: Tue, 10 Jun 2025 09:00:00 +0900\r\nMIME-Version: 1.0\r\n"
+            "Content-Type: text/plain; charset=utf-8\r\n\r\n\r\n", newline="")
+        kakitome("ingest", "--data", str(data), str(forgot))
         cls.tokens = {}
         for name, role in [("sato", "operator"), ("suzuki", "supervisor"), ("ito", "auditor"),
                            ("tanaka", "responder")]:
@@ -283,6 +294,25 @@ class Console(unittest.TestCase):
         self.assertIsNone(self.browser.execute_script("return sessionStorage.getItem('kakitome.token')"))
         self.assertEqual(self.browser.execute_script("return localStorage.length"), 0)
         self.assertEqual(self.browser.get_cookies(), [])
+
+    def test_staff_inbox_lists_the_mail_that_went_nowhere(self):
+        self.login("operator")
+        self.browser.find_element(By.ID, "nav-inbox").send_keys(Keys.ENTER)
+        self.until_text((By.ID, "inbox"), "添付もパスワードもなし")
+        self.assertIn("件名が異なる", self.text("inbox"))  # the fixture mailbox's unrelated mail
+        self.assertNotIn("forgot@", self.browser.find_element(By.TAG_NAME, "main").text)
+        self.shot("inbox")
+        Select(self.browser.find_element(By.ID, "inbox-kind")).select_by_value("refused")
+        self.wait.until(lambda _: "件名が異なる" not in self.text("inbox-table"))
+        rows = self.browser.find_elements(By.CSS_SELECTOR, "#inbox tbody tr")
+        self.assertEqual(len(rows), 1)
+        self.assertNotEqual(rows[0].get_attribute("data-answer"), "", "the refusal has an answer")
+        self.browser.find_element(By.ID, "inbox-csv").click()
+        exported = self.downloads / "kakitome-inbox.csv"
+        self.wait.until(lambda _: exported.exists() and exported.stat().st_size > 0)
+        lines = list(csv.reader(exported.read_bytes().decode("utf-8-sig").splitlines()))
+        self.assertEqual(len(lines), 2)
+        self.assertIn("添付もパスワードもなし", lines[1])
 
     def test_auditor_verifies_the_checkpoint_and_a_trail_in_the_browser(self):
         self.login("auditor")

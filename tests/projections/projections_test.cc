@@ -3,6 +3,7 @@
 #include "projections/directory_projection.h"
 #include "projections/disclosure_index.h"
 #include "projections/downloads_projection.h"
+#include "projections/inbox_projection.h"
 #include "projections/projection_runner.h"
 #include "projections/queue_projection.h"
 
@@ -11,13 +12,17 @@
 #include "engine/domain/application_state.h"
 #include "engine/domain/domain_event.h"
 #include "engine/domain/streams.h"
+#include "engine/mail/mail_outbox.h"
 #include "engine/workflow/workflow_fixture.h"
+#include "local_ports.h"
 #include "run_command.h"
 
 namespace kakitome {
 namespace {
 
 using nlohmann::json;
+using testing::build_mail;
+using testing::encoded_word;
 
 class Projections : public testing::WorkflowTest {};
 
@@ -87,6 +92,64 @@ TEST_F(Projections, StoredRowsEqualARebuildAndCatchUpResumes) {
 // form's date and consent) does not load
 // the old rows: it folds the log again, and its first write replaces every old row, including
 // rows the new fold would never write.
+// Issue 12: the mails that went nowhere were only in the log. The inbox lists them with their
+// reason and follows the automatic answer through the outbox; forms and passwords stay out.
+TEST_F(Projections, TheInboxListsMailThatWentNowhereAndFollowsItsAnswer) {
+    set_now("2026-11-24T10:00:00+09:00");
+    auto ingest = [&](const std::string& raw) {
+        auto outcome = intake_->ingest(raw, "imap");
+        EXPECT_TRUE(outcome.is_ok()) << outcome.status().to_string();
+        now_ms_ += 60'000;
+    };
+    ingest(build_mail("news@example.jp", "Newsletter", "news@x", "", "hello"));
+    paired("form@example.jp");
+    ingest(build_mail("koho@sakura-hp.example.jp", encoded_word("PR 動画利用申請", "UTF-8"),
+                      "forgot@x", "Content-Type: text/plain; charset=utf-8\r\n", ""));
+    ingest("Auto-Submitted: auto-replied\r\n" +
+           build_mail("koho@sakura-hp.example.jp", encoded_word("PR 動画利用申請", "UTF-8"),
+                      "vacation@x", "Content-Type: text/plain; charset=utf-8\r\n", ""));
+    // The SMTP server is down: the answer waits for its next attempt.
+    mail::OutboxOptions down;
+    down.smtp.url = "smtp://127.0.0.1:" + std::to_string(testing::free_tcp_port());
+    mail::MailOutbox outbox(*store_, *vault_, down, clock());
+    ASSERT_EQ(outbox.deliver_due()->failed, 1);
+
+    InboxProjection inbox;
+    ProjectionRunner runner(*store_, inbox);
+    ASSERT_TRUE(runner.catch_up().is_ok());
+    auto entries = inbox.entries();
+    ASSERT_EQ(entries.size(), 3u);  // newest first; the paired form and password are not here
+    EXPECT_EQ(entries[0].kind, "refused");
+    EXPECT_EQ(entries[0].reason, "no_attachment");
+    EXPECT_EQ(entries[0].answer, "automatic_mail");
+    EXPECT_EQ(entries[1].reason, "no_attachment");
+    EXPECT_EQ(entries[1].answer, "retrying");
+    EXPECT_FALSE(entries[1].answer_next_attempt_at.empty());
+    EXPECT_EQ(entries[2].kind, "unrelated");
+    EXPECT_EQ(entries[2].source, "imap");
+    for (const auto& entry : entries) {
+        const std::string row = *inbox.row(entry.id);
+        EXPECT_EQ(row.find("koho"), std::string::npos) << row;  // no personal data in rows
+        EXPECT_EQ(row.find("news@"), std::string::npos) << row;
+    }
+
+    // The outbox's MailSent in the same stream: the answer is sent.
+    ASSERT_TRUE(store_
+                    ->append(entries[1].id, ExpectedVersion::any(),
+                             {domain::new_event(domain::MailSent{entries[1].answer_mail_id, 2, ""},
+                                                {.actor = "system"})})
+                    .is_ok());
+    ASSERT_TRUE(runner.catch_up().is_ok());
+    EXPECT_EQ(inbox.entries()[1].answer, "sent");
+    InboxProjection rebuilt;
+    ASSERT_TRUE(rebuild_projection(*store_, rebuilt, store_->head()).is_ok());
+    EXPECT_EQ(projection_rows(inbox), projection_rows(rebuilt));
+    InboxProjection reloaded;
+    ProjectionRunner reload(*store_, reloaded);
+    ASSERT_TRUE(reload.load().is_ok());
+    EXPECT_EQ(projection_rows(reloaded), projection_rows(rebuilt));
+}
+
 TEST_F(Projections, RowsOfAnOlderFormatAreReplacedByAFoldFromTheStart) {
     const auto application = paired("format@example.jp");
     {

@@ -1,17 +1,18 @@
 // The console's shell: log in with a token, one menu per role, and a page per hash route
-// (#/queue, #/applications/<id>, #/ledger, #/incidents). Every page is a client of the public
+// (#/queue, #/applications/<id>, #/inbox, #/ledger, #/incidents). Every page is a client of the public
 // REST API only (docs/console.md).
 import { ApiError, forget, get, setToken, token } from './api.js';
 import { h, labelled, notice, replace } from './dom.js';
 import { language, setLanguage, t } from './i18n.js';
 import { applicationPage } from './application.js';
+import { inboxPage } from './inbox.js';
 import { incidentsPage } from './incidents.js';
 import { ledgerPage } from './ledger.js';
 import { queuePage } from './queue.js';
 
 const menus = {
-  operator: ['queue'],
-  supervisor: ['queue', 'ledger'],
+  operator: ['queue', 'inbox'],
+  supervisor: ['queue', 'inbox', 'ledger'],
   auditor: ['queue', 'ledger'],
   responder: ['incidents', 'ledger'],
   admin: [],
@@ -62,6 +63,7 @@ async function route() {
   try {
     if (page === 'applications' && argument) await applicationPage(main(), decodeURIComponent(argument), me);
     else if (page === 'queue' && allowed.includes('queue')) await queuePage(main(), me);
+    else if (page === 'inbox' && allowed.includes('inbox')) await inboxPage(main());
     else if (page === 'ledger' && allowed.includes('ledger')) await ledgerPage(main(), me);
     else if (page === 'incidents' && allowed.includes('incidents')) await incidentsPage(main(), me);
     else if (allowed.length) location.hash = `#/${allowed[0]}`;
