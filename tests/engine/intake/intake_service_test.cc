@@ -338,6 +338,13 @@ TEST_F(RefusalAnswers, DefencesAndOtherSubjectsAreNotAnswered) {
     // Every answered reason has its Japanese wording.
     for (const auto reason : answered_refusal_reasons())
         EXPECT_TRUE(mail::is_known_reason(std::string(reason))) << reason;
+    const std::string application_subject =
+        build_mail("a@b.jp", encoded_word("PR 動画利用申請", "UTF-8"), "d@x", "", "pw\r\n");
+    auto defended = answer_refusal(application_subject, "too_many_password_attempts", "message-00",
+                                   *vault_, workflow::WorkflowConfig(), 0);
+    ASSERT_TRUE(defended.is_ok());
+    EXPECT_EQ(defended->outcome, "not_fixable");
+    EXPECT_FALSE(defended->mail.has_value());
     auto answer = answer_refusal(build_mail("a@b.jp", "Hello", "o@x", "", "hi"), "no_attachment",
                                  "message-00", *vault_, workflow::WorkflowConfig(), 0);
     ASSERT_TRUE(answer.is_ok());
