@@ -197,6 +197,8 @@ HttpResponse ApiService::Impl::dispatch(Context& context) {
             return queue_as_of(context);
         case RouteId::inbox:
             return inbox(context);
+        case RouteId::queue_organizations:
+            return organizations_of(context);
         case RouteId::console_root: {
             HttpResponse response;
             response.status = 302;

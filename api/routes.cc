@@ -49,6 +49,15 @@ const std::vector<Route>& routes() {
          /*appends=*/false,
          /*large_body=*/false,
          /*long_running=*/true},
+        // Organisation names of queue rows, or the rows whose organisation contains a text: PII,
+        // so each answer is recorded as a disclosure first (hence a blocking thread).
+        {RouteId::queue_organizations,
+         "GET",
+         "/v1/queue/organizations",
+         false,
+         {Role::operator_role, Role::supervisor},
+         {"applications", "search"},
+         /*appends=*/true},
         // Mails that went nowhere (refused, unrelated), with their reasons: no personal data.
         {RouteId::inbox,
          "GET",

@@ -35,6 +35,7 @@ enum class RouteId {
     me,
     queue_as_of,
     inbox,
+    queue_organizations,
     console_root,
     console_page,
     console_file,

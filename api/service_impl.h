@@ -13,6 +13,7 @@
 
 #include "api/answers.h"
 #include "api/api_service.h"
+#include "api/organization_search.h"
 #include "api/query.h"
 #include "api/routes.h"
 #include "engine/download/download_service.h"
@@ -30,11 +31,13 @@ struct ApiService::Impl {
     std::mutex page_mutex;
     std::shared_ptr<const std::vector<QueueEntry>> paged_snapshot;
     std::map<std::string, std::string> pages;
+    OrganizationSearch organizations;
 
     explicit Impl(ApiDependencies dependencies)
         : d(std::move(dependencies)),
           commands(d.commands),
-          downloads(d.store, d.config, d.clock_ms) {}
+          downloads(d.store, d.config, d.clock_ms),
+          organizations(d.store, d.vault) {}
 
     struct Context {
         const HttpRequest& request;
@@ -66,6 +69,7 @@ struct ApiService::Impl {
     HttpResponse me(const Context& context);
     HttpResponse queue_as_of(Context& context);
     HttpResponse inbox(Context& context);
+    HttpResponse organizations_of(Context& context);
     HttpResponse console_file(const std::string& name);
     Status disclose(const Context& context, const std::vector<std::string>& applications,
                     const std::vector<std::string>& fields);

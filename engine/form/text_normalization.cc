@@ -24,17 +24,32 @@ std::string to_utf8(const icu::UnicodeString& text) {
 
 }  // namespace
 
-std::string matching_key(std::string_view text) {
+namespace {
+
+icu::UnicodeString compact_key(std::string_view text, bool fold_kana) {
     UErrorCode error = U_ZERO_ERROR;
     const icu::UnicodeString folded =
         normalized(icu::Normalizer2::getNFKCCasefoldInstance(error), text);
     icu::UnicodeString compact;
     for (int32_t i = 0; i < folded.length();) {
-        const UChar32 c = folded.char32At(i);
-        if (!u_hasBinaryProperty(c, UCHAR_WHITE_SPACE)) compact.append(c);
+        UChar32 c = folded.char32At(i);
         i += U16_LENGTH(c);
+        if (u_hasBinaryProperty(c, UCHAR_WHITE_SPACE)) continue;
+        // Katakana ァ (U+30A1) … ヶ (U+30F6) sit 0x60 above their hiragana; ヽヾ too.
+        if (fold_kana && ((c >= 0x30A1 && c <= 0x30F6) || c == 0x30FD || c == 0x30FE)) c -= 0x60;
+        compact.append(c);
     }
-    return to_utf8(compact);
+    return compact;
+}
+
+}  // namespace
+
+std::string matching_key(std::string_view text) {
+    return to_utf8(compact_key(text, false));
+}
+
+std::string search_key(std::string_view text) {
+    return to_utf8(compact_key(text, true));
 }
 
 std::string trim(std::string_view text) {

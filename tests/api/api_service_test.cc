@@ -117,6 +117,7 @@ const std::map<std::string, std::string> kDocumentedAccess = {
     {"GET /v1/queue", "osa"},
     {"GET /v1/queue/as-of", "sa"},
     {"GET /v1/inbox", "os"},
+    {"GET /v1/queue/organizations", "os"},
     {"GET /v1/applications/{id}", "osa"},
     {"GET /v1/incidents/{incident}/contacts/{id}", "r"},
     {"POST /v1/applications/{id}/commands/{name}", "os"},
@@ -271,6 +272,63 @@ TEST_F(Api, EveryPrincipalThatSeesPiiIsRecordedAndNoOtherIs) {
             EXPECT_EQ(json::parse(after.back().payload_json)["principal"], reader.name);
         }
     }
+}
+
+// Issue 12: staff search by organisation however the applicant wrote it (full-width, katakana,
+// spaces), and see the names of the rows on their screen; the queue stays free of personal data,
+// and every name answered is recorded first, naming the applications and the field.
+TEST_F(Api, OrganisationNamesAndSearchAreRecordedAndFindANameHoweverItIsWritten) {
+    const std::string abc = paired("pr@abc-shoji.example.co.jp", "forms/valid_fullwidth_org.xlsx");
+    start_api();
+    const std::string& sato = tokens_[auth::Role::operator_role];
+    auto search = [&](const std::string& text) {
+        const auto reply = call("GET", "/v1/queue/organizations?search=" + text, sato);
+        EXPECT_EQ(reply.status, 200) << reply.body;
+        expect_private(reply, text);
+        return json::parse(reply.body);
+    };
+    // "ＡＢＣ商事株式会社" by half-width lower case; "医療法人社団 桜会 さくら病院" by katakana,
+    // half-width katakana and without its space.
+    EXPECT_EQ(
+        search("abc%E5%95%86%E4%BA%8B")["items"],
+        json::parse(R"([{"application":")" + abc + R"(","organization":"ＡＢＣ商事株式会社"}])"));
+    for (const std::string text :
+         {"%E3%82%B5%E3%82%AF%E3%83%A9%E7%97%85%E9%99%A2",     // サクラ病院
+          "%EF%BD%BB%EF%BD%B8%EF%BE%97",                       // ｻｸﾗ
+          "%E6%A1%9C%E4%BC%9A%E3%81%95%E3%81%8F%E3%82%89"}) {  // 桜会さくら
+        const json found = search(text);
+        ASSERT_EQ(found["total"], 1) << text << found;
+        EXPECT_EQ(found["items"][0]["application"], application_);
+        EXPECT_EQ(found["items"][0]["organization"], "医療法人社団 桜会 さくら病院");
+    }
+    const auto recorded = disclosures();
+    ASSERT_FALSE(recorded.empty());
+    const json last = json::parse(recorded.back().payload_json);
+    EXPECT_EQ(last["applications"], json::array({application_}));
+    EXPECT_EQ(last["fields"], json::array({"organization"}));
+    EXPECT_EQ(last["endpoint"], "GET /v1/queue/organizations");
+
+    // The names of the rows on screen: unknown ids are left out, both known ones disclosed.
+    const auto names =
+        call("GET", "/v1/queue/organizations?applications=" + application_ + ",nope," + abc, sato);
+    ASSERT_EQ(names.status, 200) << names.body;
+    EXPECT_EQ(json::parse(names.body)["total"], 2);
+    EXPECT_EQ(json::parse(disclosures().back().payload_json)["applications"],
+              json::array({application_, abc}));
+    // Nothing found: nothing disclosed, nothing recorded.
+    const std::size_t before = disclosures().size();
+    EXPECT_EQ(search("zzz")["total"], 0);
+    EXPECT_EQ(disclosures().size(), before);
+    // An erased organisation cannot be found any more.
+    ASSERT_TRUE(run(abc, "erase", {{"reason", "本人の求め"}}).is_ok());
+    EXPECT_EQ(search("abc")["total"], 0);
+    // Who may ask, and how not to.
+    EXPECT_EQ(
+        call("GET", "/v1/queue/organizations?search=abc", tokens_[auth::Role::auditor]).status,
+        403);
+    EXPECT_EQ(call("GET", "/v1/queue/organizations?search=a&applications=x", sato).status, 400);
+    EXPECT_EQ(call("GET", "/v1/queue/organizations?search=%20%E3%80%80", sato).status, 400);
+    EXPECT_EQ(call("GET", "/v1/queue/organizations", sato).status, 400);
 }
 
 TEST_F(Api, WhenTheDisclosureCannotBeRecordedTheAnswerIs503WithoutPii) {

@@ -280,6 +280,13 @@ TEST_F(Journey, StaffAuditorAndResponderThroughTheRealServer) {
         build_mail("late@example.jp", encoded_word("PR 動画利用申請", "UTF-8"), "late@t.example",
                    "Content-Type: text/plain; charset=us-ascii\r\n", "password only\r\n"));
     EXPECT_EQ(posted.status, 201) << posted.body;
+    // Organisation search through the real server: a recorded disclosure of what it names.
+    journey_step.emplace(__FILE__, __LINE__, "staff: organisation search");
+    const json found = body_of(call("GET", "/v1/queue/organizations",
+                                    "/v1/queue/organizations?search=%EF%BD%81%EF%BD%82%EF%BD%83",
+                                    sato));  // "ａｂｃ" full-width: finds ＡＢＣ商事株式会社
+    ASSERT_GE(found["total"], 1) << found;
+    for (const auto& item : found["items"]) EXPECT_EQ(item["organization"], "ＡＢＣ商事株式会社");
     // A form sent without its password is refused, answered in Japanese by the worker's
     // outbox, and listed in the inbox with the answer's progress (issue 12).
     journey_step.emplace(__FILE__, __LINE__, "staff: the inbox of mails that went nowhere");

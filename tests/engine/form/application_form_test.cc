@@ -6,6 +6,7 @@
 
 #include "engine/form/form_validation.h"
 #include "engine/form/japanese_date.h"
+#include "engine/form/text_normalization.h"
 #include "fixtures.h"
 #include "xlsx_builder.h"
 
@@ -30,6 +31,16 @@ TEST(ApplicationForm, EveryFixtureParsesAndValidatesAsTheManifestSays) {
             EXPECT_EQ(reasons.size(), 1u) << "each invalid fixture breaks one rule";
         }
     }
+}
+
+// What staff type finds an organisation however the applicant wrote it.
+TEST(TextNormalization, SearchKeysFoldWidthCaseSpacesAndKana) {
+    EXPECT_EQ(search_key("ＡＢＣ商事　株式会社"), "abc商事株式会社");
+    EXPECT_EQ(search_key("サクラ病院"), "さくら病院");
+    EXPECT_EQ(search_key("ｻｸﾗ ﾋﾞｮｳｲﾝ"), "さくらびょういん");  // half-width, voiced marks joined
+    EXPECT_EQ(search_key("ヴァ ヶ ヽ"), "ゔぁゖゝ");
+    EXPECT_EQ(search_key("ー・"), "ー・");  // the long vowel and middle dot are not kana letters
+    EXPECT_EQ(matching_key("サクラ"), "サクラ");  // label matching keeps katakana apart
 }
 
 TEST(ApplicationForm, ReasonCodesNameTheBrokenRule) {
