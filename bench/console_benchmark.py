@@ -75,7 +75,9 @@ try:
     browser.execute_script("sessionStorage.setItem('kakitome.token', arguments[0]);", token)
 
     figures = {"first_page_fetch_ms": [], "all_pages_fetch_ms": [], "first_paint_ms": [], "all_rows_ms": [],
-               "filter_ms": [], "search_ms": [], "sort_ms": []}
+               "filter_ms": [], "search_ms": [], "sort_ms": [], "organization_search_ms": []}
+    # One application in a thousand is a さくら病院 (bench/queue_seed.cc).
+    sakura = len([n for n in range(applications) if n % 1000 == 500])
     wait_rows = """
         const [condition, done] = [arguments[0], arguments[arguments.length - 1]];
         const check = () => { const value = eval(condition); if (value) done(performance.now()); else requestAnimationFrame(check); };
@@ -123,8 +125,23 @@ try:
                 const started = performance.now();
                 {action}
                 requestAnimationFrame(() => setTimeout(() => done(performance.now() - started), 0));"""))
+        # Organisation search: the server opens every sealed name once (the first search after
+        # the server starts, reported apart), then answers from memory; from the submit to the
+        # matching rows on screen.
+        figures["organization_search_ms"].append(browser.execute_async_script(f"""
+            const done = arguments[arguments.length - 1];
+            document.querySelector("button[data-sort='application']").click();
+            const started = performance.now();
+            const q = document.getElementById('filter-organization');
+            q.value = 'ｻｸﾗ病院';
+            document.getElementById('organization-search').requestSubmit();
+            const check = () => (document.getElementById('row-count')?.textContent || '').startsWith('{sakura} ')
+              ? done(performance.now() - started) : requestAnimationFrame(check);
+            check();"""))
         progress(f"run {run + 1}: " + ", ".join(f"{k} {v[-1]:.0f}" for k, v in figures.items()))
-    medians = {name: round(statistics.median(values), 1) for name, values in figures.items()}
+    cold_organization_search = figures["organization_search_ms"].pop(0)
+    medians = {name: round(statistics.median(values), 1) for name, values in figures.items() if values}
+    medians["organization_search_first_ms"] = round(cold_organization_search, 1)
     medians["first_paint_over_first_page_fetch"] = round(
         medians["first_paint_ms"] / medians["first_page_fetch_ms"], 2)
     medians["all_rows_over_all_pages_fetch"] = round(

@@ -170,7 +170,8 @@ int run_seed_queue(const Words& words) {
     }
     auto services = open_services_or_report("bench seed-queue", arguments.value());
     if (!services) return kExitStoreError;
-    if (auto seeded = bench::seed_queue(services->store(), applications, print_progress);
+    if (auto seeded =
+            bench::seed_queue(services->store(), services->vault(), applications, print_progress);
         !seeded.is_ok()) {
         std::fprintf(stderr, "kakitome bench seed-queue: %s\n", seeded.to_string().c_str());
         return kExitStoreError;

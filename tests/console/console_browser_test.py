@@ -208,6 +208,19 @@ class Console(unittest.TestCase):
         search.send_keys("no-such-application")
         self.assertEqual(self.queue_rows(), [])
         search.send_keys(Keys.CONTROL, "a", Keys.DELETE)
+        # The names of the rows on screen arrive (a recorded disclosure), and a search by
+        # organisation finds "医療法人社団 桜会 さくら病院" typed in half-width katakana.
+        self.wait.until(lambda _: all(
+            cell.text for cell in self.browser.find_elements(By.CSS_SELECTOR, "#queue td.organization")))
+        organization = self.browser.find_element(By.ID, "filter-organization")
+        organization.send_keys("ｻｸﾗ", Keys.ENTER)
+        self.wait.until(lambda _: 0 < len(self.queue_rows()) < len(validated))
+        for cell in self.browser.find_elements(By.CSS_SELECTOR, "#queue td.organization"):
+            self.assertIn("さくら病院", cell.text)
+        self.shot("queue-organization-search")
+        organization.send_keys(Keys.CONTROL, "a", Keys.DELETE)
+        organization.send_keys(Keys.ENTER)
+        self.wait.until(lambda _: len(self.queue_rows()) == len(validated))
         # Sorting by a column reverses on the second click.
         sort = self.browser.find_element(By.CSS_SELECTOR, "button[data-sort='application']")
         sort.click()
@@ -228,6 +241,8 @@ class Console(unittest.TestCase):
         self.assertTrue(raw.startswith(b"\xef\xbb\xbf"), "a BOM for Excel")
         lines = list(csv.reader(raw.decode("utf-8-sig").splitlines()))
         self.assertEqual(lines[0][0], "申請番号")
+        self.assertEqual(lines[0][-1], "団体名")
+        self.assertTrue(all(line[-1] for line in lines[1:]), "every exported row has its name")
         self.assertEqual(len(lines) - 1, len(validated))
 
         # Open the first one: the form's contents, the actions of its state.

@@ -2,11 +2,15 @@
 // rows, so listing them discloses nothing), filtered, searched, sorted and paged in the browser;
 // CSV of the current view; bulk assign and approve, each application its own command with its
 // own If-Match, failures shown row by row.
+// Organisation names are personal data: staff see them only for the rows on screen (and in a
+// CSV, for the rows exported) and find rows by a name through the server's search, each answer
+// recorded as a disclosure by the server (docs/api.md "Organisation names").
 import { ApiError, command, get, queueInPages } from './api.js';
 import { downloadCsv, formatTime, h, labelled, notice, replace, tokyoTime } from './dom.js';
 import { reasonLabel, stateLabel, stateNames, t } from './i18n.js';
 
 const pageRows = 100;
+const namesPerRequest = 1000;  // the server's kMaxPageLimit
 
 // `text` is what a cell shows; sorting compares the raw values (ISO times sort as text), which
 // keeps a sort of 100k rows within a frame or two.
@@ -61,6 +65,24 @@ export async function queuePage(container, me, source = null, asOf = '') {
   const view = { state: '', overdue: false, assignee: '', search: '', sort: 'sla_due_date', ascending: true, page: 0 };
   const selected = new Set();
   const outcome = new Map();  // application -> text of its bulk result
+  // Organisation names the server has disclosed to this page, by application; `asked` keeps a
+  // redraw from asking again for a name already on its way.
+  const names = new Map();
+  const asked = new Set();
+  let organizationMatches = null;  // the ids the organisation search found, or null
+  async function fetchNames(ids) {
+    const wanted = ids.filter((id) => !names.has(id) && !asked.has(id));
+    for (let at = 0; at < wanted.length; at += namesPerRequest) {
+      const chunk = wanted.slice(at, at + namesPerRequest);
+      chunk.forEach((id) => asked.add(id));
+      const reply = await get(`/v1/queue/organizations?applications=${chunk.map(encodeURIComponent).join(',')}`);
+      for (const item of reply.items) names.set(item.application, item.organization);
+    }
+    return wanted.length > 0;
+  }
+  const showNames = (ids) => fetchNames(ids)
+    .then((fetched) => { if (fetched) drawNames(); })
+    .catch((error) => notice(error instanceof ApiError ? error.explanation : String(error), true));
 
   const stateSelect = h('select', { id: 'filter-state', onchange: () => { view.state = stateSelect.value; view.page = 0; draw(); } },
     h('option', { value: '' }, t('filter_all')),
@@ -74,6 +96,24 @@ export async function queuePage(container, me, source = null, asOf = '') {
   fillAssignees();
   const overdue = h('input', { type: 'checkbox', id: 'filter-overdue', onchange: () => { view.overdue = overdue.checked; view.page = 0; draw(); } });
   const search = h('input', { type: 'search', id: 'filter-search', oninput: () => { view.search = search.value.trim().toLowerCase(); view.page = 0; draw(); } });
+  const organization = h('input', { type: 'search', id: 'filter-organization', size: 16 });
+  const organizationCount = h('span', { id: 'organization-count', class: 'muted' });
+  const searchOrganization = async (event) => {
+    event.preventDefault();
+    const text = organization.value.trim();
+    if (!text) {
+      organizationMatches = null;
+      organizationCount.textContent = '';
+    } else {
+      const reply = await get(`/v1/queue/organizations?search=${encodeURIComponent(text)}`);
+      for (const item of reply.items) names.set(item.application, item.organization);
+      organizationMatches = new Set(reply.items.map((item) => item.application));
+      organizationCount.textContent = reply.total > reply.items.length
+        ? `${reply.total} ${t('rows')} (${t('organization_too_many')})` : '';
+    }
+    view.page = 0;
+    draw();
+  };
   const assigneeName = h('input', { type: 'text', id: 'bulk-assignee', size: 12 });
   const count = h('span', { id: 'row-count', class: 'muted' });
   const table = h('table', { id: 'queue' });
@@ -84,7 +124,8 @@ export async function queuePage(container, me, source = null, asOf = '') {
       (!view.state || row.state === view.state) &&
       (!view.overdue || row.overdue) &&
       (!view.assignee || (view.assignee === '-' ? !row.assignee : row.assignee === view.assignee)) &&
-      (!view.search || row.application.toLowerCase().includes(view.search)));
+      (!view.search || row.application.toLowerCase().includes(view.search)) &&
+      (!organizationMatches || organizationMatches.has(row.application)));
     const key = (row) => {
       const value = row[view.sort];
       return Array.isArray(value) ? value.join(' ') : String(value ?? '');
@@ -106,6 +147,8 @@ export async function queuePage(container, me, source = null, asOf = '') {
           view.sort = column.key;
           draw();
         } }, t(column.label), view.sort === column.key ? (view.ascending ? ' ▲' : ' ▼') : ''))),
+      // Not sortable: sorting by it would need, and disclose, every name.
+      staff ? h('th', {}, t('organization')) : null,
       staff ? h('th', {}, '') : null));
   }
 
@@ -121,6 +164,7 @@ export async function queuePage(container, me, source = null, asOf = '') {
       h('td', {}, formatTime(row.received_at)),
       h('td', {}, row.reasons.map(reasonLabel).join('、')),
       h('td', {}, row.possible_duplicate_of.length ? h('span', { class: 'badge warn' }, row.possible_duplicate_of.join(' ')) : ''),
+      staff ? h('td', { class: 'organization' }, names.get(row.application) ?? '') : null,
       staff ? h('td', { class: outcome.has(row.application) && outcome.get(row.application) !== t('command_done') ? 'rows-failed' : 'muted', 'data-outcome': '' }, outcome.get(row.application) || '') : null);
   }
 
@@ -132,10 +176,19 @@ export async function queuePage(container, me, source = null, asOf = '') {
     count.textContent = `${chosen.length} ${t('rows')}${loading ? ` (${t('loading')})` : ''}`;
     replace(table, header(), h('tbody', {}, shown.map(line)));
     if (!chosen.length) table.append(h('caption', {}, t('none_found')));
+    if (staff) showNames(shown.map((row) => row.application));
     replace(pager,
       h('button', { type: 'button', class: 'quiet', id: 'page-previous', disabled: view.page === 0, onclick: () => { view.page -= 1; draw(); } }, '←'),
       h('span', {}, ` ${view.page + 1} / ${pages} `),
       h('button', { type: 'button', class: 'quiet', id: 'page-next', disabled: view.page >= pages - 1, onclick: () => { view.page += 1; draw(); } }, '→'));
+  }
+
+  // Names that arrived after the rows were drawn go into their cells, without a redraw.
+  function drawNames() {
+    for (const line of table.querySelectorAll('tbody tr')) {
+      const cell = line.querySelector('td.organization');
+      if (cell) cell.textContent = names.get(line.dataset.application) ?? '';
+    }
   }
 
   // While pages arrive, the view is redrawn at most every half second: each draw sorts every
@@ -172,10 +225,17 @@ export async function queuePage(container, me, source = null, asOf = '') {
     draw();
   }
 
-  const csv = () => downloadCsv('kakitome-queue.csv', [
-    columns.map((column) => t(column.label)).concat([t('overdue')]),
-    ...visible().map((row) => columns.map((column) => column.text(row)).concat([row.overdue ? t('yes') : t('no')])),
-  ]);
+  // A CSV for staff carries the organisation of every row it exports: those names are asked
+  // for (and so recorded) first.
+  const csv = async () => {
+    const chosen = visible();
+    if (staff) await fetchNames(chosen.map((row) => row.application));
+    downloadCsv('kakitome-queue.csv', [
+      columns.map((column) => t(column.label)).concat([t('overdue')], staff ? [t('organization')] : []),
+      ...chosen.map((row) => columns.map((column) => column.text(row))
+        .concat([row.overdue ? t('yes') : t('no')], staff ? [names.get(row.application) ?? ''] : [])),
+    ]);
+  };
 
   replace(container,
     h('h1', {}, source ? `${t('as_of')}: ${asOf}` : t('queue')),
@@ -189,7 +249,11 @@ export async function queuePage(container, me, source = null, asOf = '') {
       labelled(t('filter_overdue'), overdue),
       labelled(t('filter_search'), search),
       count,
-      h('button', { type: 'button', class: 'quiet', id: 'csv', onclick: csv }, t('csv'))),
+      h('button', { type: 'button', class: 'quiet', id: 'csv', onclick: () => csv().catch((error) => notice(error instanceof ApiError ? error.explanation : String(error), true)) }, t('csv'))),
+    staff ? h('form', { class: 'controls', id: 'organization-search', onsubmit: (event) => searchOrganization(event).catch((error) => notice(error instanceof ApiError ? error.explanation : String(error), true)) },
+      labelled(t('filter_organization'), organization),
+      h('button', { type: 'submit', id: 'organization-search-button' }, t('search')),
+      h('span', { class: 'muted' }, t('organization_search_help')), organizationCount) : null,
     staff ? h('div', { class: 'controls' },
       labelled(t('assignee_name'), assigneeName),
       h('button', { type: 'button', id: 'bulk-assign', onclick: () => bulk('assign', { assignee: assigneeName.value.trim() }) }, t('bulk_assign')),
