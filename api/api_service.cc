@@ -46,6 +46,10 @@ ApiService::ApiService(ApiDependencies dependencies)
 
 ApiService::~ApiService() = default;
 
+Status ApiService::warm_up() {
+    return impl_->organizations.catch_up();
+}
+
 ApiService::Impl::Context ApiService::Impl::context_of(const HttpRequest& request) const {
     const std::string path = request.target.substr(0, request.target.find('?'));
     const RouteMatch match = match_route(request.method, path);

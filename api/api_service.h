@@ -60,6 +60,9 @@ class ApiService {
     // 400 unknown_query_parameter) that handle() would give, or nullopt. The server asks this
     // before it reads a body (HttpServerOptions::admit).
     std::optional<http::HttpResponse> admit(const http::HttpRequest& headers);
+    // Work a first request would otherwise wait for (opening every organisation name for the
+    // search, seconds at 100k applications); `serve` runs it on a thread of its own at start.
+    Status warm_up();
 
     struct Impl;
 

@@ -33,11 +33,12 @@ const std::vector<Route>& routes() {
          {},
          /*appends=*/true,
          /*large_body=*/true},
+        // No personal data in its rows: responders pick an incident's scope from it too.
         {RouteId::queue,
          "GET",
          "/v1/queue",
          false,
-         {Role::operator_role, Role::supervisor, Role::auditor},
+         {Role::operator_role, Role::supervisor, Role::auditor, Role::responder},
          {"limit", "after"}},
         // Time travel: the queue rebuilt from the events up to a moment (auditors).
         {RouteId::queue_as_of,

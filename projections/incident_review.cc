@@ -73,6 +73,9 @@ Result<IncidentReview> review_incident(const DisclosureIndex& index, std::int64_
         (review.affected > kAppiReportableAffectedPersons || facts.sensitive_data ||
          facts.financial_loss_risk || facts.unauthorised_purpose);
     const std::int64_t learned = incident ? incident->reported_at_ms : to_ms;
+    review.learned_ms = learned;
+    review.report_mandatory = mandatory;
+    review.final_report_days = facts.unauthorised_purpose ? 60 : 30;
     constexpr std::int64_t kDay = 24LL * 3600 * 1000;
     std::size_t notified = 0;
     for (const auto& row : review.rows)
@@ -109,6 +112,33 @@ Result<IncidentReview> review_incident(const DisclosureIndex& index, std::int64_
     review.assessment.push_back("Affected persons notified: " + std::to_string(notified) + " of " +
                                 std::to_string(review.affected) + ".");
     return review;
+}
+
+std::vector<ReportDeadline> report_deadlines(const IncidentReview& review, std::int64_t now_ms,
+                                             const workflow::BusinessCalendar& calendar) {
+    if (review.affected == 0) return {};
+    const workflow::CivilDate learned = workflow::jst_date_of(review.learned_ms);
+    const workflow::CivilDate today = workflow::jst_date_of(now_ms);
+    auto deadline = [&](const char* kind, int days) {
+        const workflow::CivilDate due = learned.plus_days(days);
+        return ReportDeadline{kind, due.to_string(), review.report_mandatory,
+                              due.days() - today.days(),
+                              today <= due ? calendar.business_days_between(today, due)
+                                           : -calendar.business_days_between(due, today)};
+    };
+    return {deadline("preliminary_report", 5), deadline("final_report", review.final_report_days)};
+}
+
+std::string deadlines_as_json(const std::vector<ReportDeadline>& deadlines) {
+    json out = json::array();
+    for (const auto& deadline : deadlines) {
+        out.push_back({{"kind", deadline.kind},
+                       {"due_date", deadline.due_date},
+                       {"mandatory", deadline.mandatory},
+                       {"calendar_days_left", deadline.calendar_days_left},
+                       {"business_days_left", deadline.business_days_left}});
+    }
+    return out.dump();
 }
 
 std::string review_as_text(const IncidentReview& review) {

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "engine/incident/incident_record.h"
+#include "engine/workflow/business_calendar.h"
 #include "events/event_store.h"
 #include "projections/disclosure_index.h"
 
@@ -44,7 +45,26 @@ struct IncidentReview {
     std::vector<ReviewRow> rows;          // every registration in scope
     std::size_t affected = 0;             // rows disclosed to others
     std::vector<std::string> assessment;  // the APPI lines
+    // The PPC's clock: when the secretariat learned of the leak (the incident's report, else the
+    // window's end), whether a report is mandatory, and the final report's days (30, or 60 for
+    // an unauthorised purpose). The deadlines only matter when affected > 0.
+    std::int64_t learned_ms = 0;
+    bool report_mandatory = false;
+    int final_report_days = 30;
 };
+
+// A deadline of the report to the PPC as of `now`: the due date (JST), and the calendar and
+// business days left (negative once past), so a responder sees how much working time remains.
+struct ReportDeadline {
+    std::string kind;  // preliminary_report (3–5 days: the 5th is the last), final_report
+    std::string due_date;
+    bool mandatory = false;
+    std::int64_t calendar_days_left = 0;
+    int business_days_left = 0;
+};
+std::vector<ReportDeadline> report_deadlines(const IncidentReview& review, std::int64_t now_ms,
+                                             const workflow::BusinessCalendar& calendar);
+std::string deadlines_as_json(const std::vector<ReportDeadline>& deadlines);
 
 bool authorised_role(const std::string& role);
 

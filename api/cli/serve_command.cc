@@ -178,6 +178,10 @@ int run_serve(const Words& words) {
         {{"listening", server_options.address + ":" + std::to_string(server.value()->port())},
          {"tls", !server_options.tls_certificate_file.empty()}});
 
+    std::thread warm_up_thread([&api] {
+        if (auto warmed = api.warm_up(); !warmed.is_ok())
+            std::fprintf(stderr, "kakitome serve: warm-up: %s\n", warmed.to_string().c_str());
+    });
     std::atomic<bool> stopping{false};
     std::thread worker_thread([&] {
         while (!stopping) {
@@ -212,6 +216,7 @@ int run_serve(const Words& words) {
     store.wake_waiters();
     worker_thread.join();
     poller_thread.join();
+    warm_up_thread.join();
     print_json_line({{"stopped", true}, {"head", store.head().value}});
     return kExitOk;
 }

@@ -103,8 +103,10 @@ HttpResponse ApiService::Impl::incident(Context& context, RouteId id) {
     }
     auto review = review_incident(d.disclosures, *from, *to, incident_record);
     if (!review.is_ok()) return problem_for(review.status());
-    auto response = json_response(200, json::parse(review_as_json(review.value())));
-    return response;
+    json body = json::parse(review_as_json(review.value()));
+    body["deadlines"] = json::parse(
+        deadlines_as_json(report_deadlines(review.value(), d.clock_ms(), d.config.calendar)));
+    return json_response(200, body);
 }
 
 }  // namespace kakitome::api

@@ -114,7 +114,7 @@ const std::map<std::string, std::string> kDocumentedAccess = {
     {"GET /v1/me", "osarA"},
     {"GET /metrics", "saA"},
     {"POST /v1/mail", "os"},
-    {"GET /v1/queue", "osa"},
+    {"GET /v1/queue", "osar"},
     {"GET /v1/queue/as-of", "sa"},
     {"GET /v1/inbox", "os"},
     {"GET /v1/queue/organizations", "os"},

@@ -414,6 +414,9 @@ TEST_F(Journey, StaffAuditorAndResponderThroughTheRealServer) {
                                  incident,
                              tanaka);
     EXPECT_EQ(review.status, 200) << review.body;
+    EXPECT_TRUE(body_of(review)["deadlines"].is_array()) << review.body;
+    // The responder picks a scope from the queue, which holds no personal data.
+    EXPECT_EQ(call("GET", "/v1/queue", "/v1/queue", tanaka).status, 200);
     // To notify the applicant the responder opens the contact, in scope only, and it is recorded.
     const std::string contact = "/v1/incidents/{incident}/contacts/{id}";
     const auto contact_reply =

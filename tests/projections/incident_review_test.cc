@@ -259,5 +259,44 @@ TEST_F(Review, AResponderOpeningAContactToNotifyIsNotALeak) {
         EXPECT_EQ(row.disclosed_to_others(), row.application == application(2)) << row.application;
 }
 
+// Issue 12: the PPC's deadlines counted down in the secretariat's business days. Learned of on
+// Monday 2026-12-28, the preliminary report falls on Saturday 2027-01-02: five calendar days,
+// but the year-end closure (12/29–1/3) leaves no working day before it.
+TEST_F(Review, DeadlinesCountDownInBusinessDaysAcrossTheYearEndClosure) {
+    register_applications("2026-12-01T09:00:00+09:00", 2);
+    at("2026-12-27T09:00:00+09:00");
+    disclose(owner(0), "applicant", 1, "leak");
+    DisclosureIndex index(*store_);
+    ASSERT_TRUE(index.catch_up().is_ok());
+    auto review =
+        review_incident(index, parse_rfc3339_ms("2026-12-27T00:00:00+09:00").value(),
+                        parse_rfc3339_ms("2026-12-28T10:00:00+09:00").value(), std::nullopt);
+    ASSERT_TRUE(review.is_ok());
+    ASSERT_EQ(review->affected, 1u);
+    const workflow::BusinessCalendar calendar;
+    auto deadlines =
+        report_deadlines(*review, parse_rfc3339_ms("2026-12-28T12:00:00+09:00").value(), calendar);
+    ASSERT_EQ(deadlines.size(), 2u);
+    EXPECT_EQ(deadlines[0].kind, "preliminary_report");
+    EXPECT_EQ(deadlines[0].due_date, "2027-01-02");
+    EXPECT_EQ(deadlines[0].calendar_days_left, 5);
+    EXPECT_EQ(deadlines[0].business_days_left, 0);
+    EXPECT_FALSE(deadlines[0].mandatory);  // one person, no trigger: recommended, not required
+    EXPECT_EQ(deadlines[1].due_date, "2027-01-27");
+    // Jan 4–27 without weekends and 成人の日 (Jan 11).
+    EXPECT_EQ(deadlines[1].business_days_left, 17);
+    // Past the date: the business days since, negative.
+    deadlines =
+        report_deadlines(*review, parse_rfc3339_ms("2027-01-05T09:00:00+09:00").value(), calendar);
+    EXPECT_EQ(deadlines[0].calendar_days_left, -3);
+    EXPECT_EQ(deadlines[0].business_days_left, -2);
+    // Nothing disclosed to others: no deadline to count.
+    auto clean =
+        review_incident(index, parse_rfc3339_ms("2026-12-01T00:00:00+09:00").value(),
+                        parse_rfc3339_ms("2026-12-02T00:00:00+09:00").value(), std::nullopt);
+    ASSERT_TRUE(clean.is_ok());
+    EXPECT_TRUE(report_deadlines(*clean, 0, calendar).empty());
+}
+
 }  // namespace
 }  // namespace kakitome

@@ -3,7 +3,49 @@
 // each as a table with a CSV download.
 import { call, get } from './api.js';
 import { downloadCsv, formatTime, h, labelled, notice, replace, tokyoTime } from './dom.js';
-import { t } from './i18n.js';
+import { stateLabel, t } from './i18n.js';
+
+// The PPC's deadlines as of now, counted down in the secretariat's business days.
+function deadlineTable(deadlines) {
+  if (!deadlines.length) return null;
+  const countdown = (deadline) => (deadline.business_days_left >= 0 ? t('countdown_left') : t('countdown_past'))
+    .replace('{business}', Math.abs(deadline.business_days_left))
+    .replace('{calendar}', Math.abs(deadline.calendar_days_left));
+  return h('table', { id: 'deadlines' },
+    h('thead', {}, h('tr', {}, ['deadline', 'due_date', 'obligation', 'countdown'].map((key) => h('th', {}, t(key))))),
+    h('tbody', {}, deadlines.map((deadline) => h('tr', { 'data-deadline': deadline.kind },
+      h('td', {}, t(deadline.kind)), h('td', {}, deadline.due_date),
+      h('td', {}, deadline.mandatory ? h('span', { class: 'badge bad' }, t('mandatory')) : t('voluntary')),
+      h('td', { class: 'countdown' }, deadline.business_days_left <= 1 ? h('span', { class: 'badge bad' }, countdown(deadline)) : countdown(deadline))))));
+}
+
+// Picking the scope from the queue (its rows hold no personal data): the applications received
+// before the window's end, each with a checkbox; the chosen ids join the scope list.
+async function pickFromQueue(target, windowEnd, scopeList) {
+  const rows = [];
+  let after = null;
+  do {
+    const page = await get(`/v1/queue?limit=1000${after ? `&after=${encodeURIComponent(after)}` : ''}`);
+    rows.push(...page.items);
+    after = page.next;
+  } while (after);
+  const end = windowEnd ? Date.parse(windowEnd) : Infinity;
+  const candidates = rows.filter((row) => Date.parse(row.received_at) < end)
+    .sort((a, b) => (a.received_at < b.received_at ? -1 : 1));
+  const chosen = new Set(scopeList.value.split(/\s+/).filter(Boolean));
+  replace(target,
+    h('p', {}, `${candidates.length} ${t('rows')}`),
+    h('table', { id: 'scope-picker' },
+      h('thead', {}, h('tr', {}, ['col_select', 'application', 'state', 'received_at'].map((key) => h('th', {}, t(key))))),
+      h('tbody', {}, candidates.map((row) => h('tr', { 'data-application': row.application },
+        h('td', {}, h('input', { type: 'checkbox', 'aria-label': `${t('select_row')} ${row.application}`,
+          checked: chosen.has(row.application),
+          onchange: (event) => {
+            if (event.target.checked) chosen.add(row.application); else chosen.delete(row.application);
+            scopeList.value = [...chosen].join('\n');
+          } })),
+        h('td', {}, row.application), h('td', {}, stateLabel(row.state)), h('td', {}, formatTime(row.received_at)))))));
+}
 
 function disclosureTable(id, records) {
   const header = ['at', 'viewer', 'role', 'request_id', 'endpoint', 'remote', 'fields'];
@@ -26,6 +68,7 @@ export async function incidentsPage(container) {
   const scopeList = h('textarea', { id: 'scope-applications', rows: 3 });
   const steps = (step) => `/v1/incidents/${encodeURIComponent(incident.value.trim())}/steps/${step}`;
   const answers = h('div', { id: 'answers' });
+  const picker = h('div', { id: 'picker' });
   const guard = (work) => (event) => { event.preventDefault(); work().catch((error) => notice(error.explanation || String(error), true)); };
 
   const whoSaw = async () => {
@@ -62,6 +105,7 @@ export async function incidentsPage(container) {
       h('h2', {}, `${t('review')}: ${formatTime(reply.from)} – ${formatTime(reply.to)}`),
       h('p', { id: 'affected' }, `${t('affected')}: ${reply.affected} / ${reply.rows.length}`),
       h('h2', {}, t('assessment')),
+      deadlineTable(reply.deadlines),
       h('ul', { id: 'assessment' }, reply.assessment.map((line) => h('li', {}, line))),
       h('button', { type: 'button', class: 'quiet', onclick: () => downloadCsv('kakitome-review.csv', [header.map(t), ...lines]) }, 'CSV'),
       h('table', { id: 'review' },
@@ -98,7 +142,9 @@ export async function incidentsPage(container) {
     h('p', {}, t('scope_help')),
     labelled(t('scope'), scopeList),
     h('div', { class: 'controls' },
+      h('button', { type: 'button', id: 'scope-pick', class: 'quiet', onclick: guard(() => pickFromQueue(picker, to.value ? tokyoTime(to.value) : '', scopeList)) }, t('scope_pick')),
       h('button', { type: 'button', id: 'scope-set', onclick: guard(scope(() => ({ applications: scopeList.value.split(/\s+/).filter(Boolean) }))) }, t('scope_set')),
       h('button', { type: 'button', id: 'scope-all', onclick: guard(scope(() => ({ registered_before: tokyoTime(to.value) }))) }, t('scope_all'))),
+    picker,
     answers);
 }
