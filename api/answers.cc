@@ -1,5 +1,6 @@
 #include "api/answers.h"
 
+#include "api/console/console_assets.h"
 #include "events/base/aead.h"
 
 namespace kakitome::api {
@@ -28,6 +29,14 @@ bool sane_request_id(const std::string& id) {
 
 std::string fresh_request_id() {
     return random_hex(12);
+}
+
+const std::vector<std::pair<std::string, std::string>>& security_headers() {
+    static const std::vector<std::pair<std::string, std::string>> headers = {
+        {"Content-Security-Policy", kContentSecurityPolicy},
+        {"X-Frame-Options", "DENY"},
+        {"Referrer-Policy", "no-referrer"}};
+    return headers;
 }
 
 HttpResponse json_response(int status, const json& body) {

@@ -33,6 +33,11 @@ std::string fresh_request_id();
 
 HttpResponse json_response(int status, const json& body);
 
+// The headers every answer of this origin carries, whoever makes it (the API's finish(), and
+// the HTTP server's own refusals through HttpServerOptions::every_response_headers): the
+// console's Content-Security-Policy, no framing, no referrer.
+const std::vector<std::pair<std::string, std::string>>& security_headers();
+
 HttpResponse problem(int status, const std::string& type, const std::string& title,
                      const std::string& detail = {});
 

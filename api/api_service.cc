@@ -70,9 +70,7 @@ void ApiService::Impl::finish(HttpResponse& response, const Context& context) {
     response.set_header("X-Request-Id", context.request_id);
     response.set_header("X-Content-Type-Options", "nosniff");
     // One policy for every answer: the console's own files only (docs/console.md).
-    response.set_header("Content-Security-Policy", kContentSecurityPolicy);
-    response.set_header("X-Frame-Options", "DENY");
-    response.set_header("Referrer-Policy", "no-referrer");
+    for (const auto& [name, value] : security_headers()) response.set_header(name, value);
     responses_by_class[std::min(5, response.status / 100)].fetch_add(1, std::memory_order_relaxed);
 }
 

@@ -70,15 +70,16 @@ try:
     metrics = urllib.request.Request(base + "/metrics", headers={"Authorization": f"Bearer {watcher}"})
     def appended():
         text = urllib.request.urlopen(metrics, timeout=5).read().decode()
-        return next(line.split()[1] for line in text.splitlines()
-                    if line.startswith("kakitome_append_events_total "))
+        return tuple(line.split()[1] for line in text.splitlines()
+                     if line.startswith(("kakitome_timers_fired_total ", "kakitome_sla_overdue ",
+                                         "kakitome_append_events_total ")))
     last, still = appended(), 0
     while still < 3:
         time.sleep(1)
         now = appended()
         still = still + 1 if now == last else 0
         last = now
-    progress(f"worker idle after {time.perf_counter() - started:.1f} s ({last} events appended)")
+    progress(f"worker idle after {time.perf_counter() - started:.1f} s (timers, overdue, appended: {last})")
 
     options = webdriver.ChromeOptions()
     options.binary_location = "/usr/bin/chromium"

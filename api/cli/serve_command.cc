@@ -17,6 +17,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "api/answers.h"
 #include "api/api_service.h"
 #include "api/auth/principals.h"
 #include "api/cli/commands.h"
@@ -167,6 +168,7 @@ int run_serve(const Words& words) {
     server_options.large_body_limit = limits.max_bytes + 1024 * 1024;
     server_options.tls_certificate_file = arguments->value_or("tls-cert", "");
     server_options.tls_key_file = arguments->value_or("tls-key", "");
+    server_options.every_response_headers = api::security_headers();
     server_options.admit = [&api](const http::HttpRequest& headers) { return api.admit(headers); };
     auto server = http::HttpServer::start(
         server_options, [&api](const http::HttpRequest& request) { return api.handle(request); });

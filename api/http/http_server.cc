@@ -292,8 +292,14 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
         respond(run(), keep_alive && !server_.stopping, version, true);
     }
 
-    void respond(const HttpResponse& response, bool keep_alive, unsigned version = 11,
+    void respond(HttpResponse response, bool keep_alive, unsigned version = 11,
                  bool counted = false) {
+        for (const auto& [name, value] : server_.options.every_response_headers) {
+            const bool present =
+                std::any_of(response.headers.begin(), response.headers.end(),
+                            [&name](const auto& header) { return header.first == name; });
+            if (!present) response.headers.emplace_back(name, value);
+        }
         auto message = std::make_shared<bhttp::response<bhttp::string_body>>(
             to_message(response, version, keep_alive));
         beast::get_lowest_layer(stream_).expires_after(server_.options.request_deadline);

@@ -46,6 +46,9 @@ struct HttpServerOptions {
     // while the I/O threads keep serving the rest.
     std::function<bool(const HttpRequest&)> blocking;
     int blocking_threads = 128;
+    // Added to every answer that lacks them, the server's own refusals (413, 431, 400, 408,
+    // 503, ...) included, which no handler sees: `serve` gives the API's security headers.
+    std::vector<std::pair<std::string, std::string>> every_response_headers;
     std::string tls_certificate_file;  // PEM; TLS when both are set
     std::string tls_key_file;
 };

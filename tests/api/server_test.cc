@@ -393,6 +393,13 @@ TEST_F(Server, RefusalsAreProblemsAndAmbiguousRequestsAreRefused) {
     EXPECT_EQ(huge.header("content-type"), "application/problem+json");
     EXPECT_FALSE(huge.header("x-request-id").empty());
     EXPECT_EQ(huge.header("x-content-type-options"), "nosniff");
+    // The server's own refusals carry the console's policy too (issue 12 review): an error page
+    // framed or scripted by another site is still a page of this origin.
+    EXPECT_EQ(huge.header("content-security-policy").rfind("default-src 'self'", 0), 0u)
+        << huge.header("content-security-policy");
+    EXPECT_EQ(huge.header("x-frame-options"), "DENY");
+    EXPECT_NE(too_large.find("Content-Security-Policy: default-src 'self'"), std::string::npos)
+        << too_large;
 
     const std::string smuggled = "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n";
     for (const std::string transfer_encoding : {"xchunked", "chunked, identity", "identity"}) {
