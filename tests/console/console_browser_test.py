@@ -76,6 +76,11 @@ class Console(unittest.TestCase):
             created = json.loads(kakitome("token", "create", "--data", str(data), "--role", role,
                                           "--name", name, "--display-name", f"{name} さん"))
             cls.tokens[role] = created["token"]
+        # A name that is markup: the console must show it as text, never run it.
+        cls.markup = '<img src=x onerror="document.title=\'pwned\'">'
+        cls.tokens["markup"] = json.loads(kakitome(
+            "token", "create", "--data", str(data), "--role", "operator", "--name", "mallory",
+            "--display-name", cls.markup))["token"]
         kakitome("ledger", "checkpoint", "--data", str(data))
         cls.verifier_key = kakitome("ledger", "pubkey", "--data", str(data)).strip()
         cls.port = free_port()
@@ -310,6 +315,55 @@ class Console(unittest.TestCase):
         self.assertEqual(self.browser.execute_script("return localStorage.length"), 0)
         self.assertEqual(self.browser.get_cookies(), [])
 
+    def test_leaving_a_loading_queue_stops_its_reads(self):
+        """The queue loads its pages in the background; leaving it must stop that, or a slow
+        link keeps fetching (and drawing) 100k rows for a page nobody sees (issue 12 review)."""
+        data = self.work / "many"
+        kakitome("bench", "seed-queue", "--data", str(data), "--applications", "3000")
+        operator = json.loads(kakitome("token", "create", "--data", str(data), "--role",
+                                       "operator", "--name", "many"))["token"]
+        port = free_port()
+        server = subprocess.Popen([str(BINARY), "serve", "--data", str(data), "--demo", "--listen",
+                                   f"127.0.0.1:{port}"], stdout=subprocess.DEVNULL,
+                                  stderr=subprocess.DEVNULL)
+        try:
+            self.origin = f"http://127.0.0.1:{port}"
+            for _ in range(100):
+                try:
+                    urllib.request.urlopen(self.origin + "/healthz", timeout=1)
+                    break
+                except OSError:
+                    time.sleep(0.1)
+            self.browser.set_network_conditions(latency=400, download_throughput=2 * 1024 * 1024,
+                                                upload_throughput=2 * 1024 * 1024)
+            self.browser.get(self.origin + "/")
+            field = self.wait.until(EC.element_to_be_clickable((By.ID, "token")))
+            field.send_keys(operator, Keys.ENTER)
+            self.wait.until(lambda _: len(self.queue_rows()) > 0)
+            self.assertIn("読み込み中", self.text("row-count"), "the other pages are still loading")
+            left_at = self.browser.execute_script(
+                "document.getElementById('nav-inbox').click(); return performance.now();")
+            self.wait.until(EC.presence_of_element_located((By.ID, "inbox-kind")))
+            time.sleep(2.5)  # several round trips at 400 ms: time for stray page reads
+            later = self.browser.execute_script(
+                "return performance.getEntriesByType('resource')"
+                ".filter(e => e.name.includes('/v1/queue?') && e.startTime > arguments[0])"
+                ".map(e => e.name);", left_at)
+            self.assertEqual(later, [], "queue pages were still read after leaving the queue")
+            self.assertEqual(self.browser.find_elements(By.ID, "queue"), [])
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+
+    def test_markup_in_data_is_shown_as_text(self):
+        self.browser.get(self.origin + "/")
+        field = self.wait.until(EC.element_to_be_clickable((By.ID, "token")))
+        field.send_keys(self.tokens["markup"], Keys.ENTER)
+        self.until_text((By.ID, "who"), self.markup)
+        self.wait.until(lambda _: len(self.queue_rows()) > 0)
+        self.assertEqual(self.browser.find_elements(By.CSS_SELECTOR, "img"), [])
+        self.assertNotEqual(self.browser.title, "pwned")
+
     def test_staff_inbox_lists_the_mail_that_went_nowhere(self):
         self.login("operator")
         self.browser.find_element(By.ID, "nav-inbox").send_keys(Keys.ENTER)
@@ -372,6 +426,23 @@ class Console(unittest.TestCase):
         results = [cell.text for cell in self.browser.find_elements(By.CSS_SELECTOR, "#trail .proof-result")]
         self.assertTrue(results and all(r == "検証成功" for r in results), results)
         self.shot("ledger")
+        # The leaf is the hash the browser computes from the event as shown: the server's own
+        # hash of every event is reproduced, and an event shown with other content is not.
+        hashes_match = self.browser.execute_async_script("""
+            const [application, done] = [arguments[0], arguments[arguments.length - 1]];
+            (async () => {
+              const { eventHash } = await import('/console/verify.js');
+              const headers = { Authorization: 'Bearer ' + sessionStorage.getItem('kakitome.token') };
+              const page = await (await fetch(`/v1/applications/${application}/events`, { headers })).json();
+              const results = [];
+              for (const event of page.items) {
+                results.push([await eventHash(event) === event.hash,
+                              await eventHash({ ...event, payload: { ...event.payload, x: 1 } }) === event.hash]);
+              }
+              done(results);
+            })();""", application)
+        self.assertTrue(hashes_match)
+        self.assertEqual(hashes_match, [[True, False]] * len(hashes_match))
         # A tampered proof is shown failing.
         proof = self.browser.find_element(By.CSS_SELECTOR, "#trail textarea")
         hashes = json.loads(proof.get_attribute("value"))

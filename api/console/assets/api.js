@@ -26,6 +26,17 @@ export class ApiError extends Error {
   }
 }
 
+// The reads of the page on screen. Leaving the page aborts them (a queue of 100k rows loads
+// 100 pages in the background, for a page nobody is looking at any more); an aborted read
+// never settles, so no stale page draws, and no error is shown for it. Writes are never
+// aborted: a command the user gave runs to its answer.
+let pageReads = new AbortController();
+export function leavePage() {
+  pageReads.abort();
+  pageReads = new AbortController();
+}
+const never = () => new Promise(() => {});
+
 // One call. `options.headers` add to the bearer token; a JSON body is sent as JSON.
 // Returns {status, headers, body} with body parsed when JSON, text otherwise.
 export async function call(method, path, options = {}) {
@@ -35,14 +46,16 @@ export async function call(method, path, options = {}) {
     headers['Content-Type'] = 'application/json';
     body = JSON.stringify(options.json);
   }
-  let response;
+  const signal = method === 'GET' ? pageReads.signal : undefined;
+  let response, parsed;
   try {
-    response = await fetch(path, { method, headers, body, cache: 'no-store', credentials: 'omit' });
+    response = await fetch(path, { method, headers, body, cache: 'no-store', credentials: 'omit', signal });
+    const type = response.headers.get('Content-Type') || '';
+    parsed = type.includes('json') ? await response.json() : await response.text();
   } catch (error) {
+    if (signal?.aborted) return never();
     throw new ApiError(0, { title: String(error) });
   }
-  const type = response.headers.get('Content-Type') || '';
-  const parsed = type.includes('json') ? await response.json() : await response.text();
   if (!response.ok) throw new ApiError(response.status, typeof parsed === 'object' ? parsed : { title: parsed });
   return { status: response.status, headers: response.headers, body: parsed };
 }

@@ -1,7 +1,7 @@
 // The console's shell: log in with a token, one menu per role, and a page per hash route
 // (#/queue, #/applications/<id>, #/inbox, #/ledger, #/incidents). Every page is a client of the public
 // REST API only (docs/console.md).
-import { ApiError, forget, get, setToken, token } from './api.js';
+import { ApiError, forget, get, leavePage, setToken, token } from './api.js';
 import { h, labelled, notice, replace } from './dom.js';
 import { language, setLanguage, t } from './i18n.js';
 import { applicationPage } from './application.js';
@@ -56,6 +56,7 @@ function drawBar() {
 
 async function route() {
   if (!me) return;
+  leavePage();
   drawBar();
   notice('');
   const [, page, argument] = location.hash.split('/');
@@ -75,6 +76,7 @@ async function route() {
 }
 
 function logout(message) {
+  leavePage();
   forget();
   me = null;
   drawBar();

@@ -3,7 +3,7 @@
 // of its events proven included under that checkpoint, also in the browser.
 import { allEvents, ApiError, call, get } from './api.js';
 import { formatTime, h, labelled, notice, replace } from './dom.js';
-import { openCheckpoint, verifyInclusion } from './verify.js';
+import { eventHash, openCheckpoint, verifyInclusion } from './verify.js';
 import { t } from './i18n.js';
 
 // The verifier key is public; pinning it keeps the auditor's own copy across sessions, so a
@@ -47,12 +47,15 @@ export async function ledgerPage(container) {
   async function proofRow(event) {
     const status = h('td', { class: 'proof-result' });
     const text = h('textarea', { rows: 3, 'aria-label': `${t('proof')} seq ${event.seq}`, 'data-seq': event.seq });
+    // The leaf is the hash recomputed from the event as shown, not the hash the server reports.
+    const recomputed = await eventHash(event);
     const check = async () => {
       let ok = false;
       try {
-        ok = await verifyInclusion(event.seq - 1, checkpoint.size, event.hash, JSON.parse(text.value), checkpoint.root);
+        ok = recomputed === event.hash &&
+          await verifyInclusion(event.seq - 1, checkpoint.size, recomputed, JSON.parse(text.value), checkpoint.root);
       } catch (error) { ok = false; }
-      replace(status, result(ok));
+      replace(status, result(ok, recomputed === event.hash ? '' : t('content_changed')));
     };
     const row = h('tr', { 'data-seq': event.seq },
       h('td', {}, String(event.seq)), h('td', {}, formatTime(event.at)), h('td', {}, event.type),

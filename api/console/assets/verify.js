@@ -1,6 +1,7 @@
 // What an auditor checks in the browser, trusting nothing the server says about it: a C2SP
-// signed note (Ed25519, WebCrypto) against a verifier key the auditor supplies, and RFC 9162
-// inclusion proofs (SHA-256) against the root that note signs.
+// signed note (Ed25519, WebCrypto) against a verifier key the auditor supplies, each event's
+// hash recomputed from the event as shown (so the content on screen is the content proven), and
+// RFC 9162 inclusion proofs (SHA-256) against the root that note signs.
 
 const encoder = new TextEncoder();
 
@@ -21,6 +22,31 @@ const concat = (...parts) => {
 };
 const sha256 = async (bytes) => new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
 const equal = (a, b) => a.length === b.length && a.every((x, i) => x === b[i]);
+
+// The store's canonical JSON (events/event.h): object keys sorted by their UTF-8 bytes, no
+// whitespace, strings escaped as JSON.stringify does, which are the server's escapes too
+// (\" \\ \b \f \n \r \t, other controls as \u00xx, everything else as is).
+const utf8Order = (a, b) => {
+  const x = encoder.encode(a), y = encoder.encode(b);
+  for (let i = 0; i < Math.min(x.length, y.length); i += 1) if (x[i] !== y[i]) return x[i] - y[i];
+  return x.length - y.length;
+};
+export function canonicalJson(value) {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    return `{${Object.keys(value).sort(utf8Order)
+      .map((key) => `${JSON.stringify(key)}:${canonicalJson(value[key])}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+// SHA-256 of the canonical envelope without `hash`: what the store hashed when it wrote the
+// event. An event shown with other content than it was written with gets another hash.
+export async function eventHash(event) {
+  const { seq, stream, version, type, schema, at, actor, correlation, causation, payload, prev_hash } = event;
+  const envelope = { seq, stream, version, type, schema, at, actor, correlation, causation, payload, prev_hash };
+  return toHex(await sha256(encoder.encode(canonicalJson(envelope))));
+}
 
 // "<name>+<8 hex key id>+<base64 of 0x01 || 32-byte Ed25519 key>"; the id must be the key's.
 async function parseVerifierKey(text) {
