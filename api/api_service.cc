@@ -182,6 +182,8 @@ HttpResponse ApiService::Impl::dispatch(Context& context) {
             return create_token(context);
         case RouteId::ledger_checkpoint:
             return ledger_checkpoint();
+        case RouteId::ledger_checkpoints:
+            return ledger_checkpoints(context);
         case RouteId::inclusion_proof:
             return inclusion_proof(context);
         case RouteId::consistency_proof:

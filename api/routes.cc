@@ -99,6 +99,14 @@ const std::vector<Route>& routes() {
          "/v1/ledger/checkpoint",
          false,
          {Role::auditor, Role::supervisor, Role::responder}},
+        // Every checkpoint signed so far, newest first: the log's history, which an auditor
+        // proves append-only with consistency proofs between them.
+        {RouteId::ledger_checkpoints,
+         "GET",
+         "/v1/ledger/checkpoints",
+         false,
+         {Role::auditor, Role::supervisor, Role::responder},
+         {"limit", "before"}},
         {RouteId::inclusion_proof,
          "GET",
          "/v1/ledger/proof/inclusion",

@@ -24,6 +24,7 @@ enum class RouteId {
     download,
     create_token,
     ledger_checkpoint,
+    ledger_checkpoints,
     inclusion_proof,
     consistency_proof,
     incident_who_saw,

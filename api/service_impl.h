@@ -63,6 +63,7 @@ struct ApiService::Impl {
     HttpResponse download(Context& context);
     HttpResponse create_token(Context& context);
     HttpResponse ledger_checkpoint();
+    HttpResponse ledger_checkpoints(Context& context);
     HttpResponse inclusion_proof(Context& context);
     HttpResponse consistency_proof(Context& context);
     HttpResponse incident(Context& context, RouteId id);

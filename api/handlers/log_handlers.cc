@@ -66,6 +66,31 @@ HttpResponse ApiService::Impl::ledger_checkpoint() {
     return response;
 }
 
+HttpResponse ApiService::Impl::ledger_checkpoints(Context& context) {
+    const auto limit_or_refusal = page_limit(context.query);
+    if (auto* refused = std::get_if<HttpResponse>(&limit_or_refusal)) return *refused;
+    const std::uint64_t limit = std::get<std::uint64_t>(limit_or_refusal);
+    std::optional<std::uint64_t> before;
+    if (context.query.count("before")) {
+        before = number(context.query["before"]);
+        if (!before) return problem(400, "invalid_cursor", "before is a tree size");
+    }
+    auto checkpoints = d.ledger.checkpoints();
+    if (!checkpoints.is_ok()) return problem_for(checkpoints.status());
+    json items = json::array();
+    std::optional<std::uint64_t> next;
+    // Newest first: the checkpoints come oldest first.
+    for (auto at = checkpoints->rbegin(); at != checkpoints->rend(); ++at) {
+        if (before && at->size >= *before) continue;
+        if (items.size() == limit) {
+            next = items.back()["size"].get<std::uint64_t>();
+            break;
+        }
+        items.push_back({{"size", at->size}, {"note", at->note}});
+    }
+    return json_response(200, {{"items", items}, {"next", next ? json(*next) : json(nullptr)}});
+}
+
 HttpResponse ApiService::Impl::inclusion_proof(Context& context) {
     auto seq = number(context.query.count("seq") ? context.query["seq"] : "");
     auto size = number(context.query.count("size") ? context.query["size"] : "");

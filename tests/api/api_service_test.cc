@@ -118,6 +118,7 @@ const std::map<std::string, std::string> kDocumentedAccess = {
     {"GET /v1/queue/as-of", "sa"},
     {"GET /v1/inbox", "os"},
     {"GET /v1/queue/organizations", "os"},
+    {"GET /v1/ledger/checkpoints", "sar"},
     {"GET /v1/applications/{id}", "osa"},
     {"GET /v1/incidents/{incident}/contacts/{id}", "r"},
     {"POST /v1/applications/{id}/commands/{name}", "os"},

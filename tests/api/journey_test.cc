@@ -355,6 +355,13 @@ TEST_F(Journey, StaffAuditorAndResponderThroughTheRealServer) {
     ASSERT_TRUE(opened.is_ok()) << opened.status().to_string();
     const std::uint64_t size = opened->size;
     ASSERT_GE(size, 5u);
+    // The history: the latest checkpoint comes first, every note opens with the key.
+    const json history =
+        body_of(call("GET", "/v1/ledger/checkpoints", "/v1/ledger/checkpoints?limit=1000", ito));
+    ASSERT_TRUE(history.contains("items") && !history["items"].empty()) << history;
+    EXPECT_GE(history["items"][0]["size"].get<std::uint64_t>(), size);
+    for (const auto& item : history["items"])
+        EXPECT_TRUE(open_checkpoint(item["note"].get<std::string>(), cli_key).is_ok()) << item;
     const auto inclusion =
         body_of(call("GET", "/v1/ledger/proof/inclusion",
                      "/v1/ledger/proof/inclusion?seq=3&size=" + std::to_string(size), ito));

@@ -60,6 +60,7 @@ class Console(unittest.TestCase):
                         "key": "pr-video.mp4", "access_key_id": "AKIDKAKITOMETEST",
                         "secret_access_key_file": str(cls.work / "storage.secret")}}))
         kakitome("ingest", "--data", str(data), str(FIXTURES / "mail"))
+        kakitome("ledger", "checkpoint", "--data", str(data))  # the history's first checkpoint
         # A form mail that forgot its attachment: refused, answered, listed in the inbox.
         forgot = cls.work / "forgot"
         forgot.mkdir()
@@ -421,6 +422,42 @@ class Console(unittest.TestCase):
         note.send_keys(signed)
         self.browser.find_element(By.ID, "verify-checkpoint").click()
         self.until_text((By.ID, "checkpoint-result"), "検証成功")
+        # The history: every checkpoint's signature, and each one extends the next.
+        self.wait.until(lambda _: len(self.browser.find_elements(
+            By.CSS_SELECTOR, "#checkpoint-history tbody tr")) >= 2)
+        signatures = [c.text for c in self.browser.find_elements(By.CSS_SELECTOR, "#checkpoint-history .signature-result")]
+        consistency = [c.text for c in self.browser.find_elements(By.CSS_SELECTOR, "#checkpoint-history .consistency-result")]
+        self.assertEqual(signatures, ["検証成功"] * len(signatures))
+        # Newest first: each older checkpoint is proven contained in the one above it.
+        self.assertEqual(consistency, [""] + ["検証成功"] * (len(consistency) - 1))
+        sizes = [int(r.get_attribute("data-size")) for r in self.browser.find_elements(By.CSS_SELECTOR, "#checkpoint-history tbody tr")]
+        # A consistency proof checked in the browser: the real one holds, a changed hash does not.
+        checks = self.browser.execute_async_script("""
+            const [older, newer, done] = [arguments[0], arguments[1], arguments[arguments.length - 1]];
+            (async () => {
+              const { verifyConsistency, fromBase64 } = await import('/console/verify.js');
+              const headers = { Authorization: 'Bearer ' + sessionStorage.getItem('kakitome.token') };
+              const proof = await (await fetch(`/v1/ledger/proof/consistency?from=${older}&to=${newer}`, { headers })).json();
+              const [from, to] = [fromBase64(proof.from_root), fromBase64(proof.to_root)];
+              const changed = proof.proof.map((h, i) => (i === 0 ? (h[0] === 'A' ? 'B' : 'A') + h.slice(1) : h));
+              done([await verifyConsistency(older, newer, from, proof.proof, to),
+                    await verifyConsistency(older, newer, from, changed, to),
+                    await verifyConsistency(older, newer, to, proof.proof, to)]);
+            })();""", sizes[-1], sizes[0])
+        self.assertEqual(checks, [True, False, False])
+        # Pinned: the browser remembers the checkpoint it verified; a later one that does not
+        # extend it (here: the same size, another root) is shown as a rewritten log.
+        pin = self.browser.find_element(By.ID, "pin-key")
+        if not pin.is_selected():
+            pin.send_keys(Keys.SPACE)
+        self.browser.find_element(By.ID, "verify-checkpoint").click()
+        self.wait.until(lambda _: self.browser.execute_script("return localStorage.getItem('kakitome.checkpoint')"))
+        self.browser.execute_script(
+            "localStorage.setItem('kakitome.checkpoint', JSON.stringify({size: arguments[0], root: '00'.repeat(32)}));",
+            sizes[0])
+        self.browser.find_element(By.ID, "verify-checkpoint").click()
+        self.until_text((By.ID, "pinned-result"), "記録が書き換えられています")
+        self.browser.execute_script("localStorage.clear();")
         self.browser.find_element(By.ID, "trail-application").send_keys(application, Keys.ENTER)
         self.wait.until(lambda _: self.browser.find_elements(By.CSS_SELECTOR, "#trail tbody tr"))
         results = [cell.text for cell in self.browser.find_elements(By.CSS_SELECTOR, "#trail .proof-result")]

@@ -84,6 +84,33 @@ export async function openCheckpoint(note, verifierKeyText) {
   throw new Error(`the note carries no signature by ${verifier.name}`);
 }
 
+// RFC 9162 section 2.1.4.2: does `proof` (base64 hashes) show that the tree of `first` leaves
+// with `firstRoot` is a prefix of the tree of `second` leaves with `secondRoot` — that the log
+// between two checkpoints was only appended to, never rewritten?
+export async function verifyConsistency(first, second, firstRoot, proof, secondRoot) {
+  if (first < 1 || first > second) return false;
+  if (first === second) return proof.length === 0 && equal(firstRoot, secondRoot);
+  let path = proof.map(fromBase64);
+  if (!path.length || path.some((hash) => hash.length !== 32)) return false;
+  if ((first & (first - 1)) === 0) path = [firstRoot, ...path];  // a power of two: its own root
+  let fn = first - 1, sn = second - 1;
+  while (fn % 2 === 1) { fn = Math.floor(fn / 2); sn = Math.floor(sn / 2); }
+  let fr = path[0], sr = path[0];
+  for (const c of path.slice(1)) {
+    if (sn === 0) return false;
+    if (fn % 2 === 1 || fn === sn) {
+      fr = await sha256(concat(Uint8Array.of(1), c, fr));
+      sr = await sha256(concat(Uint8Array.of(1), c, sr));
+      while (fn % 2 === 0 && fn !== 0) { fn = Math.floor(fn / 2); sn = Math.floor(sn / 2); }
+    } else {
+      sr = await sha256(concat(Uint8Array.of(1), sr, c));
+    }
+    fn = Math.floor(fn / 2);
+    sn = Math.floor(sn / 2);
+  }
+  return sn === 0 && equal(fr, firstRoot) && equal(sr, secondRoot);
+}
+
 // RFC 9162 section 2.1.3.2: does `proof` (base64 hashes) lead from the leaf for `eventHashHex`
 // at `index` to `root` in a tree of `size` leaves?
 export async function verifyInclusion(index, size, eventHashHex, proof, root) {
