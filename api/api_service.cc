@@ -192,6 +192,7 @@ HttpResponse ApiService::Impl::dispatch(Context& context) {
         case RouteId::incident_saw_what:
         case RouteId::incident_review:
         case RouteId::incident_report:
+        case RouteId::incident_list:
         case RouteId::incident_step:
         case RouteId::incident_contact:
             return incident(context, route.id);

@@ -131,6 +131,7 @@ const std::vector<Route>& routes() {
          false,
          {Role::responder},
          {"from", "to", "incident"}},
+        {RouteId::incident_list, "GET", "/v1/incidents", false, {Role::responder}},
         {RouteId::incident_report,
          "POST",
          "/v1/incidents",

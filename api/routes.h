@@ -31,6 +31,7 @@ enum class RouteId {
     incident_saw_what,
     incident_review,
     incident_report,
+    incident_list,
     incident_step,
     incident_contact,
     me,

@@ -65,8 +65,9 @@ std::string projection_family(const std::string& name) {
 
 const std::vector<std::string>& projection_families() {
     static const std::vector<std::string> families = {
-        projection_family("queue"), projection_family("directory"), projection_family("downloads"),
-        projection_family("disclosures"), projection_family("inbox")};
+        projection_family("queue"),     projection_family("directory"),
+        projection_family("downloads"), projection_family("disclosures"),
+        projection_family("inbox"),     projection_family("incidents")};
     return families;
 }
 

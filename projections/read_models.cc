@@ -10,14 +10,16 @@ ReadModels::ReadModels(const EventStore& store, const workflow::WorkflowConfig& 
       queue_runner_(store, queue_),
       directory_runner_(store, directory_),
       downloads_runner_(store, downloads_),
-      inbox_runner_(store, inbox_) {}
+      inbox_runner_(store, inbox_),
+      incidents_runner_(store, incidents_) {}
 
 Status ReadModels::load() {
     KAKITOME_RETURN_IF_ERROR(queue_runner_.load());
     KAKITOME_RETURN_IF_ERROR(directory_runner_.load());
     KAKITOME_RETURN_IF_ERROR(downloads_runner_.load());
     std::lock_guard lock(inbox_mutex_);
-    return inbox_runner_.load();
+    KAKITOME_RETURN_IF_ERROR(inbox_runner_.load());
+    return incidents_runner_.load();
 }
 
 Status ReadModels::catch_up() {
@@ -28,6 +30,7 @@ Status ReadModels::catch_up() {
     {
         std::lock_guard lock(inbox_mutex_);
         KAKITOME_RETURN_IF_ERROR(inbox_runner_.catch_up());
+        KAKITOME_RETURN_IF_ERROR(incidents_runner_.catch_up());
     }
     publish();
     return Status::ok();
@@ -50,6 +53,11 @@ void ReadModels::publish() {
 std::vector<InboxEntry> ReadModels::inbox() const {
     std::lock_guard lock(inbox_mutex_);
     return inbox_.entries();
+}
+
+std::vector<std::string> ReadModels::incidents() const {
+    std::lock_guard lock(inbox_mutex_);
+    return incidents_.newest_first();
 }
 
 std::shared_ptr<const std::vector<QueueEntry>> ReadModels::queue_snapshot() const {

@@ -1,5 +1,6 @@
 // ReadModels: the stored projections the API and the command line read — the queue, the
-// directory, the downloads, the inbox and the disclosure index — kept current as one follower
+// directory, the downloads, the inbox, the incident list and the disclosure index — kept
+// current as one follower
 // (events/follower.h). After each catch-up the queue is published as an immutable snapshot
 // (overdue judged then) for the API's I/O threads to page through.
 // catch_up() and load() from one thread (the worker's); queue_snapshot() from any thread.
@@ -17,6 +18,7 @@
 #include "projections/disclosure_index.h"
 #include "projections/downloads_projection.h"
 #include "projections/inbox_projection.h"
+#include "projections/incident_list.h"
 #include "projections/projection_runner.h"
 #include "projections/queue_projection.h"
 
@@ -39,6 +41,8 @@ class ReadModels : public Follower {
     const DownloadsProjection& downloads() const { return downloads_; }
     // Copied under a lock: the inbox is small and read from the API's threads.
     std::vector<InboxEntry> inbox() const;
+    // Incident ids, newest first; copied under the same lock.
+    std::vector<std::string> incidents() const;
     const DisclosureIndex& disclosures() const { return disclosures_; }
 
   private:
@@ -49,8 +53,10 @@ class ReadModels : public Follower {
     DownloadsProjection downloads_;
     DisclosureIndex disclosures_;
     InboxProjection inbox_;
-    ProjectionRunner queue_runner_, directory_runner_, downloads_runner_, inbox_runner_;
-    mutable std::mutex inbox_mutex_;
+    IncidentListProjection incidents_;
+    ProjectionRunner queue_runner_, directory_runner_, downloads_runner_, inbox_runner_,
+        incidents_runner_;
+    mutable std::mutex inbox_mutex_;  // the inbox's and the incident list's
     Seq published_position_{0};
     std::int64_t published_at_ms_ = 0;
     mutable std::mutex snapshot_mutex_;

@@ -125,8 +125,8 @@ Result<std::pair<std::map<std::uint64_t, Checkpoint>, std::optional<ChainBreak>>
 }  // namespace
 
 const std::vector<std::string>& projections_not_verified() {
-    static const std::vector<std::string> names = {"queue", "directory", "downloads", "disclosures",
-                                                   "inbox"};
+    static const std::vector<std::string> names = {"queue",       "directory", "downloads",
+                                                   "disclosures", "inbox",     "incidents"};
     return names;
 }
 

@@ -17,6 +17,7 @@
 #include "projections/disclosure_index.h"
 #include "projections/downloads_projection.h"
 #include "projections/inbox_projection.h"
+#include "projections/incident_list.h"
 #include "projections/projection_runner.h"
 #include "projections/queue_projection.h"
 
@@ -31,6 +32,7 @@ std::unique_ptr<Projection> make_projection(const std::string& name,
     if (name == "downloads") return std::make_unique<DownloadsProjection>();
     if (name == "disclosures") return std::make_unique<DisclosureProjection>();
     if (name == "inbox") return std::make_unique<InboxProjection>();
+    if (name == "incidents") return std::make_unique<IncidentListProjection>();
     return nullptr;
 }
 

@@ -33,6 +33,26 @@ HttpResponse ApiService::Impl::incident(Context& context, RouteId id) {
     auto records_json = [](const std::vector<DisclosureRecord>& records) {
         return json::parse(disclosures_to_json(records));
     };
+    if (id == RouteId::incident_list) {
+        // Newest first, each as its own stream says now.
+        json items = json::array();
+        for (const auto& incident_id : d.read_models.incidents()) {
+            auto record = load_incident(d.store, incident_id);
+            if (!record.is_ok()) return problem_for(record.status());
+            items.push_back({{"incident", record->id},
+                             {"reporter", record->reporter},
+                             {"description", record->description},
+                             {"reported_at", format_rfc3339_ms(record->reported_at_ms)},
+                             {"window_from", format_rfc3339_ms(record->window_from_ms)},
+                             {"window_to", format_rfc3339_ms(record->window_to_ms)},
+                             {"scope", record->scope.empty() ? json("registered_before_window_end")
+                                                             : json(record->scope.size())},
+                             {"notified", record->notified.size()},
+                             {"evidence_deleted", record->evidence_deleted},
+                             {"closed", record->closed}});
+        }
+        return json_response(200, {{"items", items}});
+    }
     if (id == RouteId::incident_report) {
         auto created = incident::report(d.store, context.principal->name, context.request.body);
         if (!created.is_ok()) return problem_for(created.status());

@@ -399,6 +399,13 @@ TEST_F(Journey, StaffAuditorAndResponderThroughTheRealServer) {
                                    .dump());
     ASSERT_EQ(reported.status, 201) << reported.body;
     const std::string incident = body_of(reported)["incident"];
+    json incidents;
+    EXPECT_TRUE(eventually([&] {  // the list follows the log on the worker's next pass
+        incidents = body_of(call("GET", "/v1/incidents", "/v1/incidents", tanaka));
+        return incidents.contains("items") && !incidents["items"].empty() &&
+               incidents["items"][0]["incident"] == incident;
+    })) << incidents;
+    EXPECT_EQ(incidents["items"][0]["description"], "確認: 申請内容が他者に表示されたか");
     const std::string step = "/v1/incidents/{incident}/steps/{step}";
     EXPECT_EQ(call("POST", step, "/v1/incidents/" + incident + "/steps/scope", tanaka, {},
                    json{{"applications", {approved, to_reject}}}.dump())

@@ -176,7 +176,7 @@ TEST_F(SchemaUpgrade, ProjectionsOfTheOldFormatAreRefoldedThenRebuildByteForByte
                  &exit_code);
     ASSERT_EQ(exit_code, 0) << processed;
     for (const std::string projection :
-         {"queue", "directory", "downloads", "disclosures", "inbox"}) {
+         {"queue", "directory", "downloads", "disclosures", "inbox", "incidents"}) {
         const json report = replay(projection, &exit_code);
         EXPECT_EQ(exit_code, 0) << projection << ": " << report.dump();
         EXPECT_EQ(report["identical"], true) << projection << ": " << report.dump();

@@ -517,7 +517,13 @@ class Console(unittest.TestCase):
         self.browser.find_element(By.ID, "incident-description").send_keys("キャッシュ設定の誤り")
         self.browser.find_element(By.ID, "report-incident").click()
         self.until_text((By.ID, "notice"), "登録しました")
-        self.assertNotEqual(self.browser.find_element(By.ID, "incident-id").get_attribute("value"), "")
+        reported = self.browser.find_element(By.ID, "incident-id").get_attribute("value")
+        self.assertNotEqual(reported, "")
+        # The list of incidents shows it; choosing it takes its id back into the form.
+        self.wait.until(EC.presence_of_element_located((By.CSS_SELECTOR, f"#incidents tr[data-incident='{reported}']")))
+        self.browser.find_element(By.ID, "incident-id").clear()
+        self.browser.find_element(By.CSS_SELECTOR, f"button[data-choose='{reported}']").send_keys(Keys.ENTER)
+        self.assertEqual(self.browser.find_element(By.ID, "incident-id").get_attribute("value"), reported)
         # The scope is picked from the queue (its rows hold no personal data), by keyboard.
         self.browser.find_element(By.ID, "scope-pick").send_keys(Keys.ENTER)
         box = self.wait.until(EC.element_to_be_clickable(

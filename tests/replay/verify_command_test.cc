@@ -342,7 +342,7 @@ TEST(VerifyCommand, CheckpointSignaturesAreCheckedWithAKeyAndTheReportSaysWhatWa
               std::string::npos)
         << unkeyed.output;
     EXPECT_NE(unkeyed.output.find("not checked: the projections (queue, directory, downloads, "
-                                  "disclosures, inbox)"),
+                                  "disclosures, inbox, incidents)"),
               std::string::npos)
         << unkeyed.output;
     auto keyed = run_verify(directory, "--pubkey " + key);

@@ -68,6 +68,30 @@ export async function incidentsPage(container) {
   const scopeList = h('textarea', { id: 'scope-applications', rows: 3 });
   const steps = (step) => `/v1/incidents/${encodeURIComponent(incident.value.trim())}/steps/${step}`;
   const answers = h('div', { id: 'answers' });
+  const list = h('div', { id: 'incident-list' });
+  // Every incident reported, newest first; choosing one takes its id and window into the forms.
+  const showIncidents = async () => {
+    const reply = await get('/v1/incidents');
+    if (!reply.items.length) return replace(list, h('p', { class: 'muted' }, t('no_incidents')));
+    const localTime = (text) => {
+      const at = new Date(Date.parse(text) + 9 * 3600 * 1000).toISOString();
+      return at.slice(0, 16);  // datetime-local in Tokyo time
+    };
+    replace(list, h('table', { id: 'incidents' },
+      h('thead', {}, h('tr', {}, ['incident_id', 'reported_at', 'description', 'window_from', 'window_to', 'scope', 'notified', 'state', ''].map((key) => h('th', {}, key ? t(key) : '')))),
+      h('tbody', {}, reply.items.map((item) => h('tr', { 'data-incident': item.incident },
+        h('td', {}, item.incident), h('td', {}, formatTime(item.reported_at)), h('td', {}, item.description),
+        h('td', {}, formatTime(item.window_from)), h('td', {}, formatTime(item.window_to)),
+        h('td', {}, typeof item.scope === 'number' ? `${item.scope} ${t('rows')}` : t('scope_whole_window')),
+        h('td', {}, String(item.notified)),
+        h('td', {}, item.closed ? t('closed') : t('open_incident')),
+        h('td', {}, h('button', { type: 'button', class: 'quiet', 'data-choose': item.incident, onclick: () => {
+          incident.value = item.incident;
+          from.value = localTime(item.window_from);
+          to.value = localTime(item.window_to);
+          notice(`${t('chosen')}: ${item.incident}`);
+        } }, t('choose'))))))));
+  };
   const picker = h('div', { id: 'picker' });
   const guard = (work) => (event) => { event.preventDefault(); work().catch((error) => notice(error.explanation || String(error), true)); };
 
@@ -125,10 +149,14 @@ export async function incidentsPage(container) {
     const reply = await call('POST', '/v1/incidents', { json: { description: description.value, from: tokyoTime(from.value), to: tokyoTime(to.value) } });
     incident.value = reply.body.incident;
     notice(`${t('reported')}: ${reply.body.incident}`);
+    // The list follows the log on the server's next pass (within a second).
+    setTimeout(() => showIncidents().catch((error) => notice(error.explanation || String(error), true)), 1500);
   };
 
   replace(container,
     h('h1', {}, t('incidents')),
+    h('h2', {}, t('incident_list')),
+    list,
     h('form', { class: 'controls', onsubmit: guard(whoSaw) }, labelled(t('who_saw'), application), h('button', { type: 'submit', id: 'who-saw-search' }, t('search'))),
     h('form', { class: 'controls', onsubmit: guard(sawWhat) }, labelled(t('saw_what'), principal), h('button', { type: 'submit', id: 'saw-what-search' }, t('search'))),
     h('h2', {}, t('review')),
@@ -147,4 +175,5 @@ export async function incidentsPage(container) {
       h('button', { type: 'button', id: 'scope-all', onclick: guard(scope(() => ({ registered_before: tokyoTime(to.value) }))) }, t('scope_all'))),
     picker,
     answers);
+  await showIncidents();
 }
