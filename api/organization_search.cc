@@ -22,21 +22,22 @@ Status OrganizationSearch::catch_up() {
             if (!folded.is_ok()) return;
             const auto application = application_of(event.stream);
             if (application) {
-                Status opened_status;
                 folded = when<FormParsed>(event, [&](const FormParsed& form) {
                     auto opened = vault_.open_sealed(*application, form.pii_sealed);
                     if (!opened.is_ok()) {
-                        // An erased key: the name is gone, and so is its entry.
+                        // An erased key: the name is gone, and so is its entry. Any other
+                        // failure is counted and passed over: one damaged form must not stop
+                        // every search after it.
                         names_.erase(*application);
-                        if (opened.status().reason() != "erased") opened_status = opened.status();
+                        if (opened.status().reason() != "erased") unreadable_.insert(*application);
                         return;
                     }
+                    unreadable_.erase(*application);
                     const auto fields = nlohmann::json::parse(opened.value(), nullptr, false);
                     const std::string organization =
                         fields.is_object() ? fields.value("organization", "") : "";
                     names_[*application] = {organization, form::search_key(organization)};
                 });
-                if (folded.is_ok()) folded = opened_status;
                 if (is<ApplicationErased>(event)) names_.erase(*application);
             }
             if (folded.is_ok()) position_ = event.seq;
@@ -55,6 +56,11 @@ std::vector<OrganizationName> OrganizationSearch::find(std::string_view text, st
         if (++total <= limit) found.push_back({application, name.organization});
     }
     return found;
+}
+
+std::size_t OrganizationSearch::unreadable() const {
+    std::lock_guard lock(mutex_);
+    return unreadable_.size();
 }
 
 std::vector<OrganizationName> OrganizationSearch::names(

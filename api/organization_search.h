@@ -9,6 +9,7 @@
 
 #include <map>
 #include <mutex>
+#include <set>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -36,6 +37,8 @@ class OrganizationSearch {
                                        std::size_t& total) const;
     // The names of those applications the index knows (not erased, form read), in that order.
     std::vector<OrganizationName> names(const std::vector<std::string>& applications) const;
+    // Forms whose organisation could not be opened (not erased: damaged); they are not found.
+    std::size_t unreadable() const;
 
   private:
     struct Name {
@@ -46,6 +49,7 @@ class OrganizationSearch {
     const DataKeyVault& vault_;
     mutable std::mutex mutex_;
     std::map<std::string, Name> names_;  // by application
+    std::set<std::string> unreadable_;
     Seq position_{0};
 };
 

@@ -106,7 +106,10 @@ const std::vector<Route>& routes() {
          "/v1/ledger/checkpoints",
          false,
          {Role::auditor, Role::supervisor, Role::responder},
-         {"limit", "before"}},
+         {"limit", "before"},
+         /*appends=*/false,
+         /*large_body=*/false,
+         /*long_running=*/true},  // reads every stored note
         {RouteId::inclusion_proof,
          "GET",
          "/v1/ledger/proof/inclusion",

@@ -20,7 +20,6 @@ json entry_json(const InboxEntry& entry) {
             {"kind", entry.kind},
             {"received_at", entry.received_at},
             {"reason", entry.reason},
-            {"detail", entry.detail},
             {"size", entry.size},
             {"source", entry.source},
             {"answer", entry.answer},
@@ -42,17 +41,17 @@ Status InboxProjection::apply(const RecordedEvent& event, std::set<std::string>&
         entries_[entry.id] = std::move(entry);
     };
     KAKITOME_RETURN_IF_ERROR(when<MailRejected>(event, [&](const MailRejected& rejected) {
-        add({event.stream, "refused", event.at, rejected.reason, rejected.detail, rejected.size,
-             rejected.source, rejected.answer.value_or(""), "", ""});
+        add({event.stream, "refused", event.at, rejected.reason, rejected.size, rejected.source,
+             rejected.answer.value_or(""), "", ""});
     }));
     KAKITOME_RETURN_IF_ERROR(
         when<UnrelatedMailReceived>(event, [&](const UnrelatedMailReceived& unrelated) {
-            add({event.stream, "unrelated", event.at, "", "", unrelated.size, unrelated.source, "",
-                 "", ""});
+            add({event.stream, "unrelated", event.at, "", unrelated.size, unrelated.source, "", "",
+                 ""});
         }));
     KAKITOME_RETURN_IF_ERROR(when<MessageIdReused>(event, [&](const MessageIdReused& reused) {
         add({event.stream + "@" + std::to_string(event.version.value), "message_id_reused",
-             event.at, "message_id_reused", "", reused.size, reused.source, "", "", ""});
+             event.at, "message_id_reused", reused.size, reused.source, "", "", ""});
     }));
     // The answer's progress through the outbox, in the refused mail's own stream.
     auto answer = [&](const std::string& mail_id, const std::string& state,
@@ -92,16 +91,9 @@ bool InboxProjection::load_row(const std::string& key, const std::string& bytes)
     const auto in = json::parse(bytes, nullptr, false);
     if (!in.is_object()) return false;
     try {
-        entries_[key] = {in.at("id"),
-                         in.at("kind"),
-                         in.at("received_at"),
-                         in.at("reason"),
-                         in.at("detail"),
-                         in.at("size"),
-                         in.at("source"),
-                         in.at("answer"),
-                         in.at("answer_mail_id"),
-                         in.at("answer_next_attempt_at")};
+        entries_[key] = {in.at("id"),     in.at("kind"),           in.at("received_at"),
+                         in.at("reason"), in.at("size"),           in.at("source"),
+                         in.at("answer"), in.at("answer_mail_id"), in.at("answer_next_attempt_at")};
     } catch (const json::exception&) {
         return false;
     }

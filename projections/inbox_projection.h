@@ -2,8 +2,8 @@
 // state of the automatic answer, refusal_answer.h), with another subject, or a second mail
 // under a Message-ID already taken — newest first. One row per such mail, keyed by its message
 // stream (and the stream version for a reused Message-ID, whose stream already holds a mail).
-// Rows hold no personal data: no sender, no subject, no file; the secretariat reads those in
-// the kept mail when it must, as a recorded disclosure.
+// Rows hold no personal data: no sender, no subject, no file, and not intake's free-text detail
+// (it can quote a file name or a content type the sender chose); the reason code says why.
 #pragma once
 
 #include <cstdint>
@@ -20,7 +20,6 @@ struct InboxEntry {
     std::string kind;  // refused | unrelated | message_id_reused
     std::string received_at;
     std::string reason;  // refused: intake's reason code
-    std::string detail;  // refused: intake's explanation (English, technical)
     std::uint64_t size = 0;
     std::string source;  // imap | api | file
     // The automatic answer: "" (none recorded), queued, sent, retrying, failed, or why none
@@ -35,7 +34,8 @@ std::string inbox_entry_to_json(const InboxEntry& entry);
 class InboxProjection : public Projection {
   public:
     std::string name() const override { return "inbox"; }
-    int row_format() const override { return 1; }
+    // 2: rows no longer carry intake's detail, which could quote a file name.
+    int row_format() const override { return 2; }
     Status apply(const RecordedEvent& event, std::set<std::string>& changed) override;
     std::vector<std::string> keys() const override;
     std::optional<std::string> row(const std::string& key) const override;

@@ -121,10 +121,13 @@ std::vector<ReportDeadline> report_deadlines(const IncidentReview& review, std::
     const workflow::CivilDate today = workflow::jst_date_of(now_ms);
     auto deadline = [&](const char* kind, int days) {
         const workflow::CivilDate due = learned.plus_days(days);
-        return ReportDeadline{kind, due.to_string(), review.report_mandatory,
+        return ReportDeadline{kind,
+                              due.to_string(),
+                              review.report_mandatory,
                               due.days() - today.days(),
                               today <= due ? calendar.business_days_between(today, due)
-                                           : -calendar.business_days_between(due, today)};
+                                           : -calendar.business_days_between(due, today),
+                              due < today};
     };
     return {deadline("preliminary_report", 5), deadline("final_report", review.final_report_days)};
 }
@@ -136,7 +139,8 @@ std::string deadlines_as_json(const std::vector<ReportDeadline>& deadlines) {
                        {"due_date", deadline.due_date},
                        {"mandatory", deadline.mandatory},
                        {"calendar_days_left", deadline.calendar_days_left},
-                       {"business_days_left", deadline.business_days_left}});
+                       {"business_days_left", deadline.business_days_left},
+                       {"overdue", deadline.overdue}});
     }
     return out.dump();
 }

@@ -60,7 +60,10 @@ struct ReportDeadline {
     std::string due_date;
     bool mandatory = false;
     std::int64_t calendar_days_left = 0;
+    // Negative: business days since the due date. 0 once past when no working day has passed
+    // yet (due on a Saturday, today Sunday): `overdue` says which, never the sign alone.
     int business_days_left = 0;
+    bool overdue = false;
 };
 std::vector<ReportDeadline> report_deadlines(const IncidentReview& review, std::int64_t now_ms,
                                              const workflow::BusinessCalendar& calendar);

@@ -64,7 +64,8 @@ HttpResponse ApiService::Impl::organizations_of(Context& context) {
         if (auto logged = disclose(context, disclosed, {"organization"}); !logged.is_ok())
             return disclosure_not_recorded(logged);
     }
-    return json_response(200, {{"items", items}, {"total", total}});
+    return json_response(
+        200, {{"items", items}, {"total", total}, {"unreadable", organizations.unreadable()}});
 }
 
 }  // namespace kakitome::api

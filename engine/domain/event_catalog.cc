@@ -26,7 +26,7 @@ const std::vector<EventTypeInfo>& event_catalog() {
         PasswordReminderDue, SlaDue, SlaOverdue, MailQueued, MailSent, MailFailed,
         // message-, sender-, duplicate-
         MessageIngested, MailRejected, UnrelatedMailReceived, MessageIdReused, FormPending,
-        PasswordHeld, Paired, DuplicateKeyRecorded,
+        PasswordHeld, Paired, RefusalAnswered, DuplicateKeyRecorded,
         // principals, disclosure-, token-, idempotency-
         TokenCreated, TokenRevoked, PiiDisclosed, DownloadTokenIssued, CommandAccepted,
         // incident-<id>

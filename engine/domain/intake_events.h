@@ -142,6 +142,17 @@ struct Paired {
     }
 };
 
+// Sender stream: intake answered a refused mail of this sender (refusal_answer.h); at most one
+// answer per sender in kRefusalAnswerIntervalMs, so forged mails cannot aim a flood at anyone.
+struct RefusalAnswered {
+    static constexpr std::string_view kType = "RefusalAnswered";
+    static constexpr int kSchema = 1;
+    std::string message_stream;  // the refused mail's, where the answer's MailQueued is
+    static constexpr auto fields() {
+        return std::tuple{field("message_stream", &RefusalAnswered::message_stream)};
+    }
+};
+
 // Duplicate stream: an application whose form has this organisation and contact address.
 struct DuplicateKeyRecorded {
     static constexpr std::string_view kType = "DuplicateKeyRecorded";

@@ -297,15 +297,35 @@ Result<IngestOutcome> IntakeService::ingest(std::string_view raw, std::string_vi
 IntakeService::Step IntakeService::reject(Ingestion& in, const std::string& reason,
                                           const std::string& detail,
                                           std::optional<std::string> raw_blob) {
-    auto answer =
-        answer_refusal(in.raw, reason, in.message_stream, vault_, workflow_, store_.now_ms());
+    auto sender_of = [this](const std::string& address) {
+        return domain::sender_stream(
+            keyed_hash("sender", normalize_sender(address)).substr(0, domain::kSenderKeyHexDigits));
+    };
+    const auto last_answer =
+        [&](const std::string& address) -> Result<std::optional<std::int64_t>> {
+        auto events = domain::read_current_stream(store_, sender_of(address));
+        if (!events.is_ok()) return events.status();
+        std::optional<std::int64_t> last;
+        for (const auto& e : events.value()) {
+            if (domain::is<domain::RefusalAnswered>(e)) last = parse_rfc3339_ms(e.at);
+        }
+        return last;
+    };
+    auto answer = answer_refusal(in.raw, reason, in.message_stream, vault_, workflow_,
+                                 store_.now_ms(), last_answer);
     if (!answer.is_ok()) return answer.status();
-    std::vector<NewEvent> events{
-        event(domain::MailRejected{reason, detail, in.raw_sha256, std::move(raw_blob),
-                                   in.raw.size(), std::string(in.source), answer->outcome})};
-    if (answer->mail) events.push_back(std::move(*answer->mail));
-    auto appended =
-        store_.append(in.message_stream, ExpectedVersion::no_stream(), std::move(events));
+    std::vector<StreamAppend> parts{
+        {in.message_stream,
+         ExpectedVersion::no_stream(),
+         {event(domain::MailRejected{reason, detail, in.raw_sha256, std::move(raw_blob),
+                                     in.raw.size(), std::string(in.source), answer->outcome})}}};
+    if (answer->mail) {
+        parts[0].events.push_back(std::move(*answer->mail));
+        parts.push_back({sender_of(answer->recipient),
+                         ExpectedVersion::any(),
+                         {event(domain::RefusalAnswered{in.message_stream})}});
+    }
+    auto appended = store_.append_transaction(std::move(parts));
     if (!appended.is_ok()) return appended.status();
     in.outcome.classification = "rejected";
     in.outcome.reason = reason;

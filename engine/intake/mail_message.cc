@@ -319,10 +319,25 @@ Result<ReplyAddressing> read_reply_addressing(std::string_view raw) {
     const std::string return_path = header_value("Return-Path");
     const std::string local =
         lower(addressing.sender_address.substr(0, addressing.sender_address.find('@')));
-    addressing.automatic = (!auto_submitted.empty() && auto_submitted != "no") ||
-                           precedence == "bulk" || precedence == "junk" || precedence == "list" ||
-                           !header_value("List-Id").empty() || return_path == "<>" ||
-                           local == "mailer-daemon" || local == "postmaster";
+    const bool robot_mailbox = local == "mailer-daemon" || local == "postmaster" ||
+                               local == "noreply" || local == "no-reply" ||
+                               local == "do-not-reply" || local.starts_with("owner-") ||
+                               local.ends_with("-request");
+    addressing.automatic =
+        (!auto_submitted.empty() && auto_submitted != "no") || precedence == "bulk" ||
+        precedence == "junk" || precedence == "list" || precedence == "auto_reply" ||
+        !header_value("List-Id").empty() || !header_value("List-Unsubscribe").empty() ||
+        !header_value("List-Post").empty() || !header_value("X-Auto-Response-Suppress").empty() ||
+        !header_value("X-Autoreply").empty() || !header_value("X-Autorespond").empty() ||
+        return_path == "<>" || robot_mailbox;
+    // An address or Message-ID no SMTP server or header line can carry (RFC 5321 §4.5.3.1,
+    // RFC 5322 §2.1.1) is not answered rather than answered into a permanent failure.
+    const auto& address = addressing.sender_address;
+    if (address.size() > 254 || address.find_first_of(" \t<>\r\n\"") != std::string::npos) {
+        return rejected(StatusCode::not_found, "missing_sender",
+                        "the From address cannot be written back to");
+    }
+    if (addressing.message_id.size() > 250) addressing.message_id.clear();
     return addressing;
 }
 

@@ -60,7 +60,9 @@ struct ReplyAddressing {
     std::string message_id;  // without angle brackets, may be empty
     std::string date;        // RFC 3339 UTC, or ""
     // A mail nobody may answer automatically (RFC 3834 §2): Auto-Submitted other than "no",
-    // Precedence bulk/junk/list, a List-Id, a null Return-Path, or a mailer-daemon sender.
+    // Precedence bulk/junk/list/auto_reply, a List-Id/-Unsubscribe/-Post, Exchange's
+    // X-Auto-Response-Suppress, X-Autoreply/X-Autorespond, a null Return-Path, or a robot's
+    // mailbox (mailer-daemon, postmaster, noreply, no-reply, owner-*, *-request).
     bool automatic = false;
 };
 inline constexpr std::size_t kMaxReplyHeaderBytes = 64 * 1024;

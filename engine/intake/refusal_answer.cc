@@ -53,7 +53,8 @@ bool refusal_is_answered(std::string_view reason) {
 
 Result<RefusalAnswer> answer_refusal(std::string_view raw, const std::string& reason,
                                      const std::string& message_stream, DataKeyVault& vault,
-                                     const workflow::WorkflowConfig& config, std::int64_t now_ms) {
+                                     const workflow::WorkflowConfig& config, std::int64_t now_ms,
+                                     const LastAnswerLookup& last_answer) {
     if (!refusal_is_answered(reason)) return RefusalAnswer{"not_fixable", std::nullopt};
     auto addressing = read_reply_addressing(raw);
     if (!addressing.is_ok()) return RefusalAnswer{"no_sender", std::nullopt};
@@ -62,6 +63,10 @@ Result<RefusalAnswer> answer_refusal(std::string_view raw, const std::string& re
     if (addressing->automatic) return RefusalAnswer{"automatic_mail", std::nullopt};
     if (lower(addressing->sender_address) == lower(config.mail_from))
         return RefusalAnswer{"own_address", std::nullopt};
+    auto last = last_answer(addressing->sender_address);
+    if (!last.is_ok()) return last.status();
+    if (last.value() && now_ms - *last.value() < kRefusalAnswerIntervalMs)
+        return RefusalAnswer{"throttled", std::nullopt};
 
     mail::TemplateFields fields;
     fields.codes = {reason};
@@ -85,7 +90,8 @@ Result<RefusalAnswer> answer_refusal(std::string_view raw, const std::string& re
                                outgoing.message_id,
                                {"to", "message"},
                                sealed.value()},
-            {.actor = "system", .correlation = message_stream})};
+            {.actor = "system", .correlation = message_stream}),
+        addressing->sender_address};
 }
 
 }  // namespace kakitome::intake

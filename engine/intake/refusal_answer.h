@@ -9,9 +9,12 @@
 // mail again appends nothing. Nobody is answered whose mail was automatic (RFC 3834), who wrote
 // with another subject, from the secretariat's own address, or whose refusal is a defence
 // (too_many_pending_forms, too_many_password_attempts, message_id_reused): answering those
-// would let a forged sender turn kakitome into a mail cannon.
+// would let a forged sender turn kakitome into a mail cannon. And one address gets at most one
+// answer a day (kRefusalAnswerIntervalMs, RefusalAnswered on its sender stream): a flood of
+// forged mails in someone's name costs them one mail, not one per forgery.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <span>
 #include <string>
@@ -28,16 +31,23 @@ namespace kakitome::intake {
 std::span<const std::string_view> answered_refusal_reasons();
 bool refusal_is_answered(std::string_view reason);
 
+inline constexpr std::int64_t kRefusalAnswerIntervalMs = 24LL * 3600 * 1000;
+
 struct RefusalAnswer {
     // "queued", or why no answer is sent: not_fixable, automatic_mail, not_an_application,
-    // no_sender, own_address.
+    // no_sender, own_address, throttled (this address was answered within the interval).
     std::string outcome;
     std::optional<NewEvent> mail;  // the MailQueued event when outcome is "queued"
+    std::string recipient;         // the address answered, when queued
 };
+
+// When `recipient` was last answered (epoch ms), or nullopt: the caller reads its sender stream.
+using LastAnswerLookup = std::function<Result<std::optional<std::int64_t>>(const std::string&)>;
 
 // `raw` is the refused mail as received (only its header block is read).
 Result<RefusalAnswer> answer_refusal(std::string_view raw, const std::string& reason,
                                      const std::string& message_stream, DataKeyVault& vault,
-                                     const workflow::WorkflowConfig& config, std::int64_t now_ms);
+                                     const workflow::WorkflowConfig& config, std::int64_t now_ms,
+                                     const LastAnswerLookup& last_answer);
 
 }  // namespace kakitome::intake

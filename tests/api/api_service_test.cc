@@ -321,6 +321,18 @@ TEST_F(Api, OrganisationNamesAndSearchAreRecordedAndFindANameHoweverItIsWritten)
     const std::size_t before = disclosures().size();
     EXPECT_EQ(search("zzz")["total"], 0);
     EXPECT_EQ(disclosures().size(), before);
+    // A form whose name cannot be opened is passed over and counted; search goes on.
+    ASSERT_TRUE(
+        store_
+            ->append(domain::application_stream("broken0000000000000"), ExpectedVersion::any(),
+                     {domain::new_event(domain::FormParsed{.application_date = "2026-11-20",
+                                                           .pii_fields = {"organization"},
+                                                           .pii_sealed = "bm90IHNlYWxlZA=="},
+                                        {.actor = "test"})})
+            .is_ok());
+    const json after_damage = search("abc");
+    EXPECT_EQ(after_damage["total"], 1) << after_damage;
+    EXPECT_EQ(after_damage["unreadable"], 1) << after_damage;
     // An erased organisation cannot be found any more.
     ASSERT_TRUE(run(abc, "erase", {{"reason", "本人の求め"}}).is_ok());
     EXPECT_EQ(search("abc")["total"], 0);

@@ -290,6 +290,13 @@ TEST_F(Review, DeadlinesCountDownInBusinessDaysAcrossTheYearEndClosure) {
         report_deadlines(*review, parse_rfc3339_ms("2027-01-05T09:00:00+09:00").value(), calendar);
     EXPECT_EQ(deadlines[0].calendar_days_left, -3);
     EXPECT_EQ(deadlines[0].business_days_left, -2);
+    EXPECT_TRUE(deadlines[0].overdue);
+    EXPECT_FALSE(deadlines[1].overdue);
+    // The day after a Saturday deadline: no working day has passed, but it is missed.
+    deadlines =
+        report_deadlines(*review, parse_rfc3339_ms("2027-01-03T09:00:00+09:00").value(), calendar);
+    EXPECT_EQ(deadlines[0].business_days_left, 0);
+    EXPECT_TRUE(deadlines[0].overdue);
     // Nothing disclosed to others: no deadline to count.
     auto clean =
         review_incident(index, parse_rfc3339_ms("2026-12-01T00:00:00+09:00").value(),

@@ -113,34 +113,44 @@ TEST_F(Projections, TheInboxListsMailThatWentNowhereAndFollowsItsAnswer) {
     down.smtp.url = "smtp://127.0.0.1:" + std::to_string(testing::free_tcp_port());
     mail::MailOutbox outbox(*store_, *vault_, down, clock());
     ASSERT_EQ(outbox.deliver_due()->failed, 1);
+    // (After the outbox pass, so its answer stays queued.) Intake's detail of this refusal quotes
+    // the attachment's content type, which the sender chose: it must not reach the inbox.
+    ingest(build_mail("yamada@example.jp", encoded_word("PR 動画利用申請", "UTF-8"), "pdf@x",
+                      "Content-Type: text/plain; charset=us-ascii\r\n", "",
+                      {{.filename_header = "filename=\"form.pdf\"",
+                        .content_type = "application/x-yamada-taro",
+                        .bytes = "%PDF-1.4 not an office file"}}));
 
     InboxProjection inbox;
     ProjectionRunner runner(*store_, inbox);
     ASSERT_TRUE(runner.catch_up().is_ok());
     auto entries = inbox.entries();
-    ASSERT_EQ(entries.size(), 3u);  // newest first; the paired form and password are not here
-    EXPECT_EQ(entries[0].kind, "refused");
-    EXPECT_EQ(entries[0].reason, "no_attachment");
-    EXPECT_EQ(entries[0].answer, "automatic_mail");
+    ASSERT_EQ(entries.size(), 4u);  // newest first; the paired form and password are not here
+    EXPECT_EQ(entries[0].reason, "attachment_not_office");
+    EXPECT_EQ(entries[0].answer, "queued");
+    EXPECT_EQ(entries[1].kind, "refused");
     EXPECT_EQ(entries[1].reason, "no_attachment");
-    EXPECT_EQ(entries[1].answer, "retrying");
-    EXPECT_FALSE(entries[1].answer_next_attempt_at.empty());
-    EXPECT_EQ(entries[2].kind, "unrelated");
-    EXPECT_EQ(entries[2].source, "imap");
+    EXPECT_EQ(entries[1].answer, "automatic_mail");
+    EXPECT_EQ(entries[2].reason, "no_attachment");
+    EXPECT_EQ(entries[2].answer, "retrying");
+    EXPECT_FALSE(entries[2].answer_next_attempt_at.empty());
+    EXPECT_EQ(entries[3].kind, "unrelated");
+    EXPECT_EQ(entries[3].source, "imap");
     for (const auto& entry : entries) {
         const std::string row = *inbox.row(entry.id);
         EXPECT_EQ(row.find("koho"), std::string::npos) << row;  // no personal data in rows
         EXPECT_EQ(row.find("news@"), std::string::npos) << row;
+        EXPECT_EQ(row.find("yamada"), std::string::npos) << row;
     }
 
     // The outbox's MailSent in the same stream: the answer is sent.
     ASSERT_TRUE(store_
-                    ->append(entries[1].id, ExpectedVersion::any(),
-                             {domain::new_event(domain::MailSent{entries[1].answer_mail_id, 2, ""},
+                    ->append(entries[2].id, ExpectedVersion::any(),
+                             {domain::new_event(domain::MailSent{entries[2].answer_mail_id, 2, ""},
                                                 {.actor = "system"})})
                     .is_ok());
     ASSERT_TRUE(runner.catch_up().is_ok());
-    EXPECT_EQ(inbox.entries()[1].answer, "sent");
+    EXPECT_EQ(inbox.entries()[2].answer, "sent");
     InboxProjection rebuilt;
     ASSERT_TRUE(rebuild_projection(*store_, rebuilt, store_->head()).is_ok());
     EXPECT_EQ(projection_rows(inbox), projection_rows(rebuilt));

@@ -28,10 +28,10 @@ export async function inboxPage(container) {
     h('option', { value: '' }, t('filter_all')),
     kinds.map((name) => h('option', { value: name }, t(`kind_${name}`))));
   const table = h('div', { id: 'inbox-table' }, t('loading'));
-  const header = ['received_at', 'inbox_kind', 'col_reasons', 'inbox_answer', 'inbox_source', 'inbox_size', 'inbox_detail'];
+  const header = ['received_at', 'inbox_kind', 'col_reasons', 'inbox_answer', 'inbox_source', 'inbox_size'];
   const cells = (mail) => [formatTime(mail.received_at), t(`kind_${mail.kind}`),
     mail.reason ? reasonLabel(mail.reason) : '', answerLabel(mail.answer), mail.source,
-    `${Math.ceil(mail.size / 1024)} KB`, mail.detail];
+    `${Math.ceil(mail.size / 1024)} KB`];
   let shown = [];
   const draw = async () => {
     shown = await allMail(kind.value);

@@ -8,7 +8,7 @@ import { stateLabel, t } from './i18n.js';
 // The PPC's deadlines as of now, counted down in the secretariat's business days.
 function deadlineTable(deadlines) {
   if (!deadlines.length) return null;
-  const countdown = (deadline) => (deadline.business_days_left >= 0 ? t('countdown_left') : t('countdown_past'))
+  const countdown = (deadline) => (deadline.overdue ? t('countdown_past') : t('countdown_left'))
     .replace('{business}', Math.abs(deadline.business_days_left))
     .replace('{calendar}', Math.abs(deadline.calendar_days_left));
   return h('table', { id: 'deadlines' },
@@ -16,7 +16,7 @@ function deadlineTable(deadlines) {
     h('tbody', {}, deadlines.map((deadline) => h('tr', { 'data-deadline': deadline.kind },
       h('td', {}, t(deadline.kind)), h('td', {}, deadline.due_date),
       h('td', {}, deadline.mandatory ? h('span', { class: 'badge bad' }, t('mandatory')) : t('voluntary')),
-      h('td', { class: 'countdown' }, deadline.business_days_left <= 1 ? h('span', { class: 'badge bad' }, countdown(deadline)) : countdown(deadline))))));
+      h('td', { class: 'countdown' }, deadline.overdue || deadline.business_days_left <= 1 ? h('span', { class: 'badge bad' }, countdown(deadline)) : countdown(deadline))))));
 }
 
 // Picking the scope from the queue (its rows hold no personal data): the applications received

@@ -243,7 +243,8 @@ TEST_F(Intake, BadMailIsRejectedWithAReasonAndEarlierEventsStay) {
     std::map<std::string, int> types;
     const auto refused = store_->read_all(Seq{before.size() + 1}, 1000).value();
     for (const auto& e : refused) ++types[e.type];
-    EXPECT_EQ(types, (std::map<std::string, int>{{"MailRejected", 4}, {"MailQueued", 1}}));
+    EXPECT_EQ(types, (std::map<std::string, int>{
+                         {"MailRejected", 4}, {"MailQueued", 1}, {"RefusalAnswered", 1}}));
     const auto after = store_->read_all(Seq{1}, before.size()).value();
     for (std::size_t i = 0; i < before.size(); ++i) EXPECT_EQ(after[i].hash, before[i].hash);
     EXPECT_TRUE(verify_store(*database_).value().intact());
@@ -263,8 +264,10 @@ class RefusalAnswers : public Intake {
     }
     // The refusal and the events after it in the message stream the mail claimed.
     std::vector<RecordedEvent> refusal_stream() {
-        const auto head = store_->read_event(store_->head()).value();
-        return store_->read_stream_forward(head.stream, StreamVersion{1}, 10).value();
+        Seq at = store_->head();
+        auto event = store_->read_event(at).value();
+        while (event.type != "MailRejected") event = store_->read_event(Seq{--at.value}).value();
+        return store_->read_stream_forward(event.stream, StreamVersion{1}, 10).value();
     }
     json answer_of(const std::vector<RecordedEvent>& stream) {
         return json::parse(stream.front().payload_json).value("answer", json());
@@ -302,6 +305,26 @@ TEST_F(RefusalAnswers, AFormWithoutPasswordIsAnsweredOnceInJapaneseToItsSender) 
     EXPECT_EQ(store_->head(), head);
 }
 
+// Review of #12: forged mails in one person's name, each with its own Message-ID, made one
+// answer each. Now one address gets one answer a day, whatever the number of forgeries.
+TEST_F(RefusalAnswers, ForgedMailsInOneNameGetOneAnswerADay) {
+    for (int i = 0; i < 10; ++i)
+        ingest(
+            unencrypted_form("Victim <victim@example.jp>", "forged-" + std::to_string(i) + "@x"));
+    ingest(unencrypted_form("VICTIM@example.jp", "forged-case@x"));  // the same address
+    int queued = 0, throttled = 0;
+    const auto all = store_->read_all(Seq{1}, 1000).value();
+    for (const auto& e : all) {
+        if (e.type == "MailQueued") ++queued;
+        if (e.type == "MailRejected" && json::parse(e.payload_json)["answer"] == "throttled")
+            ++throttled;
+    }
+    EXPECT_EQ(queued, 1);
+    EXPECT_EQ(throttled, 10);
+    ingest(unencrypted_form("someone-else@example.jp", "other@x"));  // another address: answered
+    EXPECT_EQ(answer_of(refusal_stream()), "queued");
+}
+
 TEST_F(RefusalAnswers, AutomaticMailIsNeverAnswered) {
     for (const std::string header : {"Auto-Submitted: auto-replied\r\n", "Precedence: bulk\r\n",
                                      "List-Id: <pr.example.jp>\r\n", "Return-Path: <>\r\n"}) {
@@ -313,8 +336,19 @@ TEST_F(RefusalAnswers, AutomaticMailIsNeverAnswered) {
         EXPECT_EQ(stream.size(), 1u);
         EXPECT_EQ(answer_of(stream), "automatic_mail");
     }
-    ingest(unencrypted_form("MAILER-DAEMON@relay.example.jp", "bounce@x"));
-    EXPECT_EQ(answer_of(refusal_stream()), "automatic_mail");
+    for (const std::string header :
+         {"Precedence: auto_reply\r\n", "List-Unsubscribe: <mailto:u@pr.example.jp>\r\n",
+          "X-Auto-Response-Suppress: All\r\n"}) {
+        ingest(unencrypted_form("koho@sakura-hp.example.jp", "auto2-" + header, header));
+        EXPECT_EQ(answer_of(refusal_stream()), "automatic_mail") << header;
+    }
+    for (const std::string robot : {"MAILER-DAEMON", "no-reply", "owner-list", "pr-request"}) {
+        ingest(unencrypted_form(robot + "@relay.example.jp", "bounce-" + robot + "@x"));
+        EXPECT_EQ(answer_of(refusal_stream()), "automatic_mail") << robot;
+    }
+    // An address no SMTP server takes is not answered into a permanent failure.
+    ingest(unencrypted_form(std::string(250, 'a') + "@example.jp", "long@x"));
+    EXPECT_EQ(answer_of(refusal_stream()), "no_sender");
     ingest(unencrypted_form("pr-video@secretariat.example.jp", "own@x"));
     EXPECT_EQ(answer_of(refusal_stream()), "own_address");
 }
@@ -331,6 +365,9 @@ TEST_F(RefusalAnswers, AMailTooLargeToReadIsAnsweredFromItsHeader) {
 }
 
 TEST_F(RefusalAnswers, DefencesAndOtherSubjectsAreNotAnswered) {
+    const LastAnswerLookup never_answered = [](const std::string&) {
+        return Result<std::optional<std::int64_t>>(std::optional<std::int64_t>());
+    };
     // Answering these would let a forged sender aim kakitome's mail at anyone.
     for (const char* defence : {"too_many_pending_forms", "too_many_password_attempts",
                                 "message_id_reused", "nul_bytes", "malformed_mime"})
@@ -341,12 +378,13 @@ TEST_F(RefusalAnswers, DefencesAndOtherSubjectsAreNotAnswered) {
     const std::string application_subject =
         build_mail("a@b.jp", encoded_word("PR 動画利用申請", "UTF-8"), "d@x", "", "pw\r\n");
     auto defended = answer_refusal(application_subject, "too_many_password_attempts", "message-00",
-                                   *vault_, workflow::WorkflowConfig(), 0);
+                                   *vault_, workflow::WorkflowConfig(), 0, never_answered);
     ASSERT_TRUE(defended.is_ok());
     EXPECT_EQ(defended->outcome, "not_fixable");
     EXPECT_FALSE(defended->mail.has_value());
-    auto answer = answer_refusal(build_mail("a@b.jp", "Hello", "o@x", "", "hi"), "no_attachment",
-                                 "message-00", *vault_, workflow::WorkflowConfig(), 0);
+    auto answer =
+        answer_refusal(build_mail("a@b.jp", "Hello", "o@x", "", "hi"), "no_attachment",
+                       "message-00", *vault_, workflow::WorkflowConfig(), 0, never_answered);
     ASSERT_TRUE(answer.is_ok());
     EXPECT_EQ(answer->outcome, "not_an_application");
     EXPECT_FALSE(answer->mail.has_value());
