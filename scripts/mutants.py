@@ -5,6 +5,9 @@ For each mutant: replace the exact original text (which must occur once) in its 
 incrementally, run the tests named for it, restore the file, and report whether a test failed
 (killed) or all passed (survived). Exit 1 when any mutant survived, could not be applied or did not compile.
 Usage: scripts/mutants.py BUILD_DIR [FILTER]   (FILTER: a regular expression over the promises)
+       scripts/mutants.py --check   (make test: every mutant still applies, i.e. its original
+                                     text occurs exactly once; a code change that moved it would
+                                     otherwise leave its promise unguarded in silence)
 """
 import pathlib
 import re
@@ -13,7 +16,7 @@ import sys
 
 root = pathlib.Path(__file__).resolve().parent.parent
 build = pathlib.Path(sys.argv[1] if len(sys.argv) > 1 else "build")
-only = sys.argv[2] if len(sys.argv) > 2 else ""
+only = sys.argv[2] if len(sys.argv) > 2 and sys.argv[1] != "--check" else ""
 
 
 def run(command):
@@ -30,6 +33,13 @@ for number, line in enumerate((root / "tests/mutants.tsv").read_text(encoding="u
         sys.exit(f"tests/mutants.tsv:{number}: want 5 tab-separated fields, got {len(fields)}")
     if re.search(only, fields[0]):
         mutants.append(fields)
+
+if sys.argv[1:2] == ["--check"]:
+    stale = [f"{promise}: the original occurs {(root / file).read_text(encoding='utf-8').count(original)} times in {file}"
+             for promise, file, original, _, _ in mutants
+             if (root / file).read_text(encoding="utf-8").count(original) != 1]
+    print("\n".join(stale) or f"{len(mutants)} mutants apply")
+    sys.exit(1 if stale else 0)
 
 results = []
 for promise, file, original, replacement, tests in mutants:
