@@ -28,6 +28,23 @@ struct GObjectDeleter {
 template <typename T>
 using GObjectPointer = std::unique_ptr<T, GObjectDeleter>;
 
+// GMime's reading of a message, as tolerant as Japanese mail clients need (loose RFC 2047 words
+// and parameters, Japanese fallback charsets); null when nothing mail-like is there.
+GObjectPointer<GMimeMessage> construct_message(std::string_view bytes) {
+    initialise_gmime();
+    GObjectPointer<GMimeStream> stream(
+        g_mime_stream_mem_new_with_buffer(bytes.data(), bytes.size()));
+    GObjectPointer<GMimeParser> parser(g_mime_parser_new_with_stream(stream.get()));
+    GMimeParserOptions* options = g_mime_parser_options_new();
+    g_mime_parser_options_set_rfc2047_compliance_mode(options, GMIME_RFC_COMPLIANCE_LOOSE);
+    g_mime_parser_options_set_parameter_compliance_mode(options, GMIME_RFC_COMPLIANCE_LOOSE);
+    const char* fallback[] = {"UTF-8", "CP932", "ISO-2022-JP", nullptr};
+    g_mime_parser_options_set_fallback_charsets(options, fallback);
+    GObjectPointer<GMimeMessage> message(g_mime_parser_construct_message(parser.get(), options));
+    g_mime_parser_options_free(options);
+    return message;
+}
+
 Status rejected(StatusCode code, const std::string& reason, const std::string& message) {
     return Status(code, message).with_reason(reason);
 }
@@ -213,16 +230,7 @@ Result<MailMessage> parse_mail(std::string_view raw, const MailLimits& limits) {
                             " MIME containers; at most " +
                             std::to_string(limits.max_mime_containers) + " are read");
     }
-    initialise_gmime();
-    GObjectPointer<GMimeStream> stream(g_mime_stream_mem_new_with_buffer(raw.data(), raw.size()));
-    GObjectPointer<GMimeParser> parser(g_mime_parser_new_with_stream(stream.get()));
-    GMimeParserOptions* options = g_mime_parser_options_new();
-    g_mime_parser_options_set_rfc2047_compliance_mode(options, GMIME_RFC_COMPLIANCE_LOOSE);
-    g_mime_parser_options_set_parameter_compliance_mode(options, GMIME_RFC_COMPLIANCE_LOOSE);
-    const char* fallback[] = {"UTF-8", "CP932", "ISO-2022-JP", nullptr};
-    g_mime_parser_options_set_fallback_charsets(options, fallback);
-    GObjectPointer<GMimeMessage> message(g_mime_parser_construct_message(parser.get(), options));
-    g_mime_parser_options_free(options);
+    GObjectPointer<GMimeMessage> message = construct_message(raw);
     if (!message)
         return rejected(StatusCode::invalid_argument, "malformed_mime", "not a MIME message");
 
@@ -274,16 +282,7 @@ Result<ReplyAddressing> read_reply_addressing(std::string_view raw) {
                         "the mail's header contains NUL bytes");
     }
     header += "\r\n\r\n";
-    initialise_gmime();
-    GObjectPointer<GMimeStream> stream(
-        g_mime_stream_mem_new_with_buffer(header.data(), header.size()));
-    GObjectPointer<GMimeParser> parser(g_mime_parser_new_with_stream(stream.get()));
-    GMimeParserOptions* options = g_mime_parser_options_new();
-    g_mime_parser_options_set_rfc2047_compliance_mode(options, GMIME_RFC_COMPLIANCE_LOOSE);
-    const char* fallback[] = {"UTF-8", "CP932", "ISO-2022-JP", nullptr};
-    g_mime_parser_options_set_fallback_charsets(options, fallback);
-    GObjectPointer<GMimeMessage> message(g_mime_parser_construct_message(parser.get(), options));
-    g_mime_parser_options_free(options);
+    GObjectPointer<GMimeMessage> message = construct_message(header);
     if (!message)
         return rejected(StatusCode::invalid_argument, "malformed_mime", "not a MIME message");
     ReplyAddressing addressing;

@@ -47,6 +47,16 @@ def kakitome(*arguments):
     return done.stdout
 
 
+def wait_until_serving(base):
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(base + "/healthz", timeout=1)
+            return
+        except OSError:
+            time.sleep(0.1)
+    raise AssertionError(f"kakitome serve did not start at {base}")
+
+
 class Console(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
@@ -90,14 +100,7 @@ class Console(unittest.TestCase):
         cls.server = subprocess.Popen(
             [str(BINARY), "serve", "--data", str(data), "--listen", f"127.0.0.1:{cls.port}",
              "--config", str(config)], stdout=cls.server_log, stderr=subprocess.STDOUT)
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(cls.base + "/healthz", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.1)
-        else:
-            raise AssertionError("kakitome serve did not start")
+        wait_until_serving(cls.base)
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         cls.downloads = cls.work / "downloads"
         cls.downloads.mkdir()
@@ -329,12 +332,7 @@ class Console(unittest.TestCase):
                                   stderr=subprocess.DEVNULL)
         try:
             self.origin = f"http://127.0.0.1:{port}"
-            for _ in range(100):
-                try:
-                    urllib.request.urlopen(self.origin + "/healthz", timeout=1)
-                    break
-                except OSError:
-                    time.sleep(0.1)
+            wait_until_serving(self.origin)
             self.browser.set_network_conditions(latency=400, download_throughput=2 * 1024 * 1024,
                                                 upload_throughput=2 * 1024 * 1024)
             self.browser.get(self.origin + "/")
