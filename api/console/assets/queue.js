@@ -225,15 +225,18 @@ export async function queuePage(container, me, source = null, asOf = '') {
     draw();
   }
 
-  // A CSV for staff carries the organisation of every row it exports: those names are asked
-  // for (and so recorded) first.
+  // A CSV holds no personal data unless the member of staff asks for the organisations (「団体名を
+  // 含める」): then the names of every exported row are asked for, and so recorded, first. A
+  // file of up to 100k names is a different thing to keep than a work list.
+  const withNames = h('input', { type: 'checkbox', id: 'csv-with-organizations' });
   const csv = async () => {
     const chosen = visible();
-    if (staff) await fetchNames(chosen.map((row) => row.application));
+    const named = staff && withNames.checked;
+    if (named) await fetchNames(chosen.map((row) => row.application));
     downloadCsv('kakitome-queue.csv', [
-      columns.map((column) => t(column.label)).concat([t('overdue')], staff ? [t('organization')] : []),
+      columns.map((column) => t(column.label)).concat([t('overdue')], named ? [t('organization')] : []),
       ...chosen.map((row) => columns.map((column) => column.text(row))
-        .concat([row.overdue ? t('yes') : t('no')], staff ? [names.get(row.application) ?? ''] : [])),
+        .concat([row.overdue ? t('yes') : t('no')], named ? [names.get(row.application) ?? ''] : [])),
     ]);
   };
 
@@ -249,7 +252,8 @@ export async function queuePage(container, me, source = null, asOf = '') {
       labelled(t('filter_overdue'), overdue),
       labelled(t('filter_search'), search),
       count,
-      h('button', { type: 'button', class: 'quiet', id: 'csv', onclick: () => csv().catch((error) => notice(error instanceof ApiError ? error.explanation : String(error), true)) }, t('csv'))),
+      h('button', { type: 'button', class: 'quiet', id: 'csv', onclick: () => csv().catch((error) => notice(error instanceof ApiError ? error.explanation : String(error), true)) }, t('csv')),
+      staff ? labelled(t('csv_with_organizations'), withNames) : null),
     staff ? h('form', { class: 'controls', id: 'organization-search', onsubmit: (event) => searchOrganization(event).catch((error) => notice(error instanceof ApiError ? error.explanation : String(error), true)) },
       labelled(t('filter_organization'), organization),
       h('button', { type: 'submit', id: 'organization-search-button' }, t('search')),
