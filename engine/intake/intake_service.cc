@@ -102,6 +102,10 @@ std::string IntakeService::keyed_hash(std::string_view purpose, std::string_view
     return to_hex(reinterpret_cast<const std::uint8_t*>(digest.data()), digest.size());
 }
 
+std::string IntakeService::sender_key_of(std::string_view address) const {
+    return keyed_hash("sender", normalize_sender(address)).substr(0, domain::kSenderKeyHexDigits);
+}
+
 Result<IntakeService::SenderState> IntakeService::load_sender(const std::string& stream) const {
     using namespace domain;
     auto events = read_current_stream(store_, stream);
@@ -298,8 +302,7 @@ IntakeService::Step IntakeService::reject(Ingestion& in, const std::string& reas
                                           const std::string& detail,
                                           std::optional<std::string> raw_blob) {
     auto sender_of = [this](const std::string& address) {
-        return domain::sender_stream(
-            keyed_hash("sender", normalize_sender(address)).substr(0, domain::kSenderKeyHexDigits));
+        return domain::sender_stream(sender_key_of(address));
     };
     const auto last_answer =
         [&](const std::string& address) -> Result<std::optional<std::int64_t>> {
@@ -407,8 +410,7 @@ IntakeService::Step IntakeService::keep_and_classify(Ingestion& in) {
 }
 
 IntakeService::Step IntakeService::find_sender(Ingestion& in) {
-    in.sender_key = keyed_hash("sender", normalize_sender(in.parsed->sender_address))
-                        .substr(0, domain::kSenderKeyHexDigits);
+    in.sender_key = sender_key_of(in.parsed->sender_address);
     in.sender_stream = domain::sender_stream(in.sender_key);
     auto sender = load_sender(in.sender_stream);
     if (!sender.is_ok()) return sender.status();

@@ -79,6 +79,8 @@ class IntakeService {
     Result<std::string> process_paired(const std::string& application, std::string_view attachment,
                                        const std::string& password);
     std::string keyed_hash(std::string_view purpose, std::string_view value) const;
+    // The key of a sender's stream (sender-<key>): a keyed hash of the normalised address.
+    std::string sender_key_of(std::string_view address) const;
     office::DecryptionLimits decryption_limits() const;
     // Password tries this sender may still spend in the current hour (MailLimits).
     std::size_t tries_left_for(const SenderState& sender) const;

@@ -27,15 +27,7 @@ std::string japanese_time(std::int64_t epoch_ms) {
            std::to_string(minutes % 60) + "分";
 }
 
-std::string lower(std::string text) {
-    std::transform(text.begin(), text.end(), text.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return text;
-}
-
-}  // namespace
-
-namespace {
+// The refusals an applicant can fix by sending again.
 constexpr std::array<std::string_view, 10> kFixable = {
     "attachment_not_encrypted", "no_attachment",     "multiple_attachments",
     "attachment_not_office",    "password_too_long", "password_has_control_characters",
@@ -61,7 +53,7 @@ Result<RefusalAnswer> answer_refusal(std::string_view raw, const std::string& re
     if (!subject_matches(addressing->subject))
         return RefusalAnswer{"not_an_application", std::nullopt};
     if (addressing->automatic) return RefusalAnswer{"automatic_mail", std::nullopt};
-    if (lower(addressing->sender_address) == lower(config.mail_from))
+    if (normalize_sender(addressing->sender_address) == normalize_sender(config.mail_from))
         return RefusalAnswer{"own_address", std::nullopt};
     auto last = last_answer(addressing->sender_address);
     if (!last.is_ok()) return last.status();
