@@ -196,6 +196,9 @@ HttpResponse ApiService::Impl::dispatch(Context& context) {
         case RouteId::incident_step:
         case RouteId::incident_contact:
             return incident(context, route.id);
+        case RouteId::incident_import:
+        case RouteId::incident_evidence:
+            return incident_evidence(context, route.id);
         case RouteId::me:
             return me(context);
         case RouteId::queue_as_of:

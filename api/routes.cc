@@ -158,6 +158,25 @@ const std::vector<Route>& routes() {
          {Role::responder},
          {},
          /*appends=*/true},
+        // Another system's registration export or access log, as the body (gzip accepted).
+        {RouteId::incident_import,
+         "POST",
+         "/v1/incidents/{incident}/imports/{kind}",
+         false,
+         {Role::responder},
+         {"format", "name"},
+         /*appends=*/true,
+         /*large_body=*/true},
+        // The signed, verifiable bundle of the incident's evidence (replay/evidence_bundle.h).
+        {RouteId::incident_evidence,
+         "GET",
+         "/v1/incidents/{incident}/evidence",
+         false,
+         {Role::responder, Role::auditor},
+         {},
+         /*appends=*/false,
+         /*large_body=*/false,
+         /*long_running=*/true},
     };
     return table;
 }

@@ -34,6 +34,8 @@ enum class RouteId {
     incident_list,
     incident_step,
     incident_contact,
+    incident_import,
+    incident_evidence,
     me,
     queue_as_of,
     inbox,
@@ -74,7 +76,7 @@ RouteMatch match_route(const std::string& method, const std::string& path);
 // Whether a request target (path and query) runs on a blocking thread: its route appends or is
 // long-running; false when no route matches.
 bool route_blocks(const std::string& method, const std::string& target);
-// The paths of the large_body routes (which have no parameters).
+// The path patterns of the large_body routes ("/v1/incidents/{incident}/imports/{kind}").
 std::vector<std::string> large_body_paths();
 bool role_allowed(const Route& route, auth::Role role);
 

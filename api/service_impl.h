@@ -67,6 +67,8 @@ struct ApiService::Impl {
     HttpResponse inclusion_proof(Context& context);
     HttpResponse consistency_proof(Context& context);
     HttpResponse incident(Context& context, RouteId id);
+    // Another system's evidence: imports and the evidence bundle (external_evidence_handlers.cc).
+    HttpResponse incident_evidence(Context& context, RouteId id);
     HttpResponse me(const Context& context);
     HttpResponse queue_as_of(Context& context);
     HttpResponse inbox(Context& context);

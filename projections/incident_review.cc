@@ -5,6 +5,7 @@
 
 #include "engine/workflow/civil_date.h"
 #include "events/base/timestamp.h"
+#include "projections/external_evidence.h"
 
 namespace kakitome {
 
@@ -30,12 +31,17 @@ std::string jst_day(std::int64_t epoch_ms) {
 Result<IncidentReview> review_incident(const DisclosureIndex& index, std::int64_t from_ms,
                                        std::int64_t to_ms,
                                        const std::optional<IncidentRecord>& incident,
-                                       const AppiFacts& facts) {
+                                       const AppiFacts& facts,
+                                       const ExternalEvidenceReview* external) {
     IncidentReview review;
     review.from_ms = from_ms;
     review.to_ms = to_ms;
     std::vector<Registration> scope;
-    if (incident && !incident->scope.empty()) {
+    const bool external_only =
+        external != nullptr && !external->empty() && (!incident || incident->scope.empty());
+    if (external_only) {
+        // The leak happened in another system: kakitome's own registrations are not in scope.
+    } else if (incident && !incident->scope.empty()) {
         for (const auto& application : incident->scope) {
             auto registration = index.registration(application);
             if (!registration.is_ok()) return registration.status();
@@ -55,7 +61,9 @@ Result<IncidentReview> review_incident(const DisclosureIndex& index, std::int64_
                                incident && incident->notified.count(registration.application) > 0});
     }
     // One pass over the window's disclosures, not one query per registration.
-    auto disclosed = index.in_window(from_ms, to_ms);
+    auto disclosed = external_only
+                         ? Result<std::vector<DisclosureRecord>>(std::vector<DisclosureRecord>{})
+                         : index.in_window(from_ms, to_ms);
     if (!disclosed.is_ok()) return disclosed.status();
     for (const auto& record : disclosed.value()) {
         auto found = row_of.find(record.application);
@@ -63,6 +71,14 @@ Result<IncidentReview> review_incident(const DisclosureIndex& index, std::int64_
         ReviewRow& row = review.rows[found->second];
         if (record.principal == row.owner || authorised_role(record.role)) continue;
         row.to_others.push_back(record);
+    }
+    if (external != nullptr && !external->empty()) {
+        review.external = ExternalEvidenceSummary{external->files, external->requests,
+                                                  external->hits_without_fill};
+        for (ReviewRow row : external->rows) {
+            row.notified = incident && incident->notified.count(row.application) > 0;
+            review.rows.push_back(std::move(row));
+        }
     }
     for (const auto& row : review.rows) review.affected += row.disclosed_to_others() ? 1 : 0;
 
@@ -153,12 +169,25 @@ std::string review_as_text(const IncidentReview& review) {
         std::string viewers;
         for (const auto& record : row.to_others) {
             viewers += (viewers.empty() ? "" : "; ") + record.principal + " at " + record.at +
-                       " (request " + record.request_id + ")";
+                       " (request " + record.request_id + ")" +
+                       (record.remote.empty() ? "" : ", " + record.remote);
         }
         char line[256];
         std::snprintf(line, sizeof line, "%-21s %-19s %-8s ", row.application.c_str(),
                       row.disclosed_to_others() ? "yes" : "no", row.notified ? "yes" : "no");
         out += line + viewers + "\n";
+    }
+    if (review.external) {
+        out += "evidence from another system: " + std::to_string(review.external->files.size()) +
+               " files, " + std::to_string(review.external->requests) +
+               " requests for registration pages, " +
+               std::to_string(review.external->hits_without_fill) +
+               " cache hits the logs cannot attribute\n";
+        for (const auto& file : review.external->files) {
+            out += "  " + file.kind + " " + file.name + " sha256:" + file.sha256 + " lines " +
+                   std::to_string(file.lines) + ", recorded " + std::to_string(file.recorded) +
+                   ", bad " + std::to_string(file.bad_lines) + "\n";
+        }
     }
     for (const auto& line : review.assessment) out += line + "\n";
     return out;
@@ -212,12 +241,35 @@ std::string review_as_json(const IncidentReview& review) {
                         {"notified", row.notified},
                         {"viewers", viewers}});
     }
-    return json{{"from", format_rfc3339_ms(review.from_ms)},
-                {"to", format_rfc3339_ms(review.to_ms)},
-                {"affected", review.affected},
-                {"rows", rows},
-                {"assessment", review.assessment}}
-        .dump();
+    json out{{"from", format_rfc3339_ms(review.from_ms)},
+             {"to", format_rfc3339_ms(review.to_ms)},
+             {"in_scope", review.rows.size()},
+             {"affected", review.affected},
+             {"rows", rows},
+             {"assessment", review.assessment}};
+    if (review.external) {
+        json files = json::array();
+        for (const auto& file : review.external->files) {
+            json bad = json::array();
+            for (const auto& line : file.first_bad_lines)
+                bad.push_back({{"line", line.line}, {"reason", line.reason}});
+            files.push_back({{"kind", file.kind},
+                             {"format", file.format},
+                             {"name", file.name},
+                             {"sha256", file.sha256},
+                             {"bytes", file.bytes},
+                             {"lines", file.lines},
+                             {"recorded", file.recorded},
+                             {"unrelated", file.unrelated},
+                             {"already_recorded", file.already_recorded},
+                             {"bad_lines", file.bad_lines},
+                             {"first_bad_lines", bad}});
+        }
+        out["external"] = {{"files", files},
+                           {"requests", review.external->requests},
+                           {"hits_without_fill", review.external->hits_without_fill}};
+    }
+    return out.dump();
 }
 
 }  // namespace kakitome

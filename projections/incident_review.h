@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/domain/external_evidence_events.h"
 #include "engine/incident/incident_record.h"
 #include "engine/workflow/business_calendar.h"
 #include "events/event_store.h"
@@ -40,8 +41,16 @@ struct ReviewRow {
     bool disclosed_to_others() const { return !to_others.empty(); }
 };
 
+// What evidence from another system the review stands on (projections/external_evidence.h).
+struct ExternalEvidenceSummary {
+    std::vector<domain::ExternalFileImported> files;
+    std::uint64_t requests = 0;           // requests for registration pages imported
+    std::uint64_t hits_without_fill = 0;  // cache hits the logs cannot attribute
+};
+
 struct IncidentReview {
     std::int64_t from_ms = 0, to_ms = 0;
+    std::optional<ExternalEvidenceSummary> external;
     std::vector<ReviewRow> rows;          // every registration in scope
     std::size_t affected = 0;             // rows disclosed to others
     std::vector<std::string> assessment;  // the APPI lines
@@ -71,10 +80,15 @@ std::string deadlines_as_json(const std::vector<ReportDeadline>& deadlines);
 
 bool authorised_role(const std::string& role);
 
+struct ExternalEvidenceReview;
+
+// With `external`, its rows (another system's registrations) join the review; an incident with
+// external evidence and no scope of its own reviews only those, not every kakitome registration.
 Result<IncidentReview> review_incident(const DisclosureIndex& index, std::int64_t from_ms,
                                        std::int64_t to_ms,
                                        const std::optional<IncidentRecord>& incident,
-                                       const AppiFacts& facts = {});
+                                       const AppiFacts& facts = {},
+                                       const ExternalEvidenceReview* external = nullptr);
 
 std::string review_as_text(const IncidentReview& review);
 std::string review_as_csv(const IncidentReview& review);

@@ -8,6 +8,7 @@ packages=(
   libboost-all-dev librocksdb-dev libssl-dev nlohmann-json3-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libgmime-3.0-dev libzip-dev libpugixml-dev libcurl4-openssl-dev libicu-dev libxml2-dev
+  libcsv-dev zlib1g-dev
   # Independent tools the tests cross-check against (see docs/testing.md).
   python3 python3-msoffcrypto-tool python3-openpyxl dovecot-imapd python3-botocore python3-aiosmtpd
   nginx-light wrk

@@ -10,6 +10,7 @@
 
 #include "api/cli/arguments.h"
 #include "api/cli/commands.h"
+#include "replay/evidence_bundle.h"
 #include "replay/ledger_export.h"
 #include "replay/store_verifier.h"
 
@@ -44,6 +45,31 @@ int run_verify(const Words& words) {
             std::fprintf(stderr, "kakitome verify: cannot read %s\n",
                          arguments->value("export")->c_str());
             return kExitBadInput;
+        }
+        // An incident's evidence bundle starts with its own header (replay/evidence_bundle.h).
+        std::string first_line;
+        std::getline(in, first_line);
+        in.clear();
+        in.seekg(0);
+        if (first_line.find("\"type\":\"evidence\"") != std::string::npos) {
+            auto evidence = verify_evidence_bundle(in, key);
+            if (!evidence.is_ok()) {
+                std::fprintf(stderr, "kakitome verify: %s\n",
+                             evidence.status().to_string().c_str());
+                return kExitBadInput;
+            }
+            if (!evidence->intact) {
+                std::printf("tampered: line %llu: %s\n",
+                            static_cast<unsigned long long>(evidence->line),
+                            evidence->problem.c_str());
+                return kExitCheckFailed;
+            }
+            std::printf(
+                "intact: evidence of incident %s: %llu events in the signed log, %llu "
+                "imported files, each stream complete from its first event\n",
+                evidence->incident.c_str(), static_cast<unsigned long long>(evidence->events),
+                static_cast<unsigned long long>(evidence->files));
+            return kExitOk;
         }
         auto verdict = verify_export(in, key, arguments->has("allow-unsigned-tail"));
         if (!verdict.is_ok()) {

@@ -16,6 +16,7 @@
 #include "engine/domain/domain_event.h"
 #include "engine/domain/streams.h"
 #include "engine/download/download_service.h"
+#include "engine/evidence/evidence_import.h"
 #include "engine/incident/incident_commands.h"
 #include "engine/incident/incident_record.h"
 #include "engine/workflow/applicant_contact.h"
@@ -25,6 +26,7 @@
 #include "events/base/base64.h"
 #include "events/base/sha256.h"
 #include "events/base/timestamp.h"
+#include "projections/external_evidence.h"
 #include "projections/incident_review.h"
 
 namespace kakitome::api {
@@ -57,6 +59,17 @@ HttpResponse ApiService::Impl::incident(Context& context, RouteId id) {
         auto created = incident::report(d.store, context.principal->name, context.request.body);
         if (!created.is_ok()) return problem_for(created.status());
         return json_response(201, {{"incident", created.value()}});
+    }
+    if (id == RouteId::incident_step && context.match.parameters.at("step") == "mapping") {
+        // How to read another system's files: the body is the mapping (evidence_mapping.h).
+        const std::string& incident_id = context.match.parameters.at("incident");
+        auto recorded = evidence::record_mapping(d.store, incident_id, context.request.body,
+                                                 context.principal->name);
+        if (!recorded.is_ok()) return problem_for(recorded.status());
+        return json_response(200, {{"incident", incident_id},
+                                   {"step", "mapping"},
+                                   {"seq", recorded.value()},
+                                   {"changed", recorded.value() > 0}});
     }
     if (id == RouteId::incident_step) {
         const std::string& incident_id = context.match.parameters.at("incident");
@@ -121,7 +134,14 @@ HttpResponse ApiService::Impl::incident(Context& context, RouteId id) {
         if (!loaded.is_ok()) return problem_for(loaded.status());
         incident_record = loaded.value();
     }
-    auto review = review_incident(d.disclosures, *from, *to, incident_record);
+    std::optional<ExternalEvidenceReview> external;
+    if (incident_record) {
+        auto loaded = review_external_evidence(d.store, incident_record->id, *from, *to);
+        if (!loaded.is_ok()) return problem_for(loaded.status());
+        external = std::move(loaded).value();
+    }
+    auto review = review_incident(d.disclosures, *from, *to, incident_record, {},
+                                  external ? &*external : nullptr);
     if (!review.is_ok()) return problem_for(review.status());
     json body = json::parse(review_as_json(review.value()));
     body["deadlines"] = json::parse(

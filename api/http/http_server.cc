@@ -57,6 +57,24 @@ struct HttpServer::Impl {
 
 namespace {
 
+// "/v1/incidents/{incident}/imports/{kind}" matches "/v1/incidents/x/imports/access-log": a
+// "{…}" segment stands for any one non-empty segment.
+bool path_matches_pattern(std::string_view pattern, std::string_view path) {
+    while (!pattern.empty() && !path.empty()) {
+        const auto pattern_end = pattern.find('/', 1), path_end = path.find('/', 1);
+        const std::string_view pattern_segment = pattern.substr(0, pattern_end);
+        const std::string_view path_segment = path.substr(0, path_end);
+        const bool wildcard = pattern_segment.size() > 2 && pattern_segment[1] == '{';
+        if (wildcard ? path_segment.size() < 2 : pattern_segment != path_segment) return false;
+        if ((pattern_end == std::string_view::npos) != (path_end == std::string_view::npos))
+            return false;
+        if (pattern_end == std::string_view::npos) return true;
+        pattern.remove_prefix(pattern_end);
+        path.remove_prefix(path_end);
+    }
+    return pattern.empty() && path.empty();
+}
+
 HttpRequest to_request(const bhttp::request<bhttp::string_body>& message, const std::string& remote,
                        bool tls, bool with_body = true) {
     HttpRequest request;
@@ -199,9 +217,9 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
         arm_deadline(server_.options.request_deadline);
         const auto target = parser_->get().target();
         const std::string path(target.substr(0, target.find('?')));
-        const bool large = std::find(server_.options.large_body_paths.begin(),
-                                     server_.options.large_body_paths.end(),
-                                     path) != server_.options.large_body_paths.end();
+        const bool large = std::any_of(
+            server_.options.large_body_paths.begin(), server_.options.large_body_paths.end(),
+            [&](const std::string& pattern) { return path_matches_pattern(pattern, path); });
         const std::size_t limit =
             large ? server_.options.large_body_limit : server_.options.body_limit;
         if (auto refused = refuse_ambiguous(*parser_)) return respond(*refused, false);

@@ -31,7 +31,8 @@ struct HttpServerOptions {
     std::size_t header_limit = 16 * 1024;
     std::size_t body_limit = 1024 * 1024;  // per request; `large_body_paths` may exceed it
     std::size_t large_body_limit = 26 * 1024 * 1024;
-    std::vector<std::string> large_body_paths;  // e.g. "/v1/mail"
+    // e.g. "/v1/mail"; a "{name}" segment matches any one segment.
+    std::vector<std::string> large_body_paths;
     std::chrono::seconds request_deadline{30};  // to read one whole request
     std::chrono::seconds idle_timeout{30};      // between keep-alive requests
     std::size_t max_connections = 4096;

@@ -2,6 +2,7 @@
 
 #include "engine/domain/access_events.h"
 #include "engine/domain/application_events.h"
+#include "engine/domain/external_evidence_events.h"
 #include "engine/domain/incident_events.h"
 #include "engine/domain/intake_events.h"
 
@@ -31,7 +32,9 @@ const std::vector<EventTypeInfo>& event_catalog() {
         TokenCreated, TokenRevoked, PiiDisclosed, DownloadTokenIssued, CommandAccepted,
         // incident-<id>
         IncidentReported, IncidentScoped, AffectedPartyNotified, EvidenceDeletionConfirmed,
-        IncidentClosed>();
+        IncidentClosed, ExternalMappingRecorded, ExternalFileImported,
+        // evidence-<id>
+        ExternalRegistrationImported, ExternalAccessObserved>();
     return catalog;
 }
 

@@ -49,6 +49,9 @@ std::string disclosure_stream(std::string_view principal) {
 std::string incident_stream(std::string_view incident) {
     return prefixed("incident-", incident);
 }
+std::string evidence_stream(std::string_view incident) {
+    return prefixed("evidence-", incident);
+}
 std::string idempotency_stream(std::string_view key_hex) {
     return prefixed("idempotency-", key_hex);
 }

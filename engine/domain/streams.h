@@ -7,6 +7,7 @@
 //   token-<sha256>        which application a download token belongs to
 //   disclosure-<name>     every disclosure of personal data to one principal
 //   incident-<id>         one incident's investigation
+//   evidence-<id>         the registrations and requests imported from another system into it
 //   idempotency-<hash>    a command's outcome under one principal's Idempotency-Key
 //   principals            API principals and their tokens
 //
@@ -45,6 +46,7 @@ std::string duplicate_stream(std::string_view duplicate_key_hex);
 std::string token_stream(std::string_view token_sha256);
 std::string disclosure_stream(std::string_view principal);
 std::string incident_stream(std::string_view incident);
+std::string evidence_stream(std::string_view incident);
 std::string idempotency_stream(std::string_view key_hex);
 
 }  // namespace kakitome::domain

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "engine/domain/domain_event.h"
+#include "engine/domain/external_evidence_events.h"
 #include "engine/domain/incident_events.h"
 #include "engine/domain/streams.h"
 #include "engine/incident/incident_record.h"
@@ -28,6 +29,23 @@ Result<json> object_of(const std::string& arguments_json) {
 std::string text(const json& arguments, const char* key) {
     return arguments.contains(key) && arguments[key].is_string() ? arguments[key].get<std::string>()
                                                                  : std::string();
+}
+
+// A registration of another system imported into the incident is in its scope too
+// (engine/domain/external_evidence_events.h).
+bool is_external_registration(const EventStore& store, const std::string& incident,
+                              const std::string& registration) {
+    const std::string stream = domain::evidence_stream(incident);
+    for (StreamVersion from{1};;) {
+        auto page = store.read_stream_forward(stream, from, 10000);
+        if (!page.is_ok() || page->empty()) return false;
+        for (const auto& event : page.value()) {
+            if (!domain::is<domain::ExternalRegistrationImported>(event)) continue;
+            auto imported = domain::decode<domain::ExternalRegistrationImported>(event);
+            if (imported.is_ok() && imported->registration == registration) return true;
+        }
+        from = StreamVersion{page->back().version.value + 1};
+    }
 }
 
 }  // namespace
@@ -107,7 +125,8 @@ Result<Seq> take_step(EventStore& store, const RegisteredBefore& registered_befo
             return Status::invalid_argument("notify needs \"application\"")
                 .with_reason("invalid_arguments");
         const auto& scope = incident->scope;
-        if (std::find(scope.begin(), scope.end(), text(*arguments, "application")) == scope.end())
+        if (std::find(scope.begin(), scope.end(), text(*arguments, "application")) == scope.end() &&
+            !is_external_registration(store, id, text(*arguments, "application")))
             return Status::invalid_argument("application " +
                                             text(*arguments, "application").substr(0, 64) +
                                             " is not in the incident's scope (scope it first)")

@@ -16,6 +16,26 @@ Sha256Digest sha256(std::string_view bytes) {
     return digest;
 }
 
+Sha256Hasher::Sha256Hasher() : context_(EVP_MD_CTX_new()) {
+    if (context_ == nullptr || EVP_DigestInit_ex(context_, EVP_sha256(), nullptr) != 1)
+        throw std::bad_alloc();
+}
+
+Sha256Hasher::~Sha256Hasher() {
+    EVP_MD_CTX_free(context_);
+}
+
+void Sha256Hasher::update(std::string_view bytes) {
+    EVP_DigestUpdate(context_, bytes.data(), bytes.size());
+}
+
+Sha256Digest Sha256Hasher::finish() {
+    Sha256Digest digest{};
+    unsigned int size = 0;
+    EVP_DigestFinal_ex(context_, digest.data(), &size);
+    return digest;
+}
+
 std::string to_hex(const std::uint8_t* bytes, std::size_t size) {
     static constexpr char digits[] = "0123456789abcdef";
     std::string out(size * 2, '0');

@@ -135,6 +135,8 @@ const std::map<std::string, std::string> kDocumentedAccess = {
     {"GET /v1/incidents/review", "r"},
     {"POST /v1/incidents", "r"},
     {"POST /v1/incidents/{incident}/steps/{step}", "r"},
+    {"POST /v1/incidents/{incident}/imports/{kind}", "r"},
+    {"GET /v1/incidents/{incident}/evidence", "ar"},
 };
 
 char role_letter(auth::Role role) {
