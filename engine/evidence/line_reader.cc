@@ -98,7 +98,11 @@ bool LineReader::next(std::string_view& line) {
         }
         line = std::string_view(buffer_.data() + begin_, length);
         begin_ += length + (newline != nullptr ? 1 : 0);
-        if (cut_) {
+        if (length > kMaxLineBytes) {
+            // Whole in the buffer but over the bound: cut it like one that is not.
+            line = line.substr(0, kMaxLineBytes);
+            cut_ = true;
+        } else if (cut_) {
             long_line_.assign(line);
             // Skip to the end of the over-long line.
             while (true) {
