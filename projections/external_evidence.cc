@@ -19,8 +19,10 @@ bool is_hit(const std::string& word) {
            word == "REVALIDATED";
 }
 
+// nginx stores a BYPASS answer too (proxy_cache_bypass skips the lookup, not the store).
 bool stores_response(const std::string& word) {
-    return word == "Miss" || word == "RefreshHit" || word == "MISS" || word == "EXPIRED";
+    return word == "Miss" || word == "RefreshHit" || word == "MISS" || word == "EXPIRED" ||
+           word == "BYPASS";
 }
 
 struct Request {

@@ -3,11 +3,13 @@
 //
 // A cache hit serves what the last fill stored under the cache key, not what the requester
 // asked for. So the requests are replayed in time order through a model of that cache: a
-// request the origin answered (Miss, RefreshHit, EXPIRED, or no cache at all) was served the
-// registration it named and, when the cache stored it (Miss, RefreshHit, MISS, EXPIRED), fills
-// its key for the mapping's TTL; a hit (Hit, HIT, STALE, UPDATING, REVALIDATED) was served the
-// registration of the key's last live fill. Only 2xx answers serve a page (a 304 re-used the
-// client's own copy; a 403 served nothing).
+// request the origin answered (Miss, RefreshHit, EXPIRED, BYPASS, or no cache at all) was served
+// the registration it named and, when the cache stored it (all of those but no cache), fills
+// its key for the mapping's TTL (at its CloudFront edge: each edge caches apart); a hit (Hit,
+// HIT, STALE, UPDATING, REVALIDATED) was served the registration of the key's last live fill.
+// Only 2xx answers serve a page (a 304 re-used the client's own copy; a 403 served nothing).
+// What the logs cannot show is not found: a Miss that CloudFront's regional cache answered
+// with another edge's fill looks like the origin's answer.
 //
 // A registration's owner is the client that first had its page from the origin (the
 // registrant finishing the registration), else the first that asked for it. A page served to

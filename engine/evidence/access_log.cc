@@ -254,6 +254,7 @@ Outcome AccessLogParser::parse_cloudfront(std::string_view line, AccessLine& out
     out.cookie = percent_decode(cell(c.cookie));
     out.cache.assign(cell(c.result));
     out.request_id.assign(cell(c.request_id));
+    out.edge.assign(cell(c.edge));
     return Outcome::parsed;
 }
 
@@ -307,6 +308,7 @@ Outcome AccessLogParser::parse_combined(std::string_view line, AccessLine& out,
     out.cookie.clear();
     out.cache.clear();
     out.request_id.clear();
+    out.edge.clear();
     if (skip_space(line, at)) {
         if (!quoted(line, at) || !skip_space(line, at)) {  // referer
             reason = "bad \"referer\"";
@@ -375,6 +377,7 @@ Outcome AccessLogParser::parse_jsonl(std::string_view line, AccessLine& out, std
     out.cookie = text("cookie");
     out.cache = text("cache");
     out.request_id = text("request_id");
+    out.edge = text("edge");
     if (out.path.empty() || out.path.front() != '/') {
         reason = "\"path\" does not start with /";
         return Outcome::bad;

@@ -27,6 +27,9 @@ std::string_view log_format_name(LogFormat format);
 struct AccessLine {
     std::int64_t at_ms = 0;
     std::string address, user_agent, method, path, query, cookie, cache, request_id;
+    // CloudFront's x-edge-location: each edge keeps its own cache, so a hit there can only be
+    // of a fill there. Empty for a single cache (nginx, Apache).
+    std::string edge;
     int status = 0;
     std::int64_t bytes = 0;
 };
@@ -46,7 +49,7 @@ class AccessLogParser {
     std::vector<std::string> extra_fields_;
     // CloudFront: the column of each field we read, from "#Fields:" (-1: not logged).
     struct Columns {
-        int date = -1, time = -1, address = -1, method = -1, stem = -1, query = -1, status = -1,
+        int date = -1, time = -1, edge = -1, address = -1, method = -1, stem = -1, query = -1, status = -1,
             bytes = -1, user_agent = -1, cookie = -1, result = -1, request_id = -1;
     };
     std::optional<Columns> columns_;

@@ -385,7 +385,8 @@ Result<ImportOutcome> import_access_log(EventStore& store, DataKeyVault& vault,
             request.query.empty() ? request.path : request.path + "?" + request.query,
             request.status, request.cache,
             evidence_hash(key.value(), "cache-key",
-                          mapping.cache.key_of(request.path, request.query, request.cookie)),
+                          request.edge + '\n' +
+                              mapping.cache.key_of(request.path, request.query, request.cookie)),
             mapping.cache.ttl_seconds, request.bytes,
             request.request_id.empty() ? file_tag + ":" + std::to_string(number)
                                        : request.request_id,
