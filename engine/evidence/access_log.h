@@ -49,8 +49,8 @@ class AccessLogParser {
     std::vector<std::string> extra_fields_;
     // CloudFront: the column of each field we read, from "#Fields:" (-1: not logged).
     struct Columns {
-        int date = -1, time = -1, edge = -1, address = -1, method = -1, stem = -1, query = -1, status = -1,
-            bytes = -1, user_agent = -1, cookie = -1, result = -1, request_id = -1;
+        int date = -1, time = -1, edge = -1, address = -1, method = -1, stem = -1, query = -1,
+            status = -1, bytes = -1, user_agent = -1, cookie = -1, result = -1, request_id = -1;
     };
     std::optional<Columns> columns_;
     std::vector<std::string_view> cells_;
