@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -57,6 +58,16 @@ HttpResponse ApiService::Impl::incident_evidence(Context& context, RouteId id) {
     if (id == RouteId::incident_evidence) {
         std::ostringstream bundle;
         auto report = write_evidence_bundle(d.store, d.ledger, incident_id, bundle);
+        // No signature over the incident's last event yet: ask the worker for one (its next
+        // pass, within a second or so) rather than send the responder away for a minute.
+        for (int attempt = 0;
+             attempt < 40 && !report.is_ok() && report.status().reason() == "checkpoint_pending";
+             ++attempt) {
+            d.worker.request_checkpoint(d.store.head());
+            std::this_thread::sleep_for(std::chrono::milliseconds(250));
+            bundle.str("");
+            report = write_evidence_bundle(d.store, d.ledger, incident_id, bundle);
+        }
         if (!report.is_ok()) {
             if (report.status().reason() == "checkpoint_pending") {
                 HttpResponse pending = problem(503, "checkpoint_pending", "checkpoint pending",

@@ -43,13 +43,21 @@ Result<WorkerPass> WorkflowWorker::run_pass() {
     return pass;
 }
 
+void WorkflowWorker::request_checkpoint(Seq seq) const {
+    std::uint64_t wanted = checkpoint_wanted_.load();
+    while (wanted < seq.value && !checkpoint_wanted_.compare_exchange_weak(wanted, seq.value)) {
+    }
+}
+
 Status WorkflowWorker::sign_when_due() {
     auto latest = ledger_.latest_checkpoint();
     if (!latest.is_ok()) return latest.status();
     const std::uint64_t signed_size = latest.value() ? latest.value()->size : 0;
     const std::int64_t now = clock_ms_();
-    if (ledger_.size() > signed_size && (ledger_.size() - signed_size >= checkpoint_every_events_ ||
-                                         now - last_checkpoint_ms_ >= checkpoint_every_ms_)) {
+    const bool wanted = checkpoint_wanted_.load() > signed_size;
+    if (ledger_.size() > signed_size &&
+        (wanted || ledger_.size() - signed_size >= checkpoint_every_events_ ||
+         now - last_checkpoint_ms_ >= checkpoint_every_ms_)) {
         auto cut = ledger_.cut_checkpoint();
         if (!cut.is_ok()) return cut.status();
         last_checkpoint_ms_ = now;

@@ -52,6 +52,9 @@ class WorkflowWorker {
         return {timers_fired_.load(), mails_sent_.load(), mails_failed_.load()};
     }
     Seq position() const { return read_models_.position(); }
+    // Asks the next pass to sign a checkpoint covering `seq` whatever the policy says (an
+    // evidence bundle must end on a signature over its last event). Thread-safe.
+    void request_checkpoint(Seq seq) const;
 
   private:
     Status sign_when_due();
@@ -61,6 +64,7 @@ class WorkflowWorker {
     std::uint64_t checkpoint_every_events_;
     std::int64_t checkpoint_every_ms_;
     std::int64_t last_checkpoint_ms_ = 0;
+    mutable std::atomic<std::uint64_t> checkpoint_wanted_{0};
     std::atomic<std::uint64_t> timers_fired_{0}, mails_sent_{0}, mails_failed_{0};
     workflow::TimerScheduler timers_;
     mail::MailOutbox outbox_;

@@ -452,6 +452,59 @@ TEST_F(Journey, StaffAuditorAndResponderThroughTheRealServer) {
                   .status,
               200);
 
+    // Another system's evidence, over HTTP: the mapping, the old site's export and log as
+    // bodies, the review over them, and the signed bundle verified by the command line.
+    journey_step.emplace(__FILE__, __LINE__, "responder: another system's evidence");
+    const std::filesystem::path nginx = std::filesystem::path(KAKITOME_EXTERNAL_DATA) / "nginx";
+    auto file_bytes = [](const std::filesystem::path& file) {
+        std::ifstream in(file, std::ios::binary);
+        return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    };
+    EXPECT_EQ(call("POST", step, "/v1/incidents/" + incident + "/steps/mapping", tanaka, {},
+                   file_bytes(nginx / "mapping.json"))
+                  .status,
+              200);
+    const std::string import = "/v1/incidents/{incident}/imports/{kind}";
+    const std::vector<std::string> octets = {"Content-Type: application/octet-stream"};
+    const auto registrations =
+        call("POST", import, "/v1/incidents/" + incident + "/imports/registrations?name=r.csv",
+             tanaka, octets, file_bytes(nginx / "registrations.csv"));
+    ASSERT_EQ(registrations.status, 201) << registrations.body;
+    EXPECT_EQ(body_of(registrations)["recorded"], 30);
+    const auto log = call(
+        "POST", import,
+        "/v1/incidents/" + incident + "/imports/access-log?format=nginx-combined&name=access.log",
+        tanaka, octets, file_bytes(nginx / "access.log"));
+    ASSERT_EQ(log.status, 201) << log.body;
+    EXPECT_EQ(body_of(log)["bad_lines"], 0);
+    EXPECT_EQ(call("POST", import,
+                   "/v1/incidents/" + incident +
+                       "/imports/access-log?format=nginx-combined&name=again.log",
+                   tanaka, octets, file_bytes(nginx / "access.log"))
+                  .status,
+              200)
+        << "the same file again: a duplicate, nothing added";
+    const auto external_review = body_of(call(
+        "GET", "/v1/incidents/review",
+        "/v1/incidents/review?from=2025-05-01T00%3A00%3A00Z&to=2030-01-01T00%3A00%3A00Z&incident=" +
+            incident,
+        tanaka));
+    EXPECT_EQ(external_review["external"]["files"].size(), 2u) << external_review.dump();
+    bool found_leak = false;
+    for (const auto& row : external_review["rows"])
+        found_leak = found_leak || (row["application"] == "N-010" && row["disclosed_to_others"]);
+    EXPECT_TRUE(found_leak) << external_review.dump();
+    const auto bundle = call("GET", "/v1/incidents/{incident}/evidence",
+                             "/v1/incidents/" + incident + "/evidence", ito);
+    ASSERT_EQ(bundle.status, 200) << bundle.body;
+    std::ofstream(root_ / "evidence.jsonl") << bundle.body;
+    const auto evidence_verdict =
+        run_command(std::string(KAKITOME_BINARY) + " verify --export " +
+                        (root_ / "evidence.jsonl").string() + " --pubkey '" + cli_key + "'",
+                    &exit_code);
+    EXPECT_EQ(exit_code, 0) << evidence_verdict;
+    EXPECT_EQ(evidence_verdict.rfind("intact: evidence of incident", 0), 0u) << evidence_verdict;
+
     // ---- The read-side command line beside the running server.
     journey_step.emplace(__FILE__, __LINE__, "the read-side command line beside the server");
     std::string errors;
