@@ -188,6 +188,8 @@ Outcome AccessLogParser::parse_cloudfront(std::string_view line, AccessLine& out
                 columns.result = index;
             else if (name == "x-edge-request-id")
                 columns.request_id = index;
+            else if (name == "x-edge-location")
+                columns.edge = index;
             ++index;
         }
         if (columns.date < 0 || columns.time < 0 || columns.address < 0 || columns.stem < 0 ||

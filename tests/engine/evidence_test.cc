@@ -41,9 +41,10 @@ constexpr const char* kCloudFrontHeader =
 // One CloudFront line for the registration page.
 std::string page_line(const std::string& time, const std::string& address,
                       const std::string& registration, const std::string& result, int status = 200,
-                      const std::string& path = "/register/complete") {
-    return "2025-05-20\t" + time + "\tNRT57\t2048\t" + address + "\tGET\td.example\t" + path +
-           "\t" + std::to_string(status) + "\t-\tMozilla/5.0%20(" + address + ")\t" +
+                      const std::string& path = "/register/complete",
+                      const std::string& edge = "NRT57") {
+    return "2025-05-20\t" + time + "\t" + edge + "\t2048\t" + address + "\tGET\td.example\t" +
+           path + "\t" + std::to_string(status) + "\t-\tMozilla/5.0%20(" + address + ")\t" +
            (registration.empty() ? "-" : "rid=" + registration) + "\t-\t" + result + "\treq-" +
            time + "-" + address + "\n";
 }
@@ -347,6 +348,18 @@ TEST_F(ExternalEvidence, WithTheCorrectCacheKeyTheSameLogsShowNoLeak) {
     import_registrations(correct);
     ASSERT_TRUE(import_log(correct, "day1.log", kTraffic).is_ok());
     EXPECT_TRUE(leaks(correct).empty());
+}
+
+TEST_F(ExternalEvidence, EachCloudFrontEdgeCachesApart) {
+    import_registrations(incident_);
+    // A's page fills Tokyo's cache; B's hit 20 s later in Osaka cannot be of that fill.
+    ASSERT_TRUE(import_log(incident_, "edges.log",
+                           page_line("00:00:00", "10.0.0.1", "A", "Miss") +
+                               page_line("00:00:20", "10.0.0.2", "B", "Hit", 200,
+                                         "/register/complete", "KIX50"))
+                    .is_ok());
+    EXPECT_TRUE(leaks(incident_).empty());
+    EXPECT_EQ(review_external_evidence(*store_, incident_, 0, INT64_MAX)->hits_without_fill, 1u);
 }
 
 TEST_F(ExternalEvidence, EveryLineIsAccountedForAndAFileImportedTwiceAddsNothing) {
