@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <map>
+#include <optional>
+#include <set>
 #include <unordered_map>
 
 #include "engine/domain/domain_event.h"
@@ -14,15 +16,22 @@ namespace kakitome {
 
 namespace {
 
-bool is_hit(const std::string& word) {
-    return word == "Hit" || word == "HIT" || word == "STALE" || word == "UPDATING" ||
-           word == "REVALIDATED";
-}
+// The caches' own words (CloudFront x-edge-result-type, nginx and Cloudflare cache status), in
+// any case: what the request's answer was.
+enum class Answer { hit, filled, origin, unknown };
 
-// nginx stores a BYPASS answer too (proxy_cache_bypass skips the lookup, not the store).
-bool stores_response(const std::string& word) {
-    return word == "Miss" || word == "RefreshHit" || word == "MISS" || word == "EXPIRED" ||
-           word == "BYPASS";
+Answer answer_of(const std::string& word) {
+    std::string lower;
+    for (char c : word) lower += static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+    if (lower == "hit" || lower == "stale" || lower == "updating" || lower == "revalidated")
+        return Answer::hit;
+    // nginx stores a BYPASS answer too (proxy_cache_bypass skips the lookup, not the store).
+    if (lower == "miss" || lower == "refreshhit" || lower == "expired" || lower == "bypass")
+        return Answer::filled;
+    if (lower.empty() || lower == "error" || lower == "redirect" || lower == "limitexceeded" ||
+        lower == "capacityexceeded" || lower == "dynamic" || lower == "none" || lower == "pass")
+        return Answer::origin;
+    return Answer::unknown;
 }
 
 struct Request {
@@ -31,9 +40,13 @@ struct Request {
     domain::ExternalAccessObserved observed;
 };
 
+// A key's last fill, and the last one before that fill's second (which a hit in that same
+// second may have been served instead).
 struct Fill {
     std::string registration;
     std::int64_t at_ms = 0;
+    std::optional<std::string> earlier_registration;
+    std::int64_t earlier_at_ms = 0;
 };
 
 const std::vector<std::string> kExternalFields = {"organization", "department", "name", "email",
@@ -83,7 +96,8 @@ Result<ExternalEvidenceReview> review_external_evidence(const EventStore& store,
         const auto& o = request.observed;
         if (o.registration.empty()) continue;
         first_asker.emplace(o.registration, o.client);
-        if (served_ok(request) && !is_hit(o.cache)) owner.emplace(o.registration, o.client);
+        if (served_ok(request) && answer_of(o.cache) != Answer::hit)
+            owner.emplace(o.registration, o.client);
     }
     for (const auto& [registration, client] : first_asker) owner.emplace(registration, client);
     std::unordered_map<std::string, std::vector<std::string>> owned_by;
@@ -97,22 +111,62 @@ Result<ExternalEvidenceReview> review_external_evidence(const EventStore& store,
         review.rows.push_back(
             {registration, found == owner.end() ? "" : "client:" + found->second, {}, false});
     }
+    // The registrations filled under each key in each second, for hits that share a second.
+    std::unordered_map<std::string, std::set<std::string>> fills_in_second;
+    for (const auto& request : requests) {
+        if (served_ok(request) && answer_of(request.observed.cache) == Answer::filled)
+            fills_in_second[request.observed.cache_key + '@' + std::to_string(request.at_ms)]
+                .insert(request.observed.registration);
+    }
     std::unordered_map<std::string, Fill> cache;
     for (const auto& request : requests) {
         const auto& o = request.observed;
         if (!served_ok(request)) continue;
         std::string served;
-        if (is_hit(o.cache)) {
+        const Answer answer = answer_of(o.cache);
+        if (answer == Answer::hit) {
             const auto fill = cache.find(o.cache_key);
-            if (fill == cache.end() ||
-                request.at_ms - fill->second.at_ms > o.cache_ttl_seconds * 1000) {
+            const std::int64_t ttl_ms = o.cache_ttl_seconds * 1000;
+            if (fill == cache.end() || request.at_ms - fill->second.at_ms > ttl_ms) {
                 ++review.hits_without_fill;
                 continue;
             }
-            served = fill->second.registration;
+            // Logs give whole seconds: a fill in the hit's second, or in the second of the
+            // last fill, may have come before or after. More than one candidate: listed, never
+            // guessed.
+            const Fill& last = fill->second;
+            std::set<std::string> candidates = {last.registration};
+            if (last.at_ms == request.at_ms && last.earlier_registration &&
+                request.at_ms - last.earlier_at_ms <= ttl_ms)
+                candidates.insert(*last.earlier_registration);
+            for (const std::int64_t second : {last.at_ms, request.at_ms}) {
+                auto same_second = fills_in_second.find(o.cache_key + '@' + std::to_string(second));
+                if (same_second != fills_in_second.end())
+                    candidates.insert(same_second->second.begin(), same_second->second.end());
+            }
+            if (candidates.size() > 1) {
+                if (request.at_ms >= from_ms && request.at_ms < to_ms) {
+                    ++review.ambiguous_hits;
+                    if (review.ambiguous.size() < 100)
+                        review.ambiguous.push_back(
+                            {o.at, o.request_id, "client:" + o.client,
+                             std::vector<std::string>(candidates.begin(), candidates.end())});
+                }
+                continue;
+            }
+            served = last.registration;
         } else {
+            if (answer == Answer::unknown) ++review.unknown_cache_words;
             served = o.registration;
-            if (stores_response(o.cache)) cache[o.cache_key] = {o.registration, request.at_ms};
+            if (answer == Answer::filled) {
+                Fill& fill = cache[o.cache_key];
+                if (!fill.registration.empty() && fill.at_ms != request.at_ms) {
+                    fill.earlier_registration = fill.registration;
+                    fill.earlier_at_ms = fill.at_ms;
+                }
+                fill.registration = o.registration;
+                fill.at_ms = request.at_ms;
+            }
         }
         if (served.empty() || request.at_ms < from_ms || request.at_ms >= to_ms) continue;
         const auto owner_of_served = owner.find(served);

@@ -16,7 +16,11 @@
 // any other client is a disclosure to someone not entitled to it: one ReviewRow per imported
 // registration, each such request a DisclosureRecord (principal "client:<hash>", role
 // "external", endpoint "METHOD path (cache word)", remote: the registrations that client owns).
-// A hit whose fill is not in the logs cannot be attributed and is counted, never guessed.
+// A hit whose fill is not in the logs cannot be attributed and is counted, never guessed; nor
+// is a hit with two candidates: logs give whole seconds, so when two fills of the key, or the
+// last fill and the hit, share a second, the order is unknown and the hit is listed as
+// ambiguous with both registrations. Cache words are read in any case; a word the model does not
+// know is taken as the origin's answer and counted.
 #pragma once
 
 #include <cstdint>
@@ -33,6 +37,9 @@ struct ExternalEvidenceReview {
     std::vector<ReviewRow> rows;  // every imported registration, then any other page served
     std::uint64_t requests = 0;
     std::uint64_t hits_without_fill = 0;
+    std::uint64_t ambiguous_hits = 0;       // two candidate fills in one logged second
+    std::vector<AmbiguousHit> ambiguous;    // the first 100, inside the window
+    std::uint64_t unknown_cache_words = 0;  // taken as the origin's answer, counted
     std::vector<domain::ExternalFileImported> files;
     bool empty() const { return files.empty(); }
 };

@@ -73,8 +73,9 @@ Result<IncidentReview> review_incident(const DisclosureIndex& index, std::int64_
         row.to_others.push_back(record);
     }
     if (external != nullptr && !external->empty()) {
-        review.external = ExternalEvidenceSummary{external->files, external->requests,
-                                                  external->hits_without_fill};
+        review.external = ExternalEvidenceSummary{
+            external->files,          external->requests,  external->hits_without_fill,
+            external->ambiguous_hits, external->ambiguous, external->unknown_cache_words};
         for (ReviewRow row : external->rows) {
             row.notified = incident && incident->notified.count(row.application) > 0;
             review.rows.push_back(std::move(row));
@@ -182,7 +183,10 @@ std::string review_as_text(const IncidentReview& review) {
                " files, " + std::to_string(review.external->requests) +
                " requests for registration pages, " +
                std::to_string(review.external->hits_without_fill) +
-               " cache hits the logs cannot attribute\n";
+               " cache hits the logs cannot attribute, " +
+               std::to_string(review.external->ambiguous_hits) +
+               " hits with two candidates in one second (listed in --json), " +
+               std::to_string(review.external->unknown_cache_words) + " unknown cache words\n";
         for (const auto& file : review.external->files) {
             out += "  " + file.kind + " " + file.name + " sha256:" + file.sha256 + " lines " +
                    std::to_string(file.lines) + ", recorded " + std::to_string(file.recorded) +
@@ -265,9 +269,18 @@ std::string review_as_json(const IncidentReview& review) {
                              {"bad_lines", file.bad_lines},
                              {"first_bad_lines", bad}});
         }
+        json ambiguous = json::array();
+        for (const auto& hit : review.external->ambiguous)
+            ambiguous.push_back({{"at", hit.at},
+                                 {"request_id", hit.request_id},
+                                 {"client", hit.client},
+                                 {"candidates", hit.candidates}});
         out["external"] = {{"files", files},
                            {"requests", review.external->requests},
-                           {"hits_without_fill", review.external->hits_without_fill}};
+                           {"hits_without_fill", review.external->hits_without_fill},
+                           {"ambiguous_hits", review.external->ambiguous_hits},
+                           {"ambiguous", ambiguous},
+                           {"unknown_cache_words", review.external->unknown_cache_words}};
     }
     return out.dump();
 }

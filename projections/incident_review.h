@@ -41,11 +41,22 @@ struct ReviewRow {
     bool disclosed_to_others() const { return !to_others.empty(); }
 };
 
+// A cache hit the logs cannot attribute to one fill (projections/external_evidence.h).
+struct AmbiguousHit {
+    std::string at;
+    std::string request_id;
+    std::string client;
+    std::vector<std::string> candidates;
+};
+
 // What evidence from another system the review stands on (projections/external_evidence.h).
 struct ExternalEvidenceSummary {
     std::vector<domain::ExternalFileImported> files;
     std::uint64_t requests = 0;           // requests for registration pages imported
     std::uint64_t hits_without_fill = 0;  // cache hits the logs cannot attribute
+    std::uint64_t ambiguous_hits = 0;
+    std::vector<AmbiguousHit> ambiguous;
+    std::uint64_t unknown_cache_words = 0;
 };
 
 struct IncidentReview {

@@ -6,6 +6,7 @@
 
 #include "engine/domain/domain_event.h"
 #include "engine/domain/external_evidence_events.h"
+#include "engine/domain/incident_events.h"
 #include "engine/domain/streams.h"
 #include "events/base/sha256.h"
 #include "events/merkle.h"
@@ -119,10 +120,11 @@ Result<EvidenceVerdict> verify_evidence_bundle(std::istream& in, const std::stri
             header = true;
             verdict.incident = entry.value("incident", "");
             declared_events = entry.value("events", std::uint64_t{0});
-            if (entry.contains("streams") && entry["streams"].is_array())
-                for (const auto& stream : entry["streams"])
-                    if (stream.is_string()) streams.push_back(stream);
-            if (streams.empty()) return fail("the header names no streams");
+            // The streams follow from the incident, never from what the header lists: a bundle
+            // that leaves one out, or names another incident's, is incomplete.
+            if (verdict.incident.empty()) return fail("the header names no incident");
+            streams = {domain::incident_stream(verdict.incident),
+                       domain::evidence_stream(verdict.incident)};
             continue;
         }
         if (type == "checkpoint") {
@@ -171,7 +173,10 @@ Result<EvidenceVerdict> verify_evidence_bundle(std::istream& in, const std::stri
                         std::to_string(last_version[stream]) + " to " + std::to_string(version) +
                         ": an event is missing");
         last_version[stream] = version;
-        if (envelope.value("type", "") == domain::ExternalFileImported::kType)
+        const std::string type_name = envelope.value("type", "");
+        if (stream == streams[0] && version == 1 && type_name != domain::IncidentReported::kType)
+            return fail("the incident's stream does not start with its report");
+        if (type_name == domain::ExternalFileImported::kType)
             file_events.push_back(envelope.value("payload", json::object()));
         ++verdict.events;
     }
@@ -180,6 +185,15 @@ Result<EvidenceVerdict> verify_evidence_bundle(std::istream& in, const std::stri
     if (verdict.events != declared_events)
         return fail("the header promises " + std::to_string(declared_events) +
                     " events, the bundle has " + std::to_string(verdict.events));
+    if (last_version[streams[0]] == 0) return fail("the bundle holds no event of the incident");
+    // Every row a signed file event says it recorded is in the bundle: the evidence stream is
+    // not cut short at its end either.
+    std::uint64_t recorded = 0;
+    for (const auto& file : file_events) recorded += file.value("recorded", std::uint64_t{0});
+    if (last_version[streams[1]] < recorded)
+        return fail("the imported files recorded " + std::to_string(recorded) +
+                    " rows, the bundle holds " + std::to_string(last_version[streams[1]]) +
+                    " of them");
     // Each file line is one of the signed ExternalFileImported events, and none is missing.
     if (files.size() != file_events.size())
         return fail("the bundle lists " + std::to_string(files.size()) + " files, its events " +

@@ -8,7 +8,9 @@
 //        proof in the checkpoint's tree
 // verify_evidence_bundle() needs nothing but the bundle and the verifier key: each event's hash
 // from its canonical bytes, each inclusion proof against the signed root, the checkpoint's
-// signature, every stream complete from version 1 with no gap, and each file line equal to an
+// signature, both streams of the incident the header names (never the streams it lists) complete
+// from version 1 with no gap, the incident's starting with its report, the evidence stream
+// holding every row the signed file events say they recorded, and each file line equal to an
 // ExternalFileImported event in the bundle (so the SHA-256 of every imported file is signed).
 // What it cannot show: that the log holds no event of these streams after the last one in
 // the bundle (a later bundle, or the ledger, shows that).

@@ -1,14 +1,17 @@
 // kakitome bench append [--threads 1,8,32] [--mode sync|buffered] [--events N] [--batch N]
 //                       [--max-seconds S]
 //                       [--scratch DIR]
+// kakitome bench import-access-log [--lines N] [--files N] [--page-share F] [--scratch DIR]
 // Prints one JSON line per case to stdout, progress to stderr.
 #include <cstdio>
+#include <filesystem>
 #include <set>
 #include <sstream>
 
 #include "api/cli/arguments.h"
 #include "api/cli/commands.h"
 #include "api/cli/store_access.h"
+#include "bench/access_log_import_benchmark.h"
 #include "bench/append_benchmark.h"
 #include "bench/decrypt_benchmark.h"
 #include "bench/incident_benchmark.h"
@@ -47,6 +50,38 @@ int run_incident_benchmark(const Words& words) {
         return kExitBadInput;
     }
     auto figures = bench::run_incident_benchmark(config, print_progress);
+    if (!figures.is_ok()) {
+        std::fprintf(stderr, "kakitome bench: %s\n", figures.status().to_string().c_str());
+        return kExitStoreError;
+    }
+    std::printf("%s\n", figures.value().c_str());
+    return kExitOk;
+}
+
+int run_access_log_benchmark(const Words& words) {
+    auto arguments = Arguments::parse(words, {"lines", "files", "page-share", "scratch"}, {});
+    bench::AccessLogImportBenchmarkConfig config;
+    bool valid = arguments.is_ok() && arguments->positionals().empty();
+    if (valid) {
+        try {
+            config.lines = std::stoull(arguments->value_or("lines", "1000000"));
+            config.files = static_cast<unsigned>(std::stoul(arguments->value_or("files", "10")));
+            config.page_share = std::stod(arguments->value_or("page-share", "0.05"));
+            config.scratch = arguments->value_or("scratch", "var/bench-access-log");
+        } catch (const std::exception&) {
+            valid = false;
+        }
+    }
+    if (!valid || config.files == 0 || config.lines < config.files || config.page_share < 0 ||
+        config.page_share > 1) {
+        std::fprintf(stderr,
+                     "usage: kakitome bench import-access-log [--lines N] [--files N] "
+                     "[--page-share 0.05] [--scratch DIR]\n");
+        return kExitBadInput;
+    }
+    // The shipped binary itself imports, as a responder runs it.
+    config.kakitome_binary = std::filesystem::read_symlink("/proc/self/exe").string();
+    auto figures = bench::run_access_log_import_benchmark(config, print_progress);
     if (!figures.is_ok()) {
         std::fprintf(stderr, "kakitome bench: %s\n", figures.status().to_string().c_str());
         return kExitStoreError;
@@ -189,7 +224,10 @@ int run_bench(const Words& words) {
     if (!words.empty() && words[0] == "incident") return run_incident_benchmark(rest);
     if (!words.empty() && words[0] == "intake") return run_intake_benchmark(rest);
     if (!words.empty() && words[0] == "seed-queue") return run_seed_queue(rest);
-    std::fprintf(stderr, "usage: kakitome bench append|decrypt|incident|intake|seed-queue ...\n");
+    if (!words.empty() && words[0] == "import-access-log") return run_access_log_benchmark(rest);
+    std::fprintf(stderr,
+                 "usage: kakitome bench append|decrypt|incident|intake|seed-queue|"
+                 "import-access-log ...\n");
     return kExitBadInput;
 }
 

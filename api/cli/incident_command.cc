@@ -12,6 +12,7 @@
 // kakitome incident [--data DIR] import-access-log ID --format F [--mapping FILE] FILE...
 //                                     (F: cloudfront | nginx-combined | apache-combined | jsonl)
 // kakitome incident [--data DIR] evidence ID [--out FILE]
+// kakitome incident [--data DIR] erase-evidence ID --reason TEXT
 // Incident inquiry over the disclosure ledger (docs/incidents.md). Queries bring the
 // disclosure index up to date first; the incident's own steps are events on "incident-<id>".
 #include <cstdio>
@@ -93,6 +94,15 @@ int run_external_evidence(Services& services, const Arguments& arguments) {
             return kExitBadInput;
         }
         std::printf("%s\n", json{{"incident", id}, {"action", action}}.dump().c_str());
+        return kExitOk;
+    }
+    if (action == "erase-evidence") {
+        auto erased = evidence::erase_evidence(services.store(), services.vault(), id,
+                                               arguments.value_or("reason", ""), "cli");
+        if (!erased.is_ok()) return fail(erased.status());
+        std::printf(
+            "%s\n",
+            json{{"incident", id}, {"action", action}, {"seq", erased.value()}}.dump().c_str());
         return kExitOk;
     }
     if (action == "evidence") {
@@ -213,7 +223,8 @@ int run_incident(const Words& words) {
                                                                     {"mapping", 2},
                                                                     {"import-registrations", 3},
                                                                     {"import-access-log", 0},
-                                                                    {"evidence", 2}};
+                                                                    {"evidence", 2},
+                                                                    {"erase-evidence", 2}};
     auto expected = kPositionals.find(action);
     // 0: at least the incident and one file.
     if (!arguments.is_ok() || expected == kPositionals.end() ||
@@ -231,7 +242,8 @@ int run_incident(const Words& words) {
             "       kakitome incident import-registrations ID --csv FILE [--mapping FILE]\n"
             "       kakitome incident import-access-log ID --format "
             "cloudfront|nginx-combined|apache-combined|jsonl [--mapping FILE] FILE...\n"
-            "       kakitome incident evidence ID [--out FILE]\n");
+            "       kakitome incident evidence ID [--out FILE]\n"
+            "       kakitome incident erase-evidence ID --reason TEXT\n");
         return kExitBadInput;
     }
     const bool query = action == "who-saw" || action == "saw-what" || action == "review";
@@ -251,7 +263,7 @@ int run_incident(const Words& words) {
         if (!services) return kExitStoreError;
     }
     if (action == "mapping" || action == "import-registrations" || action == "import-access-log" ||
-        action == "evidence")
+        action == "evidence" || action == "erase-evidence")
         return run_external_evidence(*services, arguments.value());
     EventStore& store = query ? *reader->store : services->store();
     DisclosureIndex query_index(store);

@@ -10,6 +10,7 @@
 #include <thread>
 
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "api/routes.h"
@@ -21,34 +22,33 @@ namespace kakitome::api {
 
 namespace {
 
-// The body in a private file for the streaming importer, removed when done.
+// The body as a file for the streaming importer, without a byte of it on disk: an anonymous
+// memory file (memfd), named through /proc/self/fd, gone when closed — also when the server is
+// killed mid-import. The registrants' export never lands in a shared temporary directory.
 class BodyFile {
   public:
     explicit BodyFile(const std::string& body)
-        : path_(std::filesystem::temp_directory_path() / ("kakitome-import-" + random_hex(12))) {
-        const int descriptor = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_EXCL, 0600);
-        if (descriptor < 0) return;
+        : descriptor_(::memfd_create("kakitome-import", MFD_CLOEXEC)) {
+        if (descriptor_ < 0) return;
         std::size_t written = 0;
         while (written < body.size()) {
-            const auto result = ::write(descriptor, body.data() + written, body.size() - written);
-            if (result <= 0) break;
+            const auto result = ::write(descriptor_, body.data() + written, body.size() - written);
+            if (result <= 0) return;
             written += static_cast<std::size_t>(result);
         }
-        ok_ = written == body.size();
-        ::close(descriptor);
+        path_ = "/proc/self/fd/" + std::to_string(descriptor_);
     }
     ~BodyFile() {
-        std::error_code ignored;
-        std::filesystem::remove(path_, ignored);
+        if (descriptor_ >= 0) ::close(descriptor_);
     }
     BodyFile(const BodyFile&) = delete;
     BodyFile& operator=(const BodyFile&) = delete;
-    bool ok() const { return ok_; }
+    bool ok() const { return !path_.empty(); }
     const std::filesystem::path& path() const { return path_; }
 
   private:
+    int descriptor_;
     std::filesystem::path path_;
-    bool ok_ = false;
 };
 
 }  // namespace

@@ -71,6 +71,17 @@ HttpResponse ApiService::Impl::incident(Context& context, RouteId id) {
                                    {"seq", recorded.value()},
                                    {"changed", recorded.value() > 0}});
     }
+    if (id == RouteId::incident_step && context.match.parameters.at("step") == "erase-evidence") {
+        const std::string& incident_id = context.match.parameters.at("incident");
+        const json arguments = json::parse(context.request.body, nullptr, false);
+        auto erased = evidence::erase_evidence(
+            d.store, d.vault, incident_id,
+            arguments.is_object() ? arguments.value("reason", "") : std::string(),
+            context.principal->name);
+        if (!erased.is_ok()) return problem_for(erased.status());
+        return json_response(
+            200, {{"incident", incident_id}, {"step", "erase-evidence"}, {"seq", erased.value()}});
+    }
     if (id == RouteId::incident_step) {
         const std::string& incident_id = context.match.parameters.at("incident");
         auto seq = incident::take_step(

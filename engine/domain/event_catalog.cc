@@ -32,7 +32,7 @@ const std::vector<EventTypeInfo>& event_catalog() {
         TokenCreated, TokenRevoked, PiiDisclosed, DownloadTokenIssued, CommandAccepted,
         // incident-<id>
         IncidentReported, IncidentScoped, AffectedPartyNotified, EvidenceDeletionConfirmed,
-        IncidentClosed, ExternalMappingRecorded, ExternalFileImported,
+        IncidentClosed, ExternalMappingRecorded, ExternalFileImported, ExternalEvidenceErased,
         // evidence-<id>
         ExternalRegistrationImported, ExternalAccessObserved>();
     return catalog;

@@ -76,6 +76,18 @@ struct ExternalFileImported {
     }
 };
 
+// The evidence's data key destroyed (crypto-shredding): the registrants' sealed data can no
+// longer be opened and the keyed hashes no longer linked to an address or a person. What the
+// review derives from the hashes (who was served whose page) still stands.
+struct ExternalEvidenceErased {
+    static constexpr std::string_view kType = "ExternalEvidenceErased";
+    static constexpr int kSchema = 1;
+    std::string reason;
+    static constexpr auto fields() {
+        return std::tuple{field("reason", &ExternalEvidenceErased::reason)};
+    }
+};
+
 // One registration of the other system. `sealed` holds {organization, department, name, email,
 // phone}; the keys are keyed hashes for matching without opening it.
 struct ExternalRegistrationImported {

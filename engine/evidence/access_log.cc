@@ -250,8 +250,8 @@ Outcome AccessLogParser::parse_cloudfront(std::string_view line, AccessLine& out
     out.method.assign(cell(c.method));
     out.path.assign(cell(c.stem));
     out.query.assign(cell(c.query));
-    // CloudFront writes the user agent and cookies URL-encoded; the cookie header keeps its
-    // encoding (cookie_value() decodes one value).
+    // CloudFront URL-encodes the user agent and the cookie header (";%20" between cookies):
+    // decoded once here, and never again (cookie_value() takes a value as it stands).
     out.user_agent = percent_decode(cell(c.user_agent));
     out.cookie = percent_decode(cell(c.cookie));
     out.cache.assign(cell(c.result));
@@ -362,8 +362,9 @@ Outcome AccessLogParser::parse_jsonl(std::string_view line, AccessLine& out, std
         reason = "\"time\" is not an RFC 3339 time";
         return Outcome::bad;
     }
-    if (!object.contains("status") || !object["status"].is_number_integer()) {
-        reason = "\"status\" is not a number";
+    if (!object.contains("status") || !object["status"].is_number_integer() ||
+        object["status"].get<std::int64_t>() < 100 || object["status"].get<std::int64_t>() > 999) {
+        reason = "\"status\" is not an HTTP status";
         return Outcome::bad;
     }
     out.at_ms = *at_ms;

@@ -52,16 +52,17 @@ std::uint64_t line_at(const std::string& bytes, std::size_t offset) {
                bytes.begin() + static_cast<std::ptrdiff_t>(std::min(offset, bytes.size())), '\n'));
 }
 
+// A row starts on the line after the one its predecessor ended on (libcsv reports a field when
+// it ends, which for a quoted field with line breaks is lines later).
 struct Collector {
     CsvTable* table;
     std::vector<std::string> row;
     std::uint64_t line = 1;            // the line being fed
-    std::uint64_t row_start_line = 0;  // 0: no field of this row yet
+    std::uint64_t row_start_line = 1;  // where the row being read began
 };
 
 void on_field(void* data, std::size_t size, void* collector_pointer) {
     auto& collector = *static_cast<Collector*>(collector_pointer);
-    if (collector.row.empty()) collector.row_start_line = collector.line;
     collector.row.emplace_back(static_cast<const char*>(data), size);
 }
 
@@ -75,6 +76,7 @@ void on_row_end(int, void* collector_pointer) {
             collector.table->rows.push_back({collector.row_start_line, std::move(collector.row)});
     }
     collector.row.clear();
+    collector.row_start_line = collector.line + 1;
 }
 
 }  // namespace
@@ -107,7 +109,7 @@ Result<CsvTable> read_csv_table(const std::filesystem::path& path, const std::st
 
     csv_parser parser;
     csv_init(&parser, CSV_STRICT | CSV_STRICT_FINI);
-    Collector collector{&table, {}, 1, 0};
+    Collector collector{&table, {}, 1, 1};
     std::size_t start = 0;
     Status failure;
     while (start < text->size()) {
@@ -119,6 +121,10 @@ Result<CsvTable> read_csv_table(const std::filesystem::path& path, const std::st
                               csv_strerror(csv_error(&parser)));
             break;
         }
+        // A line with nothing on it ends no row in libcsv: the next row starts after it.
+        if (end - start <= 2 && text->find_first_not_of("\r\n", start) >= end &&
+            collector.row.empty() && collector.row_start_line == collector.line)
+            ++collector.row_start_line;
         ++collector.line;
         start = end;
     }

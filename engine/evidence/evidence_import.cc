@@ -126,7 +126,8 @@ Result<Prepared> prepare(const EventStore& store, const std::string& incident,
     if (!digest.is_ok()) return digest.status();
     Prepared prepared{std::move(evidence).value(), digest.value(), std::nullopt};
     for (const auto& [seq, file] : prepared.evidence.files) {
-        if (file.kind == kind && file.sha256 == prepared.digest.sha256)
+        if (file.kind == kind && file.sha256 == prepared.digest.sha256 &&
+            file.mapping_sha256 == prepared.evidence.mapping->sha256)
             prepared.duplicate = ImportOutcome{true, seq, file};
     }
     return prepared;
@@ -221,6 +222,23 @@ Result<std::uint64_t> record_mapping(EventStore& store, const std::string& incid
     return appended->last_seq.value;
 }
 
+Result<std::uint64_t> erase_evidence(EventStore& store, DataKeyVault& vault,
+                                     const std::string& incident, const std::string& reason,
+                                     const std::string& actor) {
+    if (reason.empty())
+        return Status::invalid_argument("erasing the evidence needs a reason")
+            .with_reason("missing_argument");
+    auto record = load_incident(store, incident);
+    if (!record.is_ok()) return record.status();
+    // The key goes first: an event saying "erased" over a key that survived would be a lie.
+    KAKITOME_RETURN_IF_ERROR(vault.destroy(domain::evidence_stream(incident)));
+    auto appended =
+        store.append(domain::incident_stream(incident), ExpectedVersion::any(),
+                     {domain::new_event(domain::ExternalEvidenceErased{reason}, {.actor = actor})});
+    if (!appended.is_ok()) return appended.status();
+    return appended->last_seq.value;
+}
+
 Result<ImportOutcome> import_registrations(EventStore& store, DataKeyVault& vault,
                                            const std::string& incident, const ImportSource& source,
                                            const std::string& actor) {
@@ -274,6 +292,14 @@ Result<ImportOutcome> import_registrations(EventStore& store, DataKeyVault& vaul
                        ? std::string()
                        : row.cells[found->second];
         };
+        // A row with more or fewer cells than the header is shifted: its cells would be sealed
+        // as the wrong fields.
+        if (row.cells.size() != table->header.size()) {
+            account.bad(row.line, std::to_string(row.cells.size()) +
+                                      " cells where the header has " +
+                                      std::to_string(table->header.size()));
+            continue;
+        }
         const std::string registration = cell("registration");
         if (registration.empty()) {
             account.bad(row.line, "no registration id");
@@ -351,6 +377,7 @@ Result<ImportOutcome> import_access_log(EventStore& store, DataKeyVault& vault,
     std::string reason;
     std::string_view line;
     const std::string file_tag = prepared->digest.sha256.substr(0, 12);
+    std::unordered_map<std::string, std::uint64_t> occurrences;
     while ((*reader)->next(line)) {
         const std::uint64_t number = (*reader)->line_number();
         if (progress && number % 100000 == 0) progress(number);
@@ -366,20 +393,29 @@ Result<ImportOutcome> import_access_log(EventStore& store, DataKeyVault& vault,
             account.bad(number, reason);
             continue;
         }
-        auto registration = request.path.empty() ? std::nullopt
+        auto registration = request.path.empty() ? Result<std::optional<std::string>>(std::nullopt)
                                                  : mapping.pages->registration_of(
                                                        request.path, request.query, request.cookie);
-        if (!registration) {
+        if (!registration.is_ok()) {
+            account.bad(number, registration.status().message());
+            continue;
+        }
+        if (!registration->has_value()) {
             ++account.file.unrelated;
             continue;
         }
-        std::string line_key = to_hex(sha256(line)).substr(0, kHashHexDigits);
+        // A line's key is its bytes and how often they came before in this file: the same
+        // line in another file is the same request, the same line twice in one file (two
+        // reloads in one second) two requests.
+        std::string line_text(line);
+        line_text += '\n' + std::to_string(occurrences[std::string(line)]++);
+        std::string line_key = to_hex(sha256(line_text)).substr(0, kHashHexDigits);
         if (!known_lines.insert(line_key).second) {
             ++account.file.already_recorded;
             continue;
         }
         KAKITOME_RETURN_IF_ERROR(appender.add(domain::ExternalAccessObserved{
-            std::move(registration).value(), format_rfc3339_ms(request.at_ms),
+            std::move(registration).value().value(), format_rfc3339_ms(request.at_ms),
             evidence_hash(key.value(), "client", request.address + '\0' + request.user_agent),
             request.method,
             request.query.empty() ? request.path : request.path + "?" + request.query,
@@ -395,6 +431,12 @@ Result<ImportOutcome> import_access_log(EventStore& store, DataKeyVault& vault,
     }
     if (!(*reader)->error().is_ok())
         account.bad((*reader)->line_number() + 1, (*reader)->error().message());
+    // The SHA-256 that is signed must be of the bytes that were read: a log still being
+    // written says so instead of being recorded under a hash of other bytes.
+    if (auto after = digest_file(source.path);
+        !after.is_ok() || after->sha256 != account.file.sha256)
+        account.bad((*reader)->line_number() + 1,
+                    "the file changed while it was imported; import it again once it is complete");
     return finish(store, incident, actor, appender, account);
 }
 

@@ -6,15 +6,20 @@
 // - The incident must exist (not_found) and be open (failed_precondition, incident_closed).
 // - Files are read through the incident's mapping: the latest one recorded with
 //   record_mapping(); an import before any is failed_precondition (reason no_mapping).
-// - A file already imported into the incident (same kind, same SHA-256 of its bytes) adds
-//   nothing: the outcome says `duplicate` and names the earlier import's seq.
+// - A file already imported into the incident (same kind, same SHA-256 of its bytes, same
+//   mapping) adds nothing: the outcome says `duplicate` and names the earlier import's seq.
 // - Every data line is accounted for: recorded, unrelated (a request for a page that carries
 //   no registration), already recorded (the same registration id, or the same log line from
 //   another file), or bad (counted, the first 100 kept with line number and reason). The file's
 //   ExternalFileImported, with those counts, is appended last.
-// - Streaming: memory grows with the evidence already recorded (one key per registration or
-//   request), never with the size of the file. Events go in batches with the evidence stream's
-//   exact version, so of two imports into one incident at once one fails (conflict) and is
+// - Logs are streamed: memory grows with the requests recorded (one key each), never with the
+//   lines read. A registration export is read whole (up to 256 MiB; csv_table.h).
+// - A file imported before under the same mapping adds nothing; under a corrected mapping it is
+//   read again and adds what the old mapping missed (requests already recorded stay as they
+//   were: to review under another cache key or TTL, use another incident).
+// - A line is one request: the same bytes twice in one file are two requests; the same line
+//   in another file (a copy, unzipped) is the same request. Events go in batches with the evidence
+//   stream's exact version, so of two imports into one incident at once one fails (conflict) and is
 //   simply run again: it adds only what the other did not.
 // - Personal data is sealed under the evidence stream's data key; client addresses, user
 //   agents and cache keys are kept only as hashes keyed with it.
@@ -60,6 +65,14 @@ Result<ImportOutcome> import_access_log(EventStore& store, DataKeyVault& vault,
                                         const std::string& incident, LogFormat format,
                                         const ImportSource& source, const std::string& actor,
                                         const ImportProgress& progress = {});
+
+// Crypto-shreds the incident's evidence (ExternalEvidenceErased, with the reason, which is
+// required: invalid_argument otherwise): its data key is destroyed, so the registrants' data
+// cannot be opened again, nor more evidence imported (unavailable, reason "erased"). Allowed on a
+// closed incident too: that is when retention ends.
+Result<std::uint64_t> erase_evidence(EventStore& store, DataKeyVault& vault,
+                                     const std::string& incident, const std::string& reason,
+                                     const std::string& actor);
 
 // The keyed hash evidence is matched by (hex), under the incident's evidence key.
 std::string evidence_hash(const AeadKey& evidence_key, std::string_view purpose,

@@ -46,7 +46,7 @@ const std::vector<std::string> kRegistrationFields = {
 
 }  // namespace
 
-std::string percent_decode(std::string_view text) {
+std::string percent_decode(std::string_view text, bool plus_is_space) {
     std::string out;
     out.reserve(text.size());
     for (std::size_t i = 0; i < text.size(); ++i) {
@@ -54,7 +54,7 @@ std::string percent_decode(std::string_view text) {
             hex_digit(text[i + 2]) >= 0) {
             out += static_cast<char>(hex_digit(text[i + 1]) * 16 + hex_digit(text[i + 2]));
             i += 2;
-        } else if (text[i] == '+') {
+        } else if (plus_is_space && text[i] == '+') {
             out += ' ';
         } else {
             out += text[i];
@@ -64,11 +64,11 @@ std::string percent_decode(std::string_view text) {
 }
 
 std::string cookie_value(std::string_view cookie_header, std::string_view name) {
-    return percent_decode(value_in_list(cookie_header, name, ';'));
+    return std::string(value_in_list(cookie_header, name, ';'));
 }
 
 std::string query_value(std::string_view query, std::string_view name) {
-    return percent_decode(value_in_list(query, name, '&'));
+    return percent_decode(value_in_list(query, name, '&'), true);
 }
 
 struct PageRule::Compiled {
@@ -103,15 +103,25 @@ Result<PageRule> PageRule::make(const std::string& path_pattern, const std::stri
     return rule;
 }
 
-std::optional<std::string> PageRule::registration_of(std::string_view path, std::string_view query,
-                                                     std::string_view cookie) const {
+Result<std::optional<std::string>> PageRule::registration_of(std::string_view path,
+                                                             std::string_view query,
+                                                             std::string_view cookie) const {
     boost::match_results<std::string_view::const_iterator> match;
-    if (!boost::regex_match(path.begin(), path.end(), match, compiled_->path)) return std::nullopt;
+    try {
+        if (!boost::regex_match(path.begin(), path.end(), match, compiled_->path))
+            return std::optional<std::string>();
+    } catch (const std::runtime_error&) {
+        return Status::invalid_argument("the path is too complex for pages.path to match");
+    }
+    std::string registration;
     if (compiled_->source == "path_group")
-        return percent_decode(
+        registration = percent_decode(
             std::string(match[compiled_->path_group].first, match[compiled_->path_group].second));
-    if (compiled_->source == "cookie") return cookie_value(cookie, compiled_->source_name);
-    return query_value(query, compiled_->source_name);
+    else if (compiled_->source == "cookie")
+        registration = cookie_value(cookie, compiled_->source_name);
+    else
+        registration = query_value(query, compiled_->source_name);
+    return std::optional<std::string>(std::move(registration));
 }
 
 std::string CacheRule::key_of(std::string_view path, std::string_view query,

@@ -48,8 +48,11 @@ class PageRule {
     PageRule& operator=(PageRule&&) noexcept;
     ~PageRule();
     // nullopt: not such a page. Otherwise the registration it names ("" when it names none).
-    std::optional<std::string> registration_of(std::string_view path, std::string_view query,
-                                               std::string_view cookie) const;
+    // invalid_argument when the expression gives up on this path (Boost.Regex bounds its work:
+    // a hostile path against a backtracking pattern is a bad line, never a crash).
+    Result<std::optional<std::string>> registration_of(std::string_view path,
+                                                       std::string_view query,
+                                                       std::string_view cookie) const;
 
   private:
     PageRule();
@@ -76,10 +79,11 @@ struct EvidenceMapping {
 
 Result<EvidenceMapping> parse_mapping(std::string_view json_text);
 
-// One value of a "name=value; name2=value2" cookie header or of a URL query ("a=1&b=2"),
-// percent-decoded; empty when absent.
+// One value of a "name=value; name2=value2" cookie header (as it stands) or of a URL query
+// ("a=1&b=2", percent-decoded, '+' read as a space as HTML forms write it); empty when absent.
+// percent_decode() reads '+' as a space only when asked: in a path it is a '+'.
 std::string cookie_value(std::string_view cookie_header, std::string_view name);
 std::string query_value(std::string_view query, std::string_view name);
-std::string percent_decode(std::string_view text);
+std::string percent_decode(std::string_view text, bool plus_is_space = false);
 
 }  // namespace kakitome::evidence

@@ -91,8 +91,12 @@ bool LineReader::next(std::string_view& line) {
             cut_ = true;
         } else if (fill()) {
             continue;
-        } else if (end_ > begin_) {
+        } else if (end_ > begin_ && error_.is_ok()) {
             length = end_ - begin_;  // the last line without a newline
+        } else if (end_ > begin_) {
+            // A decompression error cut this line short: it is not a line of the file.
+            begin_ = end_;
+            return false;
         } else {
             return false;
         }

@@ -31,7 +31,8 @@ class LineReader {
     LineReader& operator=(const LineReader&) = delete;
 
     // The next line (valid until the next call), or false at the end. A read error (a gzip
-    // file cut short, a corrupt block) ends the lines and sets error().
+    // file cut short, a corrupt block) ends the lines and sets error(); the partial line the
+    // error cut is never returned.
     bool next(std::string_view& line);
     std::uint64_t line_number() const { return line_number_; }  // of the last line returned
     bool cut() const { return cut_; }

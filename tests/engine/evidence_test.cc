@@ -511,6 +511,27 @@ TEST_F(Bundle, VerifiesWithTheKeyAloneAndCatchesEachTampering) {
     EXPECT_NE(verify(rewritten).problem.find("not in the signed log"), std::string::npos)
         << verify(rewritten).problem;
 
+    // Every evidence event left out, the header's count and stream list made to match: the
+    // streams follow from the incident, and the signed files say how many rows there are.
+    std::vector<std::string> without_evidence;
+    for (const auto& line : lines)
+        if (line.find("evidence-" + incident_) == std::string::npos ||
+            line.find("\"type\":\"evidence\"") != std::string::npos)
+            without_evidence.push_back(line);
+    auto cut_header = json::parse(without_evidence[0]);
+    cut_header["events"] = intact.events - (lines.size() - without_evidence.size());
+    cut_header["streams"] = {"incident-" + incident_};
+    without_evidence[0] = cut_header.dump();
+    EXPECT_NE(verify(without_evidence).problem.find("rows"), std::string::npos)
+        << verify(without_evidence).problem;
+
+    // The same evidence presented as another incident's.
+    auto relabelled = lines;
+    auto other = json::parse(relabelled[0]);
+    other["incident"] = "2026-01-01-forged";
+    relabelled[0] = other.dump();
+    EXPECT_FALSE(verify(relabelled).intact);
+
     // Another key.
     std::string text;
     for (const auto& line : lines) text += line + "\n";
@@ -528,6 +549,154 @@ TEST_F(ExternalEvidence, NoBundleBeforeACheckpointCoversTheIncident) {
     auto report = write_evidence_bundle(*store_, *ledger_, incident_, out);
     ASSERT_FALSE(report.is_ok());
     EXPECT_EQ(report.status().reason(), "checkpoint_pending");
+}
+
+TEST_F(ExternalEvidence, AHitWithTwoCandidatesInOneSecondIsListedNeverGuessed) {
+    import_registrations(incident_);
+    // Logs give whole seconds: whether C's fill came before or after B's hit in 00:00:30 is
+    // unknown, so the hit is listed with both candidates, whatever order the files came in.
+    for (const bool reversed : {false, true}) {
+        const std::string id = new_incident();
+        import_registrations(id);
+        const std::string fill_a = page_line("00:00:00", "10.0.0.1", "A", "Miss");
+        const std::string hit = page_line("00:00:30", "10.0.0.2", "B", "Hit");
+        const std::string fill_c = page_line("00:00:30", "10.0.0.3", "C", "Miss");
+        ASSERT_TRUE(import_log(id, "f0.log", fill_a).is_ok());
+        ASSERT_TRUE(import_log(id, "f1.log", reversed ? fill_c : hit).is_ok());
+        ASSERT_TRUE(import_log(id, "f2.log", reversed ? hit : fill_c).is_ok());
+        auto review = review_external_evidence(*store_, id, 0, INT64_MAX).value();
+        EXPECT_TRUE(leaks(id).empty()) << reversed;
+        EXPECT_EQ(review.ambiguous_hits, 1u) << reversed;
+        ASSERT_EQ(review.ambiguous.size(), 1u);
+        EXPECT_EQ(review.ambiguous[0].candidates.size(), 2u);
+    }
+}
+
+TEST_F(ExternalEvidence, CacheWordsInAnyCaseAndUnknownOnesCounted) {
+    import_registrations(incident_);
+    const std::string lines =
+        R"({"time":"2025-05-20T00:00:00Z","remote_addr":"10.0.0.1","path":"/register/complete","query":"rid=A","status":200,"cache":"miss"})"
+        "\n"
+        R"({"time":"2025-05-20T00:00:10Z","remote_addr":"10.0.0.2","path":"/register/complete","query":"rid=B","status":200,"cache":"hit"})"
+        "\n"
+        R"({"time":"2025-05-20T00:00:20Z","remote_addr":"10.0.0.3","path":"/register/complete","query":"rid=C","status":200,"cache":"warm"})"
+        "\n"
+        R"({"time":"2025-05-20T00:00:20Z","remote_addr":"10.0.0.3","path":"/register/complete","query":"rid=C","status":4294967496})"
+        "\n";
+    auto imported = evidence::import_access_log(*store_, *vault_, incident_, LogFormat::jsonl,
+                                                file("cdn.jsonl", lines), "t");
+    ASSERT_TRUE(imported.is_ok());
+    EXPECT_EQ(imported->file.bad_lines, 1) << "a status out of range is no status";
+    auto review = review_external_evidence(*store_, incident_, 0, INT64_MAX).value();
+    EXPECT_EQ(leaks(incident_).size(), 1u);
+    EXPECT_EQ(review.unknown_cache_words, 1u);
+}
+
+TEST_F(ExternalEvidence, TheSameLineTwiceInOneFileIsTwoRequests) {
+    import_registrations(incident_);
+    const std::string reload = page_line("00:00:00", "10.0.0.1", "A", "Miss");
+    auto imported = import_log(incident_, "twice.log", reload + reload);
+    ASSERT_TRUE(imported.is_ok());
+    EXPECT_EQ(imported->file.recorded, 2);
+    // And the same lines in another file (compressed) add nothing.
+    EXPECT_EQ(import_log(incident_, "copy.log.gz", reload + reload, true)->file.already_recorded,
+              2);
+}
+
+TEST_F(ExternalEvidence, ACorrectedMappingLetsTheSameFileBeReadAgain) {
+    const std::string id =
+        incident::report(
+            *store_, "r",
+            R"({"description":"x","from":"2025-05-19T00:00:00Z","to":"2025-06-02T00:00:00Z"})")
+            .value();
+    std::string typo = mapping_text("path");
+    typo.replace(typo.find("complete"), 8, "complte");
+    ASSERT_TRUE(evidence::record_mapping(*store_, id, typo, "t").is_ok());
+    const std::string lines = page_line("00:00:00", "10.0.0.1", "A", "Miss");
+    EXPECT_EQ(import_log(id, "a.log", lines)->file.unrelated, 1);
+    ASSERT_TRUE(evidence::record_mapping(*store_, id, mapping_text("path"), "t").is_ok());
+    auto again = import_log(id, "a.log", lines);
+    ASSERT_TRUE(again.is_ok());
+    EXPECT_FALSE(again->duplicate);
+    EXPECT_EQ(again->file.recorded, 1);
+}
+
+TEST_F(ExternalEvidence, AHostilePathIsABadLineNotACrash) {
+    const std::string id =
+        incident::report(
+            *store_, "r",
+            R"({"description":"x","from":"2025-05-19T00:00:00Z","to":"2025-06-02T00:00:00Z"})")
+            .value();
+    ASSERT_TRUE(
+        evidence::record_mapping(
+            *store_, id,
+            R"({"pages": {"path": "^/r/([a-z0-9]+-?)+/done$", "registration": {"path_group": 1}}})",
+            "t")
+            .is_ok());
+    const std::string hostile = R"({"time":"2025-05-20T00:00:00Z","path":"/r/)" +
+                                std::string(5000, 'a') + R"(!","status":200})" + "\n";
+    auto imported = evidence::import_access_log(*store_, *vault_, id, LogFormat::jsonl,
+                                                file("hostile.jsonl", hostile), "t");
+    ASSERT_TRUE(imported.is_ok()) << imported.status().to_string();
+    EXPECT_EQ(imported->file.bad_lines, 1);
+    EXPECT_EQ(imported->file.first_bad_lines[0].reason,
+              "the path is too complex for pages.path to match");
+}
+
+TEST_F(ExternalEvidence, AGzipCutShortRecordsNoHalfLine) {
+    std::string lines;
+    for (int i = 0; i < 3000; ++i) {
+        char time[16];
+        std::snprintf(time, sizeof time, "%02d:%02d:%02d", i / 3600, i / 60 % 60, i % 60);
+        lines += page_line(time, "10.0." + std::to_string(i % 200) + ".1", "A", "Miss");
+    }
+    write_file(directory_ / "files" / "whole.gz", kCloudFrontHeader + lines, true);
+    std::ifstream in(directory_ / "files" / "whole.gz", std::ios::binary);
+    const std::string gz((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    auto cut = evidence::import_access_log(*store_, *vault_, incident_, LogFormat::cloudfront,
+                                           file("cut.gz", gz.substr(0, gz.size() / 2)), "t");
+    ASSERT_TRUE(cut.is_ok());
+    EXPECT_GE(cut->file.bad_lines, 1);
+    auto whole = evidence::import_access_log(*store_, *vault_, incident_, LogFormat::cloudfront,
+                                             {directory_ / "files" / "whole.gz", "whole.gz"}, "t");
+    ASSERT_TRUE(whole.is_ok());
+    EXPECT_EQ(cut->file.recorded + whole->file.recorded, 3000)
+        << "no phantom request from the half line the cut left";
+}
+
+TEST_F(ExternalEvidence, ARowWithTheWrongNumberOfCellsIsABadLine) {
+    auto imported = evidence::import_registrations(*store_, *vault_, incident_,
+                                                   file("shifted.csv",
+                                                        "受付番号,登録日時,団体名,メールアドレス\n"
+                                                        "\"A\nB\",2025/5/20 9:00,A社,a@x.jp\n"
+                                                        "C,2025/5/20 9:00,C社\n"
+                                                        "D,2025/5/20 9:00,D社,d@x.jp,extra\n"),
+                                                   "t");
+    ASSERT_TRUE(imported.is_ok());
+    EXPECT_EQ(imported->file.recorded, 1);
+    ASSERT_EQ(imported->file.bad_lines, 2);
+    EXPECT_EQ(imported->file.first_bad_lines[0].line, 4) << "the row after a two-line id";
+    EXPECT_EQ(imported->file.first_bad_lines[0].reason, "3 cells where the header has 4");
+    EXPECT_EQ(imported->file.first_bad_lines[1].line, 5);
+}
+
+TEST_F(ExternalEvidence, ErasingTheEvidenceShredsItsKeyAndTheFindingsStand) {
+    import_registrations(incident_);
+    ASSERT_TRUE(import_log(incident_, "day1.log", kTraffic).is_ok());
+    EXPECT_FALSE(evidence::erase_evidence(*store_, *vault_, incident_, "", "r").is_ok())
+        << "a reason is required";
+    ASSERT_TRUE(evidence::erase_evidence(*store_, *vault_, incident_, "保存期間終了", "r").is_ok());
+    auto events =
+        store_->read_stream_forward(domain::evidence_stream(incident_), StreamVersion{1}, 1)
+            .value();
+    const auto sealed = json::parse(events[0].payload_json)["sealed"].get<std::string>();
+    auto opened = vault_->open_sealed(domain::evidence_stream(incident_), sealed);
+    ASSERT_FALSE(opened.is_ok());
+    EXPECT_EQ(opened.status().reason(), "erased");
+    EXPECT_EQ(leaks(incident_), (std::vector<std::string>{"A>00:00:30-10.0.0.2"}));
+    auto late = import_log(incident_, "day2.log", page_line("01:00:00", "10.0.0.7", "C", "Miss"));
+    ASSERT_FALSE(late.is_ok());
+    EXPECT_EQ(late.status().reason(), "erased");
 }
 
 }  // namespace
