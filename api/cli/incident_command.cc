@@ -145,22 +145,13 @@ int run_external_evidence(Services& services, const Arguments& arguments) {
         return kExitBadInput;
     }
     int exit_code = kExitOk;
-    for (const auto& source : sources) {
-        auto outcome =
-            action == "import-registrations"
-                ? evidence::import_registrations(services.store(), services.vault(), id, source,
-                                                 "cli")
-                : evidence::import_access_log(
-                      services.store(), services.vault(), id, *format, source, "cli",
-                      [&](std::uint64_t lines) {
-                          std::fprintf(stderr, "kakitome incident: %s: %llu lines read\n",
-                                       source.name.c_str(), static_cast<unsigned long long>(lines));
-                      });
+    auto report = [&](const evidence::ImportSource& source,
+                      const Result<evidence::ImportOutcome>& outcome) {
         if (!outcome.is_ok()) {
             std::fprintf(stderr, "kakitome incident: %s: %s\n", source.name.c_str(),
                          outcome.status().to_string().c_str());
             exit_code = fail(outcome.status());
-            continue;
+            return;
         }
         if (outcome->duplicate)
             std::fprintf(stderr,
@@ -171,7 +162,21 @@ int run_external_evidence(Services& services, const Arguments& arguments) {
             std::fprintf(stderr, "kakitome incident: %s:%lld: not read: %s\n", source.name.c_str(),
                          static_cast<long long>(bad.line), bad.reason.c_str());
         std::printf("%s\n", import_outcome_json(id, outcome.value()).dump().c_str());
+        std::fflush(stdout);
+    };
+    if (action == "import-registrations") {
+        report(sources[0], evidence::import_registrations(services.store(), services.vault(), id,
+                                                          sources[0], "cli"));
+        return exit_code;
     }
+    std::string current;
+    evidence::import_access_logs(
+        services.store(), services.vault(), id, *format, sources, "cli",
+        [&](std::uint64_t lines) {
+            std::fprintf(stderr, "kakitome incident: %llu lines read\n",
+                         static_cast<unsigned long long>(lines));
+        },
+        report);
     return exit_code;
 }
 

@@ -113,6 +113,10 @@ std::int64_t days_from_civil(std::int64_t year, unsigned month, unsigned day) {
     return era * 146097 + static_cast<std::int64_t>(day_of_era) - 719468;
 }
 
+std::string AccessLine::decoded_user_agent() const {
+    return user_agent_encoded ? percent_decode(user_agent) : user_agent;
+}
+
 std::optional<LogFormat> log_format_named(std::string_view name) {
     if (name == "cloudfront") return LogFormat::cloudfront;
     if (name == "nginx-combined") return LogFormat::nginx_combined;
@@ -250,9 +254,11 @@ Outcome AccessLogParser::parse_cloudfront(std::string_view line, AccessLine& out
     out.method.assign(cell(c.method));
     out.path.assign(cell(c.stem));
     out.query.assign(cell(c.query));
-    // CloudFront URL-encodes the user agent and the cookie header (";%20" between cookies):
-    // decoded once here, and never again (cookie_value() takes a value as it stands).
-    out.user_agent = percent_decode(cell(c.user_agent));
+    // CloudFront URL-encodes the user agent and the cookie header (";%20" between cookies): the
+    // cookie is decoded once here, and never again (cookie_value() takes a value as it stands);
+    // the user agent only for the requests kept.
+    out.user_agent.assign(cell(c.user_agent));
+    out.user_agent_encoded = true;
     out.cookie = percent_decode(cell(c.cookie));
     out.cache.assign(cell(c.result));
     out.request_id.assign(cell(c.request_id));
@@ -311,6 +317,7 @@ Outcome AccessLogParser::parse_combined(std::string_view line, AccessLine& out,
     out.cache.clear();
     out.request_id.clear();
     out.edge.clear();
+    out.user_agent_encoded = false;
     if (skip_space(line, at)) {
         if (!quoted(line, at) || !skip_space(line, at)) {  // referer
             reason = "bad \"referer\"";
@@ -381,6 +388,7 @@ Outcome AccessLogParser::parse_jsonl(std::string_view line, AccessLine& out, std
     out.cache = text("cache");
     out.request_id = text("request_id");
     out.edge = text("edge");
+    out.user_agent_encoded = false;
     if (out.path.empty() || out.path.front() != '/') {
         reason = "\"path\" does not start with /";
         return Outcome::bad;

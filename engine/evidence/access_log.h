@@ -32,6 +32,10 @@ struct AccessLine {
     std::string edge;
     int status = 0;
     std::int64_t bytes = 0;
+    // CloudFront writes the user agent URL-encoded; it is decoded only for the requests that
+    // are kept (decoded_user_agent()), not for every line of a large log.
+    bool user_agent_encoded = false;
+    std::string decoded_user_agent() const;
 };
 
 class AccessLogParser {

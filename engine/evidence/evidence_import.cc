@@ -105,11 +105,21 @@ struct LineAccount {
     }
 };
 
+// Size and modification time: whether a file changed between its digest and the end of its
+// reading, without hashing it twice.
+using FileStamp = std::pair<std::uintmax_t, std::filesystem::file_time_type>;
+FileStamp file_stamp(const std::filesystem::path& path) {
+    std::error_code ignored;
+    return {std::filesystem::file_size(path, ignored),
+            std::filesystem::last_write_time(path, ignored)};
+}
+
 // Checks what every import checks first, and answers a duplicate without reading the file.
 struct Prepared {
     IncidentEvidence evidence;
     FileDigest digest;
     std::optional<ImportOutcome> duplicate;
+    FileStamp stamp;  // before the digest: a change after it shows at the end of the reading
 };
 
 Result<Prepared> prepare(const EventStore& store, const std::string& incident,
@@ -122,9 +132,10 @@ Result<Prepared> prepare(const EventStore& store, const std::string& incident,
                                            "/v1/incidents/" +
                                            incident + "/steps/mapping) first")
             .with_reason("no_mapping");
+    const auto stamp = file_stamp(source.path);
     auto digest = digest_file(source.path);
     if (!digest.is_ok()) return digest.status();
-    Prepared prepared{std::move(evidence).value(), digest.value(), std::nullopt};
+    Prepared prepared{std::move(evidence).value(), digest.value(), std::nullopt, stamp};
     for (const auto& [seq, file] : prepared.evidence.files) {
         if (file.kind == kind && file.sha256 == prepared.digest.sha256 &&
             file.mapping_sha256 == prepared.evidence.mapping->sha256)
@@ -173,11 +184,14 @@ Result<AeadKey> evidence_key(DataKeyVault& vault, const std::string& incident) {
 
 }  // namespace
 
-std::string evidence_hash(const AeadKey& evidence_key, std::string_view purpose,
-                          std::string_view value) {
+std::string evidence_hash_key(const AeadKey& evidence_key) {
     const std::string key(reinterpret_cast<const char*>(evidence_key.data()), evidence_key.size());
     // A key of its own for hashing, never the sealing key itself.
-    const std::string hash_key = hmac_sha256(key, "kakitome evidence hash key");
+    return hmac_sha256(key, "kakitome evidence hash key");
+}
+
+std::string evidence_hash(const std::string& hash_key, std::string_view purpose,
+                          std::string_view value) {
     std::string message(purpose);
     message += '\0';
     message += value;
@@ -266,6 +280,7 @@ Result<ImportOutcome> import_registrations(EventStore& store, DataKeyVault& vaul
     }
     auto key = evidence_key(vault, incident);
     if (!key.is_ok()) return key.status();
+    const std::string hash_key = evidence_hash_key(key.value());
     std::set<std::string> known;
     auto version = store.stream_version(domain::evidence_stream(incident));
     if (!version.is_ok()) return version.status();
@@ -332,18 +347,27 @@ Result<ImportOutcome> import_registrations(EventStore& store, DataKeyVault& vaul
         if (!sealed.is_ok()) return sealed.status();
         KAKITOME_RETURN_IF_ERROR(appender.add(domain::ExternalRegistrationImported{
             registration, registered_at, sealed.value(),
-            evidence_hash(key.value(), "email", form::search_key(cell("email"))),
-            evidence_hash(key.value(), "organization", form::search_key(cell("organization"))),
+            evidence_hash(hash_key, "email", form::search_key(cell("email"))),
+            evidence_hash(hash_key, "organization", form::search_key(cell("organization"))),
             prepared->digest.sha256, static_cast<std::int64_t>(row.line)}));
         ++account.file.recorded;
     }
     return finish(store, incident, actor, appender, account);
 }
 
-Result<ImportOutcome> import_access_log(EventStore& store, DataKeyVault& vault,
-                                        const std::string& incident, LogFormat format,
-                                        const ImportSource& source, const std::string& actor,
-                                        const ImportProgress& progress) {
+namespace {
+
+// What the requests already recorded in the incident are, read once for all the files of one
+// import (reading the evidence stream per file would cost more than the files).
+struct KnownRequests {
+    std::unordered_set<std::string> line_keys;
+    bool loaded = false;
+};
+
+Result<ImportOutcome> import_one_access_log(EventStore& store, DataKeyVault& vault,
+                                            const std::string& incident, LogFormat format,
+                                            const ImportSource& source, const std::string& actor,
+                                            const ImportProgress& progress, KnownRequests& known) {
     auto prepared = prepare(store, incident, source, "access-log");
     if (!prepared.is_ok()) return prepared.status();
     if (prepared->duplicate) return *prepared->duplicate;
@@ -353,15 +377,23 @@ Result<ImportOutcome> import_access_log(EventStore& store, DataKeyVault& vault,
             .with_reason("no_mapping");
     auto reader = LineReader::open(source.path);
     if (!reader.is_ok()) return reader.status();
+    const auto stamp_before = prepared->stamp;
     auto key = evidence_key(vault, incident);
     if (!key.is_ok()) return key.status();
+    const std::string hash_key = evidence_hash_key(key.value());
     auto version = store.stream_version(domain::evidence_stream(incident));
     if (!version.is_ok()) return version.status();
-    std::unordered_set<std::string> known_lines;
-    KAKITOME_RETURN_IF_ERROR(for_each_evidence_event(store, incident, [&](const RecordedEvent& e) {
-        return domain::when<domain::ExternalAccessObserved>(
-            e, [&](const domain::ExternalAccessObserved& o) { known_lines.insert(o.line_key); });
-    }));
+    if (!known.loaded) {
+        KAKITOME_RETURN_IF_ERROR(
+            for_each_evidence_event(store, incident, [&](const RecordedEvent& e) {
+                return domain::when<domain::ExternalAccessObserved>(
+                    e, [&](const domain::ExternalAccessObserved& o) {
+                        known.line_keys.insert(o.line_key);
+                    });
+            }));
+        known.loaded = true;
+    }
+    auto& known_lines = known.line_keys;
 
     LineAccount account;
     account.file = {"access-log",
@@ -416,11 +448,12 @@ Result<ImportOutcome> import_access_log(EventStore& store, DataKeyVault& vault,
         }
         KAKITOME_RETURN_IF_ERROR(appender.add(domain::ExternalAccessObserved{
             std::move(registration).value().value(), format_rfc3339_ms(request.at_ms),
-            evidence_hash(key.value(), "client", request.address + '\0' + request.user_agent),
+            evidence_hash(hash_key, "client",
+                          request.address + '\0' + request.decoded_user_agent()),
             request.method,
             request.query.empty() ? request.path : request.path + "?" + request.query,
             request.status, request.cache,
-            evidence_hash(key.value(), "cache-key",
+            evidence_hash(hash_key, "cache-key",
                           request.edge + '\n' +
                               mapping.cache.key_of(request.path, request.query, request.cookie)),
             mapping.cache.ttl_seconds, request.bytes,
@@ -433,11 +466,35 @@ Result<ImportOutcome> import_access_log(EventStore& store, DataKeyVault& vault,
         account.bad((*reader)->line_number() + 1, (*reader)->error().message());
     // The SHA-256 that is signed must be of the bytes that were read: a log still being
     // written says so instead of being recorded under a hash of other bytes.
-    if (auto after = digest_file(source.path);
-        !after.is_ok() || after->sha256 != account.file.sha256)
+    if (file_stamp(source.path) != stamp_before)
         account.bad((*reader)->line_number() + 1,
                     "the file changed while it was imported; import it again once it is complete");
     return finish(store, incident, actor, appender, account);
+}
+
+}  // namespace
+
+Result<ImportOutcome> import_access_log(EventStore& store, DataKeyVault& vault,
+                                        const std::string& incident, LogFormat format,
+                                        const ImportSource& source, const std::string& actor,
+                                        const ImportProgress& progress) {
+    KnownRequests known;
+    return import_one_access_log(store, vault, incident, format, source, actor, progress, known);
+}
+
+void import_access_logs(
+    EventStore& store, DataKeyVault& vault, const std::string& incident, LogFormat format,
+    const std::vector<ImportSource>& sources, const std::string& actor,
+    const ImportProgress& progress,
+    const std::function<void(const ImportSource&, const Result<ImportOutcome>&)>& each) {
+    KnownRequests known;
+    for (const auto& source : sources) {
+        auto outcome =
+            import_one_access_log(store, vault, incident, format, source, actor, progress, known);
+        // A failed file may have recorded part of itself: read the stream again for the next.
+        if (!outcome.is_ok()) known = KnownRequests{};
+        each(source, outcome);
+    }
 }
 
 }  // namespace kakitome::evidence

@@ -30,6 +30,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "engine/domain/external_evidence_events.h"
 #include "engine/evidence/access_log.h"
@@ -74,8 +75,18 @@ Result<std::uint64_t> erase_evidence(EventStore& store, DataKeyVault& vault,
                                      const std::string& incident, const std::string& reason,
                                      const std::string& actor);
 
-// The keyed hash evidence is matched by (hex), under the incident's evidence key.
-std::string evidence_hash(const AeadKey& evidence_key, std::string_view purpose,
+// The same for several files, one after the other, reading the requests already recorded
+// once for all of them; `each` hears every file's outcome.
+void import_access_logs(
+    EventStore& store, DataKeyVault& vault, const std::string& incident, LogFormat format,
+    const std::vector<ImportSource>& sources, const std::string& actor,
+    const ImportProgress& progress,
+    const std::function<void(const ImportSource&, const Result<ImportOutcome>&)>& each);
+
+// The keyed hash evidence is matched by (hex), under the incident's evidence key. A key of its
+// own for hashing is derived from the evidence key (evidence_hash_key, once per import).
+std::string evidence_hash_key(const AeadKey& evidence_key);
+std::string evidence_hash(const std::string& hash_key, std::string_view purpose,
                           std::string_view value);
 
 // Visits every event of the incident's evidence stream in order, a page at a time.

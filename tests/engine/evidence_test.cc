@@ -95,7 +95,7 @@ TEST(AccessLog, CloudFrontColumnsComeFromTheFieldsHeader) {
     EXPECT_EQ(line.address, "192.0.2.1");
     EXPECT_EQ(line.path, "/register/complete");
     EXPECT_EQ(line.cache, "Hit");
-    EXPECT_EQ(line.user_agent, "Mozilla/5.0 (X11)");
+    EXPECT_EQ(line.decoded_user_agent(), "Mozilla/5.0 (X11)");
     EXPECT_EQ(parser.parse("10:11:12\t2025-13-45\trid=R1\t192.0.2.1\t200\t/\tHit\t-", line, reason),
               Outcome::bad);
     EXPECT_EQ(reason, "bad date or time");
