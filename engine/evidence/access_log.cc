@@ -250,20 +250,36 @@ Outcome AccessLogParser::parse_cloudfront(std::string_view line, AccessLine& out
         reason = "bad sc-bytes";
         return Outcome::bad;
     }
-    out.address.assign(cell(c.address));
-    out.method.assign(cell(c.method));
     out.path.assign(cell(c.stem));
     out.query.assign(cell(c.query));
-    // CloudFront URL-encodes the user agent and the cookie header (";%20" between cookies): the
-    // cookie is decoded once here, and never again (cookie_value() takes a value as it stands);
-    // the user agent only for the requests kept.
-    out.user_agent.assign(cell(c.user_agent));
+    // CloudFront URL-encodes the cookie header (";%20" between cookies): decoded once here, and
+    // never again (cookie_value() takes a value as it stands). The other text fields wait for
+    // complete(): most lines are for pages nobody imports.
+    const std::string_view cookie = cell(c.cookie);
+    if (cookie.empty())
+        out.cookie.clear();
+    else
+        out.cookie = percent_decode(cookie);
+    pending_cloudfront_ = true;
+    return Outcome::parsed;
+}
+
+void AccessLogParser::complete(AccessLine& out) {
+    if (!pending_cloudfront_ || !columns_) return;
+    pending_cloudfront_ = false;
+    const Columns& c = *columns_;
+    auto cell = [&](int column) {
+        return column >= 0 && static_cast<std::size_t>(column) < cells_.size()
+                   ? dash_empty(cells_[static_cast<std::size_t>(column)])
+                   : std::string_view();
+    };
+    out.address.assign(cell(c.address));
+    out.method.assign(cell(c.method));
+    out.user_agent.assign(cell(c.user_agent));  // decoded for the requests kept only
     out.user_agent_encoded = true;
-    out.cookie = percent_decode(cell(c.cookie));
     out.cache.assign(cell(c.result));
     out.request_id.assign(cell(c.request_id));
     out.edge.assign(cell(c.edge));
-    return Outcome::parsed;
 }
 
 Outcome AccessLogParser::parse_combined(std::string_view line, AccessLine& out,

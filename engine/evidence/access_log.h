@@ -42,8 +42,11 @@ class AccessLogParser {
   public:
     enum class Outcome { parsed, skipped, bad };
     AccessLogParser(LogFormat format, std::vector<std::string> extra_fields);
-    // On bad, `reason` says why in a few words.
+    // On bad, `reason` says why in a few words. A parsed line has its time, status, bytes,
+    // path, query and cookie; complete() adds the rest (address, method, user agent, cache,
+    // request id, edge) for a line that is kept — valid until the next parse().
     Outcome parse(std::string_view line, AccessLine& out, std::string& reason);
+    void complete(AccessLine& out);
 
   private:
     Outcome parse_cloudfront(std::string_view line, AccessLine& out, std::string& reason);
@@ -57,7 +60,8 @@ class AccessLogParser {
             status = -1, bytes = -1, user_agent = -1, cookie = -1, result = -1, request_id = -1;
     };
     std::optional<Columns> columns_;
-    std::vector<std::string_view> cells_;
+    std::vector<std::string_view> cells_;  // of the last CloudFront line
+    bool pending_cloudfront_ = false;
 };
 
 // Days since 1970-01-01 of a proleptic Gregorian date.

@@ -436,6 +436,7 @@ Result<ImportOutcome> import_one_access_log(EventStore& store, DataKeyVault& vau
             ++account.file.unrelated;
             continue;
         }
+        parser.complete(request);
         // A line's key is its bytes and how often they came before in this file: the same
         // line in another file is the same request, the same line twice in one file (two
         // reloads in one second) two requests.

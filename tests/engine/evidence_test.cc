@@ -90,6 +90,7 @@ TEST(AccessLog, CloudFrontColumnsComeFromTheFieldsHeader) {
                            line, reason),
               Outcome::parsed)
         << reason;
+    parser.complete(line);
     EXPECT_EQ(line.at_ms, parse_rfc3339_ms("2025-05-20T10:11:12Z").value());
     EXPECT_EQ(line.query, "rid=R1");
     EXPECT_EQ(line.address, "192.0.2.1");
