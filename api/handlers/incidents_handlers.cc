@@ -98,6 +98,29 @@ HttpResponse ApiService::Impl::incident(Context& context, RouteId id) {
         const std::string& application = context.match.parameters.at("id");
         auto loaded = load_incident(d.store, context.match.parameters.at("incident"));
         if (!loaded.is_ok()) return problem_for(loaded.status());
+        // A registrant of another system imported into the incident (docs/incidents.md).
+        auto external =
+            evidence::open_external_registration(d.store, d.vault, loaded->id, application);
+        if (!external.is_ok()) {
+            if (external.status().reason() == "erased")
+                return problem(410, "erased", "the incident's evidence was erased");
+            return problem_for(external.status());
+        }
+        if (external->has_value()) {
+            static const std::vector<std::string> kExternalNotifyFields = {
+                "organization", "name", "contact_email", "phone"};
+            if (auto logged = disclose(context, {application}, kExternalNotifyFields);
+                !logged.is_ok())
+                return disclosure_not_recorded(logged);
+            const auto& contact = **external;
+            return json_response(200, {{"application", application},
+                                       {"external", true},
+                                       {"organization", contact.organization},
+                                       {"department", contact.department},
+                                       {"name", contact.name},
+                                       {"contact_email", contact.email},
+                                       {"phone", contact.phone}});
+        }
         // An empty scope is every registration before the window ends (incident_record.h).
         bool in_scope = std::find(loaded->scope.begin(), loaded->scope.end(), application) !=
                         loaded->scope.end();

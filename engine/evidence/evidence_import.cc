@@ -236,6 +236,29 @@ Result<std::uint64_t> record_mapping(EventStore& store, const std::string& incid
     return appended->last_seq.value;
 }
 
+Result<std::optional<ExternalContact>> open_external_registration(const EventStore& store,
+                                                                  const DataKeyVault& vault,
+                                                                  const std::string& incident,
+                                                                  const std::string& registration) {
+    std::optional<std::string> sealed;
+    KAKITOME_RETURN_IF_ERROR(for_each_evidence_event(store, incident, [&](const RecordedEvent& e) {
+        if (sealed || !domain::is<domain::ExternalRegistrationImported>(e)) return Status::ok();
+        return domain::when<domain::ExternalRegistrationImported>(
+            e, [&](const domain::ExternalRegistrationImported& imported) {
+                if (imported.registration == registration) sealed = imported.sealed;
+            });
+    }));
+    if (!sealed) return std::optional<ExternalContact>();
+    auto opened = vault.open_sealed(domain::evidence_stream(incident), *sealed);
+    if (!opened.is_ok()) return opened.status();
+    const json personal = json::parse(opened.value(), nullptr, false);
+    if (!personal.is_object())
+        return Status::corruption("the sealed registration of " + registration + " is not JSON");
+    return std::optional<ExternalContact>(ExternalContact{
+        personal.value("organization", ""), personal.value("department", ""),
+        personal.value("name", ""), personal.value("email", ""), personal.value("phone", "")});
+}
+
 Result<std::uint64_t> erase_evidence(EventStore& store, DataKeyVault& vault,
                                      const std::string& incident, const std::string& reason,
                                      const std::string& actor) {

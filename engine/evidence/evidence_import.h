@@ -83,6 +83,17 @@ void import_access_logs(
     const ImportProgress& progress,
     const std::function<void(const ImportSource&, const Result<ImportOutcome>&)>& each);
 
+// An imported registrant's contact, opened to notify them (the caller records the disclosure):
+// nullopt when the incident has no such registration; unavailable (erased) once the evidence
+// was erased.
+struct ExternalContact {
+    std::string organization, department, name, email, phone;
+};
+Result<std::optional<ExternalContact>> open_external_registration(const EventStore& store,
+                                                                  const DataKeyVault& vault,
+                                                                  const std::string& incident,
+                                                                  const std::string& registration);
+
 // The keyed hash evidence is matched by (hex), under the incident's evidence key. A key of its
 // own for hashing is derived from the evidence key (evidence_hash_key, once per import).
 std::string evidence_hash_key(const AeadKey& evidence_key);

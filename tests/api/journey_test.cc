@@ -494,6 +494,19 @@ TEST_F(Journey, StaffAuditorAndResponderThroughTheRealServer) {
     for (const auto& row : external_review["rows"])
         found_leak = found_leak || (row["application"] == "N-010" && row["disclosed_to_others"]);
     EXPECT_TRUE(found_leak) << external_review.dump();
+    // To notify the registrant whose page leaked, the responder opens the imported contact.
+    const auto external_contact =
+        call("GET", contact, "/v1/incidents/" + incident + "/contacts/N-010", tanaka);
+    ASSERT_EQ(external_contact.status, 200) << external_contact.body;
+    EXPECT_TRUE(body_of(external_contact)["external"]);
+    EXPECT_FALSE(body_of(external_contact)["contact_email"].get<std::string>().empty());
+    json who_saw_external;
+    EXPECT_TRUE(eventually([&] {
+        who_saw_external = body_of(
+            call("GET", "/v1/incidents/who-saw/{id}", "/v1/incidents/who-saw/N-010", tanaka));
+        return who_saw_external["disclosures"].size() == 1;
+    })) << "opening it is recorded like any disclosure: "
+        << who_saw_external;
     const auto bundle = call("GET", "/v1/incidents/{incident}/evidence",
                              "/v1/incidents/" + incident + "/evidence", ito);
     ASSERT_EQ(bundle.status, 200) << bundle.body;
