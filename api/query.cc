@@ -4,23 +4,9 @@
 #include <sstream>
 
 #include "api/answers.h"
+#include "events/base/percent_encoding.h"
 
 namespace kakitome::api {
-
-std::string percent_decoded(const std::string& text) {
-    std::string out;
-    for (std::size_t i = 0; i < text.size(); ++i) {
-        if (text[i] == '%' && i + 2 < text.size() &&
-            std::isxdigit(static_cast<unsigned char>(text[i + 1])) &&
-            std::isxdigit(static_cast<unsigned char>(text[i + 2]))) {
-            out += static_cast<char>(std::stoi(text.substr(i + 1, 2), nullptr, 16));
-            i += 2;
-        } else {
-            out += text[i];
-        }
-    }
-    return out;
-}
 
 std::map<std::string, std::string> query_of(const std::string& target) {
     std::map<std::string, std::string> query;
@@ -29,8 +15,8 @@ std::map<std::string, std::string> query_of(const std::string& target) {
     std::stringstream in(target.substr(question + 1));
     for (std::string pair; std::getline(in, pair, '&');) {
         const auto equals = pair.find('=');
-        query[percent_decoded(pair.substr(0, equals))] =
-            equals == std::string::npos ? "" : percent_decoded(pair.substr(equals + 1));
+        query[percent_decode(pair.substr(0, equals))] =
+            equals == std::string::npos ? "" : percent_decode(pair.substr(equals + 1));
     }
     return query;
 }

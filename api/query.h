@@ -15,12 +15,10 @@ namespace kakitome::api {
 
 using http::HttpResponse;
 
-// Query parameters of a target ("a=1&b=2"), percent-decoding not needed for the numbers and
-// ids the API takes; anything else is rejected by the handlers' own checks.
-// %XX escapes decoded; '+' stays '+' (RFC 3986 queries, not HTML forms), so
-// "2026-11-24T00:00:00+09:00" works both escaped and raw. A malformed escape is kept as is.
-std::string percent_decoded(const std::string& text);
-
+// Query parameters of a target ("a=1&b=2"), names and values percent-decoded
+// (events/base/percent_encoding.h); '+' stays '+' (RFC 3986 queries, not HTML forms), so
+// "2026-11-24T00:00:00+09:00" works both escaped and raw. Anything else is rejected by the
+// handlers' own checks.
 std::map<std::string, std::string> query_of(const std::string& target);
 
 std::optional<std::uint64_t> number(const std::string& text);

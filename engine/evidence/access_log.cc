@@ -5,7 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "engine/evidence/evidence_mapping.h"
+#include "events/base/percent_encoding.h"
 #include "events/base/timestamp.h"
 
 namespace kakitome::evidence {

@@ -5,6 +5,7 @@
 #include <boost/regex.hpp>
 #include <nlohmann/json.hpp>
 
+#include "events/base/percent_encoding.h"
 #include "events/base/sha256.h"
 #include "events/base/timestamp.h"
 #include "events/event.h"
@@ -17,13 +18,6 @@ namespace {
 
 Status bad_mapping(const std::string& what) {
     return Status::invalid_argument("mapping: " + what).with_reason("bad_mapping");
-}
-
-int hex_digit(char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
 }
 
 // The value after "name=" in a list separated by `separator` (cookies: ';' with spaces).
@@ -45,23 +39,6 @@ const std::vector<std::string> kRegistrationFields = {
     "registration", "registered_at", "organization", "department", "name", "email", "phone"};
 
 }  // namespace
-
-std::string percent_decode(std::string_view text, bool plus_is_space) {
-    std::string out;
-    out.reserve(text.size());
-    for (std::size_t i = 0; i < text.size(); ++i) {
-        if (text[i] == '%' && i + 2 < text.size() && hex_digit(text[i + 1]) >= 0 &&
-            hex_digit(text[i + 2]) >= 0) {
-            out += static_cast<char>(hex_digit(text[i + 1]) * 16 + hex_digit(text[i + 2]));
-            i += 2;
-        } else if (plus_is_space && text[i] == '+') {
-            out += ' ';
-        } else {
-            out += text[i];
-        }
-    }
-    return out;
-}
 
 std::string cookie_value(std::string_view cookie_header, std::string_view name) {
     return std::string(value_in_list(cookie_header, name, ';'));

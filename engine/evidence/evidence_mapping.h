@@ -81,9 +81,7 @@ Result<EvidenceMapping> parse_mapping(std::string_view json_text);
 
 // One value of a "name=value; name2=value2" cookie header (as it stands) or of a URL query
 // ("a=1&b=2", percent-decoded, '+' read as a space as HTML forms write it); empty when absent.
-// percent_decode() reads '+' as a space only when asked: in a path it is a '+'.
 std::string cookie_value(std::string_view cookie_header, std::string_view name);
 std::string query_value(std::string_view query, std::string_view name);
-std::string percent_decode(std::string_view text, bool plus_is_space = false);
 
 }  // namespace kakitome::evidence
