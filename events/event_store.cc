@@ -401,17 +401,30 @@ Status for_each_event(const EventStore& store, Seq from,
     });
 }
 
+Status for_each_stream_event(const EventStore& store, std::string_view stream,
+                             const std::function<Status(const RecordedEvent&)>& visit) {
+    constexpr std::size_t kPage = 1000;
+    for (std::uint64_t next = 1;;) {
+        auto page = store.read_stream_forward(stream, StreamVersion{next}, kPage);
+        if (!page.is_ok()) return page.status();
+        for (const auto& event : page.value()) {
+            Status visited = visit(event);
+            if (!visited.is_ok()) return visited;
+        }
+        if (page->size() < kPage) return Status::ok();
+        next = page->back().version.value + 1;
+    }
+}
+
 Result<std::vector<RecordedEvent>> read_whole_stream(const EventStore& store,
                                                      std::string_view stream) {
     std::vector<RecordedEvent> all;
-    for (std::uint64_t next = 1;;) {
-        auto page = store.read_stream_forward(stream, StreamVersion{next}, 1000);
-        if (!page.is_ok()) return page.status();
-        const std::size_t count = page->size();
-        for (auto& event : page.value()) all.push_back(std::move(event));
-        if (count < 1000) return all;
-        next = all.back().version.value + 1;
-    }
+    Status read = for_each_stream_event(store, stream, [&](const RecordedEvent& event) {
+        all.push_back(event);
+        return Status::ok();
+    });
+    if (!read.is_ok()) return read;
+    return all;
 }
 
 Result<Seq> last_seq_at_or_before(const EventStore& store, std::int64_t time_ms) {

@@ -159,6 +159,11 @@ Status for_each_page(const EventStore& store, Seq from, Seq until,
 Status for_each_event(const EventStore& store, Seq from,
                       const std::function<void(const RecordedEvent&)>& visit);
 
+// Visits every event of a stream, oldest first, a page at a time: memory stays bounded however
+// long the stream (an incident's imported evidence). The first error `visit` returns stops it.
+Status for_each_stream_event(const EventStore& store, std::string_view stream,
+                             const std::function<Status(const RecordedEvent&)>& visit);
+
 // Every event of a stream, oldest first (paged reads; for streams of one application or sender).
 Result<std::vector<RecordedEvent>> read_whole_stream(const EventStore& store,
                                                      std::string_view stream);

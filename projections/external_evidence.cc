@@ -67,8 +67,8 @@ Result<ExternalEvidenceReview> review_external_evidence(const EventStore& store,
     }
     std::vector<std::string> registrations;
     std::vector<Request> requests;
-    KAKITOME_RETURN_IF_ERROR(
-        evidence::for_each_evidence_event(store, incident, [&](const RecordedEvent& event) {
+    KAKITOME_RETURN_IF_ERROR(domain::for_each_current_stream_event(
+        store, domain::evidence_stream(incident), [&](const RecordedEvent& event) {
             if (domain::is<domain::ExternalRegistrationImported>(event)) {
                 return domain::when<domain::ExternalRegistrationImported>(
                     event, [&](const domain::ExternalRegistrationImported& registration) {

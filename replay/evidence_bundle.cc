@@ -23,18 +23,6 @@ json file_line(const domain::ExternalFileImported& file) {
     return line;
 }
 
-Status read_whole_stream(const EventStore& store, const std::string& stream,
-                         std::vector<RecordedEvent>& out) {
-    StreamVersion from{1};
-    while (true) {
-        auto page = store.read_stream_forward(stream, from, 10000);
-        if (!page.is_ok()) return page.status();
-        for (auto& event : page.value()) out.push_back(std::move(event));
-        if (page->size() < 10000) return Status::ok();
-        from = StreamVersion{out.back().version.value + 1};
-    }
-}
-
 }  // namespace
 
 Result<EvidenceBundleReport> write_evidence_bundle(const EventStore& store, const Ledger& ledger,
@@ -42,8 +30,11 @@ Result<EvidenceBundleReport> write_evidence_bundle(const EventStore& store, cons
     std::vector<RecordedEvent> events;
     const std::vector<std::string> streams = {domain::incident_stream(incident),
                                               domain::evidence_stream(incident)};
-    for (const auto& stream : streams)
-        KAKITOME_RETURN_IF_ERROR(read_whole_stream(store, stream, events));
+    for (const auto& stream : streams) {
+        auto stored = read_whole_stream(store, stream);
+        if (!stored.is_ok()) return stored.status();
+        events.insert(events.end(), stored->begin(), stored->end());
+    }
     if (events.empty())
         return Status::not_found("no incident " + incident).with_reason("unknown_incident");
     std::sort(events.begin(), events.end(),

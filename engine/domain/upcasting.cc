@@ -213,4 +213,15 @@ Result<std::vector<RecordedEvent>> read_current_stream(const EventStore& store,
     return current;
 }
 
+Status for_each_current_stream_event(const EventStore& store, std::string_view stream,
+                                     const std::function<Status(const RecordedEvent&)>& visit) {
+    return for_each_stream_event(store, stream, [&](const RecordedEvent& stored) {
+        Status visited;
+        Status upgraded = for_each_current_event(stored, [&](const RecordedEvent& event) {
+            if (visited.is_ok()) visited = visit(event);
+        });
+        return upgraded.is_ok() ? visited : upgraded;
+    });
+}
+
 }  // namespace kakitome::domain

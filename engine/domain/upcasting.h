@@ -63,5 +63,9 @@ Status for_each_current_event(const EventStore& store, Seq from,
 // A whole stream, upgraded.
 Result<std::vector<RecordedEvent>> read_current_stream(const EventStore& store,
                                                        std::string_view stream);
+// The same a page at a time, for streams too long to hold (for_each_stream_event); the first
+// error `visit` returns stops it.
+Status for_each_current_stream_event(const EventStore& store, std::string_view stream,
+                                     const std::function<Status(const RecordedEvent&)>& visit);
 
 }  // namespace kakitome::domain

@@ -200,26 +200,6 @@ std::string evidence_hash(const std::string& hash_key, std::string_view purpose,
         .substr(0, kHashHexDigits);
 }
 
-Status for_each_evidence_event(const EventStore& store, const std::string& incident,
-                               const std::function<Status(const RecordedEvent&)>& visit) {
-    const std::string stream = domain::evidence_stream(incident);
-    StreamVersion from{1};
-    while (true) {
-        auto page = store.read_stream_forward(stream, from, 10000);
-        if (!page.is_ok()) return page.status();
-        for (const auto& stored : page.value()) {
-            Status visited;
-            KAKITOME_RETURN_IF_ERROR(
-                domain::for_each_current_event(stored, [&](const RecordedEvent& event) {
-                    if (visited.is_ok()) visited = visit(event);
-                }));
-            KAKITOME_RETURN_IF_ERROR(visited);
-        }
-        if (page->size() < 10000) return Status::ok();
-        from = StreamVersion{page->back().version.value + 1};
-    }
-}
-
 Result<std::uint64_t> record_mapping(EventStore& store, const std::string& incident,
                                      const std::string& mapping_json, const std::string& actor) {
     auto mapping = parse_mapping(mapping_json);
@@ -241,13 +221,14 @@ Result<std::optional<ExternalContact>> open_external_registration(const EventSto
                                                                   const std::string& incident,
                                                                   const std::string& registration) {
     std::optional<std::string> sealed;
-    KAKITOME_RETURN_IF_ERROR(for_each_evidence_event(store, incident, [&](const RecordedEvent& e) {
-        if (sealed || !domain::is<domain::ExternalRegistrationImported>(e)) return Status::ok();
-        return domain::when<domain::ExternalRegistrationImported>(
-            e, [&](const domain::ExternalRegistrationImported& imported) {
-                if (imported.registration == registration) sealed = imported.sealed;
-            });
-    }));
+    KAKITOME_RETURN_IF_ERROR(domain::for_each_current_stream_event(
+        store, domain::evidence_stream(incident), [&](const RecordedEvent& e) {
+            if (sealed || !domain::is<domain::ExternalRegistrationImported>(e)) return Status::ok();
+            return domain::when<domain::ExternalRegistrationImported>(
+                e, [&](const domain::ExternalRegistrationImported& imported) {
+                    if (imported.registration == registration) sealed = imported.sealed;
+                });
+        }));
     if (!sealed) return std::optional<ExternalContact>();
     auto opened = vault.open_sealed(domain::evidence_stream(incident), *sealed);
     if (!opened.is_ok()) return opened.status();
@@ -307,11 +288,13 @@ Result<ImportOutcome> import_registrations(EventStore& store, DataKeyVault& vaul
     std::set<std::string> known;
     auto version = store.stream_version(domain::evidence_stream(incident));
     if (!version.is_ok()) return version.status();
-    KAKITOME_RETURN_IF_ERROR(for_each_evidence_event(store, incident, [&](const RecordedEvent& e) {
-        return domain::when<domain::ExternalRegistrationImported>(
-            e,
-            [&](const domain::ExternalRegistrationImported& r) { known.insert(r.registration); });
-    }));
+    KAKITOME_RETURN_IF_ERROR(domain::for_each_current_stream_event(
+        store, domain::evidence_stream(incident), [&](const RecordedEvent& e) {
+            return domain::when<domain::ExternalRegistrationImported>(
+                e, [&](const domain::ExternalRegistrationImported& r) {
+                    known.insert(r.registration);
+                });
+        }));
 
     LineAccount account;
     account.file = {"registrations",
@@ -407,8 +390,8 @@ Result<ImportOutcome> import_one_access_log(EventStore& store, DataKeyVault& vau
     auto version = store.stream_version(domain::evidence_stream(incident));
     if (!version.is_ok()) return version.status();
     if (!known.loaded) {
-        KAKITOME_RETURN_IF_ERROR(
-            for_each_evidence_event(store, incident, [&](const RecordedEvent& e) {
+        KAKITOME_RETURN_IF_ERROR(domain::for_each_current_stream_event(
+            store, domain::evidence_stream(incident), [&](const RecordedEvent& e) {
                 return domain::when<domain::ExternalAccessObserved>(
                     e, [&](const domain::ExternalAccessObserved& o) {
                         known.line_keys.insert(o.line_key);

@@ -100,8 +100,4 @@ std::string evidence_hash_key(const AeadKey& evidence_key);
 std::string evidence_hash(const std::string& hash_key, std::string_view purpose,
                           std::string_view value);
 
-// Visits every event of the incident's evidence stream in order, a page at a time.
-Status for_each_evidence_event(const EventStore& store, const std::string& incident,
-                               const std::function<Status(const RecordedEvent&)>& visit);
-
 }  // namespace kakitome::evidence

@@ -8,6 +8,7 @@
 #include "engine/domain/external_evidence_events.h"
 #include "engine/domain/incident_events.h"
 #include "engine/domain/streams.h"
+#include "engine/domain/upcasting.h"
 #include "engine/incident/incident_record.h"
 #include "events/base/aead.h"
 #include "events/base/timestamp.h"
@@ -35,17 +36,17 @@ std::string text(const json& arguments, const char* key) {
 // (engine/domain/external_evidence_events.h).
 bool is_external_registration(const EventStore& store, const std::string& incident,
                               const std::string& registration) {
-    const std::string stream = domain::evidence_stream(incident);
-    for (StreamVersion from{1};;) {
-        auto page = store.read_stream_forward(stream, from, 10000);
-        if (!page.is_ok() || page->empty()) return false;
-        for (const auto& event : page.value()) {
-            if (!domain::is<domain::ExternalRegistrationImported>(event)) continue;
-            auto imported = domain::decode<domain::ExternalRegistrationImported>(event);
-            if (imported.is_ok() && imported->registration == registration) return true;
-        }
-        from = StreamVersion{page->back().version.value + 1};
-    }
+    bool found = false;
+    const Status read = domain::for_each_current_stream_event(
+        store, domain::evidence_stream(incident), [&](const RecordedEvent& event) {
+            if (found || !domain::is<domain::ExternalRegistrationImported>(event))
+                return Status::ok();
+            return domain::when<domain::ExternalRegistrationImported>(
+                event, [&](const domain::ExternalRegistrationImported& imported) {
+                    found = imported.registration == registration;
+                });
+        });
+    return read.is_ok() && found;
 }
 
 }  // namespace
