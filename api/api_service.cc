@@ -28,17 +28,10 @@
 namespace kakitome::api {
 
 ApiDependencies dependencies_of(Services& services) {
-    return {services.store(),
-            services.vault(),
-            services.intake(),
-            services.commands(),
-            services.workflow_config(),
-            services.principals(),
-            services.worker(),
-            services.read_models(),
-            services.ledger(),
-            services.disclosures(),
-            services.clock()};
+    return {services.store(),       services.vault(),           services.intake(),
+            services.commands(),    services.workflow_config(), services.principals(),
+            services.worker(),      services.read_models(),     services.ledger(),
+            services.disclosures(), services.backups(),         services.clock()};
 }
 
 ApiService::ApiService(ApiDependencies dependencies)
@@ -180,6 +173,10 @@ HttpResponse ApiService::Impl::dispatch(Context& context) {
             return download(context);
         case RouteId::create_token:
             return create_token(context);
+        case RouteId::backups:
+            return backups();
+        case RouteId::create_backup:
+            return create_backup();
         case RouteId::ledger_checkpoint:
             return ledger_checkpoint();
         case RouteId::ledger_checkpoints:

@@ -45,6 +45,7 @@ struct ApiDependencies {
     const ReadModels& read_models;
     const Ledger& ledger;
     const DisclosureIndex& disclosures;
+    BackupJob& backups;
     std::function<std::int64_t()> clock_ms;
 };
 

@@ -94,6 +94,18 @@ const std::vector<Route>& routes() {
          {"from", "limit"}},
         {RouteId::download, "GET", "/d/{token}", true, {}, {}, /*appends=*/true},
         {RouteId::create_token, "POST", "/v1/tokens", false, {Role::admin}, {}, /*appends=*/true},
+        // Backups in the configured directory (what each holds), and a backup now: it copies
+        // the changed files of the whole store, so it runs on a blocking thread.
+        {RouteId::backups, "GET", "/v1/backups", false, {Role::admin, Role::auditor}},
+        {RouteId::create_backup,
+         "POST",
+         "/v1/backups",
+         false,
+         {Role::admin},
+         {},
+         /*appends=*/false,
+         /*large_body=*/false,
+         /*long_running=*/true},
         {RouteId::ledger_checkpoint,
          "GET",
          "/v1/ledger/checkpoint",

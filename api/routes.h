@@ -43,6 +43,8 @@ enum class RouteId {
     console_root,
     console_page,
     console_file,
+    backups,
+    create_backup,
 };
 
 struct Route {

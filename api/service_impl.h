@@ -62,6 +62,8 @@ struct ApiService::Impl {
     HttpResponse events(Context& context);
     HttpResponse download(Context& context);
     HttpResponse create_token(Context& context);
+    HttpResponse backups();
+    HttpResponse create_backup();
     HttpResponse ledger_checkpoint();
     HttpResponse ledger_checkpoints(Context& context);
     HttpResponse inclusion_proof(Context& context);

@@ -2,6 +2,7 @@
 
 #include "events/master_key.h"
 #include "events/note_signer.h"
+#include "events/private_directory.h"
 #include "projections/disclosure_index.h"
 #include "projections/projection_runner.h"
 
@@ -30,7 +31,18 @@ Result<std::unique_ptr<Services>> Services::open(ServiceOptions options) {
     if (!store.is_ok()) return store.status();
     services->store_ = std::move(store).value();
     services->blobs_ = std::make_unique<BlobStore>(services->database_, services->master_key_);
-    auto vault = DataKeyVault::open(services->database_, services->master_key_);
+    // Erasures are journaled beside the data and, when backups are configured, beside the
+    // backups: restoring any backup re-applies them (events/erasure_journal.h).
+    std::vector<std::filesystem::path> journal_files{data / kErasureJournalName};
+    if (!o.settings.backup.directory.empty()) {
+        KAKITOME_RETURN_IF_ERROR(create_private_directory(o.settings.backup.directory));
+        journal_files.push_back(std::filesystem::path(o.settings.backup.directory) /
+                                kErasureJournalName);
+    }
+    auto journal = ErasureJournal::open(std::move(journal_files));
+    if (!journal.is_ok()) return journal.status();
+    auto vault =
+        DataKeyVault::open(services->database_, services->master_key_, std::move(journal).value());
     if (!vault.is_ok()) return vault.status();
     services->vault_ = std::move(vault).value();
 
@@ -57,6 +69,8 @@ Result<std::unique_ptr<Services>> Services::open(ServiceOptions options) {
         o.settings.workflow, o.settings.outbox, o.clock_ms,
         CheckpointPolicy{o.checkpoint_every_events, o.checkpoint_every_seconds});
     KAKITOME_RETURN_IF_ERROR(services->worker_->refresh());
+    services->backups_ = std::make_unique<BackupJob>(*services->database_, *services->store_,
+                                                     *services->ledger_, o.settings.backup, data);
     return services;
 }
 

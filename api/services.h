@@ -4,6 +4,7 @@
 //   master key ─► Database ─► EventStore ─► BlobStore, DataKeyVault ─► Ledger (signing key)
 //              ─► IntakeService, PrincipalRegistry, WorkflowCommands ─► WorkflowWorker
 //                 (projections, disclosure index, timers, outbox, ledger tree and checkpoints)
+//              ─► BackupJob (the backup directory, when configured)
 //
 // Every accessor returns a reference and every consumer takes references, so a part that the
 // API or the worker needs cannot be left out: forgetting one fails to compile instead of
@@ -19,6 +20,7 @@
 #include <memory>
 
 #include "api/auth/principals.h"
+#include "api/backup_job.h"
 #include "engine/intake/intake_service.h"
 #include "engine/workflow/settings_file.h"
 #include "engine/workflow/workflow_commands.h"
@@ -78,6 +80,7 @@ class Services {
     WorkflowWorker& worker() { return *worker_; }
     const ReadModels& read_models() const { return *read_models_; }
     const DisclosureIndex& disclosures() const { return read_models_->disclosures(); }
+    BackupJob& backups() { return *backups_; }
 
   private:
     explicit Services(ServiceOptions options) : options_(std::move(options)) {}
@@ -93,6 +96,7 @@ class Services {
     std::unique_ptr<workflow::WorkflowCommands> commands_;
     std::unique_ptr<ReadModels> read_models_;
     std::unique_ptr<WorkflowWorker> worker_;
+    std::unique_ptr<BackupJob> backups_;
 };
 
 }  // namespace kakitome

@@ -64,7 +64,9 @@ Result<std::string> run_intake_benchmark(const IntakeBenchmarkConfig& config) {
     AeadKey master{};
     master[0] = 7;
     BlobStore blobs(database.value(), master);
-    auto vault = DataKeyVault::open(database.value(), master);
+    auto vault = DataKeyVault::open(
+        database.value(), master,
+        ErasureJournal::open({std::filesystem::path(config.scratch) / "erasures.journal"}).value());
     if (!vault.is_ok()) return vault.status();
     const intake::MailLimits limits;  // the defaults `serve` and `ingest` run with
     intake::IntakeService intake(*store.value(), blobs, *vault.value(), master,

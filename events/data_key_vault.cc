@@ -5,6 +5,7 @@
 #include <mutex>
 
 #include "events/base/base64.h"
+#include "events/base/timestamp.h"
 #include "events/rocksdb_status.h"
 
 namespace kakitome {
@@ -20,16 +21,20 @@ std::mutex& create_mutex() {
 
 }  // namespace
 
-DataKeyVault::DataKeyVault(std::shared_ptr<Database> database, const AeadKey& master_key)
+DataKeyVault::DataKeyVault(std::shared_ptr<Database> database, const AeadKey& master_key,
+                           ErasureJournal journal)
     : database_(std::move(database)),
+      journal_(std::move(journal)),
       wrapping_key_(derive_key(master_key, "kakitome data key wrapping v1")) {}
 
 Result<std::unique_ptr<DataKeyVault>> DataKeyVault::open(std::shared_ptr<Database> database,
-                                                         const AeadKey& master_key) {
+                                                         const AeadKey& master_key,
+                                                         ErasureJournal journal) {
     if (!database || !database->family(kDataKeysFamily)) {
         return Status::invalid_argument("the database was opened without the data_keys family");
     }
-    return std::unique_ptr<DataKeyVault>(new DataKeyVault(std::move(database), master_key));
+    return std::unique_ptr<DataKeyVault>(
+        new DataKeyVault(std::move(database), master_key, std::move(journal)));
 }
 
 Result<AeadKey> DataKeyVault::get(std::string_view application) const {
@@ -69,7 +74,17 @@ Result<AeadKey> DataKeyVault::create(std::string_view application) {
     return key;
 }
 
+Result<bool> DataKeyVault::is_live(std::string_view application) const {
+    auto key = get(application);
+    if (key.is_ok()) return true;
+    if (key.status().code() == StatusCode::not_found ||
+        key.status().code() == StatusCode::unavailable)
+        return false;
+    return key.status();
+}
+
 Status DataKeyVault::destroy(std::string_view application) {
+    KAKITOME_RETURN_IF_ERROR(journal_.record(application, system_clock_ms()));
     rocksdb::WriteOptions options;
     options.sync = true;
     auto put = database_->db()->Put(options, database_->family(kDataKeysFamily),

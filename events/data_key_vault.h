@@ -2,7 +2,9 @@
 // random AES-256 key, stored wrapped (AES-256-GCM under a key derived from the master key) in the
 // `data_keys` column family, the only mutable data kakitome keeps. Destroying the key
 // (crypto-shredding) leaves a tombstone, so "erased" and "never existed" stay distinguishable,
-// and compacts the family so the old wrapped key leaves the SST files. Thread-safe.
+// and compacts the family so the old wrapped key leaves the SST files; the erasure is written to
+// the erasure journal first (events/erasure_journal.h), so no backup restored later can bring
+// the key back. Thread-safe.
 #pragma once
 
 #include <memory>
@@ -12,6 +14,7 @@
 #include "events/base/aead.h"
 #include "events/base/status.h"
 #include "events/database.h"
+#include "events/erasure_journal.h"
 
 namespace kakitome {
 
@@ -21,21 +24,27 @@ class DataKeyVault {
   public:
     // The database must have been opened with kDataKeysFamily among its extra families.
     static Result<std::unique_ptr<DataKeyVault>> open(std::shared_ptr<Database> database,
-                                                      const AeadKey& master_key);
+                                                      const AeadKey& master_key,
+                                                      ErasureJournal journal);
 
     // Creates the application's key, or returns the existing one.
     Result<AeadKey> create(std::string_view application);
     // not_found when there is none; unavailable with reason "erased" after destroy().
     Result<AeadKey> get(std::string_view application) const;
+    // Journals the erasure, then leaves a tombstone. Destroying an erased key again is ok.
     Status destroy(std::string_view application);
+    // True when the key exists and has not been destroyed.
+    Result<bool> is_live(std::string_view application) const;
 
     // Seals a JSON text for the application (base64 of nonce || ciphertext || tag).
     Result<std::string> seal(std::string_view application, std::string_view plaintext);
     Result<std::string> open_sealed(std::string_view application, std::string_view sealed) const;
 
   private:
-    DataKeyVault(std::shared_ptr<Database> database, const AeadKey& master_key);
+    DataKeyVault(std::shared_ptr<Database> database, const AeadKey& master_key,
+                 ErasureJournal journal);
     std::shared_ptr<Database> database_;
+    ErasureJournal journal_;
     AeadKey wrapping_key_;
 };
 

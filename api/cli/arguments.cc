@@ -34,6 +34,7 @@ Result<Arguments> Arguments::parse(const std::vector<std::string>& words,
             } else {
                 return Status::invalid_argument("--" + name + " needs a value");
             }
+            arguments.every_value_[name].push_back(arguments.values_[name]);
         } else {
             return Status::invalid_argument("unknown option --" + name);
         }
@@ -44,6 +45,12 @@ Result<Arguments> Arguments::parse(const std::vector<std::string>& words,
 std::optional<std::string> Arguments::value(const std::string& flag) const {
     auto found = values_.find(flag);
     if (found == values_.end()) return std::nullopt;
+    return found->second;
+}
+
+std::vector<std::string> Arguments::values(const std::string& flag) const {
+    auto found = every_value_.find(flag);
+    if (found == every_value_.end()) return {};
     return found->second;
 }
 

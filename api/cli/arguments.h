@@ -21,11 +21,14 @@ class Arguments {
 
     std::optional<std::string> value(const std::string& flag) const;
     std::string value_or(const std::string& flag, const std::string& fallback) const;
+    // Every value of a flag given more than once, in order (value() is the last).
+    std::vector<std::string> values(const std::string& flag) const;
     bool has(const std::string& flag) const { return values_.count(flag) > 0; }
     const std::vector<std::string>& positionals() const { return positionals_; }
 
   private:
     std::map<std::string, std::string> values_;
+    std::map<std::string, std::vector<std::string>> every_value_;
     std::vector<std::string> positionals_;
 };
 

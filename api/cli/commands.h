@@ -27,5 +27,7 @@ int run_ledger(const Words& words);
 int run_export(const Words& words);
 int run_trail(const Words& words);
 int run_incident(const Words& words);
+int run_backup(const Words& words);
+int run_restore(const Words& words);
 
 }  // namespace kakitome::cli

@@ -47,4 +47,11 @@ Status write_whole_file(const std::string& path, std::string_view bytes) {
     return Status::ok();
 }
 
+std::string read_verifier_key(std::string key) {
+    if (std::ifstream key_file(key); key_file && key.find('+') == std::string::npos) {
+        std::getline(key_file, key);
+    }
+    return key;
+}
+
 }  // namespace kakitome::cli

@@ -14,4 +14,7 @@ namespace kakitome::cli {
 Result<std::string> read_whole_file(const std::string& path, std::size_t max_bytes = 256u << 20);
 Status write_whole_file(const std::string& path, std::string_view bytes);
 
+// A verifier key given as itself ("name+keyid+base64") or as a file holding it.
+std::string read_verifier_key(std::string key);
+
 }  // namespace kakitome::cli

@@ -55,15 +55,18 @@ bool parse_listen(const std::string& listen, http::HttpServerOptions& options) {
 }  // namespace
 
 int run_serve(const Words& words) {
-    auto arguments = Arguments::parse(
-        words,
-        {"data", "master-key", "ledger-key", "imap", "poll-seconds", "max-mail-bytes", "listen",
-         "config", "threads", "tls-cert", "tls-key", "now", "request-timeout", "max-connections",
-         "max-body-bytes-in-flight", "reserve-free-bytes"},
-        {"once", "imap-insecure", "demo"});
+    auto arguments =
+        Arguments::parse(words,
+                         {"data", "master-key", "ledger-key", "imap", "poll-seconds",
+                          "max-mail-bytes", "listen", "config", "threads", "tls-cert", "tls-key",
+                          "now", "request-timeout", "max-connections", "max-body-bytes-in-flight",
+                          "reserve-free-bytes", "backup-dir", "backup-every", "backup-keep"},
+                         {"once", "imap-insecure", "demo"});
     intake::MailLimits limits;
     http::HttpServerOptions server_options;
     int poll_seconds = 60;
+    std::optional<std::int64_t> backup_every_minutes;
+    std::optional<std::uint32_t> backup_keep;
     bool valid =
         arguments.is_ok() && arguments->positionals().empty() &&
         parse_listen(arguments.is_ok() ? arguments->value_or("listen", "127.0.0.1:8080") : "",
@@ -84,6 +87,14 @@ int run_serve(const Words& words) {
                 arguments->value_or("max-body-bytes-in-flight",
                                     std::to_string(server_options.max_body_bytes_in_flight)));
             if (server_options.max_connections < 1) valid = false;
+            if (auto every = arguments->value("backup-every")) {
+                backup_every_minutes = std::stoll(*every);
+                if (*backup_every_minutes < 1) valid = false;
+            }
+            if (auto keep = arguments->value("backup-keep")) {
+                backup_keep = static_cast<std::uint32_t>(std::stoul(*keep));
+                if (*backup_keep < 1) valid = false;
+            }
             if (arguments->has("max-mail-bytes"))
                 limits.max_bytes = std::stoull(*arguments->value("max-mail-bytes"));
         } catch (const std::exception&) {
@@ -101,6 +112,8 @@ int run_serve(const Words& words) {
                      "                      [--imap imap[s]://USER:PASSWORD@HOST[:PORT]/MAILBOX "
                      "[--poll-seconds N]\n"
                      "                       [--imap-insecure]] [--max-mail-bytes N] [--demo]\n"
+                     "                      [--backup-dir DIR [--backup-every MINUTES] "
+                     "[--backup-keep N]]\n"
                      "       kakitome serve --imap URL --once   (one IMAP poll, no HTTP server)\n");
         return kExitBadInput;
     }
@@ -121,8 +134,14 @@ int run_serve(const Words& words) {
                      "or --demo to run the demo anyway.\n");
         return kExitBadInput;
     }
-    auto services = open_services_or_report(
-        "serve", arguments.value(), [&](ServiceOptions& options) { options.mail_limits = limits; });
+    auto services =
+        open_services_or_report("serve", arguments.value(), [&](ServiceOptions& options) {
+            options.mail_limits = limits;
+            auto& backup = options.settings.backup;
+            if (auto directory = arguments->value("backup-dir")) backup.directory = *directory;
+            if (backup_every_minutes) backup.every_minutes = *backup_every_minutes;
+            if (backup_keep) backup.keep = *backup_keep;
+        });
     if (!services) return kExitStoreError;
     EventStore& store = services->store();
     MetaStore meta(services->store().database());
@@ -210,6 +229,26 @@ int run_serve(const Words& words) {
             }
         }
     });
+    // Scheduled backups on a thread of their own: copying the store's changed files must not
+    // hold up the worker's passes or any request.
+    std::thread backup_thread([&] {
+        auto& backups = services->backups();
+        while (!stopping) {
+            if (backups.due(services->now_ms() / 1000)) {
+                auto backup = backups.run();
+                if (backup.is_ok()) {
+                    print_json_line({{"backup", backup->id},
+                                     {"bytes", backup->bytes},
+                                     {"created_at", backup->created_at_seconds}});
+                } else {
+                    std::fprintf(stderr, "kakitome serve: backup: %s\n",
+                                 backup.status().to_string().c_str());
+                }
+            }
+            for (int waited = 0; waited < 100 && !stopping; ++waited)
+                std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        }
+    });
     int signal_number = 0;
     sigwait(&signals, &signal_number);
     print_json_line({{"stopping", signal_number == SIGTERM ? "SIGTERM" : "SIGINT"}});
@@ -218,6 +257,7 @@ int run_serve(const Words& words) {
     store.wake_waiters();
     worker_thread.join();
     poller_thread.join();
+    backup_thread.join();
     warm_up_thread.join();
     print_json_line({{"stopped", true}, {"head", store.head().value}});
     return kExitOk;

@@ -10,6 +10,7 @@
 
 #include "api/cli/arguments.h"
 #include "api/cli/commands.h"
+#include "api/cli/file_io.h"
 #include "replay/evidence_bundle.h"
 #include "replay/ledger_export.h"
 #include "replay/store_verifier.h"
@@ -19,17 +20,7 @@
 
 namespace kakitome::cli {
 
-namespace {
-
-// A verifier key given as itself ("name+keyid+base64") or as a file holding it.
-std::string read_verifier_key(std::string key) {
-    if (std::ifstream key_file(key); key_file && key.find('+') == std::string::npos) {
-        std::getline(key_file, key);
-    }
-    return key;
-}
-
-}  // namespace
+namespace {}  // namespace
 
 int run_verify(const Words& words) {
     auto arguments =

@@ -78,10 +78,56 @@ HttpResponse ApiService::Impl::metrics() {
         line("kakitome_http_responses_total{class=\"" + std::to_string(i) + "xx\"} " +
              std::to_string(responses_by_class[i].load()));
     }
+    line(
+        "# HELP kakitome_backup_last_timestamp_seconds When the newest backup was made (0: none).");
+    line("# TYPE kakitome_backup_last_timestamp_seconds gauge");
+    const auto last_backup = d.backups.last();
+    line("kakitome_backup_last_timestamp_seconds " +
+         std::to_string(last_backup ? last_backup->created_at_seconds : 0));
+    line("# TYPE kakitome_backup_last_bytes gauge");
+    line("kakitome_backup_last_bytes " + std::to_string(last_backup ? last_backup->bytes : 0));
+    line("# TYPE kakitome_backup_failures_total counter");
+    line("kakitome_backup_failures_total " + std::to_string(d.backups.failures()));
     HttpResponse response;
     response.body = out;
     response.set_header("Content-Type", "text/plain; version=0.0.4");
     return response;
+}
+
+namespace {
+
+json backup_json(const BackupInfo& backup) {
+    json answer{{"backup", backup.id},
+                {"created_at", backup.created_at_seconds},
+                {"bytes", backup.bytes},
+                {"files", backup.files}};
+    const json metadata = json::parse(backup.metadata, nullptr, false);
+    if (metadata.is_object()) {
+        answer["head"] = metadata.value("head", std::uint64_t{0});
+        answer["checkpoint_size"] = metadata.value("checkpoint_size", std::uint64_t{0});
+    }
+    return answer;
+}
+
+}  // namespace
+
+HttpResponse ApiService::Impl::backups() {
+    if (!d.backups.configured()) return problem_for(d.backups.run().status());
+    auto listed = list_backups(d.backups.settings().directory);
+    if (!listed.is_ok()) return problem_for(listed.status());
+    json items = json::array();
+    for (const auto& backup : listed.value()) items.push_back(backup_json(backup));
+    return json_response(200, {{"keep", d.backups.settings().keep},
+                               {"every_minutes", d.backups.settings().every_minutes},
+                               {"backups", items}});
+}
+
+HttpResponse ApiService::Impl::create_backup() {
+    auto created = d.backups.run();
+    if (!created.is_ok()) return problem_for(created.status());
+    json answer = backup_json(created.value());
+    answer["verified"] = true;
+    return json_response(201, answer);
 }
 
 HttpResponse ApiService::Impl::create_token(Context& context) {

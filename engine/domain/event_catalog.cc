@@ -5,6 +5,7 @@
 #include "engine/domain/external_evidence_events.h"
 #include "engine/domain/incident_events.h"
 #include "engine/domain/intake_events.h"
+#include "engine/domain/operations_events.h"
 
 namespace kakitome::domain {
 
@@ -34,7 +35,9 @@ const std::vector<EventTypeInfo>& event_catalog() {
         IncidentReported, IncidentScoped, AffectedPartyNotified, EvidenceDeletionConfirmed,
         IncidentClosed, ExternalMappingRecorded, ExternalFileImported, ExternalEvidenceErased,
         // evidence-<id>
-        ExternalRegistrationImported, ExternalAccessObserved>();
+        ExternalRegistrationImported, ExternalAccessObserved,
+        // operations
+        BackupRestored, LedgerRolledBack>();
     return catalog;
 }
 

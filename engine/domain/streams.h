@@ -10,6 +10,7 @@
 //   evidence-<id>         the registrations and requests imported from another system into it
 //   idempotency-<hash>    a command's outcome under one principal's Idempotency-Key
 //   principals            API principals and their tokens
+//   operations            backups restored, rollbacks accepted (operations_events.h)
 //
 // Hashes are hex prefixes of a keyed hash (sender, duplicate) or of SHA-256; the lengths below
 // keep collisions out of reach for the life of the system while keeping keys short.

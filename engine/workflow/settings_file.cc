@@ -70,7 +70,18 @@ Result<Settings> load_settings(const std::string& path) {
     try {
         KAKITOME_RETURN_IF_ERROR(check_keys(root, "config",
                                             {"public_base_url", "url_valid_days", "extra_closures",
-                                             "sla", "mail", "storage", "campaign"}));
+                                             "sla", "mail", "storage", "campaign", "backup"}));
+        if (root.contains("backup")) {
+            const json& backup = root["backup"];
+            KAKITOME_RETURN_IF_ERROR(
+                check_keys(backup, "backup", {"directory", "keep", "every_minutes"}));
+            settings.backup.directory = backup.value("directory", "");
+            settings.backup.keep = backup.value("keep", settings.backup.keep);
+            settings.backup.every_minutes = backup.value("every_minutes", std::int64_t{0});
+            if (settings.backup.keep < 1 || settings.backup.every_minutes < 0)
+                return Status::invalid_argument(
+                    "backup.keep must be at least 1 and backup.every_minutes not negative");
+        }
         if (root.contains("campaign")) {
             const json& campaign = root["campaign"];
             KAKITOME_RETURN_IF_ERROR(

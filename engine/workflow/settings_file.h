@@ -12,9 +12,18 @@
 
 namespace kakitome::workflow {
 
+// "backup": {"directory": DIR, "keep": N, "every_minutes": M} (docs/operations.md). With a
+// directory, erasures are journaled there too, by every command that reads this file.
+struct BackupSettings {
+    std::string directory;   // empty: no backups, erasures journaled in the data directory only
+    std::uint32_t keep = 7;  // backups kept; older ones are deleted after each new one
+    std::int64_t every_minutes = 0;  // `serve` backs up on this schedule; 0: only when asked
+};
+
 struct Settings {
     WorkflowConfig workflow;
     mail::OutboxOptions outbox;
+    BackupSettings backup;
 };
 
 // An empty path gives the defaults (video on a local placeholder endpoint, SMTP on

@@ -127,6 +127,8 @@ const std::map<std::string, std::string> kDocumentedAccess = {
     {"GET /v1/events", "sa"},
     {"GET /d/{token}", "public"},
     {"POST /v1/tokens", "A"},
+    {"GET /v1/backups", "aA"},
+    {"POST /v1/backups", "A"},
     {"GET /v1/ledger/checkpoint", "sar"},
     {"GET /v1/ledger/proof/inclusion", "sar"},
     {"GET /v1/ledger/proof/consistency", "sar"},
@@ -352,13 +354,15 @@ TEST_F(Api, WhenTheDisclosureCannotBeRecordedTheAnswerIs503WithoutPii) {
     // read-only, so reads work and appends (the disclosure) fail.
     auto read_only = Database::open({.directory = directory_, .read_only = true}).value();
     auto store = EventStore::open(read_only).value();
-    auto vault = DataKeyVault::open(read_only, master_).value();
+    auto vault = DataKeyVault::open(read_only, master_,
+                                    ErasureJournal::open({directory_ / "erasures.journal"}).value())
+                     .value();
     auth::PrincipalRegistry principals(*store);
     ASSERT_TRUE(principals.load().is_ok());
     ApiDependencies dependencies = dependencies_of(*services_);
     ApiService api({*store, *vault, dependencies.intake, dependencies.commands, dependencies.config,
                     principals, dependencies.worker, dependencies.read_models, dependencies.ledger,
-                    dependencies.disclosures, dependencies.clock_ms});
+                    dependencies.disclosures, dependencies.backups, dependencies.clock_ms});
     HttpRequest request{"GET",
                         "/v1/applications/" + application_,
                         {{"authorization", "Bearer " + tokens_[auth::Role::operator_role]}},

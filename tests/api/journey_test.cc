@@ -170,6 +170,11 @@ TEST_F(Journey, StaffAuditorAndResponderThroughTheRealServer) {
     EXPECT_EQ(call("GET", "/console/{file}", "/console/none.js").status, 404);
     const auto who = call("GET", "/v1/me", "/v1/me", sato);
     EXPECT_EQ(body_of(who)["role"], "operator") << who.body;
+    // This server runs without a backup directory: asking for one says so (the backup drill
+    // itself is tests/api/backup_restore_test.cc).
+    EXPECT_EQ(body_of(call("GET", "/v1/backups", "/v1/backups", admin))["type"],
+              "https://kakitome.example/problems/backup_not_configured");
+    EXPECT_EQ(call("POST", "/v1/backups", "/v1/backups", admin).status, 409);
 
     // ---- Staff: the queue, one application, assign and approve with If-Match.
     journey_step.emplace(__FILE__, __LINE__, "staff: queue, application, assign, approve");

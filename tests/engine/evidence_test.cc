@@ -259,7 +259,9 @@ class ExternalEvidence : public ::testing::Test {
         store_ = EventStore::open(database_, {.durability = Durability::buffered}).value();
         AeadKey master{};
         master.fill(3);
-        vault_ = DataKeyVault::open(database_, master).value();
+        vault_ = DataKeyVault::open(database_, master,
+                                    ErasureJournal::open({directory_ / "erasures.journal"}).value())
+                     .value();
         std::array<std::uint8_t, 32> seed{};
         seed.fill(7);
         ledger_ = Ledger::open(*store_, NoteSigner::from_seed(seed, "test/ledger"), "test/ledger")

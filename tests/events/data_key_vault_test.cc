@@ -27,12 +27,15 @@ class Vault : public ::testing::Test {
         database_ =
             Database::open({.directory = directory_, .extra_column_families = {kDataKeysFamily}})
                 .value();
-        vault_ = DataKeyVault::open(database_, key_of(1)).value();
+        vault_ = DataKeyVault::open(database_, key_of(1), journal()).value();
     }
     void TearDown() override {
         vault_.reset();
         database_.reset();
         std::filesystem::remove_all(directory_);
+    }
+    ErasureJournal journal() const {
+        return ErasureJournal::open({directory_ / "erasures.journal"}).value();
     }
     std::string stored(const std::string& application) const {
         return database_->get(kDataKeysFamily, application).value().value_or("");
@@ -45,7 +48,8 @@ class Vault : public ::testing::Test {
 
 TEST_F(Vault, ADatabaseWithoutTheFamilyIsRefused) {
     auto bare = Database::open({.directory = testing::fresh_directory("bare")}).value();
-    EXPECT_EQ(DataKeyVault::open(bare, key_of(1)).status().code(), StatusCode::invalid_argument);
+    EXPECT_EQ(DataKeyVault::open(bare, key_of(1), journal()).status().code(),
+              StatusCode::invalid_argument);
 }
 
 TEST_F(Vault, EachApplicationHasOneKeyMadeOnce) {
@@ -85,7 +89,7 @@ TEST_F(Vault, TheWrappedKeyIsNotTheKeyAndBelongsToItsApplication) {
 
 TEST_F(Vault, AVaultWithAnotherMasterKeyOpensNothing) {
     auto sealed = vault_->seal("a1", "secret").value();
-    auto other = DataKeyVault::open(database_, key_of(2)).value();
+    auto other = DataKeyVault::open(database_, key_of(2), journal()).value();
     EXPECT_EQ(other->get("a1").status().code(), StatusCode::corruption);
     EXPECT_FALSE(other->open_sealed("a1", sealed).is_ok());
 }
@@ -103,6 +107,27 @@ TEST_F(Vault, ErasureLeavesATombstoneAndTakesTheSealedDataWithIt) {
     // Another application is untouched.
     auto kept = vault_->seal("a2", "kept").value();
     EXPECT_EQ(vault_->open_sealed("a2", kept).value(), "kept");
+}
+
+// Erasure survives restore only if every destroyed key is journaled outside the data first.
+TEST_F(Vault, DestroyJournalsTheErasureBeforeTheKeyGoes) {
+    ASSERT_TRUE(vault_->create("A-1").is_ok());
+    ASSERT_TRUE(vault_->destroy("A-1").is_ok());
+    auto journaled = read_erasure_journal(directory_ / "erasures.journal").value();
+    ASSERT_EQ(journaled.size(), 1u);
+    EXPECT_EQ(journaled[0].key, "A-1");
+    EXPECT_GT(journaled[0].erased_at_ms, 0);
+    EXPECT_FALSE(vault_->is_live("A-1").value());
+}
+
+TEST_F(Vault, AJournalThatCannotBeWrittenKeepsTheKey) {
+    ASSERT_TRUE(vault_->create("A-1").is_ok());
+    auto unwritable =
+        DataKeyVault::open(database_, key_of(1),
+                           ErasureJournal::open({directory_ / "no" / "journal"}).value())
+            .value();
+    EXPECT_FALSE(unwritable->destroy("A-1").is_ok());
+    EXPECT_TRUE(vault_->is_live("A-1").value());
 }
 
 }  // namespace

@@ -31,7 +31,10 @@ struct Harness {
         store = kakitome::EventStore::open(database, {.durability = kakitome::Durability::buffered})
                     .value();
         blobs = std::make_unique<kakitome::BlobStore>(database, master);
-        vault = kakitome::DataKeyVault::open(database, master).value();
+        vault = kakitome::DataKeyVault::open(
+                    database, master,
+                    kakitome::ErasureJournal::open({directory / "erasures.journal"}).value())
+                    .value();
         intake = std::make_unique<kakitome::intake::IntakeService>(
             *store, *blobs, *vault, master, kakitome::workflow::WorkflowConfig(),
             kakitome::intake::MailLimits{.max_bytes = 1 << 20});

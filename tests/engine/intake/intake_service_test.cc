@@ -35,7 +35,9 @@ class Intake : public ::testing::Test {
         store_ = EventStore::open(database_, {.durability = Durability::buffered}).value();
         master_[0] = 42;
         blobs_ = std::make_unique<BlobStore>(database_, master_);
-        vault_ = DataKeyVault::open(database_, master_).value();
+        vault_ = DataKeyVault::open(database_, master_,
+                                    ErasureJournal::open({directory_ / "erasures.journal"}).value())
+                     .value();
         intake_ = std::make_unique<IntakeService>(*store_, *blobs_, *vault_, master_,
                                                   workflow::WorkflowConfig());
     }

@@ -1,0 +1,242 @@
+// kakitome restore --from BACKUP_DIR --to DATA --master-key FILE [--ledger-key FILE]
+//                  [--pubkey KEY|FILE] [--backup ID] [--known-checkpoint FILE]...
+//                  [--erasure-journal FILE]... [--accept-rollback --reason TEXT] [--config FILE]
+//
+// Restores a backup (the newest unless --backup) into DATA, which must not exist, and proves it
+// before anything uses it (replay/restore.h): the store verifies, its latest signed checkpoint
+// is the root of its tree, and every checkpoint known from outside is consistent with it.
+// A restore behind a known checkpoint (events the world saw would be lost) is refused, exit 1,
+// unless --accept-rollback with a --reason: then a LedgerRolledBack event records it. A fork
+// (a known checkpoint with another root at a size the backup holds) is always refused.
+// Then every erasure journaled after the backup was taken is applied again (the application
+// erased, its key destroyed, its mails deleted), and a BackupRestored event records the
+// restore. The master key must be given: a restore must never create a new one.
+#include <cstdio>
+
+#include <nlohmann/json.hpp>
+
+#include "api/cli/arguments.h"
+#include "api/cli/commands.h"
+#include "api/cli/file_io.h"
+#include "api/cli/store_access.h"
+#include "engine/domain/domain_event.h"
+#include "engine/domain/operations_events.h"
+#include "engine/domain/payload_codec.h"
+#include "engine/evidence/evidence_import.h"
+#include "events/master_key.h"
+#include "events/note_signer.h"
+#include "replay/restore.h"
+
+namespace kakitome::cli {
+
+namespace {
+
+int usage() {
+    std::fprintf(stderr,
+                 "usage: kakitome restore --from BACKUP_DIR --to DATA --master-key FILE "
+                 "[--ledger-key FILE] [--pubkey KEY|FILE]\n"
+                 "                        [--backup ID] [--known-checkpoint FILE]... "
+                 "[--erasure-journal FILE]...\n"
+                 "                        [--accept-rollback --reason TEXT] [--config FILE]\n");
+    return kExitBadInput;
+}
+
+void say(const nlohmann::json& line) {
+    std::printf("%s\n",
+                line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
+    std::fflush(stdout);
+}
+
+// Applies one journaled erasure through the path that made it, so the restored log says so.
+Status erase_again(Services& services, const std::string& key, std::uint32_t backup_id) {
+    const std::string reason =
+        "erased after backup " + std::to_string(backup_id) + " was taken; applied again on restore";
+    constexpr std::string_view kEvidence = "evidence-";
+    if (key.rfind(kEvidence, 0) == 0) {
+        auto erased = evidence::erase_evidence(services.store(), services.vault(),
+                                               key.substr(kEvidence.size()), reason, "restore");
+        return erased.is_ok() ? Status::ok() : erased.status();
+    }
+    if (key.rfind("message-", 0) == 0) return services.vault().destroy(key);
+    workflow::CommandRequest request;
+    request.application = key;
+    request.command = "erase";
+    request.actor = "restore";
+    request.arguments_json = nlohmann::json{{"reason", reason}}.dump();
+    auto erased = services.commands().execute(request);
+    return erased.is_ok() ? Status::ok() : erased.status();
+}
+
+}  // namespace
+
+int run_restore(const Words& words) {
+    auto arguments = Arguments::parse(
+        words,
+        {"from", "to", "master-key", "ledger-key", "pubkey", "backup", "known-checkpoint",
+         "erasure-journal", "reason", "config", "reserve-free-bytes"},
+        {"accept-rollback"});
+    if (!arguments.is_ok() || !arguments->positionals().empty() || !arguments->has("to") ||
+        !arguments->has("master-key") ||
+        arguments->has("accept-rollback") != arguments->has("reason"))
+        return usage();
+    auto settings = settings_and_clock_or_report("restore", arguments.value());
+    if (!settings) return kExitBadInput;
+    const std::filesystem::path target = *arguments->value("to");
+    const std::string from = arguments->value_or("from", settings->first.backup.directory);
+    if (from.empty()) return usage();
+    if (std::filesystem::exists(target)) {
+        std::fprintf(stderr, "kakitome restore: %s exists; restore into a new directory\n",
+                     target.c_str());
+        return kExitBadInput;
+    }
+    const std::filesystem::path master_key_file = *arguments->value("master-key");
+    if (!std::filesystem::exists(master_key_file)) {
+        std::fprintf(stderr,
+                     "kakitome restore: no master key at %s: without the key the backup was "
+                     "made with, no personal data in it can be read\n",
+                     master_key_file.c_str());
+        return kExitBadInput;
+    }
+    auto master_key = load_or_create_master_key(master_key_file);
+    if (!master_key.is_ok()) {
+        std::fprintf(stderr, "kakitome restore: %s\n", master_key.status().to_string().c_str());
+        return kExitBadInput;
+    }
+    const std::string ledger_key_file =
+        arguments->value_or("ledger-key", (target / "ledger.key").string());
+    std::string verifier_key;
+    if (auto given = arguments->value("pubkey")) {
+        verifier_key = read_verifier_key(*given);
+    } else if (std::filesystem::exists(ledger_key_file)) {
+        auto signer = NoteSigner::load_or_create(ledger_key_file, kLedgerOrigin);
+        if (signer.is_ok()) verifier_key = signer->verifier_key();
+    }
+    if (verifier_key.empty()) {
+        std::fprintf(stderr,
+                     "kakitome restore: give --pubkey KEY|FILE or --ledger-key FILE: the restore "
+                     "is proved against the ledger's verifier key\n");
+        return kExitBadInput;
+    }
+
+    RestoreRequest request{.backup_directory = from,
+                           .staging = target.string() + ".restoring",
+                           .origin = kLedgerOrigin,
+                           .verifier_key = verifier_key,
+                           .master_key = master_key.value()};
+    if (auto id = arguments->value("backup")) {
+        try {
+            request.backup_id = static_cast<std::uint32_t>(std::stoul(*id));
+        } catch (const std::exception&) {
+            return usage();
+        }
+    }
+    for (const auto& file : arguments->values("known-checkpoint")) {
+        auto note = read_whole_file(file, 1 << 20);
+        if (!note.is_ok()) {
+            std::fprintf(stderr, "kakitome restore: %s\n", note.status().to_string().c_str());
+            return kExitBadInput;
+        }
+        request.known_checkpoints.push_back(note.value());
+    }
+    for (const auto& file : arguments->values("erasure-journal"))
+        request.erasure_journals.push_back(file);
+    std::error_code ignored;
+    std::filesystem::remove_all(request.staging, ignored);  // a restore that crashed before
+
+    auto proof = restore_and_prove(request);
+    if (!proof.is_ok()) {
+        std::fprintf(stderr, "kakitome restore: %s\n", proof.status().to_string().c_str());
+        const auto code = proof.status().code();
+        return code == StatusCode::corruption         ? kExitCheckFailed
+               : code == StatusCode::invalid_argument ? kExitBadInput
+                                                      : kExitStoreError;
+    }
+    nlohmann::json known = nlohmann::json::array();
+    for (const auto& check : proof->known)
+        known.push_back({{"size", check.size}, {"verdict", verdict_name(check.verdict)}});
+    say({{"backup", proof->backup.id},
+         {"verified",
+          {{"events", proof->verified.events_checked},
+           {"head", proof->verified.head.value},
+           {"head_hash", proof->verified.head_hash_hex},
+           {"tree_nodes", proof->verified.tree_nodes_checked},
+           {"checkpoints", proof->verified.checkpoints_checked},
+           {"signatures", proof->verified.signatures_checked}}},
+         {"checkpoint_size", proof->checkpoint_size},
+         {"known_checkpoints", known},
+         {"erased_after_backup", proof->erased_after_backup.size()}});
+    const auto discard = [&] { std::filesystem::remove_all(request.staging, ignored); };
+    if (proof->forked()) {
+        discard();
+        std::fprintf(stderr,
+                     "kakitome restore: refused: a known checkpoint has another root at a size "
+                     "this backup holds: the backup is of another history (a fork)\n");
+        return kExitCheckFailed;
+    }
+    const auto rollback = proof->rollback();
+    if (rollback && !arguments->has("accept-rollback")) {
+        discard();
+        std::fprintf(stderr,
+                     "kakitome restore: refused: the backup holds %llu events but a checkpoint "
+                     "of %llu was seen outside; restoring it loses events the world saw. Give "
+                     "--accept-rollback --reason TEXT to restore it anyway (recorded).\n",
+                     static_cast<unsigned long long>(proof->verified.head.value),
+                     static_cast<unsigned long long>(rollback->size));
+        return kExitCheckFailed;
+    }
+    std::filesystem::rename(request.staging, target);
+
+    auto services = open_services_or_report("restore", arguments.value(), [&](ServiceOptions& o) {
+        o.data_directory = target;
+        o.master_key_file = master_key_file;
+        o.ledger_key_file = ledger_key_file;
+        o.settings.backup.directory.clear();  // the journal of the backups is read, not grown
+    });
+    if (!services) return kExitStoreError;
+    std::vector<std::string> reapplied;
+    for (const auto& key : proof->erased_after_backup) {
+        const Status erased = erase_again(*services, key, proof->backup.id);
+        if (!erased.is_ok()) {
+            std::fprintf(stderr, "kakitome restore: applying the erasure of %s: %s\n", key.c_str(),
+                         erased.to_string().c_str());
+            return kExitStoreError;
+        }
+        reapplied.push_back(key);
+    }
+    std::vector<NewEvent> events;
+    if (rollback) {
+        events.push_back(domain::new_event(
+            domain::LedgerRolledBack{
+                static_cast<std::int64_t>(rollback->size), rollback->root_base64,
+                static_cast<std::int64_t>(proof->checkpoint_size), *arguments->value("reason")},
+            {.actor = "restore"}));
+    }
+    events.push_back(domain::new_event(
+        domain::BackupRestored{static_cast<std::int64_t>(proof->backup.id),
+                               proof->backup.created_at_seconds,
+                               static_cast<std::int64_t>(proof->verified.head.value),
+                               static_cast<std::int64_t>(proof->checkpoint_size),
+                               static_cast<std::int64_t>(proof->known.size()), reapplied},
+        {.actor = "restore"}));
+    auto appended = services->store().append(std::string(domain::kOperationsStream),
+                                             ExpectedVersion::any(), std::move(events));
+    if (!appended.is_ok()) {
+        std::fprintf(stderr, "kakitome restore: %s\n", appended.status().to_string().c_str());
+        return kExitStoreError;
+    }
+    auto pass = services->worker().run_pass();
+    auto checkpoint = services->ledger().cut_checkpoint();
+    if (!pass.is_ok() || !checkpoint.is_ok()) {
+        std::fprintf(stderr, "kakitome restore: %s\n",
+                     (!pass.is_ok() ? pass.status() : checkpoint.status()).to_string().c_str());
+        return kExitStoreError;
+    }
+    say({{"restored", target.string()},
+         {"erasures_reapplied", reapplied},
+         {"rollback_accepted", rollback.has_value()},
+         {"head", services->store().head().value},
+         {"checkpoint_size", checkpoint->size}});
+    return kExitOk;
+}
+
+}  // namespace kakitome::cli
