@@ -31,7 +31,8 @@ ApiDependencies dependencies_of(Services& services) {
     return {services.store(),       services.vault(),           services.intake(),
             services.commands(),    services.workflow_config(), services.principals(),
             services.worker(),      services.read_models(),     services.ledger(),
-            services.disclosures(), services.backups(),         services.clock()};
+            services.disclosures(), services.backups(),         services.witnessing(),
+            services.clock()};
 }
 
 ApiService::ApiService(ApiDependencies dependencies)

@@ -46,6 +46,7 @@ struct ApiDependencies {
     const Ledger& ledger;
     const DisclosureIndex& disclosures;
     BackupJob& backups;
+    const witness::CheckpointWitnessing& witnessing;
     std::function<std::int64_t()> clock_ms;
 };
 

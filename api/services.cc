@@ -1,6 +1,7 @@
 #include "api/services.h"
 
 #include "events/master_key.h"
+#include "events/meta_store.h"
 #include "events/note_signer.h"
 #include "events/private_directory.h"
 #include "projections/disclosure_index.h"
@@ -71,6 +72,9 @@ Result<std::unique_ptr<Services>> Services::open(ServiceOptions options) {
     KAKITOME_RETURN_IF_ERROR(services->worker_->refresh());
     services->backups_ = std::make_unique<BackupJob>(*services->database_, *services->store_,
                                                      *services->ledger_, o.settings.backup, data);
+    services->witnessing_ = std::make_unique<witness::CheckpointWitnessing>(
+        *services->ledger_, MetaStore(services->database_), o.settings.witnesses,
+        o.settings.min_witnesses);
     return services;
 }
 

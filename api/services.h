@@ -4,7 +4,7 @@
 //   master key ─► Database ─► EventStore ─► BlobStore, DataKeyVault ─► Ledger (signing key)
 //              ─► IntakeService, PrincipalRegistry, WorkflowCommands ─► WorkflowWorker
 //                 (projections, disclosure index, timers, outbox, ledger tree and checkpoints)
-//              ─► BackupJob (the backup directory, when configured)
+//              ─► BackupJob (the backup directory, when configured), CheckpointWitnessing
 //
 // Every accessor returns a reference and every consumer takes references, so a part that the
 // API or the worker needs cannot be left out: forgetting one fails to compile instead of
@@ -21,6 +21,7 @@
 
 #include "api/auth/principals.h"
 #include "api/backup_job.h"
+#include "api/witness/checkpoint_witnessing.h"
 #include "engine/intake/intake_service.h"
 #include "engine/workflow/settings_file.h"
 #include "engine/workflow/workflow_commands.h"
@@ -81,6 +82,7 @@ class Services {
     const ReadModels& read_models() const { return *read_models_; }
     const DisclosureIndex& disclosures() const { return read_models_->disclosures(); }
     BackupJob& backups() { return *backups_; }
+    witness::CheckpointWitnessing& witnessing() { return *witnessing_; }
 
   private:
     explicit Services(ServiceOptions options) : options_(std::move(options)) {}
@@ -97,6 +99,7 @@ class Services {
     std::unique_ptr<ReadModels> read_models_;
     std::unique_ptr<WorkflowWorker> worker_;
     std::unique_ptr<BackupJob> backups_;
+    std::unique_ptr<witness::CheckpointWitnessing> witnessing_;
 };
 
 }  // namespace kakitome

@@ -1,5 +1,7 @@
 #include "events/ledger.h"
 
+#include "events/storage_keys.h"
+
 #include <algorithm>
 #include <bit>
 #include <cstdio>
@@ -24,6 +26,12 @@ std::string node_key(unsigned level, std::uint64_t index) {
     for (int i = 0; i < 8; ++i)
         key[static_cast<std::size_t>(1 + i)] = static_cast<char>((index >> (56 - 8 * i)) & 0xff);
     return key;
+}
+
+std::string cosignature_prefix(std::uint64_t size) {
+    char digits[32];
+    std::snprintf(digits, sizeof digits, "%020llu:", static_cast<unsigned long long>(size));
+    return std::string("ledger:cosignature:") + digits;
 }
 
 std::string checkpoint_key(std::uint64_t size) {
@@ -274,6 +282,30 @@ Result<std::optional<Checkpoint>> Ledger::latest_checkpoint() const {
     auto checkpoint = open_checkpoint(note, signer_->verifier_key());
     if (!checkpoint.is_ok()) return checkpoint.status();
     return std::optional<Checkpoint>(checkpoint.value());
+}
+
+Status Ledger::store_cosignature(std::uint64_t size, const std::string& witness,
+                                 const std::string& line) {
+    rocksdb::WriteOptions options;
+    options.sync = true;
+    const auto& database = store_.database();
+    return from_rocksdb(
+        database->db()->Put(options, database->meta(), cosignature_prefix(size) + witness, line),
+        "storing a cosignature");
+}
+
+Result<std::pair<std::string, std::vector<std::string>>> Ledger::cosigned_note(
+    const Checkpoint& checkpoint) const {
+    std::pair<std::string, std::vector<std::string>> out{checkpoint.note, {}};
+    const std::string prefix = cosignature_prefix(checkpoint.size);
+    KAKITOME_RETURN_IF_ERROR(store_.database()->scan(
+        storage_keys::kMetaFamily, prefix, [&](std::string_view key, std::string_view value) {
+            if (!key.starts_with(prefix)) return false;
+            out.first += value;
+            out.second.emplace_back(key.substr(prefix.size()));
+            return true;
+        }));
+    return out;
 }
 
 Result<std::vector<Checkpoint>> Ledger::checkpoints() const {

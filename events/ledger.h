@@ -79,6 +79,15 @@ class Ledger {
     Result<std::optional<Checkpoint>> latest_checkpoint() const;
     Result<std::vector<Checkpoint>> checkpoints() const;
     const std::string& origin() const { return origin_; }
+
+    // Witness cosignatures (events/cosignature.h), kept in `meta` beside the checkpoint of
+    // `size` ("ledger:cosignature:<size>:<witness>"); the caller has checked the line.
+    Status store_cosignature(std::uint64_t size, const std::string& witness,
+                             const std::string& line);
+    // The checkpoint's note with every stored cosignature line appended (a valid signed note
+    // with several signatures), and the witnesses that cosigned it.
+    Result<std::pair<std::string, std::vector<std::string>>> cosigned_note(
+        const Checkpoint& checkpoint) const;
     std::string verifier_key() const { return signer_ ? signer_->verifier_key() : std::string(); }
 
   private:

@@ -27,6 +27,8 @@ class NoteSigner {
     std::string sign(std::string_view text) const;
     const std::string& verifier_key() const { return verifier_key_; }
     const std::string& name() const { return name_; }
+    // The seed, for a witness's cosigner kept in the same file format (events/cosignature.h).
+    const std::array<std::uint8_t, 32>& seed() const { return seed_; }
 
   private:
     std::string name_;

@@ -27,9 +27,11 @@ Result<ExportReport> export_ledger(const EventStore& store, const Ledger& ledger
         while (next_checkpoint < checkpoints->size() &&
                (*checkpoints)[next_checkpoint].size <= seq) {
             const auto& checkpoint = (*checkpoints)[next_checkpoint++];
+            // With the witnesses' cosignatures, so the export alone proves them too.
+            auto cosigned = ledger.cosigned_note(checkpoint);
             out << json{{"type", "checkpoint"},
                         {"size", checkpoint.size},
-                        {"note", checkpoint.note}}
+                        {"note", cosigned.is_ok() ? cosigned->first : checkpoint.note}}
                        .dump()
                 << "\n";
             ++report.checkpoints;
@@ -108,6 +110,7 @@ Result<ExportVerdict> verify_export(std::istream& in, const std::string& verifie
         if (type == "checkpoint") {
             auto checkpoint = open_checkpoint(entry.value("note", ""), verifier_key);
             if (!checkpoint.is_ok()) return fail("checkpoint: " + checkpoint.status().message());
+            verdict.last_checkpoint_note = entry.value("note", "");
             if (checkpoint->size != entry.value("size", std::uint64_t{0}))
                 return fail("checkpoint size differs from its note");
             if (checkpoint->size > tree.size())

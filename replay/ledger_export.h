@@ -37,6 +37,9 @@ struct ExportVerdict {
     // With allow_unsigned_tail: events after the last signed checkpoint (the verdict is then
     // "unsigned", never "intact").
     std::uint64_t unsigned_events = 0;
+    // The last checkpoint line's note, with any witness cosignatures on it (checked by the
+    // caller against the witness keys it trusts).
+    std::string last_checkpoint_note;
 };
 
 // Recomputes each event's hash from its canonical bytes, the prev_hash chain and seq order, the

@@ -29,5 +29,6 @@ int run_trail(const Words& words);
 int run_incident(const Words& words);
 int run_backup(const Words& words);
 int run_restore(const Words& words);
+int run_witness(const Words& words);
 
 }  // namespace kakitome::cli

@@ -33,6 +33,8 @@ constexpr Subcommand kSubcommands[] = {
      "back the data up (consistent, incremental, checksummed); list or verify backups"},
     {"restore", kakitome::cli::run_restore,
      "restore a backup and prove it: chain, tree, checkpoints, known checkpoints, erasures"},
+    {"witness", kakitome::cli::run_witness,
+     "run an independent witness that cosigns consistent checkpoints (C2SP tlog-witness)"},
     {"token", kakitome::cli::run_token, "create an API principal and print its bearer token once"},
     {"ingest", kakitome::cli::run_ingest,
      "take mail files or a Maildir in; one JSON line per mail"},

@@ -55,18 +55,34 @@ bool parse_listen(const std::string& listen, http::HttpServerOptions& options) {
 }  // namespace
 
 int run_serve(const Words& words) {
-    auto arguments =
-        Arguments::parse(words,
-                         {"data", "master-key", "ledger-key", "imap", "poll-seconds",
-                          "max-mail-bytes", "listen", "config", "threads", "tls-cert", "tls-key",
-                          "now", "request-timeout", "max-connections", "max-body-bytes-in-flight",
-                          "reserve-free-bytes", "backup-dir", "backup-every", "backup-keep"},
-                         {"once", "imap-insecure", "demo"});
+    auto arguments = Arguments::parse(words,
+                                      {"data",
+                                       "master-key",
+                                       "ledger-key",
+                                       "imap",
+                                       "poll-seconds",
+                                       "max-mail-bytes",
+                                       "listen",
+                                       "config",
+                                       "threads",
+                                       "tls-cert",
+                                       "tls-key",
+                                       "now",
+                                       "request-timeout",
+                                       "max-connections",
+                                       "max-body-bytes-in-flight",
+                                       "reserve-free-bytes",
+                                       "backup-dir",
+                                       "backup-every",
+                                       "backup-keep",
+                                       "checkpoint-seconds"},
+                                      {"once", "imap-insecure", "demo"});
     intake::MailLimits limits;
     http::HttpServerOptions server_options;
     int poll_seconds = 60;
     std::optional<std::int64_t> backup_every_minutes;
     std::optional<std::uint32_t> backup_keep;
+    std::int64_t checkpoint_seconds = 60;
     bool valid =
         arguments.is_ok() && arguments->positionals().empty() &&
         parse_listen(arguments.is_ok() ? arguments->value_or("listen", "127.0.0.1:8080") : "",
@@ -91,6 +107,8 @@ int run_serve(const Words& words) {
                 backup_every_minutes = std::stoll(*every);
                 if (*backup_every_minutes < 1) valid = false;
             }
+            checkpoint_seconds = std::stoll(arguments->value_or("checkpoint-seconds", "60"));
+            if (checkpoint_seconds < 1) valid = false;
             if (auto keep = arguments->value("backup-keep")) {
                 backup_keep = static_cast<std::uint32_t>(std::stoul(*keep));
                 if (*backup_keep < 1) valid = false;
@@ -113,7 +131,7 @@ int run_serve(const Words& words) {
                      "[--poll-seconds N]\n"
                      "                       [--imap-insecure]] [--max-mail-bytes N] [--demo]\n"
                      "                      [--backup-dir DIR [--backup-every MINUTES] "
-                     "[--backup-keep N]]\n"
+                     "[--backup-keep N]] [--checkpoint-seconds S]\n"
                      "       kakitome serve --imap URL --once   (one IMAP poll, no HTTP server)\n");
         return kExitBadInput;
     }
@@ -141,6 +159,7 @@ int run_serve(const Words& words) {
             if (auto directory = arguments->value("backup-dir")) backup.directory = *directory;
             if (backup_every_minutes) backup.every_minutes = *backup_every_minutes;
             if (backup_keep) backup.keep = *backup_keep;
+            options.checkpoint_every_seconds = checkpoint_seconds;
         });
     if (!services) return kExitStoreError;
     EventStore& store = services->store();
@@ -249,6 +268,20 @@ int run_serve(const Words& words) {
                 std::this_thread::sleep_for(std::chrono::milliseconds(100));
         }
     });
+    // Each new checkpoint goes to the configured witnesses (C2SP tlog-witness); a refusal is
+    // a fork or a rollback someone must look at, so it is printed on every try.
+    std::thread witness_thread([&] {
+        auto& witnessing = services->witnessing();
+        while (witnessing.configured() && !stopping) {
+            auto sent = witnessing.run_once([](const std::string& problem) {
+                std::fprintf(stderr, "kakitome serve: %s\n", problem.c_str());
+            });
+            if (!sent.is_ok())
+                std::fprintf(stderr, "kakitome serve: witnesses: %s\n", sent.to_string().c_str());
+            for (int waited = 0; waited < 10 && !stopping; ++waited)
+                std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        }
+    });
     int signal_number = 0;
     sigwait(&signals, &signal_number);
     print_json_line({{"stopping", signal_number == SIGTERM ? "SIGTERM" : "SIGINT"}});
@@ -258,6 +291,7 @@ int run_serve(const Words& words) {
     worker_thread.join();
     poller_thread.join();
     backup_thread.join();
+    witness_thread.join();
     warm_up_thread.join();
     print_json_line({{"stopped", true}, {"head", store.head().value}});
     return kExitOk;

@@ -11,6 +11,7 @@
 #include "api/cli/arguments.h"
 #include "api/cli/commands.h"
 #include "api/cli/file_io.h"
+#include "events/cosignature.h"
 #include "replay/evidence_bundle.h"
 #include "replay/ledger_export.h"
 #include "replay/store_verifier.h"
@@ -24,7 +25,8 @@ namespace {}  // namespace
 
 int run_verify(const Words& words) {
     auto arguments =
-        Arguments::parse(words, {"data", "export", "pubkey"}, {"quiet", "allow-unsigned-tail"});
+        Arguments::parse(words, {"data", "export", "pubkey", "witness", "min-witnesses"},
+                         {"quiet", "allow-unsigned-tail"});
     if (arguments.is_ok() && arguments->positionals().empty() && arguments->has("export")) {
         if (!arguments->has("pubkey")) {
             std::fprintf(stderr, "usage: kakitome verify --export FILE --pubkey KEY|FILE\n");
@@ -81,10 +83,42 @@ int run_verify(const Words& words) {
                         verdict->problem.c_str());
             return kExitCheckFailed;
         }
+        // Witnesses: the last checkpoint must carry K valid cosignatures by the keys given.
+        const auto witnesses = arguments->values("witness");
+        std::size_t needed = witnesses.empty() ? 0 : witnesses.size();
+        if (auto minimum = arguments->value("min-witnesses")) {
+            try {
+                needed = std::stoull(*minimum);
+            } catch (const std::exception&) {
+                std::fprintf(stderr, "kakitome verify: --min-witnesses takes a number\n");
+                return kExitBadInput;
+            }
+        }
+        std::size_t cosigned = 0;
+        for (const auto& witness : witnesses) {
+            const std::string witness_key = read_verifier_key(witness);
+            if (!check_cosigner_key(witness_key).is_ok()) {
+                std::fprintf(stderr, "kakitome verify: --witness %s is not a witness key\n",
+                             witness_key.c_str());
+                return kExitBadInput;
+            }
+            if (verify_cosignature(verdict->last_checkpoint_note, witness_key).is_ok()) ++cosigned;
+        }
+        if (cosigned < needed) {
+            std::printf(
+                "unwitnessed: %llu events verify, but the last checkpoint carries %zu valid "
+                "cosignatures by the %zu witness keys given, not %zu\n",
+                static_cast<unsigned long long>(verdict->events), cosigned, witnesses.size(),
+                needed);
+            return kExitCheckFailed;
+        }
         std::printf(
-            "intact: %llu events, %llu signed checkpoints, each consistent with the one before\n",
+            "intact: %llu events, %llu signed checkpoints, each consistent with the one before%s\n",
             static_cast<unsigned long long>(verdict->events),
-            static_cast<unsigned long long>(verdict->checkpoints));
+            static_cast<unsigned long long>(verdict->checkpoints),
+            witnesses.empty()
+                ? ""
+                : (", the last cosigned by " + std::to_string(cosigned) + " witnesses").c_str());
         return kExitOk;
     }
     if (!arguments.is_ok() || !arguments->positionals().empty()) {

@@ -2,6 +2,7 @@
 // consistency proofs.
 #include "api/service_impl.h"
 
+#include <algorithm>
 #include <atomic>
 #include <charconv>
 #include <cstdio>
@@ -59,10 +60,28 @@ HttpResponse ApiService::Impl::ledger_checkpoint() {
     auto latest = d.ledger.latest_checkpoint();
     if (!latest.is_ok()) return problem_for(latest.status());
     if (!latest.value()) return problem(404, "no_checkpoint", "no checkpoint has been signed yet");
+    auto cosigned = d.ledger.cosigned_note(*latest.value());
+    if (!cosigned.is_ok()) return problem_for(cosigned.status());
     HttpResponse response;
-    response.body = latest.value()->note;
+    response.body = cosigned->first;  // with each witness's cosignature line
     response.set_header("Content-Type", "text/plain; charset=utf-8");
     response.set_header("X-Verifier-Key", d.ledger.verifier_key());
+    if (d.witnessing.configured()) {
+        // Which configured witnesses have not cosigned this checkpoint, and why.
+        std::string missing;
+        for (const auto& witness : d.witnessing.status()) {
+            if (std::find(cosigned->second.begin(), cosigned->second.end(), witness.name) !=
+                cosigned->second.end())
+                continue;
+            missing += (missing.empty() ? "" : ", ") + witness.name +
+                       (witness.refused ? " (refused)" : "");
+        }
+        response.set_header("X-Cosignatures",
+                            std::to_string(cosigned->second.size()) + " of " +
+                                std::to_string(d.witnessing.status().size()) + ", at least " +
+                                std::to_string(d.witnessing.min_witnesses()) + " wanted");
+        if (!missing.empty()) response.set_header("X-Missing-Cosignatures", missing);
+    }
     return response;
 }
 

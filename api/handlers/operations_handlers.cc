@@ -86,6 +86,15 @@ HttpResponse ApiService::Impl::metrics() {
          std::to_string(last_backup ? last_backup->created_at_seconds : 0));
     line("# TYPE kakitome_backup_last_bytes gauge");
     line("kakitome_backup_last_bytes " + std::to_string(last_backup ? last_backup->bytes : 0));
+    line(
+        "# HELP kakitome_witness_refusals_total Checkpoints a witness refused (a fork or "
+        "rollback).");
+    line("# TYPE kakitome_witness_refusals_total counter");
+    line("kakitome_witness_refusals_total " + std::to_string(d.witnessing.refusals()));
+    line("# TYPE kakitome_witness_cosigned_size gauge");
+    for (const auto& witness : d.witnessing.status())
+        line("kakitome_witness_cosigned_size{witness=\"" + witness.name + "\"} " +
+             std::to_string(witness.cosigned_size));
     line("# TYPE kakitome_backup_failures_total counter");
     line("kakitome_backup_failures_total " + std::to_string(d.backups.failures()));
     HttpResponse response;

@@ -1,5 +1,7 @@
 #include "engine/workflow/settings_file.h"
 
+#include "events/cosignature.h"
+
 #include <cstdlib>
 #include <fstream>
 #include <set>
@@ -68,9 +70,26 @@ Result<Settings> load_settings(const std::string& path) {
     const json root = json::parse(in, nullptr, false);
     if (root.is_discarded()) return Status::invalid_argument(path + " is not valid JSON");
     try {
-        KAKITOME_RETURN_IF_ERROR(check_keys(root, "config",
-                                            {"public_base_url", "url_valid_days", "extra_closures",
-                                             "sla", "mail", "storage", "campaign", "backup"}));
+        KAKITOME_RETURN_IF_ERROR(
+            check_keys(root, "config",
+                       {"public_base_url", "url_valid_days", "extra_closures", "sla", "mail",
+                        "storage", "campaign", "backup", "witnesses", "min_witnesses"}));
+        if (root.contains("witnesses")) {
+            if (!root["witnesses"].is_array())
+                return Status::invalid_argument("witnesses is a list of {url, verifier_key}");
+            for (const json& witness : root["witnesses"]) {
+                KAKITOME_RETURN_IF_ERROR(
+                    check_keys(witness, "witnesses[]", {"url", "verifier_key"}));
+                WitnessSettings entry{witness.value("url", ""), witness.value("verifier_key", "")};
+                if (entry.url.rfind("http://", 0) != 0 && entry.url.rfind("https://", 0) != 0)
+                    return Status::invalid_argument("witnesses[].url must be http(s)://...");
+                KAKITOME_RETURN_IF_ERROR(check_cosigner_key(entry.verifier_key));
+                settings.witnesses.push_back(std::move(entry));
+            }
+        }
+        settings.min_witnesses = root.value("min_witnesses", std::size_t{0});
+        if (settings.min_witnesses > settings.witnesses.size())
+            return Status::invalid_argument("min_witnesses is more than the witnesses listed");
         if (root.contains("backup")) {
             const json& backup = root["backup"];
             KAKITOME_RETURN_IF_ERROR(

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "engine/mail/mail_outbox.h"
 #include "engine/workflow/workflow_config.h"
@@ -20,10 +21,20 @@ struct BackupSettings {
     std::int64_t every_minutes = 0;  // `serve` backs up on this schedule; 0: only when asked
 };
 
+// "witnesses": [{"url": "https://witness.example/", "verifier_key": "name+id+key"}],
+// "min_witnesses": K: the log sends each new checkpoint to each witness (C2SP tlog-witness) and
+// reports a checkpoint with fewer than K cosignatures as missing them.
+struct WitnessSettings {
+    std::string url;  // the submission prefix; add-checkpoint is appended
+    std::string verifier_key;
+};
+
 struct Settings {
     WorkflowConfig workflow;
     mail::OutboxOptions outbox;
     BackupSettings backup;
+    std::vector<WitnessSettings> witnesses;
+    std::size_t min_witnesses = 0;
 };
 
 // An empty path gives the defaults (video on a local placeholder endpoint, SMTP on

@@ -362,7 +362,8 @@ TEST_F(Api, WhenTheDisclosureCannotBeRecordedTheAnswerIs503WithoutPii) {
     ApiDependencies dependencies = dependencies_of(*services_);
     ApiService api({*store, *vault, dependencies.intake, dependencies.commands, dependencies.config,
                     principals, dependencies.worker, dependencies.read_models, dependencies.ledger,
-                    dependencies.disclosures, dependencies.backups, dependencies.clock_ms});
+                    dependencies.disclosures, dependencies.backups, dependencies.witnessing,
+                    dependencies.clock_ms});
     HttpRequest request{"GET",
                         "/v1/applications/" + application_,
                         {{"authorization", "Bearer " + tokens_[auth::Role::operator_role]}},

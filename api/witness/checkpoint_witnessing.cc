@@ -1,0 +1,178 @@
+#include "api/witness/checkpoint_witnessing.h"
+
+#include <curl/curl.h>
+
+#include "events/base/base64.h"
+#include "events/cosignature.h"
+
+namespace kakitome::witness {
+
+namespace {
+
+struct Reply {
+    long status = 0;
+    std::string content_type;
+    std::string body;
+    std::string error;
+};
+
+std::size_t collect(char* data, std::size_t size, std::size_t count, void* out) {
+    static_cast<std::string*>(out)->append(data, size * count);
+    return size * count;
+}
+
+Reply post(const std::string& url, const std::string& body) {
+    Reply reply;
+    CURL* curl = curl_easy_init();
+    if (!curl) {
+        reply.error = "libcurl could not start";
+        return reply;
+    }
+    curl_slist* headers = curl_slist_append(nullptr, "Content-Type: text/plain");
+    curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
+    curl_easy_setopt(curl, CURLOPT_POST, 1L);
+    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+    curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body.c_str());
+    curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, static_cast<long>(body.size()));
+    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, collect);
+    curl_easy_setopt(curl, CURLOPT_WRITEDATA, &reply.body);
+    curl_easy_setopt(curl, CURLOPT_TIMEOUT, 10L);
+    curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(curl, CURLOPT_MAXFILESIZE, 65536L);
+    const CURLcode code = curl_easy_perform(curl);
+    if (code == CURLE_OK) {
+        curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &reply.status);
+        char* type = nullptr;
+        curl_easy_getinfo(curl, CURLINFO_CONTENT_TYPE, &type);
+        if (type) reply.content_type = type;
+    } else {
+        reply.error = curl_easy_strerror(code);
+    }
+    curl_slist_free_all(headers);
+    curl_easy_cleanup(curl);
+    return reply;
+}
+
+std::string size_key(const std::string& witness) {
+    return "witness:" + witness + ":size";
+}
+
+}  // namespace
+
+CheckpointWitnessing::CheckpointWitnessing(Ledger& ledger, MetaStore meta,
+                                           std::vector<workflow::WitnessSettings> witnesses,
+                                           std::size_t min_witnesses)
+    : ledger_(ledger),
+      meta_(std::move(meta)),
+      witnesses_(std::move(witnesses)),
+      min_witnesses_(min_witnesses) {
+    for (const auto& witness : witnesses_)
+        status_.push_back({verifier_key_name(witness.verifier_key), witness.url, 0, "", false});
+}
+
+std::vector<WitnessStatus> CheckpointWitnessing::status() const {
+    const std::lock_guard lock(mutex_);
+    return status_;
+}
+
+Status CheckpointWitnessing::run_once(const std::function<void(const std::string&)>& report) {
+    if (witnesses_.empty()) return Status::ok();
+    auto latest = ledger_.latest_checkpoint();
+    if (!latest.is_ok()) return latest.status();
+    if (!latest.value()) return Status::ok();
+    auto cosigned = ledger_.cosigned_note(*latest.value());
+    if (!cosigned.is_ok()) return cosigned.status();
+    for (std::size_t i = 0; i < witnesses_.size(); ++i) {
+        const std::string name = status()[i].name;
+        bool has = false;
+        for (const auto& witness : cosigned->second) has = has || witness == name;
+        if (has) {
+            const std::lock_guard lock(mutex_);
+            status_[i].cosigned_size = latest.value()->size;
+            status_[i].problem.clear();
+            status_[i].refused = false;
+            continue;
+        }
+        submit(i, *latest.value(), report);
+    }
+    return Status::ok();
+}
+
+void CheckpointWitnessing::submit(std::size_t index, const Checkpoint& checkpoint,
+                                  const std::function<void(const std::string&)>& report) {
+    const auto& witness = witnesses_[index];
+    const std::string name = verifier_key_name(witness.verifier_key);
+    auto fail = [&](const std::string& problem, bool refused) {
+        {
+            const std::lock_guard lock(mutex_);
+            status_[index].problem = problem;
+            status_[index].refused = refused;
+        }
+        if (refused) refusals_.fetch_add(1);
+        if (report)
+            report((refused ? "witness " + name + " REFUSED checkpoint "
+                            : "witness " + name + " missed checkpoint ") +
+                   std::to_string(checkpoint.size) + ": " + problem);
+    };
+    std::uint64_t old_size = 0;
+    if (auto held = meta_.get(size_key(name)); held.is_ok() && held.value())
+        old_size = std::stoull(*held.value());
+    const std::string url =
+        witness.url + (witness.url.ends_with("/") ? "" : "/") + "add-checkpoint";
+    // A second try when the witness says it holds another size (409): from that size.
+    for (int attempt = 0; attempt < 2; ++attempt) {
+        if (old_size > checkpoint.size) {
+            return fail("the witness cosigned size " + std::to_string(old_size) +
+                            " but this log's checkpoint is " + std::to_string(checkpoint.size) +
+                            ": the log was rolled back or forked",
+                        true);
+        }
+        std::string body = "old " + std::to_string(old_size) + "\n";
+        if (old_size > 0 && old_size < checkpoint.size) {
+            auto proof = ledger_.consistency_proof(old_size, checkpoint.size);
+            if (!proof.is_ok()) return fail(proof.status().message(), false);
+            for (const auto& hash : proof.value())
+                body += base64_encode(
+                            std::string_view(reinterpret_cast<const char*>(hash.data()), 32)) +
+                        "\n";
+        }
+        body += "\n" + checkpoint.note;
+        const Reply reply = post(url, body);
+        if (!reply.error.empty()) return fail("unreachable: " + reply.error, false);
+        if (reply.status == 200) {
+            const std::string line = reply.body;
+            if (!verify_cosignature(checkpoint.note + line, witness.verifier_key).is_ok())
+                return fail("its answer is not a valid cosignature by its key", true);
+            const Status stored = ledger_.store_cosignature(checkpoint.size, name, line);
+            if (!stored.is_ok()) return fail(stored.message(), false);
+            (void)meta_.put(size_key(name), std::to_string(checkpoint.size));
+            const std::lock_guard lock(mutex_);
+            status_[index].cosigned_size = checkpoint.size;
+            status_[index].problem.clear();
+            status_[index].refused = false;
+            return;
+        }
+        if (reply.status == 409 && reply.content_type.rfind("text/x.tlog.size", 0) == 0) {
+            std::uint64_t held = 0;
+            try {
+                held = std::stoull(reply.body);
+            } catch (const std::exception&) {
+                return fail("409 without a size", true);
+            }
+            if (held == old_size) {
+                return fail("the witness holds another tree of size " + std::to_string(held) +
+                                ": a split view (fork) of this log",
+                            true);
+            }
+            old_size = held;
+            (void)meta_.put(size_key(name), std::to_string(held));
+            continue;
+        }
+        return fail("HTTP " + std::to_string(reply.status) + ": " +
+                        reply.body.substr(0, reply.body.find('\n')),
+                    reply.status == 403 || reply.status == 422 || reply.status == 409);
+    }
+    fail("the witness's size keeps changing", true);
+}
+
+}  // namespace kakitome::witness

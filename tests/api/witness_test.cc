@@ -1,0 +1,193 @@
+// Witnessed checkpoints (C2SP tlog-witness), with the shipped binary and two witness processes
+// started here: the log sends each checkpoint to both and serves and exports their
+// cosignatures, which `verify --export --witness` checks; a witness restarted keeps its state;
+// a rolled-back store that grew a different history is refused by both witnesses, and the log
+// says so (refusals in /metrics, the missing cosignatures on GET /v1/ledger/checkpoint).
+#include <gtest/gtest.h>
+
+#include "events/test_store.h"
+#include "server_harness.h"
+
+namespace kakitome::testing {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+class Witnessed : public ::testing::Test {
+  protected:
+    void SetUp() override {
+        root_ = fresh_directory("witnessed");
+        data_ = root_ / "data";
+        fs::create_directories(root_ / "keys");
+        fs::permissions(root_ / "keys", fs::perms::owner_all, fs::perm_options::replace);
+    }
+    void TearDown() override {
+        for (auto& process : witnesses_) process.reset();
+        fs::remove_all(root_);
+    }
+    std::string kakitome(const std::string& words, int* exit_code = nullptr) {
+        std::string out = run_command(
+            std::string(KAKITOME_BINARY) + " " + words + " 2>>" + (root_ / "stderr").string(),
+            exit_code);
+        while (!out.empty() && out.back() == '\n') out.pop_back();
+        return out;
+    }
+    std::string ledger_key() const {
+        return " --ledger-key " + (root_ / "keys/ledger.key").string();
+    }
+    std::string witness_key(char which) {
+        return kakitome(std::string("witness pubkey --key ") + (root_ / "keys").string() + "/w" +
+                        which + ".key --name witness-" + which + ".example");
+    }
+    std::unique_ptr<Process> start_witness(char which, int port) {
+        auto process = std::make_unique<Process>(
+            std::vector<std::string>{
+                KAKITOME_BINARY, "witness", "serve", "--key",
+                (root_ / "keys" / (std::string("w") + which + ".key")).string(), "--name",
+                std::string("witness-") + which + ".example", "--state",
+                (root_ / (std::string("state-") + which)).string(), "--log",
+                (root_ / "log.pub").string(), "--listen", "127.0.0.1:" + std::to_string(port)},
+            root_ / (std::string("witness-") + which + ".out"));
+        for (int i = 0; i < 200 && !port_accepts(port); ++i)
+            std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        return process;
+    }
+    // Tokens are created by the admin; the checkpoint is read by the auditor.
+    HttpReply call(const std::string& method, const std::string& path,
+                   const std::string& body = "") {
+        const std::string& bearer = method == "POST" ? admin_ : auditor_;
+        return http_request(method, base_ + path,
+                            {"Authorization: Bearer " + bearer, "Content-Type: application/json"},
+                            body);
+    }
+    void add_principals(const std::string& prefix, int count) {
+        for (int i = 0; i < count; ++i)
+            ASSERT_EQ(call("POST", "/v1/tokens",
+                           json{{"name", prefix + std::to_string(i)}, {"role", "auditor"}}.dump())
+                          .status,
+                      201);
+    }
+    bool eventually(const std::function<bool()>& condition) {
+        for (int i = 0; i < 300; ++i) {
+            if (condition()) return true;
+            std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        }
+        return false;
+    }
+    std::unique_ptr<Process> serve() {
+        auto server = start_server(
+            data_, port_, root_ / "serve.out",
+            {"--checkpoint-seconds", "1", "--ledger-key", (root_ / "keys/ledger.key").string()});
+        base_ = "http://127.0.0.1:" + std::to_string(port_);
+        return server;
+    }
+
+    fs::path root_, data_;
+    std::string base_, admin_, auditor_;
+    int port_ = free_tcp_port();
+    std::vector<std::unique_ptr<Process>> witnesses_;
+};
+
+TEST_F(Witnessed, TwoWitnessesCosignAndCatchAForkedLog) {
+    int code = -1;
+    admin_ = json::parse(kakitome("token create --role admin --name root-admin --data " +
+                                  data_.string() + ledger_key()))["token"];
+    auditor_ = json::parse(kakitome("token create --role auditor --name kansa --data " +
+                                    data_.string() + ledger_key()))["token"];
+    kakitome("ledger pubkey --data " + data_.string() + ledger_key() + " > " +
+                 (root_ / "log.pub").string(),
+             &code);
+    ASSERT_EQ(code, 0);
+    const std::string key_a = witness_key('a'), key_b = witness_key('b');
+    std::ofstream(root_ / "wa.pub") << key_a << "\n";
+    std::ofstream(root_ / "wb.pub") << key_b << "\n";
+    const int port_a = free_tcp_port(), port_b = free_tcp_port();
+    witnesses_.push_back(start_witness('a', port_a));
+    witnesses_.push_back(start_witness('b', port_b));
+    const fs::path config = test_config(data_);
+    {
+        json with_witnesses = json::parse(std::ifstream(config));
+        with_witnesses["witnesses"] = {
+            {{"url", "http://127.0.0.1:" + std::to_string(port_a) + "/"}, {"verifier_key", key_a}},
+            {{"url", "http://127.0.0.1:" + std::to_string(port_b)}, {"verifier_key", key_b}}};
+        with_witnesses["min_witnesses"] = 2;
+        std::ofstream(config) << with_witnesses.dump(2);
+    }
+    auto server = serve();
+    ASSERT_TRUE(server);
+    add_principals("first-", 5);
+    // Two principals from the command line and five through the API: seven events.
+    HttpReply checkpoint;
+    ASSERT_TRUE(eventually([&] {
+        checkpoint = call("GET", "/v1/ledger/checkpoint");
+        return checkpoint.body.find("\n7\n") != std::string::npos &&
+               checkpoint.header("x-cosignatures").rfind("2 of 2", 0) == 0 &&
+               checkpoint.body.find("witness-a.example") != std::string::npos &&
+               checkpoint.body.find("witness-b.example") != std::string::npos;
+    })) << checkpoint.body
+        << checkpoint.header("x-missing-cosignatures");
+    EXPECT_EQ(checkpoint.header("x-missing-cosignatures"), "");
+
+    // The export proves the cosignatures to an auditor holding only the keys.
+    const std::string exported = (root_ / "export.jsonl").string();
+    kakitome("export --to " + exported + " --data " + data_.string() + ledger_key(), &code);
+    ASSERT_EQ(code, 0);
+    const std::string verify =
+        "verify --export " + exported + " --pubkey " + (root_ / "log.pub").string();
+    std::string verdict =
+        kakitome(verify + " --witness " + (root_ / "wa.pub").string() + " --witness " +
+                     (root_ / "wb.pub").string() + " --min-witnesses 2",
+                 &code);
+    EXPECT_EQ(code, 0) << verdict;
+    EXPECT_NE(verdict.find("cosigned by 2 witnesses"), std::string::npos) << verdict;
+    const std::string stranger = witness_key('c');
+    verdict = kakitome(verify + " --witness " + stranger, &code);
+    EXPECT_EQ(code, 1) << verdict;
+    EXPECT_EQ(verdict.rfind("unwitnessed", 0), 0u) << verdict;
+
+    // A witness restarted keeps what it cosigned: asked as if new, it names its size.
+    witnesses_[0]->signal(SIGTERM);
+    witnesses_[0] = start_witness('a', port_a);
+    std::string note = call("GET", "/v1/ledger/checkpoint").body;
+    if (const auto cosignatures = note.find("\n— witness"); cosignatures != std::string::npos)
+        note.resize(cosignatures + 1);
+    const auto asked =
+        http_request("POST", "http://127.0.0.1:" + std::to_string(port_a) + "/add-checkpoint", {},
+                     "old 0\n\n" + note);
+    EXPECT_EQ(asked.status, 409) << asked.body;
+    EXPECT_EQ(asked.header("content-type"), "text/x.tlog.size");
+    EXPECT_EQ(asked.body, "7\n") << "a fresh witness would have cosigned";
+
+    // Keep a copy of the store, go on, then put the copy back: a rolled-back store.
+    EXPECT_EQ(server->signal(SIGTERM), 0);
+    fs::copy(data_, root_ / "data-old", fs::copy_options::recursive);
+    server = serve();
+    ASSERT_TRUE(server);
+    add_principals("second-", 5);
+    ASSERT_TRUE(eventually([&] {
+        const auto latest = call("GET", "/v1/ledger/checkpoint");
+        return latest.body.find("\n12\n") != std::string::npos &&
+               latest.header("x-cosignatures").rfind("2 of 2", 0) == 0;
+    })) << "both witnesses cosign the longer log";
+    EXPECT_EQ(server->signal(SIGTERM), 0);
+    fs::remove_all(data_);
+    fs::rename(root_ / "data-old", data_);
+    server = serve();
+    ASSERT_TRUE(server);
+    add_principals("other-", 8);  // another history, longer than what the witnesses saw
+    HttpReply refused;
+    ASSERT_TRUE(eventually([&] {
+        refused = call("GET", "/v1/ledger/checkpoint");
+        return refused.header("x-missing-cosignatures") ==
+               "witness-a.example (refused), witness-b.example (refused)";
+    })) << refused.header("x-missing-cosignatures")
+        << " / " << refused.header("x-cosignatures");
+    const std::string metrics = call("GET", "/metrics").body;
+    EXPECT_EQ(metrics.find("kakitome_witness_refusals_total 0\n"), std::string::npos) << metrics;
+    EXPECT_NE(metrics.find("kakitome_witness_refusals_total "), std::string::npos);
+    EXPECT_EQ(server->signal(SIGTERM), 0);
+}
+
+}  // namespace
+}  // namespace kakitome::testing
