@@ -119,14 +119,26 @@ std::optional<HttpResponse> ApiService::Impl::gate(Context& context) {
     if (!route.public_route) {
         // The scheme name is case-insensitive (RFC 9110 section 11.1); one or more spaces follow.
         const std::string authorization = context.request.header("authorization");
+        auth::TokenRefusal refusal = auth::TokenRefusal::unknown;
         if (authorization.size() > 7 &&
             strings_equal_ignoring_case(authorization.substr(0, 7), "bearer ")) {
             const auto token_at = authorization.find_first_not_of(' ', 7);
-            if (token_at != std::string::npos)
-                context.principal = d.principals.authenticate(authorization.substr(token_at));
+            if (token_at != std::string::npos) {
+                auto authenticated = d.principals.authenticate(authorization.substr(token_at));
+                context.principal = std::move(authenticated.principal);
+                refusal = authenticated.refusal;
+            }
         }
         if (!context.principal) {
-            auto response = problem(401, "unauthenticated", "a valid bearer token is required");
+            // Which problem: an expired or revoked token says so, so its holder knows to ask
+            // for a new one rather than check what they typed.
+            auto response =
+                refusal == auth::TokenRefusal::expired
+                    ? problem(401, "token_expired",
+                              "this token has expired; ask an admin for a new one")
+                : refusal == auth::TokenRefusal::revoked
+                    ? problem(401, "token_revoked", "this token was revoked or replaced")
+                    : problem(401, "unauthenticated", "a valid bearer token is required");
             response.set_header("WWW-Authenticate", "Bearer realm=\"kakitome\"");
             return response;
         }
@@ -174,6 +186,12 @@ HttpResponse ApiService::Impl::dispatch(Context& context) {
             return download(context);
         case RouteId::create_token:
             return create_token(context);
+        case RouteId::list_tokens:
+            return list_tokens();
+        case RouteId::revoke_token:
+            return revoke_token(context);
+        case RouteId::rotate_token:
+            return rotate_token(context);
         case RouteId::backups:
             return backups();
         case RouteId::create_backup:

@@ -94,6 +94,22 @@ const std::vector<Route>& routes() {
          {"from", "limit"}},
         {RouteId::download, "GET", "/d/{token}", true, {}, {}, /*appends=*/true},
         {RouteId::create_token, "POST", "/v1/tokens", false, {Role::admin}, {}, /*appends=*/true},
+        // Principals and their tokens' lives (never a secret), revocation and rotation.
+        {RouteId::list_tokens, "GET", "/v1/tokens", false, {Role::admin}},
+        {RouteId::revoke_token,
+         "POST",
+         "/v1/tokens/{name}/revoke",
+         false,
+         {Role::admin},
+         {},
+         /*appends=*/true},
+        {RouteId::rotate_token,
+         "POST",
+         "/v1/tokens/{name}/rotate",
+         false,
+         {Role::admin},
+         {},
+         /*appends=*/true},
         // Backups in the configured directory (what each holds), and a backup now: it copies
         // the changed files of the whole store, so it runs on a blocking thread.
         {RouteId::backups, "GET", "/v1/backups", false, {Role::admin, Role::auditor}},

@@ -45,6 +45,9 @@ enum class RouteId {
     console_file,
     backups,
     create_backup,
+    list_tokens,
+    revoke_token,
+    rotate_token,
 };
 
 struct Route {

@@ -62,6 +62,9 @@ struct ApiService::Impl {
     HttpResponse events(Context& context);
     HttpResponse download(Context& context);
     HttpResponse create_token(Context& context);
+    HttpResponse list_tokens();
+    HttpResponse revoke_token(Context& context);
+    HttpResponse rotate_token(Context& context);
     HttpResponse backups();
     HttpResponse create_backup();
     HttpResponse ledger_checkpoint();

@@ -57,7 +57,8 @@ Result<std::unique_ptr<Services>> Services::open(ServiceOptions options) {
     services->intake_ = std::make_unique<intake::IntakeService>(
         *services->store_, *services->blobs_, *services->vault_, services->master_key_,
         o.settings.workflow, o.mail_limits);
-    services->principals_ = std::make_unique<auth::PrincipalRegistry>(*services->store_);
+    services->principals_ = std::make_unique<auth::PrincipalRegistry>(
+        *services->store_, auth::TokenPolicy{o.settings.token_expiry_days, o.clock_ms});
     KAKITOME_RETURN_IF_ERROR(services->principals_->load());
     services->commands_ = std::make_unique<workflow::WorkflowCommands>(
         *services->store_, *services->blobs_, *services->vault_, *services->principals_,

@@ -12,6 +12,8 @@
 #include "events/base/aead.h"
 #include "events/base/json_text.h"
 #include "events/base/sha256.h"
+#include "events/base/timestamp.h"
+#include "events/meta_store.h"
 
 namespace kakitome::auth {
 
@@ -94,26 +96,72 @@ Status check_display_name(const std::string& display_name) {
     return Status::ok();
 }
 
-PrincipalRegistry::PrincipalRegistry(EventStore& store) : store_(store) {}
+const char* refusal_name(TokenRefusal refusal) {
+    switch (refusal) {
+        case TokenRefusal::expired:
+            return "token_expired";
+        case TokenRefusal::revoked:
+            return "token_revoked";
+        case TokenRefusal::unknown:
+            return "unauthenticated";
+    }
+    return "unauthenticated";
+}
+
+PrincipalRegistry::PrincipalRegistry(EventStore& store, TokenPolicy policy)
+    : store_(store), policy_(std::move(policy)) {
+    if (!policy_.clock_ms) policy_.clock_ms = system_clock_ms;
+}
+
+namespace {
+
+constexpr std::int64_t kDayMs = 24LL * 3600 * 1000;
+constexpr std::int64_t kLastUsedWriteEveryMs = 60 * 1000;
+
+std::string last_used_key(const std::string& name) {
+    return "principals:last-used:" + name;
+}
+
+}  // namespace
 
 Status PrincipalRegistry::load() {
     using namespace domain;
     auto events = read_current_stream(store_, kPrincipalsStream);
     if (!events.is_ok()) return events.status();
-    std::map<std::string, Principal> tokens;
+    std::map<std::string, TokenRecord> tokens;
     for (const auto& event : events.value()) {
+        const std::int64_t at = parse_rfc3339_ms(event.at).value_or(0);
         KAKITOME_RETURN_IF_ERROR(when<TokenCreated>(event, [&](const TokenCreated& created) {
-            tokens[created.token_sha256] =
+            tokens[created.token_sha256] = TokenRecord{
                 Principal{created.name, role_named(created.role).value_or(Role::operator_role),
-                          created.pii_access.value_or(false), created.display_name.value_or("")};
+                          created.pii_access.value_or(false), created.display_name.value_or("")},
+                at, created.expires_at.value_or(at + policy_.expiry_days * kDayMs), std::nullopt};
         }));
-        KAKITOME_RETURN_IF_ERROR(when<TokenRevoked>(
-            event, [&](const TokenRevoked& revoked) { tokens.erase(revoked.token_sha256); }));
+        KAKITOME_RETURN_IF_ERROR(when<TokenRevoked>(event, [&](const TokenRevoked& revoked) {
+            // Revoked means stopped, whatever grace a rotation had left it.
+            if (auto found = tokens.find(revoked.token_sha256); found != tokens.end())
+                found->second.revoked = true;
+        }));
+        KAKITOME_RETURN_IF_ERROR(when<TokenRotated>(event, [&](const TokenRotated& rotated) {
+            auto old = tokens.find(rotated.old_token_sha256);
+            if (old == tokens.end()) return;
+            TokenRecord renewed = old->second;
+            renewed.created_at_ms = at;
+            renewed.expires_at_ms = rotated.expires_at;
+            renewed.stops_at_ms.reset();
+            old->second.stops_at_ms = rotated.old_valid_until;
+            tokens[rotated.new_token_sha256] = renewed;
+        }));
     }
     std::unique_lock lock(mutex_);
     by_token_sha256_ = std::move(tokens);
     loaded_version_ = events->empty() ? 0 : events->back().version.value;
     return Status::ok();
+}
+
+bool PrincipalRegistry::live(const TokenRecord& record, std::int64_t now) const {
+    return !record.revoked && now < record.expires_at_ms &&
+           (!record.stops_at_ms || now < *record.stops_at_ms);
 }
 
 bool PrincipalRegistry::empty() const {
@@ -131,59 +179,197 @@ Status PrincipalRegistry::reload_if_changed() {
     return load();
 }
 
-Result<CreatedToken> PrincipalRegistry::create(const std::string& name, Role role, bool pii_access,
-                                               const std::string& created_by,
-                                               const std::string& display_name) {
-    KAKITOME_RETURN_IF_ERROR(check_principal_name(name));
-    if (!display_name.empty()) KAKITOME_RETURN_IF_ERROR(check_display_name(display_name));
-    KAKITOME_RETURN_IF_ERROR(reload_if_changed());
+// One append at the version loaded: two admins changing tokens at once cannot both win.
+Result<StreamVersion> PrincipalRegistry::append(NewEvent event) {
     StreamVersion expected{0};
     {
         std::shared_lock lock(mutex_);
-        for (const auto& [hash, principal] : by_token_sha256_) {
-            if (principal.name == name)
-                return Status::invalid_argument("principal '" + name + "' already exists")
-                    .with_reason("duplicate_principal");
-        }
         expected = StreamVersion{loaded_version_};
     }
-    const std::string token = "kkt_" + random_base64url(32);  // 256 bits
-    const std::string hash = to_hex(sha256(token));
-    domain::TokenCreated created{hash, name, std::string(role_name(role)), pii_access,
-                                 std::nullopt};
-    if (!display_name.empty()) created.display_name = display_name;
+    std::vector<NewEvent> events;
+    events.push_back(std::move(event));
     auto appended = store_.append(
         domain::kPrincipalsStream,
         expected.value ? ExpectedVersion::exact(expected) : ExpectedVersion::no_stream(),
-        {domain::new_event(created, {.actor = created_by})});
+        std::move(events));
     if (!appended.is_ok()) return appended.status();
     KAKITOME_RETURN_IF_ERROR(load());
-    return CreatedToken{token, Principal{name, role, pii_access, display_name}};
+    return appended->stream_version;
+}
+
+Result<CreatedToken> PrincipalRegistry::create(const std::string& name, Role role, bool pii_access,
+                                               const std::string& created_by,
+                                               const std::string& display_name,
+                                               std::optional<std::int64_t> expires_in_days) {
+    KAKITOME_RETURN_IF_ERROR(check_principal_name(name));
+    if (!display_name.empty()) KAKITOME_RETURN_IF_ERROR(check_display_name(display_name));
+    const std::int64_t days = expires_in_days.value_or(policy_.expiry_days);
+    if (days < 1 || days > 3660)
+        return Status::invalid_argument("a token lives 1 to 3660 days")
+            .with_reason("invalid_expiry");
+    KAKITOME_RETURN_IF_ERROR(reload_if_changed());
+    const std::int64_t now = policy_.clock_ms();
+    {
+        std::shared_lock lock(mutex_);
+        for (const auto& [hash, record] : by_token_sha256_) {
+            if (record.principal.name == name && live(record, now))
+                return Status::invalid_argument("principal '" + name + "' already exists")
+                    .with_reason("duplicate_principal");
+        }
+    }
+    const std::string token = "kkt_" + random_base64url(32);  // 256 bits
+    const std::string hash = to_hex(sha256(token));
+    domain::TokenCreated created{hash,       name,         std::string(role_name(role)),
+                                 pii_access, std::nullopt, now + days * kDayMs};
+    if (!display_name.empty()) created.display_name = display_name;
+    auto appended = append(domain::new_event(created, {.actor = created_by}));
+    if (!appended.is_ok()) return appended.status();
+    return CreatedToken{token, Principal{name, role, pii_access, display_name},
+                        *created.expires_at};
+}
+
+Status PrincipalRegistry::revoke(const std::string& name, const std::string& reason,
+                                 const std::string& actor) {
+    KAKITOME_RETURN_IF_ERROR(reload_if_changed());
+    const std::int64_t now = policy_.clock_ms();
+    std::vector<std::string> live_tokens;
+    {
+        std::shared_lock lock(mutex_);
+        for (const auto& [hash, record] : by_token_sha256_)
+            if (record.principal.name == name && live(record, now)) live_tokens.push_back(hash);
+    }
+    if (live_tokens.empty())
+        return Status::not_found("principal '" + name + "' has no live token")
+            .with_reason("unknown_principal");
+    for (const auto& hash : live_tokens) {
+        auto appended = append(domain::new_event(
+            domain::TokenRevoked{
+                hash, name, reason.empty() ? std::nullopt : std::optional<std::string>(reason)},
+            {.actor = actor}));
+        if (!appended.is_ok()) return appended.status();
+    }
+    return Status::ok();
+}
+
+Result<CreatedToken> PrincipalRegistry::rotate(const std::string& name, std::int64_t grace_seconds,
+                                               const std::string& actor) {
+    if (grace_seconds < 0 || grace_seconds > 30 * 24 * 3600)
+        return Status::invalid_argument("grace_seconds is 0 to 30 days")
+            .with_reason("invalid_grace");
+    KAKITOME_RETURN_IF_ERROR(reload_if_changed());
+    const std::int64_t now = policy_.clock_ms();
+    std::optional<std::pair<std::string, TokenRecord>> current;
+    {
+        std::shared_lock lock(mutex_);
+        for (const auto& [hash, record] : by_token_sha256_)
+            if (record.principal.name == name && live(record, now) &&
+                (!current || record.created_at_ms > current->second.created_at_ms))
+                current = std::make_pair(hash, record);
+    }
+    if (!current)
+        return Status::not_found("principal '" + name + "' has no live token")
+            .with_reason("unknown_principal");
+    const std::string token = "kkt_" + random_base64url(32);
+    const std::int64_t expires_at = now + policy_.expiry_days * kDayMs;
+    auto appended =
+        append(domain::new_event(domain::TokenRotated{name, current->first, to_hex(sha256(token)),
+                                                      now + grace_seconds * 1000, expires_at},
+                                 {.actor = actor}));
+    if (!appended.is_ok()) return appended.status();
+    return CreatedToken{token, current->second.principal, expires_at};
 }
 
 bool PrincipalRegistry::is_active_staff(const std::string& name) {
     if (!reload_if_changed().is_ok()) return false;
+    const std::int64_t now = policy_.clock_ms();
     std::shared_lock lock(mutex_);
-    for (const auto& [hash, principal] : by_token_sha256_) {
-        if (principal.name == name &&
-            (principal.role == Role::operator_role || principal.role == Role::supervisor))
+    for (const auto& [hash, record] : by_token_sha256_) {
+        if (record.principal.name == name && live(record, now) &&
+            (record.principal.role == Role::operator_role ||
+             record.principal.role == Role::supervisor))
             return true;
     }
     return false;
 }
 
-std::optional<Principal> PrincipalRegistry::authenticate(const std::string& token) {
-    if (token.empty() || token.size() > kMaxTokenLength) return std::nullopt;
+void PrincipalRegistry::note_use(const std::string& name, std::int64_t now) {
+    bool write = false;
+    {
+        const std::lock_guard lock(use_mutex_);
+        last_used_[name] = now;
+        auto& written = last_written_[name];
+        if (now - written >= kLastUsedWriteEveryMs) {
+            written = now;
+            write = true;
+        }
+    }
+    // Best effort and outside the lock: a failed write loses only a timestamp.
+    if (write && !store_.database()->read_only())
+        (void)MetaStore(store_.database()).put(last_used_key(name), std::to_string(now));
+}
+
+Authentication PrincipalRegistry::authenticate(const std::string& token) {
+    if (token.empty() || token.size() > kMaxTokenLength) return {};
     const std::string hash = to_hex(sha256(token));
+    const std::int64_t now = policy_.clock_ms();
     for (int attempt = 0; attempt < 2; ++attempt) {
         {
             std::shared_lock lock(mutex_);
             auto found = by_token_sha256_.find(hash);
-            if (found != by_token_sha256_.end()) return found->second;
+            if (found != by_token_sha256_.end()) {
+                const TokenRecord& record = found->second;
+                if (record.revoked || (record.stops_at_ms && now >= *record.stops_at_ms))
+                    return {std::nullopt, TokenRefusal::revoked};
+                if (now >= record.expires_at_ms) return {std::nullopt, TokenRefusal::expired};
+                Principal principal = record.principal;
+                lock.unlock();
+                note_use(principal.name, now);
+                return {std::move(principal), TokenRefusal::unknown};
+            }
         }
-        if (attempt == 0 && !reload_if_changed().is_ok()) return std::nullopt;
+        if (attempt == 0 && !reload_if_changed().is_ok()) return {};
     }
-    return std::nullopt;
+    return {};
+}
+
+std::vector<PrincipalListing> PrincipalRegistry::list() {
+    (void)reload_if_changed();
+    const std::int64_t now = policy_.clock_ms();
+    std::map<std::string, PrincipalListing> by_name;
+    {
+        std::shared_lock lock(mutex_);
+        for (const auto& [hash, record] : by_token_sha256_) {
+            const bool stopped =
+                record.revoked || (record.stops_at_ms && now >= *record.stops_at_ms);
+            const std::string state = live(record, now) ? "active"
+                                      : stopped         ? "revoked"
+                                                        : "expired";
+            auto& listing = by_name[record.principal.name];
+            // The newest token speaks for the principal, a live one before any other.
+            const bool better =
+                listing.principal.name.empty() ||
+                (state == "active" && listing.state != "active") ||
+                (state == listing.state && record.created_at_ms > listing.created_at_ms);
+            if (better)
+                listing = {record.principal, state, record.created_at_ms, record.expires_at_ms,
+                           std::nullopt};
+        }
+    }
+    std::vector<PrincipalListing> out;
+    for (auto& [name, listing] : by_name) {
+        {
+            const std::lock_guard lock(use_mutex_);
+            if (auto used = last_used_.find(name); used != last_used_.end())
+                listing.last_used_at_ms = used->second;
+        }
+        if (!listing.last_used_at_ms) {
+            auto stored = MetaStore(store_.database()).get(last_used_key(name));
+            if (stored.is_ok() && stored.value())
+                listing.last_used_at_ms = std::stoll(*stored.value());
+        }
+        out.push_back(std::move(listing));
+    }
+    return out;
 }
 
 }  // namespace kakitome::auth

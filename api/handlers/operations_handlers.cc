@@ -144,23 +144,74 @@ HttpResponse ApiService::Impl::create_token(Context& context) {
     if (!body.is_object() || !body.contains("name") || !body.contains("role") ||
         !body["name"].is_string() || !body["role"].is_string() ||
         (body.contains("pii_access") && !body["pii_access"].is_boolean()) ||
-        (body.contains("display_name") && !body["display_name"].is_string())) {
+        (body.contains("display_name") && !body["display_name"].is_string()) ||
+        (body.contains("expires_in_days") && !body["expires_in_days"].is_number_integer())) {
         return problem(400, "invalid_body",
                        "send {\"name\": ..., \"role\": ..., \"display_name\"?: text, "
-                       "\"pii_access\"?: true|false}");
+                       "\"pii_access\"?: true|false, \"expires_in_days\"?: N}");
     }
     auto role = auth::role_named(body["role"]);
     if (!role)
         return problem(400, "unknown_role",
                        "role must be operator, supervisor, auditor, responder or admin");
-    auto created = d.principals.create(body["name"], *role, body.value("pii_access", false),
-                                       context.principal->name, body.value("display_name", ""));
+    std::optional<std::int64_t> days;
+    if (body.contains("expires_in_days")) days = body["expires_in_days"].get<std::int64_t>();
+    auto created =
+        d.principals.create(body["name"], *role, body.value("pii_access", false),
+                            context.principal->name, body.value("display_name", ""), days);
     if (!created.is_ok()) return problem_for(created.status());
     return json_response(201, {{"token", created->token},
                                {"name", created->principal.name},
                                {"role", auth::role_name(*role)},
                                {"display_name", created->principal.display_name},
-                               {"pii_access", created->principal.pii_access}});
+                               {"pii_access", created->principal.pii_access},
+                               {"expires_at", format_rfc3339_ms(created->expires_at_ms)}});
+}
+
+HttpResponse ApiService::Impl::list_tokens() {
+    json items = json::array();
+    for (const auto& listing : d.principals.list()) {
+        items.push_back({{"name", listing.principal.name},
+                         {"display_name", listing.principal.display_name},
+                         {"role", auth::role_name(listing.principal.role)},
+                         {"pii_access", listing.principal.pii_access},
+                         {"state", listing.state},
+                         {"created_at", format_rfc3339_ms(listing.created_at_ms)},
+                         {"expires_at", format_rfc3339_ms(listing.expires_at_ms)},
+                         {"last_used_at", listing.last_used_at_ms
+                                              ? json(format_rfc3339_ms(*listing.last_used_at_ms))
+                                              : json(nullptr)}});
+    }
+    return json_response(200, {{"items", items}});
+}
+
+HttpResponse ApiService::Impl::revoke_token(Context& context) {
+    const json body =
+        json::parse(context.request.body.empty() ? "{}" : context.request.body, nullptr, false);
+    if (!body.is_object() || (body.contains("reason") && !body["reason"].is_string()))
+        return problem(400, "invalid_body", "send {\"reason\"?: text}");
+    const std::string& name = context.match.parameters.at("name");
+    const Status revoked =
+        d.principals.revoke(name, body.value("reason", ""), context.principal->name);
+    if (!revoked.is_ok()) return problem_for(revoked);
+    return json_response(200, {{"name", name}, {"state", "revoked"}});
+}
+
+HttpResponse ApiService::Impl::rotate_token(Context& context) {
+    const json body =
+        json::parse(context.request.body.empty() ? "{}" : context.request.body, nullptr, false);
+    if (!body.is_object() ||
+        (body.contains("grace_seconds") && !body["grace_seconds"].is_number_integer()))
+        return problem(400, "invalid_body",
+                       "send {\"grace_seconds\"?: N} (0: the old token stops now)");
+    auto rotated =
+        d.principals.rotate(context.match.parameters.at("name"),
+                            body.value("grace_seconds", std::int64_t{0}), context.principal->name);
+    if (!rotated.is_ok()) return problem_for(rotated.status());
+    return json_response(201, {{"token", rotated->token},
+                               {"name", rotated->principal.name},
+                               {"role", auth::role_name(rotated->principal.role)},
+                               {"expires_at", format_rfc3339_ms(rotated->expires_at_ms)}});
 }
 
 }  // namespace kakitome::api

@@ -22,11 +22,17 @@ struct TokenCreated {
     std::string role;
     std::optional<bool> pii_access;
     std::optional<std::string> display_name;
+    // Milliseconds since the epoch; absent in tokens made before tokens expired (they expire
+    // the configured number of days after the event).
+    std::optional<std::int64_t> expires_at;
     static constexpr auto fields() {
         using E = TokenCreated;
-        return std::tuple{field("token_sha256", &E::token_sha256), field("name", &E::name),
-                          field("role", &E::role), field("pii_access", &E::pii_access),
-                          field("display_name", &E::display_name)};
+        return std::tuple{field("token_sha256", &E::token_sha256),
+                          field("name", &E::name),
+                          field("role", &E::role),
+                          field("pii_access", &E::pii_access),
+                          field("display_name", &E::display_name),
+                          field("expires_at", &E::expires_at)};
     }
 };
 
@@ -34,8 +40,31 @@ struct TokenRevoked {
     static constexpr std::string_view kType = "TokenRevoked";
     static constexpr int kSchema = 1;
     std::string token_sha256;
+    std::optional<std::string> name;
+    std::optional<std::string> reason;
     static constexpr auto fields() {
-        return std::tuple{field("token_sha256", &TokenRevoked::token_sha256)};
+        using E = TokenRevoked;
+        return std::tuple{field("token_sha256", &E::token_sha256), field("name", &E::name),
+                          field("reason", &E::reason)};
+    }
+};
+
+// A new secret for the same principal; the old one works until old_valid_until (ms since the
+// epoch; the rotation's time when it stops at once).
+struct TokenRotated {
+    static constexpr std::string_view kType = "TokenRotated";
+    static constexpr int kSchema = 1;
+    std::string name;
+    std::string old_token_sha256;
+    std::string new_token_sha256;
+    std::int64_t old_valid_until = 0;
+    std::int64_t expires_at = 0;
+    static constexpr auto fields() {
+        using E = TokenRotated;
+        return std::tuple{field("name", &E::name), field("old_token_sha256", &E::old_token_sha256),
+                          field("new_token_sha256", &E::new_token_sha256),
+                          field("old_valid_until", &E::old_valid_until),
+                          field("expires_at", &E::expires_at)};
     }
 };
 

@@ -30,7 +30,8 @@ const std::vector<EventTypeInfo>& event_catalog() {
         MessageIngested, MailRejected, UnrelatedMailReceived, MessageIdReused, FormPending,
         PasswordHeld, Paired, RefusalAnswered, DuplicateKeyRecorded,
         // principals, disclosure-, token-, idempotency-
-        TokenCreated, TokenRevoked, PiiDisclosed, DownloadTokenIssued, CommandAccepted,
+        TokenCreated, TokenRevoked, TokenRotated, PiiDisclosed, DownloadTokenIssued,
+        CommandAccepted,
         // incident-<id>
         IncidentReported, IncidentScoped, AffectedPartyNotified, EvidenceDeletionConfirmed,
         IncidentClosed, ExternalMappingRecorded, ExternalFileImported, ExternalEvidenceErased,

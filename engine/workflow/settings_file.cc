@@ -73,7 +73,13 @@ Result<Settings> load_settings(const std::string& path) {
         KAKITOME_RETURN_IF_ERROR(
             check_keys(root, "config",
                        {"public_base_url", "url_valid_days", "extra_closures", "sla", "mail",
-                        "storage", "campaign", "backup", "witnesses", "min_witnesses"}));
+                        "storage", "campaign", "backup", "witnesses", "min_witnesses", "tokens"}));
+        if (root.contains("tokens")) {
+            KAKITOME_RETURN_IF_ERROR(check_keys(root["tokens"], "tokens", {"expiry_days"}));
+            settings.token_expiry_days = root["tokens"].value("expiry_days", std::int64_t{90});
+            if (settings.token_expiry_days < 1 || settings.token_expiry_days > 3660)
+                return Status::invalid_argument("tokens.expiry_days must be 1 to 3660");
+        }
         if (root.contains("witnesses")) {
             if (!root["witnesses"].is_array())
                 return Status::invalid_argument("witnesses is a list of {url, verifier_key}");

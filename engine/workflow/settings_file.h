@@ -35,6 +35,8 @@ struct Settings {
     BackupSettings backup;
     std::vector<WitnessSettings> witnesses;
     std::size_t min_witnesses = 0;
+    // "tokens": {"expiry_days": N}: how long a new API token lives.
+    std::int64_t token_expiry_days = 90;
 };
 
 // An empty path gives the defaults (video on a local placeholder endpoint, SMTP on

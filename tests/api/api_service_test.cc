@@ -128,6 +128,9 @@ const std::map<std::string, std::string> kDocumentedAccess = {
     {"GET /d/{token}", "public"},
     {"POST /v1/tokens", "A"},
     {"GET /v1/backups", "aA"},
+    {"GET /v1/tokens", "A"},
+    {"POST /v1/tokens/{name}/revoke", "A"},
+    {"POST /v1/tokens/{name}/rotate", "A"},
     {"POST /v1/backups", "A"},
     {"GET /v1/ledger/checkpoint", "sar"},
     {"GET /v1/ledger/proof/inclusion", "sar"},
@@ -357,7 +360,7 @@ TEST_F(Api, WhenTheDisclosureCannotBeRecordedTheAnswerIs503WithoutPii) {
     auto vault = DataKeyVault::open(read_only, master_,
                                     ErasureJournal::open({directory_ / "erasures.journal"}).value())
                      .value();
-    auth::PrincipalRegistry principals(*store);
+    auth::PrincipalRegistry principals(*store, {});
     ASSERT_TRUE(principals.load().is_ok());
     ApiDependencies dependencies = dependencies_of(*services_);
     ApiService api({*store, *vault, dependencies.intake, dependencies.commands, dependencies.config,

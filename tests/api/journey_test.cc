@@ -175,6 +175,17 @@ TEST_F(Journey, StaffAuditorAndResponderThroughTheRealServer) {
     EXPECT_EQ(body_of(call("GET", "/v1/backups", "/v1/backups", admin))["type"],
               "https://kakitome.example/problems/backup_not_configured");
     EXPECT_EQ(call("POST", "/v1/backups", "/v1/backups", admin).status, 409);
+    // Token lives (the whole of it: tests/api/token_lifecycle_test.cc).
+    const json listed = body_of(call("GET", "/v1/tokens", "/v1/tokens", admin));
+    EXPECT_EQ(listed["items"].size(), 7u) << listed;
+    const std::string rotated = body_of(call(
+        "POST", "/v1/tokens/{name}/rotate", "/v1/tokens/admin-2/rotate", admin, {}, "{}"))["token"];
+    EXPECT_EQ(call("GET", "/v1/me", "/v1/me", rotated).status, 200);
+    EXPECT_EQ(call("POST", "/v1/tokens/{name}/revoke", "/v1/tokens/admin-2/revoke", admin, {},
+                   R"({"reason":"journey"})")
+                  .status,
+              200);
+    EXPECT_EQ(call("GET", "/v1/me", "/v1/me", rotated).status, 401);
 
     // ---- Staff: the queue, one application, assign and approve with If-Match.
     journey_step.emplace(__FILE__, __LINE__, "staff: queue, application, assign, approve");

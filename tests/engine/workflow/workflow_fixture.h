@@ -40,13 +40,14 @@ class WorkflowTest : public ::testing::Test {
         // 2026-03-31; UsagePeriodTest checks what happens then).
         config_.usage_period.last = "2027-03-31";
         // The staff the tests assign applications to, created "long ago": event times never go
-        // backwards, and tests move the clock to earlier days than the default.
+        // backwards, and tests move the clock to earlier days than the default. Their tokens
+        // live ten years, past every day the tests move the clock to.
         const std::int64_t default_now = now_ms_;
         now_ms_ = parse_rfc3339_ms("2020-01-01T00:00:00+09:00").value();
         open();
         for (const char* name : {"sato", "suzuki", "staff-1"})
             ASSERT_TRUE(services_->principals()
-                            .create(name, auth::Role::operator_role, false, "test")
+                            .create(name, auth::Role::operator_role, false, "test", "", 3660)
                             .is_ok());
         now_ms_ = default_now;
     }
