@@ -156,6 +156,46 @@ echo "== kakitome verify --data $data"
 "$kakitome" verify --data "$data"
 
 echo
+echo "== running it for years: a witness cosigns the checkpoints, serve backs up, a restore proves itself"
+witness_port=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+mkdir -m 700 "$work/witness-keys"
+witness_key=$("$kakitome" witness pubkey --key "$work/witness-keys/witness.key" --name witness.demo.example)
+"$kakitome" witness serve --key "$work/witness-keys/witness.key" --name witness.demo.example \
+  --state "$work/witness-state" --log "$work/ledger.pub" --listen "127.0.0.1:$witness_port" > "$work/witness.log" &
+witness=$!
+trap 'kill $sink $witness 2>/dev/null; rm -rf "$work"' EXIT
+/usr/bin/python3 - "$config" "$work/operations.json" "http://127.0.0.1:$witness_port/" "$witness_key" "$work/backups" <<'PY'
+import json, sys
+config = json.load(open(sys.argv[1]))
+config["witnesses"] = [{"url": sys.argv[3], "verifier_key": sys.argv[4]}]
+config["min_witnesses"] = 1
+config["backup"] = {"directory": sys.argv[5], "keep": 7}
+json.dump(config, open(sys.argv[2], "w"))
+PY
+for _ in $(seq 100); do (echo > "/dev/tcp/127.0.0.1/$witness_port") 2>/dev/null && break; sleep 0.1; done
+"$kakitome" serve --data "$data" --config "$work/operations.json" --demo --checkpoint-seconds 1 \
+  --listen "127.0.0.1:$api_port" > "$work/serve2.log" 2>&1 &
+server=$!
+trap 'kill $sink $witness $server 2>/dev/null; rm -rf "$work"' EXIT
+for _ in $(seq 100); do (echo > "/dev/tcp/127.0.0.1/$api_port") 2>/dev/null && break; sleep 0.1; done
+auditor=$(curl -s -X POST -H "Authorization: Bearer $admin" -d '{"name":"kansa","role":"auditor"}' "http://127.0.0.1:$api_port/v1/tokens" |
+  /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')
+for _ in $(seq 100); do
+  curl -s -D "$work/checkpoint.headers" -o "$work/checkpoint.note" -H "Authorization: Bearer $auditor" "http://127.0.0.1:$api_port/v1/ledger/checkpoint"
+  grep -q '^X-Cosignatures: 1 of 1' "$work/checkpoint.headers" && break; sleep 0.2
+done
+echo "   GET /v1/ledger/checkpoint: the log's signature and the witness's cosignature"
+sed 's/^/   /' "$work/checkpoint.note"
+echo "   POST /v1/backups (consistent while serving, incremental, checksums verified):"
+curl -s -X POST -H "Authorization: Bearer $admin" "http://127.0.0.1:$api_port/v1/backups" | sed 's/^/   /'; echo
+kill -TERM "$server"; wait "$server" 2>/dev/null || true
+echo "   kakitome restore: into a new directory, proved against the checkpoint the witness cosigned"
+"$kakitome" restore --from "$work/backups" --to "$work/restored" --master-key "$data/master.key" \
+  --ledger-key "$data/ledger.key" --known-checkpoint "$work/checkpoint.note" | sed 's/^/   /'
+"$kakitome" verify --data "$work/restored" --pubkey "$work/ledger.pub" | head -1 | sed 's/^/   /'
+kill "$witness" 2>/dev/null || true
+
+echo
 echo "== the console: start the server on the demo data and log in with one of these tokens"
 for role in supervisor auditor responder; do
   created=$("$kakitome" token create --data "$data" --role "$role" --name "demo-$role" --display-name "デモ $role")
