@@ -31,16 +31,22 @@ Result<BackupInfo> BackupJob::run() {
         metadata["checkpoint"] = checkpoint.value()->note;
     }
     auto created = create_backup(database_, directory, metadata.dump(), settings_.keep);
-    Status merged = created.is_ok() ? merge_erasure_journal(data_directory_ / kErasureJournalName,
-                                                            directory / kErasureJournalName)
-                                    : created.status();
+    if (!created.is_ok()) {
+        failures_.fetch_add(1);
+        return created.status();
+    }
+    {
+        // The backup exists whatever happens to the journal below: the schedule counts it.
+        const std::lock_guard lock(mutex_);
+        last_ = created.value();
+        listed_ = true;
+    }
+    const Status merged = merge_erasure_journal(data_directory_ / kErasureJournalName,
+                                                directory / kErasureJournalName);
     if (!merged.is_ok()) {
         failures_.fetch_add(1);
         return merged;
     }
-    const std::lock_guard lock(mutex_);
-    last_ = created.value();
-    listed_ = true;
     return created;
 }
 

@@ -18,9 +18,24 @@ Status io_error(const std::string& what, const std::filesystem::path& file) {
     return Status::io_error(what + " " + file.string() + ": " + std::strerror(errno));
 }
 
+// A crash mid-append leaves a last line without its newline; it was never acknowledged. Cut it
+// off before appending, or the next line would be glued to it and the journal unreadable.
+Status cut_torn_tail(const std::filesystem::path& file) {
+    std::ifstream in(file, std::ios::binary);
+    if (!in) return Status::ok();
+    const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (text.empty() || text.back() == '\n') return Status::ok();
+    const auto keep = text.rfind('\n');
+    std::error_code error;
+    std::filesystem::resize_file(file, keep == std::string::npos ? 0 : keep + 1, error);
+    if (error) return Status::io_error("cannot repair " + file.string() + ": " + error.message());
+    return Status::ok();
+}
+
 // Appends `lines` and fsyncs; a new file is created 0600 and its directory fsynced, so the
 // file itself survives a power loss, not only its bytes.
 Status append_durably(const std::filesystem::path& file, const std::string& lines) {
+    KAKITOME_RETURN_IF_ERROR(cut_torn_tail(file));
     const bool existed = std::filesystem::exists(file);
     const int fd = ::open(file.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
     if (fd < 0) return io_error("cannot open the erasure journal", file);

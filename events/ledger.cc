@@ -75,13 +75,19 @@ Result<Checkpoint> parse_checkpoint_text(std::string_view note, const std::strin
         return Status::corruption("a checkpoint has origin, size and root lines")
             .with_reason("bad_checkpoint");
     }
+    // Exactly three lines: kakitome signs no extension lines, and a body with more is not one
+    // of its checkpoints (a witness must cosign nothing the log did not sign).
+    if (std::string rest; std::getline(lines, rest))
+        return Status::corruption("a checkpoint has exactly origin, size and root lines")
+            .with_reason("bad_checkpoint");
     Checkpoint checkpoint;
     checkpoint.origin = origin;
-    try {
-        checkpoint.size = std::stoull(size);
-    } catch (const std::exception&) {
-        return Status::corruption("checkpoint size is not a number").with_reason("bad_checkpoint");
-    }
+    // Decimal without sign, spaces or leading zeroes (C2SP tlog-checkpoint), never wrapped.
+    if (size.empty() || size.size() > 19 || (size.size() > 1 && size[0] == '0') ||
+        size.find_first_not_of("0123456789") != std::string::npos)
+        return Status::corruption("checkpoint size is not a decimal number")
+            .with_reason("bad_checkpoint");
+    checkpoint.size = std::stoull(size);
     auto bytes = base64_decode(root);
     if (!bytes.is_ok() || bytes->size() != 32)
         return Status::corruption("checkpoint root is not a SHA-256 hash")

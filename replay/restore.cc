@@ -144,8 +144,11 @@ Result<RestoreProof> restore_and_prove(const RestoreRequest& request) {
     RestoreProof proof;
     auto id = chosen_backup(request, proof.backup);
     if (!id.is_ok()) return id.status();
-    KAKITOME_RETURN_IF_ERROR(restore_backup(request.backup_directory, id.value(), request.staging));
-    const Status proved = prove(request, proof);
+    if (std::filesystem::exists(request.staging))
+        return Status::failed_precondition(request.staging.string() + " exists")
+            .with_reason("target_exists");
+    Status proved = restore_backup(request.backup_directory, id.value(), request.staging);
+    if (proved.is_ok()) proved = prove(request, proof);
     if (!proved.is_ok()) {
         std::error_code ignored;
         std::filesystem::remove_all(request.staging, ignored);

@@ -56,9 +56,9 @@ std::optional<Role> role_named(const std::string& name) {
 }
 
 Status check_principal_name(const std::string& name) {
-    static const std::set<std::string> kReserved = {"system",   "cli",      "anonymous", "engine",
-                                                    "worker",   "intake",   "timer",     "outbox",
-                                                    "kakitome", "applicant"};
+    static const std::set<std::string> kReserved = {
+        "system", "cli",    "anonymous", "engine",    "worker",  "intake",
+        "timer",  "outbox", "kakitome",  "applicant", "restore", "retention"};
     auto refuse = [&](const std::string& why) {
         return Status::invalid_argument("principal name " + why + ": use 1 to " +
                                         std::to_string(kMaxPrincipalNameLength) +
@@ -179,15 +179,10 @@ Status PrincipalRegistry::reload_if_changed() {
     return load();
 }
 
-// One append at the version loaded: two admins changing tokens at once cannot both win.
-Result<StreamVersion> PrincipalRegistry::append(NewEvent event) {
-    StreamVersion expected{0};
-    {
-        std::shared_lock lock(mutex_);
-        expected = StreamVersion{loaded_version_};
-    }
-    std::vector<NewEvent> events;
-    events.push_back(std::move(event));
+// One append at the version the caller's check saw: two admins changing tokens at once cannot
+// both win (the loser gets conflict and tries again with what the winner did).
+Result<StreamVersion> PrincipalRegistry::append(std::vector<NewEvent> events,
+                                                StreamVersion expected) {
     auto appended = store_.append(
         domain::kPrincipalsStream,
         expected.value ? ExpectedVersion::exact(expected) : ExpectedVersion::no_stream(),
@@ -209,6 +204,7 @@ Result<CreatedToken> PrincipalRegistry::create(const std::string& name, Role rol
             .with_reason("invalid_expiry");
     KAKITOME_RETURN_IF_ERROR(reload_if_changed());
     const std::int64_t now = policy_.clock_ms();
+    StreamVersion checked{0};
     {
         std::shared_lock lock(mutex_);
         for (const auto& [hash, record] : by_token_sha256_) {
@@ -216,13 +212,16 @@ Result<CreatedToken> PrincipalRegistry::create(const std::string& name, Role rol
                 return Status::invalid_argument("principal '" + name + "' already exists")
                     .with_reason("duplicate_principal");
         }
+        checked = StreamVersion{loaded_version_};
     }
     const std::string token = "kkt_" + random_base64url(32);  // 256 bits
     const std::string hash = to_hex(sha256(token));
     domain::TokenCreated created{hash,       name,         std::string(role_name(role)),
                                  pii_access, std::nullopt, now + days * kDayMs};
     if (!display_name.empty()) created.display_name = display_name;
-    auto appended = append(domain::new_event(created, {.actor = created_by}));
+    std::vector<NewEvent> events;
+    events.push_back(domain::new_event(created, {.actor = created_by}));
+    auto appended = append(std::move(events), checked);
     if (!appended.is_ok()) return appended.status();
     return CreatedToken{token, Principal{name, role, pii_access, display_name},
                         *created.expires_at};
@@ -233,22 +232,25 @@ Status PrincipalRegistry::revoke(const std::string& name, const std::string& rea
     KAKITOME_RETURN_IF_ERROR(reload_if_changed());
     const std::int64_t now = policy_.clock_ms();
     std::vector<std::string> live_tokens;
+    StreamVersion checked{0};
     {
         std::shared_lock lock(mutex_);
         for (const auto& [hash, record] : by_token_sha256_)
             if (record.principal.name == name && live(record, now)) live_tokens.push_back(hash);
+        checked = StreamVersion{loaded_version_};
     }
     if (live_tokens.empty())
         return Status::not_found("principal '" + name + "' has no live token")
             .with_reason("unknown_principal");
+    std::vector<NewEvent> events;
     for (const auto& hash : live_tokens) {
-        auto appended = append(domain::new_event(
+        events.push_back(domain::new_event(
             domain::TokenRevoked{
                 hash, name, reason.empty() ? std::nullopt : std::optional<std::string>(reason)},
             {.actor = actor}));
-        if (!appended.is_ok()) return appended.status();
     }
-    return Status::ok();
+    auto appended = append(std::move(events), checked);
+    return appended.is_ok() ? Status::ok() : appended.status();
 }
 
 Result<CreatedToken> PrincipalRegistry::rotate(const std::string& name, std::int64_t grace_seconds,
@@ -259,22 +261,26 @@ Result<CreatedToken> PrincipalRegistry::rotate(const std::string& name, std::int
     KAKITOME_RETURN_IF_ERROR(reload_if_changed());
     const std::int64_t now = policy_.clock_ms();
     std::optional<std::pair<std::string, TokenRecord>> current;
+    StreamVersion checked{0};
     {
         std::shared_lock lock(mutex_);
         for (const auto& [hash, record] : by_token_sha256_)
             if (record.principal.name == name && live(record, now) &&
                 (!current || record.created_at_ms > current->second.created_at_ms))
                 current = std::make_pair(hash, record);
+        checked = StreamVersion{loaded_version_};
     }
     if (!current)
         return Status::not_found("principal '" + name + "' has no live token")
             .with_reason("unknown_principal");
     const std::string token = "kkt_" + random_base64url(32);
     const std::int64_t expires_at = now + policy_.expiry_days * kDayMs;
-    auto appended =
-        append(domain::new_event(domain::TokenRotated{name, current->first, to_hex(sha256(token)),
-                                                      now + grace_seconds * 1000, expires_at},
-                                 {.actor = actor}));
+    std::vector<NewEvent> events;
+    events.push_back(
+        domain::new_event(domain::TokenRotated{name, current->first, to_hex(sha256(token)),
+                                               now + grace_seconds * 1000, expires_at},
+                          {.actor = actor}));
+    auto appended = append(std::move(events), checked);
     if (!appended.is_ok()) return appended.status();
     return CreatedToken{token, current->second.principal, expires_at};
 }

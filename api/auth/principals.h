@@ -108,7 +108,7 @@ class PrincipalRegistry : public workflow::StaffDirectory {
     Status reload_if_changed();
     bool live(const TokenRecord& record, std::int64_t now) const;
     void note_use(const std::string& name, std::int64_t now);
-    Result<StreamVersion> append(NewEvent event);
+    Result<StreamVersion> append(std::vector<NewEvent> events, StreamVersion expected);
     EventStore& store_;
     TokenPolicy policy_;
     mutable std::shared_mutex mutex_;

@@ -1,4 +1,4 @@
-// kakitome restore --from BACKUP_DIR --to DATA --master-key FILE [--ledger-key FILE]
+// kakitome restore --from BACKUP_DIR --to DATA --master-key FILE --ledger-key FILE
 //                  [--pubkey KEY|FILE] [--backup ID] [--known-checkpoint FILE]...
 //                  [--erasure-journal FILE]... [--accept-rollback --reason TEXT] [--config FILE]
 //
@@ -34,7 +34,7 @@ namespace {
 int usage() {
     std::fprintf(stderr,
                  "usage: kakitome restore --from BACKUP_DIR --to DATA --master-key FILE "
-                 "[--ledger-key FILE] [--pubkey KEY|FILE]\n"
+                 "--ledger-key FILE [--pubkey KEY|FILE]\n"
                  "                        [--backup ID] [--known-checkpoint FILE]... "
                  "[--erasure-journal FILE]...\n"
                  "                        [--accept-rollback --reason TEXT] [--config FILE]\n");
@@ -102,19 +102,26 @@ int run_restore(const Words& words) {
         std::fprintf(stderr, "kakitome restore: %s\n", master_key.status().to_string().c_str());
         return kExitBadInput;
     }
-    const std::string ledger_key_file =
-        arguments->value_or("ledger-key", (target / "ledger.key").string());
-    std::string verifier_key;
-    if (auto given = arguments->value("pubkey")) {
-        verifier_key = read_verifier_key(*given);
-    } else if (std::filesystem::exists(ledger_key_file)) {
-        auto signer = NoteSigner::load_or_create(ledger_key_file, kLedgerOrigin);
-        if (signer.is_ok()) verifier_key = signer->verifier_key();
-    }
-    if (verifier_key.empty()) {
+    // The ledger key the backup was signed with: never created here (a new key could not
+    // open the backup's checkpoints, and would sign a history nobody can check).
+    const std::string ledger_key_file = arguments->value_or("ledger-key", "");
+    if (ledger_key_file.empty() || !std::filesystem::exists(ledger_key_file)) {
         std::fprintf(stderr,
-                     "kakitome restore: give --pubkey KEY|FILE or --ledger-key FILE: the restore "
-                     "is proved against the ledger's verifier key\n");
+                     "kakitome restore: give --ledger-key FILE, the ledger's signing key (it is "
+                     "never in a backup); the restore is proved against its verifier key\n");
+        return kExitBadInput;
+    }
+    auto signer = NoteSigner::load_or_create(ledger_key_file, kLedgerOrigin);
+    if (!signer.is_ok()) {
+        std::fprintf(stderr, "kakitome restore: %s\n", signer.status().to_string().c_str());
+        return kExitBadInput;
+    }
+    const std::string verifier_key = signer->verifier_key();
+    if (auto given = arguments->value("pubkey");
+        given && read_verifier_key(*given) != verifier_key) {
+        std::fprintf(stderr,
+                     "kakitome restore: --ledger-key is not the key of --pubkey; give the key "
+                     "the backup's checkpoints were signed with\n");
         return kExitBadInput;
     }
 
@@ -184,58 +191,69 @@ int run_restore(const Words& words) {
                      static_cast<unsigned long long>(rollback->size));
         return kExitCheckFailed;
     }
-    std::filesystem::rename(request.staging, target);
-
-    auto services = open_services_or_report("restore", arguments.value(), [&](ServiceOptions& o) {
-        o.data_directory = target;
-        o.master_key_file = master_key_file;
-        o.ledger_key_file = ledger_key_file;
-        o.settings.backup.directory.clear();  // the journal of the backups is read, not grown
-    });
-    if (!services) return kExitStoreError;
+    // Everything the restore writes (erasures applied again, its events, a new checkpoint) is
+    // written in the staging directory; only a complete restore is renamed into place.
+    const auto fail = [&](const std::string& what, const Status& status) {
+        std::fprintf(stderr, "kakitome restore: %s: %s\n", what.c_str(),
+                     status.to_string().c_str());
+        discard();
+        return kExitStoreError;
+    };
     std::vector<std::string> reapplied;
-    for (const auto& key : proof->erased_after_backup) {
-        const Status erased = erase_again(*services, key, proof->backup.id);
-        if (!erased.is_ok()) {
-            std::fprintf(stderr, "kakitome restore: applying the erasure of %s: %s\n", key.c_str(),
-                         erased.to_string().c_str());
+    std::uint64_t head = 0, checkpoint_size = 0;
+    {
+        auto services =
+            open_services_or_report("restore", arguments.value(), [&](ServiceOptions& o) {
+                o.data_directory = request.staging;
+                o.master_key_file = master_key_file;
+                o.ledger_key_file = ledger_key_file;
+                // The backups' journal is read, not grown.
+                o.settings.backup.directory.clear();
+            });
+        if (!services) {
+            discard();
             return kExitStoreError;
         }
-        reapplied.push_back(key);
-    }
-    std::vector<NewEvent> events;
-    if (rollback) {
+        for (const auto& key : proof->erased_after_backup) {
+            const Status erased = erase_again(*services, key, proof->backup.id);
+            if (!erased.is_ok()) return fail("applying the erasure of " + key, erased);
+            reapplied.push_back(key);
+        }
+        std::vector<NewEvent> events;
+        if (rollback) {
+            events.push_back(domain::new_event(
+                domain::LedgerRolledBack{
+                    static_cast<std::int64_t>(rollback->size), rollback->root_base64,
+                    static_cast<std::int64_t>(proof->checkpoint_size), *arguments->value("reason")},
+                {.actor = "restore"}));
+        }
         events.push_back(domain::new_event(
-            domain::LedgerRolledBack{
-                static_cast<std::int64_t>(rollback->size), rollback->root_base64,
-                static_cast<std::int64_t>(proof->checkpoint_size), *arguments->value("reason")},
+            domain::BackupRestored{static_cast<std::int64_t>(proof->backup.id),
+                                   proof->backup.created_at_seconds,
+                                   static_cast<std::int64_t>(proof->verified.head.value),
+                                   static_cast<std::int64_t>(proof->checkpoint_size),
+                                   static_cast<std::int64_t>(proof->known.size()), reapplied},
             {.actor = "restore"}));
+        auto appended = services->store().append(std::string(domain::kOperationsStream),
+                                                 ExpectedVersion::any(), std::move(events));
+        if (!appended.is_ok()) return fail("recording the restore", appended.status());
+        auto pass = services->worker().run_pass();
+        if (!pass.is_ok()) return fail("rebuilding the projections", pass.status());
+        auto checkpoint = services->ledger().cut_checkpoint();
+        if (!checkpoint.is_ok()) return fail("signing a checkpoint", checkpoint.status());
+        head = services->store().head().value;
+        checkpoint_size = checkpoint->size;
     }
-    events.push_back(domain::new_event(
-        domain::BackupRestored{static_cast<std::int64_t>(proof->backup.id),
-                               proof->backup.created_at_seconds,
-                               static_cast<std::int64_t>(proof->verified.head.value),
-                               static_cast<std::int64_t>(proof->checkpoint_size),
-                               static_cast<std::int64_t>(proof->known.size()), reapplied},
-        {.actor = "restore"}));
-    auto appended = services->store().append(std::string(domain::kOperationsStream),
-                                             ExpectedVersion::any(), std::move(events));
-    if (!appended.is_ok()) {
-        std::fprintf(stderr, "kakitome restore: %s\n", appended.status().to_string().c_str());
-        return kExitStoreError;
-    }
-    auto pass = services->worker().run_pass();
-    auto checkpoint = services->ledger().cut_checkpoint();
-    if (!pass.is_ok() || !checkpoint.is_ok()) {
-        std::fprintf(stderr, "kakitome restore: %s\n",
-                     (!pass.is_ok() ? pass.status() : checkpoint.status()).to_string().c_str());
-        return kExitStoreError;
-    }
+    std::error_code renamed;
+    std::filesystem::rename(request.staging, target, renamed);
+    if (renamed)
+        return fail("moving the restore into " + target.string(),
+                    Status::io_error(renamed.message()));
     say({{"restored", target.string()},
          {"erasures_reapplied", reapplied},
          {"rollback_accepted", rollback.has_value()},
-         {"head", services->store().head().value},
-         {"checkpoint_size", checkpoint->size}});
+         {"head", head},
+         {"checkpoint_size", checkpoint_size}});
     return kExitOk;
 }
 

@@ -253,6 +253,7 @@ int run_serve(const Words& words) {
     std::thread backup_thread([&] {
         auto& backups = services->backups();
         while (!stopping) {
+            int pause_seconds = 10;
             if (backups.due(services->now_ms() / 1000)) {
                 auto backup = backups.run();
                 if (backup.is_ok()) {
@@ -262,9 +263,10 @@ int run_serve(const Words& words) {
                 } else {
                     std::fprintf(stderr, "kakitome serve: backup: %s\n",
                                  backup.status().to_string().c_str());
+                    pause_seconds = 300;  // a full disk is not fixed in ten seconds
                 }
             }
-            for (int waited = 0; waited < 100 && !stopping; ++waited)
+            for (int waited = 0; waited < pause_seconds * 10 && !stopping; ++waited)
                 std::this_thread::sleep_for(std::chrono::milliseconds(100));
         }
     });

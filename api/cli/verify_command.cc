@@ -6,6 +6,7 @@
 // an export, with nothing but the export and the ledger's public (verifier) key: chain, tree,
 // signatures, consistency, and that a signed checkpoint covers the last event (with
 // --allow-unsigned-tail, events after it are reported as "unsigned", never as intact: exit 1).
+#include <algorithm>
 #include <cstdio>
 
 #include "api/cli/arguments.h"
@@ -84,7 +85,13 @@ int run_verify(const Words& words) {
             return kExitCheckFailed;
         }
         // Witnesses: the last checkpoint must carry K valid cosignatures by the keys given.
-        const auto witnesses = arguments->values("witness");
+        // The same witness given twice counts once.
+        std::vector<std::string> witnesses;
+        for (const auto& given : arguments->values("witness")) {
+            const std::string witness_key = read_verifier_key(given);
+            if (std::find(witnesses.begin(), witnesses.end(), witness_key) == witnesses.end())
+                witnesses.push_back(witness_key);
+        }
         std::size_t needed = witnesses.empty() ? 0 : witnesses.size();
         if (auto minimum = arguments->value("min-witnesses")) {
             try {
@@ -95,8 +102,7 @@ int run_verify(const Words& words) {
             }
         }
         std::size_t cosigned = 0;
-        for (const auto& witness : witnesses) {
-            const std::string witness_key = read_verifier_key(witness);
+        for (const auto& witness_key : witnesses) {
             if (!check_cosigner_key(witness_key).is_ok()) {
                 std::fprintf(stderr, "kakitome verify: --witness %s is not a witness key\n",
                              witness_key.c_str());

@@ -2,6 +2,8 @@
 
 #include <curl/curl.h>
 
+#include <optional>
+
 #include "events/base/base64.h"
 #include "events/cosignature.h"
 
@@ -55,6 +57,16 @@ Reply post(const std::string& url, const std::string& body) {
 
 std::string size_key(const std::string& witness) {
     return "witness:" + witness + ":size";
+}
+
+// A size as C2SP writes it: decimal digits, no sign, no leading zeroes, then "\n".
+std::optional<std::uint64_t> strict_size(std::string_view text) {
+    if (!text.ends_with('\n')) return std::nullopt;
+    text.remove_suffix(1);
+    if (text.empty() || text.size() > 19 || (text.size() > 1 && text[0] == '0') ||
+        text.find_first_not_of("0123456789") != std::string_view::npos)
+        return std::nullopt;
+    return std::stoull(std::string(text));
 }
 
 }  // namespace
@@ -116,7 +128,7 @@ void CheckpointWitnessing::submit(std::size_t index, const Checkpoint& checkpoin
     };
     std::uint64_t old_size = 0;
     if (auto held = meta_.get(size_key(name)); held.is_ok() && held.value())
-        old_size = std::stoull(*held.value());
+        old_size = strict_size(*held.value() + "\n").value_or(0);
     const std::string url =
         witness.url + (witness.url.ends_with("/") ? "" : "/") + "add-checkpoint";
     // A second try when the witness says it holds another size (409): from that size.
@@ -140,9 +152,13 @@ void CheckpointWitnessing::submit(std::size_t index, const Checkpoint& checkpoin
         const Reply reply = post(url, body);
         if (!reply.error.empty()) return fail("unreachable: " + reply.error, false);
         if (reply.status == 200) {
+            // Exactly one signature line by this witness, valid under its key: nothing else
+            // is appended to the note others read.
             const std::string line = reply.body;
-            if (!verify_cosignature(checkpoint.note + line, witness.verifier_key).is_ok())
-                return fail("its answer is not a valid cosignature by its key", true);
+            const std::string prefix = "\xE2\x80\x94 " + name + " ";
+            if (line.rfind(prefix, 0) != 0 || line.find('\n') != line.size() - 1 ||
+                !verify_cosignature(checkpoint.note + line, witness.verifier_key).is_ok())
+                return fail("its answer is not one valid cosignature line by its key", true);
             const Status stored = ledger_.store_cosignature(checkpoint.size, name, line);
             if (!stored.is_ok()) return fail(stored.message(), false);
             (void)meta_.put(size_key(name), std::to_string(checkpoint.size));
@@ -153,12 +169,9 @@ void CheckpointWitnessing::submit(std::size_t index, const Checkpoint& checkpoin
             return;
         }
         if (reply.status == 409 && reply.content_type.rfind("text/x.tlog.size", 0) == 0) {
-            std::uint64_t held = 0;
-            try {
-                held = std::stoull(reply.body);
-            } catch (const std::exception&) {
-                return fail("409 without a size", true);
-            }
+            const auto parsed = strict_size(reply.body);
+            if (!parsed) return fail("409 without a size", true);
+            const std::uint64_t held = *parsed;
             if (held == old_size) {
                 return fail("the witness holds another tree of size " + std::to_string(held) +
                                 ": a split view (fork) of this log",

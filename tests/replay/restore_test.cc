@@ -214,6 +214,12 @@ TEST(ErasureJournalFile, ATornLastLineIsSkippedAnyOtherDamageIsRefused) {
     ASSERT_TRUE(read.is_ok());
     ASSERT_EQ(read->size(), 1u);
     EXPECT_EQ(read->front().key, "A-1");
+    // The next erasure after the crash: the torn line is cut, not glued to.
+    ASSERT_TRUE(ErasureJournal::open({file}).value().record("A-3", 7).is_ok());
+    read = read_erasure_journal(file);
+    ASSERT_TRUE(read.is_ok()) << read.status().to_string();
+    ASSERT_EQ(read->size(), 2u);
+    EXPECT_EQ(read->back().key, "A-3");
     std::ofstream(file) << "{\"key\":\"A-1\",\"erased_at\":5}\nnot json\n";
     EXPECT_EQ(read_erasure_journal(file).status().reason(), "bad_erasure_journal");
 
