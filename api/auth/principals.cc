@@ -96,6 +96,19 @@ Status check_display_name(const std::string& display_name) {
     return Status::ok();
 }
 
+json listing_json(const PrincipalListing& listing) {
+    return {
+        {"name", listing.principal.name},
+        {"display_name", listing.principal.display_name},
+        {"role", role_name(listing.principal.role)},
+        {"pii_access", listing.principal.pii_access},
+        {"state", listing.state},
+        {"created_at", format_rfc3339_ms(listing.created_at_ms)},
+        {"expires_at", format_rfc3339_ms(listing.expires_at_ms)},
+        {"last_used_at", listing.last_used_at_ms ? json(format_rfc3339_ms(*listing.last_used_at_ms))
+                                                 : json(nullptr)}};
+}
+
 const char* refusal_name(TokenRefusal refusal) {
     switch (refusal) {
         case TokenRefusal::expired:

@@ -19,6 +19,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "engine/workflow/staff_directory.h"
 #include "events/event_store.h"
 
@@ -72,6 +74,9 @@ struct PrincipalListing {
     std::int64_t expires_at_ms = 0;
     std::optional<std::int64_t> last_used_at_ms;
 };
+
+// As GET /v1/tokens and `token list` print it.
+nlohmann::json listing_json(const PrincipalListing& listing);
 
 class PrincipalRegistry : public workflow::StaffDirectory {
   public:

@@ -21,6 +21,7 @@
 #include "api/api_service.h"
 #include "api/auth/principals.h"
 #include "api/cli/commands.h"
+#include "api/cli/serving.h"
 #include "api/cli/store_access.h"
 #include "api/http/http_server.h"
 #include "api/routes.h"
@@ -36,20 +37,6 @@ void print_json_line(const nlohmann::json& line) {
     std::printf("%s\n",
                 line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
     std::fflush(stdout);
-}
-
-bool parse_listen(const std::string& listen, http::HttpServerOptions& options) {
-    const auto colon = listen.rfind(':');
-    if (colon == std::string::npos) return false;
-    try {
-        const int port = std::stoi(listen.substr(colon + 1));
-        if (port < 0 || port > 65535) return false;
-        options.address = listen.substr(0, colon);
-        options.port = static_cast<unsigned short>(port);
-        return true;
-    } catch (const std::exception&) {
-        return false;
-    }
 }
 
 }  // namespace
@@ -136,11 +123,7 @@ int run_serve(const Words& words) {
         return kExitBadInput;
     }
     // Signals are taken by the main thread only (sigwait), so block them before any thread starts.
-    sigset_t signals;
-    sigemptyset(&signals);
-    sigaddset(&signals, SIGTERM);
-    sigaddset(&signals, SIGINT);
-    pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+    sigset_t signals = block_stop_signals();
 
     if (auto settings = workflow::load_settings(arguments->value_or("config", ""));
         settings.is_ok() && workflow::uses_demo_storage(settings.value()) &&

@@ -76,23 +76,8 @@ int run_token(const Words& words) {
     if (!services) return kExitStoreError;
     auto& principals = services->principals();
     if (action == "list") {
-        for (const auto& listing : principals.list()) {
-            std::printf(
-                "%s\n",
-                nlohmann::json{{"name", listing.principal.name},
-                               {"display_name", listing.principal.display_name},
-                               {"role", auth::role_name(listing.principal.role)},
-                               {"pii_access", listing.principal.pii_access},
-                               {"state", listing.state},
-                               {"created_at", format_rfc3339_ms(listing.created_at_ms)},
-                               {"expires_at", format_rfc3339_ms(listing.expires_at_ms)},
-                               {"last_used_at",
-                                listing.last_used_at_ms
-                                    ? nlohmann::json(format_rfc3339_ms(*listing.last_used_at_ms))
-                                    : nlohmann::json(nullptr)}}
-                    .dump()
-                    .c_str());
-        }
+        for (const auto& listing : principals.list())
+            std::printf("%s\n", auth::listing_json(listing).dump().c_str());
         return kExitOk;
     }
     if (action == "revoke") {

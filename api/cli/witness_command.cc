@@ -18,6 +18,7 @@
 #include "api/cli/arguments.h"
 #include "api/cli/commands.h"
 #include "api/cli/file_io.h"
+#include "api/cli/serving.h"
 #include "api/http/http_server.h"
 #include "api/witness/witness.h"
 #include "events/base/timestamp.h"
@@ -59,15 +60,7 @@ int run_witness(const Words& words) {
         logs.push_back({key.substr(0, key.find('+')), key});
     }
     http::HttpServerOptions options;
-    const std::string listen = arguments->value_or("listen", "127.0.0.1:8090");
-    const auto colon = listen.rfind(':');
-    try {
-        if (colon == std::string::npos) return usage();
-        options.address = listen.substr(0, colon);
-        options.port = static_cast<unsigned short>(std::stoi(listen.substr(colon + 1)));
-    } catch (const std::exception&) {
-        return usage();
-    }
+    if (!parse_listen(arguments->value_or("listen", "127.0.0.1:8090"), options)) return usage();
     auto witness = witness::Witness::open(
         *arguments->value("state"), std::move(cosigner).value(), std::move(logs),
         [] { return static_cast<std::uint64_t>(system_clock_ms() / 1000); });
@@ -75,11 +68,7 @@ int run_witness(const Words& words) {
         std::fprintf(stderr, "kakitome witness: %s\n", witness.status().to_string().c_str());
         return kExitBadInput;
     }
-    sigset_t signals;
-    sigemptyset(&signals);
-    sigaddset(&signals, SIGTERM);
-    sigaddset(&signals, SIGINT);
-    pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+    sigset_t signals = block_stop_signals();
     options.threads = 2;
     auto& served = *witness.value();
     auto server = http::HttpServer::start(options, [&served](const http::HttpRequest& request) {

@@ -170,18 +170,7 @@ HttpResponse ApiService::Impl::create_token(Context& context) {
 
 HttpResponse ApiService::Impl::list_tokens() {
     json items = json::array();
-    for (const auto& listing : d.principals.list()) {
-        items.push_back({{"name", listing.principal.name},
-                         {"display_name", listing.principal.display_name},
-                         {"role", auth::role_name(listing.principal.role)},
-                         {"pii_access", listing.principal.pii_access},
-                         {"state", listing.state},
-                         {"created_at", format_rfc3339_ms(listing.created_at_ms)},
-                         {"expires_at", format_rfc3339_ms(listing.expires_at_ms)},
-                         {"last_used_at", listing.last_used_at_ms
-                                              ? json(format_rfc3339_ms(*listing.last_used_at_ms))
-                                              : json(nullptr)}});
-    }
+    for (const auto& listing : d.principals.list()) items.push_back(auth::listing_json(listing));
     return json_response(200, {{"items", items}});
 }
 
