@@ -186,5 +186,31 @@ TEST_F(BackupRestore, KillWipeRestoreVerifies) {
     EXPECT_EQ(again->signal(SIGTERM), 0);
 }
 
+// The schedule: a server with --backup-every and no backup yet makes one at once, and says so
+// on stdout and in /metrics.
+TEST_F(BackupRestore, TheScheduleBacksUpAServerThatHasNoBackupYet) {
+    const std::string admin = token("admin", "root-admin");
+    const int port = free_tcp_port();
+    base_ = "http://127.0.0.1:" + std::to_string(port);
+    auto server = start_server(data_, port, root_ / "serve.out",
+                               {"--backup-dir", (root_ / "backups").string(), "--backup-every",
+                                "60", "--master-key", (root_ / "keys" / "master.key").string(),
+                                "--ledger-key", (root_ / "keys" / "ledger.key").string()});
+    ASSERT_TRUE(server);
+    json listed;
+    for (int i = 0; i < 100; ++i) {
+        listed = json::parse(call("GET", "/v1/backups", admin).body);
+        if (!listed["backups"].empty()) break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    ASSERT_EQ(listed["backups"].size(), 1u) << listed;
+    EXPECT_EQ(listed["every_minutes"], 60);
+    EXPECT_NE(server->output().find("\"backup\":1"), std::string::npos) << server->output();
+    EXPECT_EQ(
+        call("GET", "/metrics", admin).body.find("kakitome_backup_last_timestamp_seconds 0\n"),
+        std::string::npos);
+    EXPECT_EQ(server->signal(SIGTERM), 0);
+}
+
 }  // namespace
 }  // namespace kakitome::testing
