@@ -42,6 +42,15 @@ std::string checkpoint_key(std::uint64_t size) {
 
 }  // namespace
 
+std::optional<std::uint64_t> parse_tree_size(std::string_view text) {
+    if (text.empty() || text.size() > 19 || (text.size() > 1 && text[0] == '0') ||
+        text.find_first_not_of("0123456789") != std::string_view::npos)
+        return std::nullopt;
+    std::uint64_t value = 0;
+    for (char c : text) value = value * 10 + static_cast<std::uint64_t>(c - '0');
+    return value;
+}
+
 Result<std::uint64_t> latest_checkpoint_size(const Database& database) {
     std::unique_ptr<rocksdb::Iterator> it(
         database.db()->NewIterator(rocksdb::ReadOptions(), database.meta()));
@@ -82,12 +91,11 @@ Result<Checkpoint> parse_checkpoint_text(std::string_view note, const std::strin
             .with_reason("bad_checkpoint");
     Checkpoint checkpoint;
     checkpoint.origin = origin;
-    // Decimal without sign, spaces or leading zeroes (C2SP tlog-checkpoint), never wrapped.
-    if (size.empty() || size.size() > 19 || (size.size() > 1 && size[0] == '0') ||
-        size.find_first_not_of("0123456789") != std::string::npos)
+    const auto parsed_size = parse_tree_size(size);
+    if (!parsed_size)
         return Status::corruption("checkpoint size is not a decimal number")
             .with_reason("bad_checkpoint");
-    checkpoint.size = std::stoull(size);
+    checkpoint.size = *parsed_size;
     auto bytes = base64_decode(root);
     if (!bytes.is_ok() || bytes->size() != 32)
         return Status::corruption("checkpoint root is not a SHA-256 hash")

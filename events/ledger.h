@@ -14,6 +14,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "events/event_store.h"
@@ -30,6 +31,10 @@ struct Checkpoint {
     merkle::Hash root{};
     std::string note;  // the signed note as served
 };
+
+// A tree size as C2SP writes it (checkpoints, tlog-witness): decimal digits without sign,
+// spaces or leading zeroes, at most 19 of them; nullopt for anything else.
+std::optional<std::uint64_t> parse_tree_size(std::string_view text);
 
 // "<origin>\n<size>\n<base64 root>\n"
 std::string checkpoint_body(const std::string& origin, std::uint64_t size,

@@ -59,14 +59,10 @@ std::string size_key(const std::string& witness) {
     return "witness:" + witness + ":size";
 }
 
-// A size as C2SP writes it: decimal digits, no sign, no leading zeroes, then "\n".
-std::optional<std::uint64_t> strict_size(std::string_view text) {
+// A 409's body: the size, then "\n".
+std::optional<std::uint64_t> size_line(std::string_view text) {
     if (!text.ends_with('\n')) return std::nullopt;
-    text.remove_suffix(1);
-    if (text.empty() || text.size() > 19 || (text.size() > 1 && text[0] == '0') ||
-        text.find_first_not_of("0123456789") != std::string_view::npos)
-        return std::nullopt;
-    return std::stoull(std::string(text));
+    return parse_tree_size(text.substr(0, text.size() - 1));
 }
 
 }  // namespace
@@ -128,7 +124,7 @@ void CheckpointWitnessing::submit(std::size_t index, const Checkpoint& checkpoin
     };
     std::uint64_t old_size = 0;
     if (auto held = meta_.get(size_key(name)); held.is_ok() && held.value())
-        old_size = strict_size(*held.value() + "\n").value_or(0);
+        old_size = parse_tree_size(*held.value()).value_or(0);
     const std::string url =
         witness.url + (witness.url.ends_with("/") ? "" : "/") + "add-checkpoint";
     // A second try when the witness says it holds another size (409): from that size.
@@ -169,7 +165,7 @@ void CheckpointWitnessing::submit(std::size_t index, const Checkpoint& checkpoin
             return;
         }
         if (reply.status == 409 && reply.content_type.rfind("text/x.tlog.size", 0) == 0) {
-            const auto parsed = strict_size(reply.body);
+            const auto parsed = size_line(reply.body);
             if (!parsed) return fail("409 without a size", true);
             const std::uint64_t held = *parsed;
             if (held == old_size) {

@@ -49,17 +49,6 @@ Status write_durably(const std::filesystem::path& file, const std::string& bytes
     return synced ? Status::ok() : Status::io_error("cannot fsync " + file.parent_path().string());
 }
 
-std::optional<std::uint64_t> decimal(std::string_view text) {
-    if (text.empty() || text.size() > 19 || (text.size() > 1 && text[0] == '0'))
-        return std::nullopt;
-    std::uint64_t value = 0;
-    for (char c : text) {
-        if (c < '0' || c > '9') return std::nullopt;
-        value = value * 10 + static_cast<std::uint64_t>(c - '0');
-    }
-    return value;
-}
-
 }  // namespace
 
 Witness::Witness(std::filesystem::path state_directory, Cosigner cosigner,
@@ -89,7 +78,7 @@ http::HttpResponse Witness::add_checkpoint(const std::string& body) {
     const auto first_end = body.find('\n');
     if (first_end == std::string::npos || body.rfind("old ", 0) != 0)
         return answer(400, "the body starts with \"old <size>\"\n");
-    const auto old_size = decimal(std::string_view(body).substr(4, first_end - 4));
+    const auto old_size = parse_tree_size(std::string_view(body).substr(4, first_end - 4));
     if (!old_size) return answer(400, "old is a decimal size without leading zeroes\n");
     std::vector<merkle::Hash> proof;
     std::size_t at = first_end + 1;
