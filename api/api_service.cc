@@ -28,11 +28,13 @@
 namespace kakitome::api {
 
 ApiDependencies dependencies_of(Services& services) {
-    return {services.store(),       services.vault(),           services.intake(),
-            services.commands(),    services.workflow_config(), services.principals(),
-            services.worker(),      services.read_models(),     services.ledger(),
-            services.disclosures(), services.backups(),         services.witnessing(),
-            services.clock()};
+    return {services.store(),           services.vault(),
+            services.intake(),          services.commands(),
+            services.workflow_config(), services.principals(),
+            services.worker(),          services.read_models(),
+            services.ledger(),          services.disclosures(),
+            services.backups(),         services.witnessing(),
+            services.retention(),       services.clock()};
 }
 
 ApiService::ApiService(ApiDependencies dependencies)
@@ -196,6 +198,10 @@ HttpResponse ApiService::Impl::dispatch(Context& context) {
             return backups();
         case RouteId::create_backup:
             return create_backup();
+        case RouteId::retention:
+            return retention_review();
+        case RouteId::run_retention:
+            return run_retention();
         case RouteId::ledger_checkpoint:
             return ledger_checkpoint();
         case RouteId::ledger_checkpoints:

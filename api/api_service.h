@@ -47,6 +47,7 @@ struct ApiDependencies {
     const DisclosureIndex& disclosures;
     BackupJob& backups;
     const witness::CheckpointWitnessing& witnessing;
+    retention::RetentionSweep& retention;
     std::function<std::int64_t()> clock_ms;
 };
 

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "engine/domain/application_events.h"
+#include "engine/domain/application_state.h"
 #include "engine/domain/domain_event.h"
 #include "engine/domain/streams.h"
 #include "engine/domain/upcasting.h"
@@ -38,7 +39,7 @@ Status OrganizationSearch::catch_up() {
                         fields.is_object() ? fields.value("organization", "") : "";
                     names_[*application] = {organization, form::search_key(organization)};
                 });
-                if (is<ApplicationErased>(event)) names_.erase(*application);
+                if (erases_personal_data(event.type)) names_.erase(*application);
             }
             if (folded.is_ok()) position_ = event.seq;
         });

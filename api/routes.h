@@ -45,6 +45,8 @@ enum class RouteId {
     console_file,
     backups,
     create_backup,
+    retention,
+    run_retention,
     list_tokens,
     revoke_token,
     rotate_token,

@@ -67,6 +67,8 @@ struct ApiService::Impl {
     HttpResponse rotate_token(Context& context);
     HttpResponse backups();
     HttpResponse create_backup();
+    HttpResponse retention_review();
+    HttpResponse run_retention();
     HttpResponse ledger_checkpoint();
     HttpResponse ledger_checkpoints(Context& context);
     HttpResponse inclusion_proof(Context& context);

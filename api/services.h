@@ -4,7 +4,8 @@
 //   master key ─► Database ─► EventStore ─► BlobStore, DataKeyVault ─► Ledger (signing key)
 //              ─► IntakeService, PrincipalRegistry, WorkflowCommands ─► WorkflowWorker
 //                 (projections, disclosure index, timers, outbox, ledger tree and checkpoints)
-//              ─► BackupJob (the backup directory, when configured), CheckpointWitnessing
+//              ─► BackupJob (the backup directory, when configured), CheckpointWitnessing,
+//                 RetentionSweep (the retention policy, when configured)
 //
 // Every accessor returns a reference and every consumer takes references, so a part that the
 // API or the worker needs cannot be left out: forgetting one fails to compile instead of
@@ -23,6 +24,7 @@
 #include "api/backup_job.h"
 #include "api/witness/checkpoint_witnessing.h"
 #include "engine/intake/intake_service.h"
+#include "engine/retention/retention_sweep.h"
 #include "engine/workflow/settings_file.h"
 #include "engine/workflow/workflow_commands.h"
 #include "engine/workflow/workflow_worker.h"
@@ -83,6 +85,7 @@ class Services {
     const DisclosureIndex& disclosures() const { return read_models_->disclosures(); }
     BackupJob& backups() { return *backups_; }
     witness::CheckpointWitnessing& witnessing() { return *witnessing_; }
+    retention::RetentionSweep& retention() { return *retention_; }
 
   private:
     explicit Services(ServiceOptions options) : options_(std::move(options)) {}
@@ -100,6 +103,7 @@ class Services {
     std::unique_ptr<WorkflowWorker> worker_;
     std::unique_ptr<BackupJob> backups_;
     std::unique_ptr<witness::CheckpointWitnessing> witnessing_;
+    std::unique_ptr<retention::RetentionSweep> retention_;
 };
 
 }  // namespace kakitome

@@ -20,21 +20,37 @@ Result<bool> BlobStore::contains(std::string_view blob_id) const {
     return true;
 }
 
-Status BlobStore::erase(const std::vector<std::string>& blob_ids) {
-    if (blob_ids.empty()) return Status::ok();
+Result<std::uint64_t> BlobStore::stored_bytes() const {
+    auto flushed = database_->db()->Flush(rocksdb::FlushOptions(), database_->blobs());
+    if (!flushed.ok()) return from_rocksdb(flushed, "flushing blobs");
+    std::uint64_t bytes = 0;
+    if (!database_->db()->GetIntProperty(database_->blobs(), "rocksdb.total-sst-files-size",
+                                         &bytes))
+        return Status::internal("RocksDB did not report the blob files' size");
+    return bytes;
+}
+
+Result<std::uint64_t> BlobStore::erase(const std::vector<std::string>& blob_ids) {
+    if (blob_ids.empty()) return std::uint64_t{0};
+    for (const auto& id : blob_ids) {
+        if (!sha256_from_hex(id)) return Status::invalid_argument("blob id is not 64 hex digits");
+    }
+    auto before = stored_bytes();
+    if (!before.is_ok()) return before.status();
     rocksdb::WriteOptions options;
     options.sync = true;
     for (const auto& id : blob_ids) {
-        if (!sha256_from_hex(id)) return Status::invalid_argument("blob id is not 64 hex digits");
         auto deleted = database_->db()->Delete(options, database_->blobs(), id);
         if (!deleted.ok()) return from_rocksdb(deleted, "erasing blob");
     }
     rocksdb::CompactRangeOptions compact;
     compact.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
     (void)database_->db()->Flush(rocksdb::FlushOptions(), database_->blobs());
-    return from_rocksdb(
-        database_->db()->CompactRange(compact, database_->blobs(), nullptr, nullptr),
-        "compacting blobs");
+    auto compacted = database_->db()->CompactRange(compact, database_->blobs(), nullptr, nullptr);
+    if (!compacted.ok()) return from_rocksdb(compacted, "compacting blobs");
+    auto after = stored_bytes();
+    if (!after.is_ok()) return after.status();
+    return before.value() > after.value() ? before.value() - after.value() : std::uint64_t{0};
 }
 
 Result<std::string> BlobStore::put(std::string_view bytes) {

@@ -27,8 +27,11 @@ class BlobStore {
     Result<std::string> get(std::string_view blob_id) const;
     Result<bool> contains(std::string_view blob_id) const;
     // Removes blobs for good (erasure): deletes them, then compacts the family so the
-    // ciphertext leaves the SST files. Unknown ids are ignored.
-    Status erase(const std::vector<std::string>& blob_ids);
+    // ciphertext leaves the SST files. Unknown ids are ignored. Returns the bytes by which the
+    // family's files shrank (what the disk got back; 0 when nothing was there).
+    Result<std::uint64_t> erase(const std::vector<std::string>& blob_ids);
+    // The size of the family's files on disk (after flushing what is in memory).
+    Result<std::uint64_t> stored_bytes() const;
 
   private:
     std::shared_ptr<Database> database_;

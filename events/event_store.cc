@@ -287,6 +287,27 @@ void EventStore::commit_group(std::vector<PendingAppend*>& group) {
     head_changed_.notify_all();
 }
 
+Result<std::vector<std::string>> EventStore::stream_names(std::string_view prefix) const {
+    std::vector<std::string> names;
+    std::unique_ptr<rocksdb::Iterator> it(
+        database_->db()->NewIterator(rocksdb::ReadOptions(), database_->streams()));
+    // Keys are (2-byte name length, name, version): each length is a range of its own.
+    for (std::size_t length = std::max<std::size_t>(prefix.size(), 1);
+         length <= kMaxStreamNameBytes; ++length) {
+        std::string start{static_cast<char>(length >> 8 & 0xff), static_cast<char>(length & 0xff)};
+        start.append(prefix);
+        for (it->Seek(start); it->Valid() && it->key().starts_with(start);) {
+            const std::string key = it->key().ToString();
+            if (key.size() < 2 + length) break;
+            names.push_back(key.substr(2, length));
+            // No event has the largest version: this lands on the next stream's first key.
+            it->Seek(keys::stream_key(names.back(), std::numeric_limits<std::uint64_t>::max()));
+        }
+        if (!it->status().ok()) return from_rocksdb(it->status(), "listing streams");
+    }
+    return names;
+}
+
 Result<StreamVersion> EventStore::stream_version(std::string_view stream) const {
     KAKITOME_RETURN_IF_ERROR(validate_stream_name(stream));
     auto version = stored_stream_version(*database_, stream);

@@ -92,6 +92,10 @@ class EventStore {
     // Current version of a stream; StreamVersion{0} when it does not exist.
     Result<StreamVersion> stream_version(std::string_view stream) const;
 
+    // The names of the streams that start with `prefix`, in (length, name) order: one seek per
+    // stream, not a read of its events (retention walks every application this way).
+    Result<std::vector<std::string>> stream_names(std::string_view prefix) const;
+
     // Up to max_count events of a stream with version >= from, oldest first.
     Result<std::vector<RecordedEvent>> read_stream_forward(std::string_view stream,
                                                            StreamVersion from,

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "engine/domain/application_events.h"
+#include "engine/domain/application_state.h"
 #include "engine/domain/domain_event.h"
 #include "engine/domain/streams.h"
 #include "engine/workflow/applicant_contact.h"
@@ -15,10 +16,10 @@ Status DirectoryProjection::apply(const RecordedEvent& event, std::set<std::stri
     using namespace domain;
     const auto application = application_of(event.stream);
     if (!application) return Status::ok();
-    if (!is<FormMailReceived>(event) && !is<FormParsed>(event) && !is<ApplicationErased>(event))
+    if (!is<FormMailReceived>(event) && !is<FormParsed>(event) && !erases_personal_data(event.type))
         return Status::ok();
     Row row = rows_[*application];
-    if (is<ApplicationErased>(event)) row.erased = true;
+    if (erases_personal_data(event.type)) row.erased = true;
     KAKITOME_RETURN_IF_ERROR(when<FormMailReceived>(
         event, [&](const FormMailReceived& mail) { row.sender_sealed = mail.pii_sealed; }));
     KAKITOME_RETURN_IF_ERROR(when<FormParsed>(

@@ -30,5 +30,6 @@ int run_incident(const Words& words);
 int run_backup(const Words& words);
 int run_restore(const Words& words);
 int run_witness(const Words& words);
+int run_retention(const Words& words);
 
 }  // namespace kakitome::cli

@@ -33,6 +33,8 @@ constexpr Subcommand kSubcommands[] = {
      "back the data up (consistent, incremental, checksummed); list or verify backups"},
     {"restore", kakitome::cli::run_restore,
      "restore a backup and prove it: chain, tree, checkpoints, known checkpoints, erasures"},
+    {"retention", kakitome::cli::run_retention,
+     "erase personal data the retention policy says is due (--dry-run: what and why)"},
     {"witness", kakitome::cli::run_witness,
      "run an independent witness that cosigns consistent checkpoints (C2SP tlog-witness)"},
     {"token", kakitome::cli::run_token, "create an API principal and print its bearer token once"},

@@ -253,6 +253,25 @@ int run_serve(const Words& words) {
                 std::this_thread::sleep_for(std::chrono::milliseconds(100));
         }
     });
+    // The retention policy on its own thread: a sweep reads every application and compacts the
+    // blobs, which must not hold up the worker's passes.
+    std::thread retention_thread([&] {
+        auto& retention = services->retention();
+        while (retention.policy().enabled && !stopping) {
+            if (retention.due(services->now_ms())) {
+                auto pass = retention.run();
+                if (pass.is_ok()) {
+                    if (!pass->erased.empty() || pass->finished > 0)
+                        print_json_line(nlohmann::json::parse(pass->to_json()));
+                } else {
+                    std::fprintf(stderr, "kakitome serve: retention: %s\n",
+                                 pass.status().to_string().c_str());
+                }
+            }
+            for (int waited = 0; waited < 100 && !stopping; ++waited)
+                std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        }
+    });
     // Each new checkpoint goes to the configured witnesses (C2SP tlog-witness); a refusal is
     // a fork or a rollback someone must look at, so it is printed on every try.
     std::thread witness_thread([&] {
@@ -277,6 +296,7 @@ int run_serve(const Words& words) {
     poller_thread.join();
     backup_thread.join();
     witness_thread.join();
+    retention_thread.join();
     warm_up_thread.join();
     print_json_line({{"stopped", true}, {"head", store.head().value}});
     return kExitOk;

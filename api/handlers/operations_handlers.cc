@@ -95,6 +95,25 @@ HttpResponse ApiService::Impl::metrics() {
     for (const auto& witness : d.witnessing.status())
         line("kakitome_witness_cosigned_size{witness=\"" + witness.name + "\"} " +
              std::to_string(witness.cosigned_size));
+    const auto retention = d.retention.totals();
+    line(
+        "# HELP kakitome_retention_erased_total Applications whose personal data the retention "
+        "policy erased.");
+    line("# TYPE kakitome_retention_erased_total counter");
+    line("kakitome_retention_erased_total " + std::to_string(retention.erased));
+    line(
+        "# HELP kakitome_retention_bytes_reclaimed_total Bytes by which erasing their mails and "
+        "attachments shrank the blob files.");
+    line("# TYPE kakitome_retention_bytes_reclaimed_total counter");
+    line("kakitome_retention_bytes_reclaimed_total " + std::to_string(retention.bytes_reclaimed));
+    line("# HELP kakitome_retention_held Applications due but held (legal hold, open incident).");
+    line("# TYPE kakitome_retention_held gauge");
+    line("kakitome_retention_held " + std::to_string(retention.held));
+    line("# TYPE kakitome_retention_last_sweep_timestamp_seconds gauge");
+    line("kakitome_retention_last_sweep_timestamp_seconds " +
+         std::to_string(retention.last_run_ms / 1000));
+    line("# TYPE kakitome_retention_failures_total counter");
+    line("kakitome_retention_failures_total " + std::to_string(retention.failures));
     line("# TYPE kakitome_backup_failures_total counter");
     line("kakitome_backup_failures_total " + std::to_string(d.backups.failures()));
     HttpResponse response;
@@ -137,6 +156,18 @@ HttpResponse ApiService::Impl::create_backup() {
     json answer = backup_json(created.value());
     answer["verified"] = true;
     return json_response(201, answer);
+}
+
+HttpResponse ApiService::Impl::retention_review() {
+    auto review = d.retention.review();
+    if (!review.is_ok()) return problem_for(review.status());
+    return json_response(200, json::parse(review->to_json()));
+}
+
+HttpResponse ApiService::Impl::run_retention() {
+    auto pass = d.retention.run();
+    if (!pass.is_ok()) return problem_for(pass.status());
+    return json_response(200, json::parse(pass->to_json()));
 }
 
 HttpResponse ApiService::Impl::create_token(Context& context) {

@@ -232,6 +232,41 @@ struct ApplicationErased {
     }
 };
 
+// The retention policy (engine/retention/) erased the application once it was due: as
+// ApplicationErased, its data key is destroyed and its raw mails and attachments deleted.
+// `policy` names the policy in force ("after_close_business_days=N;after_usage_period_days=M"),
+// `rule` the limit that was reached ("after_close" or "after_usage_period"), `due` when (RFC 3339).
+struct RetentionErased {
+    static constexpr std::string_view kType = "RetentionErased";
+    static constexpr int kSchema = 1;
+    std::string policy;
+    std::string rule;
+    std::string due;
+    static constexpr auto fields() {
+        using E = RetentionErased;
+        return std::tuple{field("policy", &E::policy), field("rule", &E::rule),
+                          field("due", &E::due)};
+    }
+};
+
+// A supervisor put the application on legal hold: nothing erases it (retention or a command)
+// until a supervisor releases it.
+struct LegalHoldPlaced {
+    static constexpr std::string_view kType = "LegalHoldPlaced";
+    static constexpr int kSchema = 1;
+    std::string reason;
+    static constexpr auto fields() { return std::tuple{field("reason", &LegalHoldPlaced::reason)}; }
+};
+
+struct LegalHoldReleased {
+    static constexpr std::string_view kType = "LegalHoldReleased";
+    static constexpr int kSchema = 1;
+    std::string reason;
+    static constexpr auto fields() {
+        return std::tuple{field("reason", &LegalHoldReleased::reason)};
+    }
+};
+
 struct UrlIssued {
     static constexpr std::string_view kType = "UrlIssued";
     static constexpr int kSchema = 1;

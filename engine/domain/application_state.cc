@@ -32,6 +32,10 @@ bool moves_decision_version(std::string_view event_type) {
     return true;
 }
 
+bool erases_personal_data(std::string_view event_type) {
+    return event_type == ApplicationErased::kType || event_type == RetentionErased::kType;
+}
+
 ApplicationState state_after(ApplicationState from, std::string_view event_type,
                              bool live_link_left) {
     for (const StateChange& change : kStateChanges) {
@@ -66,8 +70,8 @@ constexpr std::array<bool, kStateNames.size()> all_but(
 }  // namespace
 
 // The command table of docs/workflow.md.
-const std::array<CommandRule, 8>& command_rules() {
-    static const std::array<CommandRule, 8> rules = {{
+const std::array<CommandRule, 10>& command_rules() {
+    static const std::array<CommandRule, 10> rules = {{
         {"assign", all_but({})},
         {"approve", only({S::validated, S::rejected})},
         {"reject", only({S::awaiting_password, S::password_mismatch, S::password_received,
@@ -77,6 +81,8 @@ const std::array<CommandRule, 8>& command_rules() {
         {"reissue_url", all_but({S::withdrawn})},
         {"revoke_url", all_but({})},
         {"erase", all_but({})},
+        {"hold", all_but({})},
+        {"release_hold", all_but({})},
     }};
     return rules;
 }

@@ -95,18 +95,23 @@ inline constexpr std::array<std::string_view, 8> kReportEvents = {
     SlaOverdue::kType, UrlExpired::kType, UrlDownloaded::kType,       UrlDownloadRefused::kType};
 bool moves_decision_version(std::string_view event_type);
 
+// ApplicationErased (a supervisor's command) or RetentionErased (the policy): after either, the
+// application's personal data is unreadable and every read model forgets it.
+bool erases_personal_data(std::string_view event_type);
+
 // The state after `event_type` in `from`; `from` itself when the event changes no state.
 ApplicationState state_after(ApplicationState from, std::string_view event_type,
                              bool live_link_left);
 
 // Where a staff command may run. Some commands have a further condition the record checks:
-// approve in `rejected` needs a justification, reissue_url an approval, revoke_url a live link.
+// approve in `rejected` needs a justification, reissue_url an approval, revoke_url a live link,
+// release_hold a hold, erase no hold.
 struct CommandRule {
     std::string_view command;
     std::array<bool, kStateNames.size()> allowed_in;
 };
 
-const std::array<CommandRule, 8>& command_rules();
+const std::array<CommandRule, 10>& command_rules();
 bool command_allowed_in(std::string_view command, ApplicationState state);
 
 }  // namespace kakitome::domain

@@ -24,8 +24,9 @@ const std::vector<EventTypeInfo>& event_catalog() {
         FormMailReceived, PasswordMailReceived, PasswordRejected, MailsPaired, FormDecrypted,
         FormParsed, ApplicationValidated, ApplicationRejected, PossibleDuplicateFlagged,
         ApplicationAssigned, ApplicationApproved, CorrectionRequested, ApplicationWithdrawn,
-        ApplicationErased, UrlIssued, UrlRevoked, UrlExpired, UrlDownloaded, UrlDownloadRefused,
-        PasswordReminderDue, SlaDue, SlaOverdue, MailQueued, MailSent, MailFailed,
+        ApplicationErased, RetentionErased, LegalHoldPlaced, LegalHoldReleased, UrlIssued,
+        UrlRevoked, UrlExpired, UrlDownloaded, UrlDownloadRefused, PasswordReminderDue, SlaDue,
+        SlaOverdue, MailQueued, MailSent, MailFailed,
         // message-, sender-, duplicate-
         MessageIngested, MailRejected, UnrelatedMailReceived, MessageIdReused, FormPending,
         PasswordHeld, Paired, RefusalAnswered, DuplicateKeyRecorded,

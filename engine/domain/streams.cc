@@ -4,8 +4,6 @@ namespace kakitome::domain {
 
 namespace {
 
-constexpr std::string_view kApplicationPrefix = "application-";
-
 std::string prefixed(std::string_view prefix, std::string_view rest) {
     std::string name(prefix);
     name += rest;
@@ -15,16 +13,17 @@ std::string prefixed(std::string_view prefix, std::string_view rest) {
 }  // namespace
 
 std::string application_stream(std::string_view application) {
-    return prefixed(kApplicationPrefix, application);
+    return prefixed(kApplicationStreamPrefix, application);
 }
 
 bool is_application_stream(std::string_view stream) {
-    return stream.size() > kApplicationPrefix.size() && stream.starts_with(kApplicationPrefix);
+    return stream.size() > kApplicationStreamPrefix.size() &&
+           stream.starts_with(kApplicationStreamPrefix);
 }
 
 std::optional<std::string> application_of(std::string_view stream) {
     if (!is_application_stream(stream)) return std::nullopt;
-    return std::string(stream.substr(kApplicationPrefix.size()));
+    return std::string(stream.substr(kApplicationStreamPrefix.size()));
 }
 
 std::string data_key_of(std::string_view stream) {
@@ -47,7 +46,12 @@ std::string disclosure_stream(std::string_view principal) {
     return prefixed("disclosure-", principal);
 }
 std::string incident_stream(std::string_view incident) {
-    return prefixed("incident-", incident);
+    return prefixed(kIncidentStreamPrefix, incident);
+}
+std::optional<std::string> incident_of(std::string_view stream) {
+    if (stream.size() <= kIncidentStreamPrefix.size() || !stream.starts_with(kIncidentStreamPrefix))
+        return std::nullopt;
+    return std::string(stream.substr(kIncidentStreamPrefix.size()));
 }
 std::string evidence_stream(std::string_view incident) {
     return prefixed("evidence-", incident);

@@ -32,6 +32,11 @@ inline constexpr std::size_t kIdempotencyKeyHexDigits = 40;
 
 inline constexpr std::string_view kPrincipalsStream = "principals";
 
+// What every application (incident) stream name starts with: EventStore::stream_names lists
+// them all.
+inline constexpr std::string_view kApplicationStreamPrefix = "application-";
+inline constexpr std::string_view kIncidentStreamPrefix = "incident-";
+
 std::string application_stream(std::string_view application);
 // The application of an application stream; nullopt for any other stream.
 std::optional<std::string> application_of(std::string_view stream);
@@ -47,6 +52,8 @@ std::string duplicate_stream(std::string_view duplicate_key_hex);
 std::string token_stream(std::string_view token_sha256);
 std::string disclosure_stream(std::string_view principal);
 std::string incident_stream(std::string_view incident);
+// The incident of an incident stream; nullopt for any other stream.
+std::optional<std::string> incident_of(std::string_view stream);
 std::string evidence_stream(std::string_view incident);
 std::string idempotency_stream(std::string_view key_hex);
 

@@ -68,7 +68,15 @@ Status ApplicationRecord::apply(const RecordedEvent& event) {
         KAKITOME_RETURN_IF_ERROR(when<ApplicationAssigned>(
             event, [&](const auto& assigned) { assignee = assigned.assignee; }));
         if (is<CorrectionRequested>(event)) correction_requested = rejection_notified = true;
-        if (is<ApplicationErased>(event)) erased = true;
+        if (erases_personal_data(event.type)) erased = true;
+        KAKITOME_RETURN_IF_ERROR(when<LegalHoldPlaced>(event, [&](const auto& hold) {
+            legal_hold = true;
+            legal_hold_reason = hold.reason;
+        }));
+        if (is<LegalHoldReleased>(event)) {
+            legal_hold = false;
+            legal_hold_reason.clear();
+        }
         if (is<PasswordReminderDue>(event)) reminder_due_fired = true;
         if (is<SlaDue>(event)) sla_due_fired = true;
         if (is<SlaOverdue>(event)) sla_overdue_fired = true;
@@ -81,6 +89,7 @@ Status ApplicationRecord::apply(const RecordedEvent& event) {
     }
     const ApplicationState before = state;
     state = state_after(state, event.type, live_url() != nullptr);
+    if (state != before) state_since_ms = at_ms(event);
     // A report moves the decision version only when it changes the state (a first download, an
     // expiry): a decision made on the old state must not go through on the new one.
     if (moves_decision_version(event.type) || state != before) decision_version = event.version;
@@ -143,6 +152,9 @@ std::string ApplicationRecord::to_json() const {
                              {"rejection_notified", rejection_notified},
                              {"correction_requested", correction_requested},
                              {"erased", erased},
+                             {"legal_hold", legal_hold},
+                             {"legal_hold_reason", legal_hold_reason},
+                             {"state_since_ms", state_since_ms},
                              {"reminder_due_fired", reminder_due_fired},
                              {"sla_due_fired", sla_due_fired},
                              {"sla_overdue_fired", sla_overdue_fired},
@@ -178,6 +190,10 @@ std::optional<ApplicationRecord> ApplicationRecord::from_json(std::string_view t
         record.rejection_notified = in.at("rejection_notified");
         record.correction_requested = in.at("correction_requested");
         record.erased = in.at("erased");
+        // Rows stored before holds and retention existed have none.
+        record.legal_hold = in.value("legal_hold", false);
+        record.legal_hold_reason = in.value("legal_hold_reason", std::string());
+        record.state_since_ms = in.value("state_since_ms", std::int64_t{0});
         record.reminder_due_fired = in.at("reminder_due_fired");
         record.sla_due_fired = in.at("sla_due_fired");
         record.sla_overdue_fired = in.at("sla_overdue_fired");

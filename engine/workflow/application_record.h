@@ -44,7 +44,12 @@ struct ApplicationRecord {
     bool approved = false;
     bool rejection_notified = false;  // a staff rejection or correction request was mailed
     bool correction_requested = false;
-    bool erased = false;
+    bool erased = false;      // ApplicationErased or RetentionErased
+    bool legal_hold = false;  // LegalHoldPlaced and not yet released
+    std::string legal_hold_reason;
+    // When the application entered its current state (the event's time): a closed
+    // application's retention counts from here.
+    std::int64_t state_since_ms = 0;
     bool reminder_due_fired = false;
     bool sla_due_fired = false;
     bool sla_overdue_fired = false;

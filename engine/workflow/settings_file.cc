@@ -70,10 +70,30 @@ Result<Settings> load_settings(const std::string& path) {
     const json root = json::parse(in, nullptr, false);
     if (root.is_discarded()) return Status::invalid_argument(path + " is not valid JSON");
     try {
-        KAKITOME_RETURN_IF_ERROR(
-            check_keys(root, "config",
-                       {"public_base_url", "url_valid_days", "extra_closures", "sla", "mail",
-                        "storage", "campaign", "backup", "witnesses", "min_witnesses", "tokens"}));
+        KAKITOME_RETURN_IF_ERROR(check_keys(
+            root, "config",
+            {"public_base_url", "url_valid_days", "extra_closures", "sla", "mail", "storage",
+             "campaign", "backup", "witnesses", "min_witnesses", "tokens", "retention"}));
+        if (root.contains("retention")) {
+            const json& retention = root["retention"];
+            KAKITOME_RETURN_IF_ERROR(check_keys(
+                retention, "retention",
+                {"after_close_business_days", "after_usage_period_days", "check_every_minutes"}));
+            auto& policy = settings.retention;
+            policy.enabled = true;
+            policy.after_close_business_days =
+                retention.value("after_close_business_days", policy.after_close_business_days);
+            policy.after_usage_period_days =
+                retention.value("after_usage_period_days", policy.after_usage_period_days);
+            policy.check_every_minutes =
+                retention.value("check_every_minutes", policy.check_every_minutes);
+            if (policy.after_close_business_days < 0 || policy.after_close_business_days > 3650 ||
+                policy.after_usage_period_days < 0 || policy.after_usage_period_days > 36500 ||
+                policy.check_every_minutes < 1)
+                return Status::invalid_argument(
+                    "retention.after_close_business_days must be 0 to 3650, "
+                    "after_usage_period_days 0 to 36500 and check_every_minutes at least 1");
+        }
         if (root.contains("tokens")) {
             KAKITOME_RETURN_IF_ERROR(check_keys(root["tokens"], "tokens", {"expiry_days"}));
             settings.token_expiry_days = root["tokens"].value("expiry_days", std::int64_t{90});

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "engine/mail/mail_outbox.h"
+#include "engine/workflow/retention_policy.h"
 #include "engine/workflow/workflow_config.h"
 
 namespace kakitome::workflow {
@@ -37,6 +38,9 @@ struct Settings {
     std::size_t min_witnesses = 0;
     // "tokens": {"expiry_days": N}: how long a new API token lives.
     std::int64_t token_expiry_days = 90;
+    // "retention": {"after_close_business_days": N, "after_usage_period_days": M,
+    // "check_every_minutes": K}: when personal data is erased by policy (absent: never).
+    RetentionPolicy retention;
 };
 
 // An empty path gives the defaults (video on a local placeholder endpoint, SMTP on

@@ -14,6 +14,7 @@
 #include "engine/domain/upcasting.h"
 #include "engine/mail/mail_templates.h"
 #include "engine/workflow/applicant_mail.h"
+#include "engine/workflow/application_erasure.h"
 #include "events/base/aead.h"
 #include "events/base/sha256.h"
 #include "events/base/timestamp.h"
@@ -49,8 +50,8 @@ std::vector<std::string> string_list(const json& arguments, const char* key) {
 
 const std::vector<std::string>& command_names() {
     static const std::vector<std::string> names = {
-        "assign",   "approve",     "reject",     "request_correction",
-        "withdraw", "reissue_url", "revoke_url", "erase"};
+        "assign",     "approve", "reject", "request_correction", "withdraw", "reissue_url",
+        "revoke_url", "erase",   "hold",   "release_hold"};
     return names;
 }
 
@@ -104,44 +105,12 @@ std::optional<Result<CommandOutcome>> WorkflowCommands::recorded_outcome(
                                                  true});
 }
 
-namespace {
-
-const char* const kBlobFields[] = {"raw_blob", "attachment_blob"};
-
-}  // namespace
-
-Status WorkflowCommands::erase_application_blobs(const std::string& application) {
-    auto events = read_whole_stream(store_, domain::application_stream(application));
-    if (!events.is_ok()) return events.status();
-    std::set<std::string> candidates;
-    for (const auto& event : events.value()) {
-        const json payload = json::parse(event.payload_json, nullptr, false);
-        if (!payload.is_object()) continue;
-        for (const char* field : kBlobFields) {
-            if (payload.contains(field) && payload[field].is_string())
-                candidates.insert(payload[field].get<std::string>());
-        }
-    }
-    if (candidates.empty()) return Status::ok();
-    // A blob another application refers to (the same attachment sent twice) stays. Erasure is
-    // rare, so one pass over the log is an acceptable price for not keeping a reference index.
-    const std::string own_stream = domain::application_stream(application);
-    KAKITOME_RETURN_IF_ERROR(for_each_event(store_, Seq{1}, [&](const RecordedEvent& event) {
-        if (candidates.empty() || event.stream == own_stream ||
-            !domain::is_application_stream(event.stream))
-            return;
-        std::erase_if(candidates, [&](const std::string& id) {
-            return event.payload_json.find(id) != std::string::npos;
-        });
-    }));
-    return blobs_.erase(std::vector<std::string>(candidates.begin(), candidates.end()));
-}
-
 std::optional<std::string> supervisor_needed(const std::string& command,
                                              const ApplicationRecord* record,
                                              const WorkflowConfig& config, std::int64_t now_ms) {
     // Commands only a supervisor may run, whatever the application's state.
-    static const std::set<std::string, std::less<>> kSupervisorOnly = {"revoke_url", "erase"};
+    static const std::set<std::string, std::less<>> kSupervisorOnly = {"revoke_url", "erase",
+                                                                       "hold", "release_hold"};
     if (kSupervisorOnly.count(command)) return "only a supervisor may " + command;
     if (command != "approve") return std::nullopt;
     if (usage_period_ended(config, now_ms))
@@ -300,12 +269,39 @@ Result<WorkflowCommands::Plan> WorkflowCommands::plan_erase(const CommandInput& 
     Plan plan;
     auto& events = plan.events;
     KAKITOME_RETURN_IF_ERROR(input.require("reason"));
+    if (record.legal_hold) {
+        return Status::failed_precondition("application " + record.application +
+                                           " is on legal hold (" + record.legal_hold_reason +
+                                           "): release the hold first")
+            .with_reason("legal_hold");
+    }
     if (!record.erased) {
         if (const IssuedUrl* live = record.live_url())
             events.push_back(make_event(domain::UrlRevoked{live->token_sha256, "erased"}, request));
         events.push_back(
             make_event(domain::ApplicationErased{input.text("reason"), true}, request));
     }
+    return plan;
+}
+
+// A hold is placed or released with a reason; placing one twice or releasing none is refused
+// rather than recorded, so the stream says exactly when the application was held.
+Result<WorkflowCommands::Plan> WorkflowCommands::plan_legal_hold(const CommandInput& input) {
+    const CommandRequest& request = input.request;
+    const ApplicationRecord& record = input.record;
+    KAKITOME_RETURN_IF_ERROR(input.require("reason"));
+    const bool placing = request.command == "hold";
+    if (placing == record.legal_hold) {
+        return Status::failed_precondition(
+                   "application " + record.application +
+                   (placing ? " is already on legal hold" : " is not on legal hold"))
+            .with_reason(placing ? "already_on_hold" : "not_on_hold");
+    }
+    Plan plan;
+    if (placing)
+        plan.events.push_back(make_event(domain::LegalHoldPlaced{input.text("reason")}, request));
+    else
+        plan.events.push_back(make_event(domain::LegalHoldReleased{input.text("reason")}, request));
     return plan;
 }
 
@@ -373,7 +369,9 @@ Result<CommandOutcome> WorkflowCommands::decide(const CommandRequest& request,
         {"request_correction", &WorkflowCommands::plan_rejection},
         {"withdraw", &WorkflowCommands::plan_withdraw},
         {"revoke_url", &WorkflowCommands::plan_revoke},
-        {"erase", &WorkflowCommands::plan_erase}};
+        {"erase", &WorkflowCommands::plan_erase},
+        {"hold", &WorkflowCommands::plan_legal_hold},
+        {"release_hold", &WorkflowCommands::plan_legal_hold}};
     auto plan = (this->*planners.at(command))(input);
     if (!plan.is_ok()) return plan.status();
     auto outcome = commit(input, std::move(plan).value());
@@ -381,9 +379,8 @@ Result<CommandOutcome> WorkflowCommands::decide(const CommandRequest& request,
     // The event that records the erasure is durable before the key goes; a retried erase destroys
     // the key again if a crash came in between.
     if (command == "erase") {
-        const Status destroyed = vault_.destroy(record.application);
-        if (!destroyed.is_ok() && destroyed.code() != StatusCode::not_found) return destroyed;
-        KAKITOME_RETURN_IF_ERROR(erase_application_blobs(record.application));
+        auto destroyed = destroy_application_data(store_, blobs_, vault_, {record.application});
+        if (!destroyed.is_ok()) return destroyed.status();
     }
     return outcome;
 }

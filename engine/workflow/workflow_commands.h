@@ -17,7 +17,10 @@
 //   withdraw           {"reason"}                   any open state; revokes a live URL
 //   reissue_url        {"reason"?}                  after approval; revokes the live URL
 //   revoke_url         {"reason"}                   while a URL is live
-//   erase              {"reason"}                   any state; destroys the data key
+//   erase              {"reason"}                   any state but on legal hold; destroys the
+//                                                   data key
+//   hold               {"reason"}                   not on hold; retention and erase wait
+//   release_hold       {"reason"}                   on hold
 // Thread-safe: concurrency is settled by the store's expected-version check.
 #pragma once
 
@@ -64,10 +67,10 @@ const std::vector<std::string>& command_names();
 
 // True once the campaign's usage period is over (JST): approving then needs a justification
 // (and, through the API, a supervisor).
-// What an operator may not decide alone (docs/api.md's role table): revoke_url and erase
-// always; approve when it overrides a rejection or comes after the usage period. Returns why a
-// supervisor is needed, or nullopt. `record` (the application as the caller will act on it) is
-// read only for approve; nullptr when it is not known.
+// What an operator may not decide alone (docs/api.md's role table): revoke_url, erase, hold
+// and release_hold always; approve when it overrides a rejection or comes after the usage period.
+// Returns why a supervisor is needed, or nullopt. `record` (the application as the caller will act
+// on it) is read only for approve; nullptr when it is not known.
 std::optional<std::string> supervisor_needed(const std::string& command,
                                              const ApplicationRecord* record,
                                              const WorkflowConfig& config, std::int64_t now_ms);
@@ -107,12 +110,12 @@ class WorkflowCommands {
     Result<Plan> plan_withdraw(const CommandInput& input);
     Result<Plan> plan_revoke(const CommandInput& input);
     Result<Plan> plan_erase(const CommandInput& input);
+    Result<Plan> plan_legal_hold(const CommandInput& input);
     // One try of a command on the application as it is now (execute retries when only a report
     // moved the stream in between).
     Result<CommandOutcome> decide(const CommandRequest& request, const nlohmann::json& arguments);
     Result<CommandOutcome> commit(const CommandInput& input, Plan plan);
     std::optional<Result<CommandOutcome>> recorded_outcome(const CommandRequest& request) const;
-    Status erase_application_blobs(const std::string& application);
     EventStore& store_;
     BlobStore& blobs_;
     DataKeyVault& vault_;

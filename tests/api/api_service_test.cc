@@ -132,6 +132,8 @@ const std::map<std::string, std::string> kDocumentedAccess = {
     {"POST /v1/tokens/{name}/revoke", "A"},
     {"POST /v1/tokens/{name}/rotate", "A"},
     {"POST /v1/backups", "A"},
+    {"GET /v1/retention", "saA"},
+    {"POST /v1/retention/run", "A"},
     {"GET /v1/ledger/checkpoint", "sar"},
     {"GET /v1/ledger/proof/inclusion", "sar"},
     {"GET /v1/ledger/proof/consistency", "sar"},
@@ -366,7 +368,7 @@ TEST_F(Api, WhenTheDisclosureCannotBeRecordedTheAnswerIs503WithoutPii) {
     ApiService api({*store, *vault, dependencies.intake, dependencies.commands, dependencies.config,
                     principals, dependencies.worker, dependencies.read_models, dependencies.ledger,
                     dependencies.disclosures, dependencies.backups, dependencies.witnessing,
-                    dependencies.clock_ms});
+                    dependencies.retention, dependencies.clock_ms});
     HttpRequest request{"GET",
                         "/v1/applications/" + application_,
                         {{"authorization", "Bearer " + tokens_[auth::Role::operator_role]}},

@@ -175,6 +175,10 @@ TEST_F(Journey, StaffAuditorAndResponderThroughTheRealServer) {
     EXPECT_EQ(body_of(call("GET", "/v1/backups", "/v1/backups", admin))["type"],
               "https://kakitome.example/problems/backup_not_configured");
     EXPECT_EQ(call("POST", "/v1/backups", "/v1/backups", admin).status, 409);
+    // Nor with a retention policy (the retention drill: tests/api/retention_test.cc).
+    EXPECT_EQ(body_of(call("GET", "/v1/retention", "/v1/retention", admin))["type"],
+              "https://kakitome.example/problems/retention_not_configured");
+    EXPECT_EQ(call("POST", "/v1/retention/run", "/v1/retention/run", admin).status, 409);
     // Token lives (the whole of it: tests/api/token_lifecycle_test.cc).
     const json listed = body_of(call("GET", "/v1/tokens", "/v1/tokens", admin));
     EXPECT_EQ(listed["items"].size(), 7u) << listed;
@@ -284,6 +288,13 @@ TEST_F(Journey, StaffAuditorAndResponderThroughTheRealServer) {
               200);
     EXPECT_EQ(fresh(validated[3], "erase", sato, R"({"reason":"本人の求め"})").status, 403)
         << "only a supervisor erases";
+    // A legal hold stops erasure until it is released (retention itself:
+    // tests/api/retention_test.cc).
+    EXPECT_EQ(fresh(validated[3], "hold", sato, R"({"reason":"訴訟"})").status, 403);
+    EXPECT_EQ(fresh(validated[3], "hold", suzuki, R"({"reason":"訴訟"})").status, 200);
+    const auto held = fresh(validated[3], "erase", suzuki, R"({"reason":"本人の求め"})");
+    EXPECT_EQ(body_of(held)["type"], "https://kakitome.example/problems/legal_hold") << held.body;
+    EXPECT_EQ(fresh(validated[3], "release_hold", suzuki, R"({"reason":"和解"})").status, 200);
     const auto erased = fresh(validated[3], "erase", suzuki, R"({"reason":"本人の求め"})");
     EXPECT_EQ(erased.status, 200) << erased.body;
     EXPECT_EQ(body_of(call("GET", "/v1/applications/{id}", "/v1/applications/" + validated[3],

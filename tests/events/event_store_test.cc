@@ -81,6 +81,21 @@ TEST(EventStore, BadInputWritesNothing) {
     EXPECT_EQ(t.store->stream_version("s").value(), StreamVersion{0});
 }
 
+TEST(EventStore, ListsTheStreamsWithAPrefixOnceEachWhateverTheirLength) {
+    TestStore t;
+    for (const char* stream : {"application-b", "application-a", "application-long-name", "apply",
+                               "incident-1", "application-", "xapplication-c"}) {
+        for (int version = 0; version < 3; ++version)
+            ASSERT_TRUE(t.store->append(stream, ExpectedVersion::any(), {event_of("E")}).is_ok());
+    }
+    EXPECT_EQ(t.store->stream_names("application-").value(),
+              (std::vector<std::string>{"application-", "application-a", "application-b",
+                                        "application-long-name"}));
+    EXPECT_EQ(t.store->stream_names("incident-").value(), std::vector<std::string>{"incident-1"});
+    EXPECT_TRUE(t.store->stream_names("none-").value().empty());
+    EXPECT_EQ(t.store->stream_names("").value().size(), 7u);
+}
+
 TEST(EventStore, ReadsStreamsForwardAndBackward) {
     TestStore t;
     for (int i = 0; i < 5; ++i) {

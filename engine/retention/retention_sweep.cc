@@ -1,0 +1,222 @@
+#include "engine/retention/retention_sweep.h"
+
+#include <algorithm>
+
+#include <nlohmann/json.hpp>
+
+#include "engine/domain/application_events.h"
+#include "engine/domain/domain_event.h"
+#include "engine/domain/streams.h"
+#include "engine/retention/incident_holds.h"
+#include "engine/workflow/application_erasure.h"
+#include "events/base/timestamp.h"
+
+namespace kakitome::retention {
+
+using nlohmann::json;
+
+namespace {
+
+constexpr const char* kActor = "retention";
+
+std::vector<std::string> holds_of(const workflow::ApplicationRecord& record,
+                                  const IncidentHolds& incidents) {
+    std::vector<std::string> holds;
+    if (record.legal_hold) holds.push_back("legal_hold: " + record.legal_hold_reason);
+    for (auto& incident : incidents.holding(record)) holds.push_back(std::move(incident));
+    return holds;
+}
+
+RetentionVerdict judge(const workflow::ApplicationRecord& record, const IncidentHolds& incidents,
+                       const workflow::RetentionPolicy& policy,
+                       const workflow::WorkflowConfig& config, std::int64_t now_ms) {
+    RetentionVerdict verdict{record.application,       record.state,
+                             record.version,           retention_due(record, policy, config),
+                             RetentionAction::not_due, {}};
+    verdict.holds = holds_of(record, incidents);
+    if (now_ms >= verdict.due.due_at_ms)
+        verdict.action = verdict.holds.empty() ? RetentionAction::erase : RetentionAction::held;
+    return verdict;
+}
+
+json time_or_null(std::int64_t ms) {
+    return ms == 0 ? json(nullptr) : json(format_rfc3339_ms(ms));
+}
+
+}  // namespace
+
+std::string_view action_name(RetentionAction action) {
+    switch (action) {
+        case RetentionAction::erase:
+            return "erase";
+        case RetentionAction::held:
+            return "held";
+        case RetentionAction::not_due:
+            break;
+    }
+    return "not_due";
+}
+
+std::size_t RetentionReview::count(RetentionAction action) const {
+    return static_cast<std::size_t>(
+        std::count_if(applications.begin(), applications.end(),
+                      [&](const RetentionVerdict& verdict) { return verdict.action == action; }));
+}
+
+std::string RetentionReview::to_json() const {
+    json rows = json::array();
+    for (const auto& verdict : applications) {
+        rows.push_back({{"application", verdict.application},
+                        {"state", verdict.state},
+                        {"action", action_name(verdict.action)},
+                        {"rule", rule_name(verdict.due.rule)},
+                        {"due_at", format_rfc3339_ms(verdict.due.due_at_ms)},
+                        {"closed_at", time_or_null(verdict.due.closed_at_ms)},
+                        {"holds", verdict.holds}});
+    }
+    return json{{"policy", policy},
+                {"as_of", format_rfc3339_ms(as_of_ms)},
+                {"would_erase", count(RetentionAction::erase)},
+                {"held", count(RetentionAction::held)},
+                {"not_due", count(RetentionAction::not_due)},
+                {"already_erased", erased.size()},
+                {"applications", rows}}
+        .dump();
+}
+
+std::string RetentionPass::to_json() const {
+    return json{{"retention_erased", erased.size()},
+                {"applications", erased},
+                {"held", held},
+                {"conflicts", conflicts},
+                {"finished", finished},
+                {"bytes_reclaimed", bytes_reclaimed}}
+        .dump();
+}
+
+Result<RetentionReview> review_retention(const EventStore& store,
+                                         const workflow::RetentionPolicy& policy,
+                                         const workflow::WorkflowConfig& config,
+                                         std::int64_t now_ms) {
+    if (!policy.enabled) {
+        return Status::failed_precondition(
+                   "no retention policy is configured (\"retention\" in the configuration file)")
+            .with_reason("retention_not_configured");
+    }
+    auto incidents = IncidentHolds::read(store);
+    if (!incidents.is_ok()) return incidents.status();
+    auto streams = store.stream_names(domain::kApplicationStreamPrefix);
+    if (!streams.is_ok()) return streams.status();
+    RetentionReview review{policy.name(), now_ms, {}, {}};
+    for (const auto& stream : streams.value()) {
+        const auto application = domain::application_of(stream);
+        if (!application) continue;
+        auto record = workflow::load_application(store, *application);
+        if (!record.is_ok()) return record.status();
+        if (record->erased) {
+            review.erased.push_back(*application);
+            continue;
+        }
+        review.applications.push_back(judge(*record, *incidents, policy, config, now_ms));
+    }
+    std::stable_sort(review.applications.begin(), review.applications.end(),
+                     [](const RetentionVerdict& a, const RetentionVerdict& b) {
+                         if (a.action != b.action) return a.action < b.action;
+                         return a.due.due_at_ms < b.due.due_at_ms;
+                     });
+    return review;
+}
+
+RetentionSweep::RetentionSweep(EventStore& store, BlobStore& blobs, DataKeyVault& vault,
+                               const workflow::WorkflowConfig& config,
+                               workflow::RetentionPolicy policy,
+                               std::function<std::int64_t()> clock_ms)
+    : store_(store),
+      blobs_(blobs),
+      vault_(vault),
+      config_(config),
+      policy_(std::move(policy)),
+      clock_ms_(std::move(clock_ms)) {}
+
+Result<RetentionReview> RetentionSweep::review() const {
+    return review_retention(store_, policy_, config_, clock_ms_());
+}
+
+bool RetentionSweep::due(std::int64_t now_ms) const {
+    const std::int64_t last = last_run_ms_.load();
+    return policy_.enabled && (last == 0 || now_ms - last >= policy_.check_every_minutes * 60000);
+}
+
+RetentionSweep::Totals RetentionSweep::totals() const {
+    return {erased_.load(), bytes_reclaimed_.load(), held_.load(), failures_.load(),
+            last_run_ms_.load()};
+}
+
+Result<RetentionPass> RetentionSweep::run() {
+    std::lock_guard lock(running_);
+    const std::int64_t now = clock_ms_();
+    last_run_ms_ = now;
+    auto review = review_retention(store_, policy_, config_, now);
+    if (!review.is_ok()) {
+        ++failures_;
+        return review.status();
+    }
+    RetentionPass pass;
+    pass.held = review->count(RetentionAction::held);
+    // Erasures a crash interrupted: the event is there, the key is not gone yet.
+    std::vector<std::string> to_destroy;
+    for (const auto& application : review->erased) {
+        auto live = vault_.is_live(application);
+        if (!live.is_ok()) return live.status();
+        if (live.value()) to_destroy.push_back(application);
+    }
+    pass.finished = to_destroy.size();
+    // An incident scoped since the review started holds too.
+    auto incidents = IncidentHolds::read(store_);
+    if (!incidents.is_ok()) return incidents.status();
+    const std::string correlation = "retention-" + format_rfc3339_ms(now);
+    for (const auto& verdict : review->applications) {
+        if (verdict.action != RetentionAction::erase) continue;
+        auto record = workflow::load_application(store_, verdict.application);
+        if (!record.is_ok()) return record.status();
+        if (record->version != verdict.version ||
+            !judge(*record, *incidents, policy_, config_, now).holds.empty()) {
+            ++pass.conflicts;
+            continue;
+        }
+        const domain::EventContext context{.actor = kActor, .correlation = correlation};
+        std::vector<NewEvent> events;
+        if (const workflow::IssuedUrl* live = record->live_url())
+            events.push_back(
+                domain::new_event(domain::UrlRevoked{live->token_sha256, "retention"}, context));
+        events.push_back(domain::new_event(
+            domain::RetentionErased{policy_.name(), std::string(rule_name(verdict.due.rule)),
+                                    format_rfc3339_ms(verdict.due.due_at_ms)},
+            context));
+        auto appended = store_.append_with_expected_version(
+            domain::application_stream(verdict.application), verdict.version, std::move(events));
+        if (!appended.is_ok()) {
+            if (appended.status().code() != StatusCode::conflict) {
+                ++failures_;
+                return appended.status();
+            }
+            ++pass.conflicts;
+            continue;
+        }
+        pass.erased.push_back(verdict.application);
+        to_destroy.push_back(verdict.application);
+    }
+    // The events are durable; now the keys and blobs go (a crash here is finished next time).
+    auto destroyed = workflow::destroy_application_data(store_, blobs_, vault_, to_destroy);
+    if (!destroyed.is_ok()) {
+        ++failures_;
+        return destroyed.status();
+    }
+    pass.bytes_reclaimed = destroyed->bytes_reclaimed;
+    erased_ += pass.erased.size();
+    bytes_reclaimed_ += pass.bytes_reclaimed;
+    held_ = pass.held;
+    return pass;
+}
+
+}  // namespace kakitome::retention

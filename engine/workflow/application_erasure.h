@@ -1,0 +1,36 @@
+// What erasing applications destroys, shared by the supervisor's `erase` command and the
+// retention policy (engine/retention/): each application's data key (journaled before it goes,
+// events/data_key_vault.h), so its sealed PII is unreadable, and its raw mails and attachments
+// that no other application refers to, so nothing of it stays readable with the master key
+// either. The event that records an erasure must be durable before this runs; running it again
+// is harmless (a key already destroyed, a blob already deleted), which is how an erasure
+// interrupted by a crash is finished.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "events/blob_store.h"
+#include "events/data_key_vault.h"
+#include "events/event_store.h"
+
+namespace kakitome::workflow {
+
+struct DestroyedData {
+    std::size_t keys_destroyed = 0;     // keys that were still live
+    std::size_t blobs_deleted = 0;      // raw mails and attachments
+    std::uint64_t bytes_reclaimed = 0;  // by which the blob files shrank (BlobStore::erase)
+};
+
+// One pass over the log and one compaction for the whole batch, however many applications.
+Result<DestroyedData> destroy_application_data(const EventStore& store, BlobStore& blobs,
+                                               DataKeyVault& vault,
+                                               const std::vector<std::string>& applications);
+
+// The blobs an application's own events name (FormMailReceived, PasswordMailReceived); for
+// finding an erasure that was interrupted before its blobs went.
+Result<std::vector<std::string>> application_blob_ids(const EventStore& store,
+                                                      const std::string& application);
+
+}  // namespace kakitome::workflow
