@@ -36,6 +36,9 @@ int report_failure(const Status& status) {
 int dry_run(const Arguments& arguments) {
     auto settings = settings_and_clock_or_report("retention", arguments);
     if (!settings) return kExitBadInput;
+    // Say what is missing before looking for the data.
+    if (Status policy = retention::require_policy(settings->first.retention); !policy.is_ok())
+        return report_failure(policy);
     auto reader = open_reader_or_report("retention", arguments);
     if (!reader) return kExitStoreError;
     auto review = retention::review_retention(*reader->store, settings->first.retention,

@@ -94,15 +94,18 @@ std::string RetentionPass::to_json() const {
         .dump();
 }
 
+Status require_policy(const workflow::RetentionPolicy& policy) {
+    if (policy.enabled) return Status::ok();
+    return Status::failed_precondition(
+               "no retention policy is configured (\"retention\" in the configuration file)")
+        .with_reason("retention_not_configured");
+}
+
 Result<RetentionReview> review_retention(const EventStore& store,
                                          const workflow::RetentionPolicy& policy,
                                          const workflow::WorkflowConfig& config,
                                          std::int64_t now_ms) {
-    if (!policy.enabled) {
-        return Status::failed_precondition(
-                   "no retention policy is configured (\"retention\" in the configuration file)")
-            .with_reason("retention_not_configured");
-    }
+    KAKITOME_RETURN_IF_ERROR(require_policy(policy));
     auto incidents = IncidentHolds::read(store);
     if (!incidents.is_ok()) return incidents.status();
     auto streams = store.stream_names(domain::kApplicationStreamPrefix);

@@ -62,6 +62,7 @@ struct RetentionPass {
 };
 
 // failed_precondition (retention_not_configured) when the policy is not enabled.
+Status require_policy(const workflow::RetentionPolicy& policy);
 Result<RetentionReview> review_retention(const EventStore& store,
                                          const workflow::RetentionPolicy& policy,
                                          const workflow::WorkflowConfig& config,
