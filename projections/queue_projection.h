@@ -40,7 +40,8 @@ class QueueProjection : public Projection {
     std::string name() const override { return "queue"; }
     // 2: records carry the usage channels (FormParsed schema 2).
     // 3: rows carry the form's application date and consent, and the decision version.
-    int row_format() const override { return 3; }
+    // 4: records carry the legal hold, the time of the last decision and the mails in flight.
+    int row_format() const override { return 4; }
     Status apply(const RecordedEvent& event, std::set<std::string>& changed) override;
     std::vector<std::string> keys() const override;
     std::optional<std::string> row(const std::string& key) const override;

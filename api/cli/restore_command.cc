@@ -64,6 +64,20 @@ Status erase_again(Services& services, const std::string& key, std::uint32_t bac
     request.actor = "restore";
     request.arguments_json = nlohmann::json{{"reason", reason}}.dump();
     auto erased = services.commands().execute(request);
+    if (!erased.is_ok() && erased.status().reason() == "legal_hold") {
+        // Held in the backup, erased after it: nothing erases a held application, so the hold
+        // was released in the history the restore lost. Record that, then the erasure.
+        workflow::CommandRequest release = request;
+        release.command = "release_hold";
+        release.arguments_json = nlohmann::json{
+            {"reason",
+             "released after backup " + std::to_string(backup_id) +
+                 " was taken (it was erased later); applied again on "
+                 "restore"}}.dump();
+        auto released = services.commands().execute(release);
+        if (!released.is_ok()) return released.status();
+        erased = services.commands().execute(request);
+    }
     return erased.is_ok() ? Status::ok() : erased.status();
 }
 

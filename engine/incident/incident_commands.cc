@@ -51,8 +51,14 @@ bool is_external_registration(const EventStore& store, const std::string& incide
 
 }  // namespace
 
+std::shared_mutex& holds_lock() {
+    static std::shared_mutex lock;
+    return lock;
+}
+
 Result<std::string> report(EventStore& store, const std::string& reporter,
                            const std::string& arguments_json) {
+    std::unique_lock holds(holds_lock());
     auto arguments = object_of(arguments_json);
     if (!arguments.is_ok()) return arguments.status();
     const std::string description = text(*arguments, "description"),
@@ -75,6 +81,7 @@ Result<std::string> report(EventStore& store, const std::string& reporter,
 Result<Seq> take_step(EventStore& store, const RegisteredBefore& registered_before,
                       const std::string& id, const std::string& step, const std::string& actor,
                       const std::string& arguments_json) {
+    std::unique_lock holds(holds_lock());
     auto arguments = object_of(arguments_json);
     if (!arguments.is_ok()) return arguments.status();
     auto incident = load_incident(store, id);

@@ -6,12 +6,20 @@
 
 #include <cstdint>
 #include <functional>
+#include <shared_mutex>
 #include <string>
 #include <vector>
 
 #include "events/event_store.h"
 
 namespace kakitome::incident {
+
+// What open incidents hold from erasure (engine/retention/incident_holds.h) changes only under
+// this lock: report and take_step take it exclusively; retention takes it shared from reading
+// the holds to appending an erasure, so a sweep never erases what an incident reported or scoped
+// meanwhile holds. One process writes a data directory (api/services.h), so a process-wide lock
+// is enough.
+std::shared_mutex& holds_lock();
 
 // {description, from, to} (RFC 3339 window) → the new incident's id.
 Result<std::string> report(EventStore& store, const std::string& reporter,

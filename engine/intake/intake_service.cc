@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "engine/domain/application_events.h"
+#include "engine/domain/application_state.h"
 #include "engine/domain/domain_event.h"
 #include "engine/domain/intake_events.h"
 #include "engine/domain/streams.h"
@@ -135,7 +136,26 @@ Result<IntakeService::SenderState> IntakeService::load_sender(const std::string&
             });
         }));
     }
+    // A form whose application was erased since (by a supervisor or the retention policy) waits
+    // for nothing: its attachment is gone, and a password must neither open it nor count it.
+    std::vector<SenderState::PendingForm> waiting;
+    for (auto& form : state.pending_forms) {
+        auto erased = application_erased(form.application);
+        if (!erased.is_ok()) return erased.status();
+        if (!erased.value()) waiting.push_back(std::move(form));
+    }
+    state.pending_forms = std::move(waiting);
     return state;
+}
+
+Result<bool> IntakeService::application_erased(const std::string& application) const {
+    bool erased = false;
+    KAKITOME_RETURN_IF_ERROR(for_each_stream_event(
+        store_, domain::application_stream(application), [&](const RecordedEvent& event) {
+            erased |= domain::erases_personal_data(event.type);
+            return Status::ok();
+        }));
+    return erased;
 }
 
 Result<std::string> IntakeService::password_of_held_mail(const std::string& raw_blob) const {

@@ -74,6 +74,7 @@ class IntakeService {
     Step reject(Ingestion& in, const std::string& reason, const std::string& detail,
                 std::optional<std::string> raw_blob);
     Result<SenderState> load_sender(const std::string& stream) const;
+    Result<bool> application_erased(const std::string& application) const;
     Result<std::string> password_of_held_mail(const std::string& raw_blob) const;
     // Decrypts, reads and validates a freshly paired form; appends the outcome.
     Result<std::string> process_paired(const std::string& application, std::string_view attachment,

@@ -37,8 +37,8 @@ RetentionDue retention_due(const workflow::ApplicationRecord& record,
     due.due_at_ms =
         workflow::jst_midnight_ms(last_day.plus_days(policy.after_usage_period_days + 1));
     if (!closed_for_retention(record)) return due;
-    due.closed_at_ms = record.state_since_ms;
-    const CivilDate closed_on = workflow::jst_date_of(record.state_since_ms);
+    due.closed_at_ms = record.decided_at_ms;
+    const CivilDate closed_on = workflow::jst_date_of(record.decided_at_ms);
     const CivilDate kept_until =
         policy.after_close_business_days == 0
             ? closed_on

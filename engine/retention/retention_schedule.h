@@ -24,8 +24,9 @@ struct RetentionDue {
     std::int64_t closed_at_ms = 0;  // 0 while the application is open
 };
 
-// The earlier of the two limits. A live link that expires later holds the after_close limit
-// back until it expires.
+// The earlier of the two limits. The after_close limit counts from the last decision on the
+// closed application (ApplicationRecord::decided_at_ms); a live link that expires later holds
+// it back until it expires.
 RetentionDue retention_due(const workflow::ApplicationRecord& record,
                            const workflow::RetentionPolicy& policy,
                            const workflow::WorkflowConfig& config);

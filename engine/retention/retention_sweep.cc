@@ -7,6 +7,7 @@
 #include "engine/domain/application_events.h"
 #include "engine/domain/domain_event.h"
 #include "engine/domain/streams.h"
+#include "engine/incident/incident_commands.h"
 #include "engine/retention/incident_holds.h"
 #include "engine/workflow/application_erasure.h"
 #include "events/base/timestamp.h"
@@ -34,8 +35,13 @@ RetentionVerdict judge(const workflow::ApplicationRecord& record, const Incident
                              record.version,           retention_due(record, policy, config),
                              RetentionAction::not_due, {}};
     verdict.holds = holds_of(record, incidents);
-    if (now_ms >= verdict.due.due_at_ms)
-        verdict.action = verdict.holds.empty() ? RetentionAction::erase : RetentionAction::held;
+    if (now_ms < verdict.due.due_at_ms) return verdict;
+    if (!verdict.holds.empty())
+        verdict.action = RetentionAction::held;
+    else if (!record.mails_in_flight.empty())
+        verdict.action = RetentionAction::waiting;
+    else
+        verdict.action = RetentionAction::erase;
     return verdict;
 }
 
@@ -51,6 +57,8 @@ std::string_view action_name(RetentionAction action) {
             return "erase";
         case RetentionAction::held:
             return "held";
+        case RetentionAction::waiting:
+            return "waiting";
         case RetentionAction::not_due:
             break;
     }
@@ -78,6 +86,7 @@ std::string RetentionReview::to_json() const {
                 {"as_of", format_rfc3339_ms(as_of_ms)},
                 {"would_erase", count(RetentionAction::erase)},
                 {"held", count(RetentionAction::held)},
+                {"waiting", count(RetentionAction::waiting)},
                 {"not_due", count(RetentionAction::not_due)},
                 {"already_erased", erased.size()},
                 {"applications", rows}}
@@ -159,11 +168,19 @@ Result<RetentionPass> RetentionSweep::run() {
     std::lock_guard lock(running_);
     const std::int64_t now = clock_ms_();
     last_run_ms_ = now;
+    auto pass = sweep(now);
+    // A missing policy is a question asked of a server without one, not a failed sweep.
+    if (!pass.is_ok() && pass.status().reason() != "retention_not_configured") ++failures_;
+    if (!pass.is_ok()) return pass;
+    erased_ += pass->erased.size();
+    bytes_reclaimed_ += pass->bytes_reclaimed;
+    held_ = pass->held;
+    return pass;
+}
+
+Result<RetentionPass> RetentionSweep::sweep(std::int64_t now) {
     auto review = review_retention(store_, policy_, config_, now);
-    if (!review.is_ok()) {
-        ++failures_;
-        return review.status();
-    }
+    if (!review.is_ok()) return review.status();
     RetentionPass pass;
     pass.held = review->count(RetentionAction::held);
     // Erasures a crash interrupted: the event is there, the key is not gone yet.
@@ -174,17 +191,19 @@ Result<RetentionPass> RetentionSweep::run() {
         if (live.value()) to_destroy.push_back(application);
     }
     pass.finished = to_destroy.size();
-    // An incident scoped since the review started holds too.
-    auto incidents = IncidentHolds::read(store_);
-    if (!incidents.is_ok()) return incidents.status();
     const std::string correlation = "retention-" + format_rfc3339_ms(now);
     for (const auto& verdict : review->applications) {
         if (verdict.action != RetentionAction::erase) continue;
+        // Judged again on the stream and the incidents as they are now, under the lock that
+        // incident steps take: an incident reported or scoped since the review holds too.
+        std::shared_lock holds(incident::holds_lock());
+        auto incidents = IncidentHolds::read(store_);
+        if (!incidents.is_ok()) return incidents.status();
         auto record = workflow::load_application(store_, verdict.application);
         if (!record.is_ok()) return record.status();
-        if (record->version != verdict.version ||
-            !judge(*record, *incidents, policy_, config_, now).holds.empty()) {
-            ++pass.conflicts;
+        const RetentionVerdict now_judged = judge(*record, *incidents, policy_, config_, now);
+        if (now_judged.action != RetentionAction::erase) {
+            if (now_judged.action == RetentionAction::held) ++pass.held;
             continue;
         }
         const domain::EventContext context{.actor = kActor, .correlation = correlation};
@@ -193,32 +212,24 @@ Result<RetentionPass> RetentionSweep::run() {
             events.push_back(
                 domain::new_event(domain::UrlRevoked{live->token_sha256, "retention"}, context));
         events.push_back(domain::new_event(
-            domain::RetentionErased{policy_.name(), std::string(rule_name(verdict.due.rule)),
-                                    format_rfc3339_ms(verdict.due.due_at_ms)},
+            domain::RetentionErased{policy_.name(), std::string(rule_name(now_judged.due.rule)),
+                                    format_rfc3339_ms(now_judged.due.due_at_ms)},
             context));
+        // At the version judged: a legal hold placed since makes this conflict.
         auto appended = store_.append_with_expected_version(
-            domain::application_stream(verdict.application), verdict.version, std::move(events));
+            domain::application_stream(verdict.application), record->version, std::move(events));
         if (!appended.is_ok()) {
-            if (appended.status().code() != StatusCode::conflict) {
-                ++failures_;
-                return appended.status();
-            }
+            if (appended.status().code() != StatusCode::conflict) return appended.status();
             ++pass.conflicts;
             continue;
         }
         pass.erased.push_back(verdict.application);
         to_destroy.push_back(verdict.application);
     }
-    // The events are durable; now the keys and blobs go (a crash here is finished next time).
+    // The events are durable; now the blobs and keys go (a crash here is finished next time).
     auto destroyed = workflow::destroy_application_data(store_, blobs_, vault_, to_destroy);
-    if (!destroyed.is_ok()) {
-        ++failures_;
-        return destroyed.status();
-    }
+    if (!destroyed.is_ok()) return destroyed.status();
     pass.bytes_reclaimed = destroyed->bytes_reclaimed;
-    erased_ += pass.erased.size();
-    bytes_reclaimed_ += pass.bytes_reclaimed;
-    held_ = pass.held;
     return pass;
 }
 

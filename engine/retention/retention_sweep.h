@@ -4,13 +4,14 @@
 // review() says what a sweep would do and why, changing nothing (`kakitome retention --dry-run`,
 // GET /v1/retention). run() does it: each application that is due and not held gets
 // RetentionErased (after UrlRevoked of a live link) appended at the version it was judged on,
-// so a legal hold placed meanwhile wins (the append conflicts and the next sweep judges again).
+// after judging it again under incident::holds_lock(), so a legal hold placed meanwhile wins
+// (the append conflicts) and an incident reported meanwhile holds it.
 // Then the batch's data keys and its raw mails and attachments are destroyed with one pass and
 // one compaction (engine/workflow/application_erasure.h), and any erasure a crash interrupted
 // (an erased application whose key is still live) is finished.
 //
 // Held, never erased: an application on a supervisor's legal hold (LegalHoldPlaced), or in the
-// scope of an open incident (incident_holds.h, read again just before erasing).
+// scope of an open incident (incident_holds.h).
 // run() is serialized internally; review() and totals() may run from any thread.
 #pragma once
 
@@ -31,8 +32,10 @@
 
 namespace kakitome::retention {
 
-enum class RetentionAction { erase, held, not_due };
-std::string_view action_name(RetentionAction action);  // "erase", "held", "not_due"
+// erase: due and not held; held: due, but a legal hold or an open incident keeps it; waiting:
+// due, but a mail to the applicant is still being delivered (its key must outlive the mail).
+enum class RetentionAction { erase, held, waiting, not_due };
+std::string_view action_name(RetentionAction action);  // "erase", "held", "waiting", "not_due"
 
 struct RetentionVerdict {
     std::string application;
@@ -46,7 +49,7 @@ struct RetentionVerdict {
 struct RetentionReview {
     std::string policy;
     std::int64_t as_of_ms = 0;
-    std::vector<RetentionVerdict> applications;  // not erased yet: erase, held, then not_due
+    std::vector<RetentionVerdict> applications;  // not erased yet, in the order of the actions
     std::vector<std::string> erased;             // erased before (by policy or by a supervisor)
     std::size_t count(RetentionAction action) const;
     std::string to_json() const;
@@ -55,7 +58,7 @@ struct RetentionReview {
 struct RetentionPass {
     std::vector<std::string> erased;  // erased by this pass
     std::size_t held = 0;
-    std::size_t conflicts = 0;  // changed while judged: judged again next time
+    std::size_t conflicts = 0;  // a decision landed while it was erased: judged again next time
     std::size_t finished = 0;   // interrupted erasures completed
     std::uint64_t bytes_reclaimed = 0;
     std::string to_json() const;
@@ -87,6 +90,7 @@ class RetentionSweep {
     Totals totals() const;
 
   private:
+    Result<RetentionPass> sweep(std::int64_t now_ms);
     EventStore& store_;
     BlobStore& blobs_;
     DataKeyVault& vault_;

@@ -1,9 +1,11 @@
 #include "engine/workflow/application_erasure.h"
 
+#include <map>
 #include <set>
 
 #include <nlohmann/json.hpp>
 
+#include "engine/domain/application_state.h"
 #include "engine/domain/streams.h"
 
 namespace kakitome::workflow {
@@ -40,38 +42,47 @@ Result<DestroyedData> destroy_application_data(const EventStore& store, BlobStor
     std::set<std::string> streams;
     std::set<std::string> candidates;
     for (const auto& application : applications) {
-        const Status gone = vault.destroy(application);
-        if (gone.is_ok())
-            ++destroyed.keys_destroyed;
-        else if (gone.code() != StatusCode::not_found)
-            return gone;
         auto ids = application_blob_ids(store, application);
         if (!ids.is_ok()) return ids.status();
         candidates.insert(ids->begin(), ids->end());
         streams.insert(domain::application_stream(application));
     }
-    if (candidates.empty()) return destroyed;
-    // A blob another application refers to (the same attachment sent twice) stays. Erasure is
-    // rare and batched, so one pass over the log is an acceptable price for not keeping a
-    // reference index.
+    // A blob another application still refers to (the same attachment sent twice) stays; a
+    // reference from an application erased before does not keep it. Erasure is rare and
+    // batched, so one pass over the log is an acceptable price for not keeping a reference index.
+    std::map<std::string, std::set<std::string>> referenced_by;  // blob -> other streams
+    std::set<std::string> erased_streams;
     KAKITOME_RETURN_IF_ERROR(for_each_event(store, Seq{1}, [&](const RecordedEvent& event) {
-        if (candidates.empty() || streams.count(event.stream) ||
-            !domain::is_application_stream(event.stream))
-            return;
-        std::erase_if(candidates, [&](const std::string& id) {
-            return event.payload_json.find(id) != std::string::npos;
-        });
+        if (streams.count(event.stream) || !domain::is_application_stream(event.stream)) return;
+        if (domain::erases_personal_data(event.type)) erased_streams.insert(event.stream);
+        for (const auto& id : candidates) {
+            if (event.payload_json.find(id) != std::string::npos)
+                referenced_by[id].insert(event.stream);
+        }
     }));
-    std::vector<std::string> present;
+    std::vector<std::string> to_delete;
     for (const auto& id : candidates) {
+        bool still_needed = false;
+        for (const auto& stream : referenced_by[id]) still_needed |= !erased_streams.count(stream);
+        if (still_needed) continue;
         auto there = blobs.contains(id);
         if (!there.is_ok()) return there.status();
-        if (there.value()) present.push_back(id);
+        if (there.value()) ++destroyed.blobs_deleted;
+        to_delete.push_back(id);  // absent ones too: the compaction then finishes a delete a
+                                  // crash left in the files
     }
-    auto reclaimed = blobs.erase(present);
+    auto reclaimed = blobs.erase(to_delete);
     if (!reclaimed.is_ok()) return reclaimed.status();
-    destroyed.blobs_deleted = present.size();
     destroyed.bytes_reclaimed = reclaimed.value();
+    // The keys last: while one is live, the erasure is unfinished and is done again (a crash
+    // before this line leaves the keys, never blobs without a key to notice them by).
+    for (const auto& application : applications) {
+        const Status gone = vault.destroy(application);
+        if (gone.is_ok())
+            ++destroyed.keys_destroyed;
+        else if (gone.code() != StatusCode::not_found)
+            return gone;
+    }
     return destroyed;
 }
 

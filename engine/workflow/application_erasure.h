@@ -4,7 +4,8 @@
 // that no other application refers to, so nothing of it stays readable with the master key
 // either. The event that records an erasure must be durable before this runs; running it again
 // is harmless (a key already destroyed, a blob already deleted), which is how an erasure
-// interrupted by a crash is finished.
+// interrupted by a crash is finished: the blobs go first and the keys last, so an erased
+// application whose key is still live is exactly one whose erasure is unfinished.
 #pragma once
 
 #include <cstdint>
@@ -28,8 +29,7 @@ Result<DestroyedData> destroy_application_data(const EventStore& store, BlobStor
                                                DataKeyVault& vault,
                                                const std::vector<std::string>& applications);
 
-// The blobs an application's own events name (FormMailReceived, PasswordMailReceived); for
-// finding an erasure that was interrupted before its blobs went.
+// The blobs an application's own events name (FormMailReceived, PasswordMailReceived).
 Result<std::vector<std::string>> application_blob_ids(const EventStore& store,
                                                       const std::string& application);
 

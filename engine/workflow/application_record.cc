@@ -77,6 +77,13 @@ Status ApplicationRecord::apply(const RecordedEvent& event) {
             legal_hold = false;
             legal_hold_reason.clear();
         }
+        KAKITOME_RETURN_IF_ERROR(when<MailQueued>(
+            event, [&](const auto& queued) { mails_in_flight.push_back(queued.mail_id); }));
+        KAKITOME_RETURN_IF_ERROR(when<MailSent>(
+            event, [&](const auto& sent) { std::erase(mails_in_flight, sent.mail_id); }));
+        KAKITOME_RETURN_IF_ERROR(when<MailFailed>(event, [&](const auto& failed) {
+            if (failed.final) std::erase(mails_in_flight, failed.mail_id);
+        }));
         if (is<PasswordReminderDue>(event)) reminder_due_fired = true;
         if (is<SlaDue>(event)) sla_due_fired = true;
         if (is<SlaOverdue>(event)) sla_overdue_fired = true;
@@ -89,10 +96,15 @@ Status ApplicationRecord::apply(const RecordedEvent& event) {
     }
     const ApplicationState before = state;
     state = state_after(state, event.type, live_url() != nullptr);
-    if (state != before) state_since_ms = at_ms(event);
     // A report moves the decision version only when it changes the state (a first download, an
     // expiry): a decision made on the old state must not go through on the new one.
-    if (moves_decision_version(event.type) || state != before) decision_version = event.version;
+    if (moves_decision_version(event.type) || state != before) {
+        decision_version = event.version;
+        // Who works on it and whether it is held say nothing about the application itself.
+        if (!is<ApplicationAssigned>(event) && !is<LegalHoldPlaced>(event) &&
+            !is<LegalHoldReleased>(event))
+            decided_at_ms = at_ms(event);
+    }
     return Status::ok();
 }
 
@@ -154,7 +166,8 @@ std::string ApplicationRecord::to_json() const {
                              {"erased", erased},
                              {"legal_hold", legal_hold},
                              {"legal_hold_reason", legal_hold_reason},
-                             {"state_since_ms", state_since_ms},
+                             {"decided_at_ms", decided_at_ms},
+                             {"mails_in_flight", mails_in_flight},
                              {"reminder_due_fired", reminder_due_fired},
                              {"sla_due_fired", sla_due_fired},
                              {"sla_overdue_fired", sla_overdue_fired},
@@ -193,7 +206,8 @@ std::optional<ApplicationRecord> ApplicationRecord::from_json(std::string_view t
         // Rows stored before holds and retention existed have none.
         record.legal_hold = in.value("legal_hold", false);
         record.legal_hold_reason = in.value("legal_hold_reason", std::string());
-        record.state_since_ms = in.value("state_since_ms", std::int64_t{0});
+        record.decided_at_ms = in.value("decided_at_ms", std::int64_t{0});
+        record.mails_in_flight = in.value("mails_in_flight", std::vector<std::string>{});
         record.reminder_due_fired = in.at("reminder_due_fired");
         record.sla_due_fired = in.at("sla_due_fired");
         record.sla_overdue_fired = in.at("sla_overdue_fired");

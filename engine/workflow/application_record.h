@@ -47,9 +47,14 @@ struct ApplicationRecord {
     bool erased = false;      // ApplicationErased or RetentionErased
     bool legal_hold = false;  // LegalHoldPlaced and not yet released
     std::string legal_hold_reason;
-    // When the application entered its current state (the event's time): a closed
-    // application's retention counts from here.
-    std::int64_t state_since_ms = 0;
+    // The time of the last decision on the application itself, or of a report that changed its
+    // state (not an assignment or a legal hold): a closed application's retention counts from
+    // here, so a correction request on an application intake rejected long ago starts the count
+    // again, while releasing a hold does not.
+    std::int64_t decided_at_ms = 0;
+    // Mails queued to the applicant and neither sent nor given up on (MailFailed final): the
+    // data key must outlive them, or the outbox could not open what it sends.
+    std::vector<std::string> mails_in_flight;
     bool reminder_due_fired = false;
     bool sla_due_fired = false;
     bool sla_overdue_fired = false;

@@ -89,10 +89,10 @@ Result<Settings> load_settings(const std::string& path) {
                 retention.value("check_every_minutes", policy.check_every_minutes);
             if (policy.after_close_business_days < 0 || policy.after_close_business_days > 3650 ||
                 policy.after_usage_period_days < 0 || policy.after_usage_period_days > 36500 ||
-                policy.check_every_minutes < 1)
+                policy.check_every_minutes < 1 || policy.check_every_minutes > 10080)
                 return Status::invalid_argument(
                     "retention.after_close_business_days must be 0 to 3650, "
-                    "after_usage_period_days 0 to 36500 and check_every_minutes at least 1");
+                    "after_usage_period_days 0 to 36500 and check_every_minutes 1 to 10080");
         }
         if (root.contains("tokens")) {
             KAKITOME_RETURN_IF_ERROR(check_keys(root["tokens"], "tokens", {"expiry_days"}));

@@ -24,7 +24,7 @@ workflow::ApplicationRecord closed_record(ApplicationState state, const char* si
     workflow::ApplicationRecord record;
     record.application = "a";
     record.state = state;
-    record.state_since_ms = at(since);
+    record.decided_at_ms = at(since);
     return record;
 }
 
@@ -235,6 +235,56 @@ TEST_F(Retention, AnErasureACrashInterruptedIsFinishedByTheNextSweep) {
     EXPECT_TRUE(pass->erased.empty());
     EXPECT_FALSE(vault_->is_live(application).value());
     for (const auto& id : blob_ids) EXPECT_FALSE(blobs_->contains(id).value()) << id;
+}
+
+TEST_F(Retention, AMailInFlightKeepsTheKeyUntilItIsDelivered) {
+    const auto application = paired("mail@example.jp");
+    ASSERT_TRUE(run(application, "reject",
+                    {{"codes", {"consent_not_given"}}, {"message", "同意欄をご確認ください"}})
+                    .is_ok());
+    const auto queued = events_of_type(application, "MailQueued");
+    ASSERT_EQ(queued.size(), 1u);
+    set_now("2027-01-05T00:00:00+09:00");
+    auto review = sweep().review();
+    ASSERT_TRUE(review.is_ok());
+    EXPECT_EQ(verdict_of(*review, application)->action, RetentionAction::waiting);
+    EXPECT_TRUE(sweep().run()->erased.empty());
+    EXPECT_TRUE(readable(application)) << "the outbox still needs the key";
+    // Delivered: now it goes.
+    const auto version = workflow::load_application(*store_, application)->version;
+    const std::string mail_id = json::parse(queued[0].payload_json)["mail_id"];
+    ASSERT_TRUE(store_
+                    ->append_with_expected_version(
+                        domain::application_stream(application), version,
+                        {domain::new_event(domain::MailSent{mail_id, 1, "<m@example>"})})
+                    .is_ok());
+    EXPECT_EQ(sweep().run()->erased, std::vector<std::string>{application});
+}
+
+TEST_F(Retention, TheCloseLimitCountsFromTheLastDecision) {
+    const auto application = paired("decided@example.jp");
+    ASSERT_TRUE(run(application, "reject", {{"codes", {"consent_not_given"}}}).is_ok());
+    // Ten days later staff ask for a correction: still rejected, but decided again.
+    set_now("2026-12-04T10:00:00+09:00");
+    ASSERT_TRUE(run(application, "request_correction", {{"codes", {"consent_not_given"}}}).is_ok());
+    ASSERT_EQ(state_of(application), "rejected");
+    auto review = sweep().review();
+    ASSERT_TRUE(review.is_ok());
+    // Five business days after Friday 12/4: Friday 12/11, due at its end.
+    EXPECT_EQ(verdict_of(*review, application)->due.due_at_ms, at("2026-12-12T00:00:00+09:00"));
+}
+
+TEST_F(Retention, APasswordForAFormErasedMeanwhileOpensNothingAndBreaksNothing) {
+    const auto waiting = awaiting_password("late@example.jp");
+    // Past the usage-period limit: the form that never got its password is erased.
+    set_now("2027-05-02T00:00:00+09:00");
+    ASSERT_EQ(sweep().run()->erased, std::vector<std::string>{waiting});
+    auto outcome = intake_->ingest(
+        password_mail("late@example.jp", "late-pw@kakitome.test", "pw-late@example.jp"), "test");
+    ASSERT_TRUE(outcome.is_ok()) << outcome.status().to_string();
+    EXPECT_FALSE(outcome->paired);
+    EXPECT_TRUE(events_of_type(waiting, "PasswordRejected").empty())
+        << "nothing is added to an erased application";
 }
 
 TEST_F(Retention, WithoutAPolicyNothingIsReviewedOrErased) {

@@ -363,6 +363,10 @@ TEST_F(Commands, ErasureKeepsAnAttachmentAnotherApplicationStillRefersTo) {
     EXPECT_FALSE(blobs_->contains(raw).value()) << "the erased application's own mail is gone";
     EXPECT_TRUE(blobs_->contains(attachment(applications[1])).value())
         << "the other application's attachment stays";
+    // Once the other one is erased too, nothing refers to it any more: it goes.
+    ASSERT_TRUE(run(applications[1], "erase", {{"reason", "削除請求"}}).is_ok());
+    EXPECT_FALSE(blobs_->contains(attachment(applications[1])).value())
+        << "a reference from an erased application keeps nothing";
 }
 
 }  // namespace
