@@ -170,6 +170,7 @@ config = json.load(open(sys.argv[1]))
 config["witnesses"] = [{"url": sys.argv[3], "verifier_key": sys.argv[4]}]
 config["min_witnesses"] = 1
 config["backup"] = {"directory": sys.argv[5], "keep": 7}
+config["retention"] = {"after_close_business_days": 20, "after_usage_period_days": 90}
 json.dump(config, open(sys.argv[2], "w"))
 PY
 for _ in $(seq 100); do (echo > "/dev/tcp/127.0.0.1/$witness_port") 2>/dev/null && break; sleep 0.1; done
@@ -194,6 +195,10 @@ echo "   kakitome restore: into a new directory, proved against the checkpoint t
   --ledger-key "$data/ledger.key" --known-checkpoint "$work/checkpoint.note" | sed 's/^/   /'
 "$kakitome" verify --data "$work/restored" --pubkey "$work/ledger.pub" | head -1 | sed 's/^/   /'
 kill "$witness" 2>/dev/null || true
+echo "   kakitome retention --dry-run: what the retention policy would erase today, and why"
+"$kakitome" retention --dry-run --data "$data" --config "$work/operations.json" > "$work/retention.jsonl"
+head -2 "$work/retention.jsonl" | sed 's/^/   /'
+tail -1 "$work/retention.jsonl" | sed 's/^/   /'
 
 echo
 echo "== the console: start the server on the demo data and log in with one of these tokens"
