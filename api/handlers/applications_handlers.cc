@@ -194,6 +194,8 @@ HttpResponse ApiService::Impl::application(Context& context) {
         {"usage_channels", record->usage_channels},
         {"unrecognized_usages", record->unrecognized_usages},
         {"erased", record->erased},
+        {"legal_hold",
+         record->legal_hold ? json{{"reason", record->legal_hold_reason}} : json(nullptr)},
         {"contact", contact},
         {"urls", urls},
         {"commands", offered}};

@@ -314,6 +314,13 @@ class Console(unittest.TestCase):
         self.assertTrue(any("権限" in cell.text for cell in failed), [cell.text for cell in failed])
         self.shot("queue-bulk-approve")
 
+        # Withdraw the first with its reason, typed in (the event records why).
+        self.browser.get(f"{self.base}/console/#/applications/{validated[0]}")
+        self.until_text((By.ID, "state"), "URL 発行済み")
+        self.assertEqual(self.text("legal-hold"), "いいえ")
+        self.browser.find_element(By.ID, "reason-withdraw").send_keys("申請者から取り下げ", Keys.ENTER)
+        self.until_text((By.ID, "state"), "取り下げ")
+
         # Logout forgets the token: the next page asks for one again.
         self.browser.find_element(By.ID, "logout").click()
         self.wait.until(EC.element_to_be_clickable((By.ID, "token")))

@@ -10,6 +10,8 @@ function fields(pairs) {
   return h('dl', { class: 'fields' }, pairs.flatMap(([label, value, id]) => [h('dt', {}, t(label)), h('dd', { id }, value)]));
 }
 
+const reasonRequired = new Set(['withdraw', 'revoke_url', 'erase', 'hold', 'release_hold']);
+
 function commandForm(application, offered, version, reload) {
   const name = offered.name;
   // One Idempotency-Key per form as drawn: a second click on the same form is the same command,
@@ -39,6 +41,17 @@ function commandForm(application, offered, version, reload) {
     const assignee = h('input', { type: 'text', id: 'assignee-input', size: 14 });
     return h('form', { class: 'controls', onsubmit: (event) => { event.preventDefault(); run({ assignee: assignee.value.trim() }); } },
       labelled(t('assignee_name'), assignee), h('button', { type: 'submit', id: 'command-assign' }, commandLabel(name)));
+  }
+  // Commands that record why: the reason is required (reissue_url: optional) and goes into the
+  // event, so the log says why a link was revoked, data erased or a hold placed.
+  if (reasonRequired.has(name) || name === 'reissue_url') {
+    const reason = h('input', { type: 'text', id: `reason-${name}`, size: 28, required: name !== 'reissue_url' });
+    return h('form', { class: 'controls', onsubmit: (event) => {
+      event.preventDefault();
+      const text = reason.value.trim();
+      run(text ? { reason: text } : {});
+    } },
+    labelled(t('reason'), reason), h('button', { type: 'submit', id: `command-${name}` }, commandLabel(name)));
   }
   if (name === 'reject' || name === 'request_correction') {
     const boxes = reasonCodes.map((code) => h('input', { type: 'checkbox', value: code, 'data-code': code }));
@@ -93,6 +106,7 @@ export async function applicationPage(container, application, me) {
       ['state', h('span', { class: `badge ${record.state === 'rejected' ? 'bad' : record.state === 'validated' ? 'good' : ''}` }, stateLabel(record.state)), 'state'],
       ['version', String(version)],
       ['assignee', record.assignee || t('unassigned'), 'assignee'],
+      ['legal_hold', record.legal_hold ? h('span', { class: 'badge bad' }, `${t('held')}: ${record.legal_hold.reason}`) : t('no'), 'legal-hold'],
       ['received_at', formatTime(record.received_at)],
       ['paired_at', formatTime(record.paired_at)],
       ['sla_due_date', record.sla_due_date],

@@ -37,6 +37,7 @@ const words = {
     reasons: '不備の理由', warnings: '注意', assignee: '担当者', links: 'ダウンロード URL',
     issued_at: '発行', expires_at: '有効期限', downloads: 'ダウンロード回数', revoked: '失効',
     expired: '期限切れ', actions: '操作', needs_supervisor: '責任者の操作が必要です',
+    reason: '理由', legal_hold: 'リーガルホールド', held: '保全中',
     mails: 'メール（受信・送信）', direction: '方向', incoming: '受信', outgoing: '送信',
     mail_kind: '種類', mail_status: '状態', mail_sent: '送信済み', mail_waiting: '送信待ち',
     mail_retry: '送信失敗（再送予定）', mail_failed: '送信失敗（再送しません）',
@@ -112,6 +113,7 @@ const words = {
     warnings: 'Warnings', assignee: 'Assignee', links: 'Download links', issued_at: 'Issued',
     expires_at: 'Expires', downloads: 'Downloads', revoked: 'Revoked', expired: 'Expired',
     actions: 'Actions', needs_supervisor: 'A supervisor must do this',
+    reason: 'Reason', legal_hold: 'Legal hold', held: 'Held',
     mails: 'Mails in and out', direction: 'Direction', incoming: 'in', outgoing: 'out',
     mail_kind: 'Kind', mail_status: 'Status', mail_sent: 'sent', mail_waiting: 'waiting to be sent',
     mail_retry: 'failed, will retry', mail_failed: 'failed, no retry',
@@ -168,10 +170,12 @@ const states = {
 const commands = {
   ja: { assign: '担当者を割り当て', approve: '承認して URL を発行', reject: '不備として差し戻し',
         request_correction: '修正を依頼', withdraw: '取り下げ', reissue_url: 'URL を再発行',
-        revoke_url: 'URL を失効', erase: '個人情報を消去' },
+        revoke_url: 'URL を失効', erase: '個人情報を消去', hold: 'リーガルホールド（消去を止める）',
+        release_hold: 'リーガルホールドを解除' },
   en: { assign: 'Assign', approve: 'Approve and issue the URL', reject: 'Reject',
         request_correction: 'Request a correction', withdraw: 'Withdraw', reissue_url: 'Reissue the URL',
-        revoke_url: 'Revoke the URL', erase: 'Erase personal data' },
+        revoke_url: 'Revoke the URL', erase: 'Erase personal data', hold: 'Place a legal hold (stops erasure)',
+        release_hold: 'Release the legal hold' },
 };
 
 // The reason codes a rejection may carry (docs/forms.md), in the words the applicant reads.
