@@ -2,9 +2,10 @@
 // kakitome retention [--data DIR] [--config FILE] [--now TIME]
 //
 // Applies the retention policy ("retention" in the configuration file; docs/operations.md) to
-// every application. --dry-run changes nothing: it prints, one JSON line per application not
-// yet erased, what a sweep would do (erase, held, not_due), by which rule, when it is due and
-// what holds it, then a summary line; it works beside a running `serve`. Without --dry-run it
+// every application and every mail that reached none. --dry-run changes nothing: it prints, one
+// JSON line per application ({"application": ...}) and mail ({"mail": ...}) not yet erased, what
+// a sweep would do (erase, held, waiting, not_due), by which rule, when it is due and what holds
+// it, then a summary line; it works beside a running `serve`. Without --dry-run it
 // erases what is due and not held (RetentionErased) and prints what it did; while `serve` holds
 // the directory ask the server (POST /v1/retention/run as admin), or let it sweep on its own.
 // Exit 0 done, 2 no policy configured or bad flags, 4 the store failed.
@@ -45,8 +46,10 @@ int dry_run(const Arguments& arguments) {
                                               settings->first.workflow, settings->second());
     if (!review.is_ok()) return report_failure(review.status());
     auto answer = nlohmann::json::parse(review->to_json());
-    for (const auto& row : answer["applications"]) std::printf("%s\n", row.dump().c_str());
-    answer.erase("applications");
+    for (const char* rows : {"applications", "mails"}) {
+        for (const auto& row : answer[rows]) std::printf("%s\n", row.dump().c_str());
+        answer.erase(rows);
+    }
     answer["dry_run"] = true;
     std::printf("%s\n", answer.dump().c_str());
     return kExitOk;

@@ -102,6 +102,11 @@ HttpResponse ApiService::Impl::metrics() {
     line("# TYPE kakitome_retention_erased_total counter");
     line("kakitome_retention_erased_total " + std::to_string(retention.erased));
     line(
+        "# HELP kakitome_retention_mails_erased_total Mails that reached no application (refused, "
+        "other subject) the retention policy erased.");
+    line("# TYPE kakitome_retention_mails_erased_total counter");
+    line("kakitome_retention_mails_erased_total " + std::to_string(retention.mails_erased));
+    line(
         "# HELP kakitome_retention_bytes_reclaimed_total Bytes by which erasing their mails and "
         "attachments shrank the blob files.");
     line("# TYPE kakitome_retention_bytes_reclaimed_total counter");

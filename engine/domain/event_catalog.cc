@@ -28,8 +28,8 @@ const std::vector<EventTypeInfo>& event_catalog() {
         UrlRevoked, UrlExpired, UrlDownloaded, UrlDownloadRefused, PasswordReminderDue, SlaDue,
         SlaOverdue, MailQueued, MailSent, MailFailed,
         // message-, sender-, duplicate-
-        MessageIngested, MailRejected, UnrelatedMailReceived, MessageIdReused, FormPending,
-        PasswordHeld, Paired, RefusalAnswered, DuplicateKeyRecorded,
+        MessageIngested, MailRejected, UnrelatedMailReceived, MessageRetentionErased,
+        MessageIdReused, FormPending, PasswordHeld, Paired, RefusalAnswered, DuplicateKeyRecorded,
         // principals, disclosure-, token-, idempotency-
         TokenCreated, TokenRevoked, TokenRotated, PiiDisclosed, DownloadTokenIssued,
         CommandAccepted,

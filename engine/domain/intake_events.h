@@ -80,6 +80,22 @@ struct UnrelatedMailReceived {
     }
 };
 
+// The retention policy (engine/retention/) erased a mail that reached no application (refused,
+// or of another subject): its raw mail is deleted and the key that sealed the answer to its
+// sender destroyed. `policy`, `rule` and `due` as in RetentionErased.
+struct MessageRetentionErased {
+    static constexpr std::string_view kType = "MessageRetentionErased";
+    static constexpr int kSchema = 1;
+    std::string policy;
+    std::string rule;
+    std::string due;
+    static constexpr auto fields() {
+        using E = MessageRetentionErased;
+        return std::tuple{field("policy", &E::policy), field("rule", &E::rule),
+                          field("due", &E::due)};
+    }
+};
+
 // A second, different mail under a Message-ID already taken.
 struct MessageIdReused {
     static constexpr std::string_view kType = "MessageIdReused";

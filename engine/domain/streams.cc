@@ -34,7 +34,7 @@ std::string sender_stream(std::string_view sender_key) {
     return prefixed("sender-", sender_key);
 }
 std::string message_stream(std::string_view message_key_hex) {
-    return prefixed("message-", message_key_hex);
+    return prefixed(kMessageStreamPrefix, message_key_hex);
 }
 std::string duplicate_stream(std::string_view duplicate_key_hex) {
     return prefixed("duplicate-", duplicate_key_hex);

@@ -36,6 +36,7 @@ inline constexpr std::string_view kPrincipalsStream = "principals";
 // them all.
 inline constexpr std::string_view kApplicationStreamPrefix = "application-";
 inline constexpr std::string_view kIncidentStreamPrefix = "incident-";
+inline constexpr std::string_view kMessageStreamPrefix = "message-";
 
 std::string application_stream(std::string_view application);
 // The application of an application stream; nullopt for any other stream.

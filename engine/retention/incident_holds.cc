@@ -38,4 +38,13 @@ std::vector<std::string> IncidentHolds::holding(const workflow::ApplicationRecor
     return held_by;
 }
 
+std::vector<std::string> IncidentHolds::holding_mail(std::int64_t received_at_ms) const {
+    std::vector<std::string> held_by;
+    for (const auto& incident : incidents_) {
+        if (incident.scope.empty() && received_at_ms <= incident.window_to_ms)
+            held_by.push_back("incident:" + incident.id);
+    }
+    return held_by;
+}
+
 }  // namespace kakitome::retention

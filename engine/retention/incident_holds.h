@@ -20,6 +20,9 @@ class IncidentHolds {
 
     // "incident:<id>" for each open incident that holds the application, in id order.
     std::vector<std::string> holding(const workflow::ApplicationRecord& record) const;
+    // The same for a mail that reached no application: only an incident not yet scoped holds it
+    // (received before its window ends); a scope names applications.
+    std::vector<std::string> holding_mail(std::int64_t received_at_ms) const;
     std::size_t open_incidents() const { return incidents_.size(); }
 
   private:

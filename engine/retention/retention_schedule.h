@@ -31,4 +31,10 @@ RetentionDue retention_due(const workflow::ApplicationRecord& record,
                            const workflow::RetentionPolicy& policy,
                            const workflow::WorkflowConfig& config);
 
+// A mail that reached no application (refused, or of another subject) is closed when it
+// arrives: the same two limits, counted from then.
+RetentionDue mail_retention_due(std::int64_t received_at_ms,
+                                const workflow::RetentionPolicy& policy,
+                                const workflow::WorkflowConfig& config);
+
 }  // namespace kakitome::retention

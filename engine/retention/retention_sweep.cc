@@ -6,9 +6,11 @@
 
 #include "engine/domain/application_events.h"
 #include "engine/domain/domain_event.h"
+#include "engine/domain/intake_events.h"
 #include "engine/domain/streams.h"
 #include "engine/incident/incident_commands.h"
 #include "engine/retention/incident_holds.h"
+#include "engine/retention/refused_mail.h"
 #include "engine/workflow/application_erasure.h"
 #include "events/base/timestamp.h"
 
@@ -45,6 +47,33 @@ RetentionVerdict judge(const workflow::ApplicationRecord& record, const Incident
     return verdict;
 }
 
+MailVerdict judge_mail(const RefusedMail& mail, const IncidentHolds& incidents,
+                       const workflow::RetentionPolicy& policy,
+                       const workflow::WorkflowConfig& config, std::int64_t now_ms) {
+    MailVerdict verdict{mail.stream,
+                        mail.kind,
+                        mail.version,
+                        mail_retention_due(mail.received_at_ms, policy, config),
+                        RetentionAction::not_due,
+                        incidents.holding_mail(mail.received_at_ms)};
+    if (verdict.due.due_at_ms > now_ms) return verdict;
+    if (!verdict.holds.empty())
+        verdict.action = RetentionAction::held;
+    else if (!mail.mails_in_flight.empty())
+        verdict.action = RetentionAction::waiting;
+    else
+        verdict.action = RetentionAction::erase;
+    return verdict;
+}
+
+template <typename Verdict>
+void order_by_action_then_due(std::vector<Verdict>& verdicts) {
+    std::stable_sort(verdicts.begin(), verdicts.end(), [](const Verdict& a, const Verdict& b) {
+        if (a.action != b.action) return a.action < b.action;
+        return a.due.due_at_ms < b.due.due_at_ms;
+    });
+}
+
 json time_or_null(std::int64_t ms) {
     return ms == 0 ? json(nullptr) : json(format_rfc3339_ms(ms));
 }
@@ -65,6 +94,12 @@ std::string_view action_name(RetentionAction action) {
     return "not_due";
 }
 
+std::size_t RetentionReview::count_mails(RetentionAction action) const {
+    return static_cast<std::size_t>(
+        std::count_if(mails.begin(), mails.end(),
+                      [&](const MailVerdict& verdict) { return verdict.action == action; }));
+}
+
 std::size_t RetentionReview::count(RetentionAction action) const {
     return static_cast<std::size_t>(
         std::count_if(applications.begin(), applications.end(),
@@ -82,6 +117,16 @@ std::string RetentionReview::to_json() const {
                         {"closed_at", time_or_null(verdict.due.closed_at_ms)},
                         {"holds", verdict.holds}});
     }
+    json mail_rows = json::array();
+    for (const auto& verdict : mails) {
+        mail_rows.push_back({{"mail", verdict.stream},
+                             {"kind", verdict.kind},
+                             {"action", action_name(verdict.action)},
+                             {"rule", rule_name(verdict.due.rule)},
+                             {"due_at", format_rfc3339_ms(verdict.due.due_at_ms)},
+                             {"received_at", time_or_null(verdict.due.closed_at_ms)},
+                             {"holds", verdict.holds}});
+    }
     return json{{"policy", policy},
                 {"as_of", format_rfc3339_ms(as_of_ms)},
                 {"would_erase", count(RetentionAction::erase)},
@@ -89,13 +134,18 @@ std::string RetentionReview::to_json() const {
                 {"waiting", count(RetentionAction::waiting)},
                 {"not_due", count(RetentionAction::not_due)},
                 {"already_erased", erased.size()},
-                {"applications", rows}}
+                {"mails_would_erase", count_mails(RetentionAction::erase)},
+                {"mails_held", count_mails(RetentionAction::held)},
+                {"applications", rows},
+                {"mails", mail_rows}}
         .dump();
 }
 
 std::string RetentionPass::to_json() const {
     return json{{"retention_erased", erased.size()},
                 {"applications", erased},
+                {"mails_erased", erased_mails.size()},
+                {"mails", erased_mails},
                 {"held", held},
                 {"conflicts", conflicts},
                 {"finished", finished},
@@ -113,13 +163,14 @@ Status require_policy(const workflow::RetentionPolicy& policy) {
 Result<RetentionReview> review_retention(const EventStore& store,
                                          const workflow::RetentionPolicy& policy,
                                          const workflow::WorkflowConfig& config,
-                                         std::int64_t now_ms) {
+                                         std::int64_t now_ms,
+                                         const UnfinishedMail& unfinished_mail) {
     KAKITOME_RETURN_IF_ERROR(require_policy(policy));
     auto incidents = IncidentHolds::read(store);
     if (!incidents.is_ok()) return incidents.status();
     auto streams = store.stream_names(domain::kApplicationStreamPrefix);
     if (!streams.is_ok()) return streams.status();
-    RetentionReview review{policy.name(), now_ms, {}, {}};
+    RetentionReview review{policy.name(), now_ms, {}, {}, {}, {}};
     for (const auto& stream : streams.value()) {
         const auto application = domain::application_of(stream);
         if (!application) continue;
@@ -131,11 +182,24 @@ Result<RetentionReview> review_retention(const EventStore& store,
         }
         review.applications.push_back(judge(*record, *incidents, policy, config, now_ms));
     }
-    std::stable_sort(review.applications.begin(), review.applications.end(),
-                     [](const RetentionVerdict& a, const RetentionVerdict& b) {
-                         if (a.action != b.action) return a.action < b.action;
-                         return a.due.due_at_ms < b.due.due_at_ms;
-                     });
+    auto message_streams = store.stream_names(domain::kMessageStreamPrefix);
+    if (!message_streams.is_ok()) return message_streams.status();
+    for (const auto& stream : message_streams.value()) {
+        auto mail = load_refused_mail(store, stream);
+        if (!mail.is_ok()) return mail.status();
+        if (!mail.value()) continue;
+        if (mail.value()->erased) {
+            if (unfinished_mail) {
+                auto unfinished = unfinished_mail(*mail.value());
+                if (!unfinished.is_ok()) return unfinished.status();
+                if (unfinished.value()) review.unfinished_mails.push_back(stream);
+            }
+            continue;
+        }
+        review.mails.push_back(judge_mail(*mail.value(), *incidents, policy, config, now_ms));
+    }
+    order_by_action_then_due(review.applications);
+    order_by_action_then_due(review.mails);
     return review;
 }
 
@@ -160,8 +224,8 @@ bool RetentionSweep::due(std::int64_t now_ms) const {
 }
 
 RetentionSweep::Totals RetentionSweep::totals() const {
-    return {erased_.load(), bytes_reclaimed_.load(), held_.load(), failures_.load(),
-            last_run_ms_.load()};
+    return {erased_.load(), mails_erased_.load(), bytes_reclaimed_.load(),
+            held_.load(),   failures_.load(),     last_run_ms_.load()};
 }
 
 Result<RetentionPass> RetentionSweep::run() {
@@ -173,16 +237,25 @@ Result<RetentionPass> RetentionSweep::run() {
     if (!pass.is_ok() && pass.status().reason() != "retention_not_configured") ++failures_;
     if (!pass.is_ok()) return pass;
     erased_ += pass->erased.size();
+    mails_erased_ += pass->erased_mails.size();
     bytes_reclaimed_ += pass->bytes_reclaimed;
     held_ = pass->held;
     return pass;
 }
 
 Result<RetentionPass> RetentionSweep::sweep(std::int64_t now) {
-    auto review = review_retention(store_, policy_, config_, now);
+    // An erased mail whose raw mail or answer key is still stored: a crash came in between.
+    auto unfinished = [this](const RefusedMail& mail) -> Result<bool> {
+        for (const auto& blob : mail.raw_blobs) {
+            auto there = blobs_.contains(blob);
+            if (!there.is_ok() || there.value()) return there;
+        }
+        return vault_.is_live(domain::data_key_of(mail.stream));
+    };
+    auto review = review_retention(store_, policy_, config_, now, unfinished);
     if (!review.is_ok()) return review.status();
     RetentionPass pass;
-    pass.held = review->count(RetentionAction::held);
+    pass.held = review->count(RetentionAction::held) + review->count_mails(RetentionAction::held);
     // Erasures a crash interrupted: the event is there, the key is not gone yet.
     std::vector<std::string> to_destroy;
     for (const auto& application : review->erased) {
@@ -226,10 +299,42 @@ Result<RetentionPass> RetentionSweep::sweep(std::int64_t now) {
         pass.erased.push_back(verdict.application);
         to_destroy.push_back(verdict.application);
     }
+    std::vector<std::string> mails_to_destroy = review->unfinished_mails;
+    pass.finished += mails_to_destroy.size();
+    for (const auto& verdict : review->mails) {
+        if (verdict.action != RetentionAction::erase) continue;
+        std::shared_lock holds(incident::holds_lock());
+        auto incidents = IncidentHolds::read(store_);
+        if (!incidents.is_ok()) return incidents.status();
+        auto mail = load_refused_mail(store_, verdict.stream);
+        if (!mail.is_ok()) return mail.status();
+        if (!mail.value() || mail.value()->erased) continue;
+        const MailVerdict now_judged = judge_mail(*mail.value(), *incidents, policy_, config_, now);
+        if (now_judged.action != RetentionAction::erase) {
+            if (now_judged.action == RetentionAction::held) ++pass.held;
+            continue;
+        }
+        auto appended = store_.append_with_expected_version(
+            verdict.stream, mail.value()->version,
+            {domain::new_event(
+                domain::MessageRetentionErased{policy_.name(),
+                                               std::string(rule_name(now_judged.due.rule)),
+                                               format_rfc3339_ms(now_judged.due.due_at_ms)},
+                {.actor = kActor, .correlation = correlation})});
+        if (!appended.is_ok()) {
+            if (appended.status().code() != StatusCode::conflict) return appended.status();
+            ++pass.conflicts;
+            continue;
+        }
+        pass.erased_mails.push_back(verdict.stream);
+        mails_to_destroy.push_back(verdict.stream);
+    }
     // The events are durable; now the blobs and keys go (a crash here is finished next time).
     auto destroyed = workflow::destroy_application_data(store_, blobs_, vault_, to_destroy);
     if (!destroyed.is_ok()) return destroyed.status();
-    pass.bytes_reclaimed = destroyed->bytes_reclaimed;
+    auto mails_destroyed = workflow::destroy_mail_data(store_, blobs_, vault_, mails_to_destroy);
+    if (!mails_destroyed.is_ok()) return mails_destroyed.status();
+    pass.bytes_reclaimed = destroyed->bytes_reclaimed + mails_destroyed->bytes_reclaimed;
     return pass;
 }
 

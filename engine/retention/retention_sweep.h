@@ -12,6 +12,8 @@
 //
 // Held, never erased: an application on a supervisor's legal hold (LegalHoldPlaced), or in the
 // scope of an open incident (incident_holds.h).
+// Mails that reached no application (refused at the door, or of another subject) are kept by the
+// same policy from the day they came, and erased as MessageRetentionErased on their stream.
 // run() is serialized internally; review() and totals() may run from any thread.
 #pragma once
 
@@ -46,17 +48,33 @@ struct RetentionVerdict {
     std::vector<std::string> holds;  // "legal_hold: <reason>", "incident:<id>"
 };
 
+// A mail that reached no application (refused_mail.h): closed when it came; only an incident
+// not yet scoped holds it.
+struct MailVerdict {
+    std::string stream;  // message-<hash>
+    std::string kind;    // refused | unrelated
+    StreamVersion version{0};
+    RetentionDue due;
+    RetentionAction action = RetentionAction::not_due;
+    std::vector<std::string> holds;
+};
+
 struct RetentionReview {
     std::string policy;
     std::int64_t as_of_ms = 0;
     std::vector<RetentionVerdict> applications;  // not erased yet, in the order of the actions
     std::vector<std::string> erased;             // erased before (by policy or by a supervisor)
+    std::vector<MailVerdict> mails;              // not erased yet, in the order of the actions
+    // Mails erased before whose raw mail or answer key is still there (a crash came between).
+    std::vector<std::string> unfinished_mails;
     std::size_t count(RetentionAction action) const;
+    std::size_t count_mails(RetentionAction action) const;
     std::string to_json() const;
 };
 
 struct RetentionPass {
-    std::vector<std::string> erased;  // erased by this pass
+    std::vector<std::string> erased;        // applications erased by this pass
+    std::vector<std::string> erased_mails;  // message streams erased by this pass
     std::size_t held = 0;
     std::size_t conflicts = 0;  // a decision landed while it was erased: judged again next time
     std::size_t finished = 0;   // interrupted erasures completed
@@ -64,12 +82,18 @@ struct RetentionPass {
     std::string to_json() const;
 };
 
+struct RefusedMail;
+// Whether an erased mail's data is still stored (the sweep asks its blobs and vault); without
+// it, unfinished_mails stays empty (a dry run has neither).
+using UnfinishedMail = std::function<Result<bool>(const RefusedMail& mail)>;
+
 // failed_precondition (retention_not_configured) when the policy is not enabled.
 Status require_policy(const workflow::RetentionPolicy& policy);
 Result<RetentionReview> review_retention(const EventStore& store,
                                          const workflow::RetentionPolicy& policy,
                                          const workflow::WorkflowConfig& config,
-                                         std::int64_t now_ms);
+                                         std::int64_t now_ms,
+                                         const UnfinishedMail& unfinished_mail = {});
 
 class RetentionSweep {
   public:
@@ -84,7 +108,7 @@ class RetentionSweep {
     bool due(std::int64_t now_ms) const;
 
     struct Totals {
-        std::uint64_t erased = 0, bytes_reclaimed = 0, held = 0, failures = 0;
+        std::uint64_t erased = 0, mails_erased = 0, bytes_reclaimed = 0, held = 0, failures = 0;
         std::int64_t last_run_ms = 0;  // 0: never
     };
     Totals totals() const;
@@ -98,7 +122,8 @@ class RetentionSweep {
     workflow::RetentionPolicy policy_;
     std::function<std::int64_t()> clock_ms_;
     std::mutex running_;
-    std::atomic<std::uint64_t> erased_{0}, bytes_reclaimed_{0}, held_{0}, failures_{0};
+    std::atomic<std::uint64_t> erased_{0}, mails_erased_{0}, bytes_reclaimed_{0}, held_{0},
+        failures_{0};
     std::atomic<std::int64_t> last_run_ms_{0};
 };
 

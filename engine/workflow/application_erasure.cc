@@ -34,26 +34,20 @@ Result<std::vector<std::string>> application_blob_ids(const EventStore& store,
     return std::vector<std::string>(ids.begin(), ids.end());
 }
 
-Result<DestroyedData> destroy_application_data(const EventStore& store, BlobStore& blobs,
-                                               DataKeyVault& vault,
-                                               const std::vector<std::string>& applications) {
-    DestroyedData destroyed;
-    if (applications.empty()) return destroyed;
-    std::set<std::string> streams;
-    std::set<std::string> candidates;
-    for (const auto& application : applications) {
-        auto ids = application_blob_ids(store, application);
-        if (!ids.is_ok()) return ids.status();
-        candidates.insert(ids->begin(), ids->end());
-        streams.insert(domain::application_stream(application));
-    }
-    // A blob another application still refers to (the same attachment sent twice) stays; a
-    // reference from an application erased before does not keep it. Erasure is rare and
-    // batched, so one pass over the log is an acceptable price for not keeping a reference index.
+namespace {
+
+// Deletes the candidates but those an application stream outside `owners` still refers to (a
+// reference from an erased application keeps nothing), then compacts the blob family once.
+Status erase_unreferenced_blobs(const EventStore& store, BlobStore& blobs,
+                                const std::set<std::string>& candidates,
+                                const std::set<std::string>& owners, DestroyedData& destroyed) {
+    if (candidates.empty()) return Status::ok();
+    // Erasure is rare and batched, so one pass over the log is an acceptable price for not
+    // keeping a reference index.
     std::map<std::string, std::set<std::string>> referenced_by;  // blob -> other streams
     std::set<std::string> erased_streams;
     KAKITOME_RETURN_IF_ERROR(for_each_event(store, Seq{1}, [&](const RecordedEvent& event) {
-        if (streams.count(event.stream) || !domain::is_application_stream(event.stream)) return;
+        if (owners.count(event.stream) || !domain::is_application_stream(event.stream)) return;
         if (domain::erases_personal_data(event.type)) erased_streams.insert(event.stream);
         for (const auto& id : candidates) {
             if (event.payload_json.find(id) != std::string::npos)
@@ -74,15 +68,60 @@ Result<DestroyedData> destroy_application_data(const EventStore& store, BlobStor
     auto reclaimed = blobs.erase(to_delete);
     if (!reclaimed.is_ok()) return reclaimed.status();
     destroyed.bytes_reclaimed = reclaimed.value();
-    // The keys last: while one is live, the erasure is unfinished and is done again (a crash
-    // before this line leaves the keys, never blobs without a key to notice them by).
-    for (const auto& application : applications) {
-        const Status gone = vault.destroy(application);
+    return Status::ok();
+}
+
+// The keys last: while one is live, the erasure is unfinished and is done again (a crash
+// before this leaves the keys, never blobs without a key to notice them by).
+Status destroy_keys(DataKeyVault& vault, const std::vector<std::string>& keys,
+                    DestroyedData& destroyed) {
+    for (const auto& key : keys) {
+        const Status gone = vault.destroy(key);
         if (gone.is_ok())
             ++destroyed.keys_destroyed;
         else if (gone.code() != StatusCode::not_found)
             return gone;
     }
+    return Status::ok();
+}
+
+}  // namespace
+
+Result<DestroyedData> destroy_application_data(const EventStore& store, BlobStore& blobs,
+                                               DataKeyVault& vault,
+                                               const std::vector<std::string>& applications) {
+    DestroyedData destroyed;
+    std::set<std::string> streams;
+    std::set<std::string> candidates;
+    for (const auto& application : applications) {
+        auto ids = application_blob_ids(store, application);
+        if (!ids.is_ok()) return ids.status();
+        candidates.insert(ids->begin(), ids->end());
+        streams.insert(domain::application_stream(application));
+    }
+    KAKITOME_RETURN_IF_ERROR(
+        erase_unreferenced_blobs(store, blobs, candidates, streams, destroyed));
+    std::vector<std::string> keys;
+    for (const auto& application : applications) keys.push_back(application);
+    KAKITOME_RETURN_IF_ERROR(destroy_keys(vault, keys, destroyed));
+    return destroyed;
+}
+
+Result<DestroyedData> destroy_mail_data(const EventStore& store, BlobStore& blobs,
+                                        DataKeyVault& vault,
+                                        const std::vector<std::string>& message_streams) {
+    DestroyedData destroyed;
+    std::set<std::string> candidates;
+    for (const auto& stream : message_streams) {
+        auto events = read_whole_stream(store, stream);
+        if (!events.is_ok()) return events.status();
+        for (const auto& event : events.value()) collect_blob_ids(event, candidates);
+    }
+    const std::set<std::string> owners(message_streams.begin(), message_streams.end());
+    KAKITOME_RETURN_IF_ERROR(erase_unreferenced_blobs(store, blobs, candidates, owners, destroyed));
+    std::vector<std::string> keys;
+    for (const auto& stream : message_streams) keys.push_back(domain::data_key_of(stream));
+    KAKITOME_RETURN_IF_ERROR(destroy_keys(vault, keys, destroyed));
     return destroyed;
 }
 

@@ -29,6 +29,13 @@ Result<DestroyedData> destroy_application_data(const EventStore& store, BlobStor
                                                DataKeyVault& vault,
                                                const std::vector<std::string>& applications);
 
+// The same for mails that reached no application (message-<hash> streams: refused at the door,
+// or of another subject): their raw mail, unless an application still refers to the same
+// bytes, then the key that sealed the answer to the sender (domain::data_key_of).
+Result<DestroyedData> destroy_mail_data(const EventStore& store, BlobStore& blobs,
+                                        DataKeyVault& vault,
+                                        const std::vector<std::string>& message_streams);
+
 // The blobs an application's own events name (FormMailReceived, PasswordMailReceived).
 Result<std::vector<std::string>> application_blob_ids(const EventStore& store,
                                                       const std::string& application);

@@ -6,6 +6,7 @@
 #include "engine/domain/domain_event.h"
 #include "engine/incident/incident_commands.h"
 #include "engine/retention/incident_holds.h"
+#include "engine/retention/refused_mail.h"
 #include "engine/workflow/application_erasure.h"
 #include "replay/store_verifier.h"
 #include "workflow_fixture.h"
@@ -285,6 +286,54 @@ TEST_F(Retention, APasswordForAFormErasedMeanwhileOpensNothingAndBreaksNothing) 
     EXPECT_FALSE(outcome->paired);
     EXPECT_TRUE(events_of_type(waiting, "PasswordRejected").empty())
         << "nothing is added to an erased application";
+}
+
+TEST_F(Retention, MailsThatReachedNoApplicationAreErasedByTheSamePolicy) {
+    // Refused at the door (answered: the answer is sealed under the mail's own key), and a mail
+    // of another subject, both on Tuesday 2026-11-24.
+    auto refused = intake_->ingest(
+        testing::build_mail("c@example.jp", testing::encoded_word("PR 動画利用申請", "UTF-8"),
+                            "refused@x", "Content-Type: text/plain\r\n", ""),
+        "test");
+    ASSERT_TRUE(refused.is_ok());
+    ASSERT_EQ(refused->classification, "rejected");
+    auto unrelated =
+        intake_->ingest(testing::build_mail("d@example.jp", "お問い合わせ", "unrelated@x",
+                                            "Content-Type: text/plain\r\n", "動画について\r\n"),
+                        "test");
+    ASSERT_TRUE(unrelated.is_ok());
+    std::vector<std::string> streams = store_->stream_names("message-").value();
+    std::vector<RefusedMail> mails;
+    for (const auto& stream : streams) {
+        if (auto mail = load_refused_mail(*store_, stream).value()) mails.push_back(*mail);
+    }
+    ASSERT_EQ(mails.size(), 2u);
+    const RefusedMail& answered = mails[0].kind == "refused" ? mails[0] : mails[1];
+    const RefusedMail& other = mails[0].kind == "refused" ? mails[1] : mails[0];
+    ASSERT_EQ(answered.mails_in_flight.size(), 1u);
+    ASSERT_TRUE(vault_->is_live(answered.stream).value());
+    ASSERT_EQ(other.raw_blobs.size(), 1u);
+
+    // Five business days later: the other-subject mail goes; the refused one waits for its answer.
+    set_now("2026-12-02T00:00:00+09:00");
+    auto pass = sweep().run();
+    ASSERT_TRUE(pass.is_ok()) << pass.status().to_string();
+    EXPECT_EQ(pass->erased_mails, std::vector<std::string>{other.stream});
+    EXPECT_FALSE(blobs_->contains(other.raw_blobs[0]).value());
+    EXPECT_TRUE(vault_->is_live(answered.stream).value());
+    auto version = store_->stream_version(answered.stream).value();
+    ASSERT_TRUE(store_
+                    ->append_with_expected_version(answered.stream, version,
+                                                   {domain::new_event(domain::MailSent{
+                                                       answered.mails_in_flight[0], 1, "<a@x>"})})
+                    .is_ok());
+    pass = sweep().run();
+    ASSERT_TRUE(pass.is_ok());
+    EXPECT_EQ(pass->erased_mails, std::vector<std::string>{answered.stream});
+    EXPECT_FALSE(vault_->is_live(answered.stream).value()) << "the sealed answer is unreadable";
+    for (const auto& blob : answered.raw_blobs) EXPECT_FALSE(blobs_->contains(blob).value());
+    EXPECT_TRUE(load_refused_mail(*store_, answered.stream).value()->erased);
+    EXPECT_TRUE(verify_store(*database_).value().intact());
 }
 
 TEST_F(Retention, WithoutAPolicyNothingIsReviewedOrErased) {
