@@ -10,9 +10,8 @@
 #include <atomic>
 #include <thread>
 
-#include "events/test_store.h"
+#include "binary_fixture.h"
 #include "fixtures.h"
-#include "server_harness.h"
 
 namespace kakitome::testing {
 namespace {
@@ -20,49 +19,22 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-class BackupRestore : public ::testing::Test {
+class BackupRestore : public BinaryTest {
   protected:
+    BackupRestore() : BinaryTest("backup-restore") {}
     void SetUp() override {
-        root_ = fresh_directory("backup-restore");
-        data_ = root_ / "data";
+        BinaryTest::SetUp();
         fs::create_directories(root_ / "keys");
         fs::permissions(root_ / "keys", fs::perms::owner_all, fs::perm_options::replace);
         fs::create_directories(root_ / "mailbox");
     }
-    void TearDown() override { fs::remove_all(root_); }
 
     // Keys outside the data directory, as in production: wiping the data keeps them.
     std::string keys() const {
         return " --master-key " + (root_ / "keys" / "master.key").string() + " --ledger-key " +
                (root_ / "keys" / "ledger.key").string();
     }
-    std::string kakitome(const std::string& words, int* exit_code = nullptr) {
-        return run_command(
-            std::string(KAKITOME_BINARY) + " " + words + " 2>>" + (root_ / "stderr").string(),
-            exit_code);
-    }
-    std::string token(const std::string& role, const std::string& name) {
-        int code = -1;
-        const std::string out = kakitome("token create --role " + role + " --name " + name +
-                                             " --data " + data_.string() + keys(),
-                                         &code);
-        EXPECT_EQ(code, 0) << out;
-        return json::parse(out)["token"];
-    }
-    HttpReply call(const std::string& method, const std::string& path, const std::string& bearer,
-                   const std::string& body = "", const std::string& if_match = "") {
-        std::vector<std::string> headers{"Authorization: Bearer " + bearer,
-                                         "Content-Type: application/json"};
-        if (!if_match.empty()) headers.push_back("If-Match: " + if_match);
-        return http_request(method, base_ + path, headers, body);
-    }
-    std::string stderr_text() const {
-        std::ifstream in(root_ / "stderr");
-        return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    }
-
-    fs::path root_, data_;
-    std::string base_;
+    std::string data_flags() const override { return " --data " + data_.string() + keys(); }
 };
 
 TEST_F(BackupRestore, KillWipeRestoreVerifies) {

@@ -9,10 +9,9 @@
 #include <sstream>
 #include <thread>
 
+#include "binary_fixture.h"
 #include "events/base/timestamp.h"
-#include "events/test_store.h"
 #include "fixtures.h"
-#include "server_harness.h"
 
 namespace kakitome::testing {
 namespace {
@@ -20,11 +19,11 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-class RetentionDrill : public ::testing::Test {
+class RetentionDrill : public BinaryTest {
   protected:
+    RetentionDrill() : BinaryTest("retention-drill") {}
     void SetUp() override {
-        root_ = fresh_directory("retention-drill");
-        data_ = root_ / "data";
+        BinaryTest::SetUp();
         fs::create_directories(root_ / "mailbox");
         // The harness's configuration (campaign until 2027-03-31) plus a retention policy.
         std::ifstream in(test_config(data_));
@@ -32,29 +31,8 @@ class RetentionDrill : public ::testing::Test {
         config["retention"] = {{"after_close_business_days", 5}, {"after_usage_period_days", 30}};
         std::ofstream(root_ / "kakitome.json") << config.dump(2);
     }
-    void TearDown() override { fs::remove_all(root_); }
-
-    std::string flags() const {
+    std::string data_flags() const override {
         return " --data " + data_.string() + " --config " + (root_ / "kakitome.json").string();
-    }
-    std::string kakitome(const std::string& words, int* exit_code = nullptr) {
-        return run_command(
-            std::string(KAKITOME_BINARY) + " " + words + " 2>>" + (root_ / "stderr").string(),
-            exit_code);
-    }
-    std::string token(const std::string& role, const std::string& name) {
-        int code = -1;
-        const std::string out =
-            kakitome("token create --role " + role + " --name " + name + flags(), &code);
-        EXPECT_EQ(code, 0) << out;
-        return json::parse(out)["token"];
-    }
-    HttpReply call(const std::string& method, const std::string& path, const std::string& bearer,
-                   const std::string& body = "", const std::string& if_match = "") {
-        std::vector<std::string> headers{"Authorization: Bearer " + bearer,
-                                         "Content-Type: application/json"};
-        if (!if_match.empty()) headers.push_back("If-Match: " + if_match);
-        return http_request(method, base_ + path, headers, body);
     }
     HttpReply command(const std::string& application, const std::string& name,
                       const std::string& bearer, const std::string& reason) {
@@ -66,7 +44,7 @@ class RetentionDrill : public ::testing::Test {
     // JSON lines of a dry run, keyed by application; the summary under "".
     std::map<std::string, json> dry_run(const std::string& now) {
         int code = -1;
-        const std::string out = kakitome("retention --dry-run --now " + now + flags(), &code);
+        const std::string out = kakitome("retention --dry-run --now " + now + data_flags(), &code);
         EXPECT_EQ(code, 0) << out;
         std::map<std::string, json> rows;
         std::istringstream lines(out);
@@ -76,16 +54,13 @@ class RetentionDrill : public ::testing::Test {
         }
         return rows;
     }
-
-    fs::path root_, data_;
-    std::string base_;
 };
 
 TEST_F(RetentionDrill, TheServerErasesWhatIsDueAndKeepsWhatIsHeld) {
     for (const auto& entry : fs::directory_iterator(fixtures_directory() / "mail"))
         fs::copy_file(entry.path(), root_ / "mailbox" / entry.path().filename());
     int code = -1;
-    kakitome("ingest " + (root_ / "mailbox").string() + flags(), &code);
+    kakitome("ingest " + (root_ / "mailbox").string() + data_flags(), &code);
     ASSERT_EQ(code, 0);
     const std::string admin = token("admin", "root-admin");
     const std::string supervisor = token("supervisor", "kanri");
@@ -183,7 +158,7 @@ TEST_F(RetentionDrill, WithoutAPolicyTheDryRunSaysSo) {
     config.erase("retention");
     std::ofstream(root_ / "kakitome.json") << config.dump(2);
     int code = -1;
-    kakitome("retention --dry-run" + flags(), &code);
+    kakitome("retention --dry-run" + data_flags(), &code);
     EXPECT_EQ(code, 2);
     std::ifstream err(root_ / "stderr");
     const std::string text((std::istreambuf_iterator<char>(err)), std::istreambuf_iterator<char>());
