@@ -76,6 +76,8 @@ Result<std::unique_ptr<Services>> Services::open(ServiceOptions options) {
     services->witnessing_ = std::make_unique<witness::CheckpointWitnessing>(
         *services->ledger_, MetaStore(services->database_), o.settings.witnesses,
         o.settings.min_witnesses);
+    // An erasure a crash cut short between its deletes and its compaction is finished first.
+    KAKITOME_RETURN_IF_ERROR(services->blobs_->finish_interrupted_erasure());
     services->retention_ = std::make_unique<retention::RetentionSweep>(
         *services->store_, *services->blobs_, *services->vault_, o.settings.workflow,
         o.settings.retention, o.clock_ms);

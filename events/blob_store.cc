@@ -1,6 +1,7 @@
 #include "events/blob_store.h"
 
 #include <rocksdb/db.h>
+#include <rocksdb/write_batch.h>
 
 #include "events/base/sha256.h"
 #include "events/rocksdb_status.h"
@@ -30,6 +31,32 @@ Result<std::uint64_t> BlobStore::stored_bytes() const {
     return bytes;
 }
 
+namespace {
+
+Status compact_blobs(Database& database) {
+    rocksdb::CompactRangeOptions compact;
+    compact.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
+    (void)database.db()->Flush(rocksdb::FlushOptions(), database.blobs());
+    auto compacted = database.db()->CompactRange(compact, database.blobs(), nullptr, nullptr);
+    if (!compacted.ok()) return from_rocksdb(compacted, "compacting blobs");
+    rocksdb::WriteOptions options;
+    options.sync = true;
+    return from_rocksdb(database.db()->Delete(options, database.blobs(),
+                                              std::string(BlobStore::kErasurePendingKey)),
+                        "clearing the erasure marker");
+}
+
+}  // namespace
+
+Status BlobStore::finish_interrupted_erasure() {
+    std::string ignored;
+    auto marker = database_->db()->Get(rocksdb::ReadOptions(), database_->blobs(),
+                                       std::string(kErasurePendingKey), &ignored);
+    if (marker.IsNotFound()) return Status::ok();
+    if (!marker.ok()) return from_rocksdb(marker, "reading the erasure marker");
+    return compact_blobs(*database_);
+}
+
 Result<std::uint64_t> BlobStore::erase(const std::vector<std::string>& blob_ids) {
     if (blob_ids.empty()) return std::uint64_t{0};
     for (const auto& id : blob_ids) {
@@ -37,17 +64,14 @@ Result<std::uint64_t> BlobStore::erase(const std::vector<std::string>& blob_ids)
     }
     auto before = stored_bytes();
     if (!before.is_ok()) return before.status();
+    rocksdb::WriteBatch batch;
+    batch.Put(database_->blobs(), std::string(kErasurePendingKey), "1");
+    for (const auto& id : blob_ids) batch.Delete(database_->blobs(), id);
     rocksdb::WriteOptions options;
     options.sync = true;
-    for (const auto& id : blob_ids) {
-        auto deleted = database_->db()->Delete(options, database_->blobs(), id);
-        if (!deleted.ok()) return from_rocksdb(deleted, "erasing blob");
-    }
-    rocksdb::CompactRangeOptions compact;
-    compact.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
-    (void)database_->db()->Flush(rocksdb::FlushOptions(), database_->blobs());
-    auto compacted = database_->db()->CompactRange(compact, database_->blobs(), nullptr, nullptr);
-    if (!compacted.ok()) return from_rocksdb(compacted, "compacting blobs");
+    auto deleted = database_->db()->Write(options, &batch);
+    if (!deleted.ok()) return from_rocksdb(deleted, "erasing blobs");
+    KAKITOME_RETURN_IF_ERROR(compact_blobs(*database_));
     auto after = stored_bytes();
     if (!after.is_ok()) return after.status();
     return before.value() > after.value() ? before.value() - after.value() : std::uint64_t{0};

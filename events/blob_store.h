@@ -28,8 +28,14 @@ class BlobStore {
     Result<bool> contains(std::string_view blob_id) const;
     // Removes blobs for good (erasure): deletes them, then compacts the family so the
     // ciphertext leaves the SST files. Unknown ids are ignored. Returns the bytes by which the
-    // family's files shrank (what the disk got back; 0 when nothing was there).
+    // family's files shrank (what the disk got back; 0 when nothing was there). The deletes are
+    // written with a marker (kErasurePendingKey) that only a finished compaction removes.
     Result<std::uint64_t> erase(const std::vector<std::string>& blob_ids);
+    // After a crash (or a failed compaction) between an erasure's deletes and its compaction,
+    // the deleted ciphertext is still in the files and no id says so: the marker does. This
+    // compacts then. Services::open and every retention sweep call it; cheap when not needed.
+    Status finish_interrupted_erasure();
+    static constexpr std::string_view kErasurePendingKey = "erasure-pending";
     // The size of the family's files on disk (after flushing what is in memory).
     Result<std::uint64_t> stored_bytes() const;
 

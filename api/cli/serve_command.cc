@@ -261,7 +261,7 @@ int run_serve(const Words& words) {
             if (retention.due(services->now_ms())) {
                 auto pass = retention.run();
                 if (pass.is_ok()) {
-                    if (!pass->erased.empty() || pass->finished > 0)
+                    if (!pass->erased.empty() || !pass->erased_mails.empty() || pass->finished > 0)
                         print_json_line(nlohmann::json::parse(pass->to_json()));
                 } else {
                     std::fprintf(stderr, "kakitome serve: retention: %s\n",

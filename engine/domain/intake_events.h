@@ -82,7 +82,8 @@ struct UnrelatedMailReceived {
 
 // The retention policy (engine/retention/) erased a mail that reached no application (refused,
 // or of another subject): its raw mail is deleted and the key that sealed the answer to its
-// sender destroyed. `policy`, `rule` and `due` as in RetentionErased.
+// sender destroyed. What the refusal itself recorded in the clear (reason, detail, size) stays;
+// intake keeps personal data out of it. `policy`, `rule` and `due` as in RetentionErased.
 struct MessageRetentionErased {
     static constexpr std::string_view kType = "MessageRetentionErased";
     static constexpr int kSchema = 1;

@@ -148,6 +148,26 @@ Result<IntakeService::SenderState> IntakeService::load_sender(const std::string&
     return state;
 }
 
+// The version to append at, read with the check: an erasure (a sweep on another thread) that
+// lands after it makes the append conflict, so nothing is ever added to an erased application.
+// One that landed before it refuses the mail for now (it is read again: IMAP keeps it unseen,
+// an API client is told to retry), and the next reading holds the password instead.
+Result<StreamVersion> IntakeService::version_unless_erased(const std::string& application) const {
+    StreamVersion version{0};
+    bool erased = false;
+    KAKITOME_RETURN_IF_ERROR(for_each_stream_event(
+        store_, domain::application_stream(application), [&](const RecordedEvent& event) {
+            erased |= domain::erases_personal_data(event.type);
+            version = event.version;
+            return Status::ok();
+        }));
+    if (erased)
+        return Status::conflict("application " + application +
+                                " was erased while this mail was read; read it again")
+            .with_reason("application_erased");
+    return version;
+}
+
 Result<bool> IntakeService::application_erased(const std::string& application) const {
     bool erased = false;
     KAKITOME_RETURN_IF_ERROR(for_each_stream_event(
@@ -595,7 +615,7 @@ IntakeService::Step IntakeService::plan_password(Ingestion& in) {
     StreamAppend sender_part{sender_stream, sender_expected, {}};
     if (!opens.empty()) {
         application = opens.front()->application;
-        auto version = store_.stream_version(domain::application_stream(application));
+        auto version = version_unless_erased(application);
         if (!version.is_ok()) return version.status();
         StreamAppend application_part{
             domain::application_stream(application), ExpectedVersion::exact(version.value()), {}};
@@ -620,7 +640,7 @@ IntakeService::Step IntakeService::plan_password(Ingestion& in) {
         sender_part.events.push_back(event(held));
         if (!in.sender.pending_forms.empty()) {
             application = in.sender.pending_forms.back().application;
-            auto version = store_.stream_version(domain::application_stream(application));
+            auto version = version_unless_erased(application);
             if (!version.is_ok()) return version.status();
             StreamAppend application_part{domain::application_stream(application),
                                           ExpectedVersion::exact(version.value()),

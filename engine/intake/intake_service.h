@@ -75,6 +75,7 @@ class IntakeService {
                 std::optional<std::string> raw_blob);
     Result<SenderState> load_sender(const std::string& stream) const;
     Result<bool> application_erased(const std::string& application) const;
+    Result<StreamVersion> version_unless_erased(const std::string& application) const;
     Result<std::string> password_of_held_mail(const std::string& raw_blob) const;
     // Decrypts, reads and validates a freshly paired form; appends the outcome.
     Result<std::string> process_paired(const std::string& application, std::string_view attachment,

@@ -127,8 +127,15 @@ MailClassification classify_mail(const MailMessage& mail) {
             auto container = office::CompoundFile::parse(attachment.bytes);
             if (!container.is_ok() || !container->read_root_stream("EncryptionInfo").is_ok()) {
                 result.reason = "attachment_not_office";
-                result.detail = "the attachment is a compound file without Office encryption (" +
-                                attachment.filename + ")";
+                // The file name may name the applicant; the refusal is stored in the clear and
+                // outlives the mail's erasure, so it carries the extension at most.
+                const auto dot = attachment.filename.rfind('.');
+                const std::string extension =
+                    dot == std::string::npos || attachment.filename.size() - dot > 8
+                        ? std::string()
+                        : " (" + attachment.filename.substr(dot) + ")";
+                result.detail =
+                    "the attachment is a compound file without Office encryption" + extension;
                 return result;
             }
             result.kind = MailKind::form;

@@ -23,8 +23,9 @@ struct RefusedMail {
     bool erased = false;                       // MessageRetentionErased
 };
 
-// nullopt for the message stream of a mail that became part of an application (its data is
-// erased with the application's).
+// nullopt for the message stream of any other mail: one that became part of an application (its
+// data is erased with the application's), or a password held for a form still to come (not
+// under retention yet: docs/operations.md).
 Result<std::optional<RefusedMail>> load_refused_mail(const EventStore& store,
                                                      const std::string& stream);
 

@@ -244,6 +244,7 @@ Result<RetentionPass> RetentionSweep::run() {
 }
 
 Result<RetentionPass> RetentionSweep::sweep(std::int64_t now) {
+    KAKITOME_RETURN_IF_ERROR(blobs_.finish_interrupted_erasure());
     // An erased mail whose raw mail or answer key is still stored: a crash came in between.
     auto unfinished = [this](const RefusedMail& mail) -> Result<bool> {
         for (const auto& blob : mail.raw_blobs) {

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "engine/intake/mail_classification.h"
+#include "engine/office/compound_file_writer.h"
 #include "engine/office/office_document.h"
 #include "fixtures.h"
 #include "mail_builder.h"
@@ -174,6 +175,17 @@ TEST(BadInput, EveryKindOfBrokenMailHasAReason) {
         }
         EXPECT_EQ(reason, c.reason);
     }
+    // A refusal's detail is stored in the clear: it never carries the file's name.
+    const std::string plain_compound =
+        office::write_compound_file({{"Workbook", std::string(600, 'x')}}).value();
+    auto named =
+        parse_mail(build_mail("a@example.jp", subject, "named@x", text, "",
+                              {{"filename*=UTF-8''%E5%B1%B1%E7%94%B0%E5%A4%AA%E9%83%8E.xls",
+                                "application/vnd.ms-excel", plain_compound}}));
+    ASSERT_TRUE(named.is_ok());
+    const auto refused = classify_mail(named.value());
+    EXPECT_EQ(refused.reason, "attachment_not_office");
+    EXPECT_EQ(refused.detail, "the attachment is a compound file without Office encryption (.xls)");
     auto big = parse_mail(std::string(2000, 'a'), {.max_bytes = 1000});
     EXPECT_EQ(big.status().code(), StatusCode::resource_exhausted);
     EXPECT_EQ(big.status().reason(), "too_large");
