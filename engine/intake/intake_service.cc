@@ -140,9 +140,9 @@ Result<IntakeService::SenderState> IntakeService::load_sender(const std::string&
     // for nothing: its attachment is gone, and a password must neither open it nor count it.
     std::vector<SenderState::PendingForm> waiting;
     for (auto& form : state.pending_forms) {
-        auto erased = application_erased(form.application);
-        if (!erased.is_ok()) return erased.status();
-        if (!erased.value()) waiting.push_back(std::move(form));
+        auto application = application_as_stored(form.application);
+        if (!application.is_ok()) return application.status();
+        if (!application->erased) waiting.push_back(std::move(form));
     }
     state.pending_forms = std::move(waiting);
     return state;
@@ -153,29 +153,25 @@ Result<IntakeService::SenderState> IntakeService::load_sender(const std::string&
 // One that landed before it refuses the mail for now (it is read again: IMAP keeps it unseen,
 // an API client is told to retry), and the next reading holds the password instead.
 Result<StreamVersion> IntakeService::version_unless_erased(const std::string& application) const {
-    StreamVersion version{0};
-    bool erased = false;
-    KAKITOME_RETURN_IF_ERROR(for_each_stream_event(
-        store_, domain::application_stream(application), [&](const RecordedEvent& event) {
-            erased |= domain::erases_personal_data(event.type);
-            version = event.version;
-            return Status::ok();
-        }));
-    if (erased)
+    auto stored = application_as_stored(application);
+    if (!stored.is_ok()) return stored.status();
+    if (stored->erased)
         return Status::conflict("application " + application +
                                 " was erased while this mail was read; read it again")
             .with_reason("application_erased");
-    return version;
+    return stored->version;
 }
 
-Result<bool> IntakeService::application_erased(const std::string& application) const {
-    bool erased = false;
+Result<IntakeService::StoredApplication> IntakeService::application_as_stored(
+    const std::string& application) const {
+    StoredApplication stored;
     KAKITOME_RETURN_IF_ERROR(for_each_stream_event(
         store_, domain::application_stream(application), [&](const RecordedEvent& event) {
-            erased |= domain::erases_personal_data(event.type);
+            stored.erased |= domain::erases_personal_data(event.type);
+            stored.version = event.version;
             return Status::ok();
         }));
-    return erased;
+    return stored;
 }
 
 Result<std::string> IntakeService::password_of_held_mail(const std::string& raw_blob) const {

@@ -74,7 +74,12 @@ class IntakeService {
     Step reject(Ingestion& in, const std::string& reason, const std::string& detail,
                 std::optional<std::string> raw_blob);
     Result<SenderState> load_sender(const std::string& stream) const;
-    Result<bool> application_erased(const std::string& application) const;
+    // An application's stream version and whether it was erased, read in one pass.
+    struct StoredApplication {
+        StreamVersion version{0};
+        bool erased = false;
+    };
+    Result<StoredApplication> application_as_stored(const std::string& application) const;
     Result<StreamVersion> version_unless_erased(const std::string& application) const;
     Result<std::string> password_of_held_mail(const std::string& raw_blob) const;
     // Decrypts, reads and validates a freshly paired form; appends the outcome.

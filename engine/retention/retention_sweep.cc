@@ -30,6 +30,17 @@ std::vector<std::string> holds_of(const workflow::ApplicationRecord& record,
     return holds;
 }
 
+// Due, then held, then waiting for a mail in flight, then erase: the same for applications and
+// for mails.
+RetentionAction action_for(const RetentionDue& due, std::int64_t now_ms,
+                           const std::vector<std::string>& holds,
+                           const std::vector<std::string>& mails_in_flight) {
+    if (now_ms < due.due_at_ms) return RetentionAction::not_due;
+    if (!holds.empty()) return RetentionAction::held;
+    if (!mails_in_flight.empty()) return RetentionAction::waiting;
+    return RetentionAction::erase;
+}
+
 RetentionVerdict judge(const workflow::ApplicationRecord& record, const IncidentHolds& incidents,
                        const workflow::RetentionPolicy& policy,
                        const workflow::WorkflowConfig& config, std::int64_t now_ms) {
@@ -37,13 +48,7 @@ RetentionVerdict judge(const workflow::ApplicationRecord& record, const Incident
                              record.version,           retention_due(record, policy, config),
                              RetentionAction::not_due, {}};
     verdict.holds = holds_of(record, incidents);
-    if (now_ms < verdict.due.due_at_ms) return verdict;
-    if (!verdict.holds.empty())
-        verdict.action = RetentionAction::held;
-    else if (!record.mails_in_flight.empty())
-        verdict.action = RetentionAction::waiting;
-    else
-        verdict.action = RetentionAction::erase;
+    verdict.action = action_for(verdict.due, now_ms, verdict.holds, record.mails_in_flight);
     return verdict;
 }
 
@@ -56,13 +61,7 @@ MailVerdict judge_mail(const RefusedMail& mail, const IncidentHolds& incidents,
                         mail_retention_due(mail.received_at_ms, policy, config),
                         RetentionAction::not_due,
                         incidents.holding_mail(mail.received_at_ms)};
-    if (verdict.due.due_at_ms > now_ms) return verdict;
-    if (!verdict.holds.empty())
-        verdict.action = RetentionAction::held;
-    else if (!mail.mails_in_flight.empty())
-        verdict.action = RetentionAction::waiting;
-    else
-        verdict.action = RetentionAction::erase;
+    verdict.action = action_for(verdict.due, now_ms, verdict.holds, mail.mails_in_flight);
     return verdict;
 }
 
@@ -72,6 +71,13 @@ void order_by_action_then_due(std::vector<Verdict>& verdicts) {
         if (a.action != b.action) return a.action < b.action;
         return a.due.due_at_ms < b.due.due_at_ms;
     });
+}
+
+template <typename Verdict>
+std::size_t count_action(const std::vector<Verdict>& verdicts, RetentionAction action) {
+    return static_cast<std::size_t>(
+        std::count_if(verdicts.begin(), verdicts.end(),
+                      [&](const Verdict& verdict) { return verdict.action == action; }));
 }
 
 json time_or_null(std::int64_t ms) {
@@ -95,15 +101,11 @@ std::string_view action_name(RetentionAction action) {
 }
 
 std::size_t RetentionReview::count_mails(RetentionAction action) const {
-    return static_cast<std::size_t>(
-        std::count_if(mails.begin(), mails.end(),
-                      [&](const MailVerdict& verdict) { return verdict.action == action; }));
+    return count_action(mails, action);
 }
 
 std::size_t RetentionReview::count(RetentionAction action) const {
-    return static_cast<std::size_t>(
-        std::count_if(applications.begin(), applications.end(),
-                      [&](const RetentionVerdict& verdict) { return verdict.action == action; }));
+    return count_action(applications, action);
 }
 
 std::string RetentionReview::to_json() const {
@@ -163,8 +165,7 @@ Status require_policy(const workflow::RetentionPolicy& policy) {
 Result<RetentionReview> review_retention(const EventStore& store,
                                          const workflow::RetentionPolicy& policy,
                                          const workflow::WorkflowConfig& config,
-                                         std::int64_t now_ms,
-                                         const UnfinishedMail& unfinished_mail) {
+                                         std::int64_t now_ms) {
     KAKITOME_RETURN_IF_ERROR(require_policy(policy));
     auto incidents = IncidentHolds::read(store);
     if (!incidents.is_ok()) return incidents.status();
@@ -189,11 +190,7 @@ Result<RetentionReview> review_retention(const EventStore& store,
         if (!mail.is_ok()) return mail.status();
         if (!mail.value()) continue;
         if (mail.value()->erased) {
-            if (unfinished_mail) {
-                auto unfinished = unfinished_mail(*mail.value());
-                if (!unfinished.is_ok()) return unfinished.status();
-                if (unfinished.value()) review.unfinished_mails.push_back(stream);
-            }
+            review.erased_mails.push_back(std::move(*mail.value()));
             continue;
         }
         review.mails.push_back(judge_mail(*mail.value(), *incidents, policy, config, now_ms));
@@ -245,15 +242,7 @@ Result<RetentionPass> RetentionSweep::run() {
 
 Result<RetentionPass> RetentionSweep::sweep(std::int64_t now) {
     KAKITOME_RETURN_IF_ERROR(blobs_.finish_interrupted_erasure());
-    // An erased mail whose raw mail or answer key is still stored: a crash came in between.
-    auto unfinished = [this](const RefusedMail& mail) -> Result<bool> {
-        for (const auto& blob : mail.raw_blobs) {
-            auto there = blobs_.contains(blob);
-            if (!there.is_ok() || there.value()) return there;
-        }
-        return vault_.is_live(domain::data_key_of(mail.stream));
-    };
-    auto review = review_retention(store_, policy_, config_, now, unfinished);
+    auto review = review_retention(store_, policy_, config_, now);
     if (!review.is_ok()) return review.status();
     RetentionPass pass;
     pass.held = review->count(RetentionAction::held) + review->count_mails(RetentionAction::held);
@@ -300,7 +289,19 @@ Result<RetentionPass> RetentionSweep::sweep(std::int64_t now) {
         pass.erased.push_back(verdict.application);
         to_destroy.push_back(verdict.application);
     }
-    std::vector<std::string> mails_to_destroy = review->unfinished_mails;
+    // The same for a mail: its raw mail or its answer's key is still stored.
+    std::vector<std::string> mails_to_destroy;
+    for (const auto& mail : review->erased_mails) {
+        bool stored = false;
+        for (const auto& blob : mail.raw_blobs) {
+            auto there = blobs_.contains(blob);
+            if (!there.is_ok()) return there.status();
+            stored |= there.value();
+        }
+        auto live = vault_.is_live(domain::data_key_of(mail.stream));
+        if (!live.is_ok()) return live.status();
+        if (stored || live.value()) mails_to_destroy.push_back(mail.stream);
+    }
     pass.finished += mails_to_destroy.size();
     for (const auto& verdict : review->mails) {
         if (verdict.action != RetentionAction::erase) continue;

@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "engine/domain/application_state.h"
+#include "engine/retention/refused_mail.h"
 #include "engine/retention/retention_schedule.h"
 #include "engine/workflow/retention_policy.h"
 #include "engine/workflow/workflow_config.h"
@@ -65,8 +66,7 @@ struct RetentionReview {
     std::vector<RetentionVerdict> applications;  // not erased yet, in the order of the actions
     std::vector<std::string> erased;             // erased before (by policy or by a supervisor)
     std::vector<MailVerdict> mails;              // not erased yet, in the order of the actions
-    // Mails erased before whose raw mail or answer key is still there (a crash came between).
-    std::vector<std::string> unfinished_mails;
+    std::vector<RefusedMail> erased_mails;       // erased before
     std::size_t count(RetentionAction action) const;
     std::size_t count_mails(RetentionAction action) const;
     std::string to_json() const;
@@ -82,18 +82,12 @@ struct RetentionPass {
     std::string to_json() const;
 };
 
-struct RefusedMail;
-// Whether an erased mail's data is still stored (the sweep asks its blobs and vault); without
-// it, unfinished_mails stays empty (a dry run has neither).
-using UnfinishedMail = std::function<Result<bool>(const RefusedMail& mail)>;
-
 // failed_precondition (retention_not_configured) when the policy is not enabled.
 Status require_policy(const workflow::RetentionPolicy& policy);
 Result<RetentionReview> review_retention(const EventStore& store,
                                          const workflow::RetentionPolicy& policy,
                                          const workflow::WorkflowConfig& config,
-                                         std::int64_t now_ms,
-                                         const UnfinishedMail& unfinished_mail = {});
+                                         std::int64_t now_ms);
 
 class RetentionSweep {
   public:

@@ -36,6 +36,20 @@ Result<std::vector<std::string>> application_blob_ids(const EventStore& store,
 
 namespace {
 
+// Deletes the blobs (one compaction), counting those that were there and the bytes regained.
+Status delete_blobs(BlobStore& blobs, const std::vector<std::string>& ids,
+                    DestroyedData& destroyed) {
+    for (const auto& id : ids) {
+        auto there = blobs.contains(id);
+        if (!there.is_ok()) return there.status();
+        if (there.value()) ++destroyed.blobs_deleted;
+    }
+    auto reclaimed = blobs.erase(ids);
+    if (!reclaimed.is_ok()) return reclaimed.status();
+    destroyed.bytes_reclaimed = reclaimed.value();
+    return Status::ok();
+}
+
 // Deletes the candidates but those an application stream outside `owners` still refers to (a
 // reference from an erased application keeps nothing), then compacts the blob family once.
 Status erase_unreferenced_blobs(const EventStore& store, BlobStore& blobs,
@@ -58,17 +72,9 @@ Status erase_unreferenced_blobs(const EventStore& store, BlobStore& blobs,
     for (const auto& id : candidates) {
         bool still_needed = false;
         for (const auto& stream : referenced_by[id]) still_needed |= !erased_streams.count(stream);
-        if (still_needed) continue;
-        auto there = blobs.contains(id);
-        if (!there.is_ok()) return there.status();
-        if (there.value()) ++destroyed.blobs_deleted;
-        to_delete.push_back(id);  // absent ones too: the compaction then finishes a delete a
-                                  // crash left in the files
+        if (!still_needed) to_delete.push_back(id);
     }
-    auto reclaimed = blobs.erase(to_delete);
-    if (!reclaimed.is_ok()) return reclaimed.status();
-    destroyed.bytes_reclaimed = reclaimed.value();
-    return Status::ok();
+    return delete_blobs(blobs, to_delete, destroyed);
 }
 
 // The keys last: while one is live, the erasure is unfinished and is done again (a crash
@@ -101,9 +107,7 @@ Result<DestroyedData> destroy_application_data(const EventStore& store, BlobStor
     }
     KAKITOME_RETURN_IF_ERROR(
         erase_unreferenced_blobs(store, blobs, candidates, streams, destroyed));
-    std::vector<std::string> keys;
-    for (const auto& application : applications) keys.push_back(application);
-    KAKITOME_RETURN_IF_ERROR(destroy_keys(vault, keys, destroyed));
+    KAKITOME_RETURN_IF_ERROR(destroy_keys(vault, applications, destroyed));
     return destroyed;
 }
 
@@ -119,15 +123,8 @@ Result<DestroyedData> destroy_mail_data(const EventStore& store, BlobStore& blob
     }
     // A raw mail is stored under the hash of its bytes and its stream is named by its
     // Message-ID (or those bytes), so no application can refer to the same blob: no log scan.
-    std::vector<std::string> to_delete(candidates.begin(), candidates.end());
-    for (const auto& id : to_delete) {
-        auto there = blobs.contains(id);
-        if (!there.is_ok()) return there.status();
-        if (there.value()) ++destroyed.blobs_deleted;
-    }
-    auto reclaimed = blobs.erase(to_delete);
-    if (!reclaimed.is_ok()) return reclaimed.status();
-    destroyed.bytes_reclaimed = reclaimed.value();
+    KAKITOME_RETURN_IF_ERROR(delete_blobs(
+        blobs, std::vector<std::string>(candidates.begin(), candidates.end()), destroyed));
     // Most mails have no key (only an answered refusal seals anything): destroying one that
     // never existed would journal and compact for nothing, thousands of times for a year of spam.
     std::vector<std::string> keys;
