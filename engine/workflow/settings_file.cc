@@ -1,5 +1,6 @@
 #include "engine/workflow/settings_file.h"
 
+#include "events/base/operator_log.h"
 #include "events/cosignature.h"
 
 #include <cstdlib>
@@ -67,13 +68,21 @@ Result<Settings> load_settings(const std::string& path) {
 
     std::ifstream in(path, std::ios::binary);
     if (!in) return Status::invalid_argument("cannot read configuration " + path);
-    const json root = json::parse(in, nullptr, false);
+    // Comments are allowed: the packaged file documents every key in place.
+    const json root = json::parse(in, nullptr, /*allow_exceptions=*/false,
+                                  /*ignore_comments=*/true);
     if (root.is_discarded()) return Status::invalid_argument(path + " is not valid JSON");
     try {
-        KAKITOME_RETURN_IF_ERROR(check_keys(
-            root, "config",
-            {"public_base_url", "url_valid_days", "extra_closures", "sla", "mail", "storage",
-             "campaign", "backup", "witnesses", "min_witnesses", "tokens", "retention"}));
+        KAKITOME_RETURN_IF_ERROR(
+            check_keys(root, "config",
+                       {"public_base_url", "url_valid_days", "extra_closures", "sla", "mail",
+                        "storage", "campaign", "backup", "witnesses", "min_witnesses", "tokens",
+                        "retention", "log_level"}));
+        if (root.contains("log_level")) {
+            settings.log_level = root["log_level"].get<std::string>();
+            if (!logging::level_from_name(settings.log_level))
+                return Status::invalid_argument("log_level must be debug, info, warning or error");
+        }
         if (root.contains("retention")) {
             const json& retention = root["retention"];
             KAKITOME_RETURN_IF_ERROR(check_keys(

@@ -41,6 +41,8 @@ struct Settings {
     // "retention": {"after_close_business_days": N, "after_usage_period_days": M,
     // "check_every_minutes": K}: when personal data is erased by policy (absent: never).
     RetentionPolicy retention;
+    // "log_level": "debug" | "info" | "warning" | "error": what serve writes on stderr.
+    std::string log_level = "info";
 };
 
 // An empty path gives the defaults (video on a local placeholder endpoint, SMTP on
