@@ -8,7 +8,7 @@ DATA       ?= var/demo
 FUZZ_BUILD   ?= build-fuzz
 FUZZ_SECONDS ?= 60
 
-.PHONY: all setup configure build test demo check-asan bench fuzz format clean mutants
+.PHONY: all setup configure build test demo check-asan bench fuzz format clean mutants package
 
 all: build
 
@@ -23,6 +23,11 @@ build: configure
 
 test: build
 	@ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
+
+# The Debian package (scripts/package/), checked by lintian: build/kakitome_<version>_amd64.deb.
+package: build
+	@cd $(BUILD) && cpack -G DEB
+	@lintian --fail-on error $(BUILD)/kakitome_*.deb
 
 demo: build
 	@scripts/demo.sh $(BUILD)/kakitome $(DATA)

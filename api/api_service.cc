@@ -21,6 +21,7 @@
 #include "engine/workflow/workflow_commands.h"
 #include "events/base/aead.h"
 #include "events/base/base64.h"
+#include "events/base/operator_log.h"
 #include "events/base/sha256.h"
 #include "events/base/timestamp.h"
 #include "projections/incident_review.h"
@@ -28,13 +29,11 @@
 namespace kakitome::api {
 
 ApiDependencies dependencies_of(Services& services) {
-    return {services.store(),           services.vault(),
-            services.intake(),          services.commands(),
-            services.workflow_config(), services.principals(),
-            services.worker(),          services.read_models(),
-            services.ledger(),          services.disclosures(),
-            services.backups(),         services.witnessing(),
-            services.retention(),       services.clock()};
+    return {services.store(),       services.vault(),           services.intake(),
+            services.commands(),    services.workflow_config(), services.principals(),
+            services.worker(),      services.read_models(),     services.ledger(),
+            services.disclosures(), services.backups(),         services.witnessing(),
+            services.retention(),   services.clock(),           services.ledger_key_file()};
 }
 
 ApiService::ApiService(ApiDependencies dependencies)
@@ -68,6 +67,23 @@ void ApiService::Impl::finish(HttpResponse& response, const Context& context) {
     // One policy for every answer: the console's own files only (docs/console.md).
     for (const auto& [name, value] : security_headers()) response.set_header(name, value);
     responses_by_class[std::min(5, response.status / 100)].fetch_add(1, std::memory_order_relaxed);
+    log_request(response, context);
+}
+
+// One line per request for the operator. The route is the pattern, never the path: a path holds
+// a download link's secret token (/d/{token}); the principal is its name, never the token.
+void ApiService::Impl::log_request(const HttpResponse& response, const Context& context) const {
+    const auto level = response.status >= 500 ? logging::Level::error : logging::Level::info;
+    if (!logging::enabled(level)) return;
+    const auto elapsed = std::chrono::steady_clock::now() - context.started;
+    logging::write(
+        level, "request",
+        {{"request_id", context.request_id},
+         {"principal", context.principal ? json(context.principal->name) : json(nullptr)},
+         {"method", context.request.method},
+         {"route", context.match.route ? context.match.route->pattern : "(no route)"},
+         {"status", response.status},
+         {"latency_ms", std::chrono::duration<double, std::milli>(elapsed).count()}});
 }
 
 HttpResponse ApiService::handle(const HttpRequest& request) {
@@ -170,6 +186,8 @@ HttpResponse ApiService::Impl::dispatch(Context& context) {
     switch (route.id) {
         case RouteId::healthz:
             return json_response(200, {{"status", "ok"}, {"head", d.store.head().value}});
+        case RouteId::readyz:
+            return readiness();
         case RouteId::metrics:
             return metrics();
         case RouteId::post_mail:

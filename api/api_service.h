@@ -49,6 +49,7 @@ struct ApiDependencies {
     const witness::CheckpointWitnessing& witnessing;
     retention::RetentionSweep& retention;
     std::function<std::int64_t()> clock_ms;
+    const std::filesystem::path& ledger_key_file;
 };
 
 ApiDependencies dependencies_of(Services& services);

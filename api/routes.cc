@@ -10,6 +10,8 @@ using auth::Role;
 const std::vector<Route>& routes() {
     static const std::vector<Route> table = {
         {RouteId::healthz, "GET", "/healthz", true, {}},
+        // For load balancers and monitoring: whether this process can do its work now.
+        {RouteId::readyz, "GET", "/readyz", true, {}},
         // The console's page and files are public (they hold no data); every datum it shows
         // comes from the routes below, called with the user's token.
         {RouteId::console_root, "GET", "/", true, {}},

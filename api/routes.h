@@ -14,6 +14,7 @@ namespace kakitome::api {
 
 enum class RouteId {
     healthz,
+    readyz,
     metrics,
     post_mail,
     queue,
@@ -56,7 +57,7 @@ struct Route {
     RouteId id;
     std::string method;
     std::string pattern;
-    bool public_route;              // no token needed (/healthz, /d/{token})
+    bool public_route;              // no token needed (/healthz, /readyz, /d/{token})
     std::vector<auth::Role> roles;  // who may call it when not public
     // The query parameters it takes; any other is a 400 (a typo must not silently mean "all").
     std::vector<std::string> query_parameters = {};

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -46,6 +47,7 @@ struct ApiService::Impl {
         std::string request_id;
         std::optional<auth::Principal> principal;
         std::map<std::string, std::string> query;
+        std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
     };
 
     HttpResponse dispatch(Context& context);
@@ -53,7 +55,9 @@ struct ApiService::Impl {
     std::optional<HttpResponse> gate(Context& context);
     Context context_of(const HttpRequest& request) const;
     void finish(HttpResponse& response, const Context& context);
+    void log_request(const HttpResponse& response, const Context& context) const;
     HttpResponse metrics();
+    HttpResponse readiness();
     HttpResponse post_mail(Context& context);
     HttpResponse queue(Context& context);
     HttpResponse application(Context& context);

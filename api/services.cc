@@ -47,8 +47,9 @@ Result<std::unique_ptr<Services>> Services::open(ServiceOptions options) {
     if (!vault.is_ok()) return vault.status();
     services->vault_ = std::move(vault).value();
 
-    auto signer = NoteSigner::load_or_create(
-        o.ledger_key_file.empty() ? data / "ledger.key" : o.ledger_key_file, kLedgerOrigin);
+    services->ledger_key_file_ =
+        o.ledger_key_file.empty() ? data / "ledger.key" : o.ledger_key_file;
+    auto signer = NoteSigner::load_or_create(services->ledger_key_file_, kLedgerOrigin);
     if (!signer.is_ok()) return signer.status();
     auto ledger = Ledger::open(*services->store_, std::move(signer).value(), kLedgerOrigin);
     if (!ledger.is_ok()) return ledger.status();

@@ -77,6 +77,8 @@ class Services {
     BlobStore& blobs() { return *blobs_; }
     DataKeyVault& vault() { return *vault_; }
     Ledger& ledger() { return *ledger_; }
+    // Where the ledger's signing key was read from (readiness checks it is still readable).
+    const std::filesystem::path& ledger_key_file() const { return ledger_key_file_; }
     intake::IntakeService& intake() { return *intake_; }
     auth::PrincipalRegistry& principals() { return *principals_; }
     workflow::WorkflowCommands& commands() { return *commands_; }
@@ -96,6 +98,7 @@ class Services {
     std::unique_ptr<BlobStore> blobs_;
     std::unique_ptr<DataKeyVault> vault_;
     std::unique_ptr<Ledger> ledger_;
+    std::filesystem::path ledger_key_file_;
     std::unique_ptr<intake::IntakeService> intake_;
     std::unique_ptr<auth::PrincipalRegistry> principals_;
     std::unique_ptr<workflow::WorkflowCommands> commands_;

@@ -8,13 +8,21 @@ packages=(
   libboost-all-dev librocksdb-dev libssl-dev nlohmann-json3-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libgmime-3.0-dev libzip-dev libpugixml-dev libcurl4-openssl-dev libicu-dev libxml2-dev
-  libcsv-dev zlib1g-dev
+  libcsv-dev zlib1g-dev libsystemd-dev
+  # The Debian package: its man page and the checks of it (docs/operations.md, "Installing").
+  help2man lintian
   # Independent tools the tests cross-check against (see docs/testing.md).
   python3 python3-msoffcrypto-tool python3-openpyxl dovecot-imapd python3-botocore python3-aiosmtpd
   nginx-light wrk
   # The console's tests run in a real browser; a Japanese font makes their screenshots legible.
   chromium chromium-driver python3-selenium fonts-ipafont-gothic
+  # docs/openapi.yaml judged by implementations that share nothing with the server: answers
+  # validated with jsonschema; the linter and a generated client come from npm (below).
+  python3-jsonschema python3-yaml
 )
+# Node.js for the contract tools (tests/contract/package.json): the machine's own when it is
+# new enough (Redocly CLI 2 needs 20.19 or later), else Debian's.
+if ! command -v npm >/dev/null 2>&1; then packages+=(nodejs npm); fi
 
 missing=()
 for package in "${packages[@]}"; do
@@ -23,7 +31,21 @@ for package in "${packages[@]}"; do
   fi
 done
 
+# The contract tools, exactly as package-lock.json pins them (npm ci: nothing else is fetched,
+# and nothing at run time). Installed again only when the lock file changed.
+install_contract_tools() {
+  local contract
+  contract="$(cd "$(dirname "$0")/../tests/contract" && pwd)"
+  if [ ! -f "$contract/node_modules/.package-lock.json" ] ||
+     ! cmp -s "$contract/package-lock.json" "$contract/node_modules/.installed-lock.json"; then
+    echo "setup: installing the contract tools (npm ci in tests/contract)" >&2
+    (cd "$contract" && npm ci --no-audit --no-fund --loglevel=error >/dev/null &&
+      cp package-lock.json node_modules/.installed-lock.json)
+  fi
+}
+
 if [ ${#missing[@]} -eq 0 ]; then
+  install_contract_tools
   exit 0
 fi
 
@@ -33,3 +55,4 @@ if [ "$(id -u)" -ne 0 ]; then sudo_cmd=(sudo); fi
 export DEBIAN_FRONTEND=noninteractive
 "${sudo_cmd[@]}" apt-get update -qq
 "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+install_contract_tools

@@ -55,19 +55,37 @@ constexpr Subcommand kSubcommands[] = {
     {"bench", kakitome::cli::run_bench, "benchmarks: append, decrypt"},
 };
 
-void print_usage() {
-    std::fprintf(stderr, "usage: kakitome <command> [options]\n\ncommands:\n");
+// --help on stdout (and the man page is made from it, scripts/package/package.cmake); a
+// mistake's usage on stderr.
+void print_usage(std::FILE* out) {
+    std::fprintf(out,
+                 "usage: kakitome <command> [options]\n\n"
+                 "The PR-video application workflow: mails in, forms decrypted and validated, "
+                 "download links out,\nevery step an event in a hash-chained, signed ledger.\n\n"
+                 "commands:\n");
     for (const auto& subcommand : kSubcommands) {
-        std::fprintf(stderr, "  %-8s %s\n", subcommand.name, subcommand.summary);
+        std::fprintf(out, "  %-9s %s\n", subcommand.name, subcommand.summary);
     }
+    std::fprintf(out,
+                 "\noptions:\n"
+                 "  --help     print this list\n"
+                 "  --version  print the version\n");
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-    if (argc < 2 || std::strcmp(argv[1], "--help") == 0 || std::strcmp(argv[1], "help") == 0) {
-        print_usage();
-        return argc < 2 ? kakitome::cli::kExitBadInput : kakitome::cli::kExitOk;
+    if (argc < 2) {
+        print_usage(stderr);
+        return kakitome::cli::kExitBadInput;
+    }
+    if (std::strcmp(argv[1], "--help") == 0 || std::strcmp(argv[1], "help") == 0) {
+        print_usage(stdout);
+        return kakitome::cli::kExitOk;
+    }
+    if (std::strcmp(argv[1], "--version") == 0) {
+        std::printf("kakitome %s\n", KAKITOME_VERSION);
+        return kakitome::cli::kExitOk;
     }
     // Everything kakitome writes (the store's files, keys, exports, blobs) is for the service
     // user alone: files 0600, directories 0700, whatever the caller's umask.
@@ -77,6 +95,6 @@ int main(int argc, char** argv) {
         if (std::strcmp(argv[1], subcommand.name) == 0) return subcommand.run(words);
     }
     std::fprintf(stderr, "kakitome: unknown command '%s'\n", argv[1]);
-    print_usage();
+    print_usage(stderr);
     return kakitome::cli::kExitBadInput;
 }

@@ -2,13 +2,23 @@
 //                [--tls-cert PEM --tls-key PEM] [--master-key FILE] [--request-timeout S]
 //                [--imap URL [--poll-seconds N] [--imap-insecure]] [--max-mail-bytes N]
 //                [--demo]   (allow the built-in demo storage placeholder)
+//                [--log-level debug|info|warning|error] [--admin-token-file FILE]
 // kakitome serve --imap URL --once ...   (one IMAP poll, no HTTP server)
 //
 // Runs the REST API (docs/api.md, docs/openapi.yaml), the workflow worker (timers, outbox,
 // projections) and, with --imap, the IMAP poller, until SIGTERM/SIGINT: then it stops accepting,
 // answers the requests in flight, finishes the worker's pass, and exits 0. On the first start of
-// a data directory it creates an admin token and prints it once on stdout.
+// a data directory it creates an admin token and prints it once on stdout (or, with
+// --admin-token-file, writes it to that new 0600 file: a service's stdout goes to the journal).
+//
+// Under systemd (Type=notify) it says READY=1 once the store is open and the server listens,
+// STOPPING=1 when it takes SIGTERM, and on SIGHUP reloads the TLS certificate and the log level
+// of the configuration, saying what it reloaded. The operator's log is JSON lines on stderr
+// (events/base/operator_log.h): one line per request and per worker pass that appended.
+#include <fcntl.h>
 #include <pthread.h>
+#include <systemd/sd-daemon.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <csignal>
@@ -27,6 +37,7 @@
 #include "api/routes.h"
 #include "engine/intake/imap_poller.h"
 #include "engine/workflow/workflow_worker.h"
+#include "events/base/operator_log.h"
 #include "events/meta_store.h"
 
 namespace kakitome::cli {
@@ -37,6 +48,60 @@ void print_json_line(const nlohmann::json& line) {
     std::printf("%s\n",
                 line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
     std::fflush(stdout);
+}
+
+// The first admin token into a new file only its owner reads; false when the file exists or
+// cannot be written (the token is then not created at all).
+bool write_token_file(const std::string& path, const std::string& token) {
+    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0) return false;
+    const std::string line = token + "\n";
+    const bool written = ::write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size());
+    return (::fsync(fd) == 0) & (::close(fd) == 0) & written;
+}
+
+void log_error(const std::string& what, const Status& status);
+
+// SIGHUP: what can change without a restart. The TLS certificate and key files (a renewal),
+// and the configuration's log_level unless --log-level fixed it. Anything else in the
+// configuration needs a restart, and the line says so. A bad file changes nothing.
+void reload(http::HttpServer& server, const std::string& config_path, bool level_fixed) {
+    nlohmann::json reloaded = nlohmann::json::array();
+    if (server.serves_tls()) {
+        if (auto tls = server.reload_tls(); tls.is_ok())
+            reloaded.push_back("tls_certificate");
+        else
+            log_error("reload: the TLS certificate was not reloaded", tls);
+    }
+    auto settings = workflow::load_settings(config_path);
+    if (!settings.is_ok()) {
+        log_error("reload: the configuration was not reloaded", settings.status());
+    } else if (!level_fixed) {
+        logging::set_threshold(*logging::level_from_name(settings->log_level));
+        reloaded.push_back("log_level");
+    }
+    logging::write(logging::Level::warning, "reloaded",
+                   {{"reloaded", reloaded},
+                    {"needs_restart", "every other configuration key"},
+                    {"log_level", logging::level_name(logging::threshold())}});
+}
+
+void log_error(const std::string& what, const Status& status) {
+    logging::write(logging::Level::error, what, {{"error", status.to_string()}});
+}
+
+// The worker's own appends since `after` (actor "system": its timers and mail deliveries; a
+// retention sweep on its own thread shows here too), by event type; one line per pass that
+// appended any. Requests' appends have their principal as actor and are not counted.
+void log_worker_pass(const EventStore& store, Seq after, Seq head) {
+    if (head.value <= after.value || !logging::enabled(logging::Level::info)) return;
+    std::map<std::string, int> appended;
+    auto events = store.read_all(Seq{after.value + 1}, head.value - after.value);
+    if (!events.is_ok()) return;
+    for (const auto& event : events.value())
+        if (event.actor == "system") ++appended[event.type];
+    if (appended.empty()) return;
+    logging::write(logging::Level::info, "worker", {{"appended", appended}});
 }
 
 }  // namespace
@@ -62,7 +127,9 @@ int run_serve(const Words& words) {
                                        "backup-dir",
                                        "backup-every",
                                        "backup-keep",
-                                       "checkpoint-seconds"},
+                                       "checkpoint-seconds",
+                                       "log-level",
+                                       "admin-token-file"},
                                       {"once", "imap-insecure", "demo"});
     intake::MailLimits limits;
     http::HttpServerOptions server_options;
@@ -124,10 +191,22 @@ int run_serve(const Words& words) {
     }
     // Signals are taken by the main thread only (sigwait), so block them before any thread starts.
     sigset_t signals = block_stop_signals();
+    sigaddset(&signals, SIGHUP);
+    pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+    // The flag wins over the configuration's "log_level"; a bad name is refused up front.
+    auto settings_now = workflow::load_settings(arguments->value_or("config", ""));
+    const std::string level_name =
+        arguments->value_or("log-level", settings_now.is_ok() ? settings_now->log_level : "info");
+    if (auto level = logging::level_from_name(level_name)) {
+        logging::set_threshold(*level);
+    } else {
+        std::fprintf(stderr, "kakitome serve: --log-level must be debug, info, warning or error\n");
+        return kExitBadInput;
+    }
 
-    if (auto settings = workflow::load_settings(arguments->value_or("config", ""));
-        settings.is_ok() && workflow::uses_demo_storage(settings.value()) &&
-        !arguments->has("demo") && !arguments->has("once")) {
+    if (auto& settings = settings_now; settings.is_ok() &&
+                                       workflow::uses_demo_storage(settings.value()) &&
+                                       !arguments->has("demo") && !arguments->has("once")) {
         std::fprintf(stderr,
                      "kakitome serve: the video storage is the built-in demo placeholder "
                      "(127.0.0.1:9000, key AKIDKAKITOMEDEMO); download links would point "
@@ -175,8 +254,23 @@ int run_serve(const Words& words) {
             std::fprintf(stderr, "kakitome serve: %s\n", admin.status().to_string().c_str());
             return kExitStoreError;
         }
-        print_json_line(
-            {{"admin_token", admin->token}, {"note", "shown once; only its SHA-256 is stored"}});
+        if (auto file = arguments->value("admin-token-file")) {
+            if (!write_token_file(*file, admin->token)) {
+                // The token exists now but nobody can read it: revoke it, so that the next
+                // start (with a writable file) makes a fresh one.
+                (void)principals.revoke("admin", "the token file could not be written", "system");
+                std::fprintf(stderr,
+                             "kakitome serve: cannot create %s (it must not exist yet); the admin "
+                             "token was revoked\n",
+                             file->c_str());
+                return kExitStoreError;
+            }
+            print_json_line({{"admin_token_file", *file},
+                             {"note", "the first admin token, 0600; only its SHA-256 is stored"}});
+        } else {
+            print_json_line({{"admin_token", admin->token},
+                             {"note", "shown once; only its SHA-256 is stored"}});
+        }
     }
     auto& worker = services->worker();
     api::ApiService api(*services);
@@ -200,18 +294,23 @@ int run_serve(const Words& words) {
     print_json_line(
         {{"listening", server_options.address + ":" + std::to_string(server.value()->port())},
          {"tls", !server_options.tls_certificate_file.empty()}});
+    // The store is open and the server listens: ready for systemd (a no-op outside it).
+    sd_notifyf(0, "READY=1\nSTATUS=listening on %s:%u, head %llu", server_options.address.c_str(),
+               static_cast<unsigned>(server.value()->port()),
+               static_cast<unsigned long long>(store.head().value));
 
     std::thread warm_up_thread([&api] {
-        if (auto warmed = api.warm_up(); !warmed.is_ok())
-            std::fprintf(stderr, "kakitome serve: warm-up: %s\n", warmed.to_string().c_str());
+        if (auto warmed = api.warm_up(); !warmed.is_ok()) log_error("warm-up failed", warmed);
     });
     std::atomic<bool> stopping{false};
     std::thread worker_thread([&] {
         while (!stopping) {
+            const Seq before = store.head();
             auto pass = worker.run_pass();
             if (!pass.is_ok())
-                std::fprintf(stderr, "kakitome serve: worker: %s\n",
-                             pass.status().to_string().c_str());
+                log_error("worker pass failed", pass.status());
+            else
+                log_worker_pass(store, before, store.head());
             // Wake for new events, or at least once a second for timers and mail retries; but
             // no more than every 100 ms, so that a busy log is folded in batches rather than
             // one pass per event (which would take the CPU from the requests).
@@ -223,9 +322,7 @@ int run_serve(const Words& words) {
     std::thread poller_thread([&] {
         while (poller && !stopping) {
             auto polled = poller->poll_once(report_poll);
-            if (!polled.is_ok())
-                std::fprintf(stderr, "kakitome serve: imap: %s\n",
-                             polled.status().to_string().c_str());
+            if (!polled.is_ok()) log_error("imap poll failed", polled.status());
             for (int waited = 0; waited < poll_seconds * 10 && !stopping; ++waited) {
                 std::this_thread::sleep_for(std::chrono::milliseconds(100));
             }
@@ -244,8 +341,7 @@ int run_serve(const Words& words) {
                                      {"bytes", backup->bytes},
                                      {"created_at", backup->created_at_seconds}});
                 } else {
-                    std::fprintf(stderr, "kakitome serve: backup: %s\n",
-                                 backup.status().to_string().c_str());
+                    log_error("backup failed", backup.status());
                     pause_seconds = 300;  // a full disk is not fixed in ten seconds
                 }
             }
@@ -264,8 +360,7 @@ int run_serve(const Words& words) {
                     if (!pass->erased.empty() || !pass->erased_mails.empty() || pass->finished > 0)
                         print_json_line(nlohmann::json::parse(pass->to_json()));
                 } else {
-                    std::fprintf(stderr, "kakitome serve: retention: %s\n",
-                                 pass.status().to_string().c_str());
+                    log_error("retention sweep failed", pass.status());
                 }
             }
             for (int waited = 0; waited < 100 && !stopping; ++waited)
@@ -278,16 +373,22 @@ int run_serve(const Words& words) {
         auto& witnessing = services->witnessing();
         while (witnessing.configured() && !stopping) {
             auto sent = witnessing.run_once([](const std::string& problem) {
-                std::fprintf(stderr, "kakitome serve: %s\n", problem.c_str());
+                logging::write(logging::Level::error, "witness refused", {{"problem", problem}});
             });
-            if (!sent.is_ok())
-                std::fprintf(stderr, "kakitome serve: witnesses: %s\n", sent.to_string().c_str());
+            if (!sent.is_ok()) log_error("witnesses unreachable", sent);
             for (int waited = 0; waited < 10 && !stopping; ++waited)
                 std::this_thread::sleep_for(std::chrono::milliseconds(100));
         }
     });
     int signal_number = 0;
-    sigwait(&signals, &signal_number);
+    for (;;) {
+        sigwait(&signals, &signal_number);
+        if (signal_number != SIGHUP) break;
+        sd_notify(0, "RELOADING=1");
+        reload(*server.value(), arguments->value_or("config", ""), arguments->has("log-level"));
+        sd_notify(0, "READY=1");
+    }
+    sd_notify(0, "STOPPING=1");
     print_json_line({{"stopping", signal_number == SIGTERM ? "SIGTERM" : "SIGINT"}});
     server.value()->stop(std::chrono::seconds(10));  // in-flight requests are answered first
     stopping = true;

@@ -4,6 +4,7 @@
 #include <atomic>
 #include <charconv>
 #include <cstdio>
+#include <fstream>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -25,6 +26,42 @@
 #include "projections/incident_review.h"
 
 namespace kakitome::api {
+
+// How long the worker may go without a good pass before this process is not ready: it passes at
+// least once a second, so thirty seconds is a stuck worker or a store that refuses every write.
+constexpr std::int64_t kWorkerStaleMs = 30'000;
+
+HttpResponse ApiService::Impl::readiness() {
+    json checks = json::object();
+    auto check = [&](const char* name, const Status& status) {
+        checks[name] =
+            status.is_ok() ? json{{"ok", true}} : json{{"ok", false}, {"detail", status.message()}};
+        return status.is_ok();
+    };
+    bool ready = true;
+    ready &= check(
+        "store", d.store.database() ? Status::ok() : Status::unavailable("the store is not open"));
+    const std::int64_t last_pass = d.worker.last_good_pass_ms();
+    const std::int64_t now = d.clock_ms();
+    ready &= check("worker",
+                   last_pass == 0 ? Status::unavailable("no worker pass yet")
+                   : now - last_pass > kWorkerStaleMs
+                       ? Status::unavailable("the last good worker pass was " +
+                                             std::to_string((now - last_pass) / 1000) + " s ago")
+                       : Status::ok());
+    // Public route: the reason, not the path or the byte counts (those are in /metrics).
+    ready &= check("disk", d.store.database()->check_space(0).is_ok()
+                               ? Status::ok()
+                               : Status::unavailable("less free space than the reserve"));
+    // The key is in memory once the ledger is open; readable on disk is what a restart needs.
+    std::ifstream key(d.ledger_key_file, std::ios::binary);
+    ready &= check("ledger_key",
+                   d.ledger.verifier_key().empty() ? Status::unavailable("the ledger cannot sign")
+                   : !key.good() ? Status::unavailable("the ledger key file cannot be read")
+                                 : Status::ok());
+    return json_response(ready ? 200 : 503,
+                         {{"status", ready ? "ready" : "not_ready"}, {"checks", checks}});
+}
 
 HttpResponse ApiService::Impl::metrics() {
     std::string out;

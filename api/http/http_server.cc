@@ -39,7 +39,13 @@ struct HttpServer::Impl {
     std::vector<asio::executor_work_guard<asio::io_context::executor_type>> guards;
     std::vector<std::thread> threads;
     std::unique_ptr<tcp::acceptor> acceptor;
-    std::unique_ptr<asio::ssl::context> tls;
+    // Replaced whole by reload_tls(); each session keeps the context it was accepted with.
+    std::shared_ptr<asio::ssl::context> tls;
+    std::mutex tls_mutex;
+    std::shared_ptr<asio::ssl::context> current_tls() {
+        std::lock_guard lock(tls_mutex);
+        return tls;
+    }
     std::unique_ptr<asio::thread_pool> blocking_pool;
     std::atomic<std::size_t> next_context{0};
     std::atomic<bool> stopping{false};
@@ -149,8 +155,10 @@ std::optional<HttpResponse> refuse_ambiguous(
 template <class Stream>
 class Session : public std::enable_shared_from_this<Session<Stream>> {
   public:
-    Session(Stream stream, HttpServer::Impl& server, std::string remote)
-        : stream_(std::move(stream)),
+    Session(Stream stream, HttpServer::Impl& server, std::string remote,
+            std::shared_ptr<asio::ssl::context> tls_context = nullptr)
+        : tls_context_(std::move(tls_context)),
+          stream_(std::move(stream)),
           server_(server),
           remote_(std::move(remote)),
           deadline_(stream_.get_executor()) {
@@ -343,6 +351,8 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
         beast::get_lowest_layer(stream_).close();
     }
 
+    // Declared before the stream: the TLS context outlives the connection that uses it.
+    std::shared_ptr<asio::ssl::context> tls_context_;
     Stream stream_;
     HttpServer::Impl& server_;
     std::string remote_;
@@ -374,7 +384,7 @@ void HttpServer::Impl::retry_accept_later(const beast::error_code& error) {
 // then the connection is drained briefly and closed, so the client sees the answer rather
 // than a reset. TLS connections are closed (an answer would need a handshake first).
 void HttpServer::Impl::refuse_connection(tcp::socket socket) {
-    if (tls) {
+    if (current_tls()) {
         beast::error_code ignored;
         socket.close(ignored);
         return;
@@ -420,10 +430,11 @@ void HttpServer::Impl::accept() {
         const auto endpoint = socket.remote_endpoint(ignored);
         const std::string remote = ignored ? "" : endpoint.address().to_string();
         socket.set_option(tcp::no_delay(true), ignored);
-        if (tls) {
+        if (auto tls_context = current_tls()) {
             std::make_shared<Session<beast::ssl_stream<beast::tcp_stream>>>(
-                beast::ssl_stream<beast::tcp_stream>(beast::tcp_stream(std::move(socket)), *tls),
-                *this, remote)
+                beast::ssl_stream<beast::tcp_stream>(beast::tcp_stream(std::move(socket)),
+                                                     *tls_context),
+                *this, remote, tls_context)
                 ->run();
         } else {
             std::make_shared<Session<beast::tcp_stream>>(beast::tcp_stream(std::move(socket)),
@@ -432,6 +443,41 @@ void HttpServer::Impl::accept() {
         }
         accept();
     });
+}
+
+namespace {
+
+// A server context from the certificate chain and key files; an error names the file's problem.
+Result<std::shared_ptr<asio::ssl::context>> tls_context(const HttpServerOptions& options) {
+    try {
+        auto context = std::make_shared<asio::ssl::context>(asio::ssl::context::tls_server);
+        context->set_options(asio::ssl::context::default_workarounds |
+                             asio::ssl::context::no_sslv2 | asio::ssl::context::no_sslv3 |
+                             asio::ssl::context::no_tlsv1 | asio::ssl::context::no_tlsv1_1);
+        context->use_certificate_chain_file(options.tls_certificate_file);
+        context->use_private_key_file(options.tls_key_file, asio::ssl::context::pem);
+        return context;
+    } catch (const std::exception& error) {
+        return Status::invalid_argument("cannot load the TLS certificate " +
+                                        options.tls_certificate_file + " and key " +
+                                        options.tls_key_file + ": " + error.what())
+            .with_reason("tls_unreadable");
+    }
+}
+
+}  // namespace
+
+Status HttpServer::reload_tls() {
+    if (!impl_->current_tls()) return Status::ok();
+    auto context = tls_context(impl_->options);
+    if (!context.is_ok()) return context.status();
+    std::lock_guard lock(impl_->tls_mutex);
+    impl_->tls = std::move(context).value();
+    return Status::ok();
+}
+
+bool HttpServer::serves_tls() const {
+    return impl_->current_tls() != nullptr;
 }
 
 Result<std::unique_ptr<HttpServer>> HttpServer::start(HttpServerOptions options,
@@ -452,12 +498,9 @@ Result<std::unique_ptr<HttpServer>> HttpServer::start(HttpServerOptions options,
     }
     try {
         if (!impl->options.tls_certificate_file.empty() || !impl->options.tls_key_file.empty()) {
-            impl->tls = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_server);
-            impl->tls->set_options(asio::ssl::context::default_workarounds |
-                                   asio::ssl::context::no_sslv2 | asio::ssl::context::no_sslv3 |
-                                   asio::ssl::context::no_tlsv1 | asio::ssl::context::no_tlsv1_1);
-            impl->tls->use_certificate_chain_file(impl->options.tls_certificate_file);
-            impl->tls->use_private_key_file(impl->options.tls_key_file, asio::ssl::context::pem);
+            auto context = tls_context(impl->options);
+            if (!context.is_ok()) return context.status();
+            impl->tls = std::move(context).value();
         }
         const tcp::endpoint endpoint(asio::ip::make_address(impl->options.address),
                                      impl->options.port);

@@ -62,6 +62,10 @@ class HttpServer {
                                                      HttpHandler handler);
     ~HttpServer();
     unsigned short port() const;
+    // Reads the certificate chain and key files again (after a renewal) for new connections;
+    // connections already open keep the old ones. On an error the old ones stay in use.
+    Status reload_tls();
+    bool serves_tls() const;
     // Stops accepting, waits up to `grace` for in-flight requests to be answered, then stops.
     void stop(std::chrono::milliseconds grace = std::chrono::seconds(10));
     // Blocks until stop() has finished.

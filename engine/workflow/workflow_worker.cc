@@ -40,6 +40,7 @@ Result<WorkerPass> WorkflowWorker::run_pass() {
     timers_fired_ += static_cast<std::uint64_t>(pass.timers_fired);
     mails_sent_ += static_cast<std::uint64_t>(pass.mail.sent);
     mails_failed_ += static_cast<std::uint64_t>(pass.mail.failed);
+    last_good_pass_ms_ = clock_ms_();
     return pass;
 }
 

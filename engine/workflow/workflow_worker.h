@@ -52,6 +52,9 @@ class WorkflowWorker {
         return {timers_fired_.load(), mails_sent_.load(), mails_failed_.load()};
     }
     Seq position() const { return read_models_.position(); }
+    // When the last pass ended without an error (ms since the epoch, the worker's clock); 0
+    // before the first. Readiness (/readyz) asks whether the worker is still turning.
+    std::int64_t last_good_pass_ms() const { return last_good_pass_ms_.load(); }
     // Asks the next pass to sign a checkpoint covering `seq` whatever the policy says (an
     // evidence bundle must end on a signature over its last event). Thread-safe.
     void request_checkpoint(Seq seq) const;
@@ -66,6 +69,7 @@ class WorkflowWorker {
     std::int64_t last_checkpoint_ms_ = 0;
     mutable std::atomic<std::uint64_t> checkpoint_wanted_{0};
     std::atomic<std::uint64_t> timers_fired_{0}, mails_sent_{0}, mails_failed_{0};
+    std::atomic<std::int64_t> last_good_pass_ms_{0};
     workflow::TimerScheduler timers_;
     mail::MailOutbox outbox_;
 };

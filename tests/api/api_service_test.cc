@@ -108,6 +108,7 @@ class Api : public testing::WorkflowTest {
 // o operator, s supervisor, a auditor, r responder, A admin; "public" needs no token.
 const std::map<std::string, std::string> kDocumentedAccess = {
     {"GET /healthz", "public"},
+    {"GET /readyz", "public"},
     {"GET /", "public"},
     {"GET /console/", "public"},
     {"GET /console/{file}", "public"},
@@ -205,6 +206,43 @@ TEST_F(Api, AuthMatrixEveryRouteEveryRoleNoBadAndGoodTokens) {
     EXPECT_EQ(checked, static_cast<int>(routes().size()) * 7);
     EXPECT_EQ(call("GET", "/v1/nothing-here", tokens_[auth::Role::admin]).status, 404);
     EXPECT_EQ(call("DELETE", "/v1/queue", tokens_[auth::Role::admin]).status, 405);
+}
+
+// Issue 20: /readyz is separate from /healthz and names what is not ready: no worker pass yet,
+// a worker that has not passed for 30 s, a ledger key no longer readable on disk.
+TEST_F(Api, ReadinessNamesWhatIsNotReady) {
+    auto readiness = [&] {
+        const auto response = call("GET", "/readyz");
+        return std::make_pair(response.status, json::parse(response.body));
+    };
+    auto [status, body] = readiness();
+    EXPECT_EQ(status, 503) << "no worker pass yet";
+    EXPECT_EQ(body["checks"]["worker"]["ok"], false) << body;
+    ASSERT_TRUE(worker_->run_pass().is_ok());
+    std::tie(status, body) = readiness();
+    EXPECT_EQ(status, 200) << body;
+    EXPECT_EQ(body["status"], "ready");
+    for (const char* check : {"store", "worker", "disk", "ledger_key"})
+        EXPECT_EQ(body["checks"][check]["ok"], true) << check;
+    EXPECT_EQ(call("GET", "/healthz").status, 200);
+
+    now_ms_ += 31'000;  // the worker stuck for 31 s
+    std::tie(status, body) = readiness();
+    EXPECT_EQ(status, 503);
+    EXPECT_EQ(body["checks"]["worker"]["ok"], false) << body;
+    EXPECT_EQ(call("GET", "/healthz").status, 200) << "alive all the same";
+    ASSERT_TRUE(worker_->run_pass().is_ok());
+    EXPECT_EQ(readiness().first, 200);
+
+    const auto key = services_->ledger_key_file();
+    std::filesystem::rename(key, key.string() + ".away");
+    std::tie(status, body) = readiness();
+    std::filesystem::rename(key.string() + ".away", key);
+    EXPECT_EQ(status, 503);
+    EXPECT_EQ(body["checks"]["ledger_key"]["ok"], false) << body;
+    EXPECT_EQ(body.dump().find(key.parent_path().string()), std::string::npos)
+        << "a public answer names no path";
+    EXPECT_EQ(readiness().first, 200);
 }
 
 TEST_F(Api, PiiIsDisclosedOnlyAfterTheDisclosureIsDurable) {
@@ -368,7 +406,7 @@ TEST_F(Api, WhenTheDisclosureCannotBeRecordedTheAnswerIs503WithoutPii) {
     ApiService api({*store, *vault, dependencies.intake, dependencies.commands, dependencies.config,
                     principals, dependencies.worker, dependencies.read_models, dependencies.ledger,
                     dependencies.disclosures, dependencies.backups, dependencies.witnessing,
-                    dependencies.retention, dependencies.clock_ms});
+                    dependencies.retention, dependencies.clock_ms, dependencies.ledger_key_file});
     HttpRequest request{"GET",
                         "/v1/applications/" + application_,
                         {{"authorization", "Bearer " + tokens_[auth::Role::operator_role]}},

@@ -67,11 +67,40 @@ class Journey : public ::testing::Test {
         if (!body.empty() && !typed) headers.push_back("Content-Type: application/json");
         auto reply = http_request(method, base_ + target, headers, body);
         exercised_.insert(method + " " + route);
+        record(method, route, reply);
         EXPECT_GT(reply.status, 0) << method << " " << target << ": no answer";
         EXPECT_LT(reply.status, 500) << method << " " << target << ": " << reply.body;
         return reply;
     }
     json body_of(const HttpReply& reply) { return json::parse(reply.body, nullptr, false); }
+    // Every answer is kept (route, status, headers, body) for the contract check at the end:
+    // scripts/validate_responses.py judges each against docs/openapi.yaml with python3-jsonschema,
+    // an implementation that shares nothing with the server.
+    void record(const std::string& method, const std::string& route, const HttpReply& reply) {
+        json headers = json::object();
+        for (const auto& [name, value] : reply.headers) headers[name] = value;
+        std::ofstream(root_ / "responses.jsonl", std::ios::app)
+            << json{{"method", method},
+                    {"route", route},
+                    {"status", reply.status},
+                    {"headers", headers},
+                    {"body", reply.body}}
+                   .dump(-1, ' ', false, json::error_handler_t::replace)
+            << "\n";
+    }
+    // The recorded answers against the document; the validator's findings are the message.
+    void expect_answers_match_the_document() {
+        int exit_code = -1;
+        const std::string findings =
+            run_command("/usr/bin/python3 " + std::string(KAKITOME_SOURCE_DIR) +
+                            "/scripts/validate_responses.py " + std::string(KAKITOME_SOURCE_DIR) +
+                            "/docs/openapi.yaml " + (root_ / "responses.jsonl").string() + " 2>&1",
+                        &exit_code);
+        EXPECT_EQ(exit_code, 0) << findings;
+        // For whoever writes the document: the answers, kept past the test's clean-up.
+        if (const char* keep = std::getenv("KAKITOME_KEEP_RESPONSES"))
+            fs::copy_file(root_ / "responses.jsonl", keep, fs::copy_options::overwrite_existing);
+    }
     std::string token_for(const std::string& admin, const json& request) {
         const auto created = call("POST", "/v1/tokens", "/v1/tokens", admin, {}, request.dump());
         EXPECT_EQ(created.status, 201) << created.body;
@@ -91,6 +120,29 @@ class Journey : public ::testing::Test {
         std::ofstream(root_ / "mailbox" / (name + "_2.eml"))
             << build_mail(sender, encoded_word("PR 動画利用申請", "UTF-8"), name + "-pw@t.example",
                           "Content-Type: text/plain; charset=us-ascii\r\n", password + "\r\n");
+    }
+    // Every organisation, address and password of the fixtures and of the applicants this
+    // journey writes (tests/data/fixtures/manifest.json, the mails' From lines).
+    std::vector<std::string> personal_data_of_the_fixtures() {
+        std::vector<std::string> found{"pw-b1", "pw-b2", "pw-b3", "pw-b4"};
+        const json manifest = json::parse(std::ifstream(fixtures_directory() / "manifest.json"));
+        for (const auto& [name, form] : manifest["forms"].items())
+            for (const char* field : {"organization", "contact_email"})
+                if (form["expected"].value(field, "").size() >= 6)
+                    found.push_back(form["expected"][field]);
+        for (const auto& [name, file] : manifest["encrypted"].items())
+            if (file.value("password", "").size() >= 6) found.push_back(file["password"]);
+        const std::regex address(R"(^From:.*?([A-Za-z0-9._+-]+@[A-Za-z0-9.-]+))",
+                                 std::regex::multiline);
+        for (const auto& entry : fs::directory_iterator(root_ / "mailbox")) {
+            std::ifstream in(entry.path(), std::ios::binary);
+            const std::string raw((std::istreambuf_iterator<char>(in)),
+                                  std::istreambuf_iterator<char>());
+            for (std::sregex_iterator match(raw.begin(), raw.end(), address), end; match != end;
+                 ++match)
+                found.push_back((*match)[1]);
+        }
+        return found;
     }
     // Polls `condition` for up to ten seconds (the worker folds new events within a second).
     template <class Condition>
@@ -134,7 +186,7 @@ TEST_F(Journey, StaffAuditorAndResponderThroughTheRealServer) {
         std::ofstream(config) << with_mail.dump(2);
     }
     const int port = free_tcp_port();
-    auto server = start_server(data_, port, root_ / "serve.log");
+    auto server = start_server(data_, port, root_ / "serve.log", {}, root_ / "serve.stderr");
     ASSERT_TRUE(server) << server->output();
     base_ = "http://127.0.0.1:" + std::to_string(port);
     ASSERT_TRUE(
@@ -143,6 +195,9 @@ TEST_F(Journey, StaffAuditorAndResponderThroughTheRealServer) {
         json::parse(server->output().substr(0, server->output().find('\n')))["admin_token"];
 
     EXPECT_EQ(call("GET", "/healthz", "/healthz").status, 200);
+    // Ready once the worker has passed (it does within a second of the start); 503 until then.
+    ASSERT_TRUE(eventually([&] { return http_request("GET", base_ + "/readyz").status == 200; }));
+    EXPECT_EQ(body_of(call("GET", "/readyz", "/readyz"))["checks"]["ledger_key"]["ok"], true);
     const std::string sato =
         token_for(admin, {{"name", "sato"}, {"role", "operator"}, {"display_name", "佐藤 花子"}});
     const std::string suzuki = token_for(admin, {{"name", "suzuki"}, {"role", "supervisor"}});
@@ -582,8 +637,82 @@ TEST_F(Journey, StaffAuditorAndResponderThroughTheRealServer) {
     journey_step.emplace(__FILE__, __LINE__, "every documented route called, none 5xx");
     for (const auto& route : documented_routes())
         EXPECT_TRUE(exercised_.count(route)) << route << " was never exercised";
+    journey_step.emplace(__FILE__, __LINE__, "every answer as the document describes it");
+    expect_answers_match_the_document();
     EXPECT_EQ(server->signal(SIGTERM), 0);
+
+    // The operator's log: a JSON line per request (principal by name, route as its pattern),
+    // and no personal data or secret of anyone in it.
+    journey_step.emplace(__FILE__, __LINE__, "the operator's log: readable, and no PII");
+    std::ifstream log_file(root_ / "serve.stderr");
+    std::string log_text((std::istreambuf_iterator<char>(log_file)),
+                         std::istreambuf_iterator<char>());
+    int request_lines = 0, sato_commands = 0, worker_lines = 0;
+    std::istringstream log_lines(log_text);
+    for (std::string line; std::getline(log_lines, line);) {
+        const json entry = json::parse(line, nullptr, false);
+        ASSERT_TRUE(entry.is_object()) << "not a JSON line: " << line;
+        EXPECT_TRUE(entry.contains("time") && entry.contains("level")) << line;
+        if (entry.value("message", "") == "request") {
+            ++request_lines;
+            EXPECT_TRUE(entry.contains("request_id") && entry.contains("status") &&
+                        entry.contains("latency_ms") && entry.contains("route"))
+                << line;
+            sato_commands += entry["principal"] == "sato" && entry["method"] == "POST" &&
+                             entry["route"] == "/v1/applications/{id}/commands/{name}";
+        }
+        worker_lines += entry.value("message", "") == "worker" && entry.contains("appended");
+    }
+    EXPECT_GE(request_lines, static_cast<int>(exercised_.size())) << log_text.substr(0, 2000);
+    EXPECT_GT(sato_commands, 0) << "sato's commands are logged under her name";
+    EXPECT_GT(worker_lines, 0) << "the worker's mail deliveries are logged";
+    for (const auto& secret : personal_data_of_the_fixtures())
+        EXPECT_EQ(log_text.find(secret), std::string::npos) << "in the log: " << secret;
+    for (const auto& secret : {sato, suzuki, ito, ito_pii, tanaka, admin, link})
+        EXPECT_EQ(log_text.find(secret), std::string::npos) << "a token or link in the log";
     EXPECT_EQ(cli("verify", &exit_code).rfind("intact", 0), 0u);
+}
+
+// Issue 20: a client generated from docs/openapi.yaml (openapi-typescript + openapi-fetch, npm,
+// pinned in tests/contract/package-lock.json) is type-checked against the document by tsc and
+// then walks part of the staff's journey against the real server.
+TEST_F(Journey, AClientGeneratedFromTheDocumentWalksAJourney) {
+    for (const auto& entry : fs::directory_iterator(fixtures_directory() / "mail"))
+        fs::copy_file(entry.path(), root_ / "mailbox" / entry.path().filename());
+    int exit_code = -1;
+    cli("ingest " + (root_ / "mailbox").string(), &exit_code);
+    ASSERT_EQ(exit_code, 0);
+    const int port = free_tcp_port();
+    auto server = start_server(data_, port, root_ / "serve.log", {}, root_ / "serve.stderr");
+    ASSERT_TRUE(server);
+    base_ = "http://127.0.0.1:" + std::to_string(port);
+    ASSERT_TRUE(
+        eventually([&] { return server->output().find("admin_token") != std::string::npos; }));
+    const std::string admin =
+        json::parse(server->output().substr(0, server->output().find('\n')))["admin_token"];
+
+    const fs::path contract = fs::path(KAKITOME_SOURCE_DIR) / "tests/contract";
+    const fs::path client = root_ / "client";
+    fs::create_directories(client);
+    fs::copy_file(contract / "client_journey.ts", client / "client_journey.ts");
+    fs::copy_file(contract / "tsconfig.json", client / "tsconfig.json");
+    std::ofstream(client / "package.json") << R"({"type": "module"})";
+    fs::create_directory_symlink(contract / "node_modules", client / "node_modules");
+    const std::string tools = (client / "node_modules/.bin/").string();
+    const std::string generated =
+        run_command(tools + "openapi-typescript " + std::string(KAKITOME_SOURCE_DIR) +
+                        "/docs/openapi.yaml -o " + (client / "api.d.ts").string() + " 2>&1",
+                    &exit_code);
+    ASSERT_EQ(exit_code, 0) << generated;
+    const std::string compiled =
+        run_command(tools + "tsc -p " + client.string() + " 2>&1", &exit_code);
+    ASSERT_EQ(exit_code, 0) << "the client does not type-check against the document:\n" << compiled;
+    const std::string walked = run_command(
+        "node " + (client / "client_journey.js").string() + " " + base_ + " " + admin + " 2>&1",
+        &exit_code);
+    EXPECT_EQ(exit_code, 0) << walked;
+    EXPECT_NE(walked.find("ok runCommand approve\n"), std::string::npos) << walked;
+    EXPECT_EQ(server->signal(SIGTERM), 0);
 }
 
 TEST_F(Journey, SafeByDefault) {

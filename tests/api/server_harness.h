@@ -84,16 +84,22 @@ inline HttpReply http_request(const std::string& method, const std::string& url,
     return reply;
 }
 
-// A child process with its stdout in a file; killed (SIGKILL) on destruction unless stopped.
+// A child process with its stdout in a file (and its stderr in another, when given); killed
+// (SIGKILL) on destruction unless stopped.
 class Process {
   public:
-    Process(std::vector<std::string> arguments, std::filesystem::path output)
+    Process(std::vector<std::string> arguments, std::filesystem::path output,
+            std::filesystem::path errors = {})
         : output_(std::move(output)) {
         pid_ = ::fork();
         if (pid_ == 0) {
             ::setpgid(0, 0);
             std::FILE* out = std::fopen(output_.c_str(), "w");
             ::dup2(::fileno(out), 1);
+            if (!errors.empty()) {
+                std::FILE* error_file = std::fopen(errors.c_str(), "w");
+                ::dup2(::fileno(error_file), 2);
+            }
             std::vector<char*> argv;
             for (auto& argument : arguments) argv.push_back(argument.data());
             argv.push_back(nullptr);
@@ -111,6 +117,7 @@ class Process {
         pid_ = -1;
         return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
     }
+    pid_t pid() const { return pid_; }
     std::string output() const {
         std::ifstream in(output_);
         std::stringstream text;
@@ -145,16 +152,19 @@ inline std::filesystem::path test_config(const std::filesystem::path& data) {
 }
 
 // `kakitome serve` on a free port with test_config(), and extra arguments; waits until it
-// accepts connections.
+// accepts connections. Its stdout goes to `log`; its stderr (the operator's log) to `errors`
+// when given, else to the test's own stderr.
 inline std::unique_ptr<Process> start_server(const std::filesystem::path& data, int port,
                                              const std::filesystem::path& log,
-                                             std::vector<std::string> extra = {}) {
-    std::vector<std::string> arguments{KAKITOME_BINARY, "serve",
-                                       "--data",        data.string(),
-                                       "--listen",      "127.0.0.1:" + std::to_string(port),
-                                       "--config",      test_config(data).string()};
+                                             std::vector<std::string> extra = {},
+                                             const std::filesystem::path& errors = {},
+                                             const std::string& binary = KAKITOME_BINARY) {
+    std::vector<std::string> arguments{binary,     "serve",
+                                       "--data",   data.string(),
+                                       "--listen", "127.0.0.1:" + std::to_string(port),
+                                       "--config", test_config(data).string()};
     arguments.insert(arguments.end(), extra.begin(), extra.end());
-    auto server = std::make_unique<Process>(arguments, log);
+    auto server = std::make_unique<Process>(arguments, log, errors);
     for (int i = 0; i < 200; ++i) {
         if (port_accepts(port)) return server;
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
