@@ -34,8 +34,17 @@ done
 # The contract tools, exactly as package-lock.json pins them (npm ci: nothing else is fetched,
 # and nothing at run time). Installed again only when the lock file changed.
 install_contract_tools() {
-  local contract
+  local contract node_version
   contract="$(cd "$(dirname "$0")/../tests/contract" && pwd)"
+  # Redocly CLI 2 runs on Node.js 20.19+ (Debian 12's own nodejs is 18): say so now rather than
+  # let a test fail later for an unclear reason.
+  node_version="$(node -p 'process.versions.node' 2>/dev/null || echo 0)"
+  if ! node -e 'const [a, b] = process.versions.node.split(".").map(Number);
+                process.exit(a > 20 || (a === 20 && b >= 19) ? 0 : 1)' 2>/dev/null; then
+    echo "setup: Node.js $node_version is too old for the contract tools (need 20.19 or later," \
+         "e.g. from NodeSource); docs/testing.md" >&2
+    exit 1
+  fi
   if [ ! -f "$contract/node_modules/.package-lock.json" ] ||
      ! cmp -s "$contract/package-lock.json" "$contract/node_modules/.installed-lock.json"; then
     echo "setup: installing the contract tools (npm ci in tests/contract)" >&2

@@ -21,8 +21,10 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
 #include <csignal>
 #include <cstdio>
+#include <cstring>
 #include <thread>
 
 #include <nlohmann/json.hpp>
@@ -50,11 +52,13 @@ void print_json_line(const nlohmann::json& line) {
     std::fflush(stdout);
 }
 
-// The first admin token into a new file only its owner reads; false when the file exists or
-// cannot be written (the token is then not created at all).
-bool write_token_file(const std::string& path, const std::string& token) {
-    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    if (fd < 0) return false;
+// The file for the first admin token, created (O_EXCL, 0600) before the token exists, so that
+// a file that cannot be made leaves no token behind that nobody can read; -1 when it cannot.
+int create_token_file(const std::string& path) {
+    return ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+}
+
+bool write_token(int fd, const std::string& token) {
     const std::string line = token + "\n";
     const bool written = ::write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size());
     return (::fsync(fd) == 0) & (::close(fd) == 0) & written;
@@ -88,20 +92,6 @@ void reload(http::HttpServer& server, const std::string& config_path, bool level
 
 void log_error(const std::string& what, const Status& status) {
     logging::write(logging::Level::error, what, {{"error", status.to_string()}});
-}
-
-// The worker's own appends since `after` (actor "system": its timers and mail deliveries; a
-// retention sweep on its own thread shows here too), by event type; one line per pass that
-// appended any. Requests' appends have their principal as actor and are not counted.
-void log_worker_pass(const EventStore& store, Seq after, Seq head) {
-    if (head.value <= after.value || !logging::enabled(logging::Level::info)) return;
-    std::map<std::string, int> appended;
-    auto events = store.read_all(Seq{after.value + 1}, head.value - after.value);
-    if (!events.is_ok()) return;
-    for (const auto& event : events.value())
-        if (event.actor == "system") ++appended[event.type];
-    if (appended.empty()) return;
-    logging::write(logging::Level::info, "worker", {{"appended", appended}});
 }
 
 }  // namespace
@@ -249,23 +239,32 @@ int run_serve(const Words& words) {
 
     auto& principals = services->principals();
     if (principals.empty()) {
+        const auto token_file = arguments->value("admin-token-file");
+        const int token_fd = token_file ? create_token_file(*token_file) : -1;
+        if (token_file && token_fd < 0) {
+            std::fprintf(stderr,
+                         "kakitome serve: cannot create %s for the first admin token (%s); it "
+                         "must not exist yet, in a directory kakitome may write\n",
+                         token_file->c_str(), std::strerror(errno));
+            return kExitStoreError;
+        }
         auto admin = principals.create("admin", auth::Role::admin, false, "system");
         if (!admin.is_ok()) {
             std::fprintf(stderr, "kakitome serve: %s\n", admin.status().to_string().c_str());
             return kExitStoreError;
         }
-        if (auto file = arguments->value("admin-token-file")) {
-            if (!write_token_file(*file, admin->token)) {
-                // The token exists now but nobody can read it: revoke it, so that the next
-                // start (with a writable file) makes a fresh one.
+        if (token_file) {
+            if (!write_token(token_fd, admin->token)) {
+                // The token exists but nobody has it: revoke it, and say how to make another.
                 (void)principals.revoke("admin", "the token file could not be written", "system");
                 std::fprintf(stderr,
-                             "kakitome serve: cannot create %s (it must not exist yet); the admin "
-                             "token was revoked\n",
-                             file->c_str());
+                             "kakitome serve: cannot write %s; the admin token was revoked. "
+                             "Create another with kakitome token create --role admin (server "
+                             "stopped)\n",
+                             token_file->c_str());
                 return kExitStoreError;
             }
-            print_json_line({{"admin_token_file", *file},
+            print_json_line({{"admin_token_file", *token_file},
                              {"note", "the first admin token, 0600; only its SHA-256 is stored"}});
         } else {
             print_json_line({{"admin_token", admin->token},
@@ -305,12 +304,13 @@ int run_serve(const Words& words) {
     std::atomic<bool> stopping{false};
     std::thread worker_thread([&] {
         while (!stopping) {
-            const Seq before = store.head();
             auto pass = worker.run_pass();
             if (!pass.is_ok())
                 log_error("worker pass failed", pass.status());
-            else
-                log_worker_pass(store, before, store.head());
+            else if (!pass->appended.empty())
+                logging::write(
+                    logging::Level::info, "worker",
+                    {{"appended", pass->appended}, {"mails_pending", pass->mail.pending}});
             // Wake for new events, or at least once a second for timers and mail retries; but
             // no more than every 100 ms, so that a busy log is folded in batches rather than
             // one pass per event (which would take the CPU from the requests).

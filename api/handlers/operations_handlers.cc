@@ -28,8 +28,10 @@
 namespace kakitome::api {
 
 // How long the worker may go without a good pass before this process is not ready: it passes at
-// least once a second, so thirty seconds is a stuck worker or a store that refuses every write.
+// least once a second, so thirty seconds idle is a stuck worker or a store that refuses every
+// write. The disk check uses the smaller reserve that staff's commands still write within.
 constexpr std::int64_t kWorkerStaleMs = 30'000;
+constexpr std::int64_t kWorkerPassTooLongMs = 300'000;
 
 HttpResponse ApiService::Impl::readiness() {
     json checks = json::object();
@@ -41,16 +43,24 @@ HttpResponse ApiService::Impl::readiness() {
     bool ready = true;
     ready &= check(
         "store", d.store.database() ? Status::ok() : Status::unavailable("the store is not open"));
-    const std::int64_t last_pass = d.worker.last_good_pass_ms();
+    // A pass may run long while the SMTP server stalls (30 s a mail): running is turning, up
+    // to five minutes; idle, the last pass must have ended well within 30 s (it passes every
+    // second).
+    const auto progress = d.worker.progress();
     const std::int64_t now = d.clock_ms();
-    ready &= check("worker",
-                   last_pass == 0 ? Status::unavailable("no worker pass yet")
-                   : now - last_pass > kWorkerStaleMs
-                       ? Status::unavailable("the last good worker pass was " +
-                                             std::to_string((now - last_pass) / 1000) + " s ago")
-                       : Status::ok());
+    const bool running = progress.started_ms > progress.finished_ms;
+    ready &=
+        check("worker",
+              progress.good_ms == 0 ? Status::unavailable("no worker pass yet")
+              : running && now - progress.started_ms > kWorkerPassTooLongMs
+                  ? Status::unavailable("a worker pass has been running for " +
+                                        std::to_string((now - progress.started_ms) / 1000) + " s")
+              : !running && now - progress.good_ms > kWorkerStaleMs
+                  ? Status::unavailable("the last good worker pass was " +
+                                        std::to_string((now - progress.good_ms) / 1000) + " s ago")
+                  : Status::ok());
     // Public route: the reason, not the path or the byte counts (those are in /metrics).
-    ready &= check("disk", d.store.database()->check_space(0).is_ok()
+    ready &= check("disk", d.store.database()->check_space(0, Database::WriteKind::record).is_ok()
                                ? Status::ok()
                                : Status::unavailable("less free space than the reserve"));
     // The key is in memory once the ledger is open; readable on disk is what a restart needs.

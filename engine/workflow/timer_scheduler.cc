@@ -59,7 +59,7 @@ Status TimerScheduler::catch_up() {
     return folded;
 }
 
-Result<int> TimerScheduler::fire_due() {
+Result<int> TimerScheduler::fire_due(std::map<std::string, int>* appended) {
     KAKITOME_RETURN_IF_ERROR(catch_up());
     const std::int64_t now = clock_ms_();
     int fired = 0;
@@ -69,7 +69,7 @@ Result<int> TimerScheduler::fire_due() {
             due.push_back(application);
     }
     for (const auto& application : due) {
-        const Status status = fire(application, now);
+        const Status status = fire(application, now, appended);
         if (status.is_ok()) {
             ++fired;
         } else if (status.code() != StatusCode::conflict) {
@@ -80,7 +80,8 @@ Result<int> TimerScheduler::fire_due() {
     return fired;
 }
 
-Status TimerScheduler::fire(const std::string& application, std::int64_t now) {
+Status TimerScheduler::fire(const std::string& application, std::int64_t now,
+                            std::map<std::string, int>* appended) {
     auto loaded = load_application(store_, application);
     if (!loaded.is_ok()) return loaded.status();
     ApplicationRecord record = std::move(loaded).value();
@@ -122,10 +123,15 @@ Status TimerScheduler::fire(const std::string& application, std::int64_t now) {
         }
     }
     if (events.empty()) return Status::ok();
-    return store_
-        .append(domain::application_stream(application), ExpectedVersion::exact(expected),
-                std::move(events))
-        .status();
+    std::map<std::string, int> types;
+    for (const auto& event : events) ++types[event.type];
+    KAKITOME_RETURN_IF_ERROR(store_
+                                 .append(domain::application_stream(application),
+                                         ExpectedVersion::exact(expected), std::move(events))
+                                 .status());
+    if (appended)
+        for (const auto& [type, count] : types) (*appended)[type] += count;
+    return Status::ok();
 }
 
 }  // namespace kakitome::workflow

@@ -40,11 +40,13 @@ class TimerScheduler {
 
     // Folds events appended since the last call.
     Status catch_up();
-    // Catches up, then appends every timer due at the clock's now. Returns how many fired.
-    Result<int> fire_due();
+    // Catches up, then appends every timer due at the clock's now. Returns how many fired;
+    // adds the types of the events it appended to `appended` when given (the worker's log).
+    Result<int> fire_due(std::map<std::string, int>* appended = nullptr);
 
   private:
-    Status fire(const std::string& application, std::int64_t now);
+    Status fire(const std::string& application, std::int64_t now,
+                std::map<std::string, int>* appended);
 
     EventStore& store_;
     DataKeyVault& vault_;

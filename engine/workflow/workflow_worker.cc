@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "engine/domain/application_events.h"
+
 namespace kakitome {
 
 std::string WorkerPass::to_json() const {
@@ -26,13 +28,25 @@ WorkflowWorker::WorkflowWorker(EventStore& store, DataKeyVault& vault, Ledger& l
       outbox_(store, vault, std::move(outbox), clock_ms) {}
 
 Result<WorkerPass> WorkflowWorker::run_pass() {
+    pass_started_ms_ = clock_ms_();
+    auto pass = pass_once();
+    const std::int64_t now = clock_ms_();
+    pass_finished_ms_ = now;
+    if (pass.is_ok()) last_good_pass_ms_ = now;
+    return pass;
+}
+
+Result<WorkerPass> WorkflowWorker::pass_once() {
     WorkerPass pass;
-    auto fired = timers_.fire_due();
+    auto fired = timers_.fire_due(&pass.appended);
     if (!fired.is_ok()) return fired.status();
     pass.timers_fired = fired.value();
     auto delivered = outbox_.deliver_due();
     if (!delivered.is_ok()) return delivered.status();
     pass.mail = delivered.value();
+    if (pass.mail.sent > 0) pass.appended[std::string(domain::MailSent::kType)] += pass.mail.sent;
+    if (pass.mail.failed > 0)
+        pass.appended[std::string(domain::MailFailed::kType)] += pass.mail.failed;
     KAKITOME_RETURN_IF_ERROR(read_models_.catch_up());
     pass.projections_at = read_models_.position();
     KAKITOME_RETURN_IF_ERROR(ledger_.extend());
@@ -40,7 +54,6 @@ Result<WorkerPass> WorkflowWorker::run_pass() {
     timers_fired_ += static_cast<std::uint64_t>(pass.timers_fired);
     mails_sent_ += static_cast<std::uint64_t>(pass.mail.sent);
     mails_failed_ += static_cast<std::uint64_t>(pass.mail.failed);
-    last_good_pass_ms_ = clock_ms_();
     return pass;
 }
 

@@ -8,6 +8,7 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <string>
 
 #include "engine/mail/mail_outbox.h"
@@ -22,6 +23,8 @@ struct WorkerPass {
     int timers_fired = 0;
     mail::DeliveryReport mail;
     Seq projections_at{0};
+    // The types of the events this pass appended, with how many of each (the operator's log).
+    std::map<std::string, int> appended;
     std::string to_json() const;
 };
 
@@ -52,14 +55,20 @@ class WorkflowWorker {
         return {timers_fired_.load(), mails_sent_.load(), mails_failed_.load()};
     }
     Seq position() const { return read_models_.position(); }
-    // When the last pass ended without an error (ms since the epoch, the worker's clock); 0
-    // before the first. Readiness (/readyz) asks whether the worker is still turning.
-    std::int64_t last_good_pass_ms() const { return last_good_pass_ms_.load(); }
+    // When passes last started, ended, and ended without an error (ms since the epoch, the
+    // worker's clock; 0 before the first). Readiness (/readyz) asks whether the worker turns.
+    struct Progress {
+        std::int64_t started_ms = 0, finished_ms = 0, good_ms = 0;
+    };
+    Progress progress() const {
+        return {pass_started_ms_.load(), pass_finished_ms_.load(), last_good_pass_ms_.load()};
+    }
     // Asks the next pass to sign a checkpoint covering `seq` whatever the policy says (an
     // evidence bundle must end on a signature over its last event). Thread-safe.
     void request_checkpoint(Seq seq) const;
 
   private:
+    Result<WorkerPass> pass_once();
     Status sign_when_due();
     std::function<std::int64_t()> clock_ms_;
     Ledger& ledger_;
@@ -69,7 +78,7 @@ class WorkflowWorker {
     std::int64_t last_checkpoint_ms_ = 0;
     mutable std::atomic<std::uint64_t> checkpoint_wanted_{0};
     std::atomic<std::uint64_t> timers_fired_{0}, mails_sent_{0}, mails_failed_{0};
-    std::atomic<std::int64_t> last_good_pass_ms_{0};
+    std::atomic<std::int64_t> pass_started_ms_{0}, pass_finished_ms_{0}, last_good_pass_ms_{0};
     workflow::TimerScheduler timers_;
     mail::MailOutbox outbox_;
 };

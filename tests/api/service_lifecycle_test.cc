@@ -46,16 +46,20 @@ class SystemdService : public ::testing::Test {
     }
     void TearDown() override {
         ::unsetenv("NOTIFY_SOCKET");
+        std::error_code ignored;
+        fs::remove(notify_socket_, ignored);
         fs::remove_all(root_);
     }
     fs::path root_, data_;
+    // sun_path holds 108 bytes: a short path of its own, not one under the test's directory.
+    const fs::path notify_socket_ = "/tmp/kakitome-notify-" + std::to_string(::getpid());
 };
 
 TEST_F(SystemdService, SaysReadyOnlyWhenListeningAndStoppingOnSigterm) {
     // The socket systemd would give: a datagram socket whose path is in $NOTIFY_SOCKET.
-    // sun_path holds 108 bytes: a short path of its own, not one under the test's directory.
-    const fs::path socket_path = "/tmp/kakitome-notify-" + std::to_string(::getpid());
-    fs::remove(socket_path);
+    const fs::path& socket_path = notify_socket_;
+    std::error_code ignored;
+    fs::remove(socket_path, ignored);
     const int notify = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
     sockaddr_un address{};
     address.sun_family = AF_UNIX;
@@ -84,7 +88,6 @@ TEST_F(SystemdService, SaysReadyOnlyWhenListeningAndStoppingOnSigterm) {
     EXPECT_EQ(server.signal(SIGTERM), 0);
     EXPECT_EQ(receive(), "STOPPING=1");
     ::close(notify);
-    fs::remove(socket_path);
 }
 
 TEST_F(SystemdService, SighupReloadsTheCertificateAndTheLogLevel) {
