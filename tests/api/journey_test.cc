@@ -144,15 +144,6 @@ class Journey : public ::testing::Test {
         }
         return found;
     }
-    // Polls `condition` for up to ten seconds (the worker folds new events within a second).
-    template <class Condition>
-    bool eventually(Condition condition) {
-        for (int i = 0; i < 200; ++i) {
-            if (condition()) return true;
-            std::this_thread::sleep_for(std::chrono::milliseconds(50));
-        }
-        return false;
-    }
 
     fs::path root_, data_;
     std::string base_;

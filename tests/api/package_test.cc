@@ -156,13 +156,6 @@ TEST_F(Package, UnpackedItServesAJourneyWithThePackagedConfiguration) {
                                        token_file.string()};
     Process server(arguments, root_ / "serve.out", root_ / "serve.err");
     const std::string base = "http://127.0.0.1:" + std::to_string(port);
-    auto eventually = [](auto condition) {
-        for (int i = 0; i < 200; ++i) {
-            if (condition()) return true;
-            std::this_thread::sleep_for(std::chrono::milliseconds(50));
-        }
-        return false;
-    };
     ASSERT_TRUE(eventually([&] { return http_request("GET", base + "/readyz").status == 200; }))
         << read_text(root_ / "serve.err");
     // The first admin token went to its file, 0600, and not to the output.

@@ -84,6 +84,17 @@ inline HttpReply http_request(const std::string& method, const std::string& url,
     return reply;
 }
 
+// Polls `condition` every 50 ms for up to ten seconds (a server's worker folds new events
+// within a second).
+template <class Condition>
+bool eventually(Condition condition) {
+    for (int i = 0; i < 200; ++i) {
+        if (condition()) return true;
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return false;
+}
+
 // A child process with its stdout in a file (and its stderr in another, when given); killed
 // (SIGKILL) on destruction unless stopped.
 class Process {
