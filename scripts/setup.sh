@@ -10,7 +10,7 @@ packages=(
   libgmime-3.0-dev libzip-dev libpugixml-dev libcurl4-openssl-dev libicu-dev libxml2-dev
   libcsv-dev zlib1g-dev libsystemd-dev
   # The Debian package: its man page and the checks of it (docs/operations.md, "Installing").
-  help2man lintian
+  help2man lintian debootstrap curl
   # Independent tools the tests cross-check against (see docs/testing.md).
   python3 python3-msoffcrypto-tool python3-openpyxl dovecot-imapd python3-botocore python3-aiosmtpd
   nginx-light wrk
