@@ -119,6 +119,9 @@ application=$(curl -s -H "Authorization: Bearer $operator" "http://127.0.0.1:$ap
 curl -s -D "$work/headers" -H "Authorization: Bearer $operator" "http://127.0.0.1:$api_port/v1/applications/$application" | cut -c1-160; echo
 grep -iE '^(cache-control|pragma|vary|etag|x-request-id):' "$work/headers" | sed 's/^/   /'
 kill -TERM "$server"; wait "$server" 2>/dev/null || true
+echo "   the operator's log (stderr, JSON lines for journald; docs/operations.md): a line per request,"
+echo "   the principal by name, the route as its pattern, never a token or personal data"
+grep '"message":"request"' "$work/serve.log" | tail -2 | cut -c1-220 | sed 's/^/   /'
 
 echo
 echo "== kakitome incident who-saw $application   (every disclosure of its PII)"
