@@ -1,6 +1,7 @@
 #include "api/http/http_server.h"
 
 #include "events/base/aead.h"
+#include "events/base/operator_log.h"
 
 #include <algorithm>
 #include <array>
@@ -111,8 +112,18 @@ bhttp::response<bhttp::string_body> to_message(const HttpResponse& response, uns
 }
 
 // The answer to a request the server refuses before a handler sees it: problem+json with the
-// same private-response headers as every handler's answer (docs/api.md).
+// same private-response headers as every handler's answer (docs/api.md), and one line in the
+// operator's log like a handler's answer (no route: the request was not routed).
 HttpResponse refusal(int status, const std::string& type, const std::string& title) {
+    const std::string request_id = random_hex(12);
+    logging::write(status >= 500 ? logging::Level::error : logging::Level::info, "request",
+                   {{"request_id", request_id},
+                    {"principal", nullptr},
+                    {"method", nullptr},
+                    {"route", "(refused before routing)"},
+                    {"latency_ms", nullptr},
+                    {"status", status},
+                    {"reason", type}});
     HttpResponse response;
     response.status = status;
     response.body = std::string("{\"type\":\"") + kProblemBase + type + "\",\"title\":\"" + title +
@@ -122,7 +133,7 @@ HttpResponse refusal(int status, const std::string& type, const std::string& tit
                         {"Pragma", "no-cache"},
                         {"Vary", "Authorization"},
                         {"X-Content-Type-Options", "nosniff"},
-                        {"X-Request-Id", random_hex(12)}};
+                        {"X-Request-Id", request_id}};
     return response;
 }
 
@@ -372,8 +383,8 @@ void HttpServer::Impl::retry_accept_later(const beast::error_code& error) {
     accept_backoff = std::min<std::chrono::milliseconds>(
         std::chrono::seconds(1),
         std::max<std::chrono::milliseconds>(std::chrono::milliseconds(10), accept_backoff * 2));
-    std::fprintf(stderr, "kakitome serve: accept failed (%s); retrying in %lld ms\n",
-                 error.message().c_str(), static_cast<long long>(accept_backoff.count()));
+    logging::write(logging::Level::error, "accept failed",
+                   {{"error", error.message()}, {"retry_ms", accept_backoff.count()}});
     auto timer = std::make_shared<asio::steady_timer>(acceptor->get_executor(), accept_backoff);
     timer->async_wait([this, timer](beast::error_code) {
         if (!stopping) accept();

@@ -186,6 +186,12 @@ TEST_F(Journey, StaffAuditorAndResponderThroughTheRealServer) {
         json::parse(server->output().substr(0, server->output().find('\n')))["admin_token"];
 
     EXPECT_EQ(call("GET", "/healthz", "/healthz").status, 200);
+    // Refused by the server before routing (two Authorization headers): answered as the document
+    // says, and logged like any other request (checked with the log below).
+    EXPECT_EQ(call("GET", "/healthz", "/healthz", "",
+                   {"Authorization: Bearer one", "Authorization: Bearer two"})
+                  .status,
+              400);
     // Ready once the worker has passed (it does within a second of the start); 503 until then.
     ASSERT_TRUE(eventually([&] { return http_request("GET", base_ + "/readyz").status == 200; }));
     EXPECT_EQ(body_of(call("GET", "/readyz", "/readyz"))["checks"]["ledger_key"]["ok"], true);
@@ -638,7 +644,7 @@ TEST_F(Journey, StaffAuditorAndResponderThroughTheRealServer) {
     std::ifstream log_file(root_ / "serve.stderr");
     std::string log_text((std::istreambuf_iterator<char>(log_file)),
                          std::istreambuf_iterator<char>());
-    int request_lines = 0, sato_commands = 0, worker_lines = 0;
+    int request_lines = 0, sato_commands = 0, worker_lines = 0, refused_lines = 0;
     std::istringstream log_lines(log_text);
     for (std::string line; std::getline(log_lines, line);) {
         const json entry = json::parse(line, nullptr, false);
@@ -649,14 +655,18 @@ TEST_F(Journey, StaffAuditorAndResponderThroughTheRealServer) {
             EXPECT_TRUE(entry.contains("request_id") && entry.contains("status") &&
                         entry.contains("latency_ms") && entry.contains("route"))
                 << line;
-            sato_commands += entry["principal"] == "sato" && entry["method"] == "POST" &&
-                             entry["route"] == "/v1/applications/{id}/commands/{name}";
+            sato_commands += entry.value("principal", json()) == "sato" &&
+                             entry.value("method", json()) == "POST" &&
+                             entry.value("route", "") == "/v1/applications/{id}/commands/{name}";
         }
         worker_lines += entry.value("message", "") == "worker" && entry.contains("appended");
+        refused_lines += entry.value("route", "") == "(refused before routing)" &&
+                         entry.value("status", 0) == 400;
     }
     EXPECT_GE(request_lines, static_cast<int>(exercised_.size())) << log_text.substr(0, 2000);
     EXPECT_GT(sato_commands, 0) << "sato's commands are logged under her name";
     EXPECT_GT(worker_lines, 0) << "the worker's mail deliveries are logged";
+    EXPECT_GT(refused_lines, 0) << "a request the server refused before routing is logged";
     for (const auto& secret : personal_data_of_the_fixtures())
         EXPECT_EQ(log_text.find(secret), std::string::npos) << "in the log: " << secret;
     for (const auto& secret : {sato, suzuki, ito, ito_pii, tanaka, admin, link})
