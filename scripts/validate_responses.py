@@ -4,7 +4,8 @@
 Usage: validate_responses.py OPENAPI.yaml RESPONSES.jsonl
 
 Each line of RESPONSES.jsonl is {method, route, status, headers, body} as a client received it
-(route is the documented path template). For each answer the document must describe that
+(route is the documented path template), or {method, path, ...} with the concrete path, which is
+matched to the document's templates here (literal segments before parameters). For each answer the document must describe that
 status for that operation (or a `default`), every header it lists as required must be present,
 the Content-Type must be one the document names, and a JSON body must validate against the
 schema (python3-jsonschema, Draft 2020-12 as OpenAPI 3.1 specifies, with the document's
@@ -12,6 +13,7 @@ $refs resolved inside the document). Exits 0 when every answer matches; otherwis
 finding per line and exits 1.
 """
 import json
+import re
 import sys
 
 import jsonschema
@@ -54,7 +56,20 @@ def follow(document, node):
     return node
 
 
+def template_of(document, path):
+    """The document's path template a concrete path matches, most literal segments first."""
+    path = path.split("?")[0]
+    templates = sorted(document["paths"], key=lambda t: t.count("{"))
+    for template in templates:
+        pattern = "^" + re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(template)) + "$"
+        if re.match(pattern, path):
+            return template
+    return path
+
+
 def judge(document, answer):
+    if "route" not in answer:
+        answer["route"] = template_of(document, answer["path"])
     path = document["paths"].get(answer["route"])
     if path is None:
         return ["the route is not in the document"]

@@ -2,6 +2,8 @@
 // directory (data in root/data), the binary run with its stderr collected in root/stderr,
 // tokens created on the command line, and HTTP calls to a server the test starts (base_).
 // Subclasses say which flags every data command takes (data_flags(): keys, configuration).
+// Every answer call() receives is judged against docs/openapi.yaml when the test ends
+// (scripts/validate_responses.py, python3-jsonschema), as the journey's are.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -26,7 +28,18 @@ class BinaryTest : public ::testing::Test {
         data_ = root_ / "data";
         std::filesystem::create_directories(root_);
     }
-    void TearDown() override { std::filesystem::remove_all(root_); }
+    void TearDown() override {
+        if (std::filesystem::exists(root_ / "responses.jsonl")) {
+            int exit_code = -1;
+            const std::string findings = run_command(
+                "/usr/bin/python3 " + std::string(KAKITOME_SOURCE_DIR) +
+                    "/scripts/validate_responses.py " + std::string(KAKITOME_SOURCE_DIR) +
+                    "/docs/openapi.yaml " + (root_ / "responses.jsonl").string() + " 2>&1",
+                &exit_code);
+            EXPECT_EQ(exit_code, 0) << "answers the document does not describe:\n" << findings;
+        }
+        std::filesystem::remove_all(root_);
+    }
 
     // " --data DIR" and whatever else every command on the data directory needs.
     virtual std::string data_flags() const { return " --data " + data_.string(); }
@@ -48,7 +61,18 @@ class BinaryTest : public ::testing::Test {
         std::vector<std::string> headers{"Authorization: Bearer " + bearer,
                                          "Content-Type: application/json"};
         if (!if_match.empty()) headers.push_back("If-Match: " + if_match);
-        return http_request(method, base_ + path, headers, body);
+        HttpReply reply = http_request(method, base_ + path, headers, body);
+        nlohmann::json received = nlohmann::json::object();
+        for (const auto& [name, value] : reply.headers) received[name] = value;
+        std::ofstream(root_ / "responses.jsonl", std::ios::app)
+            << nlohmann::json{{"method", method},
+                              {"path", path},
+                              {"status", reply.status},
+                              {"headers", received},
+                              {"body", reply.body}}
+                   .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
+            << "\n";
+        return reply;
     }
     std::string stderr_text() const {
         std::ifstream in(root_ / "stderr");
