@@ -84,6 +84,45 @@ inline HttpReply http_request(const std::string& method, const std::string& url,
     return reply;
 }
 
+// Every answer a test received, kept as a JSON line (method, the path or the documented route,
+// status, headers, body) and judged against docs/openapi.yaml by scripts/validate_responses.py
+// (python3-jsonschema): the document must describe what the binary answers, field by field.
+class DocumentedAnswers {
+  public:
+    explicit DocumentedAnswers(std::filesystem::path file) : file_(std::move(file)) {}
+    // `path` is the concrete path (matched to the document's templates by the validator), or,
+    // with `is_route`, the documented template itself.
+    void record(const std::string& method, const std::string& path, const HttpReply& reply,
+                bool is_route = false) const {
+        nlohmann::json headers = nlohmann::json::object();
+        for (const auto& [name, value] : reply.headers) headers[name] = value;
+        std::ofstream(file_, std::ios::app)
+            << nlohmann::json{{"method", method},
+                              {is_route ? "route" : "path", path},
+                              {"status", reply.status},
+                              {"headers", headers},
+                              {"body", reply.body}}
+                   .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
+            << "\n";
+    }
+    // Empty when every recorded answer is as the document says (or none was recorded), else
+    // the validator's findings.
+    std::string findings() const {
+        if (!std::filesystem::exists(file_)) return "";
+        int exit_code = -1;
+        const std::string out =
+            run_command("/usr/bin/python3 " + std::string(KAKITOME_SOURCE_DIR) +
+                            "/scripts/validate_responses.py " + std::string(KAKITOME_SOURCE_DIR) +
+                            "/docs/openapi.yaml " + file_.string() + " 2>&1",
+                        &exit_code);
+        return exit_code == 0 ? "" : out;
+    }
+    const std::filesystem::path& file() const { return file_; }
+
+  private:
+    std::filesystem::path file_;
+};
+
 // Polls `condition` every 50 ms for up to ten seconds (a server's worker folds new events
 // within a second).
 template <class Condition>

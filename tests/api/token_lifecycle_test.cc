@@ -20,7 +20,11 @@ class TokenLifecycle : public ::testing::Test {
         data_ = root_ / "data";
         fs::create_directories(root_);
     }
-    void TearDown() override { fs::remove_all(root_); }
+    void TearDown() override {
+        EXPECT_EQ(answers_().findings(), "") << "answers the document does not describe";
+        fs::remove_all(root_);
+    }
+    DocumentedAnswers answers_() const { return DocumentedAnswers(root_ / "responses.jsonl"); }
     std::string kakitome(const std::string& words, int* exit_code = nullptr) {
         return run_command(std::string(KAKITOME_BINARY) + " " + words + " --data " +
                                data_.string() + " 2>>" + (root_ / "stderr").string(),
@@ -36,9 +40,11 @@ class TokenLifecycle : public ::testing::Test {
     }
     HttpReply call(const std::string& method, const std::string& path, const std::string& bearer,
                    const std::string& body = "") {
-        return http_request(method, base_ + path,
-                            {"Authorization: Bearer " + bearer, "Content-Type: application/json"},
-                            body);
+        HttpReply reply = http_request(
+            method, base_ + path,
+            {"Authorization: Bearer " + bearer, "Content-Type: application/json"}, body);
+        answers_().record(method, path, reply);
+        return reply;
     }
     static std::string problem_type(const HttpReply& reply) {
         return json::parse(reply.body, nullptr, false).value("type", "");
