@@ -18,7 +18,8 @@ work="$(mktemp -d /tmp/kakitome-install.XXXXXX)"
 server=""
 cleanup() {
   if [ -n "$server" ]; then kill -TERM "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; fi
-  rm -rf "$work"
+  if mountpoint -q "$work/debian/proc" 2>/dev/null; then umount -l "$work/debian/proc" || true; fi
+  rm -rf --one-file-system "$work"
 }
 trap cleanup EXIT
 
@@ -66,6 +67,8 @@ refusal="$(chroot --userspec=kakitome:kakitome "$root" kakitome serve --data /va
   --config /etc/kakitome/kakitome.json 2>&1 || true)"
 check "an unconfigured serve says to configure the storage" grep -q '"storage"' <<<"$refusal"
 
+# A running system has /proc (and a sanitizer build of the binary reads it at exit).
+mount -t proc proc "$root/proc"
 port="$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
 chroot --userspec=kakitome:kakitome "$root" kakitome serve --data /var/lib/kakitome \
   --config /etc/kakitome/kakitome.json --listen "127.0.0.1:$port" --demo \
