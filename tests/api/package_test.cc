@@ -28,11 +28,6 @@ fs::path the_package() {
     return {};
 }
 
-std::string read_text(const fs::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-}
-
 class Package : public ::testing::Test {
   protected:
     void SetUp() override {

@@ -13,6 +13,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <map>
 #include <sstream>
 #include <string>
@@ -122,6 +123,12 @@ class DocumentedAnswers {
   private:
     std::filesystem::path file_;
 };
+
+// A whole file (a server's log, a token file); empty when it cannot be read.
+inline std::string read_text(const std::filesystem::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
 
 // Polls `condition` every 50 ms for up to ten seconds (a server's worker folds new events
 // within a second).
