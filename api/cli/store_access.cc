@@ -73,6 +73,8 @@ std::unique_ptr<Services> open_services_or_report(
             return nullptr;
         }
     }
+    if (!arguments.has("reserve-free-bytes") && settings->first.reserve_free_bytes)
+        options.reserved_free_bytes = *settings->first.reserve_free_bytes;
     options.settings = std::move(settings->first);
     options.clock_ms = std::move(settings->second);
     if (adjust) adjust(options);

@@ -77,7 +77,15 @@ Result<Settings> load_settings(const std::string& path) {
             check_keys(root, "config",
                        {"public_base_url", "url_valid_days", "extra_closures", "sla", "mail",
                         "storage", "campaign", "backup", "witnesses", "min_witnesses", "tokens",
-                        "retention", "log_level"}));
+                        "retention", "log_level", "disk"}));
+        if (root.contains("disk")) {
+            KAKITOME_RETURN_IF_ERROR(check_keys(root["disk"], "disk", {"reserve_free_bytes"}));
+            const json reserve = root["disk"].value("reserve_free_bytes", json());
+            if (!reserve.is_number_unsigned())
+                return Status::invalid_argument(
+                    "disk.reserve_free_bytes must be a number of bytes (0 or more)");
+            settings.reserve_free_bytes = reserve.get<std::uint64_t>();
+        }
         if (root.contains("log_level")) {
             settings.log_level = root["log_level"].get<std::string>();
             if (!logging::level_from_name(settings.log_level))

@@ -5,6 +5,7 @@
 // Unknown keys are errors, so a typo cannot silently fall back to a default.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -43,6 +44,9 @@ struct Settings {
     RetentionPolicy retention;
     // "log_level": "debug" | "info" | "warning" | "error": what serve writes on stderr.
     std::string log_level = "info";
+    // "disk": {"reserve_free_bytes": N}: free space kept on the data directory's file system
+    // (new data is refused below it); absent: the store's default. --reserve-free-bytes wins.
+    std::optional<std::uint64_t> reserve_free_bytes;
 };
 
 // An empty path gives the defaults (video on a local placeholder endpoint, SMTP on

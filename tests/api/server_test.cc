@@ -650,9 +650,14 @@ TEST_F(Server, AFullDiskFailsCleanlyAndTheServerResumesWhenSpaceReturns) {
     kakitome("verify", &exit_code);
     EXPECT_EQ(exit_code, 0) << "nothing half-written";
 
+    // serve takes the reserve from its configuration (the packaged service has no flags to add).
+    {
+        json config = json::parse(std::ifstream(test_config(data_)));
+        config["disk"] = {{"reserve_free_bytes", 300000}};
+        std::ofstream(test_config(data_)) << config.dump(2);
+    }
     const int port = free_tcp_port();
-    auto server =
-        start_server(data_, port, root_ / "serve.log", {"--reserve-free-bytes", "300000"});
+    auto server = start_server(data_, port, root_ / "serve.log");
     ASSERT_TRUE(server);
     const std::string base = "http://127.0.0.1:" + std::to_string(port);
     const auto post = [&](int i) {
@@ -669,6 +674,7 @@ TEST_F(Server, AFullDiskFailsCleanlyAndTheServerResumesWhenSpaceReturns) {
         ++taken;
     }
     EXPECT_LT(taken, 10) << "the disk never filled";
+    EXPECT_GT(taken, 0) << "the configuration's reserve, not the 64 MB default, was kept";
     EXPECT_EQ(full.status, 507) << full.body;
     EXPECT_EQ(full.header("content-type"), "application/problem+json");
     EXPECT_NE(full.body.find("storage_full"), std::string::npos) << full.body;
