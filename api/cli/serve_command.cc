@@ -64,7 +64,9 @@ bool write_token(int fd, const std::string& token) {
     return (::fsync(fd) == 0) & (::close(fd) == 0) & written;
 }
 
-void log_error(const std::string& what, const Status& status);
+void log_error(const std::string& what, const Status& status) {
+    logging::write(logging::Level::error, what, {{"error", status.to_string()}});
+}
 
 // SIGHUP: what can change without a restart. The TLS certificate and key files (a renewal),
 // and the configuration's log_level unless --log-level fixed it. Anything else in the
@@ -88,10 +90,6 @@ void reload(http::HttpServer& server, const std::string& config_path, bool level
                    {{"reloaded", reloaded},
                     {"needs_restart", "every other configuration key"},
                     {"log_level", logging::level_name(logging::threshold())}});
-}
-
-void log_error(const std::string& what, const Status& status) {
-    logging::write(logging::Level::error, what, {{"error", status.to_string()}});
 }
 
 }  // namespace
