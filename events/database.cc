@@ -190,6 +190,20 @@ Status Database::scan(
     return from_rocksdb(it->status(), "reading " + std::string(family_name));
 }
 
+Status Database::compact_everything() const {
+    for (const auto& [name, handle] : families_) {
+        rocksdb::FlushOptions flush;
+        flush.wait = true;
+        if (auto flushed = db_->Flush(flush, handle); !flushed.ok())
+            return from_rocksdb(flushed, "flushing " + name);
+        if (auto compacted =
+                db_->CompactRange(rocksdb::CompactRangeOptions(), handle, nullptr, nullptr);
+            !compacted.ok())
+            return from_rocksdb(compacted, "compacting " + name);
+    }
+    return Status::ok();
+}
+
 Status Database::write(const DatabaseBatch& batch) const {
     if (read_only_) return Status::failed_precondition("the database is open read-only");
     rocksdb::WriteBatch writes;

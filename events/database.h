@@ -92,6 +92,9 @@ class Database {
     // hard links where the file system allows (RocksDB Checkpoint).
     Status copy_to(const std::filesystem::path& directory) const;
     const std::filesystem::path& directory() const { return directory_; }
+    // Flushes every family's memtable and compacts it fully, waiting for both: a benchmark then
+    // measures reads of a settled tree, not one a background compaction is still rewriting.
+    Status compact_everything() const;
 
   private:
     Database() = default;

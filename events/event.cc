@@ -184,14 +184,21 @@ struct EnvelopeScanner {
         return true;
     }
     // A JSON string without escapes (the common case); escaped ones go to the strict decoder.
-    bool plain_string(std::string& out) {
+    bool plain_string_view(std::string_view& out) {
         if (at >= text.size() || text[at] != '"') return false;
         const auto end = text.find('"', at + 1);
         if (end == std::string_view::npos) return false;
         const auto body = text.substr(at + 1, end - at - 1);
         if (body.find('\\') != std::string_view::npos) return false;
-        out.assign(body);
+        out = body;
         at = end + 1;
+        return true;
+    }
+    // assign() keeps the string's capacity, so decoding into a reused event allocates nothing.
+    bool plain_string(std::string& out) {
+        std::string_view body;
+        if (!plain_string_view(body)) return false;
+        out.assign(body);
         return true;
     }
     bool unsigned_number(std::uint64_t& out) {
@@ -242,20 +249,25 @@ struct EnvelopeScanner {
 
 }  // namespace
 
-Result<RecordedEvent> decode_stored_event_for_reading(std::string_view stored) {
-    RecordedEvent event;
-    if (stored.size() <= event.hash.size()) return decode_stored_event(stored);
+Status decode_stored_event_for_reading_into(std::string_view stored, RecordedEvent& event) {
+    const auto strict = [&]() -> Status {
+        auto decoded = decode_stored_event(stored);
+        if (!decoded.is_ok()) return decoded.status();
+        event = std::move(decoded).value();
+        return Status::ok();
+    };
+    if (stored.size() <= event.hash.size()) return strict();
     std::copy_n(reinterpret_cast<const std::uint8_t*>(stored.data()), event.hash.size(),
                 event.hash.begin());
     EnvelopeScanner scan{stored.substr(event.hash.size())};
-    std::string prev_hash;
+    std::string_view prev_hash;
     std::uint64_t schema = 0, seq = 0, version = 0;
     const bool fast = scan.literal("{\"actor\":") && scan.plain_string(event.actor) &&
                       scan.literal(",\"at\":") && scan.plain_string(event.at) &&
                       scan.literal(",\"causation\":") && scan.plain_string(event.causation) &&
                       scan.literal(",\"correlation\":") && scan.plain_string(event.correlation) &&
                       scan.literal(",\"payload\":") && scan.raw_value(event.payload_json) &&
-                      scan.literal(",\"prev_hash\":") && scan.plain_string(prev_hash) &&
+                      scan.literal(",\"prev_hash\":") && scan.plain_string_view(prev_hash) &&
                       scan.literal(",\"schema\":") && scan.unsigned_number(schema) &&
                       scan.literal(",\"seq\":") && scan.unsigned_number(seq) &&
                       scan.literal(",\"stream\":") && scan.plain_string(event.stream) &&
@@ -263,11 +275,17 @@ Result<RecordedEvent> decode_stored_event_for_reading(std::string_view stored) {
                       scan.literal(",\"version\":") && scan.unsigned_number(version) &&
                       scan.literal("}") && scan.at == scan.text.size();
     auto prev = fast ? sha256_from_hex(prev_hash) : std::nullopt;
-    if (!fast || !prev || schema > 1000000) return decode_stored_event(stored);
+    if (!fast || !prev || schema > 1000000) return strict();
     event.prev_hash = *prev;
     event.schema = static_cast<int>(schema);
     event.seq = Seq{seq};
     event.version = StreamVersion{version};
+    return Status::ok();
+}
+
+Result<RecordedEvent> decode_stored_event_for_reading(std::string_view stored) {
+    RecordedEvent event;
+    KAKITOME_RETURN_IF_ERROR(decode_stored_event_for_reading_into(stored, event));
     return event;
 }
 

@@ -73,6 +73,9 @@ Result<RecordedEvent> decode_stored_event(std::string_view stored);
 // not re-canonicalise the payload, so it is for reading what the store wrote; the chain
 // verifier keeps the strict decoder to catch non-canonical bytes.
 Result<RecordedEvent> decode_stored_event_for_reading(std::string_view stored);
+// The same into an event that already exists: its strings keep their capacity, so a reader that
+// reuses its events decodes without allocating.
+Status decode_stored_event_for_reading_into(std::string_view stored, RecordedEvent& event);
 
 // Canonical form of any JSON text; fails on invalid JSON or invalid UTF-8.
 Result<std::string> canonicalize_json(std::string_view json_text);

@@ -339,6 +339,25 @@ Result<std::vector<RecordedEvent>> EventStore::read_all(Seq from, std::size_t ma
     return events;
 }
 
+Status EventStore::scan_stored_events(
+    Seq from, Seq until, const std::function<bool(Seq, std::string_view)>& visit) const {
+    const std::uint64_t last = until.value ? until.value : head().value;
+    // A pass over the log reads around the block cache, so as not to evict what serves requests.
+    rocksdb::ReadOptions options;
+    options.fill_cache = false;
+    std::unique_ptr<rocksdb::Iterator> it(
+        database_->db()->NewIterator(options, database_->events()));
+    for (it->Seek(keys::event_key(std::max<std::uint64_t>(from.value, 1))); it->Valid();
+         it->Next()) {
+        auto seq = keys::read_big_endian(std::string_view(it->key().data(), it->key().size()));
+        if (!seq) return Status::corruption("an event key is not a seq");
+        if (*seq > last) break;
+        if (!visit(Seq{*seq}, std::string_view(it->value().data(), it->value().size()))) break;
+    }
+    if (!it->status().ok()) return from_rocksdb(it->status(), "reading events");
+    return Status::ok();
+}
+
 Result<std::vector<RecordedEvent>> EventStore::read_stream_forward(std::string_view stream,
                                                                    StreamVersion from,
                                                                    std::size_t max_count) const {

@@ -107,6 +107,12 @@ class EventStore {
     // Up to max_count events with seq >= from, in seq order.
     Result<std::vector<RecordedEvent>> read_all(Seq from, std::size_t max_count) const;
     Result<RecordedEvent> read_event(Seq seq) const;
+    // Visits the stored records with from <= seq <= until (until Seq{0}: the head) in seq order,
+    // undecoded: the seq each is stored under and its stored bytes (32 hash bytes, then the
+    // canonical envelope), valid only during the call. For work that needs the bytes or the hash
+    // rather than a decoded event (the ledger, a verifying replay). `visit` returns false to stop.
+    Status scan_stored_events(Seq from, Seq until,
+                              const std::function<bool(Seq, std::string_view)>& visit) const;
 
     // Seq of the last committed event; Seq{0} for an empty store.
     Seq head() const { return Seq{head_seq_.load(std::memory_order_acquire)}; }

@@ -231,31 +231,58 @@ Status Ledger::extend() {
         }
     }
     std::reverse(pending.begin(), pending.end());  // highest level first, as a stack
-    return for_each_page(store_, Seq{size + 1}, head, [&](const std::vector<RecordedEvent>& page) {
+    // Leaves are the events' hashes, read from the first bytes of each stored record: nothing is
+    // decoded. A page of events' nodes is written in one batch, level by level in index order:
+    // node keys sort by level first, and inserting them in key order keeps every memtable insert
+    // next to the previous one (interleaving levels made the skip list search for each).
+    std::vector<std::vector<std::pair<std::uint64_t, merkle::Hash>>> page_nodes;
+    const auto write_batch = [&]() -> Status {
         rocksdb::WriteBatch batch;
-        for (const auto& event : page) {
-            merkle::Hash hash = merkle::leaf_hash(event.hash);
-            std::uint64_t index = size;
-            batch.Put(family, node_key(0, index),
-                      std::string(reinterpret_cast<const char*>(hash.data()), 32));
-            unsigned level = 0;
-            while (index & 1) {
-                hash = merkle::node_hash(pending.back().second, hash);
-                pending.pop_back();
-                ++level;
-                index >>= 1;
+        for (unsigned level = 0; level < page_nodes.size(); ++level) {
+            for (const auto& [index, hash] : page_nodes[level]) {
                 batch.Put(family, node_key(level, index),
-                          std::string(reinterpret_cast<const char*>(hash.data()), 32));
+                          rocksdb::Slice(reinterpret_cast<const char*>(hash.data()), hash.size()));
             }
-            pending.emplace_back(level, hash);
-            ++size;
+            page_nodes[level].clear();
         }
         batch.Put(database->meta(), kSizeKey, std::to_string(size));
         auto written = database->db()->Write(rocksdb::WriteOptions(), &batch);
         if (!written.ok()) return from_rocksdb(written, "writing merkle nodes");
         size_ = size;
         return Status::ok();
-    });
+    };
+    Status failure;
+    const auto put_node = [&](unsigned level, std::uint64_t index, const merkle::Hash& hash) {
+        if (page_nodes.size() <= level) page_nodes.resize(level + 1);
+        page_nodes[level].emplace_back(index, hash);
+    };
+    KAKITOME_RETURN_IF_ERROR(
+        store_.scan_stored_events(Seq{size + 1}, head, [&](Seq seq, std::string_view stored) {
+            if (seq.value != size + 1 || stored.size() < sizeof(Sha256Digest)) {
+                failure = Status::corruption("the log has no readable event " +
+                                             std::to_string(size + 1) + " to extend the tree with");
+                return false;
+            }
+            merkle::Hash hash = merkle::leaf_hash(
+                reinterpret_cast<const std::uint8_t*>(stored.data()), sizeof(Sha256Digest));
+            std::uint64_t index = size;
+            put_node(0, index, hash);
+            unsigned level = 0;
+            while (index & 1) {
+                hash = merkle::node_hash(pending.back().second, hash);
+                pending.pop_back();
+                ++level;
+                index >>= 1;
+                put_node(level, index, hash);
+            }
+            pending.emplace_back(level, hash);
+            ++size;
+            if (size % kFollowerPageEvents == 0) failure = write_batch();
+            return failure.is_ok();
+        }));
+    KAKITOME_RETURN_IF_ERROR(failure);
+    if (size_.load() != size) return write_batch();
+    return Status::ok();
 }
 
 Result<merkle::Hash> Ledger::root(std::uint64_t size) const {

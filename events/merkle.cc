@@ -2,7 +2,7 @@
 
 #include <bit>
 
-#include <openssl/evp.h>
+#include "events/base/sha256.h"
 
 namespace kakitome::merkle {
 
@@ -10,16 +10,10 @@ namespace {
 
 Hash digest(const std::uint8_t* first, std::size_t first_size, const std::uint8_t* second,
             std::size_t second_size, std::uint8_t prefix) {
-    Hash out{};
-    EVP_MD_CTX* context = EVP_MD_CTX_new();
-    EVP_DigestInit_ex(context, EVP_sha256(), nullptr);
-    EVP_DigestUpdate(context, &prefix, 1);
-    EVP_DigestUpdate(context, first, first_size);
-    if (second_size) EVP_DigestUpdate(context, second, second_size);
-    unsigned int length = 0;
-    EVP_DigestFinal_ex(context, out.data(), &length);
-    EVP_MD_CTX_free(context);
-    return out;
+    const auto view = [](const std::uint8_t* data, std::size_t size) {
+        return std::string_view(reinterpret_cast<const char*>(data), size);
+    };
+    return sha256_of_parts({view(&prefix, 1), view(first, first_size), view(second, second_size)});
 }
 
 // The largest power of two strictly below n (n >= 2).

@@ -1,8 +1,8 @@
 #include "projections/projection_runner.h"
 
 #include "engine/domain/upcasting.h"
-#include "events/base/sha256.h"
 #include "events/storage_keys.h"
+#include "events/verified_pages.h"
 
 namespace kakitome {
 
@@ -27,17 +27,8 @@ Status fold(const EventStore& store, Projection& projection, Seq from, Seq until
             std::set<std::string>& changed, const std::function<Status(Seq)>& after_page,
             const std::function<void(Seq, Seq)>& progress, bool verify_chain = false) {
     const Seq head = until.value ? until : store.head();
-    Sha256Digest previous{};  // a rebuild starts at seq 1, whose prev_hash is all zeros
-    return for_each_page(store, from, head, [&](const std::vector<RecordedEvent>& page) {
+    const auto fold_page = [&](const std::vector<RecordedEvent>& page) {
         for (const auto& event : page) {
-            // A replay checks the chain as it goes: what it folds is what was written.
-            if (verify_chain &&
-                (event.prev_hash != previous || sha256(canonical_bytes(event)) != event.hash)) {
-                return Status::corruption("the hash chain breaks at seq " +
-                                          std::to_string(event.seq.value))
-                    .with_reason("chain_broken");
-            }
-            previous = event.hash;
             Status applied;
             const Status upgraded =
                 domain::for_each_current_event(event, [&](const RecordedEvent& current) {
@@ -54,7 +45,11 @@ Status fold(const EventStore& store, Projection& projection, Seq from, Seq until
         if (after_page) KAKITOME_RETURN_IF_ERROR(after_page(page.back().seq));
         if (progress) progress(page.back().seq, head);
         return Status::ok();
-    });
+    };
+    // A replay checks the chain as it goes: what it folds is what was written. It starts at
+    // seq 1, whose prev_hash is all zeros.
+    if (verify_chain) return for_each_verified_page(store, from, head, Sha256Digest{}, fold_page);
+    return for_each_page(store, from, head, fold_page);
 }
 
 }  // namespace

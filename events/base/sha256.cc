@@ -2,18 +2,47 @@
 
 #include <openssl/evp.h>
 
+#include <new>
 #include <stdexcept>
 
 namespace kakitome {
 
-Sha256Digest sha256(std::string_view bytes) {
-    Sha256Digest digest{};
-    unsigned int size = 0;
-    // EVP_Digest is the one-shot form; it only fails on allocation failure.
-    if (EVP_Digest(bytes.data(), bytes.size(), digest.data(), &size, EVP_sha256(), nullptr) != 1) {
+namespace {
+
+// The algorithm is fetched once and each thread keeps one context: fetching and allocating per
+// digest cost more than hashing a 500-byte event or a 65-byte Merkle node (docs/performance.md).
+const EVP_MD* sha256_algorithm() {
+    static EVP_MD* const algorithm = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+    return algorithm;
+}
+
+struct ThreadDigestContext {
+    EVP_MD_CTX* context = EVP_MD_CTX_new();
+    ~ThreadDigestContext() { EVP_MD_CTX_free(context); }
+};
+
+}  // namespace
+
+Sha256Digest sha256_of_parts(std::initializer_list<std::string_view> parts) {
+    thread_local ThreadDigestContext thread_context;
+    EVP_MD_CTX* context = thread_context.context;
+    const EVP_MD* algorithm = sha256_algorithm();
+    // These only fail on allocation failure.
+    if (context == nullptr || algorithm == nullptr ||
+        EVP_DigestInit_ex2(context, algorithm, nullptr) != 1) {
         throw std::bad_alloc();
     }
+    for (std::string_view part : parts) {
+        if (EVP_DigestUpdate(context, part.data(), part.size()) != 1) throw std::bad_alloc();
+    }
+    Sha256Digest digest{};
+    unsigned int size = 0;
+    if (EVP_DigestFinal_ex(context, digest.data(), &size) != 1) throw std::bad_alloc();
     return digest;
+}
+
+Sha256Digest sha256(std::string_view bytes) {
+    return sha256_of_parts({bytes});
 }
 
 Sha256Hasher::Sha256Hasher() : context_(EVP_MD_CTX_new()) {

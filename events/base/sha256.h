@@ -3,6 +3,7 @@
 
 #include <array>
 #include <cstdint>
+#include <initializer_list>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -14,6 +15,8 @@ namespace kakitome {
 using Sha256Digest = std::array<std::uint8_t, 32>;
 
 Sha256Digest sha256(std::string_view bytes);
+// The digest of the parts' concatenation, without copying them together.
+Sha256Digest sha256_of_parts(std::initializer_list<std::string_view> parts);
 
 // The same digest over bytes that arrive in pieces (a file read block by block).
 class Sha256Hasher {

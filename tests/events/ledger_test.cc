@@ -105,6 +105,37 @@ TEST_F(LedgerTest, RootsAndProofsEqualATreeBuiltInMemory) {
                     .is_ok());
 }
 
+// Extension reads leaves straight from the stored records and writes each page's nodes level by
+// level; across page boundaries and partial extensions the tree must stay the same.
+TEST_F(LedgerTest, ATreeExtendedOverSeveralPagesHasTheRootsOfTheWholeLog) {
+    constexpr int kEvents = 2 * static_cast<int>(kFollowerPageEvents) + 3001;
+    std::vector<StreamAppend> parts;
+    for (int i = 0; i < kEvents; ++i) {
+        parts.push_back({"s-" + std::to_string(i),
+                         ExpectedVersion::any(),
+                         {testing::event_of("Happened", "{\"i\":" + std::to_string(i) + "}")}});
+        if (parts.size() == 1000 || i + 1 == kEvents) {
+            ASSERT_TRUE(store_->append_transaction(std::move(parts)).is_ok());
+            parts.clear();
+        }
+        if (i == 12344) {
+            ASSERT_TRUE(ledger_->extend().is_ok());  // 12,000 leaves: mid-page
+        }
+    }
+    ASSERT_TRUE(ledger_->extend().is_ok());
+    ASSERT_EQ(ledger_->size(), static_cast<std::uint64_t>(kEvents));
+    const auto tree = reference();
+    for (std::uint64_t size : {12345u, 16384u, 20000u, 20001u, static_cast<unsigned>(kEvents)}) {
+        auto root = ledger_->root(size);
+        ASSERT_TRUE(root.is_ok()) << size;
+        EXPECT_EQ(root.value(), tree.root(size).value()) << size;
+    }
+    close();
+    open();  // what was stored, not what was kept in memory
+    EXPECT_EQ(ledger_->size(), static_cast<std::uint64_t>(kEvents));
+    EXPECT_EQ(ledger_->root(kEvents).value(), tree.root(kEvents).value());
+}
+
 TEST_F(LedgerTest, AProofBeyondTheTreeIsRefused) {
     append(4);
     ASSERT_TRUE(ledger_->extend().is_ok());

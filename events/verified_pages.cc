@@ -1,0 +1,197 @@
+#include "events/verified_pages.h"
+
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+
+namespace kakitome {
+
+namespace {
+
+Status chain_broken(Seq seq, const std::string& why) {
+    return Status::corruption("the hash chain breaks at seq " + std::to_string(seq.value) + ": " +
+                              why)
+        .with_reason("chain_broken");
+}
+
+// A page as the reader hands it on: decoded events, and the canonical bytes they were decoded
+// from, whose hashes the consumer checks before it folds them.
+struct Page {
+    std::vector<RecordedEvent> events;
+    std::string canonical;          // every record's canonical bytes, back to back
+    std::vector<std::size_t> ends;  // where each record's bytes end in `canonical`
+
+    // The first event whose bytes do not hash to its stored hash.
+    std::optional<Seq> first_bad_hash() const {
+        std::size_t begin = 0;
+        for (std::size_t i = 0; i < events.size(); ++i) {
+            const std::string_view bytes(canonical.data() + begin, ends[i] - begin);
+            if (sha256(bytes) != events[i].hash) return events[i].seq;
+            begin = ends[i];
+        }
+        return std::nullopt;
+    }
+};
+
+// Reads, links and decodes records into pages on its own thread; hands them over through a
+// queue at most kPagesAhead deep, so memory stays at a few pages however long the log. The
+// hashing is left to the consumer: it is half the work, and the two threads stay balanced.
+class VerifiedPageReader {
+  public:
+    static constexpr std::size_t kPagesAhead = 2;
+
+    VerifiedPageReader(const EventStore& store, Seq from, Seq until, const Sha256Digest& previous,
+                       std::size_t page_events)
+        : store_(store),
+          from_(from),
+          until_(until),
+          previous_(previous),
+          page_events_(page_events),
+          thread_([this] { read(); }) {}
+
+    ~VerifiedPageReader() {
+        {
+            std::lock_guard lock(mutex_);
+            stopped_ = true;
+        }
+        changed_.notify_all();
+        thread_.join();
+    }
+
+    // The next page; false when there is none (then status() says why). The page passed in
+    // (the one just folded) goes back to the reader, which decodes into its events again.
+    bool next(Page& page) {
+        std::unique_lock lock(mutex_);
+        if (!page.events.empty()) spare_.push_back(std::move(page));
+        changed_.wait(lock, [&] { return !ready_.empty() || finished_; });
+        if (ready_.empty()) return false;
+        page = std::move(ready_.front());
+        ready_.pop_front();
+        changed_.notify_all();
+        return true;
+    }
+
+    Status status() {
+        std::lock_guard lock(mutex_);
+        return status_;
+    }
+
+  private:
+    // A page of page_events_ events to decode into: a folded one when there is one.
+    Page empty_page() {
+        Page page;
+        {
+            std::lock_guard lock(mutex_);
+            if (!spare_.empty()) {
+                page = std::move(spare_.back());
+                spare_.pop_back();
+            }
+        }
+        page.events.resize(page_events_);
+        page.canonical.clear();
+        page.ends.clear();
+        return page;
+    }
+
+    bool hand_on(Page& page, std::size_t filled) {
+        page.events.resize(filled);
+        std::unique_lock lock(mutex_);
+        changed_.wait(lock, [&] { return stopped_ || ready_.size() < kPagesAhead; });
+        if (stopped_) return false;
+        ready_.push_back(std::move(page));
+        changed_.notify_all();
+        return true;
+    }
+
+    void read() {
+        Sha256Digest expected_previous = previous_;
+        std::uint64_t expected_seq = std::max<std::uint64_t>(from_.value, 1);
+        Status failure;
+        Page page = empty_page();
+        std::size_t filled = 0;
+        Status scanned =
+            store_.scan_stored_events(from_, until_, [&](Seq seq, std::string_view stored) {
+                if (seq.value != expected_seq) {
+                    failure = chain_broken(Seq{expected_seq}, "the next stored event has seq " +
+                                                                  std::to_string(seq.value));
+                    return false;
+                }
+                constexpr std::size_t kHashBytes = sizeof(Sha256Digest);
+                if (stored.size() <= kHashBytes) {
+                    failure = chain_broken(seq, "the record is too short to hold an event");
+                    return false;
+                }
+                RecordedEvent& event = page.events[filled];
+                if (auto decoded = decode_stored_event_for_reading_into(stored, event);
+                    !decoded.is_ok()) {
+                    failure = chain_broken(seq, decoded.message());
+                    return false;
+                }
+                if (event.seq != seq) {
+                    failure = chain_broken(
+                        seq, "the envelope says seq " + std::to_string(event.seq.value));
+                    return false;
+                }
+                if (event.prev_hash != expected_previous) {
+                    failure = chain_broken(
+                        seq, "prev_hash is not the hash of seq " + std::to_string(seq.value - 1));
+                    return false;
+                }
+                page.canonical.append(stored.substr(kHashBytes));
+                page.ends.push_back(page.canonical.size());
+                expected_previous = event.hash;
+                ++expected_seq;
+                if (++filled < page_events_) return true;
+                if (!hand_on(page, filled)) return false;
+                page = empty_page();
+                filled = 0;
+                return true;
+            });
+        // After a break too: the consumer checks the hashes before it, which may name an
+        // earlier seq than the break the reader found.
+        if (scanned.is_ok() && filled > 0) hand_on(page, filled);
+        {
+            std::lock_guard lock(mutex_);
+            status_ = !scanned.is_ok() ? scanned : failure;
+            finished_ = true;
+        }
+        changed_.notify_all();
+    }
+
+    const EventStore& store_;
+    const Seq from_, until_;
+    const Sha256Digest previous_;
+    const std::size_t page_events_;
+
+    std::mutex mutex_;
+    std::condition_variable changed_;
+    std::deque<Page> ready_;
+    std::vector<Page> spare_;  // folded pages, to decode into again
+    bool finished_ = false;    // the reader has handed on its last page
+    bool stopped_ = false;     // the consumer gave up: the reader stops at its next hand-over
+    Status status_;
+    std::thread thread_;  // last: started once everything above is initialised
+};
+
+}  // namespace
+
+Status for_each_verified_page(
+    const EventStore& store, Seq from, Seq until, const Sha256Digest& previous,
+    const std::function<Status(const std::vector<RecordedEvent>& page)>& fold,
+    std::size_t page_events) {
+    const Seq last = until.value ? until : store.head();
+    if (from.value > last.value || last.value == 0) return Status::ok();
+    VerifiedPageReader reader(store, from, last, previous, std::max<std::size_t>(page_events, 1));
+    Page page;
+    while (reader.next(page)) {
+        if (auto bad = page.first_bad_hash())
+            return chain_broken(*bad, "the hash does not match the event's bytes");
+        KAKITOME_RETURN_IF_ERROR(fold(page.events));
+    }
+    return reader.status();
+}
+
+}  // namespace kakitome
