@@ -1,6 +1,8 @@
-// The append benchmark: kakitome's EventStore against raw RocksDB Put with the same options,
-// writer count and value size, measured in the same run so the ratio is meaningful on any
-// machine. Each case runs on a fresh temporary directory.
+// The append benchmark: kakitome's EventStore against two baselines measured in the same run, so
+// the ratios are meaningful on any machine: raw RocksDB Put with the same options, writer count
+// and value size (the floor), and PostgreSQL as an event store (the peer users would pick; one
+// transaction per append with the expected-version check, postgres_baseline.h). Each case runs
+// on fresh temporary directories and a fresh table, then reads back everything it appended.
 #pragma once
 
 #include <cstdint>
@@ -20,6 +22,7 @@ struct AppendBenchmarkConfig {
     int batch = 1;                  // events per append (and puts per RocksDB WriteBatch)
     double max_seconds = 30;        // per side of a case; a case stops early past this
     std::filesystem::path scratch;  // temporary directories go here
+    bool postgres = true;           // measure PostgreSQL too (postgres_baseline.h)
 };
 
 struct AppendBenchmarkCase {
@@ -31,6 +34,16 @@ struct AppendBenchmarkCase {
     double rocksdb_seconds = 0;
     std::size_t value_bytes = 0;
     int batch = 1;
+    // A catch-up read of everything the case appended: kakitome's verified pages (hash chain
+    // checked, events decoded), PostgreSQL's COPY of the table in seq order.
+    std::uint64_t kakitome_read_events = 0;
+    double kakitome_read_seconds = 0;
+    // PostgreSQL: why it was skipped, or its figures.
+    std::string postgres_skipped;
+    std::uint64_t postgres_events = 0;
+    double postgres_seconds = 0;
+    std::uint64_t postgres_read_events = 0;
+    double postgres_read_seconds = 0;
 
     double kakitome_per_second() const {
         return static_cast<double>(kakitome_events) / kakitome_seconds;

@@ -11,6 +11,9 @@ packages=(
   libcsv-dev zlib1g-dev libsystemd-dev
   # The Debian package: its man page and the checks of it (docs/operations.md, "Installing").
   help2man lintian debootstrap curl
+  # The peer `kakitome bench append` measures beside kakitome: PostgreSQL as an event store, in a
+  # temporary cluster the benchmark starts (docs/performance.md).
+  postgresql libpq-dev
   # Independent tools the tests cross-check against (see docs/testing.md).
   python3 python3-msoffcrypto-tool python3-openpyxl dovecot-imapd python3-botocore python3-aiosmtpd
   nginx-light wrk

@@ -92,7 +92,7 @@ int run_access_log_benchmark(const Words& words) {
 
 int run_append_benchmark(const Words& words) {
     auto arguments = Arguments::parse(
-        words, {"threads", "mode", "events", "batch", "max-seconds", "scratch"}, {});
+        words, {"threads", "mode", "events", "batch", "max-seconds", "scratch"}, {"no-postgres"});
     bench::AppendBenchmarkConfig config;
     bool valid = arguments.is_ok() && arguments->positionals().empty();
     if (valid) {
@@ -115,11 +115,13 @@ int run_append_benchmark(const Words& words) {
             valid = false;
         }
         config.scratch = arguments->value_or("scratch", "var/bench");
+        config.postgres = !arguments->has("no-postgres");
     }
     if (!valid || config.thread_counts.empty() || config.events == 0) {
-        std::fprintf(stderr,
-                     "usage: kakitome bench append [--threads 1,8,32] [--mode sync|buffered] "
-                     "[--events N] [--batch N] [--max-seconds S] [--scratch DIR]\n");
+        std::fprintf(
+            stderr,
+            "usage: kakitome bench append [--threads 1,8,32] [--mode sync|buffered] "
+            "[--events N] [--batch N] [--max-seconds S] [--scratch DIR] [--no-postgres]\n");
         return kExitBadInput;
     }
     auto cases = bench::run_append_benchmark(config, print_progress);
