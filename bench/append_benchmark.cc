@@ -109,12 +109,14 @@ Result<SideResult> bench_kakitome(const std::filesystem::path& directory, int wr
 
 // PostgreSQL: one connection per writer, each writer one stream, every append one transaction
 // whose rows carry the next versions, so the unique (stream_id, version) is the expected-version
-// check. Then a catch-up read of the whole table in seq order.
+// check; durable commits in sync mode, synchronous_commit off in buffered mode. Then a catch-up
+// read of the whole table in seq order.
 Result<SideResult> bench_postgres(const PostgresCluster& cluster, int writers,
                                   const AppendBenchmarkConfig& config) {
     std::vector<std::unique_ptr<PostgresEventTable>> connections;
     for (int t = 0; t < writers; ++t) {
-        auto connection = PostgresEventTable::connect(cluster);
+        auto connection =
+            PostgresEventTable::connect(cluster, config.durability == Durability::sync);
         if (!connection.is_ok()) return connection.status();
         connections.push_back(std::move(connection).value());
     }

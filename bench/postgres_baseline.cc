@@ -118,7 +118,7 @@ PostgresCluster::~PostgresCluster() {
 }
 
 Result<std::unique_ptr<PostgresEventTable>> PostgresEventTable::connect(
-    const PostgresCluster& cluster) {
+    const PostgresCluster& cluster, bool durable) {
     PGconn* connection = PQconnectdb(cluster.connection_string().c_str());
     if (PQstatus(connection) != CONNECTION_OK) {
         const std::string error = PQerrorMessage(connection);
@@ -128,7 +128,14 @@ Result<std::unique_ptr<PostgresEventTable>> PostgresEventTable::connect(
     // DROP TABLE IF EXISTS on a fresh cluster would print a NOTICE over the progress lines.
     PQsetNoticeProcessor(
         connection, [](void*, const char*) {}, nullptr);
-    return std::unique_ptr<PostgresEventTable>(new PostgresEventTable(connection));
+    std::unique_ptr<PostgresEventTable> table(new PostgresEventTable(connection));
+    if (!durable) {
+        PGresult* result = PQexec(connection, "SET synchronous_commit = off");
+        Status set = from_result(result, PGRES_COMMAND_OK, "setting synchronous_commit");
+        PQclear(result);
+        KAKITOME_RETURN_IF_ERROR(set);
+    }
+    return table;
 }
 
 PostgresEventTable::~PostgresEventTable() {

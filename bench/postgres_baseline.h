@@ -53,7 +53,12 @@ class PostgresCluster {
 // One connection to the cluster with the events table's statements prepared.
 class PostgresEventTable {
   public:
-    static Result<std::unique_ptr<PostgresEventTable>> connect(const PostgresCluster& cluster);
+    // `durable`: every commit waits for its WAL flush (synchronous_commit on, the default, as
+    // kakitome's sync mode); otherwise the session sets synchronous_commit off, PostgreSQL's
+    // counterpart of kakitome's buffered mode (a crash may lose the last commits, never
+    // half of one).
+    static Result<std::unique_ptr<PostgresEventTable>> connect(const PostgresCluster& cluster,
+                                                               bool durable = true);
     ~PostgresEventTable();
     PostgresEventTable(const PostgresEventTable&) = delete;
     PostgresEventTable& operator=(const PostgresEventTable&) = delete;
