@@ -209,7 +209,7 @@ Result<std::string> run_incident_benchmark(
     figures["inclusion_proof_ms"] =
         seconds_since(started);  // 1000 proofs: total seconds = mean milliseconds
     store.value().reset();
-    std::filesystem::remove_all(config.scratch);
+    if (!config.keep) std::filesystem::remove_all(config.scratch);
     return figures.dump();
 }
 

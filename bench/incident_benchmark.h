@@ -20,6 +20,7 @@ struct IncidentBenchmarkConfig {
     std::uint64_t principals = 500;
     int days = 30;
     std::string scratch = "var/bench-incident";
+    bool keep = false;  // leave the store in `scratch` (to measure serve's start-up on it)
 };
 
 // One JSON object with every figure.

@@ -27,8 +27,8 @@ void print_progress(const std::string& line) {
 }
 
 int run_incident_benchmark(const Words& words) {
-    auto arguments =
-        Arguments::parse(words, {"events", "applications", "principals", "days", "scratch"}, {});
+    auto arguments = Arguments::parse(
+        words, {"events", "applications", "principals", "days", "scratch"}, {"keep"});
     bench::IncidentBenchmarkConfig config;
     bool valid = arguments.is_ok() && arguments->positionals().empty();
     if (valid) {
@@ -38,6 +38,7 @@ int run_incident_benchmark(const Words& words) {
             config.principals = std::stoull(arguments->value_or("principals", "500"));
             config.days = std::stoi(arguments->value_or("days", "30"));
             config.scratch = arguments->value_or("scratch", "var/bench-incident");
+            config.keep = arguments->has("keep");
         } catch (const std::exception&) {
             valid = false;
         }
@@ -46,7 +47,7 @@ int run_incident_benchmark(const Words& words) {
         config.days < 2) {
         std::fprintf(stderr,
                      "usage: kakitome bench incident [--events N] [--applications N] [--principals "
-                     "N] [--days D] [--scratch DIR]\n");
+                     "N] [--days D] [--scratch DIR] [--keep]\n");
         return kExitBadInput;
     }
     auto figures = bench::run_incident_benchmark(config, print_progress);
