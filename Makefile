@@ -49,9 +49,13 @@ fuzz: setup
 	$(FUZZ_BUILD)/tests/fuzz/office_fuzzer -max_total_time=$(FUZZ_SECONDS) -max_len=200000 $(FUZZ_BUILD)/corpus/office
 
 bench: build
+	@$(BUILD)/kakitome bench append --threads 1,8,32 --mode sync --events 200000 --max-seconds 20
 	@$(BUILD)/kakitome bench append --threads 1,8,32 --mode buffered --events 200000
+	@$(BUILD)/kakitome bench append --threads 1,8,32 --mode buffered --events 200000 --batch 10
 	@$(BUILD)/kakitome bench decrypt --file tests/data/fixtures/encrypted/valid_basic.agile.xlsx --password Maina2025
 	@$(BUILD)/kakitome bench incident --events 1000000
+	@$(BUILD)/kakitome bench shapes --mode sync
+	@bench/startup_bench.sh $(BUILD)/kakitome 1000000
 	@bench/api_bench.sh $(BUILD)/kakitome 30 32
 
 # One deliberate bug at a time from tests/mutants.tsv; every one must be killed by a test.

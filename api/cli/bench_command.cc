@@ -17,6 +17,7 @@
 #include "bench/incident_benchmark.h"
 #include "bench/intake_benchmark.h"
 #include "bench/queue_seed.h"
+#include "bench/shapes_benchmark.h"
 
 namespace kakitome::cli {
 
@@ -168,6 +169,51 @@ int run_decrypt_benchmark(const Words& words) {
     return kExitOk;
 }
 
+int run_shapes_benchmark(const Words& words) {
+    auto arguments =
+        Arguments::parse(words,
+                         {"mode", "writers", "streams", "events-per-stream", "hot-streams", "zipf",
+                          "conflict-appends", "subscribers", "subscribed-events", "scratch"},
+                         {});
+    bench::ShapesBenchmarkConfig config;
+    bool valid = arguments.is_ok() && arguments->positionals().empty();
+    if (valid) {
+        try {
+            const std::string mode = arguments->value_or("mode", "sync");
+            valid = mode == "sync" || mode == "buffered";
+            config.durability = mode == "sync" ? Durability::sync : Durability::buffered;
+            config.writers = std::stoi(arguments->value_or("writers", "8"));
+            config.streams = std::stoull(arguments->value_or("streams", "100000"));
+            config.events_per_stream = std::stoi(arguments->value_or("events-per-stream", "4"));
+            config.hot_streams = std::stoull(arguments->value_or("hot-streams", "1000"));
+            config.zipf_exponent = std::stod(arguments->value_or("zipf", "1.1"));
+            config.conflict_appends = std::stoull(arguments->value_or("conflict-appends", "50000"));
+            config.subscribers = std::stoi(arguments->value_or("subscribers", "2"));
+            config.subscribed_events =
+                std::stoull(arguments->value_or("subscribed-events", "200000"));
+            config.scratch = arguments->value_or("scratch", "var/bench-shapes");
+        } catch (const std::exception&) {
+            valid = false;
+        }
+    }
+    if (!valid) {
+        std::fprintf(stderr,
+                     "usage: kakitome bench shapes [--mode sync|buffered] [--writers N] "
+                     "[--streams N] [--events-per-stream N] [--hot-streams N] [--zipf S] "
+                     "[--conflict-appends N] [--subscribers N] [--subscribed-events N] "
+                     "[--scratch DIR]\n");
+        return kExitBadInput;
+    }
+    auto lines = bench::run_shapes_benchmark(config, print_progress);
+    if (!lines.is_ok()) {
+        std::fprintf(stderr, "kakitome bench: %s\n", lines.status().to_string().c_str());
+        return lines.status().code() == StatusCode::invalid_argument ? kExitBadInput
+                                                                     : kExitStoreError;
+    }
+    for (const auto& line : lines.value()) std::printf("%s\n", line.c_str());
+    return kExitOk;
+}
+
 }  // namespace
 
 int run_intake_benchmark(const Words& words) {
@@ -225,11 +271,12 @@ int run_bench(const Words& words) {
     if (!words.empty() && words[0] == "append") return run_append_benchmark(rest);
     if (!words.empty() && words[0] == "decrypt") return run_decrypt_benchmark(rest);
     if (!words.empty() && words[0] == "incident") return run_incident_benchmark(rest);
+    if (!words.empty() && words[0] == "shapes") return run_shapes_benchmark(rest);
     if (!words.empty() && words[0] == "intake") return run_intake_benchmark(rest);
     if (!words.empty() && words[0] == "seed-queue") return run_seed_queue(rest);
     if (!words.empty() && words[0] == "import-access-log") return run_access_log_benchmark(rest);
     std::fprintf(stderr,
-                 "usage: kakitome bench append|decrypt|incident|intake|seed-queue|"
+                 "usage: kakitome bench append|decrypt|incident|shapes|intake|seed-queue|"
                  "import-access-log ...\n");
     return kExitBadInput;
 }
