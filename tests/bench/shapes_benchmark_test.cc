@@ -4,8 +4,8 @@
 #include "bench/shapes_benchmark.h"
 
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 #include <unistd.h>
+#include <nlohmann/json.hpp>
 
 namespace kakitome::bench {
 namespace {
@@ -23,9 +23,8 @@ TEST(ShapesBenchmark, ReportsEveryShapeWithCountsThatAddUp) {
     config.scratch = std::filesystem::temp_directory_path() /
                      ("kakitome-test-shapes-" + std::to_string(::getpid()));
     std::vector<std::string> progress;
-    auto lines = run_shapes_benchmark(config, [&](const std::string& line) {
-        progress.push_back(line);
-    });
+    auto lines =
+        run_shapes_benchmark(config, [&](const std::string& line) { progress.push_back(line); });
     ASSERT_TRUE(lines.is_ok()) << lines.status().to_string();
     ASSERT_EQ(lines->size(), 3u);
     EXPECT_EQ(progress.size(), 3u);
