@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Start-up and memory of `kakitome serve` on a log of N events (docs/performance.md).
 #   bench/startup_bench.sh BINARY EVENTS [PORT]
+#   KAKITOME_STARTUP_STORE=DIR bench/startup_bench.sh BINARY EVENTS   (a log kept by
+#     `kakitome bench incident --keep` earlier, instead of building one; it is not removed)
 # Builds the log with `kakitome bench incident --keep` (half PiiDisclosed), then starts serve on
 # it three times and prints one JSON line per start: milliseconds until it prints "listening" and
 # until /healthz answers 200, its resident memory then and 20 s later (the worker has had time to
@@ -45,6 +47,10 @@ measure() {
 }
 
 measure empty "$work/empty" 0
-echo "building $events events" >&2
-"$binary" bench incident --events "$events" --scratch "$work/log" --keep >"$work/figures.json" 2>/dev/null
-measure log "$work/log" "$events"
+if [ -n "${KAKITOME_STARTUP_STORE:-}" ]; then
+  measure log "$KAKITOME_STARTUP_STORE" "$events"
+else
+  echo "building $events events" >&2
+  "$binary" bench incident --events "$events" --scratch "$work/log" --keep >"$work/figures.json" 2>/dev/null
+  measure log "$work/log" "$events"
+fi
