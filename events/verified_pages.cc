@@ -1,5 +1,6 @@
 #include "events/verified_pages.h"
 
+#include <algorithm>
 #include <condition_variable>
 #include <deque>
 #include <mutex>
@@ -150,6 +151,13 @@ class VerifiedPageReader {
                 filled = 0;
                 return true;
             });
+        // Events missing at the end leave no later prev_hash to break: the scan must reach the
+        // last seq asked for.
+        if (scanned.is_ok() && failure.is_ok() && expected_seq <= until_.value) {
+            failure = chain_broken(Seq{expected_seq},
+                                   "the log ends at seq " + std::to_string(expected_seq - 1) +
+                                       ", before seq " + std::to_string(until_.value));
+        }
         // After a break too: the consumer checks the hashes before it, which may name an
         // earlier seq than the break the reader found.
         if (scanned.is_ok() && filled > 0) hand_on(page, filled);
@@ -182,7 +190,8 @@ Status for_each_verified_page(
     const EventStore& store, Seq from, Seq until, const Sha256Digest& previous,
     const std::function<Status(const std::vector<RecordedEvent>& page)>& fold,
     std::size_t page_events) {
-    const Seq last = until.value ? until : store.head();
+    // Never past the head: a caller asking for more than was written gets what there is.
+    const Seq last{std::min(until.value ? until.value : store.head().value, store.head().value)};
     if (from.value > last.value || last.value == 0) return Status::ok();
     VerifiedPageReader reader(store, from, last, previous, std::max<std::size_t>(page_events, 1));
     Page page;

@@ -110,7 +110,7 @@ TEST_F(VerifiedPagesTest, ARecordLinkedToAnotherPredecessorStopsTheReplay) {
     for (auto seq : folded) EXPECT_LT(seq, 23u);
 }
 
-TEST_F(VerifiedPagesTest, AMissingEventStopsTheReplay) {
+TEST_F(VerifiedPagesTest, AMissingEventStopsTheReplayAtTheHole) {
     ASSERT_TRUE(
         t_.database->db()
             ->Delete(rocksdb::WriteOptions(), t_.database->events(), storage_keys::event_key(15))
@@ -118,8 +118,26 @@ TEST_F(VerifiedPagesTest, AMissingEventStopsTheReplay) {
     std::vector<std::uint64_t> folded;
     const Status status = replay(folded);
     EXPECT_EQ(status.reason(), "chain_broken") << status.to_string();
-    EXPECT_NE(status.message().find("seq 15"), std::string::npos) << status.message();
+    // The hole itself is named, not the next event whose prev_hash no longer links.
+    EXPECT_EQ(status.message().rfind("the hash chain breaks at seq 15:", 0), 0u)
+        << status.message();
     for (auto seq : folded) EXPECT_LT(seq, 15u);
+}
+
+TEST_F(VerifiedPagesTest, EventsMissingAtTheEndStopTheReplay) {
+    // No later event's prev_hash can notice these: the replay must reach the head it was given.
+    for (std::uint64_t seq : {39u, 40u}) {
+        ASSERT_TRUE(t_.database->db()
+                        ->Delete(rocksdb::WriteOptions(), t_.database->events(),
+                                 storage_keys::event_key(seq))
+                        .ok());
+    }
+    std::vector<std::uint64_t> folded;
+    const Status status = replay(folded);
+    EXPECT_EQ(status.reason(), "chain_broken") << status.to_string();
+    EXPECT_EQ(status.message().rfind("the hash chain breaks at seq 39:", 0), 0u)
+        << status.message();
+    for (auto seq : folded) EXPECT_LT(seq, 39u);
 }
 
 TEST_F(VerifiedPagesTest, AFoldErrorStopsTheReaderAndIsReturned) {
