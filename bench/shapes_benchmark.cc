@@ -27,6 +27,21 @@ double seconds_since(Clock::time_point start) {
     return std::chrono::duration<double>(Clock::now() - start).count();
 }
 
+// The nearest-rank quantile of sorted values (0 for none).
+double quantile_of_sorted(const std::vector<double>& sorted, double quantile) {
+    if (sorted.empty()) return 0.0;
+    const double rank = std::ceil(quantile * static_cast<double>(sorted.size()));
+    return sorted[static_cast<std::size_t>(
+                      std::clamp(rank, 1.0, static_cast<double>(sorted.size()))) -
+                  1];
+}
+
+// What each of `writers` appends of `total` (the remainder is dropped, so every writer does the
+// same), and so what all of them append together: writers × share.
+std::uint64_t share_of(std::uint64_t total, int writers) {
+    return total / static_cast<std::uint64_t>(writers);
+}
+
 // Per-append latencies of all writers, in microseconds.
 class Latencies {
   public:
@@ -36,17 +51,10 @@ class Latencies {
     }
     void write_to(ordered_json& out) {
         std::sort(all_.begin(), all_.end());
-        const auto at = [&](double quantile) {
-            if (all_.empty()) return 0.0;
-            const auto index = static_cast<std::size_t>(
-                std::min<double>(static_cast<double>(all_.size()) - 1,
-                                 std::ceil(quantile * static_cast<double>(all_.size())) - 1));
-            return all_[index] / 1000.0;
-        };
-        out["p50_ms"] = at(0.50);
-        out["p99_ms"] = at(0.99);
-        out["p999_ms"] = at(0.999);
-        out["max_ms"] = all_.empty() ? 0.0 : all_.back() / 1000.0;
+        out["p50_ms"] = quantile_of_sorted(all_, 0.50) / 1000.0;
+        out["p99_ms"] = quantile_of_sorted(all_, 0.99) / 1000.0;
+        out["p999_ms"] = quantile_of_sorted(all_, 0.999) / 1000.0;
+        out["max_ms"] = quantile_of_sorted(all_, 1.0) / 1000.0;
     }
 
   private:
@@ -160,8 +168,7 @@ Result<std::string> zipf_conflicts(const ShapesBenchmarkConfig& config) {
         std::mt19937_64 random(static_cast<std::uint64_t>(t) + 1);
         std::uniform_real_distribution<double> uniform(0, sum);
         std::vector<double> mine;
-        const std::uint64_t share =
-            config.conflict_appends / static_cast<std::uint64_t>(config.writers);
+        const std::uint64_t share = share_of(config.conflict_appends, config.writers);
         for (std::uint64_t i = 0; i < share; ++i) {
             const auto k = static_cast<std::uint64_t>(
                 std::lower_bound(cumulative.begin(), cumulative.end(), uniform(random)) -
@@ -189,8 +196,7 @@ Result<std::string> zipf_conflicts(const ShapesBenchmarkConfig& config) {
     });
     KAKITOME_RETURN_IF_ERROR(ran);
     const double seconds = seconds_since(started);
-    const std::uint64_t appended = config.conflict_appends /
-                                   static_cast<std::uint64_t>(config.writers) *
+    const std::uint64_t appended = share_of(config.conflict_appends, config.writers) *
                                    static_cast<std::uint64_t>(config.writers);
     ordered_json out = {{"benchmark", "shapes"},
                         {"shape", "zipf_conflicts"},
@@ -251,8 +257,7 @@ Result<std::string> subscribers(const ShapesBenchmarkConfig& config) {
     const auto started = Clock::now();
     const Status ran = run_threads(config.writers, [&](int t) -> Status {
         std::vector<double> mine;
-        const std::uint64_t share =
-            config.subscribed_events / static_cast<std::uint64_t>(config.writers);
+        const std::uint64_t share = share_of(config.subscribed_events, config.writers);
         const std::string stream = domain::application_stream("writer-" + std::to_string(t));
         for (std::uint64_t i = 0; i < share; ++i) {
             const auto begin = Clock::now();
@@ -273,14 +278,9 @@ Result<std::string> subscribers(const ShapesBenchmarkConfig& config) {
     const double drain_ms = seconds_since(stopped) * 1000;
     KAKITOME_RETURN_IF_ERROR(ran);
     if (failed) return Status::internal("a subscriber could not read the log");
-    const std::uint64_t appended = config.subscribed_events /
-                                   static_cast<std::uint64_t>(config.writers) *
+    const std::uint64_t appended = share_of(config.subscribed_events, config.writers) *
                                    static_cast<std::uint64_t>(config.writers);
     std::sort(lags.begin(), lags.end());
-    const auto lag_at = [&](double quantile) {
-        if (lags.empty()) return 0.0;
-        return lags[static_cast<std::size_t>(quantile * static_cast<double>(lags.size() - 1))];
-    };
     ordered_json out = {{"benchmark", "shapes"},
                         {"shape", "subscribers"},
                         {"mode", mode_name(config.durability)},
@@ -288,9 +288,9 @@ Result<std::string> subscribers(const ShapesBenchmarkConfig& config) {
                         {"subscribers", config.subscribers},
                         {"events", appended},
                         {"events_per_second", static_cast<double>(appended) / seconds},
-                        {"lag_p50_events", lag_at(0.5)},
-                        {"lag_p99_events", lag_at(0.99)},
-                        {"lag_max_events", lags.empty() ? 0.0 : lags.back()},
+                        {"lag_p50_events", quantile_of_sorted(lags, 0.5)},
+                        {"lag_p99_events", quantile_of_sorted(lags, 0.99)},
+                        {"lag_max_events", quantile_of_sorted(lags, 1.0)},
                         {"drain_after_writers_stop_ms", drain_ms}};
     latencies.write_to(out);
     fresh->store.reset();

@@ -1,7 +1,6 @@
 #include "projections/disclosure_index.h"
 
 #include <algorithm>
-
 #include <memory>
 
 #include <nlohmann/json.hpp>

@@ -44,6 +44,12 @@ class VerifiedPagesTest : public ::testing::Test {
                               storage_keys::event_key(seq), value)
                         .ok());
     }
+    void remove(std::uint64_t seq) {
+        ASSERT_TRUE(t_.database->db()
+                        ->Delete(rocksdb::WriteOptions(), t_.database->events(),
+                                 storage_keys::event_key(seq))
+                        .ok());
+    }
     // Folds the whole log; returns the seqs folded and the loop's status.
     Status replay(std::vector<std::uint64_t>& folded) {
         return for_each_verified_page(
@@ -111,10 +117,7 @@ TEST_F(VerifiedPagesTest, ARecordLinkedToAnotherPredecessorStopsTheReplay) {
 }
 
 TEST_F(VerifiedPagesTest, AMissingEventStopsTheReplayAtTheHole) {
-    ASSERT_TRUE(
-        t_.database->db()
-            ->Delete(rocksdb::WriteOptions(), t_.database->events(), storage_keys::event_key(15))
-            .ok());
+    remove(15);
     std::vector<std::uint64_t> folded;
     const Status status = replay(folded);
     EXPECT_EQ(status.reason(), "chain_broken") << status.to_string();
@@ -126,12 +129,8 @@ TEST_F(VerifiedPagesTest, AMissingEventStopsTheReplayAtTheHole) {
 
 TEST_F(VerifiedPagesTest, EventsMissingAtTheEndStopTheReplay) {
     // No later event's prev_hash can notice these: the replay must reach the head it was given.
-    for (std::uint64_t seq : {39u, 40u}) {
-        ASSERT_TRUE(t_.database->db()
-                        ->Delete(rocksdb::WriteOptions(), t_.database->events(),
-                                 storage_keys::event_key(seq))
-                        .ok());
-    }
+    remove(39);
+    remove(40);
     std::vector<std::uint64_t> folded;
     const Status status = replay(folded);
     EXPECT_EQ(status.reason(), "chain_broken") << status.to_string();
