@@ -33,7 +33,8 @@ ApiDependencies dependencies_of(Services& services) {
             services.commands(),    services.workflow_config(), services.principals(),
             services.worker(),      services.read_models(),     services.ledger(),
             services.disclosures(), services.backups(),         services.witnessing(),
-            services.retention(),   services.clock(),           services.ledger_key_file()};
+            services.retention(),   services.clock(),           services.ledger_key_file(),
+            services.replication()};
 }
 
 ApiService::ApiService(ApiDependencies dependencies)

@@ -50,6 +50,8 @@ struct ApiDependencies {
     retention::RetentionSweep& retention;
     std::function<std::int64_t()> clock_ms;
     const std::filesystem::path& ledger_key_file;
+    // A node of a replicated log (docs/replication.md); nullptr when the store is embedded.
+    const replication::ReplicationNode* replication = nullptr;
 };
 
 ApiDependencies dependencies_of(Services& services);

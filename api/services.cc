@@ -9,6 +9,25 @@
 
 namespace kakitome {
 
+namespace {
+
+// The sink of a replicated store opened by a tool rather than a node: nothing is published.
+class NoReplicationSink final : public ReplicationSink {
+  public:
+    Status publish(Seq, const std::vector<std::string>&) override {
+        return Status::unavailable("this process did not join the replicated log");
+    }
+};
+
+// Set in the meta family when a data directory first joins a replicated log: the stream's name.
+constexpr const char* kReplicatedStreamKey = "replication:stream";
+
+constexpr const char* kToolsDoNotWrite =
+    "this data directory is a node of a replicated log; write through the primary's API "
+    "(docs/replication.md)";
+
+}  // namespace
+
 Result<std::unique_ptr<Services>> Services::open(ServiceOptions options) {
     std::unique_ptr<Services> services(new Services(std::move(options)));
     const ServiceOptions& o = services->options_;
@@ -27,10 +46,50 @@ Result<std::unique_ptr<Services>> Services::open(ServiceOptions options) {
                                     .reserved_free_bytes = o.reserved_free_bytes});
     if (!database.is_ok()) return database.status();
     services->database_ = database.value();
-    auto store = EventStore::open(services->database_,
-                                  {.durability = o.durability, .clock_ms = o.event_clock_ms});
+    std::shared_ptr<ReplicationSink> sink;
+    const auto& replicated = o.settings.replication;
+    // A directory that once joined a replicated log stays one: a tool opened on it without the
+    // configuration must not write events the replicated log never sees.
+    MetaStore meta(services->database_);
+    auto joined = meta.get(kReplicatedStreamKey);
+    if (!joined.is_ok()) return joined.status();
+    if (replicated.replicated && o.join_replication) {
+        if (joined->has_value() && joined->value() != replicated.stream)
+            return Status::failed_precondition(
+                "this data directory belongs to the replicated "
+                "stream " +
+                joined->value() + ", not " + replicated.stream);
+        auto connection = replication::NatsConnection::connect(
+            {.servers = replicated.servers, .client_name = "kakitome " + replicated.node});
+        if (!connection.is_ok()) return connection.status();
+        services->nats_ = std::move(connection).value();
+        auto log = replication::JetStreamLog::open(
+            *services->nats_, {.name = replicated.stream,
+                               .subject = "kakitome." + replicated.stream + ".log",
+                               .replicas = replicated.replicas});
+        if (!log.is_ok()) return log.status();
+        services->replicated_log_ = std::move(log).value();
+        auto lease = replication::PrimaryLease::open(
+            *services->nats_, {.bucket = "kakitome-lease-" + replicated.stream,
+                               .ttl = std::chrono::milliseconds(replicated.lease_ms),
+                               .replicas = replicated.replicas});
+        if (!lease.is_ok()) return lease.status();
+        services->lease_ = std::move(lease).value();
+        sink = services->replicated_log_;
+        if (!joined->has_value())
+            KAKITOME_RETURN_IF_ERROR(meta.put(kReplicatedStreamKey, replicated.stream));
+    } else if (replicated.replicated || joined->has_value()) {
+        sink = std::make_shared<NoReplicationSink>();
+    }
+    auto store = EventStore::open(
+        services->database_,
+        {.durability = o.durability, .clock_ms = o.event_clock_ms, .replication = sink});
     if (!store.is_ok()) return store.status();
     services->store_ = std::move(store).value();
+    if (replicated.replicated && !o.join_replication) services->store_->step_down(kToolsDoNotWrite);
+    if (services->lease_)
+        services->replication_node_ = std::make_unique<replication::ReplicationNode>(
+            *services->store_, *services->replicated_log_, *services->lease_, replicated.node);
     services->blobs_ = std::make_unique<BlobStore>(services->database_, services->master_key_);
     // Erasures are journaled beside the data and, when backups are configured, beside the
     // backups: restoring any backup re-applies them (events/erasure_journal.h).
@@ -85,6 +144,9 @@ Result<std::unique_ptr<Services>> Services::open(ServiceOptions options) {
     return services;
 }
 
-Services::~Services() = default;
+Services::~Services() {
+    // The node's thread applies to the store: stop it (and hand the lease on) first.
+    if (replication_node_) replication_node_->stop();
+}
 
 }  // namespace kakitome

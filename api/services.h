@@ -6,6 +6,8 @@
 //                 (projections, disclosure index, timers, outbox, ledger tree and checkpoints)
 //              ─► BackupJob (the backup directory, when configured), CheckpointWitnessing,
 //                 RetentionSweep (the retention policy, when configured)
+//   replicated (settings.replication, docs/replication.md): NATS connection ─► JetStreamLog
+//              (the store's ReplicationSink) and PrimaryLease ─► ReplicationNode
 //
 // Every accessor returns a reference and every consumer takes references, so a part that the
 // API or the worker needs cannot be left out: forgetting one fails to compile instead of
@@ -34,6 +36,7 @@
 #include "events/data_key_vault.h"
 #include "events/event_store.h"
 #include "events/ledger.h"
+#include "events/replication/replication_node.h"
 #include "projections/read_models.h"
 
 namespace kakitome {
@@ -55,6 +58,10 @@ struct ServiceOptions {
     Durability durability = Durability::sync;
     // The clock stamped on events (empty: the real clock; tests fix it).
     std::function<std::int64_t()> event_clock_ms;
+    // A replicated data directory (settings.replication): true joins the cluster (serve: the
+    // node may become primary); false opens the store for reading only, every append refused
+    // with the reason (a command-line tool must not write beside the replicated log).
+    bool join_replication = false;
 };
 
 class Services {
@@ -88,11 +95,17 @@ class Services {
     BackupJob& backups() { return *backups_; }
     witness::CheckpointWitnessing& witnessing() { return *witnessing_; }
     retention::RetentionSweep& retention() { return *retention_; }
+    // The node of a replicated store that joined its cluster; nullptr when embedded.
+    replication::ReplicationNode* replication() { return replication_node_.get(); }
 
   private:
     explicit Services(ServiceOptions options) : options_(std::move(options)) {}
     ServiceOptions options_;
     AeadKey master_key_{};
+    // Declared first so that they are destroyed last: the store publishes through the log.
+    std::unique_ptr<replication::NatsConnection> nats_;
+    std::shared_ptr<replication::JetStreamLog> replicated_log_;
+    std::unique_ptr<replication::PrimaryLease> lease_;
     std::shared_ptr<Database> database_;
     std::unique_ptr<EventStore> store_;
     std::unique_ptr<BlobStore> blobs_;
@@ -107,6 +120,7 @@ class Services {
     std::unique_ptr<BackupJob> backups_;
     std::unique_ptr<witness::CheckpointWitnessing> witnessing_;
     std::unique_ptr<retention::RetentionSweep> retention_;
+    std::unique_ptr<replication::ReplicationNode> replication_node_;
 };
 
 }  // namespace kakitome

@@ -20,6 +20,9 @@ constexpr std::size_t kMaxCachedStreams = 100000;
 
 struct EventStore::PendingAppend {
     std::vector<StreamAppend> parts;
+    // Set: not an append but records read back from the replicated log (apply_replicated); such
+    // an entry is always committed alone.
+    const std::vector<std::string>* replicated = nullptr;
     std::size_t bytes = 0;
     Result<std::vector<AppendResult>> result{Status::internal("append was not committed")};
     bool done = false;
@@ -154,22 +157,37 @@ Result<std::vector<AppendResult>> EventStore::append_transaction_untimed(
     }
     self.parts = std::move(parts);
     KAKITOME_RETURN_IF_ERROR(database_->check_space(self.bytes, Database::WriteKind::record));
+    if (options_.replication && !writer_.load(std::memory_order_acquire))
+        return Status::unavailable(writer_state().reason);
+    return lead_or_wait(self);
+}
 
+Result<std::vector<AppendResult>> EventStore::lead_or_wait(PendingAppend& self) {
     std::unique_lock lock(writers_mutex_);
     writers_.push_back(&self);
     self.cv.wait(lock, [&] { return self.done || writers_.front() == &self; });
     if (self.done) return std::move(self.result);
 
-    // This thread leads: it commits everybody queued now, bounded by max_group_bytes.
+    // This thread leads: it commits everybody queued now, bounded by max_group_bytes. Records
+    // from the replicated log are committed alone.
     std::vector<PendingAppend*> group;
     std::size_t group_bytes = 0;
     for (PendingAppend* writer : writers_) {
-        if (!group.empty() && group_bytes + writer->bytes > options_.max_group_bytes) break;
+        if (!group.empty() && (writer->replicated != nullptr || group.front()->replicated ||
+                               group_bytes + writer->bytes > options_.max_group_bytes))
+            break;
         group.push_back(writer);
         group_bytes += writer->bytes;
     }
     lock.unlock();
-    commit_group(group);
+    if (group.front()->replicated != nullptr) {
+        if (auto applied = commit_replicated(*group.front()->replicated); applied.is_ok())
+            group.front()->result = std::vector<AppendResult>{};
+        else
+            group.front()->result = applied;
+    } else {
+        commit_group(group);
+    }
     lock.lock();
     for (PendingAppend* writer : group) {
         assert(writers_.front() == writer);
@@ -184,7 +202,15 @@ Result<std::vector<AppendResult>> EventStore::append_transaction_untimed(
 }
 
 void EventStore::commit_group(std::vector<PendingAppend*>& group) {
+    // A step-down while these appends queued: none of them may reach the replicated log.
+    if (options_.replication && !writer_.load(std::memory_order_acquire)) {
+        const Status refused = Status::unavailable(writer_state().reason);
+        for (PendingAppend* writer : group) writer->result = refused;
+        return;
+    }
     rocksdb::WriteBatch batch;
+    // The group's records as the replicated log receives them (replicated stores only).
+    std::vector<std::string> records;
     std::unordered_map<std::string_view, std::uint64_t> versions_in_group;
     const std::uint64_t start_seq = head_seq_.load(std::memory_order_acquire);
     std::uint64_t seq = start_seq;
@@ -247,8 +273,9 @@ void EventStore::commit_group(std::vector<PendingAppend*>& group) {
                 recorded.prev_hash = prev_hash;
                 const std::string canonical = canonical_bytes(recorded);
                 recorded.hash = sha256(canonical);
-                batch.Put(database_->events(), keys::event_key(seq),
-                          encode_stored_event(recorded, canonical));
+                std::string stored = encode_stored_event(recorded, canonical);
+                batch.Put(database_->events(), keys::event_key(seq), stored);
+                if (options_.replication) records.push_back(std::move(stored));
                 batch.Put(database_->streams(), keys::stream_key(part.stream, version),
                           keys::big_endian(seq));
                 prev_hash = recorded.hash;
@@ -259,6 +286,30 @@ void EventStore::commit_group(std::vector<PendingAppend*>& group) {
         writer->result = std::move(results);
     }
     if (seq == start_seq) return;  // every append in the group was refused
+
+    // Replicated: nothing is acknowledged, or written here, before the log has it. A refused or
+    // unanswered publish steps this store down: the log may now hold events it does not, so it
+    // must re-read the log before it may write again.
+    if (options_.replication) {
+        const Status published = options_.replication->publish(Seq{start_seq + 1}, records);
+        if (!published.is_ok()) {
+            const std::string reason =
+                published.code() == StatusCode::conflict
+                    ? "another node has written to the replicated log (" + published.message() +
+                          "); this node is no longer the primary"
+                    : "the replicated log did not acknowledge the append (" + published.message() +
+                          "); this node re-reads the log before it writes again";
+            step_down(reason);
+            {
+                std::lock_guard writer_lock(writer_mutex_);
+                ++refused_publishes_;
+            }
+            for (PendingAppend* writer : group) {
+                if (writer->result.is_ok()) writer->result = Status::unavailable(reason);
+            }
+            return;
+        }
+    }
 
     batch.Put(database_->meta(), std::string(keys::kMetaHead),
               keys::big_endian(seq) + std::string(prev_hash.begin(), prev_hash.end()));
@@ -285,6 +336,100 @@ void EventStore::commit_group(std::vector<PendingAppend*>& group) {
         head_seq_.store(seq, std::memory_order_release);
     }
     head_changed_.notify_all();
+}
+
+void EventStore::become_writer() {
+    std::lock_guard lock(writer_mutex_);
+    not_writer_reason_.clear();
+    writer_.store(true, std::memory_order_release);
+}
+
+void EventStore::step_down(std::string reason) {
+    std::lock_guard lock(writer_mutex_);
+    not_writer_reason_ = std::move(reason);
+    writer_.store(false, std::memory_order_release);
+}
+
+WriterState EventStore::writer_state() const {
+    std::lock_guard lock(writer_mutex_);
+    return {writer_.load(std::memory_order_acquire), not_writer_reason_, refused_publishes_};
+}
+
+Status EventStore::apply_replicated(const std::vector<std::string>& stored_records) {
+    if (!options_.replication) return Status::failed_precondition("this store is not replicated");
+    if (stored_records.empty()) return Status::ok();
+    PendingAppend self;
+    self.replicated = &stored_records;
+    auto applied = lead_or_wait(self);
+    return applied.is_ok() ? Status::ok() : applied.status();
+}
+
+Status EventStore::commit_replicated(const std::vector<std::string>& stored_records) {
+    if (writer_.load(std::memory_order_acquire))
+        return Status::failed_precondition(
+            "this node is the writer; it does not take events from the replicated log");
+    rocksdb::WriteBatch batch;
+    std::unordered_map<std::string, std::uint64_t> versions_in_call;
+    std::uint64_t seq = head_seq_.load(std::memory_order_acquire);
+    Sha256Digest prev_hash = head_hash_;
+    std::int64_t at_ms = last_at_ms_;
+    for (const std::string& stored : stored_records) {
+        const std::string where = "replicated event " + std::to_string(seq + 1);
+        auto event = decode_stored_event(stored);
+        if (!event.is_ok()) return Status::corruption(where + ": " + event.status().message());
+        const std::string_view canonical = std::string_view(stored).substr(event->hash.size());
+        if (event->seq.value != seq + 1)
+            return Status::corruption(where + " carries seq " + std::to_string(event->seq.value));
+        if (event->prev_hash != prev_hash)
+            return Status::corruption(where + " does not link to the event before it");
+        if (canonical_bytes(*event) != canonical)
+            return Status::corruption(where + " is not in canonical form");
+        if (sha256(canonical) != event->hash)
+            return Status::corruption(where + " does not hash to its stored hash");
+        if (auto valid = validate_stream_name(event->stream); !valid.is_ok())
+            return Status::corruption(where + ": " + valid.message());
+        std::uint64_t version;
+        if (auto known = versions_in_call.find(event->stream); known != versions_in_call.end()) {
+            version = known->second;
+        } else {
+            auto found = stored_stream_version(*database_, event->stream);
+            if (!found.is_ok()) return found.status();
+            version = found.value();
+        }
+        if (event->version.value != version + 1)
+            return Status::corruption(
+                where + " is version " + std::to_string(event->version.value) + " of " +
+                event->stream + ", which is at version " + std::to_string(version));
+        ++seq;
+        batch.Put(database_->events(), keys::event_key(seq), stored);
+        batch.Put(database_->streams(), keys::stream_key(event->stream, event->version.value),
+                  keys::big_endian(seq));
+        versions_in_call[event->stream] = event->version.value;
+        prev_hash = event->hash;
+        at_ms = std::max(at_ms, parse_rfc3339_ms(event->at).value_or(at_ms));
+    }
+    batch.Put(database_->meta(), std::string(keys::kMetaHead),
+              keys::big_endian(seq) + std::string(prev_hash.begin(), prev_hash.end()));
+    rocksdb::WriteOptions write_options;
+    write_options.sync = options_.durability == Durability::sync;
+    if (const rocksdb::Status written = database_->db()->Write(write_options, &batch);
+        !written.ok()) {
+        const Status failure = from_rocksdb(written, "storing replicated events");
+        database_->note_write_failure(failure);
+        return failure;
+    }
+    head_hash_ = prev_hash;
+    last_at_ms_ = at_ms;
+    for (const auto& [stream, version] : versions_in_call) {
+        if (auto cached = stream_versions_.find(stream); cached != stream_versions_.end())
+            cached->second = version;
+    }
+    {
+        std::lock_guard head_lock(head_mutex_);
+        head_seq_.store(seq, std::memory_order_release);
+    }
+    head_changed_.notify_all();
+    return Status::ok();
 }
 
 Result<std::vector<std::string>> EventStore::stream_names(std::string_view prefix) const {

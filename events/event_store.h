@@ -10,6 +10,10 @@
 //   are group-committed: one leader writes every waiting append in one batch and one fsync.
 // - Timestamps never go backwards along the log, even if the wall clock does.
 // - Nothing is ever updated or deleted.
+// - Replicated (EventStoreOptions::replication set, docs/replication.md): an append is
+//   acknowledged only after the replicated log has acknowledged its events, and only while this
+//   store is the writer (become_writer); otherwise it fails unavailable, saying why. Events other
+//   nodes wrote arrive through apply_replicated, checked like a verifying replay.
 // All methods are thread-safe. Readers never block writers.
 #pragma once
 
@@ -60,12 +64,34 @@ struct AppendStatistics {
         buckets{};  // last: +Inf (not cumulative)
 };
 
+// Where a replicated store sends each group of new events before it acknowledges them (the
+// NATS JetStream log, events/replication/jetstream_log.h).
+class ReplicationSink {
+  public:
+    virtual ~ReplicationSink() = default;
+    // Publishes the stored records (32 hash bytes, then the canonical envelope) of seqs first,
+    // first + 1, ... in order. ok only when every one is durably in the replicated log; conflict
+    // when the log does not end at first - 1 (another node wrote: this one is deposed). After any
+    // error some of the records may be in the log.
+    virtual Status publish(Seq first, const std::vector<std::string>& stored_records) = 0;
+};
+
+// Whether a replicated store accepts appends now, and if not, why (for 503s and /readyz).
+struct WriterState {
+    bool writer = false;
+    std::string reason;
+    // How many times the store stepped down by itself (a publish the log refused or lost).
+    std::uint64_t refused_publishes = 0;
+};
+
 struct EventStoreOptions {
     Durability durability = Durability::sync;
     // Milliseconds since the Unix epoch; tests inject a fixed clock.
     std::function<std::int64_t()> clock_ms;
     // Upper bound on bytes of events written in one group commit (a single append may exceed it).
     std::size_t max_group_bytes = 8 * 1024 * 1024;
+    // Set: the store is replicated and starts as a standby (appends refused until become_writer).
+    std::shared_ptr<ReplicationSink> replication;
 };
 
 class EventStore {
@@ -88,6 +114,19 @@ class EventStore {
                                                       std::vector<NewEvent> events) {
         return append(stream, ExpectedVersion::exact(expected), std::move(events));
     }
+
+    // Replicated stores only. become_writer(): appends are accepted (the caller holds the lease
+    // and has applied the whole replicated log). step_down(reason): refused from now on with
+    // `reason`; a publish the log refuses or does not acknowledge steps down by itself.
+    void become_writer();
+    void step_down(std::string reason);
+    WriterState writer_state() const;
+    // Stores events another node wrote, read back from the replicated log: the stored records of
+    // seqs head()+1, head()+2, ... Each must decode strictly, re-encode to the same canonical
+    // bytes, hash to its stored hash, link to the previous event and follow its stream's version;
+    // otherwise nothing of the call is stored (corruption naming the seq). Refused (failed
+    // precondition) while this store is the writer.
+    Status apply_replicated(const std::vector<std::string>& stored_records);
 
     // Current version of a stream; StreamVersion{0} when it does not exist.
     Result<StreamVersion> stream_version(std::string_view stream) const;
@@ -133,6 +172,8 @@ class EventStore {
     EventStore(std::shared_ptr<Database> database, EventStoreOptions options);
     Status recover_head();
     void commit_group(std::vector<PendingAppend*>& group);
+    Status commit_replicated(const std::vector<std::string>& stored_records);
+    Result<std::vector<AppendResult>> lead_or_wait(PendingAppend& self);
 
     std::shared_ptr<Database> database_;
     EventStoreOptions options_;
@@ -147,6 +188,11 @@ class EventStore {
     // Versions of recently written streams, so most appends skip an index seek. Updated only
     // after a write succeeds; cleared when it grows past a bound.
     std::unordered_map<std::string, std::uint64_t> stream_versions_;
+
+    std::atomic<bool> writer_{false};
+    mutable std::mutex writer_mutex_;
+    std::string not_writer_reason_ = "this node has not yet taken the replicated log's lease";
+    std::uint64_t refused_publishes_ = 0;
 
     std::atomic<std::uint64_t> head_seq_{0};
     mutable std::mutex head_mutex_;

@@ -14,6 +14,9 @@ packages=(
   # The peer `kakitome bench append` measures beside kakitome: PostgreSQL as an event store, in a
   # temporary cluster the benchmark starts (docs/performance.md).
   postgresql libpq-dev
+  # The replicated log (docs/replication.md): the NATS C client, and the servers its tests and
+  # scripts/replicated-demo.sh start on 127.0.0.1.
+  libnats-dev nats-server
   # Independent tools the tests cross-check against (see docs/testing.md).
   python3 python3-msoffcrypto-tool python3-openpyxl dovecot-imapd python3-botocore python3-aiosmtpd
   nginx-light wrk

@@ -210,9 +210,38 @@ int run_serve(const Words& words) {
             if (backup_every_minutes) backup.every_minutes = *backup_every_minutes;
             if (backup_keep) backup.keep = *backup_keep;
             options.checkpoint_every_seconds = checkpoint_seconds;
+            options.join_replication = !arguments->has("once");
         });
     if (!services) return kExitStoreError;
     EventStore& store = services->store();
+    // A replicated node reads the whole replicated log (re-verifying it) before it serves, then
+    // follows it as a standby or writes it as the primary (docs/replication.md).
+    replication::ReplicationNode* node = services->replication();
+    if (node != nullptr) {
+        if (auto prepared = node->prepare(); !prepared.is_ok()) {
+            std::fprintf(stderr, "kakitome serve: the replicated log: %s\n",
+                         prepared.to_string().c_str());
+            return kExitStoreError;
+        }
+        if (auto refreshed = services->worker().refresh(); !refreshed.is_ok()) {
+            std::fprintf(stderr, "kakitome serve: %s\n", refreshed.to_string().c_str());
+            return kExitStoreError;
+        }
+        node->start();
+        // The first start of a cluster: give this node a moment to take the lease, so that the
+        // node started first is the primary and creates the first admin token.
+        const auto give_up =
+            std::chrono::steady_clock::now() +
+            2 * std::chrono::milliseconds(services->settings().replication.lease_ms);
+        while (!store.writer_state().writer && services->principals().empty() &&
+               std::chrono::steady_clock::now() < give_up)
+            std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        const auto now = node->status();
+        print_json_line({{"replication", now.primary ? "primary" : "standby"},
+                         {"node", now.node},
+                         {"head", now.applied},
+                         {"why", now.reason}});
+    }
     MetaStore meta(services->store().database());
     std::unique_ptr<intake::ImapPoller> poller;
     if (arguments->has("imap")) {
@@ -236,7 +265,12 @@ int run_serve(const Words& words) {
     }
 
     auto& principals = services->principals();
-    if (principals.empty()) {
+    if (principals.empty() && node != nullptr && !store.writer_state().writer) {
+        print_json_line({{"admin_token", nullptr},
+                         {"note",
+                          "a standby does not create the first admin token; the "
+                          "primary does, and this node learns it from the log"}});
+    } else if (principals.empty()) {
         const auto token_file = arguments->value("admin-token-file");
         const int token_fd = token_file ? create_token_file(*token_file) : -1;
         if (token_file && token_fd < 0) {
@@ -302,7 +336,10 @@ int run_serve(const Words& words) {
     std::atomic<bool> stopping{false};
     std::thread worker_thread([&] {
         while (!stopping) {
-            auto pass = worker.run_pass();
+            // A standby folds what the primary wrote, and fires and sends nothing itself.
+            const bool primary = node == nullptr || store.writer_state().writer;
+            auto pass = worker.run_pass(primary ? WorkflowWorker::Role::primary
+                                                : WorkflowWorker::Role::standby);
             if (!pass.is_ok())
                 log_error("worker pass failed", pass.status());
             else if (!pass->appended.empty())
@@ -389,6 +426,8 @@ int run_serve(const Words& words) {
     sd_notify(0, "STOPPING=1");
     print_json_line({{"stopping", signal_number == SIGTERM ? "SIGTERM" : "SIGINT"}});
     server.value()->stop(std::chrono::seconds(10));  // in-flight requests are answered first
+    // A primary hands the lease on now, so a standby takes over without waiting for the ttl.
+    if (node != nullptr) node->stop();
     stopping = true;
     store.wake_waiters();
     worker_thread.join();

@@ -63,6 +63,17 @@ HttpResponse ApiService::Impl::readiness() {
     ready &= check("disk", d.store.database()->check_space(0, Database::WriteKind::record).is_ok()
                                ? Status::ok()
                                : Status::unavailable("less free space than the reserve"));
+    // A replicated node: a standby is ready too (it serves reads and refuses writes, saying who
+    // writes); the role is what a load balancer routes writes by.
+    if (d.replication != nullptr) {
+        const auto node = d.replication->status();
+        checks["replication"] = {{"ok", true},
+                                 {"role", node.primary ? "primary" : "standby"},
+                                 {"node", node.node},
+                                 {"primary", node.primary ? node.node : node.primary_node},
+                                 {"applied", node.applied}};
+        if (!node.primary) checks["replication"]["detail"] = node.reason;
+    }
     // The key is in memory once the ledger is open; readable on disk is what a restart needs.
     std::ifstream key(d.ledger_key_file, std::ios::binary);
     ready &= check("ledger_key",

@@ -77,7 +77,42 @@ Result<Settings> load_settings(const std::string& path) {
             check_keys(root, "config",
                        {"public_base_url", "url_valid_days", "extra_closures", "sla", "mail",
                         "storage", "campaign", "backup", "witnesses", "min_witnesses", "tokens",
-                        "retention", "log_level", "disk"}));
+                        "retention", "log_level", "disk", "replication"}));
+        if (root.contains("replication")) {
+            const json& section = root["replication"];
+            KAKITOME_RETURN_IF_ERROR(
+                check_keys(section, "replication",
+                           {"mode", "servers", "node", "stream", "replicas", "lease_ms"}));
+            auto& replication = settings.replication;
+            const std::string mode = section.value("mode", std::string("embedded"));
+            if (mode != "embedded" && mode != "replicated")
+                return Status::invalid_argument(
+                    "replication.mode must be \"embedded\" or \"replicated\"");
+            replication.replicated = mode == "replicated";
+            if (section.contains("servers")) {
+                if (!section["servers"].is_array())
+                    return Status::invalid_argument(
+                        "replication.servers is a list of nats://host:port");
+                for (const json& server : section["servers"])
+                    replication.servers.push_back(server.get<std::string>());
+            }
+            replication.node = section.value("node", std::string());
+            replication.stream = section.value("stream", replication.stream);
+            replication.replicas = section.value("replicas", replication.replicas);
+            replication.lease_ms = section.value("lease_ms", replication.lease_ms);
+            if (replication.replicated && (replication.servers.empty() || replication.node.empty()))
+                return Status::invalid_argument(
+                    "replication.mode \"replicated\" needs servers (nats://host:port, ...) and "
+                    "this node's name (node)");
+            for (const auto& server : replication.servers) {
+                if (server.rfind("nats://", 0) != 0 && server.rfind("tls://", 0) != 0)
+                    return Status::invalid_argument("replication.servers must be nats://host:port");
+            }
+            if (replication.replicas < 1 || replication.replicas > 5 ||
+                replication.lease_ms < 500 || replication.lease_ms > 600'000)
+                return Status::invalid_argument(
+                    "replication.replicas must be 1 to 5 and lease_ms 500 to 600000");
+        }
         if (root.contains("disk")) {
             KAKITOME_RETURN_IF_ERROR(check_keys(root["disk"], "disk", {"reserve_free_bytes"}));
             const json reserve = root["disk"].value("reserve_free_bytes", json());

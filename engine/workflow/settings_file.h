@@ -31,6 +31,18 @@ struct WitnessSettings {
     std::string verifier_key;
 };
 
+// "replication": {"mode": "replicated", "servers": ["nats://10.0.0.1:4222", ...], "node": "a",
+// "stream": "KAKITOME", "replicas": 3, "lease_ms": 3000} (docs/replication.md). Absent or
+// mode "embedded": the log lives in this node's RocksDB only (the default).
+struct ReplicationSettings {
+    bool replicated = false;
+    std::vector<std::string> servers;
+    std::string node;  // this node's name: the lease says which node is primary
+    std::string stream = "KAKITOME";
+    int replicas = 3;
+    std::int64_t lease_ms = 3000;
+};
+
 struct Settings {
     WorkflowConfig workflow;
     mail::OutboxOptions outbox;
@@ -47,6 +59,7 @@ struct Settings {
     // "disk": {"reserve_free_bytes": N}: free space kept on the data directory's file system
     // (new data is refused below it); absent: the store's default. --reserve-free-bytes wins.
     std::optional<std::uint64_t> reserve_free_bytes;
+    ReplicationSettings replication;
 };
 
 // An empty path gives the defaults (video on a local placeholder endpoint, SMTP on

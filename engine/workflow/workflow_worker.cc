@@ -27,17 +27,24 @@ WorkflowWorker::WorkflowWorker(EventStore& store, DataKeyVault& vault, Ledger& l
       timers_(store, vault, config, clock_ms),
       outbox_(store, vault, std::move(outbox), clock_ms) {}
 
-Result<WorkerPass> WorkflowWorker::run_pass() {
+Result<WorkerPass> WorkflowWorker::run_pass(Role role) {
     pass_started_ms_ = clock_ms_();
-    auto pass = pass_once();
+    auto pass = pass_once(role);
     const std::int64_t now = clock_ms_();
     pass_finished_ms_ = now;
     if (pass.is_ok()) last_good_pass_ms_ = now;
     return pass;
 }
 
-Result<WorkerPass> WorkflowWorker::pass_once() {
+Result<WorkerPass> WorkflowWorker::pass_once(Role role) {
     WorkerPass pass;
+    if (role == Role::standby) {
+        KAKITOME_RETURN_IF_ERROR(read_models_.catch_up());
+        pass.projections_at = read_models_.position();
+        KAKITOME_RETURN_IF_ERROR(ledger_.extend());
+        KAKITOME_RETURN_IF_ERROR(sign_when_due());
+        return pass;
+    }
     auto fired = timers_.fire_due(&pass.appended);
     if (!fired.is_ok()) return fired.status();
     pass.timers_fired = fired.value();

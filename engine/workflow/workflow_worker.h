@@ -43,7 +43,11 @@ class WorkflowWorker {
                    const workflow::WorkflowConfig& config, mail::OutboxOptions outbox,
                    std::function<std::int64_t()> clock_ms, CheckpointPolicy policy = {});
 
-    Result<WorkerPass> run_pass();
+    // What a pass does. A standby of a replicated log (docs/replication.md) may not append: it
+    // keeps its read models, tree and checkpoints current, and fires no timer and sends no mail
+    // (the primary does, and records it).
+    enum class Role { primary, standby };
+    Result<WorkerPass> run_pass(Role role = Role::primary);
     // Folds new events into the read models without firing timers or sending mail (what a
     // reader needs to see its own writes).
     Status refresh() { return read_models_.catch_up(); }
@@ -68,7 +72,7 @@ class WorkflowWorker {
     void request_checkpoint(Seq seq) const;
 
   private:
-    Result<WorkerPass> pass_once();
+    Result<WorkerPass> pass_once(Role role);
     Status sign_when_due();
     std::function<std::int64_t()> clock_ms_;
     Ledger& ledger_;

@@ -1,0 +1,100 @@
+#include "events/replication/primary_lease.h"
+
+#include <nats/nats.h>
+
+#include <cstring>
+
+namespace kakitome::replication {
+
+namespace {
+constexpr const char* kKey = "primary";
+
+// The key-value calls report JetStream's wrong-last-sequence (the compare-and-set failed) only
+// as NATS_ERR with the server's text.
+bool compare_and_set_failed(natsStatus status) {
+    if (status != NATS_ERR) return false;
+    const char* text = nats_GetLastError(nullptr);
+    return text != nullptr && std::strstr(text, "wrong last sequence") != nullptr;
+}
+
+Status lease_failure(natsStatus status, const std::string& what) {
+    const Status failed = status_from_nats(status, 0, what);
+    const char* text = nats_GetLastError(nullptr);
+    // Whatever it was, the lease is not known to be held: say what happened, as unavailable.
+    return Status::unavailable(failed.message() +
+                               (text != nullptr ? std::string(": ") + text : ""));
+}
+
+}  // namespace
+
+Result<std::unique_ptr<PrimaryLease>> PrimaryLease::open(NatsConnection& connection,
+                                                         LeaseOptions options) {
+    std::unique_ptr<PrimaryLease> lease(new PrimaryLease(std::move(options)));
+    natsStatus status =
+        js_KeyValue(&lease->store_, connection.jetstream(), lease->options_.bucket.c_str());
+    if (status == NATS_NOT_FOUND) {
+        kvConfig config;
+        kvConfig_Init(&config);
+        config.Bucket = lease->options_.bucket.c_str();
+        config.History = 1;
+        config.Replicas = lease->options_.replicas;
+        config.TTL =
+            std::chrono::duration_cast<std::chrono::nanoseconds>(lease->options_.ttl).count();
+        status = js_CreateKeyValue(&lease->store_, connection.jetstream(), &config);
+    }
+    if (status != NATS_OK)
+        return status_from_nats(status, 0, "opening the lease bucket " + lease->options_.bucket);
+    return lease;
+}
+
+PrimaryLease::~PrimaryLease() {
+    if (store_ != nullptr) kvStore_Destroy(store_);
+}
+
+Result<bool> PrimaryLease::try_acquire(const std::string& node) {
+    std::uint64_t revision = 0;
+    const natsStatus status =
+        kvStore_Create(&revision, store_, kKey, node.data(), static_cast<int>(node.size()));
+    if (status == NATS_OK) {
+        revision_ = revision;
+        return true;
+    }
+    revision_ = 0;
+    // The key exists: another node's entry lives.
+    if (compare_and_set_failed(status)) return false;
+    return lease_failure(status, "taking the lease");
+}
+
+Status PrimaryLease::renew(const std::string& node) {
+    if (revision_ == 0) return Status::conflict("the lease is not held");
+    std::uint64_t revision = 0;
+    const natsStatus status = kvStore_Update(&revision, store_, kKey, node.data(),
+                                             static_cast<int>(node.size()), revision_);
+    if (status == NATS_OK) {
+        revision_ = revision;
+        return Status::ok();
+    }
+    if (!compare_and_set_failed(status)) return lease_failure(status, "renewing the lease");
+    revision_ = 0;
+    return Status::conflict("the lease expired or was taken by another node");
+}
+
+Status PrimaryLease::release() {
+    if (revision_ == 0) return Status::ok();
+    revision_ = 0;
+    const natsStatus status = kvStore_Purge(store_, kKey, nullptr);
+    return status == NATS_OK ? Status::ok() : status_from_nats(status, 0, "releasing the lease");
+}
+
+Result<std::string> PrimaryLease::holder() {
+    kvEntry* entry = nullptr;
+    const natsStatus status = kvStore_Get(&entry, store_, kKey);
+    if (status == NATS_NOT_FOUND) return std::string();
+    if (status != NATS_OK) return status_from_nats(status, 0, "reading the lease");
+    std::string node(static_cast<const char*>(kvEntry_Value(entry)),
+                     static_cast<std::size_t>(kvEntry_ValueLen(entry)));
+    kvEntry_Destroy(entry);
+    return node;
+}
+
+}  // namespace kakitome::replication

@@ -1,0 +1,388 @@
+// The replicated log (docs/replication.md): the store's side (an append acknowledged only after
+// the log took it; events from the log checked like a verifying replay) with a sink of the test's
+// own, then the real thing: a 3-node nats-server cluster on 127.0.0.1 (tests/nats_cluster.h),
+// the expected-sequence fence, the lease, a standby that follows and takes over, an embedded store
+// switched to replicated, a diverged node refused, and appends through the loss of NATS nodes.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <thread>
+
+#include "events/replication/jetstream_log.h"
+#include "events/replication/nats_connection.h"
+#include "events/replication/primary_lease.h"
+#include "events/replication/replication_node.h"
+#include "events/test_store.h"
+#include "nats_cluster.h"
+
+namespace kakitome {
+namespace {
+
+using namespace std::chrono_literals;
+using testing::event_of;
+using testing::TestStore;
+
+// Keeps what the store published, or refuses it with `refusal`.
+class RecordingSink : public ReplicationSink {
+  public:
+    Status publish(Seq first, const std::vector<std::string>& records) override {
+        if (!refusal.is_ok()) return refusal;
+        if (published.empty()) offset = first.value - 1;
+        EXPECT_EQ(first.value, offset + published.size() + 1) << "published in seq order";
+        published.insert(published.end(), records.begin(), records.end());
+        return Status::ok();
+    }
+    std::vector<std::string> published;
+    std::uint64_t offset = 0;
+    Status refusal;
+};
+
+template <class Condition>
+bool within(std::chrono::milliseconds patience, Condition condition) {
+    const auto give_up = std::chrono::steady_clock::now() + patience;
+    while (std::chrono::steady_clock::now() < give_up) {
+        if (condition()) return true;
+        std::this_thread::sleep_for(20ms);
+    }
+    return condition();
+}
+
+TEST(ReplicatedStore, AStandbyRefusesAppendsAndSaysWhy) {
+    auto sink = std::make_shared<RecordingSink>();
+    TestStore node("node", {.replication = sink});
+    auto refused = node.store->append("s-1", ExpectedVersion::any(), {event_of("A")});
+    ASSERT_FALSE(refused.is_ok());
+    EXPECT_EQ(refused.status().code(), StatusCode::unavailable);
+    EXPECT_NE(refused.status().message().find("lease"), std::string::npos);
+    node.store->step_down("node b holds the lease and is the primary");
+    refused = node.store->append("s-1", ExpectedVersion::any(), {event_of("A")});
+    EXPECT_EQ(refused.status().message(), "node b holds the lease and is the primary");
+    EXPECT_TRUE(sink->published.empty());
+    EXPECT_EQ(node.store->head().value, 0u);
+}
+
+TEST(ReplicatedStore, AnAppendIsStoredOnlyAfterTheLogAcknowledgedIt) {
+    auto sink = std::make_shared<RecordingSink>();
+    TestStore node("node", {.replication = sink});
+    node.store->become_writer();
+    ASSERT_TRUE(
+        node.store->append("s-1", ExpectedVersion::any(), {event_of("A"), event_of("B")}).is_ok());
+    ASSERT_EQ(sink->published.size(), 2u);
+    // The log refuses: nothing is stored, the caller hears 503's reason, the store steps down.
+    sink->refusal = Status::unavailable("no quorum");
+    auto refused = node.store->append("s-1", ExpectedVersion::any(), {event_of("C")});
+    ASSERT_FALSE(refused.is_ok());
+    EXPECT_EQ(refused.status().code(), StatusCode::unavailable);
+    EXPECT_NE(refused.status().message().find("no quorum"), std::string::npos);
+    EXPECT_EQ(node.store->head().value, 2u);
+    EXPECT_FALSE(node.store->read_event(Seq{3}).is_ok());
+    const WriterState state = node.store->writer_state();
+    EXPECT_FALSE(state.writer);
+    EXPECT_EQ(state.refused_publishes, 1u);
+    // Another node wrote first (the fence): said so, not a stream-version conflict (409).
+    node.store->become_writer();
+    sink->refusal = Status::conflict("wrong last sequence");
+    refused = node.store->append("s-2", ExpectedVersion::any(), {event_of("D")});
+    EXPECT_EQ(refused.status().code(), StatusCode::unavailable);
+    EXPECT_NE(refused.status().message().find("no longer the primary"), std::string::npos);
+}
+
+TEST(ReplicatedStore, AStandbyStoresTheLogsEventsOnlyWhenTheyVerify) {
+    auto sink = std::make_shared<RecordingSink>();
+    TestStore primary("primary", {.replication = sink});
+    primary.store->become_writer();
+    ASSERT_TRUE(primary.store->append("s-1", ExpectedVersion::any(), {event_of("A")}).is_ok());
+    ASSERT_TRUE(
+        primary.store
+            ->append("s-2", ExpectedVersion::any(), {event_of("B", R"({"n":1})"), event_of("C")})
+            .is_ok());
+    ASSERT_TRUE(
+        primary.store->append("s-1", ExpectedVersion::exact(StreamVersion{1}), {event_of("D")})
+            .is_ok());
+    const std::vector<std::string> records = sink->published;
+    ASSERT_EQ(records.size(), 4u);
+
+    TestStore standby("standby", {.replication = std::make_shared<RecordingSink>()});
+    auto refused_with = [&](std::vector<std::string> tampered) {
+        const Status applied = standby.store->apply_replicated(tampered);
+        EXPECT_EQ(standby.store->head().value, 0u) << "nothing of a refused call is stored";
+        return applied;
+    };
+    // A changed byte of the payload: the hash no longer matches.
+    auto changed = records;
+    changed[1].replace(changed[1].find(R"("n":1)"), 5, R"("n":2)");
+    EXPECT_EQ(refused_with(changed).code(), StatusCode::corruption);
+    // An event left out: seq 3 arrives where 2 belongs.
+    auto skipped = records;
+    skipped.erase(skipped.begin() + 1);
+    EXPECT_NE(refused_with(skipped).message().find("carries seq 3"), std::string::npos);
+    // Two events swapped.
+    auto swapped = records;
+    std::swap(swapped[1], swapped[2]);
+    EXPECT_EQ(refused_with(swapped).code(), StatusCode::corruption);
+    // The same content with whitespace in the envelope: not the canonical bytes that were hashed
+    // (and the hash re-made over the new bytes does not help: it no longer links).
+    auto spaced = records;
+    spaced[0].insert(32 + 1, " ");
+    EXPECT_NE(refused_with(spaced).message().find("canonical"), std::string::npos);
+
+    ASSERT_TRUE(standby.store->apply_replicated({records[0], records[1]}).is_ok());
+    ASSERT_TRUE(standby.store->apply_replicated({records[2], records[3]}).is_ok());
+    EXPECT_EQ(standby.store->head().value, 4u);
+    EXPECT_EQ(standby.store->read_event(Seq{4}).value().hash,
+              primary.store->read_event(Seq{4}).value().hash);
+    EXPECT_EQ(standby.store->stream_version("s-1").value().value, 2u);
+    // A record applied twice is refused (its seq is taken), and a writer takes no records.
+    EXPECT_EQ(standby.store->apply_replicated({records[3]}).code(), StatusCode::corruption);
+    EXPECT_EQ(primary.store->apply_replicated({records[0]}).code(),
+              StatusCode::failed_precondition);
+    // Once it writes, the former standby continues the same chain and versions.
+    standby.store->become_writer();
+    auto next =
+        standby.store->append("s-1", ExpectedVersion::exact(StreamVersion{2}), {event_of("E")});
+    ASSERT_TRUE(next.is_ok()) << next.status().to_string();
+    EXPECT_EQ(next->first_seq.value, 5u);
+    EXPECT_EQ(standby.store->read_event(Seq{5}).value().prev_hash,
+              primary.store->read_event(Seq{4}).value().hash);
+}
+
+// One kakitome node of the cluster: its own store, connection, log, lease and node.
+struct Node {
+    std::unique_ptr<replication::NatsConnection> nats;
+    std::shared_ptr<replication::JetStreamLog> log;
+    std::unique_ptr<replication::PrimaryLease> lease;
+    std::unique_ptr<TestStore> store;
+    std::unique_ptr<replication::ReplicationNode> node;
+
+    Node(const testing::NatsCluster& cluster, const std::string& name, const std::string& stream,
+         std::unique_ptr<TestStore> existing = nullptr) {
+        nats = replication::NatsConnection::connect(
+                   {.servers = cluster.urls(), .client_name = name, .timeout = 2000ms})
+                   .value();
+        log = replication::JetStreamLog::open(
+                  *nats, {.name = stream, .subject = "kakitome." + stream + ".log", .replicas = 3})
+                  .value();
+        lease = replication::PrimaryLease::open(
+                    *nats, {.bucket = "lease-" + stream, .ttl = 1500ms, .replicas = 3})
+                    .value();
+        if (existing) {
+            existing->reopen({.replication = log});
+            store = std::move(existing);
+        } else {
+            store = std::make_unique<TestStore>(name, EventStoreOptions{.replication = log});
+        }
+        node = std::make_unique<replication::ReplicationNode>(*store->store, *log, *lease, name);
+    }
+    ~Node() {
+        node.reset();
+        store.reset();
+    }
+    EventStore& events() { return *store->store; }
+};
+
+class ReplicationCluster : public ::testing::Test {
+  protected:
+    static void SetUpTestSuite() {
+        // No test runs yet, so not fresh_directory(): a name of the suite's own.
+        cluster_ = new testing::NatsCluster(std::filesystem::temp_directory_path() /
+                                            ("kakitome-test-" + std::to_string(::getpid()) +
+                                             "-ReplicationCluster-nats"));
+        cluster_->start_all();
+        ASSERT_TRUE(cluster_->wait_healthy()) << cluster_->log(0);
+    }
+    static void TearDownTestSuite() {
+        delete cluster_;
+        cluster_ = nullptr;
+    }
+    static std::string stream_name() {
+        return ::testing::UnitTest::GetInstance()->current_test_info()->name();
+    }
+    static testing::NatsCluster* cluster_;
+};
+testing::NatsCluster* ReplicationCluster::cluster_ = nullptr;
+
+TEST_F(ReplicationCluster, EachPublishIsACompareAndSetOnTheEndOfTheStream) {
+    Node a(*cluster_, "a", stream_name());
+    ASSERT_TRUE(a.log->ensure_stream().is_ok());
+    auto sink = std::make_shared<RecordingSink>();
+    TestStore source("source", {.replication = sink});
+    source.store->become_writer();
+    for (int i = 0; i < 5; ++i)
+        ASSERT_TRUE(source.store->append("s", ExpectedVersion::any(), {event_of("E")}).is_ok());
+    const auto& records = sink->published;
+    ASSERT_TRUE(a.log->publish(Seq{1}, {records[0], records[1], records[2]}).is_ok());
+    EXPECT_EQ(a.log->last_seq().value().value, 3u);
+    // Publishing other events at a seq the stream has passed, or beyond its end, is refused.
+    EXPECT_EQ(a.log->publish(Seq{3}, {records[3]}).code(), StatusCode::conflict);
+    EXPECT_EQ(a.log->publish(Seq{5}, {records[4]}).code(), StatusCode::conflict);
+    // The same record again at its own seq is a retry: acknowledged, not stored twice.
+    EXPECT_TRUE(a.log->publish(Seq{3}, {records[2]}).is_ok());
+    EXPECT_EQ(a.log->last_seq().value().value, 3u);
+    ASSERT_TRUE(a.log->publish(Seq{4}, {records[3], records[4]}).is_ok());
+    EXPECT_EQ(a.log->record_at(Seq{5}).value(), records[4]);
+    EXPECT_EQ(a.log->record_at(Seq{6}).status().code(), StatusCode::not_found);
+    auto reader = replication::LogReader::open(*a.log, Seq{2}).value();
+    for (std::uint64_t seq = 2; seq <= 5; ++seq) {
+        auto record = reader->next(2000ms);
+        ASSERT_TRUE(record.is_ok() && record->has_value());
+        EXPECT_EQ(record->value().seq.value, seq);
+        EXPECT_EQ(record->value().stored, records[seq - 1]);
+    }
+}
+
+TEST_F(ReplicationCluster, TwoNodesWritingAtOnceCannotBothExtendTheLog) {
+    Node a(*cluster_, "a", stream_name());
+    Node b(*cluster_, "b", stream_name());
+    ASSERT_TRUE(a.log->ensure_stream().is_ok());
+    // Both believe they write (no lease involved): the stream's end decides.
+    a.events().become_writer();
+    b.events().become_writer();
+    ASSERT_TRUE(a.events().append("s", ExpectedVersion::any(), {event_of("FromA")}).is_ok());
+    auto refused = b.events().append("s", ExpectedVersion::any(), {event_of("FromB")});
+    ASSERT_FALSE(refused.is_ok());
+    EXPECT_NE(refused.status().message().find("another node has written"), std::string::npos)
+        << refused.status().to_string();
+    EXPECT_EQ(b.events().head().value, 0u);
+    EXPECT_FALSE(b.events().writer_state().writer);
+    // The deposed node reads the log and ends on the same chain.
+    ASSERT_TRUE(b.node->catch_up_to(Seq{1}).is_ok());
+    EXPECT_EQ(b.events().read_event(Seq{1}).value().hash,
+              a.events().read_event(Seq{1}).value().hash);
+    EXPECT_EQ(a.log->last_seq().value().value, 1u);
+}
+
+TEST_F(ReplicationCluster, AStandbyFollowsThePrimaryAndTakesOverWhenItLetsGo) {
+    Node a(*cluster_, "a", stream_name());
+    ASSERT_TRUE(a.node->prepare().is_ok());
+    a.node->start();
+    ASSERT_TRUE(within(5000ms, [&] { return a.events().writer_state().writer; }));
+    Node b(*cluster_, "b", stream_name());
+    ASSERT_TRUE(b.node->prepare().is_ok());
+    b.node->start();
+    ASSERT_TRUE(within(2000ms, [&] {
+        return b.node->status().reason.find("node a holds the lease") != std::string::npos;
+    })) << b.node->status().reason;
+    for (int i = 0; i < 50; ++i)
+        ASSERT_TRUE(a.events()
+                        .append("s-" + std::to_string(i % 5), ExpectedVersion::any(),
+                                {event_of("E"), event_of("F")})
+                        .is_ok());
+    ASSERT_TRUE(within(5000ms, [&] { return b.events().head().value == 100; }));
+    EXPECT_EQ(b.events().read_event(Seq{100}).value().hash,
+              a.events().read_event(Seq{100}).value().hash);
+    EXPECT_FALSE(b.events().append("s-0", ExpectedVersion::any(), {event_of("X")}).is_ok());
+
+    const auto handed_over = std::chrono::steady_clock::now();
+    a.node->stop();  // releases the lease
+    ASSERT_TRUE(within(5000ms, [&] { return b.events().writer_state().writer; }));
+    EXPECT_LT(std::chrono::steady_clock::now() - handed_over, 3000ms);
+    auto next = b.events().append("s-0", ExpectedVersion::exact(StreamVersion{20}),
+                                  {event_of("AfterTakeover")});
+    ASSERT_TRUE(next.is_ok()) << next.status().to_string();
+    EXPECT_EQ(next->first_seq.value, 101u);
+    EXPECT_FALSE(a.events().append("s-0", ExpectedVersion::any(), {event_of("Stale")}).is_ok());
+    EXPECT_EQ(b.log->last_seq().value().value, 101u);
+}
+
+TEST_F(ReplicationCluster, APrimaryThatStopsRenewingLosesTheLeaseToTheStandby) {
+    // A is a primary that froze: it took the lease and writes, but nothing renews the lease.
+    Node a(*cluster_, "a", stream_name());
+    ASSERT_TRUE(a.node->prepare().is_ok());
+    ASSERT_TRUE(a.lease->try_acquire("a").value());
+    a.events().become_writer();
+    ASSERT_TRUE(a.events().append("s", ExpectedVersion::any(), {event_of("E")}).is_ok());
+    Node b(*cluster_, "b", stream_name());
+    ASSERT_TRUE(b.node->prepare().is_ok());
+    b.node->start();
+    // The lease expires, B takes it, and A's next append is refused by the stream's end.
+    const auto frozen = std::chrono::steady_clock::now();
+    ASSERT_TRUE(within(6000ms, [&] { return b.events().writer_state().writer; }));
+    const auto takeover = std::chrono::steady_clock::now() - frozen;
+    EXPECT_LT(takeover, 4000ms);
+    ASSERT_TRUE(b.events().append("s", ExpectedVersion::any(), {event_of("FromB")}).is_ok());
+    auto stale = a.events().append("s", ExpectedVersion::any(), {event_of("FromStaleA")});
+    ASSERT_FALSE(stale.is_ok());
+    EXPECT_NE(stale.status().message().find("no longer the primary"), std::string::npos);
+    EXPECT_EQ(b.log->last_seq().value().value, 2u);
+}
+
+TEST_F(ReplicationCluster, AnEmbeddedStoreSwitchedToReplicatedPublishesItsHistoryFirst) {
+    auto embedded = std::make_unique<TestStore>("embedded");
+    for (int i = 0; i < 30; ++i)
+        ASSERT_TRUE(
+            embedded->store
+                ->append("s-" + std::to_string(i % 3), ExpectedVersion::any(), {event_of("Old")})
+                .is_ok());
+    const Sha256Digest head_hash = embedded->store->read_event(Seq{30}).value().hash;
+    Node a(*cluster_, "a", stream_name(), std::move(embedded));
+    ASSERT_TRUE(a.node->prepare().is_ok());
+    EXPECT_EQ(a.log->last_seq().value().value, 30u);
+    a.node->start();
+    ASSERT_TRUE(within(5000ms, [&] { return a.events().writer_state().writer; }));
+    ASSERT_TRUE(a.events().append("s-0", ExpectedVersion::any(), {event_of("New")}).is_ok());
+    // A fresh node rebuilds the whole log from the stream.
+    Node b(*cluster_, "b", stream_name());
+    ASSERT_TRUE(b.node->prepare().is_ok());
+    EXPECT_EQ(b.events().head().value, 31u);
+    EXPECT_EQ(b.events().read_event(Seq{30}).value().hash, head_hash);
+    EXPECT_EQ(b.events().stream_version("s-0").value().value, 11u);
+}
+
+TEST_F(ReplicationCluster, ANodeWhoseLogDivergedIsRefused) {
+    Node a(*cluster_, "a", stream_name());
+    ASSERT_TRUE(a.node->prepare().is_ok());
+    a.node->start();
+    ASSERT_TRUE(within(5000ms, [&] { return a.events().writer_state().writer; }));
+    for (int i = 0; i < 3; ++i)
+        ASSERT_TRUE(a.events().append("s", ExpectedVersion::any(), {event_of("Real")}).is_ok());
+    auto other = std::make_unique<TestStore>("other");
+    ASSERT_TRUE(other->store->append("s", ExpectedVersion::any(), {event_of("Forged")}).is_ok());
+    ASSERT_TRUE(other->store->append("s", ExpectedVersion::any(), {event_of("Forged")}).is_ok());
+    Node c(*cluster_, "c", stream_name(), std::move(other));
+    const Status refused = c.node->prepare();
+    EXPECT_EQ(refused.code(), StatusCode::corruption);
+    EXPECT_NE(refused.message().find("differ at seq 2"), std::string::npos) << refused.to_string();
+    EXPECT_EQ(c.events().head().value, 2u);
+}
+
+// Its own cluster: nodes are killed.
+TEST(ReplicationNodeLoss, AppendsGoOnWithTwoNatsNodesAndFailCleanlyWithOne) {
+    testing::NatsCluster cluster(testing::fresh_directory("nats"));
+    cluster.start_all();
+    ASSERT_TRUE(cluster.wait_healthy());
+    Node a(cluster, "a", "LOSS");
+    ASSERT_TRUE(a.node->prepare().is_ok());
+    a.node->start();
+    ASSERT_TRUE(within(5000ms, [&] { return a.events().writer_state().writer; }));
+    ASSERT_TRUE(a.events().append("s", ExpectedVersion::any(), {event_of("ThreeNodes")}).is_ok());
+    cluster.kill(2);
+    // Quorum (2 of 3) holds: appends go on once the stream has a leader among the two.
+    ASSERT_TRUE(within(15000ms, [&] {
+        if (!a.events().writer_state().writer) return false;
+        return a.events().append("s", ExpectedVersion::any(), {event_of("TwoNodes")}).is_ok();
+    }));
+    const std::uint64_t before = a.events().head().value;
+    cluster.kill(1);
+    auto refused = a.events().append("s", ExpectedVersion::any(), {event_of("OneNode")});
+    ASSERT_FALSE(refused.is_ok());
+    EXPECT_EQ(refused.status().code(), StatusCode::unavailable);
+    EXPECT_EQ(a.events().head().value, before);
+    // Reads keep working.
+    EXPECT_TRUE(a.events().read_event(Seq{before}).is_ok());
+    cluster.start(1);
+    cluster.start(2);
+    ASSERT_TRUE(within(30000ms, [&] {
+        return a.events().writer_state().writer &&
+               a.events().append("s", ExpectedVersion::any(), {event_of("Back")}).is_ok();
+    })) << a.node->status().reason << "\n" << cluster.log(1);
+    // Nothing acknowledged was lost, nothing stored twice: the stream and the store agree.
+    const std::uint64_t head = a.events().head().value;
+    EXPECT_EQ(a.log->last_seq().value().value, head);
+    EXPECT_EQ(a.log->record_at(Seq{head}).value().substr(0, 32),
+              std::string(reinterpret_cast<const char*>(
+                              a.events().read_event(Seq{head}).value().hash.data()),
+                          32));
+}
+
+}  // namespace
+}  // namespace kakitome
