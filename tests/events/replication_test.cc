@@ -184,9 +184,9 @@ class ReplicationCluster : public ::testing::Test {
   protected:
     static void SetUpTestSuite() {
         // No test runs yet, so not fresh_directory(): a name of the suite's own.
-        cluster_ = new testing::NatsCluster(std::filesystem::temp_directory_path() /
-                                            ("kakitome-test-" + std::to_string(::getpid()) +
-                                             "-ReplicationCluster-nats"));
+        cluster_ = new testing::NatsCluster(
+            std::filesystem::temp_directory_path() /
+            ("kakitome-test-" + std::to_string(::getpid()) + "-ReplicationCluster-nats"));
         cluster_->start_all();
         ASSERT_TRUE(cluster_->wait_healthy()) << cluster_->log(0);
     }
@@ -371,10 +371,14 @@ TEST(ReplicationNodeLoss, AppendsGoOnWithTwoNatsNodesAndFailCleanlyWithOne) {
     EXPECT_TRUE(a.events().read_event(Seq{before}).is_ok());
     cluster.start(1);
     cluster.start(2);
-    ASSERT_TRUE(within(30000ms, [&] {
-        return a.events().writer_state().writer &&
-               a.events().append("s", ExpectedVersion::any(), {event_of("Back")}).is_ok();
-    })) << a.node->status().reason << "\n" << cluster.log(1);
+    ASSERT_TRUE(within(
+        30000ms,
+        [&] {
+            return a.events().writer_state().writer &&
+                   a.events().append("s", ExpectedVersion::any(), {event_of("Back")}).is_ok();
+        }))
+        << a.node->status().reason << "\n"
+        << cluster.log(1);
     // Nothing acknowledged was lost, nothing stored twice: the stream and the store agree.
     const std::uint64_t head = a.events().head().value;
     EXPECT_EQ(a.log->last_seq().value().value, head);
