@@ -138,6 +138,8 @@ Result<std::vector<AppendResult>> EventStore::append_transaction(std::vector<Str
 Result<std::vector<AppendResult>> EventStore::append_transaction_untimed(
     std::vector<StreamAppend> parts) {
     if (parts.empty()) return Status::invalid_argument("a transaction needs at least one stream");
+    if (options_.replication && !writer_.load(std::memory_order_acquire))
+        return Status::unavailable(writer_state().reason);
     if (database_->read_only()) return Status::permission_denied("the store is open read-only");
     PendingAppend self;
     for (std::size_t i = 0; i < parts.size(); ++i) {
@@ -157,8 +159,6 @@ Result<std::vector<AppendResult>> EventStore::append_transaction_untimed(
     }
     self.parts = std::move(parts);
     KAKITOME_RETURN_IF_ERROR(database_->check_space(self.bytes, Database::WriteKind::record));
-    if (options_.replication && !writer_.load(std::memory_order_acquire))
-        return Status::unavailable(writer_state().reason);
     return lead_or_wait(self);
 }
 

@@ -14,6 +14,7 @@ constexpr std::size_t kApplyBatchRecords = 1000;
 constexpr std::size_t kApplyBatchBytes = 8 * 1024 * 1024;
 constexpr auto kLeaseRetry = std::chrono::milliseconds(200);
 constexpr auto kFollowWait = std::chrono::milliseconds(50);
+constexpr auto kPauseAfterRefusedPublish = std::chrono::milliseconds(1000);
 
 std::string seq_text(Seq seq) {
     return std::to_string(seq.value);
@@ -295,9 +296,13 @@ void ReplicationNode::run_as_primary() {
     while (!stopping_ && Clock::now() < next_renewal && store_.writer_state().writer)
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
     if (stopping_ || !store_.writer_state().writer) {
-        if (!stopping_)
+        if (!stopping_) {
+            // The log refused or lost a publish: give the cluster a moment before this node,
+            // which may still hold the lease, re-reads the log and writes again.
+            next_lease_try_ = Clock::now() + kPauseAfterRefusedPublish;
             logging::write(logging::Level::error, "this node stepped down",
                            {{"reason", store_.writer_state().reason}});
+        }
         return;
     }
     const Status renewed = lease_.renew(node_);

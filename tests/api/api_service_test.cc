@@ -420,6 +420,46 @@ TEST_F(Api, WhenTheDisclosureCannotBeRecordedTheAnswerIs503WithoutPii) {
     EXPECT_NE(response.body.find("disclosure_not_recorded"), std::string::npos);
 }
 
+// A standby of a replicated log (docs/replication.md) cannot record a disclosure, so it shows no
+// personal data: the same 503, with the reason naming the primary.
+class NoPublishing final : public ReplicationSink {
+  public:
+    Status publish(Seq, const std::vector<std::string>&) override {
+        ADD_FAILURE() << "a standby published";
+        return Status::internal("published");
+    }
+};
+
+TEST_F(Api, AStandbyShowsNoPiiBecauseItCannotRecordTheDisclosure) {
+    auto read_only = Database::open({.directory = directory_, .read_only = true}).value();
+    auto standby =
+        EventStore::open(read_only, {.replication = std::make_shared<NoPublishing>()}).value();
+    standby->step_down("this node is a standby; node b holds the lease and is the primary");
+    auto vault = DataKeyVault::open(read_only, master_,
+                                    ErasureJournal::open({directory_ / "erasures.journal"}).value())
+                     .value();
+    auth::PrincipalRegistry principals(*standby, {});
+    ASSERT_TRUE(principals.load().is_ok());
+    ApiDependencies dependencies = dependencies_of(*services_);
+    ApiService api({*standby, *vault, dependencies.intake, dependencies.commands,
+                    dependencies.config, principals, dependencies.worker, dependencies.read_models,
+                    dependencies.ledger, dependencies.disclosures, dependencies.backups,
+                    dependencies.witnessing, dependencies.retention, dependencies.clock_ms,
+                    dependencies.ledger_key_file});
+    HttpRequest request{"GET",
+                        "/v1/applications/" + application_,
+                        {{"authorization", "Bearer " + tokens_[auth::Role::operator_role]}},
+                        "",
+                        "192.0.2.1",
+                        false};
+    const auto response = api.handle(request);
+    EXPECT_EQ(response.status, 503);
+    EXPECT_EQ(response.body.find("koho"), std::string::npos);
+    EXPECT_EQ(response.body.find("さくら"), std::string::npos);
+    EXPECT_NE(response.body.find("disclosure_not_recorded"), std::string::npos);
+    EXPECT_NE(response.body.find("node b holds the lease"), std::string::npos) << response.body;
+}
+
 TEST_F(Api, CommandsNeedIfMatchAndRepeatIdempotently) {
     const std::string& operator_token = tokens_[auth::Role::operator_role];
     const std::string target = "/v1/applications/" + application_ + "/commands/assign";

@@ -252,3 +252,53 @@ TEST_F(ReplicatedServe, TheStandbyTakesOverAKilledPrimaryAndNothingAcknowledgedI
 
 }  // namespace
 }  // namespace kakitome::testing
+
+namespace kakitome::testing {
+namespace {
+
+TEST_F(ReplicatedServe, AppendsGoOnWithoutOneNatsNodeAndAnswer503WithoutTwo) {
+    KakitomeNode& a = nodes_[0];
+    start(a);
+    ASSERT_TRUE(eventually([&] { return std::filesystem::exists(root_ / "admin.token"); }));
+    std::string admin;
+    std::ifstream(root_ / "admin.token") >> admin;
+    int next = 0;
+    auto create = [&] {
+        return call(a, "POST", "/v1/tokens", admin,
+                    json{{"name", "user-" + std::to_string(next++)}, {"role", "auditor"}}.dump());
+    };
+    ASSERT_EQ(create().status, 201);
+    cluster_->kill(2);
+    // A quorum of two: commands go on (after the stream elects a leader among the two, if its
+    // leader was the node that went).
+    auto succeeds_soon = [&](std::chrono::seconds patience) {
+        const auto give_up = Clock::now() + patience;
+        while (Clock::now() < give_up) {
+            if (create().status == 201) return true;
+            std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        }
+        return false;
+    };
+    ASSERT_TRUE(succeeds_soon(std::chrono::seconds(20))) << stderr_of(a);
+    ASSERT_EQ(create().status, 201);
+    cluster_->kill(1);
+    // Without a quorum: 503 saying why, nothing half-written, and reads still answer.
+    const HttpReply refused = create();
+    EXPECT_EQ(refused.status, 503) << refused.body;
+    EXPECT_NE(refused.body.find("replicated log"), std::string::npos) << refused.body;
+    const HttpReply listed = call(a, "GET", "/v1/tokens", admin);
+    EXPECT_EQ(listed.status, 200);
+    const HttpReply again = create();
+    EXPECT_EQ(again.status, 503) << again.body;
+    cluster_->start(1);
+    cluster_->start(2);
+    ASSERT_TRUE(succeeds_soon(std::chrono::seconds(60))) << stderr_of(a);
+    ASSERT_EQ(a.process->signal(SIGTERM), 0);
+    int code = -1;
+    const std::string verified = run_command(
+        std::string(KAKITOME_BINARY) + " verify --data " + a.data.string() + " 2>&1", &code);
+    EXPECT_EQ(code, 0) << verified;
+}
+
+}  // namespace
+}  // namespace kakitome::testing
