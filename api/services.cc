@@ -86,7 +86,7 @@ Result<std::unique_ptr<Services>> Services::open(ServiceOptions options) {
         {.durability = o.durability, .clock_ms = o.event_clock_ms, .replication = sink});
     if (!store.is_ok()) return store.status();
     services->store_ = std::move(store).value();
-    if (replicated.replicated && !o.join_replication) services->store_->step_down(kToolsDoNotWrite);
+    if (sink && !services->lease_) services->store_->step_down(kToolsDoNotWrite);
     if (services->lease_)
         services->replication_node_ = std::make_unique<replication::ReplicationNode>(
             *services->store_, *services->replicated_log_, *services->lease_, replicated.node);

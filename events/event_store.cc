@@ -410,9 +410,9 @@ Status EventStore::commit_replicated(const std::vector<std::string>& stored_reco
     }
     batch.Put(database_->meta(), std::string(keys::kMetaHead),
               keys::big_endian(seq) + std::string(prev_hash.begin(), prev_hash.end()));
-    rocksdb::WriteOptions write_options;
-    write_options.sync = options_.durability == Durability::sync;
-    if (const rocksdb::Status written = database_->db()->Write(write_options, &batch);
+    rocksdb::WriteOptions replicated_write;
+    replicated_write.sync = options_.durability == Durability::sync;
+    if (const rocksdb::Status written = database_->db()->Write(replicated_write, &batch);
         !written.ok()) {
         const Status failure = from_rocksdb(written, "storing replicated events");
         database_->note_write_failure(failure);

@@ -248,6 +248,14 @@ TEST_F(ReplicatedServe, TheStandbyTakesOverAKilledPrimaryAndNothingAcknowledgedI
             &code);
         EXPECT_EQ(code, 0) << node->name << ": " << compared;
     }
+    // A tool opened on a node's directory without the cluster must not write beside the log.
+    int code = -1;
+    const std::string tool = run_command(
+        std::string(KAKITOME_BINARY) + " token create --role auditor --name by-a-tool --data " +
+            a.data.string() + " 2>&1",
+        &code);
+    EXPECT_NE(code, 0) << tool;
+    EXPECT_NE(tool.find("replicated log"), std::string::npos) << tool;
 }
 
 }  // namespace
