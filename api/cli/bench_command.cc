@@ -1,4 +1,5 @@
-// kakitome bench append [--threads 1,8,32] [--mode sync|buffered] [--events N] [--batch N]
+// kakitome bench append [--threads 1,8,32] [--mode sync|buffered|replicated] [--events N] [--batch
+// N]
 //                       [--max-seconds S]
 //                       [--scratch DIR]
 // kakitome bench import-access-log [--lines N] [--files N] [--page-share F] [--scratch DIR]
@@ -17,6 +18,7 @@
 #include "bench/incident_benchmark.h"
 #include "bench/intake_benchmark.h"
 #include "bench/queue_seed.h"
+#include "bench/replicated_append_benchmark.h"
 #include "bench/shapes_benchmark.h"
 
 namespace kakitome::cli {
@@ -96,6 +98,7 @@ int run_append_benchmark(const Words& words) {
     auto arguments = Arguments::parse(
         words, {"threads", "mode", "events", "batch", "max-seconds", "scratch"}, {"no-postgres"});
     bench::AppendBenchmarkConfig config;
+    bool replicated = false;
     bool valid = arguments.is_ok() && arguments->positionals().empty();
     if (valid) {
         try {
@@ -113,6 +116,8 @@ int run_append_benchmark(const Words& words) {
         const std::string mode = arguments->value_or("mode", "buffered");
         if (mode == "sync") {
             config.durability = Durability::sync;
+        } else if (mode == "replicated") {
+            replicated = true;
         } else if (mode != "buffered") {
             valid = false;
         }
@@ -120,11 +125,28 @@ int run_append_benchmark(const Words& words) {
         config.postgres = !arguments->has("no-postgres");
     }
     if (!valid || config.thread_counts.empty() || config.events == 0) {
-        std::fprintf(
-            stderr,
-            "usage: kakitome bench append [--threads 1,8,32] [--mode sync|buffered] "
-            "[--events N] [--batch N] [--max-seconds S] [--scratch DIR] [--no-postgres]\n");
+        std::fprintf(stderr,
+                     "usage: kakitome bench append [--threads 1,8,32] "
+                     "[--mode sync|buffered|replicated] [--events N] [--batch N]\n"
+                     "                             [--max-seconds S] [--scratch DIR] "
+                     "[--no-postgres]\n");
         return kExitBadInput;
+    }
+    if (replicated) {
+        // Beside raw JetStream publishing and the sync embedded store, on a 3-node cluster the
+        // benchmark starts (docs/replication.md).
+        auto cases = bench::run_replicated_append_benchmark(
+            {.thread_counts = config.thread_counts,
+             .events = arguments->has("events") ? config.events : 20000,
+             .max_seconds = config.max_seconds,
+             .scratch = config.scratch},
+            print_progress);
+        if (!cases.is_ok()) {
+            std::fprintf(stderr, "kakitome bench: %s\n", cases.status().to_string().c_str());
+            return kExitStoreError;
+        }
+        for (const auto& result : cases.value()) std::printf("%s\n", result.to_json().c_str());
+        return kExitOk;
     }
     auto cases = bench::run_append_benchmark(config, print_progress);
     if (!cases.is_ok()) {

@@ -153,6 +153,20 @@ Status JetStreamLog::publish(Seq first, const std::vector<std::string>& stored_r
         jsPubOptions options;
         jsPubOptions_Init(&options);
         options.MaxWait = connection_.options().timeout.count();
+        if (status == NATS_OK && stored_records.size() == 1) {
+            // One record: a plain request and reply, without the asynchronous machinery's
+            // hand-off to the acknowledgement thread (a third of the latency of one append).
+            jsPubAck* ack = nullptr;
+            jsErrCode code = static_cast<jsErrCode>(0);
+            status = js_PublishMsg(&ack, connection_.jetstream(), message, &options, &code);
+            natsMsg_Destroy(message);
+            const std::uint64_t stored_at = ack != nullptr ? ack->Sequence : 0;
+            if (ack != nullptr) jsPubAck_Destroy(ack);
+            if (status != NATS_OK)
+                return status_from_nats(status, code, "publishing seq " + std::to_string(seq));
+            note_acknowledgement(seq, stored_at, Status::ok());
+            break;
+        }
         if (status == NATS_OK) status = js_PublishMsgAsync(publisher_, &message, &options);
         natsMsg_Destroy(message);  // no-op once the client took it
         if (status != NATS_OK)

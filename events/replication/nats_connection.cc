@@ -44,6 +44,9 @@ Result<std::unique_ptr<NatsConnection>> NatsConnection::connect(const NatsOption
     // Reconnect for ever, quickly: a node of the cluster restarting is routine.
     if (status == NATS_OK) status = natsOptions_SetMaxReconnect(nats_options, -1);
     if (status == NATS_OK) status = natsOptions_SetReconnectWait(nats_options, 100);
+    // Write each publish at once instead of leaving it to the client's flusher thread: an
+    // append waits for its acknowledgement, so a buffered publish is latency added to every one.
+    if (status == NATS_OK) status = natsOptions_SetSendAsap(nats_options, true);
     if (status == NATS_OK) status = natsConnection_Connect(&made->connection_, nats_options);
     natsOptions_Destroy(nats_options);
     if (status != NATS_OK) return status_from_nats(status, 0, "connecting to NATS");

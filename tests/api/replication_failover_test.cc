@@ -18,8 +18,8 @@
 #include <nlohmann/json.hpp>
 
 #include "api/server_harness.h"
+#include "bench/nats_cluster.h"
 #include "events/test_store.h"
-#include "nats_cluster.h"
 
 namespace kakitome::testing {
 namespace {
@@ -39,8 +39,7 @@ class ReplicatedServe : public ::testing::Test {
   protected:
     void SetUp() override {
         root_ = fresh_directory("replicated");
-        cluster_ = std::make_unique<NatsCluster>(root_ / "nats");
-        cluster_->start_all();
+        cluster_ = bench::NatsCluster::start(root_ / "nats").value();
         ASSERT_TRUE(cluster_->wait_healthy());
         for (const char* name : {"a", "b"}) {
             KakitomeNode node{name, root_ / name, root_ / name / "data"};
@@ -102,7 +101,7 @@ class ReplicatedServe : public ::testing::Test {
     }
 
     std::filesystem::path root_;
-    std::unique_ptr<NatsCluster> cluster_;
+    std::unique_ptr<bench::NatsCluster> cluster_;
     std::vector<KakitomeNode> nodes_;
 };
 
@@ -276,7 +275,7 @@ TEST_F(ReplicatedServe, AppendsGoOnWithoutOneNatsNodeAndAnswer503WithoutTwo) {
                     json{{"name", "user-" + std::to_string(next++)}, {"role", "auditor"}}.dump());
     };
     ASSERT_EQ(create().status, 201);
-    cluster_->kill(2);
+    cluster_->kill_node(2);
     // A quorum of two: commands go on (after the stream elects a leader among the two, if its
     // leader was the node that went).
     auto succeeds_soon = [&](std::chrono::seconds patience) {
@@ -289,7 +288,7 @@ TEST_F(ReplicatedServe, AppendsGoOnWithoutOneNatsNodeAndAnswer503WithoutTwo) {
     };
     ASSERT_TRUE(succeeds_soon(std::chrono::seconds(20))) << stderr_of(a);
     ASSERT_EQ(create().status, 201);
-    cluster_->kill(1);
+    cluster_->kill_node(1);
     // Without a quorum: 503 saying why, nothing half-written, and reads still answer.
     const HttpReply refused = create();
     EXPECT_EQ(refused.status, 503) << refused.body;
@@ -298,8 +297,8 @@ TEST_F(ReplicatedServe, AppendsGoOnWithoutOneNatsNodeAndAnswer503WithoutTwo) {
     EXPECT_EQ(listed.status, 200);
     const HttpReply again = create();
     EXPECT_EQ(again.status, 503) << again.body;
-    cluster_->start(1);
-    cluster_->start(2);
+    cluster_->start_node(1);
+    cluster_->start_node(2);
     ASSERT_TRUE(succeeds_soon(std::chrono::seconds(60))) << stderr_of(a);
     ASSERT_EQ(a.process->signal(SIGTERM), 0);
     int code = -1;

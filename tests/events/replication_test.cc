@@ -1,6 +1,6 @@
 // The replicated log (docs/replication.md): the store's side (an append acknowledged only after
 // the log took it; events from the log checked like a verifying replay) with a sink of the test's
-// own, then the real thing: a 3-node nats-server cluster on 127.0.0.1 (tests/nats_cluster.h),
+// own, then the real thing: a 3-node nats-server cluster on 127.0.0.1 (bench/nats_cluster.h),
 // the expected-sequence fence, the lease, a standby that follows and takes over, an embedded store
 // switched to replicated, a diverged node refused, and appends through the loss of NATS nodes.
 #include <gtest/gtest.h>
@@ -8,12 +8,12 @@
 #include <chrono>
 #include <thread>
 
+#include "bench/nats_cluster.h"
 #include "events/replication/jetstream_log.h"
 #include "events/replication/nats_connection.h"
 #include "events/replication/primary_lease.h"
 #include "events/replication/replication_node.h"
 #include "events/test_store.h"
-#include "nats_cluster.h"
 
 namespace kakitome {
 namespace {
@@ -170,7 +170,7 @@ struct Node {
     std::unique_ptr<TestStore> store;
     std::unique_ptr<replication::ReplicationNode> node;
 
-    Node(const testing::NatsCluster& cluster, const std::string& name, const std::string& stream,
+    Node(const bench::NatsCluster& cluster, const std::string& name, const std::string& stream,
          std::unique_ptr<TestStore> existing = nullptr) {
         nats = replication::NatsConnection::connect(
                    {.servers = cluster.urls(), .client_name = name, .timeout = 2000ms})
@@ -200,10 +200,11 @@ class ReplicationCluster : public ::testing::Test {
   protected:
     static void SetUpTestSuite() {
         // No test runs yet, so not fresh_directory(): a name of the suite's own.
-        cluster_ = new testing::NatsCluster(
-            std::filesystem::temp_directory_path() /
-            ("kakitome-test-" + std::to_string(::getpid()) + "-ReplicationCluster-nats"));
-        cluster_->start_all();
+        cluster_ = bench::NatsCluster::start(
+                       std::filesystem::temp_directory_path() /
+                       ("kakitome-test-" + std::to_string(::getpid()) + "-ReplicationCluster-nats"))
+                       .value()
+                       .release();
         ASSERT_TRUE(cluster_->wait_healthy()) << cluster_->log(0);
     }
     static void TearDownTestSuite() {
@@ -213,9 +214,9 @@ class ReplicationCluster : public ::testing::Test {
     static std::string stream_name() {
         return ::testing::UnitTest::GetInstance()->current_test_info()->name();
     }
-    static testing::NatsCluster* cluster_;
+    static bench::NatsCluster* cluster_;
 };
-testing::NatsCluster* ReplicationCluster::cluster_ = nullptr;
+bench::NatsCluster* ReplicationCluster::cluster_ = nullptr;
 
 TEST_F(ReplicationCluster, EachPublishIsACompareAndSetOnTheEndOfTheStream) {
     Node a(*cluster_, "a", stream_name());
@@ -364,30 +365,31 @@ TEST_F(ReplicationCluster, ANodeWhoseLogDivergedIsRefused) {
 
 // Its own cluster: nodes are killed.
 TEST(ReplicationNodeLoss, AppendsGoOnWithTwoNatsNodesAndFailCleanlyWithOne) {
-    testing::NatsCluster cluster(testing::fresh_directory("nats"));
-    cluster.start_all();
+    auto started = bench::NatsCluster::start(testing::fresh_directory("nats"));
+    ASSERT_TRUE(started.is_ok()) << started.status().to_string();
+    bench::NatsCluster& cluster = *started.value();
     ASSERT_TRUE(cluster.wait_healthy());
     Node a(cluster, "a", "LOSS");
     ASSERT_TRUE(a.node->prepare().is_ok());
     a.node->start();
     ASSERT_TRUE(within(5000ms, [&] { return a.events().writer_state().writer; }));
     ASSERT_TRUE(a.events().append("s", ExpectedVersion::any(), {event_of("ThreeNodes")}).is_ok());
-    cluster.kill(2);
+    cluster.kill_node(2);
     // Quorum (2 of 3) holds: appends go on once the stream has a leader among the two.
     ASSERT_TRUE(within(15000ms, [&] {
         if (!a.events().writer_state().writer) return false;
         return a.events().append("s", ExpectedVersion::any(), {event_of("TwoNodes")}).is_ok();
     }));
     const std::uint64_t before = a.events().head().value;
-    cluster.kill(1);
+    cluster.kill_node(1);
     auto refused = a.events().append("s", ExpectedVersion::any(), {event_of("OneNode")});
     ASSERT_FALSE(refused.is_ok());
     EXPECT_EQ(refused.status().code(), StatusCode::unavailable);
     EXPECT_EQ(a.events().head().value, before);
     // Reads keep working.
     EXPECT_TRUE(a.events().read_event(Seq{before}).is_ok());
-    cluster.start(1);
-    cluster.start(2);
+    cluster.start_node(1);
+    cluster.start_node(2);
     ASSERT_TRUE(within(
         30000ms,
         [&] {
