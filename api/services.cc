@@ -81,9 +81,12 @@ Result<std::unique_ptr<Services>> Services::open(ServiceOptions options) {
     } else if (replicated.replicated || joined->has_value()) {
         sink = std::make_shared<NoReplicationSink>();
     }
+    // A node of a replicated log acknowledges an append once the log's quorum has it, and
+    // re-reads the log from its head when it starts: its own copy need not wait for an fsync.
+    const Durability durability = services->lease_ ? Durability::buffered : o.durability;
     auto store = EventStore::open(
         services->database_,
-        {.durability = o.durability, .clock_ms = o.event_clock_ms, .replication = sink});
+        {.durability = durability, .clock_ms = o.event_clock_ms, .replication = sink});
     if (!store.is_ok()) return store.status();
     services->store_ = std::move(store).value();
     if (sink && !services->lease_) services->store_->step_down(kToolsDoNotWrite);
