@@ -8,7 +8,11 @@ set -euo pipefail
 kakitome=$(realpath "${1:-build/kakitome}")
 work=$(mktemp -d)
 pids=()
-cleanup() { for pid in "${pids[@]}"; do kill -9 "$pid" 2>/dev/null || true; done; rm -rf "$work"; }
+cleanup() {
+  for pid in "${pids[@]}"; do kill -9 "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$work"
+}
 trap cleanup EXIT
 free_port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 now_ms() { date +%s%3N; }
@@ -18,7 +22,7 @@ declare -a client route monitor
 for i in 0 1 2; do client[$i]=$(free_port); route[$i]=$(free_port); monitor[$i]=$(free_port); done
 for i in 0 1 2; do
   routes=""
-  for j in 0 1 2; do [ "$j" != "$i" ] && routes="$routes nats-route://127.0.0.1:${route[$j]}"; done
+  for j in 0 1 2; do [ "$j" != "$i" ] && routes="$routes${routes:+, }nats-route://127.0.0.1:${route[$j]}"; done
   mkdir -p "$work/nats"
   cat > "$work/nats/n$i.conf" <<CONF
 server_name: n$i
@@ -32,7 +36,8 @@ CONF
   pids+=($!)
 done
 for i in 0 1 2; do
-  for _ in $(seq 100); do curl -sf "http://127.0.0.1:${monitor[$i]}/healthz" >/dev/null && break; sleep 0.2; done
+  for _ in $(seq 150); do curl -sf "http://127.0.0.1:${monitor[$i]}/healthz" >/dev/null && continue 2; sleep 0.2; done
+  echo "nats-server n$i did not become healthy:"; cat "$work/nats/n$i.log"; exit 1
 done
 servers="\"nats://127.0.0.1:${client[0]}\", \"nats://127.0.0.1:${client[1]}\", \"nats://127.0.0.1:${client[2]}\""
 
@@ -76,6 +81,7 @@ echo "b: $(role b)"
 echo "== kill -9 node a; commands go to b until it takes over"
 kill -9 "${pid_of[a]}"
 killed=$(now_ms)
+wait "${pid_of[a]}" 2>/dev/null || true
 until [ "$(create b after-failover)" = 201 ]; do sleep 0.05; done
 echo "b acknowledged its first command $(( $(now_ms) - killed )) ms after the primary was killed (lease 2000 ms)"
 echo "b: $(role b)"
@@ -87,5 +93,4 @@ echo "a refuses a write: $(curl -s -X POST "http://127.0.0.1:${port[a]}/v1/token
 
 echo "== both stopped; both logs verify"
 kill -TERM "${pid_of[a]}" "${pid_of[b]}"; wait "${pid_of[a]}" "${pid_of[b]}" 2>/dev/null || true
-"$kakitome" verify --data "$work/a/data" | tail -1
-"$kakitome" verify --data "$work/b/data" | tail -1
+for node in a b; do echo "$node: $("$kakitome" verify --data "$work/$node/data" | head -1)"; done

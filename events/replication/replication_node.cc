@@ -175,8 +175,17 @@ Status ReplicationNode::prepare() {
     const double seconds = std::chrono::duration<double>(Clock::now() - started).count();
     logging::write(logging::Level::info, "caught up with the replicated log",
                    {{"from", from.value}, {"head", store_.head().value}, {"seconds", seconds}});
+    auto holder = lease_.holder();
+    const std::string primary = holder.is_ok() ? holder.value() : std::string();
+    {
+        std::lock_guard lock(status_mutex_);
+        node_status_.primary_node = primary;
+    }
     set_standby(lease_.held() ? "this node is catching up before it writes"
-                              : "this node is a standby; it has not taken the lease");
+                : primary.empty() || primary == node_
+                    ? "this node is a standby; it has not taken the lease yet"
+                    : "this node is a standby; node " + primary +
+                          " holds the lease and is the primary");
     return Status::ok();
 }
 
