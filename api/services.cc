@@ -4,6 +4,7 @@
 #include "events/meta_store.h"
 #include "events/note_signer.h"
 #include "events/private_directory.h"
+#include "events/replication/data_key_bucket.h"
 #include "projections/disclosure_index.h"
 #include "projections/projection_runner.h"
 
@@ -104,10 +105,20 @@ Result<std::unique_ptr<Services>> Services::open(ServiceOptions options) {
     }
     auto journal = ErasureJournal::open(std::move(journal_files));
     if (!journal.is_ok()) return journal.status();
-    auto vault =
-        DataKeyVault::open(services->database_, services->master_key_, std::move(journal).value());
+    // A node of a replicated log keeps the data keys beside the log, so that the node that
+    // takes over can read what the others sealed, and an erasure reaches every node.
+    std::shared_ptr<DataKeyReplica> key_replica;
+    if (services->lease_) {
+        auto bucket = replication::DataKeyBucket::open(
+            *services->nats_, "kakitome-keys-" + replicated.stream, replicated.replicas);
+        if (!bucket.is_ok()) return bucket.status();
+        key_replica = std::move(bucket).value();
+    }
+    auto vault = DataKeyVault::open(services->database_, services->master_key_,
+                                    std::move(journal).value(), key_replica);
     if (!vault.is_ok()) return vault.status();
     services->vault_ = std::move(vault).value();
+    if (key_replica) KAKITOME_RETURN_IF_ERROR(services->vault_->move_local_keys_to_replica());
 
     services->ledger_key_file_ =
         o.ledger_key_file.empty() ? data / "ledger.key" : o.ledger_key_file;

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -20,12 +21,34 @@ namespace kakitome {
 
 inline constexpr const char* kDataKeysFamily = "data_keys";
 
+// Where a replicated node keeps the wrapped data keys (docs/replication.md): beside the
+// replicated log, so that every node finds a key another node created and an erasure reaches
+// every node. With a replica the vault asks it first and writes new keys only there.
+class DataKeyReplica {
+  public:
+    virtual ~DataKeyReplica() = default;
+    // Stores `wrapped` unless the application has a value already; returns the value stored now
+    // (another node's key when it was first). Durable on the replica before it returns.
+    virtual Result<std::string> create(std::string_view application, std::string_view wrapped) = 0;
+    // The stored value (a wrapped key or the tombstone); nullopt when there is none.
+    virtual Result<std::optional<std::string>> get(std::string_view application) = 0;
+    // Replaces whatever is stored with `tombstone`.
+    virtual Status erase(std::string_view application, std::string_view tombstone) = 0;
+};
+
 class DataKeyVault {
   public:
     // The database must have been opened with kDataKeysFamily among its extra families.
-    static Result<std::unique_ptr<DataKeyVault>> open(std::shared_ptr<Database> database,
-                                                      const AeadKey& master_key,
-                                                      ErasureJournal journal);
+    // With `replica` (a node of a replicated log), keys are created on and read from the
+    // replica first; the local family holds only keys made before the node joined.
+    static Result<std::unique_ptr<DataKeyVault>> open(
+        std::shared_ptr<Database> database, const AeadKey& master_key, ErasureJournal journal,
+        std::shared_ptr<DataKeyReplica> replica = nullptr);
+
+    // Joining a replicated log: moves every key (and tombstone) of the local family to the
+    // replica, then removes them here, so no copy outlives an erasure made on another node.
+    // A key the replica already has for the application is kept as the replica has it.
+    Status move_local_keys_to_replica();
 
     // Creates the application's key, or returns the existing one.
     Result<AeadKey> create(std::string_view application);
@@ -42,8 +65,10 @@ class DataKeyVault {
 
   private:
     DataKeyVault(std::shared_ptr<Database> database, const AeadKey& master_key,
-                 ErasureJournal journal);
+                 ErasureJournal journal, std::shared_ptr<DataKeyReplica> replica);
+    Result<AeadKey> unwrap(std::string_view application, const std::string& stored) const;
     std::shared_ptr<Database> database_;
+    std::shared_ptr<DataKeyReplica> replica_;
     ErasureJournal journal_;
     AeadKey wrapping_key_;
 };

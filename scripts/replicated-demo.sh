@@ -68,6 +68,8 @@ create() {  # node name → HTTP status
 port[a]=$(free_port); port[b]=$(free_port)
 echo "== node a, then node b"
 start_node a
+# Every node of a cluster has the same master key: the data keys beside the log are wrapped with it.
+mkdir -m 700 -p "$work/b/data" && cp "$work/a/data/master.key" "$work/b/data/master.key"
 start_node b
 echo "a: $(role a)"
 echo "b: $(role b)"

@@ -112,10 +112,36 @@ TEST_F(ReplicatedServe, TheStandbyTakesOverAKilledPrimaryAndNothingAcknowledgedI
     ASSERT_TRUE(eventually([&] { return std::filesystem::exists(root_ / "admin.token"); }));
     std::string admin;
     std::ifstream(root_ / "admin.token") >> admin;
+    // Every node of a cluster has the same master key (docs/replication.md): the data keys in
+    // the bucket are wrapped with it.
+    std::filesystem::create_directories(b.data);
+    std::filesystem::permissions(b.data, std::filesystem::perms::owner_all);
+    std::filesystem::copy_file(a.data / "master.key", b.data / "master.key");
     start(b);
     EXPECT_EQ(replication_of(a).value("role", ""), "primary") << replication_of(a);
     ASSERT_TRUE(eventually([&] { return replication_of(b).value("role", "") == "standby"; }));
     EXPECT_EQ(replication_of(b).value("primary", ""), "a");
+
+    // An application arrives on a (form and password mails): its personal data is sealed with
+    // a data key a makes, kept beside the log.
+    const std::string sato = json::parse(
+        call(a, "POST", "/v1/tokens", admin, R"({"name":"sato","role":"operator"})").body)["token"];
+    for (const char* mail : {"pair2_form_utf8.eml", "pair2_password_utf8.eml"}) {
+        std::ifstream in(std::string(KAKITOME_FIXTURES) + "/mail/" + mail, std::ios::binary);
+        const std::string text((std::istreambuf_iterator<char>(in)),
+                               std::istreambuf_iterator<char>());
+        const HttpReply posted =
+            http_request("POST", a.base() + "/v1/mail",
+                         {"Authorization: Bearer " + sato, "Content-Type: message/rfc822"}, text);
+        ASSERT_EQ(posted.status, 201) << posted.body;
+    }
+    std::string application;
+    ASSERT_TRUE(eventually([&] {
+        const json queue = json::parse(call(a, "GET", "/v1/queue", sato).body, nullptr, false);
+        if (!queue.is_object() || queue["items"].empty()) return false;
+        application = queue["items"][0]["application"];
+        return true;
+    }));
 
     // The burst: clients create principals, each name once, at whichever node writes.
     std::mutex mutex;
@@ -177,6 +203,10 @@ TEST_F(ReplicatedServe, TheStandbyTakesOverAKilledPrimaryAndNothingAcknowledgedI
         failover_ms);
     EXPECT_LT(failover_ms, 10000);
     EXPECT_EQ(replication_of(b).value("role", ""), "primary");
+    // The new primary opens what the old one sealed (and records the disclosure).
+    const HttpReply detail = call(b, "GET", "/v1/applications/" + application, sato);
+    EXPECT_EQ(detail.status, 200) << detail.body;
+    EXPECT_NE(detail.body.find("minato-ph.example.com"), std::string::npos) << detail.body;
 
     // Every acknowledged command is in the log exactly once; no seq is used twice.
     const std::string auditor =
@@ -220,6 +250,9 @@ TEST_F(ReplicatedServe, TheStandbyTakesOverAKilledPrimaryAndNothingAcknowledgedI
     // A wiped node rebuilds from the stream.
     ASSERT_EQ(a.process->signal(SIGTERM), 0);
     std::filesystem::remove_all(a.data);
+    std::filesystem::create_directories(a.data);
+    std::filesystem::permissions(a.data, std::filesystem::perms::owner_all);
+    std::filesystem::copy_file(b.data / "master.key", a.data / "master.key");
     start(a);
     const auto b_head = [&] { return replication_of(b).value("applied", 0); };
     ASSERT_TRUE(eventually([&] { return replication_of(a).value("applied", 0) == b_head(); }));

@@ -9,6 +9,8 @@
 #include <thread>
 
 #include "bench/nats_cluster.h"
+#include "events/data_key_vault.h"
+#include "events/replication/data_key_bucket.h"
 #include "events/replication/jetstream_log.h"
 #include "events/replication/nats_connection.h"
 #include "events/replication/primary_lease.h"
@@ -361,6 +363,64 @@ TEST_F(ReplicationCluster, ANodeWhoseLogDivergedIsRefused) {
     EXPECT_EQ(refused.code(), StatusCode::corruption);
     EXPECT_NE(refused.message().find("differ at seq 2"), std::string::npos) << refused.to_string();
     EXPECT_EQ(c.events().head().value, 2u);
+}
+
+// The data keys beside the log: what one node sealed, another opens; an erasure on one reaches
+// every node; keys an embedded store made before it joined move to the bucket and leave the disk.
+struct VaultNode {
+    std::filesystem::path directory;
+    std::shared_ptr<Database> database;
+    std::unique_ptr<DataKeyVault> vault;
+    VaultNode(const std::string& name, std::shared_ptr<DataKeyReplica> replica)
+        : directory(testing::fresh_directory(name)) {
+        database =
+            Database::open({.directory = directory, .extra_column_families = {kDataKeysFamily}})
+                .value();
+        reopen(std::move(replica));
+    }
+    void reopen(std::shared_ptr<DataKeyReplica> replica) {
+        vault.reset();
+        AeadKey master{};
+        master.fill(7);  // every node of a cluster has the same master key
+        vault = DataKeyVault::open(database, master,
+                                   ErasureJournal::open({directory / "erasures.journal"}).value(),
+                                   std::move(replica))
+                    .value();
+    }
+    ~VaultNode() {
+        vault.reset();
+        database.reset();
+        std::filesystem::remove_all(directory);
+    }
+};
+
+TEST_F(ReplicationCluster, DataKeysAreSharedByEveryNodeAndErasedOnEveryNode) {
+    auto nats = replication::NatsConnection::connect({.servers = cluster_->urls()}).value();
+    auto bucket = [&]() -> std::shared_ptr<DataKeyReplica> {
+        return replication::DataKeyBucket::open(*nats, "keys-" + stream_name(), 3).value();
+    };
+    VaultNode a("a", bucket());
+    VaultNode b("b", bucket());
+    const std::string sealed = a.vault->seal("app-1", R"({"email":"tanaka@example.jp"})").value();
+    EXPECT_EQ(b.vault->open_sealed("app-1", sealed).value(), R"({"email":"tanaka@example.jp"})");
+    EXPECT_FALSE(a.database->get(kDataKeysFamily, "app-1").value().has_value())
+        << "a replicated node writes keys only to the bucket";
+    // A second create on another node gets the first node's key.
+    EXPECT_EQ(b.vault->create("app-1").value(), a.vault->get("app-1").value());
+    ASSERT_TRUE(b.vault->destroy("app-1").is_ok());
+    auto erased = a.vault->open_sealed("app-1", sealed);
+    ASSERT_FALSE(erased.is_ok());
+    EXPECT_EQ(erased.status().reason(), "erased");
+
+    // An embedded vault's keys, then the same directory joining.
+    VaultNode c("c", nullptr);
+    const std::string before = c.vault->seal("app-2", R"({"name":"佐藤"})").value();
+    ASSERT_TRUE(c.vault->destroy("app-3").is_ok());
+    c.reopen(bucket());
+    ASSERT_TRUE(c.vault->move_local_keys_to_replica().is_ok());
+    EXPECT_FALSE(c.database->get(kDataKeysFamily, "app-2").value().has_value());
+    EXPECT_EQ(a.vault->open_sealed("app-2", before).value(), R"({"name":"佐藤"})");
+    EXPECT_EQ(a.vault->get("app-3").status().reason(), "erased");
 }
 
 // Its own cluster: nodes are killed.

@@ -1,0 +1,76 @@
+#include "events/replication/data_key_bucket.h"
+
+#include <nats/nats.h>
+
+#include <cstring>
+
+#include "events/base/sha256.h"
+
+namespace kakitome::replication {
+
+namespace {
+
+std::string key_of(std::string_view application) {
+    return to_hex(reinterpret_cast<const std::uint8_t*>(application.data()), application.size());
+}
+
+}  // namespace
+
+Result<std::unique_ptr<DataKeyBucket>> DataKeyBucket::open(NatsConnection& connection,
+                                                           const std::string& bucket,
+                                                           int replicas) {
+    std::unique_ptr<DataKeyBucket> made(new DataKeyBucket());
+    natsStatus status = js_KeyValue(&made->store_, connection.jetstream(), bucket.c_str());
+    if (status == NATS_NOT_FOUND) {
+        kvConfig config;
+        kvConfig_Init(&config);
+        config.Bucket = bucket.c_str();
+        config.History = 1;
+        config.Replicas = replicas;
+        status = js_CreateKeyValue(&made->store_, connection.jetstream(), &config);
+    }
+    if (status != NATS_OK)
+        return status_from_nats(status, 0, "opening the data key bucket " + bucket);
+    return made;
+}
+
+DataKeyBucket::~DataKeyBucket() {
+    if (store_ != nullptr) kvStore_Destroy(store_);
+}
+
+Result<std::optional<std::string>> DataKeyBucket::get(std::string_view application) {
+    kvEntry* entry = nullptr;
+    const natsStatus status = kvStore_Get(&entry, store_, key_of(application).c_str());
+    if (status == NATS_NOT_FOUND) return std::optional<std::string>{};
+    if (status != NATS_OK) return status_from_nats(status, 0, "reading a data key");
+    std::string value(static_cast<const char*>(kvEntry_Value(entry)),
+                      static_cast<std::size_t>(kvEntry_ValueLen(entry)));
+    kvEntry_Destroy(entry);
+    return std::optional<std::string>{std::move(value)};
+}
+
+Result<std::string> DataKeyBucket::create(std::string_view application, std::string_view wrapped) {
+    std::uint64_t revision = 0;
+    const natsStatus status = kvStore_Create(&revision, store_, key_of(application).c_str(),
+                                             wrapped.data(), static_cast<int>(wrapped.size()));
+    if (status == NATS_OK) return std::string(wrapped);
+    const char* text = nats_GetLastError(nullptr);
+    if (status != NATS_ERR || text == nullptr ||
+        std::strstr(text, "wrong last sequence") == nullptr)
+        return status_from_nats(status, 0, "storing a data key");
+    // Another node was first: its key is the application's.
+    auto existing = get(application);
+    if (!existing.is_ok()) return existing.status();
+    if (!existing->has_value())
+        return Status::unavailable("a data key was created and is gone; try again");
+    return existing->value();
+}
+
+Status DataKeyBucket::erase(std::string_view application, std::string_view tombstone) {
+    std::uint64_t revision = 0;
+    const natsStatus status = kvStore_Put(&revision, store_, key_of(application).c_str(),
+                                          tombstone.data(), static_cast<int>(tombstone.size()));
+    return status == NATS_OK ? Status::ok() : status_from_nats(status, 0, "erasing a data key");
+}
+
+}  // namespace kakitome::replication
