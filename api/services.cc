@@ -4,6 +4,7 @@
 #include "events/meta_store.h"
 #include "events/note_signer.h"
 #include "events/private_directory.h"
+#include "events/replication/blob_bucket.h"
 #include "events/replication/data_key_bucket.h"
 #include "projections/disclosure_index.h"
 #include "projections/projection_runner.h"
@@ -94,7 +95,18 @@ Result<std::unique_ptr<Services>> Services::open(ServiceOptions options) {
     if (services->lease_)
         services->replication_node_ = std::make_unique<replication::ReplicationNode>(
             *services->store_, *services->replicated_log_, *services->lease_, replicated.node);
-    services->blobs_ = std::make_unique<BlobStore>(services->database_, services->master_key_);
+    // A node of a replicated log keeps blobs beside the log too: the node that takes over reads
+    // the attachments and raw mails the others received.
+    std::shared_ptr<BlobReplica> blob_replica;
+    if (services->lease_) {
+        auto bucket = replication::BlobBucket::open(*services->nats_, replicated.stream + "-BLOBS",
+                                                    replicated.replicas);
+        if (!bucket.is_ok()) return bucket.status();
+        blob_replica = std::move(bucket).value();
+    }
+    services->blobs_ =
+        std::make_unique<BlobStore>(services->database_, services->master_key_, blob_replica);
+    if (blob_replica) KAKITOME_RETURN_IF_ERROR(services->blobs_->move_local_blobs_to_replica());
     // Erasures are journaled beside the data and, when backups are configured, beside the
     // backups: restoring any backup re-applies them (events/erasure_journal.h).
     std::vector<std::filesystem::path> journal_files{data / kErasureJournalName};

@@ -8,17 +8,27 @@
 
 namespace kakitome {
 
-BlobStore::BlobStore(std::shared_ptr<Database> database, const AeadKey& master_key)
-    : database_(std::move(database)), key_(derive_key(master_key, "kakitome blob store v1")) {}
+BlobStore::BlobStore(std::shared_ptr<Database> database, const AeadKey& master_key,
+                     std::shared_ptr<BlobReplica> replica)
+    : database_(std::move(database)),
+      key_(derive_key(master_key, "kakitome blob store v1")),
+      replica_(std::move(replica)) {}
+
+Result<std::optional<std::string>> BlobStore::sealed_of(std::string_view blob_id) const {
+    std::string sealed;
+    auto got = database_->db()->Get(rocksdb::ReadOptions(), database_->blobs(),
+                                    std::string(blob_id), &sealed);
+    if (got.ok()) return std::optional<std::string>{std::move(sealed)};
+    if (!got.IsNotFound()) return from_rocksdb(got, "reading blob");
+    if (replica_) return replica_->get(blob_id);
+    return std::optional<std::string>{};
+}
 
 Result<bool> BlobStore::contains(std::string_view blob_id) const {
     if (!sha256_from_hex(blob_id)) return Status::invalid_argument("blob id is not 64 hex digits");
-    std::string ignored;
-    auto got = database_->db()->Get(rocksdb::ReadOptions(), database_->blobs(),
-                                    std::string(blob_id), &ignored);
-    if (got.IsNotFound()) return false;
-    if (!got.ok()) return from_rocksdb(got, "reading blob");
-    return true;
+    auto sealed = sealed_of(blob_id);
+    if (!sealed.is_ok()) return sealed.status();
+    return sealed->has_value();
 }
 
 Result<std::uint64_t> BlobStore::stored_bytes() const {
@@ -62,6 +72,8 @@ Result<std::uint64_t> BlobStore::erase(const std::vector<std::string>& blob_ids)
     for (const auto& id : blob_ids) {
         if (!sha256_from_hex(id)) return Status::invalid_argument("blob id is not 64 hex digits");
     }
+    if (replica_)
+        for (const auto& id : blob_ids) KAKITOME_RETURN_IF_ERROR(replica_->erase(id));
     auto before = stored_bytes();
     if (!before.is_ok()) return before.status();
     rocksdb::WriteBatch batch;
@@ -90,6 +102,10 @@ Result<std::string> BlobStore::put(std::string_view bytes) {
     KAKITOME_RETURN_IF_ERROR(database_->check_space(bytes.size()));
     auto sealed = aead_seal(key_, bytes, id);
     if (!sealed.is_ok()) return sealed.status();
+    if (replica_) {
+        KAKITOME_RETURN_IF_ERROR(replica_->put(id, sealed.value()));
+        return id;
+    }
     rocksdb::WriteOptions options;
     options.sync = true;
     auto put = database_->db()->Put(options, database_->blobs(), id, sealed.value());
@@ -103,12 +119,10 @@ Result<std::string> BlobStore::put(std::string_view bytes) {
 
 Result<std::string> BlobStore::get(std::string_view blob_id) const {
     if (!sha256_from_hex(blob_id)) return Status::invalid_argument("blob id is not 64 hex digits");
-    std::string sealed;
-    auto got = database_->db()->Get(rocksdb::ReadOptions(), database_->blobs(),
-                                    std::string(blob_id), &sealed);
-    if (got.IsNotFound()) return Status::not_found("no blob " + std::string(blob_id));
-    if (!got.ok()) return from_rocksdb(got, "reading blob");
-    auto plaintext = aead_open(key_, sealed, blob_id);
+    auto sealed = sealed_of(blob_id);
+    if (!sealed.is_ok()) return sealed.status();
+    if (!sealed->has_value()) return Status::not_found("no blob " + std::string(blob_id));
+    auto plaintext = aead_open(key_, sealed->value(), blob_id);
     if (!plaintext.is_ok()) {
         return Status::corruption("blob " + std::string(blob_id) + ": " +
                                   plaintext.status().message());
@@ -117,6 +131,28 @@ Result<std::string> BlobStore::get(std::string_view blob_id) const {
         return Status::corruption("blob " + std::string(blob_id) + " does not match its id");
     }
     return plaintext;
+}
+
+Status BlobStore::move_local_blobs_to_replica() {
+    if (!replica_) return Status::failed_precondition("the blob store has no replica");
+    std::vector<std::string> moved;
+    {
+        std::unique_ptr<rocksdb::Iterator> it(
+            database_->db()->NewIterator(rocksdb::ReadOptions(), database_->blobs()));
+        for (it->SeekToFirst(); it->Valid(); it->Next()) {
+            const std::string id = it->key().ToString();
+            if (!sha256_from_hex(id)) continue;  // the erasure marker
+            KAKITOME_RETURN_IF_ERROR(replica_->put(id, it->value().ToString()));
+            moved.push_back(id);
+        }
+        if (!it->status().ok()) return from_rocksdb(it->status(), "reading blobs");
+    }
+    if (moved.empty()) return Status::ok();
+    // Erased here only: the replica keeps them.
+    auto replica = std::move(replica_);
+    auto erased = erase(moved);
+    replica_ = std::move(replica);
+    return erased.status();
 }
 
 }  // namespace kakitome

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -18,9 +19,29 @@ namespace kakitome {
 
 inline constexpr std::size_t kMaxBlobBytes = 256 * 1024 * 1024;
 
+// Where a replicated node keeps blobs (docs/replication.md): beside the replicated log, so the
+// node that takes over reads the attachments and raw mails another node received, and an erasure
+// removes them for every node. Blobs are handed over sealed (the store's encryption at rest, under
+// the master key every node of a cluster shares).
+class BlobReplica {
+  public:
+    virtual ~BlobReplica() = default;
+    // Durable on the replica before it returns; storing an id twice is harmless.
+    virtual Status put(std::string_view blob_id, std::string_view sealed) = 0;
+    // The sealed bytes; nullopt when the replica has no such blob.
+    virtual Result<std::optional<std::string>> get(std::string_view blob_id) = 0;
+    virtual Status erase(std::string_view blob_id) = 0;
+};
+
 class BlobStore {
   public:
-    BlobStore(std::shared_ptr<Database> database, const AeadKey& master_key);
+    // With `replica` (a node of a replicated log) blobs are written to and read from the
+    // replica only; the local family keeps only blobs stored before the node joined, until
+    // move_local_blobs_to_replica().
+    BlobStore(std::shared_ptr<Database> database, const AeadKey& master_key,
+              std::shared_ptr<BlobReplica> replica = nullptr);
+    // Joining a replicated log: copies every local blob to the replica, then erases it here.
+    Status move_local_blobs_to_replica();
 
     // Returns the blob id (64 hex digits). Synced to disk before returning.
     Result<std::string> put(std::string_view bytes);
@@ -40,8 +61,10 @@ class BlobStore {
     Result<std::uint64_t> stored_bytes() const;
 
   private:
+    Result<std::optional<std::string>> sealed_of(std::string_view blob_id) const;
     std::shared_ptr<Database> database_;
     AeadKey key_;
+    std::shared_ptr<BlobReplica> replica_;
 };
 
 }  // namespace kakitome

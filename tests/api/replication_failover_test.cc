@@ -126,15 +126,18 @@ TEST_F(ReplicatedServe, TheStandbyTakesOverAKilledPrimaryAndNothingAcknowledgedI
     // a data key a makes, kept beside the log.
     const std::string sato = json::parse(
         call(a, "POST", "/v1/tokens", admin, R"({"name":"sato","role":"operator"})").body)["token"];
-    for (const char* mail : {"pair2_form_utf8.eml", "pair2_password_utf8.eml"}) {
+    auto post_mail = [&](const KakitomeNode& node, const std::string& mail) {
         std::ifstream in(std::string(KAKITOME_FIXTURES) + "/mail/" + mail, std::ios::binary);
         const std::string text((std::istreambuf_iterator<char>(in)),
                                std::istreambuf_iterator<char>());
-        const HttpReply posted =
-            http_request("POST", a.base() + "/v1/mail",
-                         {"Authorization: Bearer " + sato, "Content-Type: message/rfc822"}, text);
-        ASSERT_EQ(posted.status, 201) << posted.body;
-    }
+        return http_request("POST", node.base() + "/v1/mail",
+                            {"Authorization: Bearer " + sato, "Content-Type: message/rfc822"},
+                            text);
+    };
+    for (const char* mail : {"pair2_form_utf8.eml", "pair2_password_utf8.eml"})
+        ASSERT_EQ(post_mail(a, mail).status, 201) << mail;
+    // Another applicant's form arrives on a; its password mail will arrive after the failover.
+    ASSERT_EQ(post_mail(a, "pair3_form_sjis.eml").status, 201);
     std::string application;
     ASSERT_TRUE(eventually([&] {
         const json queue = json::parse(call(a, "GET", "/v1/queue", sato).body, nullptr, false);
@@ -207,6 +210,15 @@ TEST_F(ReplicatedServe, TheStandbyTakesOverAKilledPrimaryAndNothingAcknowledgedI
     const HttpReply detail = call(b, "GET", "/v1/applications/" + application, sato);
     EXPECT_EQ(detail.status, 200) << detail.body;
     EXPECT_NE(detail.body.find("minato-ph.example.com"), std::string::npos) << detail.body;
+    // The password mail pairs on the new primary with the attachment the old one received.
+    ASSERT_EQ(post_mail(b, "pair3_password_sjis.eml").status, 201);
+    EXPECT_TRUE(eventually([&] {
+        const json queue = json::parse(call(b, "GET", "/v1/queue", sato).body, nullptr, false);
+        if (!queue.is_object() || queue["items"].size() != 2) return false;
+        for (const auto& row : queue["items"])
+            if (row["state"] != "validated") return false;
+        return true;
+    })) << call(b, "GET", "/v1/queue", sato).body;
 
     // Every acknowledged command is in the log exactly once; no seq is used twice.
     const std::string auditor =

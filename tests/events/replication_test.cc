@@ -9,7 +9,9 @@
 #include <thread>
 
 #include "bench/nats_cluster.h"
+#include "events/blob_store.h"
 #include "events/data_key_vault.h"
+#include "events/replication/blob_bucket.h"
 #include "events/replication/data_key_bucket.h"
 #include "events/replication/jetstream_log.h"
 #include "events/replication/nats_connection.h"
@@ -421,6 +423,36 @@ TEST_F(ReplicationCluster, DataKeysAreSharedByEveryNodeAndErasedOnEveryNode) {
     EXPECT_FALSE(c.database->get(kDataKeysFamily, "app-2").value().has_value());
     EXPECT_EQ(a.vault->open_sealed("app-2", before).value(), R"({"name":"佐藤"})");
     EXPECT_EQ(a.vault->get("app-3").status().reason(), "erased");
+}
+
+// Blobs beside the log: what one node stored (larger than a chunk), another reads; an erasure
+// removes it for every node; blobs stored before a node joined move to the bucket.
+TEST_F(ReplicationCluster, BlobsAreReadByEveryNodeAndErasedForEveryNode) {
+    auto nats = replication::NatsConnection::connect({.servers = cluster_->urls()}).value();
+    auto bucket = [&]() -> std::shared_ptr<BlobReplica> {
+        return replication::BlobBucket::open(*nats, stream_name() + "-BLOBS", 3).value();
+    };
+    AeadKey master{};
+    master.fill(9);
+    TestStore a_store("a"), b_store("b"), c_store("c");
+    BlobStore a(a_store.database, master, bucket());
+    BlobStore b(b_store.database, master, bucket());
+    std::string large(2'500'000, '\0');
+    for (std::size_t i = 0; i < large.size(); ++i) large[i] = static_cast<char>(i * 7 % 251);
+    const std::string id = a.put(large).value();
+    EXPECT_EQ(b.get(id).value(), large);
+    EXPECT_TRUE(b.contains(id).value());
+    EXPECT_EQ(b.stored_bytes().value(), 0u) << "a replicated node keeps blobs in the bucket only";
+    ASSERT_TRUE(b.erase({id}).is_ok());
+    EXPECT_EQ(a.get(id).status().code(), StatusCode::not_found);
+
+    auto embedded = std::make_unique<BlobStore>(c_store.database, master);
+    const std::string before = embedded->put("raw mail received before joining").value();
+    BlobStore c(c_store.database, master, bucket());
+    ASSERT_TRUE(c.move_local_blobs_to_replica().is_ok());
+    EXPECT_EQ(embedded->get(before).status().code(), StatusCode::not_found)
+        << "moved blobs leave the local disk";
+    EXPECT_EQ(a.get(before).value(), "raw mail received before joining");
 }
 
 // Its own cluster: nodes are killed.
