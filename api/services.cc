@@ -124,7 +124,8 @@ Result<std::unique_ptr<Services>> Services::open(ServiceOptions options) {
         auto bucket = replication::DataKeyBucket::open(
             *services->nats_, "kakitome-keys-" + replicated.stream, replicated.replicas);
         if (!bucket.is_ok()) return bucket.status();
-        key_replica = std::move(bucket).value();
+        services->key_bucket_ = std::move(bucket).value();
+        key_replica = services->key_bucket_;
     }
     auto vault = DataKeyVault::open(services->database_, services->master_key_,
                                     std::move(journal).value(), key_replica);
@@ -136,6 +137,15 @@ Result<std::unique_ptr<Services>> Services::open(ServiceOptions options) {
         o.ledger_key_file.empty() ? data / "ledger.key" : o.ledger_key_file;
     auto signer = NoteSigner::load_or_create(services->ledger_key_file_, kLedgerOrigin);
     if (!signer.is_ok()) return signer.status();
+    if (services->key_bucket_) {
+        // One identity for the cluster: the same master key and ledger key on every node.
+        const AeadKey fingerprint =
+            derive_key(services->master_key_, "kakitome cluster identity v1");
+        KAKITOME_RETURN_IF_ERROR(services->key_bucket_->agree(
+            "master-key", to_hex(fingerprint.data(), fingerprint.size())));
+        KAKITOME_RETURN_IF_ERROR(
+            services->key_bucket_->agree("ledger-key", signer.value().verifier_key()));
+    }
     auto ledger = Ledger::open(*services->store_, std::move(signer).value(), kLedgerOrigin);
     if (!ledger.is_ok()) return ledger.status();
     services->ledger_ = std::move(ledger).value();

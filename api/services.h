@@ -36,6 +36,7 @@
 #include "events/data_key_vault.h"
 #include "events/event_store.h"
 #include "events/ledger.h"
+#include "events/replication/data_key_bucket.h"
 #include "events/replication/replication_node.h"
 #include "projections/read_models.h"
 
@@ -106,6 +107,7 @@ class Services {
     std::unique_ptr<replication::NatsConnection> nats_;
     std::shared_ptr<replication::JetStreamLog> replicated_log_;
     std::unique_ptr<replication::PrimaryLease> lease_;
+    std::shared_ptr<replication::DataKeyBucket> key_bucket_;
     std::shared_ptr<Database> database_;
     std::unique_ptr<EventStore> store_;
     std::unique_ptr<BlobStore> blobs_;

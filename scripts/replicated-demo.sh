@@ -68,8 +68,9 @@ create() {  # node name → HTTP status
 port[a]=$(free_port); port[b]=$(free_port)
 echo "== node a, then node b"
 start_node a
-# Every node of a cluster has the same master key: the data keys beside the log are wrapped with it.
-mkdir -m 700 -p "$work/b/data" && cp "$work/a/data/master.key" "$work/b/data/master.key"
+# Every node of a cluster has the same master key (the data keys and blobs beside the log are
+# sealed with it) and the same ledger key (the log has one identity for auditors and witnesses).
+mkdir -m 700 -p "$work/b/data" && cp "$work/a/data/master.key" "$work/a/data/ledger.key" "$work/b/data/"
 start_node b
 echo "a: $(role a)"
 echo "b: $(role b)"

@@ -330,6 +330,8 @@ int run_serve(const Words& words) {
                static_cast<unsigned>(server.value()->port()),
                static_cast<unsigned long long>(store.head().value));
 
+    // Whether this process writes the log: always when embedded; the primary when replicated.
+    auto writes = [&] { return node == nullptr || store.writer_state().writer; };
     std::thread warm_up_thread([&api] {
         if (auto warmed = api.warm_up(); !warmed.is_ok()) log_error("warm-up failed", warmed);
     });
@@ -337,7 +339,7 @@ int run_serve(const Words& words) {
     std::thread worker_thread([&] {
         while (!stopping) {
             // A standby folds what the primary wrote, and fires and sends nothing itself.
-            const bool primary = node == nullptr || store.writer_state().writer;
+            const bool primary = writes();
             auto pass = worker.run_pass(primary ? WorkflowWorker::Role::primary
                                                 : WorkflowWorker::Role::standby);
             if (!pass.is_ok())
@@ -354,8 +356,15 @@ int run_serve(const Words& words) {
             store.wait_for_head_beyond(worker.position(), std::chrono::milliseconds(900));
         }
     });
+    // Only the node that writes takes mail in, sweeps for retention and shows its checkpoints to
+    // witnesses: a standby's ingest could not be recorded, its erasures would have no event, and
+    // a witness follows one log's signatures.
     std::thread poller_thread([&] {
         while (poller && !stopping) {
+            if (!writes()) {
+                std::this_thread::sleep_for(std::chrono::milliseconds(200));
+                continue;
+            }
             auto polled = poller->poll_once(report_poll);
             if (!polled.is_ok()) log_error("imap poll failed", polled.status());
             for (int waited = 0; waited < poll_seconds * 10 && !stopping; ++waited) {
@@ -389,7 +398,7 @@ int run_serve(const Words& words) {
     std::thread retention_thread([&] {
         auto& retention = services->retention();
         while (retention.policy().enabled && !stopping) {
-            if (retention.due(services->now_ms())) {
+            if (writes() && retention.due(services->now_ms())) {
                 auto pass = retention.run();
                 if (pass.is_ok()) {
                     if (!pass->erased.empty() || !pass->erased_mails.empty() || pass->finished > 0)
@@ -407,6 +416,10 @@ int run_serve(const Words& words) {
     std::thread witness_thread([&] {
         auto& witnessing = services->witnessing();
         while (witnessing.configured() && !stopping) {
+            if (!writes()) {
+                std::this_thread::sleep_for(std::chrono::milliseconds(200));
+                continue;
+            }
             auto sent = witnessing.run_once([](const std::string& problem) {
                 logging::write(logging::Level::error, "witness refused", {{"problem", problem}});
             });

@@ -73,4 +73,25 @@ Status DataKeyBucket::erase(std::string_view application, std::string_view tombs
     return status == NATS_OK ? Status::ok() : status_from_nats(status, 0, "erasing a data key");
 }
 
+Status DataKeyBucket::agree(std::string_view name, std::string_view value) {
+    // Application keys are hex; a name with a dash cannot collide with one.
+    const std::string key = "cluster-" + std::string(name);
+    std::uint64_t revision = 0;
+    natsStatus status = kvStore_Create(&revision, store_, key.c_str(), value.data(),
+                                       static_cast<int>(value.size()));
+    if (status == NATS_OK) return Status::ok();
+    kvEntry* entry = nullptr;
+    status = kvStore_Get(&entry, store_, key.c_str());
+    if (status != NATS_OK) return status_from_nats(status, 0, "reading the cluster's " + key);
+    const std::string recorded(static_cast<const char*>(kvEntry_Value(entry)),
+                               static_cast<std::size_t>(kvEntry_ValueLen(entry)));
+    kvEntry_Destroy(entry);
+    if (recorded != value)
+        return Status::failed_precondition(
+            "this node's " + std::string(name) +
+            " is not the cluster's: every node of a "
+            "replicated log needs the same master.key and ledger.key (docs/replication.md)");
+    return Status::ok();
+}
+
 }  // namespace kakitome::replication

@@ -27,6 +27,11 @@ class DataKeyBucket final : public DataKeyReplica {
     Result<std::string> create(std::string_view application, std::string_view wrapped) override;
     Result<std::optional<std::string>> get(std::string_view application) override;
     Status erase(std::string_view application, std::string_view tombstone) override;
+    // What every node of the cluster must share (the master key's fingerprint, the ledger's
+    // verifier key): the first node records `value` under `name`; any other value is refused
+    // (failed precondition), so a node with the wrong key file stops at its start instead of
+    // failing later on every sealed field.
+    Status agree(std::string_view name, std::string_view value);
 
   private:
     DataKeyBucket() = default;

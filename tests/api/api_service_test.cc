@@ -392,28 +392,36 @@ TEST_F(Api, OrganisationNamesAndSearchAreRecordedAndFindANameHoweverItIsWritten)
     EXPECT_EQ(call("GET", "/v1/queue/organizations", sato).status, 400);
 }
 
-TEST_F(Api, WhenTheDisclosureCannotBeRecordedTheAnswerIs503WithoutPii) {
-    // Everything from the served composition except the store: the same data directory opened
-    // read-only, so reads work and appends (the disclosure) fail.
-    auto read_only = Database::open({.directory = directory_, .read_only = true}).value();
-    auto store = EventStore::open(read_only).value();
-    auto vault = DataKeyVault::open(read_only, master_,
-                                    ErasureJournal::open({directory_ / "erasures.journal"}).value())
+// The operator's GET of the application through the served composition with its store swapped
+// for `store`, over the same data directory opened read-only (`read_only`): reads work, and
+// whether an append (the disclosure) does is the store's.
+HttpResponse detail_through(EventStore& store, std::shared_ptr<Database> read_only,
+                            const std::filesystem::path& directory, const AeadKey& master,
+                            Services& services, const std::string& application,
+                            const std::string& operator_token) {
+    auto vault = DataKeyVault::open(read_only, master,
+                                    ErasureJournal::open({directory / "erasures.journal"}).value())
                      .value();
-    auth::PrincipalRegistry principals(*store, {});
-    ASSERT_TRUE(principals.load().is_ok());
-    ApiDependencies dependencies = dependencies_of(*services_);
-    ApiService api({*store, *vault, dependencies.intake, dependencies.commands, dependencies.config,
+    auth::PrincipalRegistry principals(store, {});
+    EXPECT_TRUE(principals.load().is_ok());
+    ApiDependencies dependencies = dependencies_of(services);
+    ApiService api({store, *vault, dependencies.intake, dependencies.commands, dependencies.config,
                     principals, dependencies.worker, dependencies.read_models, dependencies.ledger,
                     dependencies.disclosures, dependencies.backups, dependencies.witnessing,
                     dependencies.retention, dependencies.clock_ms, dependencies.ledger_key_file});
-    HttpRequest request{"GET",
-                        "/v1/applications/" + application_,
-                        {{"authorization", "Bearer " + tokens_[auth::Role::operator_role]}},
-                        "",
-                        "192.0.2.1",
-                        false};
-    const auto response = api.handle(request);
+    return api.handle(HttpRequest{"GET",
+                                  "/v1/applications/" + application,
+                                  {{"authorization", "Bearer " + operator_token}},
+                                  "",
+                                  "192.0.2.1",
+                                  false});
+}
+
+TEST_F(Api, WhenTheDisclosureCannotBeRecordedTheAnswerIs503WithoutPii) {
+    auto read_only = Database::open({.directory = directory_, .read_only = true}).value();
+    auto store = EventStore::open(read_only).value();
+    const auto response = detail_through(*store, read_only, directory_, master_, *services_,
+                                         application_, tokens_[auth::Role::operator_role]);
     EXPECT_EQ(response.status, 503);
     EXPECT_EQ(response.body.find("koho"), std::string::npos);
     EXPECT_EQ(response.body.find("さくら"), std::string::npos);
@@ -435,24 +443,8 @@ TEST_F(Api, AStandbyShowsNoPiiBecauseItCannotRecordTheDisclosure) {
     auto standby =
         EventStore::open(read_only, {.replication = std::make_shared<NoPublishing>()}).value();
     standby->step_down("this node is a standby; node b holds the lease and is the primary");
-    auto vault = DataKeyVault::open(read_only, master_,
-                                    ErasureJournal::open({directory_ / "erasures.journal"}).value())
-                     .value();
-    auth::PrincipalRegistry principals(*standby, {});
-    ASSERT_TRUE(principals.load().is_ok());
-    ApiDependencies dependencies = dependencies_of(*services_);
-    ApiService api({*standby, *vault, dependencies.intake, dependencies.commands,
-                    dependencies.config, principals, dependencies.worker, dependencies.read_models,
-                    dependencies.ledger, dependencies.disclosures, dependencies.backups,
-                    dependencies.witnessing, dependencies.retention, dependencies.clock_ms,
-                    dependencies.ledger_key_file});
-    HttpRequest request{"GET",
-                        "/v1/applications/" + application_,
-                        {{"authorization", "Bearer " + tokens_[auth::Role::operator_role]}},
-                        "",
-                        "192.0.2.1",
-                        false};
-    const auto response = api.handle(request);
+    const auto response = detail_through(*standby, read_only, directory_, master_, *services_,
+                                         application_, tokens_[auth::Role::operator_role]);
     EXPECT_EQ(response.status, 503);
     EXPECT_EQ(response.body.find("koho"), std::string::npos);
     EXPECT_EQ(response.body.find("さくら"), std::string::npos);

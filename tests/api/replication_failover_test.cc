@@ -94,10 +94,18 @@ class ReplicatedServe : public ::testing::Test {
             from = body["next"].get<std::uint64_t>();
         }
     }
-    // The checkpoint's body (origin, size, root) without the node's own signature.
-    std::string checkpoint_body(const KakitomeNode& node, const std::string& bearer) const {
-        const HttpReply checkpoint = call(node, "GET", "/v1/ledger/checkpoint", bearer);
-        return checkpoint.body.substr(0, checkpoint.body.find("\n\n") + 1);
+    // The node's latest signed checkpoint (origin, size, root, the log's signature).
+    std::string checkpoint_of(const KakitomeNode& node, const std::string& bearer) const {
+        return call(node, "GET", "/v1/ledger/checkpoint", bearer).body;
+    }
+    // Every node of a cluster has the same master key (the data keys and blobs beside the log
+    // are sealed with it) and the same ledger key (the log has one identity for auditors and
+    // witnesses): the operator copies both before a node's first start (docs/replication.md).
+    static void copy_keys(const KakitomeNode& from, const KakitomeNode& to) {
+        std::filesystem::create_directories(to.data);
+        std::filesystem::permissions(to.data, std::filesystem::perms::owner_all);
+        for (const char* key : {"master.key", "ledger.key"})
+            std::filesystem::copy_file(from.data / key, to.data / key);
     }
 
     std::filesystem::path root_;
@@ -112,11 +120,7 @@ TEST_F(ReplicatedServe, TheStandbyTakesOverAKilledPrimaryAndNothingAcknowledgedI
     ASSERT_TRUE(eventually([&] { return std::filesystem::exists(root_ / "admin.token"); }));
     std::string admin;
     std::ifstream(root_ / "admin.token") >> admin;
-    // Every node of a cluster has the same master key (docs/replication.md): the data keys in
-    // the bucket are wrapped with it.
-    std::filesystem::create_directories(b.data);
-    std::filesystem::permissions(b.data, std::filesystem::perms::owner_all);
-    std::filesystem::copy_file(a.data / "master.key", b.data / "master.key");
+    copy_keys(a, b);
     start(b);
     EXPECT_EQ(replication_of(a).value("role", ""), "primary") << replication_of(a);
     ASSERT_TRUE(eventually([&] { return replication_of(b).value("role", "") == "standby"; }));
@@ -262,20 +266,19 @@ TEST_F(ReplicatedServe, TheStandbyTakesOverAKilledPrimaryAndNothingAcknowledgedI
     // A wiped node rebuilds from the stream.
     ASSERT_EQ(a.process->signal(SIGTERM), 0);
     std::filesystem::remove_all(a.data);
-    std::filesystem::create_directories(a.data);
-    std::filesystem::permissions(a.data, std::filesystem::perms::owner_all);
-    std::filesystem::copy_file(b.data / "master.key", a.data / "master.key");
+    copy_keys(b, a);
     start(a);
     const auto b_head = [&] { return replication_of(b).value("applied", 0); };
     ASSERT_TRUE(eventually([&] { return replication_of(a).value("applied", 0) == b_head(); }));
     EXPECT_EQ(all_events(a, auditor), all_events(b, auditor));
+    // Both nodes sign the same checkpoint over the same tree, byte for byte.
     ASSERT_TRUE(eventually([&] {
-        const std::string body = checkpoint_body(b, auditor);
-        return body == checkpoint_body(a, auditor) &&
-               body.find("\n" + std::to_string(b_head()) + "\n") != std::string::npos;
-    })) << checkpoint_body(a, auditor)
+        const std::string checkpoint = checkpoint_of(b, auditor);
+        return checkpoint == checkpoint_of(a, auditor) &&
+               checkpoint.find("\n" + std::to_string(b_head()) + "\n") != std::string::npos;
+    })) << checkpoint_of(a, auditor)
         << "\n"
-        << checkpoint_body(b, auditor);
+        << checkpoint_of(b, auditor);
 
     // Both stores, stopped, verify: chain and tree, and projections equal to a rebuild.
     ASSERT_EQ(b.process->signal(SIGTERM), 0);

@@ -423,6 +423,14 @@ TEST_F(ReplicationCluster, DataKeysAreSharedByEveryNodeAndErasedOnEveryNode) {
     EXPECT_FALSE(c.database->get(kDataKeysFamily, "app-2").value().has_value());
     EXPECT_EQ(a.vault->open_sealed("app-2", before).value(), R"({"name":"佐藤"})");
     EXPECT_EQ(a.vault->get("app-3").status().reason(), "erased");
+
+    // What every node must share: the first node's value stands, another is refused.
+    auto identity = replication::DataKeyBucket::open(*nats, "keys-" + stream_name(), 3).value();
+    ASSERT_TRUE(identity->agree("ledger-key", "kakitome.example/ledger+1234+AAAA").is_ok());
+    ASSERT_TRUE(identity->agree("ledger-key", "kakitome.example/ledger+1234+AAAA").is_ok());
+    const Status refused = identity->agree("ledger-key", "kakitome.example/ledger+9999+BBBB");
+    EXPECT_EQ(refused.code(), StatusCode::failed_precondition);
+    EXPECT_NE(refused.message().find("same master.key and ledger.key"), std::string::npos);
 }
 
 // Blobs beside the log: what one node stored (larger than a chunk), another reads; an erasure
