@@ -72,7 +72,7 @@ HttpResponse ApiService::Impl::readiness() {
                                  {"node", node.node},
                                  {"primary", node.primary ? node.node : node.primary_node},
                                  {"applied", node.applied}};
-        if (!node.primary) checks["replication"]["detail"] = node.reason;
+        if (!node.primary) checks["replication"]["standby_because"] = node.reason;
     }
     // The key is in memory once the ledger is open; readable on disk is what a restart needs.
     std::ifstream key(d.ledger_key_file, std::ios::binary);
