@@ -317,8 +317,18 @@ void EventStore::commit_group(std::vector<PendingAppend*>& group) {
     write_options.sync = options_.durability == Durability::sync;
     const rocksdb::Status written = database_->db()->Write(write_options, &batch);
     if (!written.ok()) {
-        const Status failure = from_rocksdb(written, "appending events");
+        Status failure = from_rocksdb(written, "appending events");
         database_->note_write_failure(failure);
+        if (options_.replication) {
+            // The replicated log has these events: they stand, and every node will hold them.
+            // This node's copy lacks them, so it must re-read the log before it writes again.
+            const std::string reason =
+                "the replicated log stored the append but this node "
+                "could not (" +
+                failure.message() + "); it re-reads the log before it writes again";
+            step_down(reason);
+            failure = Status::unavailable(reason);
+        }
         for (PendingAppend* writer : group) {
             if (writer->result.is_ok()) writer->result = failure;
         }

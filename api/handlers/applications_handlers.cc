@@ -45,6 +45,10 @@ HttpResponse ApiService::Impl::post_mail(Context& context) {
         return problem(415, "unsupported_media_type", "send the mail as message/rfc822",
                        "got '" + type + "'");
     }
+    // A standby could not record the mail; refuse before intake stores its blob or makes a
+    // data key beside the replicated log, which no event would then refer to.
+    if (d.replication != nullptr && !d.store.writer_state().writer)
+        return problem_for(Status::unavailable(d.store.writer_state().reason));
     auto outcome = d.intake.ingest(context.request.body, "api");
     if (!outcome.is_ok()) return problem_for(outcome.status());
     return json_response(outcome->classification == "duplicate" ? 200 : 201,

@@ -19,7 +19,7 @@ std::string key_of(std::string_view application) {
 Result<std::unique_ptr<DataKeyBucket>> DataKeyBucket::open(NatsConnection& connection,
                                                            const std::string& bucket,
                                                            int replicas) {
-    std::unique_ptr<DataKeyBucket> made(new DataKeyBucket());
+    std::unique_ptr<DataKeyBucket> made(new DataKeyBucket(connection, bucket));
     natsStatus status = js_KeyValue(&made->store_, connection.jetstream(), bucket.c_str());
     if (status == NATS_NOT_FOUND) {
         kvConfig config;
@@ -39,13 +39,20 @@ DataKeyBucket::~DataKeyBucket() {
 }
 
 Result<std::optional<std::string>> DataKeyBucket::get(std::string_view application) {
-    kvEntry* entry = nullptr;
-    const natsStatus status = kvStore_Get(&entry, store_, key_of(application).c_str());
-    if (status == NATS_NOT_FOUND) return std::optional<std::string>{};
-    if (status != NATS_OK) return status_from_nats(status, 0, "reading a data key");
-    std::string value(static_cast<const char*>(kvEntry_Value(entry)),
-                      static_cast<std::size_t>(kvEntry_ValueLen(entry)));
-    kvEntry_Destroy(entry);
+    // From the stream's leader, not kvStore_Get: the client lets a bucket's reads be answered
+    // by any replica (direct get), and a lagging one could still hold a key erased a moment ago.
+    natsMsg* message = nullptr;
+    jsErrCode code = static_cast<jsErrCode>(0);
+    const std::string subject = "$KV." + bucket_ + "." + key_of(application);
+    const natsStatus status =
+        js_GetLastMsg(&message, connection_.jetstream(), ("KV_" + bucket_).c_str(), subject.c_str(),
+                      nullptr, &code);
+    if (status == NATS_NOT_FOUND || code == JSNoMessageFoundErr)
+        return std::optional<std::string>{};
+    if (status != NATS_OK) return status_from_nats(status, code, "reading a data key");
+    std::string value(natsMsg_GetData(message),
+                      static_cast<std::size_t>(natsMsg_GetDataLength(message)));
+    natsMsg_Destroy(message);
     return std::optional<std::string>{std::move(value)};
 }
 

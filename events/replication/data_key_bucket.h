@@ -34,7 +34,10 @@ class DataKeyBucket final : public DataKeyReplica {
     Status agree(std::string_view name, std::string_view value);
 
   private:
-    DataKeyBucket() = default;
+    DataKeyBucket(NatsConnection& connection, std::string bucket)
+        : connection_(connection), bucket_(std::move(bucket)) {}
+    NatsConnection& connection_;
+    std::string bucket_;
     kvStore* store_ = nullptr;
 };
 

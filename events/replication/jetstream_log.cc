@@ -10,6 +10,7 @@ namespace {
 
 constexpr const char* kExpectedLastSequence = "Nats-Expected-Last-Sequence";
 constexpr const char* kMessageId = "Nats-Msg-Id";
+constexpr const char* kExpectedLastMessageId = "Nats-Expected-Last-Msg-Id";
 constexpr std::size_t kHashBytes = 32;
 
 void on_acknowledgement(jsCtx*, natsMsg* message, jsPubAck* ack, jsPubAckErr* error,
@@ -150,6 +151,16 @@ Status JetStreamLog::publish(Seq first, const std::vector<std::string>& stored_r
         if (status == NATS_OK)
             status = natsMsgHeader_Set(message, kExpectedLastSequence, expected_last.c_str());
         if (status == NATS_OK) status = natsMsgHeader_Set(message, kMessageId, id.c_str());
+        // The expected sequence alone does not fence a pipelined group: if its first record is
+        // refused because another node wrote, the second would still find the stream at the
+        // seq it expects. Each later record also names its predecessor's id, so it lands only
+        // right after that record.
+        const std::string previous_id =
+            i == 0 ? std::string()
+                   : to_hex(reinterpret_cast<const std::uint8_t*>(stored_records[i - 1].data()),
+                            kHashBytes);
+        if (status == NATS_OK && i > 0)
+            status = natsMsgHeader_Set(message, kExpectedLastMessageId, previous_id.c_str());
         jsPubOptions options;
         jsPubOptions_Init(&options);
         options.MaxWait = connection_.options().timeout.count();

@@ -251,6 +251,31 @@ TEST_F(ReplicationCluster, EachPublishIsACompareAndSetOnTheEndOfTheStream) {
     }
 }
 
+TEST_F(ReplicationCluster, AGroupWhoseFirstRecordIsRefusedLeavesNoneOfItsOthers) {
+    Node a(*cluster_, "a", stream_name());
+    ASSERT_TRUE(a.log->ensure_stream().is_ok());
+    auto records_of = [](const std::string& name, const std::string& type) {
+        auto sink = std::make_shared<RecordingSink>();
+        TestStore source(name, {.replication = sink});
+        source.store->become_writer();
+        for (int i = 0; i < 3; ++i)
+            EXPECT_TRUE(
+                source.store->append("s", ExpectedVersion::any(), {event_of(type)}).is_ok());
+        return sink->published;
+    };
+    const auto from_b = records_of("source-b", "FromB");
+    const auto from_a = records_of("source-a", "FromA");
+    // b wrote seq 1 first; a's group of three for seqs 1..3 arrives after it (a stale primary's
+    // buffered publishes). Its first record is refused; the second must not land at seq 2, where
+    // the stream's end alone would accept it, linked to a record that is not in the log.
+    ASSERT_TRUE(a.log->publish(Seq{1}, {from_b[0]}).is_ok());
+    EXPECT_EQ(a.log->publish(Seq{1}, from_a).code(), StatusCode::conflict);
+    EXPECT_EQ(a.log->last_seq().value().value, 1u);
+    // The rightful continuation still lands.
+    ASSERT_TRUE(a.log->publish(Seq{2}, {from_b[1], from_b[2]}).is_ok());
+    EXPECT_EQ(a.log->last_seq().value().value, 3u);
+}
+
 TEST_F(ReplicationCluster, TwoNodesWritingAtOnceCannotBothExtendTheLog) {
     Node a(*cluster_, "a", stream_name());
     Node b(*cluster_, "b", stream_name());
