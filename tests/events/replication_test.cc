@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <stdexcept>
 #include <thread>
 
 #include "bench/nats_cluster.h"
@@ -176,15 +177,14 @@ struct Node {
 
     Node(const bench::NatsCluster& cluster, const std::string& name, const std::string& stream,
          std::unique_ptr<TestStore> existing = nullptr) {
-        nats = replication::NatsConnection::connect(
-                   {.servers = cluster.urls(), .client_name = name, .timeout = 2000ms})
-                   .value();
-        log = replication::JetStreamLog::open(
-                  *nats, {.name = stream, .subject = "kakitome." + stream + ".log", .replicas = 3})
-                  .value();
-        lease = replication::PrimaryLease::open(
-                    *nats, {.bucket = "lease-" + stream, .ttl = 1500ms, .replicas = 3})
-                    .value();
+        // A cluster whose /healthz says ready may still be electing JetStream's meta leader
+        // (seen under ASan and load): creating the lease's bucket waits for it.
+        Status opened = Status::unavailable("not tried");
+        for (int attempt = 0; attempt < 100 && !opened.is_ok(); ++attempt) {
+            if (attempt > 0) std::this_thread::sleep_for(200ms);
+            opened = open_parts(cluster, name, stream);
+        }
+        if (!opened.is_ok()) throw std::runtime_error(opened.to_string());
         if (existing) {
             existing->reopen({.replication = log});
             store = std::move(existing);
@@ -196,6 +196,25 @@ struct Node {
     ~Node() {
         node.reset();
         store.reset();
+    }
+    Status open_parts(const bench::NatsCluster& cluster, const std::string& name,
+                      const std::string& stream) {
+        lease.reset();
+        log.reset();
+        nats.reset();
+        auto connected = replication::NatsConnection::connect(
+            {.servers = cluster.urls(), .client_name = name, .timeout = 2000ms});
+        if (!connected.is_ok()) return connected.status();
+        nats = std::move(connected).value();
+        auto opened = replication::JetStreamLog::open(
+            *nats, {.name = stream, .subject = "kakitome." + stream + ".log", .replicas = 3});
+        if (!opened.is_ok()) return opened.status();
+        log = std::move(opened).value();
+        auto leased = replication::PrimaryLease::open(
+            *nats, {.bucket = "lease-" + stream, .ttl = 1500ms, .replicas = 3});
+        if (!leased.is_ok()) return leased.status();
+        lease = std::move(leased).value();
+        return Status::ok();
     }
     EventStore& events() { return *store->store; }
 };
