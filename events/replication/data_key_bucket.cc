@@ -61,9 +61,7 @@ Result<std::string> DataKeyBucket::create(std::string_view application, std::str
     const natsStatus status = kvStore_Create(&revision, store_, key_of(application).c_str(),
                                              wrapped.data(), static_cast<int>(wrapped.size()));
     if (status == NATS_OK) return std::string(wrapped);
-    const char* text = nats_GetLastError(nullptr);
-    if (status != NATS_ERR || text == nullptr ||
-        std::strstr(text, "wrong last sequence") == nullptr)
+    if (!key_value_compare_and_set_failed(status))
         return status_from_nats(status, 0, "storing a data key");
     // Another node was first: its key is the application's.
     auto existing = get(application);

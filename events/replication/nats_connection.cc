@@ -2,6 +2,8 @@
 
 #include <nats/nats.h>
 
+#include <cstring>
+
 namespace kakitome::replication {
 
 Status status_from_nats(int nats_status, int jetstream_error, const std::string& what) {
@@ -26,6 +28,12 @@ Status status_from_nats(int nats_status, int jetstream_error, const std::string&
         jetstream_error == JSNotEnabledErr || jetstream_error == JSStreamStoreFailedErr)
         return Status::unavailable(text);
     return Status::internal(text);
+}
+
+bool key_value_compare_and_set_failed(int nats_status) {
+    if (static_cast<natsStatus>(nats_status) != NATS_ERR) return false;
+    const char* text = nats_GetLastError(nullptr);
+    return text != nullptr && std::strstr(text, "wrong last sequence") != nullptr;
 }
 
 Result<std::unique_ptr<NatsConnection>> NatsConnection::connect(const NatsOptions& options) {

@@ -52,4 +52,9 @@ class NatsConnection {
 // unavailable; a wrong expected sequence is conflict; anything else is internal.
 Status status_from_nats(int nats_status, int jetstream_error, const std::string& what);
 
+// Whether a key-value call failed on its compare-and-set (the key exists, or is not at the
+// revision given): the client reports JetStream's wrong-last-sequence there only as NATS_ERR
+// with the server's text.
+bool key_value_compare_and_set_failed(int nats_status);
+
 }  // namespace kakitome::replication

@@ -9,14 +9,6 @@ namespace kakitome::replication {
 namespace {
 constexpr const char* kKey = "primary";
 
-// The key-value calls report JetStream's wrong-last-sequence (the compare-and-set failed) only
-// as NATS_ERR with the server's text.
-bool compare_and_set_failed(natsStatus status) {
-    if (status != NATS_ERR) return false;
-    const char* text = nats_GetLastError(nullptr);
-    return text != nullptr && std::strstr(text, "wrong last sequence") != nullptr;
-}
-
 Status lease_failure(natsStatus status, const std::string& what) {
     const Status failed = status_from_nats(status, 0, what);
     const char* text = nats_GetLastError(nullptr);
@@ -61,7 +53,7 @@ Result<bool> PrimaryLease::try_acquire(const std::string& node) {
     }
     revision_ = 0;
     // The key exists: another node's entry lives.
-    if (compare_and_set_failed(status)) return false;
+    if (key_value_compare_and_set_failed(status)) return false;
     return lease_failure(status, "taking the lease");
 }
 
@@ -74,7 +66,8 @@ Status PrimaryLease::renew(const std::string& node) {
         revision_ = revision;
         return Status::ok();
     }
-    if (!compare_and_set_failed(status)) return lease_failure(status, "renewing the lease");
+    if (!key_value_compare_and_set_failed(status))
+        return lease_failure(status, "renewing the lease");
     revision_ = 0;
     return Status::conflict("the lease expired or was taken by another node");
 }
