@@ -27,6 +27,8 @@ struct EventStore::PendingAppend {
     Result<std::vector<AppendResult>> result{Status::internal("append was not committed")};
     bool done = false;
     std::condition_variable cv;
+    // Set: an asynchronous append, owned by the queue (no thread waits on `cv`).
+    AppendCompletion completion;
 };
 
 namespace {
@@ -51,6 +53,12 @@ EventStore::EventStore(std::shared_ptr<Database> database, EventStoreOptions opt
     : database_(std::move(database)), options_(std::move(options)) {}
 
 EventStore::~EventStore() {
+    {
+        std::lock_guard lock(writers_mutex_);
+        stopping_ = true;
+    }
+    commit_thread_wake_.notify_one();
+    if (commit_thread_.joinable()) commit_thread_.join();
     wake_waiters();
 }
 
@@ -114,14 +122,55 @@ Result<std::vector<AppendResult>> EventStore::append_transaction(std::vector<Str
     std::size_t events = 0;
     for (const auto& part : parts) events += part.events.size();
     const auto started = std::chrono::steady_clock::now();
-    auto result = append_transaction_untimed(std::move(parts));
+    PendingAppend self;
+    const Status prepared = prepare_append(std::move(parts), self);
+    auto result =
+        prepared.is_ok() ? lead_or_wait(self) : Result<std::vector<AppendResult>>(prepared);
+    record_statistics(result.is_ok(), events, started);
+    return result;
+}
+
+void EventStore::append_transaction_async(std::vector<StreamAppend> parts, AppendCompletion done) {
+    std::size_t events = 0;
+    for (const auto& part : parts) events += part.events.size();
+    const auto started = std::chrono::steady_clock::now();
+    auto pending = std::make_unique<PendingAppend>();
+    if (auto prepared = prepare_append(std::move(parts), *pending); !prepared.is_ok()) {
+        record_statistics(false, events, started);
+        return done(prepared);
+    }
+    pending->completion = [this, events, started,
+                           done = std::move(done)](Result<std::vector<AppendResult>> result) {
+        record_statistics(result.is_ok(), events, started);
+        done(std::move(result));
+    };
+    std::lock_guard lock(writers_mutex_);
+    if (!commit_thread_.joinable()) commit_thread_ = std::thread([this] { run_commit_thread(); });
+    writers_.push_back(pending.release());
+    if (writers_.size() == 1) commit_thread_wake_.notify_one();
+}
+
+void EventStore::append_async(std::string_view stream, ExpectedVersion expected,
+                              std::vector<NewEvent> events,
+                              std::function<void(Result<AppendResult>)> done) {
+    std::vector<StreamAppend> parts;
+    parts.push_back({std::string(stream), expected, std::move(events)});
+    append_transaction_async(std::move(parts),
+                             [done = std::move(done)](Result<std::vector<AppendResult>> results) {
+                                 if (!results.is_ok()) return done(results.status());
+                                 done(results->front());
+                             });
+}
+
+void EventStore::record_statistics(bool succeeded, std::size_t events,
+                                   std::chrono::steady_clock::time_point started) {
+    if (!succeeded) {
+        statistics_.failures.fetch_add(1, std::memory_order_relaxed);
+        return;
+    }
     const auto elapsed = std::chrono::duration_cast<std::chrono::nanoseconds>(
                              std::chrono::steady_clock::now() - started)
                              .count();
-    if (!result.is_ok()) {
-        statistics_.failures.fetch_add(1, std::memory_order_relaxed);
-        return result;
-    }
     statistics_.appends.fetch_add(1, std::memory_order_relaxed);
     statistics_.events.fetch_add(events, std::memory_order_relaxed);
     statistics_.latency_sum_ns.fetch_add(static_cast<std::uint64_t>(elapsed),
@@ -132,16 +181,13 @@ Result<std::vector<AppendResult>> EventStore::append_transaction(std::vector<Str
         ++bucket;
     }
     statistics_.buckets[bucket].fetch_add(1, std::memory_order_relaxed);
-    return result;
 }
 
-Result<std::vector<AppendResult>> EventStore::append_transaction_untimed(
-    std::vector<StreamAppend> parts) {
+Status EventStore::prepare_append(std::vector<StreamAppend> parts, PendingAppend& pending) {
     if (parts.empty()) return Status::invalid_argument("a transaction needs at least one stream");
     if (options_.replication && !writer_.load(std::memory_order_acquire))
         return Status::unavailable(writer_state().reason);
     if (database_->read_only()) return Status::permission_denied("the store is open read-only");
-    PendingAppend self;
     for (std::size_t i = 0; i < parts.size(); ++i) {
         KAKITOME_RETURN_IF_ERROR(validate_stream_name(parts[i].stream));
         if (parts[i].events.empty())
@@ -154,21 +200,23 @@ Result<std::vector<AppendResult>> EventStore::append_transaction_untimed(
         }
         for (auto& event : parts[i].events) {
             KAKITOME_RETURN_IF_ERROR(validate_and_canonicalize(event));
-            self.bytes += event.payload_json.size() + 256;
+            pending.bytes += event.payload_json.size() + 256;
         }
     }
-    self.parts = std::move(parts);
-    KAKITOME_RETURN_IF_ERROR(database_->check_space(self.bytes, Database::WriteKind::record));
-    return lead_or_wait(self);
+    pending.parts = std::move(parts);
+    return database_->check_space(pending.bytes, Database::WriteKind::record);
 }
 
 Result<std::vector<AppendResult>> EventStore::lead_or_wait(PendingAppend& self) {
     std::unique_lock lock(writers_mutex_);
     writers_.push_back(&self);
     self.cv.wait(lock, [&] { return self.done || writers_.front() == &self; });
-    if (self.done) return std::move(self.result);
+    if (!self.done) lead_group(lock);
+    return std::move(self.result);
+}
 
-    // This thread leads: it commits everybody queued now, bounded by max_group_bytes. Records
+void EventStore::lead_group(std::unique_lock<std::mutex>& lock) {
+    // The front leads: it commits everybody queued now, bounded by max_group_bytes. Records
     // from the replicated log are committed alone.
     std::vector<PendingAppend*> group;
     std::size_t group_bytes = 0;
@@ -189,16 +237,45 @@ Result<std::vector<AppendResult>> EventStore::lead_or_wait(PendingAppend& self) 
         commit_group(group);
     }
     lock.lock();
+    std::vector<std::unique_ptr<PendingAppend>> completed;
     for (PendingAppend* writer : group) {
         assert(writers_.front() == writer);
         writers_.pop_front();
-        if (writer != &self) {
-            writer->done = true;
+        if (writer->completion) {
+            completed.emplace_back(writer);
+        } else {
+            writer->done = true;  // the leader's own entry too: it reads its result next
             writer->cv.notify_one();
         }
     }
-    if (!writers_.empty()) writers_.front()->cv.notify_one();
-    return std::move(self.result);
+    hand_on_leadership();
+    if (completed.empty()) return;
+    lock.unlock();
+    for (auto& writer : completed) writer->completion(std::move(writer->result));
+    lock.lock();
+}
+
+void EventStore::hand_on_leadership() {
+    if (writers_.empty()) return;
+    if (writers_.front()->completion)
+        commit_thread_wake_.notify_one();
+    else
+        writers_.front()->cv.notify_one();
+}
+
+void EventStore::run_commit_thread() {
+    std::unique_lock lock(writers_mutex_);
+    for (;;) {
+        commit_thread_wake_.wait(lock, [this] {
+            return stopping_ || (!writers_.empty() && writers_.front()->completion);
+        });
+        // Stopping: what is queued is still committed, so no completion is lost.
+        if (!writers_.empty() && writers_.front()->completion) {
+            lead_group(lock);
+            continue;
+        }
+        if (stopping_) return;
+    }
 }
 
 void EventStore::commit_group(std::vector<PendingAppend*>& group) {

@@ -8,6 +8,8 @@
 // - A stream not at the expected version yields StatusCode::conflict and writes nothing.
 // - In Durability::sync an acknowledged append has been fsynced to the WAL. Concurrent appenders
 //   are group-committed: one leader writes every waiting append in one batch and one fsync.
+// - An asynchronous append (append_async) joins the same groups without a waiting thread: its
+//   completion runs once the group is durable, so hundreds of them share one fsync.
 // - Timestamps never go backwards along the log, even if the wall clock does.
 // - Nothing is ever updated or deleted.
 // - Replicated (EventStoreOptions::replication set, docs/replication.md): an append is
@@ -28,6 +30,7 @@
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <unordered_map>
 #include <vector>
 
@@ -107,6 +110,17 @@ class EventStore {
     // events land (in the order given, consecutive seqs) or none do. A stream may appear once.
     // Results are in the order of the parts.
     Result<std::vector<AppendResult>> append_transaction(std::vector<StreamAppend> parts);
+    // Called once with an asynchronous append's result: exactly what append_transaction would
+    // have returned. It runs on the thread that committed the group (the store's commit thread,
+    // or a synchronous appender leading it), so it must be quick — hand the result to another
+    // thread — and must not append synchronously itself.
+    using AppendCompletion = std::function<void(Result<std::vector<AppendResult>>)>;
+    // Like append_transaction, without blocking the caller: queued with every other waiting
+    // append and committed in the next group. A refusal found before queueing (an invalid
+    // event, a full disk, a standby) completes before this returns.
+    void append_transaction_async(std::vector<StreamAppend> parts, AppendCompletion done);
+    void append_async(std::string_view stream, ExpectedVersion expected,
+                      std::vector<NewEvent> events, std::function<void(Result<AppendResult>)> done);
     const AppendStatistics& statistics() const { return statistics_; }
     // Shorthand: append_with_expected_version(stream, v, events) == append(stream, exact(v), ...).
     Result<AppendResult> append_with_expected_version(std::string_view stream,
@@ -167,13 +181,24 @@ class EventStore {
 
   private:
     struct PendingAppend;
-    Result<std::vector<AppendResult>> append_transaction_untimed(std::vector<StreamAppend> parts);
+    // Validates and canonicalises the parts into `pending` and checks the disk's space.
+    Status prepare_append(std::vector<StreamAppend> parts, PendingAppend& pending);
+    void record_statistics(bool succeeded, std::size_t events,
+                           std::chrono::steady_clock::time_point started);
     AppendStatistics statistics_;
     EventStore(std::shared_ptr<Database> database, EventStoreOptions options);
     Status recover_head();
     void commit_group(std::vector<PendingAppend*>& group);
     Status commit_replicated(const std::vector<std::string>& stored_records);
     Result<std::vector<AppendResult>> lead_or_wait(PendingAppend& self);
+    // The leader's turn, entered and left with writers_mutex_ held: commits the group at the
+    // queue's front, dequeues it, wakes its waiters and the next leader, and runs the group's
+    // asynchronous completions with the lock released.
+    void lead_group(std::unique_lock<std::mutex>& lock);
+    // Wakes whoever leads next: the front's thread, or the commit thread for an asynchronous one.
+    void hand_on_leadership();
+    // The commit thread: leads whenever the queue's front is an asynchronous append.
+    void run_commit_thread();
 
     std::shared_ptr<Database> database_;
     EventStoreOptions options_;
@@ -181,6 +206,11 @@ class EventStore {
     // Writers queue; the front one is the leader and commits for everybody in its group.
     std::mutex writers_mutex_;
     std::deque<PendingAppend*> writers_;
+    // Started by the first asynchronous append; stopped (after the queue is drained) with the
+    // store.
+    std::thread commit_thread_;
+    std::condition_variable commit_thread_wake_;
+    bool stopping_ = false;
 
     // Only the current leader touches these.
     Sha256Digest head_hash_{};

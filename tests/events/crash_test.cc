@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <fstream>
+#include <map>
 #include <random>
 #include <sstream>
 #include <thread>
@@ -105,8 +106,9 @@ namespace {
 // The mutant "sync mode never fsyncs" survived the kill -9 test: a killed process's writes stay
 // in the page cache. An LD_PRELOAD shim records each fsync/fdatasync of the WAL; every
 // acknowledged sync-mode append must follow one.
-TEST(Durability, EverySyncAppendIsAcknowledgedOnlyAfterItsWalIsSynced) {
-    const auto directory = testing::fresh_directory("durability");
+// Runs sync_appender in `mode` under the fsync recorder; the log's lines in order.
+std::vector<std::string> appends_and_syncs(const std::filesystem::path& directory,
+                                           const std::string& mode, int count) {
     const auto log = directory.string() + ".sync-log";
     std::filesystem::remove(log);
     int exit_code = -1;
@@ -115,16 +117,25 @@ TEST(Durability, EverySyncAppendIsAcknowledgedOnlyAfterItsWalIsSynced) {
     testing::run_command(
         "ASAN_OPTIONS=${ASAN_OPTIONS}:verify_asan_link_order=0 KAKITOME_SYNC_LOG=" + log +
             " LD_PRELOAD=" + FSYNC_RECORDER_PATH + " " + SYNC_APPENDER_PATH + " " +
-            directory.string() + " 50",
+            directory.string() + " " + std::to_string(count) + " " + mode,
         &exit_code);
-    ASSERT_EQ(exit_code, 0);
+    EXPECT_EQ(exit_code, 0);
+    std::vector<std::string> lines;
     std::ifstream in(log);
+    for (std::string line; std::getline(in, line);) lines.push_back(line);
+    std::filesystem::remove_all(directory);
+    std::filesystem::remove(log);
+    return lines;
+}
+
+TEST(Durability, EverySyncAppendIsAcknowledgedOnlyAfterItsWalIsSynced) {
+    const auto lines = appends_and_syncs(testing::fresh_directory("durability"), "sync", 50);
     int acknowledged = 0, syncs_since_last = 0, total_syncs = 0;
-    for (std::string line; std::getline(in, line);) {
+    for (const auto& line : lines) {
         if (line == "S") {
             ++syncs_since_last;
             ++total_syncs;
-        } else if (line == "A") {
+        } else if (line.starts_with("A ")) {
             EXPECT_GE(syncs_since_last, 1)
                 << "append " << acknowledged << " was acknowledged without a WAL sync";
             syncs_since_last = 0;
@@ -133,8 +144,32 @@ TEST(Durability, EverySyncAppendIsAcknowledgedOnlyAfterItsWalIsSynced) {
     }
     EXPECT_EQ(acknowledged, 50);
     EXPECT_GE(total_syncs, 50);
-    std::filesystem::remove_all(directory);
-    std::filesystem::remove(log);
+}
+
+// An asynchronous append's completion, too, only after a WAL sync that came after it was queued.
+TEST(Durability, EveryAsyncAppendCompletesOnlyAfterAWalSyncThatFollowedIt) {
+    constexpr int kCount = 300;
+    const auto lines = appends_and_syncs(testing::fresh_directory("durability"), "async", kCount);
+    std::map<std::string, std::size_t> queued_at;
+    std::size_t last_sync = 0;
+    bool any_sync = false;
+    int acknowledged = 0;
+    for (std::size_t at = 0; at < lines.size(); ++at) {
+        const std::string& line = lines[at];
+        if (line == "S") {
+            last_sync = at;
+            any_sync = true;
+        } else if (line.starts_with("Q ")) {
+            queued_at[line.substr(2)] = at;
+        } else if (line.starts_with("A ")) {
+            ++acknowledged;
+            const auto queued = queued_at.find(line.substr(2));
+            ASSERT_NE(queued, queued_at.end()) << line << " was acknowledged before it was queued";
+            EXPECT_TRUE(any_sync && last_sync > queued->second)
+                << "append " << line.substr(2) << " completed without a WAL sync after it";
+        }
+    }
+    EXPECT_EQ(acknowledged, kCount);
 }
 
 }  // namespace

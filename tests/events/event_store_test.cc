@@ -4,6 +4,9 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <condition_variable>
+#include <future>
+#include <mutex>
 #include <set>
 #include <thread>
 
@@ -190,6 +193,81 @@ TEST(EventStore, ConcurrentAppendersGetGapFreeSeqsAndOneChain) {
     EXPECT_EQ(t.store->stream_version("shared").value(), StreamVersion{4 * kPerThread * 2});
     auto report = verify_store(*t.database).value();
     EXPECT_TRUE(report.intact()) << report.first_break->reason;
+}
+
+// Asynchronous appends: the same results as synchronous ones, without a thread per waiter.
+TEST(EventStoreAsync, CompletesWithWhatItStoredInterleavedWithSyncAppenders) {
+    TestStore t("store", {.durability = Durability::buffered});
+    constexpr int kAsync = 600;
+    std::mutex mutex;
+    std::condition_variable all_done;
+    std::vector<Result<AppendResult>> completed;
+    std::thread sync_appender([&] {
+        for (int i = 0; i < 200; ++i)
+            ASSERT_TRUE(t.store->append("sync", ExpectedVersion::any(), {event_of("S")}).is_ok());
+    });
+    for (int i = 0; i < kAsync; ++i) {
+        t.store->append_async("async-" + std::to_string(i % 7), ExpectedVersion::any(),
+                              {event_of("A", "{\"i\":" + std::to_string(i) + "}")},
+                              [&](Result<AppendResult> result) {
+                                  std::lock_guard lock(mutex);
+                                  completed.push_back(std::move(result));
+                                  all_done.notify_all();
+                              });
+    }
+    sync_appender.join();
+    std::unique_lock lock(mutex);
+    ASSERT_TRUE(all_done.wait_for(lock, std::chrono::seconds(30),
+                                  [&] { return completed.size() == kAsync; }));
+    std::set<std::uint64_t> seqs;
+    for (const auto& result : completed) {
+        ASSERT_TRUE(result.is_ok()) << result.status().to_string();
+        // What the completion says is what the log holds.
+        auto stored = t.store->read_event(result->first_seq);
+        ASSERT_TRUE(stored.is_ok());
+        EXPECT_EQ(stored->type, "A");
+        EXPECT_EQ(stored->version, result->stream_version);
+        seqs.insert(result->first_seq.value);
+    }
+    EXPECT_EQ(seqs.size(), static_cast<std::size_t>(kAsync));
+    EXPECT_EQ(t.store->head(), Seq{kAsync + 200});
+    EXPECT_EQ(t.store->statistics().appends.load(), static_cast<std::uint64_t>(kAsync + 200));
+    auto report = verify_store(*t.database).value();
+    EXPECT_TRUE(report.intact()) << report.first_break->reason;
+}
+
+TEST(EventStoreAsync, RefusalsComeThroughTheCompletion) {
+    TestStore t("store");
+    // Found before queueing: completed before append_async returns.
+    bool invalid_completed = false;
+    t.store->append_async("", ExpectedVersion::any(), {event_of("E")},
+                          [&](Result<AppendResult> result) {
+                              EXPECT_EQ(result.status().code(), StatusCode::invalid_argument);
+                              invalid_completed = true;
+                          });
+    EXPECT_TRUE(invalid_completed);
+    // Found by the commit: a conflict, and nothing written.
+    std::promise<Status> conflict;
+    t.store->append_async(
+        "fresh", ExpectedVersion::exact(StreamVersion{3}), {event_of("E")},
+        [&](Result<AppendResult> result) { conflict.set_value(result.status()); });
+    EXPECT_EQ(conflict.get_future().get().code(), StatusCode::conflict);
+    EXPECT_EQ(t.store->head(), Seq{0});
+    EXPECT_EQ(t.store->statistics().failures.load(), 2u);
+}
+
+TEST(EventStoreAsync, AStoreClosedWithAppendsQueuedCommitsThemFirst) {
+    TestStore t("store");
+    std::atomic<int> succeeded{0};
+    for (int i = 0; i < 300; ++i) {
+        t.store->append_async("closing", ExpectedVersion::any(), {event_of("E")},
+                              [&](Result<AppendResult> result) {
+                                  if (result.is_ok()) ++succeeded;
+                              });
+    }
+    t.reopen();  // destroys the store while most of them are still queued
+    EXPECT_EQ(succeeded.load(), 300) << "every queued append completes before the store closes";
+    EXPECT_EQ(t.store->head(), Seq{300}) << "and each one that succeeded is stored";
 }
 
 }  // namespace
