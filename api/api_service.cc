@@ -87,16 +87,41 @@ void ApiService::Impl::log_request(const HttpResponse& response, const Context& 
          {"latency_ms", std::chrono::duration<double, std::milli>(elapsed).count()}});
 }
 
-HttpResponse ApiService::handle(const HttpRequest& request) {
-    auto context = impl_->context_of(request);
-    HttpResponse response;
+ApiService::Impl::Answer ApiService::Impl::answer(Context& context) {
     try {
-        response = impl_->dispatch(context);
+        return dispatch(context);
     } catch (const std::exception& error) {
-        response = problem(500, "internal", "internal error");
+        return problem(500, "internal", "internal error");
     }
-    impl_->finish(response, context);
-    return response;
+}
+
+void ApiService::handle(const HttpRequest& request, std::function<void(HttpResponse)> reply) {
+    auto context = std::make_shared<Impl::Context>(impl_->context_of(request));
+    auto answer = impl_->answer(*context);
+    if (!answer.disclosure) {
+        impl_->finish(answer.response, *context);
+        return reply(std::move(answer.response));
+    }
+    {
+        std::lock_guard lock(impl_->owed_mutex);
+        ++impl_->replies_owed;
+    }
+    std::vector<StreamAppend> parts;
+    parts.push_back(impl_->disclosure_append(*context, *answer.disclosure));
+    impl_->d.store.append_transaction_async(
+        std::move(parts),
+        [impl = impl_.get(), context, response = std::move(answer.response),
+         reply = std::move(reply)](Result<std::vector<AppendResult>> logged) mutable {
+            if (logged.is_ok())
+                impl->disclosures.fetch_add(1, std::memory_order_relaxed);
+            else
+                response = disclosure_not_recorded(logged.status());
+            impl->finish(response, *context);
+            reply(std::move(response));
+            std::lock_guard lock(impl->owed_mutex);
+            --impl->replies_owed;
+            impl->owed_changed.notify_all();
+        });
 }
 
 std::optional<HttpResponse> ApiService::admit(const HttpRequest& headers) {
@@ -181,7 +206,7 @@ std::optional<HttpResponse> ApiService::Impl::gate(Context& context) {
     return std::nullopt;
 }
 
-HttpResponse ApiService::Impl::dispatch(Context& context) {
+ApiService::Impl::Answer ApiService::Impl::dispatch(Context& context) {
     if (auto refused = gate(context)) return std::move(*refused);
     const Route& route = *context.match.route;
     switch (route.id) {
@@ -262,9 +287,8 @@ HttpResponse ApiService::Impl::dispatch(Context& context) {
     return problem(404, "not_found", "no such resource");
 }
 
-Status ApiService::Impl::disclose(const Context& context,
-                                  const std::vector<std::string>& applications,
-                                  const std::vector<std::string>& fields) {
+StreamAppend ApiService::Impl::disclosure_append(const Context& context,
+                                                 const Disclosure& disclosure) const {
     const auto& principal = *context.principal;
     const domain::PiiDisclosed disclosed{
         principal.name,
@@ -273,12 +297,20 @@ Status ApiService::Impl::disclose(const Context& context,
         context.request.method + " " + std::string(context.match.route->pattern),
         context.path,
         context.request.remote,
-        applications,
-        fields};
-    auto appended = d.store.append(
-        domain::disclosure_stream(principal.name), ExpectedVersion::any(),
-        {domain::new_event(disclosed,
-                           {.actor = principal.name, .correlation = context.request_id})});
+        disclosure.applications,
+        disclosure.fields};
+    return {domain::disclosure_stream(principal.name),
+            ExpectedVersion::any(),
+            {domain::new_event(disclosed,
+                               {.actor = principal.name, .correlation = context.request_id})}};
+}
+
+Status ApiService::Impl::disclose(const Context& context,
+                                  const std::vector<std::string>& applications,
+                                  const std::vector<std::string>& fields) {
+    std::vector<StreamAppend> parts;
+    parts.push_back(disclosure_append(context, {applications, fields}));
+    auto appended = d.store.append_transaction(std::move(parts));
     if (appended.is_ok()) disclosures.fetch_add(1, std::memory_order_relaxed);
     return appended.status();
 }

@@ -61,7 +61,11 @@ class ApiService {
     explicit ApiService(Services& services) : ApiService(dependencies_of(services)) {}
     explicit ApiService(ApiDependencies dependencies);
     ~ApiService();
-    http::HttpResponse handle(const http::HttpRequest& request);
+    // Answers through `reply`, called once: before this returns for most answers; for one that
+    // carries PII, from the store's commit thread once its disclosure is durable — no thread
+    // waits meanwhile. `request` must stay valid until then. The destructor waits for every reply
+    // still owed.
+    void handle(const http::HttpRequest& request, std::function<void(http::HttpResponse)> reply);
     // On the request line and headers alone (body empty): the refusal (404, 405, 401, 403,
     // 400 unknown_query_parameter) that handle() would give, or nullopt. The server asks this
     // before it reads a body (HttpServerOptions::admit).

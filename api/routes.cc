@@ -1,7 +1,8 @@
 #include "api/routes.h"
 
 #include <algorithm>
-#include <sstream>
+#include <optional>
+#include <string_view>
 
 namespace kakitome::api {
 
@@ -73,8 +74,7 @@ const std::vector<Route>& routes() {
          "/v1/applications/{id}",
          false,
          {Role::operator_role, Role::supervisor, Role::auditor},
-         {},
-         /*appends=*/true},  // the disclosure
+         {}},  // its disclosure is appended asynchronously: the answer waits, no thread does
         {RouteId::command,
          "POST",
          "/v1/applications/{id}/commands/{name}",
@@ -233,28 +233,35 @@ const std::vector<Route>& routes() {
 
 namespace {
 
-std::vector<std::string> segments(const std::string& path) {
-    std::vector<std::string> parts;
-    std::stringstream in(path);
-    for (std::string part; std::getline(in, part, '/');) {
-        if (!part.empty()) parts.push_back(part);
+// The next non-empty segment of `rest`, consumed from it; nullopt at its end. Empty segments
+// ("a//b") are skipped. No allocation: every request is matched against every route.
+std::optional<std::string_view> next_segment(std::string_view& rest) {
+    while (!rest.empty()) {
+        const auto slash = rest.find('/');
+        const std::string_view part = rest.substr(0, slash);
+        rest = slash == std::string_view::npos ? std::string_view() : rest.substr(slash + 1);
+        if (!part.empty()) return part;
     }
-    return parts;
+    return std::nullopt;
 }
 
-bool matches(const std::string& pattern, const std::string& path,
+bool matches(std::string_view pattern, std::string_view path,
              std::map<std::string, std::string>& parameters) {
-    const auto want = segments(pattern), have = segments(path);
     // A trailing slash matters: only a pattern that ends in one ("/console/") takes one.
-    const auto ends_in_slash = [](const std::string& text) {
+    const auto ends_in_slash = [](std::string_view text) {
         return text.size() > 1 && text.back() == '/';
     };
-    if (want.size() != have.size() || ends_in_slash(path) != ends_in_slash(pattern)) return false;
+    if (ends_in_slash(path) != ends_in_slash(pattern)) return false;
     std::map<std::string, std::string> found;
-    for (std::size_t i = 0; i < want.size(); ++i) {
-        if (want[i].front() == '{') {
-            found[want[i].substr(1, want[i].size() - 2)] = have[i];
-        } else if (want[i] != have[i]) {
+    for (;;) {
+        const auto want = next_segment(pattern), have = next_segment(path);
+        if (!want || !have) {
+            if (want || have) return false;  // not the same number of segments
+            break;
+        }
+        if (want->front() == '{') {
+            found[std::string(want->substr(1, want->size() - 2))] = std::string(*have);
+        } else if (*want != *have) {
             return false;
         }
     }

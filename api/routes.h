@@ -61,8 +61,10 @@ struct Route {
     std::vector<auth::Role> roles;  // who may call it when not public
     // The query parameters it takes; any other is a 400 (a typo must not silently mean "all").
     std::vector<std::string> query_parameters = {};
-    // It appends durably (a command, mail, a PII read's disclosure, a download): the server runs
-    // it on a blocking thread so that many can share one group commit, never on an I/O thread.
+    // It appends durably and waits for it (a command, mail, a download, a search's disclosure):
+    // the server runs it on a blocking thread so that many can share one group commit, never on
+    // an I/O thread. (A handler whose answer only carries a disclosure needs no thread: the
+    // disclosure is appended asynchronously, ApiService::handle.)
     bool appends = false;
     // It takes a whole mail as its body (up to the intake limit, not the 1 MiB of the others).
     bool large_body = false;

@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -18,6 +19,7 @@
 #include "api/query.h"
 #include "api/routes.h"
 #include "engine/download/download_service.h"
+#include "engine/workflow/application_record_cache.h"
 
 namespace kakitome::api {
 
@@ -33,12 +35,25 @@ struct ApiService::Impl {
     std::shared_ptr<const std::vector<QueueEntry>> paged_snapshot;
     std::map<std::string, std::string> pages;
     OrganizationSearch organizations;
+    // GET /v1/applications/{id} folds the stream again only when it has moved.
+    workflow::ApplicationRecordCache application_records;
+
+    // Asynchronous disclosures not yet completed: the destructor waits for them (their
+    // completions use this object).
+    std::mutex owed_mutex;
+    std::condition_variable owed_changed;
+    std::size_t replies_owed = 0;
 
     explicit Impl(ApiDependencies dependencies)
         : d(std::move(dependencies)),
           commands(d.commands),
           downloads(d.store, d.config, d.clock_ms),
-          organizations(d.store, d.vault) {}
+          organizations(d.store, d.vault),
+          application_records(d.store) {}
+    ~Impl() {
+        std::unique_lock lock(owed_mutex);
+        owed_changed.wait(lock, [this] { return replies_owed == 0; });
+    }
 
     struct Context {
         const HttpRequest& request;
@@ -50,7 +65,24 @@ struct ApiService::Impl {
         std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
     };
 
-    HttpResponse dispatch(Context& context);
+    // A handler's answer. One that carries PII names what it discloses; handle() makes that
+    // disclosure durable before a byte of the response is sent, and answers 503
+    // disclosure_not_recorded instead when it cannot: a handler cannot send PII unrecorded.
+    struct Disclosure {
+        std::vector<std::string> applications;
+        std::vector<std::string> fields;
+    };
+    struct Answer {
+        Answer(HttpResponse answered)
+            : response(std::move(answered)) {}  // NOLINT: most are PII-free
+        Answer(HttpResponse answered, Disclosure recorded_first)
+            : response(std::move(answered)), disclosure(std::move(recorded_first)) {}
+        HttpResponse response;
+        std::optional<Disclosure> disclosure;
+    };
+    // dispatch(), with an exception turned into a 500.
+    Answer answer(Context& context);
+    Answer dispatch(Context& context);
     // Route, authentication, role and query parameters: what can be decided on the headers.
     std::optional<HttpResponse> gate(Context& context);
     Context context_of(const HttpRequest& request) const;
@@ -60,7 +92,7 @@ struct ApiService::Impl {
     HttpResponse readiness();
     HttpResponse post_mail(Context& context);
     HttpResponse queue(Context& context);
-    HttpResponse application(Context& context);
+    Answer application(Context& context);
     HttpResponse command(Context& context);
     HttpResponse application_events(Context& context);
     HttpResponse events(Context& context);
@@ -87,7 +119,8 @@ struct ApiService::Impl {
     HttpResponse console_file(const std::string& name);
     Status disclose(const Context& context, const std::vector<std::string>& applications,
                     const std::vector<std::string>& fields);
+    // The disclosure's event, appended to the principal's disclosure stream.
+    StreamAppend disclosure_append(const Context& context, const Disclosure& disclosure) const;
 };
-;
 
 }  // namespace kakitome::api

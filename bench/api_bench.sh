@@ -26,6 +26,7 @@ for i in $(seq 1 40); do
 done
 "$kakitome" ingest --data "$data" "$work/mail" > /dev/null
 token=$("$kakitome" token create --data "$data" --role operator --name bench | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')
+"$kakitome" token create --data "$data" --role operator --name bench-second > /dev/null  # the writer's other assignee
 port=$(free_port)
 "$kakitome" serve --data "$data" --demo --listen "127.0.0.1:$port" > "$work/serve.log" 2>&1 &
 pids+=($!)
@@ -36,16 +37,21 @@ application=$(curl -s -H "Authorization: Bearer $token" "$base/v1/queue?limit=1"
 writer_target=$(curl -s -H "Authorization: Bearer $token" "$base/v1/queue?limit=2" | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["items"][1]["application"])')
 
 # One writer: a wrk connection posting assign commands back to back, each with the ETag the
-# previous answer returned (a Lua script; no process per request to skew the machine).
+# previous answer returned (a Lua script; no process per request to skew the machine). The
+# assignee alternates between two active operators (an assignee must be one), so every command
+# changes the application and appends. How far its version moved is reported, so a writer that
+# was refused throughout cannot pass unnoticed.
 etag=$(curl -s -D - -o /dev/null -H "Authorization: Bearer $token" "$base/v1/applications/$writer_target" | tr -d '\r' | sed -n 's/^ETag: //Ip')
+version_before=$(curl -s -H "Authorization: Bearer $token" "$base/v1/applications/$writer_target" | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["version"])')
 cat > "$work/writer.lua" <<LUA
 local etag = '$etag'
 local n = 0
 request = function()
   n = n + 1
+  local assignee = (n % 2 == 0) and "bench" or "bench-second"
   return wrk.format("POST", "/v1/applications/$writer_target/commands/assign",
     {["Authorization"] = "Bearer $token", ["If-Match"] = etag, ["Content-Type"] = "application/json"},
-    '{"assignee":"w' .. n .. '"}')
+    '{"assignee":"' .. assignee .. '"}')
 end
 response = function(status, headers, body)
   if headers["ETag"] then etag = headers["ETag"] end
@@ -101,4 +107,6 @@ for row in "${results[@]}"; do
   echo "| $label | $rps | $ratio | $p99 | $errors |"
 done
 echo
-echo "wrk -t2 -c$connections -d${seconds}s --latency; one writer appended assign commands throughout (application at version $writes after the run); $(nproc) cores."
+writer_summary="no writer (NO_WRITER set)"
+[ -n "${NO_WRITER:-}" ] || writer_summary="one writer appended $((writes - version_before)) assign commands meanwhile"
+echo "wrk -t2 -c$connections -d${seconds}s --latency; $writer_summary; $(nproc) cores."

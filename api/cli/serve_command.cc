@@ -316,8 +316,12 @@ int run_serve(const Words& words) {
     server_options.tls_key_file = arguments->value_or("tls-key", "");
     server_options.every_response_headers = api::security_headers();
     server_options.admit = [&api](const http::HttpRequest& headers) { return api.admit(headers); };
+    // Asynchronous: a PII read answers from the store's commit thread once its disclosure is
+    // durable, so hundreds of them wait for one group commit without a thread each.
     auto server = http::HttpServer::start(
-        server_options, [&api](const http::HttpRequest& request) { return api.handle(request); });
+        server_options, [&api](const http::HttpRequest& request, http::HttpReply reply) {
+            api.handle(request, std::move(reply));
+        });
     if (!server.is_ok()) {
         std::fprintf(stderr, "kakitome serve: %s\n", server.status().to_string().c_str());
         return kExitStoreError;

@@ -125,9 +125,9 @@ HttpResponse ApiService::Impl::queue_as_of(Context& context) {
                                {"items", json::parse(rebuilt.to_json(*at))}});
 }
 
-HttpResponse ApiService::Impl::application(Context& context) {
+ApiService::Impl::Answer ApiService::Impl::application(Context& context) {
     const std::string& id = context.match.parameters.at("id");
-    auto record = workflow::load_application(d.store, id);
+    auto record = application_records.load(id);
     if (!record.is_ok()) return problem_for(record.status());
     const auto& principal = *context.principal;
     const bool sees_pii = principal.role != auth::Role::auditor || principal.pii_access;
@@ -203,13 +203,10 @@ HttpResponse ApiService::Impl::application(Context& context) {
         {"contact", contact},
         {"urls", urls},
         {"commands", offered}};
-    // The disclosure is durable before a byte of PII leaves; without it, no PII.
-    if (disclosed) {
-        if (auto logged = disclose(context, {id}, kContactFields); !logged.is_ok())
-            return disclosure_not_recorded(logged);
-    }
     auto response = json_response(200, body);
     response.set_header("ETag", etag(record->decision_version));
+    // Sent only once this disclosure is durable (handle()); without it, no PII.
+    if (disclosed) return Answer(std::move(response), Disclosure{{id}, kContactFields});
     return response;
 }
 

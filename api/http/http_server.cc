@@ -12,6 +12,7 @@
 #include <mutex>
 #include <optional>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 #include <boost/asio/ip/tcp.hpp>
@@ -30,9 +31,19 @@ namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
 using tcp = asio::ip::tcp;
 
+// Connections whose handler has not yet replied, owned here (no pending I/O holds them). Shared
+// with every HttpReply, which may outlive the server: after stop() a reply finds `open` false
+// and does nothing.
+struct AwaitingReplies {
+    std::mutex mutex;
+    bool open = true;
+    std::unordered_map<const void*, std::shared_ptr<void>> connections;
+};
+
 struct HttpServer::Impl {
     HttpServerOptions options;
-    HttpHandler handler;
+    HttpAsyncHandler handler;
+    std::shared_ptr<AwaitingReplies> awaiting = std::make_shared<AwaitingReplies>();
     // Before the contexts: sessions still pending when the contexts go update these.
     std::atomic<std::size_t> connections{0};
     std::atomic<std::size_t> body_bytes_reserved{0};
@@ -306,27 +317,48 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
         ++server_.in_flight;
         const auto& message = parser_->get();
         auto request = std::make_shared<HttpRequest>(to_request(message, remote_, kTls));
-        const bool keep_alive = message.keep_alive();
-        const unsigned version = message.version();
-        auto run = [this, request] {
+        auto reply = reply_for(request, message.keep_alive(), message.version());
+        auto run = [handler = &server_.handler, request, reply] {
             try {
-                return server_.handler(*request);
+                (*handler)(*request, reply);
             } catch (const std::exception&) {
-                return refusal(500, "internal", "internal error");
+                reply(refusal(500, "internal", "internal error"));  // ignored if it had replied
             }
         };
         if (server_.blocking_pool && server_.options.blocking &&
             server_.options.blocking(*request)) {
-            asio::post(*server_.blocking_pool, [self = this->shared_from_this(), run, keep_alive,
-                                                version] {
-                auto response = std::make_shared<HttpResponse>(run());
-                asio::post(self->stream_.get_executor(), [self, response, keep_alive, version] {
-                    self->respond(*response, keep_alive && !self->server_.stopping, version, true);
-                });
-            });
+            asio::post(*server_.blocking_pool, run);
             return;
         }
-        respond(run(), keep_alive && !server_.stopping, version, true);
+        run();
+    }
+
+    // The one way an answer reaches this connection: the session waits among the server's
+    // awaiting connections (nothing else holds it meanwhile); the first call takes it out and has
+    // the connection's thread write the answer.
+    HttpReply reply_for(std::shared_ptr<HttpRequest> request, bool keep_alive, unsigned version) {
+        auto awaiting = server_.awaiting;
+        {
+            std::lock_guard lock(awaiting->mutex);
+            awaiting->connections.emplace(this, this->shared_from_this());
+        }
+        return [awaiting, key = static_cast<const void*>(this), request = std::move(request),
+                keep_alive, version](HttpResponse response) {
+            std::shared_ptr<Session> self;
+            {
+                std::lock_guard lock(awaiting->mutex);
+                auto found = awaiting->connections.find(key);
+                if (!awaiting->open || found == awaiting->connections.end()) return;
+                self = std::static_pointer_cast<Session>(std::move(found->second));
+                awaiting->connections.erase(found);
+                // Posted under the lock: stop() closes `open` before the I/O threads end.
+                asio::post(self->stream_.get_executor(),
+                           [self, response = std::move(response), keep_alive, version]() mutable {
+                               self->respond(std::move(response),
+                                             keep_alive && !self->server_.stopping, version, true);
+                           });
+            }
+        };
     }
 
     void respond(HttpResponse response, bool keep_alive, unsigned version = 11,
@@ -493,6 +525,14 @@ bool HttpServer::serves_tls() const {
 
 Result<std::unique_ptr<HttpServer>> HttpServer::start(HttpServerOptions options,
                                                       HttpHandler handler) {
+    return start(std::move(options),
+                 [handler = std::move(handler)](const HttpRequest& request, HttpReply reply) {
+                     reply(handler(request));
+                 });
+}
+
+Result<std::unique_ptr<HttpServer>> HttpServer::start(HttpServerOptions options,
+                                                      HttpAsyncHandler handler) {
     auto impl = std::make_unique<Impl>();
     impl->options = std::move(options);
     // A bound below the largest body a route allows would refuse that route forever.
@@ -561,6 +601,15 @@ void HttpServer::stop(std::chrono::milliseconds grace) {
         std::this_thread::sleep_for(std::chrono::milliseconds(5));
     }
     if (impl_->blocking_pool) impl_->blocking_pool->join();
+    // Replies still to come (an append that outlived the grace) will find the server closed; the
+    // connections that waited for them are closed here, while their I/O threads still run.
+    std::unordered_map<const void*, std::shared_ptr<void>> unanswered;
+    {
+        std::lock_guard lock(impl_->awaiting->mutex);
+        impl_->awaiting->open = false;
+        unanswered.swap(impl_->awaiting->connections);
+    }
+    unanswered.clear();
     impl_->guards.clear();
     for (auto& context : impl_->contexts) context->stop();
     for (auto& thread : impl_->threads) {

@@ -7,7 +7,8 @@
 // an unauthenticated client cannot make the server hold its upload). A failed accept()
 // (EMFILE, ENFILE, ...) is retried after a short back-off: the server never stops accepting
 // while it runs. Requests are handed to `handler` on the I/O thread; the handler must be
-// thread-safe.
+// thread-safe. An asynchronous handler answers later, from any thread, through its HttpReply
+// (a read whose disclosure is being made durable holds no thread while it waits).
 // stop() (SIGTERM in `kakitome serve`) stops accepting, lets in-flight requests finish and be
 // answered, then returns; nothing a handler started is cut off.
 // Asio and Beast stay inside http_server.cc (compiled once, separately): this header is cheap.
@@ -55,9 +56,16 @@ struct HttpServerOptions {
 };
 
 using HttpHandler = std::function<HttpResponse(const HttpRequest&)>;
+// Sends the answer to one request: call it once, now or later, from any thread (the connection's
+// own thread writes it). Further calls, and calls after the server has stopped, do nothing.
+using HttpReply = std::function<void(HttpResponse)>;
+// The request stays valid until `reply` has been called.
+using HttpAsyncHandler = std::function<void(const HttpRequest&, HttpReply reply)>;
 
 class HttpServer {
   public:
+    static Result<std::unique_ptr<HttpServer>> start(HttpServerOptions options,
+                                                     HttpAsyncHandler handler);
     static Result<std::unique_ptr<HttpServer>> start(HttpServerOptions options,
                                                      HttpHandler handler);
     ~HttpServer();

@@ -4,6 +4,8 @@
 #include "api/api_service.h"
 
 #include <fstream>
+#include <future>
+#include <mutex>
 #include <set>
 #include <sstream>
 
@@ -23,6 +25,36 @@ namespace {
 using http::HttpRequest;
 using http::HttpResponse;
 using nlohmann::json;
+
+// The answer the API gives, as serve receives it (asynchronously), waited for. With `store`, the
+// store's head at the moment the answer is handed over goes to `head_when_answered`: a PII answer
+// must not leave before its disclosure is in the log.
+HttpResponse answer_of(ApiService& api, const HttpRequest& request, EventStore* store = nullptr,
+                       Seq* head_when_answered = nullptr) {
+    // As the server's reply: the first call counts, later ones are ignored.
+    struct Answered {
+        std::mutex mutex;
+        bool given = false;
+        Seq head{0};
+        std::promise<HttpResponse> response;
+    };
+    auto answered = std::make_shared<Answered>();
+    api.handle(request, [answered, store](HttpResponse response) {
+        std::lock_guard lock(answered->mutex);
+        if (answered->given) return;
+        answered->given = true;
+        if (store) answered->head = store->head();
+        answered->response.set_value(std::move(response));
+    });
+    auto future = answered->response.get_future();
+    EXPECT_EQ(future.wait_for(std::chrono::seconds(30)), std::future_status::ready);
+    auto response = future.get();
+    if (head_when_answered) {
+        std::lock_guard lock(answered->mutex);
+        *head_when_answered = answered->head;
+    }
+    return response;
+}
 
 class Api : public testing::WorkflowTest {
   protected:
@@ -58,8 +90,10 @@ class Api : public testing::WorkflowTest {
                       const std::string& body = "") {
         HttpRequest request{method, target, std::move(headers), body, "192.0.2.10", false};
         if (!token.empty()) request.headers["authorization"] = "Bearer " + token;
-        return api_->handle(request);
+        return answer_of(*api_, request, store_, &head_when_answered_);
     }
+    // The store's head at the moment the last answer was handed over (not when call returned).
+    Seq head_when_answered_{0};
     static std::string header(const HttpResponse& response, const std::string& name) {
         for (const auto& [key, value] : response.headers) {
             if (key == name) return value;
@@ -319,6 +353,8 @@ TEST_F(Api, EveryPrincipalThatSeesPiiIsRecordedAndNoOtherIs) {
         ASSERT_EQ(after.size(), before + (reader.sees_pii ? 1 : 0)) << reader.name;
         if (reader.sees_pii) {
             EXPECT_EQ(json::parse(after.back().payload_json)["principal"], reader.name);
+            // In the log before the answer was handed over, not merely by the time it arrived.
+            EXPECT_LE(after.back().seq.value, head_when_answered_.value) << reader.name;
         }
     }
 }
@@ -409,12 +445,12 @@ HttpResponse detail_through(EventStore& store, std::shared_ptr<Database> read_on
                     principals, dependencies.worker, dependencies.read_models, dependencies.ledger,
                     dependencies.disclosures, dependencies.backups, dependencies.witnessing,
                     dependencies.retention, dependencies.clock_ms, dependencies.ledger_key_file});
-    return api.handle(HttpRequest{"GET",
-                                  "/v1/applications/" + application,
-                                  {{"authorization", "Bearer " + operator_token}},
-                                  "",
-                                  "192.0.2.1",
-                                  false});
+    return answer_of(api, HttpRequest{"GET",
+                                      "/v1/applications/" + application,
+                                      {{"authorization", "Bearer " + operator_token}},
+                                      "",
+                                      "192.0.2.1",
+                                      false});
 }
 
 TEST_F(Api, WhenTheDisclosureCannotBeRecordedTheAnswerIs503WithoutPii) {
@@ -654,11 +690,11 @@ TEST_F(Api, HttpConformanceAllowBearerSchemeAndUnknownParameters) {
     for (const std::string scheme : {"bearer ", "BEARER ", "Bearer  "}) {
         HttpRequest request{"GET", "/v1/queue",  {{"authorization", scheme + auditor}},
                             "",    "192.0.2.10", false};
-        EXPECT_EQ(api_->handle(request).status, 200) << scheme;
+        EXPECT_EQ(answer_of(*api_, request).status, 200) << scheme;
     }
     HttpRequest basic{"GET", "/v1/queue",  {{"authorization", "Basic " + auditor}},
                       "",    "192.0.2.10", false};
-    EXPECT_EQ(api_->handle(basic).status, 401);
+    EXPECT_EQ(answer_of(*api_, basic).status, 401);
     const auto typo = call("GET", "/v1/queue?limt=5", auditor);
     EXPECT_EQ(typo.status, 400);
     EXPECT_NE(typo.body.find("unknown_query_parameter"), std::string::npos);
@@ -848,8 +884,12 @@ TEST_F(Api, RespondersRunAnIncidentThroughTheApi) {
     const std::string& responder = tokens_[auth::Role::responder];
     auto send = [&](const std::string& method, const std::string& target,
                     const std::string& body = "") {
-        return api.handle(HttpRequest{
-            method, target, {{"authorization", "Bearer " + responder}}, body, "192.0.2.5", false});
+        return answer_of(api, HttpRequest{method,
+                                          target,
+                                          {{"authorization", "Bearer " + responder}},
+                                          body,
+                                          "192.0.2.5",
+                                          false});
     };
     ASSERT_EQ(
         call("GET", "/v1/applications/" + application_, tokens_[auth::Role::operator_role]).status,
@@ -893,9 +933,31 @@ TEST_F(Api, RespondersRunAnIncidentThroughTheApi) {
 
 // What runs on the server's blocking threads: appends (they wait on an fsync) and the long
 // rebuild of time travel; everything else stays on the I/O threads.
+TEST(Routes, MatchSegmentsNameParametersAndKnowTheOtherMethodsOfAPath) {
+    auto application = match_route("GET", "/v1/applications/a1");
+    ASSERT_NE(application.route, nullptr);
+    EXPECT_EQ(application.route->id, RouteId::application);
+    EXPECT_EQ(application.parameters, (std::map<std::string, std::string>{{"id", "a1"}}));
+    auto command = match_route("POST", "/v1/applications/a1/commands/approve");
+    ASSERT_NE(command.route, nullptr);
+    EXPECT_EQ(command.parameters,
+              (std::map<std::string, std::string>{{"id", "a1"}, {"name", "approve"}}));
+    // Empty segments are skipped; a trailing slash is not (only "/console/" takes one).
+    EXPECT_NE(match_route("GET", "/v1//applications/a1").route, nullptr);
+    EXPECT_EQ(match_route("GET", "/v1/applications/a1/").route, nullptr);
+    EXPECT_NE(match_route("GET", "/console/").route, nullptr);
+    EXPECT_EQ(match_route("GET", "/v1/applications").route, nullptr);
+    EXPECT_EQ(match_route("GET", "/v1/applications/a1/commands").route, nullptr);
+    auto wrong_method = match_route("GET", "/v1/applications/a1/commands/approve");
+    EXPECT_EQ(wrong_method.route, nullptr);
+    EXPECT_TRUE(wrong_method.path_known);
+    EXPECT_EQ(wrong_method.allowed_methods, std::vector<std::string>{"POST"});
+}
+
 TEST(Routes, AppendsAndLongRunningRoutesRunOnBlockingThreads) {
     EXPECT_TRUE(route_blocks("POST", "/v1/applications/a1/commands/approve"));
-    EXPECT_TRUE(route_blocks("GET", "/v1/applications/a1"));  // the disclosure appends
+    // Its disclosure is appended asynchronously: the read holds no thread while it waits.
+    EXPECT_FALSE(route_blocks("GET", "/v1/applications/a1"));
     EXPECT_TRUE(route_blocks("GET", "/v1/queue/as-of?at=2026-11-26T00:00:00Z"));
     EXPECT_FALSE(match_route("GET", "/v1/queue/as-of").route->appends) << "it only reads";
     EXPECT_FALSE(route_blocks("GET", "/v1/queue?limit=10"));
