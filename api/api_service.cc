@@ -102,25 +102,29 @@ void ApiService::handle(const HttpRequest& request, std::function<void(HttpRespo
         impl_->finish(answer.response, *context);
         return reply(std::move(answer.response));
     }
+    std::vector<StreamAppend> parts;
+    parts.push_back(impl_->disclosure_append(*context, *answer.disclosure));
+    // Owed from here until the completion has replied, whatever throws on the way: the
+    // destructor waits for every reply owed.
+    auto owed = std::shared_ptr<Impl>(impl_.get(), [](Impl* impl) {
+        std::lock_guard lock(impl->owed_mutex);
+        --impl->replies_owed;
+        impl->owed_changed.notify_all();
+    });
     {
         std::lock_guard lock(impl_->owed_mutex);
         ++impl_->replies_owed;
     }
-    std::vector<StreamAppend> parts;
-    parts.push_back(impl_->disclosure_append(*context, *answer.disclosure));
     impl_->d.store.append_transaction_async(
         std::move(parts),
-        [impl = impl_.get(), context, response = std::move(answer.response),
+        [owed = std::move(owed), context, response = std::move(answer.response),
          reply = std::move(reply)](Result<std::vector<AppendResult>> logged) mutable {
             if (logged.is_ok())
-                impl->disclosures.fetch_add(1, std::memory_order_relaxed);
+                owed->disclosures.fetch_add(1, std::memory_order_relaxed);
             else
                 response = disclosure_not_recorded(logged.status());
-            impl->finish(response, *context);
+            owed->finish(response, *context);
             reply(std::move(response));
-            std::lock_guard lock(impl->owed_mutex);
-            --impl->replies_owed;
-            impl->owed_changed.notify_all();
         });
 }
 
@@ -201,6 +205,18 @@ std::optional<HttpResponse> ApiService::Impl::gate(Context& context) {
                            "unknown query parameter '" + name.substr(0, 64) + "'",
                            known.empty() ? "this resource takes no query parameters"
                                          : "this resource takes " + known);
+        }
+    }
+    if (route_reads_projections(route.id)) {
+        const Seq folded = d.read_models.folded_through();
+        if (folded < head_at_start) {
+            auto response = problem(503, "catching_up",
+                                    "the read models are still being folded from the log; try "
+                                    "again shortly",
+                                    std::to_string(folded.value) + " of " +
+                                        std::to_string(head_at_start.value) + " events folded");
+            response.set_header("Retry-After", "5");
+            return response;
         }
     }
     return std::nullopt;

@@ -74,7 +74,11 @@ const std::vector<Route>& routes() {
          "/v1/applications/{id}",
          false,
          {Role::operator_role, Role::supervisor, Role::auditor},
-         {}},  // its disclosure is appended asynchronously: the answer waits, no thread does
+         {},
+         // On a blocking thread because opening the contact may reach the replicated key
+         // bucket over the network; its disclosure is appended asynchronously, so that thread
+         // is free again at once and the answer waits for the fsync without it.
+         /*appends=*/true},
         {RouteId::command,
          "POST",
          "/v1/applications/{id}/commands/{name}",
@@ -234,7 +238,7 @@ const std::vector<Route>& routes() {
 namespace {
 
 // The next non-empty segment of `rest`, consumed from it; nullopt at its end. Empty segments
-// ("a//b") are skipped. No allocation: every request is matched against every route.
+// ("a//b") are skipped. Views, not copies: every request is matched against every route.
 std::optional<std::string_view> next_segment(std::string_view& rest) {
     while (!rest.empty()) {
         const auto slash = rest.find('/');
@@ -295,6 +299,23 @@ bool role_allowed(const Route& route, Role role) {
 bool route_blocks(const std::string& method, const std::string& target) {
     const RouteMatch match = match_route(method, target.substr(0, target.find('?')));
     return match.route && (match.route->appends || match.route->long_running);
+}
+
+bool route_reads_projections(RouteId id) {
+    switch (id) {
+        case RouteId::queue:
+        case RouteId::inbox:
+        case RouteId::incident_who_saw:
+        case RouteId::incident_saw_what:
+        case RouteId::incident_review:
+        case RouteId::incident_report:
+        case RouteId::incident_list:
+        case RouteId::incident_step:
+        case RouteId::incident_contact:
+            return true;
+        default:
+            return false;
+    }
 }
 
 std::vector<std::string> large_body_paths() {

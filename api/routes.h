@@ -61,10 +61,10 @@ struct Route {
     std::vector<auth::Role> roles;  // who may call it when not public
     // The query parameters it takes; any other is a 400 (a typo must not silently mean "all").
     std::vector<std::string> query_parameters = {};
-    // It appends durably and waits for it (a command, mail, a download, a search's disclosure):
-    // the server runs it on a blocking thread so that many can share one group commit, never on
-    // an I/O thread. (A handler whose answer only carries a disclosure needs no thread: the
-    // disclosure is appended asynchronously, ApiService::handle.)
+    // It appends durably (a command, mail, a download, a PII read's disclosure) or may wait on
+    // the network: the server runs it on a blocking thread, never on an I/O thread. (A PII read
+    // returns its disclosure with its answer and ApiService::handle appends it asynchronously,
+    // so its thread is free again before the fsync.)
     bool appends = false;
     // It takes a whole mail as its body (up to the intake limit, not the 1 MiB of the others).
     bool large_body = false;
@@ -86,6 +86,9 @@ RouteMatch match_route(const std::string& method, const std::string& path);
 // Whether a request target (path and query) runs on a blocking thread: its route appends or is
 // long-running; false when no route matches.
 bool route_blocks(const std::string& method, const std::string& target);
+// Whether a route answers from the read models (the queue, the inbox, the incident list and the
+// disclosure index): refused with 503 catching_up while they fold what the log held at start.
+bool route_reads_projections(RouteId id);
 // The path patterns of the large_body routes ("/v1/incidents/{incident}/imports/{kind}").
 std::vector<std::string> large_body_paths();
 bool role_allowed(const Route& route, auth::Role role);

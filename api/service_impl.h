@@ -44,12 +44,17 @@ struct ApiService::Impl {
     std::condition_variable owed_changed;
     std::size_t replies_owed = 0;
 
+    // The log's head when the API started: the read models must have folded this far before a
+    // route that reads them answers (route_reads_projections).
+    Seq head_at_start;
+
     explicit Impl(ApiDependencies dependencies)
         : d(std::move(dependencies)),
           commands(d.commands),
           downloads(d.store, d.config, d.clock_ms),
           organizations(d.store, d.vault),
-          application_records(d.store) {}
+          application_records(d.store),
+          head_at_start(d.store.head()) {}
     ~Impl() {
         std::unique_lock lock(owed_mutex);
         owed_changed.wait(lock, [this] { return replies_owed == 0; });

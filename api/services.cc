@@ -166,7 +166,7 @@ Result<std::unique_ptr<Services>> Services::open(ServiceOptions options) {
         *services->store_, *services->vault_, *services->ledger_, *services->read_models_,
         o.settings.workflow, o.settings.outbox, o.clock_ms,
         CheckpointPolicy{o.checkpoint_every_events, o.checkpoint_every_seconds});
-    KAKITOME_RETURN_IF_ERROR(services->worker_->refresh());
+    if (o.fold_projections_on_open) KAKITOME_RETURN_IF_ERROR(services->worker_->refresh());
     services->backups_ = std::make_unique<BackupJob>(*services->database_, *services->store_,
                                                      *services->ledger_, o.settings.backup, data);
     services->witnessing_ = std::make_unique<witness::CheckpointWitnessing>(

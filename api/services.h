@@ -63,6 +63,10 @@ struct ServiceOptions {
     // node may become primary); false opens the store for reading only, every append refused
     // with the reason (a command-line tool must not write beside the replicated log).
     bool join_replication = false;
+    // Fold the read models up to the log's head before open() returns. `serve` says false: it
+    // listens at once and folds on the worker's thread, answering the routes that read them with
+    // 503 catching_up meanwhile (a first start on a long log folds for minutes).
+    bool fold_projections_on_open = true;
 };
 
 class Services {

@@ -8,6 +8,7 @@
 #include <limits>
 #include <unordered_map>
 
+#include "events/base/operator_log.h"
 #include "events/base/timestamp.h"
 #include "events/rocksdb_status.h"
 #include "events/storage_keys.h"
@@ -146,7 +147,8 @@ void EventStore::append_transaction_async(std::vector<StreamAppend> parts, Appen
     };
     std::lock_guard lock(writers_mutex_);
     if (!commit_thread_.joinable()) commit_thread_ = std::thread([this] { run_commit_thread(); });
-    writers_.push_back(pending.release());
+    writers_.push_back(pending.get());
+    pending.release();  // the queue owns it now
     if (writers_.size() == 1) commit_thread_wake_.notify_one();
 }
 
@@ -251,7 +253,16 @@ void EventStore::lead_group(std::unique_lock<std::mutex>& lock) {
     hand_on_leadership();
     if (completed.empty()) return;
     lock.unlock();
-    for (auto& writer : completed) writer->completion(std::move(writer->result));
+    // A completion that throws is a caller's bug; it must not cost the others theirs, nor end
+    // the commit thread or fail a synchronous appender whose own append succeeded.
+    for (auto& writer : completed) {
+        try {
+            writer->completion(std::move(writer->result));
+        } catch (const std::exception& error) {
+            logging::write(logging::Level::error, "append completion failed",
+                           {{"error", error.what()}});
+        }
+    }
     lock.lock();
 }
 

@@ -17,9 +17,20 @@ Status ReadModels::load() {
     KAKITOME_RETURN_IF_ERROR(queue_runner_.load());
     KAKITOME_RETURN_IF_ERROR(directory_runner_.load());
     KAKITOME_RETURN_IF_ERROR(downloads_runner_.load());
-    std::lock_guard lock(inbox_mutex_);
-    KAKITOME_RETURN_IF_ERROR(inbox_runner_.load());
-    return incidents_runner_.load();
+    {
+        std::lock_guard lock(inbox_mutex_);
+        KAKITOME_RETURN_IF_ERROR(inbox_runner_.load());
+        KAKITOME_RETURN_IF_ERROR(incidents_runner_.load());
+    }
+    note_folded_through();
+    return Status::ok();
+}
+
+void ReadModels::note_folded_through() {
+    const Seq least = std::min({queue_runner_.position(), directory_runner_.position(),
+                                downloads_runner_.position(), inbox_runner_.position(),
+                                incidents_runner_.position(), disclosures_.position()});
+    folded_through_.store(least.value, std::memory_order_release);
 }
 
 Status ReadModels::catch_up() {
@@ -33,6 +44,7 @@ Status ReadModels::catch_up() {
         KAKITOME_RETURN_IF_ERROR(incidents_runner_.catch_up());
     }
     publish();
+    note_folded_through();
     return Status::ok();
 }
 

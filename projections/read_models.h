@@ -6,6 +6,8 @@
 // catch_up() and load() from one thread (the worker's); queue_snapshot() from any thread.
 #pragma once
 
+#include <algorithm>
+#include <atomic>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -34,6 +36,10 @@ class ReadModels : public Follower {
     std::string name() const override { return "read models"; }
     Seq position() const override { return queue_runner_.position(); }
     Status catch_up() override;
+    // The seq through which every read model has folded (the least of their positions), from
+    // any thread. A server answers from its read models only once they have folded what the log
+    // held when it started (a first start on a long log folds for minutes; it listens meanwhile).
+    Seq folded_through() const { return Seq{folded_through_.load(std::memory_order_acquire)}; }
 
     std::shared_ptr<const std::vector<QueueEntry>> queue_snapshot() const;
     const QueueProjection& queue() const { return queue_; }
@@ -47,6 +53,8 @@ class ReadModels : public Follower {
 
   private:
     void publish();
+    void note_folded_through();
+    std::atomic<std::uint64_t> folded_through_{0};
     std::function<std::int64_t()> clock_ms_;
     QueueProjection queue_;
     DirectoryProjection directory_;

@@ -211,6 +211,8 @@ int run_serve(const Words& words) {
             if (backup_keep) backup.keep = *backup_keep;
             options.checkpoint_every_seconds = checkpoint_seconds;
             options.join_replication = !arguments->has("once");
+            // Listen at once; the worker folds the read models first (503 catching_up meanwhile).
+            options.fold_projections_on_open = arguments->has("once");
         });
     if (!services) return kExitStoreError;
     EventStore& store = services->store();
@@ -341,6 +343,24 @@ int run_serve(const Words& words) {
     });
     std::atomic<bool> stopping{false};
     std::thread worker_thread([&] {
+        // First the read models fold what the log holds (minutes on a long log with none stored;
+        // the routes that read them answer 503 catching_up until then), then the passes begin,
+        // in the order open() would have had them.
+        for (bool folded = services->options().fold_projections_on_open; !folded && !stopping;) {
+            const auto started = std::chrono::steady_clock::now();
+            const Status refreshed = worker.refresh();
+            folded = refreshed.is_ok();
+            if (!folded) {
+                log_error("folding the read models failed", refreshed);
+                std::this_thread::sleep_for(std::chrono::seconds(1));
+                continue;
+            }
+            logging::write(logging::Level::info, "read models folded",
+                           {{"through", services->read_models().folded_through().value},
+                            {"elapsed_ms", std::chrono::duration_cast<std::chrono::milliseconds>(
+                                               std::chrono::steady_clock::now() - started)
+                                               .count()}});
+        }
         while (!stopping) {
             // A standby folds what the primary wrote, and fires and sends nothing itself.
             const bool primary = writes();

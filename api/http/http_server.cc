@@ -342,8 +342,11 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
             std::lock_guard lock(awaiting->mutex);
             awaiting->connections.emplace(this, this->shared_from_this());
         }
-        return [awaiting, key = static_cast<const void*>(this), request = std::move(request),
+        // Once only: a second call must not answer the connection's next (pipelined) request.
+        auto used = std::make_shared<std::atomic<bool>>(false);
+        return [awaiting, used, key = static_cast<const void*>(this), request = std::move(request),
                 keep_alive, version](HttpResponse response) {
+            if (used->exchange(true)) return;
             std::shared_ptr<Session> self;
             {
                 std::lock_guard lock(awaiting->mutex);

@@ -10,7 +10,7 @@
 // thread-safe. An asynchronous handler answers later, from any thread, through its HttpReply
 // (a read whose disclosure is being made durable holds no thread while it waits).
 // stop() (SIGTERM in `kakitome serve`) stops accepting, lets in-flight requests finish and be
-// answered, then returns; nothing a handler started is cut off.
+// answered within its grace, then returns; a reply that comes later is dropped.
 // Asio and Beast stay inside http_server.cc (compiled once, separately): this header is cheap.
 #pragma once
 

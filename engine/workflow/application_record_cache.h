@@ -21,7 +21,7 @@ class ApplicationRecordCache {
   public:
     explicit ApplicationRecordCache(const EventStore& store, std::size_t capacity = 4096);
     Result<ApplicationRecord> load(const std::string& application);
-    // How many loads were answered without reading the stream (for tests and /metrics).
+    // How many loads were answered without reading the stream (for tests).
     std::size_t hits() const;
 
   private:
