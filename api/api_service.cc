@@ -213,8 +213,7 @@ std::optional<HttpResponse> ApiService::Impl::gate(Context& context) {
             auto response = problem(503, "catching_up",
                                     "the read models are still being folded from the log; try "
                                     "again shortly",
-                                    std::to_string(folded.value) + " of " +
-                                        std::to_string(head_at_start.value) + " events folded");
+                                    fold_progress_text());
             response.set_header("Retry-After", "5");
             return response;
         }
@@ -301,6 +300,16 @@ ApiService::Impl::Answer ApiService::Impl::dispatch(Context& context) {
             return console_file(context.match.parameters.at("file"));
     }
     return problem(404, "not_found", "no such resource");
+}
+
+std::string ApiService::Impl::fold_progress_text() const {
+    const auto progress = d.read_models.fold_progress();
+    const std::string of_all = " of " + std::to_string(head_at_start.value) + " events";
+    if (progress.read_model == 0)
+        return std::to_string(d.read_models.folded_through().value) + of_all + " folded";
+    return "folding read model " + std::to_string(progress.read_model) + " of " +
+           std::to_string(progress.read_models) + ", at event " +
+           std::to_string(progress.position.value) + of_all;
 }
 
 StreamAppend ApiService::Impl::disclosure_append(const Context& context,

@@ -124,6 +124,9 @@ struct ApiService::Impl {
     HttpResponse console_file(const std::string& name);
     Status disclose(const Context& context, const std::vector<std::string>& applications,
                     const std::vector<std::string>& fields);
+    // How far the read models are while they fold what the log held at start (503 catching_up,
+    // /readyz): "read model 2 of 6 at event N of M".
+    std::string fold_progress_text() const;
     // The disclosure's event, appended to the principal's disclosure stream.
     StreamAppend disclosure_append(const Context& context, const Disclosure& disclosure) const;
 };

@@ -33,15 +33,39 @@ void ReadModels::note_folded_through() {
     folded_through_.store(least.value, std::memory_order_release);
 }
 
+Status ReadModels::fold_one(
+    int number, const std::function<Status(const std::function<void(Seq, Seq)>&)>& fold) {
+    folding_position_.store(0, std::memory_order_relaxed);
+    folding_read_model_.store(number, std::memory_order_release);
+    return fold([this](Seq position, Seq) {
+        folding_position_.store(position.value, std::memory_order_relaxed);
+    });
+}
+
+ReadModels::FoldProgress ReadModels::fold_progress() const {
+    return {folding_read_model_.load(std::memory_order_acquire), 6,
+            Seq{folding_position_.load(std::memory_order_relaxed)}};
+}
+
 Status ReadModels::catch_up() {
-    KAKITOME_RETURN_IF_ERROR(queue_runner_.catch_up());
-    KAKITOME_RETURN_IF_ERROR(directory_runner_.catch_up());
-    KAKITOME_RETURN_IF_ERROR(disclosures_.catch_up());
-    KAKITOME_RETURN_IF_ERROR(downloads_runner_.catch_up());
+    struct Done {
+        std::atomic<int>& folding;
+        ~Done() { folding.store(0, std::memory_order_release); }
+    } done{folding_read_model_};
+    auto runner = [](ProjectionRunner& each) {
+        return [&each](const std::function<void(Seq, Seq)>& progress) {
+            return each.catch_up(Seq{0}, progress);
+        };
+    };
+    KAKITOME_RETURN_IF_ERROR(fold_one(1, runner(queue_runner_)));
+    KAKITOME_RETURN_IF_ERROR(fold_one(2, runner(directory_runner_)));
+    KAKITOME_RETURN_IF_ERROR(fold_one(
+        3, [this](const std::function<void(Seq, Seq)>&) { return disclosures_.catch_up(); }));
+    KAKITOME_RETURN_IF_ERROR(fold_one(4, runner(downloads_runner_)));
     {
         std::lock_guard lock(inbox_mutex_);
-        KAKITOME_RETURN_IF_ERROR(inbox_runner_.catch_up());
-        KAKITOME_RETURN_IF_ERROR(incidents_runner_.catch_up());
+        KAKITOME_RETURN_IF_ERROR(fold_one(5, runner(inbox_runner_)));
+        KAKITOME_RETURN_IF_ERROR(fold_one(6, runner(incidents_runner_)));
     }
     publish();
     note_folded_through();

@@ -40,6 +40,14 @@ class ReadModels : public Follower {
     // any thread. A server answers from its read models only once they have folded what the log
     // held when it started (a first start on a long log folds for minutes; it listens meanwhile).
     Seq folded_through() const { return Seq{folded_through_.load(std::memory_order_acquire)}; }
+    // How far catch_up() is, from any thread: "read model 2 of 6, at event N" while it folds
+    // (the position is the last page folded; 0 for the disclosure index, which does not say).
+    struct FoldProgress {
+        int read_model = 0;  // 1-based; 0 when no catch_up() is running
+        int read_models = 6;
+        Seq position{0};
+    };
+    FoldProgress fold_progress() const;
 
     std::shared_ptr<const std::vector<QueueEntry>> queue_snapshot() const;
     const QueueProjection& queue() const { return queue_; }
@@ -54,7 +62,12 @@ class ReadModels : public Follower {
   private:
     void publish();
     void note_folded_through();
+    // Runs one read model's catch-up as the `number`th of six, noting its pages' progress.
+    Status fold_one(int number,
+                    const std::function<Status(const std::function<void(Seq, Seq)>&)>& fold);
     std::atomic<std::uint64_t> folded_through_{0};
+    std::atomic<int> folding_read_model_{0};
+    std::atomic<std::uint64_t> folding_position_{0};
     std::function<std::int64_t()> clock_ms_;
     QueueProjection queue_;
     DirectoryProjection directory_;

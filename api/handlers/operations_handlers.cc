@@ -60,12 +60,8 @@ HttpResponse ApiService::Impl::readiness() {
                                         std::to_string((now - progress.good_ms) / 1000) + " s ago")
                   : Status::ok());
     const Seq folded = d.read_models.folded_through();
-    ready &=
-        check("projections",
-              folded < head_at_start
-                  ? Status::unavailable("folding the log: " + std::to_string(folded.value) +
-                                        " of " + std::to_string(head_at_start.value) + " events")
-                  : Status::ok());
+    ready &= check("projections", folded < head_at_start ? Status::unavailable(fold_progress_text())
+                                                         : Status::ok());
     // Public route: the reason, not the path or the byte counts (those are in /metrics).
     ready &= check("disk", d.store.database()->check_space(0, Database::WriteKind::record).is_ok()
                                ? Status::ok()

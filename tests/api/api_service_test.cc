@@ -494,12 +494,18 @@ TEST_F(Api, AStandbyShowsNoPiiBecauseItCannotRecordTheDisclosure) {
 // log itself (an application) answers; /readyz names the progress.
 TEST_F(Api, WhileTheReadModelsFoldTheRoutesThatReadThemAnswerCatchingUp) {
     const std::string second = paired("info@midori-clinic.example.jp");
+    const std::uint64_t head = store_->head().value;
+    auto api_head_at_start = [head] { return head; };
     api_ = std::make_unique<ApiService>(*services_);  // started behind: `second` is not folded
     const std::string& operator_token = tokens_[auth::Role::operator_role];
     auto queue = call("GET", "/v1/queue", operator_token);
     EXPECT_EQ(queue.status, 503);
     EXPECT_NE(queue.body.find("catching_up"), std::string::npos) << queue.body;
     EXPECT_EQ(header(queue, "Retry-After"), "5");
+    // How far: nothing folds right now, so the least position of the read models, of the head.
+    EXPECT_NE(queue.body.find(" of " + std::to_string(api_head_at_start()) + " events folded"),
+              std::string::npos)
+        << queue.body;
     EXPECT_EQ(call("GET", "/v1/incidents", tokens_[auth::Role::responder]).status, 503);
     EXPECT_EQ(call("GET", "/v1/inbox", operator_token).status, 503);
     EXPECT_EQ(call("GET", "/v1/applications/" + second, operator_token).status, 200);
