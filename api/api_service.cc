@@ -105,16 +105,17 @@ void ApiService::handle(const HttpRequest& request, std::function<void(HttpRespo
     std::vector<StreamAppend> parts;
     parts.push_back(impl_->disclosure_append(*context, *answer.disclosure));
     // Owed from here until the completion has replied, whatever throws on the way: the
-    // destructor waits for every reply owed.
+    // destructor waits for every reply owed. (Counted first: a guard that cannot be made
+    // counts itself down.)
+    {
+        std::lock_guard lock(impl_->owed_mutex);
+        ++impl_->replies_owed;
+    }
     auto owed = std::shared_ptr<Impl>(impl_.get(), [](Impl* impl) {
         std::lock_guard lock(impl->owed_mutex);
         --impl->replies_owed;
         impl->owed_changed.notify_all();
     });
-    {
-        std::lock_guard lock(impl_->owed_mutex);
-        ++impl_->replies_owed;
-    }
     impl_->d.store.append_transaction_async(
         std::move(parts),
         [owed = std::move(owed), context, response = std::move(answer.response),

@@ -223,7 +223,20 @@ inline std::unique_ptr<Process> start_server(const std::filesystem::path& data, 
     arguments.insert(arguments.end(), extra.begin(), extra.end());
     auto server = std::make_unique<Process>(arguments, log, errors);
     for (int i = 0; i < 200; ++i) {
-        if (port_accepts(port)) return server;
+        if (port_accepts(port)) {
+            // As a client that respects readiness: serve listens before its read models have
+            // folded the log (the queue answers 503 catching_up until then). Plain HTTP only;
+            // a TLS port gives no HTTP answer here, and is returned at once.
+            for (int j = 0; j < 200; ++j) {
+                const auto ready =
+                    http_request("GET", "http://127.0.0.1:" + std::to_string(port) + "/readyz");
+                if (ready.status == 0 ||
+                    ready.body.find("\"projections\":{\"ok\":true}") != std::string::npos)
+                    break;
+                std::this_thread::sleep_for(std::chrono::milliseconds(50));
+            }
+            return server;
+        }
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
     return nullptr;

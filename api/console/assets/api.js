@@ -22,6 +22,8 @@ export class ApiError extends Error {
     if (this.status === 0) return t('network');
     if (this.status === 403) return `${t('forbidden')} ${this.problem.detail || this.problem.title || ''}`;
     if (this.status === 404) return `${t('not_found')} ${this.problem.title || ''}`;
+    // A server that has just started folds its read models first (docs/api.md "Operations").
+    if (this.type === 'catching_up') return `${t('catching_up')} (${this.problem.detail || ''})`;
     return `${t('error')} ${this.status}: ${this.problem.title || ''} ${this.problem.detail || ''}`.trim();
   }
 }

@@ -76,6 +76,7 @@ const words = {
     open_contact: '連絡先を開く', notify: '通知済みにする', contact: '連絡先', yes: 'はい', no: 'いいえ', assessment: '評価',
     error: 'エラー', forbidden: 'この操作の権限がありません。', not_found: '見つかりません。',
     network: 'サーバーに接続できません。',
+    catching_up: '起動直後のため、一覧を準備しています。数秒後に再読み込みしてください。',
   },
   en: {
     title: 'kakitome console', loading: 'Loading…', language: '日本語',
@@ -153,6 +154,7 @@ const words = {
     open_contact: 'Open contact', notify: 'Mark notified', contact: 'Contact', yes: 'yes', no: 'no', assessment: 'Assessment',
     error: 'Error', forbidden: 'You may not do this.', not_found: 'Not found.',
     network: 'The server cannot be reached.',
+    catching_up: 'The server has just started and is preparing its lists; reload in a few seconds.',
   },
 };
 
