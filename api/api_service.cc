@@ -209,12 +209,11 @@ std::optional<HttpResponse> ApiService::Impl::gate(Context& context) {
         }
     }
     if (route_reads_projections(route.id)) {
-        const Seq folded = d.read_models.folded_through();
-        if (folded < head_at_start) {
+        if (auto behind = read_models_behind()) {
             auto response = problem(503, "catching_up",
                                     "the read models are still being folded from the log; try "
                                     "again shortly",
-                                    fold_progress_text());
+                                    *behind);
             response.set_header("Retry-After", "5");
             return response;
         }
@@ -303,11 +302,12 @@ ApiService::Impl::Answer ApiService::Impl::dispatch(Context& context) {
     return problem(404, "not_found", "no such resource");
 }
 
-std::string ApiService::Impl::fold_progress_text() const {
+std::optional<std::string> ApiService::Impl::read_models_behind() const {
+    const Seq folded = d.read_models.folded_through();
+    if (folded >= head_at_start) return std::nullopt;
     const auto progress = d.read_models.fold_progress();
     const std::string of_all = " of " + std::to_string(head_at_start.value) + " events";
-    if (progress.read_model == 0)
-        return std::to_string(d.read_models.folded_through().value) + of_all + " folded";
+    if (progress.read_model == 0) return std::to_string(folded.value) + of_all + " folded";
     return "folding read model " + std::to_string(progress.read_model) + " of " +
            std::to_string(progress.read_models) + ", at event " +
            std::to_string(progress.position.value) + of_all;

@@ -124,9 +124,9 @@ struct ApiService::Impl {
     HttpResponse console_file(const std::string& name);
     Status disclose(const Context& context, const std::vector<std::string>& applications,
                     const std::vector<std::string>& fields);
-    // How far the read models are while they fold what the log held at start (503 catching_up,
-    // /readyz): "read model 2 of 6 at event N of M".
-    std::string fold_progress_text() const;
+    // Whether the read models are still folding what the log held at start, and if so how far
+    // they are ("folding read model 2 of 6, at event N of M events"): 503 catching_up, /readyz.
+    std::optional<std::string> read_models_behind() const;
     // The disclosure's event, appended to the principal's disclosure stream.
     StreamAppend disclosure_append(const Context& context, const Disclosure& disclosure) const;
 };

@@ -59,9 +59,8 @@ HttpResponse ApiService::Impl::readiness() {
                   ? Status::unavailable("the last good worker pass was " +
                                         std::to_string((now - progress.good_ms) / 1000) + " s ago")
                   : Status::ok());
-    const Seq folded = d.read_models.folded_through();
-    ready &= check("projections", folded < head_at_start ? Status::unavailable(fold_progress_text())
-                                                         : Status::ok());
+    const auto behind = read_models_behind();
+    ready &= check("projections", behind ? Status::unavailable(*behind) : Status::ok());
     // Public route: the reason, not the path or the byte counts (those are in /metrics).
     ready &= check("disk", d.store.database()->check_space(0, Database::WriteKind::record).is_ok()
                                ? Status::ok()
