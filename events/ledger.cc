@@ -1,6 +1,8 @@
 #include "events/ledger.h"
 
 #include "events/storage_keys.h"
+#include "events/subtree_pipeline.h"
+#include "events/tree_strips.h"
 
 #include <algorithm>
 #include <bit>
@@ -20,13 +22,8 @@ namespace {
 constexpr const char* kSizeKey = "ledger:size";
 constexpr const char* kCheckpointPrefix = "ledger:checkpoint:";
 
-std::string node_key(unsigned level, std::uint64_t index) {
-    std::string key(9, '\0');
-    key[0] = static_cast<char>(level);
-    for (int i = 0; i < 8; ++i)
-        key[static_cast<std::size_t>(1 + i)] = static_cast<char>((index >> (56 - 8 * i)) & 0xff);
-    return key;
-}
+// Two: the machines this runs on have two cores, and the caller only writes.
+constexpr unsigned kSubtreeWorkers = 2;
 
 std::string cosignature_prefix(std::uint64_t size) {
     char digits[32];
@@ -137,14 +134,7 @@ Result<std::optional<merkle::Hash>> stored_tree_node(const Database& database, u
                                                      std::uint64_t index) {
     auto* family = database.family(kMerkleFamily);
     if (!family) return std::optional<merkle::Hash>();
-    std::string value;
-    auto got = database.db()->Get(rocksdb::ReadOptions(), family, node_key(level, index), &value);
-    if (got.IsNotFound()) return std::optional<merkle::Hash>();
-    if (!got.ok()) return from_rocksdb(got, "reading merkle node");
-    if (value.size() != 32) return Status::corruption("a stored merkle node is not 32 bytes");
-    merkle::Hash hash{};
-    std::copy(value.begin(), value.end(), hash.begin());
-    return std::optional<merkle::Hash>(hash);
+    return tree_strips::read_node(database, family, level, index);
 }
 
 Result<std::vector<std::pair<std::uint64_t, std::string>>> stored_checkpoint_notes(
@@ -221,6 +211,7 @@ Status Ledger::extend() {
                                       ": the log was rewritten below the tree; refusing to extend")
                 .with_reason("not_an_extension");
     }
+    if (size >= head.value) return Status::ok();
     // The right edge of the tree: complete subtrees that still wait for a right sibling.
     std::vector<std::pair<unsigned, merkle::Hash>> pending;
     for (unsigned level = 0; (size >> level) != 0; ++level) {
@@ -231,58 +222,76 @@ Status Ledger::extend() {
         }
     }
     std::reverse(pending.begin(), pending.end());  // highest level first, as a stack
-    // Leaves are the events' hashes, read from the first bytes of each stored record: nothing is
-    // decoded. A page of events' nodes is written in one batch, level by level in index order:
-    // node keys sort by level first, and inserting them in key order keeps every memtable insert
-    // next to the previous one (interleaving levels made the skip list search for each).
-    std::vector<std::vector<std::pair<std::uint64_t, merkle::Hash>>> page_nodes;
-    const auto write_batch = [&]() -> Status {
+    auto strips = tree_strips::StripWriter::open(*database, family, size);
+    if (!strips.is_ok()) return strips.status();
+    tree_strips::StripWriter& writer = strips.value();
+    // Nodes and the new size in one batch: the stored size never counts a node not written.
+    const auto commit = [&]() -> Status {
         rocksdb::WriteBatch batch;
-        for (unsigned level = 0; level < page_nodes.size(); ++level) {
-            for (const auto& [index, hash] : page_nodes[level]) {
-                batch.Put(family, node_key(level, index),
-                          rocksdb::Slice(reinterpret_cast<const char*>(hash.data()), hash.size()));
-            }
-            page_nodes[level].clear();
-        }
+        writer.write_to(batch);
         batch.Put(database->meta(), kSizeKey, std::to_string(size));
         auto written = database->db()->Write(rocksdb::WriteOptions(), &batch);
         if (!written.ok()) return from_rocksdb(written, "writing merkle nodes");
         size_ = size;
         return Status::ok();
     };
-    Status failure;
-    const auto put_node = [&](unsigned level, std::uint64_t index, const merkle::Hash& hash) {
-        if (page_nodes.size() <= level) page_nodes.resize(level + 1);
-        page_nodes[level].emplace_back(index, hash);
+    // A new complete subtree (level, index) joins the edge: while it is a right child, it and
+    // its left sibling make their parent.
+    const auto join_edge = [&](unsigned level, std::uint64_t index, merkle::Hash hash) -> Status {
+        while (index & 1) {
+            hash = merkle::node_hash(pending.back().second, hash);
+            pending.pop_back();
+            ++level;
+            index >>= 1;
+            KAKITOME_RETURN_IF_ERROR(writer.put(level, index, hash));
+        }
+        pending.emplace_back(level, hash);
+        return Status::ok();
     };
-    KAKITOME_RETURN_IF_ERROR(
-        store_.scan_stored_events(Seq{size + 1}, head, [&](Seq seq, std::string_view stored) {
-            if (seq.value != size + 1 || stored.size() < sizeof(Sha256Digest)) {
-                failure = Status::corruption("the log has no readable event " +
-                                             std::to_string(size + 1) + " to extend the tree with");
-                return false;
-            }
-            merkle::Hash hash = merkle::leaf_hash(
-                reinterpret_cast<const std::uint8_t*>(stored.data()), sizeof(Sha256Digest));
-            std::uint64_t index = size;
-            put_node(0, index, hash);
-            unsigned level = 0;
-            while (index & 1) {
-                hash = merkle::node_hash(pending.back().second, hash);
-                pending.pop_back();
-                ++level;
-                index >>= 1;
-                put_node(level, index, hash);
-            }
-            pending.emplace_back(level, hash);
-            ++size;
-            if (size % kFollowerPageEvents == 0) failure = write_batch();
-            return failure.is_ok();
-        }));
-    KAKITOME_RETURN_IF_ERROR(failure);
-    if (size_.load() != size) return write_batch();
-    return Status::ok();
+    // Leaves [size, until) one by one: the short extensions of a running server, and the ends of
+    // a long one that do not fill a whole chunk.
+    const auto extend_leaf_by_leaf = [&](std::uint64_t until) -> Status {
+        if (until <= size) return Status::ok();
+        Status failure;
+        KAKITOME_RETURN_IF_ERROR(store_.scan_stored_events(
+            Seq{size + 1}, Seq{until}, [&](Seq seq, std::string_view stored) {
+                if (seq.value != size + 1 || stored.size() < sizeof(Sha256Digest)) return false;
+                // The leaf is the event's hash, the record's first 32 bytes: nothing decoded.
+                const merkle::Hash leaf = merkle::leaf_hash(
+                    reinterpret_cast<const std::uint8_t*>(stored.data()), sizeof(Sha256Digest));
+                failure = writer.put(0, size, leaf);
+                if (failure.is_ok()) failure = join_edge(0, size, leaf);
+                if (failure.is_ok() && ++size % kFollowerPageEvents == 0) failure = commit();
+                return failure.is_ok();
+            }));
+        KAKITOME_RETURN_IF_ERROR(failure);
+        if (size != until)
+            return Status::corruption("the log has no readable event " + std::to_string(size + 1) +
+                                      " to extend the tree with");
+        return commit();
+    };
+    // A long extension (a first start, a rebuilt tree) reads and hashes whole aligned chunks on
+    // two threads; only writing the strips and joining each chunk's root to the edge is serial.
+    const std::uint64_t first_chunk = (size + kSubtreeLeaves - 1) / kSubtreeLeaves;
+    const std::uint64_t end_chunk = head.value / kSubtreeLeaves;
+    if (end_chunk >= first_chunk + 2) {
+        KAKITOME_RETURN_IF_ERROR(extend_leaf_by_leaf(first_chunk * kSubtreeLeaves));
+        const Status chunks = for_each_complete_subtree(
+            store_, first_chunk, end_chunk, kSubtreeWorkers, [&](const SubtreeNodes& subtree) {
+                for (unsigned level = 0; level <= kSubtreeLevel; ++level) {
+                    const std::uint64_t first_index = subtree.chunk << (kSubtreeLevel - level);
+                    for (std::size_t i = 0; i < subtree.levels[level].size(); ++i)
+                        KAKITOME_RETURN_IF_ERROR(
+                            writer.put(level, first_index + i, subtree.levels[level][i]));
+                }
+                KAKITOME_RETURN_IF_ERROR(
+                    join_edge(kSubtreeLevel, subtree.chunk, subtree.levels[kSubtreeLevel][0]));
+                size += kSubtreeLeaves;
+                return commit();
+            });
+        KAKITOME_RETURN_IF_ERROR(chunks);
+    }
+    return extend_leaf_by_leaf(head.value);
 }
 
 Result<merkle::Hash> Ledger::root(std::uint64_t size) const {

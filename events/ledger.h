@@ -1,10 +1,11 @@
 // Ledger: the log's RFC 9162 Merkle tree, kept incrementally in the `merkle` column family, and
 // its signed checkpoints (docs/design.md §3).
 //
-// Every complete subtree is stored once as it completes (key: level, index), so each new event
-// writes one leaf and on average one more node, and any root, inclusion proof or consistency
-// proof is O(log² n) reads with no rebuild on start. extend() follows the log like a projection
-// (tree nodes and size in one WriteBatch per page), so appends never wait for hashing.
+// Every complete subtree is stored once as it completes, 256 of a level under one key
+// (events/tree_strips.h), so any root, inclusion proof or consistency proof is O(log² n) reads
+// with no rebuild on start. extend() follows the log like a projection (tree nodes and size in
+// one WriteBatch per page), so appends never wait for hashing; a long extension reads and hashes
+// on two threads (events/subtree_pipeline.h).
 // Checkpoints (C2SP tlog-checkpoint in a signed note, Ed25519) are stored in `meta` under
 // "ledger:checkpoint:<size>". extend() and cut_checkpoint() from one thread; the read calls
 // are thread-safe.

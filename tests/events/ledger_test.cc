@@ -13,6 +13,7 @@
 
 #include "events/database_batch.h"
 #include "events/test_store.h"
+#include "events/tree_damage.h"
 
 namespace kakitome {
 namespace {
@@ -190,23 +191,11 @@ TEST_F(LedgerTest, AStoredNodeThatNoLongerMatchesWhatWasSignedStopsTheNextCheckp
     auto node = stored_tree_node(*database_, 2, 0);
     ASSERT_TRUE(node.is_ok());
     ASSERT_TRUE(node->has_value());
-    bool damaged = false;
-    ASSERT_TRUE(database_
-                    ->scan(kMerkleFamily, "",
-                           [&](std::string_view key, std::string_view value) {
-                               if (value.size() != 32 ||
-                                   value != std::string_view(
-                                                reinterpret_cast<const char*>((*node)->data()), 32))
-                                   return true;
-                               std::string changed(value);
-                               changed[0] = static_cast<char>(changed[0] ^ 1);
-                               DatabaseBatch batch;
-                               batch.put(kMerkleFamily, key, changed);
-                               damaged = database_->write(batch).is_ok();
-                               return false;
-                           })
-                    .is_ok());
-    ASSERT_TRUE(damaged);
+    testing::flip_stored_tree_node(database_->db(), database_->family(kMerkleFamily), 2, 0, 0,
+                                   0x01);
+    auto damaged = stored_tree_node(*database_, 2, 0);
+    ASSERT_TRUE(damaged.is_ok() && damaged->has_value());
+    ASSERT_NE(**damaged, **node);
     append(4);
     auto refused = ledger_->cut_checkpoint();
     ASSERT_FALSE(refused.is_ok());

@@ -16,6 +16,7 @@
 #include "events/storage_keys.h"
 
 #include "events/test_store.h"
+#include "events/tree_damage.h"
 
 namespace kakitome {
 namespace {
@@ -276,14 +277,8 @@ class SigningRefusal : public LedgerTest {
         open();
     }
     void corrupt_node(unsigned level, std::uint64_t index) {
-        std::string key(1, static_cast<char>(level));
-        for (int shift = 56; shift >= 0; shift -= 8)
-            key += static_cast<char>((index >> shift) & 0xff);
-        std::string value;
-        auto* family = database_->family(kMerkleFamily);
-        ASSERT_TRUE(database_->db()->Get({}, family, key, &value).ok());
-        value[0] ^= 0x01;
-        ASSERT_TRUE(database_->db()->Put({}, family, key, value).ok());
+        testing::flip_stored_tree_node(database_->db(), database_->family(kMerkleFamily), level,
+                                       index, 0, 0x01);
     }
     void expect_refused(const char* words) {
         auto checkpoints_before = ledger_->checkpoints().value().size();

@@ -16,6 +16,7 @@
 #include "events/ledger.h"
 #include "events/storage_keys.h"
 #include "events/test_store.h"
+#include "events/tree_damage.h"
 
 namespace kakitome {
 namespace {
@@ -107,14 +108,7 @@ class RawDatabase {
     }
     // Flips a bit of one stored Merkle node (level, index), as the attacker of issue 14 did.
     void corrupt_tree_node(unsigned level, std::uint64_t index) {
-        std::string key(1, static_cast<char>(level));
-        for (int shift = 56; shift >= 0; shift -= 8)
-            key += static_cast<char>((index >> shift) & 0xff);
-        auto* merkle = family(kMerkleFamily);
-        std::string value;
-        ASSERT_TRUE(db_->Get(rocksdb::ReadOptions(), merkle, key, &value).ok());
-        value[5] ^= 0x20;
-        ASSERT_TRUE(db_->Put(rocksdb::WriteOptions(), merkle, key, value).ok());
+        testing::flip_stored_tree_node(db_.get(), family(kMerkleFamily), level, index, 5, 0x20);
     }
     rocksdb::ColumnFamilyHandle* family(const std::string& name) {
         for (auto* handle : handles_)
