@@ -1,43 +1,26 @@
+// One-shot digests go through OpenSSL's SHA256_* functions, deprecated since OpenSSL 3 in favour
+// of EVP: EVP's provider dispatch costs ~100 ns per digest, more than hashing a 65-byte Merkle
+// node and a fifth of hashing a 500-byte event, and the ledger and a verifying replay hash
+// millions of them (docs/performance.md, "Incident inquiry, replay and ledger"). The same
+// implementation (SHA-NI where the CPU has it) runs underneath both. Streams of unknown length
+// (Sha256Hasher) stay on EVP.
+#define OPENSSL_SUPPRESS_DEPRECATED
 #include "events/base/sha256.h"
 
 #include <openssl/evp.h>
+#include <openssl/sha.h>
 
 #include <new>
 #include <stdexcept>
 
 namespace kakitome {
 
-namespace {
-
-// The algorithm is fetched once and each thread keeps one context: fetching and allocating per
-// digest cost more than hashing a 500-byte event or a 65-byte Merkle node (docs/performance.md).
-const EVP_MD* sha256_algorithm() {
-    static EVP_MD* const algorithm = EVP_MD_fetch(nullptr, "SHA256", nullptr);
-    return algorithm;
-}
-
-struct ThreadDigestContext {
-    EVP_MD_CTX* context = EVP_MD_CTX_new();
-    ~ThreadDigestContext() { EVP_MD_CTX_free(context); }
-};
-
-}  // namespace
-
 Sha256Digest sha256_of_parts(std::initializer_list<std::string_view> parts) {
-    thread_local ThreadDigestContext thread_context;
-    EVP_MD_CTX* context = thread_context.context;
-    const EVP_MD* algorithm = sha256_algorithm();
-    // These only fail on allocation failure.
-    if (context == nullptr || algorithm == nullptr ||
-        EVP_DigestInit_ex2(context, algorithm, nullptr) != 1) {
-        throw std::bad_alloc();
-    }
-    for (std::string_view part : parts) {
-        if (EVP_DigestUpdate(context, part.data(), part.size()) != 1) throw std::bad_alloc();
-    }
+    SHA256_CTX context;
+    SHA256_Init(&context);
+    for (std::string_view part : parts) SHA256_Update(&context, part.data(), part.size());
     Sha256Digest digest{};
-    unsigned int size = 0;
-    if (EVP_DigestFinal_ex(context, digest.data(), &size) != 1) throw std::bad_alloc();
+    SHA256_Final(digest.data(), &context);
     return digest;
 }
 

@@ -1,4 +1,4 @@
-// SHA-256 digests through OpenSSL EVP, and their lowercase hex form.
+// SHA-256 digests through OpenSSL, and their lowercase hex form.
 #pragma once
 
 #include <array>
