@@ -3,10 +3,12 @@
 // PiiDisclosed event; a disclosure naming several applications is indexed under each; windows
 // are [from, to); registrations (the form mail's arrival and owner) answer registration(),
 // registered_in() and registered_before(); catch-up resumes from its position and indexes
-// nothing twice.
+// nothing twice; a stored row is, byte for byte, the JSON object nlohmann::json writes for the
+// record (the form every index stored so far has, and a rebuild compares with).
 #include "projections/disclosure_index.h"
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include <memory>
 #include <string>
@@ -111,6 +113,33 @@ TEST_F(Disclosures, WhoSawAndSawWhatInLogOrderWithEveryField) {
     EXPECT_EQ(request_ids(index_->saw_what("sat").value()), (std::vector<std::string>{"r4"}));
     EXPECT_EQ(applications(index_->saw_what("suzuki").value()),
               (std::vector<std::string>{"a1", "a2"}));
+}
+
+TEST(DisclosureRows, AStoredRowIsTheJsonObjectOfTheRecordByteForByte) {
+    for (const DisclosureRecord& record :
+         {DisclosureRecord{.seq = 18446744073709551615u,
+         .at_ms = 1795694400000,
+         .at = "2026-11-26T12:00:00.000Z",
+         .application = "a-\u00e9\"\\/",
+         .principal = "\u4f50\u85e4 \t\x01",
+         .role = "operator",
+         .request_id = "r\n1",
+         .endpoint = "GET /v1/applications/{id}",
+         .remote = "2001:db8::1",
+         .fields = {"organization", "contact_email", "\u96fb\u8a71"}},
+          DisclosureRecord{.seq = 1, .at_ms = -5, .fields = {}}}) {
+        const nlohmann::json expected{{"seq", record.seq},
+                                      {"at_ms", record.at_ms},
+                                      {"at", record.at},
+                                      {"application", record.application},
+                                      {"principal", record.principal},
+                                      {"role", record.role},
+                                      {"request_id", record.request_id},
+                                      {"endpoint", record.endpoint},
+                                      {"remote", record.remote},
+                                      {"fields", record.fields}};
+        EXPECT_EQ(disclosure_to_json(record), expected.dump());
+    }
 }
 
 TEST_F(Disclosures, AWindowIncludesItsStartAndExcludesItsEnd) {
