@@ -2,13 +2,16 @@
 // pages; a record whose bytes no longer hash to its stored hash, a record whose prev_hash names
 // another predecessor, and a hole in the seqs each stop it with chain_broken naming the seq, and
 // nothing from the bad record on is folded. Records are damaged with RocksDB directly, as a disk
-// or an intruder would.
+// or an intruder would. The followers' loop (for_each_page, which reads the next page on a second
+// thread while one folds) hands on every event of its range once, in order, folds on the calling
+// thread, and stops at the first fold error with no later page folded.
 #include "events/verified_pages.h"
 
 #include <gtest/gtest.h>
 #include <rocksdb/db.h>
 
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "events/storage_keys.h"
@@ -143,6 +146,39 @@ TEST_F(VerifiedPagesTest, AFoldErrorStopsTheReaderAndIsReturned) {
     int pages = 0;
     const Status status = for_each_verified_page(
         *t_.store, Seq{1}, Seq{0}, Sha256Digest{},
+        [&](const std::vector<RecordedEvent>&) {
+            return ++pages == 2 ? Status::internal("fold failed") : Status::ok();
+        },
+        kPage);
+    EXPECT_EQ(status.message(), "fold failed");
+    EXPECT_EQ(pages, 2);
+}
+
+TEST_F(VerifiedPagesTest, TheFollowersLoopHandsOnEveryEventOfItsRangeOnceInOrderOnTheCaller) {
+    for (const auto& [from, until, expected] :
+         std::vector<std::tuple<std::uint64_t, std::uint64_t, std::uint64_t>>{
+             {1, 0, 40}, {1, 9, 9}, {8, 21, 14}, {40, 0, 1}, {41, 0, 0}, {1, 7, 7}}) {
+        std::vector<std::uint64_t> folded;
+        const auto caller = std::this_thread::get_id();
+        ASSERT_TRUE(for_each_page(
+                        *t_.store, Seq{from}, Seq{until},
+                        [&](const std::vector<RecordedEvent>& page) {
+                            EXPECT_EQ(std::this_thread::get_id(), caller);
+                            EXPECT_LE(page.size(), kPage);
+                            for (const auto& event : page) folded.push_back(event.seq.value);
+                            return Status::ok();
+                        },
+                        kPage)
+                        .is_ok());
+        ASSERT_EQ(folded.size(), expected) << from << ".." << until;
+        for (std::size_t i = 0; i < folded.size(); ++i) EXPECT_EQ(folded[i], from + i);
+    }
+}
+
+TEST_F(VerifiedPagesTest, TheFollowersLoopStopsAtTheFirstFoldError) {
+    int pages = 0;
+    const Status status = for_each_page(
+        *t_.store, Seq{1}, Seq{0},
         [&](const std::vector<RecordedEvent>&) {
             return ++pages == 2 ? Status::internal("fold failed") : Status::ok();
         },
