@@ -141,14 +141,14 @@ Result<std::vector<std::pair<std::string, std::string>>> disclosure_rows_of(
     return rows;
 }
 
-Status DisclosureIndex::catch_up() {
+Status DisclosureIndex::catch_up(Seq until) {
     const auto& database = store_.database();
     if (database->read_only()) return Status::ok();
     if (!database->has_family(kDisclosuresFamily))
         return Status::internal("the disclosures column family is not open");
     std::vector<std::pair<std::string, std::string>> page_rows;
     return for_each_page(
-        store_, Seq{position().value + 1}, Seq{0}, [&](const std::vector<RecordedEvent>& page) {
+        store_, Seq{position().value + 1}, until, [&](const std::vector<RecordedEvent>& page) {
             page_rows.clear();
             for (const auto& stored : page) {
                 Status rows_status;

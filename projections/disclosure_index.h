@@ -68,7 +68,8 @@ class DisclosureIndex {
   public:
     explicit DisclosureIndex(const EventStore& store) : store_(store) {}
 
-    Status catch_up();
+    // Indexes the events after position() up to `until` (Seq{0}: the head when called).
+    Status catch_up(Seq until = Seq{0});
     Seq position() const;
 
     Result<std::vector<DisclosureRecord>> who_saw(const std::string& application) const;

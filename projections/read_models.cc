@@ -4,7 +4,8 @@ namespace kakitome {
 
 ReadModels::ReadModels(const EventStore& store, const workflow::WorkflowConfig& config,
                        std::function<std::int64_t()> clock_ms)
-    : clock_ms_(std::move(clock_ms)),
+    : store_(store),
+      clock_ms_(std::move(clock_ms)),
       queue_(config),
       disclosures_(store),
       queue_runner_(store, queue_),
@@ -52,15 +53,21 @@ Status ReadModels::catch_up() {
         std::atomic<int>& folding;
         ~Done() { folding.store(0, std::memory_order_release); }
     } done{folding_read_model_};
-    auto runner = [](ProjectionRunner& each) {
-        return [&each](const std::function<void(Seq, Seq)>& progress) {
-            return each.catch_up(Seq{0}, progress);
+    const Seq head = store_.head();
+    auto runner = [this, head](ProjectionRunner& each) {
+        return [this, head, &each](const std::function<void(Seq, Seq)>& progress) {
+            return fold_in_slices(
+                head, [&each] { return each.position(); },
+                [&each, &progress](Seq until) { return each.catch_up(until, progress); });
         };
     };
     KAKITOME_RETURN_IF_ERROR(fold_one(1, runner(queue_runner_)));
     KAKITOME_RETURN_IF_ERROR(fold_one(2, runner(directory_runner_)));
-    KAKITOME_RETURN_IF_ERROR(fold_one(
-        3, [this](const std::function<void(Seq, Seq)>&) { return disclosures_.catch_up(); }));
+    KAKITOME_RETURN_IF_ERROR(fold_one(3, [this, head](const std::function<void(Seq, Seq)>&) {
+        return fold_in_slices(
+            head, [this] { return disclosures_.position(); },
+            [this](Seq until) { return disclosures_.catch_up(until); });
+    }));
     KAKITOME_RETURN_IF_ERROR(fold_one(4, runner(downloads_runner_)));
     {
         std::lock_guard lock(inbox_mutex_);
@@ -69,6 +76,21 @@ Status ReadModels::catch_up() {
     }
     publish();
     note_folded_through();
+    return Status::ok();
+}
+
+Status ReadModels::fold_in_slices(Seq head, const std::function<Seq()>& position,
+                                  const std::function<Status(Seq until)>& fold) const {
+    for (Seq from = position(); from.value < head.value;) {
+        if (stop_requested_.load(std::memory_order_acquire))
+            return Status::unavailable("stopping: the read models folded through event " +
+                                       std::to_string(from.value) + " of " +
+                                       std::to_string(head.value) + "; the next start goes on");
+        KAKITOME_RETURN_IF_ERROR(fold(Seq{std::min(head.value, from.value + kFoldSliceEvents)}));
+        const Seq reached = position();
+        if (reached.value <= from.value) break;  // nothing more to fold (a read-only store)
+        from = reached;
+    }
     return Status::ok();
 }
 

@@ -48,6 +48,12 @@ class ReadModels : public Follower {
         Seq position{0};
     };
     FoldProgress fold_progress() const;
+    // From any thread, once, when the process stops: a catch_up() running or started later ends
+    // at its next slice of kFoldSliceEvents events with Status::unavailable, everything folded
+    // so far stored (the next start goes on from there). A first fold of a long log takes
+    // minutes; a stopping server is not kept waiting for it. Const: it changes no read model.
+    void request_stop() const { stop_requested_.store(true, std::memory_order_release); }
+    static constexpr std::uint64_t kFoldSliceEvents = 50'000;
 
     std::shared_ptr<const std::vector<QueueEntry>> queue_snapshot() const;
     const QueueProjection& queue() const { return queue_; }
@@ -65,6 +71,11 @@ class ReadModels : public Follower {
     // Runs one read model's catch-up as the `number`th of six, noting its pages' progress.
     Status fold_one(int number,
                     const std::function<Status(const std::function<void(Seq, Seq)>&)>& fold);
+    // Folds `fold` (a catch-up to a given seq) in slices up to `head`, checking for a stop between.
+    Status fold_in_slices(Seq head, const std::function<Seq()>& position,
+                          const std::function<Status(Seq until)>& fold) const;
+    const EventStore& store_;
+    mutable std::atomic<bool> stop_requested_{false};
     std::atomic<std::uint64_t> folded_through_{0};
     std::atomic<int> folding_read_model_{0};
     std::atomic<std::uint64_t> folding_position_{0};

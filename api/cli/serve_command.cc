@@ -350,6 +350,11 @@ int run_serve(const Words& words) {
             const auto started = std::chrono::steady_clock::now();
             const Status refreshed = worker.refresh();
             folded = refreshed.is_ok();
+            if (!folded && stopping) {
+                logging::write(logging::Level::info, "read models' fold stopped",
+                               {{"reason", refreshed.message()}});
+                break;
+            }
             if (!folded) {
                 log_error("folding the read models failed", refreshed);
                 std::this_thread::sleep_for(std::chrono::seconds(1));
@@ -466,6 +471,7 @@ int run_serve(const Words& words) {
     // A primary hands the lease on now, so a standby takes over without waiting for the ttl.
     if (node != nullptr) node->stop();
     stopping = true;
+    services->read_models().request_stop();  // a first fold ends at its next slice
     store.wake_waiters();
     worker_thread.join();
     poller_thread.join();
