@@ -3,8 +3,9 @@
 namespace kakitome {
 
 ReadModels::ReadModels(const EventStore& store, const workflow::WorkflowConfig& config,
-                       std::function<std::int64_t()> clock_ms)
+                       std::function<std::int64_t()> clock_ms, std::uint64_t fold_slice_events)
     : store_(store),
+      fold_slice_events_(std::max<std::uint64_t>(fold_slice_events, 1)),
       clock_ms_(std::move(clock_ms)),
       queue_(config),
       disclosures_(store),
@@ -86,7 +87,7 @@ Status ReadModels::fold_in_slices(Seq head, const std::function<Seq()>& position
             return Status::unavailable("stopping: the read models folded through event " +
                                        std::to_string(from.value) + " of " +
                                        std::to_string(head.value) + "; the next start goes on");
-        KAKITOME_RETURN_IF_ERROR(fold(Seq{std::min(head.value, from.value + kFoldSliceEvents)}));
+        KAKITOME_RETURN_IF_ERROR(fold(Seq{std::min(head.value, from.value + fold_slice_events_)}));
         const Seq reached = position();
         if (reached.value <= from.value) break;  // nothing more to fold (a read-only store)
         from = reached;

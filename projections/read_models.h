@@ -28,8 +28,10 @@ namespace kakitome {
 
 class ReadModels : public Follower {
   public:
+    // `fold_slice_events`: how many events a catch-up folds between two looks for a stop.
     ReadModels(const EventStore& store, const workflow::WorkflowConfig& config,
-               std::function<std::int64_t()> clock_ms);
+               std::function<std::int64_t()> clock_ms,
+               std::uint64_t fold_slice_events = kFoldSliceEvents);
 
     // Loads the stored rows; call once before the first catch_up().
     Status load();
@@ -49,7 +51,7 @@ class ReadModels : public Follower {
     };
     FoldProgress fold_progress() const;
     // From any thread, once, when the process stops: a catch_up() running or started later ends
-    // at its next slice of kFoldSliceEvents events with Status::unavailable, everything folded
+    // at its next slice of fold_slice_events with Status::unavailable, everything folded
     // so far stored (the next start goes on from there). A first fold of a long log takes
     // minutes; a stopping server is not kept waiting for it. Const: it changes no read model.
     void request_stop() const { stop_requested_.store(true, std::memory_order_release); }
@@ -75,6 +77,7 @@ class ReadModels : public Follower {
     Status fold_in_slices(Seq head, const std::function<Seq()>& position,
                           const std::function<Status(Seq until)>& fold) const;
     const EventStore& store_;
+    const std::uint64_t fold_slice_events_;
     mutable std::atomic<bool> stop_requested_{false};
     std::atomic<std::uint64_t> folded_through_{0};
     std::atomic<int> folding_read_model_{0};

@@ -15,9 +15,11 @@
 namespace kakitome {
 namespace {
 
-constexpr std::uint64_t kApplications = 20'000;
-// Long enough for several slices of every read model.
-constexpr std::uint64_t kEvents = 2 * ReadModels::kFoldSliceEvents + 30'000;
+constexpr std::uint64_t kApplications = 2'000;
+// Slices of a tenth of the server's, so that the log (several slices of every read model, and
+// more than a page of for_each_page) stays quick to build under the sanitizers.
+constexpr std::uint64_t kSliceEvents = ReadModels::kFoldSliceEvents / 10;
+constexpr std::uint64_t kEvents = 2 * kSliceEvents + 3'000;
 
 TEST(ReadModelsFold, AStopEndsALongFoldAtASliceAndTheNextStartGoesOnFromThere) {
     const auto directory = testing::fresh_directory("read-models-fold");
@@ -42,7 +44,7 @@ TEST(ReadModelsFold, AStopEndsALongFoldAtASliceAndTheNextStartGoesOnFromThere) {
     workflow::WorkflowConfig config;
     const auto clock = [] { return std::int64_t{1'795'694'400'000}; };
     {
-        ReadModels first(*store, config, clock);
+        ReadModels first(*store, config, clock, kSliceEvents);
         ASSERT_TRUE(first.load().is_ok());
         // Stop once the fold has made its first page: it is then inside its first slice.
         std::thread stopper([&first] {
@@ -55,7 +57,7 @@ TEST(ReadModelsFold, AStopEndsALongFoldAtASliceAndTheNextStartGoesOnFromThere) {
         EXPECT_EQ(stopped.code(), StatusCode::unavailable) << stopped.to_string();
         EXPECT_NE(stopped.message().find("stopping"), std::string::npos) << stopped.to_string();
     }
-    ReadModels next(*store, config, clock);
+    ReadModels next(*store, config, clock, kSliceEvents);
     ASSERT_TRUE(next.load().is_ok());
     EXPECT_LT(next.folded_through().value, head.value) << "the first fold ran to its end";
     EXPECT_GT(next.position().value, 0u) << "nothing of the first fold was stored";
