@@ -17,6 +17,13 @@ void append_big_endian(std::string& key, std::uint64_t value) {
     for (int shift = 56; shift >= 0; shift -= 8) key += static_cast<char>((value >> shift) & 0xff);
 }
 
+// A strip holds whole hashes, at most kStripWidth of them.
+Status check_strip_size(std::size_t size) {
+    if (size % kHashSize != 0 || size > kStripWidth * kHashSize)
+        return Status::corruption("a stored merkle strip is not a whole number of hashes");
+    return Status::ok();
+}
+
 merkle::Hash hash_at(std::string_view bytes, std::size_t offset) {
     merkle::Hash hash{};
     std::copy_n(bytes.data() + offset, kHashSize, reinterpret_cast<char*>(hash.data()));
@@ -60,8 +67,7 @@ Result<std::optional<merkle::Hash>> read_node(const Database& database,
                                   strip_key(level, index / kStripWidth), &strip);
     if (!got.ok() && !got.IsNotFound()) return from_rocksdb(got, "reading a merkle strip");
     if (got.ok()) {
-        if (strip.size() % kHashSize != 0 || strip.size() > kStripWidth * kHashSize)
-            return Status::corruption("a stored merkle strip is not a whole number of hashes");
+        KAKITOME_RETURN_IF_ERROR(check_strip_size(strip.size()));
         const std::size_t offset = (index % kStripWidth) * kHashSize;
         if (offset < strip.size())
             return std::optional<merkle::Hash>(hash_at(strip.ToStringView(), offset));
@@ -76,8 +82,23 @@ Result<StripWriter> StripWriter::open(const Database& database, rocksdb::ColumnF
         const std::uint64_t next = size >> level;  // nodes complete at this level
         Level state;
         state.open.number = next / kStripWidth;
-        for (std::uint64_t index = state.open.number * kStripWidth; index < next; ++index) {
-            auto node = read_node(database, family, level, index);
+        const std::size_t wanted = (next % kStripWidth) * kHashSize;
+        // The strip in one read (a server extends after every few events, so this runs often);
+        // then, for a tree stored before strips, the nodes it does not hold, one by one.
+        if (wanted > 0) {
+            rocksdb::PinnableSlice stored;
+            auto got = database.db()->Get(rocksdb::ReadOptions(), family,
+                                          strip_key(level, state.open.number), &stored);
+            if (!got.ok() && !got.IsNotFound()) return from_rocksdb(got, "reading a merkle strip");
+            if (got.ok()) {
+                KAKITOME_RETURN_IF_ERROR(check_strip_size(stored.size()));
+                state.open.hashes.assign(stored.data(), std::min(stored.size(), wanted));
+            }
+        }
+        for (std::uint64_t index =
+                 state.open.number * kStripWidth + state.open.hashes.size() / kHashSize;
+             index < next; ++index) {
+            auto node = read_single_node(database, family, level, index);
             if (!node.is_ok()) return node.status();
             if (!node.value())
                 return Status::corruption("the stored tree has no node at level " +
