@@ -99,6 +99,9 @@ struct ApiService::Impl {
     HttpResponse queue(Context& context);
     Answer application(Context& context);
     HttpResponse command(Context& context);
+    std::optional<HttpResponse> refusal_for_operator(const std::string& id,
+                                                     const std::string& command,
+                                                     std::uint64_t expected);
     HttpResponse application_events(Context& context);
     HttpResponse events(Context& context);
     HttpResponse download(Context& context);

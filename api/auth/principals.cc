@@ -298,8 +298,8 @@ Result<CreatedToken> PrincipalRegistry::rotate(const std::string& name, std::int
     return CreatedToken{token, current->second.principal, expires_at};
 }
 
-bool PrincipalRegistry::is_active_staff(const std::string& name) {
-    if (!reload_if_changed().is_ok()) return false;
+Result<bool> PrincipalRegistry::is_active_staff(const std::string& name) {
+    KAKITOME_RETURN_IF_ERROR(reload_if_changed());  // unreadable is an error, not a "no"
     const std::int64_t now = policy_.clock_ms();
     std::shared_lock lock(mutex_);
     for (const auto& [hash, record] : by_token_sha256_) {

@@ -100,7 +100,7 @@ class PrincipalRegistry : public workflow::StaffDirectory {
                                 const std::string& actor);
     std::vector<PrincipalListing> list();
     // An operator or supervisor with a live token.
-    bool is_active_staff(const std::string& name) override;
+    Result<bool> is_active_staff(const std::string& name) override;
 
   private:
     struct TokenRecord {

@@ -227,19 +227,6 @@ HttpResponse ApiService::Impl::command(Context& context) {
         return problem(400, "invalid_idempotency_key",
                        "Idempotency-Key is at most " + std::to_string(kMaxIdempotencyKeyLength) +
                            " characters");
-    // What an operator may not decide alone is the workflow's rule (supervisor_needed); an
-    // approval is judged on the application as the If-Match version says it is.
-    if (principal.role == auth::Role::operator_role) {
-        std::optional<workflow::ApplicationRecord> record;
-        if (name == "approve" && !workflow::usage_period_ended(d.config, d.clock_ms())) {
-            auto loaded = workflow::load_application(d.store, id);
-            if (!loaded.is_ok()) return problem_for(loaded.status());
-            if (loaded->decision_version.value == *expected) record = std::move(loaded).value();
-        }
-        if (auto why = workflow::supervisor_needed(name, record ? &*record : nullptr, d.config,
-                                                   d.clock_ms()))
-            return problem(403, "forbidden", *why);
-    }
     workflow::CommandRequest request{id,
                                      name,
                                      principal.name,
@@ -258,16 +245,43 @@ HttpResponse ApiService::Impl::command(Context& context) {
         request.request_fingerprint =
             to_hex(sha256(context.request.method + "\n" + context.path + "\n" + body));
     }
-    auto outcome = commands.execute(request);
-    if (!outcome.is_ok()) return problem_for(outcome.status());
-    auto response = json_response(200, {{"application", outcome->application},
-                                        {"state", outcome->state},
-                                        {"version", outcome->version.value},
-                                        {"events", outcome->events},
-                                        {"repeated", outcome->repeated}});
-    response.set_header("ETag", etag(outcome->version));
-    if (outcome->repeated) response.set_header("Idempotent-Replayed", "true");
+    // A retry is answered with what was decided when the request was first made, whoever may
+    // decide it now: an operator's approval retried after the usage period ended is still the
+    // approval made before it.
+    auto outcome = commands.recorded_outcome(request);
+    if (!outcome) {
+        if (principal.role == auth::Role::operator_role) {
+            if (auto refused = refusal_for_operator(id, name, *expected)) return *refused;
+        }
+        outcome = commands.execute(request);
+    }
+    if (!outcome->is_ok()) return problem_for(outcome->status());
+    const workflow::CommandOutcome& done = outcome->value();
+    auto response = json_response(200, {{"application", done.application},
+                                        {"state", done.state},
+                                        {"version", done.version.value},
+                                        {"events", done.events},
+                                        {"repeated", done.repeated}});
+    response.set_header("ETag", etag(done.version));
+    if (done.repeated) response.set_header("Idempotent-Replayed", "true");
     return response;
+}
+
+// What an operator may not decide alone is the workflow's rule (supervisor_needed); an approval
+// is judged on the application as the If-Match version says it is.
+std::optional<HttpResponse> ApiService::Impl::refusal_for_operator(const std::string& id,
+                                                                   const std::string& command,
+                                                                   std::uint64_t expected) {
+    std::optional<workflow::ApplicationRecord> record;
+    if (command == "approve" && !workflow::usage_period_ended(d.config, d.clock_ms())) {
+        auto loaded = workflow::load_application(d.store, id);
+        if (!loaded.is_ok()) return problem_for(loaded.status());
+        if (loaded->decision_version.value == expected) record = std::move(loaded).value();
+    }
+    if (auto why = workflow::supervisor_needed(command, record ? &*record : nullptr, d.config,
+                                               d.clock_ms()))
+        return problem(403, "forbidden", *why);
+    return std::nullopt;
 }
 
 HttpResponse ApiService::Impl::application_events(Context& context) {

@@ -152,7 +152,13 @@ Result<WorkflowCommands::Plan> WorkflowCommands::plan_assign(const CommandInput&
     Plan plan;
     auto& events = plan.events;
     KAKITOME_RETURN_IF_ERROR(input.require("assignee"));
-    if (!staff_.is_active_staff(input.text("assignee"))) {
+    auto active = staff_.is_active_staff(input.text("assignee"));
+    if (!active.is_ok()) {
+        return Status::unavailable("the staff directory could not be read: " +
+                                   active.status().message())
+            .with_reason("staff_directory_unreadable");
+    }
+    if (!*active) {
         return Status::invalid_argument(
                    "the assignee must be an active operator or "
                    "supervisor principal")

@@ -87,6 +87,11 @@ class WorkflowCommands {
                      std::function<std::int64_t()> clock_ms);
 
     Result<CommandOutcome> execute(const CommandRequest& request);
+    // The outcome recorded for the request's Idempotency-Key (its idempotency_stream), or nullopt
+    // when the key is new or absent. A key recorded for a different request is an error
+    // (idempotency_key_reused). execute() answers a repeat the same way; callers that check who
+    // may decide ask first, so a retry is answered with what was decided then.
+    std::optional<Result<CommandOutcome>> recorded_outcome(const CommandRequest& request) const;
 
   private:
     // What every command's plan reads: the request, the loaded record, its JSON arguments and
@@ -115,7 +120,6 @@ class WorkflowCommands {
     // moved the stream in between).
     Result<CommandOutcome> decide(const CommandRequest& request, const nlohmann::json& arguments);
     Result<CommandOutcome> commit(const CommandInput& input, Plan plan);
-    std::optional<Result<CommandOutcome>> recorded_outcome(const CommandRequest& request) const;
     EventStore& store_;
     BlobStore& blobs_;
     DataKeyVault& vault_;

@@ -710,6 +710,26 @@ TEST_F(Api, AssigneesAreActiveStaffPrincipals) {
     }
 }
 
+// Defect: a staff directory that could not be read answered "no", so a colleague was refused
+// as unknown_assignee (400: the client's fault) when the server could not look. Here the
+// principals stream holds an event a newer kakitome wrote, which this one cannot read.
+TEST_F(Api, AnUnreadableStaffDirectoryIsTheServersErrorNotAnUnknownAssignee) {
+    const std::string& operator_token = tokens_[auth::Role::operator_role];
+    const std::string etag =
+        header(call("GET", "/v1/applications/" + application_, operator_token), "ETag");
+    ASSERT_TRUE(store_
+                    ->append(std::string(domain::kPrincipalsStream), ExpectedVersion::any(),
+                             {NewEvent{"TokenCreated", "{}", 99}})
+                    .is_ok());
+    const Seq head = store_->head();
+    const auto refused =
+        call("POST", "/v1/applications/" + application_ + "/commands/assign", operator_token,
+             {{"if-match", etag}}, json{{"assignee", "operator-1"}}.dump());
+    EXPECT_EQ(refused.status, 503) << refused.body;
+    EXPECT_NE(refused.body.find("staff_directory_unreadable"), std::string::npos) << refused.body;
+    EXPECT_EQ(store_->head(), head);
+}
+
 // Defects: 405 without Allow; "bearer" refused (the scheme is case-insensitive, RFC 9110
 // section 11.1); unknown query parameters silently ignored.
 TEST_F(Api, HttpConformanceAllowBearerSchemeAndUnknownParameters) {
@@ -828,6 +848,34 @@ TEST_F(Api, AfterTheUsagePeriodOnlyASupervisorMayApproveWithAJustification) {
                    R"({"justification":"延長が決まったため"})")
                   .status,
               200);
+}
+
+// Defect: the operator's role was checked before the Idempotency-Key's record, so an approval
+// made on the period's last day and retried the next morning (its answer lost) got 403.
+TEST_F(Api, AnOperatorsApprovalRetriedAfterThePeriodEndedGetsItsRecordedOutcome) {
+    close();
+    config_.usage_period = {"2025-05-19", "2026-11-24"};  // today is the last day
+    open();
+    start_api();
+    const std::string& operator_token = tokens_[auth::Role::operator_role];
+    const std::string target = "/v1/applications/" + application_ + "/commands/approve";
+    const std::string etag =
+        header(call("GET", "/v1/applications/" + application_, operator_token), "ETag");
+    const std::map<std::string, std::string> headers = {{"if-match", etag},
+                                                        {"idempotency-key", "approve-once"}};
+    const auto approved = call("POST", target, operator_token, headers, "{}");
+    ASSERT_EQ(approved.status, 200) << approved.body;
+    set_now("2026-11-25T09:00:00+09:00");
+    const Seq head = store_->head();
+    const auto retried = call("POST", target, operator_token, headers, "{}");
+    EXPECT_EQ(retried.status, 200) << retried.body;
+    EXPECT_EQ(header(retried, "Idempotent-Replayed"), "true");
+    EXPECT_EQ(header(retried, "ETag"), header(approved, "ETag"));
+    EXPECT_EQ(store_->head(), head) << "a retry appends nothing";
+    // A new request is judged now: the period is over.
+    auto fresh = headers;
+    fresh["idempotency-key"] = "approve-again";
+    EXPECT_EQ(call("POST", target, operator_token, fresh, "{}").status, 403);
 }
 
 TEST_F(Api, OverridesRevocationAndErasureNeedASupervisor) {
