@@ -216,14 +216,14 @@ int run_restore(const Words& words) {
     std::vector<std::string> reapplied;
     std::uint64_t head = 0, checkpoint_size = 0;
     {
-        auto services =
-            open_services_or_report("restore", arguments.value(), [&](ServiceOptions& o) {
-                o.data_directory = request.staging;
-                o.master_key_file = master_key_file;
-                o.ledger_key_file = ledger_key_file;
-                // The backups' journal is read, not grown.
-                o.settings.backup.directory.clear();
-            });
+        auto services = open_services_or_report("restore", arguments.value(), *settings,
+                                                [&](ServiceOptions& o) {
+                                                    o.data_directory = request.staging;
+                                                    o.master_key_file = master_key_file;
+                                                    o.ledger_key_file = ledger_key_file;
+                                                    // The backups' journal is read, not grown.
+                                                    o.settings.backup.directory.clear();
+                                                });
         if (!services) {
             discard();
             return kExitStoreError;

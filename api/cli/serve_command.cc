@@ -25,6 +25,7 @@
 #include <csignal>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <thread>
 
 #include <nlohmann/json.hpp>
@@ -79,12 +80,22 @@ void reload(http::HttpServer& server, const std::string& config_path, bool level
         else
             log_error("reload: the TLS certificate was not reloaded", tls);
     }
-    auto settings = workflow::load_settings(config_path);
-    if (!settings.is_ok()) {
-        log_error("reload: the configuration was not reloaded", settings.status());
+    // A pipe (`--config <(...)`) was read at start and has nothing more to give: reading it again
+    // would wait, on the signal thread, for a writer that never comes.
+    std::error_code ignored;
+    const bool rereadable =
+        config_path.empty() || std::filesystem::is_regular_file(config_path, ignored);
+    if (!rereadable) {
+        logging::write(logging::Level::warning,
+                       "reload: the configuration is not a regular file; not read again",
+                       {{"config", config_path}});
     } else if (!level_fixed) {
-        logging::set_threshold(*logging::level_from_name(settings->log_level));
-        reloaded.push_back("log_level");
+        if (auto settings = workflow::load_settings(config_path); !settings.is_ok()) {
+            log_error("reload: the configuration was not reloaded", settings.status());
+        } else {
+            logging::set_threshold(*logging::level_from_name(settings->log_level));
+            reloaded.push_back("log_level");
+        }
     }
     logging::write(logging::Level::warning, "reloaded",
                    {{"reloaded", reloaded},
@@ -181,10 +192,12 @@ int run_serve(const Words& words) {
     sigset_t signals = block_stop_signals();
     sigaddset(&signals, SIGHUP);
     pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+    // The configuration is read once: what is checked here is what the services run with, and a
+    // configuration given as a pipe (`--config <(...)`, secrets never on disk) can be read.
+    auto settings = settings_and_clock_or_report("serve", arguments.value());
+    if (!settings) return kExitBadInput;
     // The flag wins over the configuration's "log_level"; a bad name is refused up front.
-    auto settings_now = workflow::load_settings(arguments->value_or("config", ""));
-    const std::string level_name =
-        arguments->value_or("log-level", settings_now.is_ok() ? settings_now->log_level : "info");
+    const std::string level_name = arguments->value_or("log-level", settings->first.log_level);
     if (auto level = logging::level_from_name(level_name)) {
         logging::set_threshold(*level);
     } else {
@@ -192,9 +205,8 @@ int run_serve(const Words& words) {
         return kExitBadInput;
     }
 
-    if (auto& settings = settings_now; settings.is_ok() &&
-                                       workflow::uses_demo_storage(settings.value()) &&
-                                       !arguments->has("demo") && !arguments->has("once")) {
+    if (workflow::uses_demo_storage(settings->first) && !arguments->has("demo") &&
+        !arguments->has("once")) {
         std::fprintf(stderr,
                      "kakitome serve: the video storage is the built-in demo placeholder "
                      "(127.0.0.1:9000, key AKIDKAKITOMEDEMO); download links would point "
@@ -202,8 +214,8 @@ int run_serve(const Words& words) {
                      "or --demo to run the demo anyway.\n");
         return kExitBadInput;
     }
-    auto services =
-        open_services_or_report("serve", arguments.value(), [&](ServiceOptions& options) {
+    auto services = open_services_or_report(
+        "serve", arguments.value(), std::move(settings).value(), [&](ServiceOptions& options) {
             options.mail_limits = limits;
             auto& backup = options.settings.backup;
             if (auto directory = arguments->value("backup-dir")) backup.directory = *directory;

@@ -31,8 +31,8 @@ std::filesystem::path ledger_key_path(const Arguments& arguments, const std::str
 
 }  // namespace
 
-std::optional<std::pair<workflow::Settings, std::function<std::int64_t()>>>
-settings_and_clock_or_report(const std::string& command, const Arguments& arguments) {
+std::optional<SettingsAndClock> settings_and_clock_or_report(const std::string& command,
+                                                             const Arguments& arguments) {
     auto settings = workflow::load_settings(arguments.value_or("config", ""));
     if (!settings.is_ok()) {
         std::fprintf(stderr, "kakitome %s: %s\n", command.c_str(),
@@ -59,6 +59,12 @@ std::unique_ptr<Services> open_services_or_report(
     const std::function<void(ServiceOptions&)>& adjust) {
     auto settings = settings_and_clock_or_report(command, arguments);
     if (!settings) return nullptr;
+    return open_services_or_report(command, arguments, std::move(settings).value(), adjust);
+}
+
+std::unique_ptr<Services> open_services_or_report(
+    const std::string& command, const Arguments& arguments, SettingsAndClock settings,
+    const std::function<void(ServiceOptions&)>& adjust) {
     const std::string directory = arguments.value_or("data", kDefaultDataDirectory);
     ServiceOptions options;
     options.data_directory = directory;
@@ -73,10 +79,10 @@ std::unique_ptr<Services> open_services_or_report(
             return nullptr;
         }
     }
-    if (!arguments.has("reserve-free-bytes") && settings->first.reserve_free_bytes)
-        options.reserved_free_bytes = *settings->first.reserve_free_bytes;
-    options.settings = std::move(settings->first);
-    options.clock_ms = std::move(settings->second);
+    if (!arguments.has("reserve-free-bytes") && settings.first.reserve_free_bytes)
+        options.reserved_free_bytes = *settings.first.reserve_free_bytes;
+    options.settings = std::move(settings.first);
+    options.clock_ms = std::move(settings.second);
     if (adjust) adjust(options);
     // A reader (queue, events, ...) holds the directory for a moment when no server runs: wait
     // up to 3 s for it rather than failing a server's start. A running server never lets go,

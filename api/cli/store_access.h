@@ -24,10 +24,19 @@
 
 namespace kakitome::cli {
 
+// Settings and the clock: what --config and --now say.
+using SettingsAndClock = std::pair<workflow::Settings, std::function<std::int64_t()>>;
+
 // Flags it reads: --data, --master-key, --ledger-key, --config, --now. `adjust` may change the
 // options before anything opens (e.g. `process --smtp`). nullptr after printing the error.
 std::unique_ptr<Services> open_services_or_report(
     const std::string& command, const Arguments& arguments,
+    const std::function<void(ServiceOptions&)>& adjust = {});
+// The same with the settings the command already read (settings_and_clock_or_report): a command
+// that looks at its configuration before opening reads the file once, so what it checked is what
+// it runs with, and a configuration given as a pipe (`--config <(decrypt secrets.json)`) works.
+std::unique_ptr<Services> open_services_or_report(
+    const std::string& command, const Arguments& arguments, SettingsAndClock settings,
     const std::function<void(ServiceOptions&)>& adjust = {});
 // The flags open_services_or_report reads, for Arguments::parse.
 inline const std::vector<std::string> kServiceFlags = {
@@ -51,7 +60,7 @@ int exit_code_for(const Status& status);
 
 // Settings and clock from --config and --now (for commands that need no store). nullopt after
 // printing the error.
-std::optional<std::pair<workflow::Settings, std::function<std::int64_t()>>>
-settings_and_clock_or_report(const std::string& command, const Arguments& arguments);
+std::optional<SettingsAndClock> settings_and_clock_or_report(const std::string& command,
+                                                             const Arguments& arguments);
 
 }  // namespace kakitome::cli

@@ -2,8 +2,10 @@
 // only once the store is open and the server listens, STOPPING=1 on SIGTERM (sd_notify, the
 // protocol systemd's Type=notify reads), and SIGHUP reloading the TLS certificate and the log
 // level, saying what it reloaded. The shipped binary, a real datagram socket, real signals.
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 
 #include <chrono>
@@ -74,6 +76,43 @@ TEST_F(SystemdService, SaysReadyOnlyWhenListeningAndStoppingOnSigterm) {
     EXPECT_EQ(server.signal(SIGTERM), 0);
     EXPECT_EQ(receive(), "STOPPING=1");
     ::close(notify);
+}
+
+// Defect: serve read --config twice (once for the log level and the demo-storage check, once to
+// open the services), so a configuration given as a pipe, as `--config <(sops -d kakitome.json)`
+// gives it to keep the storage secret off the disk, left it waiting for a second writer, never
+// listening. A SIGHUP then must not wait on the pipe either.
+TEST_F(SystemdService, ServesWithItsConfigurationGivenAsAPipe) {
+    const fs::path pipe = root_ / "config.pipe";
+    ASSERT_EQ(::mkfifo(pipe.c_str(), 0600), 0);
+    const std::string config = read_text(test_config(data_));
+    const int port = free_tcp_port();
+    std::vector<std::string> arguments{KAKITOME_BINARY, "serve",
+                                       "--data",        data_.string(),
+                                       "--listen",      "127.0.0.1:" + std::to_string(port),
+                                       "--config",      pipe.string()};
+    Process server(arguments, root_ / "serve.out", root_ / "serve.err");
+    // As a shell's `<(...)` does: one writer, once, then end of file.
+    int writer = -1;
+    ASSERT_TRUE(eventually([&] {
+        writer = ::open(pipe.c_str(), O_WRONLY | O_NONBLOCK);  // ENXIO until serve opens it
+        return writer >= 0;
+    }));
+    ::fcntl(writer, F_SETFL, 0);
+    ASSERT_EQ(::write(writer, config.data(), config.size()), static_cast<ssize_t>(config.size()));
+    ::close(writer);
+    ASSERT_TRUE(eventually([&] { return port_accepts(port); })) << read_text(root_ / "serve.err");
+    EXPECT_EQ(http_request("GET", "http://127.0.0.1:" + std::to_string(port) + "/healthz").status,
+              200);
+    ::kill(server.pid(), SIGHUP);
+    const bool reloaded = eventually([&] {
+        return read_text(root_ / "serve.err").find(R"("message":"reloaded")") != std::string::npos;
+    });
+    // A server stuck in the reload would not take SIGTERM either (one thread takes signals).
+    if (!reloaded) server.signal(SIGKILL);
+    ASSERT_TRUE(reloaded) << read_text(root_ / "serve.err");
+    EXPECT_NE(read_text(root_ / "serve.err").find("not a regular file"), std::string::npos);
+    EXPECT_EQ(server.signal(SIGTERM), 0);
 }
 
 TEST_F(SystemdService, SighupReloadsTheCertificateAndTheLogLevel) {
