@@ -11,7 +11,11 @@
 // Then every erasure journaled after the backup was taken is applied again (the application
 // erased, its key destroyed, its mails deleted), and a BackupRestored event records the
 // restore. The master key must be given: a restore must never create a new one.
+// The witnesses of the configuration (--config) are asked as well: one that cosigned a larger
+// tree is a rollback, one that holds another tree a fork, judged as a known checkpoint is.
 #include <cstdio>
+#include <memory>
+#include <optional>
 
 #include <nlohmann/json.hpp>
 
@@ -19,6 +23,7 @@
 #include "api/cli/commands.h"
 #include "api/cli/file_io.h"
 #include "api/cli/store_access.h"
+#include "api/witness/checkpoint_witnessing.h"
 #include "engine/domain/domain_event.h"
 #include "engine/domain/operations_events.h"
 #include "engine/domain/payload_codec.h"
@@ -79,6 +84,41 @@ Status erase_again(Services& services, const std::string& key, std::uint32_t bac
         erased = services.commands().execute(request);
     }
     return erased.is_ok() ? Status::ok() : erased.status();
+}
+
+// What the configured witnesses said of the backup's latest checkpoint.
+struct WitnessAnswers {
+    std::string forked;                         // a witness that saw another history
+    std::optional<KnownCheckpointCheck> ahead;  // the largest tree a witness holds beyond it
+};
+
+// Each witness is shown the backup's checkpoint (C2SP tlog-witness): one that holds a larger
+// tree names its size (a rollback, its root unknown here); one that holds another tree refuses
+// (a fork); one that cannot be reached is reported and changes nothing (serve keeps asking it,
+// and refuses loudly, once it answers).
+Result<WitnessAnswers> ask_witnesses(witness::CheckpointWitnessing& witnessing) {
+    auto statuses = witnessing.probe([](const std::string& line) {
+        std::fprintf(stderr, "kakitome restore: %s\n", line.c_str());
+    });
+    if (!statuses.is_ok()) return statuses.status();
+    WitnessAnswers answers;
+    nlohmann::json listed = nlohmann::json::array();
+    for (const auto& status : statuses.value()) {
+        const char* verdict = status.problem.empty() ? "consistent"
+                              : !status.refused      ? "unreachable"
+                              : status.ahead_size    ? "ahead_of_restore"
+                                                     : "forked";
+        listed.push_back({{"name", status.name},
+                          {"verdict", verdict},
+                          {"size", status.ahead_size ? status.ahead_size : status.cosigned_size}});
+        if (status.refused && !status.ahead_size && answers.forked.empty())
+            answers.forked = status.name;
+        if (status.ahead_size && (!answers.ahead || status.ahead_size > answers.ahead->size))
+            answers.ahead = KnownCheckpointCheck{status.ahead_size, "",
+                                                 KnownCheckpointCheck::Verdict::ahead_of_restore};
+    }
+    say({{"witnesses", listed}});
+    return answers;
 }
 
 }  // namespace
@@ -186,23 +226,16 @@ int run_restore(const Words& words) {
          {"checkpoint_size", proof->checkpoint_size},
          {"known_checkpoints", known},
          {"erased_after_backup", proof->erased_after_backup.size()}});
-    const auto discard = [&] { std::filesystem::remove_all(request.staging, ignored); };
+    std::unique_ptr<Services> services;
+    const auto discard = [&] {
+        services.reset();
+        std::filesystem::remove_all(request.staging, ignored);
+    };
     if (proof->forked()) {
         discard();
         std::fprintf(stderr,
                      "kakitome restore: refused: a known checkpoint has another root at a size "
                      "this backup holds: the backup is of another history (a fork)\n");
-        return kExitCheckFailed;
-    }
-    const auto rollback = proof->rollback();
-    if (rollback && !arguments->has("accept-rollback")) {
-        discard();
-        std::fprintf(stderr,
-                     "kakitome restore: refused: the backup holds %llu events but a checkpoint "
-                     "of %llu was seen outside; restoring it loses events the world saw. Give "
-                     "--accept-rollback --reason TEXT to restore it anyway (recorded).\n",
-                     static_cast<unsigned long long>(proof->verified.head.value),
-                     static_cast<unsigned long long>(rollback->size));
         return kExitCheckFailed;
     }
     // Everything the restore writes (erasures applied again, its events, a new checkpoint) is
@@ -213,21 +246,48 @@ int run_restore(const Words& words) {
         discard();
         return kExitStoreError;
     };
+    services =
+        open_services_or_report("restore", arguments.value(), *settings, [&](ServiceOptions& o) {
+            o.data_directory = request.staging;
+            o.master_key_file = master_key_file;
+            o.ledger_key_file = ledger_key_file;
+            // The backups' journal is read, not grown.
+            o.settings.backup.directory.clear();
+        });
+    if (!services) {
+        discard();
+        return kExitStoreError;
+    }
+    // The configured witnesses are asked too: an operator who kept no checkpoint note still
+    // learns that the world saw more of this log than the backup holds.
+    auto rollback = proof->rollback();
+    if (services->witnessing().configured()) {
+        auto asked = ask_witnesses(services->witnessing());
+        if (!asked.is_ok()) return fail("asking the witnesses", asked.status());
+        if (!asked->forked.empty()) {
+            discard();
+            std::fprintf(stderr,
+                         "kakitome restore: refused: witness %s has seen another history of "
+                         "this log (a fork)\n",
+                         asked->forked.c_str());
+            return kExitCheckFailed;
+        }
+        if (asked->ahead && (!rollback || asked->ahead->size > rollback->size))
+            rollback = asked->ahead;
+    }
+    if (rollback && !arguments->has("accept-rollback")) {
+        discard();
+        std::fprintf(stderr,
+                     "kakitome restore: refused: the backup holds %llu events but a checkpoint "
+                     "of %llu was seen outside; restoring it loses events the world saw. Give "
+                     "--accept-rollback --reason TEXT to restore it anyway (recorded).\n",
+                     static_cast<unsigned long long>(proof->verified.head.value),
+                     static_cast<unsigned long long>(rollback->size));
+        return kExitCheckFailed;
+    }
     std::vector<std::string> reapplied;
     std::uint64_t head = 0, checkpoint_size = 0;
     {
-        auto services = open_services_or_report("restore", arguments.value(), *settings,
-                                                [&](ServiceOptions& o) {
-                                                    o.data_directory = request.staging;
-                                                    o.master_key_file = master_key_file;
-                                                    o.ledger_key_file = ledger_key_file;
-                                                    // The backups' journal is read, not grown.
-                                                    o.settings.backup.directory.clear();
-                                                });
-        if (!services) {
-            discard();
-            return kExitStoreError;
-        }
         for (const auto& key : proof->erased_after_backup) {
             const Status erased = erase_again(*services, key, proof->backup.id);
             if (!erased.is_ok()) return fail("applying the erasure of " + key, erased);
@@ -257,6 +317,7 @@ int run_restore(const Words& words) {
         if (!checkpoint.is_ok()) return fail("signing a checkpoint", checkpoint.status());
         head = services->store().head().value;
         checkpoint_size = checkpoint->size;
+        services.reset();
     }
     std::error_code renamed;
     std::filesystem::rename(request.staging, target, renamed);

@@ -75,7 +75,7 @@ CheckpointWitnessing::CheckpointWitnessing(Ledger& ledger, MetaStore meta,
       witnesses_(std::move(witnesses)),
       min_witnesses_(min_witnesses) {
     for (const auto& witness : witnesses_)
-        status_.push_back({verifier_key_name(witness.verifier_key), witness.url, 0, "", false});
+        status_.push_back({verifier_key_name(witness.verifier_key), witness.url, 0, "", false, 0});
 }
 
 std::vector<WitnessStatus> CheckpointWitnessing::status() const {
@@ -99,6 +99,7 @@ Status CheckpointWitnessing::run_once(const std::function<void(const std::string
             status_[i].cosigned_size = latest.value()->size;
             status_[i].problem.clear();
             status_[i].refused = false;
+            status_[i].ahead_size = 0;
             continue;
         }
         submit(i, *latest.value(), report);
@@ -106,15 +107,26 @@ Status CheckpointWitnessing::run_once(const std::function<void(const std::string
     return Status::ok();
 }
 
+Result<std::vector<WitnessStatus>> CheckpointWitnessing::probe(
+    const std::function<void(const std::string&)>& report) {
+    auto latest = ledger_.latest_checkpoint();
+    if (!latest.is_ok()) return latest.status();
+    if (!latest.value()) return Status::failed_precondition("no signed checkpoint to show");
+    for (std::size_t i = 0; i < witnesses_.size(); ++i) submit(i, *latest.value(), report);
+    return status();
+}
+
 void CheckpointWitnessing::submit(std::size_t index, const Checkpoint& checkpoint,
                                   const std::function<void(const std::string&)>& report) {
     const auto& witness = witnesses_[index];
     const std::string name = verifier_key_name(witness.verifier_key);
+    std::uint64_t ahead_size = 0;
     auto fail = [&](const std::string& problem, bool refused) {
         {
             const std::lock_guard lock(mutex_);
             status_[index].problem = problem;
             status_[index].refused = refused;
+            status_[index].ahead_size = ahead_size;
         }
         if (refused) refusals_.fetch_add(1);
         if (report)
@@ -130,6 +142,7 @@ void CheckpointWitnessing::submit(std::size_t index, const Checkpoint& checkpoin
     // A second try when the witness says it holds another size (409): from that size.
     for (int attempt = 0; attempt < 2; ++attempt) {
         if (old_size > checkpoint.size) {
+            ahead_size = old_size;
             return fail("the witness cosigned size " + std::to_string(old_size) +
                             " but this log's checkpoint is " + std::to_string(checkpoint.size) +
                             ": the log was rolled back or forked",
@@ -162,6 +175,7 @@ void CheckpointWitnessing::submit(std::size_t index, const Checkpoint& checkpoin
             status_[index].cosigned_size = checkpoint.size;
             status_[index].problem.clear();
             status_[index].refused = false;
+            status_[index].ahead_size = 0;
             return;
         }
         if (reply.status == 409 && reply.content_type.rfind("text/x.tlog.size", 0) == 0) {

@@ -30,6 +30,7 @@ struct WitnessStatus {
     std::uint64_t cosigned_size = 0;  // the newest checkpoint it cosigned
     std::string problem;              // the last refusal or failure, empty when none
     bool refused = false;             // the problem is a refusal (another history), not a failure
+    std::uint64_t ahead_size = 0;     // refused because it holds this larger tree: a rollback
 };
 
 class CheckpointWitnessing {
@@ -42,6 +43,10 @@ class CheckpointWitnessing {
     std::size_t min_witnesses() const { return min_witnesses_; }
     // Sends the latest checkpoint to each witness that has not cosigned it yet.
     Status run_once(const std::function<void(const std::string&)>& report);
+    // Sends the latest checkpoint to every witness, cosigned or not, and returns what each said:
+    // a restore learns whether a witness has seen more of this log than the restored store
+    // holds (ahead_size), or another history (refused), before anything trusts the store.
+    Result<std::vector<WitnessStatus>> probe(const std::function<void(const std::string&)>& report);
     std::vector<WitnessStatus> status() const;
     std::uint64_t refusals() const { return refusals_.load(); }
 

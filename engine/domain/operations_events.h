@@ -43,7 +43,7 @@ struct LedgerRolledBack {
     static constexpr std::string_view kType = "LedgerRolledBack";
     static constexpr int kSchema = 1;
     std::int64_t known_size = 0;
-    std::string known_root;  // base64, as in the checkpoint
+    std::string known_root;  // base64, as in the checkpoint; empty when a witness named the size
     std::int64_t restored_size = 0;
     std::string reason;
     static constexpr auto fields() {
