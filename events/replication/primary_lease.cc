@@ -21,7 +21,8 @@ Status lease_failure(natsStatus status, const std::string& what) {
 
 Result<std::unique_ptr<PrimaryLease>> PrimaryLease::open(NatsConnection& connection,
                                                          LeaseOptions options) {
-    std::unique_ptr<PrimaryLease> lease(new PrimaryLease(std::move(options)));
+    std::unique_ptr<PrimaryLease> lease(
+        new PrimaryLease(std::move(options), connection.jetstream()));
     natsStatus status =
         js_KeyValue(&lease->store_, connection.jetstream(), lease->options_.bucket.c_str());
     if (status == NATS_NOT_FOUND) {
@@ -72,11 +73,30 @@ Status PrimaryLease::renew(const std::string& node) {
     return Status::conflict("the lease expired or was taken by another node");
 }
 
+// A purge marker as the bucket writes one (KV-Operation: PURGE, rolling the key's history up),
+// published only if our entry is still the key's last: the stream refuses it otherwise
+// (Nats-Expected-Last-Subject-Sequence), so a lease another node took since stays. nats.c's
+// kvStore_Purge has no such condition.
 Status PrimaryLease::release() {
     if (revision_ == 0) return Status::ok();
+    const std::uint64_t ours = revision_;
     revision_ = 0;
-    const natsStatus status = kvStore_Purge(store_, kKey, nullptr);
-    return status == NATS_OK ? Status::ok() : status_from_nats(status, 0, "releasing the lease");
+    const std::string subject = "$KV." + options_.bucket + "." + kKey;
+    natsMsg* marker = nullptr;
+    natsStatus status = natsMsg_Create(&marker, subject.c_str(), nullptr, nullptr, 0);
+    if (status == NATS_OK) status = natsMsgHeader_Set(marker, "KV-Operation", "PURGE");
+    if (status == NATS_OK) status = natsMsgHeader_Set(marker, "Nats-Rollup", "sub");
+    jsPubOptions options;
+    jsPubOptions_Init(&options);
+    options.ExpectLastSubjectSeq = ours;
+    jsPubAck* ack = nullptr;
+    if (status == NATS_OK) status = js_PublishMsg(&ack, jetstream_, marker, &options, nullptr);
+    jsPubAck_Destroy(ack);
+    natsMsg_Destroy(marker);
+    if (status == NATS_OK) return Status::ok();
+    // Ours expired, and perhaps another node holds the key now: nothing of ours to give up.
+    if (key_value_compare_and_set_failed(status)) return Status::ok();
+    return status_from_nats(status, 0, "releasing the lease");
 }
 
 Result<std::string> PrimaryLease::holder() {

@@ -19,6 +19,7 @@
 #include "events/replication/nats_connection.h"
 
 typedef struct __kvStore kvStore;
+typedef struct __jsCtx jsCtx;
 
 namespace kakitome::replication {
 
@@ -39,7 +40,9 @@ class PrimaryLease {
     Result<bool> try_acquire(const std::string& node);
     // Extends a lease this object holds. conflict: it was lost (expired and taken, or deleted).
     Status renew(const std::string& node);
-    // Gives the lease up at once (a clean shutdown), so a standby need not wait for the ttl.
+    // Gives the lease up at once (a clean shutdown), so a standby need not wait for the ttl:
+    // only the entry this object wrote, never another node's (a node deposed without noticing
+    // must not delete the new primary's lease when it stops).
     Status release();
     // The node that holds the lease now; empty when nobody does.
     Result<std::string> holder();
@@ -47,8 +50,10 @@ class PrimaryLease {
     const LeaseOptions& options() const { return options_; }
 
   private:
-    explicit PrimaryLease(LeaseOptions options) : options_(std::move(options)) {}
+    PrimaryLease(LeaseOptions options, jsCtx* jetstream)
+        : options_(std::move(options)), jetstream_(jetstream) {}
     LeaseOptions options_;
+    jsCtx* jetstream_;
     kvStore* store_ = nullptr;
     std::uint64_t revision_ = 0;  // of our entry while we hold it
 };

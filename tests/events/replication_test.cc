@@ -376,6 +376,28 @@ TEST_F(ReplicationCluster, APrimaryThatStopsRenewingLosesTheLeaseToTheStandby) {
     EXPECT_EQ(b.log->last_seq().value().value, 2u);
 }
 
+// Defect: release() purged the lease key unconditionally, so a primary deposed without noticing
+// (its entry expired, a standby took the lease) deleted the new primary's lease when it stopped.
+TEST_F(ReplicationCluster, ADeposedPrimaryStoppingLeavesTheNewPrimarysLease) {
+    Node a(*cluster_, "a", stream_name());
+    Node b(*cluster_, "b", stream_name());
+    ASSERT_TRUE(a.lease->try_acquire("a").value());
+    EXPECT_FALSE(b.lease->try_acquire("b").value());
+    // A froze past its ttl; B took the lease.
+    ASSERT_TRUE(within(6000ms, [&] {
+        auto taken = b.lease->try_acquire("b");
+        return taken.is_ok() && taken.value();
+    }));
+    EXPECT_TRUE(a.lease->held()) << "A has not noticed";
+    ASSERT_TRUE(a.lease->release().is_ok());
+    EXPECT_EQ(b.lease->holder().value(), "b");
+    EXPECT_TRUE(b.lease->renew("b").is_ok());
+    // B's own release still frees the key at once.
+    ASSERT_TRUE(b.lease->release().is_ok());
+    EXPECT_EQ(b.lease->holder().value(), "");
+    EXPECT_TRUE(a.lease->try_acquire("a").value());
+}
+
 TEST_F(ReplicationCluster, AnEmbeddedStoreSwitchedToReplicatedPublishesItsHistoryFirst) {
     auto embedded = std::make_unique<TestStore>("embedded");
     for (int i = 0; i < 30; ++i)
