@@ -1,19 +1,25 @@
 // kakitome backup [--data DIR] [--config FILE] [--to DIR] [--keep N]
+// kakitome backup --server URL --token-file FILE [--cacert PEM]
 // kakitome backup list|verify [--from DIR] [--backup ID] [--config FILE]
 //
 // Backs the data directory up (events/backups.h: consistent, incremental, checksummed; the
 // newest N kept) into the configured backup directory or --to, and prints what the backup
-// holds. While `serve` holds the directory it cannot: ask the server (POST /v1/backups as
-// admin), or let it back up on its schedule ("backup": {"every_minutes": M}).
+// holds. While `serve` holds the directory it cannot open it: --server has the running server
+// make the backup (POST /v1/backups with an admin's token, into its configured directory) and
+// prints the server's answer, or the server backs up on its schedule
+// ("backup": {"every_minutes": M}).
 // `list` prints each backup as a JSON line; `verify` re-reads every file of one (or every)
 // backup against its checksum: exit 0 all good, 1 a damaged backup.
+#include <cctype>
 #include <cstdio>
 
 #include <nlohmann/json.hpp>
 
 #include "api/cli/arguments.h"
 #include "api/cli/commands.h"
+#include "api/cli/file_io.h"
 #include "api/cli/store_access.h"
+#include "api/http/http_client.h"
 #include "events/backups.h"
 
 namespace kakitome::cli {
@@ -36,6 +42,7 @@ nlohmann::json backup_json(const BackupInfo& backup) {
 int usage() {
     std::fprintf(stderr,
                  "usage: kakitome backup [--data DIR] [--config FILE] [--to DIR] [--keep N]\n"
+                 "       kakitome backup --server URL --token-file FILE [--cacert PEM]\n"
                  "       kakitome backup list|verify [--from DIR] [--backup ID] [--config FILE]\n");
     return kExitBadInput;
 }
@@ -72,13 +79,65 @@ int list_or_verify(const Arguments& arguments, const std::string& action) {
     return all_good ? kExitOk : kExitCheckFailed;
 }
 
+// The running server makes the backup: it holds the store, and a backup is consistent only from
+// the process that writes it. Its answer is printed as it came.
+int backup_through_server(const Arguments& arguments) {
+    const std::string server = *arguments.value("server");
+    auto token = read_whole_file(arguments.value_or("token-file", ""), 4096);
+    if (!token.is_ok()) {
+        std::fprintf(stderr, "kakitome backup: --token-file: %s\n",
+                     token.status().to_string().c_str());
+        return kExitBadInput;
+    }
+    std::string bearer = token.value();
+    while (!bearer.empty() && std::isspace(static_cast<unsigned char>(bearer.back())))
+        bearer.pop_back();
+    if (bearer.empty()) {
+        std::fprintf(stderr, "kakitome backup: the token file is empty\n");
+        return kExitBadInput;
+    }
+    const std::string url =
+        (server.ends_with("/") ? server.substr(0, server.size() - 1) : server) + "/v1/backups";
+    const http::ClientReply reply =
+        http::send_request({.method = "POST",
+                            .url = url,
+                            .headers = {"Authorization: Bearer " + bearer},
+                            .authority_file = arguments.value_or("cacert", ""),
+                            // A backup of a large store takes minutes; the server answers when
+                            // it is complete and verified.
+                            .timeout_seconds = 6 * 3600});
+    if (!reply.error.empty()) {
+        std::fprintf(stderr, "kakitome backup: no answer from %s: %s\n", url.c_str(),
+                     reply.error.c_str());
+        return kExitStoreError;
+    }
+    if (reply.status == 201) {
+        std::printf("%s\n", nlohmann::json::parse(reply.body, nullptr, false).dump().c_str());
+        return kExitOk;
+    }
+    const auto problem = nlohmann::json::parse(reply.body, nullptr, false);
+    const std::string detail =
+        problem.is_object() ? problem.value("detail", reply.body) : reply.body;
+    std::fprintf(stderr, "kakitome backup: the server answered %ld: %s%s\n", reply.status,
+                 detail.c_str(),
+                 reply.status == 401 || reply.status == 403 ? " (give an admin's token)" : "");
+    return reply.status < 500 ? kExitBadInput : kExitStoreError;
+}
+
 }  // namespace
 
 int run_backup(const Words& words) {
     std::set<std::string> flags(kServiceFlags.begin(), kServiceFlags.end());
-    flags.insert({"to", "keep", "from", "backup"});
+    flags.insert({"to", "keep", "from", "backup", "server", "token-file", "cacert"});
     auto arguments = Arguments::parse(words, flags, {});
     if (!arguments.is_ok() || arguments->positionals().size() > 1) return usage();
+    if (arguments->has("server")) {
+        // The server backs up into its own configured directory, keeping its own number.
+        if (!arguments->positionals().empty() || !arguments->has("token-file") ||
+            arguments->has("to") || arguments->has("keep"))
+            return usage();
+        return backup_through_server(arguments.value());
+    }
     if (!arguments->positionals().empty()) {
         const std::string action = arguments->positionals()[0];
         if (action != "list" && action != "verify") return usage();

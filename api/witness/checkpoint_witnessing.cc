@@ -1,9 +1,8 @@
 #include "api/witness/checkpoint_witnessing.h"
 
-#include <curl/curl.h>
-
 #include <optional>
 
+#include "api/http/http_client.h"
 #include "events/base/base64.h"
 #include "events/cosignature.h"
 
@@ -11,48 +10,13 @@ namespace kakitome::witness {
 
 namespace {
 
-struct Reply {
-    long status = 0;
-    std::string content_type;
-    std::string body;
-    std::string error;
-};
-
-std::size_t collect(char* data, std::size_t size, std::size_t count, void* out) {
-    static_cast<std::string*>(out)->append(data, size * count);
-    return size * count;
-}
-
-Reply post(const std::string& url, const std::string& body) {
-    Reply reply;
-    CURL* curl = curl_easy_init();
-    if (!curl) {
-        reply.error = "libcurl could not start";
-        return reply;
-    }
-    curl_slist* headers = curl_slist_append(nullptr, "Content-Type: text/plain");
-    curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
-    curl_easy_setopt(curl, CURLOPT_POST, 1L);
-    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
-    curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body.c_str());
-    curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, static_cast<long>(body.size()));
-    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, collect);
-    curl_easy_setopt(curl, CURLOPT_WRITEDATA, &reply.body);
-    curl_easy_setopt(curl, CURLOPT_TIMEOUT, 10L);
-    curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(curl, CURLOPT_MAXFILESIZE, 65536L);
-    const CURLcode code = curl_easy_perform(curl);
-    if (code == CURLE_OK) {
-        curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &reply.status);
-        char* type = nullptr;
-        curl_easy_getinfo(curl, CURLINFO_CONTENT_TYPE, &type);
-        if (type) reply.content_type = type;
-    } else {
-        reply.error = curl_easy_strerror(code);
-    }
-    curl_slist_free_all(headers);
-    curl_easy_cleanup(curl);
-    return reply;
+// The witness's answer to one add-checkpoint request (a small text body).
+http::ClientReply post(const std::string& url, const std::string& body) {
+    return http::send_request({.method = "POST",
+                               .url = url,
+                               .headers = {"Content-Type: text/plain"},
+                               .body = body,
+                               .max_reply_bytes = 65536});
 }
 
 std::string size_key(const std::string& witness) {
@@ -158,7 +122,7 @@ void CheckpointWitnessing::submit(std::size_t index, const Checkpoint& checkpoin
                         "\n";
         }
         body += "\n" + checkpoint.note;
-        const Reply reply = post(url, body);
+        const http::ClientReply reply = post(url, body);
         if (!reply.error.empty()) return fail("unreachable: " + reply.error, false);
         if (reply.status == 200) {
             // Exactly one signature line by this witness, valid under its key: nothing else

@@ -166,6 +166,41 @@ TEST_F(BackupRestore, KillWipeRestoreVerifies) {
     EXPECT_EQ(again->signal(SIGTERM), 0);
 }
 
+// Defect: beside a running server `kakitome backup` could only say the directory was in use; an
+// operator's cron job had to speak HTTP itself. --server has the server make the backup.
+TEST_F(BackupRestore, BackupBesideARunningServerAsksTheServer) {
+    const std::string admin = token("admin", "root-admin");
+    const std::string operator_token = token("operator", "sato");
+    const fs::path backups = root_ / "backups";
+    const int port = free_tcp_port();
+    base_ = "http://127.0.0.1:" + std::to_string(port);
+    auto server = start_server(
+        data_, port, root_ / "serve.out",
+        {"--backup-dir", backups.string(), "--master-key", (root_ / "keys" / "master.key").string(),
+         "--ledger-key", (root_ / "keys" / "ledger.key").string()});
+    ASSERT_TRUE(server);
+    int code = -1;
+    kakitome("backup" + data_flags(), &code);
+    EXPECT_EQ(code, 4) << "the store is the server's";
+    std::ofstream(root_ / "admin.token") << admin << "\n";
+    std::ofstream(root_ / "operator.token") << operator_token << "\n";
+    const std::string through = "backup --server " + base_ + " --token-file ";
+    const std::string said = kakitome(through + (root_ / "admin.token").string(), &code);
+    ASSERT_EQ(code, 0) << said << stderr_text();
+    const json line = json::parse(said);
+    EXPECT_EQ(line["backup"], 1) << line;
+    EXPECT_EQ(line["verified"], true) << line;
+    EXPECT_EQ(json::parse(call("GET", "/v1/backups", admin).body)["backups"].size(), 1u);
+    kakitome(through + (root_ / "operator.token").string(), &code);
+    EXPECT_EQ(code, 2);
+    EXPECT_NE(stderr_text().find("answered 403"), std::string::npos) << stderr_text();
+    kakitome(through + (root_ / "admin.token").string() + " --to " + (root_ / "x").string(), &code);
+    EXPECT_EQ(code, 2) << "the server backs up into its own directory";
+    EXPECT_EQ(server->signal(SIGTERM), 0);
+    kakitome("backup verify --from " + backups.string(), &code);
+    EXPECT_EQ(code, 0) << stderr_text();
+}
+
 // The schedule: a server with --backup-every and no backup yet makes one at once, and says so
 // on stdout and in /metrics.
 TEST_F(BackupRestore, TheScheduleBacksUpAServerThatHasNoBackupYet) {
