@@ -37,15 +37,6 @@ json envelope_without_hash(const RecordedEvent& event, json payload) {
 
 }  // namespace
 
-Result<std::string> canonicalize_json(std::string_view json_text) {
-    try {
-        return dump_canonical(json::parse(json_text));
-    } catch (const json::exception& error) {
-        return Status::invalid_argument(std::string("payload is not valid UTF-8 JSON: ") +
-                                        error.what());
-    }
-}
-
 Status validate_stream_name(std::string_view stream) {
     if (stream.empty()) return Status::invalid_argument("stream name is empty");
     if (stream.size() > kMaxStreamNameBytes) {

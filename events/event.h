@@ -13,6 +13,7 @@
 
 #include "events/base/sha256.h"
 #include "events/base/status.h"
+#include "events/canonical_json.h"  // canonicalize_json: every payload is stored canonical
 #include "events/domain_types.h"
 
 namespace kakitome {
@@ -76,8 +77,5 @@ Result<RecordedEvent> decode_stored_event_for_reading(std::string_view stored);
 // The same into an event that already exists: its strings keep their capacity, so a reader that
 // reuses its events decodes without allocating.
 Status decode_stored_event_for_reading_into(std::string_view stored, RecordedEvent& event);
-
-// Canonical form of any JSON text; fails on invalid JSON or invalid UTF-8.
-Result<std::string> canonicalize_json(std::string_view json_text);
 
 }  // namespace kakitome

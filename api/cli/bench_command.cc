@@ -14,6 +14,7 @@
 #include "api/cli/store_access.h"
 #include "bench/access_log_import_benchmark.h"
 #include "bench/append_benchmark.h"
+#include "bench/canonical_json_benchmark.h"
 #include "bench/decrypt_benchmark.h"
 #include "bench/incident_benchmark.h"
 #include "bench/intake_benchmark.h"
@@ -257,6 +258,23 @@ int run_intake_benchmark(const Words& words) {
     return kExitOk;
 }
 
+// kakitome bench canonical-json [--rounds N]: the payload canonicaliser's two ways.
+int run_canonical_json_benchmark(const Words& words) {
+    auto arguments = Arguments::parse(words, {"rounds"}, {});
+    std::uint64_t rounds = 2000;
+    try {
+        if (arguments.is_ok()) rounds = std::stoull(arguments->value_or("rounds", "2000"));
+    } catch (const std::exception&) {
+        rounds = 0;
+    }
+    if (!arguments.is_ok() || !arguments->positionals().empty() || rounds == 0) {
+        std::fprintf(stderr, "usage: kakitome bench canonical-json [--rounds N]\n");
+        return kExitBadInput;
+    }
+    std::printf("%s\n", bench::run_canonical_json_benchmark(rounds).c_str());
+    return kExitOk;
+}
+
 // kakitome bench seed-queue --data DIR --applications N: a store for bench/console_benchmark.py.
 int run_seed_queue(const Words& words) {
     std::set<std::string> flags(kServiceFlags.begin(), kServiceFlags.end());
@@ -295,11 +313,13 @@ int run_bench(const Words& words) {
     if (!words.empty() && words[0] == "incident") return run_incident_benchmark(rest);
     if (!words.empty() && words[0] == "shapes") return run_shapes_benchmark(rest);
     if (!words.empty() && words[0] == "intake") return run_intake_benchmark(rest);
+    if (!words.empty() && words[0] == "canonical-json") return run_canonical_json_benchmark(rest);
     if (!words.empty() && words[0] == "seed-queue") return run_seed_queue(rest);
     if (!words.empty() && words[0] == "import-access-log") return run_access_log_benchmark(rest);
-    std::fprintf(stderr,
-                 "usage: kakitome bench append|decrypt|incident|shapes|intake|seed-queue|"
-                 "import-access-log ...\n");
+    std::fprintf(
+        stderr,
+        "usage: kakitome bench append|decrypt|incident|shapes|intake|canonical-json|seed-queue|"
+        "import-access-log ...\n");
     return kExitBadInput;
 }
 

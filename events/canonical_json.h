@@ -1,0 +1,24 @@
+// The canonical form of a JSON text: object keys sorted by their UTF-8 bytes, no whitespace,
+// strings with only the escapes JSON requires (non-ASCII kept as is), numbers as nlohmann::json
+// prints them. Every payload is stored in this form, so its hash never depends on how a writer
+// spaced or ordered its JSON.
+//
+// canonicalize_json fails (invalid_argument) on invalid JSON or invalid UTF-8. Its answer is by
+// definition nlohmann::json's parse followed by dump(); a text whose objects' keys already come
+// in order and that holds no floating-point number (what kakitome's own writers produce) is
+// canonicalised in one pass over the library's SAX events, with no document built.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "events/base/status.h"
+
+namespace kakitome {
+
+Result<std::string> canonicalize_json(std::string_view json_text);
+
+// The definition: parse into a document, print it. For tests that compare the two paths.
+Result<std::string> canonicalize_json_through_document(std::string_view json_text);
+
+}  // namespace kakitome

@@ -1,0 +1,139 @@
+// canonicalize_json's one-pass writer against its definition (parse into a document, print it):
+// the same text or the same error for every input, the tricky ones written out and a few
+// thousand random documents printed with random key order and spacing.
+#include "events/canonical_json.h"
+
+#include <gtest/gtest.h>
+
+#include <random>
+#include <string>
+#include <vector>
+
+namespace kakitome {
+namespace {
+
+void expect_same(const std::string& text) {
+    const auto fast = canonicalize_json(text);
+    const auto defined = canonicalize_json_through_document(text);
+    ASSERT_EQ(fast.is_ok(), defined.is_ok()) << text;
+    if (fast.is_ok()) {
+        EXPECT_EQ(fast.value(), defined.value()) << text;
+        // Canonical text is sorted: it takes the one-pass way, and comes back unchanged.
+        EXPECT_EQ(canonicalize_json(defined.value()).value(), defined.value()) << text;
+    } else
+        EXPECT_EQ(fast.status().message(), defined.status().message()) << text;
+}
+
+TEST(CanonicalJson, AgreesWithTheDocumentOnTrickyTexts) {
+    const std::vector<std::string> texts = {
+        R"({"a":1,"b":[true,false,null],"c":{"d":"e"}})",
+        " { \"a\" : 1 ,\n\t\"b\" : [ 1 , 2 ] } ",
+        R"({"b":1,"a":2})",
+        R"({"a":1,"a":2})",
+        R"({"a":{"y":1,"x":2},"b":3})",
+        R"({"":1,"a":{},"b":[],"c":[{}],"d":[[]]})",
+        R"({"é":1,"e":2,"z":3})",
+        R"({"\u00e9":"\ud83d\ude00","x":"\/\b\f\n\r\t\"\\"})",
+        R"({"control":"\u0000\u001f\u007f"})",
+        "{\"raw\":\"申請 ✓\"}",
+        R"({"n":-0,"m":0,"big":18446744073709551615,"small":-9223372036854775808})",
+        R"({"float":1.5})",
+        R"({"exp":1E2,"neg":-0.0,"tiny":1e-300})",
+        R"({"huge":18446744073709551616})",
+        R"([1,2,3])",
+        R"("text")",
+        "42",
+        "true",
+        "null",
+        "",
+        "{",
+        "[1,]",
+        R"({"a":1}x)",
+        R"({"a" 1})",
+        "\"\xff\"",
+        R"("\ud800")",
+        R"({"a":01})",
+        "{\"a\":\"tab\there\"}",
+    };
+    for (const auto& text : texts) expect_same(text);
+}
+
+TEST(CanonicalJson, SortsKeysAndStripsSpaceAsTheDocumentDoes) {
+    EXPECT_EQ(
+        canonicalize_json(" {\"b\": [1, 2], \"a\": {\"d\": null, \"c\": \"\\u00e9\"}} ").value(),
+        "{\"a\":{\"c\":\"é\",\"d\":null},\"b\":[1,2]}");
+    EXPECT_EQ(canonicalize_json(R"({"a":1,"a":2})").value(), R"({"a":2})") << "the last one wins";
+    EXPECT_FALSE(canonicalize_json("{\"a\":").is_ok());
+}
+
+// Random documents: nested objects and arrays, keys with non-ASCII, quotes and control
+// characters, every kind of scalar; printed with keys in random order (duplicates sometimes) and
+// random whitespace.
+class RandomJson {
+  public:
+    explicit RandomJson(unsigned seed) : random_(seed) {}
+    std::string document() { return value(0); }
+
+  private:
+    int below(int n) { return std::uniform_int_distribution<int>(0, n - 1)(random_); }
+    std::string space() {
+        static const char* kSpaces[] = {"", "", "", " ", "\n", "\t", "  "};
+        return kSpaces[below(7)];
+    }
+    std::string string_literal() {
+        static const std::vector<std::string> kPieces = {
+            "a",   "b",    "z",    "A",       "0",       "é",   "申", "😀",
+            "\\n", "\\\"", "\\\\", "\\u0001", "\\u00e9", "\\/", " ",  "\\ud83d\\ude00",
+            "~",   "\x7f"};
+        std::string text = "\"";
+        for (int i = below(5); i > 0; --i) text += kPieces[below(static_cast<int>(kPieces.size()))];
+        return text + "\"";
+    }
+    std::string scalar() {
+        switch (below(9)) {
+            case 0:
+                return "null";
+            case 1:
+                return "true";
+            case 2:
+                return "false";
+            case 3:
+                return std::to_string(below(1000) - 500);
+            case 4:
+                return "18446744073709551615";
+            case 5:
+                return "-9223372036854775808";
+            case 6:
+                return std::to_string(below(100)) + "." + std::to_string(below(100));
+            case 7:
+                return "1e" + std::to_string(below(40));
+            default:
+                return string_literal();
+        }
+    }
+    std::string value(int depth) {
+        const int kind = depth > 4 ? 2 : below(3);
+        if (kind == 2) return scalar();
+        std::string text = kind == 0 ? "{" : "[";
+        const int count = below(5);
+        for (int i = 0; i < count; ++i) {
+            if (i > 0) text += space() + "," + space();
+            if (kind == 0) text += string_literal() + space() + ":" + space();
+            text += value(depth + 1);
+        }
+        return space() + text + space() + (kind == 0 ? "}" : "]") + space();
+    }
+    std::mt19937 random_;
+};
+
+TEST(CanonicalJson, AgreesWithTheDocumentOnRandomDocuments) {
+    RandomJson generator(20261128);
+    for (int i = 0; i < 5000; ++i) {
+        const std::string text = generator.document();
+        expect_same(text);
+        if (::testing::Test::HasFailure()) break;
+    }
+}
+
+}  // namespace
+}  // namespace kakitome
