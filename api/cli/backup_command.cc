@@ -10,6 +10,7 @@
 // ("backup": {"every_minutes": M}).
 // `list` prints each backup as a JSON line; `verify` re-reads every file of one (or every)
 // backup against its checksum: exit 0 all good, 1 a damaged backup.
+#include <algorithm>
 #include <cctype>
 #include <cstdio>
 
@@ -92,8 +93,14 @@ int backup_through_server(const Arguments& arguments) {
     std::string bearer = token.value();
     while (!bearer.empty() && std::isspace(static_cast<unsigned char>(bearer.back())))
         bearer.pop_back();
-    if (bearer.empty()) {
-        std::fprintf(stderr, "kakitome backup: the token file is empty\n");
+    bearer.erase(0, bearer.find_first_not_of(" \t\r\n"));
+    // A token is printable ASCII; anything else (a second line, a control character) would
+    // become part of the request's headers.
+    const bool printable =
+        std::all_of(bearer.begin(), bearer.end(), [](char c) { return c > ' ' && c < 0x7f; });
+    if (bearer.empty() || !printable) {
+        std::fprintf(stderr,
+                     "kakitome backup: the token file must hold one token (printable ASCII)\n");
         return kExitBadInput;
     }
     const std::string url =
@@ -112,7 +119,8 @@ int backup_through_server(const Arguments& arguments) {
         return kExitStoreError;
     }
     if (reply.status == 201) {
-        std::printf("%s\n", nlohmann::json::parse(reply.body, nullptr, false).dump().c_str());
+        const auto answer = nlohmann::json::parse(reply.body, nullptr, false);
+        std::printf("%s\n", answer.is_discarded() ? reply.body.c_str() : answer.dump().c_str());
         return kExitOk;
     }
     const auto problem = nlohmann::json::parse(reply.body, nullptr, false);
@@ -121,7 +129,7 @@ int backup_through_server(const Arguments& arguments) {
     std::fprintf(stderr, "kakitome backup: the server answered %ld: %s%s\n", reply.status,
                  detail.c_str(),
                  reply.status == 401 || reply.status == 403 ? " (give an admin's token)" : "");
-    return reply.status < 500 ? kExitBadInput : kExitStoreError;
+    return reply.status >= 400 && reply.status < 500 ? kExitBadInput : kExitStoreError;
 }
 
 }  // namespace

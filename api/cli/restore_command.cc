@@ -86,16 +86,17 @@ Status erase_again(Services& services, const std::string& key, std::uint32_t bac
     return erased.is_ok() ? Status::ok() : erased.status();
 }
 
-// What the configured witnesses said of the backup's latest checkpoint.
+// What the configured witnesses said of the restored log's head.
 struct WitnessAnswers {
     std::string forked;                         // a witness that saw another history
     std::optional<KnownCheckpointCheck> ahead;  // the largest tree a witness holds beyond it
 };
 
-// Each witness is shown the backup's checkpoint (C2SP tlog-witness): one that holds a larger
-// tree names its size (a rollback, its root unknown here); one that holds another tree refuses
-// (a fork); one that cannot be reached is reported and changes nothing (serve keeps asking it,
-// and refuses loudly, once it answers).
+// Each witness is shown a checkpoint of the restored head (C2SP tlog-witness): one that holds a
+// larger tree names its size (a rollback, its root unknown here); one that holds another tree
+// refuses (a fork). One that cannot be reached, or refuses for another reason (it does not know
+// this log's key, its answer does not verify), is reported and changes nothing: serve keeps
+// asking it, and refuses loudly, once it answers.
 Result<WitnessAnswers> ask_witnesses(witness::CheckpointWitnessing& witnessing) {
     auto statuses = witnessing.probe([](const std::string& line) {
         std::fprintf(stderr, "kakitome restore: %s\n", line.c_str());
@@ -105,14 +106,16 @@ Result<WitnessAnswers> ask_witnesses(witness::CheckpointWitnessing& witnessing) 
     nlohmann::json listed = nlohmann::json::array();
     for (const auto& status : statuses.value()) {
         const char* verdict = status.problem.empty() ? "consistent"
-                              : !status.refused      ? "unreachable"
                               : status.ahead_size    ? "ahead_of_restore"
-                                                     : "forked";
-        listed.push_back({{"name", status.name},
-                          {"verdict", verdict},
-                          {"size", status.ahead_size ? status.ahead_size : status.cosigned_size}});
-        if (status.refused && !status.ahead_size && answers.forked.empty())
-            answers.forked = status.name;
+                              : status.forked        ? "forked"
+                              : status.refused       ? "refused"
+                                                     : "unreachable";
+        nlohmann::json line{{"name", status.name},
+                            {"verdict", verdict},
+                            {"size", status.ahead_size ? status.ahead_size : status.cosigned_size}};
+        if (!status.problem.empty()) line["problem"] = status.problem;
+        listed.push_back(std::move(line));
+        if (status.forked && answers.forked.empty()) answers.forked = status.name;
         if (status.ahead_size && (!answers.ahead || status.ahead_size > answers.ahead->size))
             answers.ahead = KnownCheckpointCheck{status.ahead_size, "",
                                                  KnownCheckpointCheck::Verdict::ahead_of_restore};
@@ -261,7 +264,12 @@ int run_restore(const Words& words) {
     // The configured witnesses are asked too: an operator who kept no checkpoint note still
     // learns that the world saw more of this log than the backup holds.
     auto rollback = proof->rollback();
-    if (services->witnessing().configured()) {
+    if (services->witnessing().configured() && proof->verified.head.value > 0) {
+        // The witnesses are shown the head, not the backup's latest checkpoint: a backup is
+        // often taken between two checkpoints, and a witness that cosigned the head since holds
+        // nothing the backup lacks.
+        auto at_head = services->ledger().cut_checkpoint();
+        if (!at_head.is_ok()) return fail("signing a checkpoint of the head", at_head.status());
         auto asked = ask_witnesses(services->witnessing());
         if (!asked.is_ok()) return fail("asking the witnesses", asked.status());
         if (!asked->forked.empty()) {

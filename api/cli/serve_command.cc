@@ -83,11 +83,13 @@ void reload(http::HttpServer& server, const std::string& config_path, bool level
     // A pipe (`--config <(...)`) was read at start and has nothing more to give: reading it again
     // would wait, on the signal thread, for a writer that never comes.
     std::error_code ignored;
-    const bool rereadable =
-        config_path.empty() || std::filesystem::is_regular_file(config_path, ignored);
+    const auto type = std::filesystem::status(config_path, ignored).type();
+    const bool rereadable = config_path.empty() || (type != std::filesystem::file_type::fifo &&
+                                                    type != std::filesystem::file_type::socket &&
+                                                    type != std::filesystem::file_type::character);
     if (!rereadable) {
         logging::write(logging::Level::warning,
-                       "reload: the configuration is not a regular file; not read again",
+                       "reload: the configuration is a pipe; not read again",
                        {{"config", config_path}});
     } else if (!level_fixed) {
         if (auto settings = workflow::load_settings(config_path); !settings.is_ok()) {

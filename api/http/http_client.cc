@@ -6,8 +6,17 @@ namespace kakitome::http {
 
 namespace {
 
+struct Collected {
+    std::string* body;
+    std::size_t limit;
+};
+
+// Enforced here: libcurl 7.88's CURLOPT_MAXFILESIZE only checks a Content-Length it is given, not
+// a chunked reply. Returning less than was offered makes libcurl abort (a write error).
 std::size_t collect(char* data, std::size_t size, std::size_t count, void* out) {
-    static_cast<std::string*>(out)->append(data, size * count);
+    auto& collected = *static_cast<Collected*>(out);
+    if (collected.body->size() + size * count > collected.limit) return 0;
+    collected.body->append(data, size * count);
     return size * count;
 }
 
@@ -30,7 +39,8 @@ ClientReply send_request(const ClientRequest& request) {
     }
     curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
     curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, collect);
-    curl_easy_setopt(curl, CURLOPT_WRITEDATA, &reply.body);
+    Collected collected{&reply.body, static_cast<std::size_t>(request.max_reply_bytes)};
+    curl_easy_setopt(curl, CURLOPT_WRITEDATA, &collected);
     curl_easy_setopt(curl, CURLOPT_TIMEOUT, request.timeout_seconds);
     // No signals: the calling thread may be one of many (libcurl's DNS timeout uses SIGALRM).
     curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
@@ -44,7 +54,10 @@ ClientReply send_request(const ClientRequest& request) {
         curl_easy_getinfo(curl, CURLINFO_CONTENT_TYPE, &type);
         if (type) reply.content_type = type;
     } else {
-        reply.error = curl_easy_strerror(code);
+        reply.error =
+            code == CURLE_WRITE_ERROR
+                ? "the reply is larger than " + std::to_string(request.max_reply_bytes) + " bytes"
+                : curl_easy_strerror(code);
     }
     curl_slist_free_all(headers);
     curl_easy_cleanup(curl);

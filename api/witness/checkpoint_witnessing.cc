@@ -39,7 +39,8 @@ CheckpointWitnessing::CheckpointWitnessing(Ledger& ledger, MetaStore meta,
       witnesses_(std::move(witnesses)),
       min_witnesses_(min_witnesses) {
     for (const auto& witness : witnesses_)
-        status_.push_back({verifier_key_name(witness.verifier_key), witness.url, 0, "", false, 0});
+        status_.push_back(
+            {verifier_key_name(witness.verifier_key), witness.url, 0, "", false, 0, false});
 }
 
 std::vector<WitnessStatus> CheckpointWitnessing::status() const {
@@ -64,6 +65,7 @@ Status CheckpointWitnessing::run_once(const std::function<void(const std::string
             status_[i].problem.clear();
             status_[i].refused = false;
             status_[i].ahead_size = 0;
+            status_[i].forked = false;
             continue;
         }
         submit(i, *latest.value(), report);
@@ -85,12 +87,14 @@ void CheckpointWitnessing::submit(std::size_t index, const Checkpoint& checkpoin
     const auto& witness = witnesses_[index];
     const std::string name = verifier_key_name(witness.verifier_key);
     std::uint64_t ahead_size = 0;
+    bool forked = false;
     auto fail = [&](const std::string& problem, bool refused) {
         {
             const std::lock_guard lock(mutex_);
             status_[index].problem = problem;
             status_[index].refused = refused;
             status_[index].ahead_size = ahead_size;
+            status_[index].forked = forked;
         }
         if (refused) refusals_.fetch_add(1);
         if (report)
@@ -140,6 +144,7 @@ void CheckpointWitnessing::submit(std::size_t index, const Checkpoint& checkpoin
             status_[index].problem.clear();
             status_[index].refused = false;
             status_[index].ahead_size = 0;
+            status_[index].forked = false;
             return;
         }
         if (reply.status == 409 && reply.content_type.rfind("text/x.tlog.size", 0) == 0) {
@@ -147,6 +152,7 @@ void CheckpointWitnessing::submit(std::size_t index, const Checkpoint& checkpoin
             if (!parsed) return fail("409 without a size", true);
             const std::uint64_t held = *parsed;
             if (held == old_size) {
+                forked = true;
                 return fail("the witness holds another tree of size " + std::to_string(held) +
                                 ": a split view (fork) of this log",
                             true);
@@ -155,6 +161,8 @@ void CheckpointWitnessing::submit(std::size_t index, const Checkpoint& checkpoin
             (void)meta_.put(size_key(name), std::to_string(held));
             continue;
         }
+        // 422: the consistency proof from the size it holds failed, i.e. another tree.
+        forked = reply.status == 422;
         return fail("HTTP " + std::to_string(reply.status) + ": " +
                         reply.body.substr(0, reply.body.find('\n')),
                     reply.status == 403 || reply.status == 422 || reply.status == 409);

@@ -31,6 +31,7 @@ struct WitnessStatus {
     std::string problem;              // the last refusal or failure, empty when none
     bool refused = false;             // the problem is a refusal (another history), not a failure
     std::uint64_t ahead_size = 0;     // refused because it holds this larger tree: a rollback
+    bool forked = false;  // refused because it holds another tree (same size, or no proof from it)
 };
 
 class CheckpointWitnessing {
@@ -45,7 +46,7 @@ class CheckpointWitnessing {
     Status run_once(const std::function<void(const std::string&)>& report);
     // Sends the latest checkpoint to every witness, cosigned or not, and returns what each said:
     // a restore learns whether a witness has seen more of this log than the restored store
-    // holds (ahead_size), or another history (refused), before anything trusts the store.
+    // holds (ahead_size), or another history (forked), before anything trusts the store.
     Result<std::vector<WitnessStatus>> probe(const std::function<void(const std::string&)>& report);
     std::vector<WitnessStatus> status() const;
     std::uint64_t refusals() const { return refusals_.load(); }

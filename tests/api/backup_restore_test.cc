@@ -196,6 +196,11 @@ TEST_F(BackupRestore, BackupBesideARunningServerAsksTheServer) {
     EXPECT_NE(stderr_text().find("answered 403"), std::string::npos) << stderr_text();
     kakitome(through + (root_ / "admin.token").string() + " --to " + (root_ / "x").string(), &code);
     EXPECT_EQ(code, 2) << "the server backs up into its own directory";
+    kakitome("backup --server http://127.0.0.1:" + std::to_string(free_tcp_port()) +
+                 " --token-file " + (root_ / "admin.token").string(),
+             &code);
+    EXPECT_EQ(code, 4) << "no server answers there";
+    EXPECT_NE(stderr_text().find("no answer from"), std::string::npos) << stderr_text();
     EXPECT_EQ(server->signal(SIGTERM), 0);
     kakitome("backup verify --from " + backups.string(), &code);
     EXPECT_EQ(code, 0) << stderr_text();
