@@ -52,6 +52,7 @@ bench: build
 	@$(BUILD)/kakitome bench append --threads 1,8,32 --mode sync --events 200000 --max-seconds 20
 	@$(BUILD)/kakitome bench append --threads 1,8,32 --mode buffered --events 200000
 	@$(BUILD)/kakitome bench append --threads 1,8,32 --mode buffered --events 200000 --batch 10
+	@$(BUILD)/kakitome bench canonical-json
 	@$(BUILD)/kakitome bench append --threads 1,8,32 --mode replicated
 	@$(BUILD)/kakitome bench decrypt --file tests/data/fixtures/encrypted/valid_basic.agile.xlsx --password Maina2025
 	@$(BUILD)/kakitome bench incident --events 1000000

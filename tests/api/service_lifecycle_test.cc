@@ -111,7 +111,8 @@ TEST_F(SystemdService, ServesWithItsConfigurationGivenAsAPipe) {
     // A server stuck in the reload would not take SIGTERM either (one thread takes signals).
     if (!reloaded) server.signal(SIGKILL);
     ASSERT_TRUE(reloaded) << read_text(root_ / "serve.err");
-    EXPECT_NE(read_text(root_ / "serve.err").find("the configuration is a pipe"), std::string::npos);
+    EXPECT_NE(read_text(root_ / "serve.err").find("the configuration is a pipe"),
+              std::string::npos);
     EXPECT_EQ(server.signal(SIGTERM), 0);
 }
 

@@ -102,6 +102,14 @@ class Witnessed : public ::testing::Test {
         with_witnesses["min_witnesses"] = 2;
         std::ofstream(config) << with_witnesses.dump(2);
     }
+    // True once the served checkpoint is of `size` and both witnesses cosigned it.
+    bool cosigned_at(const std::string& size) {
+        return eventually([&] {
+            const auto latest = call("GET", "/v1/ledger/checkpoint");
+            return latest.body.find("\n" + size + "\n") != std::string::npos &&
+                   latest.header("x-cosignatures").rfind("2 of 2", 0) == 0;
+        });
+    }
     std::unique_ptr<Process> serve() {
         auto server = start_server(
             data_, port_, root_ / "serve.out",
@@ -204,13 +212,6 @@ TEST_F(Witnessed, RestoreAsksTheWitnessesAndRefusesARollbackTheySaw) {
     ASSERT_NO_FATAL_FAILURE(two_witnesses());
     auto server = serve();
     ASSERT_TRUE(server);
-    auto cosigned_at = [&](const std::string& size) {
-        return eventually([&] {
-            const auto latest = call("GET", "/v1/ledger/checkpoint");
-            return latest.body.find("\n" + size + "\n") != std::string::npos &&
-                   latest.header("x-cosignatures").rfind("2 of 2", 0) == 0;
-        });
-    };
     ASSERT_TRUE(cosigned_at("2"));
     EXPECT_EQ(server->signal(SIGTERM), 0);
     const fs::path backups = root_ / "backups";
@@ -256,13 +257,6 @@ TEST_F(Witnessed, ABackupTakenBetweenCheckpointsIsNoRollbackAndAnUnreachableWitn
     ASSERT_NO_FATAL_FAILURE(two_witnesses());
     auto server = serve();
     ASSERT_TRUE(server);
-    auto cosigned_at = [&](const std::string& size) {
-        return eventually([&] {
-            const auto latest = call("GET", "/v1/ledger/checkpoint");
-            return latest.body.find("\n" + size + "\n") != std::string::npos &&
-                   latest.header("x-cosignatures").rfind("2 of 2", 0) == 0;
-        });
-    };
     ASSERT_TRUE(cosigned_at("2"));
     EXPECT_EQ(server->signal(SIGTERM), 0);
     int code = -1;
