@@ -40,14 +40,16 @@ class Witnessed : public ::testing::Test {
         return kakitome(std::string("witness pubkey --key ") + (root_ / "keys").string() + "/w" +
                         which + ".key --name witness-" + which + ".example");
     }
-    std::unique_ptr<Process> start_witness(char which, int port) {
+    // `log_key`: the log verifier key the witness knows (another log's, to make it refuse ours).
+    std::unique_ptr<Process> start_witness(char which, int port,
+                                           const std::string& log_key = "log.pub") {
         auto process = std::make_unique<Process>(
             std::vector<std::string>{
                 KAKITOME_BINARY, "witness", "serve", "--key",
                 (root_ / "keys" / (std::string("w") + which + ".key")).string(), "--name",
                 std::string("witness-") + which + ".example", "--state",
                 (root_ / (std::string("state-") + which)).string(), "--log",
-                (root_ / "log.pub").string(), "--listen", "127.0.0.1:" + std::to_string(port)},
+                (root_ / log_key).string(), "--listen", "127.0.0.1:" + std::to_string(port)},
             root_ / (std::string("witness-") + which + ".out"));
         for (int i = 0; i < 200 && !port_accepts(port); ++i)
             std::this_thread::sleep_for(std::chrono::milliseconds(50));
@@ -290,6 +292,41 @@ TEST_F(Witnessed, ABackupTakenBetweenCheckpointsIsNoRollbackAndAnUnreachableWitn
         << said;
     EXPECT_NE(said.find(R"("verdict":"unreachable")"), std::string::npos) << said;
     EXPECT_NE(said.find(R"("rollback_accepted":false)"), std::string::npos) << said;
+}
+
+// A witness that refuses for another reason than another tree (here: it knows another key for
+// this log's origin, so it answers 403) is reported, and does not make the restore a fork.
+TEST_F(Witnessed, AWitnessThatDoesNotKnowTheLogsKeyIsReportedNotTakenForAFork) {
+    ASSERT_NO_FATAL_FAILURE(two_witnesses());
+    auto server = serve();
+    ASSERT_TRUE(server);
+    ASSERT_TRUE(cosigned_at("2"));
+    EXPECT_EQ(server->signal(SIGTERM), 0);
+    int code = -1;
+    const fs::path backups = root_ / "backups";
+    const std::string config = " --config " + test_config(data_).string();
+    kakitome(
+        "backup --to " + backups.string() + " --data " + data_.string() + ledger_key() + config,
+        &code);
+    ASSERT_EQ(code, 0) << read_text(root_ / "stderr");
+    // Another log of the same origin: its own store and ledger key.
+    const std::string other = " --data " + (root_ / "other-data").string() + " --ledger-key " +
+                              (root_ / "keys/other.key").string();
+    kakitome("token create --role auditor --name other" + other, &code);
+    ASSERT_EQ(code, 0);
+    kakitome("ledger pubkey" + other + " > " + (root_ / "other.pub").string(), &code);
+    ASSERT_EQ(code, 0);
+    witnesses_[1]->signal(SIGTERM);
+    witnesses_[1] = start_witness('b', port_b_, "other.pub");
+
+    const std::string said =
+        kakitome("restore --from " + backups.string() + " --to " + (root_ / "restored").string() +
+                     " --master-key " + (data_ / "master.key").string() + ledger_key() + config,
+                 &code);
+    ASSERT_EQ(code, 0) << said << read_text(root_ / "stderr");
+    EXPECT_NE(said.find(R"("verdict":"refused")"), std::string::npos) << said;
+    EXPECT_NE(said.find("HTTP 403"), std::string::npos) << said;
+    EXPECT_EQ(said.find(R"("verdict":"forked")"), std::string::npos) << said;
 }
 
 }  // namespace
