@@ -112,6 +112,28 @@ class Witnessed : public ::testing::Test {
                    latest.header("x-cosignatures").rfind("2 of 2", 0) == 0;
         });
     }
+    // Serves until both witnesses cosigned a checkpoint of `size`, then stops the server.
+    void serve_until_cosigned(const std::string& size) {
+        auto server = serve();
+        ASSERT_TRUE(server);
+        ASSERT_TRUE(cosigned_at(size));
+        EXPECT_EQ(server->signal(SIGTERM), 0);
+    }
+    std::string config_flag() const { return " --config " + test_config(data_).string(); }
+    fs::path backups() const { return root_ / "backups"; }
+    // A backup of the stopped server's store into backups().
+    void back_up() {
+        int code = -1;
+        kakitome("backup --to " + backups().string() + " --data " + data_.string() + ledger_key() +
+                     config_flag(),
+                 &code);
+        ASSERT_EQ(code, 0) << read_text(root_ / "stderr");
+    }
+    // The restore of the newest backup into root_/restored, with the witnesses configured.
+    std::string restore_command() const {
+        return "restore --from " + backups().string() + " --to " + (root_ / "restored").string() +
+               " --master-key " + (data_ / "master.key").string() + ledger_key() + config_flag();
+    }
     std::unique_ptr<Process> serve() {
         auto server = start_server(
             data_, port_, root_ / "serve.out",
@@ -212,27 +234,17 @@ TEST_F(Witnessed, TwoWitnessesCosignAndCatchAForkedLog) {
 // the configured witnesses are asked before the restore is used.
 TEST_F(Witnessed, RestoreAsksTheWitnessesAndRefusesARollbackTheySaw) {
     ASSERT_NO_FATAL_FAILURE(two_witnesses());
+    ASSERT_NO_FATAL_FAILURE(serve_until_cosigned("2"));
+    ASSERT_NO_FATAL_FAILURE(back_up());
     auto server = serve();
-    ASSERT_TRUE(server);
-    ASSERT_TRUE(cosigned_at("2"));
-    EXPECT_EQ(server->signal(SIGTERM), 0);
-    const fs::path backups = root_ / "backups";
-    int code = -1;
-    const std::string config = " --config " + test_config(data_).string();
-    kakitome(
-        "backup --to " + backups.string() + " --data " + data_.string() + ledger_key() + config,
-        &code);
-    ASSERT_EQ(code, 0) << read_text(root_ / "stderr");
-    server = serve();
     ASSERT_TRUE(server);
     add_principals("later-", 3);
     ASSERT_TRUE(cosigned_at("5")) << "both witnesses saw five events";
     EXPECT_EQ(server->signal(SIGTERM), 0);
 
+    int code = -1;
     const fs::path restored = root_ / "restored";
-    const std::string restore = "restore --from " + backups.string() + " --to " +
-                                restored.string() + " --master-key " +
-                                (data_ / "master.key").string() + ledger_key() + config;
+    const std::string restore = restore_command();
     std::string said = kakitome(restore, &code);
     EXPECT_EQ(code, 1) << said << read_text(root_ / "stderr");
     EXPECT_NE(read_text(root_ / "stderr").find("a checkpoint of 5 was seen outside"),
@@ -257,35 +269,21 @@ TEST_F(Witnessed, RestoreAsksTheWitnessesAndRefusesARollbackTheySaw) {
 // rollback although it lacked nothing. And a witness that cannot be reached changes nothing.
 TEST_F(Witnessed, ABackupTakenBetweenCheckpointsIsNoRollbackAndAnUnreachableWitnessIsReported) {
     ASSERT_NO_FATAL_FAILURE(two_witnesses());
-    auto server = serve();
-    ASSERT_TRUE(server);
-    ASSERT_TRUE(cosigned_at("2"));
-    EXPECT_EQ(server->signal(SIGTERM), 0);
+    ASSERT_NO_FATAL_FAILURE(serve_until_cosigned("2"));
     int code = -1;
     // One more event, and no checkpoint of it, before the backup.
     kakitome("token create --role auditor --name late --data " + data_.string() + ledger_key(),
              &code);
     ASSERT_EQ(code, 0);
-    const fs::path backups = root_ / "backups";
-    const std::string config = " --config " + test_config(data_).string();
-    kakitome(
-        "backup --to " + backups.string() + " --data " + data_.string() + ledger_key() + config,
-        &code);
-    ASSERT_EQ(code, 0) << read_text(root_ / "stderr");
-    const json listed = json::parse(kakitome("backup list --from " + backups.string()));
+    ASSERT_NO_FATAL_FAILURE(back_up());
+    const json listed = json::parse(kakitome("backup list --from " + backups().string()));
     ASSERT_EQ(listed["head"], 3) << listed;
     ASSERT_EQ(listed["checkpoint_size"], 2) << listed;
-    server = serve();
-    ASSERT_TRUE(server);
-    ASSERT_TRUE(cosigned_at("3")) << "the witnesses cosign the head the backup holds";
-    EXPECT_EQ(server->signal(SIGTERM), 0);
+    // The witnesses cosign the head the backup holds; then one of them goes away.
+    ASSERT_NO_FATAL_FAILURE(serve_until_cosigned("3"));
     witnesses_[1]->signal(SIGTERM);
 
-    const fs::path restored = root_ / "restored";
-    const std::string said =
-        kakitome("restore --from " + backups.string() + " --to " + restored.string() +
-                     " --master-key " + (data_ / "master.key").string() + ledger_key() + config,
-                 &code);
+    const std::string said = kakitome(restore_command(), &code);
     ASSERT_EQ(code, 0) << said << read_text(root_ / "stderr");
     EXPECT_NE(said.find(R"("name":"witness-a.example","size":3,"verdict":"consistent")"),
               std::string::npos)
@@ -298,17 +296,9 @@ TEST_F(Witnessed, ABackupTakenBetweenCheckpointsIsNoRollbackAndAnUnreachableWitn
 // this log's origin, so it answers 403) is reported, and does not make the restore a fork.
 TEST_F(Witnessed, AWitnessThatDoesNotKnowTheLogsKeyIsReportedNotTakenForAFork) {
     ASSERT_NO_FATAL_FAILURE(two_witnesses());
-    auto server = serve();
-    ASSERT_TRUE(server);
-    ASSERT_TRUE(cosigned_at("2"));
-    EXPECT_EQ(server->signal(SIGTERM), 0);
+    ASSERT_NO_FATAL_FAILURE(serve_until_cosigned("2"));
+    ASSERT_NO_FATAL_FAILURE(back_up());
     int code = -1;
-    const fs::path backups = root_ / "backups";
-    const std::string config = " --config " + test_config(data_).string();
-    kakitome(
-        "backup --to " + backups.string() + " --data " + data_.string() + ledger_key() + config,
-        &code);
-    ASSERT_EQ(code, 0) << read_text(root_ / "stderr");
     // Another log of the same origin: its own store and ledger key.
     const std::string other = " --data " + (root_ / "other-data").string() + " --ledger-key " +
                               (root_ / "keys/other.key").string();
@@ -319,10 +309,7 @@ TEST_F(Witnessed, AWitnessThatDoesNotKnowTheLogsKeyIsReportedNotTakenForAFork) {
     witnesses_[1]->signal(SIGTERM);
     witnesses_[1] = start_witness('b', port_b_, "other.pub");
 
-    const std::string said =
-        kakitome("restore --from " + backups.string() + " --to " + (root_ / "restored").string() +
-                     " --master-key " + (data_ / "master.key").string() + ledger_key() + config,
-                 &code);
+    const std::string said = kakitome(restore_command(), &code);
     ASSERT_EQ(code, 0) << said << read_text(root_ / "stderr");
     EXPECT_NE(said.find(R"("verdict":"refused")"), std::string::npos) << said;
     EXPECT_NE(said.find("HTTP 403"), std::string::npos) << said;
