@@ -11,7 +11,6 @@
 // `list` prints each backup as a JSON line; `verify` re-reads every file of one (or every)
 // backup against its checksum: exit 0 all good, 1 a damaged backup.
 #include <algorithm>
-#include <cctype>
 #include <cstdio>
 
 #include <nlohmann/json.hpp>
@@ -90,10 +89,13 @@ int backup_through_server(const Arguments& arguments) {
                      token.status().to_string().c_str());
         return kExitBadInput;
     }
-    std::string bearer = token.value();
-    while (!bearer.empty() && std::isspace(static_cast<unsigned char>(bearer.back())))
-        bearer.pop_back();
-    bearer.erase(0, bearer.find_first_not_of(" \t\r\n"));
+    // The token, without the file's surrounding blanks and line end.
+    const std::string& text = token.value();
+    const auto first = text.find_first_not_of(" \t\r\n");
+    const std::string bearer =
+        first == std::string::npos
+            ? std::string()
+            : text.substr(first, text.find_last_not_of(" \t\r\n") - first + 1);
     // A token is printable ASCII; anything else (a second line, a control character) would
     // become part of the request's headers.
     const bool printable =

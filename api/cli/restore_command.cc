@@ -97,14 +97,13 @@ struct WitnessAnswers {
 // refuses (a fork). One that cannot be reached, or refuses for another reason (it does not know
 // this log's key, its answer does not verify), is reported and changes nothing: serve keeps
 // asking it, and refuses loudly, once it answers.
-Result<WitnessAnswers> ask_witnesses(witness::CheckpointWitnessing& witnessing) {
-    auto statuses = witnessing.probe([](const std::string& line) {
+WitnessAnswers ask_witnesses(witness::CheckpointWitnessing& witnessing, const Checkpoint& at_head) {
+    const auto statuses = witnessing.probe(at_head, [](const std::string& line) {
         std::fprintf(stderr, "kakitome restore: %s\n", line.c_str());
     });
-    if (!statuses.is_ok()) return statuses.status();
     WitnessAnswers answers;
     nlohmann::json listed = nlohmann::json::array();
-    for (const auto& status : statuses.value()) {
+    for (const auto& status : statuses) {
         const char* verdict = status.problem.empty() ? "consistent"
                               : status.ahead_size    ? "ahead_of_restore"
                               : status.forked        ? "forked"
@@ -270,18 +269,17 @@ int run_restore(const Words& words) {
         // nothing the backup lacks.
         auto at_head = services->ledger().cut_checkpoint();
         if (!at_head.is_ok()) return fail("signing a checkpoint of the head", at_head.status());
-        auto asked = ask_witnesses(services->witnessing());
-        if (!asked.is_ok()) return fail("asking the witnesses", asked.status());
-        if (!asked->forked.empty()) {
+        const WitnessAnswers asked = ask_witnesses(services->witnessing(), at_head.value());
+        if (!asked.forked.empty()) {
             discard();
             std::fprintf(stderr,
                          "kakitome restore: refused: witness %s has seen another history of "
                          "this log (a fork)\n",
-                         asked->forked.c_str());
+                         asked.forked.c_str());
             return kExitCheckFailed;
         }
-        if (asked->ahead && (!rollback || asked->ahead->size > rollback->size))
-            rollback = asked->ahead;
+        if (asked.ahead && (!rollback || asked.ahead->size > rollback->size))
+            rollback = asked.ahead;
     }
     if (rollback && !arguments->has("accept-rollback")) {
         discard();

@@ -60,12 +60,7 @@ Status CheckpointWitnessing::run_once(const std::function<void(const std::string
         bool has = false;
         for (const auto& witness : cosigned->second) has = has || witness == name;
         if (has) {
-            const std::lock_guard lock(mutex_);
-            status_[i].cosigned_size = latest.value()->size;
-            status_[i].problem.clear();
-            status_[i].refused = false;
-            status_[i].ahead_size = 0;
-            status_[i].forked = false;
+            note_cosigned(i, latest.value()->size);
             continue;
         }
         submit(i, *latest.value(), report);
@@ -73,13 +68,20 @@ Status CheckpointWitnessing::run_once(const std::function<void(const std::string
     return Status::ok();
 }
 
-Result<std::vector<WitnessStatus>> CheckpointWitnessing::probe(
-    const std::function<void(const std::string&)>& report) {
-    auto latest = ledger_.latest_checkpoint();
-    if (!latest.is_ok()) return latest.status();
-    if (!latest.value()) return Status::failed_precondition("no signed checkpoint to show");
-    for (std::size_t i = 0; i < witnesses_.size(); ++i) submit(i, *latest.value(), report);
+std::vector<WitnessStatus> CheckpointWitnessing::probe(
+    const Checkpoint& checkpoint, const std::function<void(const std::string&)>& report) {
+    for (std::size_t i = 0; i < witnesses_.size(); ++i) submit(i, checkpoint, report);
     return status();
+}
+
+void CheckpointWitnessing::note_cosigned(std::size_t index, std::uint64_t size) {
+    const std::lock_guard lock(mutex_);
+    WitnessStatus& status = status_[index];
+    status.cosigned_size = size;
+    status.problem.clear();
+    status.refused = false;
+    status.ahead_size = 0;
+    status.forked = false;
 }
 
 void CheckpointWitnessing::submit(std::size_t index, const Checkpoint& checkpoint,
@@ -139,12 +141,7 @@ void CheckpointWitnessing::submit(std::size_t index, const Checkpoint& checkpoin
             const Status stored = ledger_.store_cosignature(checkpoint.size, name, line);
             if (!stored.is_ok()) return fail(stored.message(), false);
             (void)meta_.put(size_key(name), std::to_string(checkpoint.size));
-            const std::lock_guard lock(mutex_);
-            status_[index].cosigned_size = checkpoint.size;
-            status_[index].problem.clear();
-            status_[index].refused = false;
-            status_[index].ahead_size = 0;
-            status_[index].forked = false;
+            note_cosigned(index, checkpoint.size);
             return;
         }
         if (reply.status == 409 && reply.content_type.rfind("text/x.tlog.size", 0) == 0) {

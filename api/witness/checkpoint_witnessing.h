@@ -44,16 +44,19 @@ class CheckpointWitnessing {
     std::size_t min_witnesses() const { return min_witnesses_; }
     // Sends the latest checkpoint to each witness that has not cosigned it yet.
     Status run_once(const std::function<void(const std::string&)>& report);
-    // Sends the latest checkpoint to every witness, cosigned or not, and returns what each said:
-    // a restore learns whether a witness has seen more of this log than the restored store
-    // holds (ahead_size), or another history (forked), before anything trusts the store.
-    Result<std::vector<WitnessStatus>> probe(const std::function<void(const std::string&)>& report);
+    // Sends `checkpoint` to every witness, cosigned or not, and returns what each said: a
+    // restore shows a checkpoint of the restored head and learns whether a witness has seen more
+    // of this log (ahead_size), or another history (forked), before anything trusts the store.
+    std::vector<WitnessStatus> probe(const Checkpoint& checkpoint,
+                                     const std::function<void(const std::string&)>& report);
     std::vector<WitnessStatus> status() const;
     std::uint64_t refusals() const { return refusals_.load(); }
 
   private:
     void submit(std::size_t index, const Checkpoint& checkpoint,
                 const std::function<void(const std::string&)>& report);
+    // The witness cosigned a checkpoint of `size`: no problem left.
+    void note_cosigned(std::size_t index, std::uint64_t size);
     Ledger& ledger_;
     MetaStore meta_;
     std::vector<workflow::WitnessSettings> witnesses_;
