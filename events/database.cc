@@ -206,13 +206,27 @@ Status Database::compact_everything() const {
 
 Status Database::write(const DatabaseBatch& batch) const {
     if (read_only_) return Status::failed_precondition("the database is open read-only");
-    rocksdb::WriteBatch writes;
+    std::vector<rocksdb::ColumnFamilyHandle*> handles;
+    handles.reserve(batch.families_.size());
+    for (const auto& name : batch.families_) {
+        handles.push_back(family(name));
+        if (!handles.back()) return no_family(name);
+    }
+    rocksdb::WriteBatch writes(batch.bytes_.size() + 16 * batch.operations_.size());
     for (const auto& operation : batch.operations_) {
-        auto* handle = family(operation.family);
-        if (!handle) return no_family(operation.family);
-        const auto status = operation.kind == DatabaseBatch::Kind::put
-                                ? writes.Put(handle, operation.key, operation.value)
-                                : writes.Delete(handle, operation.key);
+        auto* handle = handles[operation.family];
+        rocksdb::Status status;
+        switch (operation.kind) {
+            case DatabaseBatch::Kind::put:
+                status = writes.Put(handle, batch.key(operation), batch.value(operation));
+                break;
+            case DatabaseBatch::Kind::erase:
+                status = writes.Delete(handle, batch.key(operation));
+                break;
+            case DatabaseBatch::Kind::erase_range:
+                status = writes.DeleteRange(handle, batch.key(operation), batch.value(operation));
+                break;
+        }
         if (!status.ok()) return from_rocksdb(status, "preparing a write");
     }
     const Status written = from_rocksdb(db_->Write(rocksdb::WriteOptions(), &writes), "writing");

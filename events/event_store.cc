@@ -688,6 +688,52 @@ Status for_each_page(const EventStore& store, Seq from, Seq until,
     }
 }
 
+Status for_each_prepared_page(const EventStore& store, Seq from, Seq until,
+                              const std::function<Status(const std::vector<RecordedEvent>& page,
+                                                         DatabaseBatch& batch)>& prepare,
+                              const std::function<Status(DatabaseBatch& batch, Seq last)>& write,
+                              std::size_t page_events) {
+    const Seq last = until.value ? until : store.head();
+    if (from.value > last.value) return Status::ok();
+    struct Prepared {
+        DatabaseBatch batch;
+        Seq last;  // Seq{0}: the page was empty
+    };
+    const auto read_and_prepare = [&](Seq next) -> Result<Prepared> {
+        auto page =
+            store.read_all(next, std::min<std::uint64_t>(page_events, last.value - next.value + 1));
+        if (!page.is_ok()) return page.status();
+        Prepared prepared;
+        if (page->empty()) return prepared;
+        KAKITOME_RETURN_IF_ERROR(prepare(page.value(), prepared.batch));
+        prepared.last = page->back().seq;
+        return prepared;
+    };
+    // Two pages are read and prepared at once, on threads of their own, while this thread writes
+    // the one before: preparing a page (decoding payloads, building rows) costs about twice
+    // what writing it does. Seqs have no gaps, so a page of `page_events` from `next` ends
+    // where the following one starts.
+    constexpr std::size_t kPagesPreparedAtOnce = 2;
+    std::deque<std::future<Result<Prepared>>> in_flight;
+    std::uint64_t next = from.value;
+    const auto launch = [&] {
+        if (next > last.value) return;
+        in_flight.push_back(std::async(std::launch::async, read_and_prepare, Seq{next}));
+        next += page_events;
+    };
+    for (std::size_t i = 0; i < kPagesPreparedAtOnce; ++i) launch();
+    while (!in_flight.empty()) {
+        // On an error the pages still in flight are waited for (the futures' destructors).
+        Result<Prepared> prepared = in_flight.front().get();
+        in_flight.pop_front();
+        if (!prepared.is_ok()) return prepared.status();
+        if (prepared->last.value == 0) return Status::ok();
+        launch();
+        KAKITOME_RETURN_IF_ERROR(write(prepared->batch, prepared->last));
+    }
+    return Status::ok();
+}
+
 Status for_each_event(const EventStore& store, Seq from,
                       const std::function<void(const RecordedEvent&)>& visit) {
     return for_each_page(store, from, Seq{0}, [&](const std::vector<RecordedEvent>& page) {

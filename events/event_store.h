@@ -242,6 +242,18 @@ Status for_each_page(const EventStore& store, Seq from, Seq until,
                      const std::function<Status(const std::vector<RecordedEvent>& page)>& fold,
                      std::size_t page_events = kFollowerPageEvents);
 
+// for_each_page for a follower whose writes cost as much as its reading: `prepare` turns a
+// page into the batch that follower writes (decoding, building and sorting rows) on a thread
+// of its own, right after reading it, two pages at once, while the page before is written;
+// `prepare` must therefore keep no state between calls. `write` gets the batches on the calling
+// thread, in log order, with the seq of the page's last event (to store as the position).
+// The first error of either stops it.
+Status for_each_prepared_page(const EventStore& store, Seq from, Seq until,
+                              const std::function<Status(const std::vector<RecordedEvent>& page,
+                                                         DatabaseBatch& batch)>& prepare,
+                              const std::function<Status(DatabaseBatch& batch, Seq last)>& write,
+                              std::size_t page_events = kFollowerPageEvents);
+
 // Visits every event with seq >= from, in order, a page at a time (for_each_page).
 Status for_each_event(const EventStore& store, Seq from,
                       const std::function<void(const RecordedEvent&)>& visit);

@@ -21,6 +21,11 @@ using nlohmann::json;
 namespace {
 
 constexpr const char* kPositionKey = "projection:disclosures:position";
+constexpr const char* kFormatKey = "projection:disclosures:format";
+// 1: the record stored three times, under application, principal and time. 2: once, under its
+// time; the application and principal entries are keys alone that name it (a third of the
+// bytes to write at catch-up, half the index on disk).
+constexpr int kRowFormat = 2;
 
 std::string big_endian(std::uint64_t value) {
     std::string out(8, '\0');
@@ -35,15 +40,24 @@ std::uint64_t from_big_endian(std::string_view bytes) {
     return value;
 }
 
-// Keys: 'a' app 0 seq | 'p' principal 0 seq | 't' at seq app | 'o' app | 'r' at app
-std::string by_application(const std::string& application, std::uint64_t seq) {
-    return "a" + application + '\0' + big_endian(seq);
+// Keys: 't' at seq app -> the record | 'a' app 0 seq at -> "" | 'p' principal 0 seq at app -> ""
+//       | 'o' app -> owner and time | 'r' at app -> owner
+// The record lies under its time: a catch-up then appends records in the order it reads them,
+// and an incident's window is one range of them. The application and principal entries name
+// the record's key (its time and seq) and are otherwise empty.
+std::string record_key(std::int64_t at_ms, std::uint64_t seq, std::string_view application) {
+    std::string key = "t" + big_endian(static_cast<std::uint64_t>(at_ms)) + big_endian(seq);
+    key += application;
+    return key;
 }
-std::string by_principal(const std::string& principal, std::uint64_t seq) {
-    return "p" + principal + '\0' + big_endian(seq);
+std::string by_application(const std::string& application, std::uint64_t seq, std::int64_t at_ms) {
+    return "a" + application + '\0' + big_endian(seq) +
+           big_endian(static_cast<std::uint64_t>(at_ms));
 }
-std::string by_time(std::int64_t at_ms, std::uint64_t seq) {
-    return "t" + big_endian(static_cast<std::uint64_t>(at_ms)) + big_endian(seq);
+std::string by_principal(const std::string& principal, std::uint64_t seq, std::int64_t at_ms,
+                         const std::string& application) {
+    return "p" + principal + '\0' + big_endian(seq) +
+           big_endian(static_cast<std::uint64_t>(at_ms)) + application;
 }
 
 }  // namespace
@@ -131,49 +145,78 @@ Result<std::vector<std::pair<std::string, std::string>>> disclosure_rows_of(
                                     disclosed->endpoint,
                                     disclosed->remote,
                                     disclosed->fields_shown};
-            const std::string value = disclosure_to_json(record);
-            rows.emplace_back(by_application(record.application, record.seq), value);
-            rows.emplace_back(by_principal(record.principal, record.seq) + record.application,
-                              value);
-            rows.emplace_back(by_time(at_ms, record.seq) + record.application, value);
+            rows.emplace_back(record_key(at_ms, record.seq, record.application),
+                              disclosure_to_json(record));
+            rows.emplace_back(by_application(record.application, record.seq, at_ms), std::string());
+            rows.emplace_back(by_principal(record.principal, record.seq, at_ms, record.application),
+                              std::string());
         }
     }
     return rows;
 }
+
+namespace {
+
+// Rows of another format are dropped and the log indexed again from seq 1, in one write: a
+// who-saw answer never mixes the two.
+Status drop_rows_of_another_format(const Database& database) {
+    auto position = database.get(storage_keys::kMetaFamily, kPositionKey);
+    if (!position.is_ok()) return position.status();
+    if (!position->has_value()) return Status::ok();
+    auto format = database.get(storage_keys::kMetaFamily, kFormatKey);
+    if (!format.is_ok()) return format.status();
+    // An index stored before formats were recorded is format 1.
+    if (format->has_value() && std::atoi((*format)->c_str()) == kRowFormat) return Status::ok();
+    DatabaseBatch batch;
+    batch.erase_range(kDisclosuresFamily, std::string(), std::string(1, '\xff'));
+    batch.erase(storage_keys::kMetaFamily, kPositionKey);
+    batch.put(storage_keys::kMetaFamily, kFormatKey, std::to_string(kRowFormat));
+    return database.write(batch);
+}
+
+}  // namespace
 
 Status DisclosureIndex::catch_up(Seq until) {
     const auto& database = store_.database();
     if (database->read_only()) return Status::ok();
     if (!database->has_family(kDisclosuresFamily))
         return Status::internal("the disclosures column family is not open");
-    std::vector<std::pair<std::string, std::string>> page_rows;
-    return for_each_page(
-        store_, Seq{position().value + 1}, until, [&](const std::vector<RecordedEvent>& page) {
-            page_rows.clear();
-            for (const auto& stored : page) {
-                Status rows_status;
-                const Status upgraded =
-                    domain::for_each_current_event(stored, [&](const RecordedEvent& event) {
-                        if (!rows_status.is_ok()) return;
-                        auto rows = disclosure_rows_of(event);
-                        if (!rows.is_ok()) {
-                            rows_status = rows.status();
-                            return;
-                        }
-                        for (auto& row : rows.value()) page_rows.push_back(std::move(row));
-                    });
-                KAKITOME_RETURN_IF_ERROR(upgraded);
-                KAKITOME_RETURN_IF_ERROR(rows_status);
-            }
-            // In key order: each memtable insert then lands next to the previous one instead of
-            // searching the skip list from the top (the three key spaces interleave otherwise).
-            std::sort(page_rows.begin(), page_rows.end());
-            DatabaseBatch batch;
-            for (const auto& [key, value] : page_rows) batch.put(kDisclosuresFamily, key, value);
-            batch.put(storage_keys::kMetaFamily, kPositionKey,
-                      std::to_string(page.back().seq.value));
+    KAKITOME_RETURN_IF_ERROR(drop_rows_of_another_format(*database));
+    // The rows of a page are decoded, built and sorted on the read-ahead thread while the page
+    // before is written on this one: building costs about as much as writing.
+    const auto prepare = [](const std::vector<RecordedEvent>& page, DatabaseBatch& batch) {
+        std::vector<std::pair<std::string, std::string>> page_rows;
+        for (const auto& stored : page) {
+            Status rows_status;
+            const Status upgraded =
+                domain::for_each_current_event(stored, [&](const RecordedEvent& event) {
+                    if (!rows_status.is_ok()) return;
+                    auto rows = disclosure_rows_of(event);
+                    if (!rows.is_ok()) {
+                        rows_status = rows.status();
+                        return;
+                    }
+                    for (auto& row : rows.value()) page_rows.push_back(std::move(row));
+                });
+            KAKITOME_RETURN_IF_ERROR(upgraded);
+            KAKITOME_RETURN_IF_ERROR(rows_status);
+        }
+        // In key order: each memtable insert then lands next to the previous one instead of
+        // searching the skip list from the top (the key spaces interleave otherwise).
+        std::sort(page_rows.begin(), page_rows.end());
+        for (const auto& [key, value] : page_rows) batch.put(kDisclosuresFamily, key, value);
+        return Status::ok();
+    };
+    return for_each_prepared_page(
+        store_, Seq{position().value + 1}, until, prepare, [&](DatabaseBatch& batch, Seq last) {
+            batch.put(storage_keys::kMetaFamily, kPositionKey, std::to_string(last.value));
+            batch.put(storage_keys::kMetaFamily, kFormatKey, std::to_string(kRowFormat));
             return database->write(batch);
         });
+}
+
+int DisclosureProjection::row_format() const {
+    return kRowFormat;
 }
 
 Status DisclosureProjection::apply(const RecordedEvent& event, std::set<std::string>& changed) {
@@ -219,16 +262,60 @@ Result<std::vector<DisclosureRecord>> scan(const Database& database, const std::
     return out;
 }
 
+Status missing_record(std::string_view record_key) {
+    return Status::corruption("the disclosure index names a disclosure of seq " +
+                              std::to_string(from_big_endian(record_key.substr(9, 8))) +
+                              " it holds no record of");
+}
+
+// The records named by the entries from <= key < to: `skip` bytes of each key come before the
+// record's seq and time; the application follows them, or is `application` when given.
+Result<std::vector<DisclosureRecord>> scan_references(const Database& database,
+                                                      const std::string& from,
+                                                      const std::string& to, std::size_t skip,
+                                                      const std::string* application = nullptr) {
+    std::vector<std::string> record_keys;
+    bool damaged = false;
+    if (!database.has_family(kDisclosuresFamily)) return std::vector<DisclosureRecord>();
+    KAKITOME_RETURN_IF_ERROR(
+        database.scan(kDisclosuresFamily, from, [&](std::string_view key, std::string_view) {
+            if (key >= to) return false;
+            if (key.size() < skip + 16) {
+                damaged = true;
+                return false;
+            }
+            record_keys.push_back(
+                record_key(static_cast<std::int64_t>(from_big_endian(key.substr(skip + 8, 8))),
+                           from_big_endian(key.substr(skip, 8)),
+                           application ? std::string_view(*application) : key.substr(skip + 16)));
+            return true;
+        }));
+    if (damaged)
+        return Status::corruption(
+            "the disclosure index holds an entry too short to name a disclosure");
+    std::vector<DisclosureRecord> out;
+    out.reserve(record_keys.size());
+    for (const auto& key : record_keys) {
+        auto value = database.get(kDisclosuresFamily, key);
+        if (!value.is_ok()) return value.status();
+        if (!value->has_value()) return missing_record(key);
+        out.push_back(decode(**value));
+    }
+    return out;
+}
+
 }  // namespace
 
 Result<std::vector<DisclosureRecord>> DisclosureIndex::who_saw(
     const std::string& application) const {
-    return scan(*store_.database(), "a" + application + '\0', "a" + application + '\1');
+    return scan_references(*store_.database(), "a" + application + '\0', "a" + application + '\1',
+                           application.size() + 2, &application);
 }
 
 Result<std::vector<DisclosureRecord>> DisclosureIndex::saw_what(
     const std::string& principal) const {
-    return scan(*store_.database(), "p" + principal + '\0', "p" + principal + '\1');
+    return scan_references(*store_.database(), "p" + principal + '\0', "p" + principal + '\1',
+                           principal.size() + 2);
 }
 
 Result<std::vector<DisclosureRecord>> DisclosureIndex::in_window(std::int64_t from_ms,

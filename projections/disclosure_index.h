@@ -3,6 +3,8 @@
 // form mail) and registration time — the data incident responders query (docs/design.md §5:
 // "who saw what is a query over these events"). Kept in its own column family, caught up like
 // a projection (rows and position in one WriteBatch per page), so who-saw is one prefix scan.
+// Each disclosure's record is stored once, under its time (a window is one range); by
+// application and by principal there are keys alone naming it, one point lookup per record.
 // catch_up() from one thread; queries are thread-safe.
 #pragma once
 
@@ -54,7 +56,7 @@ Result<std::vector<std::pair<std::string, std::string>>> disclosure_rows_of(
 class DisclosureProjection : public Projection {
   public:
     std::string name() const override { return "disclosures"; }
-    int row_format() const override { return 1; }
+    int row_format() const override;
     Status apply(const RecordedEvent& event, std::set<std::string>& changed) override;
     std::vector<std::string> keys() const override;
     std::optional<std::string> row(const std::string& key) const override;

@@ -10,6 +10,8 @@
 #include <gtest/gtest.h>
 #include <rocksdb/db.h>
 
+#include <algorithm>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -185,6 +187,75 @@ TEST_F(VerifiedPagesTest, TheFollowersLoopStopsAtTheFirstFoldError) {
         kPage);
     EXPECT_EQ(status.message(), "fold failed");
     EXPECT_EQ(pages, 2);
+}
+
+// The prepared loop: every page prepared once (two at a time, so in any order); the batches
+// written on the caller's thread in log order, each with its page's last seq.
+TEST_F(VerifiedPagesTest, ThePreparedLoopWritesEveryPagesBatchInOrderOnTheCaller) {
+    for (const auto& [from, until, expected] :
+         std::vector<std::tuple<std::uint64_t, std::uint64_t, std::uint64_t>>{
+             {1, 0, 40}, {8, 21, 14}, {40, 0, 1}, {41, 0, 0}}) {
+        const auto caller = std::this_thread::get_id();
+        std::mutex prepared_mutex;  // two pages are prepared at once
+        std::vector<std::uint64_t> prepared_seqs;
+        std::vector<std::uint64_t> written_lasts;
+        std::uint64_t written_events = 0;
+        ASSERT_TRUE(for_each_prepared_page(
+                        *t_.store, Seq{from}, Seq{until},
+                        [&](const std::vector<RecordedEvent>& page, DatabaseBatch& batch) {
+                            EXPECT_LE(page.size(), kPage);
+                            std::lock_guard lock(prepared_mutex);
+                            for (const auto& event : page) {
+                                prepared_seqs.push_back(event.seq.value);
+                                batch.put(storage_keys::kMetaFamily, "prepared", "x");
+                            }
+                            return Status::ok();
+                        },
+                        [&](DatabaseBatch& batch, Seq last) {
+                            EXPECT_EQ(std::this_thread::get_id(), caller);
+                            EXPECT_FALSE(batch.empty());
+                            written_events +=
+                                last.value -
+                                (written_lasts.empty() ? from - 1 : written_lasts.back());
+                            written_lasts.push_back(last.value);
+                            return Status::ok();
+                        },
+                        kPage)
+                        .is_ok());
+        std::sort(prepared_seqs.begin(), prepared_seqs.end());
+        ASSERT_EQ(prepared_seqs.size(), expected) << from << ".." << until;
+        for (std::size_t i = 0; i < prepared_seqs.size(); ++i)
+            EXPECT_EQ(prepared_seqs[i], from + i);
+        EXPECT_EQ(written_events, expected);
+        EXPECT_TRUE(std::is_sorted(written_lasts.begin(), written_lasts.end()));
+    }
+}
+
+TEST_F(VerifiedPagesTest, ThePreparedLoopStopsAtTheFirstErrorOfEitherHalf) {
+    int written = 0;
+    Status status = for_each_prepared_page(
+        *t_.store, Seq{1}, Seq{0},
+        [](const std::vector<RecordedEvent>&, DatabaseBatch&) { return Status::ok(); },
+        [&](DatabaseBatch&, Seq) {
+            return ++written == 2 ? Status::internal("write failed") : Status::ok();
+        },
+        kPage);
+    EXPECT_EQ(status.message(), "write failed");
+    EXPECT_EQ(written, 2);
+    written = 0;
+    status = for_each_prepared_page(
+        *t_.store, Seq{1}, Seq{0},
+        [&](const std::vector<RecordedEvent>& page, DatabaseBatch&) {
+            const bool third_page = page.front().seq.value == 2 * kPage + 1;
+            return third_page ? Status::internal("prepare failed") : Status::ok();
+        },
+        [&](DatabaseBatch&, Seq) {
+            ++written;
+            return Status::ok();
+        },
+        kPage);
+    EXPECT_EQ(status.message(), "prepare failed");
+    EXPECT_EQ(written, 2);
 }
 
 }  // namespace

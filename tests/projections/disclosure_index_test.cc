@@ -8,6 +8,7 @@
 #include "projections/disclosure_index.h"
 
 #include <gtest/gtest.h>
+#include <rocksdb/db.h>
 #include <nlohmann/json.hpp>
 
 #include <memory>
@@ -183,7 +184,10 @@ TEST_F(Disclosures, CatchUpResumesFromItsPositionAndIndexesNothingTwice) {
     disclosed("sato", {"a1"}, "r1");
     ASSERT_TRUE(index_->catch_up().is_ok());
     EXPECT_EQ(index_->position().value, 1u);
+    const auto written = database_->db()->GetLatestSequenceNumber();
     ASSERT_TRUE(index_->catch_up().is_ok());
+    EXPECT_EQ(database_->db()->GetLatestSequenceNumber(), written)
+        << "nothing new, nothing written";
     disclosed("sato", {"a1"}, "r2");
     // A fresh index over the same store starts where the stored position says.
     DisclosureIndex reopened(*store_);
@@ -191,6 +195,55 @@ TEST_F(Disclosures, CatchUpResumesFromItsPositionAndIndexesNothingTwice) {
     ASSERT_TRUE(reopened.catch_up().is_ok());
     EXPECT_EQ(reopened.position().value, 2u);
     EXPECT_EQ(request_ids(reopened.who_saw("a1").value()), (std::vector<std::string>{"r1", "r2"}));
+}
+
+// Format 1 stored each record three times; an index of that format (no format recorded, its
+// position at the head) is dropped and built again rather than read as format 2.
+TEST_F(Disclosures, AnIndexOfTheFirstFormatIsBuiltAgainFromTheLog) {
+    disclosed("sato", {"a1"}, "r1");
+    ASSERT_TRUE(index_->catch_up().is_ok());
+    // Format 1's key of a record by application: "a", the application, NUL, the seq.
+    std::string old_key = "aa1";
+    old_key += '\0';
+    old_key.append(7, '\0');
+    old_key += '\1';
+    const std::string old_record = disclosure_to_json(index_->who_saw("a1")->front());
+    auto* raw = database_->db();
+    ASSERT_TRUE(
+        raw->DeleteRange(rocksdb::WriteOptions(), database_->family(kDisclosuresFamily), "", "\xff")
+            .ok());
+    ASSERT_TRUE(raw->Put(rocksdb::WriteOptions(), database_->family(kDisclosuresFamily), old_key,
+                         old_record)
+                    .ok());
+    ASSERT_TRUE(
+        raw->Delete(rocksdb::WriteOptions(), database_->meta(), "projection:disclosures:format")
+            .ok());
+
+    DisclosureIndex upgraded(*store_);
+    ASSERT_TRUE(upgraded.catch_up().is_ok());
+    EXPECT_EQ(upgraded.position().value, 1u);
+    EXPECT_EQ(request_ids(upgraded.who_saw("a1").value()), (std::vector<std::string>{"r1"}));
+    EXPECT_EQ(request_ids(upgraded.saw_what("sato").value()), (std::vector<std::string>{"r1"}));
+    std::string stale;
+    ASSERT_TRUE(
+        raw->Get(rocksdb::ReadOptions(), database_->family(kDisclosuresFamily), old_key, &stale)
+            .IsNotFound());
+}
+
+// Who saw an application must never shrink silently: an entry whose record is gone is damage.
+TEST_F(Disclosures, AnEntryWhoseRecordIsGoneIsCorruptionNotAShorterAnswer) {
+    disclosed("sato", {"a1"}, "r1");
+    ASSERT_TRUE(index_->catch_up().is_ok());
+    std::unique_ptr<rocksdb::Iterator> records(database_->db()->NewIterator(
+        rocksdb::ReadOptions(), database_->family(kDisclosuresFamily)));
+    records->Seek("t");
+    ASSERT_TRUE(records->Valid());
+    ASSERT_TRUE(
+        database_->db()
+            ->Delete(rocksdb::WriteOptions(), database_->family(kDisclosuresFamily), records->key())
+            .ok());
+    EXPECT_EQ(index_->who_saw("a1").status().code(), StatusCode::corruption);
+    EXPECT_EQ(index_->saw_what("sato").status().code(), StatusCode::corruption);
 }
 
 TEST_F(Disclosures, AnIndexOnADatabaseWithoutItsFamilyRefusesToCatchUp) {
