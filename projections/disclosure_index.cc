@@ -182,8 +182,8 @@ Status DisclosureIndex::catch_up(Seq until) {
     if (!database->has_family(kDisclosuresFamily))
         return Status::internal("the disclosures column family is not open");
     KAKITOME_RETURN_IF_ERROR(drop_rows_of_another_format(*database));
-    // The rows of a page are decoded, built and sorted on the read-ahead thread while the page
-    // before is written on this one: building costs about as much as writing.
+    // The rows of a page are decoded, built and sorted on threads of their own (two pages at
+    // once) while the page before is written on this one: building costs about twice as much.
     const auto prepare = [](const std::vector<RecordedEvent>& page, DatabaseBatch& batch) {
         std::vector<std::pair<std::string, std::string>> page_rows;
         for (const auto& stored : page) {
