@@ -1,8 +1,10 @@
 #include "events/canonical_json.h"
 
+#include <simdjson.h>
 #include <nlohmann/json.hpp>
 
-#include <vector>
+#include <charconv>
+#include <optional>
 
 #include "events/base/json_text.h"
 
@@ -16,93 +18,91 @@ Status not_json(const std::string& why) {
     return Status::invalid_argument("payload is not valid UTF-8 JSON: " + why);
 }
 
-// Writes the canonical text as the parser reads, while every object's keys arrive in strictly
-// ascending order and no number is a float. Anything else stops the parse (`needs_document`):
-// keys out of order must be sorted and duplicates resolved as the document does (the last one
-// wins), and a float's shortest form is the library's own printing.
-class CanonicalWriter : public nlohmann::json_sax<json> {
-  public:
-    explicit CanonicalWriter(std::size_t size_hint) { out_.reserve(size_hint); }
+// Texts up to this size are parsed by a parser each thread keeps, so the hot path allocates
+// nothing; a larger text gets a parser of its own, whose buffers (several times the text) are
+// freed with it instead of staying with every thread that once saw a big payload.
+constexpr std::size_t kKeptParserBytes = 64 * 1024;
 
-    bool null() override { return scalar("null"); }
-    bool boolean(bool value) override { return scalar(value ? "true" : "false"); }
-    bool number_integer(number_integer_t value) override { return scalar(std::to_string(value)); }
-    bool number_unsigned(number_unsigned_t value) override { return scalar(std::to_string(value)); }
-    bool number_float(number_float_t, const string_t&) override { return stop(); }
-    bool string(string_t& value) override {
-        before_value();
-        append_json_string(out_, value);
-        return true;
-    }
-    bool binary(binary_t&) override { return stop(); }
-    bool start_object(std::size_t) override {
-        before_value();
-        out_.push_back('{');
-        frames_.push_back({true, true, {}});
-        return true;
-    }
-    bool key(string_t& value) override {
-        Frame& frame = frames_.back();
-        if (!frame.first && value <= frame.last_key) return stop();
-        if (!frame.first) out_.push_back(',');
-        frame.first = false;
-        append_json_string(out_, value);
-        out_.push_back(':');
-        frame.last_key.swap(value);
-        return true;
-    }
-    bool end_object() override {
-        frames_.pop_back();
-        out_.push_back('}');
-        return true;
-    }
-    bool start_array(std::size_t) override {
-        before_value();
-        out_.push_back('[');
-        frames_.push_back({false, true, {}});
-        return true;
-    }
-    bool end_array() override {
-        frames_.pop_back();
-        out_.push_back(']');
-        return true;
-    }
-    bool parse_error(std::size_t, const std::string&,
-                     const nlohmann::detail::exception& error) override {
-        error_ = error.what();
-        return false;
-    }
+template <typename Integer>
+void append_integer(std::string& out, Integer value) {
+    char digits[24];
+    const auto [end, error] = std::to_chars(digits, digits + sizeof digits, value);
+    out.append(digits, end);
+}
 
-    bool needs_document() const { return needs_document_; }
-    const std::string& error() const { return error_; }
-    std::string& text() { return out_; }
+// Prints a parsed value in canonical form when it already is in that order: every object's keys
+// strictly ascending by their bytes and no floating-point number. Anything else returns false
+// (keys out of order must be sorted and duplicates resolved as the document does, the last one
+// winning; a float's shortest form is nlohmann's own printing), and the caller takes the document
+// way.
+bool print_if_ordered(simdjson::dom::element value, std::string& out) {
+    using simdjson::dom::element_type;
+    switch (value.type()) {
+        case element_type::OBJECT: {
+            out.push_back('{');
+            bool first = true;
+            std::string_view previous_key;
+            const simdjson::dom::object object = value.get_object().value_unsafe();
+            for (const auto field : object) {
+                if (!first && field.key <= previous_key) return false;
+                if (!first) out.push_back(',');
+                first = false;
+                previous_key = field.key;
+                append_json_string(out, field.key);
+                out.push_back(':');
+                if (!print_if_ordered(field.value, out)) return false;
+            }
+            out.push_back('}');
+            return true;
+        }
+        case element_type::ARRAY: {
+            out.push_back('[');
+            bool first = true;
+            const simdjson::dom::array array = value.get_array().value_unsafe();
+            for (const auto element : array) {
+                if (!first) out.push_back(',');
+                first = false;
+                if (!print_if_ordered(element, out)) return false;
+            }
+            out.push_back(']');
+            return true;
+        }
+        case element_type::STRING:
+            append_json_string(out, value.get_string().value_unsafe());
+            return true;
+        case element_type::INT64:
+            append_integer(out, value.get_int64().value_unsafe());
+            return true;
+        case element_type::UINT64:
+            append_integer(out, value.get_uint64().value_unsafe());
+            return true;
+        case element_type::BOOL:
+            out += value.get_bool().value_unsafe() ? "true" : "false";
+            return true;
+        case element_type::NULL_VALUE:
+            out += "null";
+            return true;
+        case element_type::DOUBLE:
+            return false;
+    }
+    return false;
+}
 
-  private:
-    struct Frame {
-        bool object;
-        bool first;
-        std::string last_key;
-    };
-    // An array's elements are separated here; an object's value follows its key's colon.
-    void before_value() {
-        if (frames_.empty() || frames_.back().object) return;
-        if (!frames_.back().first) out_.push_back(',');
-        frames_.back().first = false;
-    }
-    bool scalar(std::string_view text) {
-        before_value();
-        out_ += text;
-        return true;
-    }
-    bool stop() {
-        needs_document_ = true;
-        return false;
-    }
-    std::string out_;
-    std::vector<Frame> frames_;
-    bool needs_document_ = false;
-    std::string error_;
-};
+// The one-pass way: simdjson validates the text (UTF-8 included) and the canonical text is printed
+// from its parse. Empty when the text must take the document way: not ordered, a float, or
+// anything simdjson refuses (the document then gives the error, in nlohmann's words, so both ways
+// fail alike). simdjson refuses invalid UTF-8 and lone escaped surrogates as nlohmann does, so
+// every string it hands over prints as valid UTF-8 (CanonicalJson.* holds both to that).
+std::optional<std::string> canonical_if_ordered(simdjson::dom::parser& parser,
+                                                std::string_view json_text) {
+    simdjson::dom::element root;
+    if (parser.parse(json_text.data(), json_text.size()).get(root) != simdjson::SUCCESS)
+        return std::nullopt;
+    std::string out;
+    out.reserve(json_text.size());
+    if (!print_if_ordered(root, out)) return std::nullopt;
+    return out;
+}
 
 }  // namespace
 
@@ -115,10 +115,16 @@ Result<std::string> canonicalize_json_through_document(std::string_view json_tex
 }
 
 Result<std::string> canonicalize_json(std::string_view json_text) {
-    CanonicalWriter writer(json_text.size());
-    if (json::sax_parse(json_text, &writer)) return std::move(writer.text());
-    if (writer.needs_document()) return canonicalize_json_through_document(json_text);
-    return not_json(writer.error());
+    std::optional<std::string> canonical;
+    if (json_text.size() <= kKeptParserBytes) {
+        thread_local simdjson::dom::parser kept_parser(kKeptParserBytes);
+        canonical = canonical_if_ordered(kept_parser, json_text);
+    } else {
+        simdjson::dom::parser parser;
+        canonical = canonical_if_ordered(parser, json_text);
+    }
+    if (canonical) return std::move(*canonical);
+    return canonicalize_json_through_document(json_text);
 }
 
 }  // namespace kakitome

@@ -6,7 +6,9 @@
 // canonicalize_json fails (invalid_argument) on invalid JSON or invalid UTF-8. Its answer is by
 // definition nlohmann::json's parse followed by dump(); a text whose objects' keys already come
 // in order and that holds no floating-point number (what kakitome's own writers produce) is
-// canonicalised in one pass over the library's SAX events, with no document built.
+// parsed by simdjson and printed from that parse, with no nlohmann document built. Anything
+// else, errors included, takes the definition's way, so the answer and the error's words are
+// the definition's either way.
 #pragma once
 
 #include <string>

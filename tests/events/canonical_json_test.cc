@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <random>
 #include <string>
 #include <vector>
@@ -54,8 +55,31 @@ TEST(CanonicalJson, AgreesWithTheDocumentOnTrickyTexts) {
         R"("\ud800")",
         R"({"a":01})",
         "{\"a\":\"tab\there\"}",
+        // Where simdjson and nlohmann part ways; the document's answer must win.
+        R"("\udc00")",
+        R"({"a":"x\udfffy"})",
+        R"({"a":"\ud800\u0041"})",
+        "\xef\xbb\xbf{\"a\":1}",
+        R"({"a":1,"b":-0,"c":-9223372036854775809})",
+        R"({"a":[1,2],"b":{"c":true}} )",
     };
     for (const auto& text : texts) expect_same(text);
+}
+
+// Texts past the size a thread's kept parser takes, and nesting past simdjson's depth.
+TEST(CanonicalJson, AgreesWithTheDocumentOnLargeAndDeepTexts) {
+    std::string large = "{";
+    for (int i = 0; i < 20000; ++i) {
+        char key[16];
+        std::snprintf(key, sizeof key, "k%06d", i);
+        large += std::string(i > 0 ? "," : "") + "\"" + key + "\":\"v\u00e9\"";
+    }
+    large += "}";
+    ASSERT_GT(large.size(), 64u * 1024u);
+    expect_same(large);
+    expect_same("[" + large + "," + large + "]");
+    expect_same(std::string(3000, '[') + std::string(3000, ']'));
+    expect_same("{\"a\":" + std::string(1500, '[') + "1" + std::string(1500, ']') + "}");
 }
 
 TEST(CanonicalJson, SortsKeysAndStripsSpaceAsTheDocumentDoes) {
