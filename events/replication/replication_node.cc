@@ -15,6 +15,9 @@ constexpr std::size_t kApplyBatchBytes = 8 * 1024 * 1024;
 constexpr auto kLeaseRetry = std::chrono::milliseconds(200);
 constexpr auto kFollowWait = std::chrono::milliseconds(50);
 constexpr auto kPauseAfterRefusedPublish = std::chrono::milliseconds(1000);
+// How many times a catch-up reads the log again, a connection timeout apart, before it gives up:
+// enough to outlast a restart of the NATS servers and their JetStream election.
+constexpr int kMaxReopensWithoutProgress = 10;
 
 std::string seq_text(Seq seq) {
     return std::to_string(seq.value);
@@ -131,37 +134,73 @@ Status ReplicationNode::publish_history() {
 
 Status ReplicationNode::catch_up_to(Seq end) {
     if (store_.head().value >= end.value) return Status::ok();
-    auto reader = LogReader::open(log_, Seq{store_.head().value + 1});
-    if (!reader.is_ok()) return reader.status();
-    auto last_report = Clock::now();
     const auto patience = log_.connection().options().timeout;
+    std::unique_ptr<LogReader> reader;
+    int reopens_without_progress = 0;
+    auto last_report = Clock::now();
     auto last_record = Clock::now();
     std::vector<std::string> batch;
     std::size_t batch_bytes = 0;
+    const auto apply_batch = [&]() -> Status {
+        KAKITOME_RETURN_IF_ERROR(store_.apply_replicated(batch));
+        batch.clear();
+        batch_bytes = 0;
+        return Status::ok();
+    };
+    // A silence or an error of the log's reader (servers restarting, a consumer lost with its
+    // server) is met by reading again from what is applied, a patience later; the catch-up
+    // fails only when that has brought no record kMaxReopensWithoutProgress times in a row.
+    // A record out of order is corruption and fails it at once.
+    const auto reopen_after = [&](const Status& trouble) -> Status {
+        reader.reset();
+        KAKITOME_RETURN_IF_ERROR(apply_batch());
+        if (++reopens_without_progress > kMaxReopensWithoutProgress)
+            return Status::unavailable("the replicated log stopped answering at seq " +
+                                       seq_text(Seq{store_.head().value + 1}) + " (" +
+                                       trouble.to_string() + ")");
+        logging::write(logging::Level::warning, "reading the replicated log again",
+                       {{"from", store_.head().value + 1},
+                        {"attempt", reopens_without_progress},
+                        {"why", trouble.to_string()}});
+        return Status::ok();
+    };
     while (store_.head().value + batch.size() < end.value) {
-        auto record = reader.value()->next(std::chrono::milliseconds(100));
-        if (!record.is_ok()) return record.status();
+        if (!reader) {
+            if (reopens_without_progress > 0) std::this_thread::sleep_for(patience);
+            auto opened = LogReader::open(log_, Seq{store_.head().value + 1});
+            if (!opened.is_ok()) {
+                KAKITOME_RETURN_IF_ERROR(reopen_after(opened.status()));
+                continue;
+            }
+            reader = std::move(opened).value();
+            last_record = Clock::now();
+        }
+        auto record = reader->next(std::chrono::milliseconds(100));
+        if (!record.is_ok()) {
+            if (record.status().code() == StatusCode::corruption) return record.status();
+            KAKITOME_RETURN_IF_ERROR(reopen_after(record.status()));
+            continue;
+        }
         if (record->has_value()) {
             batch_bytes += record->value().stored.size();
             batch.push_back(std::move(record->value().stored));
             last_record = Clock::now();
+            reopens_without_progress = 0;
         } else if (Clock::now() - last_record > patience) {
-            return Status::unavailable("the replicated log stopped answering at seq " +
-                                       std::to_string(store_.head().value + batch.size() + 1));
+            KAKITOME_RETURN_IF_ERROR(reopen_after(
+                Status::unavailable("no record for " + std::to_string(patience.count()) + " ms")));
+            continue;
         }
         if (batch.size() >= kApplyBatchRecords || batch_bytes >= kApplyBatchBytes ||
-            store_.head().value + batch.size() >= end.value) {
-            KAKITOME_RETURN_IF_ERROR(store_.apply_replicated(batch));
-            batch.clear();
-            batch_bytes = 0;
-        }
+            store_.head().value + batch.size() >= end.value)
+            KAKITOME_RETURN_IF_ERROR(apply_batch());
         if (Clock::now() - last_report > std::chrono::seconds(5)) {
             last_report = Clock::now();
             logging::write(logging::Level::info, "catching up from the replicated log",
                            {{"applied", store_.head().value}, {"end", end.value}});
         }
     }
-    return store_.apply_replicated(batch);
+    return apply_batch();
 }
 
 Status ReplicationNode::prepare() {

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <future>
 #include <stdexcept>
 #include <thread>
 
@@ -582,6 +583,36 @@ TEST(ReplicationNodeLoss, AppendsGoOnWithTwoNatsNodesAndFailCleanlyWithOne) {
               std::string(reinterpret_cast<const char*>(
                               a.events().read_event(Seq{head}).value().hash.data()),
                           32));
+}
+
+// A node that joins with a long history to catch up while every NATS server goes away and comes
+// back: the catch-up reads on from what it applied instead of failing the node's start (the
+// ordered consumer it read through was lost with its server, and nothing more arrived).
+TEST(ReplicationNodeLoss, ACatchUpGoesOnWhileTheNatsServersRestart) {
+    auto started = bench::NatsCluster::start(testing::fresh_directory("nats"));
+    ASSERT_TRUE(started.is_ok()) << started.status().to_string();
+    bench::NatsCluster& cluster = *started.value();
+    ASSERT_TRUE(cluster.wait_healthy());
+    Node a(cluster, "a", "CATCHUP");
+    ASSERT_TRUE(a.node->prepare().is_ok());
+    a.node->start();
+    ASSERT_TRUE(within(5000ms, [&] { return a.events().writer_state().writer; }));
+    for (int group = 0; group < 400; ++group) {
+        std::vector<NewEvent> events(100, event_of("History"));
+        ASSERT_TRUE(a.events().append("s", ExpectedVersion::any(), events).is_ok());
+    }
+    const std::uint64_t head = a.events().head().value;
+    Node b(cluster, "b", "CATCHUP");
+    auto prepared = std::async(std::launch::async, [&] { return b.node->prepare(); });
+    ASSERT_TRUE(within(10000ms, [&] { return b.events().head().value > 0; }));
+    for (int server = 0; server < 3; ++server) cluster.kill_node(server);
+    ASSERT_LT(b.events().head().value, head) << "the catch-up ended before the servers went";
+    std::this_thread::sleep_for(500ms);
+    for (int server = 0; server < 3; ++server) cluster.start_node(server);
+    ASSERT_EQ(prepared.wait_for(60s), std::future_status::ready);
+    const Status outcome = prepared.get();
+    EXPECT_TRUE(outcome.is_ok()) << outcome.to_string();
+    EXPECT_EQ(b.events().head().value, head);
 }
 
 }  // namespace
