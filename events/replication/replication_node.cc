@@ -61,8 +61,7 @@ Status ReplicationNode::check_prefix() {
         node_status_.stream_end = end->value;
     }
     if (head.value == 0) return Status::ok();
-    // The stream ends before this node's head: either nothing was ever published (an embedded
-    // store switched to replicated) or this node holds events no other node can know.
+    // Where both logs have events, the hashes at the last seq they share must agree.
     const Seq compare_at = end->value >= head.value ? head : end.value();
     if (compare_at.value > 0) {
         auto theirs = log_.record_at(compare_at);
@@ -77,28 +76,28 @@ Status ReplicationNode::check_prefix() {
                 "directory so it is rebuilt from the replicated log)");
     }
     if (end->value >= head.value) return Status::ok();
-    if (end->value > 0)
-        return Status::failed_precondition("this node's log has events " +
-                                           std::to_string(end->value + 1) + ".." + seq_text(head) +
-                                           " that the replicated log does not; it must not join");
-    return publish_history();
+    // The stream is a prefix of this node's log (the hashes at its end agree). A node stores
+    // nothing the log has not acknowledged, so this is a history publish that was interrupted
+    // (or a stream that lost its tail): it goes on from the stream's end, and the events it
+    // adds continue the stream's own chain.
+    return publish_history(Seq{end->value + 1});
 }
 
-Status ReplicationNode::publish_history() {
+Status ReplicationNode::publish_history(Seq from) {
     // Only the node holding the lease may publish; the expected-sequence check makes a second
     // node's attempt fail even so.
     auto taken = lease_.try_acquire(node_);
     if (!taken.is_ok()) return taken.status();
     if (!taken.value())
         return Status::failed_precondition(
-            "the replicated log is empty but another node holds the lease; this node's history "
-            "cannot be published now");
+            "the replicated log ends before this node's head but another node holds the lease; "
+            "this node's history cannot be published now");
     const Seq head = store_.head();
     logging::write(logging::Level::warning, "publishing this node's history to the replicated log",
-                   {{"events", head.value}});
+                   {{"from", from.value}, {"events", head.value}});
     std::vector<std::string> group;
     std::size_t group_bytes = 0;
-    Seq first{1};
+    Seq first = from;
     auto flush = [&]() -> Status {
         if (group.empty()) return Status::ok();
         KAKITOME_RETURN_IF_ERROR(log_.publish(first, group));
@@ -110,7 +109,7 @@ Status ReplicationNode::publish_history() {
     };
     Status failed;
     KAKITOME_RETURN_IF_ERROR(
-        store_.scan_stored_events(Seq{1}, head, [&](Seq, std::string_view stored) {
+        store_.scan_stored_events(from, head, [&](Seq, std::string_view stored) {
             group.emplace_back(stored);
             group_bytes += stored.size();
             if (group.size() >= kApplyBatchRecords || group_bytes >= kApplyBatchBytes)

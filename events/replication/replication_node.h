@@ -3,10 +3,11 @@
 //
 // prepare() runs before the node serves: it creates the stream when missing, checks that this
 // node's log is a prefix of the replicated one (the hash at the node's head must match the
-// stream's), publishes the node's history when the stream is empty (switching an embedded store
-// to replicated: only the node that takes the lease does it, and it verifies the stream's end
-// afterwards), and applies everything the stream has beyond the node's head, re-verifying the
-// chain as it goes (EventStore::apply_replicated).
+// stream's), publishes the node's history when the stream ends before the node's head (switching
+// an embedded store to replicated, or finishing such a publish that was interrupted: the hashes
+// at the stream's end must agree; only the node that takes the lease does it, and it verifies
+// the stream's end afterwards), and applies everything the stream has beyond the node's head,
+// re-verifying the chain as it goes (EventStore::apply_replicated).
 //
 // start() runs the node's thread until stop():
 // - standby: applies what the stream gains (a standby's projections and tree stay current) and
@@ -67,7 +68,8 @@ class ReplicationNode {
     void run_as_standby();
     void run_as_primary();
     Status check_prefix();
-    Status publish_history();
+    // Publishes this node's events from..head (the stream ends at from - 1).
+    Status publish_history(Seq from);
     Status become_primary();
     void set_standby(const std::string& reason);
     Status follow_once();

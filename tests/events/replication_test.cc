@@ -421,6 +421,38 @@ TEST_F(ReplicationCluster, AnEmbeddedStoreSwitchedToReplicatedPublishesItsHistor
     EXPECT_EQ(b.events().stream_version("s-0").value().value, 11u);
 }
 
+// The node stopped after publishing part of its history (simulated: a first part published by
+// hand). On its next start it publishes the rest, from where the stream ends.
+TEST_F(ReplicationCluster, AnInterruptedHistoryPublishIsFinishedOnTheNextStart) {
+    auto embedded = std::make_unique<TestStore>("embedded");
+    for (int i = 0; i < 30; ++i)
+        ASSERT_TRUE(
+            embedded->store
+                ->append("s-" + std::to_string(i % 3), ExpectedVersion::any(), {event_of("Old")})
+                .is_ok());
+    const Sha256Digest head_hash = embedded->store->read_event(Seq{30}).value().hash;
+    Node a(*cluster_, "a", stream_name(), std::move(embedded));
+    std::vector<std::string> first_part;
+    ASSERT_TRUE(a.events()
+                    .scan_stored_events(Seq{1}, Seq{12},
+                                        [&](Seq, std::string_view stored) {
+                                            first_part.emplace_back(stored);
+                                            return true;
+                                        })
+                    .is_ok());
+    ASSERT_TRUE(a.log->ensure_stream().is_ok());
+    ASSERT_TRUE(a.log->publish(Seq{1}, first_part).is_ok());
+    const Status prepared = a.node->prepare();
+    ASSERT_TRUE(prepared.is_ok()) << prepared.to_string();
+    EXPECT_EQ(a.log->last_seq().value().value, 30u);
+    EXPECT_EQ(a.log->record_at(Seq{30}).value().substr(0, 32),
+              std::string(reinterpret_cast<const char*>(head_hash.data()), 32));
+    Node b(*cluster_, "b", stream_name());
+    ASSERT_TRUE(b.node->prepare().is_ok());
+    EXPECT_EQ(b.events().head().value, 30u);
+    EXPECT_EQ(b.events().read_event(Seq{30}).value().hash, head_hash);
+}
+
 TEST_F(ReplicationCluster, ANodeWhoseLogDivergedIsRefused) {
     Node a(*cluster_, "a", stream_name());
     ASSERT_TRUE(a.node->prepare().is_ok());
