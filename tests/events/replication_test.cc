@@ -399,13 +399,21 @@ TEST_F(ReplicationCluster, ADeposedPrimaryStoppingLeavesTheNewPrimarysLease) {
     EXPECT_TRUE(a.lease->try_acquire("a").value());
 }
 
-TEST_F(ReplicationCluster, AnEmbeddedStoreSwitchedToReplicatedPublishesItsHistoryFirst) {
+// An embedded store (no replication) holding 30 events over three streams: a node's history
+// from before it joined a cluster.
+std::unique_ptr<TestStore> embedded_store_with_history() {
     auto embedded = std::make_unique<TestStore>("embedded");
-    for (int i = 0; i < 30; ++i)
-        ASSERT_TRUE(
-            embedded->store
-                ->append("s-" + std::to_string(i % 3), ExpectedVersion::any(), {event_of("Old")})
-                .is_ok());
+    for (int i = 0; i < 30; ++i) {
+        const auto appended = embedded->store->append("s-" + std::to_string(i % 3),
+                                                      ExpectedVersion::any(), {event_of("Old")});
+        EXPECT_TRUE(appended.is_ok()) << appended.status().to_string();
+    }
+    EXPECT_EQ(embedded->store->head().value, 30u);
+    return embedded;
+}
+
+TEST_F(ReplicationCluster, AnEmbeddedStoreSwitchedToReplicatedPublishesItsHistoryFirst) {
+    auto embedded = embedded_store_with_history();
     const Sha256Digest head_hash = embedded->store->read_event(Seq{30}).value().hash;
     Node a(*cluster_, "a", stream_name(), std::move(embedded));
     ASSERT_TRUE(a.node->prepare().is_ok());
@@ -424,12 +432,7 @@ TEST_F(ReplicationCluster, AnEmbeddedStoreSwitchedToReplicatedPublishesItsHistor
 // The node stopped after publishing part of its history (simulated: a first part published by
 // hand). On its next start it publishes the rest, from where the stream ends.
 TEST_F(ReplicationCluster, AnInterruptedHistoryPublishIsFinishedOnTheNextStart) {
-    auto embedded = std::make_unique<TestStore>("embedded");
-    for (int i = 0; i < 30; ++i)
-        ASSERT_TRUE(
-            embedded->store
-                ->append("s-" + std::to_string(i % 3), ExpectedVersion::any(), {event_of("Old")})
-                .is_ok());
+    auto embedded = embedded_store_with_history();
     const Sha256Digest head_hash = embedded->store->read_event(Seq{30}).value().hash;
     Node a(*cluster_, "a", stream_name(), std::move(embedded));
     std::vector<std::string> first_part;
@@ -566,16 +569,30 @@ TEST_F(ReplicationCluster, BlobsAreReadByEveryNodeAndErasedForEveryNode) {
     EXPECT_EQ(a.get(before).value(), "raw mail received before joining");
 }
 
-// Its own cluster: nodes are killed.
-TEST(ReplicationNodeLoss, AppendsGoOnWithTwoNatsNodesAndFailCleanlyWithOne) {
-    auto started = bench::NatsCluster::start(testing::fresh_directory("nats"));
-    ASSERT_TRUE(started.is_ok()) << started.status().to_string();
-    bench::NatsCluster& cluster = *started.value();
-    ASSERT_TRUE(cluster.wait_healthy());
-    Node a(cluster, "a", "LOSS");
-    ASSERT_TRUE(a.node->prepare().is_ok());
-    a.node->start();
-    ASSERT_TRUE(within(5000ms, [&] { return a.events().writer_state().writer; }));
+// Each test its own cluster, whose servers it kills, and node "a" its primary.
+class ReplicationNodeLoss : public ::testing::Test {
+  protected:
+    void SetUp() override {
+        auto started = bench::NatsCluster::start(testing::fresh_directory("nats"));
+        ASSERT_TRUE(started.is_ok()) << started.status().to_string();
+        cluster_ = std::move(started).value();
+        ASSERT_TRUE(cluster_->wait_healthy());
+        primary_ = std::make_unique<Node>(*cluster_, "a", "LOSS");
+        ASSERT_TRUE(primary_->node->prepare().is_ok());
+        primary_->node->start();
+        ASSERT_TRUE(within(5000ms, [&] { return primary_->events().writer_state().writer; }));
+    }
+    void TearDown() override {
+        primary_.reset();
+        cluster_.reset();
+    }
+    std::unique_ptr<bench::NatsCluster> cluster_;
+    std::unique_ptr<Node> primary_;
+};
+
+TEST_F(ReplicationNodeLoss, AppendsGoOnWithTwoNatsNodesAndFailCleanlyWithOne) {
+    bench::NatsCluster& cluster = *cluster_;
+    Node& a = *primary_;
     ASSERT_TRUE(a.events().append("s", ExpectedVersion::any(), {event_of("ThreeNodes")}).is_ok());
     cluster.kill_node(2);
     // Quorum (2 of 3) holds: appends go on once the stream has a leader among the two.
@@ -620,21 +637,15 @@ TEST(ReplicationNodeLoss, AppendsGoOnWithTwoNatsNodesAndFailCleanlyWithOne) {
 // A node that joins with a long history to catch up while every NATS server goes away and comes
 // back: the catch-up reads on from what it applied instead of failing the node's start (the
 // ordered consumer it read through was lost with its server, and nothing more arrived).
-TEST(ReplicationNodeLoss, ACatchUpGoesOnWhileTheNatsServersRestart) {
-    auto started = bench::NatsCluster::start(testing::fresh_directory("nats"));
-    ASSERT_TRUE(started.is_ok()) << started.status().to_string();
-    bench::NatsCluster& cluster = *started.value();
-    ASSERT_TRUE(cluster.wait_healthy());
-    Node a(cluster, "a", "CATCHUP");
-    ASSERT_TRUE(a.node->prepare().is_ok());
-    a.node->start();
-    ASSERT_TRUE(within(5000ms, [&] { return a.events().writer_state().writer; }));
+TEST_F(ReplicationNodeLoss, ACatchUpGoesOnWhileTheNatsServersRestart) {
+    bench::NatsCluster& cluster = *cluster_;
+    Node& a = *primary_;
     for (int group = 0; group < 400; ++group) {
         std::vector<NewEvent> events(100, event_of("History"));
         ASSERT_TRUE(a.events().append("s", ExpectedVersion::any(), events).is_ok());
     }
     const std::uint64_t head = a.events().head().value;
-    Node b(cluster, "b", "CATCHUP");
+    Node b(cluster, "b", "LOSS");
     auto prepared = std::async(std::launch::async, [&] { return b.node->prepare(); });
     ASSERT_TRUE(within(10000ms, [&] { return b.events().head().value > 0; }));
     for (int server = 0; server < 3; ++server) cluster.kill_node(server);
