@@ -6,6 +6,7 @@
 #include "events/private_directory.h"
 #include "events/replication/blob_bucket.h"
 #include "events/replication/data_key_bucket.h"
+#include "events/replication/jetstream_start.h"
 #include "projections/disclosure_index.h"
 #include "projections/projection_runner.h"
 
@@ -61,22 +62,28 @@ Result<std::unique_ptr<Services>> Services::open(ServiceOptions options) {
                 "this data directory belongs to the replicated "
                 "stream " +
                 joined->value() + ", not " + replicated.stream);
-        auto connection = replication::NatsConnection::connect(
-            {.servers = replicated.servers, .client_name = "kakitome " + replicated.node});
-        if (!connection.is_ok()) return connection.status();
-        services->nats_ = std::move(connection).value();
+        KAKITOME_RETURN_IF_ERROR(replication::wait_for_jetstream("connecting to NATS", [&] {
+            auto connection = replication::NatsConnection::connect(
+                {.servers = replicated.servers, .client_name = "kakitome " + replicated.node});
+            if (!connection.is_ok()) return connection.status();
+            services->nats_ = std::move(connection).value();
+            return Status::ok();
+        }));
         auto log = replication::JetStreamLog::open(
             *services->nats_, {.name = replicated.stream,
                                .subject = "kakitome." + replicated.stream + ".log",
                                .replicas = replicated.replicas});
         if (!log.is_ok()) return log.status();
         services->replicated_log_ = std::move(log).value();
-        auto lease = replication::PrimaryLease::open(
-            *services->nats_, {.bucket = "kakitome-lease-" + replicated.stream,
-                               .ttl = std::chrono::milliseconds(replicated.lease_ms),
-                               .replicas = replicated.replicas});
-        if (!lease.is_ok()) return lease.status();
-        services->lease_ = std::move(lease).value();
+        KAKITOME_RETURN_IF_ERROR(replication::wait_for_jetstream("opening the lease bucket", [&] {
+            auto lease = replication::PrimaryLease::open(
+                *services->nats_, {.bucket = "kakitome-lease-" + replicated.stream,
+                                   .ttl = std::chrono::milliseconds(replicated.lease_ms),
+                                   .replicas = replicated.replicas});
+            if (!lease.is_ok()) return lease.status();
+            services->lease_ = std::move(lease).value();
+            return Status::ok();
+        }));
         sink = services->replicated_log_;
         if (!joined->has_value())
             KAKITOME_RETURN_IF_ERROR(meta.put(kReplicatedStreamKey, replicated.stream));
@@ -99,10 +106,13 @@ Result<std::unique_ptr<Services>> Services::open(ServiceOptions options) {
     // the attachments and raw mails the others received.
     std::shared_ptr<BlobReplica> blob_replica;
     if (services->lease_) {
-        auto bucket = replication::BlobBucket::open(*services->nats_, replicated.stream + "-BLOBS",
-                                                    replicated.replicas);
-        if (!bucket.is_ok()) return bucket.status();
-        blob_replica = std::move(bucket).value();
+        KAKITOME_RETURN_IF_ERROR(replication::wait_for_jetstream("opening the blob bucket", [&] {
+            auto bucket = replication::BlobBucket::open(
+                *services->nats_, replicated.stream + "-BLOBS", replicated.replicas);
+            if (!bucket.is_ok()) return bucket.status();
+            blob_replica = std::move(bucket).value();
+            return Status::ok();
+        }));
     }
     services->blobs_ =
         std::make_unique<BlobStore>(services->database_, services->master_key_, blob_replica);
@@ -121,10 +131,13 @@ Result<std::unique_ptr<Services>> Services::open(ServiceOptions options) {
     // takes over can read what the others sealed, and an erasure reaches every node.
     std::shared_ptr<DataKeyReplica> key_replica;
     if (services->lease_) {
-        auto bucket = replication::DataKeyBucket::open(
-            *services->nats_, "kakitome-keys-" + replicated.stream, replicated.replicas);
-        if (!bucket.is_ok()) return bucket.status();
-        services->key_bucket_ = std::move(bucket).value();
+        KAKITOME_RETURN_IF_ERROR(replication::wait_for_jetstream("opening the key bucket", [&] {
+            auto bucket = replication::DataKeyBucket::open(
+                *services->nats_, "kakitome-keys-" + replicated.stream, replicated.replicas);
+            if (!bucket.is_ok()) return bucket.status();
+            services->key_bucket_ = std::move(bucket).value();
+            return Status::ok();
+        }));
         key_replica = services->key_bucket_;
     }
     auto vault = DataKeyVault::open(services->database_, services->master_key_,

@@ -42,6 +42,7 @@
 #include "engine/workflow/workflow_worker.h"
 #include "events/base/operator_log.h"
 #include "events/meta_store.h"
+#include "events/replication/jetstream_start.h"
 
 namespace kakitome::cli {
 
@@ -234,7 +235,9 @@ int run_serve(const Words& words) {
     // follows it as a standby or writes it as the primary (docs/replication.md).
     replication::ReplicationNode* node = services->replication();
     if (node != nullptr) {
-        if (auto prepared = node->prepare(); !prepared.is_ok()) {
+        if (auto prepared = replication::wait_for_jetstream("joining the replicated log",
+                                                            [&] { return node->prepare(); });
+            !prepared.is_ok()) {
             std::fprintf(stderr, "kakitome serve: the replicated log: %s\n",
                          prepared.to_string().c_str());
             return kExitStoreError;

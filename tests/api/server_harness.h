@@ -174,6 +174,14 @@ class Process {
         pid_ = -1;
         return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
     }
+    // Whether the process has ended (it is reaped then).
+    bool exited() {
+        if (pid_ <= 0) return true;
+        int status = 0;
+        if (::waitpid(pid_, &status, WNOHANG) != pid_) return false;
+        pid_ = -1;
+        return true;
+    }
     pid_t pid() const { return pid_; }
     std::string output() const {
         std::ifstream in(output_);
@@ -209,8 +217,10 @@ inline std::filesystem::path test_config(const std::filesystem::path& data) {
 }
 
 // `kakitome serve` on a free port with test_config(), and extra arguments; waits until it
-// accepts connections. Its stdout goes to `log`; its stderr (the operator's log) to `errors`
-// when given, else to the test's own stderr.
+// accepts connections (up to 30 s: a replicated node listens only once it has joined the log,
+// which waits for JetStream's election when the cluster starts with it); nullptr as soon as it
+// exits instead. Its stdout goes to `log`; its stderr (the operator's log) to `errors` when given,
+// else to the test's own stderr.
 inline std::unique_ptr<Process> start_server(const std::filesystem::path& data, int port,
                                              const std::filesystem::path& log,
                                              std::vector<std::string> extra = {},
@@ -222,7 +232,7 @@ inline std::unique_ptr<Process> start_server(const std::filesystem::path& data, 
                                        "--config", test_config(data).string()};
     arguments.insert(arguments.end(), extra.begin(), extra.end());
     auto server = std::make_unique<Process>(arguments, log, errors);
-    for (int i = 0; i < 200; ++i) {
+    for (int i = 0; i < 600 && !server->exited(); ++i) {
         if (port_accepts(port)) {
             // As a client that respects readiness: serve listens before its read models have
             // folded the log (the queue answers 503 catching_up until then). Plain HTTP only;
