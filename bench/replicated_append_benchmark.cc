@@ -194,7 +194,7 @@ Result<std::vector<ReplicatedAppendCase>> run_replicated_append_benchmark(
         replication::ReplicationNode node(*fresh.value(), *log, *lease.value(), "bench");
         const Seq end = store.value()->head();
         const auto started = Clock::now();
-        KAKITOME_RETURN_IF_ERROR(node.catch_up_to(end));
+        KAKITOME_RETURN_IF_ERROR(node.catch_up_to(end, 0));
         row.catch_up_seconds = std::chrono::duration<double>(Clock::now() - started).count();
         row.catch_up_events = fresh.value()->head().value;
         if (progress)

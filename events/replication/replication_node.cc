@@ -15,8 +15,8 @@ constexpr std::size_t kApplyBatchBytes = 8 * 1024 * 1024;
 constexpr auto kLeaseRetry = std::chrono::milliseconds(200);
 constexpr auto kFollowWait = std::chrono::milliseconds(50);
 constexpr auto kPauseAfterRefusedPublish = std::chrono::milliseconds(1000);
-// How many times a catch-up reads the log again, a connection timeout apart, before it gives up:
-// enough to outlast a restart of the NATS servers and their JetStream election.
+// How many times the catch-up before a node serves reads the log again, a connection timeout
+// apart, before it gives up: enough to outlast a restart of the NATS servers and their election.
 constexpr int kMaxReopensWithoutProgress = 10;
 
 std::string seq_text(Seq seq) {
@@ -86,7 +86,13 @@ Status ReplicationNode::check_prefix() {
 Status ReplicationNode::publish_history(Seq from) {
     // Only the node holding the lease may publish; the expected-sequence check makes a second
     // node's attempt fail even so.
-    auto taken = lease_.try_acquire(node_);
+    // A retried start (serve retries prepare() while the log is unavailable) may hold it still:
+    // creating the key again would be refused by our own entry.
+    Result<bool> taken = true;
+    if (lease_.held())
+        KAKITOME_RETURN_IF_ERROR(lease_.renew(node_));
+    else
+        taken = lease_.try_acquire(node_);
     if (!taken.is_ok()) return taken.status();
     if (!taken.value())
         return Status::failed_precondition(
@@ -131,7 +137,7 @@ Status ReplicationNode::publish_history(Seq from) {
     return Status::ok();
 }
 
-Status ReplicationNode::catch_up_to(Seq end) {
+Status ReplicationNode::catch_up_to(Seq end, int max_reopens) {
     if (store_.head().value >= end.value) return Status::ok();
     const auto patience = log_.connection().options().timeout;
     std::unique_ptr<LogReader> reader;
@@ -146,14 +152,15 @@ Status ReplicationNode::catch_up_to(Seq end) {
         batch_bytes = 0;
         return Status::ok();
     };
-    // A silence or an error of the log's reader (servers restarting, a consumer lost with its
-    // server) is met by reading again from what is applied, a patience later; the catch-up
-    // fails only when that has brought no record kMaxReopensWithoutProgress times in a row.
-    // A record out of order is corruption and fails it at once.
+    // A silence or an unavailable reader (servers restarting, a consumer lost with its server)
+    // is met by reading again from what is applied, a patience later; the catch-up fails only
+    // when that has brought no record max_reopens times in a row. Any other error fails it at
+    // once (a record out of order is corruption).
     const auto reopen_after = [&](const Status& trouble) -> Status {
         reader.reset();
         KAKITOME_RETURN_IF_ERROR(apply_batch());
-        if (++reopens_without_progress > kMaxReopensWithoutProgress)
+        if (trouble.code() != StatusCode::unavailable) return trouble;
+        if (++reopens_without_progress > max_reopens)
             return Status::unavailable("the replicated log stopped answering at seq " +
                                        seq_text(Seq{store_.head().value + 1}) + " (" +
                                        trouble.to_string() + ")");
@@ -176,7 +183,6 @@ Status ReplicationNode::catch_up_to(Seq end) {
         }
         auto record = reader->next(std::chrono::milliseconds(100));
         if (!record.is_ok()) {
-            if (record.status().code() == StatusCode::corruption) return record.status();
             KAKITOME_RETURN_IF_ERROR(reopen_after(record.status()));
             continue;
         }
@@ -209,7 +215,7 @@ Status ReplicationNode::prepare() {
     if (!end.is_ok()) return end.status();
     const auto started = Clock::now();
     const Seq from = store_.head();
-    KAKITOME_RETURN_IF_ERROR(catch_up_to(end.value()));
+    KAKITOME_RETURN_IF_ERROR(catch_up_to(end.value(), kMaxReopensWithoutProgress));
     const double seconds = std::chrono::duration<double>(Clock::now() - started).count();
     logging::write(logging::Level::info, "caught up with the replicated log",
                    {{"from", from.value}, {"head", store_.head().value}, {"seconds", seconds}});
@@ -285,7 +291,8 @@ Status ReplicationNode::become_primary() {
     reader_.reset();
     auto end = log_.last_seq();
     if (!end.is_ok()) return end.status();
-    KAKITOME_RETURN_IF_ERROR(catch_up_to(end.value()));
+    // No second try here: the lease is not renewed meanwhile, and the node's loop tries again.
+    KAKITOME_RETURN_IF_ERROR(catch_up_to(end.value(), 0));
     if (auto renewed = lease_.renew(node_); !renewed.is_ok()) return renewed;
     last_renewal_ = Clock::now();
     store_.become_writer();

@@ -59,9 +59,10 @@ class ReplicationNode {
     void stop();
     NodeStatus status() const;
 
-    // Applies the stream's records from the store's head up to `end` (inclusive). Public for
+    // Applies the stream's records from the store's head up to `end` (inclusive), reading the log
+    // again up to `max_reopens` times in a row when it is silent or unavailable. Public for
     // prepare()'s callers' tests and the benchmark of catch-up.
-    Status catch_up_to(Seq end);
+    Status catch_up_to(Seq end, int max_reopens);
 
   private:
     void run();

@@ -311,7 +311,7 @@ TEST_F(ReplicationCluster, TwoNodesWritingAtOnceCannotBothExtendTheLog) {
     EXPECT_EQ(b.events().head().value, 0u);
     EXPECT_FALSE(b.events().writer_state().writer);
     // The deposed node reads the log and ends on the same chain.
-    ASSERT_TRUE(b.node->catch_up_to(Seq{1}).is_ok());
+    ASSERT_TRUE(b.node->catch_up_to(Seq{1}, 0).is_ok());
     EXPECT_EQ(b.events().read_event(Seq{1}).value().hash,
               a.events().read_event(Seq{1}).value().hash);
     EXPECT_EQ(a.log->last_seq().value().value, 1u);
@@ -429,12 +429,14 @@ TEST_F(ReplicationCluster, AnEmbeddedStoreSwitchedToReplicatedPublishesItsHistor
     EXPECT_EQ(b.events().stream_version("s-0").value().value, 11u);
 }
 
-// The node stopped after publishing part of its history (simulated: a first part published by
-// hand). On its next start it publishes the rest, from where the stream ends.
-TEST_F(ReplicationCluster, AnInterruptedHistoryPublishIsFinishedOnTheNextStart) {
+// A node whose history publish stopped after a first part (published here by hand) finishes it
+// from where the stream ends: on its next start (the lease free again), or when serve retries
+// prepare() in the same process (the lease still its own, which creating the key would refuse).
+void expect_an_interrupted_publish_finished(const bench::NatsCluster& cluster,
+                                            const std::string& stream, bool lease_still_held) {
     auto embedded = embedded_store_with_history();
     const Sha256Digest head_hash = embedded->store->read_event(Seq{30}).value().hash;
-    Node a(*cluster_, "a", stream_name(), std::move(embedded));
+    Node a(cluster, "a", stream, std::move(embedded));
     std::vector<std::string> first_part;
     ASSERT_TRUE(a.events()
                     .scan_stored_events(Seq{1}, Seq{12},
@@ -444,16 +446,27 @@ TEST_F(ReplicationCluster, AnInterruptedHistoryPublishIsFinishedOnTheNextStart) 
                                         })
                     .is_ok());
     ASSERT_TRUE(a.log->ensure_stream().is_ok());
+    if (lease_still_held) {
+        ASSERT_TRUE(a.lease->try_acquire("a").value());
+    }
     ASSERT_TRUE(a.log->publish(Seq{1}, first_part).is_ok());
     const Status prepared = a.node->prepare();
     ASSERT_TRUE(prepared.is_ok()) << prepared.to_string();
     EXPECT_EQ(a.log->last_seq().value().value, 30u);
     EXPECT_EQ(a.log->record_at(Seq{30}).value().substr(0, 32),
               std::string(reinterpret_cast<const char*>(head_hash.data()), 32));
-    Node b(*cluster_, "b", stream_name());
+    Node b(cluster, "b", stream);
     ASSERT_TRUE(b.node->prepare().is_ok());
     EXPECT_EQ(b.events().head().value, 30u);
     EXPECT_EQ(b.events().read_event(Seq{30}).value().hash, head_hash);
+}
+
+TEST_F(ReplicationCluster, AnInterruptedHistoryPublishIsFinishedOnTheNextStart) {
+    expect_an_interrupted_publish_finished(*cluster_, stream_name(), false);
+}
+
+TEST_F(ReplicationCluster, AnInterruptedHistoryPublishIsFinishedWhenPrepareIsRetried) {
+    expect_an_interrupted_publish_finished(*cluster_, stream_name(), true);
 }
 
 TEST_F(ReplicationCluster, ANodeWhoseLogDivergedIsRefused) {
