@@ -62,28 +62,26 @@ Result<std::unique_ptr<Services>> Services::open(ServiceOptions options) {
                 "this data directory belongs to the replicated "
                 "stream " +
                 joined->value() + ", not " + replicated.stream);
-        KAKITOME_RETURN_IF_ERROR(replication::wait_for_jetstream("connecting to NATS", [&] {
-            auto connection = replication::NatsConnection::connect(
+        auto connection = replication::open_when_jetstream_answers("connecting to NATS", [&] {
+            return replication::NatsConnection::connect(
                 {.servers = replicated.servers, .client_name = "kakitome " + replicated.node});
-            if (!connection.is_ok()) return connection.status();
-            services->nats_ = std::move(connection).value();
-            return Status::ok();
-        }));
+        });
+        if (!connection.is_ok()) return connection.status();
+        services->nats_ = std::move(connection).value();
         auto log = replication::JetStreamLog::open(
             *services->nats_, {.name = replicated.stream,
                                .subject = "kakitome." + replicated.stream + ".log",
                                .replicas = replicated.replicas});
         if (!log.is_ok()) return log.status();
         services->replicated_log_ = std::move(log).value();
-        KAKITOME_RETURN_IF_ERROR(replication::wait_for_jetstream("opening the lease bucket", [&] {
-            auto lease = replication::PrimaryLease::open(
+        auto lease = replication::open_when_jetstream_answers("opening the lease bucket", [&] {
+            return replication::PrimaryLease::open(
                 *services->nats_, {.bucket = "kakitome-lease-" + replicated.stream,
                                    .ttl = std::chrono::milliseconds(replicated.lease_ms),
                                    .replicas = replicated.replicas});
-            if (!lease.is_ok()) return lease.status();
-            services->lease_ = std::move(lease).value();
-            return Status::ok();
-        }));
+        });
+        if (!lease.is_ok()) return lease.status();
+        services->lease_ = std::move(lease).value();
         sink = services->replicated_log_;
         if (!joined->has_value())
             KAKITOME_RETURN_IF_ERROR(meta.put(kReplicatedStreamKey, replicated.stream));
@@ -106,13 +104,12 @@ Result<std::unique_ptr<Services>> Services::open(ServiceOptions options) {
     // the attachments and raw mails the others received.
     std::shared_ptr<BlobReplica> blob_replica;
     if (services->lease_) {
-        KAKITOME_RETURN_IF_ERROR(replication::wait_for_jetstream("opening the blob bucket", [&] {
-            auto bucket = replication::BlobBucket::open(
-                *services->nats_, replicated.stream + "-BLOBS", replicated.replicas);
-            if (!bucket.is_ok()) return bucket.status();
-            blob_replica = std::move(bucket).value();
-            return Status::ok();
-        }));
+        auto bucket = replication::open_when_jetstream_answers("opening the blob bucket", [&] {
+            return replication::BlobBucket::open(*services->nats_, replicated.stream + "-BLOBS",
+                                                 replicated.replicas);
+        });
+        if (!bucket.is_ok()) return bucket.status();
+        blob_replica = std::move(bucket).value();
     }
     services->blobs_ =
         std::make_unique<BlobStore>(services->database_, services->master_key_, blob_replica);
@@ -131,13 +128,12 @@ Result<std::unique_ptr<Services>> Services::open(ServiceOptions options) {
     // takes over can read what the others sealed, and an erasure reaches every node.
     std::shared_ptr<DataKeyReplica> key_replica;
     if (services->lease_) {
-        KAKITOME_RETURN_IF_ERROR(replication::wait_for_jetstream("opening the key bucket", [&] {
-            auto bucket = replication::DataKeyBucket::open(
+        auto bucket = replication::open_when_jetstream_answers("opening the key bucket", [&] {
+            return replication::DataKeyBucket::open(
                 *services->nats_, "kakitome-keys-" + replicated.stream, replicated.replicas);
-            if (!bucket.is_ok()) return bucket.status();
-            services->key_bucket_ = std::move(bucket).value();
-            return Status::ok();
-        }));
+        });
+        if (!bucket.is_ok()) return bucket.status();
+        services->key_bucket_ = std::move(bucket).value();
         key_replica = services->key_bucket_;
     }
     auto vault = DataKeyVault::open(services->database_, services->master_key_,

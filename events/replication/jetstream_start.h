@@ -23,4 +23,16 @@ inline constexpr std::chrono::milliseconds kJetStreamStartPatience{120000};
 Status wait_for_jetstream(const std::string& what, const std::function<Status()>& attempt,
                           std::chrono::milliseconds patience = kJetStreamStartPatience);
 
+// The same for an `open` that answers a Result: its last answer.
+template <typename Open>
+auto open_when_jetstream_answers(const std::string& what, Open open) -> decltype(open()) {
+    decltype(open()) opened = Status::unavailable("not tried");
+    // The status it answers is the last `opened`'s own.
+    static_cast<void>(wait_for_jetstream(what, [&] {
+        opened = open();
+        return opened.is_ok() ? Status::ok() : opened.status();
+    }));
+    return opened;
+}
+
 }  // namespace kakitome::replication
