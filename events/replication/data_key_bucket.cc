@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "events/base/sha256.h"
+#include "events/replication/key_value_bucket.h"
 
 namespace kakitome::replication {
 
@@ -20,17 +21,9 @@ Result<std::unique_ptr<DataKeyBucket>> DataKeyBucket::open(NatsConnection& conne
                                                            const std::string& bucket,
                                                            int replicas) {
     std::unique_ptr<DataKeyBucket> made(new DataKeyBucket(connection, bucket));
-    natsStatus status = js_KeyValue(&made->store_, connection.jetstream(), bucket.c_str());
-    if (status == NATS_NOT_FOUND) {
-        kvConfig config;
-        kvConfig_Init(&config);
-        config.Bucket = bucket.c_str();
-        config.History = 1;
-        config.Replicas = replicas;
-        status = js_CreateKeyValue(&made->store_, connection.jetstream(), &config);
-    }
-    if (status != NATS_OK)
-        return status_from_nats(status, 0, "opening the data key bucket " + bucket);
+    const Status opened = open_key_value_bucket(
+        connection, {.bucket = bucket, .replicas = replicas}, &made->store_, "the data key bucket");
+    if (!opened.is_ok()) return opened;
     return made;
 }
 

@@ -4,6 +4,8 @@
 
 #include <cstring>
 
+#include "events/replication/key_value_bucket.h"
+
 namespace kakitome::replication {
 
 namespace {
@@ -23,20 +25,13 @@ Result<std::unique_ptr<PrimaryLease>> PrimaryLease::open(NatsConnection& connect
                                                          LeaseOptions options) {
     std::unique_ptr<PrimaryLease> lease(
         new PrimaryLease(std::move(options), connection.jetstream()));
-    natsStatus status =
-        js_KeyValue(&lease->store_, connection.jetstream(), lease->options_.bucket.c_str());
-    if (status == NATS_NOT_FOUND) {
-        kvConfig config;
-        kvConfig_Init(&config);
-        config.Bucket = lease->options_.bucket.c_str();
-        config.History = 1;
-        config.Replicas = lease->options_.replicas;
-        config.TTL =
-            std::chrono::duration_cast<std::chrono::nanoseconds>(lease->options_.ttl).count();
-        status = js_CreateKeyValue(&lease->store_, connection.jetstream(), &config);
-    }
-    if (status != NATS_OK)
-        return status_from_nats(status, 0, "opening the lease bucket " + lease->options_.bucket);
+    const Status opened = open_key_value_bucket(
+        connection,
+        {.bucket = lease->options_.bucket,
+         .replicas = lease->options_.replicas,
+         .ttl = std::chrono::duration_cast<std::chrono::nanoseconds>(lease->options_.ttl)},
+        &lease->store_, "the lease bucket");
+    if (!opened.is_ok()) return opened;
     return lease;
 }
 

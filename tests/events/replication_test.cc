@@ -4,6 +4,7 @@
 // the expected-sequence fence, the lease, a standby that follows and takes over, an embedded store
 // switched to replicated, a diverged node refused, and appends through the loss of NATS nodes.
 #include <gtest/gtest.h>
+#include <nats/nats.h>
 
 #include <chrono>
 #include <future>
@@ -669,6 +670,38 @@ TEST_F(ReplicationNodeLoss, ACatchUpGoesOnWhileTheNatsServersRestart) {
     const Status outcome = prepared.get();
     EXPECT_TRUE(outcome.is_ok()) << outcome.to_string();
     EXPECT_EQ(b.events().head().value, head);
+}
+
+// A cluster that has been without quorum for a while answers JetStream's requests "temporarily
+// unavailable" at once instead of timing out. The client's key-value calls report that only as
+// "Error": opening the lease or the data keys then failed internal, and a node starting in that
+// state exited instead of waiting for quorum to return.
+TEST_F(ReplicationNodeLoss, BucketsOfAClusterWithoutQuorumAreUnavailable) {
+    bench::NatsCluster& cluster = *cluster_;
+    cluster.kill_node(1);
+    cluster.kill_node(2);
+    auto connected = replication::NatsConnection::connect(
+        {.servers = cluster.urls(), .client_name = "late", .timeout = 2000ms});
+    ASSERT_TRUE(connected.is_ok()) << connected.status().to_string();
+    replication::NatsConnection& nats = **connected;
+    // Until the remaining server calls itself leaderless, requests time out (unavailable too).
+    // A stream that does not exist is answered by the meta layer, so its lookup shows when.
+    ASSERT_TRUE(within(60000ms, [&] {
+        jsStreamInfo* info = nullptr;
+        jsErrCode code = static_cast<jsErrCode>(0);
+        if (js_GetStreamInfo(&info, nats.jetstream(), "KV_lease-new", nullptr, &code) == NATS_OK)
+            jsStreamInfo_Destroy(info);
+        return code == JSClusterNotAvailErr;
+    })) << "the remaining server never answered temporarily unavailable";
+    auto leased = replication::PrimaryLease::open(
+        nats, {.bucket = "lease-new", .ttl = 1500ms, .replicas = 3});
+    ASSERT_FALSE(leased.is_ok());
+    EXPECT_EQ(leased.status().code(), StatusCode::unavailable) << leased.status().to_string();
+    EXPECT_NE(leased.status().message().find("temporarily unavailable"), std::string::npos)
+        << leased.status().to_string();
+    auto keys = replication::DataKeyBucket::open(nats, "keys-new", 3);
+    ASSERT_FALSE(keys.is_ok());
+    EXPECT_EQ(keys.status().code(), StatusCode::unavailable) << keys.status().to_string();
 }
 
 }  // namespace
