@@ -3,6 +3,7 @@
 #include <simdjson.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <charconv>
 #include <optional>
 
@@ -30,30 +31,40 @@ void append_integer(std::string& out, Integer value) {
     out.append(digits, end);
 }
 
+Status too_deep(int max_nesting) {
+    return not_json("nested deeper than " + std::to_string(max_nesting) + " arrays and objects");
+}
+
+enum class Printed { canonical, not_ordered, too_deep };
+
 // Prints a parsed value in canonical form when it already is in that order: every object's keys
-// strictly ascending by their bytes and no floating-point number. Anything else returns false
-// (keys out of order must be sorted and duplicates resolved as the document does, the last one
-// winning; a float's shortest form is nlohmann's own printing), and the caller takes the document
-// way.
-bool print_if_ordered(simdjson::dom::element value, std::string& out) {
+// strictly ascending by their bytes and no floating-point number. Anything else answers
+// not_ordered (keys out of order must be sorted and duplicates resolved as the document does, the
+// last one winning; a float's shortest form is nlohmann's own printing), and the caller takes the
+// document way. `nesting_left` is how many more arrays and objects may open.
+Printed print_if_ordered(simdjson::dom::element value, std::string& out, int nesting_left) {
     using simdjson::dom::element_type;
-    switch (value.type()) {
+    const element_type type = value.type();
+    if ((type == element_type::OBJECT || type == element_type::ARRAY) && nesting_left == 0)
+        return Printed::too_deep;
+    switch (type) {
         case element_type::OBJECT: {
             out.push_back('{');
             bool first = true;
             std::string_view previous_key;
             const simdjson::dom::object object = value.get_object().value_unsafe();
             for (const auto field : object) {
-                if (!first && field.key <= previous_key) return false;
+                if (!first && field.key <= previous_key) return Printed::not_ordered;
                 if (!first) out.push_back(',');
                 first = false;
                 previous_key = field.key;
                 append_json_string(out, field.key);
                 out.push_back(':');
-                if (!print_if_ordered(field.value, out)) return false;
+                const Printed printed = print_if_ordered(field.value, out, nesting_left - 1);
+                if (printed != Printed::canonical) return printed;
             }
             out.push_back('}');
-            return true;
+            return Printed::canonical;
         }
         case element_type::ARRAY: {
             out.push_back('[');
@@ -62,30 +73,31 @@ bool print_if_ordered(simdjson::dom::element value, std::string& out) {
             for (const auto element : array) {
                 if (!first) out.push_back(',');
                 first = false;
-                if (!print_if_ordered(element, out)) return false;
+                const Printed printed = print_if_ordered(element, out, nesting_left - 1);
+                if (printed != Printed::canonical) return printed;
             }
             out.push_back(']');
-            return true;
+            return Printed::canonical;
         }
         case element_type::STRING:
             append_json_string(out, value.get_string().value_unsafe());
-            return true;
+            return Printed::canonical;
         case element_type::INT64:
             append_integer(out, value.get_int64().value_unsafe());
-            return true;
+            return Printed::canonical;
         case element_type::UINT64:
             append_integer(out, value.get_uint64().value_unsafe());
-            return true;
+            return Printed::canonical;
         case element_type::BOOL:
             out += value.get_bool().value_unsafe() ? "true" : "false";
-            return true;
+            return Printed::canonical;
         case element_type::NULL_VALUE:
             out += "null";
-            return true;
+            return Printed::canonical;
         case element_type::DOUBLE:
-            return false;
+            return Printed::not_ordered;
     }
-    return false;
+    return Printed::not_ordered;
 }
 
 // The one-pass way: simdjson validates the text (UTF-8 included) and the canonical text is printed
@@ -93,38 +105,61 @@ bool print_if_ordered(simdjson::dom::element value, std::string& out) {
 // anything simdjson refuses (the document then gives the error, in nlohmann's words, so both ways
 // fail alike). simdjson refuses invalid UTF-8 and lone escaped surrogates as nlohmann does, so
 // every string it hands over prints as valid UTF-8 (CanonicalJson.* holds both to that).
-std::optional<std::string> canonical_if_ordered(simdjson::dom::parser& parser,
-                                                std::string_view json_text) {
+std::optional<Result<std::string>> canonical_if_ordered(simdjson::dom::parser& parser,
+                                                        std::string_view json_text,
+                                                        int max_nesting) {
     simdjson::dom::element root;
+    // simdjson's own depth limit (DEPTH_ERROR) is left to the document's exact count.
     if (parser.parse(json_text.data(), json_text.size()).get(root) != simdjson::SUCCESS)
         return std::nullopt;
     std::string out;
     out.reserve(json_text.size());
-    if (!print_if_ordered(root, out)) return std::nullopt;
-    return out;
+    switch (print_if_ordered(root, out, max_nesting)) {
+        case Printed::canonical:
+            return Result<std::string>(std::move(out));
+        case Printed::too_deep:
+            return Result<std::string>(too_deep(max_nesting));
+        case Printed::not_ordered:
+            break;
+    }
+    return std::nullopt;
 }
 
 }  // namespace
 
-Result<std::string> canonicalize_json_through_document(std::string_view json_text) {
+Result<std::string> canonicalize_json_through_document(std::string_view json_text,
+                                                       int max_nesting) {
+    max_nesting = std::min(max_nesting, kMaxJsonNesting);
     try {
-        return json::parse(json_text).dump(-1, ' ', false, json::error_handler_t::strict);
+        // The parser keeps its own stack (no recursion); dump() recurses once per level, so a
+        // value deeper than the limit is dropped while parsing and the text refused.
+        bool deeper = false;
+        const auto within_limit = [&](int depth, json::parse_event_t event, json&) {
+            const bool opens = event == json::parse_event_t::object_start ||
+                               event == json::parse_event_t::array_start;
+            if (opens && depth >= max_nesting) deeper = true;
+            return !deeper;
+        };
+        json document = json::parse(json_text, within_limit);
+        if (deeper) return too_deep(max_nesting);
+        return document.dump(-1, ' ', false, json::error_handler_t::strict);
     } catch (const json::exception& error) {
         return not_json(error.what());
     }
 }
 
-Result<std::string> canonicalize_json(std::string_view json_text) {
-    std::optional<std::string> canonical;
+Result<std::string> canonicalize_json(std::string_view json_text, int max_nesting) {
+    max_nesting = std::min(max_nesting, kMaxJsonNesting);
+    std::optional<Result<std::string>> canonical;
     if (json_text.size() <= kKeptParserBytes) {
         thread_local simdjson::dom::parser kept_parser(kKeptParserBytes);
-        canonical = canonical_if_ordered(kept_parser, json_text);
+        canonical = canonical_if_ordered(kept_parser, json_text, max_nesting);
     } else {
         simdjson::dom::parser parser;
-        canonical = canonical_if_ordered(parser, json_text);
+        canonical = canonical_if_ordered(parser, json_text, max_nesting);
     }
     if (canonical) return std::move(*canonical);
-    return canonicalize_json_through_document(json_text);
+    return canonicalize_json_through_document(json_text, max_nesting);
 }
 
 }  // namespace kakitome

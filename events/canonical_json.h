@@ -9,6 +9,10 @@
 // parsed by simdjson and printed from that parse, with no nlohmann document built. Anything
 // else, errors included, takes the definition's way, so the answer and the error's words are
 // the definition's either way.
+//
+// A text nested deeper than `max_nesting` arrays and objects (at most kMaxJsonNesting) is refused
+// (invalid_argument), whichever way it would take: printing is recursive, and a few hundred KiB
+// of "[" (an incident responder's evidence mapping, say) would otherwise exhaust the stack.
 #pragma once
 
 #include <string>
@@ -18,9 +22,14 @@
 
 namespace kakitome {
 
-Result<std::string> canonicalize_json(std::string_view json_text);
+// simdjson's own default limit; the document counts exactly where simdjson stops.
+inline constexpr int kMaxJsonNesting = 1024;
+
+Result<std::string> canonicalize_json(std::string_view json_text,
+                                      int max_nesting = kMaxJsonNesting);
 
 // The definition: parse into a document, print it. For tests that compare the two paths.
-Result<std::string> canonicalize_json_through_document(std::string_view json_text);
+Result<std::string> canonicalize_json_through_document(std::string_view json_text,
+                                                       int max_nesting = kMaxJsonNesting);
 
 }  // namespace kakitome

@@ -70,7 +70,7 @@ Status validate_and_canonicalize(NewEvent& event) {
             return Status::invalid_argument("event envelope field is not valid UTF-8");
         }
     }
-    auto canonical = canonicalize_json(event.payload_json);
+    auto canonical = canonicalize_json(event.payload_json, kMaxPayloadNesting);
     if (!canonical.is_ok()) return canonical.status();
     // The limit is on stored bytes, and the canonical form can be longer than what was sent
     // ("1E2" becomes "100.0"), so check again after canonicalising.

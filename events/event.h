@@ -21,6 +21,9 @@ namespace kakitome {
 inline constexpr std::size_t kMaxStreamNameBytes = 256;
 inline constexpr std::size_t kMaxPayloadBytes = 4 * 1024 * 1024;
 inline constexpr std::size_t kMaxEventTypeBytes = 128;
+// One level less than canonical JSON's limit: the envelope holds the payload one level deeper,
+// and an exported ledger's verifier canonicalises the whole envelope again.
+inline constexpr int kMaxPayloadNesting = kMaxJsonNesting - 1;
 
 // What a caller asks to append. The store assigns seq, version, at, prev_hash and hash.
 struct NewEvent {

@@ -82,6 +82,43 @@ TEST(CanonicalJson, AgreesWithTheDocumentOnLargeAndDeepTexts) {
     expect_same("{\"a\":" + std::string(1500, '[') + "1" + std::string(1500, ']') + "}");
 }
 
+std::string nested(int levels, const std::string& inner) {
+    std::string text;
+    for (int level = 0; level < levels; ++level) text += level % 2 == 0 ? "[" : "{\"k\":";
+    text += inner;
+    for (int level = levels - 1; level >= 0; --level) text += level % 2 == 0 ? "]" : "}";
+    return text;
+}
+
+// Printing recurses once per level: a few hundred KiB of "[" used to exhaust the stack (a
+// segmentation fault at 100,000 levels). Both ways refuse past the limit and agree on where it is,
+// for texts that take the one-pass way (ordered) and those that take the document's (a float, keys
+// out of order, an integer past 64 bits that simdjson refuses).
+TEST(CanonicalJson, RefusesTextsNestedDeeperThanTheLimit) {
+    for (const std::string inner : {"1", "1.5", "{\"b\":1,\"a\":2}", "-9223372036854775809"}) {
+        const int inner_levels = inner.front() == '{' ? 1 : 0;
+        const std::string at_limit = nested(kMaxJsonNesting - inner_levels, inner);
+        const std::string past_limit = nested(kMaxJsonNesting - inner_levels + 1, inner);
+        EXPECT_TRUE(canonicalize_json(at_limit).is_ok()) << inner;
+        expect_same(at_limit);
+        const auto refused = canonicalize_json(past_limit);
+        ASSERT_FALSE(refused.is_ok()) << inner;
+        EXPECT_EQ(refused.status().code(), StatusCode::invalid_argument);
+        EXPECT_NE(refused.status().message().find("nested deeper than 1024"), std::string::npos)
+            << refused.status().message();
+        expect_same(past_limit);
+    }
+    const auto huge =
+        canonicalize_json("{\"a\":" + std::string(200000, '[') + std::string(200000, ']') + "}");
+    ASSERT_FALSE(huge.is_ok());
+    EXPECT_NE(huge.status().message().find("nested deeper"), std::string::npos);
+    // A lower limit is exact too.
+    EXPECT_TRUE(canonicalize_json("[[1]]", 2).is_ok());
+    EXPECT_FALSE(canonicalize_json("[[[1]]]", 2).is_ok());
+    EXPECT_FALSE(canonicalize_json_through_document("[[[1.5]]]", 2).is_ok());
+    EXPECT_TRUE(canonicalize_json_through_document("{\"a\":[1.5]}", 2).is_ok());
+}
+
 TEST(CanonicalJson, SortsKeysAndStripsSpaceAsTheDocumentDoes) {
     EXPECT_EQ(
         canonicalize_json(" {\"b\": [1, 2], \"a\": {\"d\": null, \"c\": \"\\u00e9\"}} ").value(),

@@ -128,5 +128,24 @@ TEST(Validation, RejectsBadPayloads) {
     EXPECT_EQ(event.payload_json, R"({"a":2,"b":1})");
 }
 
+// The deepest payload an event may hold still leaves its envelope within canonical JSON's limit,
+// so an exported ledger's verifier, which canonicalises the whole envelope, accepts it.
+TEST(Validation, APayloadAtTheNestingLimitKeepsItsEnvelopeCanonicalisable) {
+    NewEvent deepest{.type = "Deep",
+                     .payload_json = std::string(kMaxPayloadNesting, '[') +
+                                     std::string(kMaxPayloadNesting, ']')};
+    ASSERT_TRUE(validate_and_canonicalize(deepest).is_ok());
+    RecordedEvent recorded = fixed_event();
+    recorded.payload_json = deepest.payload_json;
+    const std::string envelope = canonical_bytes(recorded);
+    const auto again = canonicalize_json(envelope);
+    ASSERT_TRUE(again.is_ok()) << again.status().to_string();
+    EXPECT_EQ(again.value(), envelope);
+    NewEvent deeper{.type = "Deep",
+                    .payload_json = std::string(kMaxPayloadNesting + 1, '[') +
+                                    std::string(kMaxPayloadNesting + 1, ']')};
+    EXPECT_EQ(validate_and_canonicalize(deeper).code(), StatusCode::invalid_argument);
+}
+
 }  // namespace
 }  // namespace kakitome
