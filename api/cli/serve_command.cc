@@ -232,7 +232,8 @@ int run_serve(const Words& words) {
     if (!services) return kExitStoreError;
     EventStore& store = services->store();
     // A replicated node reads the whole replicated log (re-verifying it) before it serves, then
-    // follows it as a standby or writes it as the primary (docs/replication.md).
+    // follows it as a standby or writes it as the primary (docs/replication.md); its read
+    // models fold that log after it listens.
     replication::ReplicationNode* node = services->replication();
     if (node != nullptr) {
         if (auto prepared = replication::wait_for_jetstream("joining the replicated log",
@@ -242,10 +243,14 @@ int run_serve(const Words& words) {
                          prepared.to_string().c_str());
             return kExitStoreError;
         }
-        if (auto refreshed = services->worker().refresh(); !refreshed.is_ok()) {
-            std::fprintf(stderr, "kakitome serve: %s\n", refreshed.to_string().c_str());
+        // The principals were loaded from the store as it was before it read the log: a wiped
+        // node knew none, took itself for a new cluster's first node and made a second admin.
+        if (auto loaded = services->principals().load(); !loaded.is_ok()) {
+            std::fprintf(stderr, "kakitome serve: %s\n", loaded.to_string().c_str());
             return kExitStoreError;
         }
+        // The read models fold after it listens, as an embedded node's do (503 catching_up
+        // meanwhile): a wiped node's fold of a long log must not keep it from answering.
         node->start();
         // The first start of a cluster: give this node a moment to take the lease, so that the
         // node started first is the primary and creates the first admin token.
