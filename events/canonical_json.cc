@@ -35,6 +35,43 @@ Status too_deep(int max_nesting) {
     return not_json("nested deeper than " + std::to_string(max_nesting) + " arrays and objects");
 }
 
+// Counts how deep arrays and objects nest, stopping at the first level past the limit or at the
+// first syntax error (the document's own parse then says what the error is).
+class NestingCounter : public nlohmann::json_sax<json> {
+  public:
+    explicit NestingCounter(int max_nesting) : max_nesting_(max_nesting) {}
+    bool too_deep() const { return too_deep_; }
+
+    bool start_object(std::size_t) override { return open(); }
+    bool start_array(std::size_t) override { return open(); }
+    bool end_object() override { return close(); }
+    bool end_array() override { return close(); }
+    bool null() override { return true; }
+    bool boolean(bool) override { return true; }
+    bool number_integer(number_integer_t) override { return true; }
+    bool number_unsigned(number_unsigned_t) override { return true; }
+    bool number_float(number_float_t, const string_t&) override { return true; }
+    bool string(string_t&) override { return true; }
+    bool binary(binary_t&) override { return true; }
+    bool key(string_t&) override { return true; }
+    bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception&) override {
+        return false;
+    }
+
+  private:
+    bool open() {
+        too_deep_ = ++depth_ > max_nesting_;
+        return !too_deep_;
+    }
+    bool close() {
+        --depth_;
+        return true;
+    }
+    const int max_nesting_;
+    int depth_ = 0;
+    bool too_deep_ = false;
+};
+
 enum class Printed { canonical, not_ordered, too_deep };
 
 // Prints a parsed value in canonical form when it already is in that order: every object's keys
@@ -45,7 +82,7 @@ enum class Printed { canonical, not_ordered, too_deep };
 Printed print_if_ordered(simdjson::dom::element value, std::string& out, int nesting_left) {
     using simdjson::dom::element_type;
     const element_type type = value.type();
-    if ((type == element_type::OBJECT || type == element_type::ARRAY) && nesting_left == 0)
+    if ((type == element_type::OBJECT || type == element_type::ARRAY) && nesting_left <= 0)
         return Printed::too_deep;
     switch (type) {
         case element_type::OBJECT: {
@@ -130,19 +167,14 @@ std::optional<Result<std::string>> canonical_if_ordered(simdjson::dom::parser& p
 Result<std::string> canonicalize_json_through_document(std::string_view json_text,
                                                        int max_nesting) {
     max_nesting = std::min(max_nesting, kMaxJsonNesting);
+    // dump() recurses once per level, so the depth is checked first, by a pass that builds
+    // nothing (the parser keeps its own stack). Not a parse callback: nlohmann's callback parser
+    // scans the parent container each time an object closes, quadratic in a long array.
+    NestingCounter counter(max_nesting);
+    json::sax_parse(json_text, &counter);
+    if (counter.too_deep()) return too_deep(max_nesting);
     try {
-        // The parser keeps its own stack (no recursion); dump() recurses once per level, so a
-        // value deeper than the limit is dropped while parsing and the text refused.
-        bool deeper = false;
-        const auto within_limit = [&](int depth, json::parse_event_t event, json&) {
-            const bool opens = event == json::parse_event_t::object_start ||
-                               event == json::parse_event_t::array_start;
-            if (opens && depth >= max_nesting) deeper = true;
-            return !deeper;
-        };
-        json document = json::parse(json_text, within_limit);
-        if (deeper) return too_deep(max_nesting);
-        return document.dump(-1, ' ', false, json::error_handler_t::strict);
+        return json::parse(json_text).dump(-1, ' ', false, json::error_handler_t::strict);
     } catch (const json::exception& error) {
         return not_json(error.what());
     }

@@ -22,7 +22,8 @@
 
 namespace kakitome {
 
-// simdjson's own default limit; the document counts exactly where simdjson stops.
+// simdjson's default depth. simdjson itself refuses a text at exactly this depth whose innermost
+// container is not empty; such a text takes the document's way, which counts exactly.
 inline constexpr int kMaxJsonNesting = 1024;
 
 Result<std::string> canonicalize_json(std::string_view json_text,

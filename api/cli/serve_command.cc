@@ -245,10 +245,13 @@ int run_serve(const Words& words) {
         }
         // The principals were loaded from the store as it was before it read the log: a wiped
         // node knew none, took itself for a new cluster's first node and made a second admin.
-        if (auto loaded = services->principals().load(); !loaded.is_ok()) {
-            std::fprintf(stderr, "kakitome serve: %s\n", loaded.to_string().c_str());
-            return kExitStoreError;
-        }
+        const auto reload_principals = [&] {
+            const Status loaded = services->principals().load();
+            if (!loaded.is_ok())
+                std::fprintf(stderr, "kakitome serve: %s\n", loaded.to_string().c_str());
+            return loaded.is_ok();
+        };
+        if (!reload_principals()) return kExitStoreError;
         // The read models fold after it listens, as an embedded node's do (503 catching_up
         // meanwhile): a wiped node's fold of a long log must not keep it from answering.
         node->start();
@@ -260,6 +263,9 @@ int run_serve(const Words& words) {
         while (!store.writer_state().writer && services->principals().empty() &&
                std::chrono::steady_clock::now() < give_up)
             std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        // Once more now that it is primary or standby: a primary elsewhere may have created
+        // the first admin meanwhile.
+        if (!reload_principals()) return kExitStoreError;
         const auto now = node->status();
         print_json_line({{"replication", now.primary ? "primary" : "standby"},
                          {"node", now.node},

@@ -32,21 +32,9 @@ DataKeyBucket::~DataKeyBucket() {
 }
 
 Result<std::optional<std::string>> DataKeyBucket::get(std::string_view application) {
-    // From the stream's leader, not kvStore_Get: the client lets a bucket's reads be answered
-    // by any replica (direct get), and a lagging one could still hold a key erased a moment ago.
-    natsMsg* message = nullptr;
-    jsErrCode code = static_cast<jsErrCode>(0);
-    const std::string subject = "$KV." + bucket_ + "." + key_of(application);
-    const natsStatus status =
-        js_GetLastMsg(&message, connection_.jetstream(), ("KV_" + bucket_).c_str(), subject.c_str(),
-                      nullptr, &code);
-    if (status == NATS_NOT_FOUND || code == JSNoMessageFoundErr)
-        return std::optional<std::string>{};
-    if (status != NATS_OK) return status_from_nats(status, code, "reading a data key");
-    std::string value(natsMsg_GetData(message),
-                      static_cast<std::size_t>(natsMsg_GetDataLength(message)));
-    natsMsg_Destroy(message);
-    return std::optional<std::string>{std::move(value)};
+    // From the stream's leader: a lagging replica could still hold a key erased a moment ago.
+    return read_key_from_leader(connection_.jetstream(), bucket_, key_of(application),
+                                "reading a data key");
 }
 
 Result<std::string> DataKeyBucket::create(std::string_view application, std::string_view wrapped) {

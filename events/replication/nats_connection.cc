@@ -3,22 +3,12 @@
 #include <nats/nats.h>
 
 #include <cstring>
-#include <string_view>
 
 namespace kakitome::replication {
 
 Status status_from_nats(int nats_status, int jetstream_error, const std::string& what) {
     const auto status = static_cast<natsStatus>(nats_status);
     std::string text = what + ": " + natsStatus_GetText(status);
-    // A plain "Error" is the server's refusal: its words are in the thread's last error, after
-    // the client's "(file.c:line): ".
-    if (status == NATS_ERR) {
-        std::string_view said =
-            nats_GetLastError(nullptr) != nullptr ? nats_GetLastError(nullptr) : "";
-        if (const auto prefix = said.find("): "); said.starts_with('(') && prefix != said.npos)
-            said.remove_prefix(prefix + 3);
-        if (!said.empty()) text += " (" + std::string(said) + ")";
-    }
     if (jetstream_error != 0) text += " (JetStream error " + std::to_string(jetstream_error) + ")";
     if (jetstream_error == JSStreamWrongLastSequenceErr) return Status::conflict(text);
     switch (status) {

@@ -95,14 +95,10 @@ Status PrimaryLease::release() {
 }
 
 Result<std::string> PrimaryLease::holder() {
-    kvEntry* entry = nullptr;
-    const natsStatus status = kvStore_Get(&entry, store_, kKey);
-    if (status == NATS_NOT_FOUND) return std::string();
-    if (status != NATS_OK) return status_from_nats(status, 0, "reading the lease");
-    std::string node(static_cast<const char*>(kvEntry_Value(entry)),
-                     static_cast<std::size_t>(kvEntry_ValueLen(entry)));
-    kvEntry_Destroy(entry);
-    return node;
+    // From the stream's leader: a lagging replica could still name a node that just let go.
+    auto entry = read_key_from_leader(jetstream_, options_.bucket, kKey, "reading the lease");
+    if (!entry.is_ok()) return entry.status();
+    return entry->value_or(std::string());
 }
 
 }  // namespace kakitome::replication
