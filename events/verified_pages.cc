@@ -18,40 +18,29 @@ Status chain_broken(Seq seq, const std::string& why) {
         .with_reason("chain_broken");
 }
 
-// A page as the reader hands it on: decoded events, and the canonical bytes they were decoded
-// from, whose hashes the consumer checks before it folds them.
+// A page as the reader hands it on: the records as stored (hash, then canonical bytes), back to
+// back, each one's hash checked. The consumer decodes them into `events`, checks each link, and
+// folds them.
 struct Page {
     std::vector<RecordedEvent> events;
-    std::string canonical;          // every record's canonical bytes, back to back
-    std::vector<std::size_t> ends;  // where each record's bytes end in `canonical`
-
-    // The first event whose bytes do not hash to its stored hash.
-    std::optional<Seq> first_bad_hash() const {
-        std::size_t begin = 0;
-        for (std::size_t i = 0; i < events.size(); ++i) {
-            const std::string_view bytes(canonical.data() + begin, ends[i] - begin);
-            if (sha256(bytes) != events[i].hash) return events[i].seq;
-            begin = ends[i];
-        }
-        return std::nullopt;
-    }
+    std::string stored;             // every record as stored, back to back
+    std::vector<std::size_t> ends;  // where each record ends in `stored`
 };
 
-// Reads, links and decodes records into pages on its own thread; hands them over through a
-// queue at most kPagesAhead deep, so memory stays at a few pages however long the log. The
-// hashing is left to the consumer: it is half the work, and the two threads stay balanced.
+// Reads records into pages on its own thread, checking that their seqs follow each other with
+// no hole and that each record's bytes hash to the hash stored before them; hands them over
+// through a queue at most kPagesAhead deep, so memory stays at a few pages however long the log.
+// Decoding and linking are left to the consumer, beside its fold: reading and hashing cost about
+// as much as decoding and folding, so the two threads stay balanced (the reader decoded too
+// until 2026-11-28, and the replay waited for it).
 class VerifiedPageReader {
   public:
     static constexpr std::size_t kPagesAhead = 2;
 
-    VerifiedPageReader(const EventStore& store, Seq from, Seq until, const Sha256Digest& previous,
-                       std::size_t page_events)
-        : store_(store),
-          from_(from),
-          until_(until),
-          previous_(previous),
-          page_events_(page_events),
-          thread_([this] { read(); }) {}
+    VerifiedPageReader(const EventStore& store, Seq from, Seq until, std::size_t page_events)
+        : store_(store), from_(from), until_(until), page_events_(page_events), thread_([this] {
+              read();
+          }) {}
 
     ~VerifiedPageReader() {
         {
@@ -66,7 +55,7 @@ class VerifiedPageReader {
     // (the one just folded) goes back to the reader, which decodes into its events again.
     bool next(Page& page) {
         std::unique_lock lock(mutex_);
-        if (!page.events.empty()) spare_.push_back(std::move(page));
+        if (!page.ends.empty()) spare_.push_back(std::move(page));
         changed_.wait(lock, [&] { return !ready_.empty() || finished_; });
         if (ready_.empty()) return false;
         page = std::move(ready_.front());
@@ -91,14 +80,12 @@ class VerifiedPageReader {
                 spare_.pop_back();
             }
         }
-        page.events.resize(page_events_);
-        page.canonical.clear();
+        page.stored.clear();
         page.ends.clear();
         return page;
     }
 
-    bool hand_on(Page& page, std::size_t filled) {
-        page.events.resize(filled);
+    bool hand_on(Page& page) {
         std::unique_lock lock(mutex_);
         changed_.wait(lock, [&] { return stopped_ || ready_.size() < kPagesAhead; });
         if (stopped_) return false;
@@ -108,11 +95,9 @@ class VerifiedPageReader {
     }
 
     void read() {
-        Sha256Digest expected_previous = previous_;
         std::uint64_t expected_seq = std::max<std::uint64_t>(from_.value, 1);
         Status failure;
         Page page = empty_page();
-        std::size_t filled = 0;
         Status scanned =
             store_.scan_stored_events(from_, until_, [&](Seq seq, std::string_view stored) {
                 if (seq.value != expected_seq) {
@@ -125,30 +110,19 @@ class VerifiedPageReader {
                     failure = chain_broken(seq, "the record is too short to hold an event");
                     return false;
                 }
-                RecordedEvent& event = page.events[filled];
-                if (auto decoded = decode_stored_event_for_reading_into(stored, event);
-                    !decoded.is_ok()) {
-                    failure = chain_broken(seq, decoded.message());
+                // The stored hash is the record's first bytes: checked here, before decoding.
+                const Sha256Digest hash = sha256(stored.substr(kHashBytes));
+                if (!std::equal(hash.begin(), hash.end(),
+                                reinterpret_cast<const std::uint8_t*>(stored.data()))) {
+                    failure = chain_broken(seq, "the hash does not match the event's bytes");
                     return false;
                 }
-                if (event.seq != seq) {
-                    failure = chain_broken(
-                        seq, "the envelope says seq " + std::to_string(event.seq.value));
-                    return false;
-                }
-                if (event.prev_hash != expected_previous) {
-                    failure = chain_broken(
-                        seq, "prev_hash is not the hash of seq " + std::to_string(seq.value - 1));
-                    return false;
-                }
-                page.canonical.append(stored.substr(kHashBytes));
-                page.ends.push_back(page.canonical.size());
-                expected_previous = event.hash;
+                page.stored.append(stored);
+                page.ends.push_back(page.stored.size());
                 ++expected_seq;
-                if (++filled < page_events_) return true;
-                if (!hand_on(page, filled)) return false;
+                if (page.ends.size() < page_events_) return true;
+                if (!hand_on(page)) return false;
                 page = empty_page();
-                filled = 0;
                 return true;
             });
         // Events missing at the end leave no later prev_hash to break: the scan must reach the
@@ -158,9 +132,9 @@ class VerifiedPageReader {
                                    "the log ends at seq " + std::to_string(expected_seq - 1) +
                                        ", before seq " + std::to_string(until_.value));
         }
-        // After a break too: the consumer checks the hashes before it, which may name an
+        // After a break too: the consumer checks the records before it, which may name an
         // earlier seq than the break the reader found.
-        if (scanned.is_ok() && filled > 0) hand_on(page, filled);
+        if (scanned.is_ok() && !page.ends.empty()) hand_on(page);
         {
             std::lock_guard lock(mutex_);
             status_ = !scanned.is_ok() ? scanned : failure;
@@ -171,7 +145,6 @@ class VerifiedPageReader {
 
     const EventStore& store_;
     const Seq from_, until_;
-    const Sha256Digest previous_;
     const std::size_t page_events_;
 
     std::mutex mutex_;
@@ -193,11 +166,29 @@ Status for_each_verified_page(
     // Never past the head: a caller asking for more than was written gets what there is.
     const Seq last{std::min(until.value ? until.value : store.head().value, store.head().value)};
     if (from.value > last.value || last.value == 0) return Status::ok();
-    VerifiedPageReader reader(store, from, last, previous, std::max<std::size_t>(page_events, 1));
+    VerifiedPageReader reader(store, from, last, std::max<std::size_t>(page_events, 1));
+    Sha256Digest expected_previous = previous;
+    std::uint64_t expected_seq = std::max<std::uint64_t>(from.value, 1);
     Page page;
     while (reader.next(page)) {
-        if (auto bad = page.first_bad_hash())
-            return chain_broken(*bad, "the hash does not match the event's bytes");
+        page.events.resize(page.ends.size());
+        std::size_t begin = 0;
+        for (std::size_t i = 0; i < page.ends.size(); ++i, ++expected_seq) {
+            const std::string_view stored(page.stored.data() + begin, page.ends[i] - begin);
+            begin = page.ends[i];
+            const Seq seq{expected_seq};
+            RecordedEvent& event = page.events[i];
+            if (auto decoded = decode_stored_event_for_reading_into(stored, event);
+                !decoded.is_ok())
+                return chain_broken(seq, decoded.message());
+            if (event.seq != seq)
+                return chain_broken(seq,
+                                    "the envelope says seq " + std::to_string(event.seq.value));
+            if (event.prev_hash != expected_previous)
+                return chain_broken(
+                    seq, "prev_hash is not the hash of seq " + std::to_string(seq.value - 1));
+            expected_previous = event.hash;
+        }
         KAKITOME_RETURN_IF_ERROR(fold(page.events));
     }
     return reader.status();

@@ -4,8 +4,9 @@
 // before it. The stored bytes are hashed as they are, never re-serialised, so the check costs one
 // SHA-256 per event; the strict canonical-form check stays with ChainVerifier (`kakitome verify`).
 //
-// Reading, linking (seq, prev_hash) and decoding the next page runs on a second thread while the
-// calling thread hashes the current page's bytes and folds it, so a replay uses both cores.
+// Reading and hashing the next page's records runs on a second thread while the calling thread
+// decodes and links (seq, prev_hash) the current page's records and folds them, so a replay uses
+// both cores.
 #pragma once
 
 #include <functional>

@@ -129,6 +129,9 @@ TEST_F(VerifiedPagesTest, AMissingEventStopsTheReplayAtTheHole) {
     // The hole itself is named, not the next event whose prev_hash no longer links.
     EXPECT_EQ(status.message().rfind("the hash chain breaks at seq 15:", 0), 0u)
         << status.message();
+    // And called a hole: the next stored event is 16, not a record that misstates its seq.
+    EXPECT_NE(status.message().find("the next stored event has seq 16"), std::string::npos)
+        << status.message();
     for (auto seq : folded) EXPECT_LT(seq, 15u);
 }
 
