@@ -52,7 +52,8 @@ class VerifiedPageReader {
     }
 
     // The next page; false when there is none (then status() says why). The page passed in
-    // (the one just folded) goes back to the reader, which decodes into its events again.
+    // (the one just folded) goes back to the reader, which reads into its buffers again (and the
+    // caller decodes into its events again).
     bool next(Page& page) {
         std::unique_lock lock(mutex_);
         if (!page.ends.empty()) spare_.push_back(std::move(page));
@@ -70,7 +71,7 @@ class VerifiedPageReader {
     }
 
   private:
-    // A page of page_events_ events to decode into: a folded one when there is one.
+    // An empty page to read records into: a folded one when there is one, buffers and all.
     Page empty_page() {
         Page page;
         {
@@ -150,7 +151,7 @@ class VerifiedPageReader {
     std::mutex mutex_;
     std::condition_variable changed_;
     std::deque<Page> ready_;
-    std::vector<Page> spare_;  // folded pages, to decode into again
+    std::vector<Page> spare_;  // folded pages, to read into again
     bool finished_ = false;    // the reader has handed on its last page
     bool stopped_ = false;     // the consumer gave up: the reader stops at its next hand-over
     Status status_;

@@ -66,12 +66,13 @@ Status DataKeyBucket::agree(std::string_view name, std::string_view value) {
     natsStatus status = kvStore_Create(&revision, store_, key.c_str(), value.data(),
                                        static_cast<int>(value.size()));
     if (status == NATS_OK) return Status::ok();
-    kvEntry* entry = nullptr;
-    status = kvStore_Get(&entry, store_, key.c_str());
-    if (status != NATS_OK) return status_from_nats(status, 0, "reading the cluster's " + key);
-    const std::string recorded(static_cast<const char*>(kvEntry_Value(entry)),
-                               static_cast<std::size_t>(kvEntry_ValueLen(entry)));
-    kvEntry_Destroy(entry);
+    // Another node was first: what it recorded, from the stream's leader.
+    auto entry =
+        read_key_from_leader(connection_.jetstream(), bucket_, key, "reading the cluster's " + key);
+    if (!entry.is_ok()) return entry.status();
+    if (!entry->has_value())
+        return Status::unavailable("the cluster's " + key + " was created and is gone; try again");
+    const std::string& recorded = **entry;
     if (recorded != value)
         return Status::failed_precondition(
             "this node's " + std::string(name) +

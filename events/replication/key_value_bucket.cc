@@ -29,8 +29,10 @@ std::string with_server_words(const std::string& what) {
 Status key_value_failure(jsCtx* jetstream, natsStatus status, const std::string& what) {
     const std::string failed = with_server_words(what);
     if (status != NATS_ERR) return status_from_nats(status, 0, failed);
-    // Placement needs as many servers as replicas: one of them down is transient.
-    if (failed.find("no suitable peers") != std::string::npos)
+    // Placement needs as many servers as replicas: one of them down is transient. And a refusal
+    // for want of a meta leader is transient even if the leader is back when asked again.
+    if (failed.find("no suitable peers") != std::string::npos ||
+        failed.find("temporarily unavailable") != std::string::npos)
         return Status::unavailable(failed + ": " + natsStatus_GetText(status));
     jsAccountInfo* account = nullptr;
     jsErrCode code = static_cast<jsErrCode>(0);
@@ -81,6 +83,15 @@ Result<std::optional<std::string>> read_key_from_leader(jsCtx* jetstream, const 
     if (status == NATS_NOT_FOUND || code == JSNoMessageFoundErr)
         return std::optional<std::string>{};
     if (status != NATS_OK) return status_from_nats(status, code, what);
+    // A delete or purge marker (as `nats kv del` writes one) leaves the key without a value.
+    const char* operation = nullptr;
+    if (natsMsgHeader_Get(message, "KV-Operation", &operation) == NATS_OK && operation != nullptr) {
+        const std::string_view removed = operation;
+        if (removed == "DEL" || removed == "PURGE") {
+            natsMsg_Destroy(message);
+            return std::optional<std::string>{};
+        }
+    }
     std::string value(natsMsg_GetData(message),
                       static_cast<std::size_t>(natsMsg_GetDataLength(message)));
     natsMsg_Destroy(message);

@@ -32,9 +32,9 @@ struct KeyValueBucketOptions {
 Status open_key_value_bucket(NatsConnection& connection, const KeyValueBucketOptions& options,
                              kvStore** store, const std::string& what);
 
-// The key's last value as the stream's leader has it; nullopt when the key has none, and empty
-// after a delete or purge. Not kvStore_Get: the client lets any replica answer a bucket's read
-// (direct get), and a lagging one may still show a value removed a moment ago.
+// The key's last value as the stream's leader has it; nullopt when the key has none (never
+// written, expired, deleted or purged). Not kvStore_Get: the client lets any replica answer a
+// bucket's read (direct get), and a lagging one may still show a value removed a moment ago.
 Result<std::optional<std::string>> read_key_from_leader(jsCtx* jetstream, const std::string& bucket,
                                                         const std::string& key,
                                                         const std::string& what);

@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "bench/nats_cluster.h"
+#include "events/base/sha256.h"
 #include "events/blob_store.h"
 #include "events/data_key_vault.h"
 #include "events/replication/blob_bucket.h"
@@ -551,6 +552,17 @@ TEST_F(ReplicationCluster, DataKeysAreSharedByEveryNodeAndErasedOnEveryNode) {
     const Status refused = identity->agree("ledger-key", "kakitome.example/ledger+9999+BBBB");
     EXPECT_EQ(refused.code(), StatusCode::failed_precondition);
     EXPECT_NE(refused.message().find("same master.key and ledger.key"), std::string::npos);
+
+    // A key deleted from outside (`nats kv del`) has no value: not an empty one.
+    ASSERT_TRUE(identity->create("app-4", "wrapped-4").is_ok());
+    kvStore* raw = nullptr;
+    ASSERT_EQ(js_KeyValue(&raw, nats->jetstream(), ("keys-" + stream_name()).c_str()), NATS_OK);
+    const std::string app_4_key = to_hex(reinterpret_cast<const std::uint8_t*>("app-4"), 5);
+    EXPECT_EQ(kvStore_Delete(raw, app_4_key.c_str()), NATS_OK);
+    kvStore_Destroy(raw);
+    const auto deleted = identity->get("app-4");
+    ASSERT_TRUE(deleted.is_ok()) << deleted.status().to_string();
+    EXPECT_FALSE(deleted->has_value()) << "\"" << deleted->value_or("") << "\"";
 }
 
 // Blobs beside the log: what one node stored (larger than a chunk), another reads; an erasure
