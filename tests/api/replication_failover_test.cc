@@ -69,6 +69,14 @@ class ReplicatedServe : public ::testing::Test {
                                     node.directory / "stderr");
         ASSERT_NE(node.process, nullptr) << stderr_of(node);
     }
+    // Starts the cluster's first node, which writes the first admin token to its file: the token.
+    std::string start_first(KakitomeNode& node) {
+        start(node);
+        EXPECT_TRUE(eventually([&] { return std::filesystem::exists(root_ / "admin.token"); }));
+        std::string admin;
+        std::ifstream(root_ / "admin.token") >> admin;
+        return admin;
+    }
     std::string stderr_of(const KakitomeNode& node) const {
         std::ifstream in(node.directory / "stderr");
         return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
@@ -119,10 +127,8 @@ class ReplicatedServe : public ::testing::Test {
 TEST_F(ReplicatedServe, TheStandbyTakesOverAKilledPrimaryAndNothingAcknowledgedIsLost) {
     KakitomeNode& a = nodes_[0];
     KakitomeNode& b = nodes_[1];
-    start(a);
-    ASSERT_TRUE(eventually([&] { return std::filesystem::exists(root_ / "admin.token"); }));
-    std::string admin;
-    std::ifstream(root_ / "admin.token") >> admin;
+    const std::string admin = start_first(a);
+    ASSERT_FALSE(admin.empty());
     copy_keys(a, b);
     start(b);
     EXPECT_EQ(replication_of(a).value("role", ""), "primary") << replication_of(a);
@@ -321,10 +327,8 @@ namespace {
 TEST_F(ReplicatedServe, AWipedNodeStartedAloneKnowsThePrincipalsOfTheLog) {
     KakitomeNode& a = nodes_[0];
     KakitomeNode& b = nodes_[1];
-    start(a);
-    ASSERT_TRUE(eventually([&] { return std::filesystem::exists(root_ / "admin.token"); }));
-    std::string admin;
-    std::ifstream(root_ / "admin.token") >> admin;
+    const std::string admin = start_first(a);
+    ASSERT_FALSE(admin.empty());
     ASSERT_EQ(call(a, "POST", "/v1/tokens", admin,
                    json{{"name", "auditor-1"}, {"role", "auditor"}}.dump())
                   .status,
@@ -390,10 +394,8 @@ TEST_F(ReplicatedServe, AWipedNodeListensBeforeItsReadModelsHaveFoldedTheLog) {
 
 TEST_F(ReplicatedServe, AppendsGoOnWithoutOneNatsNodeAndAnswer503WithoutTwo) {
     KakitomeNode& a = nodes_[0];
-    start(a);
-    ASSERT_TRUE(eventually([&] { return std::filesystem::exists(root_ / "admin.token"); }));
-    std::string admin;
-    std::ifstream(root_ / "admin.token") >> admin;
+    const std::string admin = start_first(a);
+    ASSERT_FALSE(admin.empty());
     int next = 0;
     auto create = [&] {
         return call(a, "POST", "/v1/tokens", admin,
