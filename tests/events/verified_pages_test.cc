@@ -90,6 +90,28 @@ TEST_F(VerifiedPagesTest, AnIntactLogIsHandedOnOnceInOrder) {
     EXPECT_EQ(events[8].prev_hash, events[7].hash);
 }
 
+// A replay that starts mid-log links its first event to the hash it is given: the right one
+// continues the chain, any other stops the replay at that first event.
+TEST_F(VerifiedPagesTest, AReplayFromMidLogLinksItsFirstEventToThePreviousHashGiven) {
+    const Sha256Digest hash_of_20 = t_.store->read_event(Seq{20}).value().hash;
+    std::vector<std::uint64_t> folded;
+    const auto fold = [&](const std::vector<RecordedEvent>& page) {
+        for (const auto& event : page) folded.push_back(event.seq.value);
+        return Status::ok();
+    };
+    ASSERT_TRUE(
+        for_each_verified_page(*t_.store, Seq{21}, Seq{0}, hash_of_20, fold, kPage).is_ok());
+    ASSERT_EQ(folded.size(), 20u);
+    EXPECT_EQ(folded.front(), 21u);
+    EXPECT_EQ(folded.back(), 40u);
+    folded.clear();
+    const Status wrong =
+        for_each_verified_page(*t_.store, Seq{21}, Seq{0}, Sha256Digest{}, fold, kPage);
+    EXPECT_EQ(wrong.reason(), "chain_broken") << wrong.to_string();
+    EXPECT_EQ(wrong.message().rfind("the hash chain breaks at seq 21:", 0), 0u) << wrong.message();
+    EXPECT_TRUE(folded.empty());
+}
+
 TEST_F(VerifiedPagesTest, ChangedBytesStopTheReplayAtThatEvent) {
     std::string value = stored(17);
     const auto at = value.find("\"i\":17");
