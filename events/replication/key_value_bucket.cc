@@ -8,19 +8,8 @@ namespace kakitome::replication {
 
 namespace {
 
-// The server's words for the last failed call of this thread, without the client's
-// "(file.c:line): " before them. Only right after a call made on this thread: the text is the
-// thread's own.
-std::string server_words() {
-    const char* last = nats_GetLastError(nullptr);
-    std::string_view said = last != nullptr ? last : "";
-    if (const auto prefix = said.find("): "); said.starts_with('(') && prefix != said.npos)
-        said.remove_prefix(prefix + 3);
-    return std::string(said);
-}
-
 std::string with_server_words(const std::string& what) {
-    const std::string said = server_words();
+    const std::string said = last_error_words();
     return said.empty() ? what : what + " (" + said + ")";
 }
 

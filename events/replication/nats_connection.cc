@@ -2,7 +2,7 @@
 
 #include <nats/nats.h>
 
-#include <cstring>
+#include <string_view>
 
 namespace kakitome::replication {
 
@@ -30,10 +30,17 @@ Status status_from_nats(int nats_status, int jetstream_error, const std::string&
     return Status::internal(text);
 }
 
+std::string last_error_words() {
+    const char* last = nats_GetLastError(nullptr);
+    std::string_view said = last != nullptr ? last : "";
+    if (const auto prefix = said.find("): "); said.starts_with('(') && prefix != said.npos)
+        said.remove_prefix(prefix + 3);
+    return std::string(said);
+}
+
 bool key_value_compare_and_set_failed(int nats_status) {
-    if (static_cast<natsStatus>(nats_status) != NATS_ERR) return false;
-    const char* text = nats_GetLastError(nullptr);
-    return text != nullptr && std::strstr(text, "wrong last sequence") != nullptr;
+    return static_cast<natsStatus>(nats_status) == NATS_ERR &&
+           last_error_words().find("wrong last sequence") != std::string::npos;
 }
 
 Result<std::unique_ptr<NatsConnection>> NatsConnection::connect(const NatsOptions& options) {

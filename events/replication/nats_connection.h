@@ -52,6 +52,11 @@ class NatsConnection {
 // unavailable; a wrong expected sequence is conflict; anything else is internal.
 Status status_from_nats(int nats_status, int jetstream_error, const std::string& what);
 
+// The words of the last failed call on this thread (the server's refusal, or the client's
+// reason), without the client's "(file.c:line): " before them; empty when there are none. Only
+// right after a call made on this thread: the text is the thread's own.
+std::string last_error_words();
+
 // Whether a key-value call failed on its compare-and-set (the key exists, or is not at the
 // revision given): the client reports JetStream's wrong-last-sequence there only as NATS_ERR
 // with the server's text.

@@ -2,8 +2,6 @@
 
 #include <nats/nats.h>
 
-#include <cstring>
-
 #include "events/replication/key_value_bucket.h"
 
 namespace kakitome::replication {
@@ -13,10 +11,9 @@ constexpr const char* kKey = "primary";
 
 Status lease_failure(natsStatus status, const std::string& what) {
     const Status failed = status_from_nats(status, 0, what);
-    const char* text = nats_GetLastError(nullptr);
+    const std::string said = last_error_words();
     // Whatever it was, the lease is not known to be held: say what happened, as unavailable.
-    return Status::unavailable(failed.message() +
-                               (text != nullptr ? std::string(": ") + text : ""));
+    return Status::unavailable(failed.message() + (said.empty() ? "" : ": " + said));
 }
 
 }  // namespace
