@@ -367,17 +367,10 @@ TEST_F(ReplicatedServe, AWipedNodeListensBeforeItsReadModelsHaveFoldedTheLog) {
     const std::uint64_t head = 120000;
     ASSERT_GE(replication_of(a).value("applied", 0), head) << replication_of(a);
     copy_keys(a, b);
-    b.process = std::make_unique<Process>(
-        std::vector<std::string>{KAKITOME_BINARY, "serve", "--data", b.data.string(), "--listen",
-                                 "127.0.0.1:" + std::to_string(b.port), "--config",
-                                 test_config(b.data).string()},
-        b.directory / "stdout", b.directory / "stderr");
-    bool listened = false;
-    for (int i = 0; i < 1200 && !listened && !b.process->exited(); ++i) {
-        listened = port_accepts(b.port);
-        if (!listened) std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    ASSERT_TRUE(listened) << stderr_of(b);
+    // Listening comes after reading the 120,000 events of the log: more patience than usual.
+    b.process = launch_server(b.data, b.port, b.directory / "stdout", {}, b.directory / "stderr",
+                              KAKITOME_BINARY, std::chrono::seconds(60));
+    ASSERT_NE(b.process, nullptr) << stderr_of(b);
     // Not yet folded: whether the worker has begun ("folding read model …") or not ("0 of N
     // events folded"), the projections' check is not ok.
     const HttpReply ready = http_request("GET", b.base() + "/readyz");

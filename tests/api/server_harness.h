@@ -217,39 +217,48 @@ inline std::filesystem::path test_config(const std::filesystem::path& data) {
 }
 
 // `kakitome serve` on a free port with test_config(), and extra arguments; waits until it
-// accepts connections (up to 30 s: a replicated node listens only once it has joined the log,
-// which waits for JetStream's election when the cluster starts with it); nullptr as soon as it
-// exits instead. Its stdout goes to `log`; its stderr (the operator's log) to `errors` when given,
-// else to the test's own stderr.
-inline std::unique_ptr<Process> start_server(const std::filesystem::path& data, int port,
-                                             const std::filesystem::path& log,
-                                             std::vector<std::string> extra = {},
-                                             const std::filesystem::path& errors = {},
-                                             const std::string& binary = KAKITOME_BINARY) {
+// accepts connections (up to `patience`, 30 s by default: a replicated node listens only once it
+// has joined the log, which waits for JetStream's election when the cluster starts with it);
+// nullptr as soon as it exits instead. Its stdout goes to `log`; its stderr (the operator's log)
+// to `errors` when given, else to the test's own stderr. Its read models may still be folding.
+inline std::unique_ptr<Process> launch_server(
+    const std::filesystem::path& data, int port, const std::filesystem::path& log,
+    std::vector<std::string> extra = {}, const std::filesystem::path& errors = {},
+    const std::string& binary = KAKITOME_BINARY,
+    std::chrono::milliseconds patience = std::chrono::seconds(30)) {
     std::vector<std::string> arguments{binary,     "serve",
                                        "--data",   data.string(),
                                        "--listen", "127.0.0.1:" + std::to_string(port),
                                        "--config", test_config(data).string()};
     arguments.insert(arguments.end(), extra.begin(), extra.end());
     auto server = std::make_unique<Process>(arguments, log, errors);
-    for (int i = 0; i < 600 && !server->exited(); ++i) {
-        if (port_accepts(port)) {
-            // As a client that respects readiness: serve listens before its read models have
-            // folded the log (the queue answers 503 catching_up until then). Plain HTTP only;
-            // a TLS port gives no HTTP answer here, and is returned at once.
-            for (int j = 0; j < 200; ++j) {
-                const auto ready =
-                    http_request("GET", "http://127.0.0.1:" + std::to_string(port) + "/readyz");
-                if (ready.status == 0 ||
-                    ready.body.find("\"projections\":{\"ok\":true}") != std::string::npos)
-                    break;
-                std::this_thread::sleep_for(std::chrono::milliseconds(50));
-            }
-            return server;
-        }
+    const auto give_up = std::chrono::steady_clock::now() + patience;
+    while (!server->exited() && std::chrono::steady_clock::now() < give_up) {
+        if (port_accepts(port)) return server;
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
     return nullptr;
+}
+
+// launch_server, then as a client that respects readiness: serve listens before its read models
+// have folded the log (the queue answers 503 catching_up until then), so this waits up to 10 s
+// more for them. Plain HTTP only; a TLS port gives no HTTP answer here, and is returned at once.
+inline std::unique_ptr<Process> start_server(const std::filesystem::path& data, int port,
+                                             const std::filesystem::path& log,
+                                             std::vector<std::string> extra = {},
+                                             const std::filesystem::path& errors = {},
+                                             const std::string& binary = KAKITOME_BINARY) {
+    auto server = launch_server(data, port, log, std::move(extra), errors, binary);
+    if (!server) return nullptr;
+    for (int j = 0; j < 200; ++j) {
+        const auto ready =
+            http_request("GET", "http://127.0.0.1:" + std::to_string(port) + "/readyz");
+        if (ready.status == 0 ||
+            ready.body.find("\"projections\":{\"ok\":true}") != std::string::npos)
+            break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return server;
 }
 
 // nginx as a caching reverse proxy in front of `upstream_port`, as the issue prescribes:
