@@ -11,4 +11,9 @@ Result<nlohmann::json> parse_payload_json(std::string_view type, std::string_vie
     return parsed;
 }
 
+const std::vector<JsonToken>* tokenize_payload(std::string_view text) {
+    thread_local JsonTokens tokens;
+    return tokens.parse(text) ? &tokens.tokens() : nullptr;
+}
+
 }  // namespace kakitome::domain

@@ -22,8 +22,13 @@
 //   was added still reads the event. An absent or null std::optional field decodes as empty.
 // - Field types: std::string, bool, integers, std::vector of those, std::optional of any of them,
 //   and nested structs that have their own fields().
+// - payload_from_tokens() is the same reading over JsonTokens, without a document: it answers
+//   true only with the payload payload_from_json() gives for the same text (the last of duplicate
+//   keys wins, as in a document), and false for everything else, never a message: the caller then
+//   reads the text the document way for the payload or the exact error.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -34,6 +39,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "events/base/json_tokens.h"
 #include "events/base/status.h"
 
 namespace kakitome::domain {
@@ -189,6 +195,104 @@ std::optional<std::string> from_json_value(const nlohmann::json& in, T& out) {
     }
 }
 
+// The reading of payload_from_json over tokens: false wherever that reading would fail, and also
+// wherever the two ways could read differently (a floating-point number for an integer, a field of
+// type nlohmann::json), so the caller's document way decides those.
+template <typename T>
+bool from_token(const std::vector<JsonToken>& tokens, std::size_t index, T& out);
+
+template <HasFields T>
+bool struct_from_tokens(const std::vector<JsonToken>& tokens, std::size_t index, T& out) {
+    using Kind = JsonToken::Kind;
+    const JsonToken& object = tokens[index];
+    if (object.kind != Kind::object) return false;
+    constexpr std::size_t kFields = std::tuple_size_v<decltype(T::fields())>;
+    // Each field's value, by token index; 0 (the root's index, never a value's) when absent. A
+    // later duplicate key replaces an earlier one, as it does in a parsed document.
+    std::array<std::size_t, kFields> value_of{};
+    for (std::size_t key = index + 1; key < object.end;) {
+        const std::size_t value = key + 1;
+        std::apply(
+            [&](const auto&... fields) {
+                std::size_t field_index = 0;
+                ((tokens[key].text == fields.name ? void(value_of[field_index] = value) : void(),
+                  ++field_index),
+                 ...);
+            },
+            T::fields());
+        key = after_json_value(tokens, value);
+    }
+    bool read = true;
+    std::apply(
+        [&](const auto&... fields) {
+            std::size_t field_index = 0;
+            (
+                [&] {
+                    const std::size_t value = value_of[field_index++];
+                    if (!read) return;
+                    auto& member = out.*(fields.member);
+                    using Member = std::remove_cvref_t<decltype(member)>;
+                    if constexpr (IsOptional<Member>::value) {
+                        if (value == 0 || tokens[value].kind == Kind::null) {
+                            member.reset();
+                            return;
+                        }
+                        typename Member::value_type item{};
+                        read = from_token(tokens, value, item);
+                        if (read) member = std::move(item);
+                    } else {
+                        read = value != 0 && from_token(tokens, value, member);
+                    }
+                }(),
+                ...);
+        },
+        T::fields());
+    return read;
+}
+
+template <typename T>
+bool from_token(const std::vector<JsonToken>& tokens, std::size_t index, T& out) {
+    using Kind = JsonToken::Kind;
+    const JsonToken& token = tokens[index];
+    if constexpr (HasFields<T>) {
+        return struct_from_tokens(tokens, index, out);
+    } else if constexpr (IsVector<T>::value) {
+        if (token.kind != Kind::array) return false;
+        out.clear();
+        for (std::size_t item = index + 1; item < token.end;
+             item = after_json_value(tokens, item)) {
+            typename T::value_type value{};
+            if (!from_token(tokens, item, value)) return false;
+            out.push_back(std::move(value));
+        }
+        return true;
+    } else if constexpr (std::is_same_v<T, bool>) {
+        if (token.kind != Kind::boolean) return false;
+        out = token.boolean;
+        return true;
+    } else if constexpr (std::is_integral_v<T>) {
+        // As the document way: an integer too large for int64 is unsigned, and a signed target
+        // takes its bits; an unsigned target refuses a negative one.
+        if (token.kind == Kind::unsigned_integer) {
+            out = static_cast<T>(token.unsigned_integer);
+            return true;
+        }
+        if (token.kind != Kind::signed_integer) return false;
+        if constexpr (std::is_unsigned_v<T>) {
+            if (token.signed_integer < 0) return false;
+        }
+        out = static_cast<T>(token.signed_integer);
+        return true;
+    } else if constexpr (std::is_same_v<T, std::string>) {
+        if (token.kind != Kind::string) return false;
+        out.assign(token.text);
+        return true;
+    } else {
+        static_assert(std::is_same_v<T, nlohmann::json>, "unsupported payload field type");
+        return false;
+    }
+}
+
 }  // namespace payload_detail
 
 template <EventPayload Payload>
@@ -210,6 +314,11 @@ Result<Payload> payload_from_json(const nlohmann::json& in) {
             .with_reason("bad_payload");
     }
     return payload;
+}
+
+template <EventPayload Payload>
+bool payload_from_tokens(const std::vector<JsonToken>& tokens, Payload& payload) {
+    return !tokens.empty() && payload_detail::struct_from_tokens(tokens, 0, payload);
 }
 
 }  // namespace kakitome::domain
