@@ -68,6 +68,8 @@ TEST(CanonicalBytes, TheReadingDecoderAgreesWithTheStrictOne) {
                               R"({"a":"x"})",
                               R"({"s":"quote \" and backslash \\ and } ] ,"})",
                               R"({"n":[1,{"m":[]},"]"],"t":true,"u":null})",
+                              R"({"a":"ends in a backslash \\","b":"\\\"}, \\\\"})",
+                              R"(["\\",{"k\"":"\\\\\"]"}])",
                               R"("just a string")",
                               R"(12.5)",
                               R"([])",
@@ -91,7 +93,7 @@ TEST(CanonicalBytes, TheReadingDecoderAgreesWithTheStrictOne) {
             ++compared;
         }
     }
-    EXPECT_EQ(compared, 24);
+    EXPECT_EQ(compared, 30);
     // Damaged bytes still fail (through the strict decoder).
     EXPECT_FALSE(decode_stored_event_for_reading(std::string(32, 'x') + "{\"actor\":").is_ok());
 }
