@@ -12,7 +12,7 @@ namespace kakitome {
 
 using nlohmann::json;
 
-Status DirectoryProjection::apply(const RecordedEvent& event, std::set<std::string>& changed) {
+Status DirectoryProjection::apply(const RecordedEvent& event, ChangedRows& changed) {
     using namespace domain;
     const auto application = application_of(event.stream);
     if (!application) return Status::ok();

@@ -219,7 +219,7 @@ int DisclosureProjection::row_format() const {
     return kRowFormat;
 }
 
-Status DisclosureProjection::apply(const RecordedEvent& event, std::set<std::string>& changed) {
+Status DisclosureProjection::apply(const RecordedEvent& event, ChangedRows& changed) {
     auto rows = disclosure_rows_of(event);
     if (!rows.is_ok()) return rows.status();
     for (auto& [key, value] : rows.value()) {

@@ -57,7 +57,7 @@ class DisclosureProjection : public Projection {
   public:
     std::string name() const override { return "disclosures"; }
     int row_format() const override;
-    Status apply(const RecordedEvent& event, std::set<std::string>& changed) override;
+    Status apply(const RecordedEvent& event, ChangedRows& changed) override;
     std::vector<std::string> keys() const override;
     std::optional<std::string> row(const std::string& key) const override;
     bool load_row(const std::string& key, const std::string& bytes) override;

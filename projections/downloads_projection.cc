@@ -26,7 +26,7 @@ json link_json(const DownloadLink& link) {
 
 }  // namespace
 
-Status DownloadsProjection::apply(const RecordedEvent& event, std::set<std::string>& changed) {
+Status DownloadsProjection::apply(const RecordedEvent& event, ChangedRows& changed) {
     using namespace domain;
     const auto application = application_of(event.stream);
     if (!application) return Status::ok();

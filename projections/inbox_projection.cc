@@ -33,7 +33,7 @@ std::string inbox_entry_to_json(const InboxEntry& entry) {
     return entry_json(entry).dump();
 }
 
-Status InboxProjection::apply(const RecordedEvent& event, std::set<std::string>& changed) {
+Status InboxProjection::apply(const RecordedEvent& event, ChangedRows& changed) {
     using namespace domain;
     if (is_application_stream(event.stream)) return Status::ok();
     auto add = [&](InboxEntry entry) {

@@ -36,7 +36,7 @@ class InboxProjection : public Projection {
     std::string name() const override { return "inbox"; }
     // 2: rows no longer carry intake's detail, which could quote a file name.
     int row_format() const override { return 2; }
-    Status apply(const RecordedEvent& event, std::set<std::string>& changed) override;
+    Status apply(const RecordedEvent& event, ChangedRows& changed) override;
     std::vector<std::string> keys() const override;
     std::optional<std::string> row(const std::string& key) const override;
     bool load_row(const std::string& key, const std::string& bytes) override;

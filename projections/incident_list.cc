@@ -12,7 +12,7 @@ namespace kakitome {
 
 using nlohmann::json;
 
-Status IncidentListProjection::apply(const RecordedEvent& event, std::set<std::string>& changed) {
+Status IncidentListProjection::apply(const RecordedEvent& event, ChangedRows& changed) {
     if (!domain::is<domain::IncidentReported>(event)) return Status::ok();
     const std::string prefix = domain::incident_stream("");
     if (!event.stream.starts_with(prefix)) return Status::ok();

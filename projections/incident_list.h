@@ -16,7 +16,7 @@ class IncidentListProjection : public Projection {
   public:
     std::string name() const override { return "incidents"; }
     int row_format() const override { return 1; }
-    Status apply(const RecordedEvent& event, std::set<std::string>& changed) override;
+    Status apply(const RecordedEvent& event, ChangedRows& changed) override;
     std::vector<std::string> keys() const override;
     std::optional<std::string> row(const std::string& key) const override;
     bool load_row(const std::string& key, const std::string& bytes) override;

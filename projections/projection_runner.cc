@@ -24,7 +24,7 @@ std::string encode_seq(Seq seq) {
 }
 
 Status fold(const EventStore& store, Projection& projection, Seq from, Seq until,
-            std::set<std::string>& changed, const std::function<Status(Seq)>& after_page,
+            ChangedRows& changed, const std::function<Status(Seq)>& after_page,
             const std::function<void(Seq, Seq)>& progress, bool verify_chain = false) {
     const Seq head = until.value ? until : store.head();
     const auto fold_page = [&](const std::vector<RecordedEvent>& page) {
@@ -97,7 +97,7 @@ Status ProjectionRunner::load() {
     return Status::ok();
 }
 
-Status ProjectionRunner::persist(const std::set<std::string>& changed, Seq position) {
+Status ProjectionRunner::persist(const ChangedRows& changed, Seq position) {
     const auto& database = store_.database();
     if (database->read_only()) return Status::ok();
     const std::string family = projection_family(projection_.name());
@@ -109,7 +109,7 @@ Status ProjectionRunner::persist(const std::set<std::string>& changed, Seq posit
                 return true;
             }));
     }
-    for (const auto& key : changed) {
+    for (const auto& key : changed.keys()) {
         if (auto row = projection_.row(key)) {
             batch.put(family, key, *row);
         } else {
@@ -125,7 +125,7 @@ Status ProjectionRunner::persist(const std::set<std::string>& changed, Seq posit
 }
 
 Status ProjectionRunner::catch_up(Seq until, const std::function<void(Seq, Seq)>& progress) {
-    std::set<std::string> changed;
+    ChangedRows changed;
     return fold(
         store_, projection_, Seq{position_.value + 1}, until, changed,
         [&](Seq last) {
@@ -139,7 +139,7 @@ Status ProjectionRunner::catch_up(Seq until, const std::function<void(Seq, Seq)>
 
 Status rebuild_projection(const EventStore& store, Projection& fresh, Seq until,
                           const std::function<void(Seq, Seq)>& progress) {
-    std::set<std::string> changed;
+    ChangedRows changed = ChangedRows::ignored();
     if (until.value == 0) return Status::ok();
     return fold(store, fresh, Seq{1}, until, changed, {}, progress, /*verify_chain=*/true);
 }

@@ -37,7 +37,7 @@ class ProjectionRunner {
     int stored_format() const { return stored_format_; }
 
   private:
-    Status persist(const std::set<std::string>& changed, Seq position);
+    Status persist(const ChangedRows& changed, Seq position);
     const EventStore& store_;
     Projection& projection_;
     Seq position_{0};

@@ -10,15 +10,20 @@
 
 namespace kakitome {
 
-Status QueueProjection::apply(const RecordedEvent& event, std::set<std::string>& changed) {
-    const auto application = domain::application_of(event.stream);
-    if (!application) return Status::ok();
+Status QueueProjection::apply(const RecordedEvent& event, ChangedRows& changed) {
+    if (!domain::is_application_stream(event.stream)) return Status::ok();
+    // A view, not a copy: a replay folds millions of events into a few thousand records.
+    const std::string_view application =
+        std::string_view(event.stream).substr(domain::kApplicationStreamPrefix.size());
+    auto found = records_.find(application);
+    if (found == records_.end()) {
+        found = records_.emplace(std::string(application), workflow::ApplicationRecord{}).first;
+        found->second.application = found->first;
+    }
     // No "already folded" guard on the stream version: the runner's position delivers each
     // stored event once, and the events an upcaster splits one into share its version.
-    auto& record = records_[*application];
-    record.application = *application;
-    KAKITOME_RETURN_IF_ERROR(record.apply(event));
-    changed.insert(*application);
+    KAKITOME_RETURN_IF_ERROR(found->second.apply(event));
+    changed.insert(application);
     return Status::ok();
 }
 

@@ -42,7 +42,7 @@ class QueueProjection : public Projection {
     // 3: rows carry the form's application date and consent, and the decision version.
     // 4: records carry the legal hold, the time of the last decision and the mails in flight.
     int row_format() const override { return 4; }
-    Status apply(const RecordedEvent& event, std::set<std::string>& changed) override;
+    Status apply(const RecordedEvent& event, ChangedRows& changed) override;
     std::vector<std::string> keys() const override;
     std::optional<std::string> row(const std::string& key) const override;
     bool load_row(const std::string& key, const std::string& bytes) override;
@@ -54,7 +54,7 @@ class QueueProjection : public Projection {
 
   private:
     const workflow::WorkflowConfig& config_;
-    std::map<std::string, workflow::ApplicationRecord> records_;
+    std::map<std::string, workflow::ApplicationRecord, std::less<>> records_;
 };
 
 }  // namespace kakitome

@@ -1,5 +1,7 @@
 #include "engine/domain/event_catalog.h"
 
+#include <unordered_map>
+
 #include "engine/domain/access_events.h"
 #include "engine/domain/application_events.h"
 #include "engine/domain/external_evidence_events.h"
@@ -44,9 +46,15 @@ const std::vector<EventTypeInfo>& event_catalog() {
 }
 
 std::optional<int> current_schema(std::string_view type) {
-    for (const auto& info : event_catalog())
-        if (info.type == type) return info.schema;
-    return std::nullopt;
+    // Asked once per event a replay reads: a hash lookup, not a walk of the catalog.
+    static const std::unordered_map<std::string_view, int> schemas = [] {
+        std::unordered_map<std::string_view, int> by_type;
+        for (const auto& info : event_catalog()) by_type.emplace(info.type, info.schema);
+        return by_type;
+    }();
+    const auto found = schemas.find(type);
+    if (found == schemas.end()) return std::nullopt;
+    return found->second;
 }
 
 }  // namespace kakitome::domain

@@ -292,7 +292,7 @@ TEST_F(Projections, ARowDeletedFromTheDisclosureIndexIsFoundByReplay) {
 // runner's position, not a version guard in the projection.
 TEST_F(Projections, TheQueueFoldsEveryEventASplitGivesUnderOneStreamVersion) {
     QueueProjection queue(config_);
-    std::set<std::string> changed;
+    ChangedRows changed;
     const auto event_at = [&](std::uint64_t version, const NewEvent& pending) {
         RecordedEvent event;
         event.seq = Seq{version};
