@@ -177,24 +177,23 @@ TEST(JsonTokens, ValuesFollowTheirContainerAndKeysPrecedeTheirValues) {
     ASSERT_TRUE(
         tokens.parse(R"({"a":[1,-2,18446744073709551615,2.5],"b\u00e9":{"c":null},"d":true})"));
     const auto& t = tokens.tokens();
+    std::vector<Kind> kinds;
+    for (const auto& token : t) kinds.push_back(token.kind);
+    EXPECT_EQ(kinds, (std::vector<Kind>{Kind::object, Kind::key, Kind::array, Kind::signed_integer,
+                                        Kind::signed_integer, Kind::unsigned_integer,
+                                        Kind::floating, Kind::key, Kind::object, Kind::key,
+                                        Kind::null, Kind::key, Kind::boolean}));
     ASSERT_EQ(t.size(), 13u);
-    EXPECT_EQ(t[0].kind, Kind::object);
+    // Each container names the index one past its contents.
     EXPECT_EQ(t[0].end, 13u);
-    EXPECT_EQ(t[1].kind, Kind::key);
-    EXPECT_EQ(t[1].text, "a");
-    EXPECT_EQ(t[2].kind, Kind::array);
     EXPECT_EQ(t[2].end, 7u);
-    EXPECT_EQ(t[3].kind, Kind::signed_integer);
-    EXPECT_EQ(t[4].signed_integer, -2);
-    EXPECT_EQ(t[5].kind, Kind::unsigned_integer);
-    EXPECT_EQ(t[5].unsigned_integer, 18446744073709551615u);
-    EXPECT_EQ(t[6].kind, Kind::floating);
-    EXPECT_EQ(t[7].text, "b\xc3\xa9");
-    EXPECT_EQ(t[8].kind, Kind::object);
     EXPECT_EQ(t[8].end, 11u);
-    EXPECT_EQ(t[10].kind, Kind::null);
     EXPECT_EQ(after_json_value(t, 2), 7u);
     EXPECT_EQ(after_json_value(t, 12), 13u);
+    EXPECT_EQ(t[1].text, "a");
+    EXPECT_EQ(t[4].signed_integer, -2);
+    EXPECT_EQ(t[5].unsigned_integer, 18446744073709551615u);
+    EXPECT_EQ(t[7].text, "b\xc3\xa9");  // unescaped
     EXPECT_TRUE(t[12].boolean);
 }
 
