@@ -78,6 +78,10 @@ void append_tokens(simdjson::dom::element value, std::vector<JsonToken>& tokens)
 }  // namespace
 
 bool JsonTokens::parse(std::string_view text) {
+    // A list grown by a rare large text is let go (a 64 KiB array of zeros is 1.5 MB of tokens),
+    // so a long-lived thread keeps only what everyday payloads need.
+    constexpr std::size_t kKeptTokens = 4096;
+    if (tokens_.capacity() > kKeptTokens) tokens_ = std::vector<JsonToken>();
     tokens_.clear();
     if (text.size() > kMaxTokenizedBytes) return false;
     parser_->padded.assign(text);

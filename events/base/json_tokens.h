@@ -1,7 +1,9 @@
 // JsonTokens: a JSON text read into a flat list of its values, in document order, without building
-// a document: no allocation per value, and none at all once the list and the parser have grown to
-// the texts a thread sees. It is the fast way for a reader that walks a small text once, such as an
-// event payload decoded into its struct (a replay decodes millions).
+// a document: no allocation per value, and none per text once the list and the parser have grown
+// to the texts a thread sees (a thread that lives for one page of a catch-up grows them once). A
+// list grown past 4096 tokens by a rare large text is released at the next parse. It is the fast
+// way for a reader that walks a small text once, such as an event payload decoded into its struct
+// (a replay decodes millions).
 //
 // Layout: each value is one token. An object's or an array's token is followed by its contents,
 // and its `end` is the index one past them. In an object the contents alternate: a key token, then

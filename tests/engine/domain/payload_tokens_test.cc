@@ -166,6 +166,7 @@ TEST(PayloadTokens, ANegativeNumberForAnUnsignedFieldOrAFloatForAnIntegerIsNotRe
     ASSERT_TRUE(tokens.parse("{" + base + R"(,"size":18446744073709551615})"));
     ASSERT_TRUE(payload_from_tokens(tokens.tokens(), payload));
     EXPECT_EQ(payload.size, 18446744073709551615u);
+    payload.limit = 1;  // a null must clear what was there
     ASSERT_TRUE(tokens.parse("{" + base + R"(,"size":5,"limit":null,"note":"x"})"));
     ASSERT_TRUE(payload_from_tokens(tokens.tokens(), payload));
     EXPECT_FALSE(payload.limit.has_value());
@@ -195,6 +196,17 @@ TEST(JsonTokens, ValuesFollowTheirContainerAndKeysPrecedeTheirValues) {
     EXPECT_EQ(t[5].unsigned_integer, 18446744073709551615u);
     EXPECT_EQ(t[7].text, "b\xc3\xa9");  // unescaped
     EXPECT_TRUE(t[12].boolean);
+}
+
+TEST(JsonTokens, AListGrownByALargeTextIsLetGoAtTheNextParse) {
+    JsonTokens tokens;
+    std::string zeros = "[0";
+    for (int i = 0; i < 20000; ++i) zeros += ",0";
+    ASSERT_TRUE(tokens.parse(zeros + "]"));
+    EXPECT_EQ(tokens.tokens().size(), 20002u);
+    ASSERT_TRUE(tokens.parse(R"({"a":1})"));
+    EXPECT_EQ(tokens.tokens().size(), 3u);
+    EXPECT_LE(tokens.tokens().capacity(), 4096u);
 }
 
 TEST(JsonTokens, RefusesWhatItDoesNotReadSoTheDocumentWayAnswers) {
