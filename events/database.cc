@@ -89,6 +89,9 @@ Result<std::shared_ptr<Database>> Database::open(const DatabaseOptions& options)
             std::filesystem::remove_all(secondary, ignored);
         }
     } else {
+        // Tables a process staged and did not live to ingest (events/sorted_table.h).
+        std::error_code ignored;
+        std::filesystem::remove_all(staged_tables_directory(options.directory), ignored);
         opened =
             rocksdb::DB::Open(db_options, options.directory.string(), descriptors, &handles, &raw);
     }
@@ -232,6 +235,28 @@ Status Database::write(const DatabaseBatch& batch) const {
     const Status written = from_rocksdb(db_->Write(rocksdb::WriteOptions(), &writes), "writing");
     note_write_failure(written);
     return written;
+}
+
+Status Database::ingest(std::vector<SortedTable>& tables) const {
+    if (read_only_) return Status::failed_precondition("the database is open read-only");
+    if (tables.empty()) return Status::ok();
+    auto* handle = family(tables.front().family());
+    if (!handle) return no_family(tables.front().family());
+    std::vector<std::string> paths;
+    for (const auto& table : tables) {
+        if (table.family() != tables.front().family())
+            return Status::invalid_argument("tables of one ingestion must be of one family");
+        paths.push_back(table.path().string());
+    }
+    rocksdb::IngestExternalFileOptions options;
+    options.move_files = true;
+    // Nothing older than this version reads the database, so the tables are not rewritten to
+    // carry their sequence numbers (RocksDB's recommendation for new users).
+    options.write_global_seqno = false;
+    const Status ingested =
+        from_rocksdb(db_->IngestExternalFile(handle, paths, options), "ingesting tables");
+    note_write_failure(ingested);
+    return ingested;
 }
 
 Status Database::copy_to(const std::filesystem::path& directory) const {

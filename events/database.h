@@ -21,6 +21,7 @@
 #include "events/base/status.h"
 #include "events/database_batch.h"
 #include "events/domain_types.h"
+#include "events/sorted_table.h"
 
 namespace rocksdb {
 class DB;
@@ -63,6 +64,13 @@ class Database {
     // Applies every operation of the batch or none. Fails on a read-only database.
     Status write(const DatabaseBatch& batch) const;
     bool has_family(std::string_view name) const { return family(name) != nullptr; }
+    // Adds the tables (all of one family, key ranges not overlapping one another) in one step;
+    // their rows replace stored rows with the same keys. Each lands in the lowest level where it
+    // overlaps nothing stored, so a table of keys after every stored one goes straight to the
+    // bottom. The files are moved into the database. Not atomic with write(): a caller writes
+    // its position after ingesting, so the rows it ingests again after a crash in between must
+    // be the same rows. Fails on a read-only database.
+    Status ingest(std::vector<SortedTable>& tables) const;
 
     // For events/ only (the store, blobs, data keys, the ledger): RocksDB itself.
     rocksdb::DB* db() const { return db_; }

@@ -1,0 +1,115 @@
+#include "events/sorted_table.h"
+
+#include <unistd.h>
+
+#include <atomic>
+#include <system_error>
+
+#include <rocksdb/db.h>
+#include <rocksdb/sst_file_writer.h>
+
+#include "events/database.h"
+#include "events/rocksdb_status.h"
+
+namespace kakitome {
+
+std::filesystem::path staged_tables_directory(const std::filesystem::path& database_directory) {
+    return database_directory / "staged-tables";
+}
+
+Result<SortedTable> SortedTable::write(const Database& database, std::string_view family,
+                                       std::span<const Row> rows) {
+    if (database.read_only()) return Status::failed_precondition("the database is open read-only");
+    auto* handle = database.family(family);
+    if (!handle) return Status::internal("column family " + std::string(family) + " is not open");
+    const auto directory = staged_tables_directory(database.directory());
+    std::error_code created;
+    std::filesystem::create_directory(directory, created);
+    if (created)
+        return Status::io_error("creating " + directory.string() + ": " + created.message());
+    // Tables are written by several threads at once, and a name is never reused in a process.
+    static std::atomic<std::uint64_t> next_number{0};
+    const auto path = directory / (std::to_string(::getpid()) + "-" +
+                                   std::to_string(next_number.fetch_add(1)) + ".sst");
+    // The family's own options: the table must be in the format the family reads.
+    const rocksdb::Options options(database.db()->GetDBOptions(),
+                                   database.db()->GetOptions(handle));
+    rocksdb::SstFileWriter writer(rocksdb::EnvOptions(), options, handle);
+    SortedTable table(std::string(family), path, rows.size());
+    KAKITOME_RETURN_IF_ERROR(from_rocksdb(writer.Open(path.string()), "opening " + path.string()));
+    // RocksDB refuses keys out of order or repeated, and a table without rows (invalid argument).
+    for (const auto& [key, value] : rows)
+        KAKITOME_RETURN_IF_ERROR(from_rocksdb(writer.Put(key, value), "writing " + path.string()));
+    KAKITOME_RETURN_IF_ERROR(from_rocksdb(writer.Finish(), "finishing " + path.string()));
+    return table;
+}
+
+namespace {
+
+Status set_level0_triggers(const Database& database, std::string_view family,
+                           const std::array<int, 3>& triggers) {
+    return from_rocksdb(database.db()->SetOptions(
+                            database.family(family),
+                            {{"level0_file_num_compaction_trigger", std::to_string(triggers[0])},
+                             {"level0_slowdown_writes_trigger", std::to_string(triggers[1])},
+                             {"level0_stop_writes_trigger", std::to_string(triggers[2])}}),
+                        "setting the level 0 triggers of " + std::string(family));
+}
+
+}  // namespace
+
+Result<BulkLoad> BulkLoad::begin(const Database& database, std::string_view family,
+                                 int tables_per_compaction) {
+    if (database.read_only()) return Status::failed_precondition("the database is open read-only");
+    auto* handle = database.family(family);
+    if (!handle) return Status::internal("column family " + std::string(family) + " is not open");
+    const auto options = database.db()->GetOptions(handle);
+    const std::array<int, 3> before = {options.level0_file_num_compaction_trigger,
+                                       options.level0_slowdown_writes_trigger,
+                                       options.level0_stop_writes_trigger};
+    // RocksDB's default margins above the compaction trigger: 16 more to slow, 32 to stop.
+    KAKITOME_RETURN_IF_ERROR(set_level0_triggers(
+        database, family,
+        {tables_per_compaction, tables_per_compaction + 16, tables_per_compaction + 32}));
+    return BulkLoad(&database, std::string(family), before);
+}
+
+BulkLoad::BulkLoad(BulkLoad&& other) noexcept
+    : database_(other.database_), family_(std::move(other.family_)), before_(other.before_) {
+    other.database_ = nullptr;
+}
+
+BulkLoad::~BulkLoad() {
+    // A failure leaves the larger triggers until the next open: slower reads, nothing lost.
+    if (database_) (void)set_level0_triggers(*database_, family_, before_);
+}
+
+SortedTable::SortedTable(SortedTable&& other) noexcept
+    : family_(std::move(other.family_)), path_(std::move(other.path_)), rows_(other.rows_) {
+    other.path_.clear();
+}
+
+SortedTable& SortedTable::operator=(SortedTable&& other) noexcept {
+    if (this != &other) {
+        remove_file();
+        family_ = std::move(other.family_);
+        path_ = std::move(other.path_);
+        rows_ = other.rows_;
+        other.path_.clear();
+    }
+    return *this;
+}
+
+SortedTable::~SortedTable() {
+    remove_file();
+}
+
+void SortedTable::remove_file() {
+    if (path_.empty()) return;
+    // After an ingestion RocksDB has moved the file already; otherwise it was never added.
+    std::error_code ignored;
+    std::filesystem::remove(path_, ignored);
+    path_.clear();
+}
+
+}  // namespace kakitome

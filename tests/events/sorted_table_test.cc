@@ -1,0 +1,167 @@
+// SortedTable and Database::ingest: rows written to a table file off the database come back
+// from it once ingested and replace stored rows with the same keys; rows out of order, repeated
+// or none are refused; a table never ingested leaves no file, nor does a process that died
+// with tables staged (the next open removes them); a table after every stored key goes to the
+// bottom level, one overlapping stored rows above them; a bulk load raises the family's level 0
+// triggers and puts them back when it ends.
+#include "events/sorted_table.h"
+
+#include <gtest/gtest.h>
+#include <rocksdb/db.h>
+
+#include <fstream>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "events/database.h"
+#include "events/test_store.h"
+
+namespace kakitome {
+namespace {
+
+constexpr const char* kFamily = "rows";
+
+class SortedTables : public ::testing::Test {
+  protected:
+    void SetUp() override { open(); }
+    void TearDown() override {
+        database_.reset();
+        std::filesystem::remove_all(directory_);
+    }
+    void open() {
+        database_.reset();
+        database_ =
+            Database::open({.directory = directory_, .extra_column_families = {kFamily}}).value();
+    }
+    std::string value_of(const std::string& key) {
+        auto value = database_->get(kFamily, key);
+        EXPECT_TRUE(value.is_ok());
+        return value.is_ok() && value->has_value() ? **value : "(none)";
+    }
+    int files_at_level(int level) {
+        std::string count;
+        EXPECT_TRUE(database_->db()->GetProperty(
+            database_->family(kFamily), "rocksdb.num-files-at-level" + std::to_string(level),
+            &count));
+        return std::stoi(count);
+    }
+    Status ingest_rows(std::vector<SortedTable::Row> rows) {
+        auto table = SortedTable::write(*database_, kFamily, rows);
+        if (!table.is_ok()) return table.status();
+        std::vector<SortedTable> tables;
+        tables.push_back(std::move(table).value());
+        return database_->ingest(tables);
+    }
+
+    std::filesystem::path directory_ = testing::fresh_directory("tables");
+    std::shared_ptr<Database> database_;
+};
+
+TEST_F(SortedTables, IngestedRowsAreReadBackAndReplaceStoredOnes) {
+    DatabaseBatch batch;
+    batch.put(kFamily, "b", "stored");
+    batch.put(kFamily, "d", "stored");
+    ASSERT_TRUE(database_->write(batch).is_ok());
+    const std::vector<SortedTable::Row> rows = {{"a", "1"}, {"b", "2"}, {"c", "3"}};
+    auto table = SortedTable::write(*database_, kFamily, rows);
+    ASSERT_TRUE(table.is_ok()) << table.status().message();
+    EXPECT_EQ(table->rows(), 3u);
+    const auto path = table->path();
+    EXPECT_EQ(path.parent_path(), staged_tables_directory(directory_));
+    std::vector<SortedTable> tables;
+    tables.push_back(std::move(table).value());
+    ASSERT_TRUE(database_->ingest(tables).is_ok());
+    EXPECT_EQ(value_of("a"), "1");
+    EXPECT_EQ(value_of("b"), "2");
+    EXPECT_EQ(value_of("c"), "3");
+    EXPECT_EQ(value_of("d"), "stored");
+    EXPECT_FALSE(std::filesystem::exists(path)) << "moved into the database";
+    // The rows outlive a reopen: they are in the database's own files now.
+    tables.clear();
+    open();
+    EXPECT_EQ(value_of("b"), "2");
+}
+
+TEST_F(SortedTables, RowsOutOfOrderRepeatedOrNoneAreRefused) {
+    for (const auto& rows : std::vector<std::vector<SortedTable::Row>>{
+             {{"b", "1"}, {"a", "2"}}, {{"a", "1"}, {"a", "2"}}, {}}) {
+        auto table = SortedTable::write(*database_, kFamily, rows);
+        EXPECT_EQ(table.status().code(), StatusCode::invalid_argument) << rows.size();
+    }
+    EXPECT_EQ(SortedTable::write(*database_, "no such family", {}).status().code(),
+              StatusCode::internal);
+    // Nothing refused is left behind.
+    EXPECT_TRUE(std::filesystem::is_empty(staged_tables_directory(directory_)));
+}
+
+TEST_F(SortedTables, ATableNeverIngestedLeavesNoFile) {
+    const std::vector<SortedTable::Row> rows = {{"a", "1"}};
+    std::filesystem::path path;
+    {
+        auto table = SortedTable::write(*database_, kFamily, rows);
+        ASSERT_TRUE(table.is_ok());
+        path = table->path();
+        EXPECT_TRUE(std::filesystem::exists(path));
+        SortedTable moved = std::move(table).value();
+        EXPECT_TRUE(std::filesystem::exists(path)) << "a move keeps the file";
+    }
+    EXPECT_FALSE(std::filesystem::exists(path));
+    EXPECT_EQ(value_of("a"), "(none)");
+}
+
+TEST_F(SortedTables, TablesStagedByAProcessThatDiedAreRemovedOnOpen) {
+    const auto staged = staged_tables_directory(directory_);
+    std::filesystem::create_directory(staged);
+    std::ofstream(staged / "4242-0.sst") << "half a table";
+    open();
+    EXPECT_FALSE(std::filesystem::exists(staged / "4242-0.sst"));
+}
+
+TEST_F(SortedTables, ATableAfterEveryStoredKeyGoesToTheBottomLevel) {
+    const int bottom = database_->db()->NumberLevels(database_->family(kFamily)) - 1;
+    ASSERT_TRUE(ingest_rows({{"a", "1"}, {"c", "1"}}).is_ok());
+    ASSERT_TRUE(ingest_rows({{"d", "1"}, {"e", "1"}}).is_ok());
+    EXPECT_EQ(files_at_level(bottom), 2);
+    // Overlapping a stored table, a table lies above it: its rows are the newer ones.
+    ASSERT_TRUE(ingest_rows({{"b", "2"}, {"c", "2"}}).is_ok());
+    EXPECT_EQ(files_at_level(bottom), 2);
+    EXPECT_EQ(files_at_level(bottom - 1), 1);
+    EXPECT_EQ(value_of("c"), "2");
+}
+
+TEST_F(SortedTables, AReadOnlyDatabaseTakesNoTable) {
+    ASSERT_TRUE(ingest_rows({{"a", "1"}}).is_ok());
+    auto reader = Database::open({.directory = directory_, .read_only = true}).value();
+    const std::vector<SortedTable::Row> rows = {{"b", "1"}};
+    EXPECT_EQ(SortedTable::write(*reader, kFamily, rows).status().code(),
+              StatusCode::failed_precondition);
+    std::vector<SortedTable> none;
+    EXPECT_EQ(reader->ingest(none).code(), StatusCode::failed_precondition);
+}
+
+TEST_F(SortedTables, ABulkLoadRaisesTheLevel0TriggersUntilItEnds) {
+    const auto triggers = [this] {
+        const auto options = database_->db()->GetOptions(database_->family(kFamily));
+        return std::vector<int>{options.level0_file_num_compaction_trigger,
+                                options.level0_slowdown_writes_trigger,
+                                options.level0_stop_writes_trigger};
+    };
+    const auto before = triggers();
+    EXPECT_EQ(before, (std::vector<int>{4, 20, 36})) << "RocksDB's defaults";
+    std::optional<BulkLoad> moved;
+    {
+        auto load = BulkLoad::begin(*database_, kFamily, 64);
+        ASSERT_TRUE(load.is_ok()) << load.status().message();
+        EXPECT_EQ(triggers(), (std::vector<int>{64, 80, 96}));
+        moved.emplace(std::move(load).value());
+    }
+    EXPECT_EQ(triggers(), (std::vector<int>{64, 80, 96})) << "the moved-from one ended nothing";
+    moved.reset();
+    EXPECT_EQ(triggers(), before);
+    EXPECT_EQ(BulkLoad::begin(*database_, "no such family", 64).status().code(),
+              StatusCode::internal);
+}
+
+}  // namespace
+}  // namespace kakitome
