@@ -690,13 +690,13 @@ Status for_each_page(const EventStore& store, Seq from, Seq until,
 
 Status for_each_prepared_page(const EventStore& store, Seq from, Seq until,
                               const std::function<Status(const std::vector<RecordedEvent>& page,
-                                                         DatabaseBatch& batch)>& prepare,
-                              const std::function<Status(DatabaseBatch& batch, Seq last)>& write,
+                                                         PreparedWrite& prepared)>& prepare,
+                              const std::function<Status(PreparedWrite& prepared, Seq last)>& write,
                               std::size_t page_events) {
     const Seq last = until.value ? until : store.head();
     if (from.value > last.value) return Status::ok();
     struct Prepared {
-        DatabaseBatch batch;
+        PreparedWrite write;
         Seq last;  // Seq{0}: the page was empty
     };
     const auto read_and_prepare = [&](Seq next) -> Result<Prepared> {
@@ -705,7 +705,7 @@ Status for_each_prepared_page(const EventStore& store, Seq from, Seq until,
         if (!page.is_ok()) return page.status();
         Prepared prepared;
         if (page->empty()) return prepared;
-        KAKITOME_RETURN_IF_ERROR(prepare(page.value(), prepared.batch));
+        KAKITOME_RETURN_IF_ERROR(prepare(page.value(), prepared.write));
         prepared.last = page->back().seq;
         return prepared;
     };
@@ -729,7 +729,7 @@ Status for_each_prepared_page(const EventStore& store, Seq from, Seq until,
         if (!prepared.is_ok()) return prepared.status();
         if (prepared->last.value == 0) return Status::ok();
         launch();
-        KAKITOME_RETURN_IF_ERROR(write(prepared->batch, prepared->last));
+        KAKITOME_RETURN_IF_ERROR(write(prepared->write, prepared->last));
     }
     return Status::ok();
 }

@@ -242,16 +242,23 @@ Status for_each_page(const EventStore& store, Seq from, Seq until,
                      const std::function<Status(const std::vector<RecordedEvent>& page)>& fold,
                      std::size_t page_events = kFollowerPageEvents);
 
+// What preparing a page yields: sorted tables of rows (a long catch-up's bulk, built on the
+// preparing thread; Database::ingest) and the batch written after them (the rest, the position).
+struct PreparedWrite {
+    std::vector<SortedTable> tables;
+    DatabaseBatch batch;
+};
+
 // for_each_page for a follower whose writes cost as much as its reading: `prepare` turns a
-// page into the batch that follower writes (decoding, building and sorting rows) on a thread
-// of its own, right after reading it, two pages at once, while the page before is written;
-// `prepare` must therefore keep no state between calls. `write` gets the batches on the calling
-// thread, in log order, with the seq of the page's last event (to store as the position).
-// The first error of either stops it.
+// page into what that follower writes (decoding, building and sorting rows, even writing them
+// into table files) on a thread of its own, right after reading it, two pages at once, while
+// the page before is written; `prepare` must therefore keep no state between calls. `write`
+// gets them on the calling thread, in log order, with the seq of the page's last event (to
+// store as the position). The first error of either stops it.
 Status for_each_prepared_page(const EventStore& store, Seq from, Seq until,
                               const std::function<Status(const std::vector<RecordedEvent>& page,
-                                                         DatabaseBatch& batch)>& prepare,
-                              const std::function<Status(DatabaseBatch& batch, Seq last)>& write,
+                                                         PreparedWrite& prepared)>& prepare,
+                              const std::function<Status(PreparedWrite& prepared, Seq last)>& write,
                               std::size_t page_events = kFollowerPageEvents);
 
 // Visits every event with seq >= from, in order, a page at a time (for_each_page).

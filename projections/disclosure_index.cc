@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <memory>
+#include <span>
 
 #include <nlohmann/json.hpp>
 
@@ -26,6 +27,7 @@ constexpr const char* kFormatKey = "projection:disclosures:format";
 // time; the application and principal entries are keys alone that name it (a third of the
 // bytes to write at catch-up, half the index on disk).
 constexpr int kRowFormat = 2;
+constexpr std::uint64_t kEventsWorthABulkLoad = 4 * kFollowerPageEvents;
 
 std::string big_endian(std::uint64_t value) {
     std::string out(8, '\0');
@@ -157,6 +159,21 @@ Result<std::vector<std::pair<std::string, std::string>>> disclosure_rows_of(
 
 namespace {
 
+// Sorts a page's rows by key. A key written twice in one page (an application whose form mail
+// came again within the same millisecond) keeps its last row, as writing them in log order
+// would and as the rebuilt projection does; sorting by whole row kept the greater value.
+void sort_keeping_the_last_row_of_each_key(std::vector<SortedTable::Row>& rows) {
+    std::stable_sort(rows.begin(), rows.end(),
+                     [](const auto& left, const auto& right) { return left.first < right.first; });
+    std::size_t kept = 0;
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+        if (i + 1 < rows.size() && rows[i + 1].first == rows[i].first) continue;
+        if (kept != i) rows[kept] = std::move(rows[i]);
+        ++kept;
+    }
+    rows.resize(kept);
+}
+
 // Rows of another format are dropped and the log indexed again from seq 1, in one write: a
 // who-saw answer never mixes the two.
 Status drop_rows_of_another_format(const Database& database) {
@@ -184,8 +201,37 @@ Status DisclosureIndex::catch_up(Seq until) {
     KAKITOME_RETURN_IF_ERROR(drop_rows_of_another_format(*database));
     // The rows of a page are decoded, built and sorted on threads of their own (two pages at
     // once) while the page before is written on this one: building costs about twice as much.
-    const auto prepare = [](const std::vector<RecordedEvent>& page, DatabaseBatch& batch) {
-        std::vector<std::pair<std::string, std::string>> page_rows;
+    // A page of many rows is written as table files by the thread that prepared it and ingested
+    // here: RocksDB's log and memtable cost the writing thread more than the preparing costs
+    // (docs/performance.md). Rows ingested again after a crash before the position is written
+    // are the same rows, built from the same events.
+    const auto into_tables = [&database](std::span<const SortedTable::Row> rows,
+                                         std::vector<SortedTable>& tables) -> Status {
+        // 'r' and 't' keys begin with the time, so a page's lie after every stored one: their
+        // tables overlap nothing and RocksDB puts them straight into the bottom level. The 'a',
+        // 'o' and 'p' keys interleave with stored ones; their table lands in level 0, where
+        // compaction merges it.
+        const auto starting = [&rows](char letter) {
+            return std::partition_point(rows.begin(), rows.end(), [letter](const auto& row) {
+                return row.first.empty() || row.first.front() < letter;
+            });
+        };
+        const auto r_keys = starting('r');
+        const auto t_keys = starting('t');
+        for (const auto& [begin, end] : {std::pair{rows.begin(), r_keys}, std::pair{r_keys, t_keys},
+                                         std::pair{t_keys, rows.end()}}) {
+            if (begin == end) continue;
+            auto table = SortedTable::write(*database, kDisclosuresFamily,
+                                            std::span<const SortedTable::Row>(begin, end));
+            if (!table.is_ok()) return table.status();
+            tables.push_back(std::move(table).value());
+        }
+        return Status::ok();
+    };
+    const std::size_t rows_worth_tables = rows_worth_tables_;
+    const auto prepare = [&into_tables, rows_worth_tables](const std::vector<RecordedEvent>& page,
+                                                           PreparedWrite& prepared) {
+        std::vector<SortedTable::Row> page_rows;
         for (const auto& stored : page) {
             Status rows_status;
             const Status upgraded =
@@ -201,17 +247,31 @@ Status DisclosureIndex::catch_up(Seq until) {
             KAKITOME_RETURN_IF_ERROR(upgraded);
             KAKITOME_RETURN_IF_ERROR(rows_status);
         }
+        sort_keeping_the_last_row_of_each_key(page_rows);
+        if (page_rows.size() >= rows_worth_tables) return into_tables(page_rows, prepared.tables);
         // In key order: each memtable insert then lands next to the previous one instead of
         // searching the skip list from the top (the key spaces interleave otherwise).
-        std::sort(page_rows.begin(), page_rows.end());
-        for (const auto& [key, value] : page_rows) batch.put(kDisclosuresFamily, key, value);
+        for (const auto& [key, value] : page_rows)
+            prepared.batch.put(kDisclosuresFamily, key, value);
         return Status::ok();
     };
+    const Seq from{position().value + 1};
+    const Seq last = until.value ? until : store_.head();
+    // A catch-up of many pages (a first start over a stored log) ingests a table of interleaving
+    // keys per page: level 0 is then compacted every 64 of them, not every four.
+    std::optional<BulkLoad> bulk_load;
+    if (last.value >= from.value && last.value - from.value >= kEventsWorthABulkLoad) {
+        auto begun = BulkLoad::begin(*database, kDisclosuresFamily, 64);
+        if (!begun.is_ok()) return begun.status();
+        bulk_load.emplace(std::move(begun).value());
+    }
     return for_each_prepared_page(
-        store_, Seq{position().value + 1}, until, prepare, [&](DatabaseBatch& batch, Seq last) {
-            batch.put(storage_keys::kMetaFamily, kPositionKey, std::to_string(last.value));
-            batch.put(storage_keys::kMetaFamily, kFormatKey, std::to_string(kRowFormat));
-            return database->write(batch);
+        store_, from, last, prepare, [&](PreparedWrite& prepared, Seq page_last) {
+            KAKITOME_RETURN_IF_ERROR(database->ingest(prepared.tables));
+            prepared.batch.put(storage_keys::kMetaFamily, kPositionKey,
+                               std::to_string(page_last.value));
+            prepared.batch.put(storage_keys::kMetaFamily, kFormatKey, std::to_string(kRowFormat));
+            return database->write(prepared.batch);
         });
 }
 

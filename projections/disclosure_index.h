@@ -66,9 +66,15 @@ class DisclosureProjection : public Projection {
     std::map<std::string, std::string> rows_;
 };
 
+// A page of at least this many rows is written as table files (events/sorted_table.h): a long
+// catch-up, a first start over a stored log. Fewer go through a batch.
+inline constexpr std::size_t kDisclosureRowsWorthTables = 4096;
+
 class DisclosureIndex {
   public:
-    explicit DisclosureIndex(const EventStore& store) : store_(store) {}
+    explicit DisclosureIndex(const EventStore& store,
+                             std::size_t rows_worth_tables = kDisclosureRowsWorthTables)
+        : store_(store), rows_worth_tables_(rows_worth_tables) {}
 
     // Indexes the events after position() up to `until` (Seq{0}: the head when called).
     Status catch_up(Seq until = Seq{0});
@@ -86,6 +92,7 @@ class DisclosureIndex {
 
   private:
     const EventStore& store_;
+    std::size_t rows_worth_tables_;
 };
 
 }  // namespace kakitome

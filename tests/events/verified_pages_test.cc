@@ -227,18 +227,18 @@ TEST_F(VerifiedPagesTest, ThePreparedLoopWritesEveryPagesBatchInOrderOnTheCaller
         std::uint64_t written_events = 0;
         ASSERT_TRUE(for_each_prepared_page(
                         *t_.store, Seq{from}, Seq{until},
-                        [&](const std::vector<RecordedEvent>& page, DatabaseBatch& batch) {
+                        [&](const std::vector<RecordedEvent>& page, PreparedWrite& prepared) {
                             EXPECT_LE(page.size(), kPage);
                             std::lock_guard lock(prepared_mutex);
                             for (const auto& event : page) {
                                 prepared_seqs.push_back(event.seq.value);
-                                batch.put(storage_keys::kMetaFamily, "prepared", "x");
+                                prepared.batch.put(storage_keys::kMetaFamily, "prepared", "x");
                             }
                             return Status::ok();
                         },
-                        [&](DatabaseBatch& batch, Seq last) {
+                        [&](PreparedWrite& prepared, Seq last) {
                             EXPECT_EQ(std::this_thread::get_id(), caller);
-                            EXPECT_FALSE(batch.empty());
+                            EXPECT_FALSE(prepared.batch.empty());
                             written_events +=
                                 last.value -
                                 (written_lasts.empty() ? from - 1 : written_lasts.back());
@@ -260,8 +260,8 @@ TEST_F(VerifiedPagesTest, ThePreparedLoopStopsAtTheFirstErrorOfEitherHalf) {
     int written = 0;
     Status status = for_each_prepared_page(
         *t_.store, Seq{1}, Seq{0},
-        [](const std::vector<RecordedEvent>&, DatabaseBatch&) { return Status::ok(); },
-        [&](DatabaseBatch&, Seq) {
+        [](const std::vector<RecordedEvent>&, PreparedWrite&) { return Status::ok(); },
+        [&](PreparedWrite&, Seq) {
             return ++written == 2 ? Status::internal("write failed") : Status::ok();
         },
         kPage);
@@ -270,11 +270,11 @@ TEST_F(VerifiedPagesTest, ThePreparedLoopStopsAtTheFirstErrorOfEitherHalf) {
     written = 0;
     status = for_each_prepared_page(
         *t_.store, Seq{1}, Seq{0},
-        [&](const std::vector<RecordedEvent>& page, DatabaseBatch&) {
+        [&](const std::vector<RecordedEvent>& page, PreparedWrite&) {
             const bool third_page = page.front().seq.value == 2 * kPage + 1;
             return third_page ? Status::internal("prepare failed") : Status::ok();
         },
-        [&](DatabaseBatch&, Seq) {
+        [&](PreparedWrite&, Seq) {
             ++written;
             return Status::ok();
         },

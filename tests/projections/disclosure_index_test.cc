@@ -11,6 +11,7 @@
 #include <rocksdb/db.h>
 #include <nlohmann/json.hpp>
 
+#include <limits>
 #include <memory>
 #include <string>
 #include <vector>
@@ -19,6 +20,7 @@
 #include "engine/domain/application_events.h"
 #include "engine/domain/domain_event.h"
 #include "engine/domain/streams.h"
+#include "events/storage_keys.h"
 #include "events/test_store.h"
 
 namespace kakitome {
@@ -65,6 +67,43 @@ class Disclosures : public ::testing::Test {
                                      .applications = std::move(applications),
                                      .fields_shown = {"organization", "contact_email"}})})
                         .is_ok());
+    }
+    // Every stored row of the index, in key order.
+    std::vector<SortedTable::Row> stored_rows() {
+        std::vector<SortedTable::Row> rows;
+        EXPECT_TRUE(database_
+                        ->scan(kDisclosuresFamily, "",
+                               [&rows](std::string_view key, std::string_view value) {
+                                   rows.emplace_back(key, value);
+                                   return true;
+                               })
+                        .is_ok());
+        return rows;
+    }
+    // The rows the projection of the same index folds from the log, event by event.
+    std::vector<SortedTable::Row> rebuilt_rows() {
+        DisclosureProjection projection;
+        auto changed = ChangedRows::ignored();
+        EXPECT_TRUE(for_each_event(*store_, Seq{1}, [&](const RecordedEvent& event) {
+                        EXPECT_TRUE(projection.apply(event, changed).is_ok());
+                    }).is_ok());
+        std::vector<SortedTable::Row> rows;
+        for (const auto& key : projection.keys()) rows.emplace_back(key, *projection.row(key));
+        return rows;
+    }
+    // Forgets the index's position and, with `rows`, its rows too.
+    void forget_the_index(bool rows) {
+        DatabaseBatch batch;
+        if (rows) batch.erase_range(kDisclosuresFamily, "", "\xff");
+        batch.erase(storage_keys::kMetaFamily, "projection:disclosures:position");
+        ASSERT_TRUE(database_->write(batch).is_ok());
+    }
+    std::uint64_t rows_in_memtable() {
+        std::uint64_t entries = 0;
+        EXPECT_TRUE(database_->db()->GetIntProperty(database_->family(kDisclosuresFamily),
+                                                    "rocksdb.num-entries-active-mem-table",
+                                                    &entries));
+        return entries;
     }
     static std::vector<std::string> request_ids(const std::vector<DisclosureRecord>& records) {
         std::vector<std::string> ids;
@@ -244,6 +283,91 @@ TEST_F(Disclosures, AnEntryWhoseRecordIsGoneIsCorruptionNotAShorterAnswer) {
             .ok());
     EXPECT_EQ(index_->who_saw("a1").status().code(), StatusCode::corruption);
     EXPECT_EQ(index_->saw_what("sato").status().code(), StatusCode::corruption);
+}
+
+// Two form mails of one application within one millisecond: the registration is the last one,
+// as the projection rebuilt event by event says. Sorting a page's rows by key and value kept
+// the greater owner instead ("applicant:zz" here).
+TEST_F(Disclosures, AKeyWrittenTwiceInAPageKeepsItsLastRow) {
+    registered("a1", "zz");
+    registered("a1", "aa");
+    ASSERT_TRUE(index_->catch_up().is_ok());
+    EXPECT_EQ(index_->registration("a1").value()->owner, "applicant:aa");
+    EXPECT_EQ(index_->registered_in(kNoon, kNoon + 1).value().front().owner, "applicant:aa");
+    EXPECT_EQ(stored_rows(), rebuilt_rows());
+}
+
+// A long catch-up writes its pages as table files (events/sorted_table.h); the rows are those a
+// batch writes and those the projection rebuilds, and no staged file is left.
+TEST_F(Disclosures, ACatchUpThroughTablesStoresTheRowsABatchStores) {
+    registered("a1", "k1");
+    registered("a2", "k2");
+    registered("a3", "zz");
+    registered("a3", "aa");
+    for (int i = 0; i < 20; ++i) {
+        now_ms_ += kMinute;
+        disclosed(i % 2 ? "sato" : "suzuki", {"a" + std::to_string(1 + i % 3), "a4"},
+                  "r" + std::to_string(i));
+    }
+    forget_the_index(true);
+    DisclosureIndex through_tables(*store_, 1);
+    ASSERT_TRUE(through_tables.catch_up().is_ok());
+    EXPECT_EQ(through_tables.position().value, 24u);
+    EXPECT_EQ(rows_in_memtable(), 0u) << "the rows came as tables";
+    const auto from_tables = stored_rows();
+    EXPECT_EQ(from_tables.size(), 3u * 2 + 40u * 3);
+    EXPECT_EQ(from_tables, rebuilt_rows());
+    EXPECT_TRUE(std::filesystem::is_empty(staged_tables_directory(directory_)));
+    EXPECT_EQ(through_tables.registration("a3").value()->owner, "applicant:aa");
+
+    forget_the_index(true);
+    DisclosureIndex through_a_batch(*store_, std::numeric_limits<std::size_t>::max());
+    ASSERT_TRUE(through_a_batch.catch_up().is_ok());
+    EXPECT_GT(rows_in_memtable(), 0u) << "the rows came as a batch";
+    EXPECT_EQ(stored_rows(), from_tables);
+}
+
+// A page's records and registrations by time lie after every stored one, so their tables go
+// straight to the bottom level; only the table of interleaving keys lies above what is stored.
+TEST_F(Disclosures, ALaterPagesTablesByTimeGoStraightToTheBottomLevel) {
+    const auto files_at_level = [this](int level) {
+        std::string count;
+        EXPECT_TRUE(database_->db()->GetProperty(
+            database_->family(kDisclosuresFamily),
+            "rocksdb.num-files-at-level" + std::to_string(level), &count));
+        return std::stoi(count);
+    };
+    const int bottom = database_->db()->NumberLevels(database_->family(kDisclosuresFamily)) - 1;
+    DisclosureIndex through_tables(*store_, 1);
+    registered("a1", "k1");
+    disclosed("sato", {"a1"}, "r1");
+    ASSERT_TRUE(through_tables.catch_up().is_ok());
+    ASSERT_EQ(files_at_level(bottom), 3) << "into an empty family, all three tables";
+    now_ms_ += kMinute;
+    registered("a2", "k2");
+    disclosed("sato", {"a2"}, "r2");
+    ASSERT_TRUE(through_tables.catch_up().is_ok());
+    EXPECT_EQ(files_at_level(bottom), 5);
+    EXPECT_EQ(files_at_level(bottom - 1), 1) << "the 'a', 'o' and 'p' keys";
+    EXPECT_EQ(request_ids(through_tables.saw_what("sato").value()),
+              (std::vector<std::string>{"r1", "r2"}));
+}
+
+// The tables are ingested before the position is written: after a crash in between, the page is
+// indexed again into the same rows, and who saw what counts each disclosure once.
+TEST_F(Disclosures, APageIndexedAgainAfterACrashBeforeItsPositionGivesTheSameRows) {
+    registered("a1", "k1");
+    disclosed("sato", {"a1"}, "r1");
+    disclosed("suzuki", {"a1"}, "r2");
+    DisclosureIndex through_tables(*store_, 1);
+    ASSERT_TRUE(through_tables.catch_up().is_ok());
+    const auto first = stored_rows();
+    forget_the_index(false);
+    ASSERT_TRUE(through_tables.catch_up().is_ok());
+    EXPECT_EQ(through_tables.position().value, 3u);
+    EXPECT_EQ(stored_rows(), first);
+    EXPECT_EQ(request_ids(through_tables.who_saw("a1").value()),
+              (std::vector<std::string>{"r1", "r2"}));
 }
 
 TEST_F(Disclosures, AnIndexOnADatabaseWithoutItsFamilyRefusesToCatchUp) {
