@@ -6,6 +6,7 @@
 #include <rocksdb/write_batch.h>
 
 #include <stdlib.h>
+#include <sys/resource.h>
 #include <sys/statvfs.h>
 
 #include <algorithm>
@@ -26,6 +27,18 @@ rocksdb::ColumnFamilyOptions family_options() {
     return options;
 }
 
+// RocksDB keeps every table file open (max_open_files -1), and an index catch-up written as
+// tables adds up to two small bottom-level files per page of 10,000 events (docs/performance.md):
+// the usual soft limit of 1,024 descriptors (a shell's, a systemd service's) would end in "Too
+// many open files" before ten million events, while the hard limit (524,288 under systemd)
+// allows far more.
+void raise_open_file_limit() {
+    rlimit limit{};
+    if (::getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur >= limit.rlim_max) return;
+    limit.rlim_cur = limit.rlim_max;
+    (void)::setrlimit(RLIMIT_NOFILE, &limit);
+}
+
 }  // namespace
 
 Result<std::shared_ptr<Database>> Database::open(const DatabaseOptions& options) {
@@ -36,6 +49,7 @@ Result<std::shared_ptr<Database>> Database::open(const DatabaseOptions& options)
         if (std::find(names.begin(), names.end(), extra) == names.end()) names.push_back(extra);
     }
 
+    raise_open_file_limit();
     rocksdb::DBOptions db_options;
     db_options.create_if_missing = !options.read_only;
     db_options.create_missing_column_families = !options.read_only;
@@ -89,13 +103,17 @@ Result<std::shared_ptr<Database>> Database::open(const DatabaseOptions& options)
             std::filesystem::remove_all(secondary, ignored);
         }
     } else {
-        // Tables a process staged and did not live to ingest (events/sorted_table.h).
-        std::error_code ignored;
-        std::filesystem::remove_all(staged_tables_directory(options.directory), ignored);
         opened =
             rocksdb::DB::Open(db_options, options.directory.string(), descriptors, &handles, &raw);
     }
     if (!opened.ok()) return from_rocksdb(opened, "opening " + options.directory.string());
+    if (!options.read_only) {
+        // Tables a process staged and did not live to ingest (events/sorted_table.h): only once
+        // RocksDB's lock is ours, so an open refused beside a running server removes nothing of
+        // the server's.
+        std::error_code ignored;
+        std::filesystem::remove_all(staged_tables_directory(options.directory), ignored);
+    }
 
     std::shared_ptr<Database> database(new Database());
     database->secondary_directory_ = secondary;

@@ -42,6 +42,8 @@ struct DatabaseOptions {
 };
 // open() creates a missing directory 0700 and refuses one open to group or others
 // (events/private_directory.h).
+// open() also raises the process's soft limit of open files to its hard limit: RocksDB keeps
+// every table file open.
 
 class Database {
   public:

@@ -260,7 +260,8 @@ Status DisclosureIndex::catch_up(Seq until) {
     // A catch-up of many pages (a first start over a stored log) ingests a table of interleaving
     // keys per page: level 0 is then compacted every 64 of them, not every four.
     std::optional<BulkLoad> bulk_load;
-    if (last.value >= from.value && last.value - from.value >= kEventsWorthABulkLoad) {
+    if (rows_worth_tables_ != kDisclosureTablesNever && last.value >= from.value &&
+        last.value - from.value >= kEventsWorthABulkLoad) {
         auto begun = BulkLoad::begin(*database, kDisclosuresFamily, 64);
         if (!begun.is_ok()) return begun.status();
         bulk_load.emplace(std::move(begun).value());

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <limits>
 #include <map>
 #include <optional>
 #include <string>
@@ -66,14 +67,19 @@ class DisclosureProjection : public Projection {
     std::map<std::string, std::string> rows_;
 };
 
-// A page of at least this many rows is written as table files (events/sorted_table.h): a long
-// catch-up, a first start over a stored log. Fewer go through a batch.
+// With tables, a page of at least kDisclosureRowsWorthTables rows is written as table files
+// (events/sorted_table.h) and a catch-up of many events runs as a bulk load: a first start over
+// a stored log, a rebuilt index. Not yet the default, so `serve` and the command line write every
+// page through one batch: a backup, or a read-only reader beside `serve`, that reads RocksDB's
+// files between a page's ingestion and its position could hold the position without the page's
+// rows (docs/performance.md, "Index catch-up through table files"). The benchmark measures it.
 inline constexpr std::size_t kDisclosureRowsWorthTables = 4096;
+inline constexpr std::size_t kDisclosureTablesNever = std::numeric_limits<std::size_t>::max();
 
 class DisclosureIndex {
   public:
     explicit DisclosureIndex(const EventStore& store,
-                             std::size_t rows_worth_tables = kDisclosureRowsWorthTables)
+                             std::size_t rows_worth_tables = kDisclosureTablesNever)
         : store_(store), rows_worth_tables_(rows_worth_tables) {}
 
     // Indexes the events after position() up to `until` (Seq{0}: the head when called).

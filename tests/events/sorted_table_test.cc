@@ -8,6 +8,7 @@
 
 #include <gtest/gtest.h>
 #include <rocksdb/db.h>
+#include <sys/resource.h>
 
 #include <fstream>
 #include <optional>
@@ -114,6 +115,10 @@ TEST_F(SortedTables, TablesStagedByAProcessThatDiedAreRemovedOnOpen) {
     const auto staged = staged_tables_directory(directory_);
     std::filesystem::create_directory(staged);
     std::ofstream(staged / "4242-0.sst") << "half a table";
+    // An open refused by the lock of a database in use (a command beside `serve`) removes
+    // nothing: the tables may be the running process's.
+    EXPECT_FALSE(Database::open({.directory = directory_}).is_ok());
+    EXPECT_TRUE(std::filesystem::exists(staged / "4242-0.sst"));
     open();
     EXPECT_FALSE(std::filesystem::exists(staged / "4242-0.sst"));
 }
@@ -128,6 +133,20 @@ TEST_F(SortedTables, ATableAfterEveryStoredKeyGoesToTheBottomLevel) {
     EXPECT_EQ(files_at_level(bottom), 2);
     EXPECT_EQ(files_at_level(bottom - 1), 1);
     EXPECT_EQ(value_of("c"), "2");
+}
+
+// Every table stays open (RocksDB's max_open_files -1), and a long catch-up adds a hundred per
+// million events: opening a database lifts the soft limit of open files to the hard one.
+TEST_F(SortedTables, OpeningADatabaseRaisesTheSoftLimitOfOpenFiles) {
+    rlimit limit{};
+    ASSERT_EQ(::getrlimit(RLIMIT_NOFILE, &limit), 0);
+    if (limit.rlim_max <= 256) GTEST_SKIP() << "the hard limit leaves nothing to raise";
+    const rlimit lowered{256, limit.rlim_max};
+    ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &lowered), 0);
+    open();
+    rlimit after{};
+    ASSERT_EQ(::getrlimit(RLIMIT_NOFILE, &after), 0);
+    EXPECT_EQ(after.rlim_cur, limit.rlim_max);
 }
 
 TEST_F(SortedTables, AReadOnlyDatabaseTakesNoTable) {
