@@ -18,6 +18,7 @@
 #include "events/replication/blob_bucket.h"
 #include "events/replication/data_key_bucket.h"
 #include "events/replication/jetstream_log.h"
+#include "events/replication/jetstream_start.h"
 #include "events/replication/nats_connection.h"
 #include "events/replication/primary_lease.h"
 #include "events/replication/replication_node.h"
@@ -232,6 +233,16 @@ class ReplicationCluster : public ::testing::Test {
                        .value()
                        .release();
         ASSERT_TRUE(cluster_->wait_healthy()) << cluster_->log(0);
+        // Healthy servers answer JetStream only once they have elected a meta leader: a test's
+        // first bucket opened before that timed out after 5 s (a clean-clone run under load:
+        // "std::get: wrong index for variant" from the unchecked open). A bucket of three
+        // replicas opened here, retried while JetStream is unavailable, waits for the election.
+        auto nats = replication::NatsConnection::connect({.servers = cluster_->urls()});
+        ASSERT_TRUE(nats.is_ok()) << nats.status().to_string();
+        auto ready = replication::open_when_jetstream_answers("the test cluster", [&] {
+            return replication::DataKeyBucket::open(*nats.value(), "jetstream-ready", 3);
+        });
+        ASSERT_TRUE(ready.is_ok()) << ready.status().to_string();
     }
     static void TearDownTestSuite() {
         delete cluster_;
