@@ -13,15 +13,27 @@
 
 namespace kakitome {
 
+namespace {
+
+// The family a table is written for or a bulk load tunes: both change the database.
+Result<rocksdb::ColumnFamilyHandle*> writable_family(const Database& database,
+                                                     std::string_view family) {
+    if (database.read_only()) return Status::failed_precondition("the database is open read-only");
+    auto* handle = database.family(family);
+    if (!handle) return Status::internal("column family " + std::string(family) + " is not open");
+    return handle;
+}
+
+}  // namespace
+
 std::filesystem::path staged_tables_directory(const std::filesystem::path& database_directory) {
     return database_directory / "staged-tables";
 }
 
 Result<SortedTable> SortedTable::write(const Database& database, std::string_view family,
                                        std::span<const Row> rows) {
-    if (database.read_only()) return Status::failed_precondition("the database is open read-only");
-    auto* handle = database.family(family);
-    if (!handle) return Status::internal("column family " + std::string(family) + " is not open");
+    auto handle = writable_family(database, family);
+    if (!handle.is_ok()) return handle.status();
     const auto directory = staged_tables_directory(database.directory());
     std::error_code created;
     std::filesystem::create_directory(directory, created);
@@ -33,8 +45,8 @@ Result<SortedTable> SortedTable::write(const Database& database, std::string_vie
                                    std::to_string(next_number.fetch_add(1)) + ".sst");
     // The family's own options: the table must be in the format the family reads.
     const rocksdb::Options options(database.db()->GetDBOptions(),
-                                   database.db()->GetOptions(handle));
-    rocksdb::SstFileWriter writer(rocksdb::EnvOptions(), options, handle);
+                                   database.db()->GetOptions(handle.value()));
+    rocksdb::SstFileWriter writer(rocksdb::EnvOptions(), options, handle.value());
     SortedTable table(std::string(family), path, rows.size());
     KAKITOME_RETURN_IF_ERROR(from_rocksdb(writer.Open(path.string()), "opening " + path.string()));
     // RocksDB refuses keys out of order or repeated, and a table without rows (invalid argument).
@@ -60,10 +72,9 @@ Status set_level0_triggers(const Database& database, std::string_view family,
 
 Result<BulkLoad> BulkLoad::begin(const Database& database, std::string_view family,
                                  int tables_per_compaction) {
-    if (database.read_only()) return Status::failed_precondition("the database is open read-only");
-    auto* handle = database.family(family);
-    if (!handle) return Status::internal("column family " + std::string(family) + " is not open");
-    const auto options = database.db()->GetOptions(handle);
+    auto handle = writable_family(database, family);
+    if (!handle.is_ok()) return handle.status();
+    const auto options = database.db()->GetOptions(handle.value());
     const std::array<int, 3> before = {options.level0_file_num_compaction_trigger,
                                        options.level0_slowdown_writes_trigger,
                                        options.level0_stop_writes_trigger};
