@@ -29,15 +29,29 @@ int free_port() {
     return ntohs(address.sin_port);
 }
 
-// The status line of GET /healthz on the monitoring port says 200.
-bool healthy(int port) {
+// A socket connected to 127.0.0.1:port, or -1.
+int connect_to(int port) {
     const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
     sockaddr_in address{};
     address.sin_family = AF_INET;
     address.sin_port = htons(static_cast<std::uint16_t>(port));
     address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0) return fd;
+    ::close(fd);
+    return -1;
+}
+
+bool accepts(int port) {
+    const int fd = connect_to(port);
+    if (fd >= 0) ::close(fd);
+    return fd >= 0;
+}
+
+// The status line of GET /healthz on the monitoring port says 200.
+bool healthy(int port) {
+    const int fd = connect_to(port);
     bool ok = false;
-    if (::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0) {
+    if (fd >= 0) {
         const std::string request = "GET /healthz HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n";
         if (::write(fd, request.data(), request.size()) == static_cast<ssize_t>(request.size())) {
             char answer[64] = {};
@@ -45,8 +59,8 @@ bool healthy(int port) {
             ok = got > 12 && std::string(answer, static_cast<std::size_t>(got)).find(" 200 ") !=
                                  std::string::npos;
         }
+        ::close(fd);
     }
-    ::close(fd);
     return ok;
 }
 
@@ -61,11 +75,45 @@ Result<std::unique_ptr<NatsCluster>> NatsCluster::start(std::filesystem::path di
     std::error_code error;
     std::filesystem::create_directories(cluster->directory_, error);
     if (error) return Status::io_error("cannot create " + cluster->directory_.string());
-    for (int i = 0; i < nodes; ++i)
-        cluster->nodes_.push_back({free_port(), free_port(), free_port()});
-    for (int i = 0; i < nodes; ++i) cluster->write_config(i);
-    for (int i = 0; i < nodes; ++i) cluster->start_node(i);
-    return cluster;
+    // A free port is only known free until it is closed again: another process (a parallel
+    // test's cluster, a client's outgoing connection) may take it before nats-server binds it,
+    // and nats-server then exits at once. Such a start is tried again on new ports.
+    std::string refusals;
+    for (int attempt = 1; attempt <= 5; ++attempt) {
+        cluster->nodes_.clear();
+        for (int i = 0; i < nodes; ++i)
+            cluster->nodes_.push_back({free_port(), free_port(), free_port()});
+        for (int i = 0; i < nodes; ++i) {
+            std::filesystem::remove(cluster->log_path(i), error);
+            cluster->write_config(i);
+        }
+        for (int i = 0; i < nodes; ++i) cluster->start_node(i);
+        if (cluster->listening(std::chrono::seconds(10))) return cluster;
+        for (int i = 0; i < nodes; ++i) {
+            refusals += "attempt " + std::to_string(attempt) + ", node " + std::to_string(i) +
+                        ": " + cluster->log(i) + "\n";
+            cluster->kill_node(i);
+        }
+    }
+    return Status::unavailable("nats-server did not start on 127.0.0.1:\n" + refusals);
+}
+
+bool NatsCluster::listening(std::chrono::seconds patience) {
+    const auto give_up = std::chrono::steady_clock::now() + patience;
+    while (std::chrono::steady_clock::now() < give_up) {
+        bool all = true;
+        for (Node& node : nodes_) {
+            if (node.pid > 0 && ::waitpid(node.pid, nullptr, WNOHANG) == node.pid) {
+                node.pid = -1;
+                return false;
+            }
+            all = all && accepts(node.client_port) && accepts(node.route_port) &&
+                  accepts(node.monitor_port);
+        }
+        if (all) return true;
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return false;
 }
 
 NatsCluster::~NatsCluster() {

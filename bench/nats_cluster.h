@@ -20,7 +20,9 @@ namespace kakitome::bench {
 
 class NatsCluster {
   public:
-    // Writes the configurations and starts every node; unavailable when nats-server is missing.
+    // Writes the configurations and starts every node, on new ports again when a node cannot
+    // listen on its own (up to 5 times); unavailable when nats-server is missing or never
+    // listens (the nodes' logs say why).
     static Result<std::unique_ptr<NatsCluster>> start(std::filesystem::path directory,
                                                       int nodes = 3);
     ~NatsCluster();
@@ -46,6 +48,8 @@ class NatsCluster {
     std::filesystem::path config_path(int node) const;
     std::filesystem::path log_path(int node) const;
     void write_config(int node) const;
+    // Every node listens on its three ports; false when one exits or patience runs out.
+    bool listening(std::chrono::seconds patience);
     std::filesystem::path directory_;
     std::vector<Node> nodes_;
 };

@@ -363,13 +363,17 @@ TEST_F(ReplicatedServe, AWipedNodeListensBeforeItsReadModelsHaveFoldedTheLog) {
                                                a.data.string() + " 2>&1",
                                            &code);
     ASSERT_EQ(code, 0) << seeded;
-    start(a);  // an embedded store switched to replicated: it publishes its history first
+    // An embedded store switched to replicated: it publishes its history before it listens
+    // (7 s here alone; more than the usual 30 s of patience on a busy 2-core CI machine).
+    a.process = launch_server(a.data, a.port, a.directory / "stdout", {}, a.directory / "stderr",
+                              KAKITOME_BINARY, std::chrono::seconds(150));
+    ASSERT_NE(a.process, nullptr) << stderr_of(a);
     const std::uint64_t head = 120000;
     ASSERT_GE(replication_of(a).value("applied", 0), head) << replication_of(a);
     copy_keys(a, b);
     // Listening comes after reading the 120,000 events of the log: more patience than usual.
     b.process = launch_server(b.data, b.port, b.directory / "stdout", {}, b.directory / "stderr",
-                              KAKITOME_BINARY, std::chrono::seconds(60));
+                              KAKITOME_BINARY, std::chrono::seconds(150));
     ASSERT_NE(b.process, nullptr) << stderr_of(b);
     // Not yet folded: whether the worker has begun ("folding read model …") or not ("0 of N
     // events folded"), the projections' check is not ok.
