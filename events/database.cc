@@ -258,21 +258,25 @@ Status Database::write(const DatabaseBatch& batch) const {
 Status Database::ingest(std::vector<SortedTable>& tables) const {
     if (read_only_) return Status::failed_precondition("the database is open read-only");
     if (tables.empty()) return Status::ok();
-    auto* handle = family(tables.front().family());
-    if (!handle) return no_family(tables.front().family());
-    std::vector<std::string> paths;
+    // One argument per family, in the order families first appear.
+    std::vector<rocksdb::IngestExternalFileArg> arguments;
     for (const auto& table : tables) {
-        if (table.family() != tables.front().family())
-            return Status::invalid_argument("tables of one ingestion must be of one family");
-        paths.push_back(table.path().string());
+        auto* handle = family(table.family());
+        if (!handle) return no_family(table.family());
+        auto same = std::find_if(
+            arguments.begin(), arguments.end(),
+            [handle](const auto& argument) { return argument.column_family == handle; });
+        if (same == arguments.end()) {
+            same = arguments.emplace(arguments.end());
+            same->column_family = handle;
+            same->options.move_files = true;
+            // Nothing older than this version reads the database, so the tables are not
+            // rewritten to carry their sequence numbers (RocksDB's recommendation for new users).
+            same->options.write_global_seqno = false;
+        }
+        same->external_files.push_back(table.path().string());
     }
-    rocksdb::IngestExternalFileOptions options;
-    options.move_files = true;
-    // Nothing older than this version reads the database, so the tables are not rewritten to
-    // carry their sequence numbers (RocksDB's recommendation for new users).
-    options.write_global_seqno = false;
-    const Status ingested =
-        from_rocksdb(db_->IngestExternalFile(handle, paths, options), "ingesting tables");
+    const Status ingested = from_rocksdb(db_->IngestExternalFiles(arguments), "ingesting tables");
     note_write_failure(ingested);
     return ingested;
 }

@@ -66,12 +66,14 @@ class Database {
     // Applies every operation of the batch or none. Fails on a read-only database.
     Status write(const DatabaseBatch& batch) const;
     bool has_family(std::string_view name) const { return family(name) != nullptr; }
-    // Adds the tables (all of one family, key ranges not overlapping one another) in one step;
-    // their rows replace stored rows with the same keys. Each lands in the lowest level where it
-    // overlaps nothing stored, so a table of keys after every stored one goes straight to the
-    // bottom. The files are moved into the database. Not atomic with write(): a caller writes
-    // its position after ingesting, so the rows it ingests again after a crash in between must
-    // be the same rows. Fails on a read-only database.
+    // Adds the tables, of one family or several, in one step: after a crash, and to a checkpoint
+    // or a read-only reader, all are there or none (one MANIFEST record). Tables of one family
+    // must not overlap one another. Their rows replace stored rows with the same keys. Each
+    // lands in the lowest level where it overlaps nothing stored, so a table of keys after every
+    // stored one goes straight to the bottom. The files are moved into the database. A caller's
+    // position belongs in a table of the same call, not in a later write(): a checkpoint copies
+    // the MANIFEST before the log, so it could hold that write without the tables.
+    // Fails on a read-only database.
     Status ingest(std::vector<SortedTable>& tables) const;
 
     // For events/ only (the store, blobs, data keys, the ledger): RocksDB itself.

@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <system_error>
+#include <thread>
 
 #include <rocksdb/db.h>
 #include <rocksdb/sst_file_writer.h>
@@ -82,12 +83,34 @@ Result<BulkLoad> BulkLoad::begin(const Database& database, std::string_view fami
     KAKITOME_RETURN_IF_ERROR(set_level0_triggers(
         database, family,
         {tables_per_compaction, tables_per_compaction + 16, tables_per_compaction + 32}));
-    return BulkLoad(&database, std::string(family), before);
+    return BulkLoad(&database, std::string(family), before, tables_per_compaction);
 }
 
 BulkLoad::BulkLoad(BulkLoad&& other) noexcept
-    : database_(other.database_), family_(std::move(other.family_)), before_(other.before_) {
+    : database_(other.database_),
+      family_(std::move(other.family_)),
+      before_(other.before_),
+      tables_per_compaction_(other.tables_per_compaction_) {
     other.database_ = nullptr;
+}
+
+Status BulkLoad::finish(std::chrono::milliseconds patience) {
+    if (!database_) return Status::ok();
+    const Database& database = *database_;
+    // Only compaction comes back first: level 0 then shrinks while writes go on unslowed.
+    KAKITOME_RETURN_IF_ERROR(set_level0_triggers(
+        database, family_, {before_[0], tables_per_compaction_ + 16, tables_per_compaction_ + 32}));
+    const auto give_up = std::chrono::steady_clock::now() + patience;
+    for (;;) {
+        std::string tables;
+        if (!database.db()->GetProperty(database.family(family_), "rocksdb.num-files-at-level0",
+                                        &tables))
+            return Status::internal("RocksDB does not count level 0's tables");
+        if (std::stoi(tables) < before_[1] || std::chrono::steady_clock::now() >= give_up) break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    database_ = nullptr;
+    return set_level0_triggers(database, family_, before_);
 }
 
 BulkLoad::~BulkLoad() {

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <array>
+#include <chrono>
 #include <cstddef>
 #include <filesystem>
 #include <span>
@@ -54,13 +55,19 @@ class SortedTable {
 // level 0), the family's level 0 is compacted once it holds `tables_per_compaction` tables
 // instead of RocksDB's four: each such compaction rewrites the whole of level 1, so indexing
 // 1 M events read the index's keys five times over (docs/performance.md). Writes are slowed
-// and stopped at that count plus RocksDB's usual margins. The family's options come back when
-// the object is destroyed; after a crash, Database::open sets them anew. Move-only.
+// and stopped at that count plus RocksDB's usual margins. finish() ends the load; a load
+// destroyed unfinished restores the options at once; after a crash, Database::open sets them
+// anew. Move-only.
 class BulkLoad {
   public:
     // failed_precondition on a read-only database; internal when the family is not open.
     static Result<BulkLoad> begin(const Database& database, std::string_view family,
                                   int tables_per_compaction);
+    // Lets RocksDB compact level 0 back below the family's own slowdown trigger, waiting up to
+    // `patience`, then restores the family's options. Restored at once, up to
+    // tables_per_compaction - 1 tables left in level 0 would slow or stop every later write of
+    // the family until compaction caught up. Once; a second call does nothing.
+    Status finish(std::chrono::milliseconds patience = std::chrono::minutes(10));
     BulkLoad(BulkLoad&& other) noexcept;
     BulkLoad& operator=(BulkLoad&&) = delete;
     BulkLoad(const BulkLoad&) = delete;
@@ -68,12 +75,17 @@ class BulkLoad {
     ~BulkLoad();
 
   private:
-    BulkLoad(const Database* database, std::string family, std::array<int, 3> before)
-        : database_(database), family_(std::move(family)), before_(before) {}
+    BulkLoad(const Database* database, std::string family, std::array<int, 3> before,
+             int tables_per_compaction)
+        : database_(database),
+          family_(std::move(family)),
+          before_(before),
+          tables_per_compaction_(tables_per_compaction) {}
 
-    const Database* database_;  // nullptr once moved from
+    const Database* database_;  // nullptr once moved from or finished
     std::string family_;
     std::array<int, 3> before_;  // compaction, slowdown and stop triggers of level 0
+    int tables_per_compaction_;
 };
 
 // The folder inside a database directory where tables wait to be ingested.

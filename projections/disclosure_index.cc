@@ -203,8 +203,7 @@ Status DisclosureIndex::catch_up(Seq until) {
     // once) while the page before is written on this one: building costs about twice as much.
     // A page of many rows is written as table files by the thread that prepared it and ingested
     // here: RocksDB's log and memtable cost the writing thread more than the preparing costs
-    // (docs/performance.md). Rows ingested again after a crash before the position is written
-    // are the same rows, built from the same events.
+    // (docs/performance.md), together with a table holding the page's position.
     const auto into_tables = [&database](std::span<const SortedTable::Row> rows,
                                          std::vector<SortedTable>& tables) -> Status {
         // 'r' and 't' keys begin with the time, so a page's lie after every stored one: their
@@ -256,24 +255,49 @@ Status DisclosureIndex::catch_up(Seq until) {
         return Status::ok();
     };
     const Seq from{position().value + 1};
-    const Seq last = until.value ? until : store_.head();
+    const Seq head = store_.head();
+    const Seq last = until.value ? until : head;
     // A catch-up of many pages (a first start over a stored log) ingests a table of interleaving
-    // keys per page: level 0 is then compacted every 64 of them, not every four.
-    std::optional<BulkLoad> bulk_load;
-    if (rows_worth_tables_ != kDisclosureTablesNever && last.value >= from.value &&
-        last.value - from.value >= kEventsWorthABulkLoad) {
+    // keys per page: level 0 is then compacted every 64 of them, not every four. The load is
+    // judged against the head, not `until`: serve folds a long log in slices of 50,000 events,
+    // and one load spans them all.
+    const auto far_behind = [&head](Seq at) {
+        return head.value > at.value && head.value - at.value > kEventsWorthABulkLoad;
+    };
+    if (rows_worth_tables_ != kDisclosureTablesNever && !bulk_load_ && far_behind(from)) {
         auto begun = BulkLoad::begin(*database, kDisclosuresFamily, 64);
         if (!begun.is_ok()) return begun.status();
-        bulk_load.emplace(std::move(begun).value());
+        bulk_load_.emplace(std::move(begun).value());
     }
-    return for_each_prepared_page(
+    const Status folded = for_each_prepared_page(
         store_, from, last, prepare, [&](PreparedWrite& prepared, Seq page_last) {
-            KAKITOME_RETURN_IF_ERROR(database->ingest(prepared.tables));
-            prepared.batch.put(storage_keys::kMetaFamily, kPositionKey,
-                               std::to_string(page_last.value));
-            prepared.batch.put(storage_keys::kMetaFamily, kFormatKey, std::to_string(kRowFormat));
-            return database->write(prepared.batch);
+            const std::vector<SortedTable::Row> marks = {
+                {kFormatKey, std::to_string(kRowFormat)},
+                {kPositionKey, std::to_string(page_last.value)}};
+            if (prepared.tables.empty()) {
+                for (const auto& [key, value] : marks)
+                    prepared.batch.put(storage_keys::kMetaFamily, key, value);
+                return database->write(prepared.batch);
+            }
+            // The position arrives in the same ingestion as the page's rows. Written after it,
+            // through RocksDB's log, a checkpoint (which copies the MANIFEST before the log) or a
+            // read-only reader beside serve could hold the position without the rows.
+            if (!prepared.batch.empty()) KAKITOME_RETURN_IF_ERROR(database->write(prepared.batch));
+            auto position_table = SortedTable::write(*database, storage_keys::kMetaFamily, marks);
+            if (!position_table.is_ok()) return position_table.status();
+            prepared.tables.push_back(std::move(position_table).value());
+            return database->ingest(prepared.tables);
         });
+    if (!folded.is_ok()) {
+        bulk_load_.reset();  // the options come back at once
+        return folded;
+    }
+    if (bulk_load_ && !far_behind(position())) {
+        const Status finished = bulk_load_->finish();
+        bulk_load_.reset();
+        return finished;
+    }
+    return Status::ok();
 }
 
 int DisclosureProjection::row_format() const {

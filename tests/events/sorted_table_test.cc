@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "events/database.h"
+#include "events/storage_keys.h"
 #include "events/test_store.h"
 
 namespace kakitome {
@@ -180,6 +181,56 @@ TEST_F(SortedTables, ABulkLoadRaisesTheLevel0TriggersUntilItEnds) {
     EXPECT_EQ(triggers(), before);
     EXPECT_EQ(BulkLoad::begin(*database_, "no such family", 64).status().code(),
               StatusCode::internal);
+}
+
+// A load that ends with many tables in level 0 lets compaction bring them below the family's
+// slowdown trigger before restoring it: restored at once, 30 tables would slow every write of
+// the family (and 36 would stop them) until compaction caught up.
+TEST_F(SortedTables, AFinishedBulkLoadLeavesLevel0BelowItsSlowdownTrigger) {
+    auto load = BulkLoad::begin(*database_, kFamily, 64);
+    ASSERT_TRUE(load.is_ok()) << load.status().message();
+    // Each table overlaps the others: the first six fill levels 6 to 1, the rest stay in 0.
+    // Enough rows that compacting them takes a while (a mutant that does not wait must lose).
+    for (int i = 0; i < 36; ++i) {
+        std::vector<SortedTable::Row> rows;
+        for (int key = 0; key < 5000; ++key)
+            rows.emplace_back("k" + std::to_string(100000 + key), std::string(100, 'v'));
+        rows.emplace_back("z", std::to_string(i));
+        ASSERT_TRUE(ingest_rows(std::move(rows)).is_ok());
+    }
+    ASSERT_EQ(files_at_level(0), 30);
+    ASSERT_TRUE(load->finish().is_ok());
+    EXPECT_LT(files_at_level(0), 20);
+    const auto options = database_->db()->GetOptions(database_->family(kFamily));
+    EXPECT_EQ(options.level0_file_num_compaction_trigger, 4);
+    EXPECT_EQ(options.level0_slowdown_writes_trigger, 20);
+    EXPECT_EQ(options.level0_stop_writes_trigger, 36);
+    EXPECT_EQ(value_of("z"), "35");
+    EXPECT_TRUE(load->finish().is_ok()) << "a second finish does nothing";
+}
+
+// Tables of several families arrive in one step (one MANIFEST record): a caller's position can
+// travel in the same ingestion as its rows.
+TEST_F(SortedTables, TablesOfSeveralFamiliesAreIngestedTogether) {
+    std::vector<SortedTable> tables;
+    const std::vector<SortedTable::Row> rows = {{"k", "row"}};
+    const std::vector<SortedTable::Row> position = {{"position:rows", "7"}};
+    tables.push_back(SortedTable::write(*database_, kFamily, rows).value());
+    tables.push_back(SortedTable::write(*database_, storage_keys::kMetaFamily, position).value());
+    ASSERT_TRUE(database_->ingest(tables).is_ok());
+    EXPECT_EQ(value_of("k"), "row");
+    EXPECT_EQ(database_->get(storage_keys::kMetaFamily, "position:rows").value().value(), "7");
+    // A failing family fails the whole: the rows are not added when the position's table is
+    // gone.
+    const std::vector<SortedTable::Row> more = {{"k2", "row"}};
+    const std::vector<SortedTable::Row> later = {{"position:rows", "8"}};
+    std::vector<SortedTable> broken;
+    broken.push_back(SortedTable::write(*database_, kFamily, more).value());
+    broken.push_back(SortedTable::write(*database_, storage_keys::kMetaFamily, later).value());
+    std::filesystem::remove(broken.back().path());
+    EXPECT_FALSE(database_->ingest(broken).is_ok());
+    EXPECT_EQ(value_of("k2"), "(none)");
+    EXPECT_EQ(database_->get(storage_keys::kMetaFamily, "position:rows").value().value(), "7");
 }
 
 }  // namespace

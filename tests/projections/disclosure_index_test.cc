@@ -359,8 +359,8 @@ TEST_F(Disclosures, ALaterPagesTablesByTimeGoStraightToTheBottomLevel) {
               (std::vector<std::string>{"r1", "r2"}));
 }
 
-// The tables are ingested before the position is written: after a crash in between, the page is
-// indexed again into the same rows, and who saw what counts each disclosure once.
+// A page indexed again (its position lost, its rows kept) gives the same rows, and who saw what
+// counts each disclosure once.
 TEST_F(Disclosures, APageIndexedAgainAfterACrashBeforeItsPositionGivesTheSameRows) {
     registered("a1", "k1");
     disclosed("sato", {"a1"}, "r1");
@@ -374,6 +374,79 @@ TEST_F(Disclosures, APageIndexedAgainAfterACrashBeforeItsPositionGivesTheSameRow
     EXPECT_EQ(stored_rows(), first);
     EXPECT_EQ(request_ids(through_tables.who_saw("a1").value()),
               (std::vector<std::string>{"r1", "r2"}));
+}
+
+// A checkpoint copies the MANIFEST first and the log after it. A page's position written through
+// the log after its tables were ingested could then be in the copy without the page's rows: the
+// copy's index would say "indexed through seq 4" and never show who saw a2. The position
+// travels in the page's ingestion instead.
+TEST_F(Disclosures, ACopyWithALaterLogNeverHoldsAPositionWithoutItsRows) {
+    DisclosureIndex through_tables(*store_, 1);
+    registered("a1", "k1");
+    disclosed("sato", {"a1"}, "r1");
+    ASSERT_TRUE(through_tables.catch_up().is_ok());
+    const auto copy = testing::fresh_directory("disclosures-copy");
+    std::filesystem::remove_all(copy);
+    ASSERT_TRUE(database_->copy_to(copy).is_ok());
+    now_ms_ += kMinute;
+    registered("a2", "k2");
+    disclosed("sato", {"a2"}, "r2");
+    ASSERT_TRUE(through_tables.catch_up().is_ok());
+    ASSERT_EQ(through_tables.position().value, 4u);
+    std::filesystem::permissions(copy, std::filesystem::perms::owner_all);
+    // The log as it is now, beside the MANIFEST as it was.
+    for (const auto& entry : std::filesystem::directory_iterator(directory_))
+        if (entry.path().extension() == ".log")
+            std::filesystem::copy_file(entry.path(), copy / entry.path().filename(),
+                                       std::filesystem::copy_options::overwrite_existing);
+    {
+        auto opened =
+            Database::open({.directory = copy, .extra_column_families = {kDisclosuresFamily}});
+        ASSERT_TRUE(opened.is_ok()) << opened.status().to_string();
+        auto copied = std::move(opened).value();
+        auto copied_store = EventStore::open(copied).value();
+        EXPECT_EQ(copied_store->head().value, 4u) << "the later log was replayed";
+        const std::uint64_t position = DisclosureIndex(*copied_store).position().value;
+        std::size_t records = 0;
+        ASSERT_TRUE(copied
+                        ->scan(kDisclosuresFamily, "t",
+                               [&records](std::string_view key, std::string_view) {
+                                   records += key.front() == 't';
+                                   return true;
+                               })
+                        .is_ok());
+        // Events 2 and 4 are the disclosures: a position of 2 needs one record, of 4 two.
+        EXPECT_EQ(records, position / 2) << "indexed through seq " << position;
+    }
+    std::filesystem::remove_all(copy);
+}
+
+// serve folds a long log in slices of 50,000 events; the index's bulk load spans them (its level
+// 0 compacted every 64 tables throughout) and ends in the slice that reaches the head.
+TEST_F(Disclosures, ACatchUpInSlicesFarFromTheHeadIsOneBulkLoad) {
+    const auto compaction_trigger = [this] {
+        return database_->db()
+            ->GetOptions(database_->family(kDisclosuresFamily))
+            .level0_file_num_compaction_trigger;
+    };
+    const int usual = compaction_trigger();
+    registered("a1", "k1");
+    std::vector<NewEvent> burst;
+    for (int i = 0; i < 1000; ++i)
+        burst.push_back(domain::new_event(domain::PiiDisclosed{.principal = "sato",
+                                                               .role = "operator",
+                                                               .request_id = "r",
+                                                               .endpoint = "GET /v1/queue",
+                                                               .applications = {"a1"}}));
+    for (int i = 0; i < 46; ++i)
+        ASSERT_TRUE(store_->append(domain::disclosure_stream("sato"), ExpectedVersion::any(), burst)
+                        .is_ok());
+    DisclosureIndex through_tables(*store_, 1);
+    ASSERT_TRUE(through_tables.catch_up(Seq{5000}).is_ok());
+    EXPECT_EQ(compaction_trigger(), 64) << "41,001 events still to go: the load goes on";
+    ASSERT_TRUE(through_tables.catch_up().is_ok());
+    EXPECT_EQ(compaction_trigger(), usual) << "at the head: the load ended";
+    EXPECT_EQ(through_tables.who_saw("a1").value().size(), 46000u);
 }
 
 TEST_F(Disclosures, AnIndexOnADatabaseWithoutItsFamilyRefusesToCatchUp) {
