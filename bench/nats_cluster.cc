@@ -85,6 +85,7 @@ Result<std::unique_ptr<NatsCluster>> NatsCluster::start(std::filesystem::path di
             cluster->nodes_.push_back({free_port(), free_port(), free_port()});
         for (int i = 0; i < nodes; ++i) {
             std::filesystem::remove(cluster->log_path(i), error);
+            std::filesystem::remove_all(cluster->directory_ / ("js" + std::to_string(i)), error);
             cluster->write_config(i);
         }
         for (int i = 0; i < nodes; ++i) cluster->start_node(i);
@@ -100,8 +101,9 @@ Result<std::unique_ptr<NatsCluster>> NatsCluster::start(std::filesystem::path di
 
 bool NatsCluster::listening(std::chrono::seconds patience) {
     const auto give_up = std::chrono::steady_clock::now() + patience;
-    while (std::chrono::steady_clock::now() < give_up) {
-        bool all = true;
+    bool all = false;
+    while (!all && std::chrono::steady_clock::now() < give_up) {
+        all = true;
         for (Node& node : nodes_) {
             if (node.pid > 0 && ::waitpid(node.pid, nullptr, WNOHANG) == node.pid) {
                 node.pid = -1;
@@ -110,10 +112,18 @@ bool NatsCluster::listening(std::chrono::seconds patience) {
             all = all && accepts(node.client_port) && accepts(node.route_port) &&
                   accepts(node.monitor_port);
         }
-        if (all) return true;
-        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        if (!all) std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
-    return false;
+    if (!all) return false;
+    // A port another process took also accepts: the node that could not bind it exits a moment
+    // later. A node still running after that moment listens on its own ports.
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    for (Node& node : nodes_)
+        if (node.pid > 0 && ::waitpid(node.pid, nullptr, WNOHANG) == node.pid) {
+            node.pid = -1;
+            return false;
+        }
+    return true;
 }
 
 NatsCluster::~NatsCluster() {
@@ -174,8 +184,9 @@ void NatsCluster::kill_node(int node) {
 
 bool NatsCluster::wait_healthy(std::chrono::seconds patience) const {
     const auto give_up = std::chrono::steady_clock::now() + patience;
-    while (std::chrono::steady_clock::now() < give_up) {
-        bool all = true;
+    bool all = false;
+    while (!all && std::chrono::steady_clock::now() < give_up) {
+        all = true;
         for (const Node& node : nodes_)
             if (node.pid > 0) all = all && healthy(node.monitor_port);
         if (all) return true;

@@ -288,10 +288,9 @@ Status DisclosureIndex::catch_up(Seq until) {
             prepared.tables.push_back(std::move(position_table).value());
             return database->ingest(prepared.tables);
         });
-    if (!folded.is_ok()) {
-        bulk_load_.reset();  // the options come back at once
-        return folded;
-    }
+    // On a failure the load stays: restored at once, the triggers would stop every write over
+    // the tables it left in level 0. The next call goes on with it; the destructor ends it.
+    if (!folded.is_ok()) return folded;
     if (bulk_load_ && !far_behind(position())) {
         const Status finished = bulk_load_->finish();
         bulk_load_.reset();
