@@ -103,27 +103,28 @@ bool NatsCluster::listening(std::chrono::seconds patience) {
     const auto give_up = std::chrono::steady_clock::now() + patience;
     bool all = false;
     while (!all && std::chrono::steady_clock::now() < give_up) {
+        if (any_exited()) return false;
         all = true;
-        for (Node& node : nodes_) {
-            if (node.pid > 0 && ::waitpid(node.pid, nullptr, WNOHANG) == node.pid) {
-                node.pid = -1;
-                return false;
-            }
+        for (const Node& node : nodes_)
             all = all && accepts(node.client_port) && accepts(node.route_port) &&
                   accepts(node.monitor_port);
-        }
         if (!all) std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
     if (!all) return false;
     // A port another process took also accepts: the node that could not bind it exits a moment
     // later. A node still running after that moment listens on its own ports.
     std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    return !any_exited();
+}
+
+bool NatsCluster::any_exited() {
+    bool exited = false;
     for (Node& node : nodes_)
         if (node.pid > 0 && ::waitpid(node.pid, nullptr, WNOHANG) == node.pid) {
             node.pid = -1;
-            return false;
+            exited = true;
         }
-    return true;
+    return exited;
 }
 
 NatsCluster::~NatsCluster() {
@@ -184,9 +185,8 @@ void NatsCluster::kill_node(int node) {
 
 bool NatsCluster::wait_healthy(std::chrono::seconds patience) const {
     const auto give_up = std::chrono::steady_clock::now() + patience;
-    bool all = false;
-    while (!all && std::chrono::steady_clock::now() < give_up) {
-        all = true;
+    while (std::chrono::steady_clock::now() < give_up) {
+        bool all = true;
         for (const Node& node : nodes_)
             if (node.pid > 0) all = all && healthy(node.monitor_port);
         if (all) return true;

@@ -50,6 +50,8 @@ class NatsCluster {
     void write_config(int node) const;
     // Every node listens on its three ports; false when one exits or patience runs out.
     bool listening(std::chrono::seconds patience);
+    // Reaps the nodes whose process has ended (their pid becomes -1); true when there were any.
+    bool any_exited();
     std::filesystem::path directory_;
     std::vector<Node> nodes_;
 };

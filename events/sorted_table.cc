@@ -59,6 +59,15 @@ Result<SortedTable> SortedTable::write(const Database& database, std::string_vie
 
 namespace {
 
+// A load's slowdown and stop triggers: RocksDB's default margins above the compaction trigger,
+// 16 more to slow, 32 to stop.
+int slowdown_during(int tables_per_compaction) {
+    return tables_per_compaction + 16;
+}
+int stop_during(int tables_per_compaction) {
+    return tables_per_compaction + 32;
+}
+
 Status set_level0_triggers(const Database& database, std::string_view family,
                            const std::array<int, 3>& triggers) {
     return from_rocksdb(database.db()->SetOptions(
@@ -79,10 +88,10 @@ Result<BulkLoad> BulkLoad::begin(const Database& database, std::string_view fami
     const std::array<int, 3> before = {options.level0_file_num_compaction_trigger,
                                        options.level0_slowdown_writes_trigger,
                                        options.level0_stop_writes_trigger};
-    // RocksDB's default margins above the compaction trigger: 16 more to slow, 32 to stop.
-    KAKITOME_RETURN_IF_ERROR(set_level0_triggers(
-        database, family,
-        {tables_per_compaction, tables_per_compaction + 16, tables_per_compaction + 32}));
+    KAKITOME_RETURN_IF_ERROR(
+        set_level0_triggers(database, family,
+                            {tables_per_compaction, slowdown_during(tables_per_compaction),
+                             stop_during(tables_per_compaction)}));
     return BulkLoad(&database, std::string(family), before, tables_per_compaction);
 }
 
@@ -98,8 +107,10 @@ Status BulkLoad::finish(std::chrono::milliseconds patience) {
     if (!database_) return Status::ok();
     const Database& database = *database_;
     // Only compaction comes back first: level 0 then shrinks while writes go on unslowed.
-    KAKITOME_RETURN_IF_ERROR(set_level0_triggers(
-        database, family_, {before_[0], tables_per_compaction_ + 16, tables_per_compaction_ + 32}));
+    KAKITOME_RETURN_IF_ERROR(
+        set_level0_triggers(database, family_,
+                            {before_[0], slowdown_during(tables_per_compaction_),
+                             stop_during(tables_per_compaction_)}));
     const auto give_up = std::chrono::steady_clock::now() + patience;
     for (;;) {
         std::string tables;
