@@ -99,27 +99,42 @@ BulkLoad::BulkLoad(BulkLoad&& other) noexcept
     : database_(other.database_),
       family_(std::move(other.family_)),
       before_(other.before_),
-      tables_per_compaction_(other.tables_per_compaction_) {
+      tables_per_compaction_(other.tables_per_compaction_),
+      compaction_restored_(other.compaction_restored_) {
     other.database_ = nullptr;
 }
 
-Status BulkLoad::finish(std::chrono::milliseconds patience) {
-    if (!database_) return Status::ok();
+Result<bool> BulkLoad::try_finish() {
+    if (!database_) return true;
     const Database& database = *database_;
     // Only compaction comes back first: level 0 then shrinks while writes go on unslowed.
-    KAKITOME_RETURN_IF_ERROR(
-        set_level0_triggers(database, family_,
-                            {before_[0], slowdown_during(tables_per_compaction_),
-                             stop_during(tables_per_compaction_)}));
+    if (!compaction_restored_) {
+        KAKITOME_RETURN_IF_ERROR(
+            set_level0_triggers(database, family_,
+                                {before_[0], slowdown_during(tables_per_compaction_),
+                                 stop_during(tables_per_compaction_)}));
+        compaction_restored_ = true;
+    }
+    std::string tables;
+    if (!database.db()->GetProperty(database.family(family_), "rocksdb.num-files-at-level0",
+                                    &tables))
+        return Status::internal("RocksDB does not count level 0's tables");
+    if (std::stoi(tables) >= before_[1]) return false;
+    database_ = nullptr;
+    KAKITOME_RETURN_IF_ERROR(set_level0_triggers(database, family_, before_));
+    return true;
+}
+
+Status BulkLoad::finish(std::chrono::milliseconds patience) {
     const auto give_up = std::chrono::steady_clock::now() + patience;
     for (;;) {
-        std::string tables;
-        if (!database.db()->GetProperty(database.family(family_), "rocksdb.num-files-at-level0",
-                                        &tables))
-            return Status::internal("RocksDB does not count level 0's tables");
-        if (std::stoi(tables) < before_[1] || std::chrono::steady_clock::now() >= give_up) break;
+        auto ended = try_finish();
+        if (!ended.is_ok()) return ended.status();
+        if (ended.value()) return Status::ok();
+        if (std::chrono::steady_clock::now() >= give_up) break;
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
+    const Database& database = *database_;
     database_ = nullptr;
     return set_level0_triggers(database, family_, before_);
 }

@@ -63,10 +63,14 @@ class BulkLoad {
     // failed_precondition on a read-only database; internal when the family is not open.
     static Result<BulkLoad> begin(const Database& database, std::string_view family,
                                   int tables_per_compaction);
-    // Lets RocksDB compact level 0 back below the family's own slowdown trigger, waiting up to
-    // `patience`, then restores the family's options. Restored at once, up to
-    // tables_per_compaction - 1 tables left in level 0 would slow or stop every later write of
-    // the family until compaction caught up. Once; a second call does nothing.
+    // Restores the family's compaction trigger, and its slowdown and stop triggers once RocksDB
+    // has compacted level 0 back below the family's own slowdown trigger: true when the load
+    // has ended (later calls do nothing and return true), false to be called again later.
+    // Restored at once, up to tables_per_compaction - 1 tables left in level 0 would slow or
+    // stop every later write of the family until compaction caught up. Never waits.
+    Result<bool> try_finish();
+    // try_finish() until it ends the load, waiting up to `patience` for compaction; the
+    // triggers are restored when patience runs out too.
     Status finish(std::chrono::milliseconds patience = std::chrono::minutes(10));
     BulkLoad(BulkLoad&& other) noexcept;
     BulkLoad& operator=(BulkLoad&&) = delete;
@@ -86,6 +90,7 @@ class BulkLoad {
     std::string family_;
     std::array<int, 3> before_;  // compaction, slowdown and stop triggers of level 0
     int tables_per_compaction_;
+    bool compaction_restored_ = false;
 };
 
 // The folder inside a database directory where tables wait to be ingested.

@@ -21,8 +21,15 @@ using nlohmann::json;
 
 namespace {
 
+// The position a page written through RocksDB's log leaves, and beside it the position of the
+// last page ingested before it (absent while none was). A page ingested as tables leaves its
+// position as a row of its own tables, under kIngestedThroughKey in the disclosures family.
 constexpr const char* kPositionKey = "projection:disclosures:position";
+constexpr const char* kLastIngestedKey = "projection:disclosures:last-ingested";
 constexpr const char* kFormatKey = "projection:disclosures:format";
+// Sorts before every index key ('a' to 't'), so it lies in the table of a page's 'a', 'o' and
+// 'p' keys, and no query's range reaches it.
+const std::string kIngestedThroughKey = std::string(1, '\0') + "ingested-through";
 // 1: the record stored three times, under application, principal and time. 2: once, under its
 // time; the application and principal entries are keys alone that name it (a third of the
 // bytes to write at catch-up, half the index on disk).
@@ -114,10 +121,33 @@ DisclosureRecord decode(const std::string& bytes) {
 
 }  // namespace
 
+namespace {
+
+std::optional<std::uint64_t> stored_number(const Database& database, std::string_view family,
+                                           const std::string& key) {
+    auto value = database.get(family, key);
+    if (!value.is_ok() || !value->has_value()) return std::nullopt;
+    return std::stoull(**value);
+}
+
+}  // namespace
+
+Seq disclosure_index_position(const Database& database) {
+    const auto through_log = stored_number(database, storage_keys::kMetaFamily, kPositionKey);
+    const auto last_ingested = stored_number(database, storage_keys::kMetaFamily, kLastIngestedKey);
+    const auto ingested = database.has_family(kDisclosuresFamily)
+                              ? stored_number(database, kDisclosuresFamily, kIngestedThroughKey)
+                              : std::nullopt;
+    // The log names an ingestion this database's MANIFEST does not hold (a copy, or a read-only
+    // reader, that read the MANIFEST before the ingestion and the log after it): the rows of
+    // that page are missing, so only the pages ingested before it are whole.
+    if (last_ingested && (!ingested || *last_ingested > *ingested))
+        return Seq{ingested.value_or(0)};
+    return Seq{std::max(through_log.value_or(0), ingested.value_or(0))};
+}
+
 Seq DisclosureIndex::position() const {
-    auto value = store_.database()->get(storage_keys::kMetaFamily, kPositionKey);
-    if (!value.is_ok() || !value->has_value()) return Seq{0};
-    return Seq{std::stoull(**value)};
+    return disclosure_index_position(*store_.database());
 }
 
 Result<std::vector<std::pair<std::string, std::string>>> disclosure_rows_of(
@@ -175,18 +205,21 @@ void sort_keeping_the_last_row_of_each_key(std::vector<SortedTable::Row>& rows) 
 }
 
 // Rows of another format are dropped and the log indexed again from seq 1, in one write: a
-// who-saw answer never mixes the two.
+// who-saw answer never mixes the two. The format is recorded before the first page, so a page
+// ingested as tables (which carries no format) is never taken for an index of format 1.
 Status drop_rows_of_another_format(const Database& database) {
-    auto position = database.get(storage_keys::kMetaFamily, kPositionKey);
-    if (!position.is_ok()) return position.status();
-    if (!position->has_value()) return Status::ok();
     auto format = database.get(storage_keys::kMetaFamily, kFormatKey);
     if (!format.is_ok()) return format.status();
-    // An index stored before formats were recorded is format 1.
     if (format->has_value() && std::atoi((*format)->c_str()) == kRowFormat) return Status::ok();
     DatabaseBatch batch;
-    batch.erase_range(kDisclosuresFamily, std::string(), std::string(1, '\xff'));
-    batch.erase(storage_keys::kMetaFamily, kPositionKey);
+    // An index stored before formats were recorded is format 1. A fresh one has no rows to
+    // drop, and a range deletion would lie over every table its first pages ingest (RocksDB
+    // then flushes it and puts them into level 0 instead of the bottom).
+    if (format->has_value() || disclosure_index_position(database).value > 0) {
+        batch.erase_range(kDisclosuresFamily, std::string(), std::string(1, '\xff'));
+        batch.erase(storage_keys::kMetaFamily, kPositionKey);
+        batch.erase(storage_keys::kMetaFamily, kLastIngestedKey);
+    }
     batch.put(storage_keys::kMetaFamily, kFormatKey, std::to_string(kRowFormat));
     return database.write(batch);
 }
@@ -247,7 +280,12 @@ Status DisclosureIndex::catch_up(Seq until) {
             KAKITOME_RETURN_IF_ERROR(rows_status);
         }
         sort_keeping_the_last_row_of_each_key(page_rows);
-        if (page_rows.size() >= rows_worth_tables) return into_tables(page_rows, prepared.tables);
+        if (!page.empty() && page_rows.size() >= rows_worth_tables) {
+            // The page's position travels in its own tables: a reader holds both or neither.
+            page_rows.insert(page_rows.begin(),
+                             {kIngestedThroughKey, std::to_string(page.back().seq.value)});
+            return into_tables(page_rows, prepared.tables);
+        }
         // In key order: each memtable insert then lands next to the previous one instead of
         // searching the skip list from the top (the key spaces interleave otherwise).
         for (const auto& [key, value] : page_rows)
@@ -269,32 +307,35 @@ Status DisclosureIndex::catch_up(Seq until) {
         if (!begun.is_ok()) return begun.status();
         bulk_load_.emplace(std::move(begun).value());
     }
+    std::optional<std::uint64_t> last_ingested =
+        stored_number(*database, kDisclosuresFamily, kIngestedThroughKey);
     const Status folded = for_each_prepared_page(
         store_, from, last, prepare, [&](PreparedWrite& prepared, Seq page_last) {
-            const std::vector<SortedTable::Row> marks = {
-                {kFormatKey, std::to_string(kRowFormat)},
-                {kPositionKey, std::to_string(page_last.value)}};
             if (prepared.tables.empty()) {
-                for (const auto& [key, value] : marks)
-                    prepared.batch.put(storage_keys::kMetaFamily, key, value);
+                prepared.batch.put(storage_keys::kMetaFamily, kPositionKey,
+                                   std::to_string(page_last.value));
+                // A reader whose MANIFEST predates that ingestion but whose log holds this page
+                // (a checkpoint copies the MANIFEST first; a read-only open reads it first) then
+                // knows the rows of the ingested page are missing (disclosure_index_position).
+                if (last_ingested)
+                    prepared.batch.put(storage_keys::kMetaFamily, kLastIngestedKey,
+                                       std::to_string(*last_ingested));
                 return database->write(prepared.batch);
             }
-            // The position arrives in the same ingestion as the page's rows. Written after it,
-            // through RocksDB's log, a checkpoint (which copies the MANIFEST before the log) or a
-            // read-only reader beside serve could hold the position without the rows.
             if (!prepared.batch.empty()) KAKITOME_RETURN_IF_ERROR(database->write(prepared.batch));
-            auto position_table = SortedTable::write(*database, storage_keys::kMetaFamily, marks);
-            if (!position_table.is_ok()) return position_table.status();
-            prepared.tables.push_back(std::move(position_table).value());
-            return database->ingest(prepared.tables);
+            KAKITOME_RETURN_IF_ERROR(database->ingest(prepared.tables));
+            last_ingested = page_last.value;
+            return Status::ok();
         });
     // On a failure the load stays: restored at once, the triggers would stop every write over
     // the tables it left in level 0. The next call goes on with it; the destructor ends it.
     if (!folded.is_ok()) return folded;
+    // Near the head the load ends, without waiting here for compaction to shrink level 0: the
+    // catch-ups that follow (serve's, every few hundred milliseconds) end it once it has.
     if (bulk_load_ && !far_behind(position())) {
-        const Status finished = bulk_load_->finish();
-        bulk_load_.reset();
-        return finished;
+        auto ended = bulk_load_->try_finish();
+        if (!ended.is_ok()) return ended.status();
+        if (ended.value()) bulk_load_.reset();
     }
     return Status::ok();
 }
@@ -327,6 +368,8 @@ std::optional<std::string> DisclosureProjection::row(const std::string& key) con
 }
 
 bool DisclosureProjection::load_row(const std::string& key, const std::string& bytes) {
+    // Where the ingested pages reach is the index's position, not a row a rebuild makes.
+    if (key == kIngestedThroughKey) return true;
     rows_[key] = bytes;
     return true;
 }

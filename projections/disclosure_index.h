@@ -68,13 +68,16 @@ class DisclosureProjection : public Projection {
     std::map<std::string, std::string> rows_;
 };
 
+// The last seq whose rows the stored index holds (Seq{0}: none), as a reader of this database
+// sees it: a page written through RocksDB's log names the last page ingested before it, and when
+// this database's MANIFEST lacks that ingestion (a copy or a read-only reader that read the
+// MANIFEST before it and the log after), the position is that of the last page it does hold.
+Seq disclosure_index_position(const Database& database);
+
 // With tables, a page of at least kDisclosureRowsWorthTables rows is written as table files
-// (events/sorted_table.h), its position ingested with them in one step, and a catch-up of many
-// events (a first start over a stored log, a rebuilt index) runs as one bulk load
-// (docs/performance.md, "Index catch-up through table files"). Not yet the default: a page
-// written through the log after an ingested one can reach a backup, or a read-only reader, whose
-// MANIFEST predates that ingestion (a position ahead of its rows). `serve` and the command line
-// write every page through one batch; the benchmark measures the table mode.
+// (events/sorted_table.h), its position a row of those tables, so one ingestion adds both; a
+// catch-up of many events (a first start over a stored log, a rebuilt index) runs as one bulk
+// load (docs/performance.md, "Index catch-up through table files").
 inline constexpr std::size_t kDisclosureRowsWorthTables = 4096;
 inline constexpr std::size_t kDisclosureTablesNever = std::numeric_limits<std::size_t>::max();
 
@@ -89,6 +92,9 @@ class DisclosureIndex {
     // (level 0 compacted, options restored) in the call that comes within reach of the head.
     Status catch_up(Seq until = Seq{0});
     Seq position() const;
+    // True while a bulk load begun far behind the head has not ended: level 0 of the index's
+    // family is still being compacted back below its slowdown trigger.
+    bool bulk_loading() const { return bulk_load_.has_value(); }
 
     Result<std::vector<DisclosureRecord>> who_saw(const std::string& application) const;
     Result<std::vector<DisclosureRecord>> saw_what(const std::string& principal) const;

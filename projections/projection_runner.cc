@@ -75,9 +75,11 @@ Status ProjectionRunner::load() {
     if (!database->has_family(family)) return Status::ok();  // an older store, read-only
     auto position = database->get(storage_keys::kMetaFamily, position_key(projection_.name()));
     if (!position.is_ok()) return position.status();
-    if (!position->has_value()) return Status::ok();
     auto format = database->get(storage_keys::kMetaFamily, format_key(projection_.name()));
     if (!format.is_ok()) return format.status();
+    // The disclosure index records its format before its first page, and a page it ingests as
+    // tables leaves no position here (disclosure_index_position).
+    if (!position->has_value() && !format->has_value()) return Status::ok();
     stored_format_ = format->has_value() ? std::atoi((*format)->c_str()) : kFirstRowFormat;
     // Rows of another format are not read: the log is folded again from seq 1, and the first
     // page persisted replaces them.
@@ -93,7 +95,7 @@ Status ProjectionRunner::load() {
         return Status::corruption("projection " + projection_.name() + ": stored row " + bad_row +
                                   " does not parse");
     }
-    position_ = Seq{std::stoull(**position)};
+    if (position->has_value()) position_ = Seq{std::stoull(**position)};
     return Status::ok();
 }
 

@@ -22,6 +22,7 @@
 #include "engine/domain/streams.h"
 #include "events/storage_keys.h"
 #include "events/test_store.h"
+#include "projections/projection_runner.h"
 
 namespace kakitome {
 namespace {
@@ -68,13 +69,14 @@ class Disclosures : public ::testing::Test {
                                      .fields_shown = {"organization", "contact_email"}})})
                         .is_ok());
     }
-    // Every stored row of the index, in key order.
+    // Every stored row of the index, in key order; not where its ingested pages reach (the one
+    // key beginning with a zero byte).
     std::vector<SortedTable::Row> stored_rows() {
         std::vector<SortedTable::Row> rows;
         EXPECT_TRUE(database_
                         ->scan(kDisclosuresFamily, "",
                                [&rows](std::string_view key, std::string_view value) {
-                                   rows.emplace_back(key, value);
+                                   if (key.front() != '\0') rows.emplace_back(key, value);
                                    return true;
                                })
                         .is_ok());
@@ -91,11 +93,14 @@ class Disclosures : public ::testing::Test {
         for (const auto& key : projection.keys()) rows.emplace_back(key, *projection.row(key));
         return rows;
     }
-    // Forgets the index's position and, with `rows`, its rows too.
+    // Forgets the index's position (written through the log and ingested) and, with `rows`, its
+    // rows too.
     void forget_the_index(bool rows) {
         DatabaseBatch batch;
         if (rows) batch.erase_range(kDisclosuresFamily, "", "\xff");
+        batch.erase(kDisclosuresFamily, std::string(1, '\0') + "ingested-through");
         batch.erase(storage_keys::kMetaFamily, "projection:disclosures:position");
+        batch.erase(storage_keys::kMetaFamily, "projection:disclosures:last-ingested");
         ASSERT_TRUE(database_->write(batch).is_ok());
     }
     std::uint64_t rows_in_memtable() {
@@ -419,6 +424,71 @@ TEST_F(Disclosures, ACopyWithALaterLogNeverHoldsAPositionWithoutItsRows) {
         EXPECT_EQ(records, position / 2) << "indexed through seq " << position;
     }
     std::filesystem::remove_all(copy);
+}
+
+// A page written through the log after an ingested one names that ingestion. A copy whose
+// MANIFEST lacks it (taken before it) but whose log holds the later page then counts only the
+// pages it holds whole: the later page's position would claim the ingested page's rows too.
+TEST_F(Disclosures, ACopyWhoseLogNamesAnIngestionItsManifestLacksHoldsNoPositionPastIt) {
+    DisclosureIndex tables_from_three_rows(*store_, 3);
+    registered("a1", "k1");
+    disclosed("sato", {"a1"}, "r1");
+    ASSERT_TRUE(tables_from_three_rows.catch_up().is_ok());  // 5 rows: tables
+    const auto copy = testing::fresh_directory("disclosures-copy");
+    std::filesystem::remove_all(copy);
+    ASSERT_TRUE(database_->copy_to(copy).is_ok());
+    now_ms_ += kMinute;
+    registered("a2", "k2");
+    disclosed("sato", {"a2"}, "r2");
+    ASSERT_TRUE(tables_from_three_rows.catch_up().is_ok());  // 5 rows: tables
+    registered("a3", "k3");
+    ASSERT_TRUE(tables_from_three_rows.catch_up().is_ok());  // 2 rows: through the log
+    ASSERT_EQ(tables_from_three_rows.position().value, 5u);
+    std::filesystem::permissions(copy, std::filesystem::perms::owner_all);
+    for (const auto& entry : std::filesystem::directory_iterator(directory_))
+        if (entry.path().extension() == ".log")
+            std::filesystem::copy_file(entry.path(), copy / entry.path().filename(),
+                                       std::filesystem::copy_options::overwrite_existing);
+    {
+        auto opened =
+            Database::open({.directory = copy, .extra_column_families = {kDisclosuresFamily}});
+        ASSERT_TRUE(opened.is_ok()) << opened.status().to_string();
+        auto copied = std::move(opened).value();
+        auto copied_store = EventStore::open(copied).value();
+        ASSERT_EQ(copied_store->head().value, 5u) << "the later log was replayed";
+        DisclosureIndex index(*copied_store, 3);
+        const std::uint64_t position = index.position().value;
+        // The disclosures are events 2 and 4: the index must hold each one up to its position.
+        EXPECT_EQ(index.who_saw("a1").value().size(), position >= 2 ? 1u : 0u) << position;
+        EXPECT_EQ(index.who_saw("a2").value().size(), position >= 4 ? 1u : 0u) << position;
+        EXPECT_EQ(position, 2u) << "the last page the copy holds whole";
+        // Caught up from there, the copy's index is whole again.
+        ASSERT_TRUE(index.catch_up().is_ok());
+        EXPECT_EQ(index.position().value, 5u);
+        EXPECT_EQ(index.who_saw("a2").value().size(), 1u);
+        EXPECT_TRUE(index.registration("a3").value().has_value());
+    }
+    std::filesystem::remove_all(copy);
+}
+
+// `kakitome replay --projection disclosures` loads the stored index through a ProjectionRunner
+// and rebuilds up to its position: an index whose every page was ingested has no position in
+// `meta`, and its rows and position must still be found (and the position is not a row).
+TEST_F(Disclosures, AnIndexWrittenOnlyAsTablesLoadsForAReplayToCompare) {
+    registered("a1", "k1");
+    disclosed("sato", {"a1"}, "r1");
+    disclosed("suzuki", {"a1"}, "r2");
+    ASSERT_TRUE(DisclosureIndex(*store_, 1).catch_up().is_ok());
+    DisclosureProjection stored;
+    ProjectionRunner runner(*store_, stored);
+    ASSERT_TRUE(runner.load().is_ok());
+    EXPECT_EQ(runner.stored_format(), stored.row_format());
+    EXPECT_EQ(disclosure_index_position(*database_).value, 3u);
+    DisclosureProjection rebuilt;
+    ASSERT_TRUE(
+        rebuild_projection(*store_, rebuilt, disclosure_index_position(*database_)).is_ok());
+    EXPECT_EQ(projection_rows(stored).size(), 2u + 2u * 3u);
+    EXPECT_EQ(projection_rows(stored), projection_rows(rebuilt));
 }
 
 // serve folds a long log in slices of 50,000 events; the index's bulk load spans them (its level
