@@ -159,8 +159,7 @@ Result<std::string> run_incident_benchmark(
         static_cast<double>(decoded) / seconds_since(started);
 
     progress("indexing disclosures");
-    // With tables (the mode not yet on by default, projections/disclosure_index.h).
-    DisclosureIndex index(events, kDisclosureRowsWorthTables);
+    DisclosureIndex index(events);
     started = Clock::now();
     KAKITOME_RETURN_IF_ERROR(index.catch_up());
     figures["index_catch_up_seconds"] = seconds_since(started);

@@ -74,22 +74,24 @@ class DisclosureProjection : public Projection {
 // MANIFEST before it and the log after), the position is that of the last page it does hold.
 Seq disclosure_index_position(const Database& database);
 
-// With tables, a page of at least kDisclosureRowsWorthTables rows is written as table files
-// (events/sorted_table.h), its position a row of those tables, so one ingestion adds both; a
-// catch-up of many events (a first start over a stored log, a rebuilt index) runs as one bulk
-// load (docs/performance.md, "Index catch-up through table files").
+// A page of at least `rows_worth_tables` rows (by default kDisclosureRowsWorthTables) is written
+// as table files (events/sorted_table.h), its position a row of those tables, so one ingestion
+// adds both; a catch-up of many events (a first start over a stored log, a rebuilt index) runs
+// as one bulk load (docs/performance.md, "Index catch-up through table files"). Smaller pages,
+// all of them with kDisclosureTablesNever, go through one batch.
 inline constexpr std::size_t kDisclosureRowsWorthTables = 4096;
 inline constexpr std::size_t kDisclosureTablesNever = std::numeric_limits<std::size_t>::max();
 
 class DisclosureIndex {
   public:
     explicit DisclosureIndex(const EventStore& store,
-                             std::size_t rows_worth_tables = kDisclosureTablesNever)
+                             std::size_t rows_worth_tables = kDisclosureRowsWorthTables)
         : store_(store), rows_worth_tables_(rows_worth_tables) {}
 
     // Indexes the events after position() up to `until` (Seq{0}: the head when called). Far
-    // behind the head, the calls that bring the index there run as one bulk load, which ends
-    // (level 0 compacted, options restored) in the call that comes within reach of the head.
+    // behind the head, the calls that bring the index there run as one bulk load; it ends in a
+    // call within reach of the head once compaction has brought level 0 back below its slowdown
+    // trigger (until then bulk_loading()), without waiting for that compaction.
     Status catch_up(Seq until = Seq{0});
     Seq position() const;
     // True while a bulk load begun far behind the head has not ended: level 0 of the index's

@@ -491,6 +491,26 @@ TEST_F(Disclosures, AnIndexWrittenOnlyAsTablesLoadsForAReplayToCompare) {
     EXPECT_EQ(projection_rows(stored), projection_rows(rebuilt));
 }
 
+// serve's index (the default) writes a page of thousands of rows as tables, not through the log.
+TEST_F(Disclosures, ByDefaultAPageOfThousandsOfRowsIsWrittenAsTables) {
+    registered("a1", "k1");
+    std::vector<NewEvent> burst;
+    for (int i = 0; i < 1400; ++i)  // 4,200 rows
+        burst.push_back(domain::new_event(domain::PiiDisclosed{.principal = "sato",
+                                                               .role = "operator",
+                                                               .request_id = "r",
+                                                               .endpoint = "GET /v1/queue",
+                                                               .applications = {"a1"}}));
+    ASSERT_TRUE(
+        store_->append(domain::disclosure_stream("sato"), ExpectedVersion::any(), burst).is_ok());
+    forget_the_index(true);
+    DisclosureIndex by_default(*store_);
+    ASSERT_TRUE(by_default.catch_up().is_ok());
+    EXPECT_EQ(rows_in_memtable(), 0u) << "the rows came as tables";
+    EXPECT_EQ(by_default.position().value, 1401u);
+    EXPECT_EQ(by_default.who_saw("a1").value().size(), 1400u);
+}
+
 // serve folds a long log in slices of 50,000 events; the index's bulk load spans them (its level
 // 0 compacted every 64 tables throughout) and ends in the slice that reaches the head.
 TEST_F(Disclosures, ACatchUpInSlicesFarFromTheHeadIsOneBulkLoad) {
