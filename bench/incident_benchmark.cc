@@ -3,7 +3,6 @@
 #include <chrono>
 #include <filesystem>
 #include <random>
-#include <thread>
 
 #include <nlohmann/json.hpp>
 
@@ -164,11 +163,8 @@ Result<std::string> run_incident_benchmark(
     KAKITOME_RETURN_IF_ERROR(index.catch_up());
     figures["index_catch_up_seconds"] = seconds_since(started);
     // The bulk load ends once compaction has brought level 0 back below its slowdown trigger;
-    // serve's later catch-ups see to that, here the loop does.
-    while (index.bulk_loading()) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(20));
-        KAKITOME_RETURN_IF_ERROR(index.catch_up());
-    }
+    // serve's later worker passes see to that, here settle() waits for it.
+    KAKITOME_RETURN_IF_ERROR(index.settle());
     figures["index_settled_seconds"] = seconds_since(started);
 
     // who-saw: mean over 200 applications.

@@ -20,13 +20,6 @@ namespace kakitome {
 
 namespace {
 
-rocksdb::ColumnFamilyOptions family_options() {
-    rocksdb::ColumnFamilyOptions options;
-    // Events and stream indexes are read by key or short scans; a bloom filter is not worth it
-    // for range keys, so default table options are kept. Level compaction suits append-only data.
-    return options;
-}
-
 // RocksDB keeps every table file open (max_open_files -1), and an index catch-up written as
 // tables adds up to two small bottom-level files per page of 10,000 events (docs/performance.md):
 // the usual soft limit of 1,024 descriptors (a shell's, a systemd service's) would end in "Too
@@ -40,6 +33,13 @@ void raise_open_file_limit() {
 }
 
 }  // namespace
+
+rocksdb::ColumnFamilyOptions Database::family_options() {
+    rocksdb::ColumnFamilyOptions options;
+    // Events and stream indexes are read by key or short scans; a bloom filter is not worth it
+    // for range keys, so default table options are kept. Level compaction suits append-only data.
+    return options;
+}
 
 Result<std::shared_ptr<Database>> Database::open(const DatabaseOptions& options) {
     std::vector<std::string> names = {rocksdb::kDefaultColumnFamilyName,

@@ -26,6 +26,7 @@
 namespace rocksdb {
 class DB;
 class ColumnFamilyHandle;
+struct ColumnFamilyOptions;
 }  // namespace rocksdb
 
 namespace kakitome {
@@ -48,6 +49,9 @@ struct DatabaseOptions {
 class Database {
   public:
     static Result<std::shared_ptr<Database>> open(const DatabaseOptions& options);
+    // The options every column family is opened with (options changed later with SetOptions,
+    // such as a bulk load's, last until the next open).
+    static rocksdb::ColumnFamilyOptions family_options();
     ~Database();
     Database(const Database&) = delete;
     Database& operator=(const Database&) = delete;

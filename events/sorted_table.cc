@@ -84,7 +84,9 @@ Result<BulkLoad> BulkLoad::begin(const Database& database, std::string_view fami
                                  int tables_per_compaction) {
     auto handle = writable_family(database, family);
     if (!handle.is_ok()) return handle.status();
-    const auto options = database.db()->GetOptions(handle.value());
+    // The triggers the family was opened with, not its current ones: a load let go earlier in
+    // this process may have left those raised (BulkLoad's destructor).
+    const auto options = Database::family_options();
     const std::array<int, 3> before = {options.level0_file_num_compaction_trigger,
                                        options.level0_slowdown_writes_trigger,
                                        options.level0_stop_writes_trigger};
@@ -120,8 +122,9 @@ Result<bool> BulkLoad::try_finish() {
                                     &tables))
         return Status::internal("RocksDB does not count level 0's tables");
     if (std::stoi(tables) >= before_[1]) return false;
-    database_ = nullptr;
+    // Over only once restored: a failed restore is tried again by the next call or the destructor.
     KAKITOME_RETURN_IF_ERROR(set_level0_triggers(database, family_, before_));
+    database_ = nullptr;
     return true;
 }
 
@@ -134,14 +137,18 @@ Status BulkLoad::finish(std::chrono::milliseconds patience) {
         if (std::chrono::steady_clock::now() >= give_up) break;
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
-    const Database& database = *database_;
+    KAKITOME_RETURN_IF_ERROR(set_level0_triggers(*database_, family_, before_));
     database_ = nullptr;
-    return set_level0_triggers(database, family_, before_);
+    return Status::ok();
 }
 
 BulkLoad::~BulkLoad() {
-    // A failure leaves the larger triggers until the next open: slower reads, nothing lost.
-    if (database_) (void)set_level0_triggers(*database_, family_, before_);
+    // Ended now, with level 0 still full, the family's own stop trigger would stop every write of
+    // the database until compaction caught up. Compaction comes back at once; the slowdown and
+    // stop triggers only when level 0 is small enough already, else at the next open (which sets
+    // every option anew). A failure leaves them raised too: slower reads, nothing lost.
+    if (!database_) return;
+    (void)try_finish();
 }
 
 SortedTable::SortedTable(SortedTable&& other) noexcept

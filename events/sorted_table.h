@@ -55,9 +55,10 @@ class SortedTable {
 // level 0), the family's level 0 is compacted once it holds `tables_per_compaction` tables
 // instead of RocksDB's four: each such compaction rewrites the whole of level 1, so indexing
 // 1 M events read the index's keys five times over (docs/performance.md). Writes are slowed
-// and stopped at that count plus RocksDB's usual margins. finish() ends the load; a load
-// destroyed unfinished restores the options at once; after a crash, Database::open sets them
-// anew. Move-only.
+// and stopped at that count plus RocksDB's usual margins. finish() or try_finish() ends the
+// load; a load destroyed unfinished restores the compaction trigger, and the slowdown and stop
+// triggers only if level 0 is already below the family's own slowdown trigger (else they stay
+// raised until the next Database::open sets every option anew, as after a crash). Move-only.
 class BulkLoad {
   public:
     // failed_precondition on a read-only database; internal when the family is not open.

@@ -1,6 +1,7 @@
 #include "projections/disclosure_index.h"
 
 #include <algorithm>
+#include <charconv>
 #include <memory>
 #include <span>
 
@@ -123,11 +124,20 @@ DisclosureRecord decode(const std::string& bytes) {
 
 namespace {
 
-std::optional<std::uint64_t> stored_number(const Database& database, std::string_view family,
-                                           const std::string& key) {
+// A number the index stored under `key`; nullopt when absent; an error when it cannot be read or
+// is not a number (taken for absent, it could put the position ahead of the rows).
+Result<std::optional<std::uint64_t>> stored_number(const Database& database,
+                                                   std::string_view family,
+                                                   const std::string& key) {
     auto value = database.get(family, key);
-    if (!value.is_ok() || !value->has_value()) return std::nullopt;
-    return std::stoull(**value);
+    if (!value.is_ok()) return value.status();
+    if (!value->has_value()) return std::optional<std::uint64_t>();
+    std::uint64_t number = 0;
+    const std::string& text = **value;
+    const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), number);
+    if (error != std::errc() || end != text.data() + text.size() || text.empty())
+        return Status::corruption("the disclosure index's stored position is not a number");
+    return std::optional<std::uint64_t>(number);
 }
 
 }  // namespace
@@ -137,13 +147,15 @@ Seq disclosure_index_position(const Database& database) {
     const auto last_ingested = stored_number(database, storage_keys::kMetaFamily, kLastIngestedKey);
     const auto ingested = database.has_family(kDisclosuresFamily)
                               ? stored_number(database, kDisclosuresFamily, kIngestedThroughKey)
-                              : std::nullopt;
-    // The log names an ingestion this database's MANIFEST does not hold (a copy, or a read-only
-    // reader, that read the MANIFEST before the ingestion and the log after it): the rows of
-    // that page are missing, so only the pages ingested before it are whole.
-    if (last_ingested && (!ingested || *last_ingested > *ingested))
-        return Seq{ingested.value_or(0)};
-    return Seq{std::max(through_log.value_or(0), ingested.value_or(0))};
+                              : Result<std::optional<std::uint64_t>>(std::nullopt);
+    // Unreadable: nothing is known to be indexed (a catch-up then indexes from the start).
+    if (!through_log.is_ok() || !last_ingested.is_ok() || !ingested.is_ok()) return Seq{0};
+    // The log names an ingestion this database's MANIFEST does not hold (a copy that took the
+    // MANIFEST before the ingestion and the log after it): the rows of that page are missing, so
+    // only the pages ingested before it are whole.
+    if (last_ingested.value() && (!ingested.value() || *last_ingested.value() > *ingested.value()))
+        return Seq{ingested.value().value_or(0)};
+    return Seq{std::max(through_log.value().value_or(0), ingested.value().value_or(0))};
 }
 
 Seq DisclosureIndex::position() const {
@@ -192,9 +204,14 @@ namespace {
 // Sorts a page's rows by key. A key written twice in one page (an application whose form mail
 // came again within the same millisecond) keeps its last row, as writing them in log order
 // would and as the rebuilt projection does; sorting by whole row kept the greater value.
+// Rows keyed by time usually arrive in order already (event times never go back along the log):
+// they are then only checked, not sorted.
 void sort_keeping_the_last_row_of_each_key(std::vector<SortedTable::Row>& rows) {
-    std::stable_sort(rows.begin(), rows.end(),
-                     [](const auto& left, const auto& right) { return left.first < right.first; });
+    const auto by_key = [](const auto& left, const auto& right) {
+        return left.first < right.first;
+    };
+    if (!std::is_sorted(rows.begin(), rows.end(), by_key))
+        std::stable_sort(rows.begin(), rows.end(), by_key);
     std::size_t kept = 0;
     for (std::size_t i = 0; i < rows.size(); ++i) {
         if (i + 1 < rows.size() && rows[i + 1].first == rows[i].first) continue;
@@ -236,60 +253,65 @@ Status DisclosureIndex::catch_up(Seq until) {
     // once) while the page before is written on this one: building costs about twice as much.
     // A page of many rows is written as table files by the thread that prepared it and ingested
     // here: RocksDB's log and memtable cost the writing thread more than the preparing costs
-    // (docs/performance.md), together with a table holding the page's position.
-    const auto into_tables = [&database](std::span<const SortedTable::Row> rows,
-                                         std::vector<SortedTable>& tables) -> Status {
-        // 'r' and 't' keys begin with the time, so a page's lie after every stored one: their
-        // tables overlap nothing and RocksDB puts them straight into the bottom level. The 'a',
-        // 'o' and 'p' keys interleave with stored ones; their table lands in level 0, where
-        // compaction merges it.
-        const auto starting = [&rows](char letter) {
-            return std::partition_point(rows.begin(), rows.end(), [letter](const auto& row) {
-                return row.first.empty() || row.first.front() < letter;
-            });
-        };
-        const auto r_keys = starting('r');
-        const auto t_keys = starting('t');
-        for (const auto& [begin, end] : {std::pair{rows.begin(), r_keys}, std::pair{r_keys, t_keys},
-                                         std::pair{t_keys, rows.end()}}) {
-            if (begin == end) continue;
-            auto table = SortedTable::write(*database, kDisclosuresFamily,
-                                            std::span<const SortedTable::Row>(begin, end));
-            if (!table.is_ok()) return table.status();
-            tables.push_back(std::move(table).value());
-        }
-        return Status::ok();
+    // (docs/performance.md). A page's rows are kept in three runs by the key's first letter: the
+    // 'r' and 't' keys begin with the time, so a page's lie after every stored one: their tables
+    // overlap nothing and RocksDB puts them straight into the bottom level (and they arrive in
+    // order: no sorting). The 'a', 'o' and 'p' keys interleave with stored ones; their table,
+    // with the page's position, lands in level 0, where compaction merges it.
+    struct PageRows {
+        std::vector<SortedTable::Row> interleaving;   // 'a', 'o', 'p'
+        std::vector<SortedTable::Row> registrations;  // 'r'
+        std::vector<SortedTable::Row> records;        // 't'
     };
     const std::size_t rows_worth_tables = rows_worth_tables_;
-    const auto prepare = [&into_tables, rows_worth_tables](const std::vector<RecordedEvent>& page,
-                                                           PreparedWrite& prepared) {
-        std::vector<SortedTable::Row> page_rows;
+    const auto prepare = [&database, rows_worth_tables](const std::vector<RecordedEvent>& page,
+                                                        PreparedWrite& prepared) -> Status {
+        PageRows rows;
         for (const auto& stored : page) {
             Status rows_status;
             const Status upgraded =
                 domain::for_each_current_event(stored, [&](const RecordedEvent& event) {
                     if (!rows_status.is_ok()) return;
-                    auto rows = disclosure_rows_of(event);
-                    if (!rows.is_ok()) {
-                        rows_status = rows.status();
+                    auto event_rows = disclosure_rows_of(event);
+                    if (!event_rows.is_ok()) {
+                        rows_status = event_rows.status();
                         return;
                     }
-                    for (auto& row : rows.value()) page_rows.push_back(std::move(row));
+                    for (auto& row : event_rows.value()) {
+                        const char letter = row.first.front();
+                        (letter == 't'   ? rows.records
+                         : letter == 'r' ? rows.registrations
+                                         : rows.interleaving)
+                            .push_back(std::move(row));
+                    }
                 });
             KAKITOME_RETURN_IF_ERROR(upgraded);
             KAKITOME_RETURN_IF_ERROR(rows_status);
         }
-        sort_keeping_the_last_row_of_each_key(page_rows);
-        if (!page.empty() && page_rows.size() >= rows_worth_tables) {
+        std::vector<SortedTable::Row>* runs[] = {&rows.interleaving, &rows.registrations,
+                                                 &rows.records};
+        std::size_t total = 0;
+        for (auto* run : runs) {
+            sort_keeping_the_last_row_of_each_key(*run);
+            total += run->size();
+        }
+        if (!page.empty() && total >= rows_worth_tables) {
             // The page's position travels in its own tables: a reader holds both or neither.
-            page_rows.insert(page_rows.begin(),
-                             {kIngestedThroughKey, std::to_string(page.back().seq.value)});
-            return into_tables(page_rows, prepared.tables);
+            rows.interleaving.insert(rows.interleaving.begin(),
+                                     {kIngestedThroughKey, std::to_string(page.back().seq.value)});
+            for (auto* run : runs) {
+                if (run->empty()) continue;
+                auto table = SortedTable::write(*database, kDisclosuresFamily, *run);
+                if (!table.is_ok()) return table.status();
+                prepared.tables.push_back(std::move(table).value());
+            }
+            return Status::ok();
         }
         // In key order: each memtable insert then lands next to the previous one instead of
         // searching the skip list from the top (the key spaces interleave otherwise).
-        for (const auto& [key, value] : page_rows)
-            prepared.batch.put(kDisclosuresFamily, key, value);
+        for (auto* run : runs)
+            for (const auto& [key, value] : *run)
+                prepared.batch.put(kDisclosuresFamily, key, value);
         return Status::ok();
     };
     const Seq from{position().value + 1};
@@ -307,19 +329,23 @@ Status DisclosureIndex::catch_up(Seq until) {
         if (!begun.is_ok()) return begun.status();
         bulk_load_.emplace(std::move(begun).value());
     }
-    std::optional<std::uint64_t> last_ingested =
-        stored_number(*database, kDisclosuresFamily, kIngestedThroughKey);
+    auto stored_ingested = stored_number(*database, kDisclosuresFamily, kIngestedThroughKey);
+    if (!stored_ingested.is_ok()) return stored_ingested.status();
+    std::optional<std::uint64_t> last_ingested = stored_ingested.value();
     const Status folded = for_each_prepared_page(
         store_, from, last, prepare, [&](PreparedWrite& prepared, Seq page_last) {
             if (prepared.tables.empty()) {
                 prepared.batch.put(storage_keys::kMetaFamily, kPositionKey,
                                    std::to_string(page_last.value));
-                // A reader whose MANIFEST predates that ingestion but whose log holds this page
-                // (a checkpoint copies the MANIFEST first; a read-only open reads it first) then
-                // knows the rows of the ingested page are missing (disclosure_index_position).
+                // A copy whose MANIFEST predates that ingestion but whose log holds this page (a
+                // checkpoint copies the MANIFEST first) then knows the rows of the ingested page
+                // are missing (disclosure_index_position). None ingested: a name left by a page
+                // such a copy lost goes, or the copy's position would stay where it was forever.
                 if (last_ingested)
                     prepared.batch.put(storage_keys::kMetaFamily, kLastIngestedKey,
                                        std::to_string(*last_ingested));
+                else
+                    prepared.batch.erase(storage_keys::kMetaFamily, kLastIngestedKey);
                 return database->write(prepared.batch);
             }
             if (!prepared.batch.empty()) KAKITOME_RETURN_IF_ERROR(database->write(prepared.batch));
@@ -338,6 +364,13 @@ Status DisclosureIndex::catch_up(Seq until) {
         if (ended.value()) bulk_load_.reset();
     }
     return Status::ok();
+}
+
+Status DisclosureIndex::settle(std::chrono::milliseconds patience) {
+    if (!bulk_load_) return Status::ok();
+    const Status finished = bulk_load_->finish(patience);
+    if (finished.is_ok()) bulk_load_.reset();
+    return finished;
 }
 
 int DisclosureProjection::row_format() const {

@@ -2,12 +2,14 @@
 // plus each application's owner (the applicant principal "applicant:<sender key>" from its
 // form mail) and registration time — the data incident responders query (docs/design.md §5:
 // "who saw what is a query over these events"). Kept in its own column family, caught up like
-// a projection (rows and position in one WriteBatch per page), so who-saw is one prefix scan.
+// a projection (rows and position in one WriteBatch per page, or for a page of thousands of rows
+// in one ingestion of table files), so who-saw is one prefix scan.
 // Each disclosure's record is stored once, under its time (a window is one range); by
 // application and by principal there are keys alone naming it, one point lookup per record.
 // catch_up() from one thread; queries are thread-safe.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <limits>
 #include <map>
@@ -68,10 +70,13 @@ class DisclosureProjection : public Projection {
     std::map<std::string, std::string> rows_;
 };
 
-// The last seq whose rows the stored index holds (Seq{0}: none), as a reader of this database
-// sees it: a page written through RocksDB's log names the last page ingested before it, and when
-// this database's MANIFEST lacks that ingestion (a copy or a read-only reader that read the
-// MANIFEST before it and the log after), the position is that of the last page it does hold.
+// The last seq whose rows the stored index holds (Seq{0}: none, or not readable), as a reader of
+// this database sees it: a page written through RocksDB's log names the last page ingested
+// before it, and when this database's MANIFEST lacks that ingestion (a copy that took the
+// MANIFEST before it and the log after: a checkpoint), the position is that of the last page it
+// does hold. A read-only reader beside a writer (a RocksDB secondary) is not covered: one that
+// lists the log after a flushed log file was deleted can miss that file's rows, of this index
+// as of any other family.
 Seq disclosure_index_position(const Database& database);
 
 // A page of at least `rows_worth_tables` rows (by default kDisclosureRowsWorthTables) is written
@@ -97,6 +102,9 @@ class DisclosureIndex {
     // True while a bulk load begun far behind the head has not ended: level 0 of the index's
     // family is still being compacted back below its slowdown trigger.
     bool bulk_loading() const { return bulk_load_.has_value(); }
+    // Ends a bulk load still running, waiting up to `patience` for that compaction: for a caller
+    // about to let the index go (a command-line run), which no later catch-up follows.
+    Status settle(std::chrono::milliseconds patience = std::chrono::minutes(10));
 
     Result<std::vector<DisclosureRecord>> who_saw(const std::string& application) const;
     Result<std::vector<DisclosureRecord>> saw_what(const std::string& principal) const;

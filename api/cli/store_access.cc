@@ -154,7 +154,13 @@ std::unique_ptr<Reader> open_reader_or_report(const std::string& command,
     reader->ledger = std::move(ledger).value();
     if (!reader->beside_server) {
         Status caught_up = reader->ledger->extend();
-        if (caught_up.is_ok()) caught_up = DisclosureIndex(*reader->store).catch_up();
+        if (caught_up.is_ok()) {
+            // A first catch-up far behind runs as a bulk load: ended here, not left with level 0
+            // full of tables for the next writer to stall on.
+            DisclosureIndex disclosures(*reader->store);
+            caught_up = disclosures.catch_up();
+            if (caught_up.is_ok()) caught_up = disclosures.settle();
+        }
         if (!caught_up.is_ok()) {
             report(command, directory, caught_up);
             return nullptr;

@@ -209,6 +209,24 @@ TEST_F(SortedTables, AFinishedBulkLoadLeavesLevel0BelowItsSlowdownTrigger) {
     EXPECT_TRUE(load->finish().is_ok()) << "a second finish does nothing";
 }
 
+// A load let go unfinished (a command that caught up and exited) must not leave level 0 above the
+// family's own stop trigger: every write of the database would stop until compaction caught up.
+// Compaction comes back at once; the slowdown and stop triggers stay raised until the next open.
+TEST_F(SortedTables, ABulkLoadLetGoWithLevel0FullKeepsWritesGoing) {
+    ASSERT_TRUE(database_->db()
+                    ->SetOptions(database_->family(kFamily), {{"disable_auto_compactions", "true"}})
+                    .ok());
+    std::optional<BulkLoad> load(BulkLoad::begin(*database_, kFamily, 64).value());
+    for (int i = 0; i < 45; ++i)
+        ASSERT_TRUE(ingest_rows({{"k", std::to_string(i)}, {"z", std::to_string(i)}}).is_ok());
+    ASSERT_GT(files_at_level(0), 36);
+    load.reset();
+    const auto options = database_->db()->GetOptions(database_->family(kFamily));
+    EXPECT_EQ(options.level0_file_num_compaction_trigger, 4);
+    EXPECT_GT(options.level0_stop_writes_trigger, files_at_level(0));
+    EXPECT_GT(options.level0_slowdown_writes_trigger, files_at_level(0));
+}
+
 // Tables of several families arrive in one step (one MANIFEST record): a caller's position can
 // travel in the same ingestion as its rows.
 TEST_F(SortedTables, TablesOfSeveralFamiliesAreIngestedTogether) {

@@ -511,6 +511,56 @@ TEST_F(Disclosures, ByDefaultAPageOfThousandsOfRowsIsWrittenAsTables) {
     EXPECT_EQ(by_default.who_saw("a1").value().size(), 1400u);
 }
 
+// Records keyed by time arrive in order and are not sorted; one disclosure naming its applications
+// out of order breaks that order within its millisecond, and the page is then sorted after all.
+TEST_F(Disclosures, ADisclosureNamingItsApplicationsOutOfOrderIsIndexedInKeyOrder) {
+    registered("a1", "k1");
+    disclosed("sato", {"a4", "a1", "a3"}, "r1");
+    now_ms_ += kMinute;
+    disclosed("suzuki", {"a2"}, "r2");
+    DisclosureIndex through_tables(*store_, 1);
+    ASSERT_TRUE(through_tables.catch_up().is_ok());
+    EXPECT_EQ(rows_in_memtable(), 0u) << "the rows came as tables";
+    EXPECT_EQ(applications(through_tables.in_window(0, kNoon + 2 * kMinute).value()),
+              (std::vector<std::string>{"a1", "a3", "a4", "a2"}));
+    EXPECT_EQ(stored_rows(), rebuilt_rows());
+}
+
+// A copy that lost the only ingested page (its MANIFEST predates it) while its log names it is
+// indexed again from the start; the catch-up through batches that follows must clear that name,
+// or the copy's position would stay at zero however much it indexed.
+TEST_F(Disclosures, ACopyThatLostItsOnlyIngestedPageCatchesUpThroughBatches) {
+    registered("a1", "k1");
+    ASSERT_TRUE(DisclosureIndex(*store_, kDisclosureTablesNever).catch_up().is_ok());
+    const auto copy = testing::fresh_directory("disclosures-copy");
+    std::filesystem::remove_all(copy);
+    ASSERT_TRUE(database_->copy_to(copy).is_ok());
+    now_ms_ += kMinute;
+    disclosed("sato", {"a1"}, "r1");
+    ASSERT_TRUE(DisclosureIndex(*store_, 3).catch_up().is_ok());  // 3 rows: tables
+    registered("a2", "k2");
+    ASSERT_TRUE(DisclosureIndex(*store_, 3).catch_up().is_ok());  // 2 rows: through the log
+    std::filesystem::permissions(copy, std::filesystem::perms::owner_all);
+    for (const auto& entry : std::filesystem::directory_iterator(directory_))
+        if (entry.path().extension() == ".log")
+            std::filesystem::copy_file(entry.path(), copy / entry.path().filename(),
+                                       std::filesystem::copy_options::overwrite_existing);
+    {
+        auto copied =
+            Database::open({.directory = copy, .extra_column_families = {kDisclosuresFamily}})
+                .value();
+        auto copied_store = EventStore::open(copied).value();
+        ASSERT_EQ(copied_store->head().value, 3u);
+        DisclosureIndex through_batches(*copied_store, kDisclosureTablesNever);
+        EXPECT_EQ(through_batches.position().value, 0u) << "the ingested page is missing";
+        ASSERT_TRUE(through_batches.catch_up().is_ok());
+        EXPECT_EQ(through_batches.position().value, 3u);
+        EXPECT_EQ(request_ids(through_batches.who_saw("a1").value()),
+                  (std::vector<std::string>{"r1"}));
+    }
+    std::filesystem::remove_all(copy);
+}
+
 // serve folds a long log in slices of 50,000 events; the index's bulk load spans them (its level
 // 0 compacted every 64 tables throughout) and ends in the slice that reaches the head.
 TEST_F(Disclosures, ACatchUpInSlicesFarFromTheHeadIsOneBulkLoad) {

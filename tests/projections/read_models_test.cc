@@ -4,12 +4,15 @@
 #include "projections/read_models.h"
 
 #include <gtest/gtest.h>
+#include <rocksdb/db.h>
 
 #include <thread>
 
+#include "engine/domain/access_events.h"
 #include "engine/domain/application_events.h"
 #include "engine/domain/domain_event.h"
 #include "engine/domain/streams.h"
+#include "events/sorted_table.h"
 #include "events/test_store.h"
 
 namespace kakitome {
@@ -65,6 +68,60 @@ TEST(ReadModelsFold, AStopEndsALongFoldAtASliceAndTheNextStartGoesOnFromThere) {
     EXPECT_EQ(next.folded_through(), head);
     ASSERT_TRUE(next.queue_snapshot());
     EXPECT_EQ(next.queue_snapshot()->size(), kApplications);
+    store.reset();
+    database.reset();
+    std::filesystem::remove_all(directory);
+}
+
+// A first fold far behind indexes disclosures as one bulk load. When it reaches the head with
+// level 0 still full, the load ends in a later pass of the worker, once compaction has shrunk
+// level 0, even when no new event arrives (such a pass folds nothing).
+TEST(ReadModelsFold, ABulkLoadThatReachedTheHeadEndsInAnIdlePass) {
+    const auto directory = testing::fresh_directory("read-models-bulk-load");
+    auto database =
+        Database::open({.directory = directory, .extra_column_families = projection_families()})
+            .value();
+    auto store = EventStore::open(database, {.durability = Durability::buffered}).value();
+    ASSERT_TRUE(store
+                    ->append(domain::application_stream("a1"), ExpectedVersion::any(),
+                             {domain::new_event(domain::FormMailReceived{.sender_key = "k1"})})
+                    .is_ok());
+    std::vector<NewEvent> burst;
+    for (int i = 0; i < 1000; ++i)
+        burst.push_back(domain::new_event(domain::PiiDisclosed{.principal = "sato",
+                                                               .role = "operator",
+                                                               .request_id = "r",
+                                                               .endpoint = "GET /v1/queue",
+                                                               .applications = {"a1"}}));
+    for (int i = 0; i < 45; ++i)
+        ASSERT_TRUE(store->append(domain::disclosure_stream("sato"), ExpectedVersion::any(), burst)
+                        .is_ok());
+    // Level 0 held full while the fold runs: 30 tables of another key, compaction off.
+    auto* family = database->family(kDisclosuresFamily);
+    ASSERT_TRUE(database->db()->SetOptions(family, {{"disable_auto_compactions", "true"}}).ok());
+    {
+        auto load = BulkLoad::begin(*database, kDisclosuresFamily, 64).value();
+        for (int i = 0; i < 30; ++i) {
+            const std::vector<SortedTable::Row> rows = {{"zz", std::to_string(i)}};
+            std::vector<SortedTable> tables;
+            tables.push_back(SortedTable::write(*database, kDisclosuresFamily, rows).value());
+            ASSERT_TRUE(database->ingest(tables).is_ok());
+        }
+    }
+    workflow::WorkflowConfig config;
+    ReadModels models(*store, config, [] { return std::int64_t{1'795'694'400'000}; });
+    ASSERT_TRUE(models.load().is_ok());
+    ASSERT_TRUE(models.catch_up().is_ok());
+    ASSERT_EQ(models.folded_through(), store->head());
+    ASSERT_TRUE(models.disclosures().bulk_loading()) << "level 0 was still full at the head";
+    ASSERT_TRUE(database->db()->SetOptions(family, {{"disable_auto_compactions", "false"}}).ok());
+    const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    while (models.disclosures().bulk_loading() && std::chrono::steady_clock::now() < give_up) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        ASSERT_TRUE(models.catch_up().is_ok());
+    }
+    EXPECT_FALSE(models.disclosures().bulk_loading()) << "no idle pass ended the load";
+    EXPECT_EQ(database->db()->GetOptions(family).level0_slowdown_writes_trigger, 20);
     store.reset();
     database.reset();
     std::filesystem::remove_all(directory);
