@@ -22,6 +22,7 @@
 #include "engine/domain/streams.h"
 #include "events/storage_keys.h"
 #include "events/test_store.h"
+#include "projections/disclosure_burst.h"
 #include "projections/projection_runner.h"
 
 namespace kakitome {
@@ -109,6 +110,24 @@ class Disclosures : public ::testing::Test {
                                                     "rocksdb.num-entries-active-mem-table",
                                                     &entries));
         return entries;
+    }
+    // A checkpoint of the database as it is now: a copy whose MANIFEST stops here.
+    std::filesystem::path checkpoint() {
+        auto copy = testing::fresh_directory("disclosures-copy");
+        std::filesystem::remove_all(copy);
+        EXPECT_TRUE(database_->copy_to(copy).is_ok());
+        return copy;
+    }
+    // The copy opened with the live log laid beside its MANIFEST, as a copy that took the
+    // MANIFEST first and the log later holds them.
+    static Result<std::shared_ptr<Database>> open_with_the_live_log(
+        const std::filesystem::path& copy, const std::filesystem::path& live) {
+        std::filesystem::permissions(copy, std::filesystem::perms::owner_all);
+        for (const auto& entry : std::filesystem::directory_iterator(live))
+            if (entry.path().extension() == ".log")
+                std::filesystem::copy_file(entry.path(), copy / entry.path().filename(),
+                                           std::filesystem::copy_options::overwrite_existing);
+        return Database::open({.directory = copy, .extra_column_families = {kDisclosuresFamily}});
     }
     static std::vector<std::string> request_ids(const std::vector<DisclosureRecord>& records) {
         std::vector<std::string> ids;
@@ -390,23 +409,15 @@ TEST_F(Disclosures, ACopyWithALaterLogNeverHoldsAPositionWithoutItsRows) {
     registered("a1", "k1");
     disclosed("sato", {"a1"}, "r1");
     ASSERT_TRUE(through_tables.catch_up().is_ok());
-    const auto copy = testing::fresh_directory("disclosures-copy");
-    std::filesystem::remove_all(copy);
-    ASSERT_TRUE(database_->copy_to(copy).is_ok());
+    const auto copy = checkpoint();
     now_ms_ += kMinute;
     registered("a2", "k2");
     disclosed("sato", {"a2"}, "r2");
     ASSERT_TRUE(through_tables.catch_up().is_ok());
     ASSERT_EQ(through_tables.position().value, 4u);
-    std::filesystem::permissions(copy, std::filesystem::perms::owner_all);
-    // The log as it is now, beside the MANIFEST as it was.
-    for (const auto& entry : std::filesystem::directory_iterator(directory_))
-        if (entry.path().extension() == ".log")
-            std::filesystem::copy_file(entry.path(), copy / entry.path().filename(),
-                                       std::filesystem::copy_options::overwrite_existing);
     {
-        auto opened =
-            Database::open({.directory = copy, .extra_column_families = {kDisclosuresFamily}});
+        // The log as it is now, beside the MANIFEST as it was.
+        auto opened = open_with_the_live_log(copy, directory_);
         ASSERT_TRUE(opened.is_ok()) << opened.status().to_string();
         auto copied = std::move(opened).value();
         auto copied_store = EventStore::open(copied).value();
@@ -434,9 +445,7 @@ TEST_F(Disclosures, ACopyWhoseLogNamesAnIngestionItsManifestLacksHoldsNoPosition
     registered("a1", "k1");
     disclosed("sato", {"a1"}, "r1");
     ASSERT_TRUE(tables_from_three_rows.catch_up().is_ok());  // 5 rows: tables
-    const auto copy = testing::fresh_directory("disclosures-copy");
-    std::filesystem::remove_all(copy);
-    ASSERT_TRUE(database_->copy_to(copy).is_ok());
+    const auto copy = checkpoint();
     now_ms_ += kMinute;
     registered("a2", "k2");
     disclosed("sato", {"a2"}, "r2");
@@ -444,14 +453,8 @@ TEST_F(Disclosures, ACopyWhoseLogNamesAnIngestionItsManifestLacksHoldsNoPosition
     registered("a3", "k3");
     ASSERT_TRUE(tables_from_three_rows.catch_up().is_ok());  // 2 rows: through the log
     ASSERT_EQ(tables_from_three_rows.position().value, 5u);
-    std::filesystem::permissions(copy, std::filesystem::perms::owner_all);
-    for (const auto& entry : std::filesystem::directory_iterator(directory_))
-        if (entry.path().extension() == ".log")
-            std::filesystem::copy_file(entry.path(), copy / entry.path().filename(),
-                                       std::filesystem::copy_options::overwrite_existing);
     {
-        auto opened =
-            Database::open({.directory = copy, .extra_column_families = {kDisclosuresFamily}});
+        auto opened = open_with_the_live_log(copy, directory_);
         ASSERT_TRUE(opened.is_ok()) << opened.status().to_string();
         auto copied = std::move(opened).value();
         auto copied_store = EventStore::open(copied).value();
@@ -494,13 +497,7 @@ TEST_F(Disclosures, AnIndexWrittenOnlyAsTablesLoadsForAReplayToCompare) {
 // serve's index (the default) writes a page of thousands of rows as tables, not through the log.
 TEST_F(Disclosures, ByDefaultAPageOfThousandsOfRowsIsWrittenAsTables) {
     registered("a1", "k1");
-    std::vector<NewEvent> burst;
-    for (int i = 0; i < 1400; ++i)  // 4,200 rows
-        burst.push_back(domain::new_event(domain::PiiDisclosed{.principal = "sato",
-                                                               .role = "operator",
-                                                               .request_id = "r",
-                                                               .endpoint = "GET /v1/queue",
-                                                               .applications = {"a1"}}));
+    const auto burst = testing::disclosure_burst("a1", 1400);
     ASSERT_TRUE(
         store_->append(domain::disclosure_stream("sato"), ExpectedVersion::any(), burst).is_ok());
     forget_the_index(true);
@@ -532,23 +529,14 @@ TEST_F(Disclosures, ADisclosureNamingItsApplicationsOutOfOrderIsIndexedInKeyOrde
 TEST_F(Disclosures, ACopyThatLostItsOnlyIngestedPageCatchesUpThroughBatches) {
     registered("a1", "k1");
     ASSERT_TRUE(DisclosureIndex(*store_, kDisclosureTablesNever).catch_up().is_ok());
-    const auto copy = testing::fresh_directory("disclosures-copy");
-    std::filesystem::remove_all(copy);
-    ASSERT_TRUE(database_->copy_to(copy).is_ok());
+    const auto copy = checkpoint();
     now_ms_ += kMinute;
     disclosed("sato", {"a1"}, "r1");
     ASSERT_TRUE(DisclosureIndex(*store_, 3).catch_up().is_ok());  // 3 rows: tables
     registered("a2", "k2");
     ASSERT_TRUE(DisclosureIndex(*store_, 3).catch_up().is_ok());  // 2 rows: through the log
-    std::filesystem::permissions(copy, std::filesystem::perms::owner_all);
-    for (const auto& entry : std::filesystem::directory_iterator(directory_))
-        if (entry.path().extension() == ".log")
-            std::filesystem::copy_file(entry.path(), copy / entry.path().filename(),
-                                       std::filesystem::copy_options::overwrite_existing);
     {
-        auto copied =
-            Database::open({.directory = copy, .extra_column_families = {kDisclosuresFamily}})
-                .value();
+        auto copied = open_with_the_live_log(copy, directory_).value();
         auto copied_store = EventStore::open(copied).value();
         ASSERT_EQ(copied_store->head().value, 3u);
         DisclosureIndex through_batches(*copied_store, kDisclosureTablesNever);
@@ -571,13 +559,7 @@ TEST_F(Disclosures, ACatchUpInSlicesFarFromTheHeadIsOneBulkLoad) {
     };
     const int usual = compaction_trigger();
     registered("a1", "k1");
-    std::vector<NewEvent> burst;
-    for (int i = 0; i < 1000; ++i)
-        burst.push_back(domain::new_event(domain::PiiDisclosed{.principal = "sato",
-                                                               .role = "operator",
-                                                               .request_id = "r",
-                                                               .endpoint = "GET /v1/queue",
-                                                               .applications = {"a1"}}));
+    const auto burst = testing::disclosure_burst("a1", 1000);
     for (int i = 0; i < 46; ++i)
         ASSERT_TRUE(store_->append(domain::disclosure_stream("sato"), ExpectedVersion::any(), burst)
                         .is_ok());

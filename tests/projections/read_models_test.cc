@@ -14,6 +14,7 @@
 #include "engine/domain/streams.h"
 #include "events/sorted_table.h"
 #include "events/test_store.h"
+#include "projections/disclosure_burst.h"
 
 namespace kakitome {
 namespace {
@@ -86,13 +87,7 @@ TEST(ReadModelsFold, ABulkLoadThatReachedTheHeadEndsInAnIdlePass) {
                     ->append(domain::application_stream("a1"), ExpectedVersion::any(),
                              {domain::new_event(domain::FormMailReceived{.sender_key = "k1"})})
                     .is_ok());
-    std::vector<NewEvent> burst;
-    for (int i = 0; i < 1000; ++i)
-        burst.push_back(domain::new_event(domain::PiiDisclosed{.principal = "sato",
-                                                               .role = "operator",
-                                                               .request_id = "r",
-                                                               .endpoint = "GET /v1/queue",
-                                                               .applications = {"a1"}}));
+    const auto burst = testing::disclosure_burst("a1", 1000);
     for (int i = 0; i < 45; ++i)
         ASSERT_TRUE(store->append(domain::disclosure_stream("sato"), ExpectedVersion::any(), burst)
                         .is_ok());
