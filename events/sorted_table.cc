@@ -122,10 +122,15 @@ Result<bool> BulkLoad::try_finish() {
                                     &tables))
         return Status::internal("RocksDB does not count level 0's tables");
     if (std::stoi(tables) >= before_[1]) return false;
-    // Over only once restored: a failed restore is tried again by the next call or the destructor.
-    KAKITOME_RETURN_IF_ERROR(set_level0_triggers(database, family_, before_));
-    database_ = nullptr;
+    KAKITOME_RETURN_IF_ERROR(restore());
     return true;
+}
+
+Status BulkLoad::restore() {
+    // Over only once restored: a failed restore is tried again by the next call or the destructor.
+    KAKITOME_RETURN_IF_ERROR(set_level0_triggers(*database_, family_, before_));
+    database_ = nullptr;
+    return Status::ok();
 }
 
 Status BulkLoad::finish(std::chrono::milliseconds patience) {
@@ -137,9 +142,7 @@ Status BulkLoad::finish(std::chrono::milliseconds patience) {
         if (std::chrono::steady_clock::now() >= give_up) break;
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
-    KAKITOME_RETURN_IF_ERROR(set_level0_triggers(*database_, family_, before_));
-    database_ = nullptr;
-    return Status::ok();
+    return restore();
 }
 
 BulkLoad::~BulkLoad() {
@@ -147,7 +150,6 @@ BulkLoad::~BulkLoad() {
     // the database until compaction caught up. Compaction comes back at once; the slowdown and
     // stop triggers only when level 0 is small enough already, else at the next open (which sets
     // every option anew). A failure leaves them raised too: slower reads, nothing lost.
-    if (!database_) return;
     (void)try_finish();
 }
 

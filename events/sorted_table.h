@@ -80,6 +80,8 @@ class BulkLoad {
     ~BulkLoad();
 
   private:
+    // Puts every trigger back and ends the load.
+    Status restore();
     BulkLoad(const Database* database, std::string family, std::array<int, 3> before,
              int tables_per_compaction)
         : database_(database),

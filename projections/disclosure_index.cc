@@ -120,10 +120,6 @@ DisclosureRecord decode(const std::string& bytes) {
             in.at("remote"),     in.at("fields").get<std::vector<std::string>>()};
 }
 
-}  // namespace
-
-namespace {
-
 // A number the index stored under `key`; nullopt when absent; an error when it cannot be read or
 // is not a number (taken for absent, it could put the position ahead of the rows).
 Result<std::optional<std::uint64_t>> stored_number(const Database& database,
