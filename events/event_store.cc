@@ -662,14 +662,36 @@ void EventStore::wake_waiters() const {
     head_changed_.notify_all();
 }
 
+namespace {
+
+// Up to `page_events` events from `next`, none past `last`, read around the block cache as every
+// pass over the log is (scan_stored_events): a first fold or an index catch-up over millions of
+// events would otherwise push out the blocks that serve requests, for blocks read once, and
+// filling the cache costs the reading thread too.
+Result<std::vector<RecordedEvent>> read_page_of_a_pass(const EventStore& store, Seq next, Seq last,
+                                                       std::size_t page_events) {
+    const Seq page_last{std::min<std::uint64_t>(next.value + page_events - 1, last.value)};
+    std::vector<RecordedEvent> page;
+    page.reserve(page_last.value - next.value + 1);
+    Status decoded;
+    KAKITOME_RETURN_IF_ERROR(
+        store.scan_stored_events(next, page_last, [&](Seq, std::string_view stored) {
+            decoded = decode_stored_event_for_reading_into(stored, page.emplace_back());
+            return decoded.is_ok();
+        }));
+    KAKITOME_RETURN_IF_ERROR(decoded);
+    return page;
+}
+
+}  // namespace
+
 Status for_each_page(const EventStore& store, Seq from, Seq until,
                      const std::function<Status(const std::vector<RecordedEvent>& page)>& fold,
                      std::size_t page_events) {
     const Seq last = until.value ? until : store.head();
     if (from.value > last.value) return Status::ok();
     const auto read_page = [&store, &last, page_events](Seq next) {
-        return store.read_all(next,
-                              std::min<std::uint64_t>(page_events, last.value - next.value + 1));
+        return read_page_of_a_pass(store, next, last, page_events);
     };
     // While a page folds, the next one is read and decoded on another thread: a long catch-up
     // (a first start, a rebuilt index) then uses both cores, reading as much of the work as
@@ -700,8 +722,7 @@ Status for_each_prepared_page(const EventStore& store, Seq from, Seq until,
         Seq last;  // Seq{0}: the page was empty
     };
     const auto read_and_prepare = [&](Seq next) -> Result<Prepared> {
-        auto page =
-            store.read_all(next, std::min<std::uint64_t>(page_events, last.value - next.value + 1));
+        auto page = read_page_of_a_pass(store, next, last, page_events);
         if (!page.is_ok()) return page.status();
         Prepared prepared;
         if (page->empty()) return prepared;

@@ -237,7 +237,8 @@ inline constexpr std::size_t kFollowerPageEvents = 10000;
 // The one paging loop of every follower (follower.h): pages of up to `page_events` events with
 // from <= seq <= until (until Seq{0}: the head when called), in order, each handed to `fold`;
 // stops at the first error `fold` returns. The next page is read on a second thread while one
-// folds; `fold` itself runs on the calling thread, a page at a time, in order.
+// folds; `fold` itself runs on the calling thread, a page at a time, in order. Pages are read
+// around the block cache (as scan_stored_events reads), which a long pass would only churn.
 Status for_each_page(const EventStore& store, Seq from, Seq until,
                      const std::function<Status(const std::vector<RecordedEvent>& page)>& fold,
                      std::size_t page_events = kFollowerPageEvents);

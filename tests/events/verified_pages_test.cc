@@ -12,6 +12,7 @@
 #include <rocksdb/table_properties.h>
 
 #include <algorithm>
+#include <atomic>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -313,6 +314,56 @@ TEST(LogTables, TheLogIsStoredInBlocksOfSixteenKibibytes) {
     const std::uint64_t mean_block = record_bytes / blocks;
     EXPECT_GT(mean_block, 12u * 1024) << blocks << " blocks for " << record_bytes << " bytes";
     EXPECT_LT(mean_block, 20u * 1024) << blocks << " blocks for " << record_bytes << " bytes";
+}
+
+// A pass over the log (a first fold, an index catch-up) reads blocks once: it leaves the block
+// cache to the reads that serve requests instead of filling it with the whole log. A point read
+// does fill it, so the property watched here does see the log's blocks when they go in.
+TEST(LogTables, APassOverTheLogLeavesTheBlockCacheAsItWas) {
+    testing::TestStore t;
+    const std::string filler(200, 'x');
+    for (int i = 0; i < 3000; ++i) {
+        ASSERT_TRUE(t.store
+                        ->append("s-" + std::to_string(i % 8), ExpectedVersion::any(),
+                                 {testing::event_of("Happened", "{\"i\":" + std::to_string(i) +
+                                                                    ",\"f\":\"" + filler + "\"}")})
+                        .is_ok());
+    }
+    ASSERT_TRUE(t.database->compact_everything().is_ok());
+    t.store.reset();
+    t.database.reset();
+    t.reopen();  // the cache starts empty
+    const auto cached_bytes = [&] {
+        std::uint64_t bytes = 0;
+        EXPECT_TRUE(t.database->db()->GetIntProperty(t.database->events(),
+                                                     "rocksdb.block-cache-usage", &bytes));
+        return bytes;
+    };
+    const std::uint64_t before = cached_bytes();
+    std::size_t paged = 0;
+    ASSERT_TRUE(for_each_page(
+                    *t.store, Seq{1}, Seq{0},
+                    [&](const std::vector<RecordedEvent>& page) {
+                        paged += page.size();
+                        return Status::ok();
+                    },
+                    500)
+                    .is_ok());
+    EXPECT_EQ(paged, 3000u);
+    EXPECT_LT(cached_bytes(), before + 16 * 1024) << "after for_each_page";
+    std::atomic<std::size_t> prepared = 0;  // pages are prepared two at a time
+    ASSERT_TRUE(for_each_prepared_page(
+                    *t.store, Seq{1}, Seq{0},
+                    [&](const std::vector<RecordedEvent>& page, PreparedWrite&) {
+                        prepared += page.size();
+                        return Status::ok();
+                    },
+                    [](PreparedWrite&, Seq) { return Status::ok(); }, 500)
+                    .is_ok());
+    EXPECT_EQ(prepared.load(), 3000u);
+    EXPECT_LT(cached_bytes(), before + 16 * 1024) << "after for_each_prepared_page";
+    ASSERT_TRUE(t.store->read_event(Seq{1500}).is_ok());
+    EXPECT_GE(cached_bytes(), before + 8 * 1024) << "a point read";
 }
 
 }  // namespace
