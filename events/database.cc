@@ -34,14 +34,14 @@ void raise_open_file_limit() {
 }
 
 // The log is read mostly in whole passes (a verifying replay, a projection's first fold, the
-// disclosure index's catch-up, the ledger, an export), one block after another, around the block
-// cache, so each block is read from its file by a call of its own: 16 KiB blocks instead of
-// RocksDB's 4 KiB quarter those calls and the per-block work (index entries, Snappy calls) and
-// compress better. `kakitome bench incident --events 1000000`, six runs each, same hour: raw
-// iteration 1.43-1.53M -> 2.33-2.39M events/s, a verifying replay 0.74-0.93M -> 1.04-1.19M, the
-// benchmark's database 307 -> 270 MB (docs/performance.md, "The log in 16 KiB blocks"). A point
-// read of one event decompresses a larger block, but serving reads go through the block cache
-// and the projections.
+// disclosure index's catch-up, the ledger, an export), one block after another: 16 KiB blocks
+// instead of RocksDB's 4 KiB quarter the per-block work (block fetches, checksums, Snappy calls,
+// index entries) and compress better. `kakitome bench incident --events 1000000`, runs
+// alternated in one hour: raw iteration 1.43-1.53M -> 2.33-2.39M events/s, a verifying replay
+// 0.78-0.93M -> 1.04-1.22M (in nine runs of eleven), the benchmark's database 307 -> 270 MB
+// (docs/performance.md, "The log in 16 KiB blocks"). A point read of one event that misses the
+// block cache decompresses four times the bytes. Files written before keep their blocks: level
+// compaction moves the log's files down without rewriting them (its keys only grow).
 constexpr std::size_t kLogBlockBytes = 16 * 1024;
 
 rocksdb::ColumnFamilyOptions options_for_family(const std::string& name) {

@@ -49,9 +49,9 @@ struct DatabaseOptions {
 class Database {
   public:
     static Result<std::shared_ptr<Database>> open(const DatabaseOptions& options);
-    // The options every column family is opened with, the log's with 16 KiB table blocks beside
-    // them (options changed later with SetOptions, such as a bulk load's, last until the next
-    // open).
+    // The options every column family starts from (the log's family is opened with 16 KiB table
+    // blocks besides; options changed later with SetOptions, such as a bulk load's, last until
+    // the next open).
     static rocksdb::ColumnFamilyOptions family_options();
     ~Database();
     Database(const Database&) = delete;

@@ -670,7 +670,12 @@ namespace {
 // filling the cache costs the reading thread too.
 Result<std::vector<RecordedEvent>> read_page_of_a_pass(const EventStore& store, Seq next, Seq last,
                                                        std::size_t page_events) {
-    const Seq page_last{std::min<std::uint64_t>(next.value + page_events - 1, last.value)};
+    // Seq 0 is no event, and a page holds one at least: an end of 0 would ask for the whole log.
+    next.value = std::max<std::uint64_t>(next.value, 1);
+    page_events = std::max<std::size_t>(page_events, 1);
+    if (next.value > last.value) return std::vector<RecordedEvent>();
+    const Seq page_last{next.value +
+                        std::min<std::uint64_t>(page_events - 1, last.value - next.value)};
     std::vector<RecordedEvent> page;
     page.reserve(page_last.value - next.value + 1);
     Status decoded;
@@ -736,7 +741,7 @@ Status for_each_prepared_page(const EventStore& store, Seq from, Seq until,
     // where the following one starts.
     constexpr std::size_t kPagesPreparedAtOnce = 2;
     std::deque<std::future<Result<Prepared>>> in_flight;
-    std::uint64_t next = from.value;
+    std::uint64_t next = std::max<std::uint64_t>(from.value, 1);  // seq 0 is no event
     const auto launch = [&] {
         if (next > last.value) return;
         in_flight.push_back(std::async(std::launch::async, read_and_prepare, Seq{next}));
