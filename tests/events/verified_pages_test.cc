@@ -286,19 +286,24 @@ TEST_F(VerifiedPagesTest, ThePreparedLoopStopsAtTheFirstErrorOfEitherHalf) {
     EXPECT_EQ(written, 2);
 }
 
+// Events of about 230 bytes each on eight streams: a log of several 16 KiB blocks.
+void append_events_of_about_230_bytes(EventStore& store, int count) {
+    const std::string filler(200, 'x');
+    for (int i = 0; i < count; ++i) {
+        ASSERT_TRUE(store
+                        .append("s-" + std::to_string(i % 8), ExpectedVersion::any(),
+                                {testing::event_of("Happened", "{\"i\":" + std::to_string(i) +
+                                                                   ",\"f\":\"" + filler + "\"}")})
+                        .is_ok());
+    }
+}
+
 // Whole passes read the log block by block: its tables are written in blocks of about 16 KiB of
 // records, not RocksDB's default 4 KiB (four times the per-block work for every pass), and a
 // reopened database keeps writing them so.
 TEST(LogTables, TheLogIsStoredInBlocksOfSixteenKibibytes) {
     testing::TestStore t;
-    const std::string filler(200, 'x');
-    for (int i = 0; i < 2000; ++i) {
-        ASSERT_TRUE(t.store
-                        ->append("s-" + std::to_string(i % 8), ExpectedVersion::any(),
-                                 {testing::event_of("Happened", "{\"i\":" + std::to_string(i) +
-                                                                    ",\"f\":\"" + filler + "\"}")})
-                        .is_ok());
-    }
+    append_events_of_about_230_bytes(*t.store, 2000);
     t.store.reset();
     t.database.reset();
     t.reopen();
@@ -323,14 +328,7 @@ TEST(LogTables, TheLogIsStoredInBlocksOfSixteenKibibytes) {
 // in.
 TEST(LogTables, APassOverTheLogLeavesTheBlockCacheAsItWas) {
     testing::TestStore t;
-    const std::string filler(200, 'x');
-    for (int i = 0; i < 3000; ++i) {
-        ASSERT_TRUE(t.store
-                        ->append("s-" + std::to_string(i % 8), ExpectedVersion::any(),
-                                 {testing::event_of("Happened", "{\"i\":" + std::to_string(i) +
-                                                                    ",\"f\":\"" + filler + "\"}")})
-                        .is_ok());
-    }
+    append_events_of_about_230_bytes(*t.store, 3000);
     ASSERT_TRUE(t.database->compact_everything().is_ok());
     t.store.reset();
     t.database.reset();
