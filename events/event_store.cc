@@ -664,16 +664,13 @@ void EventStore::wake_waiters() const {
 
 namespace {
 
-// Up to `page_events` events from `next`, none past `last`, read around the block cache as every
-// pass over the log is (scan_stored_events): a first fold or an index catch-up over millions of
-// events would otherwise push out the blocks that serve requests, for blocks read once, and
+// Up to `page_events` (>= 1) events from `next`, none past `last` (1 <= next <= last: the loops
+// below see to it, as an end of 0 would ask scan_stored_events for the whole log), read around
+// the block cache as every pass over the log is: a first fold or an index catch-up over millions
+// of events would otherwise push out the blocks that serve requests, for blocks read once, and
 // filling the cache costs the reading thread too.
 Result<std::vector<RecordedEvent>> read_page_of_a_pass(const EventStore& store, Seq next, Seq last,
                                                        std::size_t page_events) {
-    // Seq 0 is no event, and a page holds one at least: an end of 0 would ask for the whole log.
-    next.value = std::max<std::uint64_t>(next.value, 1);
-    page_events = std::max<std::size_t>(page_events, 1);
-    if (next.value > last.value) return std::vector<RecordedEvent>();
     const Seq page_last{next.value +
                         std::min<std::uint64_t>(page_events - 1, last.value - next.value)};
     std::vector<RecordedEvent> page;
@@ -693,6 +690,8 @@ Result<std::vector<RecordedEvent>> read_page_of_a_pass(const EventStore& store, 
 Status for_each_page(const EventStore& store, Seq from, Seq until,
                      const std::function<Status(const std::vector<RecordedEvent>& page)>& fold,
                      std::size_t page_events) {
+    from.value = std::max<std::uint64_t>(from.value, 1);  // seq 0 is no event
+    page_events = std::max<std::size_t>(page_events, 1);
     const Seq last = until.value ? until : store.head();
     if (from.value > last.value) return Status::ok();
     const auto read_page = [&store, &last, page_events](Seq next) {
@@ -720,6 +719,8 @@ Status for_each_prepared_page(const EventStore& store, Seq from, Seq until,
                                                          PreparedWrite& prepared)>& prepare,
                               const std::function<Status(PreparedWrite& prepared, Seq last)>& write,
                               std::size_t page_events) {
+    from.value = std::max<std::uint64_t>(from.value, 1);  // seq 0 is no event
+    page_events = std::max<std::size_t>(page_events, 1);
     const Seq last = until.value ? until : store.head();
     if (from.value > last.value) return Status::ok();
     struct Prepared {
@@ -741,7 +742,7 @@ Status for_each_prepared_page(const EventStore& store, Seq from, Seq until,
     // where the following one starts.
     constexpr std::size_t kPagesPreparedAtOnce = 2;
     std::deque<std::future<Result<Prepared>>> in_flight;
-    std::uint64_t next = std::max<std::uint64_t>(from.value, 1);  // seq 0 is no event
+    std::uint64_t next = from.value;
     const auto launch = [&] {
         if (next > last.value) return;
         in_flight.push_back(std::async(std::launch::async, read_and_prepare, Seq{next}));
