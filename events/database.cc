@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <system_error>
 
+#include "events/log_table_format.h"
 #include "events/private_directory.h"
 #include "events/rocksdb_status.h"
 #include "events/storage_keys.h"
@@ -33,24 +34,11 @@ void raise_open_file_limit() {
     (void)::setrlimit(RLIMIT_NOFILE, &limit);
 }
 
-// The log is read mostly in whole passes (a verifying replay, a projection's first fold, the
-// disclosure index's catch-up, the ledger, an export), one block after another: 16 KiB blocks
-// instead of RocksDB's 4 KiB quarter the per-block work (block fetches, checksums, Snappy calls,
-// index entries) and compress better. `kakitome bench incident --events 1000000`, runs
-// alternated in one hour: raw iteration 1.43-1.53M -> 2.33-2.39M events/s, a verifying replay
-// 0.78-0.93M -> 1.04-1.22M (in nine runs of eleven), the benchmark's database 307 -> 270 MB
-// (docs/performance.md, "The log in 16 KiB blocks"). A point read of one event that misses the
-// block cache decompresses four times the bytes. Files written before keep their blocks: level
-// compaction moves the log's files down without rewriting them (its keys only grow).
-constexpr std::size_t kLogBlockBytes = 16 * 1024;
-
+// The log's family gets its own table format (events/log_table_format.h): large blocks for whole
+// passes, each table stamped with the format it was written in.
 rocksdb::ColumnFamilyOptions options_for_family(const std::string& name) {
     rocksdb::ColumnFamilyOptions options = Database::family_options();
-    if (name == storage_keys::kEventsFamily) {
-        rocksdb::BlockBasedTableOptions table;
-        table.block_size = kLogBlockBytes;
-        options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
-    }
+    if (name == storage_keys::kEventsFamily) use_log_table_format(options);
     return options;
 }
 

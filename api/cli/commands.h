@@ -31,5 +31,6 @@ int run_backup(const Words& words);
 int run_restore(const Words& words);
 int run_witness(const Words& words);
 int run_retention(const Words& words);
+int run_upgrade_tables(const Words& words);
 
 }  // namespace kakitome::cli

@@ -35,6 +35,8 @@ constexpr Subcommand kSubcommands[] = {
      "restore a backup and prove it: chain, tree, checkpoints, known checkpoints, erasures"},
     {"retention", kakitome::cli::run_retention,
      "erase personal data the retention policy says is due (--dry-run: what and why)"},
+    {"upgrade-tables", kakitome::cli::run_upgrade_tables,
+     "rewrite the log's table files an older kakitome wrote in today's format (--dry-run: count)"},
     {"witness", kakitome::cli::run_witness,
      "run an independent witness that cosigns consistent checkpoints (C2SP tlog-witness)"},
     {"token", kakitome::cli::run_token, "create an API principal and print its bearer token once"},
@@ -64,7 +66,7 @@ void print_usage(std::FILE* out) {
                  "download links out,\nevery step an event in a hash-chained, signed ledger.\n\n"
                  "commands:\n");
     for (const auto& subcommand : kSubcommands) {
-        std::fprintf(out, "  %-9s %s\n", subcommand.name, subcommand.summary);
+        std::fprintf(out, "  %-14s %s\n", subcommand.name, subcommand.summary);
     }
     std::fprintf(out,
                  "\noptions:\n"

@@ -41,6 +41,7 @@
 #include "engine/intake/imap_poller.h"
 #include "engine/workflow/workflow_worker.h"
 #include "events/base/operator_log.h"
+#include "events/log_table_rewrite.h"
 #include "events/meta_store.h"
 #include "events/replication/jetstream_start.h"
 
@@ -271,6 +272,16 @@ int run_serve(const Words& words) {
                          {"node", now.node},
                          {"head", now.applied},
                          {"why", now.reason}});
+    }
+    // Tables an older kakitome wrote are read at their old speed until an operator rewrites them
+    // (docs/operations.md, "After an upgrade"): say so once, where the service's log shows it.
+    if (auto tables = survey_log_tables(*store.database());
+        tables.is_ok() && tables->older_tables > 0) {
+        print_json_line({{"older_log_tables", tables->older_tables},
+                         {"older_log_bytes", tables->older_bytes},
+                         {"note",
+                          "the log holds tables in an older format; `kakitome upgrade-tables`, "
+                          "with the server stopped, rewrites them for faster replays"}});
     }
     MetaStore meta(services->store().database());
     std::unique_ptr<intake::ImapPoller> poller;

@@ -9,7 +9,6 @@
 
 #include <gtest/gtest.h>
 #include <rocksdb/db.h>
-#include <rocksdb/table_properties.h>
 
 #include <algorithm>
 #include <atomic>
@@ -284,95 +283,6 @@ TEST_F(VerifiedPagesTest, ThePreparedLoopStopsAtTheFirstErrorOfEitherHalf) {
         kPage);
     EXPECT_EQ(status.message(), "prepare failed");
     EXPECT_EQ(written, 2);
-}
-
-// Events of about 230 bytes each on eight streams: a log of several 16 KiB blocks.
-void append_events_of_about_230_bytes(EventStore& store, int count) {
-    const std::string filler(200, 'x');
-    for (int i = 0; i < count; ++i) {
-        ASSERT_TRUE(store
-                        .append("s-" + std::to_string(i % 8), ExpectedVersion::any(),
-                                {testing::event_of("Happened", "{\"i\":" + std::to_string(i) +
-                                                                   ",\"f\":\"" + filler + "\"}")})
-                        .is_ok());
-    }
-}
-
-// Whole passes read the log block by block: its tables are written in blocks of about 16 KiB of
-// records, not RocksDB's default 4 KiB (four times the per-block work for every pass), and a
-// reopened database keeps writing them so.
-TEST(LogTables, TheLogIsStoredInBlocksOfSixteenKibibytes) {
-    testing::TestStore t;
-    append_events_of_about_230_bytes(*t.store, 2000);
-    t.store.reset();
-    t.database.reset();
-    t.reopen();
-    ASSERT_TRUE(t.database->compact_everything().is_ok());
-    rocksdb::TablePropertiesCollection tables;
-    ASSERT_TRUE(t.database->db()->GetPropertiesOfAllTables(t.database->events(), &tables).ok());
-    std::uint64_t record_bytes = 0, blocks = 0;
-    for (const auto& [file, properties] : tables) {
-        record_bytes += properties->raw_key_size + properties->raw_value_size;
-        blocks += properties->num_data_blocks;
-    }
-    ASSERT_GT(record_bytes, 400'000u);
-    ASSERT_GT(blocks, 0u);
-    const std::uint64_t mean_block = record_bytes / blocks;
-    EXPECT_GT(mean_block, 12u * 1024) << blocks << " blocks for " << record_bytes << " bytes";
-    EXPECT_LT(mean_block, 20u * 1024) << blocks << " blocks for " << record_bytes << " bytes";
-}
-
-// A pass over the log (a verifying replay, a first fold, an index catch-up) reads blocks once: it
-// leaves the block cache to the reads that serve requests instead of filling it with the whole log.
-// A point read does fill it, so the property watched here does see the log's blocks when they go
-// in.
-TEST(LogTables, APassOverTheLogLeavesTheBlockCacheAsItWas) {
-    testing::TestStore t;
-    append_events_of_about_230_bytes(*t.store, 3000);
-    ASSERT_TRUE(t.database->compact_everything().is_ok());
-    t.store.reset();
-    t.database.reset();
-    t.reopen();  // the cache starts empty
-    const auto cached_bytes = [&] {
-        std::uint64_t bytes = 0;
-        EXPECT_TRUE(t.database->db()->GetIntProperty(t.database->events(),
-                                                     "rocksdb.block-cache-usage", &bytes));
-        return bytes;
-    };
-    const std::uint64_t before = cached_bytes();
-    std::size_t paged = 0;
-    ASSERT_TRUE(for_each_page(
-                    *t.store, Seq{1}, Seq{0},
-                    [&](const std::vector<RecordedEvent>& page) {
-                        paged += page.size();
-                        return Status::ok();
-                    },
-                    500)
-                    .is_ok());
-    EXPECT_EQ(paged, 3000u);
-    EXPECT_LT(cached_bytes(), before + 16 * 1024) << "after for_each_page";
-    std::atomic<std::size_t> prepared = 0;  // pages are prepared two at a time
-    ASSERT_TRUE(for_each_prepared_page(
-                    *t.store, Seq{1}, Seq{0},
-                    [&](const std::vector<RecordedEvent>& page, PreparedWrite&) {
-                        prepared += page.size();
-                        return Status::ok();
-                    },
-                    [](PreparedWrite&, Seq) { return Status::ok(); }, 500)
-                    .is_ok());
-    EXPECT_EQ(prepared.load(), 3000u);
-    EXPECT_LT(cached_bytes(), before + 16 * 1024) << "after for_each_prepared_page";
-    std::size_t verified = 0;
-    ASSERT_TRUE(for_each_verified_page(*t.store, Seq{1}, Seq{0}, Sha256Digest{},
-                                       [&](const std::vector<RecordedEvent>& page) {
-                                           verified += page.size();
-                                           return Status::ok();
-                                       })
-                    .is_ok());
-    EXPECT_EQ(verified, 3000u);
-    EXPECT_LT(cached_bytes(), before + 16 * 1024) << "after for_each_verified_page";
-    ASSERT_TRUE(t.store->read_event(Seq{1500}).is_ok());
-    EXPECT_GE(cached_bytes(), before + 8 * 1024) << "a point read";
 }
 
 }  // namespace

@@ -1,0 +1,46 @@
+// A log as an older kakitome left it: its tables in RocksDB's default 4 KiB blocks and without
+// the current format's stamp (events/log_table_format.h). Rewrites a closed database's log with
+// RocksDB directly, as the binary before 2026-11-29 would have written it, in tables of about
+// `table_bytes` each so that a log of a few thousand events spans several tables.
+#pragma once
+
+#include <gtest/gtest.h>
+#include <rocksdb/db.h>
+#include <rocksdb/options.h>
+
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "events/storage_keys.h"
+
+namespace kakitome::testing {
+
+inline void write_log_as_an_older_kakitome_did(const std::filesystem::path& directory,
+                                               std::uint64_t table_bytes = 64 * 1024) {
+    rocksdb::DBOptions options;
+    std::vector<std::string> names;
+    ASSERT_TRUE(rocksdb::DB::ListColumnFamilies(options, directory.string(), &names).ok());
+    std::vector<rocksdb::ColumnFamilyDescriptor> families;
+    for (const auto& name : names) {
+        rocksdb::ColumnFamilyOptions family;  // RocksDB's defaults: 4 KiB blocks, no collector
+        if (name == storage_keys::kEventsFamily) family.target_file_size_base = table_bytes;
+        families.emplace_back(name, family);
+    }
+    std::vector<rocksdb::ColumnFamilyHandle*> handles;
+    rocksdb::DB* raw = nullptr;
+    ASSERT_TRUE(rocksdb::DB::Open(options, directory.string(), families, &handles, &raw).ok());
+    std::unique_ptr<rocksdb::DB> db(raw);
+    for (std::size_t i = 0; i < names.size(); ++i) {
+        if (names[i] != storage_keys::kEventsFamily) continue;
+        ASSERT_TRUE(db->Flush(rocksdb::FlushOptions(), handles[i]).ok());
+        rocksdb::CompactRangeOptions compaction;
+        compaction.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
+        ASSERT_TRUE(db->CompactRange(compaction, handles[i], nullptr, nullptr).ok());
+    }
+    for (auto* handle : handles) ASSERT_TRUE(db->DestroyColumnFamilyHandle(handle).ok());
+    ASSERT_TRUE(db->Close().ok());
+}
+
+}  // namespace kakitome::testing
