@@ -1,8 +1,18 @@
 #include "events/chain_verifier.h"
 
+#include "events/canonical_json.h"
 #include "events/event.h"
 
 namespace kakitome {
+
+namespace {
+
+bool is_canonical_json(std::string_view text) {
+    auto canonical = canonicalize_json(text);
+    return canonical.is_ok() && canonical.value() == text;
+}
+
+}  // namespace
 
 std::optional<ChainBreak> ChainVerifier::accept(Seq key, std::string_view stored) {
     const Seq expected{last_seq_.value + 1};
@@ -10,9 +20,13 @@ std::optional<ChainBreak> ChainVerifier::accept(Seq key, std::string_view stored
         return ChainBreak{expected,
                           "missing: the next stored event has seq " + std::to_string(key.value)};
     }
-    auto decoded = decode_stored_event(stored);
-    if (!decoded.is_ok()) return ChainBreak{key, decoded.status().message()};
-    const RecordedEvent& event = decoded.value();
+    // The read path's decoder takes the fields from where the canonical layout puts them (and
+    // hands anything else to the strict decoder); the bytes are then held to the canonical
+    // spelling of what it read, so a second spelling of the same event is refused as the strict
+    // decoder's re-serialisation would refuse it, without building a JSON document per event.
+    if (Status decoded = decode_stored_event_for_reading_into(stored, event_); !decoded.is_ok())
+        return ChainBreak{key, decoded.message()};
+    const RecordedEvent& event = event_;
 
     const std::string_view canonical = stored.substr(event.hash.size());
     if (sha256(canonical) != event.hash) {
@@ -26,8 +40,9 @@ std::optional<ChainBreak> ChainVerifier::accept(Seq key, std::string_view stored
             key, "prev_hash does not match the hash of seq " + std::to_string(last_seq_.value)};
     }
     // The hash covers the bytes, but a second spelling of the same JSON would let two different
-    // byte strings claim the same event; only the canonical spelling is accepted.
-    if (canonical_bytes(event) != canonical) {
+    // byte strings claim the same event; only the canonical spelling is accepted: the envelope
+    // as canonical_bytes lays it out, around a payload that is its own canonical form.
+    if (canonical_bytes(event) != canonical || !is_canonical_json(event.payload_json)) {
         return ChainBreak{key, "envelope bytes are not in canonical form"};
     }
     if (event.at < last_at_) return ChainBreak{key, "timestamp is earlier than the previous event"};

@@ -11,6 +11,7 @@
 
 #include "events/base/sha256.h"
 #include "events/domain_types.h"
+#include "events/event.h"
 
 namespace kakitome {
 
@@ -24,6 +25,9 @@ class ChainVerifier {
     // Feed the next stored record: its key (the seq it is stored under) and its value.
     std::optional<ChainBreak> accept(Seq key, std::string_view stored);
 
+    // The event accept() last read, valid until the next call: what a caller checks further
+    // (the stream index, the Merkle tree) without decoding the record again.
+    const RecordedEvent& last_event() const { return event_; }
     Seq last_seq() const { return last_seq_; }
     const Sha256Digest& head_hash() const { return head_hash_; }
 
@@ -31,6 +35,7 @@ class ChainVerifier {
     Seq last_seq_{0};
     Sha256Digest head_hash_{};  // all zero before seq 1
     std::string last_at_;
+    RecordedEvent event_;  // reused: decoding into it allocates nothing once its strings grew
 };
 
 }  // namespace kakitome

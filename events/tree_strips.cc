@@ -75,6 +75,25 @@ Result<std::optional<merkle::Hash>> read_node(const Database& database,
     return read_single_node(database, family, level, index);
 }
 
+Result<std::optional<merkle::Hash>> StripWalker::node(unsigned level, std::uint64_t index) {
+    if (levels_.size() <= level) levels_.resize(level + 1);
+    Held& held = levels_[level];
+    const std::uint64_t number = index / kStripWidth;
+    if (held.number != number) {
+        std::string hashes;
+        auto got =
+            database_.db()->Get(rocksdb::ReadOptions(), family_, strip_key(level, number), &hashes);
+        if (!got.ok() && !got.IsNotFound()) return from_rocksdb(got, "reading a merkle strip");
+        if (got.ok()) KAKITOME_RETURN_IF_ERROR(check_strip_size(hashes.size()));
+        held.number = number;
+        held.hashes = got.ok() ? std::move(hashes) : std::string();
+    }
+    const std::size_t offset = (index % kStripWidth) * kHashSize;
+    if (offset < held.hashes.size())
+        return std::optional<merkle::Hash>(hash_at(held.hashes, offset));
+    return read_single_node(database_, family_, level, index);
+}
+
 Result<StripWriter> StripWriter::open(const Database& database, rocksdb::ColumnFamilyHandle* family,
                                       std::uint64_t size) {
     StripWriter writer(family);

@@ -36,6 +36,25 @@ Result<std::optional<merkle::Hash>> read_node(const Database& database,
                                               rocksdb::ColumnFamilyHandle* family, unsigned level,
                                               std::uint64_t index);
 
+// read_node for a walk that reads each level's nodes in rising index order (an audit of the whole
+// tree): each level's current strip is read once and kept until the walk leaves it, instead of
+// one Get per node. Answers exactly as read_node does.
+class StripWalker {
+  public:
+    StripWalker(const Database& database, rocksdb::ColumnFamilyHandle* family)
+        : database_(database), family_(family) {}
+    Result<std::optional<merkle::Hash>> node(unsigned level, std::uint64_t index);
+
+  private:
+    struct Held {
+        std::optional<std::uint64_t> number;  // the strip held, if any
+        std::string hashes;                   // its bytes; empty when it is not stored
+    };
+    const Database& database_;
+    rocksdb::ColumnFamilyHandle* family_;
+    std::vector<Held> levels_;
+};
+
 // Collects the nodes an extension adds, each level's in index order and without gaps from the
 // tree's size on, and writes the strips they touched into a batch.
 class StripWriter {

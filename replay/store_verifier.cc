@@ -2,12 +2,14 @@
 
 #include <map>
 #include <memory>
+#include <optional>
 
 #include "events/base/sha256.h"
 #include "events/event.h"
 #include "events/ledger.h"
 #include "events/merkle.h"
 #include "events/storage_keys.h"
+#include "events/tree_strips.h"
 
 namespace kakitome {
 
@@ -35,10 +37,9 @@ class TreeAudit {
   public:
     TreeAudit(const Database& database, std::uint64_t stored_size,
               std::map<std::uint64_t, Checkpoint> checkpoints, VerifyReport& report)
-        : database_(database),
-          stored_size_(stored_size),
-          checkpoints_(std::move(checkpoints)),
-          report_(report) {}
+        : stored_size_(stored_size), checkpoints_(std::move(checkpoints)), report_(report) {
+        if (auto* family = database.family(kMerkleFamily)) nodes_.emplace(database, family);
+    }
 
     Result<std::optional<ChainBreak>> add(Seq seq, const Sha256Digest& event_hash) {
         merkle::Hash hash = merkle::leaf_hash(event_hash);
@@ -72,7 +73,8 @@ class TreeAudit {
                                                           const merkle::Hash& hash) {
         const std::uint64_t last_leaf = ((index + 1) << level);  // one past
         if (last_leaf > stored_size_) return std::optional<ChainBreak>();
-        auto stored = stored_tree_node(database_, level, index);
+        auto stored = nodes_ ? nodes_->node(level, index)
+                             : Result<std::optional<merkle::Hash>>(std::optional<merkle::Hash>());
         if (!stored.is_ok()) return stored.status();
         if (!stored.value() || *stored.value() != hash)
             return std::optional<ChainBreak>(ChainBreak{
@@ -90,7 +92,8 @@ class TreeAudit {
         return hash;
     }
 
-    const Database& database_;
+    // The walk reads each level's nodes in rising order: each strip once, not a Get per node.
+    std::optional<tree_strips::StripWalker> nodes_;
     const std::uint64_t stored_size_;
     const std::map<std::uint64_t, Checkpoint> checkpoints_;
     VerifyReport& report_;
@@ -158,12 +161,12 @@ Result<VerifyReport> verify_store(const Database& database, const VerifyOptions&
                 report.first_break = broken;
                 return false;
             }
-            auto event = decode_stored_event(value);  // decodes: accept() just checked it
-            if (auto broken = check_stream_index(database, event.value())) {
+            const RecordedEvent& event = chain.last_event();
+            if (auto broken = check_stream_index(database, event)) {
                 report.first_break = broken;
                 return false;
             }
-            auto in_tree = tree.add(event->seq, event->hash);
+            auto in_tree = tree.add(event.seq, event.hash);
             if (!in_tree.is_ok()) {
                 tree_error = in_tree.status();
                 return false;

@@ -104,5 +104,73 @@ TEST(ChainVerifier, TimeGoingBackwardsBreaksTheChain) {
     EXPECT_NE(broken->reason.find("earlier"), std::string::npos);
 }
 
+// Event 2 of chain(3) spelled as `canonical` (its hash computed over those bytes, its
+// predecessor event 1's), after event 1: what accept() says of it.
+std::optional<ChainBreak> second_event_spelled(const std::string& canonical) {
+    const auto stored = chain(2);
+    ChainVerifier verifier;
+    EXPECT_FALSE(verifier.accept(Seq{1}, stored[0]).has_value());
+    RecordedEvent unused;
+    unused.hash = sha256(canonical);
+    return verifier.accept(Seq{2}, encode_stored_event(unused, canonical));
+}
+
+// What the verifier accepted before it read fields in place: the strict decoder's parse, then
+// the bytes compared with the canonical bytes of what it parsed.
+bool canonical_by_the_strict_decoder(const std::string& canonical) {
+    RecordedEvent unused;
+    unused.hash = sha256(canonical);
+    auto decoded = decode_stored_event(encode_stored_event(unused, canonical));
+    return decoded.is_ok() && canonical_bytes(decoded.value()) == canonical;
+}
+
+// The hash covers the bytes, so a second spelling of one event, hashed over its own bytes, would
+// let two byte strings claim the same event: only the canonical spelling is accepted. Each
+// re-spelling is judged as the strict decoder judges it.
+TEST(ChainVerifier, ASecondSpellingOfTheSameEventBreaksTheChain) {
+    std::vector<RecordedEvent> events;
+    chain(2, &events);
+    const std::string canonical = canonical_bytes(events[1]);
+    ASSERT_FALSE(second_event_spelled(canonical).has_value());
+    ASSERT_TRUE(canonical_by_the_strict_decoder(canonical));
+
+    const auto respelled = [&](const std::string& from, const std::string& to) {
+        std::string bytes = canonical;
+        const auto at = bytes.find(from);
+        EXPECT_NE(at, std::string::npos) << from;
+        return at == std::string::npos ? bytes : bytes.replace(at, from.size(), to);
+    };
+    const std::vector<std::string> spellings = {
+        respelled(R"({"reason":"r","token_sha256":"t"})", R"({"token_sha256":"t","reason":"r"})"),
+        respelled(R"({"reason":"r",)", R"({"reason": "r",)"),
+        respelled(R"({"reason":"r",)", R"({"reason":"\u0072",)"),
+        respelled(R"({"reason":"r",)", R"({"reason":"r","reason":"r",)"),
+        respelled(R"("t"})", R"("t","n":1E2})"),
+        respelled(R"("t"})", R"("t" })"),
+        respelled(R"("actor":"system")", R"("actor": "system")"),
+        respelled(R"("actor":"system")", R"("actor":"\u0073ystem")"),
+        respelled(R"("type":"UrlRevoked")", R"("type":"UrlRevoked","extra":1)"),
+        respelled(R"("version":2)", R"("version":2.0)"),
+        respelled(R"("schema":1,)", R"("schema":1 ,)"),
+        canonical + " ",
+    };
+    for (const auto& spelling : spellings) {
+        const auto broken = second_event_spelled(spelling);
+        ASSERT_TRUE(broken.has_value()) << spelling;
+        EXPECT_EQ(broken->seq, Seq{2}) << spelling;
+        EXPECT_FALSE(canonical_by_the_strict_decoder(spelling)) << spelling;
+    }
+    // Payloads whose canonical spelling escapes, keeps non-ASCII and prints a fraction are
+    // accepted in that spelling, as the strict decoder accepts them.
+    for (const std::string payload :
+         {R"({"a":[1,{"b":"日本\"x"}],"f":0.5})", R"({"e":"","n":-3,"z":null})"}) {
+        RecordedEvent event = events[1];
+        event.payload_json = payload;
+        const std::string bytes = canonical_bytes(event);
+        EXPECT_FALSE(second_event_spelled(bytes).has_value()) << bytes;
+        EXPECT_TRUE(canonical_by_the_strict_decoder(bytes)) << bytes;
+    }
+}
+
 }  // namespace
 }  // namespace kakitome

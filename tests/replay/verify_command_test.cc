@@ -277,6 +277,23 @@ TEST(VerifyCommand, ACorruptedMerkleNodeIsNamed) {
     std::filesystem::remove_all(directory);
 }
 
+// The tree is stored in strips of 256 nodes and verify reads each strip once as it walks: a node
+// past the first strip of its level is compared with its own stored hash, not another's.
+TEST(VerifyCommand, ACorruptedMerkleNodeBeyondTheFirstStripIsNamed) {
+    const auto directory = testing::fresh_directory("node-in-a-later-strip");
+    fill(directory, 600);
+    { ASSERT_TRUE(TestLedger(directory).ledger->extend().is_ok()); }
+    EXPECT_EQ(run_verify(directory).exit_code, 0);
+    { RawDatabase(directory).corrupt_tree_node(0, 300); }
+    auto result = run_verify(directory);
+    EXPECT_EQ(result.exit_code, 1) << result.output;
+    EXPECT_NE(result.output.find("first bad seq 301: the stored Merkle node at level 0 index 300 "
+                                 "(events 301–301) does not match the events"),
+              std::string::npos)
+        << result.output;
+    std::filesystem::remove_all(directory);
+}
+
 TEST(VerifyCommand, ACheckpointSignedOverACorruptedTreeIsNamedEvenWhenTheNodeIsRepaired) {
     const auto directory = testing::fresh_directory("wrong-root");
     fill(directory, 8);
