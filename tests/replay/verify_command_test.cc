@@ -17,6 +17,7 @@
 #include "events/storage_keys.h"
 #include "events/test_store.h"
 #include "events/tree_damage.h"
+#include "replay/store_verifier.h"
 
 namespace kakitome {
 namespace {
@@ -77,6 +78,15 @@ class RawDatabase {
         ASSERT_TRUE(
             db_->Put(rocksdb::WriteOptions(), handles_[1], storage_keys::event_key(seq), value)
                 .ok());
+    }
+    // Points the stream index entry of event `seq` at event `elsewhere`, leaving the log intact.
+    void point_stream_index_elsewhere(std::uint64_t seq, std::uint64_t elsewhere) {
+        const auto envelope = nlohmann::json::parse(get(seq).substr(32));
+        ASSERT_TRUE(db_->Put(rocksdb::WriteOptions(), handles_[2],
+                             storage_keys::stream_key(envelope["stream"].get<std::string>(),
+                                                      envelope["version"].get<std::uint64_t>()),
+                             storage_keys::big_endian(elsewhere))
+                        .ok());
     }
     // Rewrites an event's payload as a forger with disk access would: canonical bytes and hash
     // recomputed, so the event is self-consistent; only the chain can tell.
@@ -291,6 +301,42 @@ TEST(VerifyCommand, ACorruptedMerkleNodeBeyondTheFirstStripIsNamed) {
                                  "(events 301–301) does not match the events"),
               std::string::npos)
         << result.output;
+    std::filesystem::remove_all(directory);
+}
+
+// Every event is looked up in its stream's index, which must point back at it. The lookups run in
+// batches on a second thread while the scan goes on (VerifyOptions::index_batch_events): an entry
+// in a full batch, in the last partial batch, and one earlier than a break the scan finds later
+// are each named, by the binary (one batch of 65,536 here) and with batches of 1,000.
+TEST(VerifyCommand, AStreamIndexEntryPointingElsewhereIsNamedWhereverItIs) {
+    const auto directory = testing::fresh_directory("stream-index");
+    fill(directory, 9000);
+    EXPECT_EQ(run_verify(directory).exit_code, 0);
+    const auto named = [&](std::uint64_t seq) {
+        auto result = run_verify(directory);
+        EXPECT_EQ(result.exit_code, 1) << result.output;
+        EXPECT_NE(
+            result.output.find("first bad seq " + std::to_string(seq) + ": stream index for "),
+            std::string::npos)
+            << result.output;
+        auto database = Database::open({.directory = directory, .read_only = true});
+        ASSERT_TRUE(database.is_ok()) << database.status().to_string();
+        auto report = verify_store(*database.value(), {.index_batch_events = 1000});
+        ASSERT_TRUE(report.is_ok()) << report.status().to_string();
+        ASSERT_TRUE(report->first_break.has_value()) << "batches of 1,000, seq " << seq;
+        EXPECT_EQ(report->first_break->seq, Seq{seq}) << report->first_break->reason;
+        EXPECT_EQ(report->events_checked, seq - 1);
+    };
+    { RawDatabase(directory).point_stream_index_elsewhere(8999, 3); }  // the last, partial batch
+    named(8999);
+    {
+        RawDatabase(directory).point_stream_index_elsewhere(5000, 4);
+    }  // a full batch, not the first
+    named(5000);
+    { RawDatabase(directory).flip_byte(7000, 60); }  // a later break the scan itself finds
+    named(5000);
+    { RawDatabase(directory).point_stream_index_elsewhere(100, 5); }  // the first batch
+    named(100);
     std::filesystem::remove_all(directory);
 }
 
