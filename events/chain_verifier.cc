@@ -1,5 +1,6 @@
 #include "events/chain_verifier.h"
 
+#include "events/base/json_text.h"
 #include "events/canonical_json.h"
 #include "events/event.h"
 
@@ -7,9 +8,20 @@ namespace kakitome {
 
 namespace {
 
+// The payload's nesting limit is the store's, one below canonical JSON's: the payload sits one
+// level inside the envelope.
 bool is_canonical_json(std::string_view text) {
-    auto canonical = canonicalize_json(text);
+    auto canonical = canonicalize_json(text, kMaxPayloadNesting);
     return canonical.is_ok() && canonical.value() == text;
+}
+
+// The read path's decoder copies the envelope's plain strings as bytes; the strict decoder's
+// parse refused ill-formed UTF-8 in them, and so must the verifier.
+bool envelope_strings_are_utf8(const RecordedEvent& event) {
+    for (const std::string* text : {&event.stream, &event.type, &event.at, &event.actor,
+                                    &event.correlation, &event.causation})
+        if (!is_valid_utf8(*text)) return false;
+    return true;
 }
 
 }  // namespace
@@ -41,8 +53,10 @@ std::optional<ChainBreak> ChainVerifier::accept(Seq key, std::string_view stored
     }
     // The hash covers the bytes, but a second spelling of the same JSON would let two different
     // byte strings claim the same event; only the canonical spelling is accepted: the envelope
-    // as canonical_bytes lays it out, around a payload that is its own canonical form.
-    if (canonical_bytes(event) != canonical || !is_canonical_json(event.payload_json)) {
+    // as canonical_bytes lays it out, its strings well-formed UTF-8, around a payload that is its
+    // own canonical form.
+    if (canonical_bytes(event) != canonical || !envelope_strings_are_utf8(event) ||
+        !is_canonical_json(event.payload_json)) {
         return ChainBreak{key, "envelope bytes are not in canonical form"};
     }
     if (event.at < last_at_) return ChainBreak{key, "timestamp is earlier than the previous event"};

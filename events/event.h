@@ -74,8 +74,8 @@ Result<RecordedEvent> decode_stored_event(std::string_view stored);
 // The read path's decoder: scans the canonical envelope in place (no JSON tree, the payload
 // kept as stored) and falls back to decode_stored_event() for anything it does not expect
 // (escaped characters in string fields, another layout). Unlike decode_stored_event it does
-// not re-canonicalise the payload, so it is for reading what the store wrote; the chain
-// verifier keeps the strict decoder to catch non-canonical bytes.
+// not re-canonicalise the payload or check the strings' UTF-8, so it is for reading what the
+// store wrote; the chain verifier holds what it decodes to the canonical spelling itself.
 Result<RecordedEvent> decode_stored_event_for_reading(std::string_view stored);
 // The same into an event that already exists: its strings keep their capacity, so a reader that
 // reuses its events decodes without allocating.

@@ -2,7 +2,7 @@
 // for_each_page (event_store.h), but before a page is handed on, every record's canonical bytes
 // are hashed and compared with the hash stored beside them, and each prev_hash with the hash
 // before it. The stored bytes are hashed as they are, never re-serialised, so the check costs one
-// SHA-256 per event; the strict canonical-form check stays with ChainVerifier (`kakitome verify`).
+// SHA-256 per event; the canonical-form check stays with ChainVerifier (`kakitome verify`).
 //
 // Reading and hashing the next page's records runs on a second thread while the calling thread
 // decodes and links (seq, prev_hash) the current page's records and folds them, so a replay uses

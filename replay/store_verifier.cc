@@ -19,18 +19,18 @@ namespace keys = storage_keys;
 
 namespace {
 
-// The first of `places` whose stream index entry does not point at it.
-std::optional<ChainBreak> check_stream_index(const Database& database,
-                                             const std::vector<StreamPlace>& places) {
-    if (places.empty()) return std::nullopt;
+// The first of `places` whose stream index entry does not point at it. A read that fails is an
+// error, not a break: which event of the batch it concerns is not known.
+Result<std::optional<ChainBreak>> check_stream_index(const Database& database,
+                                                     const std::vector<StreamPlace>& places) {
+    if (places.empty()) return std::optional<ChainBreak>();
     auto missed = first_place_the_index_misses(database, places);
-    if (missed.is_ok() && !missed.value()) return std::nullopt;
-    // A read that fails names the batch's first event: nothing after it is known to be sound.
-    const StreamPlace& place = missed.is_ok() ? *missed.value() : places.front();
-    return ChainBreak{place.seq, "stream index for " + place.stream + " version " +
-                                     std::to_string(place.version) +
-                                     " does not point at this event" +
-                                     (missed.is_ok() ? "" : ": " + missed.status().message())};
+    if (!missed.is_ok()) return missed.status();
+    if (!missed.value()) return std::optional<ChainBreak>();
+    const StreamPlace& place = *missed.value();
+    return std::optional<ChainBreak>(
+        ChainBreak{place.seq, "stream index for " + place.stream + " version " +
+                                  std::to_string(place.version) + " does not point at this event"});
 }
 
 // The tree recomputed leaf by leaf as the scan goes: the right edge (complete subtrees still
@@ -157,11 +157,18 @@ Result<VerifyReport> verify_store(const Database& database, const VerifyOptions&
     const std::size_t batch_events = std::max<std::size_t>(options.index_batch_events, 1);
     std::vector<StreamPlace> places;
     places.reserve(batch_events);
-    std::future<std::optional<ChainBreak>> checking;
+    std::future<Result<std::optional<ChainBreak>>> checking;
     std::optional<ChainBreak> index_break;
+    Status index_error;
+    const auto take = [&](Result<std::optional<ChainBreak>> checked) {
+        if (!checked.is_ok())
+            index_error = checked.status();
+        else
+            index_break = checked.value();
+        return !index_break && index_error.is_ok();
+    };
     const auto index_page_in_flight_is_clean = [&] {
-        if (checking.valid()) index_break = checking.get();
-        return !index_break;
+        return checking.valid() ? take(checking.get()) : !index_break && index_error.is_ok();
     };
     std::uint64_t accepted = 0;
     const Status scanned = database.scan(
@@ -201,17 +208,20 @@ Result<VerifyReport> verify_store(const Database& database, const VerifyOptions&
             return true;
         },
         Database::ScanKind::full_pass);
-    KAKITOME_RETURN_IF_ERROR(tree_error);
+    // The index of the events checked before the scan stopped: the page in flight, then the rest
+    // here. A break found there comes before whatever stopped the scan (a later break, a tree
+    // break at the same event, whose index was checked first as it always was, or an error).
+    if (index_page_in_flight_is_clean()) take(check_stream_index(database, places));
+    KAKITOME_RETURN_IF_ERROR(index_error);
+    if (!index_break) KAKITOME_RETURN_IF_ERROR(tree_error);
     if (!scanned.is_ok()) {
         // RocksDB's block checksums caught damage below the chain: still tampering, by seq.
-        if (scanned.code() != StatusCode::corruption) return scanned;
-        report.first_break = ChainBreak{Seq{chain.last_seq().value + 1},
-                                        "storage checksum failed: " + scanned.message()};
+        if (scanned.code() == StatusCode::corruption)
+            report.first_break = ChainBreak{Seq{chain.last_seq().value + 1},
+                                            "storage checksum failed: " + scanned.message()};
+        else if (!index_break)
+            return scanned;
     }
-    // The events checked before the scan stopped: the page in flight, then the rest here. A
-    // break in the index comes before a break the scan found later, and before a tree break at
-    // the same event (the index of an event is checked before its tree node, as it always was).
-    if (index_page_in_flight_is_clean()) index_break = check_stream_index(database, places);
     if (index_break && (!report.first_break || index_break->seq <= report.first_break->seq))
         report.first_break = index_break;
     report.events_checked = report.first_break ? report.first_break->seq.value - 1 : accepted;

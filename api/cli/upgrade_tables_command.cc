@@ -1,7 +1,8 @@
 // kakitome upgrade-tables --dry-run [--data DIR]
 // kakitome upgrade-tables [--data DIR]
 //
-// Rewrites the log's table files that an older kakitome wrote (4 KiB blocks, before 2026-11-29)
+// Rewrites the log's table files that an older kakitome wrote (without the format's stamp: 4 KiB
+// blocks before 2026-11-29, or 16 KiB blocks from the day's build before the stamp)
 // in the current table format (16 KiB blocks: whole passes over the log, such as a verifying
 // replay or a projection's first fold, read about 1.5x faster; docs/operations.md). The events do
 // not change: the command prints the head before and after, and `kakitome verify` proves the chain.
@@ -36,8 +37,8 @@ int usage() {
 int report_failure(const std::string& directory, const Status& status) {
     if (is_locked_by_another_process(status)) {
         std::fprintf(stderr,
-                     "kakitome upgrade-tables: %s is in use by a running `kakitome serve`: stop "
-                     "the server first (--dry-run works beside it)\n",
+                     "kakitome upgrade-tables: %s is in use by another process (a running "
+                     "`kakitome serve`?): stop the server first (--dry-run works beside it)\n",
                      directory.c_str());
     } else {
         std::fprintf(stderr, "kakitome upgrade-tables: %s\n", status.to_string().c_str());
@@ -82,9 +83,9 @@ int run_upgrade_tables(const Words& words) {
                      directory.c_str());
         return kExitStoreError;
     }
-    auto database = Database::open({.directory = directory});
-    if (!database.is_ok() && dry_run && is_locked_by_another_process(database.status()))
-        database = Database::open({.directory = directory, .read_only = true});
+    // A dry run opens a secondary, which writes nothing to the directory (an open for writing
+    // would replay the WAL into a table and write an options file), with a server or without.
+    auto database = Database::open({.directory = directory, .read_only = dry_run});
     if (!database.is_ok()) return report_failure(directory, database.status());
 
     auto before = survey_log_tables(*database.value());

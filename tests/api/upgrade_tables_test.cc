@@ -5,6 +5,9 @@
 // itself says, when it starts, that the log holds older tables.
 #include <gtest/gtest.h>
 
+#include <set>
+#include <string>
+
 #include "binary_fixture.h"
 #include "events/older_log_tables.h"
 
@@ -29,7 +32,15 @@ TEST_F(UpgradeTables, TheOlderTablesAreRewrittenOnceTheServerIsStopped) {
     for (int i = 0; i < 20; ++i) token("operator", "operator-" + std::to_string(i));
     write_log_as_an_older_kakitome_did(data_, 4 * 1024);
 
+    const auto files = [&] {
+        std::set<std::string> names;
+        for (const auto& entry : std::filesystem::directory_iterator(data_))
+            names.insert(entry.path().filename().string());
+        return names;
+    };
+    const std::set<std::string> files_before = files();
     const json counted = run("upgrade-tables --dry-run", 0);
+    EXPECT_EQ(files(), files_before) << "the dry run wrote nothing";
     ASSERT_TRUE(counted.value("dry_run", false)) << counted;
     ASSERT_GE(counted["tables"].get<int>(), 1) << counted;
     EXPECT_EQ(counted["older_tables"], counted["tables"]) << counted;

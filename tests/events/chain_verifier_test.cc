@@ -151,13 +151,17 @@ TEST(ChainVerifier, ASecondSpellingOfTheSameEventBreaksTheChain) {
         respelled(R"("actor":"system")", R"("actor":"\u0073ystem")"),
         respelled(R"("type":"UrlRevoked")", R"("type":"UrlRevoked","extra":1)"),
         respelled(R"("version":2)", R"("version":2.0)"),
+        respelled(R"("version":2)", R"("version":02)"),
         respelled(R"("schema":1,)", R"("schema":1 ,)"),
         canonical + " ",
-    };
+        respelled(R"("actor":"system")", "\"actor\":\"syst\xffm\""),
+        respelled(R"({"reason":"r",)", "{\"reason\":\"\xc3\",")};
     for (const auto& spelling : spellings) {
         const auto broken = second_event_spelled(spelling);
         ASSERT_TRUE(broken.has_value()) << spelling;
         EXPECT_EQ(broken->seq, Seq{2}) << spelling;
+        // Refused as a spelling (or as no envelope at all), not for its hash or its link.
+        EXPECT_EQ(broken->reason.find("hash"), std::string::npos) << broken->reason;
         EXPECT_FALSE(canonical_by_the_strict_decoder(spelling)) << spelling;
     }
     // Payloads whose canonical spelling escapes, keeps non-ASCII and prints a fraction are

@@ -239,6 +239,35 @@ TEST(LogTables, ARewriteLeavesTablesInTheCurrentFormatAsTheyAre) {
     EXPECT_EQ(every_event(*t.store).size(), 4000u);
 }
 
+// A table in level 0 overlaps the tables below it: its rewrite compacts it into them, and every
+// table ends in the current format with every event as it was.
+TEST(LogTables, AnOlderTableInLevelZeroIsRewrittenToo) {
+    testing::TestStore t;
+    append_events_of_about_230_bytes(*t.store, 2000);
+    ASSERT_TRUE(t.database->compact_everything().is_ok());
+    const auto events_before = every_event(*t.store);
+    t.store.reset();
+    t.database.reset();
+    testing::write_the_log_again_into_level_zero(t.directory);
+    t.reopen();
+    rocksdb::ColumnFamilyMetaData family;
+    t.database->db()->GetColumnFamilyMetaData(t.database->events(), &family);
+    ASSERT_EQ(family.levels.at(0).files.size(), 1u);
+    const auto before = survey_log_tables(*t.database);
+    ASSERT_TRUE(before.is_ok());
+    ASSERT_EQ(before->older_tables, 1u);
+    ASSERT_GT(before->tables, 1u);
+
+    const auto rewritten = rewrite_older_log_tables(*t.database, {});
+    ASSERT_TRUE(rewritten.is_ok()) << rewritten.status().to_string();
+    EXPECT_EQ(rewritten->tables_rewritten, 1u);
+    EXPECT_EQ(survey_log_tables(*t.database)->older_tables, 0u);
+    t.database->db()->GetColumnFamilyMetaData(t.database->events(), &family);
+    EXPECT_EQ(family.levels.at(0).files.size(), 0u);
+    EXPECT_EQ(every_event(*t.store), events_before);
+    EXPECT_EQ(events_of_a_verifying_pass(*t.store), 2000u);
+}
+
 TEST(LogTables, ARewriteIsRefusedOnAReadOnlyDatabase) {
     testing::TestStore t;
     append_events_of_about_230_bytes(*t.store, 100);

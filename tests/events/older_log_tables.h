@@ -43,4 +43,34 @@ inline void write_log_as_an_older_kakitome_did(const std::filesystem::path& dire
     ASSERT_TRUE(db->Close().ok());
 }
 
+// Writes every record of the log again, unchanged, into one table in level 0 as the older
+// kakitome would have flushed it, over the tables already below: a log whose last flush an
+// older kakitome made and no compaction has touched since.
+inline void write_the_log_again_into_level_zero(const std::filesystem::path& directory) {
+    rocksdb::DBOptions options;
+    std::vector<std::string> names;
+    ASSERT_TRUE(rocksdb::DB::ListColumnFamilies(options, directory.string(), &names).ok());
+    std::vector<rocksdb::ColumnFamilyDescriptor> families;
+    for (const auto& name : names) {
+        rocksdb::ColumnFamilyOptions family;
+        family.disable_auto_compactions = true;
+        families.emplace_back(name, family);
+    }
+    std::vector<rocksdb::ColumnFamilyHandle*> handles;
+    rocksdb::DB* raw = nullptr;
+    ASSERT_TRUE(rocksdb::DB::Open(options, directory.string(), families, &handles, &raw).ok());
+    std::unique_ptr<rocksdb::DB> db(raw);
+    for (std::size_t i = 0; i < names.size(); ++i) {
+        if (names[i] != storage_keys::kEventsFamily) continue;
+        std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions(), handles[i]));
+        for (it->SeekToFirst(); it->Valid(); it->Next())
+            ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), handles[i], it->key(), it->value()).ok());
+        ASSERT_TRUE(it->status().ok());
+        it.reset();
+        ASSERT_TRUE(db->Flush(rocksdb::FlushOptions(), handles[i]).ok());
+    }
+    for (auto* handle : handles) ASSERT_TRUE(db->DestroyColumnFamilyHandle(handle).ok());
+    ASSERT_TRUE(db->Close().ok());
+}
+
 }  // namespace kakitome::testing

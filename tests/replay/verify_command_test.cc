@@ -327,13 +327,17 @@ TEST(VerifyCommand, AStreamIndexEntryPointingElsewhereIsNamedWhereverItIs) {
         EXPECT_EQ(report->first_break->seq, Seq{seq}) << report->first_break->reason;
         EXPECT_EQ(report->events_checked, seq - 1);
     };
-    { RawDatabase(directory).point_stream_index_elsewhere(8999, 3); }  // the last, partial batch
+    // The binary's one batch, partial; with batches of 1,000 the last one, full and still being
+    // checked when the scan ends.
+    { RawDatabase(directory).point_stream_index_elsewhere(8999, 3); }
     named(8999);
     {
         RawDatabase(directory).point_stream_index_elsewhere(5000, 4);
     }  // a full batch, not the first
     named(5000);
-    { RawDatabase(directory).flip_byte(7000, 60); }  // a later break the scan itself finds
+    // A later break the scan itself finds, while (with batches of 1,000) the batch ending at 5000
+    // is still being checked.
+    { RawDatabase(directory).flip_byte(5500, 60); }
     named(5000);
     { RawDatabase(directory).point_stream_index_elsewhere(100, 5); }  // the first batch
     named(100);
