@@ -3,11 +3,11 @@
 // The log is read mostly in whole passes (a verifying replay, a projection's first fold, the
 // disclosure index's catch-up, the ledger, an export), so its tables are written in 16 KiB blocks
 // instead of RocksDB's 4 KiB. Every table the family writes is stamped with the block size it was
-// written in (a user-collected table property); a table without the stamp was written by an older
+// written in (a user-collected table property). A table without the stamp was written by an older
 // kakitome (in 4 KiB blocks, or in 16 KiB blocks by the build of 2026-11-29 that had them before
 // the stamp, which a rewrite then rewrites once for nothing) and stays so until it is rewritten
-// (events/log_table_rewrite.h):
-// the log's keys only grow, so level compaction moves its files down without rewriting them.
+// (events/log_table_rewrite.h): the log's keys only grow, so level compaction moves its files
+// down without rewriting them.
 #pragma once
 
 #include <cstddef>

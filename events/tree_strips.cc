@@ -43,6 +43,17 @@ Result<std::optional<merkle::Hash>> read_single_node(const Database& database,
     return std::optional<merkle::Hash>(hash_at(value.ToStringView(), 0));
 }
 
+// Node (level, index) from the bytes of its strip (empty when the strip is not stored), else
+// from a key of its own (a tree stored before strips).
+Result<std::optional<merkle::Hash>> node_in_strip_or_alone(const Database& database,
+                                                           rocksdb::ColumnFamilyHandle* family,
+                                                           std::string_view strip, unsigned level,
+                                                           std::uint64_t index) {
+    const std::size_t offset = (index % kStripWidth) * kHashSize;
+    if (offset < strip.size()) return std::optional<merkle::Hash>(hash_at(strip, offset));
+    return read_single_node(database, family, level, index);
+}
+
 }  // namespace
 
 std::string strip_key(unsigned level, std::uint64_t strip) {
@@ -66,13 +77,9 @@ Result<std::optional<merkle::Hash>> read_node(const Database& database,
     auto got = database.db()->Get(rocksdb::ReadOptions(), family,
                                   strip_key(level, index / kStripWidth), &strip);
     if (!got.ok() && !got.IsNotFound()) return from_rocksdb(got, "reading a merkle strip");
-    if (got.ok()) {
-        KAKITOME_RETURN_IF_ERROR(check_strip_size(strip.size()));
-        const std::size_t offset = (index % kStripWidth) * kHashSize;
-        if (offset < strip.size())
-            return std::optional<merkle::Hash>(hash_at(strip.ToStringView(), offset));
-    }
-    return read_single_node(database, family, level, index);
+    if (got.ok()) KAKITOME_RETURN_IF_ERROR(check_strip_size(strip.size()));
+    return node_in_strip_or_alone(database, family, got.ok() ? strip.ToStringView() : "", level,
+                                  index);
 }
 
 Result<std::optional<merkle::Hash>> StripWalker::node(unsigned level, std::uint64_t index) {
@@ -88,10 +95,7 @@ Result<std::optional<merkle::Hash>> StripWalker::node(unsigned level, std::uint6
         held.number = number;
         held.hashes = got.ok() ? std::move(hashes) : std::string();
     }
-    const std::size_t offset = (index % kStripWidth) * kHashSize;
-    if (offset < held.hashes.size())
-        return std::optional<merkle::Hash>(hash_at(held.hashes, offset));
-    return read_single_node(database_, family_, level, index);
+    return node_in_strip_or_alone(database_, family_, held.hashes, level, index);
 }
 
 Result<StripWriter> StripWriter::open(const Database& database, rocksdb::ColumnFamilyHandle* family,

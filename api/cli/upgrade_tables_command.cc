@@ -55,12 +55,10 @@ nlohmann::json survey_json(const LogTableSurvey& survey) {
 }
 
 // The last event as the rewritten tables give it back: the rewrite must leave it as it was.
-Result<nlohmann::json> head_json(const std::shared_ptr<Database>& database) {
-    auto store = EventStore::open(database);
-    if (!store.is_ok()) return store.status();
-    const Seq head = store.value()->head();
+Result<nlohmann::json> head_json(const EventStore& store) {
+    const Seq head = store.head();
     if (head.value == 0) return nlohmann::json{{"seq", 0}};
-    auto last = store.value()->read_event(head);
+    auto last = store.read_event(head);
     if (!last.is_ok()) return last.status();
     return nlohmann::json{{"seq", head.value}, {"hash", to_hex(last->hash)}};
 }
@@ -97,7 +95,9 @@ int run_upgrade_tables(const Words& words) {
         return kExitOk;
     }
 
-    auto head_before = head_json(database.value());
+    auto store = EventStore::open(database.value());
+    if (!store.is_ok()) return report_failure(directory, store.status());
+    auto head_before = head_json(*store.value());
     if (!head_before.is_ok()) return report_failure(directory, head_before.status());
     std::fprintf(stderr, "kakitome upgrade-tables: %zu of %zu tables (%s of %s) to rewrite\n",
                  before->older_tables, before->tables, megabytes(before->older_bytes).c_str(),
@@ -113,7 +113,7 @@ int run_upgrade_tables(const Words& words) {
     if (!rewritten.is_ok()) return report_failure(directory, rewritten.status());
     auto after = survey_log_tables(*database.value());
     if (!after.is_ok()) return report_failure(directory, after.status());
-    auto head_after = head_json(database.value());
+    auto head_after = head_json(*store.value());
     if (!head_after.is_ok()) return report_failure(directory, head_after.status());
     if (head_after.value() != head_before.value()) {
         std::fprintf(stderr,
