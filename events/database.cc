@@ -22,6 +22,9 @@ namespace kakitome {
 
 namespace {
 
+// What the memtables of all families may hold together (DBOptions::db_write_buffer_size).
+constexpr std::size_t kMemtableBudgetBytes = std::size_t{128} << 20;
+
 // RocksDB keeps every table file open (max_open_files -1), and an index catch-up written as
 // tables adds up to two small bottom-level files per page of 10,000 events (docs/performance.md):
 // the usual soft limit of 1,024 descriptors (a shell's, a systemd service's) would end in "Too
@@ -67,6 +70,12 @@ Result<std::shared_ptr<Database>> Database::open(const DatabaseOptions& options)
     db_options.enable_pipelined_write = false;
     db_options.max_background_jobs = 2;
     db_options.keep_log_file_num = 5;
+    // One memtable budget for every family together. Each family would otherwise keep up to two
+    // 64 MiB memtables of its own, and serve writes to more than a dozen (the log, its index,
+    // the tree, the disclosure index, each read model): under a day of reads, each appending its
+    // disclosure, serve's memory grew with them toward that sum. Past the budget RocksDB flushes
+    // the largest; an append-only load still flushes the log's family at 64 MiB as before.
+    db_options.db_write_buffer_size = kMemtableBudgetBytes;
 
     if (options.read_only && !std::filesystem::exists(options.directory / "CURRENT")) {
         return Status::not_found("no kakitome data in " + options.directory.string());
