@@ -30,6 +30,9 @@ token=$("$kakitome" token create --data "$data" --role operator --name bench | /
 port=$(free_port)
 "$kakitome" serve --data "$data" --demo --listen "127.0.0.1:$port" > "$work/serve.log" 2>&1 &
 pids+=($!)
+serve_pid=$!
+# serve's resident memory in MiB: field VmRSS (now) or VmHWM (the peak so far) of its status.
+serve_memory() { awk -v field="$1:" '$1 == field {printf "%.0f", $2 / 1024}' "/proc/$serve_pid/status"; }
 for _ in $(seq 100); do (echo > "/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.1; done
 sleep 1.5  # the worker's first pass publishes the queue
 base="http://127.0.0.1:$port"
@@ -91,22 +94,24 @@ run_wrk() {  # label url [auth]
   rps=$(printf '%s\n' "$out" | awk '/Requests\/sec/ {print $2}')
   p99=$(printf '%s\n' "$out" | awk '$1 == "99%" {print $2}')
   errors=$(printf '%s\n' "$out" | awk '/Non-2xx|Socket errors/ {print}' | tr '\n' ' ')
-  printf '%s|%s|%s|%s\n' "$1" "$rps" "$p99" "${errors:-none}"
+  printf '%s|%s|%s|%s|%s\n' "$1" "$rps" "$p99" "${errors:-none}" "$(serve_memory VmRSS)"
 }
+rss_before=$(serve_memory VmRSS)
 results=()
 results+=("$(run_wrk 'nginx static file (baseline)' "http://127.0.0.1:$nginx_port/static.json")")
 results+=("$(run_wrk 'GET /v1/queue' "$base/v1/queue" "$token")")
 results+=("$(run_wrk 'GET /v1/applications/{id} (+ PiiDisclosed append each)' "$base/v1/applications/$application" "$token")")
 baseline=$(printf '%s\n' "${results[0]}" | cut -d'|' -f2)
 writes=$(curl -s -H "Authorization: Bearer $token" "$base/v1/applications/$writer_target" | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["version"])')
-echo "| endpoint | req/s | ratio to nginx | p99 | errors |"
-echo "| --- | --- | --- | --- | --- |"
+echo "| endpoint | req/s | ratio to nginx | p99 | errors | serve's RSS after it |"
+echo "| --- | --- | --- | --- | --- | --- |"
 for row in "${results[@]}"; do
-  IFS='|' read -r label rps p99 errors <<< "$row"
+  IFS='|' read -r label rps p99 errors rss <<< "$row"
   ratio=$(/usr/bin/python3 -c "print(f'{float(\"$rps\")/float(\"$baseline\"):.2f}×')")
-  echo "| $label | $rps | $ratio | $p99 | $errors |"
+  echo "| $label | $rps | $ratio | $p99 | $errors | $rss MiB |"
 done
 echo
+echo "serve's resident memory: $rss_before MiB before the load, $(serve_memory VmRSS) MiB after it, peak $(serve_memory VmHWM) MiB (each GET /v1/applications/{id} appended a PiiDisclosed event)."
 writer_summary="no writer (NO_WRITER set)"
 [ -n "${NO_WRITER:-}" ] || writer_summary="one writer appended $((writes - version_before)) assign commands meanwhile"
 echo "wrk -t2 -c$connections -d${seconds}s --latency; $writer_summary; $(nproc) cores."
