@@ -120,25 +120,24 @@ void append_record_body(std::string& out, const RecordBody& record) {
     for (const auto& name : record.fields) text_bytes += name.size() + 3;
     out.reserve(out.size() + text_bytes + 160);
     using namespace std::string_view_literals;
-    out += ",\"at\":"sv;
-    append_json_string(out, record.at);
+    const auto text = [&out](std::string_view name, std::string_view value) {
+        out += name;
+        append_json_string(out, value);
+    };
+    text(",\"at\":"sv, record.at);
     out += ",\"at_ms\":"sv;
     append_number(out, record.at_ms);
-    out += ",\"endpoint\":"sv;
-    append_json_string(out, record.endpoint);
+    text(",\"endpoint\":"sv, record.endpoint);
     out += ",\"fields\":["sv;
     for (std::size_t i = 0; i < record.fields.size(); ++i) {
         if (i > 0) out += ',';
         append_json_string(out, record.fields[i]);
     }
-    out += "],\"principal\":"sv;
-    append_json_string(out, record.principal);
-    out += ",\"remote\":"sv;
-    append_json_string(out, record.remote);
-    out += ",\"request_id\":"sv;
-    append_json_string(out, record.request_id);
-    out += ",\"role\":"sv;
-    append_json_string(out, record.role);
+    out += ']';
+    text(",\"principal\":"sv, record.principal);
+    text(",\"remote\":"sv, record.remote);
+    text(",\"request_id\":"sv, record.request_id);
+    text(",\"role\":"sv, record.role);
     out += ",\"seq\":"sv;
     append_number(out, record.seq);
     out += '}';
