@@ -73,8 +73,10 @@ Result<std::shared_ptr<Database>> Database::open(const DatabaseOptions& options)
     // One memtable budget for every family together. Each family would otherwise keep up to two
     // 64 MiB memtables of its own, and serve writes to more than a dozen (the log, its index,
     // the tree, the disclosure index, each read model): under a day of reads, each appending its
-    // disclosure, serve's memory grew with them toward that sum. Past the budget RocksDB flushes
-    // the largest; an append-only load still flushes the log's family at 64 MiB as before.
+    // disclosure, serve's memory grew with them toward that sum. From seven eighths of the budget
+    // RocksDB flushes, one family at a time, the one whose memtable is oldest; memtables still
+    // being flushed count on top, so the total can pass the budget by those. An append-only load
+    // still flushes the log's family at 64 MiB as before.
     db_options.db_write_buffer_size = kMemtableBudgetBytes;
 
     if (options.read_only && !std::filesystem::exists(options.directory / "CURRENT")) {
