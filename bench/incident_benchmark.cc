@@ -4,7 +4,6 @@
 #include <filesystem>
 #include <random>
 
-#include <rocksdb/db.h>
 #include <nlohmann/json.hpp>
 
 #include "engine/domain/access_events.h"
@@ -16,6 +15,7 @@
 #include "events/ledger.h"
 #include "events/merkle.h"
 #include "events/storage_keys.h"
+#include "events/table_memory.h"
 #include "events/verified_pages.h"
 #include "projections/disclosure_index.h"
 #include "projections/incident_review.h"
@@ -237,23 +237,14 @@ Result<std::string> run_incident_benchmark(
     // What every open table keeps in memory outside the block cache (index and filter blocks;
     // serve keeps every table open), beside the tables' size: the memory that grows with the
     // store (docs/operations.md, "Memory to plan for").
-    std::uint64_t table_readers_bytes = 0, table_file_bytes = 0;
-    std::vector<std::string> every_family = {
-        rocksdb::kDefaultColumnFamilyName, storage_keys::kEventsFamily,
-        storage_keys::kStreamsFamily, storage_keys::kMetaFamily, storage_keys::kBlobsFamily};
+    std::vector<std::string> every_family = {storage_keys::kEventsFamily,
+                                             storage_keys::kStreamsFamily,
+                                             storage_keys::kMetaFamily, storage_keys::kBlobsFamily};
     every_family.insert(every_family.end(), families.begin(), families.end());
-    for (const auto& name : every_family) {
-        std::uint64_t readers = 0, files = 0;
-        rocksdb::ColumnFamilyHandle* family = database.value()->family(name);
-        if (family == nullptr) continue;
-        database.value()->db()->GetIntProperty(family, "rocksdb.estimate-table-readers-mem",
-                                               &readers);
-        database.value()->db()->GetIntProperty(family, "rocksdb.total-sst-files-size", &files);
-        table_readers_bytes += readers;
-        table_file_bytes += files;
-    }
-    figures["table_readers_bytes"] = table_readers_bytes;
-    figures["table_file_bytes"] = table_file_bytes;
+    auto tables = table_memory(*database.value(), every_family);
+    if (!tables.is_ok()) return tables.status();
+    figures["table_readers_bytes"] = tables->table_readers_bytes;
+    figures["table_file_bytes"] = tables->table_file_bytes;
     // Closed before the directory goes: an open database's background compaction deletes files
     // under remove_all's feet (a 10M run aborted here, its figures lost).
     ledger.value().reset();
