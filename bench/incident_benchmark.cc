@@ -237,11 +237,7 @@ Result<std::string> run_incident_benchmark(
     // What every open table keeps in memory outside the block cache (index and filter blocks;
     // serve keeps every table open), beside the tables' size: the memory that grows with the
     // store (docs/operations.md, "Memory to plan for").
-    std::vector<std::string> every_family = {storage_keys::kEventsFamily,
-                                             storage_keys::kStreamsFamily,
-                                             storage_keys::kMetaFamily, storage_keys::kBlobsFamily};
-    every_family.insert(every_family.end(), families.begin(), families.end());
-    auto tables = table_memory(*database.value(), every_family);
+    auto tables = table_memory(*database.value());
     if (!tables.is_ok()) return tables.status();
     figures["table_readers_bytes"] = tables->table_readers_bytes;
     figures["table_file_bytes"] = tables->table_file_bytes;

@@ -1,12 +1,10 @@
 // What a database's table files take on disk and what their open readers keep in memory outside
-// the block cache (index and filter blocks: every table stays open), summed over the named column
-// families: the part of a process's memory that grows with the store (docs/operations.md,
-// "Memory to plan for"). An error when a family is not open or RocksDB cannot say.
+// the block cache (index and filter blocks: every table stays open), summed over every column
+// family the database has open: the part of a process's memory that grows with the store
+// (docs/operations.md, "Memory to plan for"). An error when RocksDB cannot say.
 #pragma once
 
 #include <cstdint>
-#include <span>
-#include <string>
 
 #include "events/base/status.h"
 #include "events/database.h"
@@ -18,6 +16,6 @@ struct TableMemory {
     std::uint64_t table_file_bytes = 0;
 };
 
-Result<TableMemory> table_memory(const Database& database, std::span<const std::string> families);
+Result<TableMemory> table_memory(const Database& database);
 
 }  // namespace kakitome
