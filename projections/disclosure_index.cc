@@ -2,8 +2,9 @@
 
 #include <algorithm>
 #include <charconv>
+#include <functional>
 #include <memory>
-#include <span>
+#include <optional>
 
 #include <nlohmann/json.hpp>
 
@@ -33,8 +34,11 @@ constexpr const char* kFormatKey = "projection:disclosures:format";
 const std::string kIngestedThroughKey = std::string(1, '\0') + "ingested-through";
 // 1: the record stored three times, under application, principal and time. 2: once, under its
 // time; the application and principal entries are keys alone that name it (a third of the
-// bytes to write at catch-up, half the index on disk).
-constexpr int kRowFormat = 2;
+// bytes to write at catch-up, half the index on disk). 3: not at all: every entry is a key
+// alone naming the disclosure's seq, and a query reads the record from the log, which holds it
+// already (PiiDisclosed is never sealed, so no erasure takes it away). Printing the records
+// was a fifth of a catch-up's instructions, and they were most of the index's bytes.
+constexpr int kRowFormat = 3;
 constexpr std::uint64_t kEventsWorthABulkLoad = 4 * kFollowerPageEvents;
 
 void append_big_endian(std::string& out, std::uint64_t value) {
@@ -53,13 +57,12 @@ std::uint64_t from_big_endian(std::string_view bytes) {
     return value;
 }
 
-// Keys: 't' at seq app -> the record | 'a' app 0 seq at -> "" | 'p' principal 0 seq at app -> ""
+// Keys: 't' at seq app -> "" | 'a' app 0 seq at -> "" | 'p' principal 0 seq at app -> ""
 //       | 'o' app -> owner and time | 'r' at app -> owner
-// The record lies under its time: a catch-up then appends records in the order it reads them,
-// and an incident's window is one range of them. The application and principal entries name
-// the record's key (its time and seq) and are otherwise empty.
+// The entries of a disclosure name its seq in the log, where its record is read. By time, a
+// catch-up appends entries in the order it reads them, and an incident's window is one range.
 // The keys are built in one string each: a catch-up builds three per disclosure.
-std::string record_key(std::int64_t at_ms, std::uint64_t seq, std::string_view application) {
+std::string by_time(std::int64_t at_ms, std::uint64_t seq, std::string_view application) {
     std::string key;
     key.reserve(17 + application.size());
     key.push_back('t');
@@ -98,32 +101,25 @@ void append_number(std::string& out, Integer value) {
     out.append(digits, written.ptr);
 }
 
-// A record's fields after its application, which come last in key order: the same for every
-// application one disclosure names, so a disclosure writes them once.
-struct RecordBody {
-    std::uint64_t seq = 0;
-    std::int64_t at_ms = 0;
-    std::string_view at;
-    std::string_view principal;
-    std::string_view role;
-    std::string_view request_id;
-    std::string_view endpoint;
-    std::string_view remote;
-    std::span<const std::string> fields;
-};
+}  // namespace
 
-void append_record_body(std::string& out, const RecordBody& record) {
-    // Room for the whole body at once: grown by doubling, its copies were half of writing it.
-    std::size_t text_bytes = record.at.size() + record.principal.size() + record.role.size() +
+std::string disclosure_to_json(const DisclosureRecord& record) {
+    // Written directly, keys in the order nlohmann::json's map gives them: the bytes every answer
+    // and every index of formats 1 and 2 held. Room for the whole text at once: grown by
+    // doubling, its copies were half of writing it.
+    std::size_t text_bytes = record.application.size() + record.at.size() +
+                             record.principal.size() + record.role.size() +
                              record.request_id.size() + record.endpoint.size() +
                              record.remote.size();
     for (const auto& name : record.fields) text_bytes += name.size() + 3;
-    out.reserve(out.size() + text_bytes + 160);
+    std::string out;
+    out.reserve(text_bytes + 180);
     using namespace std::string_view_literals;
     const auto text = [&out](std::string_view name, std::string_view value) {
         out += name;
         append_json_string(out, value);
     };
+    text("{\"application\":"sv, record.application);
     text(",\"at\":"sv, record.at);
     out += ",\"at_ms\":"sv;
     append_number(out, record.at_ms);
@@ -141,27 +137,7 @@ void append_record_body(std::string& out, const RecordBody& record) {
     out += ",\"seq\":"sv;
     append_number(out, record.seq);
     out += '}';
-}
-
-std::string record_json(std::string_view application, std::string_view body) {
-    std::string out;
-    out.reserve(19 + application.size() + body.size());
-    out += "{\"application\":";
-    append_json_string(out, application);
-    out += body;
     return out;
-}
-
-}  // namespace
-
-std::string disclosure_to_json(const DisclosureRecord& record) {
-    // Written directly, keys in the order nlohmann::json's map gives them, so the bytes are those
-    // the index has always stored (a rebuild compares them); building a json object per row was
-    // a fifth of a catch-up (docs/performance.md).
-    std::string body;
-    append_record_body(body, {record.seq, record.at_ms, record.at, record.principal, record.role,
-                              record.request_id, record.endpoint, record.remote, record.fields});
-    return record_json(record.application, body);
 }
 
 std::string disclosures_to_json(const std::vector<DisclosureRecord>& records) {
@@ -172,15 +148,6 @@ std::string disclosures_to_json(const std::vector<DisclosureRecord>& records) {
 }
 
 namespace {
-
-DisclosureRecord decode(const std::string& bytes) {
-    const json in = json::parse(bytes);
-    return {in.at("seq"),        in.at("at_ms"),
-            in.at("at"),         in.at("application"),
-            in.at("principal"),  in.at("role"),
-            in.at("request_id"), in.at("endpoint"),
-            in.at("remote"),     in.at("fields").get<std::vector<std::string>>()};
-}
 
 // A number the index stored under `key`; nullopt when absent; an error when it cannot be read or
 // is not a number (taken for absent, it could put the position ahead of the rows).
@@ -250,13 +217,9 @@ Result<std::vector<std::pair<std::string, std::string>>> disclosure_rows_of(
         if (!disclosed.is_ok()) return disclosed.status();
         const std::int64_t at_ms = time_of();
         const std::uint64_t seq = event.seq.value;
-        std::string body;
-        append_record_body(body, {seq, at_ms, event.at, disclosed->principal, disclosed->role,
-                                  disclosed->request_id, disclosed->endpoint, disclosed->remote,
-                                  disclosed->fields_shown});
         rows.reserve(3 * disclosed->applications.size());
         for (const auto& application : disclosed->applications) {
-            rows.emplace_back(record_key(at_ms, seq, application), record_json(application, body));
+            rows.emplace_back(by_time(at_ms, seq, application), std::string());
             rows.emplace_back(by_application(application, seq, at_ms), std::string());
             rows.emplace_back(by_principal(disclosed->principal, seq, at_ms, application),
                               std::string());
@@ -487,80 +450,145 @@ bool DisclosureProjection::load_row(const std::string& key, const std::string& b
 
 namespace {
 
-Result<std::vector<DisclosureRecord>> scan(const Database& database, const std::string& from,
-                                           const std::string& to) {
+// A disclosure an index entry names: the seq of its event, the time the entry was filed under
+// and the application.
+struct EntryName {
+    std::uint64_t seq = 0;
+    std::int64_t at_ms = 0;
+    std::string application;
+};
+
+Status damaged_entry(const EntryName& name, std::string_view what) {
+    return Status::corruption("the disclosure index names a disclosure of " + name.application +
+                              " at seq " + std::to_string(name.seq) + ", but the log " +
+                              std::string(what));
+}
+
+// The records of the named disclosures, read from the log. An entry the log does not bear out
+// (no event at its seq, not a disclosure, not of its application, not at its time) is damage:
+// answered as corruption, never left out of the answer or taken on trust.
+Result<std::vector<DisclosureRecord>> records_in_log(const EventStore& store,
+                                                     const std::vector<EntryName>& names) {
     std::vector<DisclosureRecord> out;
-    if (!database.has_family(kDisclosuresFamily)) return out;
-    KAKITOME_RETURN_IF_ERROR(
-        database.scan(kDisclosuresFamily, from, [&](std::string_view key, std::string_view value) {
-            if (key >= to) return false;
-            out.push_back(decode(std::string(value)));
-            return true;
-        }));
+    out.reserve(names.size());
+    // Entries of one disclosure naming several applications lie together (by principal, by
+    // time): its event is read and decoded once.
+    std::uint64_t decoded_seq = 0;
+    std::optional<domain::PiiDisclosed> disclosed;
+    std::string at;
+    std::int64_t at_ms = 0;
+    for (const auto& name : names) {
+        if (name.seq != decoded_seq || !disclosed) {
+            auto stored = store.read_event(Seq{name.seq});
+            if (!stored.is_ok()) {
+                if (stored.status().code() == StatusCode::not_found)
+                    return damaged_entry(name, "holds no event there");
+                return stored.status();
+            }
+            disclosed.reset();
+            Status decoded;
+            const Status upgraded =
+                domain::for_each_current_event(stored.value(), [&](const RecordedEvent& event) {
+                    if (!domain::is<domain::PiiDisclosed>(event) || disclosed) return;
+                    auto typed = domain::decode<domain::PiiDisclosed>(event);
+                    if (!typed.is_ok()) {
+                        decoded = typed.status();
+                        return;
+                    }
+                    disclosed = std::move(typed).value();
+                });
+            KAKITOME_RETURN_IF_ERROR(upgraded);
+            KAKITOME_RETURN_IF_ERROR(decoded);
+            if (!disclosed) return damaged_entry(name, "holds another event there");
+            decoded_seq = name.seq;
+            at = stored->at;
+            at_ms = parse_rfc3339_ms(at).value_or(0);
+        }
+        // Checked for every entry: two entries may name one seq at two times.
+        if (at_ms != name.at_ms) return damaged_entry(name, "holds it at another time");
+        const auto& applications = disclosed->applications;
+        if (std::find(applications.begin(), applications.end(), name.application) ==
+            applications.end())
+            return damaged_entry(name, "names other applications there");
+        out.push_back({name.seq, name.at_ms, at, name.application, disclosed->principal,
+                       disclosed->role, disclosed->request_id, disclosed->endpoint,
+                       disclosed->remote, disclosed->fields_shown});
+    }
     return out;
 }
 
-Status missing_record(std::string_view record_key) {
-    return Status::corruption("the disclosure index names a disclosure of seq " +
-                              std::to_string(from_big_endian(record_key.substr(9, 8))) +
-                              " it holds no record of");
-}
-
-// The records named by the entries from <= key < to: `skip` bytes of each key come before the
-// record's seq and time; the application follows them, or is `application` when given.
-Result<std::vector<DisclosureRecord>> scan_references(const Database& database,
-                                                      const std::string& from,
-                                                      const std::string& to, std::size_t skip,
-                                                      const std::string* application = nullptr) {
-    std::vector<std::string> record_keys;
+// The entries from <= key < to, named by what `name` reads from each key (nullopt: too short to
+// name a disclosure, which is damage).
+Result<std::vector<EntryName>> scan_entries(
+    const Database& database, const std::string& from, const std::string& to,
+    const std::function<std::optional<EntryName>(std::string_view key)>& name) {
+    std::vector<EntryName> names;
+    if (!database.has_family(kDisclosuresFamily)) return names;
     bool damaged = false;
-    if (!database.has_family(kDisclosuresFamily)) return std::vector<DisclosureRecord>();
     KAKITOME_RETURN_IF_ERROR(
         database.scan(kDisclosuresFamily, from, [&](std::string_view key, std::string_view) {
             if (key >= to) return false;
-            if (key.size() < skip + 16) {
+            auto named = name(key);
+            if (!named) {
                 damaged = true;
                 return false;
             }
-            record_keys.push_back(
-                record_key(static_cast<std::int64_t>(from_big_endian(key.substr(skip + 8, 8))),
-                           from_big_endian(key.substr(skip, 8)),
-                           application ? std::string_view(*application) : key.substr(skip + 16)));
+            names.push_back(std::move(*named));
             return true;
         }));
     if (damaged)
         return Status::corruption(
             "the disclosure index holds an entry too short to name a disclosure");
-    std::vector<DisclosureRecord> out;
-    out.reserve(record_keys.size());
-    for (const auto& key : record_keys) {
-        auto value = database.get(kDisclosuresFamily, key);
-        if (!value.is_ok()) return value.status();
-        if (!value->has_value()) return missing_record(key);
-        out.push_back(decode(**value));
-    }
-    return out;
+    return names;
+}
+
+// Entries by application and by principal: `skip` bytes of each key come before the
+// disclosure's seq and time; the application follows them, or is `application` when given.
+Result<std::vector<EntryName>> scan_references(const Database& database, const std::string& from,
+                                               const std::string& to, std::size_t skip,
+                                               const std::string* application = nullptr) {
+    return scan_entries(database, from, to, [&](std::string_view key) -> std::optional<EntryName> {
+        if (key.size() < skip + 16) return std::nullopt;
+        return EntryName{
+            from_big_endian(key.substr(skip, 8)),
+            static_cast<std::int64_t>(from_big_endian(key.substr(skip + 8, 8))),
+            std::string(application ? std::string_view(*application) : key.substr(skip + 16))};
+    });
 }
 
 }  // namespace
 
 Result<std::vector<DisclosureRecord>> DisclosureIndex::who_saw(
     const std::string& application) const {
-    return scan_references(*store_.database(), "a" + application + '\0', "a" + application + '\1',
-                           application.size() + 2, &application);
+    auto names = scan_references(*store_.database(), "a" + application + '\0',
+                                 "a" + application + '\1', application.size() + 2, &application);
+    if (!names.is_ok()) return names.status();
+    return records_in_log(store_, names.value());
 }
 
 Result<std::vector<DisclosureRecord>> DisclosureIndex::saw_what(
     const std::string& principal) const {
-    return scan_references(*store_.database(), "p" + principal + '\0', "p" + principal + '\1',
-                           principal.size() + 2);
+    auto names = scan_references(*store_.database(), "p" + principal + '\0', "p" + principal + '\1',
+                                 principal.size() + 2);
+    if (!names.is_ok()) return names.status();
+    return records_in_log(store_, names.value());
 }
 
 Result<std::vector<DisclosureRecord>> DisclosureIndex::in_window(std::int64_t from_ms,
                                                                  std::int64_t to_ms) const {
-    return scan(*store_.database(),
-                "t" + big_endian(static_cast<std::uint64_t>(std::max<std::int64_t>(0, from_ms))),
-                "t" + big_endian(static_cast<std::uint64_t>(std::max<std::int64_t>(0, to_ms))));
+    // Keys: "t", the time, the seq (8 bytes big-endian each), the application.
+    auto names = scan_entries(
+        *store_.database(),
+        "t" + big_endian(static_cast<std::uint64_t>(std::max<std::int64_t>(0, from_ms))),
+        "t" + big_endian(static_cast<std::uint64_t>(std::max<std::int64_t>(0, to_ms))),
+        [](std::string_view key) -> std::optional<EntryName> {
+            if (key.size() < 17) return std::nullopt;
+            return EntryName{from_big_endian(key.substr(9, 8)),
+                             static_cast<std::int64_t>(from_big_endian(key.substr(1, 8))),
+                             std::string(key.substr(17))};
+        });
+    if (!names.is_ok()) return names.status();
+    return records_in_log(store_, names.value());
 }
 
 Result<std::optional<Registration>> DisclosureIndex::registration(

@@ -4,8 +4,9 @@
 // "who saw what is a query over these events"). Kept in its own column family, caught up like
 // a projection (rows and position in one WriteBatch per page, or for a page of thousands of rows
 // in one ingestion of table files), so who-saw is one prefix scan.
-// Each disclosure's record is stored once, under its time (a window is one range); by
-// application and by principal there are keys alone naming it, one point lookup per record.
+// Every entry is a key alone naming the disclosure's seq, by application, by principal and by
+// time (a window is one range); the record is read from the log there, one point lookup per
+// disclosure, and an entry the log does not bear out is corruption, not a shorter answer.
 // catch_up() from one thread; queries are thread-safe.
 #pragma once
 
@@ -38,7 +39,7 @@ struct DisclosureRecord {
     std::vector<std::string> fields;
 };
 
-// The record as JSON text (also its stored form), and a list of them as a JSON array.
+// The record as JSON text (the form every answer has had), and a list of them as a JSON array.
 std::string disclosure_to_json(const DisclosureRecord& record);
 std::string disclosures_to_json(const std::vector<DisclosureRecord>& records);
 

@@ -3,8 +3,9 @@
 // PiiDisclosed event; a disclosure naming several applications is indexed under each; windows
 // are [from, to); registrations (the form mail's arrival and owner) answer registration(),
 // registered_in() and registered_before(); catch-up resumes from its position and indexes
-// nothing twice; a stored row is, byte for byte, the JSON object nlohmann::json writes for the
-// record (the form every index stored so far has, and a rebuild compares with).
+// nothing twice; every entry is a key alone, its record read from the log, and an entry the log
+// does not bear out is corruption; a record's JSON is, byte for byte, the object nlohmann::json
+// writes (the form every answer has had).
 #include "projections/disclosure_index.h"
 
 #include <gtest/gtest.h>
@@ -180,7 +181,7 @@ TEST_F(Disclosures, WhoSawAndSawWhatInLogOrderWithEveryField) {
               (std::vector<std::string>{"a1", "a2"}));
 }
 
-TEST(DisclosureRows, AStoredRowIsTheJsonObjectOfTheRecordByteForByte) {
+TEST(DisclosureRows, ARecordsJsonIsTheObjectNlohmannWritesByteForByte) {
     for (const DisclosureRecord& record :
          {DisclosureRecord{.seq = 18446744073709551615u,
          .at_ms = 1795694400000,
@@ -207,11 +208,11 @@ TEST(DisclosureRows, AStoredRowIsTheJsonObjectOfTheRecordByteForByte) {
     }
 }
 
-// Every row an index has stored keeps its spelling: the keys as laid out in disclosure_index.cc,
-// the values as nlohmann::json's dump wrote them before the rows were written directly (a stored
-// index and a rebuild are compared byte for byte). A disclosure naming two applications writes the
-// record's body once and each application's row from it.
-TEST_F(Disclosures, EveryRowIsSpelledAsTheDocumentWayWroteIt) {
+// Every row keeps the spelling of format 3: the keys as laid out in disclosure_index.cc, the
+// disclosures' entries keys alone (their records are read from the log), the registrations'
+// values as nlohmann::json's dump wrote them (a stored index and a rebuild are compared byte for
+// byte). A disclosure naming two applications has three entries for each.
+TEST_F(Disclosures, EveryRowIsSpelledAsFormatThreeLaysItOut) {
     const auto big_endian = [](std::uint64_t value) {
         std::string out;
         for (int shift = 56; shift >= 0; shift -= 8)
@@ -232,18 +233,7 @@ TEST_F(Disclosures, EveryRowIsSpelledAsTheDocumentWayWroteIt) {
                               "");
         expected.emplace_back(
             "p" + principal + '\0' + big_endian(2) + big_endian(disclosed_at) + application, "");
-        const nlohmann::json record{{"seq", 2},
-                                    {"at_ms", disclosed_at},
-                                    {"at", "2026-11-26T12:00:01.234Z"},
-                                    {"application", application},
-                                    {"principal", principal},
-                                    {"role", "operator"},
-                                    {"request_id", "r\n1"},
-                                    {"endpoint", "GET /v1/applications/{id}"},
-                                    {"remote", "127.0.0.1"},
-                                    {"fields", {"organization", "contact_email"}}};
-        expected.emplace_back("t" + big_endian(disclosed_at) + big_endian(2) + application,
-                              record.dump());
+        expected.emplace_back("t" + big_endian(disclosed_at) + big_endian(2) + application, "");
     }
     expected.emplace_back("o" + std::string("a\"1"),
                           nlohmann::json{{"owner", "applicant:k\\1"}, {"at_ms", kNoon}}.dump());
@@ -251,6 +241,22 @@ TEST_F(Disclosures, EveryRowIsSpelledAsTheDocumentWayWroteIt) {
     std::sort(expected.begin(), expected.end());
     EXPECT_EQ(stored_rows(), expected);
     EXPECT_EQ(rebuilt_rows(), expected);
+    // Each application's record, read from the log, is the disclosure's own.
+    const auto records = index_->in_window(kNoon, kNoon + kMinute).value();
+    ASSERT_EQ(records.size(), 2u);
+    EXPECT_EQ(disclosure_to_json(records[0]),
+              nlohmann::json({{"seq", 2},
+                              {"at_ms", disclosed_at},
+                              {"at", "2026-11-26T12:00:01.234Z"},
+                              {"application", "a\"1"},
+                              {"principal", principal},
+                              {"role", "operator"},
+                              {"request_id", "r\n1"},
+                              {"endpoint", "GET /v1/applications/{id}"},
+                              {"remote", "127.0.0.1"},
+                              {"fields", {"organization", "contact_email"}}})
+                  .dump());
+    EXPECT_EQ(records[1].application, "a2");
 }
 
 TEST_F(Disclosures, AWindowIncludesItsStartAndExcludesItsEnd) {
@@ -308,7 +314,7 @@ TEST_F(Disclosures, CatchUpResumesFromItsPositionAndIndexesNothingTwice) {
 }
 
 // Format 1 stored each record three times; an index of that format (no format recorded, its
-// position at the head) is dropped and built again rather than read as format 2.
+// position at the head) is dropped and built again rather than read as the current format.
 TEST_F(Disclosures, AnIndexOfTheFirstFormatIsBuiltAgainFromTheLog) {
     disclosed("sato", {"a1"}, "r1");
     ASSERT_TRUE(index_->catch_up().is_ok());
@@ -340,20 +346,80 @@ TEST_F(Disclosures, AnIndexOfTheFirstFormatIsBuiltAgainFromTheLog) {
             .IsNotFound());
 }
 
-// Who saw an application must never shrink silently: an entry whose record is gone is damage.
-TEST_F(Disclosures, AnEntryWhoseRecordIsGoneIsCorruptionNotAShorterAnswer) {
+// Format 2 stored each record once, under its time; an index of that format is dropped and built
+// again: its entries by time would otherwise carry records no query reads.
+TEST_F(Disclosures, AnIndexOfTheSecondFormatIsBuiltAgainFromTheLog) {
     disclosed("sato", {"a1"}, "r1");
     ASSERT_TRUE(index_->catch_up().is_ok());
-    std::unique_ptr<rocksdb::Iterator> records(database_->db()->NewIterator(
-        rocksdb::ReadOptions(), database_->family(kDisclosuresFamily)));
-    records->Seek("t");
-    ASSERT_TRUE(records->Valid());
+    const std::string old_entry = stored_rows().back().first;  // the entry by time, 't' last
+    ASSERT_EQ(old_entry.front(), 't');
+    const std::string old_record = disclosure_to_json(index_->who_saw("a1")->front());
+    auto* raw = database_->db();
+    ASSERT_TRUE(raw->Put(rocksdb::WriteOptions(), database_->family(kDisclosuresFamily), old_entry,
+                         old_record)
+                    .ok());
     ASSERT_TRUE(
-        database_->db()
-            ->Delete(rocksdb::WriteOptions(), database_->family(kDisclosuresFamily), records->key())
+        raw->Put(rocksdb::WriteOptions(), database_->meta(), "projection:disclosures:format", "2")
             .ok());
-    EXPECT_EQ(index_->who_saw("a1").status().code(), StatusCode::corruption);
-    EXPECT_EQ(index_->saw_what("sato").status().code(), StatusCode::corruption);
+
+    DisclosureIndex upgraded(*store_);
+    ASSERT_TRUE(upgraded.catch_up().is_ok());
+    EXPECT_EQ(upgraded.position().value, 1u);
+    EXPECT_EQ(stored_rows(), rebuilt_rows()) << "the old record is gone";
+    EXPECT_EQ(request_ids(upgraded.in_window(kNoon, kNoon + 1).value()),
+              (std::vector<std::string>{"r1"}));
+}
+
+// Who saw an application must never shrink silently, nor name what the log does not hold: an
+// entry whose seq holds no event, another event, a disclosure of other applications or one at
+// another time is damage, by application, by principal and by time alike.
+TEST_F(Disclosures, AnEntryTheLogDoesNotBearOutIsCorruptionNotAnAnswer) {
+    const auto big_endian = [](std::uint64_t value) {
+        std::string out;
+        for (int shift = 56; shift >= 0; shift -= 8)
+            out.push_back(static_cast<char>((value >> shift) & 0xff));
+        return out;
+    };
+    registered("a1", "k1");           // seq 1: a form mail
+    disclosed("sato", {"a1"}, "r1");  // seq 2
+    disclosed("sato", {"a2"}, "r2");  // seq 3
+    ASSERT_TRUE(index_->catch_up().is_ok());
+    const std::uint64_t noon = static_cast<std::uint64_t>(kNoon);
+    const auto forged = [&](std::uint64_t seq, std::uint64_t at, const std::string& application) {
+        return std::vector<std::string>{
+            "a" + application + '\0' + big_endian(seq) + big_endian(at),
+            "psato" + std::string(1, '\0') + big_endian(seq) + big_endian(at) + application,
+            "t" + big_endian(at) + big_endian(seq) + application};
+    };
+    struct Case {
+        const char* what;
+        std::vector<std::string> entries;
+    };
+    for (const Case& damage : {Case{"no event at its seq", forged(9, noon, "a1")},
+                               Case{"another event at its seq", forged(1, noon, "a1")},
+                               Case{"a disclosure of another application", forged(3, noon, "a1")},
+                               Case{"the disclosure at another time", forged(2, noon + 1, "a1")}}) {
+        for (const auto& entry : damage.entries) {
+            ASSERT_TRUE(
+                database_->db()
+                    ->Put(rocksdb::WriteOptions(), database_->family(kDisclosuresFamily), entry, "")
+                    .ok());
+            const auto who = index_->who_saw("a1");
+            const auto what = index_->saw_what("sato");
+            const auto when = index_->in_window(kNoon, kNoon + kMinute);
+            const auto answered = entry.front() == 'a'   ? who.status()
+                                  : entry.front() == 'p' ? what.status()
+                                                         : when.status();
+            EXPECT_EQ(answered.code(), StatusCode::corruption) << damage.what << ", " << entry[0];
+            ASSERT_TRUE(
+                database_->db()
+                    ->Delete(rocksdb::WriteOptions(), database_->family(kDisclosuresFamily), entry)
+                    .ok());
+        }
+    }
+    EXPECT_EQ(request_ids(index_->who_saw("a1").value()), (std::vector<std::string>{"r1"}));
+    EXPECT_EQ(request_ids(index_->saw_what("sato").value()),
+              (std::vector<std::string>{"r1", "r2"}));
 }
 
 // Two form mails of one application within one millisecond: the registration is the last one,
