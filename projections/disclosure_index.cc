@@ -38,6 +38,9 @@ const std::string kIngestedThroughKey = std::string(1, '\0') + "ingested-through
 // alone naming the disclosure's seq, and a query reads the record from the log, which holds it
 // already (PiiDisclosed is never sealed, so no erasure takes it away). Printing the records
 // was a fifth of a catch-up's instructions, and they were most of the index's bytes.
+// The entries are made from PiiDisclosed as upgraded (for_each_current_event), and a query finds
+// them there again: an upcaster that changes a disclosure's applications, principal or time
+// changes the rows, and needs a new format.
 constexpr int kRowFormat = 3;
 constexpr std::uint64_t kEventsWorthABulkLoad = 4 * kFollowerPageEvents;
 
@@ -456,6 +459,7 @@ struct EntryName {
     std::uint64_t seq = 0;
     std::int64_t at_ms = 0;
     std::string application;
+    std::optional<std::string> principal;  // entries by principal name theirs
 };
 
 Status damaged_entry(const EntryName& name, std::string_view what) {
@@ -464,52 +468,75 @@ Status damaged_entry(const EntryName& name, std::string_view what) {
                               std::string(what));
 }
 
+// Every disclosure the log holds at `seq`, upgraded (an upcaster may split one stored event).
+// A seq past what the log holds is damage, except to a reader beside the writer (a RocksDB
+// secondary), whose view of the log can lag its view of the index (disclosure_index.h).
+Result<std::vector<domain::PiiDisclosed>> disclosures_at(const EventStore& store,
+                                                         const EntryName& name, std::string& at) {
+    auto stored = store.read_event(Seq{name.seq});
+    if (!stored.is_ok()) {
+        if (stored.status().code() != StatusCode::not_found) return stored.status();
+        if (store.database()->read_only())
+            return Status::unavailable("the log this reader sees does not reach seq " +
+                                       std::to_string(name.seq) +
+                                       ", which the disclosure index names; try again");
+        return damaged_entry(name, "holds no event there");
+    }
+    std::vector<domain::PiiDisclosed> disclosures;
+    Status decoded;
+    const Status upgraded =
+        domain::for_each_current_event(stored.value(), [&](const RecordedEvent& event) {
+            if (!decoded.is_ok() || !domain::is<domain::PiiDisclosed>(event)) return;
+            auto typed = domain::decode<domain::PiiDisclosed>(event);
+            if (!typed.is_ok()) {
+                decoded = typed.status();
+                return;
+            }
+            disclosures.push_back(std::move(typed).value());
+        });
+    KAKITOME_RETURN_IF_ERROR(upgraded);
+    KAKITOME_RETURN_IF_ERROR(decoded);
+    at = stored->at;
+    return disclosures;
+}
+
 // The records of the named disclosures, read from the log. An entry the log does not bear out
-// (no event at its seq, not a disclosure, not of its application, not at its time) is damage:
-// answered as corruption, never left out of the answer or taken on trust.
+// (no event at its seq, not a disclosure, not of its application or principal, not at its time)
+// is damage: answered as corruption, never left out of the answer or taken on trust.
 Result<std::vector<DisclosureRecord>> records_in_log(const EventStore& store,
                                                      const std::vector<EntryName>& names) {
     std::vector<DisclosureRecord> out;
     out.reserve(names.size());
     // Entries of one disclosure naming several applications lie together (by principal, by
     // time): its event is read and decoded once.
-    std::uint64_t decoded_seq = 0;
-    std::optional<domain::PiiDisclosed> disclosed;
+    std::optional<std::uint64_t> decoded_seq;
+    std::vector<domain::PiiDisclosed> disclosures;
     std::string at;
     std::int64_t at_ms = 0;
     for (const auto& name : names) {
-        if (name.seq != decoded_seq || !disclosed) {
-            auto stored = store.read_event(Seq{name.seq});
-            if (!stored.is_ok()) {
-                if (stored.status().code() == StatusCode::not_found)
-                    return damaged_entry(name, "holds no event there");
-                return stored.status();
-            }
-            disclosed.reset();
-            Status decoded;
-            const Status upgraded =
-                domain::for_each_current_event(stored.value(), [&](const RecordedEvent& event) {
-                    if (!domain::is<domain::PiiDisclosed>(event) || disclosed) return;
-                    auto typed = domain::decode<domain::PiiDisclosed>(event);
-                    if (!typed.is_ok()) {
-                        decoded = typed.status();
-                        return;
-                    }
-                    disclosed = std::move(typed).value();
-                });
-            KAKITOME_RETURN_IF_ERROR(upgraded);
-            KAKITOME_RETURN_IF_ERROR(decoded);
-            if (!disclosed) return damaged_entry(name, "holds another event there");
+        if (name.seq != decoded_seq) {
+            auto read = disclosures_at(store, name, at);
+            if (!read.is_ok()) return read.status();
+            disclosures = std::move(read).value();
             decoded_seq = name.seq;
-            at = stored->at;
             at_ms = parse_rfc3339_ms(at).value_or(0);
         }
+        if (disclosures.empty()) return damaged_entry(name, "holds another event there");
         // Checked for every entry: two entries may name one seq at two times.
         if (at_ms != name.at_ms) return damaged_entry(name, "holds it at another time");
-        const auto& applications = disclosed->applications;
-        if (std::find(applications.begin(), applications.end(), name.application) ==
-            applications.end())
-            return damaged_entry(name, "names other applications there");
+        // The disclosure of the entry's application (and, by principal, of its principal): one
+        // a split gave may name other applications.
+        const auto disclosed = std::find_if(
+            disclosures.begin(), disclosures.end(), [&name](const domain::PiiDisclosed& candidate) {
+                const auto& applications = candidate.applications;
+                return std::find(applications.begin(), applications.end(), name.application) !=
+                           applications.end() &&
+                       (!name.principal || candidate.principal == *name.principal);
+            });
+        if (disclosed == disclosures.end())
+            return damaged_entry(name, name.principal
+                                           ? "names another application or principal there"
+                                           : "names other applications there");
         out.push_back({name.seq, name.at_ms, at, name.application, disclosed->principal,
                        disclosed->role, disclosed->request_id, disclosed->endpoint,
                        disclosed->remote, disclosed->fields_shown});
@@ -542,50 +569,82 @@ Result<std::vector<EntryName>> scan_entries(
     return names;
 }
 
-// Entries by application and by principal: `skip` bytes of each key come before the
-// disclosure's seq and time; the application follows them, or is `application` when given.
-Result<std::vector<EntryName>> scan_references(const Database& database, const std::string& from,
-                                               const std::string& to, std::size_t skip,
-                                               const std::string* application = nullptr) {
-    return scan_entries(database, from, to, [&](std::string_view key) -> std::optional<EntryName> {
-        if (key.size() < skip + 16) return std::nullopt;
-        return EntryName{
-            from_big_endian(key.substr(skip, 8)),
-            static_cast<std::int64_t>(from_big_endian(key.substr(skip + 8, 8))),
-            std::string(application ? std::string_view(*application) : key.substr(skip + 16))};
-    });
+// Entries by application: "a", the application, NUL, the seq, the time, nothing after them.
+Result<std::vector<EntryName>> entries_by_application(const Database& database,
+                                                      const std::string& application) {
+    const std::string prefix = "a" + application + '\0';
+    return scan_entries(database, prefix, "a" + application + '\1',
+                        [&](std::string_view key) -> std::optional<EntryName> {
+                            if (key.size() != prefix.size() + 16) return std::nullopt;
+                            return EntryName{from_big_endian(key.substr(prefix.size(), 8)),
+                                             static_cast<std::int64_t>(
+                                                 from_big_endian(key.substr(prefix.size() + 8, 8))),
+                                             application, std::nullopt};
+                        });
+}
+
+// Entries by principal: "p", the principal, NUL, the seq, the time, the application.
+Result<std::vector<EntryName>> entries_by_principal(const Database& database,
+                                                    const std::string& principal) {
+    const std::string prefix = "p" + principal + '\0';
+    return scan_entries(
+        database, prefix, "p" + principal + '\1',
+        [&](std::string_view key) -> std::optional<EntryName> {
+            if (key.size() <= prefix.size() + 16) return std::nullopt;
+            return EntryName{
+                from_big_endian(key.substr(prefix.size(), 8)),
+                static_cast<std::int64_t>(from_big_endian(key.substr(prefix.size() + 8, 8))),
+                std::string(key.substr(prefix.size() + 16)), principal};
+        });
+}
+
+// Format 2's entries are spelled as format 3's (the records it kept under its entries by time
+// are not read), so a reader beside a writer that has not yet rebuilt the index since the
+// upgrade (a RocksDB secondary: it never catches up itself) reads them; format 1's are not.
+Status readable_format(const Database& database) {
+    auto format = database.get(storage_keys::kMetaFamily, kFormatKey);
+    if (!format.is_ok()) return format.status();
+    const int stored = format->has_value() ? std::atoi((*format)->c_str())
+                       : disclosure_index_position(database).value > 0 ? 1
+                                                                       : kRowFormat;
+    if (stored == kRowFormat || stored == 2) return Status::ok();
+    return Status::failed_precondition(
+        "the disclosure index is of format " + std::to_string(stored) + "; this kakitome reads " +
+        "format " + std::to_string(kRowFormat) + ": `serve`, or an incident command run while " +
+        "no serve runs, builds it again from the log first");
 }
 
 }  // namespace
 
 Result<std::vector<DisclosureRecord>> DisclosureIndex::who_saw(
     const std::string& application) const {
-    auto names = scan_references(*store_.database(), "a" + application + '\0',
-                                 "a" + application + '\1', application.size() + 2, &application);
+    KAKITOME_RETURN_IF_ERROR(readable_format(*store_.database()));
+    auto names = entries_by_application(*store_.database(), application);
     if (!names.is_ok()) return names.status();
     return records_in_log(store_, names.value());
 }
 
 Result<std::vector<DisclosureRecord>> DisclosureIndex::saw_what(
     const std::string& principal) const {
-    auto names = scan_references(*store_.database(), "p" + principal + '\0', "p" + principal + '\1',
-                                 principal.size() + 2);
+    KAKITOME_RETURN_IF_ERROR(readable_format(*store_.database()));
+    auto names = entries_by_principal(*store_.database(), principal);
     if (!names.is_ok()) return names.status();
     return records_in_log(store_, names.value());
 }
 
 Result<std::vector<DisclosureRecord>> DisclosureIndex::in_window(std::int64_t from_ms,
                                                                  std::int64_t to_ms) const {
+    KAKITOME_RETURN_IF_ERROR(readable_format(*store_.database()));
     // Keys: "t", the time, the seq (8 bytes big-endian each), the application.
     auto names = scan_entries(
         *store_.database(),
         "t" + big_endian(static_cast<std::uint64_t>(std::max<std::int64_t>(0, from_ms))),
         "t" + big_endian(static_cast<std::uint64_t>(std::max<std::int64_t>(0, to_ms))),
         [](std::string_view key) -> std::optional<EntryName> {
-            if (key.size() < 17) return std::nullopt;
+            if (key.size() <= 17) return std::nullopt;
             return EntryName{from_big_endian(key.substr(9, 8)),
                              static_cast<std::int64_t>(from_big_endian(key.substr(1, 8))),
-                             std::string(key.substr(17))};
+                             std::string(key.substr(17)), std::nullopt};
         });
     if (!names.is_ok()) return names.status();
     return records_in_log(store_, names.value());

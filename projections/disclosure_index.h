@@ -77,7 +77,8 @@ class DisclosureProjection : public Projection {
 // MANIFEST before it and the log after: a checkpoint), the position is that of the last page it
 // does hold. A read-only reader beside a writer (a RocksDB secondary) is not covered: one that
 // lists the log after a flushed log file was deleted can miss that file's rows, of this index
-// as of any other family.
+// as of any other family; an entry naming an event such a reader misses is answered
+// `unavailable` (try again), not as damage.
 Seq disclosure_index_position(const Database& database);
 
 // A page of at least `rows_worth_tables` rows (by default kDisclosureRowsWorthTables) is written

@@ -372,7 +372,8 @@ TEST_F(Disclosures, AnIndexOfTheSecondFormatIsBuiltAgainFromTheLog) {
 
 // Who saw an application must never shrink silently, nor name what the log does not hold: an
 // entry whose seq holds no event, another event, a disclosure of other applications or one at
-// another time is damage, by application, by principal and by time alike.
+// another time is damage, by application, by principal and by time alike; an entry by principal
+// naming someone else's disclosure too.
 TEST_F(Disclosures, AnEntryTheLogDoesNotBearOutIsCorruptionNotAnAnswer) {
     const auto big_endian = [](std::uint64_t value) {
         std::string out;
@@ -417,9 +418,82 @@ TEST_F(Disclosures, AnEntryTheLogDoesNotBearOutIsCorruptionNotAnAnswer) {
                     .ok());
         }
     }
+    const std::string someone_else =
+        "ptanaka" + std::string(1, '\0') + big_endian(2) + big_endian(noon) + "a1";
+    ASSERT_TRUE(
+        database_->db()
+            ->Put(rocksdb::WriteOptions(), database_->family(kDisclosuresFamily), someone_else, "")
+            .ok());
+    EXPECT_EQ(index_->saw_what("tanaka").status().code(), StatusCode::corruption)
+        << "sato's disclosure answered as tanaka's";
+    ASSERT_TRUE(
+        database_->db()
+            ->Delete(rocksdb::WriteOptions(), database_->family(kDisclosuresFamily), someone_else)
+            .ok());
+    // An entry by application with bytes after its time names no disclosure.
+    const std::string longer =
+        "aa1" + std::string(1, '\0') + big_endian(2) + big_endian(noon) + "x";
+    ASSERT_TRUE(
+        database_->db()
+            ->Put(rocksdb::WriteOptions(), database_->family(kDisclosuresFamily), longer, "")
+            .ok());
+    EXPECT_EQ(index_->who_saw("a1").status().code(), StatusCode::corruption);
+    ASSERT_TRUE(database_->db()
+                    ->Delete(rocksdb::WriteOptions(), database_->family(kDisclosuresFamily), longer)
+                    .ok());
     EXPECT_EQ(request_ids(index_->who_saw("a1").value()), (std::vector<std::string>{"r1"}));
     EXPECT_EQ(request_ids(index_->saw_what("sato").value()),
               (std::vector<std::string>{"r1", "r2"}));
+}
+
+// A reader beside the writer (a RocksDB secondary) may see the index ahead of the log: an entry
+// past the log it sees is "try again", not damage.
+TEST_F(Disclosures, AReaderBesideTheWriterAsksAgainForAnEntryPastTheLogItSees) {
+    disclosed("sato", {"a1"}, "r1");
+    ASSERT_TRUE(index_->catch_up().is_ok());
+    std::string ahead = "aa1";
+    ahead += '\0';
+    for (int shift = 56; shift >= 0; shift -= 8)
+        ahead.push_back(static_cast<char>((9 >> shift) & 0xff));
+    for (int shift = 56; shift >= 0; shift -= 8)
+        ahead.push_back(static_cast<char>((static_cast<std::uint64_t>(kNoon) >> shift) & 0xff));
+    ASSERT_TRUE(database_->db()
+                    ->Put(rocksdb::WriteOptions(), database_->family(kDisclosuresFamily), ahead, "")
+                    .ok());
+    auto reader = Database::open({.directory = directory_,
+                                  .read_only = true,
+                                  .extra_column_families = {kDisclosuresFamily}})
+                      .value();
+    auto reader_store = EventStore::open(reader).value();
+    const auto answer = DisclosureIndex(*reader_store).who_saw("a1");
+    EXPECT_EQ(answer.status().code(), StatusCode::unavailable) << answer.status().message();
+    EXPECT_EQ(index_->who_saw("a1").status().code(), StatusCode::corruption)
+        << "to the writer, whose log is whole, it is damage";
+}
+
+// Format 2's entries are format 3's, so a reader that cannot rebuild the index (a secondary)
+// still answers from them; format 1's are refused, with what to do, instead of misread.
+TEST_F(Disclosures, AQueryReadsFormatTwoAndRefusesFormatOne) {
+    disclosed("sato", {"a1"}, "r1");
+    ASSERT_TRUE(index_->catch_up().is_ok());
+    const auto stored_format = [this](const char* format) {
+        ASSERT_TRUE(database_->db()
+                        ->Put(rocksdb::WriteOptions(), database_->meta(),
+                              "projection:disclosures:format", format)
+                        .ok());
+    };
+    stored_format("2");
+    EXPECT_EQ(request_ids(index_->who_saw("a1").value()), (std::vector<std::string>{"r1"}));
+    stored_format("1");
+    for (const auto& answer :
+         {index_->who_saw("a1"), index_->saw_what("sato"), index_->in_window(kNoon, kNoon + 1)})
+        EXPECT_EQ(answer.status().code(), StatusCode::failed_precondition);
+    ASSERT_TRUE(
+        database_->db()
+            ->Delete(rocksdb::WriteOptions(), database_->meta(), "projection:disclosures:format")
+            .ok());
+    EXPECT_EQ(index_->who_saw("a1").status().code(), StatusCode::failed_precondition)
+        << "an index without a recorded format is of format 1";
 }
 
 // Two form mails of one application within one millisecond: the registration is the last one,
