@@ -106,6 +106,26 @@ class Disclosures : public ::testing::Test {
         batch.erase(storage_keys::kMetaFamily, "projection:disclosures:last-ingested");
         ASSERT_TRUE(database_->write(batch).is_ok());
     }
+    // A key as the index lays out numbers in it.
+    static std::string big_endian(std::uint64_t value) {
+        std::string out;
+        for (int shift = 56; shift >= 0; shift -= 8)
+            out.push_back(static_cast<char>((value >> shift) & 0xff));
+        return out;
+    }
+    // An entry written, or erased, behind the index's back.
+    void put_entry(const std::string& key) {
+        ASSERT_TRUE(
+            database_->db()
+                ->Put(rocksdb::WriteOptions(), database_->family(kDisclosuresFamily), key, "")
+                .ok());
+    }
+    void erase_entry(const std::string& key) {
+        ASSERT_TRUE(
+            database_->db()
+                ->Delete(rocksdb::WriteOptions(), database_->family(kDisclosuresFamily), key)
+                .ok());
+    }
     std::uint64_t rows_in_memtable() {
         std::uint64_t entries = 0;
         EXPECT_TRUE(database_->db()->GetIntProperty(database_->family(kDisclosuresFamily),
@@ -213,12 +233,6 @@ TEST(DisclosureRows, ARecordsJsonIsTheObjectNlohmannWritesByteForByte) {
 // values as nlohmann::json's dump wrote them (a stored index and a rebuild are compared byte for
 // byte). A disclosure naming two applications has three entries for each.
 TEST_F(Disclosures, EveryRowIsSpelledAsFormatThreeLaysItOut) {
-    const auto big_endian = [](std::uint64_t value) {
-        std::string out;
-        for (int shift = 56; shift >= 0; shift -= 8)
-            out.push_back(static_cast<char>((value >> shift) & 0xff));
-        return out;
-    };
     registered("a\"1", "k\\1");
     now_ms_ += 1234;
     disclosed("\u4f50\u85e4", {"a\"1", "a2"}, "r\n1");
@@ -375,12 +389,6 @@ TEST_F(Disclosures, AnIndexOfTheSecondFormatIsBuiltAgainFromTheLog) {
 // another time is damage, by application, by principal and by time alike; an entry by principal
 // naming someone else's disclosure too.
 TEST_F(Disclosures, AnEntryTheLogDoesNotBearOutIsCorruptionNotAnAnswer) {
-    const auto big_endian = [](std::uint64_t value) {
-        std::string out;
-        for (int shift = 56; shift >= 0; shift -= 8)
-            out.push_back(static_cast<char>((value >> shift) & 0xff));
-        return out;
-    };
     registered("a1", "k1");           // seq 1: a form mail
     disclosed("sato", {"a1"}, "r1");  // seq 2
     disclosed("sato", {"a2"}, "r2");  // seq 3
@@ -401,10 +409,7 @@ TEST_F(Disclosures, AnEntryTheLogDoesNotBearOutIsCorruptionNotAnAnswer) {
                                Case{"a disclosure of another application", forged(3, noon, "a1")},
                                Case{"the disclosure at another time", forged(2, noon + 1, "a1")}}) {
         for (const auto& entry : damage.entries) {
-            ASSERT_TRUE(
-                database_->db()
-                    ->Put(rocksdb::WriteOptions(), database_->family(kDisclosuresFamily), entry, "")
-                    .ok());
+            put_entry(entry);
             const auto who = index_->who_saw("a1");
             const auto what = index_->saw_what("sato");
             const auto when = index_->in_window(kNoon, kNoon + kMinute);
@@ -412,35 +417,21 @@ TEST_F(Disclosures, AnEntryTheLogDoesNotBearOutIsCorruptionNotAnAnswer) {
                                   : entry.front() == 'p' ? what.status()
                                                          : when.status();
             EXPECT_EQ(answered.code(), StatusCode::corruption) << damage.what << ", " << entry[0];
-            ASSERT_TRUE(
-                database_->db()
-                    ->Delete(rocksdb::WriteOptions(), database_->family(kDisclosuresFamily), entry)
-                    .ok());
+            erase_entry(entry);
         }
     }
     const std::string someone_else =
         "ptanaka" + std::string(1, '\0') + big_endian(2) + big_endian(noon) + "a1";
-    ASSERT_TRUE(
-        database_->db()
-            ->Put(rocksdb::WriteOptions(), database_->family(kDisclosuresFamily), someone_else, "")
-            .ok());
+    put_entry(someone_else);
     EXPECT_EQ(index_->saw_what("tanaka").status().code(), StatusCode::corruption)
         << "sato's disclosure answered as tanaka's";
-    ASSERT_TRUE(
-        database_->db()
-            ->Delete(rocksdb::WriteOptions(), database_->family(kDisclosuresFamily), someone_else)
-            .ok());
+    erase_entry(someone_else);
     // An entry by application with bytes after its time names no disclosure.
     const std::string longer =
         "aa1" + std::string(1, '\0') + big_endian(2) + big_endian(noon) + "x";
-    ASSERT_TRUE(
-        database_->db()
-            ->Put(rocksdb::WriteOptions(), database_->family(kDisclosuresFamily), longer, "")
-            .ok());
+    put_entry(longer);
     EXPECT_EQ(index_->who_saw("a1").status().code(), StatusCode::corruption);
-    ASSERT_TRUE(database_->db()
-                    ->Delete(rocksdb::WriteOptions(), database_->family(kDisclosuresFamily), longer)
-                    .ok());
+    erase_entry(longer);
     EXPECT_EQ(request_ids(index_->who_saw("a1").value()), (std::vector<std::string>{"r1"}));
     EXPECT_EQ(request_ids(index_->saw_what("sato").value()),
               (std::vector<std::string>{"r1", "r2"}));
@@ -451,15 +442,8 @@ TEST_F(Disclosures, AnEntryTheLogDoesNotBearOutIsCorruptionNotAnAnswer) {
 TEST_F(Disclosures, AReaderBesideTheWriterAsksAgainForAnEntryPastTheLogItSees) {
     disclosed("sato", {"a1"}, "r1");
     ASSERT_TRUE(index_->catch_up().is_ok());
-    std::string ahead = "aa1";
-    ahead += '\0';
-    for (int shift = 56; shift >= 0; shift -= 8)
-        ahead.push_back(static_cast<char>((9 >> shift) & 0xff));
-    for (int shift = 56; shift >= 0; shift -= 8)
-        ahead.push_back(static_cast<char>((static_cast<std::uint64_t>(kNoon) >> shift) & 0xff));
-    ASSERT_TRUE(database_->db()
-                    ->Put(rocksdb::WriteOptions(), database_->family(kDisclosuresFamily), ahead, "")
-                    .ok());
+    put_entry("aa1" + std::string(1, '\0') + big_endian(9) +
+              big_endian(static_cast<std::uint64_t>(kNoon)));
     auto reader = Database::open({.directory = directory_,
                                   .read_only = true,
                                   .extra_column_families = {kDisclosuresFamily}})
