@@ -305,7 +305,7 @@ Status DisclosureIndex::catch_up(Seq until) {
     struct PageRows {
         std::vector<SortedTable::Row> interleaving;   // 'a', 'o', 'p'
         std::vector<SortedTable::Row> registrations;  // 'r'
-        std::vector<SortedTable::Row> records;        // 't'
+        std::vector<SortedTable::Row> by_time;        // 't'
     };
     const std::size_t rows_worth_tables = rows_worth_tables_;
     const auto prepare = [&database, rows_worth_tables](const std::vector<RecordedEvent>& page,
@@ -323,7 +323,7 @@ Status DisclosureIndex::catch_up(Seq until) {
                     }
                     for (auto& row : event_rows.value()) {
                         const char letter = row.first.front();
-                        (letter == 't'   ? rows.records
+                        (letter == 't'   ? rows.by_time
                          : letter == 'r' ? rows.registrations
                                          : rows.interleaving)
                             .push_back(std::move(row));
@@ -333,7 +333,7 @@ Status DisclosureIndex::catch_up(Seq until) {
             KAKITOME_RETURN_IF_ERROR(rows_status);
         }
         std::vector<SortedTable::Row>* runs[] = {&rows.interleaving, &rows.registrations,
-                                                 &rows.records};
+                                                 &rows.by_time};
         std::size_t total = 0;
         for (auto* run : runs) {
             sort_keeping_the_last_row_of_each_key(*run);
