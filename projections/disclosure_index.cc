@@ -268,15 +268,25 @@ void sort_keeping_the_last_row_of_each_key(std::vector<SortedTable::Row>& rows) 
 // Rows of another format are dropped and the log indexed again from seq 1, in one write: a
 // who-saw answer never mixes the two. The format is recorded before the first page, so a page
 // ingested as tables (which carries no format) is never taken for an index of format 1.
-Status drop_rows_of_another_format(const Database& database) {
+// The format of the stored index: the one recorded, or 1 for an index stored before formats
+// were recorded; nullopt while none is stored.
+Result<std::optional<int>> stored_row_format(const Database& database) {
     auto format = database.get(storage_keys::kMetaFamily, kFormatKey);
     if (!format.is_ok()) return format.status();
-    if (format->has_value() && std::atoi((*format)->c_str()) == kRowFormat) return Status::ok();
+    if (format->has_value()) return std::optional<int>(std::atoi((*format)->c_str()));
+    if (disclosure_index_position(database).value > 0) return std::optional<int>(1);
+    return std::optional<int>();
+}
+
+Status drop_rows_of_another_format(const Database& database) {
+    auto stored = stored_row_format(database);
+    if (!stored.is_ok()) return stored.status();
+    if (stored.value() == kRowFormat) return Status::ok();
     DatabaseBatch batch;
-    // An index stored before formats were recorded is format 1. A fresh one has no rows to
-    // drop, and a range deletion would lie over every table its first pages ingest (RocksDB
-    // then flushes it and puts them into level 0 instead of the bottom).
-    if (format->has_value() || disclosure_index_position(database).value > 0) {
+    // A fresh index has no rows to drop, and a range deletion would lie over every table its
+    // first pages ingest (RocksDB then flushes it and puts them into level 0 instead of the
+    // bottom).
+    if (stored.value()) {
         batch.erase_range(kDisclosuresFamily, std::string(), std::string(1, '\xff'));
         batch.erase(storage_keys::kMetaFamily, kPositionKey);
         batch.erase(storage_keys::kMetaFamily, kLastIngestedKey);
@@ -602,11 +612,10 @@ Result<std::vector<EntryName>> entries_by_principal(const Database& database,
 // are not read), so a reader beside a writer that has not yet rebuilt the index since the
 // upgrade (a RocksDB secondary: it never catches up itself) reads them; format 1's are not.
 Status readable_format(const Database& database) {
-    auto format = database.get(storage_keys::kMetaFamily, kFormatKey);
+    auto format = stored_row_format(database);
     if (!format.is_ok()) return format.status();
-    const int stored = format->has_value() ? std::atoi((*format)->c_str())
-                       : disclosure_index_position(database).value > 0 ? 1
-                                                                       : kRowFormat;
+    // None stored yet reads as the current format: an empty index.
+    const int stored = format.value().value_or(kRowFormat);
     if (stored == kRowFormat || stored == 2) return Status::ok();
     return Status::failed_precondition(
         "the disclosure index is of format " + std::to_string(stored) + "; this kakitome reads " +
