@@ -29,7 +29,7 @@ namespace {
 constexpr const char* kPositionKey = "projection:disclosures:position";
 constexpr const char* kLastIngestedKey = "projection:disclosures:last-ingested";
 constexpr const char* kFormatKey = "projection:disclosures:format";
-// Sorts before every index key ('a' to 't'), so it lies in the table of a page's 'a', 'o' and
+// Sorts before every index key ('a' to 'r'), so it lies in the table of a page's 'a', 'o' and
 // 'p' keys, and no query's range reaches it.
 const std::string kIngestedThroughKey = std::string(1, '\0') + "ingested-through";
 // 1: the record stored three times, under application, principal and time. 2: once, under its
@@ -37,11 +37,17 @@ const std::string kIngestedThroughKey = std::string(1, '\0') + "ingested-through
 // bytes to write at catch-up, half the index on disk). 3: not at all: every entry is a key
 // alone naming the disclosure's seq, and a query reads the record from the log, which holds it
 // already (PiiDisclosed is never sealed, so no erasure takes it away). Printing the records
-// was a fifth of a catch-up's instructions, and they were most of the index's bytes.
+// was a fifth of a catch-up's instructions, and they were most of the index's bytes. 4: no
+// entries by time: the log is already in time order (its timestamps never go back), so a window
+// is a range of seqs found by bisection and read from the log itself. They were a third of a
+// catch-up's rows. Formats 2 and 3 spell every other entry as format 4 does: they become format
+// 4 by losing their entries by time, nothing rebuilt.
 // The entries are made from PiiDisclosed as upgraded (for_each_current_event), and a query finds
 // them there again: an upcaster that changes a disclosure's applications, principal or time
 // changes the rows, and needs a new format.
-constexpr int kRowFormat = 3;
+constexpr int kRowFormat = 4;
+// The first byte of the entries by time formats 1 to 3 kept.
+constexpr char kByTimeLetter = 't';
 constexpr std::uint64_t kEventsWorthABulkLoad = 4 * kFollowerPageEvents;
 
 void append_big_endian(std::string& out, std::uint64_t value) {
@@ -60,20 +66,10 @@ std::uint64_t from_big_endian(std::string_view bytes) {
     return value;
 }
 
-// Keys: 't' at seq app -> "" | 'a' app 0 seq at -> "" | 'p' principal 0 seq at app -> ""
+// Keys: 'a' app 0 seq at -> "" | 'p' principal 0 seq at app -> ""
 //       | 'o' app -> owner and time | 'r' at app -> owner
-// The entries of a disclosure name its seq in the log, where its record is read. By time, a
-// catch-up appends entries in the order it reads them, and an incident's window is one range.
-// The keys are built in one string each: a catch-up builds three per disclosure.
-std::string by_time(std::int64_t at_ms, std::uint64_t seq, std::string_view application) {
-    std::string key;
-    key.reserve(17 + application.size());
-    key.push_back('t');
-    append_big_endian(key, static_cast<std::uint64_t>(at_ms));
-    append_big_endian(key, seq);
-    key += application;
-    return key;
-}
+// The entries of a disclosure name its seq in the log, where its record is read.
+// The keys are built in one string each: a catch-up builds two per disclosure.
 std::string by_application(std::string_view application, std::uint64_t seq, std::int64_t at_ms) {
     std::string key;
     key.reserve(18 + application.size());
@@ -220,9 +216,8 @@ Result<std::vector<std::pair<std::string, std::string>>> disclosure_rows_of(
         if (!disclosed.is_ok()) return disclosed.status();
         const std::int64_t at_ms = time_of();
         const std::uint64_t seq = event.seq.value;
-        rows.reserve(3 * disclosed->applications.size());
+        rows.reserve(2 * disclosed->applications.size());
         for (const auto& application : disclosed->applications) {
-            rows.emplace_back(by_time(at_ms, seq, application), std::string());
             rows.emplace_back(by_application(application, seq, at_ms), std::string());
             rows.emplace_back(by_principal(disclosed->principal, seq, at_ms, application),
                               std::string());
@@ -265,9 +260,6 @@ void sort_keeping_the_last_row_of_each_key(std::vector<SortedTable::Row>& rows) 
     rows.resize(kept);
 }
 
-// Rows of another format are dropped and the log indexed again from seq 1, in one write: a
-// who-saw answer never mixes the two. The format is recorded before the first page, so a page
-// ingested as tables (which carries no format) is never taken for an index of format 1.
 // The format of the stored index: the one recorded, or 1 for an index stored before formats
 // were recorded; nullopt while none is stored.
 Result<std::optional<int>> stored_row_format(const Database& database) {
@@ -278,15 +270,24 @@ Result<std::optional<int>> stored_row_format(const Database& database) {
     return std::optional<int>();
 }
 
+// Rows of another format are dropped and the log indexed again from seq 1, in one write: a
+// who-saw answer never mixes the two (formats 2 and 3 lose only their entries by time). The
+// format is recorded before the first page, so a page ingested as tables (which carries no
+// format) is never taken for an index of format 1.
 Status drop_rows_of_another_format(const Database& database) {
     auto stored = stored_row_format(database);
     if (!stored.is_ok()) return stored.status();
     if (stored.value() == kRowFormat) return Status::ok();
     DatabaseBatch batch;
-    // A fresh index has no rows to drop, and a range deletion would lie over every table its
-    // first pages ingest (RocksDB then flushes it and puts them into level 0 instead of the
-    // bottom).
-    if (stored.value()) {
+    if (stored.value() == 2 || stored.value() == 3) {
+        // Their other entries are format 4's: only the entries by time go, and the position
+        // stays. The range deletion lies where no later page's table reaches ('r' < 't').
+        batch.erase_range(kDisclosuresFamily, std::string(1, kByTimeLetter),
+                          std::string(1, kByTimeLetter + 1));
+    } else if (stored.value()) {
+        // A fresh index has no rows to drop, and a range deletion would lie over every table its
+        // first pages ingest (RocksDB then flushes it and puts them into level 0 instead of the
+        // bottom).
         batch.erase_range(kDisclosuresFamily, std::string(), std::string(1, '\xff'));
         batch.erase(storage_keys::kMetaFamily, kPositionKey);
         batch.erase(storage_keys::kMetaFamily, kLastIngestedKey);
@@ -307,15 +308,14 @@ Status DisclosureIndex::catch_up(Seq until) {
     // once) while the page before is written on this one: building costs about twice as much.
     // A page of many rows is written as table files by the thread that prepared it and ingested
     // here: RocksDB's log and memtable cost the writing thread more than the preparing costs
-    // (docs/performance.md). A page's rows are kept in three runs by the key's first letter: the
-    // 'r' and 't' keys begin with the time, so a page's lie after every stored one: their tables
-    // overlap nothing and RocksDB puts them straight into the bottom level (and they arrive in
-    // order: no sorting). The 'a', 'o' and 'p' keys interleave with stored ones; their table,
-    // with the page's position, lands in level 0, where compaction merges it.
+    // (docs/performance.md). A page's rows are kept in two runs by the key's first letter: the
+    // 'r' keys begin with the time, so a page's lie after every stored one: their table overlaps
+    // nothing and RocksDB puts it straight into the bottom level (and they arrive in order: no
+    // sorting). The 'a', 'o' and 'p' keys interleave with stored ones; their table, with the
+    // page's position, lands in level 0, where compaction merges it.
     struct PageRows {
         std::vector<SortedTable::Row> interleaving;   // 'a', 'o', 'p'
         std::vector<SortedTable::Row> registrations;  // 'r'
-        std::vector<SortedTable::Row> by_time;        // 't'
     };
     const std::size_t rows_worth_tables = rows_worth_tables_;
     const auto prepare = [&database, rows_worth_tables](const std::vector<RecordedEvent>& page,
@@ -331,19 +331,14 @@ Status DisclosureIndex::catch_up(Seq until) {
                         rows_status = event_rows.status();
                         return;
                     }
-                    for (auto& row : event_rows.value()) {
-                        const char letter = row.first.front();
-                        (letter == 't'   ? rows.by_time
-                         : letter == 'r' ? rows.registrations
-                                         : rows.interleaving)
+                    for (auto& row : event_rows.value())
+                        (row.first.front() == 'r' ? rows.registrations : rows.interleaving)
                             .push_back(std::move(row));
-                    }
                 });
             KAKITOME_RETURN_IF_ERROR(upgraded);
             KAKITOME_RETURN_IF_ERROR(rows_status);
         }
-        std::vector<SortedTable::Row>* runs[] = {&rows.interleaving, &rows.registrations,
-                                                 &rows.by_time};
+        std::vector<SortedTable::Row>* runs[] = {&rows.interleaving, &rows.registrations};
         std::size_t total = 0;
         for (auto* run : runs) {
             sort_keeping_the_last_row_of_each_key(*run);
@@ -478,9 +473,28 @@ Status damaged_entry(const EntryName& name, std::string_view what) {
                               std::string(what));
 }
 
-// Every disclosure the log holds at `seq`, upgraded (an upcaster may split one stored event).
-// A seq past what the log holds is damage, except to a reader beside the writer (a RocksDB
-// secondary), whose view of the log can lag its view of the index (disclosure_index.h).
+// The disclosures a stored event holds, upgraded: none for another event, several when an
+// upcaster splits one stored event.
+Result<std::vector<domain::PiiDisclosed>> current_disclosures(const RecordedEvent& stored) {
+    std::vector<domain::PiiDisclosed> disclosures;
+    Status decoded;
+    const Status upgraded = domain::for_each_current_event(stored, [&](const RecordedEvent& event) {
+        if (!decoded.is_ok() || !domain::is<domain::PiiDisclosed>(event)) return;
+        auto typed = domain::decode<domain::PiiDisclosed>(event);
+        if (!typed.is_ok()) {
+            decoded = typed.status();
+            return;
+        }
+        disclosures.push_back(std::move(typed).value());
+    });
+    KAKITOME_RETURN_IF_ERROR(upgraded);
+    KAKITOME_RETURN_IF_ERROR(decoded);
+    return disclosures;
+}
+
+// Every disclosure the log holds at `seq`, upgraded. A seq past what the log holds is damage,
+// except to a reader beside the writer (a RocksDB secondary), whose view of the log can lag its
+// view of the index (disclosure_index.h).
 Result<std::vector<domain::PiiDisclosed>> disclosures_at(const EventStore& store,
                                                          const EntryName& name, std::string& at) {
     auto stored = store.read_event(Seq{name.seq});
@@ -492,22 +506,22 @@ Result<std::vector<domain::PiiDisclosed>> disclosures_at(const EventStore& store
                                        ", which the disclosure index names; try again");
         return damaged_entry(name, "holds no event there");
     }
-    std::vector<domain::PiiDisclosed> disclosures;
-    Status decoded;
-    const Status upgraded =
-        domain::for_each_current_event(stored.value(), [&](const RecordedEvent& event) {
-            if (!decoded.is_ok() || !domain::is<domain::PiiDisclosed>(event)) return;
-            auto typed = domain::decode<domain::PiiDisclosed>(event);
-            if (!typed.is_ok()) {
-                decoded = typed.status();
-                return;
-            }
-            disclosures.push_back(std::move(typed).value());
-        });
-    KAKITOME_RETURN_IF_ERROR(upgraded);
-    KAKITOME_RETURN_IF_ERROR(decoded);
     at = stored->at;
-    return disclosures;
+    return current_disclosures(stored.value());
+}
+
+DisclosureRecord record_of(std::uint64_t seq, std::int64_t at_ms, const std::string& at,
+                           const std::string& application, const domain::PiiDisclosed& disclosed) {
+    return {seq,
+            at_ms,
+            at,
+            application,
+            disclosed.principal,
+            disclosed.role,
+            disclosed.request_id,
+            disclosed.endpoint,
+            disclosed.remote,
+            disclosed.fields_shown};
 }
 
 // The records of the named disclosures, read from the log. An entry the log does not bear out
@@ -547,9 +561,7 @@ Result<std::vector<DisclosureRecord>> records_in_log(const EventStore& store,
             return damaged_entry(name, name.principal
                                            ? "names another application or principal there"
                                            : "names other applications there");
-        out.push_back({name.seq, name.at_ms, at, name.application, disclosed->principal,
-                       disclosed->role, disclosed->request_id, disclosed->endpoint,
-                       disclosed->remote, disclosed->fields_shown});
+        out.push_back(record_of(name.seq, name.at_ms, at, name.application, *disclosed));
     }
     return out;
 }
@@ -608,15 +620,16 @@ Result<std::vector<EntryName>> entries_by_principal(const Database& database,
         });
 }
 
-// Format 2's entries are spelled as format 3's (the records it kept under its entries by time
-// are not read), so a reader beside a writer that has not yet rebuilt the index since the
-// upgrade (a RocksDB secondary: it never catches up itself) reads them; format 1's are not.
+// Formats 2 and 3 spell every entry a query reads as format 4 does (their entries by time, and
+// the records format 2 kept there, are not read), so a reader beside a writer that has not yet
+// upgraded the index (a RocksDB secondary: it never catches up itself) reads them; format 1's
+// are not.
 Status readable_format(const Database& database) {
     auto format = stored_row_format(database);
     if (!format.is_ok()) return format.status();
     // None stored yet reads as the current format: an empty index.
     const int stored = format.value().value_or(kRowFormat);
-    if (stored == kRowFormat || stored == 2) return Status::ok();
+    if (stored >= 2 && stored <= kRowFormat) return Status::ok();
     return Status::failed_precondition(
         "the disclosure index is of format " + std::to_string(stored) + "; this kakitome reads " +
         "format " + std::to_string(kRowFormat) + ": `serve`, or an incident command run while " +
@@ -644,19 +657,40 @@ Result<std::vector<DisclosureRecord>> DisclosureIndex::saw_what(
 Result<std::vector<DisclosureRecord>> DisclosureIndex::in_window(std::int64_t from_ms,
                                                                  std::int64_t to_ms) const {
     KAKITOME_RETURN_IF_ERROR(readable_format(*store_.database()));
-    // Keys: "t", the time, the seq (8 bytes big-endian each), the application.
-    auto names = scan_entries(
-        *store_.database(),
-        "t" + big_endian(static_cast<std::uint64_t>(std::max<std::int64_t>(0, from_ms))),
-        "t" + big_endian(static_cast<std::uint64_t>(std::max<std::int64_t>(0, to_ms))),
-        [](std::string_view key) -> std::optional<EntryName> {
-            if (key.size() <= 17) return std::nullopt;
-            return EntryName{from_big_endian(key.substr(9, 8)),
-                             static_cast<std::int64_t>(from_big_endian(key.substr(1, 8))),
-                             std::string(key.substr(17)), std::nullopt};
+    std::vector<DisclosureRecord> out;
+    from_ms = std::max<std::int64_t>(0, from_ms);
+    if (to_ms <= from_ms) return out;
+    // The log's timestamps never go back, so the window is one range of seqs, found by
+    // bisection; it ends where the index does, so a review's scope (registered_in) and its
+    // disclosures are read as of one position.
+    auto before = last_seq_at_or_before(store_, from_ms - 1);
+    if (!before.is_ok()) return before.status();
+    auto through = last_seq_at_or_before(store_, to_ms - 1);
+    if (!through.is_ok()) return through.status();
+    const Seq last{std::min(through->value, position().value)};
+    if (before->value >= last.value) return out;
+    const Status read = for_each_page(
+        store_, Seq{before->value + 1}, last, [&out](const std::vector<RecordedEvent>& page) {
+            for (const auto& stored : page) {
+                auto disclosures = current_disclosures(stored);
+                if (!disclosures.is_ok()) return disclosures.status();
+                if (disclosures->empty()) continue;
+                // One record per application, in the applications' byte order, each from the
+                // first disclosure (of a split) naming it: the order and the records the
+                // entries by time of formats 1 to 3 gave.
+                std::map<std::string_view, const domain::PiiDisclosed*> first_naming;
+                for (const auto& disclosed : disclosures.value())
+                    for (const auto& application : disclosed.applications)
+                        first_naming.emplace(application, &disclosed);
+                const std::int64_t at_ms = parse_rfc3339_ms(stored.at).value_or(0);
+                for (const auto& [application, disclosed] : first_naming)
+                    out.push_back(record_of(stored.seq.value, at_ms, stored.at,
+                                            std::string(application), *disclosed));
+            }
+            return Status::ok();
         });
-    if (!names.is_ok()) return names.status();
-    return records_in_log(store_, names.value());
+    if (!read.is_ok()) return read;
+    return out;
 }
 
 Result<std::optional<Registration>> DisclosureIndex::registration(

@@ -1,13 +1,13 @@
-// DisclosureIndex: every PiiDisclosed event indexed by application, by principal and by time,
-// plus each application's owner (the applicant principal "applicant:<sender key>" from its
-// form mail) and registration time — the data incident responders query (docs/design.md §5:
-// "who saw what is a query over these events"). Kept in its own column family, caught up like
-// a projection (rows and position in one WriteBatch per page, or for a page of thousands of rows
-// in one ingestion of table files), so who-saw is one prefix scan.
-// Every entry is a key alone naming the disclosure's seq, by application, by principal and by
-// time (a window is one range); the record is read from the log there, one point lookup per
-// disclosure, and an entry the log does not bear out is corruption, not a shorter answer.
-// catch_up() from one thread; queries are thread-safe.
+// DisclosureIndex: every PiiDisclosed event indexed by application and by principal, plus each
+// application's owner (the applicant principal "applicant:<sender key>" from its form mail) and
+// registration time — the data incident responders query (docs/design.md §5: "who saw what is a
+// query over these events"). Kept in its own column family, caught up like a projection (rows and
+// position in one WriteBatch per page, or for a page of thousands of rows in one ingestion of table
+// files), so who-saw is one prefix scan. Every entry is a key alone naming the disclosure's seq, by
+// application and by principal; the record is read from the log there, one point lookup per
+// disclosure, and an entry the log does not bear out is corruption, not a shorter answer. A window
+// of time needs no entries: the log's timestamps never go back, so it is one range of the log, read
+// as far as the index has reached. catch_up() from one thread; queries are thread-safe.
 #pragma once
 
 #include <chrono>
@@ -110,7 +110,8 @@ class DisclosureIndex {
 
     Result<std::vector<DisclosureRecord>> who_saw(const std::string& application) const;
     Result<std::vector<DisclosureRecord>> saw_what(const std::string& principal) const;
-    // Disclosures with from_ms <= at < to_ms, in time order.
+    // Disclosures with from_ms <= at < to_ms, in time order (then seq, then application), as far
+    // as the index has reached.
     Result<std::vector<DisclosureRecord>> in_window(std::int64_t from_ms, std::int64_t to_ms) const;
     Result<std::optional<Registration>> registration(const std::string& application) const;
     // Applications whose form mail arrived with from_ms <= at < to_ms.

@@ -228,11 +228,11 @@ TEST(DisclosureRows, ARecordsJsonIsTheObjectNlohmannWritesByteForByte) {
     }
 }
 
-// Every row keeps the spelling of format 3: the keys as laid out in disclosure_index.cc, the
+// Every row keeps the spelling of format 4: the keys as laid out in disclosure_index.cc, the
 // disclosures' entries keys alone (their records are read from the log), the registrations'
 // values as nlohmann::json's dump wrote them (a stored index and a rebuild are compared byte for
-// byte). A disclosure naming two applications has three entries for each.
-TEST_F(Disclosures, EveryRowIsSpelledAsFormatThreeLaysItOut) {
+// byte). A disclosure naming two applications has two entries for each, none by time.
+TEST_F(Disclosures, EveryRowIsSpelledAsFormatFourLaysItOut) {
     registered("a\"1", "k\\1");
     now_ms_ += 1234;
     disclosed("\u4f50\u85e4", {"a\"1", "a2"}, "r\n1");
@@ -247,7 +247,6 @@ TEST_F(Disclosures, EveryRowIsSpelledAsFormatThreeLaysItOut) {
                               "");
         expected.emplace_back(
             "p" + principal + '\0' + big_endian(2) + big_endian(disclosed_at) + application, "");
-        expected.emplace_back("t" + big_endian(disclosed_at) + big_endian(2) + application, "");
     }
     expected.emplace_back("o" + std::string("a\"1"),
                           nlohmann::json{{"owner", "applicant:k\\1"}, {"at_ms", kNoon}}.dump());
@@ -284,6 +283,34 @@ TEST_F(Disclosures, AWindowIncludesItsStartAndExcludesItsEnd) {
     ASSERT_TRUE(window.is_ok());
     EXPECT_EQ(request_ids(window.value()), (std::vector<std::string>{"at-start"}));
     EXPECT_TRUE(index_->in_window(kNoon + 3 * kMinute, kNoon + 4 * kMinute)->empty());
+}
+
+// The log's timestamps never go back, so a window is one range of it, found by bisection: every
+// disclosure in it in log order, with other events between them and several in one millisecond,
+// an application named twice answered once, and nothing past where the index has reached, so an
+// incident review's scope (the index's registrations) and its disclosures are of one moment.
+TEST_F(Disclosures, AWindowIsOneRangeOfTheLogAsFarAsTheIndexHasReached) {
+    std::vector<std::string> expected;
+    for (int minute = 0; minute < 5; ++minute) {
+        for (int i = 0; i < 3; ++i) {
+            const std::string id = std::to_string(minute) + "-" + std::to_string(i);
+            registered("a" + id, "k" + id);
+            disclosed("sato", {"a" + id, "a" + id}, id);
+            if (minute >= 1 && minute < 4) expected.push_back(id);
+        }
+        now_ms_ += kMinute;
+    }
+    ASSERT_TRUE(index_->catch_up().is_ok());
+    disclosed("sato", {"a9"}, "late");
+    EXPECT_EQ(request_ids(index_->in_window(kNoon + kMinute, kNoon + 4 * kMinute).value()),
+              expected);
+    EXPECT_TRUE(index_->in_window(kNoon + 5 * kMinute, kNoon + 6 * kMinute)->empty())
+        << "past the index's position";
+    ASSERT_TRUE(index_->catch_up().is_ok());
+    EXPECT_EQ(request_ids(index_->in_window(kNoon + 5 * kMinute, kNoon + 6 * kMinute).value()),
+              (std::vector<std::string>{"late"}));
+    EXPECT_TRUE(index_->in_window(kNoon + 6 * kMinute, kNoon + 5 * kMinute)->empty());
+    EXPECT_EQ(index_->in_window(0, kNoon + kMinute)->size(), 3u);
 }
 
 TEST_F(Disclosures, RegistrationsByApplicationAndByTime) {
@@ -360,34 +387,41 @@ TEST_F(Disclosures, AnIndexOfTheFirstFormatIsBuiltAgainFromTheLog) {
             .IsNotFound());
 }
 
-// Format 2 stored each record once, under its time; an index of that format is dropped and built
-// again: its entries by time would otherwise carry records no query reads.
-TEST_F(Disclosures, AnIndexOfTheSecondFormatIsBuiltAgainFromTheLog) {
+// Formats 2 and 3 kept an entry by time for each application a disclosure names (format 2 with
+// the record in it); their other entries are format 4's. Such an index loses its entries by
+// time in one write at the next catch-up, and nothing is indexed again.
+TEST_F(Disclosures, AnIndexOfTheSecondOrThirdFormatLosesOnlyItsEntriesByTime) {
     disclosed("sato", {"a1"}, "r1");
     ASSERT_TRUE(index_->catch_up().is_ok());
-    const std::string old_entry = stored_rows().back().first;  // the entry by time, 't' last
-    ASSERT_EQ(old_entry.front(), 't');
     const std::string old_record = disclosure_to_json(index_->who_saw("a1")->front());
+    const std::string by_time =
+        "t" + big_endian(static_cast<std::uint64_t>(kNoon)) + big_endian(1) + "a1";
     auto* raw = database_->db();
-    ASSERT_TRUE(raw->Put(rocksdb::WriteOptions(), database_->family(kDisclosuresFamily), old_entry,
-                         old_record)
-                    .ok());
-    ASSERT_TRUE(
-        raw->Put(rocksdb::WriteOptions(), database_->meta(), "projection:disclosures:format", "2")
-            .ok());
-
-    DisclosureIndex upgraded(*store_);
-    ASSERT_TRUE(upgraded.catch_up().is_ok());
-    EXPECT_EQ(upgraded.position().value, 1u);
-    EXPECT_EQ(stored_rows(), rebuilt_rows()) << "the old record is gone";
-    EXPECT_EQ(request_ids(upgraded.in_window(kNoon, kNoon + 1).value()),
-              (std::vector<std::string>{"r1"}));
+    for (const auto& [format, entry] : {std::pair<std::string, std::string>{"2", old_record},
+                                        std::pair<std::string, std::string>{"3", ""}}) {
+        ASSERT_TRUE(
+            raw->Put(rocksdb::WriteOptions(), database_->family(kDisclosuresFamily), by_time, entry)
+                .ok());
+        ASSERT_TRUE(raw->Put(rocksdb::WriteOptions(), database_->meta(),
+                             "projection:disclosures:format", format)
+                        .ok());
+        const auto written = raw->GetLatestSequenceNumber();
+        DisclosureIndex upgraded(*store_);
+        ASSERT_TRUE(upgraded.catch_up().is_ok());
+        EXPECT_EQ(raw->GetLatestSequenceNumber(), written + 2)
+            << "format " << format << ": one range deleted and the format recorded, no more";
+        EXPECT_EQ(upgraded.position().value, 1u);
+        EXPECT_EQ(stored_rows(), rebuilt_rows()) << "format " << format << ": the entry by time "
+                                                 << "is gone";
+        EXPECT_EQ(request_ids(upgraded.in_window(kNoon, kNoon + 1).value()),
+                  (std::vector<std::string>{"r1"}));
+    }
 }
 
 // Who saw an application must never shrink silently, nor name what the log does not hold: an
 // entry whose seq holds no event, another event, a disclosure of other applications or one at
-// another time is damage, by application, by principal and by time alike; an entry by principal
-// naming someone else's disclosure too.
+// another time is damage, by application and by principal alike; an entry by principal naming
+// someone else's disclosure too.
 TEST_F(Disclosures, AnEntryTheLogDoesNotBearOutIsCorruptionNotAnAnswer) {
     registered("a1", "k1");           // seq 1: a form mail
     disclosed("sato", {"a1"}, "r1");  // seq 2
@@ -397,8 +431,7 @@ TEST_F(Disclosures, AnEntryTheLogDoesNotBearOutIsCorruptionNotAnAnswer) {
     const auto forged = [&](std::uint64_t seq, std::uint64_t at, const std::string& application) {
         return std::vector<std::string>{
             "a" + application + '\0' + big_endian(seq) + big_endian(at),
-            "psato" + std::string(1, '\0') + big_endian(seq) + big_endian(at) + application,
-            "t" + big_endian(at) + big_endian(seq) + application};
+            "psato" + std::string(1, '\0') + big_endian(seq) + big_endian(at) + application};
     };
     struct Case {
         const char* what;
@@ -410,12 +443,8 @@ TEST_F(Disclosures, AnEntryTheLogDoesNotBearOutIsCorruptionNotAnAnswer) {
                                Case{"the disclosure at another time", forged(2, noon + 1, "a1")}}) {
         for (const auto& entry : damage.entries) {
             put_entry(entry);
-            const auto who = index_->who_saw("a1");
-            const auto what = index_->saw_what("sato");
-            const auto when = index_->in_window(kNoon, kNoon + kMinute);
-            const auto answered = entry.front() == 'a'   ? who.status()
-                                  : entry.front() == 'p' ? what.status()
-                                                         : when.status();
+            const auto answered = entry.front() == 'a' ? index_->who_saw("a1").status()
+                                                       : index_->saw_what("sato").status();
             EXPECT_EQ(answered.code(), StatusCode::corruption) << damage.what << ", " << entry[0];
             erase_entry(entry);
         }
@@ -455,9 +484,10 @@ TEST_F(Disclosures, AReaderBesideTheWriterAsksAgainForAnEntryPastTheLogItSees) {
         << "to the writer, whose log is whole, it is damage";
 }
 
-// Format 2's entries are format 3's, so a reader that cannot rebuild the index (a secondary)
-// still answers from them; format 1's are refused, with what to do, instead of misread.
-TEST_F(Disclosures, AQueryReadsFormatTwoAndRefusesFormatOne) {
+// The entries of formats 2 and 3 are format 4's, so a reader that cannot rebuild the index (a
+// secondary) still answers from them; format 1's are refused, with what to do, instead of
+// misread.
+TEST_F(Disclosures, AQueryReadsFormatsTwoAndThreeAndRefusesFormatOne) {
     disclosed("sato", {"a1"}, "r1");
     ASSERT_TRUE(index_->catch_up().is_ok());
     const auto stored_format = [this](const char* format) {
@@ -466,8 +496,12 @@ TEST_F(Disclosures, AQueryReadsFormatTwoAndRefusesFormatOne) {
                               "projection:disclosures:format", format)
                         .ok());
     };
-    stored_format("2");
-    EXPECT_EQ(request_ids(index_->who_saw("a1").value()), (std::vector<std::string>{"r1"}));
+    for (const char* readable : {"2", "3"}) {
+        stored_format(readable);
+        EXPECT_EQ(request_ids(index_->who_saw("a1").value()), (std::vector<std::string>{"r1"}));
+        EXPECT_EQ(request_ids(index_->in_window(kNoon, kNoon + 1).value()),
+                  (std::vector<std::string>{"r1"}));
+    }
     stored_format("1");
     for (const auto& answer :
          {index_->who_saw("a1"), index_->saw_what("sato"), index_->in_window(kNoon, kNoon + 1)})
@@ -525,7 +559,7 @@ TEST_F(Disclosures, ACatchUpThroughTablesStoresTheRowsABatchStores) {
     EXPECT_EQ(through_tables.position().value, 24u);
     EXPECT_EQ(rows_in_memtable(), 0u) << "the rows came as tables";
     const auto from_tables = stored_rows();
-    EXPECT_EQ(from_tables.size(), 3u * 2 + 40u * 3);
+    EXPECT_EQ(from_tables.size(), 3u * 2 + 40u * 2);
     EXPECT_EQ(from_tables, rebuilt_rows());
     EXPECT_TRUE(std::filesystem::is_empty(staged_tables_directory(directory_)));
     EXPECT_EQ(through_tables.registration("a3").value()->owner, "applicant:aa");
@@ -537,9 +571,9 @@ TEST_F(Disclosures, ACatchUpThroughTablesStoresTheRowsABatchStores) {
     EXPECT_EQ(stored_rows(), from_tables);
 }
 
-// A page's records and registrations by time lie after every stored one, so their tables go
-// straight to the bottom level; only the table of interleaving keys lies above what is stored.
-TEST_F(Disclosures, ALaterPagesTablesByTimeGoStraightToTheBottomLevel) {
+// A page's registrations by time lie after every stored one, so their table goes straight to the
+// bottom level; only the table of interleaving keys lies above what is stored.
+TEST_F(Disclosures, ALaterPagesRegistrationsGoStraightToTheBottomLevel) {
     const auto files_at_level = [this](int level) {
         std::string count;
         EXPECT_TRUE(database_->db()->GetProperty(
@@ -552,12 +586,12 @@ TEST_F(Disclosures, ALaterPagesTablesByTimeGoStraightToTheBottomLevel) {
     registered("a1", "k1");
     disclosed("sato", {"a1"}, "r1");
     ASSERT_TRUE(through_tables.catch_up().is_ok());
-    ASSERT_EQ(files_at_level(bottom), 3) << "into an empty family, all three tables";
+    ASSERT_EQ(files_at_level(bottom), 2) << "into an empty family, both tables";
     now_ms_ += kMinute;
     registered("a2", "k2");
     disclosed("sato", {"a2"}, "r2");
     ASSERT_TRUE(through_tables.catch_up().is_ok());
-    EXPECT_EQ(files_at_level(bottom), 5);
+    EXPECT_EQ(files_at_level(bottom), 3);
     EXPECT_EQ(files_at_level(bottom - 1), 1) << "the 'a', 'o' and 'p' keys";
     EXPECT_EQ(request_ids(through_tables.saw_what("sato").value()),
               (std::vector<std::string>{"r1", "r2"}));
@@ -603,16 +637,16 @@ TEST_F(Disclosures, ACopyWithALaterLogNeverHoldsAPositionWithoutItsRows) {
         auto copied_store = EventStore::open(copied).value();
         EXPECT_EQ(copied_store->head().value, 4u) << "the later log was replayed";
         const std::uint64_t position = DisclosureIndex(*copied_store).position().value;
-        std::size_t records = 0;
+        std::size_t entries = 0;
         ASSERT_TRUE(copied
-                        ->scan(kDisclosuresFamily, "t",
-                               [&records](std::string_view key, std::string_view) {
-                                   records += key.front() == 't';
+                        ->scan(kDisclosuresFamily, "a",
+                               [&entries](std::string_view key, std::string_view) {
+                                   entries += key.front() == 'a';
                                    return true;
                                })
                         .is_ok());
-        // Events 2 and 4 are the disclosures: a position of 2 needs one record, of 4 two.
-        EXPECT_EQ(records, position / 2) << "indexed through seq " << position;
+        // Events 2 and 4 are the disclosures: a position of 2 needs one entry, of 4 two.
+        EXPECT_EQ(entries, position / 2) << "indexed through seq " << position;
     }
     std::filesystem::remove_all(copy);
 }
@@ -624,12 +658,12 @@ TEST_F(Disclosures, ACopyWhoseLogNamesAnIngestionItsManifestLacksHoldsNoPosition
     DisclosureIndex tables_from_three_rows(*store_, 3);
     registered("a1", "k1");
     disclosed("sato", {"a1"}, "r1");
-    ASSERT_TRUE(tables_from_three_rows.catch_up().is_ok());  // 5 rows: tables
+    ASSERT_TRUE(tables_from_three_rows.catch_up().is_ok());  // 4 rows: tables
     const auto copy = checkpoint();
     now_ms_ += kMinute;
     registered("a2", "k2");
     disclosed("sato", {"a2"}, "r2");
-    ASSERT_TRUE(tables_from_three_rows.catch_up().is_ok());  // 5 rows: tables
+    ASSERT_TRUE(tables_from_three_rows.catch_up().is_ok());  // 4 rows: tables
     registered("a3", "k3");
     ASSERT_TRUE(tables_from_three_rows.catch_up().is_ok());  // 2 rows: through the log
     ASSERT_EQ(tables_from_three_rows.position().value, 5u);
@@ -670,26 +704,26 @@ TEST_F(Disclosures, AnIndexWrittenOnlyAsTablesLoadsForAReplayToCompare) {
     DisclosureProjection rebuilt;
     ASSERT_TRUE(
         rebuild_projection(*store_, rebuilt, disclosure_index_position(*database_)).is_ok());
-    EXPECT_EQ(projection_rows(stored).size(), 2u + 2u * 3u);
+    EXPECT_EQ(projection_rows(stored).size(), 2u + 2u * 2u);
     EXPECT_EQ(projection_rows(stored), projection_rows(rebuilt));
 }
 
 // serve's index (the default) writes a page of thousands of rows as tables, not through the log.
 TEST_F(Disclosures, ByDefaultAPageOfThousandsOfRowsIsWrittenAsTables) {
     registered("a1", "k1");
-    const auto burst = testing::disclosure_burst("a1", 1400);
+    const auto burst = testing::disclosure_burst("a1", 2100);
     ASSERT_TRUE(
         store_->append(domain::disclosure_stream("sato"), ExpectedVersion::any(), burst).is_ok());
     forget_the_index(true);
     DisclosureIndex by_default(*store_);
     ASSERT_TRUE(by_default.catch_up().is_ok());
     EXPECT_EQ(rows_in_memtable(), 0u) << "the rows came as tables";
-    EXPECT_EQ(by_default.position().value, 1401u);
-    EXPECT_EQ(by_default.who_saw("a1").value().size(), 1400u);
+    EXPECT_EQ(by_default.position().value, 2101u);
+    EXPECT_EQ(by_default.who_saw("a1").value().size(), 2100u);
 }
 
-// Records keyed by time arrive in order and are not sorted; one disclosure naming its applications
-// out of order breaks that order within its millisecond, and the page is then sorted after all.
+// A disclosure naming its applications out of order: a window answers them in byte order, and the
+// page's tables hold the rows the projection rebuilds, sorted.
 TEST_F(Disclosures, ADisclosureNamingItsApplicationsOutOfOrderIsIndexedInKeyOrder) {
     registered("a1", "k1");
     disclosed("sato", {"a4", "a1", "a3"}, "r1");
@@ -711,8 +745,8 @@ TEST_F(Disclosures, ACopyThatLostItsOnlyIngestedPageCatchesUpThroughBatches) {
     ASSERT_TRUE(DisclosureIndex(*store_, kDisclosureTablesNever).catch_up().is_ok());
     const auto copy = checkpoint();
     now_ms_ += kMinute;
-    disclosed("sato", {"a1"}, "r1");
-    ASSERT_TRUE(DisclosureIndex(*store_, 3).catch_up().is_ok());  // 3 rows: tables
+    disclosed("sato", {"a1", "a3"}, "r1");
+    ASSERT_TRUE(DisclosureIndex(*store_, 3).catch_up().is_ok());  // 4 rows: tables
     registered("a2", "k2");
     ASSERT_TRUE(DisclosureIndex(*store_, 3).catch_up().is_ok());  // 2 rows: through the log
     {
