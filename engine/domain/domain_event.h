@@ -7,6 +7,8 @@
 // - decode<P>(event) reads an event that is at P's current schema; an event of another type, of
 //   an older schema (read it through for_each_current_event(), which upgrades it) or with a bad
 //   payload is a Status, never an exception and never a payload of empty strings.
+// - decode<P, &P::a, &P::b>(event) reads only those members (payload_codec.h): the others stay
+//   as P{} has them, unread and unchecked.
 #pragma once
 
 #include <string>
@@ -49,7 +51,7 @@ Result<nlohmann::json> parse_payload_json(std::string_view type, std::string_vie
 // call. Null when the text is not tokenized (decode then takes the document way).
 const std::vector<JsonToken>* tokenize_payload(std::string_view text);
 
-template <EventPayload Payload>
+template <EventPayload Payload, auto... Members>
 Result<Payload> decode(const RecordedEvent& event) {
     if (event.type != Payload::kType) {
         return Status::internal("event " + std::to_string(event.seq.value) + " is " + event.type +
@@ -67,11 +69,11 @@ Result<Payload> decode(const RecordedEvent& event) {
     // the document's (payload_codec.h).
     if (const auto* tokens = tokenize_payload(event.payload_json)) {
         Payload payload{};
-        if (payload_from_tokens(*tokens, payload)) return payload;
+        if (payload_from_tokens<Payload, Members...>(*tokens, payload)) return payload;
     }
     auto json = parse_payload_json(event.type, event.payload_json);
     if (!json.is_ok()) return json.status();
-    auto payload = payload_from_json<Payload>(json.value());
+    auto payload = payload_from_json<Payload, Members...>(json.value());
     if (!payload.is_ok()) {
         return Status(payload.status().code(), "event " + std::to_string(event.seq.value) + ": " +
                                                    payload.status().message())

@@ -26,6 +26,10 @@
 //   true only with the payload payload_from_json() gives for the same text (the last of duplicate
 //   keys wins, as in a document), and false for everything else, never a message: the caller then
 //   reads the text the document way for the payload or the exact error.
+// - Both read every field, or only the members named after the payload type
+//   (payload_from_json<P, &P::a, &P::b>): those are read and checked as always, every other is
+//   left as P{} has it and not looked at, so a reader that needs two fields of a large payload
+//   (an index's keys) copies no more.
 #pragma once
 
 #include <array>
@@ -67,6 +71,21 @@ concept EventPayload = HasFields<T> && requires {
 };
 
 namespace payload_detail {
+
+// Whether `field` names one of `Members`; every field does when none are named.
+template <auto... Members, typename FieldOfStruct>
+constexpr bool is_selected(const FieldOfStruct& field) {
+    if constexpr (sizeof...(Members) == 0) {
+        return true;
+    } else {
+        return ([&] {
+            if constexpr (std::is_same_v<decltype(field.member), decltype(Members)>)
+                return field.member == Members;
+            else
+                return false;
+        }() || ...);
+    }
+}
 
 template <typename T>
 struct IsOptional : std::false_type {};
@@ -118,7 +137,7 @@ nlohmann::json to_json_value(const T& value) {
 template <typename T>
 std::optional<std::string> from_json_value(const nlohmann::json& in, T& out);
 
-template <HasFields T>
+template <HasFields T, auto... Members>
 std::optional<std::string> struct_from_json(const nlohmann::json& in, T& out) {
     if (!in.is_object()) return std::string("is not a JSON object");
     std::optional<std::string> error;
@@ -126,7 +145,7 @@ std::optional<std::string> struct_from_json(const nlohmann::json& in, T& out) {
         [&](const auto&... fields) {
             (
                 [&] {
-                    if (error) return;
+                    if (error || !is_selected<Members...>(fields)) return;
                     auto& member = out.*(fields.member);
                     using Member = std::remove_cvref_t<decltype(member)>;
                     const auto found = in.find(fields.name);
@@ -201,7 +220,7 @@ std::optional<std::string> from_json_value(const nlohmann::json& in, T& out) {
 template <typename T>
 bool from_token(const std::vector<JsonToken>& tokens, std::size_t index, T& out);
 
-template <HasFields T>
+template <HasFields T, auto... Members>
 bool struct_from_tokens(const std::vector<JsonToken>& tokens, std::size_t index, T& out) {
     using Kind = JsonToken::Kind;
     const JsonToken& object = tokens[index];
@@ -229,7 +248,7 @@ bool struct_from_tokens(const std::vector<JsonToken>& tokens, std::size_t index,
             (
                 [&] {
                     const std::size_t value = value_of[field_index++];
-                    if (!read) return;
+                    if (!read || !is_selected<Members...>(fields)) return;
                     auto& member = out.*(fields.member);
                     using Member = std::remove_cvref_t<decltype(member)>;
                     if constexpr (IsOptional<Member>::value) {
@@ -306,19 +325,20 @@ std::string encode_payload(const Payload& payload) {
     return payload_to_json(payload).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
-template <EventPayload Payload>
+template <EventPayload Payload, auto... Members>
 Result<Payload> payload_from_json(const nlohmann::json& in) {
     Payload payload{};
-    if (auto bad = payload_detail::struct_from_json(in, payload)) {
+    if (auto bad = payload_detail::struct_from_json<Payload, Members...>(in, payload)) {
         return Status::invalid_argument(std::string(Payload::kType) + " payload " + *bad)
             .with_reason("bad_payload");
     }
     return payload;
 }
 
-template <EventPayload Payload>
+template <EventPayload Payload, auto... Members>
 bool payload_from_tokens(const std::vector<JsonToken>& tokens, Payload& payload) {
-    return !tokens.empty() && payload_detail::struct_from_tokens(tokens, 0, payload);
+    return !tokens.empty() &&
+           payload_detail::struct_from_tokens<Payload, Members...>(tokens, 0, payload);
 }
 
 }  // namespace kakitome::domain

@@ -137,6 +137,65 @@ TEST(PayloadTokens, WhateverTheTokenWayReadsTheDocumentWayReadsTheSame) {
     EXPECT_GE(token_way, document_way * 9 / 10) << token_way << " of " << document_way;
 }
 
+// Read with only some members named (an index needing two fields of a large event), both ways
+// read those members as a whole read does and leave every other as EveryKind{} has it, whatever
+// the other fields hold; a bad value in a named member is still refused.
+TEST(PayloadTokens, OnlyTheNamedMembersAreReadAndEveryOtherIsLeftAlone) {
+    const auto named_only = [](const EveryKind& whole) {
+        EveryKind out{};
+        out.names = whole.names;
+        out.window = whole.window;
+        out.limit = whole.limit;
+        return encode_payload(out);
+    };
+    std::mt19937_64 random(20261129);
+    JsonTokens tokens;
+    int whole_read = 0, token_way = 0;
+    for (int round = 0; round < 20000; ++round) {
+        const std::string text = random_payload(random);
+        const json document = json::parse(text);
+        auto whole = payload_from_json<EveryKind>(document);
+        auto named =
+            payload_from_json<EveryKind, &EveryKind::names, &EveryKind::window, &EveryKind::limit>(
+                document);
+        if (whole.is_ok()) {
+            ++whole_read;
+            ASSERT_TRUE(named.is_ok()) << text;
+            EXPECT_EQ(encode_payload(named.value()), named_only(whole.value())) << text;
+        }
+        EveryKind from_tokens{};
+        if (!tokens.parse(text) ||
+            !payload_from_tokens<EveryKind, &EveryKind::names, &EveryKind::window,
+                                 &EveryKind::limit>(tokens.tokens(), from_tokens))
+            continue;
+        ++token_way;
+        ASSERT_TRUE(named.is_ok()) << text;
+        EXPECT_EQ(encode_payload(from_tokens), encode_payload(named.value())) << text;
+        EXPECT_EQ(encode_payload(from_tokens), named_only(from_tokens)) << text;
+    }
+    EXPECT_GT(whole_read, 5000);
+    EXPECT_GT(token_way, whole_read) << "texts bad only outside the named members are read too";
+    // A text whose only fields are the named ones, one of them bad: refused both ways.
+    const std::string bad_limit = R"({"names":["a"],"window":{"from":"f","count":1},"limit":-1})";
+    EXPECT_FALSE(
+        (payload_from_json<EveryKind, &EveryKind::names, &EveryKind::window, &EveryKind::limit>(
+             json::parse(bad_limit))
+             .is_ok()));
+    EveryKind refused{};
+    ASSERT_TRUE(tokens.parse(bad_limit));
+    EXPECT_FALSE(
+        (payload_from_tokens<EveryKind, &EveryKind::names, &EveryKind::window, &EveryKind::limit>(
+            tokens.tokens(), refused)));
+    const std::string good = R"({"names":["a"],"window":{"from":"f","count":1},"text":7})";
+    auto read =
+        payload_from_json<EveryKind, &EveryKind::names, &EveryKind::window, &EveryKind::limit>(
+            json::parse(good));
+    ASSERT_TRUE(read.is_ok()) << "a bad field not named is not read";
+    EXPECT_EQ(read->names, std::vector<std::string>{"a"});
+    EXPECT_FALSE(read->limit.has_value());
+    EXPECT_EQ(read->text, "");
+}
+
 TEST(PayloadTokens, TheLastOfDuplicateKeysWinsAsInADocument) {
     JsonTokens tokens;
     const std::string text =
