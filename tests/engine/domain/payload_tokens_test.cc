@@ -8,6 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "engine/domain/access_events.h"
 #include "engine/domain/domain_event.h"
 #include "engine/domain/payload_codec.h"
 #include "events/base/json_tokens.h"
@@ -194,6 +195,21 @@ TEST(PayloadTokens, OnlyTheNamedMembersAreReadAndEveryOtherIsLeftAlone) {
     EXPECT_EQ(read->names, std::vector<std::string>{"a"});
     EXPECT_FALSE(read->limit.has_value());
     EXPECT_EQ(read->text, "");
+}
+
+// Members of one type are told apart by their pointers: a disclosure read for its principal and
+// applications (the disclosure index's keys) reads neither its role nor its remote, text too.
+TEST(PayloadTokens, MembersOfOneTypeAreToldApartByTheirPointers) {
+    RecordedEvent event;
+    event.type = std::string(PiiDisclosed::kType);
+    event.schema = PiiDisclosed::kSchema;
+    event.payload_json = R"({"principal":"sato","role":7,"remote":false,"applications":["a1"]})";
+    auto read = decode<PiiDisclosed, &PiiDisclosed::principal, &PiiDisclosed::applications>(event);
+    ASSERT_TRUE(read.is_ok()) << read.status().to_string();
+    EXPECT_EQ(read->principal, "sato");
+    EXPECT_EQ(read->applications, std::vector<std::string>{"a1"});
+    EXPECT_EQ(read->role, "");
+    EXPECT_FALSE(decode<PiiDisclosed>(event).is_ok()) << "a whole read refuses the role";
 }
 
 TEST(PayloadTokens, TheLastOfDuplicateKeysWinsAsInADocument) {
