@@ -801,7 +801,12 @@ Result<Seq> last_seq_at_or_before(const EventStore& store, std::int64_t time_ms)
         const std::uint64_t middle = low + (high - low + 1) / 2;
         auto event = store.read_event(Seq{middle});
         if (!event.is_ok()) return event.status();
-        if (parse_rfc3339_ms(event->at).value_or(0) <= time_ms) {
+        // A time that does not read would send the bisection either way: damage, not a guess.
+        const auto at_ms = parse_rfc3339_ms(event->at);
+        if (!at_ms)
+            return Status::corruption("event " + std::to_string(middle) + "'s time \"" + event->at +
+                                      "\" does not read; run kakitome verify");
+        if (*at_ms <= time_ms) {
             low = middle;
         } else {
             high = middle - 1;

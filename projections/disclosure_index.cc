@@ -166,20 +166,32 @@ Result<std::optional<std::uint64_t>> stored_number(const Database& database,
 
 }  // namespace
 
-Seq disclosure_index_position(const Database& database) {
+namespace {
+
+// disclosure_index_position, or why the stored numbers cannot be read.
+Result<Seq> stored_position(const Database& database) {
     const auto through_log = stored_number(database, storage_keys::kMetaFamily, kPositionKey);
+    if (!through_log.is_ok()) return through_log.status();
     const auto last_ingested = stored_number(database, storage_keys::kMetaFamily, kLastIngestedKey);
+    if (!last_ingested.is_ok()) return last_ingested.status();
     const auto ingested = database.has_family(kDisclosuresFamily)
                               ? stored_number(database, kDisclosuresFamily, kIngestedThroughKey)
                               : Result<std::optional<std::uint64_t>>(std::nullopt);
-    // Unreadable: nothing is known to be indexed (a catch-up then indexes from the start).
-    if (!through_log.is_ok() || !last_ingested.is_ok() || !ingested.is_ok()) return Seq{0};
+    if (!ingested.is_ok()) return ingested.status();
     // The log names an ingestion this database's MANIFEST does not hold (a copy that took the
     // MANIFEST before the ingestion and the log after it): the rows of that page are missing, so
     // only the pages ingested before it are whole.
     if (last_ingested.value() && (!ingested.value() || *last_ingested.value() > *ingested.value()))
         return Seq{ingested.value().value_or(0)};
     return Seq{std::max(through_log.value().value_or(0), ingested.value().value_or(0))};
+}
+
+}  // namespace
+
+Seq disclosure_index_position(const Database& database) {
+    // Unreadable: nothing is known to be indexed (a catch-up then indexes from the start).
+    auto position = stored_position(database);
+    return position.is_ok() ? position.value() : Seq{0};
 }
 
 Seq DisclosureIndex::position() const {
@@ -234,8 +246,8 @@ namespace {
 // Sorts a page's rows by key. A key written twice in one page (an application whose form mail
 // came again within the same millisecond) keeps its last row, as writing them in log order
 // would and as the rebuilt projection does; sorting by whole row kept the greater value.
-// Rows keyed by time usually arrive in order already (event times never go back along the log):
-// they are then only checked, not sorted.
+// Registrations, keyed by time, usually arrive in order already (event times never go back along
+// the log): they are then only checked, not sorted.
 void sort_keeping_the_last_row_of_each_key(std::vector<SortedTable::Row>& rows) {
     const auto by_key = [](const auto& left, const auto& right) {
         return left.first < right.first;
@@ -663,18 +675,38 @@ Result<std::vector<DisclosureRecord>> DisclosureIndex::in_window(std::int64_t fr
     std::vector<DisclosureRecord> out;
     from_ms = std::max<std::int64_t>(0, from_ms);
     if (to_ms <= from_ms) return out;
+    auto indexed = stored_position(*store_.database());
+    if (!indexed.is_ok()) return indexed.status();
     // The log's timestamps never go back, so the window is one range of seqs, found by
-    // bisection; it ends where the index does, so a review's scope (registered_in) and its
-    // disclosures are read as of one position.
+    // bisection, and read as far as the index has reached (where who-saw answers from).
+    const Seq head = store_.head();
     auto before = last_seq_at_or_before(store_, from_ms - 1);
     if (!before.is_ok()) return before.status();
     auto through = last_seq_at_or_before(store_, to_ms - 1);
     if (!through.is_ok()) return through.status();
-    const Seq last{std::min(through->value, position().value)};
+    // An index ahead of the log: to a reader beside the writer (a RocksDB secondary) the log it
+    // sees lags, and the window may go on past it; to the writer it is damage.
+    if (indexed->value > head.value && through->value >= head.value) {
+        const std::string where = "the disclosure index has reached seq " +
+                                  std::to_string(indexed->value) + ", past the log's seq " +
+                                  std::to_string(head.value);
+        if (store_.database()->read_only()) return Status::unavailable(where + "; try again");
+        return Status::corruption(where);
+    }
+    const Seq last{std::min(through->value, indexed->value)};
     if (before->value >= last.value) return out;
+    // The answer stands on the log's order: an event of the range whose time does not read, goes
+    // back or lies outside the window is damage, never a record at a time it was not shown.
+    std::int64_t previous_ms = from_ms;
     const Status read = for_each_page(
-        store_, Seq{before->value + 1}, last, [&out](const std::vector<RecordedEvent>& page) {
+        store_, Seq{before->value + 1}, last, [&](const std::vector<RecordedEvent>& page) {
             for (const auto& stored : page) {
+                const auto at_ms = parse_rfc3339_ms(stored.at);
+                if (!at_ms || *at_ms < previous_ms || *at_ms >= to_ms)
+                    return Status::corruption(
+                        "the log's event at seq " + std::to_string(stored.seq.value) + " (" +
+                        stored.at + ") breaks the time order a window of disclosures is read by");
+                previous_ms = *at_ms;
                 auto disclosures = current_disclosures(stored);
                 if (!disclosures.is_ok()) return disclosures.status();
                 if (disclosures->empty()) continue;
@@ -685,9 +717,8 @@ Result<std::vector<DisclosureRecord>> DisclosureIndex::in_window(std::int64_t fr
                 for (const auto& disclosed : disclosures.value())
                     for (const auto& application : disclosed.applications)
                         first_naming.emplace(application, &disclosed);
-                const std::int64_t at_ms = parse_rfc3339_ms(stored.at).value_or(0);
                 for (const auto& [application, disclosed] : first_naming)
-                    out.push_back(record_of(stored.seq.value, at_ms, stored.at,
+                    out.push_back(record_of(stored.seq.value, *at_ms, stored.at,
                                             std::string(application), *disclosed));
             }
             return Status::ok();

@@ -119,7 +119,7 @@ int run_replay(const Words& words) {
         // Rows of an older format are not compared: the next writer replaces them.
         std::fprintf(stderr,
                      "kakitome replay: the stored %s rows are format %d, this kakitome writes "
-                     "format %d; `kakitome process --once` or `serve` rebuilds them from seq 1\n",
+                     "format %d; `kakitome process --once` or `serve` brings them to it first\n",
                      name.c_str(), runner.stored_format(), stored->row_format());
         std::printf("%s\n", nlohmann::json{{"projection", name},
                                            {"stored_format", runner.stored_format()},

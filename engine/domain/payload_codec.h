@@ -87,6 +87,14 @@ constexpr bool is_selected(const FieldOfStruct& field) {
     }
 }
 
+// Whether `Member` is one of T's fields(): a member named for reading must be, or the read would
+// silently read nothing.
+template <HasFields T, auto Member>
+constexpr bool is_a_field() {
+    return std::apply([](const auto&... fields) { return (is_selected<Member>(fields) || ...); },
+                      T::fields());
+}
+
 template <typename T>
 struct IsOptional : std::false_type {};
 template <typename T>
@@ -327,6 +335,8 @@ std::string encode_payload(const Payload& payload) {
 
 template <EventPayload Payload, auto... Members>
 Result<Payload> payload_from_json(const nlohmann::json& in) {
+    static_assert((payload_detail::is_a_field<Payload, Members>() && ...),
+                  "a member named for reading is not one of the payload's fields()");
     Payload payload{};
     if (auto bad = payload_detail::struct_from_json<Payload, Members...>(in, payload)) {
         return Status::invalid_argument(std::string(Payload::kType) + " payload " + *bad)
@@ -337,6 +347,8 @@ Result<Payload> payload_from_json(const nlohmann::json& in) {
 
 template <EventPayload Payload, auto... Members>
 bool payload_from_tokens(const std::vector<JsonToken>& tokens, Payload& payload) {
+    static_assert((payload_detail::is_a_field<Payload, Members>() && ...),
+                  "a member named for reading is not one of the payload's fields()");
     return !tokens.empty() &&
            payload_detail::struct_from_tokens<Payload, Members...>(tokens, 0, payload);
 }

@@ -22,6 +22,7 @@
 #include "engine/domain/application_events.h"
 #include "engine/domain/domain_event.h"
 #include "engine/domain/streams.h"
+#include "events/event.h"
 #include "events/storage_keys.h"
 #include "events/test_store.h"
 #include "projections/disclosure_burst.h"
@@ -313,6 +314,54 @@ TEST_F(Disclosures, AWindowIsOneRangeOfTheLogAsFarAsTheIndexHasReached) {
     EXPECT_EQ(index_->in_window(0, kNoon + kMinute)->size(), 3u);
 }
 
+// A window stands on the log's time order: an event of its range whose time goes back, or a time
+// that does not read (which would send the bisection either way), is damage, never a record at a
+// time it was not shown. Spelled right again, the window answers.
+TEST_F(Disclosures, AWindowOverALogWhoseTimeGoesBackOrDoesNotReadIsDamage) {
+    for (const char* id : {"r1", "r2", "r3"}) {
+        disclosed("sato", {"a1"}, id);
+        now_ms_ += kMinute;
+    }
+    ASSERT_TRUE(index_->catch_up().is_ok());
+    const auto respell_time = [this](std::uint64_t seq, const std::string& at) {
+        std::string value;
+        ASSERT_TRUE(database_->db()
+                        ->Get(rocksdb::ReadOptions(), database_->events(),
+                              storage_keys::event_key(seq), &value)
+                        .ok());
+        auto event = decode_stored_event(value).value();
+        event.at = at;
+        ASSERT_TRUE(database_->db()
+                        ->Put(rocksdb::WriteOptions(), database_->events(),
+                              storage_keys::event_key(seq),
+                              encode_stored_event(event, canonical_bytes(event)))
+                        .ok());
+    };
+    const std::string second = store_->read_event(Seq{2})->at;
+    // After the third event's time, still inside the window.
+    respell_time(2, "2026-11-26T12:02:30.000Z");
+    EXPECT_EQ(index_->in_window(kNoon, kNoon + 3 * kMinute).status().code(),
+              StatusCode::corruption);
+    respell_time(2, "noon");
+    EXPECT_EQ(index_->in_window(kNoon, kNoon + 3 * kMinute).status().code(),
+              StatusCode::corruption);
+    respell_time(2, second);
+    EXPECT_EQ(request_ids(index_->in_window(kNoon, kNoon + 3 * kMinute).value()),
+              (std::vector<std::string>{"r1", "r2", "r3"}));
+}
+
+// The window reads as far as the index's position; a position that does not read is damage, not
+// an empty window (a review would report nobody affected).
+TEST_F(Disclosures, AWindowOfAnIndexWhosePositionDoesNotReadIsDamage) {
+    disclosed("sato", {"a1"}, "r1");
+    ASSERT_TRUE(index_->catch_up().is_ok());
+    ASSERT_TRUE(database_->db()
+                    ->Put(rocksdb::WriteOptions(), database_->meta(),
+                          "projection:disclosures:position", "one")
+                    .ok());
+    EXPECT_EQ(index_->in_window(kNoon, kNoon + 1).status().code(), StatusCode::corruption);
+}
+
 TEST_F(Disclosures, RegistrationsByApplicationAndByTime) {
     registered("a1", "k1");
     now_ms_ += kMinute;
@@ -482,6 +531,21 @@ TEST_F(Disclosures, AReaderBesideTheWriterAsksAgainForAnEntryPastTheLogItSees) {
     EXPECT_EQ(answer.status().code(), StatusCode::unavailable) << answer.status().message();
     EXPECT_EQ(index_->who_saw("a1").status().code(), StatusCode::corruption)
         << "to the writer, whose log is whole, it is damage";
+    // The same for a window reaching the end of the log the reader sees, the index being ahead.
+    erase_entry("aa1" + std::string(1, '\0') + big_endian(9) +
+                big_endian(static_cast<std::uint64_t>(kNoon)));
+    ASSERT_TRUE(database_->db()
+                    ->Put(rocksdb::WriteOptions(), database_->meta(),
+                          "projection:disclosures:position", "9")
+                    .ok());
+    auto later_reader = Database::open({.directory = directory_,
+                                        .read_only = true,
+                                        .extra_column_families = {kDisclosuresFamily}})
+                            .value();
+    auto later_store = EventStore::open(later_reader).value();
+    const auto window = DisclosureIndex(*later_store).in_window(kNoon, kNoon + kMinute);
+    EXPECT_EQ(window.status().code(), StatusCode::unavailable) << window.status().message();
+    EXPECT_EQ(index_->in_window(kNoon, kNoon + kMinute).status().code(), StatusCode::corruption);
 }
 
 // The entries of formats 2 and 3 are format 4's, so a reader that cannot rebuild the index (a
