@@ -127,6 +127,16 @@ class Disclosures : public ::testing::Test {
                 ->Delete(rocksdb::WriteOptions(), database_->family(kDisclosuresFamily), key)
                 .ok());
     }
+    int files_at_level(int level) {
+        std::string count;
+        EXPECT_TRUE(database_->db()->GetProperty(
+            database_->family(kDisclosuresFamily),
+            "rocksdb.num-files-at-level" + std::to_string(level), &count));
+        return std::stoi(count);
+    }
+    int bottom_level() {
+        return database_->db()->NumberLevels(database_->family(kDisclosuresFamily)) - 1;
+    }
     std::uint64_t rows_in_memtable() {
         std::uint64_t entries = 0;
         EXPECT_TRUE(database_->db()->GetIntProperty(database_->family(kDisclosuresFamily),
@@ -638,14 +648,7 @@ TEST_F(Disclosures, ACatchUpThroughTablesStoresTheRowsABatchStores) {
 // A page's registrations by time lie after every stored one, so their table goes straight to the
 // bottom level; only the table of interleaving keys lies above what is stored.
 TEST_F(Disclosures, ALaterPagesRegistrationsGoStraightToTheBottomLevel) {
-    const auto files_at_level = [this](int level) {
-        std::string count;
-        EXPECT_TRUE(database_->db()->GetProperty(
-            database_->family(kDisclosuresFamily),
-            "rocksdb.num-files-at-level" + std::to_string(level), &count));
-        return std::stoi(count);
-    };
-    const int bottom = database_->db()->NumberLevels(database_->family(kDisclosuresFamily)) - 1;
+    const int bottom = bottom_level();
     DisclosureIndex through_tables(*store_, 1);
     registered("a1", "k1");
     disclosed("sato", {"a1"}, "r1");
@@ -659,6 +662,27 @@ TEST_F(Disclosures, ALaterPagesRegistrationsGoStraightToTheBottomLevel) {
     EXPECT_EQ(files_at_level(bottom - 1), 1) << "the 'a', 'o' and 'p' keys";
     EXPECT_EQ(request_ids(through_tables.saw_what("sato").value()),
               (std::vector<std::string>{"r1", "r2"}));
+}
+
+// The range deletion that upgrades formats 2 and 3 lies where no later page's table reaches ('r'
+// sorts before 't'): after the upgrade, a page's registrations still go straight to the bottom.
+TEST_F(Disclosures, AfterAnUpgradeLaterRegistrationsStillGoStraightToTheBottomLevel) {
+    DisclosureIndex through_tables(*store_, 1);
+    registered("a1", "k1");
+    disclosed("sato", {"a1"}, "r1");
+    ASSERT_TRUE(through_tables.catch_up().is_ok());
+    ASSERT_EQ(files_at_level(bottom_level()), 2);
+    put_entry("t" + big_endian(static_cast<std::uint64_t>(kNoon)) + big_endian(2) + "a1");
+    ASSERT_TRUE(
+        database_->db()
+            ->Put(rocksdb::WriteOptions(), database_->meta(), "projection:disclosures:format", "3")
+            .ok());
+    now_ms_ += kMinute;
+    registered("a2", "k2");
+    disclosed("sato", {"a2"}, "r2");
+    ASSERT_TRUE(through_tables.catch_up().is_ok());
+    EXPECT_EQ(files_at_level(bottom_level()), 3) << "the page's registrations";
+    EXPECT_EQ(stored_rows(), rebuilt_rows());
 }
 
 // A page indexed again (its position lost, its rows kept) gives the same rows, and who saw what
