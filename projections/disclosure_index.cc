@@ -50,6 +50,16 @@ constexpr int kRowFormat = 4;
 constexpr char kByTimeLetter = 't';
 constexpr std::uint64_t kEventsWorthABulkLoad = 4 * kFollowerPageEvents;
 
+using UpcastSteps = std::vector<domain::UpcastStep>;
+
+// A stored event as this index reads it: upgraded by the given steps, or by the system's (whose
+// chain is checked on first use) when none are given.
+Status for_each_current(const RecordedEvent& stored, const UpcastSteps* steps,
+                        const std::function<void(const RecordedEvent&)>& visit) {
+    return steps ? domain::for_each_current_event(stored, *steps, visit)
+                 : domain::for_each_current_event(stored, visit);
+}
+
 void append_big_endian(std::string& out, std::uint64_t value) {
     for (int i = 0; i < 8; ++i) out.push_back(static_cast<char>((value >> (56 - 8 * i)) & 0xff));
 }
@@ -333,13 +343,14 @@ Status DisclosureIndex::catch_up(Seq until) {
         std::vector<SortedTable::Row> registrations;  // 'r'
     };
     const std::size_t rows_worth_tables = rows_worth_tables_;
-    const auto prepare = [&database, rows_worth_tables](const std::vector<RecordedEvent>& page,
-                                                        PreparedWrite& prepared) -> Status {
+    const auto prepare = [&database, rows_worth_tables, steps = upcast_steps_](
+                             const std::vector<RecordedEvent>& page,
+                             PreparedWrite& prepared) -> Status {
         PageRows rows;
         for (const auto& stored : page) {
             Status rows_status;
             const Status upgraded =
-                domain::for_each_current_event(stored, [&](const RecordedEvent& event) {
+                for_each_current(stored, steps, [&](const RecordedEvent& event) {
                     if (!rows_status.is_ok()) return;
                     auto event_rows = disclosure_rows_of(event);
                     if (!event_rows.is_ok()) {
@@ -490,10 +501,11 @@ Status damaged_entry(const EntryName& name, std::string_view what) {
 
 // The disclosures a stored event holds, upgraded: none for another event, several when an
 // upcaster splits one stored event.
-Result<std::vector<domain::PiiDisclosed>> current_disclosures(const RecordedEvent& stored) {
+Result<std::vector<domain::PiiDisclosed>> current_disclosures(const RecordedEvent& stored,
+                                                              const UpcastSteps* steps) {
     std::vector<domain::PiiDisclosed> disclosures;
     Status decoded;
-    const Status upgraded = domain::for_each_current_event(stored, [&](const RecordedEvent& event) {
+    const Status upgraded = for_each_current(stored, steps, [&](const RecordedEvent& event) {
         if (!decoded.is_ok() || !domain::is<domain::PiiDisclosed>(event)) return;
         auto typed = domain::decode<domain::PiiDisclosed>(event);
         if (!typed.is_ok()) {
@@ -511,6 +523,7 @@ Result<std::vector<domain::PiiDisclosed>> current_disclosures(const RecordedEven
 // except to a reader beside the writer (a RocksDB secondary), whose view of the log can lag its
 // view of the index (disclosure_index.h).
 Result<std::vector<domain::PiiDisclosed>> disclosures_at(const EventStore& store,
+                                                         const UpcastSteps* steps,
                                                          const EntryName& name, std::string& at) {
     auto stored = store.read_event(Seq{name.seq});
     if (!stored.is_ok()) {
@@ -522,7 +535,7 @@ Result<std::vector<domain::PiiDisclosed>> disclosures_at(const EventStore& store
         return damaged_entry(name, "holds no event there");
     }
     at = stored->at;
-    return current_disclosures(stored.value());
+    return current_disclosures(stored.value(), steps);
 }
 
 DisclosureRecord record_of(std::uint64_t seq, std::int64_t at_ms, const std::string& at,
@@ -543,6 +556,7 @@ DisclosureRecord record_of(std::uint64_t seq, std::int64_t at_ms, const std::str
 // (no event at its seq, not a disclosure, not of its application or principal, not at its time)
 // is damage: answered as corruption, never left out of the answer or taken on trust.
 Result<std::vector<DisclosureRecord>> records_in_log(const EventStore& store,
+                                                     const UpcastSteps* steps,
                                                      const std::vector<EntryName>& names) {
     std::vector<DisclosureRecord> out;
     out.reserve(names.size());
@@ -554,7 +568,7 @@ Result<std::vector<DisclosureRecord>> records_in_log(const EventStore& store,
     std::int64_t at_ms = 0;
     for (const auto& name : names) {
         if (name.seq != decoded_seq) {
-            auto read = disclosures_at(store, name, at);
+            auto read = disclosures_at(store, steps, name, at);
             if (!read.is_ok()) return read.status();
             disclosures = std::move(read).value();
             decoded_seq = name.seq;
@@ -563,20 +577,24 @@ Result<std::vector<DisclosureRecord>> records_in_log(const EventStore& store,
         if (disclosures.empty()) return damaged_entry(name, "holds another event there");
         // Checked for every entry: two entries may name one seq at two times.
         if (at_ms != name.at_ms) return damaged_entry(name, "holds it at another time");
-        // The disclosure of the entry's application (and, by principal, of its principal): one
-        // a split gave may name other applications.
-        const auto disclosed = std::find_if(
-            disclosures.begin(), disclosures.end(), [&name](const domain::PiiDisclosed& candidate) {
-                const auto& applications = candidate.applications;
-                return std::find(applications.begin(), applications.end(), name.application) !=
-                           applications.end() &&
-                       (!name.principal || candidate.principal == *name.principal);
-            });
-        if (disclosed == disclosures.end())
+        // Every disclosure of the entry's application (and, by principal, of its principal): a
+        // split may give several that name it, and some that name other applications.
+        const auto names_the_entry = [&name](const domain::PiiDisclosed& candidate) {
+            const auto& applications = candidate.applications;
+            return std::find(applications.begin(), applications.end(), name.application) !=
+                       applications.end() &&
+                   (!name.principal || candidate.principal == *name.principal);
+        };
+        std::size_t answered = 0;
+        for (const auto& disclosed : disclosures) {
+            if (!names_the_entry(disclosed)) continue;
+            out.push_back(record_of(name.seq, name.at_ms, at, name.application, disclosed));
+            ++answered;
+        }
+        if (answered == 0)
             return damaged_entry(name, name.principal
                                            ? "names another application or principal there"
                                            : "names other applications there");
-        out.push_back(record_of(name.seq, name.at_ms, at, name.application, *disclosed));
     }
     return out;
 }
@@ -658,7 +676,7 @@ Result<std::vector<DisclosureRecord>> DisclosureIndex::who_saw(
     KAKITOME_RETURN_IF_ERROR(readable_format(*store_.database()));
     auto names = entries_by_application(*store_.database(), application);
     if (!names.is_ok()) return names.status();
-    return records_in_log(store_, names.value());
+    return records_in_log(store_, upcast_steps_, names.value());
 }
 
 Result<std::vector<DisclosureRecord>> DisclosureIndex::saw_what(
@@ -666,7 +684,7 @@ Result<std::vector<DisclosureRecord>> DisclosureIndex::saw_what(
     KAKITOME_RETURN_IF_ERROR(readable_format(*store_.database()));
     auto names = entries_by_principal(*store_.database(), principal);
     if (!names.is_ok()) return names.status();
-    return records_in_log(store_, names.value());
+    return records_in_log(store_, upcast_steps_, names.value());
 }
 
 Result<std::vector<DisclosureRecord>> DisclosureIndex::in_window(std::int64_t from_ms,
@@ -698,6 +716,7 @@ Result<std::vector<DisclosureRecord>> DisclosureIndex::in_window(std::int64_t fr
     // The answer stands on the log's order: an event of the range whose time does not read, goes
     // back or lies outside the window is damage, never a record at a time it was not shown.
     std::int64_t previous_ms = from_ms;
+    const UpcastSteps* steps = upcast_steps_;
     const Status read = for_each_page(
         store_, Seq{before->value + 1}, last, [&](const std::vector<RecordedEvent>& page) {
             for (const auto& stored : page) {
@@ -707,19 +726,24 @@ Result<std::vector<DisclosureRecord>> DisclosureIndex::in_window(std::int64_t fr
                         "the log's event at seq " + std::to_string(stored.seq.value) + " (" +
                         stored.at + ") breaks the time order a window of disclosures is read by");
                 previous_ms = *at_ms;
-                auto disclosures = current_disclosures(stored);
+                auto disclosures = current_disclosures(stored, steps);
                 if (!disclosures.is_ok()) return disclosures.status();
                 if (disclosures->empty()) continue;
-                // One record per application, in the applications' byte order, each from the
-                // first disclosure (of a split) naming it: the order and the records the
-                // entries by time of formats 1 to 3 gave.
-                std::map<std::string_view, const domain::PiiDisclosed*> first_naming;
+                // In the applications' byte order (the order of the entries by time formats 1 to
+                // 3 kept), a record for each disclosure naming the application: one, or for an
+                // event an upcaster splits, each of the split's that names it, in its order.
+                std::map<std::string_view, std::vector<const domain::PiiDisclosed*>> naming;
                 for (const auto& disclosed : disclosures.value())
-                    for (const auto& application : disclosed.applications)
-                        first_naming.emplace(application, &disclosed);
-                for (const auto& [application, disclosed] : first_naming)
-                    out.push_back(record_of(stored.seq.value, *at_ms, stored.at,
-                                            std::string(application), *disclosed));
+                    for (const auto& application : disclosed.applications) {
+                        auto& named_by = naming[application];
+                        // An application a disclosure names twice is answered once.
+                        if (named_by.empty() || named_by.back() != &disclosed)
+                            named_by.push_back(&disclosed);
+                    }
+                for (const auto& [application, named_by] : naming)
+                    for (const auto* disclosed : named_by)
+                        out.push_back(record_of(stored.seq.value, *at_ms, stored.at,
+                                                std::string(application), *disclosed));
             }
             return Status::ok();
         });

@@ -24,6 +24,10 @@
 
 namespace kakitome {
 
+namespace domain {
+struct UpcastStep;  // engine/domain/upcasting.h
+}
+
 inline constexpr const char* kDisclosuresFamily = "projection_disclosures";
 
 struct DisclosureRecord {
@@ -91,9 +95,12 @@ inline constexpr std::size_t kDisclosureTablesNever = std::numeric_limits<std::s
 
 class DisclosureIndex {
   public:
+    // Stored events are upgraded by `upcast_steps` before they are indexed and read, or by the
+    // system's steps (domain::upcast_steps()) when it is null; tests give chains of their own.
     explicit DisclosureIndex(const EventStore& store,
-                             std::size_t rows_worth_tables = kDisclosureRowsWorthTables)
-        : store_(store), rows_worth_tables_(rows_worth_tables) {}
+                             std::size_t rows_worth_tables = kDisclosureRowsWorthTables,
+                             const std::vector<domain::UpcastStep>* upcast_steps = nullptr)
+        : store_(store), rows_worth_tables_(rows_worth_tables), upcast_steps_(upcast_steps) {}
 
     // Indexes the events after position() up to `until` (Seq{0}: the head when called). Far
     // behind the head, the calls that bring the index there run as one bulk load; it ends in a
@@ -122,6 +129,7 @@ class DisclosureIndex {
   private:
     const EventStore& store_;
     std::size_t rows_worth_tables_;
+    const std::vector<domain::UpcastStep>* upcast_steps_;
     std::optional<BulkLoad> bulk_load_;
 };
 

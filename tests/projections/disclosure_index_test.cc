@@ -22,6 +22,7 @@
 #include "engine/domain/application_events.h"
 #include "engine/domain/domain_event.h"
 #include "engine/domain/streams.h"
+#include "engine/domain/upcasting.h"
 #include "events/event.h"
 #include "events/storage_keys.h"
 #include "events/test_store.h"
@@ -370,6 +371,60 @@ TEST_F(Disclosures, AWindowOfAnIndexWhosePositionDoesNotReadIsDamage) {
                           "projection:disclosures:position", "one")
                     .ok());
     EXPECT_EQ(index_->in_window(kNoon, kNoon + 1).status().code(), StatusCode::corruption);
+}
+
+// An upcaster may split one stored event into several disclosures. Each is answered, by
+// application, by principal and in a window, from the disclosures that name the entry; two that
+// name one application are both answered (its one entry by application stands for both).
+TEST_F(Disclosures, EveryDisclosureOfAStoredEventAnUpcasterSplitsIsAnswered) {
+    using domain::EventBody;
+    using domain::PiiDisclosed;
+    // A stored event of an older schema, standing for the disclosures listed in it.
+    const std::vector<domain::UpcastStep> steps = {
+        {domain::FormParsed::kType,
+         1,
+         {{PiiDisclosed::kType, 1}},
+         [](const EventBody& body) -> Result<std::vector<EventBody>> {
+             std::vector<EventBody> parts;
+             for (const auto& part : body.payload["parts"])
+                 parts.push_back({std::string(PiiDisclosed::kType), 1, part});
+             return parts;
+         }}};
+    const auto part = [](const std::string& principal, std::vector<std::string> applications,
+                         const std::string& request_id) {
+        return domain::payload_to_json(PiiDisclosed{.principal = principal,
+                                                    .role = "operator",
+                                                    .request_id = request_id,
+                                                    .endpoint = "GET /v1/queue",
+                                                    .target = "/v1/queue",
+                                                    .remote = "127.0.0.1",
+                                                    .applications = std::move(applications),
+                                                    .fields_shown = {"organization"}});
+    };
+    const nlohmann::json parts = {
+        {"parts", {part("sato", {"a1", "a2"}, "r1"), part("suzuki", {"a2", "a3"}, "r2")}}};
+    ASSERT_TRUE(store_
+                    ->append(domain::disclosure_stream("sato"), ExpectedVersion::any(),
+                             {NewEvent{.type = std::string(domain::FormParsed::kType),
+                                       .payload_json = parts.dump(),
+                                       .schema = 1}})
+                    .is_ok());
+    for (const std::size_t rows_worth_tables : {std::size_t{1}, kDisclosureTablesNever}) {
+        forget_the_index(true);
+        DisclosureIndex index(*store_, rows_worth_tables, &steps);
+        ASSERT_TRUE(index.catch_up().is_ok());
+        EXPECT_EQ(request_ids(index.who_saw("a1").value()), (std::vector<std::string>{"r1"}));
+        EXPECT_EQ(request_ids(index.who_saw("a2").value()), (std::vector<std::string>{"r1", "r2"}));
+        EXPECT_EQ(request_ids(index.who_saw("a3").value()), (std::vector<std::string>{"r2"}));
+        const auto suzuki = index.saw_what("suzuki").value();
+        EXPECT_EQ(applications(suzuki), (std::vector<std::string>{"a2", "a3"}));
+        EXPECT_EQ(request_ids(suzuki), (std::vector<std::string>{"r2", "r2"}));
+        EXPECT_EQ(request_ids(index.saw_what("sato").value()),
+                  (std::vector<std::string>{"r1", "r1"}));
+        const auto window = index.in_window(kNoon, kNoon + 1).value();
+        EXPECT_EQ(applications(window), (std::vector<std::string>{"a1", "a2", "a2", "a3"}));
+        EXPECT_EQ(request_ids(window), (std::vector<std::string>{"r1", "r1", "r2", "r2"}));
+    }
 }
 
 TEST_F(Disclosures, RegistrationsByApplicationAndByTime) {
