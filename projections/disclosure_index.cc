@@ -174,10 +174,6 @@ Result<std::optional<std::uint64_t>> stored_number(const Database& database,
     return std::optional<std::uint64_t>(number);
 }
 
-}  // namespace
-
-namespace {
-
 // disclosure_index_position, or why the stored numbers cannot be read.
 Result<Seq> stored_position(const Database& database) {
     const auto through_log = stored_number(database, storage_keys::kMetaFamily, kPositionKey);
@@ -716,7 +712,6 @@ Result<std::vector<DisclosureRecord>> DisclosureIndex::in_window(std::int64_t fr
     // The answer stands on the log's order: an event of the range whose time does not read, goes
     // back or lies outside the window is damage, never a record at a time it was not shown.
     std::int64_t previous_ms = from_ms;
-    const UpcastSteps* steps = upcast_steps_;
     const Status read = for_each_page(
         store_, Seq{before->value + 1}, last, [&](const std::vector<RecordedEvent>& page) {
             for (const auto& stored : page) {
@@ -726,7 +721,7 @@ Result<std::vector<DisclosureRecord>> DisclosureIndex::in_window(std::int64_t fr
                         "the log's event at seq " + std::to_string(stored.seq.value) + " (" +
                         stored.at + ") breaks the time order a window of disclosures is read by");
                 previous_ms = *at_ms;
-                auto disclosures = current_disclosures(stored, steps);
+                auto disclosures = current_disclosures(stored, upcast_steps_);
                 if (!disclosures.is_ok()) return disclosures.status();
                 if (disclosures->empty()) continue;
                 // In the applications' byte order (the order of the entries by time formats 1 to
