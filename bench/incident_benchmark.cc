@@ -234,13 +234,17 @@ Result<std::string> run_incident_benchmark(
     figures["auditor_verify_ratio_to_raw_iteration"] =
         figures["auditor_verify_events_per_second"].get<double>() /
         figures["raw_rocksdb_iteration_events_per_second"].get<double>();
-    // What every open table keeps in memory outside the block cache (index and filter blocks;
-    // serve keeps every table open), beside the tables' size: the memory that grows with the
-    // store (docs/operations.md, "Memory to plan for").
+    // What reading the tables keeps in memory (serve keeps every table open), beside the tables'
+    // size: the one block cache, which holds the index blocks too, and what open tables keep
+    // outside it, the part that would grow with the store (docs/operations.md, "Memory to plan
+    // for").
     auto tables = table_memory(*database.value());
     if (!tables.is_ok()) return tables.status();
     figures["table_readers_bytes"] = tables->table_readers_bytes;
     figures["table_file_bytes"] = tables->table_file_bytes;
+    figures["block_cache_capacity_bytes"] = tables->block_cache_capacity_bytes;
+    figures["block_cache_usage_bytes"] = tables->block_cache_usage_bytes;
+    figures["block_cache_pinned_bytes"] = tables->block_cache_pinned_bytes;
     // Closed before the directory goes: an open database's background compaction deletes files
     // under remove_all's feet (a 10M run aborted here, its figures lost).
     ledger.value().reset();

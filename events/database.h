@@ -40,6 +40,10 @@ struct DatabaseOptions {
     // out of space mid-write, so kakitome never lets it get there. The reserve leaves room for
     // the derived data (projections, tree, checkpoints) and for RocksDB's own flushes.
     std::uint64_t reserved_free_bytes = 64ull * 1024 * 1024;
+    // The one block cache every family reads through: data blocks and the index blocks of every
+    // open table (partitioned; the top level of each, and level 0's, stay pinned in it), so that
+    // what reads keep in memory does not grow with the store beyond it.
+    std::size_t block_cache_bytes = std::size_t{64} << 20;
 };
 // open() creates a missing directory 0700 and refuses one open to group or others
 // (events/private_directory.h).

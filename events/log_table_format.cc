@@ -47,8 +47,8 @@ class FormatStampFactory final : public rocksdb::TablePropertiesCollectorFactory
 // nine runs of eleven), the benchmark's database 307 -> 270 MB (docs/performance.md, "The log in
 // 16 KiB blocks"). A point read of one event that misses the block cache decompresses four times
 // the bytes.
-void use_log_table_format(rocksdb::ColumnFamilyOptions& options) {
-    rocksdb::BlockBasedTableOptions table;
+void use_log_table_format(rocksdb::ColumnFamilyOptions& options,
+                          rocksdb::BlockBasedTableOptions table) {
     table.block_size = kLogBlockBytes;
     options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
     options.table_properties_collector_factories.push_back(std::make_shared<FormatStampFactory>());

@@ -13,6 +13,7 @@
 #include <cstddef>
 
 namespace rocksdb {
+struct BlockBasedTableOptions;
 struct ColumnFamilyOptions;
 struct TableProperties;
 }  // namespace rocksdb
@@ -21,8 +22,10 @@ namespace kakitome {
 
 inline constexpr std::size_t kLogBlockBytes = 16 * 1024;
 
-// Gives `options` the log's table format: its block size, and the stamp on every table written.
-void use_log_table_format(rocksdb::ColumnFamilyOptions& options);
+// Gives `options` the log's table format: the database's table options `table` (its block cache)
+// with the log's block size, and the stamp on every table written.
+void use_log_table_format(rocksdb::ColumnFamilyOptions& options,
+                          rocksdb::BlockBasedTableOptions table);
 
 // True when the table carries the stamp of the current format.
 bool is_in_current_log_format(const rocksdb::TableProperties& table);

@@ -29,6 +29,17 @@ Result<TableMemory> table_memory(const Database& database) {
         total.table_readers_bytes += readers;
         total.table_file_bytes += files;
     }
+    // Every family reads through the same cache (events/database.h): any one of them tells.
+    if (!database.db()->GetIntProperty(database.events(), "rocksdb.block-cache-capacity",
+                                       &total.block_cache_capacity_bytes) ||
+        !database.db()->GetIntProperty(database.events(), "rocksdb.block-cache-usage",
+                                       &total.block_cache_usage_bytes) ||
+        !database.db()->GetIntProperty(database.events(), "rocksdb.block-cache-pinned-usage",
+                                       &total.block_cache_pinned_bytes))
+        return Status::internal("RocksDB does not report the block cache");
+    if (!database.db()->GetAggregatedIntProperty("rocksdb.cur-size-all-mem-tables",
+                                                 &total.memtable_bytes))
+        return Status::internal("RocksDB does not report its memtables");
     return total;
 }
 
