@@ -44,9 +44,12 @@ Result<std::unique_ptr<Services>> Services::open(ServiceOptions options) {
     families.push_back(kDataKeysFamily);
     families.push_back(kMerkleFamily);
     families.push_back(kDisclosuresFamily);
-    auto database = Database::open({.directory = data,
-                                    .extra_column_families = families,
-                                    .reserved_free_bytes = o.reserved_free_bytes});
+    DatabaseOptions database_options{.directory = data,
+                                     .extra_column_families = families,
+                                     .reserved_free_bytes = o.reserved_free_bytes};
+    if (o.settings.block_cache_bytes)
+        database_options.block_cache_bytes = *o.settings.block_cache_bytes;
+    auto database = Database::open(database_options);
     if (!database.is_ok()) return database.status();
     services->database_ = database.value();
     std::shared_ptr<ReplicationSink> sink;

@@ -23,6 +23,7 @@
 #include "events/base/base64.h"
 #include "events/base/sha256.h"
 #include "events/base/timestamp.h"
+#include "events/table_memory.h"
 #include "projections/incident_review.h"
 
 namespace kakitome::api {
@@ -181,6 +182,30 @@ HttpResponse ApiService::Impl::metrics() {
     line("kakitome_retention_failures_total " + std::to_string(retention.failures));
     line("# TYPE kakitome_backup_failures_total counter");
     line("kakitome_backup_failures_total " + std::to_string(d.backups.failures()));
+    // What the store keeps in memory (docs/operations.md, "Memory to plan for"): an operator
+    // sizing MemoryMax= sees the parts that can grow against the limits set for them.
+    if (const auto memory = table_memory(*d.store.database()); memory.is_ok()) {
+        line(
+            "# HELP kakitome_store_block_cache_bytes The store's one block cache (data and index "
+            "blocks): its capacity, what it holds, and of that what is pinned.");
+        line("# TYPE kakitome_store_block_cache_bytes gauge");
+        line("kakitome_store_block_cache_bytes{part=\"capacity\"} " +
+             std::to_string(memory->block_cache_capacity_bytes));
+        line("kakitome_store_block_cache_bytes{part=\"usage\"} " +
+             std::to_string(memory->block_cache_usage_bytes));
+        line("kakitome_store_block_cache_bytes{part=\"pinned\"} " +
+             std::to_string(memory->block_cache_pinned_bytes));
+        line(
+            "# HELP kakitome_store_table_readers_bytes What the open table files keep beside the "
+            "block cache.");
+        line("# TYPE kakitome_store_table_readers_bytes gauge");
+        line("kakitome_store_table_readers_bytes " + std::to_string(memory->table_readers_bytes));
+        line("# HELP kakitome_store_memtable_bytes Writes held in memory until they are flushed.");
+        line("# TYPE kakitome_store_memtable_bytes gauge");
+        line("kakitome_store_memtable_bytes " + std::to_string(memory->memtable_bytes));
+        line("# TYPE kakitome_store_table_file_bytes gauge");
+        line("kakitome_store_table_file_bytes " + std::to_string(memory->table_file_bytes));
+    }
     HttpResponse response;
     response.body = out;
     response.set_header("Content-Type", "text/plain; version=0.0.4");

@@ -77,7 +77,7 @@ Result<Settings> load_settings(const std::string& path) {
             check_keys(root, "config",
                        {"public_base_url", "url_valid_days", "extra_closures", "sla", "mail",
                         "storage", "campaign", "backup", "witnesses", "min_witnesses", "tokens",
-                        "retention", "log_level", "disk", "replication"}));
+                        "retention", "log_level", "disk", "memory", "replication"}));
         if (root.contains("replication")) {
             const json& section = root["replication"];
             KAKITOME_RETURN_IF_ERROR(
@@ -120,6 +120,14 @@ Result<Settings> load_settings(const std::string& path) {
                 return Status::invalid_argument(
                     "disk.reserve_free_bytes must be a number of bytes (0 or more)");
             settings.reserve_free_bytes = reserve.get<std::uint64_t>();
+        }
+        if (root.contains("memory")) {
+            KAKITOME_RETURN_IF_ERROR(check_keys(root["memory"], "memory", {"block_cache_bytes"}));
+            const json cache = root["memory"].value("block_cache_bytes", json());
+            if (!cache.is_number_unsigned() || cache.get<std::uint64_t>() < (1u << 20))
+                return Status::invalid_argument(
+                    "memory.block_cache_bytes must be a number of bytes, 1048576 (1 MiB) or more");
+            settings.block_cache_bytes = cache.get<std::uint64_t>();
         }
         if (root.contains("log_level")) {
             settings.log_level = root["log_level"].get<std::string>();

@@ -640,6 +640,46 @@ TEST_F(Server, ConnectionsBeyondTheCapAreToldToComeBack) {
     EXPECT_EQ(server->signal(SIGTERM), 0);
 }
 
+// The operator sizes the store's block cache in the configuration (the packaged service takes no
+// flags), and /metrics shows what RocksDB keeps in memory against it.
+TEST_F(Server, TheConfigurationSizesTheBlockCacheThatMetricsReport) {
+    ingest_applicants(1);
+    const std::string supervisor =
+        json::parse(kakitome("token create --role supervisor --name memory-supervisor"))["token"];
+    const auto configure = [&](const json& memory) {
+        json config = json::parse(std::ifstream(test_config(data_)));
+        config["memory"] = memory;
+        std::ofstream(test_config(data_)) << config.dump(2);
+    };
+    configure({{"block_cache_bytes", 4096}});
+    EXPECT_FALSE(
+        launch_server(data_, free_tcp_port(), root_ / "serve.log", {}, root_ / "refused.log"))
+        << "a cache smaller than 1 MiB is refused";
+    const std::string refusal = read_text(root_ / "refused.log");
+    EXPECT_NE(refusal.find("memory.block_cache_bytes"), std::string::npos) << refusal;
+
+    configure({{"block_cache_bytes", 12345678}});
+    const int port = free_tcp_port();
+    auto server = start_server(data_, port, root_ / "serve.log");
+    ASSERT_TRUE(server);
+    const std::string base = "http://127.0.0.1:" + std::to_string(port);
+    // A read first, so that the figures are of a store in use.
+    EXPECT_EQ(
+        http_request("GET", base + "/v1/queue", {"Authorization: Bearer " + supervisor}).status,
+        200);
+    const auto metrics =
+        http_request("GET", base + "/metrics", {"Authorization: Bearer " + supervisor});
+    EXPECT_EQ(metrics.status, 200);
+    EXPECT_NE(metrics.body.find("kakitome_store_block_cache_bytes{part=\"capacity\"} 12345678\n"),
+              std::string::npos)
+        << metrics.body;
+    for (const char* gauge : {"kakitome_store_block_cache_bytes{part=\"usage\"} ",
+                              "kakitome_store_table_readers_bytes ",
+                              "kakitome_store_memtable_bytes ", "kakitome_store_table_file_bytes "})
+        EXPECT_NE(metrics.body.find(gauge), std::string::npos) << gauge;
+    EXPECT_EQ(server->signal(SIGTERM), 0);
+}
+
 // Issue 14 §4: on a 3 MB tmpfs `serve` aborted on a RocksDB assertion and `ingest` exited 134.
 // Out of space is an error like any other, and the server resumes when space returns.
 TEST_F(Server, AFullDiskFailsCleanlyAndTheServerResumesWhenSpaceReturns) {
