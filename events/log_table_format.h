@@ -23,7 +23,8 @@ namespace kakitome {
 inline constexpr std::size_t kLogBlockBytes = 16 * 1024;
 
 // Gives `options` the log's table format: the database's table options `table` (its block cache)
-// with the log's block size, and the stamp on every table written.
+// with the log's block size and one index per table (not partitions), and the stamp on every
+// table written.
 void use_log_table_format(rocksdb::ColumnFamilyOptions& options,
                           rocksdb::BlockBasedTableOptions table);
 
