@@ -125,8 +125,12 @@ Result<std::shared_ptr<Database>> Database::open(const DatabaseOptions& options)
         }
     }
 
-    const std::shared_ptr<rocksdb::Cache> block_cache =
-        rocksdb::NewLRUCache(options.block_cache_bytes);
+    // Half the cache is kept for index blocks (inserted with high priority): a pass or a burst of
+    // data blocks read once cannot push them all out.
+    rocksdb::LRUCacheOptions cache_options;
+    cache_options.capacity = options.block_cache_bytes;
+    cache_options.high_pri_pool_ratio = 0.5;
+    const std::shared_ptr<rocksdb::Cache> block_cache = rocksdb::NewLRUCache(cache_options);
     std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
     for (const auto& name : names)
         descriptors.emplace_back(name, options_for_family(name, block_cache));

@@ -41,8 +41,9 @@ struct DatabaseOptions {
     // the derived data (projections, tree, checkpoints) and for RocksDB's own flushes.
     std::uint64_t reserved_free_bytes = 64ull * 1024 * 1024;
     // The one block cache every family reads through: data blocks and the index blocks of every
-    // open table (partitioned; the top level of each, and level 0's, stay pinned in it), so that
-    // what reads keep in memory does not grow with the store beyond it.
+    // open table (partitioned except the log's; the top level of each, and level 0's, stay
+    // pinned in it), so that what reads keep in memory grows with the store only by what each
+    // open table keeps beside it (a couple of kilobytes).
     std::size_t block_cache_bytes = std::size_t{64} << 20;
 };
 // open() creates a missing directory 0700 and refuses one open to group or others

@@ -184,28 +184,28 @@ HttpResponse ApiService::Impl::metrics() {
     line("kakitome_backup_failures_total " + std::to_string(d.backups.failures()));
     // What the store keeps in memory (docs/operations.md, "Memory to plan for"): an operator
     // sizing MemoryMax= sees the parts that can grow against the limits set for them.
-    if (const auto memory = table_memory(*d.store.database()); memory.is_ok()) {
-        line(
-            "# HELP kakitome_store_block_cache_bytes The store's one block cache (data and index "
-            "blocks): its capacity, what it holds, and of that what is pinned.");
-        line("# TYPE kakitome_store_block_cache_bytes gauge");
-        line("kakitome_store_block_cache_bytes{part=\"capacity\"} " +
-             std::to_string(memory->block_cache_capacity_bytes));
-        line("kakitome_store_block_cache_bytes{part=\"usage\"} " +
-             std::to_string(memory->block_cache_usage_bytes));
-        line("kakitome_store_block_cache_bytes{part=\"pinned\"} " +
-             std::to_string(memory->block_cache_pinned_bytes));
-        line(
-            "# HELP kakitome_store_table_readers_bytes What the open table files keep beside the "
-            "block cache.");
-        line("# TYPE kakitome_store_table_readers_bytes gauge");
-        line("kakitome_store_table_readers_bytes " + std::to_string(memory->table_readers_bytes));
-        line("# HELP kakitome_store_memtable_bytes Writes held in memory until they are flushed.");
-        line("# TYPE kakitome_store_memtable_bytes gauge");
-        line("kakitome_store_memtable_bytes " + std::to_string(memory->memtable_bytes));
-        line("# TYPE kakitome_store_table_file_bytes gauge");
-        line("kakitome_store_table_file_bytes " + std::to_string(memory->table_file_bytes));
-    }
+    // A store that cannot say is shown as such rather than by missing lines.
+    const auto memory = table_memory(*d.store.database());
+    const auto gauge = [&](const char* name, const char* help, std::uint64_t TableMemory::*part) {
+        line(std::string("# HELP ") + name + " " + help);
+        line(std::string("# TYPE ") + name + " gauge");
+        line(std::string(name) + " " + (memory.is_ok() ? std::to_string((*memory).*part) : "NaN"));
+    };
+    gauge("kakitome_store_block_cache_capacity_bytes",
+          "What the store's one block cache (data and index blocks) may hold.",
+          &TableMemory::block_cache_capacity_bytes);
+    gauge("kakitome_store_block_cache_usage_bytes", "What the store's block cache holds.",
+          &TableMemory::block_cache_usage_bytes);
+    gauge("kakitome_store_block_cache_pinned_bytes",
+          "Of what the block cache holds, what is pinned (top-level indexes, level 0's).",
+          &TableMemory::block_cache_pinned_bytes);
+    gauge("kakitome_store_table_readers_bytes",
+          "What the open table files keep beside the block cache.",
+          &TableMemory::table_readers_bytes);
+    gauge("kakitome_store_memtable_bytes", "Writes held in memory until they are flushed.",
+          &TableMemory::memtable_bytes);
+    gauge("kakitome_store_table_file_bytes", "What the store's table files take on disk.",
+          &TableMemory::table_file_bytes);
     HttpResponse response;
     response.body = out;
     response.set_header("Content-Type", "text/plain; version=0.0.4");

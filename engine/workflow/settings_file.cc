@@ -124,9 +124,11 @@ Result<Settings> load_settings(const std::string& path) {
         if (root.contains("memory")) {
             KAKITOME_RETURN_IF_ERROR(check_keys(root["memory"], "memory", {"block_cache_bytes"}));
             const json cache = root["memory"].value("block_cache_bytes", json());
-            if (!cache.is_number_unsigned() || cache.get<std::uint64_t>() < (1u << 20))
+            // Below 8 MiB (what each family had before there was one cache) the blocks pinned
+            // in it, a top-level index per table and level 0's, would crowd out the rest.
+            if (!cache.is_number_unsigned() || cache.get<std::uint64_t>() < (8u << 20))
                 return Status::invalid_argument(
-                    "memory.block_cache_bytes must be a number of bytes, 1048576 (1 MiB) or more");
+                    "memory.block_cache_bytes must be a number of bytes, 8388608 (8 MiB) or more");
             settings.block_cache_bytes = cache.get<std::uint64_t>();
         }
         if (root.contains("log_level")) {

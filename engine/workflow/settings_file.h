@@ -60,7 +60,7 @@ struct Settings {
     // (new data is refused below it); absent: the store's default. --reserve-free-bytes wins.
     std::optional<std::uint64_t> reserve_free_bytes;
     // "memory": {"block_cache_bytes": N}: the one block cache every table of the store is read
-    // through, their index blocks included (at least 1 MiB); absent: the store's default, 64 MiB.
+    // through, their index blocks included (at least 8 MiB); absent: the store's default, 64 MiB.
     std::optional<std::uint64_t> block_cache_bytes;
     ReplicationSettings replication;
 };

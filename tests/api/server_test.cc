@@ -651,12 +651,14 @@ TEST_F(Server, TheConfigurationSizesTheBlockCacheThatMetricsReport) {
         config["memory"] = memory;
         std::ofstream(test_config(data_)) << config.dump(2);
     };
-    configure({{"block_cache_bytes", 4096}});
-    EXPECT_FALSE(
-        launch_server(data_, free_tcp_port(), root_ / "serve.log", {}, root_ / "refused.log"))
-        << "a cache smaller than 1 MiB is refused";
-    const std::string refusal = read_text(root_ / "refused.log");
-    EXPECT_NE(refusal.find("memory.block_cache_bytes"), std::string::npos) << refusal;
+    for (const json& refused : {json(4 << 20), json("64MiB")}) {
+        configure({{"block_cache_bytes", refused}});
+        EXPECT_FALSE(
+            launch_server(data_, free_tcp_port(), root_ / "serve.log", {}, root_ / "refused.log"))
+            << "a cache of " << refused.dump() << " is refused (8 MiB or more, in bytes)";
+        const std::string refusal = read_text(root_ / "refused.log");
+        EXPECT_NE(refusal.find("memory.block_cache_bytes"), std::string::npos) << refusal;
+    }
 
     configure({{"block_cache_bytes", 12345678}});
     const int port = free_tcp_port();
@@ -670,12 +672,13 @@ TEST_F(Server, TheConfigurationSizesTheBlockCacheThatMetricsReport) {
     const auto metrics =
         http_request("GET", base + "/metrics", {"Authorization: Bearer " + supervisor});
     EXPECT_EQ(metrics.status, 200);
-    EXPECT_NE(metrics.body.find("kakitome_store_block_cache_bytes{part=\"capacity\"} 12345678\n"),
+    EXPECT_NE(metrics.body.find("\nkakitome_store_block_cache_capacity_bytes 12345678\n"),
               std::string::npos)
         << metrics.body;
-    for (const char* gauge : {"kakitome_store_block_cache_bytes{part=\"usage\"} ",
-                              "kakitome_store_table_readers_bytes ",
-                              "kakitome_store_memtable_bytes ", "kakitome_store_table_file_bytes "})
+    for (const char* gauge :
+         {"\nkakitome_store_block_cache_usage_bytes ", "\nkakitome_store_block_cache_pinned_bytes ",
+          "\nkakitome_store_table_readers_bytes ", "\nkakitome_store_memtable_bytes ",
+          "\nkakitome_store_table_file_bytes "})
         EXPECT_NE(metrics.body.find(gauge), std::string::npos) << gauge;
     EXPECT_EQ(server->signal(SIGTERM), 0);
 }

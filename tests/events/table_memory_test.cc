@@ -47,11 +47,13 @@ TEST(TableMemory, TheTablesOfEveryOpenFamilyAreCounted) {
     const auto one = table_memory(*database);
     ASSERT_TRUE(one.is_ok()) << one.status().message();
     EXPECT_GT(one->table_file_bytes, 0u);
+    EXPECT_GT(one->table_readers_bytes, 0u);
 
     fill(*database, "second", 2000);
     const auto two = table_memory(*database);
     ASSERT_TRUE(two.is_ok()) << two.status().message();
     EXPECT_GT(two->table_file_bytes, one->table_file_bytes);
+    EXPECT_GT(two->table_readers_bytes, one->table_readers_bytes);
     database.reset();
     std::filesystem::remove_all(directory);
 }
