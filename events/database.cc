@@ -44,8 +44,9 @@ void raise_open_file_limit() {
 // with the store (22 MiB at ten million events, about 220 MiB at a hundred million). Charged to
 // the one cache, index blocks compete with data blocks for its capacity instead. The index is
 // split into partitions of 4 KiB under a small top level, which stays pinned, so that a lookup
-// brings one partition into the cache instead of a large table's whole index; level 0's index
-// blocks, of the newest and most read tables, stay pinned too.
+// brings one partition into the cache instead of a large table's whole index (the log, read in
+// whole passes, keeps one index per table: events/log_table_format.h); level 0's index blocks,
+// of the newest and most read tables, stay pinned too.
 rocksdb::BlockBasedTableOptions table_options(const std::shared_ptr<rocksdb::Cache>& block_cache) {
     rocksdb::BlockBasedTableOptions table;
     table.block_cache = block_cache;
