@@ -2,13 +2,14 @@
 """make mutants: one deliberate bug at a time, from tests/mutants.tsv.
 
 For each mutant: replace the exact original text (which must occur once) in its file, rebuild
-incrementally, run the tests named for it, restore the file, and report whether a test failed
-(killed) or all passed (survived). Exit 1 when any mutant survived, could not be applied or did not compile.
+incrementally what the tests named for it run, run those tests, restore the file, and report
+whether a test failed (killed) or all passed (survived). Exit 1 when any mutant survived, could not be applied or did not compile.
 Usage: scripts/mutants.py BUILD_DIR [FILTER]   (FILTER: a regular expression over the promises)
        scripts/mutants.py --check   (make test: every mutant still applies, i.e. its original
                                      text occurs exactly once; a code change that moved it would
                                      otherwise leave its promise unguarded in silence)
 """
+import json
 import pathlib
 import re
 import subprocess
@@ -22,6 +23,28 @@ only = sys.argv[2] if len(sys.argv) > 2 and sys.argv[1] != "--check" else ""
 def run(command):
     return subprocess.run(command, cwd=root, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                           text=True)
+
+
+def build_command(tests):
+    """Rebuilds only the executables the mutant's tests run (and what they depend on).
+
+    A mutant in events/ used to relink every binary of the tree, minutes each. A test whose
+    command is not an executable of the build folder (a script that may run any of them) gets
+    the whole tree built, as before.
+    """
+    listed = run(["ctest", "--test-dir", str(build), "-R", tests, "--show-only=json-v1"])
+    try:
+        commands = [test["command"] for test in json.loads(listed.stdout).get("tests", [])]
+    except (json.JSONDecodeError, KeyError):
+        commands = []
+    build_folder = build.resolve()
+    executables = {pathlib.Path(command[0]).resolve() for command in commands if command}
+    if not executables or any(build_folder not in executable.parents for executable in executables):
+        return ["cmake", "--build", str(build)]
+    # Ninja takes an output's path as a target; the test binaries' dependencies on the kakitome
+    # binary (add_dependencies in tests/CMakeLists.txt) come with it.
+    return ["cmake", "--build", str(build), "--target",
+            *sorted(str(executable.relative_to(build_folder)) for executable in executables)]
 
 
 mutants = []
@@ -51,7 +74,7 @@ for promise, file, original, replacement, tests in mutants:
         continue
     try:
         path.write_text(text.replace(original, replacement), encoding="utf-8")
-        built = run(["cmake", "--build", str(build)])
+        built = run(build_command(tests))
         if built.returncode != 0:
             # A mutant the compiler refuses proves nothing about the tests: rewrite it.
             results.append((promise, "NOT BUILT", "the mutant does not compile"))
