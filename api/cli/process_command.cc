@@ -161,6 +161,9 @@ int run_process(const Words& words) {
             std::fprintf(stderr, "kakitome process: %s\n", pass.status().to_string().c_str());
             return kExitStoreError;
         }
+        for (const auto& failure : pass->timers_newly_failed)
+            std::fprintf(stderr, "kakitome process: a timer of application %s could not fire: %s\n",
+                         failure.application.c_str(), failure.status.to_string().c_str());
         std::printf("%s\n", pass->to_json().c_str());
         std::fflush(stdout);
         if (arguments->has("once")) return kExitOk;

@@ -410,6 +410,14 @@ int run_serve(const Words& words) {
             const bool primary = writes();
             auto pass = worker.run_pass(primary ? WorkflowWorker::Role::primary
                                                 : WorkflowWorker::Role::standby);
+            if (pass.is_ok()) {
+                // Once per application and error, not every second: /metrics counts them.
+                for (const auto& failure : pass->timers_newly_failed)
+                    logging::write(logging::Level::error, "a timer could not fire",
+                                   {{"application", failure.application},
+                                    {"error", failure.status.to_string()},
+                                    {"note", "retried every pass; the other timers go on"}});
+            }
             if (!pass.is_ok())
                 log_error("worker pass failed", pass.status());
             else if (!pass->appended.empty())

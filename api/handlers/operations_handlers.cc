@@ -132,6 +132,11 @@ HttpResponse ApiService::Impl::metrics() {
     line("kakitome_mails_failed_total " + std::to_string(totals.mails_failed));
     line("# TYPE kakitome_timers_fired_total counter");
     line("kakitome_timers_fired_total " + std::to_string(totals.timers_fired));
+    line(
+        "# HELP kakitome_timers_failing Applications whose due timer could not fire at the "
+        "worker's last pass (retried every pass; the log names them).");
+    line("# TYPE kakitome_timers_failing gauge");
+    line("kakitome_timers_failing " + std::to_string(totals.timers_failing));
     line("# TYPE kakitome_pii_disclosures_total counter");
     line("kakitome_pii_disclosures_total " + std::to_string(disclosures.load()));
     line("# TYPE kakitome_http_responses_total counter");

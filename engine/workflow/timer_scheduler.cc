@@ -59,10 +59,10 @@ Status TimerScheduler::catch_up() {
     return folded;
 }
 
-Result<int> TimerScheduler::fire_due(std::map<std::string, int>* appended) {
+Result<TimerRound> TimerScheduler::fire_due(std::map<std::string, int>* appended) {
     KAKITOME_RETURN_IF_ERROR(catch_up());
     const std::int64_t now = clock_ms_();
-    int fired = 0;
+    TimerRound round;
     std::vector<std::string> due;
     for (const auto& [application, record] : records_) {
         if (auto timer = next_timer(record, config_); timer && timer->due_at_ms <= now)
@@ -71,13 +71,13 @@ Result<int> TimerScheduler::fire_due(std::map<std::string, int>* appended) {
     for (const auto& application : due) {
         const Status status = fire(application, now, appended);
         if (status.is_ok()) {
-            ++fired;
+            ++round.fired;
         } else if (status.code() != StatusCode::conflict) {
-            return status;
+            round.failed.push_back({application, status});
         }
     }
     KAKITOME_RETURN_IF_ERROR(catch_up());
-    return fired;
+    return round;
 }
 
 Status TimerScheduler::fire(const std::string& application, std::int64_t now,

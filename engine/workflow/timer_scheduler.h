@@ -8,7 +8,9 @@
 // Nothing is kept only in memory: which timers are pending follows from each application's
 // events, so after a restart the scheduler folds the log again (catch_up) and fires whatever
 // fell due while it was down. Firing reloads the stream and appends with the expected version;
-// a timer that lost a race with a command is reconsidered on the next tick.
+// a timer that lost a race with a command is reconsidered on the next tick. A timer that cannot
+// fire (its application's contact cannot be opened, its append fails) is reported and tried again
+// on the next tick; the other applications' timers fire regardless.
 // Not thread-safe: one scheduler per process, driven by one worker thread.
 #pragma once
 
@@ -16,6 +18,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "engine/workflow/application_record.h"
 #include "engine/workflow/workflow_config.h"
@@ -33,6 +36,17 @@ struct PendingTimer {
 std::optional<PendingTimer> next_timer(const ApplicationRecord& record,
                                        const WorkflowConfig& config);
 
+// An application whose due timer could not fire this round, and why.
+struct TimerFailure {
+    std::string application;
+    Status status;
+};
+
+struct TimerRound {
+    int fired = 0;  // applications whose due timers were appended
+    std::vector<TimerFailure> failed;
+};
+
 class TimerScheduler {
   public:
     TimerScheduler(EventStore& store, DataKeyVault& vault, const WorkflowConfig& config,
@@ -40,9 +54,11 @@ class TimerScheduler {
 
     // Folds events appended since the last call.
     Status catch_up();
-    // Catches up, then appends every timer due at the clock's now. Returns how many fired;
-    // adds the types of the events it appended to `appended` when given (the worker's log).
-    Result<int> fire_due(std::map<std::string, int>* appended = nullptr);
+    // Catches up, then appends every timer due at the clock's now; adds the types of the events
+    // it appended to `appended` when given (the worker's log). Fails only when the log cannot be
+    // folded: one application's failure is in the round's `failed`, and does not stop the
+    // others (it used to stop every timer of every application, each tick, for good).
+    Result<TimerRound> fire_due(std::map<std::string, int>* appended = nullptr);
 
   private:
     Status fire(const std::string& application, std::int64_t now,

@@ -7,11 +7,9 @@
 namespace kakitome {
 
 std::string WorkerPass::to_json() const {
-    return nlohmann::json{{"timers_fired", timers_fired},
-                          {"mail_sent", mail.sent},
-                          {"mail_failed", mail.failed},
-                          {"mail_pending", mail.pending},
-                          {"projections_at", projections_at.value}}
+    return nlohmann::json{{"timers_fired", timers_fired}, {"timers_failed", timers_failed.size()},
+                          {"mail_sent", mail.sent},       {"mail_failed", mail.failed},
+                          {"mail_pending", mail.pending}, {"projections_at", projections_at.value}}
         .dump();
 }
 
@@ -47,7 +45,18 @@ Result<WorkerPass> WorkflowWorker::pass_once(Role role) {
     }
     auto fired = timers_.fire_due(&pass.appended);
     if (!fired.is_ok()) return fired.status();
-    pass.timers_fired = fired.value();
+    pass.timers_fired = fired->fired;
+    pass.timers_failed = std::move(fired->failed);
+    std::map<std::string, std::string> failing;
+    for (const auto& failure : pass.timers_failed) {
+        const std::string error = failure.status.to_string();
+        const auto before = failing_timers_.find(failure.application);
+        if (before == failing_timers_.end() || before->second != error)
+            pass.timers_newly_failed.push_back(failure);
+        failing.emplace(failure.application, error);
+    }
+    failing_timers_ = std::move(failing);
+    timers_failing_ = failing_timers_.size();
     auto delivered = outbox_.deliver_due();
     if (!delivered.is_ok()) return delivered.status();
     pass.mail = delivered.value();

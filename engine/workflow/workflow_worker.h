@@ -10,6 +10,7 @@
 #include <functional>
 #include <map>
 #include <string>
+#include <vector>
 
 #include "engine/mail/mail_outbox.h"
 #include "engine/workflow/timer_scheduler.h"
@@ -21,6 +22,10 @@ namespace kakitome {
 
 struct WorkerPass {
     int timers_fired = 0;
+    // Applications whose due timer could not fire (tried again next pass), and of those, the
+    // ones that were not failing so, with the same error, at the pass before: what to log once.
+    std::vector<workflow::TimerFailure> timers_failed;
+    std::vector<workflow::TimerFailure> timers_newly_failed;
     mail::DeliveryReport mail;
     Seq projections_at{0};
     // The types of the events this pass appended, with how many of each (the operator's log).
@@ -54,9 +59,11 @@ class WorkflowWorker {
 
     struct Totals {
         std::uint64_t timers_fired = 0, mails_sent = 0, mails_failed = 0;
+        std::uint64_t timers_failing = 0;  // applications whose timer failed at the last pass
     };
     Totals totals() const {
-        return {timers_fired_.load(), mails_sent_.load(), mails_failed_.load()};
+        return {timers_fired_.load(), mails_sent_.load(), mails_failed_.load(),
+                timers_failing_.load()};
     }
     Seq position() const { return read_models_.position(); }
     // When passes last started, ended, and ended without an error (ms since the epoch, the
@@ -82,6 +89,8 @@ class WorkflowWorker {
     std::int64_t last_checkpoint_ms_ = 0;
     mutable std::atomic<std::uint64_t> checkpoint_wanted_{0};
     std::atomic<std::uint64_t> timers_fired_{0}, mails_sent_{0}, mails_failed_{0};
+    std::atomic<std::uint64_t> timers_failing_{0};
+    std::map<std::string, std::string> failing_timers_;  // application -> error, last pass
     std::atomic<std::int64_t> pass_started_ms_{0}, pass_finished_ms_{0}, last_good_pass_ms_{0};
     workflow::TimerScheduler timers_;
     mail::MailOutbox outbox_;

@@ -2,6 +2,8 @@
 // early or twice, and a scheduler started after downtime fires what fell due meanwhile.
 #include "engine/workflow/timer_scheduler.h"
 
+#include "engine/domain/application_events.h"
+#include "engine/domain/domain_event.h"
 #include "engine/download/download_service.h"
 #include "workflow_fixture.h"
 
@@ -16,7 +18,9 @@ class Timers : public testing::WorkflowTest {
         TimerScheduler scheduler(*store_, *vault_, config_, clock());
         auto fired = scheduler.fire_due();
         EXPECT_TRUE(fired.is_ok()) << fired.status().to_string();
-        return fired.is_ok() ? fired.value() : -1;
+        if (!fired.is_ok()) return -1;
+        EXPECT_TRUE(fired->failed.empty()) << fired->failed.front().status.to_string();
+        return fired->fired;
     }
 };
 
@@ -59,6 +63,38 @@ TEST_F(Timers, AWrongPasswordAlsoGetsAReminderSayingSo) {
         if (c != '\r' && c != '\n') encoded += c;
     }
     EXPECT_NE(kakitome::base64_decode(encoded).value().find("開けませんでした"), std::string::npos);
+}
+
+// One application whose timer cannot fire (here its form mail left no sealed contact, so its
+// reminder has no address) must not hold up the others' timers, nor the rest of the worker's
+// pass: the mail, the read models, the ledger and its checkpoints.
+TEST_F(Timers, AnApplicationWhoseTimerCannotFireDoesNotHoldUpTheOthers) {
+    set_now("2026-11-20T10:00:00+09:00");
+    const std::string no_contact = "0-no-contact";  // sorts before every generated identifier
+    ASSERT_TRUE(store_
+                    ->append(domain::application_stream(no_contact), ExpectedVersion::any(),
+                             {domain::new_event(domain::FormMailReceived{.sender_key = "k"})})
+                    .is_ok());
+    const auto healthy = awaiting_password("late@example.jp");
+    set_now("2026-11-25T00:00:00+09:00");
+    auto pass = services_->worker().run_pass();
+    ASSERT_TRUE(pass.is_ok()) << pass.status().to_string();
+    EXPECT_EQ(events_of_type(healthy, "PasswordReminderDue").size(), 1u);
+    EXPECT_EQ(events_of_type(healthy, "MailQueued").size(), 1u);
+    EXPECT_TRUE(events_of_type(no_contact, "PasswordReminderDue").empty());
+    EXPECT_EQ(pass->projections_at, store_->head()) << "the read models caught up";
+    EXPECT_EQ(pass->timers_fired, 1);
+    ASSERT_EQ(pass->timers_failed.size(), 1u);
+    EXPECT_EQ(pass->timers_failed[0].application, no_contact);
+    ASSERT_EQ(pass->timers_newly_failed.size(), 1u) << "logged the first time";
+    EXPECT_EQ(services_->worker().totals().timers_failing, 1u);
+
+    // Still failing the same way at the next pass: counted, not logged again.
+    auto again = services_->worker().run_pass();
+    ASSERT_TRUE(again.is_ok()) << again.status().to_string();
+    EXPECT_EQ(again->timers_failed.size(), 1u);
+    EXPECT_TRUE(again->timers_newly_failed.empty());
+    EXPECT_EQ(services_->worker().totals().timers_failing, 1u);
 }
 
 TEST_F(Timers, SlaDueOnTheFourthAndOverdueOnTheFifthBusinessDay) {
