@@ -72,6 +72,13 @@ Result<TimerRound> TimerScheduler::fire_due(std::map<std::string, int>* appended
         const Status status = fire(application, now, appended);
         if (status.is_ok()) {
             ++round.fired;
+        } else if (status.code() == StatusCode::unavailable ||
+                   status.code() == StatusCode::resource_exhausted ||
+                   status.code() == StatusCode::permission_denied ||
+                   status.code() == StatusCode::io_error) {
+            // The store itself failing (no longer the writer, full, read-only, a disk error):
+            // every other application would fail the same way, so the pass fails, as before.
+            return status;
         } else if (status.code() != StatusCode::conflict) {
             round.failed.push_back({application, status});
         }

@@ -55,9 +55,10 @@ class TimerScheduler {
     // Folds events appended since the last call.
     Status catch_up();
     // Catches up, then appends every timer due at the clock's now; adds the types of the events
-    // it appended to `appended` when given (the worker's log). Fails only when the log cannot be
-    // folded: one application's failure is in the round's `failed`, and does not stop the
-    // others (it used to stop every timer of every application, each tick, for good).
+    // it appended to `appended` when given (the worker's log). Fails when the log cannot be
+    // folded or the store cannot take writes (unavailable, full, read-only, a disk error): one
+    // application's own failure is in the round's `failed`, and does not stop the others (it
+    // used to stop every timer of every application, each tick, for good).
     Result<TimerRound> fire_due(std::map<std::string, int>* appended = nullptr);
 
   private:

@@ -37,6 +37,9 @@ Result<WorkerPass> WorkflowWorker::run_pass(Role role) {
 Result<WorkerPass> WorkflowWorker::pass_once(Role role) {
     WorkerPass pass;
     if (role == Role::standby) {
+        // A standby fires no timer: none of them is failing here.
+        failing_timers_.clear();
+        timers_failing_ = 0;
         KAKITOME_RETURN_IF_ERROR(read_models_.catch_up());
         pass.projections_at = read_models_.position();
         KAKITOME_RETURN_IF_ERROR(ledger_.extend());
