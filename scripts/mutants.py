@@ -3,7 +3,8 @@
 
 For each mutant: replace the exact original text (which must occur once) in its file, rebuild
 incrementally what the tests named for it run, run those tests, restore the file, and report
-whether a test failed (killed) or all passed (survived). Exit 1 when any mutant survived, could not be applied or did not compile.
+whether a test failed (killed) or all passed (survived). Exit 1 when any mutant survived, could
+not be applied or did not compile.
 Usage: scripts/mutants.py BUILD_DIR [FILTER]   (FILTER: a regular expression over the promises)
        scripts/mutants.py --check   (make test: every mutant still applies, i.e. its original
                                      text occurs exactly once; a code change that moved it would

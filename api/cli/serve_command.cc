@@ -410,20 +410,20 @@ int run_serve(const Words& words) {
             const bool primary = writes();
             auto pass = worker.run_pass(primary ? WorkflowWorker::Role::primary
                                                 : WorkflowWorker::Role::standby);
-            if (pass.is_ok()) {
+            if (!pass.is_ok()) {
+                log_error("worker pass failed", pass.status());
+            } else {
                 // Once per application and error, not every second: /metrics counts them.
                 for (const auto& failure : pass->timers_newly_failed)
                     logging::write(logging::Level::error, "a timer could not fire",
                                    {{"application", failure.application},
                                     {"error", failure.status.to_string()},
                                     {"note", "retried every pass; the other timers go on"}});
+                if (!pass->appended.empty())
+                    logging::write(
+                        logging::Level::info, "worker",
+                        {{"appended", pass->appended}, {"mails_pending", pass->mail.pending}});
             }
-            if (!pass.is_ok())
-                log_error("worker pass failed", pass.status());
-            else if (!pass->appended.empty())
-                logging::write(
-                    logging::Level::info, "worker",
-                    {{"appended", pass->appended}, {"mails_pending", pass->mail.pending}});
             // Wake for new events, or at least once a second for timers and mail retries; but
             // no more than every 100 ms, so that a busy log is folded in batches rather than
             // one pass per event (which would take the CPU from the requests).
