@@ -1,5 +1,7 @@
 #include "engine/workflow/timer_scheduler.h"
 
+#include <algorithm>
+
 #include "engine/domain/application_events.h"
 #include "engine/domain/domain_event.h"
 #include "engine/domain/streams.h"
@@ -59,19 +61,32 @@ Status TimerScheduler::catch_up() {
     return folded;
 }
 
+std::int64_t timer_retry_delay_ms(int attempts) {
+    constexpr std::int64_t kFirstMs = 1000, kLongestMs = 5 * 60 * 1000;
+    const int doublings = std::clamp(attempts - 1, 0, 20);
+    return std::min(kLongestMs, kFirstMs << doublings);
+}
+
 Result<TimerRound> TimerScheduler::fire_due(std::map<std::string, int>* appended) {
     KAKITOME_RETURN_IF_ERROR(catch_up());
     const std::int64_t now = clock_ms_();
     TimerRound round;
-    std::vector<std::string> due;
+    std::vector<std::string> due;  // in the records' (sorted) order
     for (const auto& [application, record] : records_) {
         if (auto timer = next_timer(record, config_); timer && timer->due_at_ms <= now)
             due.push_back(application);
     }
+    // A failure whose application is no longer due (its password came, it was erased) is over.
+    std::erase_if(failing_, [&](const auto& entry) {
+        return !std::binary_search(due.begin(), due.end(), entry.first);
+    });
     for (const auto& application : due) {
+        const auto failing = failing_.find(application);
+        if (failing != failing_.end() && now < failing->second.retry_at_ms) continue;
         const Status status = fire(application, now, appended);
         if (status.is_ok()) {
             ++round.fired;
+            if (failing != failing_.end()) failing_.erase(failing);
         } else if (status.code() == StatusCode::unavailable ||
                    status.code() == StatusCode::resource_exhausted ||
                    status.code() == StatusCode::permission_denied ||
@@ -80,7 +95,14 @@ Result<TimerRound> TimerScheduler::fire_due(std::map<std::string, int>* appended
             // every other application would fail the same way, so the pass fails, as before.
             return status;
         } else if (status.code() != StatusCode::conflict) {
-            round.failed.push_back({application, status});
+            // Tried again after a backoff, so that an application that cannot fire for good
+            // (no address to remind) costs a load and a failed open now and then, not each pass.
+            TimerFailure& failure = failing_[application];
+            failure.application = application;
+            failure.status = status;
+            ++failure.attempts;
+            failure.retry_at_ms = now + timer_retry_delay_ms(failure.attempts);
+            round.failed.push_back(failure);
         }
     }
     KAKITOME_RETURN_IF_ERROR(catch_up());

@@ -10,7 +10,8 @@
 // fell due while it was down. Firing reloads the stream and appends with the expected version;
 // a timer that lost a race with a command is reconsidered on the next tick. A timer that cannot
 // fire (its application's contact cannot be opened, its append fails) is reported and tried again
-// on the next tick; the other applications' timers fire regardless.
+// after a backoff (1 s, doubling, at most 5 minutes); the other applications' timers fire
+// regardless.
 // Not thread-safe: one scheduler per process, driven by one worker thread.
 #pragma once
 
@@ -36,16 +37,21 @@ struct PendingTimer {
 std::optional<PendingTimer> next_timer(const ApplicationRecord& record,
                                        const WorkflowConfig& config);
 
-// An application whose due timer could not fire this round, and why.
+// An application whose due timer could not fire, why, and when it is tried again.
 struct TimerFailure {
     std::string application;
     Status status;
+    int attempts = 0;              // rounds in a row that tried it and failed
+    std::int64_t retry_at_ms = 0;  // not tried again before this (the scheduler's clock)
 };
 
 struct TimerRound {
-    int fired = 0;  // applications whose due timers were appended
-    std::vector<TimerFailure> failed;
+    int fired = 0;                     // applications whose due timers were appended
+    std::vector<TimerFailure> failed;  // applications tried this round that failed
 };
+
+// How long a timer that failed `attempts` rounds in a row waits before its next try.
+std::int64_t timer_retry_delay_ms(int attempts);
 
 class TimerScheduler {
   public:
@@ -60,6 +66,9 @@ class TimerScheduler {
     // application's own failure is in the round's `failed`, and does not stop the others (it
     // used to stop every timer of every application, each tick, for good).
     Result<TimerRound> fire_due(std::map<std::string, int>* appended = nullptr);
+    // The applications whose due timer is failing: those of the last rounds' failures that are
+    // still due, including those waiting out their backoff. Keyed by application.
+    const std::map<std::string, TimerFailure>& failing() const { return failing_; }
 
   private:
     Status fire(const std::string& application, std::int64_t now,
@@ -70,6 +79,7 @@ class TimerScheduler {
     const WorkflowConfig& config_;
     std::function<std::int64_t()> clock_ms_;
     std::map<std::string, ApplicationRecord> records_;
+    std::map<std::string, TimerFailure> failing_;
     Seq position_{0};
 };
 

@@ -38,7 +38,7 @@ Result<WorkerPass> WorkflowWorker::pass_once(Role role) {
     WorkerPass pass;
     if (role == Role::standby) {
         // A standby fires no timer: none of them is failing here.
-        failing_timers_.clear();
+        reported_timer_failures_.clear();
         timers_failing_ = 0;
         KAKITOME_RETURN_IF_ERROR(read_models_.catch_up());
         pass.projections_at = read_models_.position();
@@ -50,16 +50,7 @@ Result<WorkerPass> WorkflowWorker::pass_once(Role role) {
     if (!fired.is_ok()) return fired.status();
     pass.timers_fired = fired->fired;
     pass.timers_failed = std::move(fired->failed);
-    std::map<std::string, std::string> failing;
-    for (const auto& failure : pass.timers_failed) {
-        const std::string error = failure.status.to_string();
-        const auto before = failing_timers_.find(failure.application);
-        if (before == failing_timers_.end() || before->second != error)
-            pass.timers_newly_failed.push_back(failure);
-        failing.emplace(failure.application, error);
-    }
-    failing_timers_ = std::move(failing);
-    timers_failing_ = failing_timers_.size();
+    timers_failing_ = timers_.failing().size();
     auto delivered = outbox_.deliver_due();
     if (!delivered.is_ok()) return delivered.status();
     pass.mail = delivered.value();
@@ -70,6 +61,18 @@ Result<WorkerPass> WorkflowWorker::pass_once(Role role) {
     pass.projections_at = read_models_.position();
     KAKITOME_RETURN_IF_ERROR(ledger_.extend());
     KAKITOME_RETURN_IF_ERROR(sign_when_due());
+    // Only now: a pass that failed after its timers reported nothing, so its new failures are
+    // reported by the next good one.
+    std::map<std::string, std::string> reported;
+    for (const auto& [application, failure] : timers_.failing()) {
+        std::string error =
+            std::string(status_code_name(failure.status.code())) + "/" + failure.status.reason();
+        const auto before = reported_timer_failures_.find(application);
+        if (before == reported_timer_failures_.end() || before->second != error)
+            pass.timers_newly_failed.push_back(failure);
+        reported.emplace(application, std::move(error));
+    }
+    reported_timer_failures_ = std::move(reported);
     timers_fired_ += static_cast<std::uint64_t>(pass.timers_fired);
     mails_sent_ += static_cast<std::uint64_t>(pass.mail.sent);
     mails_failed_ += static_cast<std::uint64_t>(pass.mail.failed);

@@ -22,8 +22,9 @@ namespace kakitome {
 
 struct WorkerPass {
     int timers_fired = 0;
-    // Applications whose due timer could not fire (tried again next pass), and of those, the
-    // ones that were not failing so, with the same error, at the pass before: what to log once.
+    // Applications tried this pass whose due timer could not fire (tried again after a backoff);
+    // and the failing ones no good pass reported yet with this error (code and reason, not the
+    // message, which may name what changes): what to log once.
     std::vector<workflow::TimerFailure> timers_failed;
     std::vector<workflow::TimerFailure> timers_newly_failed;
     mail::DeliveryReport mail;
@@ -59,7 +60,7 @@ class WorkflowWorker {
 
     struct Totals {
         std::uint64_t timers_fired = 0, mails_sent = 0, mails_failed = 0;
-        std::uint64_t timers_failing = 0;  // applications whose timer failed at the last pass
+        std::uint64_t timers_failing = 0;  // applications whose due timer is failing
     };
     Totals totals() const {
         return {timers_fired_.load(), mails_sent_.load(), mails_failed_.load(),
@@ -90,7 +91,9 @@ class WorkflowWorker {
     mutable std::atomic<std::uint64_t> checkpoint_wanted_{0};
     std::atomic<std::uint64_t> timers_fired_{0}, mails_sent_{0}, mails_failed_{0};
     std::atomic<std::uint64_t> timers_failing_{0};
-    std::map<std::string, std::string> failing_timers_;  // application -> error, last pass
+    // Application -> the code and reason of its timer's failure, as the last good pass reported
+    // it: a failure is reported once, and again when it changes or after a pass that failed.
+    std::map<std::string, std::string> reported_timer_failures_;
     std::atomic<std::int64_t> pass_started_ms_{0}, pass_finished_ms_{0}, last_good_pass_ms_{0};
     workflow::TimerScheduler timers_;
     mail::MailOutbox outbox_;

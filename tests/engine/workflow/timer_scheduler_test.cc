@@ -65,15 +65,17 @@ TEST_F(Timers, AWrongPasswordAlsoGetsAReminderSayingSo) {
     EXPECT_NE(kakitome::base64_decode(encoded).value().find("開けませんでした"), std::string::npos);
 }
 
-// One application whose timer cannot fire (here its form mail left no sealed contact, so its
-// reminder has no address) must not hold up the others' timers, nor the rest of the worker's
-// pass: the mail, the read models, the ledger and its checkpoints.
+// One application whose timer cannot fire (here its form mail's sender was sealed under a key the
+// vault does not have, so its reminder has no address) must not hold up the others' timers, nor
+// the rest of the worker's pass: the mail, the read models, the ledger and its checkpoints. It is
+// tried again after a backoff, and reported once per error.
 TEST_F(Timers, AnApplicationWhoseTimerCannotFireDoesNotHoldUpTheOthers) {
     set_now("2026-11-20T10:00:00+09:00");
-    const std::string no_contact = "0-no-contact";  // sorts before every generated identifier
+    const std::string broken = "0-broken";  // sorts before every generated identifier
     ASSERT_TRUE(store_
-                    ->append(domain::application_stream(no_contact), ExpectedVersion::any(),
-                             {domain::new_event(domain::FormMailReceived{.sender_key = "k"})})
+                    ->append(domain::application_stream(broken), ExpectedVersion::any(),
+                             {domain::new_event(domain::FormMailReceived{
+                                 .sender_key = "k", .pii_sealed = "not base64"})})
                     .is_ok());
     const auto healthy = awaiting_password("late@example.jp");
     set_now("2026-11-25T00:00:00+09:00");
@@ -81,20 +83,58 @@ TEST_F(Timers, AnApplicationWhoseTimerCannotFireDoesNotHoldUpTheOthers) {
     ASSERT_TRUE(pass.is_ok()) << pass.status().to_string();
     EXPECT_EQ(events_of_type(healthy, "PasswordReminderDue").size(), 1u);
     EXPECT_EQ(events_of_type(healthy, "MailQueued").size(), 1u);
-    EXPECT_TRUE(events_of_type(no_contact, "PasswordReminderDue").empty());
+    EXPECT_EQ(pass->mail.sent + pass->mail.failed, 1) << "the reminder's mail was tried";
+    EXPECT_TRUE(events_of_type(broken, "PasswordReminderDue").empty());
     EXPECT_EQ(pass->projections_at, store_->head()) << "the read models caught up";
+    EXPECT_EQ(services_->ledger().size(), store_->head().value) << "the ledger grew";
     EXPECT_EQ(pass->timers_fired, 1);
     ASSERT_EQ(pass->timers_failed.size(), 1u);
-    EXPECT_EQ(pass->timers_failed[0].application, no_contact);
-    ASSERT_EQ(pass->timers_newly_failed.size(), 1u) << "logged the first time";
+    EXPECT_EQ(pass->timers_failed[0].application, broken);
+    EXPECT_EQ(pass->timers_failed[0].status.code(), StatusCode::not_found);
+    ASSERT_EQ(pass->timers_newly_failed.size(), 1u) << "reported the first time";
     EXPECT_EQ(services_->worker().totals().timers_failing, 1u);
 
-    // Still failing the same way at the next pass: counted, not logged again.
+    // The next pass within its backoff does not try it; it is still failing, and not reported.
+    auto waiting = services_->worker().run_pass();
+    ASSERT_TRUE(waiting.is_ok()) << waiting.status().to_string();
+    EXPECT_TRUE(waiting->timers_failed.empty()) << "not tried before its backoff ran out";
+    EXPECT_TRUE(waiting->timers_newly_failed.empty());
+    EXPECT_EQ(services_->worker().totals().timers_failing, 1u);
+
+    // Tried again a second later, failing the same way: not reported again; the wait doubles.
+    set_now("2026-11-25T00:00:01+09:00");
     auto again = services_->worker().run_pass();
     ASSERT_TRUE(again.is_ok()) << again.status().to_string();
-    EXPECT_EQ(again->timers_failed.size(), 1u);
+    ASSERT_EQ(again->timers_failed.size(), 1u);
+    EXPECT_EQ(again->timers_failed[0].attempts, 2);
+    EXPECT_EQ(again->timers_failed[0].retry_at_ms - clock()(), 2000);
     EXPECT_TRUE(again->timers_newly_failed.empty());
-    EXPECT_EQ(services_->worker().totals().timers_failing, 1u);
+
+    // Failing another way now (the key exists; the sealed text is not base64): reported again.
+    ASSERT_TRUE(vault_->seal(broken, "{}").is_ok());
+    set_now("2026-11-25T00:00:03+09:00");
+    auto changed = services_->worker().run_pass();
+    ASSERT_TRUE(changed.is_ok()) << changed.status().to_string();
+    ASSERT_EQ(changed->timers_newly_failed.size(), 1u) << "a new error is reported";
+    EXPECT_EQ(changed->timers_newly_failed[0].status.code(), StatusCode::corruption);
+
+    // No longer due (erased): no longer failing.
+    ASSERT_TRUE(store_
+                    ->append(domain::application_stream(broken), ExpectedVersion::any(),
+                             {domain::new_event(domain::ApplicationErased{"test"})})
+                    .is_ok());
+    auto over = services_->worker().run_pass();
+    ASSERT_TRUE(over.is_ok()) << over.status().to_string();
+    EXPECT_TRUE(over->timers_failed.empty());
+    EXPECT_EQ(services_->worker().totals().timers_failing, 0u);
+}
+
+TEST(TimerRetry, DoublesFromOneSecondUpToFiveMinutes) {
+    EXPECT_EQ(timer_retry_delay_ms(1), 1000);
+    EXPECT_EQ(timer_retry_delay_ms(2), 2000);
+    EXPECT_EQ(timer_retry_delay_ms(9), 256'000);
+    EXPECT_EQ(timer_retry_delay_ms(10), 300'000);
+    EXPECT_EQ(timer_retry_delay_ms(1000), 300'000);
 }
 
 TEST_F(Timers, SlaDueOnTheFourthAndOverdueOnTheFifthBusinessDay) {
