@@ -144,9 +144,15 @@ int run_process(const Words& words) {
         }
         nlohmann::json would = nlohmann::json::object();
         for (const auto& [type, count] : types) would[type] = count;
+        // The timers that would fail then are as much the answer as those that would fire.
+        nlohmann::json would_fail = nlohmann::json::array();
+        for (const auto& failure : pass->timers_failed)
+            would_fail.push_back(
+                {{"application", failure.application}, {"error", failure.status.to_string()}});
         std::printf("%s\n", nlohmann::json{{"simulated", true},
                                            {"now", *arguments->value("now")},
                                            {"would_append", would},
+                                           {"timers_failing", would_fail},
                                            {"note", "nothing was written to " + data}}
                                 .dump()
                                 .c_str());

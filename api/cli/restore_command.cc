@@ -292,7 +292,7 @@ int run_restore(const Words& words) {
         return kExitCheckFailed;
     }
     std::vector<std::string> reapplied;
-    std::uint64_t head = 0, checkpoint_size = 0;
+    std::uint64_t head = 0, checkpoint_size = 0, timers_failing = 0;
     {
         for (const auto& key : proof->erased_after_backup) {
             const Status erased = erase_again(*services, key, proof->backup.id);
@@ -319,6 +319,9 @@ int run_restore(const Words& words) {
         if (!appended.is_ok()) return fail("recording the restore", appended.status());
         auto pass = services->worker().run_pass();
         if (!pass.is_ok()) return fail("rebuilding the projections", pass.status());
+        timers_failing = pass->timers_failed.size();
+        for (const auto& failure : pass->timers_failed)
+            say({{"timer_failing", failure.application}, {"error", failure.status.to_string()}});
         auto checkpoint = services->ledger().cut_checkpoint();
         if (!checkpoint.is_ok()) return fail("signing a checkpoint", checkpoint.status());
         head = services->store().head().value;
@@ -334,7 +337,8 @@ int run_restore(const Words& words) {
          {"erasures_reapplied", reapplied},
          {"rollback_accepted", rollback.has_value()},
          {"head", head},
-         {"checkpoint_size", checkpoint_size}});
+         {"checkpoint_size", checkpoint_size},
+         {"timers_failing", timers_failing}});
     return kExitOk;
 }
 

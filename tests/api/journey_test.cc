@@ -717,6 +717,8 @@ TEST_F(Journey, SafeByDefault) {
     const auto simulated = cli("process --once --simulate --now 2030-01-01T00:00:00Z", &exit_code);
     EXPECT_EQ(exit_code, 0);
     EXPECT_TRUE(json::parse(simulated)["would_append"].contains("SlaOverdue")) << simulated;
+    EXPECT_EQ(json::parse(simulated)["timers_failing"], json::array())
+        << "every due timer of the ingested mail would fire: " << simulated;
     EXPECT_EQ(cli("verify", &exit_code), before) << "the simulation wrote nothing";
 }
 
