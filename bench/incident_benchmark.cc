@@ -11,6 +11,7 @@
 #include "engine/domain/domain_event.h"
 #include "engine/domain/streams.h"
 #include "engine/workflow/workflow_config.h"
+#include "events/base/timestamp.h"
 #include "events/event_store.h"
 #include "events/ledger.h"
 #include "events/merkle.h"
@@ -84,16 +85,22 @@ Result<std::string> run_incident_benchmark(
                                  {domain::new_event(disclosed)}});
             } else {
                 // Application events go round the applications in order, so no stream repeats
-                // within one transaction; each application's first is its form mail.
+                // within one transaction; each application's first is its form mail, its second
+                // its password reminder (as on a log where the reminders went out: `serve` on
+                // this log then starts with no timer due, rather than with every application's
+                // reminder due and no address to send it to), then assignments.
                 const std::uint64_t round_robin = (written / 2) % config.applications;
-                const bool first = written / 2 < config.applications;
-                parts.push_back(
-                    {domain::application_stream("a" + std::to_string(round_robin)),
-                     ExpectedVersion::any(),
-                     {first ? domain::new_event(domain::FormMailReceived{
-                                  .sender_key =
-                                      "k" + std::to_string(round_robin % config.principals)})
-                            : domain::new_event(domain::ApplicationAssigned{"sato"})}});
+                const std::uint64_t round = written / 2 / config.applications;
+                NewEvent event =
+                    round == 0
+                        ? domain::new_event(domain::FormMailReceived{
+                              .sender_key = "k" + std::to_string(round_robin % config.principals)})
+                    : round == 1
+                        ? domain::new_event(domain::PasswordReminderDue{format_rfc3339_ms(now_ms)})
+                        : domain::new_event(domain::ApplicationAssigned{"sato"});
+                parts.push_back({domain::application_stream("a" + std::to_string(round_robin)),
+                                 ExpectedVersion::any(),
+                                 {std::move(event)}});
             }
         }
         auto appended = events.append_transaction(std::move(parts));
