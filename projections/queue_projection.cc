@@ -51,6 +51,11 @@ const workflow::ApplicationRecord* QueueProjection::record(const std::string& ap
     return found == records_.end() ? nullptr : &found->second;
 }
 
+void QueueProjection::for_each_record(
+    const std::function<void(const workflow::ApplicationRecord&)>& visit) const {
+    for (const auto& [application, record] : records_) visit(record);
+}
+
 std::vector<QueueEntry> QueueProjection::entries(std::int64_t now_ms) const {
     std::vector<QueueEntry> entries;
     for (const auto& [application, record] : records_) {

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "engine/workflow/application_record.h"
+#include "engine/workflow/application_records.h"
 #include "engine/workflow/workflow_config.h"
 #include "projections/projection.h"
 
@@ -34,7 +35,8 @@ struct QueueEntry {
 // One entry as a JSON object (the API's and `kakitome queue --json`'s form).
 std::string queue_entry_to_json(const QueueEntry& entry);
 
-class QueueProjection : public Projection {
+// Also the records the timers fire from (engine/workflow/application_records.h).
+class QueueProjection : public Projection, public workflow::ApplicationRecords {
   public:
     explicit QueueProjection(const workflow::WorkflowConfig& config) : config_(config) {}
     std::string name() const override { return "queue"; }
@@ -49,6 +51,8 @@ class QueueProjection : public Projection {
 
     std::vector<QueueEntry> entries(std::int64_t now_ms) const;
     const workflow::ApplicationRecord* record(const std::string& application) const;
+    void for_each_record(
+        const std::function<void(const workflow::ApplicationRecord&)>& visit) const override;
     std::string to_json(std::int64_t now_ms) const;
     std::string to_text(std::int64_t now_ms) const;
 

@@ -5,7 +5,6 @@
 #include "engine/domain/application_events.h"
 #include "engine/domain/domain_event.h"
 #include "engine/domain/streams.h"
-#include "engine/domain/upcasting.h"
 #include "engine/workflow/applicant_mail.h"
 #include "events/base/timestamp.h"
 
@@ -46,20 +45,13 @@ std::optional<PendingTimer> next_timer(const ApplicationRecord& record,
 }
 
 TimerScheduler::TimerScheduler(EventStore& store, DataKeyVault& vault, const WorkflowConfig& config,
-                               std::function<std::int64_t()> clock_ms)
-    : store_(store), vault_(vault), config_(config), clock_ms_(std::move(clock_ms)) {}
-
-Status TimerScheduler::catch_up() {
-    Status folded;
-    KAKITOME_RETURN_IF_ERROR(domain::for_each_current_event(
-        store_, Seq{position_.value + 1}, [&](const RecordedEvent& event) {
-            if (!folded.is_ok()) return;
-            if (auto application = domain::application_of(event.stream))
-                folded = records_[*application].apply(event);
-            if (folded.is_ok()) position_ = event.seq;
-        }));
-    return folded;
-}
+                               std::function<std::int64_t()> clock_ms,
+                               const ApplicationRecords& records)
+    : store_(store),
+      vault_(vault),
+      config_(config),
+      clock_ms_(std::move(clock_ms)),
+      records_(records) {}
 
 std::int64_t timer_retry_delay_ms(int attempts) {
     constexpr std::int64_t kFirstMs = 1000, kLongestMs = 5 * 60 * 1000;
@@ -68,14 +60,13 @@ std::int64_t timer_retry_delay_ms(int attempts) {
 }
 
 Result<TimerRound> TimerScheduler::fire_due(std::map<std::string, int>* appended) {
-    KAKITOME_RETURN_IF_ERROR(catch_up());
     const std::int64_t now = clock_ms_();
     TimerRound round;
     std::vector<std::string> due;  // in the records' (sorted) order
-    for (const auto& [application, record] : records_) {
+    records_.for_each_record([&](const ApplicationRecord& record) {
         if (auto timer = next_timer(record, config_); timer && timer->due_at_ms <= now)
-            due.push_back(application);
-    }
+            due.push_back(record.application);
+    });
     // A failure whose application is no longer due (its password came, it was erased) is over.
     std::erase_if(failing_, [&](const auto& entry) {
         return !std::binary_search(due.begin(), due.end(), entry.first);
@@ -83,9 +74,10 @@ Result<TimerRound> TimerScheduler::fire_due(std::map<std::string, int>* appended
     for (const auto& application : due) {
         const auto failing = failing_.find(application);
         if (failing != failing_.end() && now < failing->second.retry_at_ms) continue;
-        const Status status = fire(application, now, appended);
+        const auto fired = fire(application, now, appended);
+        const Status& status = fired.status();
         if (status.is_ok()) {
-            ++round.fired;
+            if (fired.value()) ++round.fired;
             if (failing != failing_.end()) failing_.erase(failing);
         } else if (status.code() == StatusCode::unavailable ||
                    status.code() == StatusCode::resource_exhausted ||
@@ -105,12 +97,11 @@ Result<TimerRound> TimerScheduler::fire_due(std::map<std::string, int>* appended
             round.failed.push_back(failure);
         }
     }
-    KAKITOME_RETURN_IF_ERROR(catch_up());
     return round;
 }
 
-Status TimerScheduler::fire(const std::string& application, std::int64_t now,
-                            std::map<std::string, int>* appended) {
+Result<bool> TimerScheduler::fire(const std::string& application, std::int64_t now,
+                                  std::map<std::string, int>* appended) {
     auto loaded = load_application(store_, application);
     if (!loaded.is_ok()) return loaded.status();
     ApplicationRecord record = std::move(loaded).value();
@@ -151,7 +142,7 @@ Status TimerScheduler::fire(const std::string& application, std::int64_t now,
             }
         }
     }
-    if (events.empty()) return Status::ok();
+    if (events.empty()) return false;
     std::map<std::string, int> types;
     for (const auto& event : events) ++types[event.type];
     KAKITOME_RETURN_IF_ERROR(store_
@@ -160,7 +151,7 @@ Status TimerScheduler::fire(const std::string& application, std::int64_t now,
                                  .status());
     if (appended)
         for (const auto& [type, count] : types) (*appended)[type] += count;
-    return Status::ok();
+    return true;
 }
 
 }  // namespace kakitome::workflow

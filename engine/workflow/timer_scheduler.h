@@ -6,12 +6,13 @@
 //   UrlExpired           when the live download link's expiry passes
 //
 // Nothing is kept only in memory: which timers are pending follows from each application's
-// events, so after a restart the scheduler folds the log again (catch_up) and fires whatever
-// fell due while it was down. Firing reloads the stream and appends with the expected version;
-// a timer that lost a race with a command is reconsidered on the next tick. A timer that cannot
-// fire (its application's contact cannot be opened, its append fails) is reported and tried again
-// after a backoff (1 s, doubling, at most 5 minutes); the other applications' timers fire
-// regardless.
+// events, read from the applications' records as the read models folded them (the caller
+// catches those up first), so after a restart the scheduler fires whatever fell due while it was
+// down without folding the log again. Firing reloads the stream and appends with the expected
+// version: a record behind the log, or a timer that lost a race with a command, is reconsidered
+// on the stream itself. A timer that cannot fire (its application's contact cannot be opened,
+// its append fails) is reported and tried again after a backoff (1 s, doubling, at most 5
+// minutes); the other applications' timers fire regardless.
 // Not thread-safe: one scheduler per process, driven by one worker thread.
 #pragma once
 
@@ -22,6 +23,7 @@
 #include <vector>
 
 #include "engine/workflow/application_record.h"
+#include "engine/workflow/application_records.h"
 #include "engine/workflow/workflow_config.h"
 #include "events/data_key_vault.h"
 #include "events/event_store.h"
@@ -55,32 +57,31 @@ std::int64_t timer_retry_delay_ms(int attempts);
 
 class TimerScheduler {
   public:
+    // `records`: the applications as folded so far, read at every fire_due().
     TimerScheduler(EventStore& store, DataKeyVault& vault, const WorkflowConfig& config,
-                   std::function<std::int64_t()> clock_ms);
+                   std::function<std::int64_t()> clock_ms, const ApplicationRecords& records);
 
-    // Folds events appended since the last call.
-    Status catch_up();
-    // Catches up, then appends every timer due at the clock's now; adds the types of the events
-    // it appended to `appended` when given (the worker's log). Fails when the log cannot be
-    // folded or the store cannot take writes (unavailable, full, read-only, a disk error): one
-    // application's own failure is in the round's `failed`, and does not stop the others (it
-    // used to stop every timer of every application, each tick, for good).
+    // Appends every timer due at the clock's now that the records show, each checked against its
+    // stream; adds the types of the events it appended to `appended` when given (the worker's
+    // log). Fails when the store cannot take writes (unavailable, full, read-only, a disk
+    // error): one application's own failure is in the round's `failed`, and does not stop the
+    // others (it used to stop every timer of every application, each tick, for good).
     Result<TimerRound> fire_due(std::map<std::string, int>* appended = nullptr);
     // The applications whose due timer is failing: those of the last rounds' failures that are
     // still due, including those waiting out their backoff. Keyed by application.
     const std::map<std::string, TimerFailure>& failing() const { return failing_; }
 
   private:
-    Status fire(const std::string& application, std::int64_t now,
-                std::map<std::string, int>* appended);
+    // Whether it appended anything: the record may have been behind its stream.
+    Result<bool> fire(const std::string& application, std::int64_t now,
+                      std::map<std::string, int>* appended);
 
     EventStore& store_;
     DataKeyVault& vault_;
     const WorkflowConfig& config_;
     std::function<std::int64_t()> clock_ms_;
-    std::map<std::string, ApplicationRecord> records_;
+    const ApplicationRecords& records_;
     std::map<std::string, TimerFailure> failing_;
-    Seq position_{0};
 };
 
 }  // namespace kakitome::workflow

@@ -14,15 +14,15 @@ std::string WorkerPass::to_json() const {
 }
 
 WorkflowWorker::WorkflowWorker(EventStore& store, DataKeyVault& vault, Ledger& ledger,
-                               Follower& read_models, const workflow::WorkflowConfig& config,
-                               mail::OutboxOptions outbox, std::function<std::int64_t()> clock_ms,
-                               CheckpointPolicy policy)
+                               Follower& read_models, const workflow::ApplicationRecords& records,
+                               const workflow::WorkflowConfig& config, mail::OutboxOptions outbox,
+                               std::function<std::int64_t()> clock_ms, CheckpointPolicy policy)
     : clock_ms_(clock_ms),
       ledger_(ledger),
       read_models_(read_models),
       checkpoint_every_events_(policy.every_events),
       checkpoint_every_ms_(policy.every_seconds * 1000),
-      timers_(store, vault, config, clock_ms),
+      timers_(store, vault, config, clock_ms, records),
       outbox_(store, vault, std::move(outbox), clock_ms) {}
 
 Result<WorkerPass> WorkflowWorker::run_pass(Role role) {
@@ -46,6 +46,8 @@ Result<WorkerPass> WorkflowWorker::pass_once(Role role) {
         KAKITOME_RETURN_IF_ERROR(sign_when_due());
         return pass;
     }
+    // The timers fire from the read models' records: those first, as far as the log goes now.
+    if (Status folded = read_models_.catch_up(); !folded.is_ok()) return folded;
     auto fired = timers_.fire_due(&pass.appended);
     if (!fired.is_ok()) return fired.status();
     pass.timers_fired = fired->fired;

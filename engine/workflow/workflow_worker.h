@@ -1,6 +1,7 @@
-// WorkflowWorker: the background half of kakitome. A pass fires due timers, delivers queued
-// mail, brings the read models (a follower, events/follower.h) up to the head, grows the
-// ledger's tree and signs a checkpoint when the policy says so. One pass is idempotent;
+// WorkflowWorker: the background half of kakitome. A pass brings the read models (a follower,
+// events/follower.h) up to the head, fires the timers their records show due, delivers queued
+// mail, folds what that appended, grows the ledger's tree and signs a checkpoint when the policy
+// says so. One pass is idempotent;
 // `kakitome process` runs passes in a loop and `kakitome serve` runs the same worker on its own
 // thread. run_pass() and refresh() from one thread only; totals() from any thread.
 #pragma once
@@ -44,8 +45,10 @@ struct CheckpointPolicy {
 class WorkflowWorker {
   public:
     // Every part is required: the ledger grows on every pass, and the read models are caught up
-    // on every pass and refresh.
+    // on every pass and refresh; `records` are the applications as the read models fold them
+    // (the queue's), which the timers fire from.
     WorkflowWorker(EventStore& store, DataKeyVault& vault, Ledger& ledger, Follower& read_models,
+                   const workflow::ApplicationRecords& records,
                    const workflow::WorkflowConfig& config, mail::OutboxOptions outbox,
                    std::function<std::int64_t()> clock_ms, CheckpointPolicy policy = {});
 

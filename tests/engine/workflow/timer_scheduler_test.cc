@@ -5,6 +5,7 @@
 #include "engine/domain/application_events.h"
 #include "engine/domain/domain_event.h"
 #include "engine/download/download_service.h"
+#include "projections/queue_projection.h"
 #include "workflow_fixture.h"
 
 namespace kakitome::workflow {
@@ -14,8 +15,13 @@ using nlohmann::json;
 
 class Timers : public testing::WorkflowTest {
   protected:
+    // One round of a scheduler reading the read models' records, caught up first (as the worker
+    // does).
     int fire() {
-        TimerScheduler scheduler(*store_, *vault_, config_, clock());
+        const Status folded = services_->worker().refresh();
+        EXPECT_TRUE(folded.is_ok()) << folded.to_string();
+        TimerScheduler scheduler(*store_, *vault_, config_, clock(),
+                                 services_->read_models().queue());
         auto fired = scheduler.fire_due();
         EXPECT_TRUE(fired.is_ok()) << fired.status().to_string();
         if (!fired.is_ok()) return -1;
@@ -135,6 +141,33 @@ TEST(TimerRetry, DoublesFromOneSecondUpToFiveMinutes) {
     EXPECT_EQ(timer_retry_delay_ms(9), 256'000);
     EXPECT_EQ(timer_retry_delay_ms(10), 300'000);
     EXPECT_EQ(timer_retry_delay_ms(1000), 300'000);
+}
+
+// The scheduler fires from the read models' records and folds no log of its own (so that a
+// start does not read the whole log again, nor hold a second copy of every record): what they
+// have not folded yet does not fire yet, and a record behind its stream fires nothing twice.
+TEST_F(Timers, FireFromTheReadModelsRecordsEachCheckedAgainstItsStream) {
+    set_now("2026-11-20T10:00:00+09:00");
+    const auto application = awaiting_password("late@example.jp");
+    set_now("2026-11-25T00:00:00+09:00");
+    const QueueProjection unfolded(config_);
+    TimerScheduler blind(*store_, *vault_, config_, clock(), unfolded);
+    auto none = blind.fire_due();
+    ASSERT_TRUE(none.is_ok()) << none.status().to_string();
+    EXPECT_EQ(none->fired, 0) << "fired from a fold of its own";
+    EXPECT_TRUE(events_of_type(application, "PasswordReminderDue").empty());
+
+    ASSERT_TRUE(services_->worker().refresh().is_ok());
+    TimerScheduler scheduler(*store_, *vault_, config_, clock(), services_->read_models().queue());
+    auto first = scheduler.fire_due();
+    ASSERT_TRUE(first.is_ok()) << first.status().to_string();
+    EXPECT_EQ(first->fired, 1);
+    // The records have not folded the reminder yet; its stream has it.
+    auto second = scheduler.fire_due();
+    ASSERT_TRUE(second.is_ok()) << second.status().to_string();
+    EXPECT_EQ(second->fired, 0) << "counted a timer the stream had already fired";
+    EXPECT_EQ(events_of_type(application, "PasswordReminderDue").size(), 1u);
+    EXPECT_EQ(events_of_type(application, "MailQueued").size(), 1u);
 }
 
 TEST_F(Timers, SlaDueOnTheFourthAndOverdueOnTheFifthBusinessDay) {
