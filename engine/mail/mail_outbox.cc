@@ -9,6 +9,7 @@
 #include "engine/domain/streams.h"
 #include "engine/domain/upcasting.h"
 #include "events/base/timestamp.h"
+#include "events/meta_store.h"
 
 namespace kakitome::mail {
 
@@ -18,8 +19,62 @@ MailOutbox::MailOutbox(EventStore& store, const DataKeyVault& vault, OutboxOptio
                        std::function<std::int64_t()> clock_ms)
     : store_(store), vault_(vault), options_(std::move(options)), clock_ms_(std::move(clock_ms)) {}
 
+namespace {
+
+constexpr std::string_view kStateKey = "outbox:state";
+constexpr int kStateFormat = 1;
+constexpr std::uint64_t kStoreEveryEvents = 100'000;
+constexpr std::int64_t kStoreEveryMs = 10'000;
+
+}  // namespace
+
+Status MailOutbox::load_state() {
+    loaded_ = true;
+    auto stored = MetaStore(store_.database()).get(kStateKey);
+    if (!stored.is_ok()) return stored.status();
+    if (!stored->has_value()) return Status::ok();
+    const json state = json::parse(**stored, nullptr, false);
+    // Another format, or folded past the log's head (a restore went back): fold again.
+    if (!state.is_object() || state.value("format", 0) != kStateFormat ||
+        state.value("position", std::uint64_t{0}) > store_.head().value)
+        return Status::ok();
+    try {
+        for (const auto& [mail_id, mail] : state.at("pending").items())
+            pending_[mail_id] =
+                PendingMail{mail.at("stream"), mail.at("sealed"), mail.at("message_id"),
+                            mail.at("attempts"), mail.at("next_attempt_ms")};
+    } catch (const json::exception&) {
+        pending_.clear();
+        return Status::ok();
+    }
+    position_ = stored_position_ = Seq{state.at("position").get<std::uint64_t>()};
+    return Status::ok();
+}
+
+Status MailOutbox::store_state_when_due() {
+    const std::int64_t now = clock_ms_();
+    if (position_.value == stored_position_.value ||
+        (position_.value - stored_position_.value < kStoreEveryEvents &&
+         now - stored_at_ms_ < kStoreEveryMs))
+        return Status::ok();
+    json pending = json::object();
+    for (const auto& [mail_id, mail] : pending_)
+        pending[mail_id] = {{"stream", mail.stream},
+                            {"sealed", mail.sealed},
+                            {"message_id", mail.message_id},
+                            {"attempts", mail.attempts},
+                            {"next_attempt_ms", mail.next_attempt_ms}};
+    const json state{
+        {"format", kStateFormat}, {"position", position_.value}, {"pending", std::move(pending)}};
+    KAKITOME_RETURN_IF_ERROR(MetaStore(store_.database()).put(kStateKey, state.dump()));
+    stored_position_ = position_;
+    stored_at_ms_ = now;
+    return Status::ok();
+}
+
 Status MailOutbox::catch_up() {
     using namespace domain;
+    if (!loaded_) KAKITOME_RETURN_IF_ERROR(load_state());
     Status folded;
     const Status read =
         for_each_current_event(store_, Seq{position_.value + 1}, [&](const RecordedEvent& event) {
@@ -104,6 +159,7 @@ Result<DeliveryReport> MailOutbox::deliver_due() {
             break;  // the server is the problem; try again after the backoff
     }
     report.pending = static_cast<int>(pending_.size());
+    KAKITOME_RETURN_IF_ERROR(store_state_when_due());
     return report;
 }
 

@@ -9,7 +9,11 @@
 // server's acceptance and `MailSent` sends the mail again with the same Message-ID, which
 // recipients and the secretariat's archive recognise as the same mail.
 // When a delivery fails for a reason that is not the mail's (server down), the pass stops, so a
-// dead server is not hammered once per queued mail. Not thread-safe: one outbox per process.
+// dead server is not hammered once per queued mail.
+// The pending mails and the position they were folded through are stored together (one value in
+// the meta family, "outbox:state", at most every 10 s or 100,000 events), so a start folds only
+// what came after instead of the whole log (14 s at 10M events); a state lost or ahead of the log
+// (a restore) is dropped and the log folded again. Not thread-safe: one outbox per process.
 #pragma once
 
 #include <functional>
@@ -40,12 +44,16 @@ class MailOutbox {
     MailOutbox(EventStore& store, const DataKeyVault& vault, OutboxOptions options,
                std::function<std::int64_t()> clock_ms);
 
+    // Loads the stored state on the first call, then folds events after it.
     Status catch_up();
-    // Catches up, then tries every mail whose next attempt is due.
+    // Catches up, then tries every mail whose next attempt is due; stores the state when due.
     Result<DeliveryReport> deliver_due();
     std::size_t pending() const { return pending_.size(); }
+    Seq position() const { return position_; }
 
   private:
+    Status load_state();
+    Status store_state_when_due();
     struct PendingMail {
         std::string stream;  // where MailQueued is, and MailSent / MailFailed go
         std::string sealed;
@@ -59,6 +67,9 @@ class MailOutbox {
     std::function<std::int64_t()> clock_ms_;
     std::map<std::string, PendingMail> pending_;  // by mail_id
     Seq position_{0};
+    bool loaded_ = false;
+    Seq stored_position_{0};
+    std::int64_t stored_at_ms_ = 0;
 };
 
 }  // namespace kakitome::mail
