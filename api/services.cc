@@ -176,7 +176,7 @@ Result<std::unique_ptr<Services>> Services::open(ServiceOptions options) {
     KAKITOME_RETURN_IF_ERROR(services->read_models_->load());
     services->worker_ = std::make_unique<WorkflowWorker>(
         *services->store_, *services->vault_, *services->ledger_, *services->read_models_,
-        services->read_models_->queue(), o.settings.workflow, o.settings.outbox, o.clock_ms,
+        *services->read_models_, o.settings.workflow, o.settings.outbox, o.clock_ms,
         CheckpointPolicy{o.checkpoint_every_events, o.checkpoint_every_seconds});
     if (o.fold_projections_on_open) KAKITOME_RETURN_IF_ERROR(services->worker_->refresh());
     services->backups_ = std::make_unique<BackupJob>(*services->database_, *services->store_,

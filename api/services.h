@@ -96,6 +96,8 @@ class Services {
     workflow::WorkflowCommands& commands() { return *commands_; }
     WorkflowWorker& worker() { return *worker_; }
     const ReadModels& read_models() const { return *read_models_; }
+    // The records the worker's timers fire from (the queue's), for a scheduler of one's own.
+    workflow::ApplicationRecords& application_records() { return *read_models_; }
     const DisclosureIndex& disclosures() const { return read_models_->disclosures(); }
     BackupJob& backups() { return *backups_; }
     witness::CheckpointWitnessing& witnessing() { return *witnessing_; }

@@ -1,4 +1,5 @@
-// Small named values in the `meta` column family: positions of pollers and projections.
+// Small named values in the `meta` column family: positions of pollers and projections, and
+// the outbox's pending mails with their position ("outbox:state": small unless mail piles up).
 // Keys are namespaced ("imap:...", "projection:...") and never collide with the store's "head".
 // Writes are synced. Thread-safe.
 #pragma once

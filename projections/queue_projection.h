@@ -11,7 +11,6 @@
 #include <vector>
 
 #include "engine/workflow/application_record.h"
-#include "engine/workflow/application_records.h"
 #include "engine/workflow/workflow_config.h"
 #include "projections/projection.h"
 
@@ -35,8 +34,7 @@ struct QueueEntry {
 // One entry as a JSON object (the API's and `kakitome queue --json`'s form).
 std::string queue_entry_to_json(const QueueEntry& entry);
 
-// Also the records the timers fire from (engine/workflow/application_records.h).
-class QueueProjection : public Projection, public workflow::ApplicationRecords {
+class QueueProjection : public Projection {
   public:
     explicit QueueProjection(const workflow::WorkflowConfig& config) : config_(config) {}
     std::string name() const override { return "queue"; }
@@ -51,8 +49,9 @@ class QueueProjection : public Projection, public workflow::ApplicationRecords {
 
     std::vector<QueueEntry> entries(std::int64_t now_ms) const;
     const workflow::ApplicationRecord* record(const std::string& application) const;
+    // Each application's record, in the order of their identifiers.
     void for_each_record(
-        const std::function<void(const workflow::ApplicationRecord&)>& visit) const override;
+        const std::function<void(const workflow::ApplicationRecord&)>& visit) const;
     std::string to_json(std::int64_t now_ms) const;
     std::string to_text(std::int64_t now_ms) const;
 

@@ -13,6 +13,7 @@
 #include <mutex>
 #include <vector>
 
+#include "engine/workflow/application_records.h"
 #include "engine/workflow/workflow_config.h"
 #include "events/event_store.h"
 #include "events/follower.h"
@@ -26,7 +27,9 @@
 
 namespace kakitome {
 
-class ReadModels : public Follower {
+// Also the application records the timers fire from: the queue's, caught up alone, so that a read
+// model failing elsewhere stops neither the timers nor the mail.
+class ReadModels : public Follower, public workflow::ApplicationRecords {
   public:
     // `fold_slice_events`: how many events a catch-up folds between two looks for a stop.
     ReadModels(const EventStore& store, const workflow::WorkflowConfig& config,
@@ -56,6 +59,12 @@ class ReadModels : public Follower {
     // minutes; a stopping server is not kept waiting for it. Const: it changes no read model.
     void request_stop() const { stop_requested_.store(true, std::memory_order_release); }
     static constexpr std::uint64_t kFoldSliceEvents = 50'000;
+
+    Status catch_up_records() override { return queue_runner_.catch_up(); }
+    void for_each_record(
+        const std::function<void(const workflow::ApplicationRecord&)>& visit) const override {
+        queue_.for_each_record(visit);
+    }
 
     std::shared_ptr<const std::vector<QueueEntry>> queue_snapshot() const;
     const QueueProjection& queue() const { return queue_; }

@@ -8,6 +8,7 @@
 #include "engine/domain/domain_event.h"
 #include "engine/domain/streams.h"
 #include "engine/domain/upcasting.h"
+#include "events/base/sha256.h"
 #include "events/base/timestamp.h"
 #include "events/meta_store.h"
 
@@ -26,28 +27,44 @@ constexpr int kStateFormat = 1;
 constexpr std::uint64_t kStoreEveryEvents = 100'000;
 constexpr std::int64_t kStoreEveryMs = 10'000;
 
+// The hash of the event at `position` (64 hex digits; "" before the first event): the stored
+// state names the history it was folded from, not only how far.
+Result<std::string> hash_at(const EventStore& store, Seq position) {
+    if (position.value == 0) return std::string();
+    auto event = store.read_event(position);
+    if (!event.is_ok()) return event.status();
+    return to_hex(event->hash);
+}
+
 }  // namespace
 
 Status MailOutbox::load_state() {
-    loaded_ = true;
     auto stored = MetaStore(store_.database()).get(kStateKey);
     if (!stored.is_ok()) return stored.status();
+    loaded_ = true;
     if (!stored->has_value()) return Status::ok();
+    // Whatever is wrong with the stored state, it is only a shortcut: fold the log again.
     const json state = json::parse(**stored, nullptr, false);
-    // Another format, or folded past the log's head (a restore went back): fold again.
-    if (!state.is_object() || state.value("format", 0) != kStateFormat ||
-        state.value("position", std::uint64_t{0}) > store_.head().value)
+    if (!state.is_object() || !state.contains("position") ||
+        !state["position"].is_number_unsigned() || state.value("format", json()) != kStateFormat)
         return Status::ok();
+    const Seq position{state["position"].get<std::uint64_t>()};
+    // Folded from another history (the log is shorter, or its event there is not the same).
+    if (position.value > store_.head().value) return Status::ok();
+    auto hash = hash_at(store_, position);
+    if (!hash.is_ok()) return hash.status();
+    if (state.value("hash", json()) != hash.value()) return Status::ok();
+    std::map<std::string, PendingMail> pending;
     try {
         for (const auto& [mail_id, mail] : state.at("pending").items())
-            pending_[mail_id] =
+            pending[mail_id] =
                 PendingMail{mail.at("stream"), mail.at("sealed"), mail.at("message_id"),
                             mail.at("attempts"), mail.at("next_attempt_ms")};
     } catch (const json::exception&) {
-        pending_.clear();
         return Status::ok();
     }
-    position_ = stored_position_ = Seq{state.at("position").get<std::uint64_t>()};
+    pending_ = std::move(pending);
+    position_ = stored_position_ = position;
     return Status::ok();
 }
 
@@ -64,8 +81,12 @@ Status MailOutbox::store_state_when_due() {
                             {"message_id", mail.message_id},
                             {"attempts", mail.attempts},
                             {"next_attempt_ms", mail.next_attempt_ms}};
-    const json state{
-        {"format", kStateFormat}, {"position", position_.value}, {"pending", std::move(pending)}};
+    auto hash = hash_at(store_, position_);
+    if (!hash.is_ok()) return hash.status();
+    const json state{{"format", kStateFormat},
+                     {"position", position_.value},
+                     {"hash", hash.value()},
+                     {"pending", std::move(pending)}};
     KAKITOME_RETURN_IF_ERROR(MetaStore(store_.database()).put(kStateKey, state.dump()));
     stored_position_ = position_;
     stored_at_ms_ = now;

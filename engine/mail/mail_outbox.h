@@ -10,10 +10,11 @@
 // recipients and the secretariat's archive recognise as the same mail.
 // When a delivery fails for a reason that is not the mail's (server down), the pass stops, so a
 // dead server is not hammered once per queued mail.
-// The pending mails and the position they were folded through are stored together (one value in
-// the meta family, "outbox:state", at most every 10 s or 100,000 events), so a start folds only
-// what came after instead of the whole log (14 s at 10M events); a state lost or ahead of the log
-// (a restore) is dropped and the log folded again. Not thread-safe: one outbox per process.
+// The pending mails and the position (and its event's hash) they were folded through are stored
+// together (one value in the meta family, "outbox:state", at most every 10 s or 100,000
+// events), so a start folds only what came after instead of the whole log (14 s at 10M events).
+// A state that is unreadable, or was folded from another history (beyond the head, another hash
+// there), is dropped and the log folded again. Not thread-safe: one outbox per process.
 #pragma once
 
 #include <functional>

@@ -45,8 +45,7 @@ std::optional<PendingTimer> next_timer(const ApplicationRecord& record,
 }
 
 TimerScheduler::TimerScheduler(EventStore& store, DataKeyVault& vault, const WorkflowConfig& config,
-                               std::function<std::int64_t()> clock_ms,
-                               const ApplicationRecords& records)
+                               std::function<std::int64_t()> clock_ms, ApplicationRecords& records)
     : store_(store),
       vault_(vault),
       config_(config),
@@ -60,6 +59,7 @@ std::int64_t timer_retry_delay_ms(int attempts) {
 }
 
 Result<TimerRound> TimerScheduler::fire_due(std::map<std::string, int>* appended) {
+    KAKITOME_RETURN_IF_ERROR(records_.catch_up_records());
     const std::int64_t now = clock_ms_();
     TimerRound round;
     std::vector<std::string> due;  // in the records' (sorted) order

@@ -5,15 +5,15 @@
 //   SlaOverdue           5 business days after pairing, still open
 //   UrlExpired           when the live download link's expiry passes
 //
-// Nothing is kept only in memory: which timers are pending follows from each application's
-// events, read from the applications' records as the read models folded them (the caller
-// catches those up first), so after a restart the scheduler fires whatever fell due while it was
-// down without folding the log again. Firing reloads the stream and appends with the expected
-// version: a record behind the log, or a timer that lost a race with a command, is reconsidered
-// on the stream itself. A timer that cannot fire (its application's contact cannot be opened,
-// its append fails) is reported and tried again after a backoff (1 s, doubling, at most 5
-// minutes); the other applications' timers fire regardless.
-// Not thread-safe: one scheduler per process, driven by one worker thread.
+// Which timers are pending follows from each application's events, read from the applications'
+// records as the read models fold and store them (caught up at each round), so after a restart
+// the scheduler fires whatever fell due while it was down without folding the log again; only
+// the backoff of failing timers is kept in memory (a restart tries them all once more). Firing
+// reloads the stream and appends with the expected version: a record behind the log, or a timer
+// that lost a race with a command, is reconsidered on the stream itself. A timer that cannot fire
+// (its application's contact cannot be opened, its append fails) is reported and tried again after
+// a backoff (1 s, doubling, at most 5 minutes); the other applications' timers fire regardless. Not
+// thread-safe: one scheduler per process, driven by one worker thread.
 #pragma once
 
 #include <functional>
@@ -57,15 +57,17 @@ std::int64_t timer_retry_delay_ms(int attempts);
 
 class TimerScheduler {
   public:
-    // `records`: the applications as folded so far, read at every fire_due().
+    // `records`: the applications as folded so far, caught up and read at every fire_due().
     TimerScheduler(EventStore& store, DataKeyVault& vault, const WorkflowConfig& config,
-                   std::function<std::int64_t()> clock_ms, const ApplicationRecords& records);
+                   std::function<std::int64_t()> clock_ms, ApplicationRecords& records);
 
-    // Appends every timer due at the clock's now that the records show, each checked against its
+    // Catches the records up, then appends every timer due at the clock's now that they show,
+    // each checked against its
     // stream; adds the types of the events it appended to `appended` when given (the worker's
-    // log). Fails when the store cannot take writes (unavailable, full, read-only, a disk
-    // error): one application's own failure is in the round's `failed`, and does not stop the
-    // others (it used to stop every timer of every application, each tick, for good).
+    // log). Fails when the records cannot be caught up or the store cannot take writes
+    // (unavailable, full, read-only, a disk error): one application's own failure is in the round's
+    // `failed`, and does not stop the others (it used to stop every timer of every application,
+    // each tick, for good).
     Result<TimerRound> fire_due(std::map<std::string, int>* appended = nullptr);
     // The applications whose due timer is failing: those of the last rounds' failures that are
     // still due, including those waiting out their backoff. Keyed by application.
@@ -80,7 +82,7 @@ class TimerScheduler {
     DataKeyVault& vault_;
     const WorkflowConfig& config_;
     std::function<std::int64_t()> clock_ms_;
-    const ApplicationRecords& records_;
+    ApplicationRecords& records_;
     std::map<std::string, TimerFailure> failing_;
 };
 

@@ -14,7 +14,7 @@ std::string WorkerPass::to_json() const {
 }
 
 WorkflowWorker::WorkflowWorker(EventStore& store, DataKeyVault& vault, Ledger& ledger,
-                               Follower& read_models, const workflow::ApplicationRecords& records,
+                               Follower& read_models, workflow::ApplicationRecords& records,
                                const workflow::WorkflowConfig& config, mail::OutboxOptions outbox,
                                std::function<std::int64_t()> clock_ms, CheckpointPolicy policy)
     : clock_ms_(clock_ms),
@@ -46,8 +46,6 @@ Result<WorkerPass> WorkflowWorker::pass_once(Role role) {
         KAKITOME_RETURN_IF_ERROR(sign_when_due());
         return pass;
     }
-    // The timers fire from the read models' records: those first, as far as the log goes now.
-    if (Status folded = read_models_.catch_up(); !folded.is_ok()) return folded;
     auto fired = timers_.fire_due(&pass.appended);
     if (!fired.is_ok()) return fired.status();
     pass.timers_fired = fired->fired;

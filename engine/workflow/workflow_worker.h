@@ -1,7 +1,7 @@
-// WorkflowWorker: the background half of kakitome. A pass brings the read models (a follower,
-// events/follower.h) up to the head, fires the timers their records show due, delivers queued
-// mail, folds what that appended, grows the ledger's tree and signs a checkpoint when the policy
-// says so. One pass is idempotent;
+// WorkflowWorker: the background half of kakitome. A pass fires the timers the applications'
+// records show due (the queue's, caught up first), delivers queued mail, brings the read models
+// (a follower, events/follower.h) up to the head, grows the ledger's tree and signs a checkpoint
+// when the policy says so. One pass is idempotent;
 // `kakitome process` runs passes in a loop and `kakitome serve` runs the same worker on its own
 // thread. run_pass() and refresh() from one thread only; totals() from any thread.
 #pragma once
@@ -48,9 +48,9 @@ class WorkflowWorker {
     // on every pass and refresh; `records` are the applications as the read models fold them
     // (the queue's), which the timers fire from.
     WorkflowWorker(EventStore& store, DataKeyVault& vault, Ledger& ledger, Follower& read_models,
-                   const workflow::ApplicationRecords& records,
-                   const workflow::WorkflowConfig& config, mail::OutboxOptions outbox,
-                   std::function<std::int64_t()> clock_ms, CheckpointPolicy policy = {});
+                   workflow::ApplicationRecords& records, const workflow::WorkflowConfig& config,
+                   mail::OutboxOptions outbox, std::function<std::int64_t()> clock_ms,
+                   CheckpointPolicy policy = {});
 
     // What a pass does. A standby of a replicated log (docs/replication.md) may not append: it
     // keeps its read models, tree and checkpoints current, and fires no timer and sends no mail
@@ -95,7 +95,8 @@ class WorkflowWorker {
     std::atomic<std::uint64_t> timers_fired_{0}, mails_sent_{0}, mails_failed_{0};
     std::atomic<std::uint64_t> timers_failing_{0};
     // Application -> the code and reason of its timer's failure, as the last good pass reported
-    // it: a failure is reported once, and again when it changes or after a pass that failed.
+    // it: a failure is reported once, and again when it changes; one first seen by a pass that
+    // failed later is reported by the next good pass.
     std::map<std::string, std::string> reported_timer_failures_;
     std::atomic<std::int64_t> pass_started_ms_{0}, pass_finished_ms_{0}, last_good_pass_ms_{0};
     workflow::TimerScheduler timers_;

@@ -8,6 +8,9 @@
 #include <set>
 #include <thread>
 
+#include "engine/domain/application_events.h"
+#include "engine/domain/domain_event.h"
+#include "engine/domain/streams.h"
 #include "engine/intake/mail_message.h"
 #include "engine/workflow/workflow_fixture.h"
 #include "events/meta_store.h"
@@ -144,7 +147,7 @@ TEST_F(Outbox, AnOutageIsRetriedWithBackoffAndNothingIsLost) {
 }
 
 // A start folds only what came after the outbox's stored state, not the whole log again (14 s at
-// 10M events); a state ahead of the log, as after a restore that went back, is dropped.
+// 10M events); a state from another history, or unreadable, is dropped and the log folded again.
 TEST_F(Outbox, AStartResumesFromTheStoredStateNotTheWholeLog) {
     const auto application = paired("resume@example.jp");
     ASSERT_TRUE(run(application, "request_correction", {{"message", "確認"}}).is_ok());
@@ -162,20 +165,40 @@ TEST_F(Outbox, AStartResumesFromTheStoredStateNotTheWholeLog) {
     EXPECT_EQ(state["position"], store_->head().value);
     ASSERT_EQ(state["pending"].size(), 1u);
 
-    // What the stored state holds is what a restarted outbox knows, without folding the log
-    // before it: a mail that only the state names is pending too.
-    state["pending"]["only-in-the-state"] = state["pending"].begin().value();
+    // What the stored state holds is what a restarted outbox knows: three mails that only the
+    // state names (the log's own is left out of it). After it, one of them was sent.
+    const json mail = state["pending"].begin().value();
+    state["pending"] = {{"first", mail}, {"second", mail}, {"third", mail}};
     ASSERT_TRUE(meta.put("outbox:state", state.dump()).is_ok());
-    MailOutbox restarted(*store_, *vault_, dead, clock());
-    ASSERT_TRUE(restarted.catch_up().is_ok());
-    EXPECT_EQ(restarted.pending(), 2u) << "folded the whole log instead of resuming";
-    EXPECT_EQ(restarted.position(), store_->head());
+    ASSERT_TRUE(store_
+                    ->append(domain::application_stream(application), ExpectedVersion::any(),
+                             {domain::new_event(domain::MailSent{"first", 1, "<first@test>"})})
+                    .is_ok());
+    auto pending_after_start = [&](const std::string& stored_state) {
+        EXPECT_TRUE(meta.put("outbox:state", stored_state).is_ok());
+        MailOutbox restarted(*store_, *vault_, dead, clock());
+        const Status folded = restarted.catch_up();
+        EXPECT_TRUE(folded.is_ok()) << folded.to_string();
+        EXPECT_EQ(restarted.position(), store_->head());
+        return restarted.pending();
+    };
+    // 2: resumed and folded what came after; 1: the log folded again, the state ignored; 3: the
+    // state loaded but the log folded from its start.
+    EXPECT_EQ(pending_after_start(state.dump()), 2u);
 
-    state["position"] = store_->head().value + 1;
-    ASSERT_TRUE(meta.put("outbox:state", state.dump()).is_ok());
-    MailOutbox after_restore(*store_, *vault_, dead, clock());
-    ASSERT_TRUE(after_restore.catch_up().is_ok());
-    EXPECT_EQ(after_restore.pending(), 1u) << "trusted a state ahead of the log";
+    json ahead = state;
+    ahead["position"] = store_->head().value + 1;
+    EXPECT_EQ(pending_after_start(ahead.dump()), 1u) << "trusted a state beyond the log";
+    json forked = state;
+    forked["hash"] = std::string(64, '0');
+    EXPECT_EQ(pending_after_start(forked.dump()), 1u) << "trusted a state of another history";
+    json wrong_types = state;
+    wrong_types["format"] = "1";
+    EXPECT_EQ(pending_after_start(wrong_types.dump()), 1u);
+    json no_position = state;
+    no_position.erase("position");
+    EXPECT_EQ(pending_after_start(no_position.dump()), 1u);
+    EXPECT_EQ(pending_after_start("{not json"), 1u);
 }
 
 TEST_F(Outbox, KillingTheServerMidRunLosesNoMail) {

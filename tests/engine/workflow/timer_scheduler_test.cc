@@ -5,7 +5,6 @@
 #include "engine/domain/application_events.h"
 #include "engine/domain/domain_event.h"
 #include "engine/download/download_service.h"
-#include "projections/queue_projection.h"
 #include "workflow_fixture.h"
 
 namespace kakitome::workflow {
@@ -15,13 +14,10 @@ using nlohmann::json;
 
 class Timers : public testing::WorkflowTest {
   protected:
-    // One round of a scheduler reading the read models' records, caught up first (as the worker
-    // does).
+    // One round of a scheduler of its own, on the worker's records.
     int fire() {
-        const Status folded = services_->worker().refresh();
-        EXPECT_TRUE(folded.is_ok()) << folded.to_string();
         TimerScheduler scheduler(*store_, *vault_, config_, clock(),
-                                 services_->read_models().queue());
+                                 services_->application_records());
         auto fired = scheduler.fire_due();
         EXPECT_TRUE(fired.is_ok()) << fired.status().to_string();
         if (!fired.is_ok()) return -1;
@@ -150,19 +146,36 @@ TEST_F(Timers, FireFromTheReadModelsRecordsEachCheckedAgainstItsStream) {
     set_now("2026-11-20T10:00:00+09:00");
     const auto application = awaiting_password("late@example.jp");
     set_now("2026-11-25T00:00:00+09:00");
-    const QueueProjection unfolded(config_);
-    TimerScheduler blind(*store_, *vault_, config_, clock(), unfolded);
+    // Records that stay empty whatever the log holds.
+    struct NoRecords : ApplicationRecords {
+        Status catch_up_records() override { return Status::ok(); }
+        void for_each_record(const std::function<void(const ApplicationRecord&)>&) const override {}
+    } none_folded;
+    TimerScheduler blind(*store_, *vault_, config_, clock(), none_folded);
     auto none = blind.fire_due();
     ASSERT_TRUE(none.is_ok()) << none.status().to_string();
     EXPECT_EQ(none->fired, 0) << "fired from a fold of its own";
     EXPECT_TRUE(events_of_type(application, "PasswordReminderDue").empty());
 
-    ASSERT_TRUE(services_->worker().refresh().is_ok());
-    TimerScheduler scheduler(*store_, *vault_, config_, clock(), services_->read_models().queue());
+    // Records that fold the log only when asked, and fall behind the stream meanwhile.
+    struct Lagging : ApplicationRecords {
+        ApplicationRecords& records;
+        bool hold = false;
+        explicit Lagging(ApplicationRecords& followed) : records(followed) {}
+        Status catch_up_records() override {
+            return hold ? Status::ok() : records.catch_up_records();
+        }
+        void for_each_record(
+            const std::function<void(const ApplicationRecord&)>& visit) const override {
+            records.for_each_record(visit);
+        }
+    } lagging(services_->application_records());
+    TimerScheduler scheduler(*store_, *vault_, config_, clock(), lagging);
     auto first = scheduler.fire_due();
     ASSERT_TRUE(first.is_ok()) << first.status().to_string();
     EXPECT_EQ(first->fired, 1);
     // The records have not folded the reminder yet; its stream has it.
+    lagging.hold = true;
     auto second = scheduler.fire_due();
     ASSERT_TRUE(second.is_ok()) << second.status().to_string();
     EXPECT_EQ(second->fired, 0) << "counted a timer the stream had already fired";
