@@ -30,6 +30,7 @@ class DirectoryProjection : public Projection {
     std::vector<std::string> keys() const override;
     std::optional<std::string> row(const std::string& key) const override;
     bool load_row(const std::string& key, const std::string& bytes) override;
+    void forget_row(const std::string& key) override { rows_.erase(key); }
 
     // not_found for an unknown application.
     Result<DirectoryEntry> read(const std::string& application, const DataKeyVault& vault) const;

@@ -70,6 +70,7 @@ class DisclosureProjection : public Projection {
     std::vector<std::string> keys() const override;
     std::optional<std::string> row(const std::string& key) const override;
     bool load_row(const std::string& key, const std::string& bytes) override;
+    void forget_row(const std::string& key) override { rows_.erase(key); }
 
   private:
     std::map<std::string, std::string> rows_;

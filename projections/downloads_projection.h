@@ -28,6 +28,7 @@ class DownloadsProjection : public Projection {
     std::vector<std::string> keys() const override;
     std::optional<std::string> row(const std::string& key) const override;
     bool load_row(const std::string& key, const std::string& bytes) override;
+    void forget_row(const std::string& key) override { links_.erase(key); }
     const std::vector<DownloadLink>* links(const std::string& application) const;
     std::string to_json() const;
 

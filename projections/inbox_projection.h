@@ -40,6 +40,7 @@ class InboxProjection : public Projection {
     std::vector<std::string> keys() const override;
     std::optional<std::string> row(const std::string& key) const override;
     bool load_row(const std::string& key, const std::string& bytes) override;
+    void forget_row(const std::string& key) override { entries_.erase(key); }
     // Newest first, then by id.
     std::vector<InboxEntry> entries() const;
 

@@ -20,6 +20,7 @@ class IncidentListProjection : public Projection {
     std::vector<std::string> keys() const override;
     std::optional<std::string> row(const std::string& key) const override;
     bool load_row(const std::string& key, const std::string& bytes) override;
+    void forget_row(const std::string& key) override { reported_at_.erase(key); }
     // Incident ids, newest report first.
     std::vector<std::string> newest_first() const;
 

@@ -54,6 +54,9 @@ class Projection {
     virtual std::optional<std::string> row(const std::string& key) const = 0;
     // Restores a stored row; false when the bytes are not a row of this projection.
     virtual bool load_row(const std::string& key, const std::string& bytes) = 0;
+    // Drops a row from memory (the runner undoing a page it could not store, for a row that has
+    // no stored copy).
+    virtual void forget_row(const std::string& key) = 0;
 };
 
 }  // namespace kakitome

@@ -128,7 +128,7 @@ Status ProjectionRunner::persist(const ChangedRows& changed, Seq position) {
 
 Status ProjectionRunner::catch_up(Seq until, const std::function<void(Seq, Seq)>& progress) {
     ChangedRows changed;
-    return fold(
+    const Status folded = fold(
         store_, projection_, Seq{position_.value + 1}, until, changed,
         [&](Seq last) {
             KAKITOME_RETURN_IF_ERROR(persist(changed, last));
@@ -137,6 +137,34 @@ Status ProjectionRunner::catch_up(Seq until, const std::function<void(Seq, Seq)>
             return Status::ok();
         },
         progress);
+    if (folded.is_ok()) return folded;
+    // The failed page is applied in memory up to where it failed, and not stored: the next
+    // catch-up folds it again from position(), which would apply its first events twice (a
+    // link issued twice stays live for good).
+    const Status restored = restore_stored_rows(changed);
+    return restored.is_ok() ? folded : restored;
+}
+
+Status ProjectionRunner::restore_stored_rows(const ChangedRows& changed) {
+    const auto& database = store_.database();
+    const std::string family = projection_family(projection_.name());
+    // Rows of another format are not the projection's: none of its own is stored yet.
+    const bool stored_rows_are_its_own = stored_format_ == projection_.row_format();
+    for (const auto& key : changed.keys()) {
+        std::optional<std::string> stored;
+        if (stored_rows_are_its_own && database->has_family(family)) {
+            auto got = database->get(family, key);
+            if (!got.is_ok()) return got.status();
+            stored = std::move(got).value();
+        }
+        if (!stored) {
+            projection_.forget_row(key);
+        } else if (!projection_.load_row(key, *stored)) {
+            return Status::corruption("projection " + projection_.name() + ": stored row " + key +
+                                      " does not parse");
+        }
+    }
+    return Status::ok();
 }
 
 Status rebuild_projection(const EventStore& store, Projection& fresh, Seq until,

@@ -29,7 +29,9 @@ class ProjectionRunner {
     // Loads the stored rows and position (none yet: position 0).
     Status load();
     // Folds events after position() up to the head (or `until`); progress(position, head) is
-    // called after each page when given.
+    // called after each page when given. A page that fails (an event that does not fold, a write
+    // that does not go through) leaves its rows as stored, so folding it again later applies
+    // each of its events once.
     Status catch_up(Seq until = Seq{0}, const std::function<void(Seq, Seq)>& progress = {});
     Seq position() const { return position_; }
     // The format of the rows found by load() (1 for rows stored before formats were recorded).
@@ -38,6 +40,7 @@ class ProjectionRunner {
 
   private:
     Status persist(const ChangedRows& changed, Seq position);
+    Status restore_stored_rows(const ChangedRows& changed);
     const EventStore& store_;
     Projection& projection_;
     Seq position_{0};

@@ -46,6 +46,7 @@ class QueueProjection : public Projection {
     std::vector<std::string> keys() const override;
     std::optional<std::string> row(const std::string& key) const override;
     bool load_row(const std::string& key, const std::string& bytes) override;
+    void forget_row(const std::string& key) override { records_.erase(key); }
 
     std::vector<QueueEntry> entries(std::int64_t now_ms) const;
     const workflow::ApplicationRecord* record(const std::string& application) const;

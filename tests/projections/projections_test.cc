@@ -94,6 +94,32 @@ TEST_F(Projections, StoredRowsEqualARebuildAndCatchUpResumes) {
 // rows the new fold would never write.
 // Issue 12: the mails that went nowhere were only in the log. The inbox lists them with their
 // reason and follows the automatic answer through the outbox; forms and passwords stay out.
+// A page that fails half way (here an event that does not decode, after one that folds) leaves
+// the rows as stored: folding the page again applies each of its events once. Before, the first
+// event stayed applied in memory and was applied again at every try.
+TEST_F(Projections, APageThatFailsHalfWayIsNotAppliedTwice) {
+    set_now("2026-11-24T10:00:00+09:00");
+    const auto application = awaiting_password("twice@example.jp");
+    QueueProjection queue(config_);
+    ProjectionRunner runner(*store_, queue);
+    ASSERT_TRUE(runner.load().is_ok());
+    ASSERT_TRUE(runner.catch_up().is_ok());
+    const auto before = projection_rows(queue);
+    const Seq position = runner.position();
+    ASSERT_TRUE(store_
+                    ->append(domain::application_stream(application), ExpectedVersion::any(),
+                             {domain::new_event(domain::ApplicationAssigned{"sato"}),
+                              NewEvent{.type = std::string(domain::ApplicationAssigned::kType),
+                                       .payload_json = R"({"not_a_field":1})"}})
+                    .is_ok());
+    for (int attempt = 0; attempt < 2; ++attempt) {
+        EXPECT_FALSE(runner.catch_up().is_ok()) << "the event that does not decode folded";
+        EXPECT_EQ(runner.position(), position);
+        EXPECT_EQ(projection_rows(queue), before)
+            << "the failed page stayed applied in memory, try " << attempt;
+    }
+}
+
 TEST_F(Projections, TheInboxListsMailThatWentNowhereAndFollowsItsAnswer) {
     set_now("2026-11-24T10:00:00+09:00");
     auto ingest = [&](const std::string& raw) {
