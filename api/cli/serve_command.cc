@@ -415,10 +415,12 @@ int run_serve(const Words& words) {
             } else {
                 // Once per application and error, not every second: /metrics counts them.
                 for (const auto& failure : pass->timers_newly_failed)
-                    logging::write(logging::Level::error, "a timer could not fire",
-                                   {{"application", failure.application},
-                                    {"error", failure.status.to_string()},
-                                    {"note", "retried every pass; the other timers go on"}});
+                    logging::write(
+                        logging::Level::error, "a timer could not fire",
+                        {{"application", failure.application},
+                         {"error", failure.status.to_string()},
+                         {"note",
+                          "retried after a backoff of up to 5 minutes; the other timers go on"}});
                 if (!pass->appended.empty())
                     logging::write(
                         logging::Level::info, "worker",

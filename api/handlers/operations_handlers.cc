@@ -134,7 +134,8 @@ HttpResponse ApiService::Impl::metrics() {
     line("kakitome_timers_fired_total " + std::to_string(totals.timers_fired));
     line(
         "# HELP kakitome_timers_failing Applications whose due timer could not fire at the "
-        "worker's last pass (retried every pass; the log names them).");
+        "worker's passes, waiting ones included (retried after a backoff of up to 5 minutes; the "
+        "log names them).");
     line("# TYPE kakitome_timers_failing gauge");
     line("kakitome_timers_failing " + std::to_string(totals.timers_failing));
     line("# TYPE kakitome_pii_disclosures_total counter");

@@ -62,12 +62,11 @@ class TimerScheduler {
                    std::function<std::int64_t()> clock_ms, ApplicationRecords& records);
 
     // Catches the records up, then appends every timer due at the clock's now that they show,
-    // each checked against its
-    // stream; adds the types of the events it appended to `appended` when given (the worker's
-    // log). Fails when the records cannot be caught up or the store cannot take writes
-    // (unavailable, full, read-only, a disk error): one application's own failure is in the round's
-    // `failed`, and does not stop the others (it used to stop every timer of every application,
-    // each tick, for good).
+    // each checked against its stream; adds the types of the events it appended to `appended`
+    // when given (the worker's log). Fails when the records cannot be caught up or the store cannot
+    // take writes (unavailable, full, read-only, a disk error): one application's own failure is in
+    // the round's `failed`, and does not stop the others (it used to stop every timer of every
+    // application, each tick, for good).
     Result<TimerRound> fire_due(std::map<std::string, int>* appended = nullptr);
     // The applications whose due timer is failing: those of the last rounds' failures that are
     // still due, including those waiting out their backoff. Keyed by application.
